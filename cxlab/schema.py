@@ -1,0 +1,156 @@
+"""The cxlab data model: four tables and their pandera schemas.
+
+A data folder holds one file per table (``<table>.csv``, ``<table>.csv.gz`` or
+``<table>.parquet``). ``customers`` is required; ``revenue``, ``surveys`` and
+``cases`` are optional. Column rules live here and nowhere else.
+
+Tables
+------
+customers
+    customer_id (unique), segment, region, acquisition_channel, acquired_at,
+    churned_at (empty while active), contract (``monthly``/``annual``/...),
+    monthly_revenue (currency units per month, >= 0), acquisition_cost
+    (currency units per customer, >= 0).
+revenue
+    customer_id, month (first day of the billing month), amount (currency units).
+surveys
+    One row per survey invitation: invitation_id (unique), customer_id,
+    touchpoint (``relationship`` for the relationship NPS survey, otherwise the
+    journey touchpoint), channel, sent_at, responded_at (empty when the customer
+    did not answer), nps (0-10), csat (1-5), ces (1-7), comment (free text).
+cases
+    Follow-ups and service requests: case_id (unique), customer_id, kind
+    (``detractor_followup``/``service_request``/``complaint``), opened_at,
+    first_response_at, closed_at, sla_hours (promised hours to first response).
+    Optional: invitation_id (the survey answer a follow-up responds to), team.
+"""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+TABLES = ("customers", "revenue", "surveys", "cases")
+REQUIRED_TABLES = ("customers",)
+CASE_KINDS = ("detractor_followup", "service_request", "complaint")
+TOUCHPOINTS = (
+    "sales",
+    "onboarding",
+    "delivery",
+    "support",
+    "field_service",
+    "portal",
+    "invoicing",
+)
+RELATIONSHIP = "relationship"
+
+# Date columns per table, parsed on load and checked against the as-of date.
+DATE_COLUMNS = {
+    "customers": ("acquired_at", "churned_at"),
+    "revenue": ("month",),
+    "surveys": ("sent_at", "responded_at"),
+    "cases": ("opened_at", "first_response_at", "closed_at"),
+}
+# Pairs (earlier, later) that must be in order where both are present.
+DATE_ORDER = {
+    "customers": (("acquired_at", "churned_at"),),
+    "revenue": (),
+    "surveys": (("sent_at", "responded_at"),),
+    "cases": (("opened_at", "first_response_at"), ("opened_at", "closed_at")),
+}
+ID_COLUMNS = {"customers": "customer_id", "surveys": "invitation_id", "cases": "case_id"}
+TEXT_COLUMNS = {"surveys": ("comment",)}
+
+
+def _date(nullable: bool) -> pa.Column:
+    return pa.Column("datetime64[ns]", nullable=nullable, coerce=True)
+
+
+def _text(nullable: bool = False, **kwargs) -> pa.Column:
+    checks = [] if nullable else [pa.Check.str_length(min_value=1)]
+    return pa.Column(str, checks=checks, nullable=nullable, coerce=True, **kwargs)
+
+
+def _score(low: int, high: int) -> pa.Column:
+    return pa.Column(
+        float,
+        checks=[pa.Check.in_range(low, high), pa.Check(lambda s: (s % 1 == 0), element_wise=False,
+                                                       error=f"whole number from {low} to {high}")],
+        nullable=True,
+        coerce=True,
+    )
+
+
+CUSTOMERS = pa.DataFrameSchema(
+    {
+        "customer_id": _text(unique=True),
+        "segment": _text(),
+        "region": _text(),
+        "acquisition_channel": _text(),
+        "acquired_at": _date(nullable=False),
+        "churned_at": _date(nullable=True),
+        "contract": _text(),
+        "monthly_revenue": pa.Column(float, pa.Check.ge(0), coerce=True),
+        "acquisition_cost": pa.Column(float, pa.Check.ge(0), coerce=True, nullable=True),
+    },
+    name="customers",
+    strict=False,
+)
+
+REVENUE = pa.DataFrameSchema(
+    {
+        "customer_id": _text(),
+        "month": _date(nullable=False),
+        "amount": pa.Column(float, coerce=True),
+    },
+    name="revenue",
+    unique=["customer_id", "month"],
+    strict=False,
+)
+
+SURVEYS = pa.DataFrameSchema(
+    {
+        "invitation_id": _text(unique=True),
+        "customer_id": _text(),
+        "touchpoint": _text(),
+        "channel": _text(),
+        "sent_at": _date(nullable=False),
+        "responded_at": _date(nullable=True),
+        "nps": _score(0, 10),
+        "csat": _score(1, 5),
+        "ces": _score(1, 7),
+        "comment": _text(nullable=True),
+    },
+    name="surveys",
+    strict=False,
+)
+
+CASES = pa.DataFrameSchema(
+    {
+        "case_id": _text(unique=True),
+        "customer_id": _text(),
+        "kind": pa.Column(str, pa.Check.isin(CASE_KINDS), coerce=True),
+        "opened_at": _date(nullable=False),
+        "first_response_at": _date(nullable=True),
+        "closed_at": _date(nullable=True),
+        "sla_hours": pa.Column(float, pa.Check.gt(0), coerce=True, nullable=True),
+    },
+    name="cases",
+    strict=False,
+)
+
+SCHEMAS = {"customers": CUSTOMERS, "revenue": REVENUE, "surveys": SURVEYS, "cases": CASES}
+
+
+def required_columns(table: str) -> list[str]:
+    """Return the columns a table must have, in documented order.
+
+    Parameters
+    ----------
+    table : str
+        One of :data:`TABLES`.
+
+    Returns
+    -------
+    list of str
+    """
+    return list(SCHEMAS[table].columns)
