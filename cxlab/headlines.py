@@ -1,0 +1,104 @@
+"""Headline numbers a notebook hands to the report's executive summary.
+
+Each report notebook records its key results with :class:`Headlines`; the report
+run reads the JSON file it writes, so the summary never recomputes a number.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline figure: a value with its interval, unit and where it is explained."""
+
+    key: str
+    label: str
+    value: float | str | None
+    unit: str = ""
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int | None = None
+    section: str = ""
+    note: str = ""
+
+
+def _clean(x):
+    if x is None:
+        return None
+    if isinstance(x, str):
+        return x
+    x = float(x)
+    return None if math.isnan(x) else x
+
+
+class Headlines:
+    """Collect a notebook's headline figures and write them to JSON.
+
+    Parameters
+    ----------
+    path : str
+        File to write; an empty string keeps the figures in memory only (interactive use).
+    notebook : str
+        Name of the notebook that computed the figures.
+
+    Examples
+    --------
+    >>> hl = Headlines("", notebook="01_cx_scorecard")
+    >>> hl.add("nps", "Relationship NPS", 31.2, unit="points", ci_low=27.0, ci_high=35.3, n=812,
+    ...        section="nps")
+    >>> hl.items["nps"].value
+    31.2
+    """
+
+    def __init__(self, path: str, notebook: str):
+        self.path = Path(path) if path else None
+        self.notebook = notebook
+        self.items: dict[str, Headline] = {}
+
+    def add(self, key: str, label: str, value, *, unit: str = "", ci_low=None, ci_high=None,
+            n: int | None = None, section: str = "", note: str = "") -> None:
+        """Record one figure and rewrite the JSON file (so a figure is never lost to a later failure).
+
+        Parameters
+        ----------
+        key : str
+            Stable identifier, e.g. ``"nps"``.
+        label : str
+            Plain-words label for business readers.
+        value : float, str or None
+            The figure; NaN and None are stored as null (shown as "not available").
+        unit : str
+            Unit in words, e.g. ``"points"``, ``"%"``, ``"months"``, ``"EUR"``.
+        ci_low, ci_high : float, optional
+            Interval bounds (95% unless ``note`` says otherwise).
+        n : int, optional
+            Number of observations behind the figure.
+        section : str
+            HTML anchor id of the notebook section that explains the figure.
+        note : str
+            Short qualifier, e.g. ``"suppressed: fewer than 30 responses"``.
+        """
+        self.items[key] = Headline(key, label, _clean(value), unit, _clean(ci_low), _clean(ci_high),
+                                   None if n is None else int(n), section, note)
+        self.write()
+
+    def write(self) -> None:
+        """Write all figures recorded so far (no-op when no path was given)."""
+        if self.path is None:
+            return
+        payload = {"notebook": self.notebook, "headlines": [asdict(h) for h in self.items.values()]}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(payload, indent=2, ensure_ascii=False))
+        tmp.replace(self.path)
+
+
+def read_headlines(path: str | Path) -> dict[str, Headline]:
+    """Read a headlines JSON file written by :class:`Headlines`, keyed by figure key."""
+    payload = json.loads(Path(path).read_text())
+    return {h["key"]: Headline(**h) for h in payload["headlines"]}

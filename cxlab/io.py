@@ -1,0 +1,336 @@
+"""Load a data folder into validated tables.
+
+A data folder holds one file per table of :mod:`cxlab.schema` (``customers`` is required;
+``revenue``, ``surveys``, ``cases`` are optional) as ``<table>.csv``, ``<table>.csv.gz`` or
+``<table>.parquet``, and optionally ``meta.json`` with ``{"as_of": "YYYY-MM-DD"}`` (and, for
+simulated data, ``"truth"``). :func:`load` validates every rule at once and either raises a
+:class:`DataValidationError` listing all failures, or (``strict=False``) keeps the valid rows
+and returns every rejected row with its reason.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+
+from cxlab import schema
+
+SUFFIXES = (".parquet", ".csv", ".csv.gz")
+REJECTED_COLUMNS = ["table", "file", "row", "column", "rule", "value"]
+_MAX_ROWS_SHOWN = 10
+
+
+class DataValidationError(ValueError):
+    """Input data broke the data model's rules.
+
+    The message names each file, column, the rows (1-based data rows; in a CSV the line
+    number is the row + 1 because of the header) and the rule broken. ``failures`` holds the
+    same as a DataFrame with columns table, file, row, column, rule, value.
+    """
+
+    def __init__(self, message: str, failures: pd.DataFrame | None = None):
+        super().__init__(message)
+        self.failures = failures if failures is not None else pd.DataFrame(columns=REJECTED_COLUMNS)
+
+
+@dataclass
+class CXData:
+    """The validated tables of one data folder.
+
+    Attributes
+    ----------
+    customers : pandas.DataFrame
+    revenue, surveys, cases : pandas.DataFrame or None
+        None when the folder has no such file.
+    as_of : pandas.Timestamp
+        The data's as-of date: nothing in the data is later.
+    as_of_source : str
+        Where ``as_of`` came from: ``"argument"``, ``"meta.json"`` or ``"latest date in the data"``.
+    source : pathlib.Path
+        The data folder.
+    files : dict of str to pathlib.Path
+        The file each table was read from.
+    truth : dict or None
+        Ground truth of a simulated world (``meta.json``'s ``truth``), else None.
+    rejected : pandas.DataFrame
+        Rows rejected with ``strict=False`` (table, file, row, column, rule, value); empty otherwise.
+    """
+
+    customers: pd.DataFrame
+    revenue: pd.DataFrame | None
+    surveys: pd.DataFrame | None
+    cases: pd.DataFrame | None
+    as_of: pd.Timestamp
+    as_of_source: str
+    source: Path
+    files: dict[str, Path]
+    truth: dict | None = None
+    rejected: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECTED_COLUMNS))
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return the tables present, keyed by name."""
+        return {name: df for name in schema.TABLES if (df := getattr(self, name)) is not None}
+
+
+def find_table_files(folder: Path) -> dict[str, Path]:
+    """Map each table name to its file in ``folder`` (tables without a file are absent).
+
+    Raises
+    ------
+    DataValidationError
+        When a table has more than one file (e.g. both CSV and Parquet).
+    """
+    found: dict[str, Path] = {}
+    for table in schema.TABLES:
+        candidates = [folder / f"{table}{suffix}" for suffix in SUFFIXES if (folder / f"{table}{suffix}").exists()]
+        if len(candidates) > 1:
+            names = ", ".join(p.name for p in candidates)
+            raise DataValidationError(f"{folder}: table '{table}' has several files ({names}); keep one")
+        if candidates:
+            found[table] = candidates[0]
+    return found
+
+
+def _read_file(path: Path, table: str) -> pd.DataFrame:
+    if path.name.endswith(".parquet"):
+        return pd.read_parquet(path)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
+    except pd.errors.EmptyDataError:
+        raise DataValidationError(f"{path}: the file is empty; expected a header row with the {table} "
+                                  f"columns {schema.required_columns(table)}") from None
+    except UnicodeDecodeError as err:
+        raise DataValidationError(f"{path}: not UTF-8 text (byte {err.start}: {err.reason}); "
+                                  "save the file as UTF-8") from None
+    except pd.errors.ParserError as err:
+        raise DataValidationError(f"{path}: not a readable CSV file ({err})") from None
+    if df.shape[1] == 1:
+        header = str(df.columns[0])
+        for sep, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe")):
+            if sep in header:
+                raise DataValidationError(f"{path}: columns seem to be separated by {name}s ('{header[:60]}'); "
+                                          "expected comma-separated values")
+    return df
+
+
+def _rename(df: pd.DataFrame, table: str, columns: dict | None) -> pd.DataFrame:
+    if not columns:
+        return df
+    mapping = columns.get(table, columns) if isinstance(columns.get(table), dict) else columns
+    flat = {src: std for std, src in mapping.items() if isinstance(src, str) and src in df.columns}
+    return df.rename(columns=flat)
+
+
+def _check_columns(df: pd.DataFrame, table: str, path: Path) -> None:
+    missing = [c for c in schema.required_columns(table) if c not in df.columns]
+    if missing:
+        raise DataValidationError(
+            f"{path}: missing column(s) {missing} of table '{table}'; found {list(df.columns)}. "
+            "Rename them or map them with load(..., columns={'<cxlab name>': '<your column>'})"
+        )
+    if len(df) == 0:
+        raise DataValidationError(f"{path}: table '{table}' has a header but no rows")
+
+
+def _pandera_failures(df: pd.DataFrame, table: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate one table; return (coerced valid frame or None, failures)."""
+    try:
+        return schema.SCHEMAS[table].validate(df, lazy=True), _empty_failures()
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+        rows = cases[cases["index"].notna()]
+        table_level = cases[cases["index"].isna()]
+        if len(table_level):
+            first = table_level.iloc[0]
+            raise DataValidationError(
+                f"{path}: column '{first['column']}' of table '{table}' breaks '{first['check']}' "
+                f"(failure: {first['failure_case']})"
+            ) from None
+        failures = pd.DataFrame({
+            "table": table, "file": str(path), "row": rows["index"].astype(int).to_numpy(),
+            "column": rows["column"].astype(str).to_numpy(),
+            "rule": rows["check"].astype(str).map(_plain_rule).to_numpy(),
+            "value": rows["failure_case"].astype(str).to_numpy(),
+        })
+        return None, failures
+
+
+def _plain_rule(check: str) -> str:
+    if check.startswith("coerce_dtype"):
+        kind = check.split("'")[1] if "'" in check else check
+        return {"datetime64[ns]": "must be a date", "float64": "must be a number"}.get(kind, f"must be {kind}")
+    if check == "field_uniqueness" or check.startswith("unique"):
+        return "must be unique"
+    if check == "not_nullable":
+        return "must not be empty"
+    return check
+
+
+def _empty_failures() -> pd.DataFrame:
+    return pd.DataFrame(columns=REJECTED_COLUMNS)
+
+
+def _row_failures(table: str, path: Path, mask: pd.Series, column: str, rule: str,
+                  values: pd.Series) -> pd.DataFrame:
+    bad = mask[mask].index
+    return pd.DataFrame({"table": table, "file": str(path), "row": bad.to_numpy(dtype=int), "column": column,
+                         "rule": rule, "value": values.loc[bad].astype(str).to_numpy()})
+
+
+def _relational_failures(tables: dict[str, pd.DataFrame], files: dict[str, Path],
+                         as_of: pd.Timestamp) -> pd.DataFrame:
+    """Rules across columns and tables: date order, no future dates, known customers."""
+    found = []
+    for table, df in tables.items():
+        path = files[table]
+        for early, late in schema.DATE_ORDER[table]:
+            mask = df[late].notna() & (df[late] < df[early])
+            found.append(_row_failures(table, path, mask, late, f"must not be before {early}", df[late]))
+        for col in schema.DATE_COLUMNS[table]:
+            mask = df[col].notna() & (df[col] > as_of + pd.Timedelta(days=1) - pd.Timedelta(1))
+            found.append(_row_failures(table, path, mask, col,
+                                       f"must not be after the as-of date {as_of.date()}", df[col]))
+        if table != "customers":
+            known = tables["customers"]["customer_id"]
+            mask = ~df["customer_id"].isin(known)
+            found.append(_row_failures(table, path, mask, "customer_id", "unknown customer (not in customers)",
+                                       df["customer_id"]))
+    found = [f for f in found if len(f)]
+    return pd.concat(found, ignore_index=True) if found else _empty_failures()
+
+
+def _describe(failures: pd.DataFrame) -> str:
+    lines = [f"{len(failures)} problem(s) in the input data:"]
+    for (file, column, rule), group in failures.groupby(["file", "column", "rule"], sort=False):
+        rows = sorted(set(group["row"].astype(int)))
+        shown = ", ".join(map(str, rows[:_MAX_ROWS_SHOWN])) + (", ..." if len(rows) > _MAX_ROWS_SHOWN else "")
+        examples = ", ".join(repr(v) for v in group["value"].head(3))
+        lines.append(f"- {file}: column '{column}' {rule}: {len(rows)} row(s) [{shown}] (values: {examples})")
+    lines.append("Rows are 1-based data rows (CSV line = row + 1). Use load(..., strict=False) to keep the "
+                 "valid rows and get the rejected ones with their reasons.")
+    return "\n".join(lines)
+
+
+def _one_based(failures: pd.DataFrame) -> pd.DataFrame:
+    return failures.assign(row=failures["row"].astype(int) + 1)
+
+
+def _read_meta(folder: Path) -> dict:
+    meta = folder / "meta.json"
+    return json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else {}
+
+
+def _latest_date(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
+    latest = [pd.to_datetime(df[col], errors="coerce").max()
+              for name, df in tables.items() for col in schema.DATE_COLUMNS[name]]
+    return max(d for d in latest if pd.notna(d)).normalize()
+
+
+def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None) -> CXData:
+    """Load and validate a data folder.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Folder with ``customers`` and optionally ``revenue``, ``surveys``, ``cases`` files.
+    columns : dict, optional
+        Column mapping for your own exports, cxlab name -> your column name, e.g.
+        ``{"customer_id": "CustomerId", "acquired_at": "SignupDate"}``; applied to every table
+        having that column. A per-table mapping ``{"surveys": {"nps": "Q1"}}`` is also accepted.
+    strict : bool, default True
+        True: any rule broken raises :class:`DataValidationError` listing all failures.
+        False: keep the valid rows and return the rejected ones in ``CXData.rejected``
+        (rows of other tables that belong to a rejected customer are rejected too).
+    as_of : str or pandas.Timestamp, optional
+        The data's as-of date. Default: ``meta.json``'s ``as_of``, else the latest date in the data.
+
+    Returns
+    -------
+    CXData
+
+    Raises
+    ------
+    DataValidationError
+        For a missing folder or customers file, unreadable files, missing columns, and (with
+        ``strict=True``) any broken rule: types, ranges, uniqueness, dates in order, unknown
+        customers, dates after the as-of date.
+
+    Examples
+    --------
+    >>> from cxlab.datasets import demo_path
+    >>> data = load(demo_path())
+    >>> data.as_of.date()
+    datetime.date(2026, 9, 30)
+    """
+    folder = Path(path)
+    if not folder.is_dir():
+        raise DataValidationError(f"{folder}: data folder not found")
+    files = find_table_files(folder)
+    if "customers" not in files:
+        raise DataValidationError(f"{folder}: no customers file; expected customers.csv, customers.csv.gz "
+                                  "or customers.parquet")
+    raw = {}
+    for table, file in files.items():
+        df = _rename(_read_file(file, table), table, columns)
+        _check_columns(df, table, file)
+        raw[table] = df.reset_index(drop=True)
+
+    meta = _read_meta(folder)
+    failures = []
+    valid = {}
+    for table, df in raw.items():
+        coerced, bad = _pandera_failures(df, table, files[table])
+        failures.append(bad)
+        if coerced is None:
+            keep = ~df.index.isin(bad["row"].astype(int))
+            coerced = schema.SCHEMAS[table].validate(df.loc[keep], lazy=True)
+        valid[table] = coerced
+
+    if as_of is not None:
+        as_of, as_of_source = pd.Timestamp(as_of).normalize(), "argument"
+    elif "as_of" in meta:
+        as_of, as_of_source = pd.Timestamp(meta["as_of"]).normalize(), "meta.json"
+    else:
+        as_of, as_of_source = _latest_date(valid), "latest date in the data"
+
+    failures.append(_relational_failures(valid, files, as_of))
+    failures = pd.concat([f for f in failures if len(f)] or [_empty_failures()], ignore_index=True)
+    failures = failures.drop_duplicates(["table", "row", "column", "rule"], ignore_index=True)
+
+    if len(failures) and strict:
+        raise DataValidationError(_describe(_one_based(failures)), _one_based(failures))
+    if len(failures):
+        failures, valid = _drop_rejected(failures, valid, files)
+        failures = _one_based(failures)
+
+    return CXData(
+        customers=valid["customers"], revenue=valid.get("revenue"), surveys=valid.get("surveys"),
+        cases=valid.get("cases"), as_of=as_of, as_of_source=as_of_source, source=folder, files=files,
+        truth=meta.get("truth"), rejected=failures,
+    )
+
+
+def _drop_rejected(failures: pd.DataFrame, valid: dict[str, pd.DataFrame],
+                   files: dict[str, Path]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """Remove rejected rows, then rows of other tables whose customer was rejected."""
+    out = {}
+    for table, df in valid.items():
+        bad_rows = failures.loc[failures["table"] == table, "row"].astype(int)
+        out[table] = df.loc[~df.index.isin(bad_rows)]
+    kept_customers = out["customers"]["customer_id"]
+    cascaded = []
+    for table, df in out.items():
+        if table == "customers":
+            continue
+        orphan = ~df["customer_id"].isin(kept_customers)
+        already = failures.loc[failures["table"] == table, "row"].astype(int)
+        orphan &= ~df.index.isin(already)
+        cascaded.append(_row_failures(table, files[table], orphan, "customer_id",
+                                      "belongs to a rejected customer", df["customer_id"]))
+        out[table] = df.loc[~orphan]
+    failures = pd.concat([failures, *[c for c in cascaded if len(c)]], ignore_index=True)
+    return failures, {t: df.reset_index(drop=True) for t, df in out.items()}
