@@ -1,0 +1,444 @@
+"""Key-driver analysis: which touchpoint experiences move an outcome such as NPS.
+
+Two complementary answers are given for every driver:
+
+* a regression coefficient with a robust standard error (statsmodels OLS with HC3 errors for a
+  continuous outcome such as NPS 0-10 or a 1-5 rating; Logit with sandwich (HC0) errors for a
+  binary outcome such as a "satisfied" flag; an ordered logit with HC0 errors on request), and
+* a relative importance: the general dominance weight (the Shapley value of R²), i.e. the average
+  gain in R² from adding the driver to every subset of the other drivers. Unlike coefficients,
+  the weights share the explained variance fairly among correlated drivers and add up to the
+  model's R². R² of each of the 2^p subsets is computed from the correlation matrix (no refits on
+  rows), so 14 drivers (16,384 subsets) take a fraction of a second. For binary and ordinal
+  outcomes the decomposed R² is that of the linear model on the 0/1 (or ordinal) scores — the
+  linear probability model for a binary outcome — which :attr:`KeyDriverAnalysis.importance_basis_`
+  states.
+
+:func:`driver_frame` builds the usual input from a ``surveys`` table: one row per relationship-NPS
+answer with the respondent's mean CSAT per touchpoint in the days before that answer.
+"""
+
+from __future__ import annotations
+
+import html
+from math import comb
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
+
+OUTCOME_KINDS = ("auto", "continuous", "binary", "ordinal")
+MISSING_RULES = ("impute_mean", "drop")
+MAX_DRIVERS = 20
+
+
+def driver_frame(surveys: pd.DataFrame, *, as_of, window_days: int = 180, score: str = "csat",
+                 outcome: str = "nps", touchpoints: list[str] | None = None) -> pd.DataFrame:
+    """One row per relationship-survey answer with the respondent's recent touchpoint scores.
+
+    For each relationship answer given at time t (on or before ``as_of``) the driver value of a
+    touchpoint is the customer's mean ``score`` over their answers to that touchpoint's survey
+    given in ``[t - window_days, t)``: strictly before the relationship answer, so nothing the
+    customer said afterwards is used. A touchpoint without an answer in the window is missing (NaN).
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table (see :mod:`cxlab.schema`); not modified.
+    as_of : str or pandas.Timestamp
+        Analysis date: answers given after it are ignored.
+    window_days : int
+        Look-back window in days.
+    score : str
+        Transactional score averaged per touchpoint (``"csat"`` or ``"ces"``).
+    outcome : str
+        Score column of the relationship survey kept as the outcome.
+    touchpoints : list of str, optional
+        Touchpoints to use as drivers; default all non-relationship touchpoints in the data, in
+        the order of :data:`cxlab.schema.TOUCHPOINTS` first.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``invitation_id``, ``customer_id``, ``responded_at``, ``outcome`` (named as given),
+        then one float column per touchpoint. ``attrs`` records ``as_of``, ``window_days``, ``score``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"invitation_id": ["a", "b", "c"], "customer_id": ["1", "1", "1"],
+    ...     "touchpoint": ["support", "support", "relationship"],
+    ...     "responded_at": pd.to_datetime(["2025-01-01", "2025-03-01", "2025-03-10"]),
+    ...     "csat": [2.0, 4.0, None], "nps": [None, None, 9.0]})
+    >>> float(driver_frame(s, as_of="2025-12-31")["support"].iloc[0])
+    3.0
+    """
+    needed = ["invitation_id", "customer_id", "touchpoint", "responded_at", score, outcome]
+    missing = [c for c in needed if c not in surveys.columns]
+    if missing:
+        raise ValueError(f"driver_frame: surveys table lacks column(s) {missing}")
+    if window_days <= 0:
+        raise ValueError(f"driver_frame: window_days must be positive, got {window_days}")
+    as_of = pd.Timestamp(as_of)
+    answered = surveys.loc[surveys["responded_at"].notna(), needed].copy()
+    answered["responded_at"] = pd.to_datetime(answered["responded_at"])
+    answered = answered[answered["responded_at"] <= as_of]
+    answered["customer_id"] = answered["customer_id"].astype(str)
+
+    rel = answered[(answered["touchpoint"] == RELATIONSHIP) & answered[outcome].notna()]
+    rel = rel[["invitation_id", "customer_id", "responded_at", outcome]].sort_values("responded_at")
+    trans = answered[(answered["touchpoint"] != RELATIONSHIP) & answered[score].notna()]
+    if touchpoints is None:
+        present = set(trans["touchpoint"])
+        touchpoints = [t for t in TOUCHPOINTS if t in present] + sorted(present - set(TOUCHPOINTS))
+    trans = trans[trans["touchpoint"].isin(touchpoints)]
+
+    # Running sums and counts of the score per touchpoint, per customer, in time order: the mean
+    # over [t - w, t) is (running totals just before t) - (running totals just before t - w).
+    trans = trans.sort_values(["customer_id", "responded_at"])
+    onehot = pd.get_dummies(trans["touchpoint"]).reindex(columns=touchpoints, fill_value=False)
+    counts = onehot.astype(float)
+    sums = counts.mul(trans[score].astype(float).to_numpy(), axis=0)
+    running = pd.concat([sums.add_prefix("sum_"), counts.add_prefix("n_")], axis=1)
+    running = running.groupby(trans["customer_id"].to_numpy()).cumsum()
+    running["customer_id"] = trans["customer_id"].to_numpy()
+    running["at"] = trans["responded_at"].to_numpy()
+    running = running.sort_values("at")
+
+    def totals_before(times: pd.Series) -> pd.DataFrame:
+        keys = pd.DataFrame({"customer_id": rel["customer_id"].to_numpy(), "at": times.to_numpy()})
+        order = np.argsort(keys["at"].to_numpy(), kind="stable")
+        merged = pd.merge_asof(keys.iloc[order], running, on="at", by="customer_id",
+                               allow_exact_matches=False, direction="backward")
+        merged.index = order
+        return merged.sort_index().drop(columns=["customer_id", "at"]).fillna(0.0)
+
+    upper = totals_before(rel["responded_at"])
+    lower = totals_before(rel["responded_at"] - pd.Timedelta(days=window_days))
+    window = upper - lower
+    out = rel.reset_index(drop=True)
+    for tp in touchpoints:
+        n = window[f"n_{tp}"].to_numpy()
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[tp] = np.where(n > 0, window[f"sum_{tp}"].to_numpy() / np.where(n > 0, n, 1), np.nan)
+    out.attrs.update(as_of=as_of, window_days=window_days, score=score)
+    return out
+
+
+def _subset_r2(corr: np.ndarray) -> np.ndarray:
+    """R² of the regression of variable 0 on every subset of variables 1..p, from correlations.
+
+    Returns an array indexed by the subset's bitmask (bit j = driver j), R²(empty) = 0.
+    """
+    p = corr.shape[0] - 1
+    r_xx = corr[1:, 1:]
+    r_xy = corr[1:, 0]
+    masks = np.arange(2**p)
+    bits = (masks[:, None] >> np.arange(p)) & 1
+    sizes = bits.sum(axis=1)
+    r2 = np.zeros(2**p)
+    for k in range(1, p + 1):
+        sel = masks[sizes == k]
+        idx = np.nonzero(bits[sel])[1].reshape(len(sel), k)
+        sub = r_xx[idx[:, :, None], idx[:, None, :]]
+        rhs = r_xy[idx]
+        beta = np.einsum("mij,mj->mi", np.linalg.pinv(sub, hermitian=True), rhs)
+        r2[sel] = np.einsum("mi,mi->m", beta, rhs)
+    return r2
+
+
+def general_dominance(corr: np.ndarray) -> np.ndarray:
+    """General dominance weights (Shapley values of R²) from a correlation matrix.
+
+    Parameters
+    ----------
+    corr : numpy.ndarray
+        (p+1, p+1) correlation (or covariance) matrix of the outcome (first row/column) and the
+        p drivers.
+
+    Returns
+    -------
+    numpy.ndarray
+        p weights: for each driver the average over subset sizes k = 0..p-1 of the mean increase
+        in R² from adding it to the subsets of k other drivers. They sum to the full-model R².
+
+    Examples
+    --------
+    >>> c = np.array([[1.0, 0.3, 0.4], [0.3, 1.0, 0.0], [0.4, 0.0, 1.0]])
+    >>> np.round(general_dominance(c), 2)
+    array([0.09, 0.16])
+    """
+    corr = np.asarray(corr, dtype=float)
+    if corr.ndim != 2 or corr.shape[0] != corr.shape[1] or corr.shape[0] < 2:
+        raise ValueError(f"general_dominance: need a square (p+1)x(p+1) matrix, got shape {corr.shape}")
+    scale = np.sqrt(np.diag(corr))
+    if np.any(scale <= 0):
+        raise ValueError("general_dominance: every variable needs a positive variance")
+    corr = corr / np.outer(scale, scale)
+    p = corr.shape[0] - 1
+    if p > MAX_DRIVERS:
+        raise ValueError(f"general_dominance: at most {MAX_DRIVERS} drivers (2^p subsets), got {p}")
+    r2 = _subset_r2(corr)
+    masks = np.arange(2**p)
+    sizes = ((masks[:, None] >> np.arange(p)) & 1).sum(axis=1)
+    shapley = np.array([1.0 / (p * comb(p - 1, k)) for k in range(p)])
+    weights = np.empty(p)
+    for j in range(p):
+        without = masks[(masks >> j) & 1 == 0]
+        gain = r2[without | (1 << j)] - r2[without]
+        weights[j] = np.sum(gain * shapley[sizes[without]])
+    return weights
+
+
+def _resolve_kind(y: pd.Series, kind: str) -> str:
+    values = np.unique(y.to_numpy(dtype=float))
+    if kind == "auto":
+        return "binary" if len(values) == 2 and set(values) <= {0.0, 1.0} else "continuous"
+    if kind == "binary" and not set(values) <= {0.0, 1.0}:
+        raise ValueError(f"key_drivers: a binary outcome must be coded 0/1 (or bool), got values {values[:6]}")
+    if kind == "ordinal" and not np.all(values % 1 == 0):
+        raise ValueError("key_drivers: an ordinal outcome must have whole-number levels")
+    return kind
+
+
+class KeyDriverAnalysis:
+    """Key-driver model: robust regression coefficients plus dominance-based importance.
+
+    Parameters
+    ----------
+    outcome_kind : {"auto", "continuous", "binary", "ordinal"}
+        ``"auto"`` treats a 0/1 (or boolean) outcome as binary and anything else as continuous.
+    missing : {"impute_mean", "drop"}
+        ``"impute_mean"`` replaces a missing driver value by the driver's mean (a customer who did
+        not use a touchpoint is treated as average there, which keeps everyone in the model but
+        pulls that driver's coefficient towards zero when few customers use it); ``"drop"`` keeps
+        only rows with every driver observed. Rows with no driver observed at all and rows with a
+        missing outcome are always left out.
+    level : float
+        Confidence level of the coefficient intervals.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        One row per driver, by importance rank: ``driver``, ``coefficient`` (per driver unit on the
+        outcome scale; log-odds for binary/ordinal), ``robust_se``, ``ci_low``, ``ci_high``,
+        ``p_value``, ``importance`` (general dominance weight, R² units), ``importance_share``
+        (% of the model R², sums to 100), ``rank``, ``mean_performance`` (mean observed driver
+        value), ``n`` (rows where the driver was observed).
+    r2_ : float
+        R² that the importance weights decompose (see ``importance_basis_``).
+    n_ : int
+        Rows used in the model.
+    dropped_ : dict
+        Drivers left out, with the reason (all missing / constant).
+    outcome_kind_, importance_basis_, cov_type_ : str
+        What was fitted and how.
+    model_ : statsmodels results
+        The fitted regression.
+    """
+
+    def __init__(self, *, outcome_kind: str = "auto", missing: str = "impute_mean", level: float = 0.95):
+        if outcome_kind not in OUTCOME_KINDS:
+            raise ValueError(f"outcome_kind must be one of {OUTCOME_KINDS}, got {outcome_kind!r}")
+        if missing not in MISSING_RULES:
+            raise ValueError(f"missing must be one of {MISSING_RULES}, got {missing!r}")
+        if not 0 < level < 1:
+            raise ValueError(f"level must be between 0 and 1, got {level}")
+        self.outcome_kind = outcome_kind
+        self.missing = missing
+        self.level = level
+
+    def fit(self, frame: pd.DataFrame, *, outcome: str = "nps", drivers: list[str] | None = None,
+            performance_label: str = "Mean driver score") -> KeyDriverAnalysis:
+        """Fit the regression and the dominance decomposition.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            One row per respondent; not modified.
+        outcome : str
+            Outcome column (NPS 0-10, a rating, or a 0/1 / boolean flag).
+        drivers : list of str, optional
+            Driver columns; default every numeric column except the outcome.
+        performance_label : str
+            Axis label for the driver scale in :meth:`plot_importance_performance`,
+            e.g. ``"Mean CSAT (1-5)"``.
+
+        Returns
+        -------
+        KeyDriverAnalysis
+            self, fitted.
+        """
+        if outcome not in frame.columns:
+            raise ValueError(f"key_drivers: outcome column {outcome!r} not in the table (have {list(frame.columns)})")
+        if drivers is None:
+            drivers = [c for c in frame.select_dtypes(include=["number", "bool"]).columns if c != outcome]
+        absent = [d for d in drivers if d not in frame.columns]
+        if absent:
+            raise ValueError(f"key_drivers: driver column(s) {absent} not in the table")
+        if outcome in drivers:
+            raise ValueError(f"key_drivers: the outcome {outcome!r} cannot also be a driver")
+        try:
+            data = frame[[outcome, *drivers]].astype(float)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"key_drivers: outcome and drivers must be numeric ({err})") from err
+        data = data[data[outcome].notna()]
+
+        self.dropped_ = {}
+        for d in drivers:
+            observed = data[d].dropna()
+            if observed.empty:
+                self.dropped_[d] = "all values missing"
+            elif observed.nunique() == 1:
+                self.dropped_[d] = "constant"
+        kept = [d for d in drivers if d not in self.dropped_]
+        if not kept:
+            raise ValueError(f"key_drivers: no usable driver (dropped: {self.dropped_})")
+        if len(kept) > MAX_DRIVERS:
+            raise ValueError(f"key_drivers: at most {MAX_DRIVERS} drivers, got {len(kept)}")
+        data = data[data[kept].notna().any(axis=1)]
+        if self.missing == "drop":
+            data = data.dropna(subset=kept)
+        observed_n = data[kept].notna().sum()
+        performance = data[kept].mean()
+        x = data[kept].fillna(performance)
+        y = data[outcome]
+        if len(data) <= len(kept) + 1:
+            raise ValueError(f"key_drivers: {len(data)} usable rows for {len(kept)} drivers; need more rows")
+        self.outcome_kind_ = _resolve_kind(y, self.outcome_kind)
+
+        exog = sm.add_constant(x, has_constant="add")
+        if self.outcome_kind_ == "continuous":
+            self.model_ = sm.OLS(y, exog).fit(cov_type="HC3")
+            self.cov_type_ = "HC3"
+        elif self.outcome_kind_ == "binary":
+            self.model_ = sm.Logit(y, exog).fit(disp=0, cov_type="HC0")
+            self.cov_type_ = "HC0"
+        else:
+            self.model_ = OrderedModel(y, x, distr="logit").fit(method="bfgs", disp=0, maxiter=500,
+                                                                cov_type="HC0")
+            self.cov_type_ = "HC0"
+        self.importance_basis_ = {
+            "continuous": "R² of the OLS model",
+            "binary": "R² of the linear probability model (OLS on the 0/1 outcome)",
+            "ordinal": "R² of OLS on the ordinal scores",
+        }[self.outcome_kind_]
+
+        corr = np.corrcoef(np.column_stack([y.to_numpy(), x.to_numpy()]), rowvar=False)
+        importance = general_dominance(corr)
+        self.r2_ = float(importance.sum())
+        ci = self.model_.conf_int(alpha=1 - self.level)
+        table = pd.DataFrame({
+            "driver": kept,
+            "coefficient": self.model_.params[kept].to_numpy(),
+            "robust_se": self.model_.bse[kept].to_numpy(),
+            "ci_low": ci.loc[kept, 0].to_numpy(),
+            "ci_high": ci.loc[kept, 1].to_numpy(),
+            "p_value": self.model_.pvalues[kept].to_numpy(),
+            "importance": importance,
+            "importance_share": 100 * importance / self.r2_ if self.r2_ > 0 else np.nan,
+            "mean_performance": performance.to_numpy(),
+            "n": observed_n.to_numpy().astype(int),
+        })
+        table["rank"] = stats.rankdata(-table["importance"], method="min").astype(int)
+        self._summary = table.sort_values("rank").reset_index(drop=True)[
+            ["driver", "coefficient", "robust_se", "ci_low", "ci_high", "p_value", "importance",
+             "importance_share", "rank", "mean_performance", "n"]]
+        self.n_ = int(len(data))
+        self.outcome_ = outcome
+        self.performance_label_ = performance_label
+        return self
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Driver table (see the class docstring); a copy."""
+        if not hasattr(self, "_summary"):
+            raise ValueError("KeyDriverAnalysis: call fit() first")
+        return self._summary.copy()
+
+    def plot_importance_performance(self, ax=None):
+        """Importance-vs-performance quadrant chart.
+
+        Each driver is a labelled point: horizontal position = mean performance on the driver's
+        scale, vertical = share of explained variance (%). Dashed lines at the average performance
+        and the average share split the chart into quadrants; the top-left quadrant (important,
+        below-average performance) is where improvement pays most.
+
+        Parameters
+        ----------
+        ax : matplotlib.axes.Axes, optional
+            Axes to draw on; a new figure when omitted.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        import matplotlib.pyplot as plt
+
+        table = self.summary
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7, 5))
+        sns.scatterplot(data=table, x="mean_performance", y="importance_share", s=70, ax=ax,
+                        color="tab:blue")
+        for row in table.itertuples():
+            ax.annotate(row.driver, (row.mean_performance, row.importance_share), xytext=(4, 4),
+                        textcoords="offset points", fontsize=9)
+        ax.axvline(table["mean_performance"].mean(), color="grey", ls="--", lw=1)
+        ax.axhline(table["importance_share"].mean(), color="grey", ls="--", lw=1)
+        ax.set_xlabel(self.performance_label_)
+        ax.set_ylabel(f"Importance (% of explained variance, R² = {self.r2_:.2f})")
+        ax.set_title(f"Key drivers of {self.outcome_}: importance vs performance (n = {self.n_:,})")
+        return ax
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "_summary"):
+            return "<p>KeyDriverAnalysis (not fitted)</p>"
+        head = (f"<p>Key drivers of <b>{html.escape(self.outcome_)}</b> ({self.outcome_kind_}, "
+                f"{self.cov_type_} robust errors), n = {self.n_:,}; importance decomposes "
+                f"{html.escape(self.importance_basis_)} = {self.r2_:.3f}.</p>")
+        if self.dropped_:
+            head += "<p>Dropped: " + html.escape(", ".join(f"{k} ({v})" for k, v in self.dropped_.items())) + "</p>"
+        return head + self._summary.to_html(index=False, escape=True, float_format=lambda v: f"{v:.3g}")
+
+
+def key_drivers(frame: pd.DataFrame, *, outcome: str = "nps", drivers: list[str] | None = None,
+                outcome_kind: str = "auto", missing: str = "impute_mean", level: float = 0.95,
+                performance_label: str = "Mean driver score") -> KeyDriverAnalysis:
+    """Fit a :class:`KeyDriverAnalysis` in one call.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per respondent (e.g. from :func:`driver_frame`); not modified.
+    outcome : str
+        Outcome column: NPS 0-10, a 1-5 rating, or a 0/1 satisfied flag.
+    drivers : list of str, optional
+        Driver columns; default every numeric column except the outcome.
+    outcome_kind : {"auto", "continuous", "binary", "ordinal"}
+        Model family (see :class:`KeyDriverAnalysis`).
+    missing : {"impute_mean", "drop"}
+        Treatment of missing driver values.
+    level : float
+        Confidence level of the coefficient intervals.
+    performance_label : str
+        Axis label of the driver scale in the importance-performance chart.
+
+    Returns
+    -------
+    KeyDriverAnalysis
+        Fitted; see its ``summary``, ``r2_``, ``n_``, ``dropped_``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> df = pd.DataFrame(rng.normal(size=(200, 2)), columns=["a", "b"])
+    >>> df["y"] = 2 * df["a"] + df["b"] + rng.normal(size=200)
+    >>> key_drivers(df, outcome="y").summary["driver"].tolist()
+    ['a', 'b']
+    """
+    return KeyDriverAnalysis(outcome_kind=outcome_kind, missing=missing, level=level).fit(
+        frame, outcome=outcome, drivers=drivers, performance_label=performance_label)
