@@ -97,7 +97,10 @@ def find_table_files(folder: Path) -> dict[str, Path]:
 
 def _read_file(path: Path, table: str) -> pd.DataFrame:
     if path.name.endswith(".parquet"):
-        return pd.read_parquet(path)
+        df = pd.read_parquet(path)
+        text = df.select_dtypes(include=["object", "string"]).columns
+        df[text] = df[text].replace("", None)
+        return df
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
     except pd.errors.EmptyDataError:
@@ -136,8 +139,34 @@ def _check_columns(df: pd.DataFrame, table: str, path: Path) -> None:
         raise DataValidationError(f"{path}: table '{table}' has a header but no rows")
 
 
+def _coerce(df: pd.DataFrame, table: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Convert text to the schema's types; values that do not convert become failures (and missing)."""
+    out = df.copy()
+    found = []
+    for name, column in schema.SCHEMAS[table].columns.items():
+        raw = out[name]
+        dtype = str(column.dtype)
+        if dtype.startswith("datetime"):
+            converted = raw if pd.api.types.is_datetime64_any_dtype(raw) else pd.to_datetime(
+                raw, errors="coerce", format="ISO8601")
+            rule = "must be a date (YYYY-MM-DD, optionally with a time)"
+        elif dtype.startswith("float"):
+            converted = pd.to_numeric(raw, errors="coerce").astype(float)
+            rule = "must be a number"
+        else:
+            continue
+        bad = raw.notna() & converted.isna()
+        found.append(_row_failures(table, path, bad, name, rule, raw))
+        out[name] = converted
+    found = [f for f in found if len(f)]
+    return out, (pd.concat(found, ignore_index=True) if found else _empty_failures())
+
+
 def _pandera_failures(df: pd.DataFrame, table: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Validate one table; return (coerced valid frame or None, failures)."""
+    df, type_failures = _coerce(df, table, path)
+    if len(type_failures):
+        return None, type_failures
     try:
         return schema.SCHEMAS[table].validate(df, lazy=True), _empty_failures()
     except pa.errors.SchemaErrors as err:
@@ -160,9 +189,6 @@ def _pandera_failures(df: pd.DataFrame, table: str, path: Path) -> tuple[pd.Data
 
 
 def _plain_rule(check: str) -> str:
-    if check.startswith("coerce_dtype"):
-        kind = check.split("'")[1] if "'" in check else check
-        return {"datetime64[ns]": "must be a date", "float64": "must be a number"}.get(kind, f"must be {kind}")
     if check == "field_uniqueness" or check.startswith("unique"):
         return "must be unique"
     if check == "not_nullable":
@@ -181,9 +207,9 @@ def _row_failures(table: str, path: Path, mask: pd.Series, column: str, rule: st
                          "rule": rule, "value": values.loc[bad].astype(str).to_numpy()})
 
 
-def _relational_failures(tables: dict[str, pd.DataFrame], files: dict[str, Path],
-                         as_of: pd.Timestamp) -> pd.DataFrame:
-    """Rules across columns and tables: date order, no future dates, known customers."""
+def _relational_failures(tables: dict[str, pd.DataFrame], files: dict[str, Path], as_of: pd.Timestamp,
+                         customer_ids: pd.Series) -> pd.DataFrame:
+    """Rules across columns and tables: date order, no future dates, customers in the customers file."""
     found = []
     for table, df in tables.items():
         path = files[table]
@@ -195,8 +221,7 @@ def _relational_failures(tables: dict[str, pd.DataFrame], files: dict[str, Path]
             found.append(_row_failures(table, path, mask, col,
                                        f"must not be after the as-of date {as_of.date()}", df[col]))
         if table != "customers":
-            known = tables["customers"]["customer_id"]
-            mask = ~df["customer_id"].isin(known)
+            mask = ~df["customer_id"].isin(customer_ids)
             found.append(_row_failures(table, path, mask, "customer_id", "unknown customer (not in customers)",
                                        df["customer_id"]))
     found = [f for f in found if len(f)]
@@ -297,7 +322,7 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None) 
     else:
         as_of, as_of_source = _latest_date(valid), "latest date in the data"
 
-    failures.append(_relational_failures(valid, files, as_of))
+    failures.append(_relational_failures(valid, files, as_of, raw["customers"]["customer_id"].astype(str)))
     failures = pd.concat([f for f in failures if len(f)] or [_empty_failures()], ignore_index=True)
     failures = failures.drop_duplicates(["table", "row", "column", "rule"], ignore_index=True)
 
