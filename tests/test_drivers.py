@@ -1,0 +1,199 @@
+"""Key-driver analysis: dominance weights, robust regression, driver frame, recovery of ground truth."""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from cxlab.drivers import driver_frame, general_dominance, key_drivers
+
+matplotlib.use("Agg")
+
+
+def _correlated_problem(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    common = rng.normal(size=n)
+    x = pd.DataFrame({
+        "a": common + rng.normal(size=n),
+        "b": 0.7 * common + rng.normal(size=n),
+        "c": rng.normal(size=n),
+        "d": 0.5 * common + rng.normal(size=n),
+    })
+    x["y"] = 1.0 * x["a"] + 0.6 * x["b"] + 0.3 * x["c"] + 0.1 * x["d"] + rng.normal(scale=1.5, size=n)
+    return x
+
+
+def test_general_dominance_matches_brute_force_refits():
+    df = _correlated_problem()
+    drivers = ["a", "b", "c", "d"]
+    # Brute force: R² of every subset by refitting OLS with statsmodels, then Shapley averaging.
+    r2 = {(): 0.0}
+    for k in range(1, 5):
+        for subset in combinations(drivers, k):
+            r2[subset] = sm.OLS(df["y"], sm.add_constant(df[list(subset)])).fit().rsquared
+    p = len(drivers)
+    expected = {}
+    for d in drivers:
+        others = [o for o in drivers if o != d]
+        total = 0.0
+        for k in range(p):
+            gains = [r2[tuple(sorted((*s, d), key=drivers.index))] - r2[s] for s in combinations(others, k)]
+            total += np.mean(gains) / p
+        expected[d] = total
+    result = key_drivers(df, outcome="y", drivers=drivers)
+    got = result.summary.set_index("driver")["importance"]
+    for d in drivers:
+        assert got[d] == pytest.approx(expected[d], rel=1e-9, abs=1e-12)
+    full = sm.OLS(df["y"], sm.add_constant(df[drivers])).fit()
+    assert result.r2_ == pytest.approx(full.rsquared, rel=1e-10)
+    assert result.summary["importance_share"].sum() == pytest.approx(100.0)
+
+
+def test_orthogonal_drivers_share_equals_squared_standardized_coefficient():
+    # Two exactly orthogonal, centred drivers: each general dominance weight is the squared
+    # standardized coefficient (= squared correlation with the outcome).
+    n = 8
+    x1 = np.array([1, -1, 1, -1, 1, -1, 1, -1], dtype=float)
+    x2 = np.array([1, 1, -1, -1, 1, 1, -1, -1], dtype=float)
+    assert x1 @ x2 == 0
+    noise = np.array([0.3, -0.2, 0.1, 0.4, -0.5, 0.2, -0.1, -0.2])
+    y = 2.0 * x1 + 1.0 * x2 + noise
+    df = pd.DataFrame({"x1": x1, "x2": x2, "y": y})
+    result = key_drivers(df, outcome="y")
+    fit = sm.OLS(y, sm.add_constant(np.column_stack([x1, x2]))).fit()
+    std_beta = fit.params[1:] * np.array([x1.std(), x2.std()]) / y.std()
+    got = result.summary.set_index("driver")["importance"]
+    assert got["x1"] == pytest.approx(std_beta[0] ** 2, rel=1e-10)
+    assert got["x2"] == pytest.approx(std_beta[1] ** 2, rel=1e-10)
+    assert len(y) == n
+
+
+def test_general_dominance_docstring_values_by_hand():
+    # Uncorrelated drivers with r = 0.3 and 0.4: weights are r² = 0.09 and 0.16.
+    c = np.array([[1.0, 0.3, 0.4], [0.3, 1.0, 0.0], [0.4, 0.0, 1.0]])
+    np.testing.assert_allclose(general_dominance(c), [0.09, 0.16], atol=1e-12)
+
+
+def test_ols_coefficients_and_hc3_errors_match_statsmodels():
+    df = _correlated_problem(seed=1)
+    result = key_drivers(df, outcome="y", drivers=["a", "b", "c", "d"], level=0.9)
+    ref = sm.OLS(df["y"], sm.add_constant(df[["a", "b", "c", "d"]])).fit(cov_type="HC3")
+    table = result.summary.set_index("driver")
+    np.testing.assert_allclose(table.loc[["a", "b", "c", "d"], "coefficient"], ref.params[1:], rtol=1e-10)
+    np.testing.assert_allclose(table.loc[["a", "b", "c", "d"], "robust_se"], ref.bse[1:], rtol=1e-10)
+    ci = ref.conf_int(alpha=0.1)
+    np.testing.assert_allclose(table.loc[["a", "b", "c", "d"], "ci_low"], ci.iloc[1:, 0], rtol=1e-10)
+    assert result.outcome_kind_ == "continuous"
+    assert result.n_ == len(df)
+    assert table.loc["a", "rank"] == 1
+
+
+def test_binary_outcome_recovers_known_logistic_ranking():
+    rng = np.random.default_rng(0)
+    n = 6000
+    weights = {"seat": 1.2, "wifi": 0.8, "food": 0.4, "gate": 0.1}
+    x = pd.DataFrame({k: rng.integers(1, 6, size=n).astype(float) for k in weights})
+    x["wifi"] = np.clip(x["wifi"] + rng.integers(-1, 2, size=n) * (x["seat"] > 3), 1, 5)  # correlated
+    eta = sum(w * (x[k] - 3) for k, w in weights.items())
+    x["satisfied"] = (rng.random(n) < 1 / (1 + np.exp(-eta))).astype(bool)
+    result = key_drivers(x, outcome="satisfied")
+    assert result.outcome_kind_ == "binary"
+    assert "linear probability" in result.importance_basis_
+    assert result.summary["driver"].tolist() == list(weights)
+    table = result.summary.set_index("driver")
+    ref = sm.Logit(x["satisfied"].astype(float), sm.add_constant(x[list(weights)])).fit(disp=0, cov_type="HC0")
+    np.testing.assert_allclose(table.loc[list(weights), "coefficient"], ref.params[1:], rtol=1e-6)
+    for k, w in weights.items():
+        assert table.loc[k, "ci_low"] < w < table.loc[k, "ci_high"]
+
+
+def test_ordinal_and_rating_outcomes():
+    rng = np.random.default_rng(3)
+    n = 2000
+    x = pd.DataFrame({"staff": rng.normal(size=n), "wait": rng.normal(size=n)})
+    latent = 1.0 * x["staff"] + 0.4 * x["wait"] + rng.logistic(size=n)
+    x["rating"] = np.digitize(latent, [-2, -0.5, 0.5, 2]) + 1  # 1-5
+    ordinal = key_drivers(x, outcome="rating", outcome_kind="ordinal")
+    continuous = key_drivers(x, outcome="rating")
+    assert continuous.outcome_kind_ == "continuous"
+    assert ordinal.summary["driver"].tolist() == ["staff", "wait"]
+    table = ordinal.summary.set_index("driver")
+    assert table.loc["staff", "ci_low"] < 1.0 < table.loc["staff", "ci_high"]
+    assert table.loc["wait", "ci_low"] < 0.4 < table.loc["wait", "ci_high"]
+    assert ordinal.r2_ == pytest.approx(continuous.r2_)
+
+
+def test_missing_values_dropped_drivers_and_errors():
+    df = _correlated_problem(n=200, seed=2)
+    df["constant"] = 3.0
+    df["empty"] = np.nan
+    df.loc[df.index[:50], "c"] = np.nan
+    before = df.copy()
+    imputed = key_drivers(df, outcome="y", drivers=["a", "b", "c", "constant", "empty"])
+    assert imputed.dropped_ == {"constant": "constant", "empty": "all values missing"}
+    assert imputed.n_ == 200
+    assert imputed.summary.set_index("driver").loc["c", "n"] == 150
+    assert imputed.summary.set_index("driver").loc["c", "mean_performance"] == pytest.approx(df["c"].mean())
+    dropped = key_drivers(df, outcome="y", drivers=["a", "b", "c"], missing="drop")
+    assert dropped.n_ == 150
+    pd.testing.assert_frame_equal(df, before)
+    with pytest.raises(ValueError, match="nope"):
+        key_drivers(df, outcome="nope")
+    with pytest.raises(ValueError, match="missing must be"):
+        key_drivers(df, outcome="y", missing="zero")
+    with pytest.raises(ValueError, match="binary outcome must be coded 0/1"):
+        key_drivers(df, outcome="y", drivers=["a"], outcome_kind="binary")
+    with pytest.raises(ValueError, match="no usable driver"):
+        key_drivers(df, outcome="y", drivers=["constant", "empty"])
+
+
+def test_importance_performance_plot_is_labelled():
+    df = _correlated_problem(n=200)
+    result = key_drivers(df, outcome="y", performance_label="Mean CSAT (1-5)")
+    ax = result.plot_importance_performance()
+    assert ax.get_xlabel() == "Mean CSAT (1-5)"
+    assert "%" in ax.get_ylabel()
+    assert "importance vs performance" in ax.get_title()
+    assert sorted(t.get_text() for t in ax.texts) == ["a", "b", "c", "d"]
+    assert "<table" in result._repr_html_()
+
+
+def _survey_rows(rows):
+    return pd.DataFrame(rows, columns=["invitation_id", "customer_id", "touchpoint", "responded_at",
+                                       "csat", "nps"]).assign(responded_at=lambda d: pd.to_datetime(d["responded_at"]))
+
+
+def test_driver_frame_uses_only_the_window_before_each_answer():
+    s = _survey_rows([
+        ("i1", "c1", "support", "2025-01-01", 1.0, None),     # outside 180 days of r2, inside r1
+        ("i2", "c1", "support", "2025-03-01", 3.0, None),
+        ("i3", "c1", "invoicing", "2025-03-05", 5.0, None),
+        ("r1", "c1", "relationship", "2025-03-05", None, 8.0),  # same day as i3: i3 is not before it
+        ("i4", "c1", "support", "2025-06-01", 5.0, None),      # after r1
+        ("r2", "c1", "relationship", "2025-07-15", None, 4.0),
+        ("i5", "c2", "support", "2025-02-01", 2.0, None),
+        ("r3", "c2", "relationship", "2025-02-01", None, 10.0),  # only same-time answer: none before
+        ("r4", "c2", "relationship", "2026-02-01", None, 7.0),   # after as_of
+        ("x1", "c2", "invoicing", None, None, None),             # not answered
+    ])
+    out = driver_frame(s, as_of="2025-12-31", window_days=180).set_index("invitation_id")
+    assert list(out.index) == ["r3", "r1", "r2"]
+    assert out.loc["r1", "support"] == pytest.approx(2.0)      # mean of 1 and 3
+    assert np.isnan(out.loc["r1", "invoicing"])
+    # r2 window [2025-01-16, 2025-07-15): support 3 and 5, invoicing 5
+    assert out.loc["r2", "support"] == pytest.approx(4.0)
+    assert out.loc["r2", "invoicing"] == pytest.approx(5.0)
+    assert np.isnan(out.loc["r3", "support"])
+    assert out.loc["r2", "nps"] == 4.0
+    assert list(out.columns[-2:]) == ["support", "invoicing"]  # schema touchpoint order
+
+
+def test_driver_frame_rejects_missing_columns():
+    with pytest.raises(ValueError, match="csat"):
+        driver_frame(pd.DataFrame({"invitation_id": []}), as_of="2025-01-01")
