@@ -18,6 +18,11 @@ surveys
     touchpoint (``relationship`` for the relationship NPS survey, otherwise the
     journey touchpoint), channel, sent_at, responded_at (empty when the customer
     did not answer), nps (0-10), csat (1-5), ces (1-7), comment (free text).
+    Optional score columns, for sources whose question is on another scale (never rescaled
+    into ``nps`` or ``csat``): recommend5 (1-5 likelihood to recommend, 1 = extremely
+    unlikely, 5 = extremely likely, as in the NHS Friends and Family Test; not NPS) and
+    satisfied (0/1 flag of an overall satisfied / not satisfied answer). Empty where the
+    question was not asked or not answered.
 cases
     Follow-ups and service requests: case_id (unique), customer_id, kind
     (``detractor_followup``/``service_request``/``complaint``), opened_at,
@@ -70,13 +75,14 @@ def _text(nullable: bool = False, **kwargs) -> pa.Column:
     return pa.Column(str, checks=checks, nullable=nullable, coerce=True, **kwargs)
 
 
-def _score(low: int, high: int) -> pa.Column:
+def _score(low: int, high: int, required: bool = True) -> pa.Column:
     return pa.Column(
         float,
         checks=[pa.Check.in_range(low, high), pa.Check(lambda s: (s % 1 == 0), element_wise=False,
                                                        error=f"whole number from {low} to {high}")],
         nullable=True,
         coerce=True,
+        required=required,
     )
 
 
@@ -119,6 +125,8 @@ SURVEYS = pa.DataFrameSchema(
         "csat": _score(1, 5),
         "ces": _score(1, 7),
         "comment": _text(nullable=True),
+        "recommend5": _score(1, 5, required=False),
+        "satisfied": _score(0, 1, required=False),
     },
     name="surveys",
     strict=False,
@@ -153,4 +161,24 @@ def required_columns(table: str) -> list[str]:
     -------
     list of str
     """
-    return list(SCHEMAS[table].columns)
+    return [name for name, column in SCHEMAS[table].columns.items() if column.required]
+
+
+def optional_columns(table: str) -> list[str]:
+    """Return the columns a table may have and that are checked when present.
+
+    Parameters
+    ----------
+    table : str
+        One of :data:`TABLES`.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
+    >>> optional_columns("surveys")
+    ['recommend5', 'satisfied']
+    """
+    return [name for name, column in SCHEMAS[table].columns.items() if not column.required]
