@@ -1,0 +1,385 @@
+"""Closed loop on detractors: were unhappy customers called back, how fast, and did it help?
+
+Starting from the survey answers and the ``cases`` table, :func:`detractor_followups` gives one row
+per detractor answer (NPS 0-6) with the ``detractor_followup`` case opened for it, if any:
+
+* A case belongs to the answer whose ``invitation_id`` it carries. If the cases table has no
+  ``invitation_id`` (or it is empty for every follow-up), the answer's follow-up is the customer's
+  first ``detractor_followup`` case opened within ``followup_window_days`` days after the answer
+  (on or after the answer time); two answers of one customer in that span can then share a case.
+* Cases opened after the as-of date do not exist yet; response and close times after it are not
+  known yet. A case without a first response at the as-of date is *censored* at its age then,
+  not dropped: times to first response and to close are estimated by Kaplan-Meier, and the share
+  answered within the SLA is ``1 - S(1)`` on the time scale "hours / promised sla_hours", so a case
+  still waiting longer than its SLA counts as a miss and one opened an hour before the as-of date
+  counts only for the time it was observed.
+* Coverage (share of detractor answers with a follow-up, Wilson interval) uses only *mature*
+  answers, given at least ``followup_window_days`` before the as-of date; younger answers may
+  still get their call and are counted as pending.
+
+:func:`followup_survival_frame` hands "do followed-up detractors churn less?" to the survival
+tools: time from the detractor answer to churn or the as-of date, with a follow-up flag.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.statistics import logrank_test
+from lifelines.utils import median_survival_times
+from statsmodels.stats.proportion import proportion_confint
+
+from cxlab.display import suppress_small
+from cxlab.tenure import tenure_frame
+
+FOLLOWUP_KIND = "detractor_followup"
+DETRACTOR_MAX = 6
+CASE_LEVEL_GROUPS = ("team",)
+HOURS = pd.Timedelta(hours=1)
+
+
+def _require(df: pd.DataFrame, columns: list[str], table: str, caller: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{caller}: {table} table lacks column(s) {missing}")
+
+
+def _wilson(successes, trials, level: float):
+    successes = np.asarray(successes, dtype=float)
+    trials = np.asarray(trials, dtype=float)
+    safe = np.where(trials > 0, trials, 1)
+    low, high = proportion_confint(successes, safe, alpha=1 - level, method="wilson")
+    return np.where(trials > 0, low, np.nan), np.where(trials > 0, high, np.nan)
+
+
+def detractor_followups(surveys: pd.DataFrame, cases: pd.DataFrame | None, *, as_of,
+                        customers: pd.DataFrame | None = None, followup_window_days: int = 7,
+                        default_sla_hours: float = 24.0) -> pd.DataFrame:
+    """One row per detractor answer with its follow-up case and response times.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; detractor answers are those with ``nps`` 0-6 answered on or before
+        ``as_of``. Not modified.
+    cases : pandas.DataFrame or None
+        A ``cases`` table (only ``detractor_followup`` rows are used); None means no follow-ups.
+    as_of : str or pandas.Timestamp
+        Analysis date.
+    customers : pandas.DataFrame, optional
+        A ``customers`` table; adds ``segment``, ``region`` and ``contract``.
+    followup_window_days : int
+        Days after an answer within which a follow-up is expected: answers younger than this are
+        not yet counted in coverage, and (without ``invitation_id``) the matching window.
+    default_sla_hours : float
+        Promised hours to first response for cases whose ``sla_hours`` is missing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``invitation_id``, ``customer_id``, ``responded_at``, ``nps``, ``quarter``
+        (of the answer), ``mature``, ``followed_up``, ``case_id``, ``team`` (if known),
+        ``opened_at``, ``first_response_at``, ``closed_at`` (missing when after ``as_of``),
+        ``sla_hours``, ``hours_to_first_response`` (observed or censored hours),
+        ``first_response_observed``, ``within_sla`` (1/0, missing while undecided),
+        ``hours_to_close``, ``close_observed``; ``attrs["match"]`` says how cases were matched.
+    """
+    _require(surveys, ["invitation_id", "customer_id", "responded_at", "nps"], "surveys", "detractor_followups")
+    if followup_window_days <= 0:
+        raise ValueError(f"detractor_followups: followup_window_days must be positive, got {followup_window_days}")
+    as_of = pd.Timestamp(as_of)
+    answered_at = pd.to_datetime(surveys["responded_at"])
+    keep = surveys["nps"].notna() & (surveys["nps"] <= DETRACTOR_MAX) & answered_at.notna() & (answered_at <= as_of)
+    det = surveys.loc[keep, ["invitation_id", "customer_id", "responded_at", "nps"]].copy()
+    det["customer_id"] = det["customer_id"].astype(str)
+    det["responded_at"] = pd.to_datetime(det["responded_at"])
+    det["quarter"] = det["responded_at"].dt.to_period("Q").astype(str)
+    det["mature"] = det["responded_at"] <= as_of - pd.Timedelta(days=followup_window_days)
+
+    case_cols = ["case_id", "team", "opened_at", "first_response_at", "closed_at", "sla_hours"]
+    if cases is None:
+        follow = pd.DataFrame(columns=["customer_id", "invitation_id", *case_cols])
+        match = "no cases table"
+    else:
+        _require(cases, ["case_id", "customer_id", "kind", "opened_at", "first_response_at", "closed_at",
+                         "sla_hours"], "cases", "detractor_followups")
+        follow = cases[(cases["kind"] == FOLLOWUP_KIND) & (pd.to_datetime(cases["opened_at"]) <= as_of)].copy()
+        follow["customer_id"] = follow["customer_id"].astype(str)
+        for col in ("opened_at", "first_response_at", "closed_at"):
+            follow[col] = pd.to_datetime(follow[col])
+        if "team" not in follow.columns:
+            follow["team"] = np.nan
+        by_invitation = "invitation_id" in follow.columns and follow["invitation_id"].notna().any()
+        match = "invitation_id" if by_invitation else (
+            f"customer's first follow-up opened within {followup_window_days} days after the answer")
+        if not by_invitation:
+            follow["invitation_id"] = np.nan
+    follow = follow.sort_values("opened_at")
+
+    if match == "invitation_id":
+        first = follow.dropna(subset=["invitation_id"]).drop_duplicates("invitation_id")
+        out = det.merge(first[["invitation_id", *case_cols]], on="invitation_id", how="left")
+    elif len(follow) and len(det):
+        out = pd.merge_asof(det.sort_values("responded_at"), follow[["customer_id", *case_cols]],
+                            left_on="responded_at", right_on="opened_at", by="customer_id",
+                            direction="forward", tolerance=pd.Timedelta(days=followup_window_days))
+    else:
+        out = det.assign(**{c: np.nan for c in case_cols})
+        for col in ("opened_at", "first_response_at", "closed_at"):
+            out[col] = pd.to_datetime(out[col])
+    out["followed_up"] = out["case_id"].notna()
+    for col in ("first_response_at", "closed_at"):
+        out[col] = out[col].where(out[col] <= as_of)
+    out["sla_hours"] = out["sla_hours"].astype(float).fillna(default_sla_hours).where(out["followed_up"])
+
+    opened = out["opened_at"]
+    out["first_response_observed"] = out["first_response_at"].notna()
+    out["hours_to_first_response"] = (out["first_response_at"].fillna(as_of).where(out["followed_up"]) - opened) / HOURS
+    out["close_observed"] = out["closed_at"].notna()
+    out["hours_to_close"] = (out["closed_at"].fillna(as_of).where(out["followed_up"]) - opened) / HOURS
+    hours = out["hours_to_first_response"]
+    decided = out["first_response_observed"] | (hours > out["sla_hours"])
+    within = out["first_response_observed"] & (hours <= out["sla_hours"])
+    out["within_sla"] = within.astype(float).where(decided & out["followed_up"])
+    if customers is not None:
+        _require(customers, ["customer_id"], "customers", "detractor_followups")
+        attrs = [c for c in ("segment", "region", "contract") if c in customers.columns]
+        info = customers[["customer_id", *attrs]].assign(customer_id=lambda d: d["customer_id"].astype(str))
+        out = out.merge(info, on="customer_id", how="left")
+    out = out.sort_values("responded_at").reset_index(drop=True)
+    out.attrs.update(as_of=as_of, match=match, followup_window_days=followup_window_days)
+    return out
+
+
+def _km(durations, observed, level: float) -> KaplanMeierFitter:
+    return KaplanMeierFitter(alpha=1 - level).fit(np.asarray(durations, float), np.asarray(observed, bool))
+
+
+def _km_at(kmf: KaplanMeierFitter, t: float) -> tuple[float, float, float]:
+    """Kaplan-Meier probability of the event by time t, with its interval."""
+    surv = kmf.survival_function_.iloc[:, 0]
+    ci = kmf.confidence_interval_survival_function_
+    upto = surv.index <= t
+    if not upto.any():
+        return 0.0, 0.0, 0.0
+    s = float(surv[upto].iloc[-1])
+    lo, hi = ci[upto].iloc[-1]
+    return 1 - s, 1 - float(hi), 1 - float(lo)
+
+
+def _median(kmf: KaplanMeierFitter) -> tuple[float, float, float]:
+    ci = median_survival_times(kmf.confidence_interval_)
+    values = np.array([kmf.median_survival_time_, ci.iloc[0, 0], ci.iloc[0, 1]], dtype=float)
+    values[~np.isfinite(values)] = np.nan  # not reached: fewer than half of the events happened
+    return tuple(values)
+
+
+def _group_kpis(frame: pd.DataFrame, level: float, with_coverage: bool) -> dict:
+    mature = frame[frame["mature"]]
+    cases = frame[frame["followed_up"]]
+    row = {"detractors": len(frame), "mature_detractors": len(mature),
+           "followed_up": int(mature["followed_up"].sum()) if with_coverage else np.nan}
+    row["coverage"] = row["followed_up"] / len(mature) if with_coverage and len(mature) else np.nan
+    low, high = _wilson(row["followed_up"], len(mature), level) if with_coverage else (np.nan, np.nan)
+    row.update(coverage_ci_low=float(low), coverage_ci_high=float(high))
+    row.update(cases=len(cases), answered=int(cases["first_response_observed"].sum()))
+    row["awaiting_response"] = row["cases"] - row["answered"]
+    row["open_cases"] = int((~cases["close_observed"]).sum())
+    if len(cases):
+        sla_scale = cases["hours_to_first_response"] / cases["sla_hours"]
+        kmf = _km(sla_scale, cases["first_response_observed"], level)
+        row["within_sla_share"], row["within_sla_ci_low"], row["within_sla_ci_high"] = _km_at(kmf, 1.0)
+        kmf = _km(cases["hours_to_first_response"], cases["first_response_observed"], level)
+        row["median_hours_to_first_response"], row["median_response_ci_low"], row["median_response_ci_high"] = \
+            _median(kmf)
+        kmf = _km(cases["hours_to_close"], cases["close_observed"], level)
+        row["median_hours_to_close"], row["median_close_ci_low"], row["median_close_ci_high"] = _median(kmf)
+    return row
+
+
+KPI_VALUE_COLUMNS = ["coverage", "coverage_ci_low", "coverage_ci_high", "within_sla_share", "within_sla_ci_low",
+                     "within_sla_ci_high", "median_hours_to_first_response", "median_response_ci_low",
+                     "median_response_ci_high", "median_hours_to_close", "median_close_ci_low",
+                     "median_close_ci_high"]
+
+
+def loop_kpis(followups: pd.DataFrame, *, by: str | None = None, min_cell_size: int = 30,
+              level: float = 0.95) -> pd.DataFrame:
+    """Closed-loop KPIs overall or per group, with intervals and small cells suppressed.
+
+    Parameters
+    ----------
+    followups : pandas.DataFrame
+        Output of :func:`detractor_followups`.
+    by : str, optional
+        Grouping column (``"quarter"``, ``"segment"``, ``"team"``, ...). ``team`` is known only
+        for followed-up answers, so coverage is not defined by team (left missing).
+    min_cell_size : int
+        Groups with fewer detractor answers (fewer cases, for a case-level grouping) have their
+        estimates blanked (``suppressed`` = True).
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (one row overall when ``by`` is None): ``detractors``,
+        ``mature_detractors``, ``followed_up``, ``coverage`` with Wilson interval
+        (``coverage_ci_low``/``_high``), ``cases``, ``answered``, ``awaiting_response``,
+        ``open_cases``, ``within_sla_share`` (Kaplan-Meier, with interval), median hours to first
+        response and to close (Kaplan-Meier, with intervals; missing when fewer than half have
+        happened), ``suppressed``.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"mature": [True, True], "followed_up": [True, False],
+    ...     "first_response_observed": [True, False], "close_observed": [True, False],
+    ...     "hours_to_first_response": [5.0, np.nan], "hours_to_close": [30.0, np.nan],
+    ...     "sla_hours": [24.0, np.nan]})
+    >>> float(loop_kpis(f, min_cell_size=1)["coverage"].iloc[0])
+    0.5
+    """
+    needed = ["mature", "followed_up", "first_response_observed", "close_observed", "hours_to_first_response",
+              "hours_to_close", "sla_hours"]
+    _require(followups, needed + ([by] if by else []), "followups", "loop_kpis")
+    if by is None:
+        table = pd.DataFrame([_group_kpis(followups, level, with_coverage=True)])
+    else:
+        case_level = by in CASE_LEVEL_GROUPS
+        frame = followups[followups["followed_up"]] if case_level else followups
+        rows = [{by: key, **_group_kpis(group, level, with_coverage=not case_level)}
+                for key, group in frame.groupby(by, sort=True)]
+        table = pd.DataFrame(rows, columns=[by, "detractors"]) if not rows else pd.DataFrame(rows)
+    for col in KPI_VALUE_COLUMNS:
+        if col not in table.columns:
+            table[col] = np.nan
+    n_col = "cases" if by in CASE_LEVEL_GROUPS else "detractors"
+    return suppress_small(table, n_col=n_col, min_n=min_cell_size, value_cols=KPI_VALUE_COLUMNS)
+
+
+def plot_first_response_hours(followups: pd.DataFrame, *, max_hours: float = 96.0, ax=None):
+    """Histogram of hours from follow-up case opening to first response, with the SLA marked.
+
+    Cases still waiting at the as-of date are not in the bars; their number is in the title.
+
+    Parameters
+    ----------
+    followups : pandas.DataFrame
+        Output of :func:`detractor_followups`.
+    max_hours : float
+        Right end of the horizontal axis; later responses are collected in the last bar.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    cases = followups[followups["followed_up"]]
+    answered = cases.loc[cases["first_response_observed"], "hours_to_first_response"].clip(upper=max_hours)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    sns.histplot(answered, bins=np.arange(0, max_hours + 4, 4), ax=ax, color="tab:blue")
+    slas = cases["sla_hours"].dropna().unique()
+    for sla in slas:
+        ax.axvline(sla, color="tab:red", ls="--", lw=1.2, label=f"SLA {sla:g} h")
+    if len(slas):
+        ax.legend()
+    ax.set_xlabel(f"Hours from case opening to first response (last bar: {max_hours:g} h or more)")
+    ax.set_ylabel("Follow-up cases")
+    waiting = int((~cases["first_response_observed"]).sum())
+    ax.set_title(f"Time to first response: {len(answered):,} answered cases, {waiting:,} still waiting")
+    return ax
+
+
+def followup_survival_frame(followups: pd.DataFrame, customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """Detractors' time from their first mature detractor answer to churn, with a follow-up flag.
+
+    One row per customer: their earliest detractor answer that is old enough to have been
+    followed up (``mature``). Time runs from that answer to churn or ``as_of`` in months, with the
+    convention of :func:`cxlab.tenure.tenure_frame` (churn in the k-th month counts as k months;
+    active customers are censored at whole months). Customers who churned before answering are
+    left out (``attrs["churned_before_answer"]``). Ready for lifelines' ``KaplanMeierFitter``
+    (``durations=tenure_months``, ``event_observed=churned``, groups by ``followed_up``) and
+    ``CoxPHFitter`` (with ``nps`` as a covariate: follow-ups may go to the unhappiest customers).
+
+    Parameters
+    ----------
+    followups : pandas.DataFrame
+        Output of :func:`detractor_followups`.
+    customers : pandas.DataFrame
+        A ``customers`` table with ``churned_at``.
+    as_of : str or pandas.Timestamp
+        Analysis date (the one used for ``followups``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id``, ``responded_at``, ``nps``, ``followed_up`` (0/1),
+        ``tenure_months``, ``churned`` and the customer attributes ``segment``, ``region``,
+        ``contract`` where present.
+    """
+    _require(followups, ["customer_id", "responded_at", "nps", "followed_up", "mature"], "followups",
+             "followup_survival_frame")
+    _require(customers, ["customer_id", "churned_at"], "customers", "followup_survival_frame")
+    first = (followups[followups["mature"]].sort_values("responded_at")
+             .drop_duplicates("customer_id")[["customer_id", "responded_at", "nps", "followed_up"]])
+    attrs = [c for c in ("segment", "region", "contract") if c in customers.columns]
+    info = customers[["customer_id", "churned_at", *attrs]].assign(customer_id=lambda d: d["customer_id"].astype(str))
+    frame = first.merge(info, on="customer_id", how="inner")
+    before = pd.to_datetime(frame["churned_at"]) < frame["responded_at"]
+    frame = frame[~before]
+    out = tenure_frame(frame, as_of, acquired_col="responded_at", churned_col="churned_at")
+    out["followed_up"] = out["followed_up"].astype(int)
+    out = out[["customer_id", "responded_at", "nps", "followed_up", "tenure_months", "churned", *attrs]]
+    out = out.reset_index(drop=True)
+    out.attrs.update(as_of=pd.Timestamp(as_of), churned_before_answer=int(before.sum()))
+    return out
+
+
+def followup_churn_comparison(frame: pd.DataFrame, *, horizon_months: int = 12, level: float = 0.95):
+    """Churn of followed-up vs not followed-up detractors: Kaplan-Meier and a Cox model.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`followup_survival_frame`.
+    horizon_months : int
+        Month at which the survival curves are compared.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    dict
+        ``curves``: {label: fitted KaplanMeierFitter}; ``table``: per group detractors, churned,
+        survival at the horizon with interval; ``logrank_p``; ``hazard_ratio`` (followed-up vs
+        not, Cox model adjusted for the NPS score, Efron ties, ``batch_mode``) with ``hr_ci_low``,
+        ``hr_ci_high``; ``cox``: the fitted CoxPHFitter.
+    """
+    _require(frame, ["tenure_months", "churned", "followed_up", "nps"], "survival frame", "followup_churn_comparison")
+    if frame["followed_up"].nunique() < 2:
+        raise ValueError("followup_churn_comparison: need both followed-up and not followed-up detractors")
+    curves, rows = {}, []
+    for flag, label in ((1, "followed up"), (0, "not followed up")):
+        part = frame[frame["followed_up"] == flag]
+        kmf = KaplanMeierFitter(alpha=1 - level, label=label).fit(part["tenure_months"], part["churned"])
+        curves[label] = kmf
+        churn_by, low, high = _km_at(kmf, horizon_months)
+        rows.append({"group": label, "detractors": len(part), "churned": int(part["churned"].sum()),
+                     "survival_at_horizon": 1 - churn_by, "ci_low": 1 - high, "ci_high": 1 - low})
+    test = logrank_test(frame.loc[frame["followed_up"] == 1, "tenure_months"],
+                        frame.loc[frame["followed_up"] == 0, "tenure_months"],
+                        frame.loc[frame["followed_up"] == 1, "churned"],
+                        frame.loc[frame["followed_up"] == 0, "churned"])
+    # Individual rows (a few thousand detractors): lifelines' Efron correction with case weights is not
+    # the same as with repeated rows, so aggregating would change the estimate.
+    cox = CoxPHFitter(alpha=1 - level).fit(frame[["tenure_months", "churned", "followed_up", "nps"]],
+                                           "tenure_months", "churned", batch_mode=True)
+    ci = cox.confidence_intervals_.loc["followed_up"]
+    return {"curves": curves, "table": pd.DataFrame(rows), "logrank_p": float(test.p_value),
+            "hazard_ratio": float(np.exp(cox.params_["followed_up"])),
+            "hr_ci_low": float(np.exp(ci.iloc[0])), "hr_ci_high": float(np.exp(ci.iloc[1])), "cox": cox}

@@ -1,0 +1,195 @@
+"""Closed loop on detractors: matching, coverage, SLA with censoring, survival hand-off."""
+
+from __future__ import annotations
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import CoxPHFitter, KaplanMeierFitter
+
+from cxlab.loop import (
+    detractor_followups,
+    followup_churn_comparison,
+    followup_survival_frame,
+    loop_kpis,
+    plot_first_response_hours,
+)
+
+matplotlib.use("Agg")
+AS_OF = pd.Timestamp("2025-06-30")
+Z = 1.959963984540054
+
+
+def _wilson(k, n, z=Z):
+    p = k / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    return centre - half, centre + half
+
+
+@pytest.fixture
+def tables():
+    t = pd.Timestamp
+    surveys = pd.DataFrame([
+        ("s1", "c1", t("2025-06-01"), 3.0),
+        ("s2", "c2", t("2025-06-02"), 6.0),
+        ("s3", "c3", t("2025-06-05"), 0.0),        # detractor, never followed up
+        ("s4", "c4", t("2025-06-10"), 9.0),        # promoter
+        ("s5", "c5", t("2025-06-29"), 2.0),        # detractor, too recent to count in coverage
+        ("s6", "c6", t("2025-06-03"), 5.0),
+        ("s7", "c7", t("2025-07-05"), 1.0),        # after the as-of date
+        ("s8", "c1", pd.NaT, np.nan),              # not answered
+        ("s9", "c8", t("2025-03-15"), 4.0),
+    ], columns=["invitation_id", "customer_id", "responded_at", "nps"])
+    cases = pd.DataFrame([
+        # case, customer, kind, opened, first response, closed, sla, invitation, team
+        ("k1", "c1", "detractor_followup", t("2025-06-01 02:00"), t("2025-06-01 12:00"), t("2025-06-03 02:00"),
+         24.0, "s1", "A"),                                                          # 10 h, closed 48 h
+        ("k2", "c2", "detractor_followup", t("2025-06-02"), t("2025-06-03 06:00"), pd.NaT, 24.0, "s2", "B"),  # 30 h
+        ("k5", "c5", "detractor_followup", t("2025-06-29 12:00"), pd.NaT, pd.NaT, 24.0, "s5", "B"),  # waiting 12 h
+        ("k6", "c6", "detractor_followup", t("2025-06-04"), t("2025-07-02"), pd.NaT, np.nan, "s6", "B"),  # answered
+        # after the as-of date: waiting 624 h at it; missing SLA -> default 24 h
+        ("k9", "c8", "detractor_followup", t("2025-03-15 01:00"), t("2025-03-16 01:00"), t("2025-03-17"),
+         24.0, "s9", "A"),                                                          # exactly 24 h, closed 47 h
+        ("k10", "c3", "detractor_followup", t("2025-06-20"), t("2025-06-20 05:00"), t("2025-06-21"), 24.0,
+         None, "A"),                                                                # 15 days after s3: no match
+        ("k11", "c3", "service_request", t("2025-06-05 01:00"), t("2025-06-05 02:00"), t("2025-06-06"), 8.0,
+         None, "A"),
+        ("k12", "c7", "detractor_followup", t("2025-07-05 01:00"), pd.NaT, pd.NaT, 24.0, "s7", "A"),
+    ], columns=["case_id", "customer_id", "kind", "opened_at", "first_response_at", "closed_at", "sla_hours",
+                "invitation_id", "team"])
+    customers = pd.DataFrame({
+        "customer_id": ["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"],
+        "segment": ["smb", "smb", "ent", "ent", "smb", "ent", "smb", "ent"],
+        "churned_at": pd.to_datetime(["2025-06-20", None, "2025-05-01", None, None, None, None, None]),
+    })
+    return surveys, cases, customers
+
+
+def test_followups_matched_by_invitation(tables):
+    surveys, cases, customers = tables
+    before = cases.copy()
+    f = detractor_followups(surveys, cases, as_of=AS_OF, customers=customers).set_index("invitation_id")
+    pd.testing.assert_frame_equal(cases, before)
+    assert f.attrs["match"] == "invitation_id"
+    assert sorted(f.index) == ["s1", "s2", "s3", "s5", "s6", "s9"]
+    assert f["followed_up"].to_dict() == {"s9": True, "s1": True, "s2": True, "s6": True, "s3": False, "s5": True}
+    assert f["mature"].sum() == 5 and not f.loc["s5", "mature"]
+    assert f.loc["s1", "hours_to_first_response"] == pytest.approx(10.0)
+    assert f.loc["s2", "hours_to_first_response"] == pytest.approx(30.0)
+    assert f.loc["s6", "hours_to_first_response"] == pytest.approx(26 * 24)  # censored at the as-of date
+    assert not f.loc["s6", "first_response_observed"]
+    assert f.loc["s6", "sla_hours"] == 24.0
+    assert f.loc["s1", "within_sla"] == 1 and f.loc["s9", "within_sla"] == 1
+    assert f.loc["s2", "within_sla"] == 0 and f.loc["s6", "within_sla"] == 0
+    assert np.isnan(f.loc["s5", "within_sla"])  # waiting 12 h of 24: undecided
+    assert f.loc["s2", "hours_to_close"] == pytest.approx(28 * 24) and not f.loc["s2", "close_observed"]
+    assert f.loc["s1", "segment"] == "smb"
+    assert f.loc["s9", "quarter"] == "2025Q1"
+
+
+def test_fallback_match_without_invitation_id_gives_the_same_cases(tables):
+    surveys, cases, _ = tables
+    by_id = detractor_followups(surveys, cases, as_of=AS_OF).set_index("invitation_id")
+    fallback = detractor_followups(surveys, cases.drop(columns="invitation_id"), as_of=AS_OF).set_index(
+        "invitation_id")
+    assert "within 7 days" in fallback.attrs["match"]
+    pd.testing.assert_series_equal(by_id["case_id"].sort_index(), fallback["case_id"].sort_index())
+    # With a 20-day window the late case k10 becomes s3's follow-up.
+    wide = detractor_followups(surveys, cases.drop(columns="invitation_id"), as_of=AS_OF,
+                               followup_window_days=20).set_index("invitation_id")
+    assert wide.loc["s3", "case_id"] == "k10"
+
+
+def test_overall_kpis_by_hand(tables):
+    surveys, cases, _ = tables
+    f = detractor_followups(surveys, cases, as_of=AS_OF)
+    k = loop_kpis(f, min_cell_size=1).iloc[0]
+    assert (k["detractors"], k["mature_detractors"], k["followed_up"]) == (6, 5, 4)
+    assert k["coverage"] == pytest.approx(0.8)
+    low, high = _wilson(4, 5)
+    assert (k["coverage_ci_low"], k["coverage_ci_high"]) == pytest.approx((low, high), rel=1e-9)
+    assert (k["cases"], k["answered"], k["awaiting_response"], k["open_cases"]) == (5, 3, 2, 3)
+    # Kaplan-Meier on hours/SLA: 0.417 event (5 at risk), 0.5 censored, 1.0 event (3 at risk):
+    # S(1) = 4/5 * 2/3 = 8/15, so 7/15 answered within the SLA (a naive share of decided cases is 2/4).
+    assert k["within_sla_share"] == pytest.approx(7 / 15)
+    assert k["within_sla_ci_low"] < 7 / 15 < k["within_sla_ci_high"]
+    # Hours: 10 e, 12 c, 24 e, 30 e, 624 c -> S = .8, .533, .267: median 30 h.
+    assert k["median_hours_to_first_response"] == pytest.approx(30.0)
+    # Close: 12 c, 47 e, 48 e, 624 c, 672 c -> S = .75, .5: median 48 h.
+    assert k["median_hours_to_close"] == pytest.approx(48.0)
+    assert not k["suppressed"]
+
+
+def test_kpis_by_group_and_small_cells(tables):
+    surveys, cases, customers = tables
+    f = detractor_followups(surveys, cases, as_of=AS_OF, customers=customers)
+    by_q = loop_kpis(f, by="quarter", min_cell_size=2).set_index("quarter")
+    assert by_q.loc["2025Q2", "detractors"] == 5 and by_q.loc["2025Q2", "followed_up"] == 3
+    assert by_q.loc["2025Q2", "coverage"] == pytest.approx(0.75)
+    assert by_q.loc["2025Q1", "suppressed"] and np.isnan(by_q.loc["2025Q1", "coverage"])
+    by_team = loop_kpis(f, by="team", min_cell_size=1).set_index("team")
+    assert by_team.loc["A", "cases"] == 2 and by_team.loc["B", "cases"] == 3
+    assert np.isnan(by_team.loc["A", "coverage"])  # coverage has no meaning per team
+    assert by_team.loc["A", "within_sla_share"] == pytest.approx(1.0)
+    assert by_team.loc["B", "within_sla_share"] == pytest.approx(0.0)
+    by_seg = loop_kpis(f, by="segment", min_cell_size=1).set_index("segment")
+    assert by_seg["detractors"].to_dict() == {"ent": 3, "smb": 3}
+
+
+def test_no_cases_table_means_no_coverage(tables):
+    surveys, _, _ = tables
+    f = detractor_followups(surveys, None, as_of=AS_OF)
+    k = loop_kpis(f, min_cell_size=1).iloc[0]
+    assert k["coverage"] == 0 and k["cases"] == 0 and np.isnan(k["within_sla_share"])
+
+
+def test_bad_input_names_the_column(tables):
+    surveys, cases, _ = tables
+    with pytest.raises(ValueError, match="sla_hours"):
+        detractor_followups(surveys, cases.drop(columns="sla_hours"), as_of=AS_OF)
+    with pytest.raises(ValueError, match="nps"):
+        detractor_followups(surveys.drop(columns="nps"), cases, as_of=AS_OF)
+
+
+def test_survival_frame_timing(tables):
+    surveys, cases, customers = tables
+    f = detractor_followups(surveys, cases, as_of=AS_OF)
+    s = followup_survival_frame(f, customers, as_of=AS_OF).set_index("customer_id")
+    assert sorted(s.index) == ["c1", "c2", "c6", "c8"]      # c3 churned before answering, c5 too recent
+    assert s.attrs["churned_before_answer"] == 1
+    assert (s.loc["c1", "tenure_months"], s.loc["c1", "churned"]) == (1, 1)   # 19 days -> month 1
+    assert (s.loc["c2", "tenure_months"], s.loc["c2", "churned"]) == (0, 0)   # 28 days active
+    assert (s.loc["c8", "tenure_months"], s.loc["c8", "churned"]) == (3, 0)   # 107 days active
+    assert s["followed_up"].tolist() == [1, 1, 1, 1]
+
+
+def test_churn_comparison_matches_lifelines_on_individual_rows():
+    rng = np.random.default_rng(0)
+    n = 3000
+    followed = rng.random(n) < 0.6
+    nps = rng.integers(0, 7, size=n)
+    hazard = 0.04 * np.exp(-0.4 * followed - 0.05 * nps)
+    t_churn = rng.geometric(hazard)
+    t_cens = rng.integers(1, 37, size=n)
+    frame = pd.DataFrame({"tenure_months": np.minimum(t_churn, t_cens), "churned": (t_churn <= t_cens).astype(int),
+                          "followed_up": followed.astype(int), "nps": nps})
+    out = followup_churn_comparison(frame, horizon_months=12)
+    ref = CoxPHFitter().fit(frame, "tenure_months", "churned")
+    assert out["hazard_ratio"] == pytest.approx(np.exp(ref.params_["followed_up"]), rel=1e-5)
+    assert out["hr_ci_low"] < np.exp(-0.4) < out["hr_ci_high"]
+    part = frame[frame["followed_up"] == 0]
+    kmf = KaplanMeierFitter().fit(part["tenure_months"], part["churned"])
+    table = out["table"].set_index("group")
+    assert table.loc["not followed up", "survival_at_horizon"] == pytest.approx(
+        float(kmf.survival_function_at_times(12).iloc[0]))
+    assert table.loc["followed up", "survival_at_horizon"] > table.loc["not followed up", "survival_at_horizon"]
+    assert out["logrank_p"] < 0.01
+
+
+def test_response_time_plot(tables):
+    surveys, cases, _ = tables
+    ax = plot_first_response_hours(detractor_followups(surveys, cases, as_of=AS_OF))
+    assert "Hours" in ax.get_xlabel() and ax.get_ylabel() == "Follow-up cases"
+    assert "3 answered cases, 2 still waiting" in ax.get_title()
