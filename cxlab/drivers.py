@@ -96,37 +96,84 @@ def driver_frame(surveys: pd.DataFrame, *, as_of, window_days: int = 180, score:
         present = set(trans["touchpoint"])
         touchpoints = [t for t in TOUCHPOINTS if t in present] + sorted(present - set(TOUCHPOINTS))
     trans = trans[trans["touchpoint"].isin(touchpoints)]
+    # One column per touchpoint holding the score where the answer is about that touchpoint.
+    is_tp = pd.get_dummies(trans["touchpoint"]).reindex(columns=touchpoints, fill_value=False)
+    events = is_tp.mul(trans[score].astype(float).to_numpy(), axis=0).where(is_tp)
+    events[["customer_id", "responded_at"]] = trans[["customer_id", "responded_at"]]
 
-    # Running sums and counts of the score per touchpoint, per customer, in time order: the mean
-    # over [t - w, t) is (running totals just before t) - (running totals just before t - w).
-    trans = trans.sort_values(["customer_id", "responded_at"])
-    onehot = pd.get_dummies(trans["touchpoint"]).reindex(columns=touchpoints, fill_value=False)
-    counts = onehot.astype(float)
-    sums = counts.mul(trans[score].astype(float).to_numpy(), axis=0)
-    running = pd.concat([sums.add_prefix("sum_"), counts.add_prefix("n_")], axis=1)
-    running = running.groupby(trans["customer_id"].to_numpy()).cumsum()
-    running["customer_id"] = trans["customer_id"].to_numpy()
-    running["at"] = trans["responded_at"].to_numpy()
-    running = running.sort_values("at")
-
-    def totals_before(times: pd.Series) -> pd.DataFrame:
-        keys = pd.DataFrame({"customer_id": rel["customer_id"].to_numpy(), "at": times.to_numpy()})
-        order = np.argsort(keys["at"].to_numpy(), kind="stable")
-        merged = pd.merge_asof(keys.iloc[order], running, on="at", by="customer_id",
-                               allow_exact_matches=False, direction="backward")
-        merged.index = order
-        return merged.sort_index().drop(columns=["customer_id", "at"]).fillna(0.0)
-
-    upper = totals_before(rel["responded_at"])
-    lower = totals_before(rel["responded_at"] - pd.Timedelta(days=window_days))
-    window = upper - lower
     out = rel.reset_index(drop=True)
+    totals = totals_before(events, out, event_time="responded_at", query_time="responded_at",
+                           value_cols=touchpoints, window_days=window_days)
     for tp in touchpoints:
-        n = window[f"n_{tp}"].to_numpy()
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[tp] = np.where(n > 0, window[f"sum_{tp}"].to_numpy() / np.where(n > 0, n, 1), np.nan)
+        n = totals[f"{tp}_n"].to_numpy()
+        out[tp] = np.where(n > 0, totals[f"{tp}_sum"].to_numpy() / np.where(n > 0, n, 1), np.nan)
     out.attrs.update(as_of=as_of, window_days=window_days, score=score)
     return out
+
+
+def totals_before(events: pd.DataFrame, queries: pd.DataFrame, *, event_time: str, query_time: str,
+                  value_cols: list[str], by: str = "customer_id", window_days: float | None = None) -> pd.DataFrame:
+    """Sum and count of each value over a key's events strictly before each query time.
+
+    The no-look-ahead aggregation behind :func:`driver_frame` and
+    :func:`cxlab.nonresponse.propensity_frame`: for a query at time t it uses the events of the
+    same ``by`` key with time in ``[t - window_days, t)`` (or ``< t`` without a window). Running
+    totals per key are looked up with two ``merge_asof`` calls, so the cost is a sort, not a loop.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Rows with ``by``, ``event_time`` and the value columns (NaN = no value); not modified.
+    queries : pandas.DataFrame
+        Rows with ``by`` and ``query_time``; not modified.
+    event_time, query_time : str
+        Timestamp columns of ``events`` and ``queries``.
+    value_cols : list of str
+        Columns of ``events`` to total.
+    by : str
+        Key column in both frames (e.g. ``customer_id``).
+    window_days : float, optional
+        Look-back window; None means all earlier events.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``queries``, with ``<col>_sum`` and ``<col>_n`` (count of non-missing values)
+        for each value column; 0 where there is no earlier event.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"customer_id": ["a", "a", "a"], "at": pd.to_datetime(["2025-01-01", "2025-02-01",
+    ...     "2025-03-01"]), "x": [1.0, 2.0, 4.0]})
+    >>> q = pd.DataFrame({"customer_id": ["a"], "at": pd.to_datetime(["2025-03-01"])})
+    >>> totals_before(ev, q, event_time="at", query_time="at", value_cols=["x"]).iloc[0].tolist()
+    [3.0, 2.0]
+    """
+    columns = [f"{c}_{kind}" for c in value_cols for kind in ("sum", "n")]
+    ordered = events.sort_values([by, event_time])
+    values = ordered[value_cols].astype(float)
+    running = pd.DataFrame(index=ordered.index)
+    for col in value_cols:
+        running[f"{col}_sum"] = values[col].fillna(0.0)
+        running[f"{col}_n"] = values[col].notna().astype(float)
+    running = running.groupby(ordered[by].to_numpy()).cumsum()[columns]
+    running["_key"] = ordered[by].to_numpy()
+    running["_at"] = pd.to_datetime(ordered[event_time]).to_numpy().astype("datetime64[ns]")
+    running = running.sort_values("_at")
+
+    def lookup(times: pd.Series) -> np.ndarray:
+        at = pd.to_datetime(times).to_numpy().astype("datetime64[ns]")
+        keys = pd.DataFrame({"_key": queries[by].to_numpy(), "_at": at})
+        order = np.argsort(keys["_at"].to_numpy(), kind="stable")
+        found = pd.merge_asof(keys.iloc[order], running, on="_at", by="_key", allow_exact_matches=False)
+        result = np.empty((len(keys), len(columns)))
+        result[order] = found[columns].fillna(0.0).to_numpy()
+        return result
+
+    totals = lookup(queries[query_time])
+    if window_days is not None:
+        totals = totals - lookup(pd.to_datetime(queries[query_time]) - pd.Timedelta(days=window_days))
+    return pd.DataFrame(totals, index=queries.index, columns=columns)
 
 
 def _subset_r2(corr: np.ndarray) -> np.ndarray:
