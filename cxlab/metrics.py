@@ -18,6 +18,8 @@ Conventions
     (seeded, vectorised); ``se`` is the standard deviation of the resampled NPS.
 
   Wald and adjusted-Wald bounds are clipped to [-100, 100].
+* CES is on 1-7 with 1 = very easy and 7 = very difficult (lower is better); "low effort"
+  means 1-2 by default (:data:`LOW_EFFORT_SCORES`).
 * CSAT and CES shares use the Wilson score interval; means use the t interval.
 * Comparisons are between independent samples (a - b). NPS differences use the same
   method as the estimates; share differences use Newcombe's hybrid score interval (built
@@ -45,8 +47,9 @@ CES_SCALE = (1, 7)
 PROMOTER_SCORES = (9, 10)
 PASSIVE_SCORES = (7, 8)
 SATISFIED_SCORES = (4, 5)
-# CES scale as documented by cxlab.synth (truth["ces_scale"]): 1 = very difficult, 7 = very easy.
-LOW_EFFORT_SCORES = (5, 6, 7)
+# CES scale as documented by cxlab.synth (truth["ces_scale"]): 1 = very easy ... 7 = very difficult,
+# so lower is better and "low effort" is 1-2.
+LOW_EFFORT_SCORES = (1, 2)
 DEFAULT_RESAMPLES = 10_000
 DEFAULT_MIN_N = 30
 
@@ -196,7 +199,7 @@ class CESEstimate:
     Attributes
     ----------
     value : float
-        Mean effort score on the 1-7 scale (7 = very easy, see :data:`LOW_EFFORT_SCORES`).
+        Mean effort score on the 1-7 scale (1 = very easy, 7 = very difficult; lower is better).
     ci_low, ci_high, se : float
         t interval and standard error of the mean.
     sd : float
@@ -228,7 +231,7 @@ class CESEstimate:
 
     def __str__(self) -> str:
         lvl = _fmt_level(self.level)
-        return (f"CES mean {_fmt(self.value, 2)} on 1-7 ({lvl} CI {_fmt(self.ci_low, 2)} to "
+        return (f"CES mean {_fmt(self.value, 2)} on 1-7, lower = easier ({lvl} CI {_fmt(self.ci_low, 2)} to "
                 f"{_fmt(self.ci_high, 2)}), low effort {_fmt(self.low_effort_share)}% "
                 f"({lvl} CI {_fmt(self.low_effort_ci_low)} to {_fmt(self.low_effort_ci_high)}), n = {self.n}")
 
@@ -648,11 +651,11 @@ def ces(scores, *, level: float = 0.95, low_effort_scores: tuple[int, ...] = LOW
     Parameters
     ----------
     scores : array-like or pandas.Series
-        Answers 1-7 (7 = very easy); NaN means no response.
+        Answers 1-7 (1 = very easy, 7 = very difficult); NaN means no response.
     level : float
         Confidence level.
     low_effort_scores : tuple of int
-        Scores counted as low effort (default 5, 6 and 7, the "easy" side of the scale).
+        Scores counted as low effort (default 1 and 2, the "easy" end of the scale).
 
     Returns
     -------
@@ -660,8 +663,9 @@ def ces(scores, *, level: float = 0.95, low_effort_scores: tuple[int, ...] = LOW
 
     Examples
     --------
-    >>> round(ces([7, 6, 2, 5]).value, 2)
-    5.0
+    >>> e = ces([1, 2, 2, 7])
+    >>> round(e.value, 2), e.low_effort
+    (3.0, 3)
     """
     level = _check_level(level)
     low_effort_scores = _check_subset(low_effort_scores, CES_SCALE, "low_effort_scores")
@@ -816,8 +820,8 @@ def compare_ces(a, b, *, on: str = "mean", level: float | None = None,
 
     Examples
     --------
-    >>> round(compare_ces([7, 6, 5], [4, 3, 2]).estimate, 1)
-    3.0
+    >>> round(compare_ces([2, 1, 3], [4, 3, 2]).estimate, 1)
+    -1.0
     """
     estimates = [x for x in (a, b) if isinstance(x, CESEstimate)]
     level = _check_level(_resolve(estimates, "level", level, 0.95))
@@ -877,7 +881,9 @@ def score_distribution(df: pd.DataFrame, by, *, score_col: str, kind: str) -> pd
 def _suppress(out: pd.DataFrame, small: pd.Series, value_cols: list[str], suppress: bool) -> pd.DataFrame:
     out["small_cell"] = small.to_numpy()
     if suppress:
+        counts = [c for c in value_cols if pd.api.types.is_integer_dtype(out[c])]
         out[value_cols] = out[value_cols].astype(float).mask(out["small_cell"])
+        out[counts] = out[counts].astype("Int64")
     return out
 
 

@@ -164,7 +164,7 @@ def test_ces_mean_matches_scipy_and_low_effort_share_matches_wilson():
     rng = np.random.default_rng(1)
     scores = rng.integers(1, 8, size=88).astype(float)
     est = ces(scores)
-    low_effort = int((scores >= 5).sum())  # 5-7 = easy side of the documented 1-7 scale
+    low_effort = int((scores <= 2).sum())  # 1-2 = easy end of the scale documented by cxlab.synth
     t_low, t_high = stats.ttest_1samp(scores, 0).confidence_interval(0.95)
     w_low, w_high = proportion_confint(low_effort, 88, alpha=0.05, method="wilson")
     assert est.value == pytest.approx(scores.mean())
@@ -172,8 +172,8 @@ def test_ces_mean_matches_scipy_and_low_effort_share_matches_wilson():
     assert est.low_effort == low_effort
     assert (est.low_effort_ci_low, est.low_effort_ci_high) == (pytest.approx(100 * w_low),
                                                                 pytest.approx(100 * w_high))
-    custom = ces(scores, low_effort_scores=(6, 7))
-    assert custom.low_effort == int((scores >= 6).sum())
+    custom = ces(scores, low_effort_scores=(1, 2, 3))
+    assert custom.low_effort == int((scores <= 3).sum())
 
 
 # --- comparisons ----------------------------------------------------------------------------
@@ -248,7 +248,7 @@ def test_compare_ces_mean_matches_scipy_welch():
     assert d.p_value == pytest.approx(welch.pvalue)
     assert (d.ci_low, d.ci_high) == (pytest.approx(ci.low), pytest.approx(ci.high))
     share = compare_ces(a, b, on="share")
-    low, high = confint_proportions_2indep((a >= 5).sum(), 60, (b >= 5).sum(), 45, method="newcomb")
+    low, high = confint_proportions_2indep((a <= 2).sum(), 60, (b <= 2).sum(), 45, method="newcomb")
     assert (share.ci_low, share.ci_high) == (pytest.approx(100 * low), pytest.approx(100 * high))
     with pytest.raises(ValueError, match="on must be"):
         compare_ces(a, b, on="median")
