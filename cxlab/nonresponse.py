@@ -1,0 +1,503 @@
+"""Silent customers: who does not answer surveys, how they differ, and an NPS corrected for it.
+
+* :func:`response_rates` - share of invitations answered per segment, touchpoint or channel
+  (Wilson intervals, small groups suppressed).
+* :func:`respondent_comparison` and :func:`respondent_survival_frame` - customers who answered
+  their first relationship invitation vs those who did not, on churn and revenue.
+* :func:`propensity_frame` and :class:`NonresponseWeighting` - the relationship NPS reweighted to
+  everyone invited, by inverse-probability weighting (IPW): a logistic response-propensity model
+  on what is known about the customer at invitation time (segment, region, contract, acquisition
+  channel, survey channel, tenure, CSAT and CES they gave in the previous months, how often they
+  answered earlier invitations and the NPS they gave before). Each respondent counts 1 / p̂ times, so groups that rarely
+  answer are not under-represented.
+
+Limits, stated plainly: IPW removes the bias that runs through the covariates in the model. If
+customers' willingness to answer depends on their satisfaction itself beyond what those
+covariates capture (unhappy customers staying silent for reasons not visible in their history),
+the weighted NPS is only partly corrected and still leans towards the respondents' view.
+Recent CSAT/CES, earlier NPS answers and past response behaviour are included precisely because
+they are the best observed proxies of that latent satisfaction.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import linalg, stats
+from statsmodels.stats.proportion import proportion_confint
+
+from cxlab import metrics
+from cxlab.display import suppress_small
+from cxlab.drivers import totals_before
+from cxlab.schema import RELATIONSHIP
+from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
+
+CUSTOMER_ATTRIBUTES = ("segment", "region", "contract", "acquisition_channel")
+DEFAULT_COVARIATES = ("segment", "region", "contract", "acquisition_channel", "channel",
+                      "tenure_months_at_invitation", "recent_csat", "recent_ces", "prior_response_rate",
+                      "prior_nps_mean")
+INTERVALS = ("linearization", "bootstrap")
+
+
+def _require(df: pd.DataFrame, columns, table: str, caller: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{caller}: {table} table lacks column(s) {missing}")
+
+
+def _wilson(successes, trials, level: float):
+    successes = np.asarray(successes, dtype=float)
+    trials = np.asarray(trials, dtype=float)
+    low, high = proportion_confint(successes, np.where(trials > 0, trials, 1), alpha=1 - level, method="wilson")
+    return np.where(trials > 0, low, np.nan), np.where(trials > 0, high, np.nan)
+
+
+def _mature_invitations(surveys: pd.DataFrame, as_of: pd.Timestamp, response_window_days: int) -> pd.DataFrame:
+    """Invitations old enough for their answer to be in (sent at least the window before as_of)."""
+    sent = pd.to_datetime(surveys["sent_at"])
+    inv = surveys[sent <= as_of - pd.Timedelta(days=response_window_days)].copy()
+    inv["customer_id"] = inv["customer_id"].astype(str)
+    inv["sent_at"] = pd.to_datetime(inv["sent_at"])
+    answered_at = pd.to_datetime(inv["responded_at"])
+    inv["responded"] = (answered_at.notna() & (answered_at <= as_of)).astype(int)
+    return inv
+
+
+def response_rates(surveys: pd.DataFrame, *, as_of, by: str = "touchpoint", customers: pd.DataFrame | None = None,
+                   response_window_days: int = 7, min_cell_size: int = 30, level: float = 0.95) -> pd.DataFrame:
+    """Share of survey invitations answered, per group, with Wilson intervals.
+
+    Only invitations sent at least ``response_window_days`` before ``as_of`` are counted, so that
+    recent invitations that may still be answered do not pull the rate down.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    as_of : str or pandas.Timestamp
+        Analysis date.
+    by : str
+        A surveys column (``touchpoint``, ``channel``) or a customers column (``segment``,
+        ``region``, ``contract``; then ``customers`` is required).
+    customers : pandas.DataFrame, optional
+        A ``customers`` table for customer-level groupings.
+    response_window_days : int
+        Days an invitation is given to be answered.
+    min_cell_size : int
+        Groups with fewer invitations have their rates blanked.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by``, ``invitations``, ``responses``, ``response_rate`` (%), ``ci_low``, ``ci_high`` (%),
+        ``suppressed``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "b", "c"], "touchpoint": ["support"] * 3,
+    ...     "sent_at": pd.to_datetime(["2025-01-01"] * 3),
+    ...     "responded_at": pd.to_datetime(["2025-01-02", None, None])})
+    >>> float(response_rates(s, as_of="2025-06-30", min_cell_size=1)["responses"].iloc[0])
+    1.0
+    """
+    _require(surveys, ["customer_id", "sent_at", "responded_at"], "surveys", "response_rates")
+    as_of = pd.Timestamp(as_of)
+    inv = _mature_invitations(surveys, as_of, response_window_days)
+    if by not in inv.columns:
+        if customers is None:
+            raise ValueError(f"response_rates: {by!r} is not a surveys column; pass customers to group by it")
+        _require(customers, ["customer_id", by], "customers", "response_rates")
+        info = customers[["customer_id", by]].assign(customer_id=lambda d: d["customer_id"].astype(str))
+        inv = inv.merge(info, on="customer_id", how="left")
+    table = inv.groupby(by).agg(invitations=("responded", "size"), responses=("responded", "sum")).reset_index()
+    low, high = _wilson(table["responses"], table["invitations"], level)
+    table["response_rate"] = 100 * table["responses"] / table["invitations"]
+    table["ci_low"], table["ci_high"] = 100 * low, 100 * high
+    return suppress_small(table, n_col="invitations", min_n=min_cell_size,
+                          value_cols=["response_rate", "ci_low", "ci_high"])
+
+
+def respondent_survival_frame(surveys: pd.DataFrame, customers: pd.DataFrame, *, as_of,
+                              touchpoint: str = RELATIONSHIP, response_window_days: int = 7) -> pd.DataFrame:
+    """Customers by whether they answered their first invitation, with time to churn from it.
+
+    Grouping on the *first* invitation (not "ever answered") avoids immortal-time bias: a
+    customer who stays longer gets more invitations and so more chances to answer.
+
+    Parameters
+    ----------
+    surveys, customers : pandas.DataFrame
+        ``surveys`` and ``customers`` tables; not modified.
+    as_of : str or pandas.Timestamp
+        Analysis date.
+    touchpoint : str
+        Survey whose first invitation defines the groups.
+    response_window_days : int
+        Days an invitation is given to be answered (younger first invitations are left out).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per invited customer: ``customer_id``, ``sent_at``, ``responded`` (0/1),
+        ``tenure_months`` and ``churned`` from the invitation to churn or ``as_of`` (timing of
+        :func:`cxlab.tenure.tenure_frame`), ``monthly_revenue`` and customer attributes. Ready for
+        lifelines' ``KaplanMeierFitter`` grouped by ``responded``.
+    """
+    _require(surveys, ["customer_id", "touchpoint", "sent_at", "responded_at"], "surveys",
+             "respondent_survival_frame")
+    _require(customers, ["customer_id", "churned_at", "monthly_revenue"], "customers", "respondent_survival_frame")
+    as_of = pd.Timestamp(as_of)
+    inv = _mature_invitations(surveys[surveys["touchpoint"] == touchpoint], as_of, response_window_days)
+    first = inv.sort_values("sent_at").drop_duplicates("customer_id")[["customer_id", "sent_at", "responded"]]
+    attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]
+    info = customers[["customer_id", "churned_at", "monthly_revenue", *attrs]].assign(
+        customer_id=lambda d: d["customer_id"].astype(str))
+    frame = first.merge(info, on="customer_id", how="inner")
+    frame = frame[~(pd.to_datetime(frame["churned_at"]) < frame["sent_at"])]
+    out = tenure_frame(frame, as_of, acquired_col="sent_at", churned_col="churned_at")
+    return out[["customer_id", "sent_at", "responded", "tenure_months", "churned", "monthly_revenue", *attrs]
+               ].reset_index(drop=True)
+
+
+def respondent_comparison(frame: pd.DataFrame, *, horizon_months: int = 12, level: float = 0.95) -> pd.DataFrame:
+    """Respondents vs non-respondents: churn within a horizon and monthly revenue, with intervals.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`respondent_survival_frame`.
+    horizon_months : int
+        Churn is the Kaplan-Meier probability of churning within this many months of the first
+        invitation (censoring handled; an unweighted "share churned" would favour groups
+        observed for less time).
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group (``answered``/``did not answer``): ``customers``, ``churned`` (events
+        observed), ``churn_within_horizon`` (%) with ``churn_ci_low``/``churn_ci_high`` (Greenwood
+        log-log), ``mean_monthly_revenue`` with ``revenue_ci_low``/``revenue_ci_high`` (t interval).
+    """
+    from lifelines import KaplanMeierFitter
+
+    _require(frame, ["responded", "tenure_months", "churned", "monthly_revenue"], "survival frame",
+             "respondent_comparison")
+    rows = []
+    for flag, label in ((1, "answered"), (0, "did not answer")):
+        part = frame[frame["responded"] == flag]
+        row = {"group": label, "customers": len(part), "churned": int(part["churned"].sum())}
+        if len(part):
+            kmf = KaplanMeierFitter(alpha=1 - level).fit(part["tenure_months"], part["churned"])
+            surv = kmf.survival_function_.iloc[:, 0]
+            ci = kmf.confidence_interval_survival_function_
+            upto = surv.index <= horizon_months
+            row["churn_within_horizon"] = 100 * (1 - float(surv[upto].iloc[-1]))
+            row["churn_ci_low"] = 100 * (1 - float(ci[upto].iloc[-1, 1]))
+            row["churn_ci_high"] = 100 * (1 - float(ci[upto].iloc[-1, 0]))
+            revenue = part["monthly_revenue"].astype(float)
+            mean, se = revenue.mean(), revenue.std(ddof=1) / np.sqrt(len(revenue))
+            half = stats.t.ppf(0.5 + level / 2, len(revenue) - 1) * se if len(revenue) > 1 else np.nan
+            row.update(mean_monthly_revenue=mean, revenue_ci_low=mean - half, revenue_ci_high=mean + half)
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["horizon_months"] = horizon_months
+    return out
+
+
+def propensity_frame(surveys: pd.DataFrame, customers: pd.DataFrame | None, *, as_of,
+                     touchpoint: str = RELATIONSHIP, response_window_days: int = 7,
+                     recent_days: int = 180) -> pd.DataFrame:
+    """Relationship invitations with what was known about the customer when each was sent.
+
+    Nothing after ``sent_at`` is used: recent CSAT/CES are means of the customer's transactional
+    answers given in ``[sent_at - recent_days, sent_at)``; prior response behaviour counts the
+    invitations (any survey) sent and the answers given strictly before ``sent_at``.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    customers : pandas.DataFrame or None
+        A ``customers`` table (adds segment, region, contract, acquisition channel and tenure).
+    as_of : str or pandas.Timestamp
+        Analysis date; invitations younger than ``response_window_days`` are left out.
+    touchpoint : str
+        The survey whose answers are reweighted.
+    response_window_days : int
+        Days an invitation is given to be answered.
+    recent_days : int
+        Look-back window for recent CSAT/CES.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per invitation: ``invitation_id``, ``customer_id``, ``sent_at``, ``responded``
+        (0/1), ``nps``, ``channel``, customer attributes, ``tenure_months_at_invitation``,
+        ``recent_csat``, ``recent_ces`` (NaN when none), ``prior_invitations``,
+        ``prior_responses``, ``prior_response_rate`` (NaN without an earlier invitation),
+        ``prior_nps_mean`` (mean of the customer's earlier answers to this survey; NaN if none).
+    """
+    _require(surveys, ["invitation_id", "customer_id", "touchpoint", "channel", "sent_at", "responded_at", "nps",
+                       "csat", "ces"], "surveys", "propensity_frame")
+    as_of = pd.Timestamp(as_of)
+    known = surveys[pd.to_datetime(surveys["sent_at"]) <= as_of].assign(
+        customer_id=lambda d: d["customer_id"].astype(str), sent_at=lambda d: pd.to_datetime(d["sent_at"]),
+        responded_at=lambda d: pd.to_datetime(d["responded_at"]).where(lambda t: t <= as_of))
+    inv = _mature_invitations(known[known["touchpoint"] == touchpoint], as_of, response_window_days)
+    inv = inv[["invitation_id", "customer_id", "sent_at", "responded", "nps", "channel"]].reset_index(drop=True)
+    inv["nps"] = inv["nps"].where(inv["responded"] == 1)
+
+    answers = known[known["responded_at"].notna()]
+    transactional = answers[answers["touchpoint"] != RELATIONSHIP]
+    recent = totals_before(transactional, inv, event_time="responded_at", query_time="sent_at",
+                           value_cols=["csat", "ces"], window_days=recent_days)
+    for col in ("csat", "ces"):
+        n = recent[f"{col}_n"]
+        inv[f"recent_{col}"] = (recent[f"{col}_sum"] / n.where(n > 0)).to_numpy()
+    sent_before = totals_before(known.assign(one=1.0), inv, event_time="sent_at", query_time="sent_at",
+                                value_cols=["one"])["one_n"]
+    answered_before = totals_before(answers.assign(one=1.0), inv, event_time="responded_at", query_time="sent_at",
+                                    value_cols=["one"])["one_n"]
+    inv["prior_invitations"] = sent_before.astype(int).to_numpy()
+    inv["prior_responses"] = answered_before.astype(int).to_numpy()
+    inv["prior_response_rate"] = (answered_before / sent_before.where(sent_before > 0)).clip(upper=1).to_numpy()
+    earlier_nps = totals_before(answers[answers["touchpoint"] == touchpoint], inv, event_time="responded_at",
+                                query_time="sent_at", value_cols=["nps"])
+    inv["prior_nps_mean"] = (earlier_nps["nps_sum"] / earlier_nps["nps_n"].where(earlier_nps["nps_n"] > 0)).to_numpy()
+
+    if customers is not None:
+        _require(customers, ["customer_id", "acquired_at"], "customers", "propensity_frame")
+        attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]
+        info = customers[["customer_id", "acquired_at", *attrs]].assign(
+            customer_id=lambda d: d["customer_id"].astype(str))
+        inv = inv.merge(info, on="customer_id", how="left")
+        days = (inv["sent_at"] - pd.to_datetime(inv["acquired_at"])).dt.total_seconds() / 86_400
+        inv["tenure_months_at_invitation"] = (days / DAYS_PER_MONTH).clip(lower=0)
+        inv = inv.drop(columns="acquired_at")
+    inv.attrs.update(as_of=as_of, response_window_days=response_window_days, recent_days=recent_days)
+    return inv
+
+
+def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
+    """Numeric design matrix: dummies for categories, mean-imputed numbers with missing flags."""
+    parts = []
+    for col in covariates:
+        values = frame[col]
+        if values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == bool:
+            dummies = pd.get_dummies(values.astype(str), prefix=col, drop_first=True, dtype=float)
+            parts.append(dummies)
+        else:
+            numeric = values.astype(float)
+            parts.append(numeric.fillna(numeric.mean()).rename(col).to_frame())
+            if numeric.isna().any() and numeric.notna().any():
+                parts.append(numeric.isna().astype(float).rename(f"{col}_missing").to_frame())
+    design = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
+    design = sm.add_constant(design.loc[:, design.nunique() > 1], has_constant="add")
+    # Keep a linearly independent set of columns (e.g. CSAT and CES are always missing together).
+    _, r, pivot = linalg.qr(design.to_numpy(), mode="economic", pivoting=True)
+    diag = np.abs(np.diag(r))
+    independent = np.sort(pivot[diag > diag.max() * 1e-10])
+    return design.iloc[:, independent]
+
+
+class NonresponseWeighting:
+    """Relationship NPS corrected for non-response by inverse-probability weighting.
+
+    Fit a logistic response-propensity model (statsmodels ``Logit``) on the invitation-time
+    covariates of :func:`propensity_frame`; weight each respondent by 1 / p̂ (with p̂ floored at
+    ``min_propensity``), cap the weights at their ``trim_quantile`` quantile and stabilise them
+    (multiply by the response rate, so they average about 1). The weighted NPS is the Hájek
+    estimator ``100 * sum(w * (promoter - detractor)) / sum(w)``.
+
+    Interval: ``"linearization"`` (default) is the sandwich variance of that ratio with answers
+    clustered by customer (a customer answering several times is one sampling unit);
+    ``"bootstrap"`` resamples customers (seeded, ``n_resamples`` draws in one matrix product).
+    Both treat the weights as fixed: re-estimating the propensity model in each draw is skipped
+    because, for a correctly specified model, estimated propensities make IPW *more* precise than
+    known ones (Lunceford & Davidian 2004, Statistics in Medicine 23:2937), so the fixed-weight
+    interval errs on the wide side. The raw NPS comes from :func:`cxlab.metrics.nps`.
+
+    See the module docstring for what IPW cannot correct.
+
+    Parameters
+    ----------
+    covariates : list of str, optional
+        Columns of the frame used in the propensity model; default those of
+        :data:`DEFAULT_COVARIATES` present in the frame.
+    min_propensity : float
+        Floor on p̂ before inverting.
+    trim_quantile : float
+        Weights above this quantile of the respondents' weights are set to it (1 = no trimming).
+    interval : {"linearization", "bootstrap"}
+    n_resamples : int
+        Bootstrap draws.
+    seed : int
+        Bootstrap seed.
+    level : float
+        Confidence level.
+
+    Attributes
+    ----------
+    summary : pandas.DataFrame
+        Raw and weighted NPS side by side: estimate, ci_low, ci_high, se, responses, effective n.
+    raw_ : cxlab.metrics.NPSEstimate
+    value_, ci_low_, ci_high_, se_ : float
+        Weighted NPS in points, its interval and standard error.
+    effective_n_ : float
+        Kish effective sample size of the weighted respondents, (Σw)² / Σw².
+    n_invited_, n_respondents_, n_trimmed_ : int
+    weights_ : pandas.Series
+        Stabilised weight of each respondent (index of the frame).
+    model_ : statsmodels results
+        The propensity model.
+    balance_ : pandas.DataFrame
+        Mean of each design column among all invited, raw respondents and weighted respondents.
+    """
+
+    def __init__(self, *, covariates: list[str] | None = None, min_propensity: float = 0.01,
+                 trim_quantile: float = 0.99, interval: str = "linearization", n_resamples: int = 2000,
+                 seed: int = 0, level: float = 0.95):
+        if interval not in INTERVALS:
+            raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
+        if not 0 < min_propensity < 1:
+            raise ValueError(f"min_propensity must be in (0, 1), got {min_propensity}")
+        if not 0 < trim_quantile <= 1:
+            raise ValueError(f"trim_quantile must be in (0, 1], got {trim_quantile}")
+        self.covariates = covariates
+        self.min_propensity = min_propensity
+        self.trim_quantile = trim_quantile
+        self.interval = interval
+        self.n_resamples = n_resamples
+        self.seed = seed
+        self.level = level
+
+    def fit(self, frame: pd.DataFrame, *, responded_col: str = "responded", score_col: str = "nps",
+            cluster_col: str = "customer_id") -> NonresponseWeighting:
+        """Fit the propensity model and compute the weighted NPS.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            One row per invitation (e.g. :func:`propensity_frame`); not modified.
+        responded_col : str
+            0/1 response indicator.
+        score_col : str
+            NPS 0-10 of respondents.
+        cluster_col : str
+            Sampling unit for the interval (a customer).
+
+        Returns
+        -------
+        NonresponseWeighting
+            self, fitted.
+        """
+        covariates = self.covariates or [c for c in DEFAULT_COVARIATES if c in frame.columns]
+        _require(frame, [responded_col, score_col, cluster_col, *covariates], "invitations", "NonresponseWeighting")
+        responded = frame[responded_col].astype(int).to_numpy()
+        if not set(np.unique(responded)) <= {0, 1} or responded.sum() == 0 or responded.sum() == len(responded):
+            raise ValueError(f"NonresponseWeighting: {responded_col!r} must be 0/1 with both respondents and "
+                             "non-respondents")
+        scores = frame[score_col].to_numpy(dtype=float)
+        if np.isnan(scores[responded == 1]).any():
+            raise ValueError(f"NonresponseWeighting: every respondent needs a {score_col!r} score")
+
+        design = _design(frame, covariates)
+        self.model_ = sm.Logit(responded, design).fit(disp=0, maxiter=200)
+        propensity = np.clip(self.model_.predict(design).to_numpy(), self.min_propensity, 1.0)
+        is_resp = responded == 1
+        raw_weights = 1.0 / propensity[is_resp]
+        cap = np.quantile(raw_weights, self.trim_quantile)
+        self.n_trimmed_ = int((raw_weights > cap).sum())
+        weights = np.minimum(raw_weights, cap) * is_resp.mean()
+        self.weights_ = pd.Series(weights, index=frame.index[is_resp], name="weight")
+
+        resp_scores = scores[is_resp]
+        net = np.where(resp_scores >= 9, 100.0, np.where(resp_scores <= 6, -100.0, 0.0))
+        self.value_ = float(np.sum(weights * net) / np.sum(weights))
+        clusters = pd.factorize(frame[cluster_col].to_numpy()[is_resp])[0]
+        self.se_, self.ci_low_, self.ci_high_ = self._interval(weights, net, clusters)
+        self.effective_n_ = float(weights.sum() ** 2 / np.sum(weights**2))
+        self.n_invited_ = int(len(frame))
+        self.n_respondents_ = int(is_resp.sum())
+        self.raw_ = metrics.nps(resp_scores, level=self.level)
+
+        cols = design.columns.drop("const")
+        self.balance_ = pd.DataFrame({
+            "invited": design[cols].mean(),
+            "respondents": design.loc[is_resp, cols].mean(),
+            "weighted_respondents": design.loc[is_resp, cols].mul(weights, axis=0).sum() / weights.sum(),
+        })
+        self.covariates_ = covariates
+        return self
+
+    def _interval(self, weights: np.ndarray, net: np.ndarray, clusters: np.ndarray) -> tuple[float, float, float]:
+        z = stats.norm.ppf(0.5 + self.level / 2)
+        n_clusters = int(clusters.max()) + 1
+        if self.interval == "linearization":
+            # Influence of each customer on the ratio estimator sum(w*y)/sum(w).
+            influence = np.bincount(clusters, weights=weights * (net - self.value_), minlength=n_clusters)
+            variance = n_clusters / (n_clusters - 1) * np.sum(influence**2) / weights.sum() ** 2
+            se = float(np.sqrt(variance))
+            return se, max(-100.0, self.value_ - z * se), min(100.0, self.value_ + z * se)
+        numerator = np.bincount(clusters, weights=weights * net, minlength=n_clusters)
+        denominator = np.bincount(clusters, weights=weights, minlength=n_clusters)
+        rng = np.random.default_rng(self.seed)
+        draws = rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters), size=self.n_resamples)
+        estimates = (draws @ numerator) / (draws @ denominator)
+        tail = (1 - self.level) / 2
+        low, high = np.quantile(estimates, [tail, 1 - tail])
+        return float(estimates.std(ddof=1)), float(low), float(high)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Raw and weighted NPS with intervals (points), responses and effective sample size."""
+        if not hasattr(self, "value_"):
+            raise ValueError("NonresponseWeighting: call fit() first")
+        return pd.DataFrame([
+            {"estimate": "raw NPS (respondents as they are)", "nps": self.raw_.value, "ci_low": self.raw_.ci_low,
+             "ci_high": self.raw_.ci_high, "se": self.raw_.se, "responses": self.raw_.n,
+             "effective_n": float(self.raw_.n), "interval": f"{self.raw_.method}"},
+            {"estimate": "NPS weighted for non-response (IPW)", "nps": self.value_, "ci_low": self.ci_low_,
+             "ci_high": self.ci_high_, "se": self.se_, "responses": self.n_respondents_,
+             "effective_n": self.effective_n_, "interval": f"{self.interval}, clustered by customer"},
+        ])
+
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "value_"):
+            return "<p>NonresponseWeighting (not fitted)</p>"
+        head = (f"<p>{self.n_respondents_:,} answers of {self.n_invited_:,} invitations; propensity model on "
+                f"{html.escape(', '.join(self.covariates_))}; {self.n_trimmed_} weights trimmed.</p>")
+        return head + self.summary.to_html(index=False, escape=True, float_format=lambda v: f"{v:.1f}")
+
+
+def ipw_nps(frame: pd.DataFrame, *, covariates: list[str] | None = None, interval: str = "linearization",
+            level: float = 0.95, **options) -> NonresponseWeighting:
+    """Fit a :class:`NonresponseWeighting` in one call.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per invitation, e.g. from :func:`propensity_frame`; not modified.
+    covariates : list of str, optional
+        Propensity-model covariates (default: those of :data:`DEFAULT_COVARIATES` present).
+    interval : {"linearization", "bootstrap"}
+        Interval method.
+    level : float
+        Confidence level.
+    **options
+        Other :class:`NonresponseWeighting` parameters (``min_propensity``, ``trim_quantile``,
+        ``n_resamples``, ``seed``).
+
+    Returns
+    -------
+    NonresponseWeighting
+        Fitted; ``summary`` shows raw and weighted NPS side by side.
+    """
+    return NonresponseWeighting(covariates=covariates, interval=interval, level=level, **options).fit(frame)
