@@ -1,0 +1,47 @@
+"""Retention economics: lifetime value, acquisition cost, and what a retention lift is worth.
+
+Modules
+-------
+curves
+    Monthly churn hazards with bootstrap replicates of the life table; retention lifts.
+clv
+    ``clv(survival, margin_per_period=..., discount_rate_per_period=...)`` and per-group values.
+acquisition
+    CAC per channel, payback, LTV/CAC.
+scenario
+    ``retention_lift_scenario``: baseline vs improved retention, and the acquisition alternative.
+sensitivity
+    Tornado over the assumptions and the map of where the "+5% retention, +25-95% profit" claim holds.
+"""
+
+from cxlab.economics.acquisition import acquisition_costs, recent_acquisitions, unit_economics
+from cxlab.economics.clv import clv, clv_by, monthly_rate, payback_months
+from cxlab.economics.curves import (
+    SurvivalDraws,
+    annual_retention_from_monthly_hazard,
+    apply_lift,
+    monthly_hazard_from_annual_retention,
+    percentile_interval,
+    survival_draws,
+)
+from cxlab.economics.scenario import CustomerBase, LiftScenario, customer_base, retention_lift_scenario
+
+__all__ = [
+    "CustomerBase",
+    "LiftScenario",
+    "SurvivalDraws",
+    "acquisition_costs",
+    "annual_retention_from_monthly_hazard",
+    "apply_lift",
+    "clv",
+    "clv_by",
+    "customer_base",
+    "monthly_hazard_from_annual_retention",
+    "monthly_rate",
+    "payback_months",
+    "percentile_interval",
+    "recent_acquisitions",
+    "retention_lift_scenario",
+    "survival_draws",
+    "unit_economics",
+]
