@@ -1,0 +1,233 @@
+"""Execute report notebooks with papermill, in parallel, with a progress bar.
+
+Each notebook runs in its own Jupyter kernel (a separate process), so a thread per notebook
+is enough to use the machine's cores. Failures are read from the exceptions papermill
+raises (never from output metadata). When the run is interrupted (Ctrl-C, SIGTERM or any
+exception in the waiting thread) the kernels still running are killed and the interrupt is
+raised again, so the caller can remove its build folder.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import papermill
+from jupyter_client.manager import AsyncKernelManager
+from tqdm import tqdm
+
+KERNEL_NAME = "python3"
+KERNEL_START_TIMEOUT_SECONDS = 120
+
+
+@dataclass(frozen=True)
+class NotebookJob:
+    """One notebook to execute.
+
+    Attributes
+    ----------
+    name : str
+        Notebook name (file stem), shown in the progress bar and in messages.
+    source : pathlib.Path
+        The report notebook.
+    output : pathlib.Path
+        Where papermill writes the executed notebook (also after a failure: it saves as it goes).
+    parameters : dict
+        Values injected into the notebook.
+    """
+
+    name: str
+    source: Path
+    output: Path
+    parameters: dict
+
+
+@dataclass(frozen=True)
+class NotebookFailure:
+    """Why a notebook failed: the cell (index in the executed notebook and its first line) and the error."""
+
+    name: str
+    error: str
+    cell_index: int | None = None
+    cell_first_line: str = ""
+
+    def describe(self) -> str:
+        """One line naming the notebook, the cell and the error."""
+        where = ""
+        if self.cell_index is not None:
+            where = f", cell {self.cell_index}" + (f" ({self.cell_first_line!r})" if self.cell_first_line else "")
+        return f"notebook {self.name} failed{where}: {self.error}"
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    """Outcome of executing a set of notebooks: seconds per notebook that finished, and the failures."""
+
+    seconds: dict
+    failures: list
+
+
+class _KernelRegistry:
+    """The kernels a run has started, so that an interrupted run can kill them."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._process_groups: set[int] = set()
+        self.stopping = threading.Event()
+
+    def add(self, process_group: int) -> None:
+        with self._lock:
+            self._process_groups.add(process_group)
+        if self.stopping.is_set():
+            self.kill_all()
+
+    def discard(self, process_group: int) -> None:
+        with self._lock:
+            self._process_groups.discard(process_group)
+
+    def kill_all(self) -> None:
+        with self._lock:
+            groups = list(self._process_groups)
+        for group in groups:
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except ProcessLookupError:
+                self.discard(group)
+
+
+class _RunKernelManager(AsyncKernelManager):
+    """Kernel manager that adds environment variables, logs the kernel process's own output to a
+    file (its start-up warnings would clutter the terminal) and registers each kernel it starts."""
+
+    registry: _KernelRegistry
+    extra_env: dict
+    log_path: Path
+    kernel_cwd: Path
+
+    async def start_kernel(self, **kw):
+        kw["env"] = {**os.environ, **kw.get("env", {}), **self.extra_env}
+        kw["cwd"] = str(self.kernel_cwd)
+        with open(self.log_path, "ab") as log:
+            await super().start_kernel(stdout=log, stderr=log, **kw)
+        self._process_group = getattr(self.provisioner, "pgid", None)
+        if self._process_group:
+            self.registry.add(self._process_group)
+
+    async def cleanup_resources(self, restart: bool = False) -> None:
+        # The kernel has exited: forget its process group, whose number may be reused.
+        if getattr(self, "_process_group", None):
+            self.registry.discard(self._process_group)
+        await super().cleanup_resources(restart=restart)
+
+
+def _first_line(source: str) -> str:
+    return next((line.strip() for line in source.splitlines() if line.strip()), "")
+
+
+def _execute_one(job: NotebookJob, *, cwd: Path, registry: _KernelRegistry, env: dict) -> None:
+    """Run one notebook with papermill; raises what papermill raises."""
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    kernel_manager_class = type("ReportKernelManager", (_RunKernelManager,), {
+        "registry": registry, "extra_env": env, "log_path": job.output.with_suffix(".kernel.log"),
+        "kernel_cwd": cwd})
+    # The kernel starts in `cwd`; papermill's own `cwd=` would chdir the whole process, which is
+    # unsafe with several notebooks running in threads.
+    papermill.execute_notebook(
+        str(job.source), str(job.output), parameters=job.parameters, kernel_name=KERNEL_NAME,
+        progress_bar=False, start_timeout=KERNEL_START_TIMEOUT_SECONDS, kernel_manager_class=kernel_manager_class,
+    )
+
+
+def _failure(name: str, err: Exception) -> NotebookFailure:
+    if isinstance(err, papermill.PapermillExecutionError):
+        return NotebookFailure(name, f"{err.ename}: {err.evalue}", err.cell_index, _first_line(err.source))
+    return NotebookFailure(name, f"{type(err).__name__}: {err}")
+
+
+def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = None,
+                      workers: int | None = None, progress: bool = True) -> ExecutionResult:
+    """Execute notebooks in parallel; every notebook runs even when another fails.
+
+    Parameters
+    ----------
+    jobs : list of NotebookJob
+        The notebooks, their parameters and output paths.
+    cwd : pathlib.Path
+        Working directory of the kernels (the notebooks' folder, so relative paths work).
+    env : dict, optional
+        Extra environment variables for the kernels (e.g. ``MPLCONFIGDIR``).
+    workers : int, optional
+        Notebooks run at the same time; default: the number of CPU cores.
+    progress : bool
+        Show a progress bar on stderr naming the notebooks running.
+
+    Returns
+    -------
+    ExecutionResult
+        Seconds per notebook and one :class:`NotebookFailure` per failed notebook, in job order.
+
+    Raises
+    ------
+    KeyboardInterrupt, BaseException
+        Anything raised while waiting (an interrupt) is raised again after the running kernels
+        were killed and the worker threads finished.
+    """
+    registry = _KernelRegistry()
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    running: set[str] = set()
+    lock = threading.Lock()
+    bar = tqdm(total=len(jobs), desc="report notebooks", unit="notebook", file=sys.stderr,
+               disable=not progress, dynamic_ncols=True)
+    seconds: dict[str, float] = {}
+
+    def show_running():
+        bar.set_postfix_str("running: " + (", ".join(sorted(running)) or "-"))
+
+    def work(job: NotebookJob) -> NotebookFailure | None:
+        if registry.stopping.is_set():
+            return None
+        with lock:
+            running.add(job.name)
+            show_running()
+        started = time.perf_counter()
+        try:
+            _execute_one(job, cwd=cwd, registry=registry, env=dict(env or {}))
+            return None
+        except Exception as err:  # any failure of one notebook is reported, the others go on
+            return _failure(job.name, err)
+        finally:
+            with lock:
+                seconds[job.name] = time.perf_counter() - started
+                running.discard(job.name)
+                if not registry.stopping.is_set():
+                    bar.update(1)
+                show_running()
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cxlab-report")
+    futures = {pool.submit(work, job): job for job in jobs}
+    failures: dict[str, NotebookFailure] = {}
+    try:
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                failure = future.result()
+                if failure is not None:
+                    failures[futures[future].name] = failure
+    except BaseException:
+        registry.stopping.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        while not all(f.done() for f in futures):
+            registry.kill_all()
+            wait(futures, timeout=0.5)
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        bar.close()
+    return ExecutionResult(seconds, [failures[job.name] for job in jobs if job.name in failures])

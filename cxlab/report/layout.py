@@ -1,0 +1,129 @@
+"""The page shell shared by every report page: style, navigation and the provenance footer.
+
+Pages are static and self-contained: one HTML file with its style inline, images as data
+URIs, no scripts, no external resources, so they open offline and can be mailed around.
+All text goes through Jinja's autoescape; only HTML that nbconvert produced from the
+executed notebook is inserted as markup.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from cxlab.report.provenance import Provenance
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
+       color: #1d2329; margin: 0; line-height: 1.45; background: #fff; }
+header.cx-top, main, footer.cx-provenance { max-width: 1100px; margin: 0 auto; padding: 0 1.5rem; }
+header.cx-top { border-bottom: 1px solid #d7dde3; padding-top: .8rem; padding-bottom: .6rem; font-size: .9rem; }
+header.cx-top a { color: #1f5f99; margin-right: 1rem; }
+main { padding-top: 1rem; padding-bottom: 2rem; }
+h1, h2, h3 { line-height: 1.2; }
+a { color: #1f5f99; }
+a.anchor-link { display: none; }
+img { max-width: 100%; height: auto; }
+table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .92rem; }
+th, td { border-bottom: 1px solid #e3e7eb; padding: .3rem .6rem; text-align: right; vertical-align: top; }
+th { background: #f4f6f8; }
+td:first-child, th:first-child { text-align: left; }
+td.cx-text, th.cx-text { text-align: left; }
+pre { white-space: pre-wrap; font-size: .85rem; }
+.cx-na { color: #8a6d00; }
+.cx-note { color: #56616b; font-size: .85rem; }
+footer.cx-provenance { border-top: 1px solid #d7dde3; margin-top: 2rem; padding-top: .5rem; padding-bottom: 2rem;
+                       font-size: .8rem; color: #444d56; }
+footer.cx-provenance dt { font-weight: 600; margin-top: .4rem; }
+footer.cx-provenance dd { margin-left: 1rem; }
+footer.cx-provenance code { font-size: .78rem; }
+@media print { header.cx-top { display: none; } }
+"""
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ title }}</title>
+<style>{{ css }}</style>
+</head>
+<body>
+<header class="cx-top">
+{%- for label, href in nav %}<a href="{{ href }}">{{ label }}</a>{% endfor -%}
+</header>
+<main>
+{{ body }}
+</main>
+{% if provenance %}<footer class="cx-provenance" id="provenance">
+<h2>How this report was made</h2>
+<dl>
+<dt>Quarter</dt><dd>{{ provenance.quarter }} (data as of {{ provenance.data_as_of }})</dd>
+<dt>Data folder</dt><dd><code>{{ provenance.data_folder }}</code></dd>
+<dt>Input files (SHA-256, first 12 hex digits)</dt>
+<dd>{% for name, digest in provenance.file_hashes.items() %}<code>{{ name }}</code> {{ digest }}{% if not loop.last %};
+{% endif %}{% endfor %}</dd>
+<dt>Parameters</dt>
+{% for notebook, values in parameters.items() %}<dd>{% if parameters|length > 1 %}{{ notebook }}: {% endif %}
+{%- for name, value in values.items() %}<code>{{ name }} = {{ value|tojson }}</code>{% if not loop.last %}, {% endif %}
+{%- else %}defaults of the notebook{% endfor %}</dd>
+{% endfor %}
+<dt>Software</dt><dd>{% for name, v in provenance.versions.items() %}{{ name }} {{ v }}{% if not loop.last %},
+{% endif %}{% endfor %}</dd>
+<dt>Code version (git commit)</dt><dd><code>{{ provenance.git_commit }}</code></dd>
+<dt>Run</dt><dd>started {{ provenance.started_at }}
+{%- if seconds is not none %}; this notebook ran {{ "%.1f"|format(seconds) }} s{% endif %}
+{%- if provenance.duration_seconds is not none %}; all notebooks finished after
+ {{ "%.1f"|format(provenance.duration_seconds) }} s{% endif %}</dd>
+</dl>
+</footer>{% endif %}
+</body>
+</html>
+"""
+
+ENVIRONMENT = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined,
+                                 trim_blocks=False, lstrip_blocks=False)
+_PAGE_TEMPLATE = ENVIRONMENT.from_string(_PAGE)
+
+
+def page(*, title: str, body: Markup | str, nav: list[tuple[str, str]], provenance: Provenance | None,
+         notebook: str | None = None) -> str:
+    """Wrap page content in the shared shell.
+
+    Parameters
+    ----------
+    title : str
+        Page title (escaped).
+    body : markupsafe.Markup or str
+        Main content; a plain ``str`` is escaped, :class:`~markupsafe.Markup` is inserted as is.
+    nav : list of (label, href)
+        Links in the top bar.
+    provenance : Provenance or None
+        Shown as the footer; None for pages without one.
+    notebook : str, optional
+        Show only this notebook's parameters and run time; all notebooks' when omitted.
+
+    Returns
+    -------
+    str
+        The complete HTML document.
+    """
+    parameters = {}
+    seconds = None
+    if provenance is not None:
+        parameters = ({notebook: provenance.parameters.get(notebook, {})} if notebook
+                      else provenance.parameters)
+        seconds = provenance.notebook_seconds.get(notebook) if notebook else None
+    return _PAGE_TEMPLATE.render(title=title, css=Markup(CSS), body=body, nav=nav, provenance=provenance,
+                                 parameters=parameters, seconds=seconds)
+
+
+def write_page(path: Path, document: str) -> Path:
+    """Write an HTML document as UTF-8 (through a temporary file, so readers never see half a page)."""
+    path = Path(path)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(document, encoding="utf-8")
+    partial.replace(path)
+    return path

@@ -1,0 +1,90 @@
+"""Build folders and atomic publication of a quarter's report.
+
+A run builds the quarter in a hidden folder ``<out>/.build-<quarter>-<pid>/`` and renames it
+to ``<out>/<quarter>/`` only when everything succeeded, so a reader never sees half a
+report. Replacing an existing quarter renames the old folder aside first
+(``.old-<quarter>-<pid>``), renames the new one in, then deletes the old one. A failed run's
+build folder becomes ``<out>/_failed/<quarter>-<YYYYmmddTHHMMSS>/``. Hidden folders left by
+a run that was killed are removed by the next run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+FAILED_DIR = "_failed"
+_LEFTOVER = re.compile(r"^\.(build|old)-.+-(\d+)$")
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_leftovers(out: Path) -> list[Path]:
+    """Remove hidden build and old folders in ``out`` whose run is no longer alive; return them."""
+    out = Path(out)
+    removed = []
+    if not out.is_dir():
+        return removed
+    for path in out.iterdir():
+        match = _LEFTOVER.match(path.name)
+        if match and path.is_dir() and not _process_alive(int(match.group(2))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def make_build_dir(out: Path, quarter: str) -> Path:
+    """Create an empty hidden build folder for ``quarter`` inside ``out``."""
+    build = Path(out) / f".build-{quarter}-{os.getpid()}"
+    if build.exists():
+        shutil.rmtree(build)
+    build.mkdir(parents=True)
+    return build
+
+
+def publish(build: Path, target: Path) -> None:
+    """Move a finished build folder to ``target``, replacing an existing one by renames.
+
+    Parameters
+    ----------
+    build : pathlib.Path
+        The complete report.
+    target : pathlib.Path
+        ``<out>/<quarter>``, in the same folder as ``build`` (renames are atomic there).
+    """
+    if not target.exists():
+        os.replace(build, target)
+        return
+    aside = target.with_name(f".old-{target.name}-{os.getpid()}")
+    os.replace(target, aside)
+    try:
+        os.replace(build, target)
+    except BaseException:
+        os.replace(aside, target)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def keep_failed(build: Path, out: Path, quarter: str, started: datetime) -> Path:
+    """Move a failed build folder to ``<out>/_failed/<quarter>-<YYYYmmddTHHMMSS>/`` and return that path."""
+    failed_root = Path(out) / FAILED_DIR
+    failed_root.mkdir(parents=True, exist_ok=True)
+    stem = f"{quarter}-{started:%Y%m%dT%H%M%S}"
+    failed = failed_root / stem
+    counter = 1
+    while failed.exists():
+        counter += 1
+        failed = failed_root / f"{stem}-{counter}"
+    os.replace(build, failed)
+    return failed

@@ -1,0 +1,272 @@
+"""The executive summary of a quarter (``<quarter>/index.html``) and the list of quarters (``index.html``).
+
+Every number comes from the headlines JSON files the notebooks wrote (see
+:mod:`cxlab.headlines`); nothing is recomputed here. A figure that is missing or null is
+shown as "not available" with its note. Each figure links to the notebook section that
+explains it (``<notebook>.html#<section>``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from cxlab.headlines import Headline, read_headlines
+from cxlab.report.layout import ENVIRONMENT, page, write_page
+from cxlab.report.provenance import Provenance, read_provenance
+
+NOT_AVAILABLE = "not available"
+_QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+@dataclass(frozen=True)
+class GlanceRow:
+    """One line of the at-a-glance table: a headline key and, optionally, the keys of its two changes."""
+
+    key: str
+    label: str
+    change_prev_quarter: str | None = None
+    change_prev_year: str | None = None
+
+
+GLANCE = (
+    ("Customer experience", (
+        GlanceRow("nps", "Relationship NPS", "nps_change_prev_quarter", "nps_change_prev_year"),
+        GlanceRow("csat", "CSAT (share satisfied)", "csat_change_prev_quarter", "csat_change_prev_year"),
+        GlanceRow("ces", "CES (customer effort)", "ces_change_prev_quarter", "ces_change_prev_year"),
+    )),
+    ("Retention", (
+        GlanceRow("median_tenure", "Median customer tenure"),
+        GlanceRow("retention_12m", "12-month retention"),
+    )),
+    ("Retention economics", (
+        GlanceRow("clv", "Customer lifetime value"),
+        GlanceRow("ltv_cac", "LTV/CAC"),
+        GlanceRow("lift_profit", "Profit from the retention lift"),
+        GlanceRow("lift_profit_pct", "Profit from the retention lift, relative"),
+        GlanceRow("acquisition_alternative_profit", "Profit from spending the same on acquisition"),
+    )),
+)
+
+
+@dataclass(frozen=True)
+class NotebookPage:
+    """A rendered notebook page of the quarter and the headlines its notebook recorded."""
+
+    name: str
+    title: str
+    href: str
+    headlines: dict
+
+
+def load_page_headlines(path: Path) -> dict[str, Headline]:
+    """Read a notebook's headlines JSON; an absent file (notebook recorded nothing) gives ``{}``."""
+    return read_headlines(path) if Path(path).is_file() else {}
+
+
+def _decimals(value: float) -> int:
+    size = abs(value)
+    if size >= 100:
+        return 0
+    if size >= 10:
+        return 1
+    if size >= 1:
+        return 2
+    return 3
+
+
+def format_number(value: float, unit: str = "", *, decimals: int | None = None, signed: bool = False) -> str:
+    """Format a figure with its unit for business readers.
+
+    ``unit="%"`` means the value is already in percent; ``unit="share"`` means a fraction
+    shown as percent; a three-letter currency code or any other unit is written after the
+    number.
+
+    Examples
+    --------
+    >>> format_number(31.24, "points")
+    '31.2 points'
+    >>> format_number(0.834, "share")
+    '83.4%'
+    >>> format_number(2.5, "points", signed=True)
+    '+2.50 points'
+    >>> format_number(15230.4, "EUR")
+    '15,230 EUR'
+    """
+    if unit == "share":
+        value, unit = value * 100, "%"
+        decimals = 1 if decimals is None else decimals
+    if unit == "%" and decimals is None:
+        decimals = 1
+    decimals = _decimals(value) if decimals is None else decimals
+    text = f"{value:{'+' if signed else ''},.{decimals}f}"
+    if unit == "%":
+        return f"{text}%"
+    return f"{text} {unit}".strip()
+
+
+def _number_or_none(value) -> float | None:
+    if value is None or isinstance(value, str):
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A formatted figure for the summary tables."""
+
+    text: str
+    interval: str = ""
+    n: str = ""
+    note: str = ""
+    href: str = ""
+    available: bool = True
+
+
+def format_headline(headline: Headline | None, href: str = "", *, signed: bool = False,
+                    missing_note: str = "") -> Cell:
+    """Format a headline's value, interval and n (``not available`` with its note when missing)."""
+    if headline is None or headline.value is None:
+        note = headline.note if headline is not None and headline.note else missing_note
+        return Cell(NOT_AVAILABLE, note=note, href=href, available=False)
+    n = "" if headline.n is None else f"{headline.n:,}"
+    if isinstance(headline.value, str):
+        return Cell(headline.value, n=n, note=headline.note, href=href)
+    value = float(headline.value)
+    scaled = value * 100 if headline.unit == "share" else value
+    decimals = 1 if headline.unit in ("%", "share") else _decimals(scaled)
+    low, high = _number_or_none(headline.ci_low), _number_or_none(headline.ci_high)
+    interval = ""
+    if low is not None and high is not None:
+        interval = (f"{format_number(low, headline.unit, decimals=decimals, signed=signed)} to "
+                    f"{format_number(high, headline.unit, decimals=decimals, signed=signed)}")
+    return Cell(format_number(value, headline.unit, decimals=decimals, signed=signed), interval, n,
+                headline.note, href)
+
+
+def _href(page_: NotebookPage, headline: Headline) -> str:
+    return f"{page_.href}#{quote(headline.section)}" if headline.section else page_.href
+
+
+_SUMMARY = """
+<h1>Customer experience report {{ quarter }}</h1>
+<p>The quarter ends {{ quarter_end }}; the data runs to {{ data_as_of }}. Each figure links to the analysis that
+explains it. Intervals are 95% intervals unless the note says otherwise; <em>n</em> is the number of responses or
+customers behind the figure.</p>
+<h2 id="at-a-glance">At a glance</h2>
+<table class="cx-glance">
+<thead><tr><th>Figure</th><th>Value</th><th>Interval</th><th>n</th><th>vs previous quarter</th>
+<th>vs same quarter last year</th><th class="cx-text">Note</th></tr></thead>
+{% for group, rows in glance %}
+<tbody><tr><th colspan="7" class="cx-text">{{ group }}</th></tr>
+{% for label, cell, prev_q, prev_y in rows %}<tr>
+<td>{% if cell.href %}<a href="{{ cell.href }}">{{ label }}</a>{% else %}{{ label }}{% endif %}</td>
+<td{% if not cell.available %} class="cx-na"{% endif %}>{{ cell.text }}</td><td>{{ cell.interval }}</td>
+<td>{{ cell.n }}</td>
+{% for change in (prev_q, prev_y) %}<td>{% if change %}<span{% if not change.available %} class="cx-na"{% endif %}>
+{{- change.text }}</span>{% if change.interval %}<br><span class="cx-note">{{ change.interval }}</span>{% endif %}
+{%- endif %}</td>{% endfor %}
+<td class="cx-text cx-note">{{ cell.note }}</td></tr>
+{% endfor %}</tbody>
+{% endfor %}
+</table>
+{% if details %}<h2 id="more-figures">More figures by analysis</h2>
+{% for page_, rows in details %}<h3><a href="{{ page_.href }}">{{ page_.title }}</a></h3>
+<table><thead><tr><th>Figure</th><th>Value</th><th>Interval</th><th>n</th><th class="cx-text">Note</th></tr></thead>
+<tbody>{% for label, cell in rows %}<tr><td><a href="{{ cell.href }}">{{ label }}</a></td>
+<td{% if not cell.available %} class="cx-na"{% endif %}>{{ cell.text }}</td><td>{{ cell.interval }}</td>
+<td>{{ cell.n }}</td><td class="cx-text cx-note">{{ cell.note }}</td></tr>{% endfor %}</tbody></table>
+{% endfor %}{% endif %}
+<h2 id="analyses">The full analyses</h2>
+<ul>{% for page_ in pages %}<li><a href="{{ page_.href }}">{{ page_.title }}</a></li>{% endfor %}</ul>
+"""
+
+_QUARTERS = """
+<h1>Customer experience reports</h1>
+{% if rows %}<table><thead><tr><th>Quarter</th><th>Data as of</th><th class="cx-text">Data folder</th>
+<th class="cx-text">Run started</th><th class="cx-text">Code version</th></tr></thead><tbody>
+{% for quarter, prov in rows %}<tr><td><a href="{{ quarter }}/index.html">{{ quarter }}</a></td>
+<td>{{ prov.data_as_of if prov else "" }}</td><td class="cx-text">{{ prov.data_folder if prov else "" }}</td>
+<td class="cx-text">{{ prov.started_at if prov else "" }}</td>
+<td class="cx-text"><code>{{ prov.git_commit[:12] if prov else "" }}</code></td></tr>
+{% endfor %}</tbody></table>
+{% else %}<p>No quarter has been rendered yet.</p>{% endif %}
+"""
+
+
+def write_quarter_summary(folder: Path, *, quarter: str, quarter_end: str, pages: list[NotebookPage],
+                          provenance: Provenance) -> Path:
+    """Write ``index.html``, the executive summary of a quarter, into ``folder``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The quarter's (build) folder; the notebook pages are in the same folder.
+    quarter, quarter_end : str
+        Report quarter and its last day (ISO).
+    pages : list of NotebookPage
+        The rendered notebook pages, in report order, with their headlines.
+    provenance : Provenance
+        Shown in the footer.
+
+    Returns
+    -------
+    pathlib.Path
+        The written file.
+    """
+    located = {key: (page_, headline) for page_ in reversed(pages) for key, headline in page_.headlines.items()}
+
+    def cell(key: str | None, *, signed: bool = False) -> Cell | None:
+        if key is None:
+            return None
+        if key not in located:
+            return format_headline(None, missing_note="not reported by this run")
+        page_, headline = located[key]
+        return format_headline(headline, _href(page_, headline), signed=signed)
+
+    glance, shown = [], set()
+    for group, rows in GLANCE:
+        formatted = []
+        for row in rows:
+            label = located[row.key][1].label if row.key in located else row.label
+            formatted.append((label, cell(row.key), cell(row.change_prev_quarter, signed=True),
+                              cell(row.change_prev_year, signed=True)))
+            shown.update({row.key, row.change_prev_quarter, row.change_prev_year})
+        glance.append((group, formatted))
+    details = []
+    for page_ in pages:
+        rows = [(h.label, format_headline(h, _href(page_, h))) for key, h in page_.headlines.items()
+                if key not in shown]
+        if rows:
+            details.append((page_, rows))
+    body = Markup(ENVIRONMENT.from_string(_SUMMARY).render(
+        quarter=quarter, quarter_end=quarter_end, data_as_of=provenance.data_as_of, glance=glance,
+        details=details, pages=pages))
+    nav = [("All quarters", "../index.html"), ("Executive summary", "index.html")]
+    document = page(title=f"Customer experience report {quarter}", body=body, nav=nav, provenance=provenance)
+    return write_page(Path(folder) / "index.html", document)
+
+
+def report_quarters(out: Path) -> list[str]:
+    """Quarters published in ``out`` (folders named like ``2026Q3`` holding an ``index.html``), newest first."""
+    out = Path(out)
+    if not out.is_dir():
+        return []
+    return sorted((p.name for p in out.iterdir() if _QUARTER_DIR.match(p.name) and (p / "index.html").is_file()),
+                  reverse=True)
+
+
+def write_quarters_index(out: Path) -> Path:
+    """Rebuild ``<out>/index.html``, the list of every quarter rendered so far."""
+    rows = [(quarter, read_provenance(Path(out) / quarter)) for quarter in report_quarters(out)]
+    body = Markup(ENVIRONMENT.from_string(_QUARTERS).render(rows=rows))
+    document = page(title="Customer experience reports", body=body, nav=[("All quarters", "index.html")],
+                    provenance=None)
+    return write_page(Path(out) / "index.html", document)
