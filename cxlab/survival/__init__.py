@@ -1,0 +1,56 @@
+"""Churn survival analysis: who leaves, when, and does experience change it.
+
+Frames (:mod:`~cxlab.survival.frames`), Kaplan-Meier summaries and log-rank tests
+(:mod:`~cxlab.survival.km`), Cox models (:mod:`~cxlab.survival.cox`) and parametric tails
+for lifetime value (:mod:`~cxlab.survival.parametric`). lifelines does the estimation;
+this package prepares the data without look-ahead and reports results in plain words.
+"""
+
+from cxlab.survival.cox import (
+    ChurnCox,
+    TimeVaryingChurnCox,
+    fit_cox,
+    fit_time_varying_cox,
+    plot_hazard_ratios,
+)
+from cxlab.survival.frames import (
+    DEFAULT_COVARIATES,
+    NO_RESPONSE,
+    nps_category,
+    survival_frame,
+    time_varying_frame,
+)
+from cxlab.survival.km import km_by, km_summary, logrank_table, plot_km, rmst, survival_at
+from cxlab.survival.parametric import (
+    ParametricSurvival,
+    extrapolated_survival,
+    fit_parametric,
+    plot_extrapolation,
+    survival_curve,
+    survival_draws,
+)
+
+__all__ = [
+    "DEFAULT_COVARIATES",
+    "NO_RESPONSE",
+    "ParametricSurvival",
+    "extrapolated_survival",
+    "fit_parametric",
+    "km_by",
+    "km_summary",
+    "logrank_table",
+    "nps_category",
+    "plot_extrapolation",
+    "plot_km",
+    "rmst",
+    "survival_at",
+    "survival_curve",
+    "survival_draws",
+    "survival_frame",
+    "time_varying_frame",
+    "ChurnCox",
+    "TimeVaryingChurnCox",
+    "fit_cox",
+    "fit_time_varying_cox",
+    "plot_hazard_ratios",
+]

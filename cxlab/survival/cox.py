@@ -1,0 +1,490 @@
+"""Cox proportional-hazards models of churn with readable hazard ratios and a robust fallback.
+
+:class:`ChurnCox` wraps lifelines' ``CoxPHFitter`` for one row per customer (or a landmark
+frame); :class:`TimeVaryingChurnCox` wraps ``CoxTimeVaryingFitter`` for a start/stop frame.
+Both:
+
+* encode covariates with explicit reference levels (:func:`cxlab.survival.design.build_design`),
+  dropping constant and perfectly collinear columns with a note in ``warnings_``;
+* merge identical censored rows into frequency weights before fitting (exact for Efron ties,
+  see :mod:`cxlab.survival.design`);
+* use Efron's method for tied churn months, as R's ``survival::coxph`` does; ``CoxPHFitter`` is
+  run with ``batch_mode=True``, its vectorised Efron computation per distinct tenure, which
+  suits monthly tenure where a few dozen distinct values are shared by thousands of customers;
+* refit with an L2 penalty (``fallback_penalizer``) when the unpenalised fit does not converge
+  or shows complete separation (a hazard ratio running off to 0 or infinity), and say so in
+  ``warnings_`` instead of failing. Penalised hazard ratios are shrunk towards 1 and their
+  intervals are approximate.
+"""
+
+from __future__ import annotations
+
+import html
+import warnings
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from lifelines import CoxPHFitter, CoxTimeVaryingFitter
+from lifelines.exceptions import ConvergenceError, ConvergenceWarning
+from lifelines.statistics import proportional_hazard_test
+
+from cxlab.survival.design import Design, build_design, collapse_censored_rows
+from cxlab.survival.wording import format_p, hazard_ratio_sentence, term_label
+
+WEIGHT = "__frequency"
+# |log hazard ratio| beyond this (a hazard ratio beyond e^10 ~ 22,000) means complete separation.
+MAX_ABS_LOG_HAZARD_RATIO = 10.0
+HAZARD_RATIO_COLUMNS = ["covariate", "level", "reference", "hazard_ratio", "ci_low", "ci_high", "p",
+                        "coef", "se", "n", "events", "sentence"]
+
+
+def _require(frame: pd.DataFrame, columns, what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what}: column(s) {missing} not in the frame (have {list(frame.columns)})")
+
+
+def _check_events(values: pd.Series, event_col: str) -> None:
+    if values.isna().any() or not values.isin([0, 1]).all():
+        raise ValueError(f"'{event_col}' must be 0 (censored) or 1 (churned) in every row")
+
+
+def _problem(fitter, record) -> str:
+    """Why a fit cannot be trusted as it stands ("" when it can)."""
+    texts = [str(w.message) for w in record if issubclass(w.category, ConvergenceWarning)]
+    failed = [t for t in texts if any(m in t for m in ("norm(delta)", "failed to converge", "suspiciously close"))]
+    if failed:
+        return failed[0].split(".")[0]
+    params = fitter.params_.to_numpy()
+    se = fitter.standard_errors_.to_numpy()
+    if not (np.isfinite(params).all() and np.isfinite(se).all()):
+        return "some coefficients or standard errors are not finite"
+    runaway = fitter.params_.index[np.abs(params) > MAX_ABS_LOG_HAZARD_RATIO].tolist()
+    if runaway:
+        return f"complete separation: the hazard ratio of {runaway} runs off to 0 or infinity"
+    return ""
+
+
+class _ChurnCoxBase:
+    """Shared encoding, fallback and reporting of the two churn Cox models."""
+
+    _what = "Cox model"
+
+    def __init__(self, covariates=None, *, baseline: dict | None = None, labels: dict | None = None,
+                 penalizer: float = 0.0, fallback_penalizer: float = 0.1, alpha: float = 0.05,
+                 collapse: bool = True):
+        self.covariates = covariates
+        self.baseline = baseline
+        self.labels = labels
+        self.penalizer = penalizer
+        self.fallback_penalizer = fallback_penalizer
+        self.alpha = alpha
+        self.collapse = collapse
+
+    # -- pieces the two models fill in -------------------------------------------------------------
+    def _new_fitter(self, penalizer: float):
+        raise NotImplementedError
+
+    def _call_fit(self, fitter, data: pd.DataFrame):
+        raise NotImplementedError
+
+    # -- shared machinery ----------------------------------------------------------------------------
+    def _covariates(self, frame: pd.DataFrame) -> list[str]:
+        covariates = self.covariates if self.covariates is not None else frame.attrs.get("covariates")
+        if covariates is None:
+            raise ValueError(f"{self._what}: pass covariates=[...] (the frame does not list them in attrs)")
+        if isinstance(covariates, str):
+            covariates = [covariates]
+        return list(covariates)
+
+    def _prepare(self, frame: pd.DataFrame, time_cols: list[str], event_col: str, weights_col: str | None,
+                 strata: list[str]) -> pd.DataFrame:
+        covariates = self._covariates(frame)
+        _require(frame, [*time_cols, event_col, *covariates, *strata] + ([weights_col] if weights_col else []),
+                 self._what)
+        _check_events(frame[event_col], event_col)
+        weights = frame[weights_col].astype(float) if weights_col else pd.Series(1.0, index=frame.index)
+        if (weights <= 0).any():
+            raise ValueError(f"'{weights_col}' must be positive frequency weights")
+        design = build_design(frame, covariates, baseline=self.baseline, weights=weights)
+        self.design_: Design = design
+        self.warnings_: list[str] = list(design.notes)
+        if frame.attrs.get("look_ahead"):
+            self.warnings_.append(
+                "The covariates use answers given after the start of follow-up (no landmark): customers who "
+                "stay longer have more chances to answer, so these hazard ratios are descriptive. Use a "
+                "landmark frame or the time-varying model for effects on future churn."
+            )
+        self.dropped_terms_ = list(design.dropped)
+        data = design.matrix.copy()
+        for col in [*time_cols, *strata]:
+            data[col] = frame[col].to_numpy()
+        data[event_col] = frame[event_col].to_numpy(dtype=int)
+        data[WEIGHT] = weights.to_numpy()
+        self.n_rows_ = len(data)
+        self.n_events_ = int(round(float((data[WEIGHT] * data[event_col]).sum())))
+        if self.collapse:
+            data = collapse_censored_rows(data, key_cols=[*time_cols, *strata, *design.matrix.columns],
+                                          event_col=event_col, weights_col=WEIGHT)
+        self.n_rows_fitted_ = len(data)
+        return data
+
+    def _fit_with_fallback(self, data: pd.DataFrame):
+        penalizers = [self.penalizer] + ([self.fallback_penalizer] if self.fallback_penalizer > self.penalizer
+                                         else [])
+        reason = ""
+        for penalizer in penalizers:
+            fitter = self._new_fitter(penalizer)
+            with warnings.catch_warnings(record=True) as record:
+                warnings.simplefilter("always")
+                try:
+                    self._call_fit(fitter, data)
+                except (ConvergenceError, np.linalg.LinAlgError) as error:
+                    reason = f"the fit failed ({str(error).splitlines()[0]})"
+                    continue
+            reason_now = _problem(fitter, record)
+            if not reason_now or penalizer == penalizers[-1]:
+                if penalizer != self.penalizer:
+                    self.warnings_.append(
+                        f"The unpenalised fit could not be trusted ({reason}); the model was refitted with an "
+                        f"L2 penalty of {penalizer:g}, which shrinks hazard ratios towards 1 (intervals are "
+                        f"approximate)."
+                    )
+                if reason_now:
+                    self.warnings_.append(f"The fit may still be unreliable: {reason_now}.")
+                self.penalizer_ = penalizer
+                return fitter
+            reason = reason_now
+        raise ValueError(f"{self._what}: the fit failed even with an L2 penalty of {penalizers[-1]:g}: {reason}")
+
+    def _summarise(self, data: pd.DataFrame, group_sizes: pd.Series, event_col: str) -> None:
+        model = self.model_
+        z = model.summary
+        lower = [c for c in z.columns if c.startswith("exp(coef) lower")][0]
+        upper = [c for c in z.columns if c.startswith("exp(coef) upper")][0]
+        rows = []
+        for name, term in self.design_.terms.items():
+            in_term = data[name] != 0 if term.kind != "numeric" else pd.Series(True, index=data.index)
+            hr, lo, hi = (float(z.loc[name, c]) for c in ("exp(coef)", lower, upper))
+            rows.append({
+                "term": name, "covariate": term.covariate, "level": term.level, "reference": term.reference,
+                "hazard_ratio": hr, "ci_low": lo, "ci_high": hi, "p": float(z.loc[name, "p"]),
+                "coef": float(z.loc[name, "coef"]), "se": float(z.loc[name, "se(coef)"]),
+                "n": int(group_sizes[name]),
+                "events": int(round(float((data.loc[in_term, WEIGHT] * data.loc[in_term, event_col]).sum()))),
+                "sentence": hazard_ratio_sentence(term, hr, lo, hi, labels=self.labels, ci_level=1 - self.alpha),
+            })
+        self.hazard_ratios_ = pd.DataFrame(rows, columns=["term", *HAZARD_RATIO_COLUMNS]).set_index("term")
+        self.log_likelihood_ = float(model.log_likelihood_)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Hazard ratios with intervals, p-values, n, events and a sentence per term."""
+        return self.hazard_ratios_
+
+    def sentences(self) -> list[str]:
+        """The hazard ratios in plain words, one sentence per term."""
+        return self.hazard_ratios_["sentence"].tolist()
+
+    def _repr_html_(self) -> str:
+        table = self.hazard_ratios_[["hazard_ratio", "ci_low", "ci_high", "p", "n", "events"]].round(3)
+        notes = "".join(f"<li>{html.escape(w)}</li>" for w in self.warnings_)
+        return (f"<p><strong>{html.escape(self._what)}</strong>: {self.n_events_:,} churn events, "
+                f"penalizer {self.penalizer_:g}</p>{table.to_html(escape=True)}"
+                + (f"<ul>{notes}</ul>" if notes else ""))
+
+
+class ChurnCox(_ChurnCoxBase):
+    """Cox proportional-hazards model of churn on one row per customer.
+
+    Parameters
+    ----------
+    covariates : sequence of str, optional
+        Covariate columns; default ``frame.attrs["covariates"]`` (set by
+        :func:`cxlab.survival.survival_frame`).
+    baseline : dict, optional
+        Reference level per categorical covariate; defaults in
+        :data:`cxlab.survival.design.DEFAULT_REFERENCES`, else the most common level.
+    labels : dict, optional
+        Plain-words names for terms (see :mod:`cxlab.survival.wording`).
+    penalizer : float
+        L2 penalty of the first fit (0 = the ordinary partial likelihood).
+    fallback_penalizer : float
+        L2 penalty of the refit when the first fit fails to converge or separates.
+    alpha : float
+        1 - confidence level of the intervals.
+    collapse : bool
+        Merge identical censored rows into frequency weights before fitting (exact, faster).
+    batch_mode : bool or None
+        Passed to ``CoxPHFitter.fit``; ``None`` lets lifelines choose.
+
+    Attributes
+    ----------
+    model_ : lifelines.CoxPHFitter
+    hazard_ratios_ : pandas.DataFrame
+        Indexed by design term: covariate, level, reference, hazard_ratio, ci_low, ci_high, p,
+        coef, se, n (customers with the level, or all customers for a numeric term), events, sentence.
+    warnings_ : list of str
+        Columns dropped or filled, and any refit with a penalty.
+    penalizer_ : float
+        Penalty of the reported fit.
+    n_rows_, n_rows_fitted_, n_events_ : int
+        Customers, rows after merging censored duplicates, churn events.
+
+    Examples
+    --------
+    >>> from lifelines.datasets import load_rossi
+    >>> cox = ChurnCox(["fin", "age", "prio"]).fit(load_rossi(), duration_col="week", event_col="arrest")
+    >>> round(float(cox.hazard_ratios_.loc["prio", "coef"]), 3)
+    0.097
+    """
+
+    _what = "Cox model"
+
+    def __init__(self, covariates=None, *, baseline=None, labels=None, penalizer=0.0, fallback_penalizer=0.1,
+                 alpha=0.05, collapse=True, batch_mode: bool | None = True):
+        super().__init__(covariates, baseline=baseline, labels=labels, penalizer=penalizer,
+                         fallback_penalizer=fallback_penalizer, alpha=alpha, collapse=collapse)
+        self.batch_mode = batch_mode
+
+    def _new_fitter(self, penalizer):
+        return CoxPHFitter(penalizer=penalizer, alpha=self.alpha)
+
+    def _call_fit(self, fitter, data):
+        fitter.fit(data, duration_col=self.duration_col_, event_col=self.event_col_, weights_col=WEIGHT,
+                   entry_col=self.entry_col_, strata=self.strata_ or None, batch_mode=self.batch_mode)
+
+    def fit(self, frame: pd.DataFrame, *, duration_col: str = "tenure_months", event_col: str = "churned",
+            entry_col: str | None = None, weights_col: str | None = None, strata=None) -> ChurnCox:
+        """Fit the model.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            One row per customer (e.g. :func:`cxlab.survival.survival_frame`); not modified.
+        duration_col : str
+            Tenure at churn or censoring.
+        event_col : str
+            1 = churned, 0 = censored.
+        entry_col : str, optional
+            Tenure at which a customer enters observation (left truncation, e.g. a landmark).
+        weights_col : str, optional
+            Frequency weights (customers per row) of an already aggregated frame.
+        strata : str or list of str, optional
+            Columns whose levels get their own baseline hazard.
+
+        Returns
+        -------
+        ChurnCox
+            self, fitted.
+        """
+        self.duration_col_, self.event_col_, self.entry_col_ = duration_col, event_col, entry_col
+        self.strata_ = [strata] if isinstance(strata, str) else list(strata or [])
+        time_cols = [duration_col] + ([entry_col] if entry_col else [])
+        data = self._prepare(frame, time_cols, event_col, weights_col, self.strata_)
+        if (data[duration_col] < 0).any():
+            raise ValueError(f"'{duration_col}' must be >= 0")
+        self.model_ = self._fit_with_fallback(data)
+        self._data = data
+        sizes = {name: (data[WEIGHT] * (data[name] != 0)).sum() if term.kind != "numeric" else data[WEIGHT].sum()
+                 for name, term in self.design_.terms.items()}
+        self._summarise(data, pd.Series(sizes, dtype=float), event_col)
+        return self
+
+    def check_proportional_hazards(self, *, time_transform: str = "rank", alpha: float = 0.05) -> pd.DataFrame:
+        """Test whether each hazard ratio is constant over tenure (Grambsch-Therneau).
+
+        Uses lifelines' ``proportional_hazard_test`` (scaled Schoenfeld residuals against the
+        rank of the churn time). With many customers, small departures are "significant": read
+        the p-value together with the size of the hazard ratio.
+
+        Parameters
+        ----------
+        time_transform : str
+            ``"rank"`` (default), ``"km"``, ``"identity"`` or ``"log"``.
+        alpha : float
+            Level below which a term is flagged.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Per term: label, test_statistic (chi-squared, 1 df), p, proportional (bool), verdict.
+        """
+        result = proportional_hazard_test(self.model_, self._data, time_transform=time_transform)
+        table = result.summary[["test_statistic", "p"]].copy()
+        table.index = table.index.map(str)
+        table = table.loc[list(self.design_.terms)]
+        table.index.name = "term"
+        table.insert(0, "label", [term_label(self.design_.terms[t], self.labels) for t in table.index])
+        table["proportional"] = table["p"] >= alpha
+        table["verdict"] = [
+            f"{label}: no evidence that the hazard ratio changes with tenure ({format_p(p)})." if ok else
+            f"{label}: the hazard ratio changes with tenure ({format_p(p)}); the reported value is an "
+            f"average over tenure."
+            for label, p, ok in zip(table["label"], table["p"], table["proportional"], strict=True)
+        ]
+        return table
+
+
+class TimeVaryingChurnCox(_ChurnCoxBase):
+    """Cox model of churn with covariates that change over tenure (start/stop rows).
+
+    Wraps lifelines' ``CoxTimeVaryingFitter`` (Efron ties) on a counting-process frame such as
+    :func:`cxlab.survival.time_varying_frame`: each row is an interval ``(start, stop]`` of one
+    customer's tenure with the covariates known during it, and the event flag set on the
+    interval that ends in churn. Parameters and attributes as :class:`ChurnCox` (``n`` in
+    ``hazard_ratios_`` counts customers who spent time in a level), without ``batch_mode``.
+
+    Examples
+    --------
+    >>> tv = pd.DataFrame({"customer_id": ["a", "a", "b", "c", "d"], "start_months": [0, 3, 0, 0, 0],
+    ...                    "stop_months": [3, 7, 5, 6, 2], "churned": [0, 1, 1, 0, 1],
+    ...                    "detractor": [0, 1, 0, 1, 0]})
+    >>> cox = TimeVaryingChurnCox(["detractor"]).fit(tv)
+    >>> cox.n_events_
+    3
+    """
+
+    _what = "Time-varying Cox model"
+
+    def _new_fitter(self, penalizer):
+        return CoxTimeVaryingFitter(penalizer=penalizer, alpha=self.alpha)
+
+    def _call_fit(self, fitter, data):
+        fitter.fit(data, event_col=self.event_col_, start_col=self.start_col_, stop_col=self.stop_col_,
+                   weights_col=WEIGHT, strata=self.strata_ or None)
+
+    def fit(self, frame: pd.DataFrame, *, id_col: str = "customer_id", start_col: str = "start_months",
+            stop_col: str = "stop_months", event_col: str = "churned", strata=None) -> TimeVaryingChurnCox:
+        """Fit the model.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Start/stop rows; not modified.
+        id_col : str
+            Customer identifier (used for counts; identical censored intervals of different
+            customers are merged, which leaves the partial likelihood unchanged).
+        start_col, stop_col : str
+            Interval bounds in months of tenure, ``start < stop``.
+        event_col : str
+            1 on the interval that ends in churn, else 0.
+        strata : str or list of str, optional
+            Columns whose levels get their own baseline hazard.
+
+        Returns
+        -------
+        TimeVaryingChurnCox
+            self, fitted.
+        """
+        self.start_col_, self.stop_col_, self.event_col_ = start_col, stop_col, event_col
+        self.strata_ = [strata] if isinstance(strata, str) else list(strata or [])
+        _require(frame, [id_col, start_col, stop_col], self._what)
+        if not (frame[start_col] < frame[stop_col]).all():
+            raise ValueError(f"every interval needs '{start_col}' < '{stop_col}'")
+        data = self._prepare(frame, [start_col, stop_col], event_col, None, self.strata_)
+        self.n_customers_ = int(frame[id_col].nunique())
+        self.model_ = self._fit_with_fallback(data)
+        ids = frame[id_col].to_numpy()
+        matrix = self.design_.matrix
+        sizes = {name: (pd.unique(ids[matrix[name].to_numpy() != 0]).size if term.kind != "numeric"
+                        else self.n_customers_) for name, term in self.design_.terms.items()}
+        self._summarise(data, pd.Series(sizes, dtype=float), event_col)
+        return self
+
+
+def fit_cox(frame: pd.DataFrame, *, duration_col: str = "tenure_months", event_col: str = "churned",
+            covariates=None, baseline: dict | None = None, entry_col: str | None = None, **options) -> ChurnCox:
+    """Fit a :class:`ChurnCox` model in one call.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        One row per customer; not modified.
+    duration_col, event_col, entry_col : str
+        See :meth:`ChurnCox.fit`.
+    covariates : sequence of str, optional
+        Covariate columns (default ``frame.attrs["covariates"]``).
+    baseline : dict, optional
+        Reference level per categorical covariate.
+    **options
+        Other :class:`ChurnCox` parameters (``penalizer``, ``fallback_penalizer``, ``alpha``,
+        ``labels``, ``collapse``, ``batch_mode``) and ``weights_col``/``strata`` of ``fit``.
+
+    Returns
+    -------
+    ChurnCox
+
+    Examples
+    --------
+    >>> from lifelines.datasets import load_rossi
+    >>> cox = fit_cox(load_rossi(), duration_col="week", event_col="arrest", covariates=["fin", "prio"])
+    >>> bool(cox.hazard_ratios_.loc["fin", "hazard_ratio"] < 1)
+    True
+    """
+    fit_keys = {"weights_col", "strata"}
+    model = ChurnCox(covariates, baseline=baseline, **{k: v for k, v in options.items() if k not in fit_keys})
+    return model.fit(frame, duration_col=duration_col, event_col=event_col, entry_col=entry_col,
+                     **{k: v for k, v in options.items() if k in fit_keys})
+
+
+def fit_time_varying_cox(frame: pd.DataFrame, *, covariates=None, baseline: dict | None = None,
+                         id_col: str = "customer_id", start_col: str = "start_months",
+                         stop_col: str = "stop_months", event_col: str = "churned",
+                         **options) -> TimeVaryingChurnCox:
+    """Fit a :class:`TimeVaryingChurnCox` model in one call.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Start/stop rows (e.g. :func:`cxlab.survival.time_varying_frame`); not modified.
+    covariates : sequence of str, optional
+        Covariate columns (default ``frame.attrs["covariates"]``).
+    baseline : dict, optional
+        Reference level per categorical covariate.
+    id_col, start_col, stop_col, event_col : str
+        See :meth:`TimeVaryingChurnCox.fit`.
+    **options
+        Other :class:`TimeVaryingChurnCox` parameters and ``strata``.
+
+    Returns
+    -------
+    TimeVaryingChurnCox
+    """
+    strata = options.pop("strata", None)
+    model = TimeVaryingChurnCox(covariates, baseline=baseline, **options)
+    return model.fit(frame, id_col=id_col, start_col=start_col, stop_col=stop_col, event_col=event_col,
+                     strata=strata)
+
+
+def plot_hazard_ratios(model, *, ax=None, title: str = "Churn hazard ratios"):
+    """Forest plot of hazard ratios with their confidence intervals (log scale).
+
+    Parameters
+    ----------
+    model : ChurnCox or TimeVaryingChurnCox
+        A fitted model.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure).
+    title : str
+        Chart title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    table = model.hazard_ratios_.iloc[::-1]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.4 * len(table) + 1.5))
+    labels = [term_label(model.design_.terms[t], model.labels) for t in table.index]
+    y = np.arange(len(table))
+    ax.errorbar(table["hazard_ratio"], y, xerr=[table["hazard_ratio"] - table["ci_low"],
+                                                table["ci_high"] - table["hazard_ratio"]],
+                fmt="o", color="#1f4e79", ecolor="#7f9fbf", capsize=3)
+    ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
+    ax.set_xscale("log")
+    ax.set_yticks(y, labels)
+    ax.set_xlabel(f"Hazard ratio vs reference (log scale, {1 - model.alpha:.0%} CI); > 1 = churns faster")
+    ax.set_title(title)
+    return ax

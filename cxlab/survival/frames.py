@@ -1,0 +1,333 @@
+"""Survival frames from the data model, without look-ahead.
+
+Both frames take tenure and the churn flag from :func:`cxlab.tenure.tenure_frame` (months of
+365.25 / 12 days; churn in the k-th month has ``tenure_months = k``; active customers are
+censored at their whole months).
+
+When is a covariate known?
+--------------------------
+An answer counts from the moment it is given (``responded_at``); a detractor follow-up counts
+from the case's first response (``first_response_at``; the case is matched to its answer by
+:func:`cxlab.loop.detractor_followups`: by ``invitation_id``, else the customer's first
+follow-up within ``followup_window_days``). Nothing after ``as_of`` is used.
+
+* :func:`time_varying_frame` rows are intervals ``(start_months, stop_months]`` of tenure whose
+  covariates are those known at tenure ``start_months``: answers and first responses given at
+  or before ``acquired_at + start_months`` months. A new answer given during tenure month ``j``
+  (after ``j - 1`` months) therefore takes effect from ``start_months = j``: a churn in month
+  ``k`` is related to what was known at the start of month ``k``. This is the discrete-time
+  equivalent of "the state at the start of the month" and never uses an answer given during
+  the churn month (an answer given just before churning in the same month is ignored for that
+  churn, never the other way round).
+* :func:`survival_frame` with ``landmark_months = L`` keeps customers still active after ``L``
+  months and describes them by the answers given at or before ``acquired_at + L`` months, so
+  its covariates equal those of the time-varying row that starts at ``L``. Without a landmark the
+  covariates use every answer up to churn or ``as_of``: descriptive only, because customers who
+  stay longer have more chances to answer (immortal-time bias); ``attrs["look_ahead"]`` is then
+  True and :class:`cxlab.survival.ChurnCox` says so in its warnings.
+
+Covariates
+----------
+``nps_category``
+    ``detractor`` (0-6), ``passive`` (7-8), ``promoter`` (9-10) of the relationship-survey answer
+    used, or ``no_response`` when the customer had not answered a relationship survey yet.
+``followup``
+    1 if that answer was a detractor answer whose follow-up case had its first response by then,
+    else 0 (so among detractors it compares those reached with those not reached).
+``ces``, ``touchpoint_csat``
+    Score of the customer effort (CES, 1 = very easy ... 7 = very difficult) and satisfaction
+    (CSAT, 1-5) answer used, of any touchpoint; missing before the first such answer.
+``responded``
+    1 if the customer had answered any survey (relationship or transactional) by then, else 0.
+``segment``, ``contract`` (or other ``customers`` columns)
+    Fixed customer attributes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxlab.loop import detractor_followups
+from cxlab.schema import RELATIONSHIP
+from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
+
+NO_RESPONSE = "no_response"
+SURVEY_COVARIATES = ("nps_category", "followup", "ces", "touchpoint_csat", "responded")
+DEFAULT_COVARIATES = ("nps_category", "ces", "touchpoint_csat", "followup", "segment", "contract", "responded")
+TIME_VARYING_COVARIATES = ("nps_category", "followup", "ces", "touchpoint_csat")
+_ANSWER_CHOICES = ("latest", "first")
+_MONTH = pd.Timedelta(days=DAYS_PER_MONTH)
+
+
+def nps_category(scores) -> np.ndarray:
+    """NPS category of 0-10 scores: detractor, passive, promoter; missing scores are ``no_response``.
+
+    Examples
+    --------
+    >>> nps_category([3, 7, 10, np.nan]).tolist()
+    ['detractor', 'passive', 'promoter', 'no_response']
+    """
+    s = np.asarray(scores, dtype=float)
+    return np.select([s <= 6, s <= 8, s <= 10], ["detractor", "passive", "promoter"], default=NO_RESPONSE)
+
+
+def _tables(data_or_tables, as_of):
+    if isinstance(data_or_tables, pd.DataFrame):
+        tables, data_as_of = {"customers": data_or_tables}, None
+    elif isinstance(data_or_tables, dict):
+        tables, data_as_of = data_or_tables, data_or_tables.get("as_of")
+    else:
+        tables = {name: getattr(data_or_tables, name, None) for name in ("customers", "surveys", "cases")}
+        data_as_of = getattr(data_or_tables, "as_of", None)
+    if tables.get("customers") is None:
+        raise ValueError("survival_frame: a customers table is required")
+    as_of = as_of if as_of is not None else data_as_of
+    if as_of is None:
+        raise ValueError("survival_frame: pass as_of (the data has no as-of date)")
+    return tables["customers"], tables.get("surveys"), tables.get("cases"), pd.Timestamp(as_of)
+
+
+def _answers(surveys: pd.DataFrame | None, customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | None:
+    """Survey answers given on or before ``as_of`` by known customers, with their acquisition date."""
+    if surveys is None:
+        return None
+    missing = [c for c in ("invitation_id", "customer_id", "touchpoint", "responded_at", "nps", "csat", "ces")
+               if c not in surveys.columns]
+    if missing:
+        raise ValueError(f"surveys table lacks column(s) {missing}")
+    responded = pd.to_datetime(surveys["responded_at"])
+    answers = surveys.loc[responded.notna() & (responded <= as_of),
+                          ["invitation_id", "customer_id", "touchpoint", "nps", "csat", "ces"]].copy()
+    answers["responded_at"] = responded[answers.index]
+    answers["customer_id"] = answers["customer_id"].astype(str)
+    return answers.merge(customers[["customer_id", "acquired_at"]], on="customer_id", how="inner")
+
+
+def _followups(surveys, cases, as_of, followup_window_days: int) -> pd.DataFrame:
+    """First response time of each followed-up detractor answer (invitation_id, first_response_at)."""
+    if surveys is None or cases is None:
+        return pd.DataFrame({"invitation_id": pd.Series(dtype=str),
+                             "first_response_at": pd.Series(dtype="datetime64[ns]")})
+    followups = detractor_followups(surveys, cases, as_of=as_of, followup_window_days=followup_window_days)
+    reached = followups[followups["first_response_at"].notna()]
+    return reached[["invitation_id", "first_response_at"]].drop_duplicates("invitation_id")
+
+
+def _months_after_acquisition(times: pd.Series, acquired: pd.Series) -> np.ndarray:
+    """Tenure month from whose start an event is known: ceil(months since acquisition), at least 0."""
+    months = (times - acquired) / _MONTH
+    return np.maximum(np.ceil(months.to_numpy(dtype=float) - 1e-9), 0).astype(int)
+
+
+def _pick(answers: pd.DataFrame, cutoff: pd.Series, answer: str) -> pd.DataFrame:
+    """The latest (or first) answer of each customer given at or before the customer's cutoff."""
+    known = answers[answers["responded_at"] <= answers["customer_id"].map(cutoff)]
+    ordered = known.sort_values(["customer_id", "responded_at", "invitation_id"])
+    return ordered.drop_duplicates("customer_id", keep="last" if answer == "latest" else "first").set_index(
+        "customer_id")
+
+
+def survival_frame(data_or_tables, as_of=None, *, landmark_months: int | None = None,
+                   covariates=DEFAULT_COVARIATES, answer: str = "latest",
+                   followup_window_days: int = 7) -> pd.DataFrame:
+    """One row per customer: tenure, churn and covariates known at a landmark (or at the end).
+
+    Parameters
+    ----------
+    data_or_tables : CXData, dict or pandas.DataFrame
+        An object with ``customers`` (required), ``surveys`` and ``cases`` (optional, None when
+        absent) and ``as_of`` (e.g. :func:`cxlab.io.load`), a dict of those tables, or a
+        customers table alone. Not modified.
+    as_of : str or pandas.Timestamp, optional
+        Analysis date (default: the data's ``as_of``).
+    landmark_months : int, optional
+        Landmark ``L`` in months of tenure: keep the customers still active after ``L`` months
+        and use only what was known then (see the module docstring). None: covariates from all
+        answers up to churn or ``as_of`` (descriptive; ``attrs["look_ahead"]`` is True).
+    covariates : sequence of str
+        Covariates to add: any of :data:`SURVEY_COVARIATES` and columns of ``customers``.
+        Survey covariates are skipped when the surveys table is absent.
+    answer : {"latest", "first"}
+        Which answer before the landmark describes the customer.
+    followup_window_days : int
+        Matching window for follow-up cases without ``invitation_id`` (see
+        :func:`cxlab.loop.detractor_followups`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The customers columns plus ``tenure_months``, ``churned`` (:func:`cxlab.tenure.tenure_frame`),
+        ``landmark_months`` (entry time; 0 without a landmark) and the covariates.
+        ``attrs``: ``as_of``, ``landmark_months``, ``answer``, ``covariates`` (those present),
+        ``look_ahead``, ``not_active_at_landmark``, ``acquired_after_as_of``.
+
+    Raises
+    ------
+    ValueError
+        When a table or column is missing, or an argument is out of range.
+
+    Examples
+    --------
+    >>> customers = pd.DataFrame({"customer_id": ["a", "b"], "segment": ["SMB", "SMB"],
+    ...     "contract": ["monthly", "annual"], "acquired_at": pd.to_datetime(["2024-01-01", "2024-06-01"]),
+    ...     "churned_at": pd.to_datetime(["2024-03-10", None])})
+    >>> survival_frame(customers, "2025-01-01", covariates=["segment"])["tenure_months"].tolist()
+    [3, 7]
+    """
+    customers, surveys, cases, as_of = _tables(data_or_tables, as_of)
+    if answer not in _ANSWER_CHOICES:
+        raise ValueError(f"answer must be one of {_ANSWER_CHOICES}, got {answer!r}")
+    if landmark_months is not None and (landmark_months < 0 or landmark_months % 1):
+        raise ValueError(f"landmark_months must be whole months >= 0, got {landmark_months}")
+    covariates = list(covariates)
+    fixed = [c for c in covariates if c not in SURVEY_COVARIATES]
+    absent = [c for c in fixed if c not in customers.columns]
+    if absent:
+        raise ValueError(f"covariate(s) {absent} are neither survey covariates {SURVEY_COVARIATES} nor "
+                         f"customers columns")
+    frame = tenure_frame(customers.assign(customer_id=customers["customer_id"].astype(str)), as_of)
+    acquired_after = frame.attrs["acquired_after_as_of"]
+    n_known = len(frame)
+    if landmark_months is None:
+        cutoff_at = frame["end_at"]
+    else:
+        active = np.where(frame["churned"] == 1, frame["tenure_months"] > landmark_months,
+                          frame["tenure_months"] >= landmark_months)
+        frame = frame[active]
+        cutoff_at = pd.to_datetime(frame["acquired_at"]) + landmark_months * _MONTH
+    frame = frame.reset_index(drop=True)
+    cutoff = pd.Series(cutoff_at.to_numpy(), index=frame["customer_id"])
+    frame["landmark_months"] = 0 if landmark_months is None else int(landmark_months)
+    present = [c for c in covariates if c in fixed or surveys is not None]
+    answers = _answers(surveys, frame[["customer_id", "acquired_at"]], as_of)
+    if answers is not None:
+        ids = frame["customer_id"]
+        relationship = answers[(answers["touchpoint"] == RELATIONSHIP) & answers["nps"].notna()]
+        chosen = _pick(relationship, cutoff, answer)
+        if "nps_category" in covariates or "followup" in covariates:
+            frame["nps_category"] = nps_category(ids.map(chosen["nps"]))
+        if "followup" in covariates:
+            reached = _followups(surveys, cases, as_of, followup_window_days).set_index("invitation_id")
+            first_response = ids.map(chosen["invitation_id"]).map(reached["first_response_at"])
+            frame["followup"] = ((frame["nps_category"] == "detractor") & first_response.notna()
+                                 & (first_response <= ids.map(cutoff))).astype(int)
+        for column, score in (("ces", "ces"), ("touchpoint_csat", "csat")):
+            if column in covariates:
+                frame[column] = ids.map(_pick(answers[answers[score].notna()], cutoff, answer)[score])
+        if "responded" in covariates:
+            frame["responded"] = ids.isin(_pick(answers, cutoff, answer).index).astype(int)
+        if "nps_category" not in covariates and "nps_category" in frame:
+            frame = frame.drop(columns="nps_category")
+    frame.attrs.update(as_of=as_of, landmark_months=landmark_months, answer=answer, covariates=present,
+                       look_ahead=landmark_months is None, not_active_at_landmark=n_known - len(frame),
+                       acquired_after_as_of=acquired_after)
+    return frame
+
+
+def _stream(events: pd.DataFrame, time_col: str, values: list[str], grid: pd.DataFrame) -> pd.DataFrame:
+    """Value of each customer's latest event known at every grid month (merge_asof, no loops)."""
+    events = events.assign(month=_months_after_acquisition(events[time_col], events["acquired_at"]))
+    events = (events.sort_values(["customer_id", "month", time_col])
+              .drop_duplicates(["customer_id", "month"], keep="last")
+              .sort_values("month"))
+    return pd.merge_asof(grid.sort_values("month"), events[["customer_id", "month", *values]], on="month",
+                         by="customer_id", direction="backward").sort_values(["customer_id", "month"])
+
+
+def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, cases: pd.DataFrame | None,
+                       as_of, *, static=("segment", "contract"), followup_window_days: int = 7) -> pd.DataFrame:
+    """Start/stop (counting-process) frame in which the survey covariates change over tenure.
+
+    Each row is an interval ``(start_months, stop_months]`` of one customer's tenure with the
+    covariates known at tenure ``start_months`` (see the module docstring: an answer given during
+    month ``j`` applies from ``start_months = j``). A row starts at 0 and wherever a covariate
+    changes; consecutive months with identical covariates form one row; the last row ends at
+    ``tenure_months`` of :func:`cxlab.tenure.tenure_frame` with ``churned`` = 1 if the customer
+    churned. Customers with 0 months of tenure have no time at risk and no row.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        A ``customers`` table; not modified.
+    surveys, cases : pandas.DataFrame or None
+        ``surveys`` and ``cases`` tables (None when absent: only the fixed covariates vary,
+        i.e. one row per customer; without cases ``followup`` is 0).
+    as_of : str or pandas.Timestamp
+        Analysis date; nothing after it is used.
+    static : sequence of str
+        Fixed customer columns to carry.
+    followup_window_days : int
+        Matching window for follow-up cases without ``invitation_id``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id``, ``start_months``, ``stop_months``, ``churned``, ``nps_category``,
+        ``followup``, ``ces``, ``touchpoint_csat`` (when surveys exist) and the ``static`` columns;
+        ready for :class:`cxlab.survival.TimeVaryingChurnCox` (lifelines' CoxTimeVaryingFitter).
+        ``attrs``: ``as_of``, ``covariates``, ``customers_without_time_at_risk``.
+
+    Examples
+    --------
+    >>> customers = pd.DataFrame({"customer_id": ["a"], "segment": ["SMB"], "contract": ["monthly"],
+    ...     "acquired_at": pd.to_datetime(["2024-01-01"]), "churned_at": pd.to_datetime(["2024-06-20"])})
+    >>> surveys = pd.DataFrame({"invitation_id": ["s1"], "customer_id": ["a"], "touchpoint": ["relationship"],
+    ...     "responded_at": pd.to_datetime(["2024-03-05"]), "nps": [4.0], "csat": [np.nan], "ces": [np.nan]})
+    >>> tv = time_varying_frame(customers, surveys, None, "2025-01-01")
+    >>> tv[["start_months", "stop_months", "churned", "nps_category"]].values.tolist()
+    [[0, 3, 0, 'no_response'], [3, 6, 1, 'detractor']]
+    """
+    as_of = pd.Timestamp(as_of)
+    static = list(static)
+    absent = [c for c in static if c not in customers.columns]
+    if absent:
+        raise ValueError(f"time_varying_frame: customers table lacks static column(s) {absent}")
+    tenure = tenure_frame(customers.assign(customer_id=customers["customer_id"].astype(str)), as_of)
+    at_risk = tenure["tenure_months"] > 0
+    tenure = tenure.loc[at_risk, ["customer_id", "acquired_at", "tenure_months", "churned", *static]]
+    answers = _answers(surveys, tenure[["customer_id", "acquired_at"]], as_of)
+    grid = tenure[["customer_id"]].assign(month=0)
+    covariates: list[str] = []
+    if answers is not None:
+        relationship = answers[(answers["touchpoint"] == RELATIONSHIP) & answers["nps"].notna()]
+        reached = _followups(surveys, cases, as_of, followup_window_days).merge(
+            relationship[["invitation_id", "acquired_at"]], on="invitation_id", how="inner")
+        reached["month"] = _months_after_acquisition(reached["first_response_at"], reached["acquired_at"])
+        reached = reached.merge(relationship[["invitation_id", "customer_id"]], on="invitation_id")
+        streams = [(relationship, ["invitation_id", "nps"]), (answers[answers["ces"].notna()], ["ces"]),
+                   (answers[answers["csat"].notna()], ["csat"])]
+        changes = [pd.DataFrame({"customer_id": events["customer_id"].to_numpy(), "month":
+                                 _months_after_acquisition(events["responded_at"], events["acquired_at"])})
+                   for events, _ in streams]
+        grid = pd.concat([grid, *changes, reached[["customer_id", "month"]]], ignore_index=True)
+    grid = grid.merge(tenure[["customer_id", "tenure_months"]], on="customer_id")
+    grid = grid[grid["month"] < grid["tenure_months"]].drop_duplicates(["customer_id", "month"])
+    grid = grid.sort_values(["customer_id", "month"]).reset_index(drop=True)
+    if answers is not None:
+        for events, values in streams:
+            merged = _stream(events, "responded_at", values, grid[["customer_id", "month"]])
+            for value in values:
+                grid[value] = merged[value].to_numpy()
+        grid["nps_category"] = nps_category(grid["nps"])
+        # the answer in force was followed up once its case's first response is known
+        reached_month = grid["invitation_id"].map(reached.set_index("invitation_id")["month"])
+        grid["followup"] = ((grid["nps_category"] == "detractor") & (reached_month <= grid["month"])).astype(int)
+        grid = grid.rename(columns={"csat": "touchpoint_csat"})
+        covariates = list(TIME_VARYING_COVARIATES)
+    next_start = grid.groupby("customer_id")["month"].shift(-1)
+    grid["stop_months"] = next_start.fillna(grid["tenure_months"]).astype(int)
+    # merge consecutive intervals whose covariates did not change
+    values = grid[covariates].astype("string").fillna("<NA>") if covariates else pd.DataFrame(index=grid.index)
+    new_customer = grid["customer_id"].ne(grid["customer_id"].shift())
+    changed = new_customer | values.ne(values.shift()).any(axis=1)
+    block = changed.cumsum()
+    out = grid.groupby(block, sort=False).agg(
+        customer_id=("customer_id", "first"), start_months=("month", "first"), stop_months=("stop_months", "last"),
+        **{c: (c, "first") for c in covariates})
+    out = out.merge(tenure[["customer_id", "tenure_months", "churned", *static]], on="customer_id", how="left")
+    out["churned"] = ((out["stop_months"] == out["tenure_months"]) & (out["churned"] == 1)).astype(int)
+    out = out[["customer_id", "start_months", "stop_months", "churned", *covariates, *static]].reset_index(drop=True)
+    out.attrs.update(as_of=as_of, covariates=[*covariates, *static],
+                     customers_without_time_at_risk=int((~at_risk).sum()))
+    return out
