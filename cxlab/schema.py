@@ -22,7 +22,7 @@ surveys
     into ``nps`` or ``csat``): recommend5 (1-5 likelihood to recommend, 1 = extremely
     unlikely, 5 = extremely likely, as in the NHS Friends and Family Test; not NPS) and
     satisfied (0/1 flag of an overall satisfied / not satisfied answer). Empty where the
-    question was not asked or not answered.
+    question was not asked or not answered. Their rules are in :data:`OPTIONAL_COLUMNS`.
 cases
     Follow-ups and service requests: case_id (unique), customer_id, kind
     (``detractor_followup``/``service_request``/``complaint``), opened_at,
@@ -125,8 +125,6 @@ SURVEYS = pa.DataFrameSchema(
         "csat": _score(1, 5),
         "ces": _score(1, 7),
         "comment": _text(nullable=True),
-        "recommend5": _score(1, 5, required=False),
-        "satisfied": _score(0, 1, required=False),
     },
     name="surveys",
     strict=False,
@@ -148,6 +146,11 @@ CASES = pa.DataFrameSchema(
 
 SCHEMAS = {"customers": CUSTOMERS, "revenue": REVENUE, "surveys": SURVEYS, "cases": CASES}
 
+# Optional columns: a table may have them, and they must follow these rules when present.
+OPTIONAL_COLUMNS = {
+    "surveys": {"recommend5": _score(1, 5, required=False), "satisfied": _score(0, 1, required=False)},
+}
+
 
 def required_columns(table: str) -> list[str]:
     """Return the columns a table must have, in documented order.
@@ -161,7 +164,7 @@ def required_columns(table: str) -> list[str]:
     -------
     list of str
     """
-    return [name for name, column in SCHEMAS[table].columns.items() if column.required]
+    return list(SCHEMAS[table].columns)
 
 
 def optional_columns(table: str) -> list[str]:
@@ -181,4 +184,4 @@ def optional_columns(table: str) -> list[str]:
     >>> optional_columns("surveys")
     ['recommend5', 'satisfied']
     """
-    return [name for name, column in SCHEMAS[table].columns.items() if not column.required]
+    return list(OPTIONAL_COLUMNS.get(table, {}))
