@@ -204,10 +204,10 @@ class ShiftedBetaGeometric:
 
     Churners of period t contribute ``log P(T = t)`` to the log-likelihood, customers last
     seen active after t periods contribute ``log S(t)``. The likelihood is maximised over
-    ``(log alpha, log beta)`` with :func:`scipy.optimize.minimize` and an analytic gradient;
-    the covariance of the log-parameters is the inverse of the observed information (a
-    central-difference Hessian of the analytic gradient), carried to ``alpha`` and ``beta``
-    by the delta method. Confidence intervals are computed on the log scale and
+    ``(log alpha, log beta)`` with :func:`scipy.optimize.minimize` (SLSQP within bounds, analytic
+    gradient) and polished by Newton steps. The covariance of the log-parameters is the inverse
+    of the observed information (a central-difference Hessian of the analytic gradient), carried
+    to ``alpha`` and ``beta`` by the delta method. Confidence intervals are computed on the log scale and
     exponentiated, so they are positive and asymmetric.
 
     Parameters
@@ -337,50 +337,43 @@ class ShiftedBetaGeometric:
             raise ValueError("cannot fit the sBG model: no customer was observed for a full period")
         t = np.arange(len(churned_by_t), dtype=float)
         data = (t, churned_by_t, censored_by_t)
-        result = optimize.minimize(
-            lambda theta: -_log_likelihood(theta, *data),
-            x0=np.zeros(2),
-            jac=lambda theta: -_gradient(theta, *data),
-            method="L-BFGS-B",
-            bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2,
-            options={"ftol": 1e-15, "gtol": 1e-10, "maxiter": 1000},
-        )
-        theta = result.x
+        n_customers = churned_by_t.sum() + censored_by_t.sum()
+        theta, information = _maximise(data)
+        gradient_ok = np.max(np.abs(_gradient(theta, *data))) <= 1e-6 * max(1.0, n_customers)
         at_bound = bool(np.any(np.abs(theta) > _LOG_BOUND - 1e-3))
-        self.converged_ = bool(result.success) and not at_bound
-        if not self.converged_:
+        geometric_ll, geometric_churn = _geometric_fit(*data)
+        no_heterogeneity = at_bound or _log_likelihood(theta, *data) - geometric_ll < 1e-4
+        positive = bool(np.all(np.linalg.eigvalsh(information) > 0))
+        self.converged_ = bool(gradient_ok and positive and not no_heterogeneity)
+        if no_heterogeneity:
             warnings.warn(
-                "sBG fit did not converge"
-                + (" (estimates at the search bound: the data show no heterogeneity in churn"
-                   " probability, a constant-churn geometric model fits as well)" if at_bound else
-                   f": {result.message}"),
-                RuntimeWarning,
-                stacklevel=3,
+                "sBG fit has no finite maximum: the data show no heterogeneity in churn probability "
+                f"(a constant {geometric_churn:.4f} churn probability per period fits as well); "
+                "alpha and beta are at arbitrary large values and have no standard errors",
+                RuntimeWarning, stacklevel=3,
             )
+        elif not self.converged_:
+            warnings.warn("sBG fit did not converge (gradient not zero or information not positive "
+                          "definite at the optimum); standard errors are not available",
+                          RuntimeWarning, stacklevel=3)
         self.label = label
         self.alpha_, self.beta_ = (float(v) for v in np.exp(theta))
         self.log_likelihood_ = float(_log_likelihood(theta, *data))
         self.AIC_ = 2 * 2 - 2 * self.log_likelihood_
-        self.n_customers_ = int(round(churned_by_t.sum() + censored_by_t.sum()))
+        self.n_customers_ = int(round(n_customers))
         self.n_churned_ = int(round(churned_by_t.sum()))
         periods = np.arange(len(t))
         self.event_counts_ = event_table(
             np.r_[periods, periods], np.r_[np.ones(len(t)), np.zeros(len(t))],
             weights=np.r_[churned_by_t, censored_by_t],
         ).rename_axis("period")
-        self._set_covariance(_observed_information(theta, data))
+        self._set_covariance(information)
         return self
 
     def _set_covariance(self, information: np.ndarray) -> None:
         names = ["alpha", "beta"]
         log_params = np.log([self.alpha_, self.beta_])
-        try:
-            log_cov = np.linalg.inv(information)
-            positive = bool(np.all(np.linalg.eigvalsh(information) > 0))
-        except np.linalg.LinAlgError:
-            positive = False
-        if not positive or not self.converged_:
-            log_cov = np.full((2, 2), np.nan)
+        log_cov = np.linalg.inv(information) if self.converged_ else np.full((2, 2), np.nan)
         jacobian = np.diag(np.exp(log_params))
         self.log_variance_matrix_ = pd.DataFrame(log_cov, index=names, columns=names)
         self.variance_matrix_ = pd.DataFrame(jacobian @ log_cov @ jacobian, index=names, columns=names)
@@ -628,6 +621,42 @@ def fit_by(frame: pd.DataFrame, by, *, tenure_col: str = "tenure_months", event_
 
 
 # ---------------------------------------------------------------------- internals
+def _maximise(data) -> tuple[np.ndarray, np.ndarray]:
+    """Maximise the log-likelihood over (log alpha, log beta): SLSQP within bounds, then Newton steps.
+
+    Returns the estimate and the observed information there.
+    """
+    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * 2
+    result = optimize.minimize(
+        lambda theta: -_log_likelihood(theta, *data), x0=np.zeros(2),
+        jac=lambda theta: -_gradient(theta, *data), method="SLSQP", bounds=bounds,
+        options={"ftol": 1e-12, "maxiter": 1000},
+    )
+    theta = result.x
+    information = _observed_information(theta, data)
+    for _ in range(20):  # Newton polish: quadratic convergence from the quasi-Newton answer
+        if not np.all(np.linalg.eigvalsh(information) > 0):
+            break
+        step = np.linalg.solve(information, _gradient(theta, *data))
+        candidate = np.clip(theta + step, -_LOG_BOUND, _LOG_BOUND)
+        if _log_likelihood(candidate, *data) < _log_likelihood(theta, *data) - 1e-12:
+            break
+        theta = candidate
+        information = _observed_information(theta, data)
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    return theta, information
+
+
+def _geometric_fit(t, churned_by_t, censored_by_t) -> tuple[float, float]:
+    """Log-likelihood and churn probability of the no-heterogeneity limit (one churn probability)."""
+    churners = churned_by_t.sum()
+    exposure = t @ (churned_by_t + censored_by_t)  # periods survived, plus each churner's last period
+    churn = churners / exposure
+    stay = exposure - churners
+    return float(churners * np.log(churn) + (stay * np.log1p(-churn) if stay > 0 else 0.0)), float(churn)
+
+
 def _log_likelihood(theta, t, churned_by_t, censored_by_t):
     a, b = np.exp(theta)
     base = special.betaln(a, b)
