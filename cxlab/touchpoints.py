@@ -1,0 +1,531 @@
+"""Touchpoint scorecard, its trend over quarters and the change around a dated intervention.
+
+Which answers belong to a quarter
+---------------------------------
+A survey's quarter is the quarter its invitation was **sent** (``sent_at``): invitations,
+answers, response rate and scores of a quarter all refer to the same invitations, and a
+relationship-survey wave stays in its quarter even when late answers arrive in the next one.
+Only what is known at the as-of date is used: invitations sent after it are left out and
+answers that arrived after it count as no answer (so the last quarter's response rate can
+still rise a little as late answers come in).
+
+Every estimate comes from :mod:`cxlab.metrics` (CSAT: share of 4-5 with Wilson interval; CES:
+mean on 1-7, lower = easier, with t interval; relationship NPS with the chosen interval method)
+and cells with fewer than ``min_n`` answers are blanked.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+import statsmodels.api as sm
+
+from cxlab import metrics
+from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
+
+SURVEY_COLUMNS = ("touchpoint", "sent_at", "responded_at", "nps", "csat", "ces")
+SCORE_COLUMNS = ("nps", "csat", "ces", "comment")
+TREND_METRICS = {
+    "csat": ("Share satisfied (CSAT 4-5), %", "CSAT by touchpoint and quarter"),
+    "ces": ("Mean effort (CES 1-7, lower = easier)", "Customer effort by touchpoint and quarter"),
+    "nps": ("Relationship NPS (points, -100 to 100)", "Relationship NPS by quarter"),
+}
+
+
+def _require(df: pd.DataFrame, columns, what: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{what}: expected a surveys DataFrame; got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: surveys table lacks column(s) {missing} (have {list(df.columns)})")
+
+
+def surveys_as_of(surveys: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """The survey invitations known at a date, with their quarter and response flag.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table (see :mod:`cxlab.schema`); not modified.
+    as_of : str or pandas.Timestamp
+        Analysis date: invitations sent after it are dropped, answers received after it are
+        treated as no answer (scores, comment and ``responded_at`` blanked).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The known invitations with ``quarter`` (label of the ``sent_at`` quarter, e.g.
+        ``"2026Q3"``) and ``responded`` (bool) added.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"touchpoint": ["portal"] * 2, "sent_at": pd.to_datetime(["2026-09-29"] * 2),
+    ...                   "responded_at": pd.to_datetime(["2026-09-29", "2026-10-02"]),
+    ...                   "nps": [None, None], "csat": [5, 4], "ces": [1, 2]})
+    >>> surveys_as_of(s, as_of="2026-09-30")[["quarter", "responded", "csat"]].to_dict("list")
+    {'quarter': ['2026Q3', '2026Q3'], 'responded': [True, False], 'csat': [5.0, nan]}
+    """
+    _require(surveys, SURVEY_COLUMNS, "surveys_as_of")
+    as_of = pd.Timestamp(as_of)
+    sent = pd.to_datetime(surveys["sent_at"])
+    out = surveys.loc[sent <= as_of].copy()
+    answered_at = pd.to_datetime(out["responded_at"])
+    late = answered_at > as_of
+    out["responded_at"] = answered_at.mask(late)
+    score_cols = [c for c in SCORE_COLUMNS if c in out.columns]
+    out[score_cols] = out[score_cols].astype({c: float for c in ("nps", "csat", "ces")}).mask(late, axis=0)
+    out["responded"] = out["responded_at"].notna()
+    out["quarter"] = pd.to_datetime(out["sent_at"]).dt.to_period("Q").astype(str)
+    return out
+
+
+def _touchpoint_order(values) -> list[str]:
+    known = [RELATIONSHIP, *TOUCHPOINTS]
+    return [t for t in known if t in set(values)] + sorted(set(values) - set(known))
+
+
+def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_n: int = metrics.DEFAULT_MIN_N,
+              method: str = "adjusted_wald", level: float = 0.95, suppress: bool = True) -> pd.DataFrame:
+    """Scorecard per touchpoint and quarter: CSAT, CES and relationship NPS with intervals.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    as_of : str or pandas.Timestamp
+        Analysis date (see :func:`surveys_as_of`).
+    quarters : list of str, optional
+        Quarters to keep (e.g. ``["2026Q2", "2026Q3"]``); default all.
+    min_n : int
+        Estimates from fewer answers are blanked (each metric by its own number of answers;
+        the response rate by the number of invitations).
+    method : {"adjusted_wald", "wald", "bootstrap"}
+        NPS interval method.
+    level : float
+        Confidence level.
+    suppress : bool
+        Blank small cells (report tables); ``False`` keeps them for research.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per touchpoint (``relationship`` first) and quarter: ``invitations``,
+        ``responses``, ``response_rate`` (%), ``csat`` (% satisfied), ``csat_ci_low``,
+        ``csat_ci_high``, ``csat_n``, ``ces`` (mean 1-7), ``ces_ci_low``, ``ces_ci_high``,
+        ``ces_n``, ``nps`` (points), ``nps_ci_low``, ``nps_ci_high``, ``nps_n`` and
+        ``small_cell`` (fewer than ``min_n`` responses). Metrics a touchpoint does not ask
+        are empty.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"touchpoint": "portal", "sent_at": pd.Timestamp("2026-08-01"),
+    ...                   "responded_at": pd.Timestamp("2026-08-02"), "nps": np.nan,
+    ...                   "csat": [5.0, 4.0, 2.0] * 20, "ces": 2.0})
+    >>> card = scorecard(s, as_of="2026-09-30")
+    >>> card[["touchpoint", "quarter", "responses", "csat"]].round(1).to_dict("records")
+    [{'touchpoint': 'portal', 'quarter': '2026Q3', 'responses': 60, 'csat': 66.7}]
+    """
+    frame = surveys_as_of(surveys, as_of=as_of)
+    keys = ["touchpoint", "quarter"]
+    counts = frame.groupby(keys, observed=True).agg(invitations=("responded", "size"),
+                                                    responses=("responded", "sum")).reset_index()
+    counts["response_rate"] = counts["responses"] / counts["invitations"] * 100
+    if suppress:
+        counts["response_rate"] = counts["response_rate"].mask(counts["invitations"] < min_n)
+    tables = {
+        "csat": metrics.csat_by(frame, keys, min_n=min_n, level=level, suppress=suppress),
+        "ces": metrics.ces_by(frame, keys, min_n=min_n, level=level, suppress=suppress),
+        "nps": metrics.nps_by(frame, keys, min_n=min_n, method=method, level=level, suppress=suppress),
+    }
+    card = counts
+    for name, table in tables.items():
+        table = table[[*keys, "n", name, "ci_low", "ci_high"]].rename(
+            columns={"n": f"{name}_n", "ci_low": f"{name}_ci_low", "ci_high": f"{name}_ci_high"})
+        card = card.merge(table, on=keys, how="left")
+        card[f"{name}_n"] = card[f"{name}_n"].fillna(0).astype(int)
+    card["small_cell"] = card["responses"] < min_n
+    if quarters is not None:
+        card = card[card["quarter"].isin([str(q) for q in quarters])]
+    order = {t: i for i, t in enumerate(_touchpoint_order(card["touchpoint"]))}
+    card = card.sort_values(["touchpoint", "quarter"], key=lambda s: s.map(order) if s.name == "touchpoint" else s)
+    return card.reset_index(drop=True)
+
+
+HEADLINE_METRICS = {
+    # metric: (touchpoints asked, unit of the level, unit of a change, what a change compares)
+    "nps": ("relationship", "points", "points", "NPS"),
+    "csat": ("transactional", "% satisfied", "percentage points", "share satisfied"),
+    "ces": ("transactional", "mean effort 1–7", "mean effort 1–7", "mean effort"),
+}
+
+
+def _metric_rows(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    relationship = frame["touchpoint"] == RELATIONSHIP
+    rows = frame[relationship] if HEADLINE_METRICS[metric][0] == "relationship" else frame[~relationship]
+    return rows[rows[metric].notna()]
+
+
+def _estimate(rows: pd.DataFrame, metric: str, method: str, level: float):
+    if metric == "nps":
+        return metrics.nps(rows["nps"], method=method, level=level)
+    return metrics.csat(rows["csat"], level=level) if metric == "csat" else metrics.ces(rows["ces"], level=level)
+
+
+def quarter_estimates(surveys: pd.DataFrame, *, quarter: str, as_of, method: str = "adjusted_wald",
+                      level: float = 0.95) -> dict:
+    """Relationship NPS, CSAT and CES of one quarter with their intervals.
+
+    NPS comes from the relationship survey, CSAT and CES from all transactional touchpoints,
+    each from the invitations sent in the quarter and answered by ``as_of``.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    quarter : str
+        Quarter label, e.g. ``"2026Q3"``.
+    as_of : str or pandas.Timestamp
+        Analysis date.
+    method : {"adjusted_wald", "wald", "bootstrap"}
+        NPS interval method.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    dict
+        ``{"nps": NPSEstimate, "csat": CSATEstimate, "ces": CESEstimate}`` (n = 0 and missing
+        values when the quarter has no answers).
+    """
+    frame = surveys_as_of(surveys, as_of=as_of)
+    frame = frame[frame["quarter"] == str(quarter)]
+    return {m: _estimate(_metric_rows(frame, m), m, method, level) for m in HEADLINE_METRICS}
+
+
+def quarter_changes(surveys: pd.DataFrame, *, quarter: str, as_of, min_n: int = metrics.DEFAULT_MIN_N,
+                    method: str = "adjusted_wald", level: float = 0.95) -> pd.DataFrame:
+    """Change of NPS, CSAT and CES from the previous quarter and from the same quarter a year earlier.
+
+    The relationship survey may not run every quarter: when the previous quarter has fewer than
+    ``min_n`` answers for a metric, the latest earlier quarter that has enough is used instead
+    and ``note`` says so. Comparisons with fewer than ``min_n`` answers on either side are
+    blanked. Differences are quarter minus reference: NPS points (same interval method as the
+    estimates), CSAT share in percentage points (Newcombe interval, pooled z-test), CES mean in
+    score points (Welch; lower = easier, so a negative change is an improvement).
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    quarter : str
+        Report quarter, e.g. ``"2026Q3"``.
+    as_of : str or pandas.Timestamp
+        Analysis date.
+    min_n : int
+        Minimum answers per quarter and metric.
+    method : {"adjusted_wald", "wald", "bootstrap"}
+        NPS interval method.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per metric (``nps``, ``csat``, ``ces``) and ``comparison`` (``prev_quarter``,
+        ``prev_year``): ``quarter``, ``reference_quarter``, ``value``, ``reference_value``,
+        ``difference``, ``ci_low``, ``ci_high``, ``p_value``, ``n``, ``n_reference``, ``unit``
+        and ``note``.
+    """
+    frame = surveys_as_of(surveys, as_of=as_of)
+    period = pd.Period(str(quarter), freq="Q")
+    rows = []
+    for metric, (_, _, change_unit, what) in HEADLINE_METRICS.items():
+        answered = _metric_rows(frame, metric)
+        n_by_quarter = answered.groupby("quarter").size()
+        current = _estimate(answered[answered["quarter"] == str(period)], metric, method, level)
+        earlier = n_by_quarter[(n_by_quarter.index < str(period)) & (n_by_quarter >= min_n)]
+        for comparison, reference in (("prev_quarter", period - 1), ("prev_year", period - 4)):
+            reference, note = str(reference), ""
+            if comparison == "prev_quarter" and n_by_quarter.get(reference, 0) < min_n and len(earlier):
+                note = f"{reference} has fewer than {min_n} answers; compared with {earlier.index.max()}, " \
+                       "the latest earlier quarter with enough answers"
+                reference = earlier.index.max()
+            ref = _estimate(answered[answered["quarter"] == reference], metric, method, level)
+            row = {"metric": metric, "comparison": comparison, "quarter": str(period),
+                   "reference_quarter": reference, "value": current.value, "reference_value": ref.value,
+                   "n": current.n, "n_reference": ref.n, "unit": change_unit}
+            if min(current.n, ref.n) < min_n:
+                short = " and ".join(q for q, n in ((str(period), current.n), (reference, ref.n)) if n < min_n)
+                row.update(difference=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan,
+                           note=f"suppressed: fewer than {min_n} answers in {short}")
+                if current.n < min_n:
+                    row["value"] = np.nan
+                if ref.n < min_n:
+                    row["reference_value"] = np.nan
+            else:
+                if metric == "nps":
+                    diff = metrics.compare_nps(current, ref)
+                elif metric == "csat":
+                    diff = metrics.compare_csat(current, ref, on="share")
+                else:
+                    diff = metrics.compare_ces(current, ref, on="mean")
+                row.update(difference=diff.estimate, ci_low=diff.ci_low, ci_high=diff.ci_high,
+                           p_value=diff.p_value, note=note or f"{what}: {str(period)} minus {reference}")
+            rows.append(row)
+    columns = ["metric", "comparison", "quarter", "reference_quarter", "value", "reference_value", "difference",
+               "ci_low", "ci_high", "p_value", "n", "n_reference", "unit", "note"]
+    return pd.DataFrame(rows)[columns]
+
+
+def plot_trend(card: pd.DataFrame, *, metric: str = "csat", touchpoints=None, ax=None):
+    """Line chart of a scorecard metric over quarters with its interval as a band.
+
+    Parameters
+    ----------
+    card : pandas.DataFrame
+        Output of :func:`scorecard` (suppressed cells show as gaps).
+    metric : {"csat", "ces", "nps"}
+        What to plot.
+    touchpoints : list of str, optional
+        Touchpoints to show; default all with data for the metric.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is created when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if metric not in TREND_METRICS:
+        raise ValueError(f"metric must be one of {tuple(TREND_METRICS)}; got {metric!r}")
+    _require(card, ["touchpoint", "quarter", metric, f"{metric}_ci_low", f"{metric}_ci_high"], "plot_trend")
+    data = card[card[metric].notna()]
+    if touchpoints is not None:
+        data = data[data["touchpoint"].isin(touchpoints)]
+    data = data.assign(quarter_start=pd.PeriodIndex(data["quarter"], freq="Q").start_time)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    ylabel, title = TREND_METRICS[metric]
+    names = _touchpoint_order(data["touchpoint"])
+    palette = dict(zip(names, sns.color_palette("tab10", max(len(names), 1)), strict=False))
+    if len(data):
+        sns.lineplot(data=data, x="quarter_start", y=metric, hue="touchpoint", hue_order=names, palette=palette,
+                     marker="o", errorbar=None, ax=ax)
+        for name, rows in data.groupby("touchpoint"):
+            ax.fill_between(rows["quarter_start"], rows[f"{metric}_ci_low"], rows[f"{metric}_ci_high"],
+                            color=palette[name], alpha=0.15, linewidth=0)
+        ax.legend(title="Touchpoint", loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    ax.set_title(f"{title} (bands: 95% intervals)" if len(data) else f"{title}: no data to show")
+    ax.set_xlabel("Quarter (start date)")
+    ax.set_ylabel(ylabel)
+    return ax
+
+
+@dataclass(frozen=True)
+class InterventionEffect:
+    """Change in a touchpoint's CSAT share around a dated intervention.
+
+    Attributes
+    ----------
+    touchpoint : str
+    date : pandas.Timestamp
+        Intervention date; invitations sent on or after it are "after".
+    window_months : int
+        Length of each window; the after window is cut at the as-of date.
+    before_start, after_end : pandas.Timestamp
+        First day of the before window and the end (exclusive) of the after window.
+    before, after : metrics.CSATEstimate
+        CSAT in each window.
+    change : metrics.Difference
+        After minus before, share satisfied in percentage points (Newcombe interval, pooled
+        z-test).
+    segmented : pandas.DataFrame or None
+        Segmented regression of the monthly share (weighted least squares, weights = answers
+        per month, HC1 robust standard errors): ``pre_trend_per_month``,
+        ``level_change_at_date`` and ``slope_change_per_month`` in percentage points with
+        ``ci_low``, ``ci_high``, ``p_value``; None with fewer than 3 months on either side.
+    monthly : pandas.DataFrame
+        Per month since the date (``month`` = whole months, negative before): ``start``,
+        ``n``, ``satisfied``, ``share``, ``ci_low``, ``ci_high`` (Wilson, %) and ``fitted``
+        (segmented-regression line, %).
+    level : float
+        Confidence level.
+    """
+
+    touchpoint: str
+    date: pd.Timestamp
+    window_months: int
+    before_start: pd.Timestamp
+    after_end: pd.Timestamp
+    before: metrics.CSATEstimate
+    after: metrics.CSATEstimate
+    change: metrics.Difference
+    segmented: pd.DataFrame | None
+    monthly: pd.DataFrame
+    level: float
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """One table: the two windows, the change and the segmented-regression terms."""
+        rows = [
+            {"quantity": "CSAT before (% satisfied)", "estimate": self.before.value, "ci_low": self.before.ci_low,
+             "ci_high": self.before.ci_high, "p_value": np.nan, "n": self.before.n},
+            {"quantity": "CSAT after (% satisfied)", "estimate": self.after.value, "ci_low": self.after.ci_low,
+             "ci_high": self.after.ci_high, "p_value": np.nan, "n": self.after.n},
+            {"quantity": "Change after - before (percentage points)", "estimate": self.change.estimate,
+             "ci_low": self.change.ci_low, "ci_high": self.change.ci_high, "p_value": self.change.p_value,
+             "n": self.before.n + self.after.n},
+        ]
+        if self.segmented is not None:
+            labels = {"pre_trend_per_month": "Trend before (points per month)",
+                      "level_change_at_date": "Jump at the date (points)",
+                      "slope_change_per_month": "Change in trend (points per month)"}
+            for term, row in self.segmented.iterrows():
+                rows.append({"quantity": labels[term], "estimate": row["estimate"], "ci_low": row["ci_low"],
+                             "ci_high": row["ci_high"], "p_value": row["p_value"],
+                             "n": self.before.n + self.after.n})
+        return pd.DataFrame(rows)
+
+    def __str__(self) -> str:
+        return (f"{self.touchpoint} CSAT from {self.date.date()} ({self.window_months} months after vs before): "
+                f"{self.after.value:.1f}% vs {self.before.value:.1f}% satisfied; change {self.change}")
+
+    def _repr_html_(self) -> str:
+        table = self.summary.round(2).to_html(index=False, na_rep="", border=0, escape=True)
+        return f"<p>{html.escape(str(self))}</p>{table}"
+
+
+def _months_since(times: pd.Series, date: pd.Timestamp) -> pd.Series:
+    """Whole months elapsed from ``date`` to each time (negative before the date)."""
+    months = (times.dt.year - date.year) * 12 + (times.dt.month - date.month)
+    seconds_into_month = (times.dt.day - 1) * 86_400 + (times - times.dt.normalize()).dt.total_seconds()
+    date_into_month = (date.day - 1) * 86_400 + (date - date.normalize()).total_seconds()
+    return months - (seconds_into_month < date_into_month).astype(int)
+
+
+def _segmented_fit(monthly: pd.DataFrame, level: float) -> tuple[pd.DataFrame | None, np.ndarray]:
+    fitted = np.full(len(monthly), np.nan)
+    if (monthly["month"] < 0).sum() < 3 or (monthly["month"] >= 0).sum() < 3:
+        return None, fitted
+    t = monthly["month"].to_numpy(dtype=float)
+    post = (t >= 0).astype(float)
+    design = np.column_stack([np.ones_like(t), t, post, t * post])
+    fit = sm.WLS(monthly["share"].to_numpy() / 100, design, weights=monthly["n"].to_numpy()).fit(cov_type="HC1")
+    ci = np.asarray(fit.conf_int(alpha=1 - level))
+    terms = ["pre_trend_per_month", "level_change_at_date", "slope_change_per_month"]
+    table = pd.DataFrame({"estimate": fit.params[1:] * 100, "ci_low": ci[1:, 0] * 100, "ci_high": ci[1:, 1] * 100,
+                          "se": fit.bse[1:] * 100, "p_value": fit.pvalues[1:]}, index=pd.Index(terms, name="term"))
+    return table, fit.fittedvalues * 100
+
+
+def intervention_effect(surveys: pd.DataFrame, *, date, as_of, touchpoint: str = "invoicing",
+                        window_months: int = 12, level: float = 0.95,
+                        satisfied_scores: tuple[int, ...] = metrics.SATISFIED_SCORES) -> InterventionEffect:
+    """Change in a touchpoint's CSAT share from the months before a date to the months after it.
+
+    The before window is ``[date - window_months, date)`` and the after window
+    ``[date, date + window_months)`` (cut at ``as_of``), by the invitation's ``sent_at`` (the
+    experience being rated happened just before it). The headline is the difference of the two
+    shares with Newcombe's interval and the pooled z-test (:func:`metrics.compare_csat`).
+
+    A before/after difference credits the intervention with everything else that changed too:
+    an existing trend, seasonality, a different mix of customers, and non-response (unhappy
+    customers answer less often, so both shares are biased upwards). The segmented regression
+    in ``segmented`` separates a linear trend that was already there (``pre_trend_per_month``)
+    from a jump at the date and a change of trend after it; it controls a linear pre-trend only.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    date : str or pandas.Timestamp
+        Intervention date.
+    as_of : str or pandas.Timestamp
+        Analysis date (see :func:`surveys_as_of`); must be after ``date``.
+    touchpoint : str
+        Touchpoint whose CSAT is compared.
+    window_months : int
+        Months on each side.
+    level : float
+        Confidence level.
+    satisfied_scores : tuple of int
+        CSAT scores counted as satisfied.
+
+    Returns
+    -------
+    InterventionEffect
+
+    Raises
+    ------
+    ValueError
+        When the date is not before ``as_of``, the window is not a positive whole number of
+        months or the touchpoint has no invitations.
+    """
+    _require(surveys, SURVEY_COLUMNS, "intervention_effect")
+    date, as_of = pd.Timestamp(date), pd.Timestamp(as_of)
+    if date >= as_of:
+        raise ValueError(f"intervention date {date.date()} must be before the as-of date {as_of.date()}")
+    if int(window_months) != window_months or window_months < 1:
+        raise ValueError(f"window_months must be a positive whole number; got {window_months!r}")
+    frame = surveys_as_of(surveys, as_of=as_of)
+    frame = frame[frame["touchpoint"] == touchpoint]
+    if frame.empty:
+        raise ValueError(f"no invitations for touchpoint {touchpoint!r} up to {as_of.date()}")
+    start = date - pd.DateOffset(months=int(window_months))
+    end = min(date + pd.DateOffset(months=int(window_months)), as_of + pd.Timedelta(days=1))
+    sent = pd.to_datetime(frame["sent_at"])
+    frame = frame[(sent >= start) & (sent < end)]
+    after_mask = pd.to_datetime(frame["sent_at"]) >= date
+    before = metrics.csat(frame.loc[~after_mask, "csat"], level=level, satisfied_scores=satisfied_scores)
+    after = metrics.csat(frame.loc[after_mask, "csat"], level=level, satisfied_scores=satisfied_scores)
+    change = metrics.compare_csat(after, before, on="share")
+    answered = frame[frame["csat"].notna()]
+    month = _months_since(pd.to_datetime(answered["sent_at"]), date)
+    monthly = (answered.assign(month=month, hit=answered["csat"].isin(satisfied_scores))
+               .groupby("month").agg(n=("hit", "size"), satisfied=("hit", "sum")).reset_index())
+    monthly["start"] = [date + pd.DateOffset(months=int(m)) for m in monthly["month"]]
+    monthly["share"] = monthly["satisfied"] / monthly["n"] * 100
+    low, high = metrics._wilson(monthly["satisfied"], monthly["n"], level)
+    monthly["ci_low"], monthly["ci_high"] = low * 100, high * 100
+    segmented, fitted = _segmented_fit(monthly, level)
+    monthly["fitted"] = fitted
+    return InterventionEffect(touchpoint=touchpoint, date=date, window_months=int(window_months),
+                              before_start=start, after_end=end, before=before, after=after, change=change,
+                              segmented=segmented, monthly=monthly, level=level)
+
+
+def plot_intervention(effect: InterventionEffect, *, ax=None):
+    """Monthly CSAT share around an intervention with intervals, the date and the segmented fit.
+
+    Parameters
+    ----------
+    effect : InterventionEffect
+        Output of :func:`intervention_effect`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is created when omitted.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    monthly = effect.monthly
+    sns.scatterplot(data=monthly, x="start", y="share", size="n", sizes=(15, 120), color="tab:blue", ax=ax,
+                    legend=False)
+    ax.vlines(monthly["start"], monthly["ci_low"], monthly["ci_high"], color="tab:blue", alpha=0.35)
+    for side in (monthly["month"] < 0, monthly["month"] >= 0):
+        if monthly.loc[side, "fitted"].notna().any():
+            ax.plot(monthly.loc[side, "start"], monthly.loc[side, "fitted"], color="tab:orange",
+                    label="Segmented trend" if side.iloc[-1] else None)
+    ax.axvline(effect.date, color="grey", linestyle="--", label=f"Intervention {effect.date.date()}")
+    ax.set_title(f"{effect.touchpoint.replace('_', ' ').capitalize()}: monthly CSAT around the intervention "
+                 f"(lines: {effect.level * 100:g}% intervals)")
+    ax.set_xlabel("Month the survey was sent")
+    ax.set_ylabel("Share satisfied (CSAT 4-5), %")
+    ax.legend(frameon=False, loc="lower right")
+    return ax

@@ -1,0 +1,185 @@
+"""Tests for cxlab.touchpoints on a small simulated world: raw-row recomputation and generator truth."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+import statsmodels.api as sm  # noqa: E402
+
+from cxlab import metrics, touchpoints  # noqa: E402
+from cxlab.synth import simulate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def world():
+    return simulate(n_customers=3000, seed=11)
+
+
+def _raw_cell(surveys: pd.DataFrame, touchpoint: str, quarter: str, as_of) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Invitations of one touchpoint sent in one quarter and the answers among them known at as_of."""
+    period = pd.Period(quarter, freq="Q")
+    sent = surveys["sent_at"]
+    invited = surveys[(surveys["touchpoint"] == touchpoint) & (sent >= period.start_time)
+                      & (sent <= period.end_time) & (sent <= pd.Timestamp(as_of))]
+    answered = invited[invited["responded_at"].notna() & (invited["responded_at"] <= pd.Timestamp(as_of))]
+    return invited, answered
+
+
+def test_scorecard_cell_equals_metrics_on_raw_rows(world):
+    surveys = world.surveys
+    before = surveys.copy()
+    card = touchpoints.scorecard(surveys, as_of=world.as_of, method="adjusted_wald")
+    pd.testing.assert_frame_equal(surveys, before)
+    row = card[(card["touchpoint"] == "invoicing") & (card["quarter"] == "2025Q3")].iloc[0]
+    invited, answered = _raw_cell(surveys, "invoicing", "2025Q3", world.as_of)
+    c, e = metrics.csat(answered["csat"]), metrics.ces(answered["ces"])
+    assert (row["invitations"], row["responses"]) == (len(invited), len(answered))
+    assert row["response_rate"] == pytest.approx(100 * len(answered) / len(invited))
+    assert (row["csat"], row["csat_ci_low"], row["csat_ci_high"], row["csat_n"]) == pytest.approx(
+        (c.value, c.ci_low, c.ci_high, c.n))
+    assert (row["ces"], row["ces_ci_low"], row["ces_ci_high"], row["ces_n"]) == pytest.approx(
+        (e.value, e.ci_low, e.ci_high, e.n))
+    assert np.isnan(row["nps"]) and row["nps_n"] == 0  # transactional surveys do not ask NPS
+
+    rel = card[(card["touchpoint"] == "relationship") & (card["quarter"] == "2026Q1")].iloc[0]
+    _, answered = _raw_cell(surveys, "relationship", "2026Q1", world.as_of)
+    est = metrics.nps(answered["nps"], method="adjusted_wald")
+    assert (rel["nps"], rel["nps_ci_low"], rel["nps_ci_high"], rel["nps_n"]) == pytest.approx(
+        (est.value, est.ci_low, est.ci_high, est.n))
+    assert np.isnan(rel["csat"])
+
+
+def test_scorecard_uses_only_what_is_known_at_as_of(world):
+    as_of = pd.Timestamp("2025-09-30")
+    card = touchpoints.scorecard(world.surveys, as_of=as_of)
+    assert card["quarter"].max() == "2025Q3"
+    row = card[(card["touchpoint"] == "relationship") & (card["quarter"] == "2025Q3")].iloc[0]
+    invited, answered = _raw_cell(world.surveys, "relationship", "2025Q3", as_of)
+    assert (row["invitations"], row["nps_n"]) == (len(invited), len(answered))
+    assert row["nps"] == pytest.approx(metrics.nps(answered["nps"]).value)
+    # Answers that arrived after the as-of date are not known then.
+    late = invited["responded_at"] > as_of
+    assert row["responses"] == invited["responded_at"].notna().sum() - late.sum()
+
+
+def test_scorecard_suppresses_small_cells(world):
+    card = touchpoints.scorecard(world.surveys, as_of=world.as_of, quarters=["2026Q2", "2026Q3"], min_n=10_000)
+    assert set(card["quarter"]) == {"2026Q2", "2026Q3"}
+    assert card["small_cell"].all()
+    assert card[["csat", "csat_ci_low", "ces", "nps", "response_rate"]].isna().all().all()
+    assert (card["responses"] > 0).all()  # sizes stay visible
+    kept = touchpoints.scorecard(world.surveys, as_of=world.as_of, quarters=["2026Q3"], min_n=10_000,
+                                 suppress=False)
+    assert kept.loc[kept["touchpoint"] != "relationship", "csat"].notna().all()
+    assert list(kept["touchpoint"])[:2] == ["relationship", "sales"]  # schema order
+
+
+def test_scorecard_names_missing_columns(world):
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['ces'\]"):
+        touchpoints.scorecard(world.surveys.drop(columns="ces"), as_of=world.as_of)
+
+
+def test_plot_trend_returns_labelled_axes(world, tmp_path, monkeypatch):
+    card = touchpoints.scorecard(world.surveys, as_of=world.as_of)
+    fig, ax = plt.subplots()
+    out = touchpoints.plot_trend(card, metric="ces", touchpoints=["support", "portal"], ax=ax)
+    assert out is ax
+    assert "effort" in ax.get_ylabel().lower() and ax.get_title() and ax.get_xlabel()
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == {"support", "portal"}
+    plt.close(fig)
+    ax = touchpoints.plot_trend(card, metric="nps")
+    assert "NPS" in ax.get_ylabel()
+    plt.close(ax.figure)
+    with pytest.raises(ValueError, match="metric must be one of"):
+        touchpoints.plot_trend(card, metric="churn")
+
+
+def test_calendar_year_windows_reproduce_the_generators_observed_shares(world):
+    # truth["invoicing_csat_share_by_year_observed"]: share of CSAT 4-5 among answered invoicing
+    # invitations by year sent; a window of the 12 months either side of 1 January is exactly that.
+    observed = world.truth["invoicing_csat_share_by_year_observed"]
+    effect = touchpoints.intervention_effect(world.surveys, date="2024-01-01", window_months=12, as_of=world.as_of)
+    assert effect.before.value == pytest.approx(100 * observed["2023"], abs=1e-3)
+    assert effect.after.value == pytest.approx(100 * observed["2024"], abs=1e-3)
+
+
+def test_invoicing_change_is_positive_and_covers_the_true_change(world):
+    # True change: share of CSAT 4-5 of the latent answers of ALL invoicing invitations
+    # (truth["invoicing_csat_share_by_year"]), averaged over 2022-2023 and 2024-2025 with the
+    # number of invitations sent each year as weights.
+    truth = world.truth["invoicing_csat_share_by_year"]
+    invoicing = world.surveys[world.surveys["touchpoint"] == "invoicing"]
+    invitations = invoicing["sent_at"].dt.year.value_counts()
+    before = np.average([truth["2022"], truth["2023"]], weights=invitations[[2022, 2023]])
+    after = np.average([truth["2024"], truth["2025"]], weights=invitations[[2024, 2025]])
+    effect = touchpoints.intervention_effect(world.surveys, date="2024-01-01", window_months=24, as_of=world.as_of)
+    assert effect.change.ci_low > 0
+    assert effect.change.ci_low <= 100 * (after - before) <= effect.change.ci_high
+    assert effect.change.estimate == pytest.approx(effect.after.value - effect.before.value)
+    assert "percentage points" in str(effect) and "<table" in effect._repr_html_()
+    # Around the redesign itself the point estimate is positive too (few early customers, wide interval).
+    redesign = touchpoints.intervention_effect(world.surveys, date=world.truth["invoicing_redesign_date"],
+                                               window_months=24, as_of=world.as_of)
+    assert redesign.change.estimate > 0
+
+
+def test_segmented_regression_matches_least_squares_on_individual_answers(world):
+    # Weighted least squares on monthly shares (weights = answers) has the same coefficients as
+    # ordinary least squares on the individual 0/1 answers with the same design.
+    effect = touchpoints.intervention_effect(world.surveys, date="2024-01-01", window_months=24, as_of=world.as_of)
+    inv = touchpoints.surveys_as_of(world.surveys, as_of=world.as_of)
+    inv = inv[(inv["touchpoint"] == "invoicing") & inv["csat"].notna()
+              & (inv["sent_at"] >= "2022-01-01") & (inv["sent_at"] < "2026-01-01")]
+    month = (inv["sent_at"].dt.year - 2024) * 12 + inv["sent_at"].dt.month - 1  # months since 2024-01-01
+    post = (month >= 0).astype(float)
+    design = np.column_stack([np.ones(len(inv)), month, post, month * post])
+    ols = sm.OLS((inv["csat"] >= 4).astype(float).to_numpy(), design).fit()
+    assert effect.segmented["estimate"].to_numpy() == pytest.approx(100 * ols.params[1:])
+    assert list(effect.segmented.index) == ["pre_trend_per_month", "level_change_at_date", "slope_change_per_month"]
+    assert (effect.segmented["ci_low"] < effect.segmented["estimate"]).all()
+    assert len(effect.summary) == 6
+    ax = touchpoints.plot_intervention(effect)
+    assert ax.get_ylabel().startswith("Share satisfied") and ax.get_title()
+    plt.close(ax.figure)
+
+
+def test_intervention_effect_bad_input(world):
+    with pytest.raises(ValueError, match="must be before the as-of date"):
+        touchpoints.intervention_effect(world.surveys, date="2030-01-01", as_of=world.as_of)
+    with pytest.raises(ValueError, match="no invitations for touchpoint 'billing'"):
+        touchpoints.intervention_effect(world.surveys, date="2024-01-01", as_of=world.as_of, touchpoint="billing")
+    with pytest.raises(ValueError, match="window_months"):
+        touchpoints.intervention_effect(world.surveys, date="2024-01-01", as_of=world.as_of, window_months=0)
+
+
+def test_quarter_estimates_and_changes_equal_direct_metrics(world):
+    as_of = world.as_of
+    est = touchpoints.quarter_estimates(world.surveys, quarter="2026Q3", as_of=as_of, method="wald")
+    _, rel_now = _raw_cell(world.surveys, "relationship", "2026Q3", as_of)
+    assert est["nps"] == metrics.nps(rel_now["nps"], method="wald")
+    changes = touchpoints.quarter_changes(world.surveys, quarter="2026Q3", as_of=as_of, method="wald")
+    nps_prev = changes[(changes["metric"] == "nps") & (changes["comparison"] == "prev_quarter")].iloc[0]
+    # The relationship survey runs in March and September: 2026Q2 has no answers, so the
+    # comparison falls back to 2026Q1 and says so.
+    assert nps_prev["reference_quarter"] == "2026Q1" and "2026Q2 has fewer than 30" in nps_prev["note"]
+    _, rel_ref = _raw_cell(world.surveys, "relationship", "2026Q1", as_of)
+    d = metrics.compare_nps(metrics.nps(rel_now["nps"], method="wald"), metrics.nps(rel_ref["nps"], method="wald"))
+    assert (nps_prev["difference"], nps_prev["ci_low"], nps_prev["p_value"]) == pytest.approx(
+        (d.estimate, d.ci_low, d.p_value))
+    csat_year = changes[(changes["metric"] == "csat") & (changes["comparison"] == "prev_year")].iloc[0]
+    frame = touchpoints.surveys_as_of(world.surveys, as_of=as_of)
+    transactional = frame[frame["touchpoint"] != "relationship"]
+    d = metrics.compare_csat(transactional.loc[transactional["quarter"] == "2026Q3", "csat"],
+                             transactional.loc[transactional["quarter"] == "2025Q3", "csat"])
+    assert csat_year["reference_quarter"] == "2025Q3"
+    assert (csat_year["difference"], csat_year["ci_high"], csat_year["p_value"]) == pytest.approx(
+        (d.estimate, d.ci_high, d.p_value))
+    early = touchpoints.quarter_changes(world.surveys, quarter="2021Q3", as_of=as_of)
+    assert early.loc[early["comparison"] == "prev_year", "difference"].isna().all()
+    assert early["note"].str.contains("suppressed: fewer than 30 answers in 2020Q3").any()
