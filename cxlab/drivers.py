@@ -33,7 +33,7 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
 OUTCOME_KINDS = ("auto", "continuous", "binary", "ordinal")
-MISSING_RULES = ("impute_mean", "drop")
+MISSING_RULES = ("impute_mean", "drop", "pairwise")
 MAX_DRIVERS = 20
 
 
@@ -241,6 +241,42 @@ def general_dominance(corr: np.ndarray) -> np.ndarray:
     return weights
 
 
+def pairwise_covariance(values: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pairwise-complete covariance matrix: each entry from the rows where both columns are observed.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        (n, q) array with NaN for missing values.
+    weights : numpy.ndarray, optional
+        Frequency weight of each row (e.g. bootstrap counts); default 1.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        The (q, q) covariances (divisor: co-observed weight - 1; the diagonal is each column's
+        variance over all its observed rows) and the (q, q) co-observed weights.
+
+    Examples
+    --------
+    >>> v = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 6.0], [4.0, 8.0]])
+    >>> cov, n = pairwise_covariance(v)
+    >>> float(cov[0, 1]), float(n[0, 1])
+    (4.666666666666667, 3.0)
+    """
+    values = np.asarray(values, dtype=float)
+    w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
+    observed = (~np.isnan(values)).astype(float)
+    filled = np.nan_to_num(values)
+    weighted = filled * w[:, None]
+    counts = (observed * w[:, None]).T @ observed
+    cross = weighted.T @ filled
+    sums = weighted.T @ observed  # [j, k]: sum of column j over rows where j and k are observed
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cov = (cross - sums * sums.T / counts) / (counts - 1)
+    return cov, counts
+
+
 def _resolve_kind(y: pd.Series, kind: str) -> str:
     values = np.unique(y.to_numpy(dtype=float))
     if kind == "auto":
@@ -259,14 +295,22 @@ class KeyDriverAnalysis:
     ----------
     outcome_kind : {"auto", "continuous", "binary", "ordinal"}
         ``"auto"`` treats a 0/1 (or boolean) outcome as binary and anything else as continuous.
-    missing : {"impute_mean", "drop"}
+    missing : {"impute_mean", "drop", "pairwise"}
         ``"impute_mean"`` replaces a missing driver value by the driver's mean (a customer who did
         not use a touchpoint is treated as average there, which keeps everyone in the model but
-        pulls that driver's coefficient towards zero when few customers use it); ``"drop"`` keeps
-        only rows with every driver observed. Rows with no driver observed at all and rows with a
-        missing outcome are always left out.
+        pulls the coefficients of sparsely observed, correlated drivers towards each other);
+        ``"drop"`` keeps only rows with every driver observed. ``"pairwise"`` (continuous outcomes)
+        estimates every covariance from the rows where both variables are observed and solves the
+        regression and the dominance decomposition from that matrix; its standard errors come
+        from a seeded bootstrap (over ``cluster_col`` groups when given). It is the method of choice
+        when each respondent rated only some touchpoints, as in survey data joined over time.
+        Rows with no driver observed at all and rows with a missing outcome are always left out.
     level : float
         Confidence level of the coefficient intervals.
+    n_resamples : int
+        Bootstrap resamples for ``missing="pairwise"``.
+    seed : int
+        Bootstrap seed.
 
     Attributes
     ----------
@@ -283,24 +327,31 @@ class KeyDriverAnalysis:
     dropped_ : dict
         Drivers left out, with the reason (all missing / constant).
     outcome_kind_, importance_basis_, cov_type_ : str
-        What was fitted and how.
-    model_ : statsmodels results
-        The fitted regression.
+        What was fitted and how: robust errors are HC3 (OLS) or HC0 (Logit, ordered logit), or
+        cluster-robust when ``cluster_col`` is given, or bootstrap for ``missing="pairwise"``.
+    model_ : statsmodels results or None
+        The fitted regression (None for ``missing="pairwise"``, which has
+        ``bootstrap_coefficients_`` instead).
     """
 
-    def __init__(self, *, outcome_kind: str = "auto", missing: str = "impute_mean", level: float = 0.95):
+    def __init__(self, *, outcome_kind: str = "auto", missing: str = "impute_mean", level: float = 0.95,
+                 n_resamples: int = 500, seed: int = 0):
         if outcome_kind not in OUTCOME_KINDS:
             raise ValueError(f"outcome_kind must be one of {OUTCOME_KINDS}, got {outcome_kind!r}")
         if missing not in MISSING_RULES:
             raise ValueError(f"missing must be one of {MISSING_RULES}, got {missing!r}")
         if not 0 < level < 1:
             raise ValueError(f"level must be between 0 and 1, got {level}")
+        if n_resamples < 50:
+            raise ValueError(f"n_resamples must be at least 50, got {n_resamples}")
         self.outcome_kind = outcome_kind
         self.missing = missing
         self.level = level
+        self.n_resamples = n_resamples
+        self.seed = seed
 
     def fit(self, frame: pd.DataFrame, *, outcome: str = "nps", drivers: list[str] | None = None,
-            performance_label: str = "Mean driver score") -> KeyDriverAnalysis:
+            cluster_col: str | None = None, performance_label: str = "Mean driver score") -> KeyDriverAnalysis:
         """Fit the regression and the dominance decomposition.
 
         Parameters
@@ -311,6 +362,9 @@ class KeyDriverAnalysis:
             Outcome column (NPS 0-10, a rating, or a 0/1 / boolean flag).
         drivers : list of str, optional
             Driver columns; default every numeric column except the outcome.
+        cluster_col : str, optional
+            Column identifying who answered (e.g. ``customer_id``): standard errors then allow for
+            one customer's answers being alike (cluster-robust, or resampling whole customers).
         performance_label : str
             Axis label for the driver scale in :meth:`plot_importance_performance`,
             e.g. ``"Mean CSAT (1-5)"``.
@@ -322,6 +376,8 @@ class KeyDriverAnalysis:
         """
         if outcome not in frame.columns:
             raise ValueError(f"key_drivers: outcome column {outcome!r} not in the table (have {list(frame.columns)})")
+        if cluster_col is not None and cluster_col not in frame.columns:
+            raise ValueError(f"key_drivers: cluster column {cluster_col!r} not in the table")
         if drivers is None:
             drivers = [c for c in frame.select_dtypes(include=["number", "bool"]).columns if c != outcome]
         absent = [d for d in drivers if d not in frame.columns]
@@ -357,35 +413,48 @@ class KeyDriverAnalysis:
         if len(data) <= len(kept) + 1:
             raise ValueError(f"key_drivers: {len(data)} usable rows for {len(kept)} drivers; need more rows")
         self.outcome_kind_ = _resolve_kind(y, self.outcome_kind)
+        clusters = pd.factorize(frame.loc[data.index, cluster_col])[0] if cluster_col else None
 
-        exog = sm.add_constant(x, has_constant="add")
-        if self.outcome_kind_ == "continuous":
-            self.model_ = sm.OLS(y, exog).fit(cov_type="HC3")
-            self.cov_type_ = "HC3"
-        elif self.outcome_kind_ == "binary":
-            self.model_ = sm.Logit(y, exog).fit(disp=0, cov_type="HC0")
-            self.cov_type_ = "HC0"
+        if self.missing == "pairwise":
+            if self.outcome_kind_ != "continuous":
+                raise ValueError("key_drivers: missing='pairwise' is a linear-model method for a continuous "
+                                 f"outcome; use 'impute_mean' or 'drop' for a {self.outcome_kind_} outcome")
+            coef, se, importance = self._fit_pairwise(data[[outcome, *kept]], clusters)
+            z = stats.norm.ppf(0.5 + self.level / 2)
+            ci_low, ci_high = coef - z * se, coef + z * se
+            p_value = 2 * stats.norm.sf(np.abs(coef / se))
+            self.model_ = None
+            self.cov_type_ = f"{'cluster ' if cluster_col else ''}bootstrap ({self.n_resamples} resamples)"
         else:
-            self.model_ = OrderedModel(y, x, distr="logit").fit(method="bfgs", disp=0, maxiter=500,
-                                                                cov_type="HC0")
-            self.cov_type_ = "HC0"
+            exog = sm.add_constant(x, has_constant="add")
+            robust = ({"cov_type": "cluster", "cov_kwds": {"groups": clusters}} if cluster_col
+                      else {"cov_type": "HC3" if self.outcome_kind_ == "continuous" else "HC0"})
+            if self.outcome_kind_ == "continuous":
+                self.model_ = sm.OLS(y, exog).fit(**robust)
+            elif self.outcome_kind_ == "binary":
+                self.model_ = sm.Logit(y, exog).fit(disp=0, **robust)
+            else:
+                self.model_ = OrderedModel(y, x, distr="logit").fit(method="bfgs", disp=0, maxiter=500, **robust)
+            self.cov_type_ = f"cluster-robust by {cluster_col}" if cluster_col else robust["cov_type"]
+            ci = self.model_.conf_int(alpha=1 - self.level)
+            coef, se = self.model_.params[kept].to_numpy(), self.model_.bse[kept].to_numpy()
+            ci_low, ci_high = ci.loc[kept, 0].to_numpy(), ci.loc[kept, 1].to_numpy()
+            p_value = self.model_.pvalues[kept].to_numpy()
+            importance = general_dominance(np.corrcoef(np.column_stack([y.to_numpy(), x.to_numpy()]), rowvar=False))
         self.importance_basis_ = {
-            "continuous": "R² of the OLS model",
+            "continuous": "R² of the linear model" + (" on pairwise-complete covariances"
+                                                     if self.missing == "pairwise" else ""),
             "binary": "R² of the linear probability model (OLS on the 0/1 outcome)",
             "ordinal": "R² of OLS on the ordinal scores",
         }[self.outcome_kind_]
-
-        corr = np.corrcoef(np.column_stack([y.to_numpy(), x.to_numpy()]), rowvar=False)
-        importance = general_dominance(corr)
         self.r2_ = float(importance.sum())
-        ci = self.model_.conf_int(alpha=1 - self.level)
         table = pd.DataFrame({
             "driver": kept,
-            "coefficient": self.model_.params[kept].to_numpy(),
-            "robust_se": self.model_.bse[kept].to_numpy(),
-            "ci_low": ci.loc[kept, 0].to_numpy(),
-            "ci_high": ci.loc[kept, 1].to_numpy(),
-            "p_value": self.model_.pvalues[kept].to_numpy(),
+            "coefficient": coef,
+            "robust_se": se,
+            "ci_low": ci_low,
+            "ci_high": ci_high,
+            "p_value": p_value,
             "importance": importance,
             "importance_share": 100 * importance / self.r2_ if self.r2_ > 0 else np.nan,
             "mean_performance": performance.to_numpy(),
@@ -399,6 +468,27 @@ class KeyDriverAnalysis:
         self.outcome_ = outcome
         self.performance_label_ = performance_label
         return self
+
+    def _fit_pairwise(self, data: pd.DataFrame, clusters: np.ndarray | None):
+        """Coefficients and dominance weights from pairwise-complete covariances, bootstrap errors."""
+        values = data.to_numpy(dtype=float)
+        cov, counts = pairwise_covariance(values)
+        fewest = int(counts.min())
+        if fewest < data.shape[1] + 2:
+            raise ValueError(f"key_drivers: some pair of columns is observed together in only {fewest} rows; "
+                             "use missing='impute_mean'")
+        coef = np.linalg.solve(cov[1:, 1:], cov[1:, 0])
+        importance = general_dominance(cov)
+        groups = np.arange(len(values)) if clusters is None else clusters
+        n_groups = int(groups.max()) + 1
+        rng = np.random.default_rng(self.seed)
+        draws = np.empty((self.n_resamples, len(coef)))
+        for b in range(self.n_resamples):  # one pass over the data per resample, not per customer
+            counts_b = rng.multinomial(n_groups, np.full(n_groups, 1.0 / n_groups))
+            cov_b, _ = pairwise_covariance(values, counts_b[groups])
+            draws[b] = np.linalg.lstsq(cov_b[1:, 1:], cov_b[1:, 0], rcond=None)[0]
+        self.bootstrap_coefficients_ = pd.DataFrame(draws, columns=data.columns[1:])
+        return coef, draws.std(axis=0, ddof=1), importance
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -453,7 +543,8 @@ class KeyDriverAnalysis:
 
 
 def key_drivers(frame: pd.DataFrame, *, outcome: str = "nps", drivers: list[str] | None = None,
-                outcome_kind: str = "auto", missing: str = "impute_mean", level: float = 0.95,
+                outcome_kind: str = "auto", missing: str = "impute_mean", cluster_col: str | None = None,
+                level: float = 0.95, n_resamples: int = 500, seed: int = 0,
                 performance_label: str = "Mean driver score") -> KeyDriverAnalysis:
     """Fit a :class:`KeyDriverAnalysis` in one call.
 
@@ -467,10 +558,14 @@ def key_drivers(frame: pd.DataFrame, *, outcome: str = "nps", drivers: list[str]
         Driver columns; default every numeric column except the outcome.
     outcome_kind : {"auto", "continuous", "binary", "ordinal"}
         Model family (see :class:`KeyDriverAnalysis`).
-    missing : {"impute_mean", "drop"}
-        Treatment of missing driver values.
+    missing : {"impute_mean", "drop", "pairwise"}
+        Treatment of missing driver values (see :class:`KeyDriverAnalysis`).
+    cluster_col : str, optional
+        Column identifying the respondent, for errors that allow repeated answers per customer.
     level : float
         Confidence level of the coefficient intervals.
+    n_resamples, seed : int
+        Bootstrap settings for ``missing="pairwise"``.
     performance_label : str
         Axis label of the driver scale in the importance-performance chart.
 
@@ -487,5 +582,6 @@ def key_drivers(frame: pd.DataFrame, *, outcome: str = "nps", drivers: list[str]
     >>> key_drivers(df, outcome="y").summary["driver"].tolist()
     ['a', 'b']
     """
-    return KeyDriverAnalysis(outcome_kind=outcome_kind, missing=missing, level=level).fit(
-        frame, outcome=outcome, drivers=drivers, performance_label=performance_label)
+    return KeyDriverAnalysis(outcome_kind=outcome_kind, missing=missing, level=level, n_resamples=n_resamples,
+                             seed=seed).fit(frame, outcome=outcome, drivers=drivers, cluster_col=cluster_col,
+                                            performance_label=performance_label)

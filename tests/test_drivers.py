@@ -11,7 +11,8 @@ import pytest
 import statsmodels.api as sm
 from scipy import stats
 
-from cxlab.drivers import driver_frame, general_dominance, key_drivers
+from cxlab import synth
+from cxlab.drivers import driver_frame, general_dominance, key_drivers, pairwise_covariance, totals_before
 
 matplotlib.use("Agg")
 
@@ -197,3 +198,71 @@ def test_driver_frame_uses_only_the_window_before_each_answer():
 def test_driver_frame_rejects_missing_columns():
     with pytest.raises(ValueError, match="csat"):
         driver_frame(pd.DataFrame({"invitation_id": []}), as_of="2025-01-01")
+
+
+def test_pairwise_on_complete_data_equals_ols_with_bootstrap_errors_near_hc3():
+    df = _correlated_problem(n=1500, seed=4)
+    drivers = ["a", "b", "c", "d"]
+    pairwise = key_drivers(df, outcome="y", drivers=drivers, missing="pairwise", n_resamples=400)
+    ols = key_drivers(df, outcome="y", drivers=drivers)
+    a, b = pairwise.summary.set_index("driver"), ols.summary.set_index("driver")
+    np.testing.assert_allclose(a.loc[drivers, "coefficient"], b.loc[drivers, "coefficient"], rtol=1e-9)
+    np.testing.assert_allclose(a.loc[drivers, "importance"], b.loc[drivers, "importance"], rtol=1e-9)
+    # 400 bootstrap resamples estimate an SE to about +-7% (1/sqrt(2*400) = 3.5% per SD).
+    np.testing.assert_allclose(a.loc[drivers, "robust_se"], b.loc[drivers, "robust_se"], rtol=0.15)
+    assert pairwise.model_ is None and "bootstrap" in pairwise.cov_type_
+    with pytest.raises(ValueError, match="pairwise"):
+        key_drivers(df.assign(flag=(df["y"] > 0).astype(int)), outcome="flag", drivers=drivers, missing="pairwise")
+
+
+def test_pairwise_covariance_matches_pandas_and_repeated_rows():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(60, 4))
+    values[rng.random((60, 4)) < 0.3] = np.nan
+    cov, counts = pairwise_covariance(values)
+    np.testing.assert_allclose(cov, pd.DataFrame(values).cov().to_numpy(), rtol=1e-12)
+    assert counts[0, 1] == np.sum(~np.isnan(values[:, 0]) & ~np.isnan(values[:, 1]))
+    repeat = rng.integers(0, 3, size=60)
+    weighted, _ = pairwise_covariance(values, repeat)
+    np.testing.assert_allclose(weighted, pd.DataFrame(np.repeat(values, repeat, axis=0)).cov().to_numpy(),
+                               rtol=1e-12)
+
+
+def test_totals_before_excludes_the_query_time_and_the_window_edge():
+    ev = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+                       "at": pd.to_datetime(["2025-01-01", "2025-01-10", "2025-01-20", "2025-01-05"]),
+                       "x": [1.0, np.nan, 4.0, 100.0]})
+    q = pd.DataFrame({"customer_id": ["a", "a", "c"], "at": pd.to_datetime(["2025-01-20", "2025-01-21", "2025-01-21"])})
+    out = totals_before(ev, q, event_time="at", query_time="at", value_cols=["x"], window_days=10)
+    # [2025-01-10, 2025-01-20): only the missing value; [2025-01-11, 2025-01-21): the 4.
+    assert out["x_n"].tolist() == [0.0, 1.0, 0.0]
+    assert out["x_sum"].tolist() == [0.0, 4.0, 0.0]
+    all_before = totals_before(ev, q, event_time="at", query_time="at", value_cols=["x"])
+    assert all_before["x_sum"].tolist() == [1.0, 5.0, 0.0]
+
+
+@pytest.fixture(scope="module")
+def world():
+    return synth.simulate(n_customers=8000, seed=3)
+
+
+def test_recovers_the_simulated_driver_ranking(world):
+    truth = world.truth
+    frame = driver_frame(world.surveys, as_of=world.as_of)
+    result = key_drivers(frame, outcome="nps", drivers=list(truth["driver_weights"]), missing="pairwise",
+                         cluster_col="customer_id", n_resamples=100, performance_label="Mean CSAT (1-5)")
+    ranking = result.summary["driver"].tolist()
+    assert ranking[0] == truth["driver_ranking"][0]
+    importance = result.summary.set_index("driver")["importance"]
+    weights = pd.Series(truth["driver_weights"])
+    rho = stats.spearmanr(importance[weights.index], weights).statistic
+    # With 7 drivers one swap of neighbours gives rho = 0.964 and two give 0.929; 0.9 allows at most
+    # two neighbour swaps among the closely weighted lower drivers (over seeds 0-5 and the demo seed
+    # at 6,000 customers the observed rho was >= 0.964).
+    assert rho >= 0.9
+    assert (result.summary["coefficient"] > 0).all()
+    assert result.summary["importance_share"].sum() == pytest.approx(100.0)
+    # Mean imputation, the simpler rule, still puts the strongest driver first.
+    imputed = key_drivers(frame, outcome="nps", drivers=list(truth["driver_weights"]), cluster_col="customer_id")
+    assert imputed.summary["driver"].iloc[0] == truth["driver_ranking"][0]
+    assert imputed.cov_type_ == "cluster-robust by customer_id"
