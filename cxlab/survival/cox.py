@@ -128,7 +128,26 @@ class _ChurnCoxBase:
             data = collapse_censored_rows(data, key_cols=[*time_cols, *strata, *design.matrix.columns],
                                           event_col=event_col, weights_col=WEIGHT)
         self.n_rows_fitted_ = len(data)
+        self._penalty_scale = self._penalty_scale_for(design.matrix, weights, data[list(design.matrix.columns)])
         return data
+
+    @staticmethod
+    def _penalty_scale_for(full: pd.DataFrame, weights: pd.Series, fitted: pd.DataFrame) -> np.ndarray:
+        """Per-column factors that make a penalty mean the same on merged rows as on one row per customer.
+
+        lifelines penalises ``rows * penalizer * 0.5 * sum((beta * sd_rows) ** 2)`` with ``sd_rows`` the
+        column standard deviations of the rows it is given. Scaling the penalizer by
+        ``(customers / rows) * (sd_customers / sd_rows) ** 2`` gives the penalised fit of the unmerged data.
+        """
+        if full.shape[1] == 0:
+            return np.zeros(0)
+        w = weights.to_numpy(dtype=float)
+        x = full.to_numpy(dtype=float)
+        total = w.sum()
+        mean = np.average(x, axis=0, weights=w)
+        var_customers = (w[:, None] * (x - mean) ** 2).sum(axis=0) / (total - 1)
+        var_rows = fitted.to_numpy(dtype=float).var(axis=0, ddof=1)
+        return (total / len(fitted)) * var_customers / var_rows
 
     def _fit_with_fallback(self, data: pd.DataFrame):
         penalizers = [self.penalizer] + ([self.fallback_penalizer] if self.fallback_penalizer > self.penalizer
@@ -249,7 +268,7 @@ class ChurnCox(_ChurnCoxBase):
         self.batch_mode = batch_mode
 
     def _new_fitter(self, penalizer):
-        return CoxPHFitter(penalizer=penalizer, alpha=self.alpha)
+        return CoxPHFitter(penalizer=penalizer * self._penalty_scale if penalizer else 0.0, alpha=self.alpha)
 
     def _call_fit(self, fitter, data):
         fitter.fit(data, duration_col=self.duration_col_, event_col=self.event_col_, weights_col=WEIGHT,
@@ -349,7 +368,8 @@ class TimeVaryingChurnCox(_ChurnCoxBase):
     _what = "Time-varying Cox model"
 
     def _new_fitter(self, penalizer):
-        return CoxTimeVaryingFitter(penalizer=penalizer, alpha=self.alpha)
+        return CoxTimeVaryingFitter(penalizer=penalizer * self._penalty_scale if penalizer else 0.0,
+                                    alpha=self.alpha)
 
     def _call_fit(self, fitter, data):
         fitter.fit(data, event_col=self.event_col_, start_col=self.start_col_, stop_col=self.stop_col_,

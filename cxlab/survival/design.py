@@ -137,6 +137,8 @@ def build_design(frame: pd.DataFrame, covariates, *, baseline: dict | None = Non
             text = values.astype("string").fillna(MISSING_LEVEL)
             counts = w.groupby(text.to_numpy()).sum().sort_index()
             reference = _reference_level(covariate, counts, baseline)
+            if len(counts) == 1:
+                notes.append(f"'{covariate}' has a single level ('{reference}') and was left out.")
             for level in counts.index:
                 if level == reference:
                     continue
