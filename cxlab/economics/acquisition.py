@@ -82,7 +82,7 @@ def acquisition_costs(customers: pd.DataFrame, *, as_of, by: str = "acquisition_
     >>> df = pd.DataFrame({"acquisition_channel": ["web", "web", "partner"],
     ...                    "acquired_at": pd.to_datetime(["2024-01-05", "2024-02-01", "2024-03-01"]),
     ...                    "acquisition_cost": [100.0, 300.0, 500.0]})
-    >>> acquisition_costs(df, as_of="2024-12-31").loc["web", "cac"]
+    >>> float(acquisition_costs(df, as_of="2024-12-31").loc["web", "cac"])
     200.0
     """
     missing = [c for c in (by, cost_col, "acquired_at") if c not in customers.columns]
@@ -106,14 +106,16 @@ def acquisition_costs(customers: pd.DataFrame, *, as_of, by: str = "acquisition_
 
 
 def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float, annual_discount_rate: float,
-                   by: str = "acquisition_channel", n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
-                   lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95) -> pd.DataFrame:
+                   by: str = "acquisition_channel", cac_window_months: float | None = 12, n_bootstrap: int = 500,
+                   seed: int = 0, min_at_risk: int = 30, lifetime_months: int = LIFETIME_MONTHS,
+                   level: float = 0.95) -> pd.DataFrame:
     """CLV, CAC, LTV/CAC and payback per group (default per acquisition channel), with intervals.
 
     Each group's lifetime value uses its own survival curve and margin (as
     :func:`~cxlab.economics.clv.clv_by`); its CAC is the mean recorded acquisition cost. The
     intervals combine the survival bootstrap, the sampling error of the mean revenue and of
-    the mean CAC (normal draws), all seeded.
+    the mean CAC (normal draws), all seeded. Survival and margin use every customer acquired by
+    ``as_of``; the CAC is today's (``cac_window_months``, as in the retention-lift scenario).
 
     Parameters
     ----------
@@ -125,6 +127,8 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
         Assumptions: share of revenue kept as margin, annual discount rate.
     by : str
         Grouping column.
+    cac_window_months : float or None
+        CAC of the customers acquired in this many months before ``as_of`` (None: all).
     n_bootstrap, seed, min_at_risk, lifetime_months, level
         As in :func:`~cxlab.economics.clv.clv_by`.
 
@@ -141,7 +145,7 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
     frame = tenure_frame(customers, as_of)
     if by not in frame.columns:
         raise ValueError(f"unit_economics: customers table lacks column {by!r}")
-    costs = acquisition_costs(customers, as_of=as_of, by=by, level=level)
+    costs = acquisition_costs(customers, as_of=as_of, by=by, window_months=cac_window_months, level=level)
     discount = monthly_rate(annual_discount_rate)
     groups = [(key, group) for key, group in frame.groupby(by, observed=True, sort=True)] + [(ALL, frame)]
     rows = {}

@@ -19,11 +19,15 @@ definitions:
 ``"relative"``
     every monthly churn hazard is multiplied by ``1 - lift`` (a 5% lift cuts churn by 5%).
 ``"absolute"``
-    the annual retention implied by each monthly hazard, ``(1 - h)^12``, is raised by ``lift``
-    (5 percentage points for ``lift=0.05``) and turned back into a monthly hazard,
-    ``h' = 1 - ((1 - h)^12 + lift)^(1/12)`` (capped at retention 1). At 80% annual retention
-    this is a 24% relative cut in churn -- the sense of Reichheld & Sasser's (1990) "5 points
-    fewer defections".
+    the retention of every tenure year (months 1-12, 13-24, ...; a shorter last block is
+    annualised), ``R = prod (1 - h)``, is raised by ``lift`` (5 percentage points for
+    ``lift=0.05``, capped at 1) and the year's monthly hazards are turned into
+    ``h' = 1 - (1 - h)^k`` with the one power ``k = log(R + lift) / log(R)`` that achieves it, so
+    the pattern within the year is kept. For a constant hazard this is
+    ``h' = 1 - ((1 - h)^12 + lift)^(1/12)``. Working on whole tenure years (not month by month)
+    keeps the month-to-month noise of the Kaplan-Meier hazards from biasing this non-linear
+    conversion. At 80% annual retention, 5 points are a 24% relative cut in churn -- the sense
+    of Reichheld & Sasser's (1990) "5 points fewer defections".
 """
 
 from __future__ import annotations
@@ -66,7 +70,8 @@ def apply_lift(hazard, lift: float, kind: str = "relative") -> np.ndarray:
     Parameters
     ----------
     hazard : array-like
-        Monthly churn hazards in [0, 1] (any shape).
+        Monthly churn hazards in [0, 1]; the last axis is tenure months 1, 2, ... (a scalar
+        is a constant hazard).
     lift : float
         Size of the lift in [0, 1]: 0.05 means a 5% cut in churn (``"relative"``) or five
         percentage points more annual retention (``"absolute"``).
@@ -83,7 +88,7 @@ def apply_lift(hazard, lift: float, kind: str = "relative") -> np.ndarray:
     >>> float(apply_lift(0.02, 0.05, "relative"))
     0.019
     >>> round(float(apply_lift(0.02, 0.05, "absolute")), 5)
-    0.01495
+    0.01494
     """
     if kind not in LIFT_KINDS:
         raise ValueError(f"lift kind must be one of {LIFT_KINDS}; got {kind!r}")
@@ -94,8 +99,16 @@ def apply_lift(hazard, lift: float, kind: str = "relative") -> np.ndarray:
         return h * (1.0 - lift)
     if lift == 0.0:
         return h.copy()
-    annual = np.minimum(annual_retention_from_monthly_hazard(h) + lift, 1.0)
-    return monthly_hazard_from_annual_retention(annual)
+    if h.ndim == 0:
+        return monthly_hazard_from_annual_retention(np.minimum(annual_retention_from_monthly_hazard(h) + lift, 1.0))
+    log_keep = np.log(np.clip(1.0 - h, np.finfo(float).tiny, 1.0))
+    starts = np.arange(0, h.shape[-1], MONTHS_PER_YEAR)
+    lengths = np.diff(np.append(starts, h.shape[-1]))
+    block = np.add.reduceat(log_keep, starts, axis=-1) * MONTHS_PER_YEAR / lengths
+    target = np.log(np.minimum(np.exp(block) + lift, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        power = np.where(block < 0, target / block, 1.0)
+    return 1.0 - np.exp(log_keep * np.repeat(power, lengths, axis=-1))
 
 
 def percentile_interval(draws, level: float = 0.95):
@@ -106,8 +119,8 @@ def percentile_interval(draws, level: float = 0.95):
 
     Examples
     --------
-    >>> percentile_interval(np.arange(101.0), 0.9)
-    (5.0, 95.0)
+    >>> [round(x, 6) for x in percentile_interval(np.arange(101.0), 0.9)]
+    [5.0, 95.0]
     """
     draws = np.asarray(draws, dtype=float)
     alpha = (1.0 - level) / 2
@@ -283,7 +296,7 @@ def survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 5
     >>> table = event_table([1, 2, 2, 3, 5, 5, 5, 5], [1, 1, 0, 1, 0, 0, 0, 0])
     >>> curve = survival_draws(table, horizon_months=24, n_draws=0, min_at_risk=3)
     >>> curve.window_months, round(float(curve.survival(2)), 4)
-    (5, 0.7292)
+    (5, 0.75)
     """
     missing = [c for c in ("at_risk", "churned") if c not in table.columns]
     if missing:
