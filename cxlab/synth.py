@@ -1,0 +1,1448 @@
+"""Seeded simulator of a B2B logistics / equipment-service company.
+
+:func:`simulate` builds a world of customers acquired between ``start`` and
+``end`` and returns the four cxlab tables (see :mod:`cxlab.schema`) together
+with the ground truth that generated them, so every analysis module can be
+checked against known answers. :func:`write_demo` writes a world to a data
+folder; ``python -m cxlab.synth --out data/demo`` regenerates the committed
+demo data identically.
+
+Generating process
+------------------
+Time runs in calendar months (vectorised over customers, a Python loop over
+months only). All timestamps are ``<= as_of`` where ``as_of`` is ``end`` at
+00:00; survey and case events therefore happen up to the day before ``end``.
+
+Customers
+    ``n_customers`` acquisition dates between ``start`` and ``end`` with an
+    exponentially growing intensity (2.5 times more acquisitions per day at the
+    end than at the start). Segment (SMB / Mid-market / Enterprise), region
+    (five), contract (``monthly``/``annual``; annual is more common for larger
+    segments) and ``monthly_revenue`` (log-normal by segment) are drawn
+    independently of time. The acquisition channel is drawn in the month of
+    acquisition: segment-specific weights for direct_sales, partner,
+    paid_search and events plus a referral weight proportional to the current
+    share of (latent) promoters among active customers, so the referral share
+    rises with the promoter share. ``acquisition_cost`` = 5 x the segment's
+    annual retention cost x a channel multiplier x mean-one log-normal noise.
+Experience
+    Each customer has a latent experience quality per touchpoint (standard
+    deviation 1 across customers): ``x_k(t) = trend_k(t) + segment_k +
+    c_k + z_k(t)``; the stable customer effects ``c_k`` (variance 0.8) load
+    on one general factor (a quarter of their variance, so touchpoints
+    correlate about 0.2), ``z_k`` is a monthly AR(1) (rho 0.85, variance 0.2).
+    Trends are small except for invoicing, which climbs linearly after the
+    invoicing redesign (2022-04-01) for 51 months.
+    Delivery dips in November and December (peak season).
+Transactional surveys
+    An active customer receives on average ``transactional_per_month`` survey
+    invitations per month, split evenly over the seven touchpoints (equal
+    coverage keeps key-driver estimates comparable across touchpoints). Each
+    asks CSAT (1-5) and CES. CSAT latent = ``a_k + x_k + N(0, 0.4)`` cut at (-2.2, -1.35, -0.62,
+    0.75); ``a_k`` is set so that the share of CSAT 4-5 at the start is the
+    value in ``truth["csat_model"]["base_top2_share"]``.
+CES scale
+    **CES 1 = very easy ... 7 = very difficult** (higher = more effort, worse;
+    "low effort" = 1-2). CES latent = ``b_k - 0.8 x_k + N(0, 0.7)`` cut into
+    seven categories.
+Relationship NPS survey
+    Waves in March and September (sent between the 8th and the 21st) to every
+    customer active at the send time with at least 60 days of tenure. ``nps``
+    = round(clip(7.6 + sum_k w_k x_k + u + e, 0, 10)) with customer effect
+    ``u ~ N(0, 0.5)`` and noise ``e ~ N(0, 0.8)``; ``w`` are the driver
+    weights (delivery 1.0 > invoicing 0.82 > support 0.66 > onboarding 0.5 >
+    field_service 0.35 > portal 0.2 > sales 0.06 NPS points per SD).
+Response
+    ``logit P(respond) = intercept + relationship + satisfaction * s +
+    segment + acquisition_channel + survey_channel + r`` where ``s`` is the
+    standardised latent answer (NPS: (latent - 7.6) / 2.2, coefficient 0.4;
+    CSAT: (latent - a_k) / 1.08, coefficient 0.25) and ``r ~ N(0, 2)`` is a
+    per-customer responsiveness (engaged accounts answer most surveys). So
+    unhappy customers answer less and respondents' NPS is biased upwards.
+    Answers arrive after a log-normal delay (median 4 h); an answer that would
+    arrive after ``as_of`` or after the customer churned is a non-response.
+    Non-respondents have empty scores, comment and ``responded_at``.
+Comments
+    About half of the respondents comment (detractors and low CSAT more
+    often). Texts come from templates per touchpoint x sentiment (relationship
+    comments talk about the touchpoint that pulled the score most), mostly in
+    English, in Russian (mainly Eastern Europe, ~5 %) and German (Western
+    Europe); some contain HTML-special characters on purpose, e.g.
+    ``Invoice total was <b>wrong</b> & late`` and
+    ``<script>alert('x')</script>``.
+Churn
+    Monthly discrete-time proportional hazard, see ``truth["churn_model"]``:
+    a customer is at risk in every calendar month after the acquisition month
+    (tenure month ``k`` = month index - acquisition month index, 1, 2, ...)
+    with ``h = baseline_monthly_hazard[k - 1] * exp(lp)``. ``lp`` uses only
+    quantities observable in the tables, evaluated at the first day of the
+    month (events at or after 00:00 of the first day count from the next
+    month): segment, contract, the category of the most recent *answered*
+    relationship survey (``none`` until the first answer), whether that answer
+    was a detractor whose ``detractor_followup`` case got a first response,
+    and the most recent answered CES minus 3 (0 before the first CES answer).
+    ``churned_at`` is a uniformly drawn day of the churn month; the customer
+    gets no surveys from then on and revenue rows stop with that month.
+Cases
+    Detractor answers (nps <= 6) get a ``detractor_followup`` case (coverage
+    70 % / 80 % / 90 % for SMB / Mid-market / Enterprise) opened minutes after
+    the answer, ``sla_hours`` 24, log-normal time to first response (about 80 %
+    within 24 h). ``service_request`` (sla 8 h) and ``complaint`` (sla 48 h,
+    more frequent for customers with a poor general experience) arrive as
+    Poisson processes over the active life; ``cases_per_customer`` rescales
+    them so the total number of cases per customer matches. Cases whose first
+    response or closure would fall after ``as_of`` stay open (empty).
+Revenue
+    One row per customer and calendar month from the acquisition month to the
+    churn month (``month`` = first day of month); ``amount`` =
+    ``monthly_revenue`` x exp(per-customer expansion drift x months + random
+    walk + usage noise), prorated by active days in the first and churn month.
+
+Truth keys
+----------
+``ces_scale``
+    Text describing the CES direction (1 = very easy, 7 = very difficult).
+``period``
+    start, end, as_of dates.
+``n_customers_acquired``, ``n_active_at_as_of``
+    Realised counts.
+``segments``, ``regions``, ``acquisition_channels``, ``survey_channels``
+    Category labels used.
+``acquisition``
+    growth factor, segment/region/annual-contract shares, revenue log-normal
+    parameters, ``annual_retention_cost_by_segment``, ``acquisition_cost_multiplier_by_channel``,
+    realised ``acquisition_to_annual_retention_cost_ratio`` and mean
+    acquisition cost by channel.
+``referral``
+    ``referral_weight_per_promoter_share`` and realised
+    ``promoter_share_by_year`` (latent, active customers) and
+    ``referral_share_by_year`` (acquisitions).
+``experience_model``
+    AR coefficient, variances, general-factor share, segment effects, trends
+    per year, seasonality, realised ``mean_correlation`` between touchpoints.
+``invoicing_redesign_date``
+    Date the invoicing improvement ramp starts.
+``invoicing_csat_share_by_year``
+    True share of CSAT 4-5 (latent answers of all invoicing invitations) by
+    year; ``invoicing_csat_share_by_year_observed`` is the same among
+    respondents.
+``csat_model``, ``ces_model``
+    Intercepts, noise, cut points, base top-2 shares.
+``nps_model``
+    Intercept, noise and customer-effect standard deviations, mapping.
+``driver_weights``
+    NPS points per standard deviation of latent experience, per touchpoint.
+``driver_ranking``
+    Touchpoints ordered by true importance (largest weight first).
+``response_model``
+    Coefficients of the response propensity (logit scale).
+``response_rate``
+    Realised overall, relationship and transactional response rates.
+``true_population_nps``, ``true_population_nps_by_year``
+    NPS of the latent answers of everyone invited to relationship surveys.
+``respondent_nps``, ``respondent_nps_by_year``
+    NPS among those who answered (what a naive analysis reports).
+``churn_model``
+    Description of the time scale and of every covariate of the hazard.
+``churn_log_hazard_ratios``, ``churn_hazard_ratios``
+    Keys: detractor_vs_passive, promoter_vs_passive,
+    no_response_vs_passive, followup_received_among_detractors,
+    annual_vs_monthly, segment_Mid-market_vs_SMB,
+    segment_Enterprise_vs_SMB, per_unit_ces.
+``baseline_monthly_hazard``
+    Hazard for tenure months 1, 2, ... of the reference profile (SMB,
+    monthly, passive, no follow-up, CES covariate 0).
+``annual_churn_rate``, ``annual_churn_rate_by_year``
+    Realised: 1 - (1 - churns / customer-months at risk) ** 12.
+``followup_coverage``, ``followup_coverage_by_segment``
+    Realised share of detractor answers that got a follow-up case, and the
+    configured probability by segment.
+``sla_24h_kept_share``
+    Realised share of follow-ups with a first response within 24 h (among
+    those with a first response); ``first_response_hours`` holds the
+    log-normal parameters per case kind/team.
+``cases``
+    Rates, counts per kind, open cases, cases per customer.
+``revenue_model``
+    Expansion drift and noise parameters.
+``comment_model``
+    Comment probability by sentiment and language probabilities by region;
+    realised ``comment_share`` and language shares.
+``transactional_per_month``
+    Mean transactional invitations per active customer-month.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from scipy.special import expit, ndtr, ndtri
+
+from cxlab.schema import DATE_COLUMNS, RELATIONSHIP, TOUCHPOINTS
+
+__all__ = ["SimulatedWorld", "simulate", "write_demo", "read_demo", "main"]
+
+DEFAULT_SEED = 20210101
+DEFAULT_START = "2021-01-01"
+DEFAULT_END = "2026-09-30"
+DEFAULT_N_CUSTOMERS = 20_000
+DEFAULT_TRANSACTIONAL_PER_MONTH = 1.0
+
+DAY = 86_400
+HOUR = 3_600
+NAT = np.iinfo(np.int64).min
+NEVER = np.iinfo(np.int64).max
+
+# --------------------------------------------------------------------------- customers
+SEGMENTS = ("SMB", "Mid-market", "Enterprise")
+SEGMENT_SHARE = (0.62, 0.28, 0.10)
+REGIONS = ("North America", "Latin America", "Western Europe", "Eastern Europe", "Asia Pacific")
+REGION_SHARE = (0.34, 0.10, 0.28, 0.12, 0.16)
+ANNUAL_CONTRACT_SHARE = (0.35, 0.60, 0.85)
+ACQUISITION_GROWTH = 2.5  # acquisition intensity at the end / at the start
+REVENUE_MEDIAN = (900.0, 4_500.0, 22_000.0)  # monthly, currency units
+REVENUE_SIGMA = (0.70, 0.60, 0.55)
+ANNUAL_RETENTION_COST = (350.0, 1_400.0, 6_000.0)  # per customer and year
+ACQUISITION_TO_RETENTION = 5.0
+ACQUISITION_COST_SIGMA = 0.35
+
+CHANNELS = ("referral", "direct_sales", "partner", "paid_search", "events")
+# Non-referral channel weights by segment; the referral weight is added monthly.
+CHANNEL_WEIGHTS = np.array(
+    [
+        [0.0, 0.15, 0.20, 0.45, 0.20],
+        [0.0, 0.35, 0.25, 0.20, 0.20],
+        [0.0, 0.55, 0.20, 0.05, 0.20],
+    ]
+)
+REFERRAL_PER_PROMOTER_SHARE = 0.34  # referral weight = 0.34 * promoter share
+CHANNEL_COST_MULTIPLIER = (0.45, 1.40, 0.90, 0.80, 1.20)
+
+# --------------------------------------------------------------------------- experience
+N_TP = len(TOUCHPOINTS)
+TP_INDEX = {tp: k for k, tp in enumerate(TOUCHPOINTS)}
+EXP_CUSTOMER_VAR = 0.80
+EXP_GENERAL_SHARE = 0.25  # share of the customer variance coming from one general factor
+EXP_AR = 0.85
+EXP_AR_VAR = 1.0 - EXP_CUSTOMER_VAR
+SEGMENT_EXPERIENCE = {  # additive, latent SD units
+    "SMB": {"support": -0.10, "portal": 0.05},
+    "Mid-market": {},
+    "Enterprise": {"sales": 0.20, "delivery": 0.10, "support": 0.10, "field_service": 0.15, "portal": -0.10},
+}
+TREND_PER_YEAR = {
+    "sales": 0.00,
+    "onboarding": 0.015,
+    "delivery": 0.01,
+    "support": -0.015,
+    "field_service": 0.0,
+    "portal": 0.025,
+    "invoicing": 0.00,
+}
+PEAK_SEASON_DELIVERY = -0.30  # November and December
+INVOICING_REDESIGN_DATE = "2022-04-01"
+INVOICING_RAMP_MONTHS = 51
+INVOICING_TOP2_BEFORE = 0.725
+INVOICING_TOP2_AFTER = 0.905
+
+# --------------------------------------------------------------------------- scores
+CSAT_NOISE_SD = 0.40
+CSAT_CUTS = np.array([-2.2, -1.35, -0.62, 0.75])
+CSAT_BASE_TOP2 = {
+    "sales": 0.81,
+    "onboarding": 0.80,
+    "delivery": 0.81,
+    "support": 0.80,
+    "field_service": 0.81,
+    "portal": 0.79,
+    "invoicing": INVOICING_TOP2_BEFORE,
+}
+CSAT_LATENT_SD = math.sqrt(1.0 + CSAT_NOISE_SD**2)
+CES_SLOPE = 0.8
+CES_NOISE_SD = 0.7
+CES_CUTS = np.array([-0.75, 0.0, 0.7, 1.35, 2.0, 2.6])
+CES_INTERCEPT = {
+    "sales": -0.3,
+    "onboarding": 0.1,
+    "delivery": -0.2,
+    "support": 0.2,
+    "field_service": 0.0,
+    "portal": 0.0,
+    "invoicing": 0.1,
+}
+CES_CENTER = 3.0
+
+DRIVER_WEIGHTS = {
+    "delivery": 1.00,
+    "invoicing": 0.82,
+    "support": 0.66,
+    "onboarding": 0.50,
+    "field_service": 0.35,
+    "portal": 0.20,
+    "sales": 0.06,
+}
+DRIVER_SCALE = 1.0  # NPS points per SD of experience = DRIVER_SCALE * weight above
+NPS_INTERCEPT = 7.6
+NPS_CUSTOMER_SD = 0.5
+NPS_NOISE_SD = 0.8
+NPS_CENTER = 7.6
+NPS_SD = 2.2
+
+# --------------------------------------------------------------------------- surveys
+SURVEY_CHANNELS = ("email", "sms", "web", "phone")
+RELATIONSHIP_CHANNEL_SHARE = (0.60, 0.05, 0.20, 0.15)
+TRANSACTIONAL_CHANNEL_SHARE = (0.55, 0.25, 0.15, 0.05)
+TOUCHPOINT_INVITATION_SHARE = {tp: 1.0 / N_TP for tp in TOUCHPOINTS}
+ONBOARDING_EARLY_MULTIPLIER = 1.0
+ONBOARDING_EARLY_TENURE_MONTHS = 3
+RELATIONSHIP_WAVE_MONTHS = (3, 9)
+RELATIONSHIP_MIN_TENURE_DAYS = 60
+RESPONSE_MODEL = {
+    "intercept": -1.36,
+    "relationship": 0.10,
+    "satisfaction": {"relationship": 0.40, "transactional": 0.25},
+    "segment": {"SMB": -0.20, "Mid-market": 0.0, "Enterprise": 0.25},
+    "acquisition_channel": {"referral": 0.30, "direct_sales": 0.10, "partner": 0.0, "paid_search": -0.30,
+                            "events": 0.0},
+    "survey_channel": {"email": 0.0, "sms": -0.35, "web": 0.10, "phone": 0.70},
+    "customer_sd": 2.0,
+}
+RESPONSE_DELAY_MEDIAN_HOURS = 4.0
+RESPONSE_DELAY_SIGMA = 1.3
+RESPONSE_DELAY_MAX_DAYS = 14
+
+# --------------------------------------------------------------------------- churn
+CHURN_LOG_HR = {
+    "detractor_vs_passive": math.log(2.0),
+    "promoter_vs_passive": math.log(0.6),
+    "no_response_vs_passive": math.log(1.4),
+    "followup_received_among_detractors": math.log(0.6),
+    "annual_vs_monthly": math.log(0.55),
+    "segment_Mid-market_vs_SMB": math.log(0.8),
+    "segment_Enterprise_vs_SMB": math.log(0.6),
+    "per_unit_ces": math.log(1.12),
+}
+BASELINE_LATE = 0.0135
+BASELINE_EARLY_EXTRA = 0.022
+BASELINE_DECAY_MONTHS = 5.0
+
+# --------------------------------------------------------------------------- cases
+FOLLOWUP_COVERAGE = {"SMB": 0.70, "Mid-market": 0.80, "Enterprise": 0.90}
+FOLLOWUP_SLA_HOURS = 24.0
+FOLLOWUP_OPEN_DELAY_MEDIAN_MINUTES = 15.0
+FIRST_RESPONSE_HOURS = {  # log-normal median (hours) and sigma
+    "detractor_followup/customer_success": (12.0, 0.95),
+    "detractor_followup/account_management": (7.0, 0.95),
+    "service_request": (3.0, 1.0),
+    "complaint": (20.0, 0.9),
+}
+CLOSE_DAYS = {"detractor_followup": (2.0, 0.8), "service_request": (1.5, 0.9), "complaint": (5.0, 0.8)}
+SLA_HOURS = {"detractor_followup": 24.0, "service_request": 8.0, "complaint": 48.0}
+SERVICE_RATE_PER_MONTH = {"SMB": 0.020, "Mid-market": 0.030, "Enterprise": 0.045}
+COMPLAINT_RATE_PER_MONTH = 0.006
+COMPLAINT_GENERAL_SLOPE = -0.6
+FIELD_OPS_SHARE = 0.30
+TEAMS = ("customer_success", "account_management", "support_desk", "field_ops", "customer_relations")
+
+# --------------------------------------------------------------------------- revenue
+REVENUE_DRIFT = {"SMB": 0.002, "Mid-market": 0.004, "Enterprise": 0.005}  # log per month
+REVENUE_DRIFT_GENERAL = 0.002
+REVENUE_DRIFT_SD = 0.006
+REVENUE_WALK_SD = 0.02
+REVENUE_NOISE_SD = 0.04
+
+# --------------------------------------------------------------------------- comments
+COMMENT_PROB = {"negative": 0.70, "neutral": 0.50, "positive": 0.45}
+LANGUAGES = ("en", "ru", "de")
+LANGUAGE_BY_REGION = {  # P(ru), P(de)
+    "North America": (0.003, 0.0),
+    "Latin America": (0.0, 0.0),
+    "Western Europe": (0.005, 0.15),
+    "Eastern Europe": (0.40, 0.02),
+    "Asia Pacific": (0.0, 0.0),
+}
+SENTIMENTS = ("negative", "neutral", "positive")
+
+# fmt: off
+COMMENTS = {
+    "en": {
+        "sales": {
+            "negative": ["Sales promised things the contract did not cover.",
+                         "Our account manager never calls back.",
+                         "The quote changed three times before signing."],
+            "neutral": ["Sales process was fine, nothing special.",
+                        "Quote was OK, but \"all-inclusive\" wasn't all-inclusive.",
+                        "Account reviews are useful but too rare."],
+            "positive": ["Great account manager, really understands our business.",
+                         "Clear quote and honest advice from sales.",
+                         "Sales team found a better rate for us."],
+        },
+        "onboarding": {
+            "negative": ["Onboarding took far too long.",
+                         "Nobody explained how the new site setup works.",
+                         "We had to chase you for every onboarding step."],
+            "neutral": ["Onboarding was OK, documentation could be better.",
+                        "Setup worked in the end.",
+                        "Training session was average."],
+            "positive": ["Setup of our 3 sites took < 2 weeks & went smoothly.",
+                         "Smooth onboarding, very well organised.",
+                         "The onboarding team was excellent."],
+        },
+        "delivery": {
+            "negative": ["Deliveries keep arriving late.",
+                         "Driver said \"by 10am\" & showed up at 3pm.",
+                         "Damaged pallets again this month."],
+            "neutral": ["Deliveries are mostly on time.",
+                        "Delivery is fine, tracking updates are slow.",
+                        "Some delays but acceptable."],
+            "positive": ["Always on time, great drivers.",
+                         "Delivery is fast and reliable.",
+                         "Perfect delivery record this quarter."],
+        },
+        "support": {
+            "negative": ["Support takes days to answer.",
+                         "I had to explain my issue to four different agents.",
+                         "Support closed my ticket without fixing anything."],
+            "neutral": ["Support solved it eventually.",
+                        "Support is friendly but slow.",
+                        "Average support experience."],
+            "positive": ["Ticket solved in < 1 hour -> great job!",
+                         "Support was quick and knowledgeable.",
+                         "Excellent help from the support desk."],
+        },
+        "field_service": {
+            "negative": ["Technician's report said 'fixed' & the unit failed again.",
+                         "Technician arrived without the spare parts.",
+                         "Field visit had to be rescheduled twice."],
+            "neutral": ["Technician visit was OK.",
+                        "Repair done, but the time window was too wide.",
+                        "Field service is acceptable."],
+            "positive": ["Technician fixed everything in one visit.",
+                         "Very professional field engineer.",
+                         "Fast on-site repair, thank you."],
+        },
+        "portal": {
+            "negative": ["Portal is slow and keeps logging me out.",
+                         "Search field printed <script>alert('x')</script> back at me, looks unsafe.",
+                         "Cannot find the shipment status in the portal."],
+            "neutral": ["Portal works, search could be better.",
+                        "Portal is OK for tracking.",
+                        "Reports in the portal are basic."],
+            "positive": ["The portal makes tracking easy.",
+                         "Love the new portal dashboard.",
+                         "Portal exports save us hours."],
+        },
+        "invoicing": {
+            "negative": ["Invoice total was <b>wrong</b> & late",
+                         "Invoices are full of errors.",
+                         "We were billed twice for the same order."],
+            "neutral": ["Invoices are fine, the format is confusing.",
+                        "Net terms <30 days> would help our AP team.",
+                        "Billing is OK."],
+            "positive": ["Invoices are now clear and correct.",
+                         "The new invoice layout is much better.",
+                         "Billing is accurate and on time."],
+        },
+    },
+    "ru": {
+        "sales": {"negative": ["Менеджер обещал одно, а в договоре другое."],
+                  "neutral": ["Коммерческое предложение нормальное."],
+                  "positive": ["Менеджер по продажам всё чётко объяснил."]},
+        "onboarding": {"negative": ["Подключение затянулось на месяц."],
+                       "neutral": ["Подключение нормальное, документации маловато."],
+                       "positive": ["Запуск прошёл гладко, всё объяснили."]},
+        "delivery": {"negative": ["Доставка опять опоздала, склад простаивал.", "Груз пришёл повреждённым."],
+                     "neutral": ["Доставка в целом нормально, иногда задержки."],
+                     "positive": ["Доставка всегда вовремя, спасибо!"]},
+        "support": {"negative": ["Поддержка отвечает очень долго."],
+                    "neutral": ["Поддержка помогла, но не с первого раза."],
+                    "positive": ["Поддержка быстро решила проблему."]},
+        "field_service": {"negative": ["Техник приехал без нужных запчастей."],
+                          "neutral": ["Сервисный визит прошёл нормально."],
+                          "positive": ["Инженер всё починил за один визит."]},
+        "portal": {"negative": ["Портал медленный и постоянно выкидывает."],
+                   "neutral": ["Портал работает, но поиск неудобный."],
+                   "positive": ["Портал удобный, отслеживание работает отлично."]},
+        "invoicing": {"negative": ["В счетах постоянно ошибки, приходится перепроверять."],
+                      "neutral": ["Счета в порядке, но формат неудобный."],
+                      "positive": ["Счета теперь понятные и без ошибок."]},
+    },
+    "de": {
+        "sales": {"negative": ["Der Vertrieb hat zu viel versprochen."],
+                  "neutral": ["Angebot war in Ordnung."],
+                  "positive": ["Sehr gute Beratung durch den Vertrieb."]},
+        "onboarding": {"negative": ["Das Onboarding hat viel zu lange gedauert."],
+                       "neutral": ["Onboarding war in Ordnung."],
+                       "positive": ["Onboarding lief reibungslos."]},
+        "delivery": {"negative": ["Lieferung wieder zu spät, sehr ärgerlich."],
+                     "neutral": ["Lieferung ok, manchmal Verzögerungen."],
+                     "positive": ["Lieferungen immer pünktlich, top!"]},
+        "support": {"negative": ["Der Support reagiert viel zu langsam."],
+                    "neutral": ["Support war freundlich, aber die Lösung dauerte."],
+                    "positive": ["Support hat das Problem schnell gelöst."]},
+        "field_service": {"negative": ["Techniker kam ohne Ersatzteile."],
+                          "neutral": ["Servicetermin war ok."],
+                          "positive": ["Der Techniker hat alles beim ersten Besuch repariert."]},
+        "portal": {"negative": ["Das Portal ist langsam und unübersichtlich."],
+                   "neutral": ["Portal funktioniert, Suche könnte besser sein."],
+                   "positive": ["Das Kundenportal ist sehr praktisch."]},
+        "invoicing": {"negative": ["Rechnungen sind oft fehlerhaft & unklar."],
+                      "neutral": ["Rechnungen ok, Format könnte besser sein."],
+                      "positive": ["Rechnungen sind jetzt klar und korrekt."]},
+    },
+}
+# fmt: on
+
+
+def _comment_bank() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Flatten :data:`COMMENTS` into one array plus group offsets and sizes."""
+    bank: list[str] = []
+    offset = np.zeros((len(LANGUAGES), N_TP, len(SENTIMENTS)), dtype=np.int64)
+    size = np.zeros_like(offset)
+    for li, lang in enumerate(LANGUAGES):
+        for k, tp in enumerate(TOUCHPOINTS):
+            for si, sent in enumerate(SENTIMENTS):
+                texts = COMMENTS[lang][tp][sent]
+                offset[li, k, si] = len(bank)
+                size[li, k, si] = len(texts)
+                bank.extend(texts)
+    return np.array(bank + [None], dtype=object), offset, size
+
+
+# --------------------------------------------------------------------------- helpers
+@dataclass
+class SimulatedWorld:
+    """A simulated CX world: the four cxlab tables plus the truth behind them.
+
+    Attributes
+    ----------
+    customers, revenue, surveys, cases : pandas.DataFrame
+        Tables following :mod:`cxlab.schema` (cases also carry
+        ``invitation_id`` and ``team``).
+    as_of : pandas.Timestamp
+        Data cut-off; no timestamp in any table is later.
+    truth : dict
+        JSON-serialisable ground truth (see the module docstring).
+    params : dict
+        The arguments of :func:`simulate` that produced the world.
+    """
+
+    customers: pd.DataFrame
+    revenue: pd.DataFrame
+    surveys: pd.DataFrame
+    cases: pd.DataFrame
+    as_of: pd.Timestamp
+    truth: dict = field(default_factory=dict)
+    params: dict = field(default_factory=dict)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Return the four tables keyed by table name.
+
+        Returns
+        -------
+        dict of str to pandas.DataFrame
+        """
+        return {"customers": self.customers, "revenue": self.revenue, "surveys": self.surveys,
+                "cases": self.cases}
+
+
+def _sec(ts: pd.Timestamp) -> int:
+    return int(pd.Timestamp(ts).value // 10**9)
+
+
+def _to_datetime(sec: np.ndarray) -> np.ndarray:
+    """Seconds since the epoch (NAT sentinel for missing) to datetime64[ns]."""
+    sec = np.asarray(sec, dtype=np.int64)
+    ns = np.where(sec == NAT, NAT, sec * 1_000_000_000)
+    return ns.view("datetime64[ns]")
+
+
+def _ids(prefix: str, count: int, width: int) -> np.ndarray:
+    """Zero-padded identifiers ``prefix0000001`` ... as an object array."""
+    width = max(width, len(str(count)))
+    numbers = pc.cast(pa.array(np.arange(1, count + 1, dtype=np.int64)), pa.string())
+    padded = pc.utf8_lpad(numbers, width=width, padding="0")
+    return pc.utf8_replace_slice(padded, 0, 0, prefix).to_numpy(zero_copy_only=False)
+
+
+def _categorical(rng: np.random.Generator, probs: np.ndarray, size: int | None = None) -> np.ndarray:
+    """Draw category codes; ``probs`` is one vector or one row per draw."""
+    probs = np.asarray(probs, dtype=float)
+    if probs.ndim == 1:
+        cum = np.cumsum(probs / probs.sum())
+        return np.minimum(np.searchsorted(cum, rng.random(size), side="right"), len(cum) - 1).astype(np.int8)
+    cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
+    u = rng.random(probs.shape[0])[:, None]
+    return np.minimum((u >= cum).sum(axis=1), probs.shape[1] - 1).astype(np.int8)
+
+
+def _lognormal_seconds(rng: np.random.Generator, median_seconds: np.ndarray | float, sigma: np.ndarray | float,
+                       size: int) -> np.ndarray:
+    return np.rint(median_seconds * np.exp(sigma * rng.standard_normal(size))).astype(np.int64)
+
+
+def _nps(scores: np.ndarray) -> float:
+    scores = np.asarray(scores)
+    if scores.size == 0:
+        return float("nan")
+    return float(100.0 * ((scores >= 9).mean() - (scores <= 6).mean()))
+
+
+def _clean(obj):
+    """Make nested truth JSON-serialisable with rounded floats."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple | np.ndarray):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.integer | bool | np.bool_):
+        return obj.item() if hasattr(obj, "item") else obj
+    if isinstance(obj, float | np.floating):
+        value = float(obj)
+        if not math.isfinite(value):
+            return None
+        return float(f"{value:.6g}")
+    return obj
+
+
+def baseline_monthly_hazard(n_months: int) -> np.ndarray:
+    """Baseline monthly churn hazard for tenure months 1..``n_months``.
+
+    Reference profile: SMB, monthly contract, passive, no follow-up, CES
+    covariate 0. ``h0(k) = 0.0135 + 0.022 * exp(-(k - 1) / 5)``.
+
+    Parameters
+    ----------
+    n_months : int
+        Number of tenure months.
+
+    Returns
+    -------
+    numpy.ndarray
+        Hazards, element ``k - 1`` for tenure month ``k``.
+    """
+    k = np.arange(1, n_months + 1)
+    return BASELINE_LATE + BASELINE_EARLY_EXTRA * np.exp(-(k - 1) / BASELINE_DECAY_MONTHS)
+
+
+def _experience_trend(month_starts: pd.DatetimeIndex, start: pd.Timestamp) -> np.ndarray:
+    """Mean latent experience by month (rows) and touchpoint (columns)."""
+    years = (month_starts - start).days.to_numpy() / 365.25
+    trend = np.outer(years, [TREND_PER_YEAR[tp] for tp in TOUCHPOINTS])
+    peak = np.isin(month_starts.month, (11, 12))
+    trend[peak, TP_INDEX["delivery"]] += PEAK_SEASON_DELIVERY
+    redesign = pd.Timestamp(INVOICING_REDESIGN_DATE)
+    months_since = (month_starts.year - redesign.year) * 12 + (month_starts.month - redesign.month)
+    ramp = np.clip(np.asarray(months_since, dtype=float) / INVOICING_RAMP_MONTHS, 0.0, 1.0)
+    trend[:, TP_INDEX["invoicing"]] += _invoicing_lift() * ramp
+    return trend
+
+
+def _invoicing_lift() -> float:
+    """Latent shift that moves invoicing CSAT top-2 share from before to after."""
+    return float((ndtri(INVOICING_TOP2_AFTER) - ndtri(INVOICING_TOP2_BEFORE)) * CSAT_LATENT_SD)
+
+
+def _csat_intercepts() -> np.ndarray:
+    return np.array([CSAT_CUTS[2] + CSAT_LATENT_SD * ndtri(CSAT_BASE_TOP2[tp]) for tp in TOUCHPOINTS])
+
+
+# --------------------------------------------------------------------------- simulate
+def simulate(
+    n_customers: int = DEFAULT_N_CUSTOMERS,
+    seed: int = DEFAULT_SEED,
+    start: str = DEFAULT_START,
+    end: str = DEFAULT_END,
+    cases_per_customer: float | None = None,
+    transactional_per_month: float = DEFAULT_TRANSACTIONAL_PER_MONTH,
+) -> SimulatedWorld:
+    """Simulate a B2B service company's customers, revenue, surveys and cases.
+
+    Parameters
+    ----------
+    n_customers : int, default 20_000
+        Customers acquired between ``start`` and ``end``.
+    seed : int
+        Seed for :func:`numpy.random.default_rng`; same seed, same world.
+    start, end : str
+        First day of the simulated period and the as-of date (ISO dates).
+    cases_per_customer : float, optional
+        Target mean number of cases (all kinds) per customer; service requests
+        and complaints are rescaled to reach it. ``None`` keeps the natural
+        rates (about one case per customer).
+    transactional_per_month : float, default 1.0
+        Mean transactional survey invitations per active customer-month.
+
+    Returns
+    -------
+    SimulatedWorld
+        Tables, ``as_of`` and ``truth``.
+
+    Examples
+    --------
+    >>> world = simulate(n_customers=500, seed=1)
+    >>> sorted(world.tables())
+    ['cases', 'customers', 'revenue', 'surveys']
+    """
+    if n_customers < 1:
+        raise ValueError("n_customers must be positive")
+    rng = np.random.default_rng(seed)
+    start_ts = pd.Timestamp(start).normalize()
+    as_of = pd.Timestamp(end).normalize()
+    if as_of <= start_ts:
+        raise ValueError("end must be after start")
+    s_start, s_asof = _sec(start_ts), _sec(as_of)
+    month_starts = pd.date_range(start_ts.to_period("M").start_time, as_of, freq="MS")
+    n_months = len(month_starts)
+    msec = np.append(month_starts.asi8 // 10**9,
+                     _sec(month_starts[-1] + pd.offsets.MonthBegin(1))).astype(np.int64)
+    month_len = np.diff(msec)
+    win_lo = np.maximum(msec[:-1], s_start)
+    win_hi = np.minimum(msec[1:], s_asof)  # events strictly before as_of 00:00 (or at it)
+    trend = _experience_trend(month_starts, start_ts)
+    csat_a = _csat_intercepts()
+    ces_b = np.array([CES_INTERCEPT[tp] for tp in TOUCHPOINTS])
+    weights = DRIVER_SCALE * np.array([DRIVER_WEIGHTS[tp] for tp in TOUCHPOINTS])
+    base_h = baseline_monthly_hazard(n_months)
+    bank, bank_offset, bank_size = _comment_bank()
+    n = int(n_customers)
+
+    # ---- customers (sorted by acquisition time) ---------------------------------------
+    span_days = (as_of - start_ts).days
+    growth = math.log(ACQUISITION_GROWTH) / max(span_days, 1)
+    u = rng.random(n)
+    acq_day = np.floor(np.log1p(u * np.expm1(growth * (span_days + 1))) / growth).astype(np.int64)
+    acq_day = np.sort(np.minimum(acq_day, span_days))
+    acq_sec = s_start + acq_day * DAY
+    acq_month = (np.searchsorted(msec, acq_sec, side="right") - 1).astype(np.int32)
+    seg = _categorical(rng, SEGMENT_SHARE, n)
+    region = _categorical(rng, REGION_SHARE, n)
+    annual = rng.random(n) < np.asarray(ANNUAL_CONTRACT_SHARE)[seg]
+    log_rev = np.log(np.asarray(REVENUE_MEDIAN))[seg] + np.asarray(REVENUE_SIGMA)[seg] * rng.standard_normal(n)
+    monthly_revenue = np.round(np.exp(log_rev), 2)
+    general = rng.standard_normal(n)
+    specific = rng.standard_normal((n, N_TP))
+    cust_eff = math.sqrt(EXP_CUSTOMER_VAR) * (
+        math.sqrt(EXP_GENERAL_SHARE) * general[:, None] + math.sqrt(1 - EXP_GENERAL_SHARE) * specific
+    )
+    del specific
+    seg_eff = np.zeros((len(SEGMENTS), N_TP))
+    for si, s in enumerate(SEGMENTS):
+        for tp, v in SEGMENT_EXPERIENCE[s].items():
+            seg_eff[si, TP_INDEX[tp]] = v
+    cust_eff += seg_eff[seg]
+    nps_u = NPS_CUSTOMER_SD * rng.standard_normal(n)
+    resp_r = RESPONSE_MODEL["customer_sd"] * rng.standard_normal(n)
+    resp_base = (np.array([RESPONSE_MODEL["segment"][s] for s in SEGMENTS])[seg]
+                 + RESPONSE_MODEL["intercept"] + resp_r)
+    acq_resp_eff = np.array([RESPONSE_MODEL["acquisition_channel"][c] for c in CHANNELS])
+    svch_resp_eff = np.array([RESPONSE_MODEL["survey_channel"][c] for c in SURVEY_CHANNELS])
+    ppd = {"SMB": 0.0, "Mid-market": CHURN_LOG_HR["segment_Mid-market_vs_SMB"],
+           "Enterprise": CHURN_LOG_HR["segment_Enterprise_vs_SMB"]}
+    lp_static = np.array([ppd[s] for s in SEGMENTS])[seg] + CHURN_LOG_HR["annual_vs_monthly"] * annual
+    chan = np.full(n, -1, dtype=np.int8)
+    z = np.zeros((n, N_TP))
+    lang_p = np.array([LANGUAGE_BY_REGION[r] for r in REGIONS])  # (region, [ru, de])
+
+    # ---- state -----------------------------------------------------------------------
+    churn_sec = np.full(n, NEVER, dtype=np.int64)
+    churn_month = np.full(n, n_months, dtype=np.int32)
+    cat_cur = np.zeros(n, dtype=np.int8)  # 0 none, 1 detractor, 2 passive, 3 promoter
+    fu_cur = np.full(n, NEVER, dtype=np.int64)
+    pend_time = np.full(n, NEVER, dtype=np.int64)
+    pend_cat = np.zeros(n, dtype=np.int8)
+    pend_fu = np.full(n, NEVER, dtype=np.int64)
+    ces_cur = np.full(n, CES_CENTER)
+    pool_c = np.empty(0, dtype=np.int64)
+    pool_t = np.empty(0, dtype=np.int64)
+    pool_v = np.empty(0, dtype=float)
+    lp_cat = np.array([CHURN_LOG_HR["no_response_vs_passive"], CHURN_LOG_HR["detractor_vs_passive"], 0.0,
+                       CHURN_LOG_HR["promoter_vs_passive"]])
+
+    tp_share = np.array([TOUCHPOINT_INVITATION_SHARE[tp] for tp in TOUCHPOINTS])
+    tp_share_early = tp_share.copy()
+    tp_share_early[TP_INDEX["onboarding"]] *= ONBOARDING_EARLY_MULTIPLIER
+    early_total = tp_share_early.sum()
+    cum_tp = np.cumsum(tp_share / tp_share.sum())
+    cum_tp_early = np.cumsum(tp_share_early / early_total)
+
+    out_t: list[dict] = []  # transactional blocks
+    out_r: list[dict] = []  # relationship blocks
+    out_f: list[dict] = []  # follow-up cases
+    gen_counter = 0
+    promoter_share = 0.40
+    acq_bounds = np.searchsorted(acq_month, np.arange(n_months + 1), side="left")
+    alive = np.empty(0, dtype=np.int64)
+    risk_months = np.zeros(n_months, dtype=np.int64)
+    churns = np.zeros(n_months, dtype=np.int64)
+    promoter_by_month = np.full(n_months, np.nan)
+    sample_x = None
+
+    for m in range(n_months):
+        t0 = msec[m]
+        # pending state changes whose responses arrived before the month started
+        due = np.flatnonzero(pend_time < t0) if m else np.empty(0, dtype=np.int64)
+        if due.size:
+            cat_cur[due] = pend_cat[due]
+            fu_cur[due] = pend_fu[due]
+            pend_time[due] = NEVER
+        if pool_c.size:
+            ready = pool_t < t0
+            if ready.any():
+                c_r, t_r, v_r = pool_c[ready], pool_t[ready], pool_v[ready]
+                order = np.lexsort((t_r, c_r))
+                c_r, v_r = c_r[order], v_r[order]
+                last = np.r_[c_r[1:] != c_r[:-1], True]
+                ces_cur[c_r[last]] = v_r[last]
+                pool_c, pool_t, pool_v = pool_c[~ready], pool_t[~ready], pool_v[~ready]
+
+        # new customers: channel depends on the current promoter share
+        new = np.arange(acq_bounds[m], acq_bounds[m + 1])
+        if new.size:
+            w = CHANNEL_WEIGHTS[seg[new]].copy()
+            w[:, 0] = REFERRAL_PER_PROMOTER_SHARE * promoter_share
+            chan[new] = _categorical(rng, w)
+            z[new] = math.sqrt(EXP_AR_VAR) * rng.standard_normal((new.size, N_TP))
+        old = alive
+        if old.size:
+            z[old] = EXP_AR * z[old] + math.sqrt(EXP_AR_VAR * (1 - EXP_AR**2)) * rng.standard_normal(
+                (old.size, N_TP))
+        alive = np.concatenate([old, new])
+        if alive.size == 0:
+            continue
+        x = trend[m] + cust_eff[alive] + z[alive]
+        nps_mean = NPS_INTERCEPT + x @ weights + nps_u[alive]
+
+        # churn in month m (customers acquired before this month)
+        n_old = old.size
+        if n_old:
+            tenure = m - acq_month[old]
+            lp = (lp_static[old] + lp_cat[cat_cur[old]]
+                  + CHURN_LOG_HR["followup_received_among_detractors"] * ((cat_cur[old] == 1) & (fu_cur[old] < t0))
+                  + CHURN_LOG_HR["per_unit_ces"] * (ces_cur[old] - CES_CENTER))
+            h = np.minimum(base_h[tenure - 1] * np.exp(lp), 0.9)
+            out = rng.random(n_old) < h
+            risk_months[m] = n_old
+            churns[m] = int(out.sum())
+            gone = old[out]
+            last_day = (min(msec[m + 1] - DAY, s_asof) - t0) // DAY
+            churn_sec[gone] = t0 + rng.integers(0, last_day + 1, gone.size) * DAY
+            churn_month[gone] = m
+        # activity window within the month
+        lo = np.maximum(win_lo[m], acq_sec[alive])
+        hi = np.minimum(win_hi[m], churn_sec[alive])
+        width = np.maximum(hi - lo, 0)
+        tenure_now = m - acq_month[alive]
+
+        # ---- transactional surveys -------------------------------------------------
+        early = tenure_now < ONBOARDING_EARLY_TENURE_MONTHS
+        lam = transactional_per_month * width / month_len[m] * np.where(early, early_total, 1.0)
+        counts = rng.poisson(lam)
+        if counts.sum():
+            rows = np.repeat(np.arange(alive.size), counts)
+            nr = rows.size
+            u_tp = rng.random(nr)
+            tp = np.where(early[rows], np.searchsorted(cum_tp_early, u_tp, side="right"),
+                          np.searchsorted(cum_tp, u_tp, side="right"))
+            tp = np.minimum(tp, N_TP - 1).astype(np.int8)
+            sent = lo[rows] + np.floor(rng.random(nr) * width[rows]).astype(np.int64)
+            xv = x[rows, tp]
+            csat_lat = csat_a[tp] + xv + CSAT_NOISE_SD * rng.standard_normal(nr)
+            csat = (np.searchsorted(CSAT_CUTS, csat_lat) + 1).astype(np.int8)
+            ces_lat = ces_b[tp] - CES_SLOPE * xv + CES_NOISE_SD * rng.standard_normal(nr)
+            ces = (np.searchsorted(CES_CUTS, ces_lat) + 1).astype(np.int8)
+            svch = _categorical(rng, TRANSACTIONAL_CHANNEL_SHARE, nr)
+            cid = alive[rows]
+            s_std = (csat_lat - csat_a[tp]) / CSAT_LATENT_SD
+            logit = resp_base[cid] + acq_resp_eff[chan[cid]] + svch_resp_eff[svch] + RESPONSE_MODEL[
+                "satisfaction"]["transactional"] * s_std
+            responded = rng.random(nr) < expit(logit)
+            delay = np.minimum(_lognormal_seconds(rng, RESPONSE_DELAY_MEDIAN_HOURS * HOUR, RESPONSE_DELAY_SIGMA, nr),
+                               RESPONSE_DELAY_MAX_DAYS * DAY)
+            resp_t = sent + delay
+            responded &= (resp_t <= s_asof) & (resp_t < churn_sec[cid])
+            sentiment = np.where(csat <= 2, 0, np.where(csat == 3, 1, 2)).astype(np.int8)
+            comment = _comments(rng, responded, region[cid], tp, sentiment, lang_p, bank_offset, bank_size)
+            out_t.append({"gen": gen_counter + np.arange(nr), "cust": cid.astype(np.int32), "tp": tp, "ch": svch,
+                          "sent": sent, "resp": np.where(responded, resp_t, NAT), "csat_true": csat,
+                          "ces_true": ces, "comment": comment})
+            gen_counter += nr
+            if responded.any():
+                pool_c = np.concatenate([pool_c, cid[responded]])
+                pool_t = np.concatenate([pool_t, resp_t[responded]])
+                pool_v = np.concatenate([pool_v, ces[responded].astype(float)])
+
+        # ---- relationship wave ---------------------------------------------------------
+        if month_starts[m].month in RELATIONSHIP_WAVE_MONTHS:
+            send = t0 + 7 * DAY + np.floor(rng.random(alive.size) * 14 * DAY).astype(np.int64)
+            ok = (send >= lo) & (send < hi) & (send - acq_sec[alive] >= RELATIONSHIP_MIN_TENURE_DAYS * DAY)
+            rows = np.flatnonzero(ok)
+            nr = rows.size
+            if nr:
+                cid = alive[rows]
+                sent = send[rows]
+                nps_lat = nps_mean[rows] + NPS_NOISE_SD * rng.standard_normal(nr)
+                nps = np.clip(np.rint(nps_lat), 0, 10).astype(np.int8)
+                svch = _categorical(rng, RELATIONSHIP_CHANNEL_SHARE, nr)
+                logit = (resp_base[cid] + acq_resp_eff[chan[cid]] + svch_resp_eff[svch] + RESPONSE_MODEL[
+                    "relationship"] + RESPONSE_MODEL["satisfaction"]["relationship"] * (nps_lat - NPS_CENTER) / NPS_SD)
+                responded = rng.random(nr) < expit(logit)
+                delay = np.minimum(
+                    _lognormal_seconds(rng, RESPONSE_DELAY_MEDIAN_HOURS * HOUR, RESPONSE_DELAY_SIGMA, nr),
+                    RESPONSE_DELAY_MAX_DAYS * DAY)
+                resp_t = sent + delay
+                responded &= (resp_t <= s_asof) & (resp_t < churn_sec[cid])
+                cat = np.where(nps <= 6, 1, np.where(nps <= 8, 2, 3)).astype(np.int8)
+                # comment topic: the touchpoint pulling the score most in the answer's direction
+                contrib = x[rows] * weights
+                topic = np.where(cat == 1, contrib.argmin(axis=1),
+                                 np.where(cat == 3, contrib.argmax(axis=1),
+                                          _categorical(rng, weights, nr))).astype(np.int8)
+                comment = _comments(rng, responded, region[cid], topic, (cat - 1).astype(np.int8), lang_p,
+                                    bank_offset, bank_size)
+                gen = gen_counter + np.arange(nr)
+                gen_counter += nr
+                out_r.append({"gen": gen, "cust": cid.astype(np.int32), "ch": svch, "sent": sent,
+                              "resp": np.where(responded, resp_t, NAT), "nps_true": nps, "comment": comment})
+                # detractor follow-ups
+                det = np.flatnonzero(responded & (cat == 1))
+                fu_first = np.full(nr, NEVER, dtype=np.int64)
+                if det.size:
+                    dc = cid[det]
+                    covered = rng.random(det.size) < np.array([FOLLOWUP_COVERAGE[s] for s in SEGMENTS])[seg[dc]]
+                    nd = det.size
+                    opened = resp_t[det] + _lognormal_seconds(rng, FOLLOWUP_OPEN_DELAY_MEDIAN_MINUTES * 60, 0.8, nd)
+                    team = np.where(seg[dc] == 2, 1, 0).astype(np.int8)
+                    med = np.where(team == 1, FIRST_RESPONSE_HOURS["detractor_followup/account_management"][0],
+                                   FIRST_RESPONSE_HOURS["detractor_followup/customer_success"][0]) * HOUR
+                    first = opened + _lognormal_seconds(rng, med, 0.95, nd)
+                    cmed, csig = CLOSE_DAYS["detractor_followup"]
+                    closed = first + _lognormal_seconds(rng, cmed * DAY, csig, nd)
+                    keep = covered & (opened <= s_asof)
+                    first_obs = np.where(first <= s_asof, first, NAT)
+                    closed_obs = np.where(closed <= s_asof, closed, NAT)
+                    out_f.append({"gen": gen[det][keep], "cust": dc[keep].astype(np.int32), "opened": opened[keep],
+                                  "first": first_obs[keep], "closed": closed_obs[keep], "team": team[keep]})
+                    fu_first[det] = np.where(keep & (first <= s_asof), first, NEVER)
+                rr = np.flatnonzero(responded)
+                pend_time[cid[rr]] = resp_t[rr]
+                pend_cat[cid[rr]] = cat[rr]
+                pend_fu[cid[rr]] = fu_first[rr]
+
+        # promoter share among customers still active at the end of the month
+        still = alive[churn_month[alive] > m]
+        keep_rows = churn_month[alive] > m
+        if still.size:
+            promoter_share = float(ndtr((nps_mean[keep_rows] - 8.5) / NPS_NOISE_SD).mean())
+            promoter_by_month[m] = promoter_share
+        if m == n_months - 1 or (sample_x is None and still.size >= min(n, 5_000)):
+            sample_x = x[keep_rows][:20_000]
+        alive = still
+
+    world = _assemble(
+        rng=rng, n=n, start_ts=start_ts, as_of=as_of, s_asof=s_asof, msec=msec, month_starts=month_starts,
+        acq_sec=acq_sec, acq_month=acq_month, seg=seg, region=region, annual=annual, chan=chan,
+        monthly_revenue=monthly_revenue, general=general, churn_sec=churn_sec, churn_month=churn_month,
+        out_t=out_t, out_r=out_r, out_f=out_f, bank=bank, cases_per_customer=cases_per_customer,
+    )
+    world.truth = _truth(world, start_ts=start_ts, as_of=as_of, month_starts=month_starts, base_h=base_h,
+                         risk_months=risk_months, churns=churns, promoter_by_month=promoter_by_month,
+                         sample_x=sample_x, csat_a=csat_a, ces_b=ces_b,
+                         transactional_per_month=transactional_per_month, extra=world.truth)
+    world.params = {"n_customers": n, "seed": int(seed), "start": str(start_ts.date()), "end": str(as_of.date()),
+                    "cases_per_customer": cases_per_customer, "transactional_per_month": transactional_per_month}
+    return world
+
+
+def _comments(rng, responded, region, tp, sentiment, lang_p, bank_offset, bank_size) -> np.ndarray:
+    """Comment codes into the comment bank (-1 = no comment)."""
+    nr = responded.size
+    prob = np.array([COMMENT_PROB[s] for s in SENTIMENTS])[sentiment]
+    has = responded & (rng.random(nr) < prob)
+    u = rng.random(nr)
+    p_ru = lang_p[region, 0]
+    p_de = lang_p[region, 1]
+    lang = np.where(u < p_ru, 1, np.where(u < p_ru + p_de, 2, 0))
+    off = bank_offset[lang, tp, sentiment]
+    size = bank_size[lang, tp, sentiment]
+    code = off + np.floor(rng.random(nr) * size).astype(np.int64)
+    return np.where(has, code, -1).astype(np.int16)
+
+
+def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, acq_month, seg, region, annual, chan,
+              monthly_revenue, general, churn_sec, churn_month, out_t, out_r, out_f, bank,
+              cases_per_customer) -> SimulatedWorld:
+    """Turn the simulated arrays into the four tables."""
+    n_months = len(month_starts)
+    cust_ids = _ids("C", n, 7)
+    seg_names = np.array(SEGMENTS, dtype=object)
+    churned = churn_sec != NEVER
+
+    # ---- customers ----------------------------------------------------------------------
+    channel_mult = np.asarray(CHANNEL_COST_MULTIPLIER)[chan]
+    noise = np.exp(ACQUISITION_COST_SIGMA * rng.standard_normal(n) - ACQUISITION_COST_SIGMA**2 / 2)
+    acquisition_cost = np.round(
+        ACQUISITION_TO_RETENTION * np.asarray(ANNUAL_RETENTION_COST)[seg] * channel_mult * noise, 2)
+    customers = pd.DataFrame({
+        "customer_id": cust_ids,
+        "segment": seg_names[seg],
+        "region": np.array(REGIONS, dtype=object)[region],
+        "acquisition_channel": np.array(CHANNELS, dtype=object)[chan],
+        "acquired_at": _to_datetime(acq_sec),
+        "churned_at": _to_datetime(np.where(churned, churn_sec, NAT)),
+        "contract": np.where(annual, "annual", "monthly").astype(object),
+        "monthly_revenue": monthly_revenue,
+        "acquisition_cost": acquisition_cost,
+    })
+
+    # ---- revenue ------------------------------------------------------------------------
+    last = np.where(churned, np.where(churn_sec > msec[np.minimum(churn_month, n_months - 1)], churn_month,
+                                      churn_month - 1), n_months - 1)
+    counts = np.maximum(last - acq_month + 1, 0).astype(np.int64)
+    total = int(counts.sum())
+    offsets = np.r_[0, np.cumsum(counts)[:-1]]
+    rows = np.repeat(np.arange(n), counts)
+    k = np.arange(total) - np.repeat(offsets, counts)
+    month_idx = acq_month[rows] + k
+    drift = (np.array([REVENUE_DRIFT[s] for s in SEGMENTS])[seg] + REVENUE_DRIFT_GENERAL * general
+             + REVENUE_DRIFT_SD * rng.standard_normal(n))
+    steps = REVENUE_WALK_SD * rng.standard_normal(total)
+    walk = np.cumsum(steps)
+    walk -= np.repeat(walk[offsets] if total else np.empty(0), counts)
+    log_amount = drift[rows] * k + walk + REVENUE_NOISE_SD * rng.standard_normal(total)
+    m_lo = msec[month_idx]
+    m_hi = np.minimum(msec[month_idx + 1], s_asof + DAY)
+    act_lo = np.maximum(m_lo, acq_sec[rows])
+    act_hi = np.minimum(m_hi, churn_sec[rows])
+    prorate = np.clip((act_hi - act_lo) / (msec[month_idx + 1] - m_lo), 0.0, 1.0)
+    amount = np.round(monthly_revenue[rows] * np.exp(log_amount) * prorate, 2)
+    revenue = pd.DataFrame({
+        "customer_id": cust_ids[rows],
+        "month": _to_datetime(m_lo),
+        "amount": amount,
+    })
+    del rows, k, month_idx, steps, walk, log_amount, m_lo, m_hi, act_lo, act_hi, prorate
+
+    # ---- surveys ------------------------------------------------------------------------
+    def cat(blocks, key, dtype):
+        return np.concatenate([b[key] for b in blocks]) if blocks else np.empty(0, dtype=dtype)
+
+    t_gen, r_gen = cat(out_t, "gen", np.int64), cat(out_r, "gen", np.int64)
+    n_t, n_r = t_gen.size, r_gen.size
+    total_inv = n_t + n_r
+    gen = np.concatenate([t_gen, r_gen])
+    cust = np.concatenate([cat(out_t, "cust", np.int32), cat(out_r, "cust", np.int32)])
+    tp = np.concatenate([cat(out_t, "tp", np.int8), np.full(n_r, N_TP, dtype=np.int8)])
+    ch = np.concatenate([cat(out_t, "ch", np.int8), cat(out_r, "ch", np.int8)])
+    sent = np.concatenate([cat(out_t, "sent", np.int64), cat(out_r, "sent", np.int64)])
+    resp = np.concatenate([cat(out_t, "resp", np.int64), cat(out_r, "resp", np.int64)])
+    csat_true = np.concatenate([cat(out_t, "csat_true", np.int8), np.zeros(n_r, dtype=np.int8)])
+    ces_true = np.concatenate([cat(out_t, "ces_true", np.int8), np.zeros(n_r, dtype=np.int8)])
+    nps_true = np.concatenate([np.full(n_t, -1, dtype=np.int8), cat(out_r, "nps_true", np.int8)])
+    comment = np.concatenate([cat(out_t, "comment", np.int16), cat(out_r, "comment", np.int16)])
+    del out_t[:], out_r[:]
+    order = np.lexsort((gen, sent))
+    rank = np.empty(total_inv, dtype=np.int64)
+    rank[gen[order]] = np.arange(total_inv)
+    inv_ids = _ids("S", total_inv, 9)
+    cust, tp, ch, sent, resp = cust[order], tp[order], ch[order], sent[order], resp[order]
+    csat_true, ces_true, nps_true, comment = csat_true[order], ces_true[order], nps_true[order], comment[order]
+    answered = resp != NAT
+    is_rel = tp == N_TP
+    nan = np.nan
+    surveys = pd.DataFrame({
+        "invitation_id": inv_ids,
+        "customer_id": cust_ids[cust],
+        "touchpoint": np.array(TOUCHPOINTS + (RELATIONSHIP,), dtype=object)[tp],
+        "channel": np.array(SURVEY_CHANNELS, dtype=object)[ch],
+        "sent_at": _to_datetime(sent),
+        "responded_at": _to_datetime(resp),
+        "nps": np.where(answered & is_rel, nps_true, nan),
+        "csat": np.where(answered & ~is_rel, csat_true, nan),
+        "ces": np.where(answered & ~is_rel, ces_true, nan),
+        "comment": bank[comment],
+    })
+    latent = {"cust": cust, "tp": tp, "sent": sent, "answered": answered, "csat_true": csat_true,
+              "nps_true": nps_true, "comment": comment}
+
+    # ---- cases --------------------------------------------------------------------------
+    f_gen = cat(out_f, "gen", np.int64)
+    f_cust = cat(out_f, "cust", np.int32).astype(np.int64)
+    n_f = f_gen.size
+    f_open, f_first, f_closed = cat(out_f, "opened", np.int64), cat(out_f, "first", np.int64), cat(
+        out_f, "closed", np.int64)
+    f_team = cat(out_f, "team", np.int8)
+    # service requests and complaints over the active life
+    end_sec = np.minimum(churn_sec, s_asof)
+    life = np.maximum(end_sec - acq_sec, 0)
+    life_months = life / (30.4375 * DAY)
+    sr_rate = np.array([SERVICE_RATE_PER_MONTH[s] for s in SEGMENTS])[seg] * life_months
+    cp_rate = COMPLAINT_RATE_PER_MONTH * np.exp(COMPLAINT_GENERAL_SLOPE * general) * life_months
+    scale = 1.0
+    if cases_per_customer is not None:
+        needed = max(cases_per_customer * n - n_f, 0.0)
+        expected = sr_rate.sum() + cp_rate.sum()
+        scale = needed / expected if expected > 0 else 0.0
+    n_sr = rng.poisson(sr_rate * scale)
+    n_cp = rng.poisson(cp_rate * scale)
+    blocks = []
+    for kind, cnt in (("service_request", n_sr), ("complaint", n_cp)):
+        who = np.repeat(np.arange(n), cnt)
+        nk = who.size
+        opened = acq_sec[who] + np.floor(rng.random(nk) * life[who]).astype(np.int64)
+        if kind == "service_request":
+            team = np.where(rng.random(nk) < FIELD_OPS_SHARE, 3, 2).astype(np.int8)
+        else:
+            team = np.full(nk, 4, dtype=np.int8)
+        med, sig = FIRST_RESPONSE_HOURS[kind]
+        first = opened + _lognormal_seconds(rng, med * HOUR, sig, nk)
+        cmed, csig = CLOSE_DAYS[kind]
+        closed = first + _lognormal_seconds(rng, cmed * DAY, csig, nk)
+        blocks.append((kind, who, opened, np.where(first <= s_asof, first, NAT),
+                       np.where(closed <= s_asof, closed, NAT), team))
+    kinds = np.concatenate([np.zeros(n_f, dtype=np.int8)] + [np.full(b[1].size, i + 1, dtype=np.int8)
+                                                             for i, b in enumerate(blocks)])
+    c_cust = np.concatenate([f_cust] + [b[1] for b in blocks])
+    c_open = np.concatenate([f_open] + [b[2] for b in blocks])
+    c_first = np.concatenate([f_first] + [b[3] for b in blocks])
+    c_closed = np.concatenate([f_closed] + [b[4] for b in blocks])
+    c_team = np.concatenate([f_team] + [b[5] for b in blocks])
+    c_inv = np.concatenate([rank[f_gen] if n_f else np.empty(0, dtype=np.int64),
+                            np.full(c_cust.size - n_f, -1, dtype=np.int64)])
+    corder = np.lexsort((c_cust, kinds, c_open))
+    kinds, c_cust, c_open, c_first, c_closed, c_team, c_inv = (
+        a[corder] for a in (kinds, c_cust, c_open, c_first, c_closed, c_team, c_inv))
+    kind_names = ("detractor_followup", "service_request", "complaint")
+    inv_col = np.where(c_inv >= 0, inv_ids[np.maximum(c_inv, 0)] if total_inv else None, None)
+    cases = pd.DataFrame({
+        "case_id": _ids("K", c_cust.size, 8),
+        "customer_id": cust_ids[c_cust],
+        "kind": np.array(kind_names, dtype=object)[kinds],
+        "opened_at": _to_datetime(c_open),
+        "first_response_at": _to_datetime(c_first),
+        "closed_at": _to_datetime(c_closed),
+        "sla_hours": np.array([SLA_HOURS[k] for k in kind_names])[kinds],
+        "invitation_id": inv_col.astype(object),
+        "team": np.array(TEAMS, dtype=object)[c_team],
+    })
+    world = SimulatedWorld(customers=customers, revenue=revenue, surveys=surveys, cases=cases, as_of=as_of)
+    world.truth = {"_latent": latent, "_case_scale": scale}
+    return world
+
+
+def _share_by_year(years: np.ndarray, values: np.ndarray) -> dict:
+    out = {}
+    for y in np.unique(years):
+        sel = years == y
+        if sel.any():
+            out[str(int(y))] = float(values[sel].mean())
+    return out
+
+
+def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk_months, churns, promoter_by_month,
+           sample_x, csat_a, ces_b, transactional_per_month, extra) -> dict:
+    """Collect the ground truth (configuration and realised values)."""
+    lat = extra["_latent"]
+    cu, su, ca = world.customers, world.surveys, world.cases
+    tp, sent, answered = lat["tp"], lat["sent"], lat["answered"]
+    years = (sent // DAY).astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
+    is_rel = tp == N_TP
+    inv = tp == TP_INDEX["invoicing"]
+    nps_all = lat["nps_true"][is_rel]
+    nps_ans = lat["nps_true"][is_rel & answered]
+    y_rel = years[is_rel]
+    y_ans = years[is_rel & answered]
+    inv_top2 = lat["csat_true"][inv] >= 4
+    inv_ans = answered[inv]
+
+    det_answers = int((answered & is_rel & (lat["nps_true"] <= 6)).sum())
+    fu = ca[ca["kind"] == "detractor_followup"]
+    fu_hours = (fu["first_response_at"] - fu["opened_at"]).dt.total_seconds() / 3600
+    kept = float((fu_hours.dropna() <= FOLLOWUP_SLA_HOURS).mean()) if fu_hours.notna().any() else float("nan")
+    month_year = month_starts.year.to_numpy()
+    churn_by_year = {}
+    for y in np.unique(month_year):
+        sel = month_year == y
+        if risk_months[sel].sum():
+            monthly = churns[sel].sum() / risk_months[sel].sum()
+            churn_by_year[str(int(y))] = 1 - (1 - monthly) ** 12
+    monthly_all = churns.sum() / max(risk_months.sum(), 1)
+    acq_year = cu["acquired_at"].dt.year.to_numpy()
+    ref = (cu["acquisition_channel"] == "referral").to_numpy()
+    prom_year = {}
+    for y in np.unique(month_year):
+        vals = promoter_by_month[month_year == y]
+        vals = vals[np.isfinite(vals)]
+        if vals.size:
+            prom_year[str(int(y))] = float(vals.mean())
+    corr = np.corrcoef(sample_x, rowvar=False) if sample_x is not None and len(sample_x) > 2 else None
+    mean_corr = float(corr[~np.eye(N_TP, dtype=bool)].mean()) if corr is not None else float("nan")
+    seg_names = cu["segment"].to_numpy()
+    retention = dict(zip(SEGMENTS, ANNUAL_RETENTION_COST, strict=True))
+    ratio = float(cu["acquisition_cost"].sum() / np.sum([retention[s] for s in seg_names]))
+    has_comment = lat["comment"] >= 0
+    lang_of = np.empty(0, dtype=object)
+    if has_comment.any():
+        texts = world.surveys["comment"].dropna()
+        cyr = texts.str.contains("[\u0400-\u04FF]", regex=True)
+        ger = texts.str.contains("[äöüß]|Rechnung|Techniker|Lieferung|Onboarding war|Angebot|Vertrieb|Portal funk"
+                                 "|Servicetermin|Support war|Support hat|Kundenportal|Der Support|Das Portal",
+                                 regex=True)
+        lang_of = np.where(cyr, "ru", np.where(ger, "de", "en"))
+    ranking = sorted(DRIVER_WEIGHTS, key=lambda t: -DRIVER_WEIGHTS[t])
+    kinds = ca["kind"].value_counts()
+
+    truth = {
+        "ces_scale": "CES 1 = very easy (very low effort) ... 7 = very difficult (very high effort); higher is "
+                     "worse; low effort = 1-2",
+        "period": {"start": str(start_ts.date()), "end": str(as_of.date()), "as_of": str(as_of.date())},
+        "n_customers_acquired": len(cu),
+        "n_active_at_as_of": int(cu["churned_at"].isna().sum()),
+        "segments": list(SEGMENTS),
+        "regions": list(REGIONS),
+        "acquisition_channels": list(CHANNELS),
+        "survey_channels": list(SURVEY_CHANNELS),
+        "touchpoints": list(TOUCHPOINTS),
+        "acquisition": {
+            "growth_factor_end_vs_start": ACQUISITION_GROWTH,
+            "segment_share": dict(zip(SEGMENTS, SEGMENT_SHARE, strict=True)),
+            "region_share": dict(zip(REGIONS, REGION_SHARE, strict=True)),
+            "annual_contract_share_by_segment": dict(zip(SEGMENTS, ANNUAL_CONTRACT_SHARE, strict=True)),
+            "monthly_revenue_lognormal": {s: {"median": REVENUE_MEDIAN[i], "sigma": REVENUE_SIGMA[i]}
+                                          for i, s in enumerate(SEGMENTS)},
+            "annual_retention_cost_by_segment": retention,
+            "acquisition_cost_multiplier_by_channel": dict(zip(CHANNELS, CHANNEL_COST_MULTIPLIER, strict=True)),
+            "acquisition_cost_formula": "5 * annual_retention_cost[segment] * multiplier[channel] * "
+                                        "lognormal(mean 1, sigma 0.35)",
+            "acquisition_to_annual_retention_cost_ratio": ratio,
+            "mean_acquisition_cost_by_channel": cu.groupby("acquisition_channel")["acquisition_cost"].mean()
+            .to_dict(),
+        },
+        "referral": {
+            "referral_weight_per_promoter_share": REFERRAL_PER_PROMOTER_SHARE,
+            "promoter_share_by_year": prom_year,
+            "referral_share_by_year": _share_by_year(acq_year, ref),
+        },
+        "experience_model": {
+            "customer_variance": EXP_CUSTOMER_VAR,
+            "general_factor_share_of_customer_variance": EXP_GENERAL_SHARE,
+            "ar1_coefficient_monthly": EXP_AR,
+            "ar1_stationary_variance": EXP_AR_VAR,
+            "segment_effects": SEGMENT_EXPERIENCE,
+            "trend_per_year": TREND_PER_YEAR,
+            "delivery_peak_season_nov_dec": PEAK_SEASON_DELIVERY,
+            "invoicing_lift_after_ramp": _invoicing_lift(),
+            "invoicing_ramp_months": INVOICING_RAMP_MONTHS,
+            "mean_correlation": mean_corr,
+        },
+        "invoicing_redesign_date": INVOICING_REDESIGN_DATE,
+        "invoicing_csat_share_by_year": _share_by_year(years[inv], inv_top2),
+        "invoicing_csat_share_by_year_observed": _share_by_year(years[inv][inv_ans], inv_top2[inv_ans]),
+        "csat_model": {
+            "intercepts": dict(zip(TOUCHPOINTS, csat_a, strict=True)),
+            "noise_sd": CSAT_NOISE_SD,
+            "cut_points": CSAT_CUTS,
+            "base_top2_share": CSAT_BASE_TOP2,
+            "true_top2_share": {t: float((lat["csat_true"][tp == k] >= 4).mean()) if (tp == k).any() else None
+                                for k, t in enumerate(TOUCHPOINTS)},
+        },
+        "ces_model": {"intercepts": dict(zip(TOUCHPOINTS, ces_b, strict=True)), "slope_on_experience": -CES_SLOPE,
+                      "noise_sd": CES_NOISE_SD, "cut_points": CES_CUTS},
+        "nps_model": {
+            "formula": "nps = round(clip(intercept + sum_k weight_k * x_k + u + e, 0, 10))",
+            "intercept": NPS_INTERCEPT, "customer_effect_sd": NPS_CUSTOMER_SD, "noise_sd": NPS_NOISE_SD,
+        },
+        "driver_weights": {t: DRIVER_SCALE * DRIVER_WEIGHTS[t] for t in TOUCHPOINTS},
+        "driver_ranking": ranking,
+        "response_model": RESPONSE_MODEL | {
+            "satisfaction_definition": "relationship: (nps_latent - 7.6) / 2.2; transactional: (csat_latent - "
+                                       "intercept_k) / sqrt(1 + csat_noise_sd ** 2)",
+            "response_delay_hours_lognormal": {"median": RESPONSE_DELAY_MEDIAN_HOURS,
+                                               "sigma": RESPONSE_DELAY_SIGMA}},
+        "response_rate": {"overall": float(answered.mean()) if answered.size else None,
+                          "relationship": float(answered[is_rel].mean()) if is_rel.any() else None,
+                          "transactional": float(answered[~is_rel].mean()) if (~is_rel).any() else None},
+        "true_population_nps": _nps(nps_all),
+        "true_population_nps_by_year": {str(int(y)): _nps(nps_all[y_rel == y]) for y in np.unique(y_rel)},
+        "respondent_nps": _nps(nps_ans),
+        "respondent_nps_by_year": {str(int(y)): _nps(nps_ans[y_ans == y]) for y in np.unique(y_ans)},
+        "churn_model": {
+            "form": "monthly discrete-time proportional hazard: h = baseline_monthly_hazard[tenure_month - 1] * "
+                    "exp(sum of log hazard ratios of the covariates)",
+            "time_scale": "tenure_month = calendar-month index - acquisition calendar-month index (1 = the "
+                          "calendar month after the acquisition month); no churn in the acquisition month",
+            "covariates_evaluated_at": "00:00 of the first day of each calendar month, constant within the month",
+            "covariates": {
+                "nps_state": "category of the most recent answered relationship survey with responded_at "
+                             "before the month start (detractor 0-6, passive 7-8, promoter 9-10); 'none' "
+                             "(non-responder) until the first answer; reference = passive",
+                "followup_received": "1 if nps_state is detractor and the detractor_followup case linked "
+                                     "(invitation_id) to that answer has first_response_at before the month "
+                                     "start",
+                "ces": "most recent answered transactional CES (any touchpoint, by responded_at before the "
+                       "month start) minus 3; 0 before the first CES answer",
+                "contract": "annual vs monthly (time-fixed)",
+                "segment": "reference SMB (time-fixed)",
+            },
+            "churned_at": "uniform day within the churn month (dates, 00:00)",
+            "reference_profile": "SMB, monthly, passive, no follow-up, ces covariate 0",
+        },
+        "churn_log_hazard_ratios": CHURN_LOG_HR,
+        "churn_hazard_ratios": {k: math.exp(v) for k, v in CHURN_LOG_HR.items()},
+        "baseline_monthly_hazard": base_h,
+        "baseline_monthly_hazard_formula": f"{BASELINE_LATE} + {BASELINE_EARLY_EXTRA} * exp(-(k - 1) / "
+                                           f"{BASELINE_DECAY_MONTHS})",
+        "annual_churn_rate": 1 - (1 - monthly_all) ** 12,
+        "annual_churn_rate_by_year": churn_by_year,
+        "followup_coverage": (len(fu) / det_answers) if det_answers else None,
+        "followup_coverage_by_segment": FOLLOWUP_COVERAGE,
+        "sla_24h_kept_share": kept,
+        "first_response_hours": {k: {"median": v[0], "sigma": v[1]} for k, v in FIRST_RESPONSE_HOURS.items()},
+        "cases": {
+            "sla_hours": SLA_HOURS,
+            "service_rate_per_month": SERVICE_RATE_PER_MONTH,
+            "complaint_rate_per_month": COMPLAINT_RATE_PER_MONTH,
+            "complaint_general_experience_slope": COMPLAINT_GENERAL_SLOPE,
+            "rate_scale": extra["_case_scale"],
+            "count_by_kind": {k: int(kinds.get(k, 0)) for k in ("detractor_followup", "service_request",
+                                                                 "complaint")},
+            "open_cases": int(ca["closed_at"].isna().sum()),
+            "awaiting_first_response": int(ca["first_response_at"].isna().sum()),
+            "cases_per_customer": len(ca) / max(len(cu), 1),
+            "close_days_lognormal": {k: {"median": v[0], "sigma": v[1]} for k, v in CLOSE_DAYS.items()},
+        },
+        "revenue_model": {
+            "drift_log_per_month_by_segment": REVENUE_DRIFT, "drift_per_general_experience_sd": REVENUE_DRIFT_GENERAL,
+            "drift_sd": REVENUE_DRIFT_SD, "random_walk_sd": REVENUE_WALK_SD, "usage_noise_sd": REVENUE_NOISE_SD,
+            "proration": "first and churn month prorated by active days",
+        },
+        "comment_model": {
+            "comment_probability_by_sentiment": COMMENT_PROB,
+            "language_probability_by_region": {r: {"ru": v[0], "de": v[1]} for r, v in LANGUAGE_BY_REGION.items()},
+            "comment_share": float(has_comment[answered].mean()) if answered.any() else None,
+            "language_share": {lg: float((lang_of == lg).mean()) if lang_of.size else 0.0 for lg in LANGUAGES},
+        },
+        "transactional_per_month": transactional_per_month,
+        "survey_counts": {"invitations": int(len(su)), "responses": int(answered.sum()),
+                          "relationship_invitations": int(is_rel.sum())},
+    }
+    return _clean(truth)
+
+
+# --------------------------------------------------------------------------- files
+TABLE_FILES = {"customers": "customers.csv", "revenue": "revenue.parquet", "surveys": "surveys.parquet",
+               "cases": "cases.parquet"}
+
+
+def write_demo(world: SimulatedWorld, folder: str | Path, compression_level: int = 19) -> dict[str, Path]:
+    """Write a world as a cxlab data folder with ``meta.json``.
+
+    ``customers`` goes to CSV (dates as ``YYYY-MM-DD``), the other tables to
+    zstd-compressed Parquet (timestamps and row ids delta-encoded).
+
+    Parameters
+    ----------
+    world : SimulatedWorld
+        Output of :func:`simulate`.
+    folder : str or pathlib.Path
+        Target folder, created if needed.
+    compression_level : int, default 19
+        zstd level for the Parquet files (lower is faster for big worlds).
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        Written file per table plus ``meta``.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    row_ids = {"surveys": "invitation_id", "cases": "case_id"}
+    for name, df in world.tables().items():
+        path = folder / TABLE_FILES[name]
+        if path.suffix == ".csv":
+            df.to_csv(path, index=False, date_format="%Y-%m-%d", lineterminator="\n")
+        else:
+            encoding = {c: "DELTA_BINARY_PACKED" for c in DATE_COLUMNS[name]}
+            if name in row_ids:
+                encoding[row_ids[name]] = "DELTA_BYTE_ARRAY"
+            table = pa.Table.from_pandas(df, preserve_index=False)
+            pq.write_table(table, path, compression="zstd", compression_level=compression_level,
+                           use_dictionary=[c for c in df.columns if c not in encoding], column_encoding=encoding)
+        paths[name] = path
+    meta = {"as_of": str(world.as_of.date()), "truth": world.truth, "generator": world.params}
+    paths["meta"] = folder / "meta.json"
+    paths["meta"].write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return paths
+
+
+def read_demo(folder: str | Path) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Read a folder written by :func:`write_demo`.
+
+    Parameters
+    ----------
+    folder : str or pathlib.Path
+
+    Returns
+    -------
+    tables : dict of str to pandas.DataFrame
+        Same columns and dtypes as :func:`simulate` returns.
+    meta : dict
+        Parsed ``meta.json``.
+    """
+    folder = Path(folder)
+    tables = {}
+    for name, file in TABLE_FILES.items():
+        path = folder / file
+        if path.suffix == ".csv":
+            df = pd.read_csv(path, dtype={"customer_id": str}, parse_dates=list(DATE_COLUMNS[name]))
+        else:
+            df = pd.read_parquet(path, engine="pyarrow")
+        for col in DATE_COLUMNS[name]:
+            df[col] = df[col].astype("datetime64[ns]")
+        tables[name] = df
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    return tables, meta
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: ``python -m cxlab.synth --out data/demo``.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code.
+    """
+    parser = argparse.ArgumentParser(prog="python -m cxlab.synth", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True, help="output folder")
+    parser.add_argument("--n-customers", type=int, default=DEFAULT_N_CUSTOMERS)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--start", default=DEFAULT_START)
+    parser.add_argument("--end", default=DEFAULT_END)
+    parser.add_argument("--cases-per-customer", type=float, default=None)
+    parser.add_argument("--transactional-per-month", type=float, default=DEFAULT_TRANSACTIONAL_PER_MONTH)
+    args = parser.parse_args(argv)
+    world = simulate(n_customers=args.n_customers, seed=args.seed, start=args.start, end=args.end,
+                     cases_per_customer=args.cases_per_customer,
+                     transactional_per_month=args.transactional_per_month)
+    paths = write_demo(world, args.out)
+    for name, path in paths.items():
+        print(f"{name:10s} {path}  {path.stat().st_size / 1e6:.2f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
