@@ -1,0 +1,576 @@
+"""Map your own exports into the data model: tenure snapshots and wide survey tables.
+
+Two shapes of export are common and neither has the data model's columns:
+
+* a **tenure snapshot** (one row per customer with a tenure and a churn flag, no dates), mapped by
+  :func:`from_tenure_table` into a ``customers`` table whose dates reproduce the tenure under
+  the timing convention of :mod:`cxlab.tenure`;
+* a **wide survey** (one row per respondent, one column per touchpoint rating, perhaps an
+  overall outcome), mapped by :func:`from_wide_survey` into a long ``surveys`` table plus the
+  ``customers`` table the respondents need.
+
+:func:`check_tenure_table` and :func:`check_wide_survey` list every row that cannot be mapped
+(with the column, the rule and the value) without raising, so a whole export can be checked at once.
+
+Placeholders
+------------
+The data model requires some columns a source may not have. They are filled as follows, and
+nothing else is invented:
+
+* text attributes not given (segment, region, acquisition channel, contract) and empty cells
+  in the columns given: ``"unknown"`` (:data:`UNKNOWN`);
+* ``acquisition_cost`` not given: empty (the column is nullable);
+* ``monthly_revenue`` not given: ``0.0``. The data model does not allow an empty monthly
+  revenue, so 0 stands for *unknown* here: revenue and customer-value figures computed from
+  such a table are not meaningful. Pass the column whenever the export has it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from cxlab.datasets.source import combine_problems, describe_problems, problems
+from cxlab.schema import RELATIONSHIP, required_columns
+from cxlab.tenure import DAYS_PER_MONTH
+
+UNKNOWN = "unknown"
+TENURE_UNITS = {"months": 1, "years": 12}
+# outcome kind -> (surveys column, lowest, highest)
+OUTCOME_KINDS = {
+    "nps": ("nps", 0, 10),
+    "csat": ("csat", 1, 5),
+    "recommend5": ("recommend5", 1, 5),
+    "binary": ("satisfied", 0, 1),
+}
+TOUCHPOINT_SCALE = (1, 5)
+_FLAGS = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0, "yes": 1, "no": 0}
+_FLAG_RULE = "must be a flag: True/False, 1/0 or Yes/No (any case)"
+
+
+class SurveyTables(NamedTuple):
+    """The tables built from a wide survey: unpack as ``customers, surveys = ...``."""
+
+    customers: pd.DataFrame
+    surveys: pd.DataFrame
+
+
+# --- shared checks ---------------------------------------------------------------------------------
+
+
+def _require_columns(df: pd.DataFrame, columns, where: str) -> None:
+    wanted = [c for c in columns if c is not None]
+    missing = [c for c in wanted if c not in df.columns]
+    if missing:
+        raise ValueError(f"{where}: column(s) {missing} not in the table; found {list(df.columns)}")
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Strings with surrounding blanks removed; missing and empty cells become NaN."""
+    text = series.astype(str).str.strip()
+    return text.mask(series.isna().to_numpy() | (text == "").to_numpy())
+
+
+def _numbers_given(series: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Return (numbers with NaN where a cell is not a number, mask of cells that are not empty)."""
+    try:
+        numbers = series.astype(float)
+        return numbers, numbers.notna()
+    except (TypeError, ValueError):
+        text = _as_text(series)
+        return pd.to_numeric(text, errors="coerce").astype(float), text.notna()
+
+
+def _as_number(series: pd.Series) -> pd.Series:
+    """Numbers; cells that are empty or not numbers become NaN."""
+    return _numbers_given(series)[0]
+
+
+def parse_flags(series: pd.Series) -> pd.Series:
+    """Read a yes/no column as 1.0 / 0.0, NaN where the value is not a flag.
+
+    Accepted (surrounding blanks and case ignored): booleans, 1/0 (also 1.0/0.0),
+    ``"yes"``/``"no"``, ``"true"``/``"false"``. Anything else, including empty cells, is NaN.
+
+    Parameters
+    ----------
+    series : pandas.Series
+
+    Returns
+    -------
+    pandas.Series of float
+
+    Examples
+    --------
+    >>> parse_flags(pd.Series(["Yes", "no", 1, True, "maybe"])).tolist()
+    [1.0, 0.0, 1.0, 1.0, nan]
+    """
+    text = series.astype(str).str.strip().str.lower()
+    return text.map(_FLAGS).astype(float)
+
+
+def _id_problems(ids: pd.Series, column: str) -> list[pd.DataFrame]:
+    return [
+        problems(ids.isna(), column, "must not be empty", ids),
+        problems(ids.notna() & ids.duplicated(keep=False), column,
+                 "must be unique (the identifier appears more than once)", ids),
+    ]
+
+
+def _text_attribute(df: pd.DataFrame, column: str | None) -> np.ndarray:
+    if column is None:
+        return np.full(len(df), UNKNOWN, dtype=object)
+    return _as_text(df[column]).fillna(UNKNOWN).to_numpy(dtype=object)
+
+
+def _extra_columns(df: pd.DataFrame, extra_columns, where: str) -> dict[str, str]:
+    """Normalise ``extra_columns`` to {source column: output column} and check it."""
+    if extra_columns is None:
+        return {}
+    mapping = dict(extra_columns) if isinstance(extra_columns, Mapping) else {c: c for c in extra_columns}
+    _require_columns(df, mapping, where)
+    reserved = sorted(set(mapping.values()) & set(required_columns("customers")))
+    if reserved:
+        raise ValueError(f"{where}: extra column name(s) {reserved} are data-model columns; rename them")
+    return mapping
+
+
+# --- tenure snapshots ------------------------------------------------------------------------------
+
+
+def check_tenure_table(df: pd.DataFrame, *, customer_id: str, tenure: str, churned: str,
+                       tenure_unit: str = "months", monthly_revenue: str | None = None,
+                       acquisition_cost: str | None = None) -> pd.DataFrame:
+    """List every row of a tenure snapshot that :func:`from_tenure_table` cannot map.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer; not modified.
+    customer_id, tenure, churned : str
+        Columns holding the identifier, the tenure (in ``tenure_unit``) and the churn flag.
+    tenure_unit : {"months", "years"}
+    monthly_revenue, acquisition_cost : str, optional
+        Columns holding these amounts, if any.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per problem: ``row`` (1-based position in ``df``), ``column``, ``rule``,
+        ``value``; empty when every row can be mapped.
+
+    Raises
+    ------
+    ValueError
+        When a named column is not in ``df`` or ``tenure_unit`` is unknown.
+    """
+    where = "from_tenure_table"
+    _require_columns(df, [customer_id, tenure, churned, monthly_revenue, acquisition_cost], where)
+    if tenure_unit not in TENURE_UNITS:
+        raise ValueError(f"{where}: tenure_unit must be one of {list(TENURE_UNITS)}, got {tenure_unit!r}")
+    ids = _as_text(df[customer_id])
+    found = _id_problems(ids, customer_id)
+    tenure_values = _as_number(df[tenure])
+    found.append(problems(tenure_values.isna(), tenure, f"must be a number of {tenure_unit} (not empty)",
+                          df[tenure]))
+    found.append(problems(tenure_values < 0, tenure, "must be >= 0", df[tenure]))
+    found.append(problems(parse_flags(df[churned]).isna(), churned, _FLAG_RULE, df[churned]))
+    if monthly_revenue is not None:
+        revenue = _as_number(df[monthly_revenue])
+        found.append(problems(~(revenue >= 0), monthly_revenue,
+                              "must be a number >= 0 (currency units per month; not empty)",
+                              df[monthly_revenue]))
+    if acquisition_cost is not None:
+        cost, given = _numbers_given(df[acquisition_cost])
+        found.append(problems(given & ~(cost >= 0), acquisition_cost, "must be empty or a number >= 0",
+                              df[acquisition_cost]))
+    return combine_problems(found)
+
+
+def from_tenure_table(df: pd.DataFrame, *, customer_id: str, tenure: str, churned: str, as_of,
+                      tenure_unit: str = "months", segment: str | None = None, region: str | None = None,
+                      contract: str | None = None, monthly_revenue: str | None = None,
+                      acquisition_channel: str | None = None, acquisition_cost: str | None = None,
+                      extra_columns: Sequence[str] | Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Build a ``customers`` table from a snapshot of tenures and churn flags.
+
+    A churn snapshot says, for each customer, how long they have been (or were) a customer and
+    whether they churned, as of the day it was taken. Dates are derived from the explicit
+    ``as_of`` so that :func:`cxlab.tenure.tenure_frame` at ``as_of`` gives back exactly the
+    input tenure in whole months:
+
+    * ``acquired_at`` = ``as_of`` minus the tenure (a month is
+      :data:`cxlab.tenure.DAYS_PER_MONTH` days, a year 12 months), rounded down to the day;
+    * a churner's ``churned_at`` = ``acquired_at`` plus the tenure, rounded down to the day:
+      the churn falls on the last day of the customer's final tenure month, on or just before
+      ``as_of``. This assumes the snapshot lists churners of the recent past with their final
+      tenure (as churn snapshots usually do); their true churn dates are not known, so
+      analyses of churn *over calendar time* are not possible on such a table, while survival
+      by tenure is exact. A churner with tenure 0 gets ``churned_at = acquired_at`` and counts
+      as churned in month 1 (the convention of :mod:`cxlab.tenure`);
+    * customers not churned have an empty ``churned_at`` and are censored at their tenure.
+
+    Whole-number tenures round-trip exactly; a fractional tenure is kept to the day and
+    ``tenure_frame`` then counts whole months (down when censored, up when churned).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per customer; not modified.
+    customer_id : str
+        Column with the unique customer identifier (stored as text).
+    tenure : str
+        Column with the tenure in ``tenure_unit`` (a number >= 0).
+    churned : str
+        Column with the churn flag: booleans, 1/0, ``"Yes"``/``"No"`` or ``"True"``/``"False"``
+        (any case).
+    as_of : str or pandas.Timestamp
+        The day the snapshot was taken (time of day is dropped).
+    tenure_unit : {"months", "years"}
+    segment, region, contract, acquisition_channel : str, optional
+        Columns with these attributes; not given, or empty in a row: ``"unknown"``.
+    monthly_revenue : str, optional
+        Column with revenue in currency units per month (>= 0). Not given: 0.0, which stands
+        for *unknown* (the data model requires a number; see the module docstring).
+    acquisition_cost : str, optional
+        Column with the cost of acquiring the customer (>= 0 or empty). Not given: empty.
+    extra_columns : list of str or dict, optional
+        Further columns to keep, as a list (names kept) or ``{source column: new name}``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A valid ``customers`` table (see :mod:`cxlab.schema`) in the input's row order, with
+        the extra columns after the data-model columns.
+
+    Raises
+    ------
+    ValueError
+        Naming the column, the rows (1-based positions) and the values found, when a column is
+        missing, a customer_id is empty or repeated, a tenure is empty, not a number or negative,
+        a churn flag is not one of the accepted values, or an amount is invalid.
+
+    Examples
+    --------
+    >>> snapshot = pd.DataFrame({"id": ["a", "b"], "months": [3, 12], "left": ["Yes", "No"]})
+    >>> customers = from_tenure_table(snapshot, customer_id="id", tenure="months", churned="left",
+    ...                               as_of="2024-12-31")
+    >>> customers[["customer_id", "acquired_at", "churned_at"]].astype(str).values.tolist()
+    [['a', '2024-09-30', '2024-12-30'], ['b', '2023-12-31', 'NaT']]
+    >>> from cxlab.tenure import tenure_frame
+    >>> tenure_frame(customers, "2024-12-31")["tenure_months"].tolist()
+    [3, 12]
+    """
+    where = "from_tenure_table"
+    _require_columns(df, [segment, region, contract, acquisition_channel], where)
+    found = check_tenure_table(df, customer_id=customer_id, tenure=tenure, churned=churned,
+                               tenure_unit=tenure_unit, monthly_revenue=monthly_revenue,
+                               acquisition_cost=acquisition_cost)
+    if len(found):
+        raise ValueError(describe_problems(found, where=where))
+    extras = _extra_columns(df, extra_columns, where)
+    as_of = pd.Timestamp(as_of).normalize()
+
+    months = _as_number(df[tenure]).to_numpy() * TENURE_UNITS[tenure_unit]
+    span = pd.to_timedelta(months * DAYS_PER_MONTH, unit="D")
+    acquired = (as_of - span).floor("D")
+    churn_flag = parse_flags(df[churned]).to_numpy() == 1
+    churned_at = (acquired + span).floor("D").where(churn_flag)
+    revenue = (_as_number(df[monthly_revenue]).to_numpy() if monthly_revenue is not None
+               else np.zeros(len(df)))
+    cost = _as_number(df[acquisition_cost]).to_numpy() if acquisition_cost is not None else np.nan
+
+    customers = pd.DataFrame({
+        "customer_id": _as_text(df[customer_id]).to_numpy(dtype=object),
+        "segment": _text_attribute(df, segment),
+        "region": _text_attribute(df, region),
+        "acquisition_channel": _text_attribute(df, acquisition_channel),
+        "acquired_at": np.asarray(acquired, dtype="datetime64[ns]"),
+        "churned_at": np.asarray(churned_at, dtype="datetime64[ns]"),
+        "contract": _text_attribute(df, contract),
+        "monthly_revenue": revenue.astype(float),
+        "acquisition_cost": np.broadcast_to(cost, len(df)).astype(float),
+    })
+    for source_column, name in extras.items():
+        customers[name] = df[source_column].to_numpy()
+    return customers
+
+
+# --- wide surveys ----------------------------------------------------------------------------------
+
+
+def _touchpoint_names(touchpoints, where: str) -> dict[str, str]:
+    """Normalise ``touchpoints`` to {source column: touchpoint name} and check the names."""
+    mapping = dict(touchpoints) if isinstance(touchpoints, Mapping) else {c: c for c in touchpoints}
+    names = [str(n).strip() for n in mapping.values()]
+    if any(not n for n in names):
+        raise ValueError(f"{where}: touchpoint names must not be empty; got {list(mapping.values())}")
+    if RELATIONSHIP in names:
+        raise ValueError(f"{where}: '{RELATIONSHIP}' is reserved for the overall outcome's rows; "
+                         "give that touchpoint column another name")
+    if len(set(names)) < len(names):
+        raise ValueError(f"{where}: touchpoint names must be unique; got {names}")
+    return dict(zip(mapping, names, strict=True))
+
+
+def _check_outcome_labels(labels: Mapping, kind: str, where: str) -> None:
+    _, low, high = OUTCOME_KINDS[kind]
+    bad = {k: v for k, v in labels.items() if v is not None
+           and not (isinstance(v, int | float) and low <= v <= high and float(v).is_integer())}
+    if bad:
+        raise ValueError(f"{where}: outcome_labels must map each label to a whole number from {low} to "
+                         f"{high} (the {kind} scale) or to None (not a score); bad entries: {bad}")
+
+
+def _outcome_scores(series: pd.Series, kind: str, labels: Mapping | None) -> tuple[pd.Series, pd.Series, str]:
+    """Return (scores with NaN for no score, mask of values that are not valid, rule text)."""
+    _, low, high = OUTCOME_KINDS[kind]
+    if labels is not None or kind == "binary":
+        text = _as_text(series)
+    if labels is not None:
+        known = {str(k).strip(): (np.nan if v is None else float(v)) for k, v in labels.items()}
+        scores = text.map(known).astype(float)
+        return scores, text.notna() & ~text.isin(list(known)), f"must be one of the labels {list(known)}"
+    if kind == "binary":
+        scores = parse_flags(series).where(text.notna())
+        return scores, text.notna() & scores.isna(), _FLAG_RULE
+    scores, given = _numbers_given(series)
+    valid = scores.between(low, high) & (scores % 1 == 0)
+    return scores.where(valid), given & ~valid, f"must be empty or a whole number from {low} to {high}"
+
+
+def check_wide_survey(df: pd.DataFrame, *, respondent_id: str, touchpoints, responded_at: str | None = None,
+                      outcome: str | None = None, outcome_kind: str | None = None,
+                      outcome_labels: Mapping | None = None, scale: tuple[int, int] = TOUCHPOINT_SCALE,
+                      not_applicable=(0,)) -> pd.DataFrame:
+    """List every row of a wide survey table that :func:`from_wide_survey` cannot map.
+
+    Parameters are those of :func:`from_wide_survey`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per problem: ``row`` (1-based position in ``df``), ``column``, ``rule``,
+        ``value``; empty when every row can be mapped.
+
+    Raises
+    ------
+    ValueError
+        When the arguments themselves are wrong: a named column is missing, the touchpoint
+        names are empty, repeated or ``"relationship"``, the scale is not CSAT's 1-5, the
+        outcome kind is unknown or its labels map outside its scale.
+    """
+    where = "from_wide_survey"
+    names = _touchpoint_names(touchpoints, where)
+    _require_columns(df, [respondent_id, responded_at, outcome, *names], where)
+    if tuple(scale) != TOUCHPOINT_SCALE:
+        raise ValueError(
+            f"{where}: touchpoint ratings are stored as CSAT, a 1-5 scale; scale={tuple(scale)} is another "
+            "scale and would be mislabelled. Map the ratings to 1-5 yourself only if the questions really "
+            "are 5-point satisfaction ratings (values listed in not_applicable become empty)."
+        )
+    if outcome is not None and outcome_kind not in OUTCOME_KINDS:
+        raise ValueError(f"{where}: outcome_kind must be one of {list(OUTCOME_KINDS)}, got {outcome_kind!r}")
+    if outcome_labels is not None:
+        if outcome is None:
+            raise ValueError(f"{where}: outcome_labels given without an outcome column")
+        _check_outcome_labels(outcome_labels, outcome_kind, where)
+
+    found = _id_problems(_as_text(df[respondent_id]), respondent_id)
+    low, high = scale
+    skip = list(not_applicable)
+    for column in names:
+        ratings, given = _numbers_given(df[column])
+        valid = ratings.isin(skip) | (ratings.between(low, high) & (ratings % 1 == 0))
+        found.append(problems(given & ~valid, column,
+                              f"must be empty, a whole number from {low} to {high} or a not-applicable "
+                              f"code {skip}", df[column]))
+    if responded_at is not None:
+        dates = pd.to_datetime(_as_text(df[responded_at]), errors="coerce", format="mixed")
+        found.append(problems(dates.isna(), responded_at, "must be a date (not empty)", df[responded_at]))
+    if outcome is not None:
+        _, bad, rule = _outcome_scores(df[outcome], outcome_kind, outcome_labels)
+        found.append(problems(bad, outcome, rule, df[outcome]))
+    return combine_problems(found)
+
+
+def from_wide_survey(df: pd.DataFrame, *, respondent_id: str, touchpoints, survey_date=None,
+                     responded_at: str | None = None, outcome: str | None = None,
+                     outcome_kind: str | None = None, outcome_labels: Mapping | None = None,
+                     scale: tuple[int, int] = TOUCHPOINT_SCALE, not_applicable=(0,),
+                     comment: str | None = None, channel: str | None = None, segment: str | None = None,
+                     region: str | None = None, contract: str | None = None,
+                     extra_columns: Sequence[str] | Mapping[str, str] | None = None) -> SurveyTables:
+    """Turn a wide survey export (one row per respondent) into ``surveys`` and ``customers``.
+
+    Each respondent becomes a customer, and each (respondent, touchpoint) pair one row of the
+    long ``surveys`` table with the rating in ``csat``. The overall outcome, if any, becomes one
+    more row per respondent with touchpoint ``"relationship"``, its score in the column of its
+    scale, never rescaled into another:
+
+    ==============  ==============  ====================================================
+    outcome_kind    surveys column  scale
+    ==============  ==============  ====================================================
+    ``nps``         ``nps``         0-10 likelihood to recommend (Net Promoter)
+    ``csat``        ``csat``        1-5 overall satisfaction
+    ``recommend5``  ``recommend5``  1-5 likelihood to recommend (e.g. NHS FFT); not NPS
+    ``binary``      ``satisfied``   0/1 satisfied flag
+    ==============  ==============  ====================================================
+
+    Rows are ordered by respondent (input order), then touchpoint (given order), then the
+    relationship row. ``invitation_id`` is ``"<respondent>-<touchpoint>"``. A rating in
+    ``not_applicable`` (e.g. 0 = "not applicable") or an empty cell gives an empty ``csat``;
+    the row is kept, since the respondent did see the question. A wide export lists respondents
+    only, so every row has ``responded_at``; ``sent_at`` is set to the same time (the export has
+    no invitation dates, so response rates cannot be computed from it). Touchpoint ratings and
+    the outcome were given in one questionnaire and carry the same ``responded_at``.
+
+    Respondents as customers: ``acquired_at`` is the day of their response (the latest day
+    they can have become customers, so tenures from it are lower bounds), ``churned_at`` is
+    empty (a survey says nothing about churn), text attributes not given are ``"unknown"``,
+    ``monthly_revenue`` is 0.0 standing for unknown and ``acquisition_cost`` is empty (see the
+    module docstring).
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per respondent; not modified.
+    respondent_id : str
+        Column with a unique respondent identifier (becomes ``customer_id``).
+    touchpoints : list of str or dict
+        Rating columns, as a list (column names become touchpoint names) or
+        ``{source column: touchpoint name}``. May be empty when ``outcome`` is given.
+    survey_date : str or pandas.Timestamp, optional
+        The date every answer is dated at when the export has no dates; required when
+        ``responded_at`` is not given.
+    responded_at : str, optional
+        Column with each respondent's response date and time.
+    outcome : str, optional
+        Column with the overall outcome; empty cells give a relationship row without a score.
+    outcome_kind : {"nps", "csat", "recommend5", "binary"}
+        Scale of the outcome (required with ``outcome``); see the table above.
+    outcome_labels : dict, optional
+        For text outcomes: ``{label: score}``; a label mapped to None (e.g. ``"Don't know"``)
+        is an answer without a score. Without it a ``binary`` outcome accepts flags
+        (True/False, 1/0, Yes/No) and the other kinds whole numbers on their scale.
+    scale : tuple of int, default (1, 5)
+        Scale of the touchpoint ratings; must be CSAT's 1-5 (other scales raise).
+    not_applicable : sequence of numbers, default (0,)
+        Rating codes meaning "not applicable"; they become empty.
+    comment : str, optional
+        Free-text column, stored on the relationship row.
+    channel : str, optional
+        Column with the survey channel (default ``"unknown"``).
+    segment, region, contract : str, optional
+        Customer attribute columns (default ``"unknown"``).
+    extra_columns : list of str or dict, optional
+        Further respondent columns kept on the customers table (list, or {source: new name}).
+
+    Returns
+    -------
+    SurveyTables
+        ``(customers, surveys)``, both valid tables of the data model. ``surveys`` has the
+        column ``recommend5`` or ``satisfied`` only when the outcome is of that kind.
+
+    Raises
+    ------
+    ValueError
+        For wrong arguments (see :func:`check_wide_survey`) and for rows that cannot be mapped,
+        naming the column, the rows (1-based positions) and the values found.
+
+    Examples
+    --------
+    >>> wide = pd.DataFrame({"id": [7, 8], "Booking": [5, 0], "Seat": [3, 4],
+    ...                      "overall": ["satisfied", "dissatisfied"]})
+    >>> customers, surveys = from_wide_survey(
+    ...     wide, respondent_id="id", touchpoints={"Booking": "booking", "Seat": "seat"},
+    ...     outcome="overall", outcome_kind="binary",
+    ...     outcome_labels={"satisfied": 1, "dissatisfied": 0}, survey_date="2024-12-31")
+    >>> surveys[["invitation_id", "csat", "satisfied"]].values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['7-booking', 5.0, nan], ['7-seat', 3.0, nan], ['7-relationship', nan, 1.0],
+     ['8-booking', nan, nan], ['8-seat', 4.0, nan], ['8-relationship', nan, 0.0]]
+    """
+    where = "from_wide_survey"
+    found = check_wide_survey(df, respondent_id=respondent_id, touchpoints=touchpoints,
+                              responded_at=responded_at, outcome=outcome, outcome_kind=outcome_kind,
+                              outcome_labels=outcome_labels, scale=scale, not_applicable=not_applicable)
+    _require_columns(df, [comment, channel, segment, region, contract], where)
+    if responded_at is None and survey_date is None:
+        raise ValueError(f"{where}: the export has no response dates; pass responded_at=<column> or "
+                         "survey_date=<the date to record for every answer>")
+    if len(found):
+        raise ValueError(describe_problems(found, where=where))
+    return _wide_survey_tables(
+        df, respondent_id=respondent_id, names=_touchpoint_names(touchpoints, where), survey_date=survey_date,
+        responded_at=responded_at, outcome=outcome, outcome_kind=outcome_kind, outcome_labels=outcome_labels,
+        not_applicable=not_applicable, comment=comment, channel=channel, segment=segment, region=region,
+        contract=contract, extras=_extra_columns(df, extra_columns, where))
+
+
+def _wide_survey_tables(df: pd.DataFrame, *, respondent_id: str, names: dict[str, str], survey_date,
+                        responded_at: str | None, outcome: str | None, outcome_kind: str | None,
+                        outcome_labels: Mapping | None, not_applicable, comment: str | None,
+                        channel: str | None, segment: str | None, region: str | None, contract: str | None,
+                        extras: dict[str, str]) -> SurveyTables:
+    """Build the tables of :func:`from_wide_survey` from rows that passed :func:`check_wide_survey`."""
+    n = len(df)
+    if responded_at is not None:
+        answered = pd.to_datetime(_as_text(df[responded_at]), format="mixed").to_numpy(dtype="datetime64[ns]")
+    else:
+        answered = np.full(n, pd.Timestamp(survey_date).to_datetime64(), dtype="datetime64[ns]")
+    ids = _as_text(df[respondent_id]).to_numpy(dtype=object)
+
+    # One column per touchpoint, then the relationship column when there is an outcome or comment.
+    columns = list(names.values())
+    ratings = np.column_stack([_as_number(df[c]).to_numpy() for c in names]) if names else np.empty((n, 0))
+    ratings = np.where(np.isin(ratings, list(not_applicable)), np.nan, ratings)
+    empty = np.full((n, len(columns)), np.nan)
+    scores = {"nps": empty.copy(), "csat": ratings, "ces": empty.copy()}
+    comments = np.full((n, len(columns)), np.nan, dtype=object)
+    has_relationship = outcome is not None or comment is not None
+    if has_relationship:
+        columns.append(RELATIONSHIP)
+        for key, values in scores.items():
+            scores[key] = np.column_stack([values, np.full(n, np.nan)])
+        comments = np.column_stack([comments, _as_text(df[comment]).to_numpy(dtype=object) if comment
+                                    else np.full(n, np.nan, dtype=object)])
+    if outcome is not None:
+        column = OUTCOME_KINDS[outcome_kind][0]
+        values, _, _ = _outcome_scores(df[outcome], outcome_kind, outcome_labels)
+        if column not in scores:
+            scores[column] = np.full((n, len(columns)), np.nan)
+        scores[column][:, -1] = values.to_numpy()
+
+    per_row = len(columns)
+    touchpoint = np.tile(np.asarray(columns, dtype=object), n)
+    customer = np.repeat(ids, per_row)
+    when = np.repeat(answered, per_row)
+    surveys = pd.DataFrame({
+        "invitation_id": pd.Series(customer, dtype=object) + "-" + touchpoint,
+        "customer_id": customer,
+        "touchpoint": touchpoint,
+        "channel": np.repeat(_text_attribute(df, channel), per_row),
+        "sent_at": when,
+        "responded_at": when,
+        **{key: values.ravel() for key, values in scores.items() if key in ("nps", "csat", "ces")},
+        "comment": comments.ravel(),
+        **{key: values.ravel() for key, values in scores.items() if key not in ("nps", "csat", "ces")},
+    })
+
+    customers = pd.DataFrame({
+        "customer_id": ids,
+        "segment": _text_attribute(df, segment),
+        "region": _text_attribute(df, region),
+        "acquisition_channel": np.full(n, UNKNOWN, dtype=object),
+        "acquired_at": pd.DatetimeIndex(answered).floor("D").to_numpy(dtype="datetime64[ns]"),
+        "churned_at": np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"),
+        "contract": _text_attribute(df, contract),
+        "monthly_revenue": np.zeros(n),
+        "acquisition_cost": np.full(n, np.nan),
+    })
+    for source_column, name in extras.items():
+        customers[name] = df[source_column].to_numpy()
+    return SurveyTables(customers, surveys)
