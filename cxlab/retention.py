@@ -1,0 +1,387 @@
+"""Cohort retention: logo and revenue retention of acquisition cohorts, censored correctly.
+
+Definitions (``m`` = months per period: 1 for ``period="month"``, 3 for ``"quarter"``, 12 for
+``"year"``; tenure and churn follow :mod:`cxlab.tenure` exactly)
+
+Logo retention after k periods
+    Share of a cohort's customers still active after ``k * m`` months of tenure: churners
+    with ``tenure_months > k * m`` and everyone not churned by the as-of date. A customer who
+    churned exactly at the boundary (in tenure month ``k * m``) is *not* active after k periods.
+Censoring
+    A cohort reports period k only when every one of its customers could have been observed
+    for ``k * m`` months by the as-of date (the cohort's most recently acquired customer
+    has ``floor(days / 30.4375) >= k * m``); later cells are missing, never 0 and never
+    carried forward. Churn dates after the as-of date are unknown at the as-of date (those
+    customers count as active) and customers acquired after it are left out.
+Revenue periods
+    Revenue rows are calendar billing months. The acquisition month is left out (its revenue
+    is usually prorated); billing month ``j`` (1 = the first full month after the acquisition
+    month) belongs to period ``(j - 1) // m``. ``R_i(k)`` is customer i's revenue in period k.
+    A cohort reports revenue for period k only when that period's billing months are complete
+    (the month's last day on or before the as-of date) for all its customers.
+Net revenue retention (NRR) of period k
+    ``sum_i R_i(k) / sum_i R_i(0)`` over the cohort, where the numerator only counts customers
+    still active after k periods: expansion, contraction and churn all count.
+Gross revenue retention (GRR) of period k
+    ``sum_i min(R_i(k), R_i(0)) / sum_i R_i(0)`` over the same customers: revenue kept from
+    period 0, with expansion capped away; at most 1.
+
+The shifted-beta-geometric model for projecting these curves lives in :mod:`cxlab.sbg` and is
+re-exported here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxlab.sbg import (
+    ShiftedBetaGeometric,
+    fit_by,
+    sbg_churn_probability,
+    sbg_derl,
+    sbg_retention_rate,
+    sbg_survival,
+    tenure_in_periods,
+)
+from cxlab.tenure import tenure_frame
+
+__all__ = [
+    "PERIOD_MONTHS",
+    "ShiftedBetaGeometric",
+    "cohort_table",
+    "fit_by",
+    "plot_cohort_heatmap",
+    "revenue_retention",
+    "sbg_churn_probability",
+    "sbg_derl",
+    "sbg_retention_rate",
+    "sbg_survival",
+    "tenure_in_periods",
+]
+
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+_COHORT_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
+_VALUE_LABELS = {
+    "logo_retention": "Customers still active (% of cohort)",
+    "gross_revenue_retention": "Gross revenue retention (% of period-0 revenue)",
+    "net_revenue_retention": "Net revenue retention (% of period-0 revenue)",
+}
+_NEVER = np.iinfo(np.int64).max // 4
+
+
+def cohort_table(customers: pd.DataFrame, *, as_of, cohort: str = "quarter", period: str = "month",
+                 revenue: pd.DataFrame | None = None, id_col: str = "customer_id",
+                 acquired_col: str = "acquired_at", churned_col: str = "churned_at") -> pd.DataFrame:
+    """Logo (and revenue) retention of each acquisition cohort after 0, 1, 2, ... periods.
+
+    See the module docstring for the exact definitions and the censoring rule.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        A ``customers`` table; not modified.
+    as_of : str or pandas.Timestamp
+        Analysis date: nothing after it is used.
+    cohort : {"quarter", "month", "year"}
+        Acquisition cohorts by calendar quarter, month or year of ``acquired_at``.
+    period : {"month", "quarter", "year"}
+        Length of the retention period.
+    revenue : pandas.DataFrame, optional
+        A ``revenue`` table (customer_id, month, amount); adds gross and net revenue retention.
+    id_col, acquired_col, churned_col : str
+        Column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy, one row per cohort and period ``0 .. last period any cohort reached``:
+        ``cohort`` (label such as ``"2024Q1"``), ``period`` (k), ``months`` (k * m),
+        ``cohort_size``, ``active`` and ``logo_retention`` (missing where the cohort has not
+        reached the period); with ``revenue`` also ``revenue_base`` (period-0 revenue),
+        ``revenue`` (period-k revenue of customers active after k periods),
+        ``revenue_kept`` (the same capped at each customer's period-0 revenue),
+        ``gross_revenue_retention`` and ``net_revenue_retention``. ``attrs`` holds
+        ``as_of``, ``cohort``, ``period``, ``period_months`` and ``acquired_after_as_of``.
+
+    Raises
+    ------
+    ValueError
+        On an unknown cohort or period name, missing columns, or revenue billed before a
+        customer's acquisition month.
+
+    Examples
+    --------
+    >>> customers = pd.DataFrame({
+    ...     "acquired_at": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-01-01", "2025-01-01"]),
+    ...     "churned_at": pd.to_datetime(["2025-01-20", "2025-02-20", None, "2026-01-01"]),
+    ... })
+    >>> table = cohort_table(customers, as_of="2025-04-30", cohort="month", period="month")
+    >>> table["logo_retention"].tolist()
+    [1.0, 0.75, 0.5, 0.5]
+    """
+    months_per_period = _choice(period, PERIOD_MONTHS, "period")
+    freq = _choice(cohort, _COHORT_FREQ, "cohort")
+    as_of = pd.Timestamp(as_of)
+    frame = tenure_frame(customers, as_of, acquired_col=acquired_col, churned_col=churned_col)
+    if frame.empty:
+        raise ValueError(f"cohort_table: no customer was acquired on or before {as_of.date()}")
+    cust, cohorts = _customer_periods(customers, frame, as_of, freq, months_per_period, acquired_col,
+                                      churned_col)
+    n_cohorts = len(cohorts)
+    reached = cust.groupby("cohort_code")["followup_periods"].min().to_numpy()
+    last_period = int(reached.max())
+    shape = (n_cohorts, last_period + 1)
+    counted_to = np.minimum(cust["last_active_period"].to_numpy(), reached[cust["cohort_code"]])
+    ends = np.bincount(cust["cohort_code"] * shape[1] + counted_to, minlength=shape[0] * shape[1])
+    active = ends.reshape(shape)[:, ::-1].cumsum(axis=1)[:, ::-1].astype(float)
+    periods = np.arange(shape[1])
+    not_reached = periods[None, :] > reached[:, None]
+    active[not_reached] = np.nan
+    size = active[:, 0]
+    table = pd.DataFrame({
+        "cohort": np.repeat([str(c) for c in cohorts], shape[1]),
+        "period": np.tile(periods, n_cohorts),
+        "months": np.tile(periods * months_per_period, n_cohorts),
+        "cohort_size": np.repeat(size.astype(int), shape[1]),
+        "active": active.ravel(),
+        "logo_retention": (active / size[:, None]).ravel(),
+    })
+    if revenue is not None:
+        per_period = _revenue_by_customer_period(cust, _ids(frame, id_col), revenue, as_of, months_per_period,
+                                                 id_col)
+        table = _add_revenue(table, cust, per_period, as_of, months_per_period, shape, not_reached)
+    table.attrs.update(as_of=as_of, cohort=cohort, period=period, period_months=months_per_period,
+                       acquired_after_as_of=frame.attrs["acquired_after_as_of"])
+    return table
+
+
+def revenue_retention(customers: pd.DataFrame, revenue: pd.DataFrame, *, as_of, months: int = 12,
+                      ci_level: float = 0.95, id_col: str = "customer_id", acquired_col: str = "acquired_at",
+                      churned_col: str = "churned_at") -> pd.DataFrame:
+    """Net and gross revenue retention after ``months`` months, pooled over customers, with intervals.
+
+    Pools every customer whose billing month ``months`` (of the definitions in the module
+    docstring, with monthly periods) is complete by the as-of date, whatever their cohort.
+    The estimates are ratios of sums over customers; their standard errors use the
+    linearisation (delta method) of a ratio estimator,
+    ``se = sqrt(n / (n - 1) * sum_i (y_i - R x_i)^2) / sum_i x_i``, treating customers as
+    independent draws.
+
+    Parameters
+    ----------
+    customers, revenue : pandas.DataFrame
+        ``customers`` and ``revenue`` tables; not modified.
+    as_of : str or pandas.Timestamp
+        Analysis date.
+    months : int
+        Months after the first full billing month (12 compares month 13 with month 1).
+    ci_level : float
+        Confidence level of the normal intervals.
+    id_col, acquired_col, churned_col : str
+        Column names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``measure`` (``net_revenue_retention``, ``gross_revenue_retention``) with
+        ``estimate``, ``se``, ``ci_low``, ``ci_high``, ``n`` (customers pooled) and
+        ``revenue_base`` (their month-1 revenue); missing estimates when no customer qualifies.
+    """
+    if months < 0 or months != int(months):
+        raise ValueError(f"months must be a whole number >= 0; got {months}")
+    as_of = pd.Timestamp(as_of)
+    frame = tenure_frame(customers, as_of, acquired_col=acquired_col, churned_col=churned_col)
+    cust, _ = _customer_periods(customers, frame, as_of, "M", 1, acquired_col, churned_col)
+    per_period = _revenue_by_customer_period(cust, _ids(frame, id_col), revenue, as_of, 1, id_col)
+    base = per_period.loc[per_period["period"] == 0].groupby("row")["amount"].sum()
+    later = per_period.loc[per_period["period"] == months].groupby("row")["amount"].sum()
+    last_month = _last_complete_month(as_of)
+    status_known = (cust["churned"] == 1) | (cust["followup_months"] >= months)
+    eligible = (cust["acquired_month"] + months + 1 <= last_month) & status_known
+    rows = cust.index[eligible.to_numpy()]
+    x = base.reindex(rows, fill_value=0.0).to_numpy()
+    kept_customer = (cust.loc[rows, "last_active_period"] >= months).to_numpy()
+    y_net = np.where(kept_customer, later.reindex(rows, fill_value=0.0).to_numpy(), 0.0)
+    y_gross = np.minimum(y_net, x)
+    z = stats.norm.ppf(0.5 + ci_level / 2)
+    out = {}
+    for name, y in (("net_revenue_retention", y_net), ("gross_revenue_retention", y_gross)):
+        n = len(x)
+        if n < 2 or x.sum() <= 0:
+            out[name] = dict(estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan)
+        else:
+            ratio = y.sum() / x.sum()
+            se = np.sqrt(n / (n - 1) * np.sum((y - ratio * x) ** 2)) / x.sum()
+            out[name] = dict(estimate=ratio, se=se, ci_low=ratio - z * se, ci_high=ratio + z * se)
+        out[name].update(n=n, revenue_base=float(x.sum()))
+    result = pd.DataFrame.from_dict(out, orient="index").rename_axis("measure")
+    result.attrs.update(as_of=as_of, months=months, ci_level=ci_level)
+    return result
+
+
+def plot_cohort_heatmap(table: pd.DataFrame, *, value: str = "logo_retention", ax=None,
+                        annotate: bool | None = None, cmap: str = "YlGnBu"):
+    """Heatmap of a :func:`cohort_table`: cohorts down, periods since acquisition across.
+
+    Cells a cohort has not reached are blank. A ``suppressed`` column (from
+    :func:`cxlab.display.suppress_small`) marks cohorts too small to show.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`cohort_table` (possibly with small cohorts suppressed).
+    value : str
+        ``"logo_retention"``, ``"gross_revenue_retention"`` or ``"net_revenue_retention"``.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on (default: a new figure sized to the table).
+    annotate : bool, optional
+        Write the percentage in each cell; default when there are at most 24 periods.
+    cmap : str
+        Matplotlib colour map.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    missing = [c for c in ("cohort", "period", "cohort_size", value) if c not in table.columns]
+    if missing:
+        raise ValueError(f"plot_cohort_heatmap: table lacks column(s) {missing}; pass a cohort_table() result")
+    wide = 100 * table.pivot(index="cohort", columns="period", values=value).astype(float)
+    per_cohort = table.groupby("cohort", sort=True)
+    sizes = per_cohort["cohort_size"].first()
+    if "suppressed" in table.columns:
+        small = per_cohort["suppressed"].any()
+    else:
+        small = pd.Series(False, index=sizes.index)
+    labels = [f"{c} (small cohort)" if small[c] else f"{c} (n={sizes[c]:,})" for c in wide.index]
+    if annotate is None:
+        annotate = wide.shape[1] <= 24
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(2 + 0.55 * wide.shape[1], 18), 1.5 + 0.32 * wide.shape[0]))
+    upper = 100 if value != "net_revenue_retention" else max(100.0, float(np.nanmax(wide.to_numpy(), initial=100)))
+    sns.heatmap(
+        wide, ax=ax, cmap=cmap, vmin=0, vmax=upper, annot=annotate, fmt=".0f",
+        annot_kws={"fontsize": 7}, cbar_kws={"label": _VALUE_LABELS.get(value, value) + " (%)"},
+    )
+    ax.set_yticks(np.arange(len(labels)) + 0.5, labels, rotation=0)
+    period = table.attrs.get("period", "period")
+    as_of = table.attrs.get("as_of")
+    when = f", as of {pd.Timestamp(as_of):%Y-%m-%d}" if as_of is not None else ""
+    ax.set(xlabel=f"{period}s since acquisition", ylabel="acquisition cohort",
+           title=f"{_VALUE_LABELS.get(value, value)}{when}")
+    return ax
+
+
+# ---------------------------------------------------------------------- internals
+def _choice(name: str, options: dict, what: str):
+    if name not in options:
+        raise ValueError(f"{what} must be one of {sorted(options)}; got {name!r}")
+    return options[name]
+
+
+def _customer_periods(customers, frame, as_of, freq, months_per_period, acquired_col,
+                      churned_col) -> tuple[pd.DataFrame, pd.PeriodIndex]:
+    """Per customer of ``frame``: cohort code, acquisition month number, follow-up, last period active."""
+    unchurned = customers.assign(**{churned_col: pd.NaT})
+    followup = tenure_frame(unchurned, as_of, acquired_col=acquired_col, churned_col=churned_col)["tenure_months"]
+    acquired = _as_datetime(frame[acquired_col])
+    codes, cohorts = pd.factorize(acquired.dt.to_period(freq), sort=True)
+    tenure = frame["tenure_months"].to_numpy()
+    churned = frame["churned"].to_numpy()
+    out = pd.DataFrame({
+        "cohort_code": codes,
+        "acquired_month": _month_number(acquired).to_numpy(),
+        "churned": churned,
+        "followup_months": followup.to_numpy(),
+        "followup_periods": followup.to_numpy() // months_per_period,
+        # churn in tenure month T: active after periods 0 .. ceil(T / m) - 1
+        "last_active_period": np.where(churned == 1, -(-tenure // months_per_period) - 1, _NEVER),
+    })
+    return out, cohorts
+
+
+def _ids(frame: pd.DataFrame, id_col: str) -> pd.Series:
+    if id_col not in frame.columns:
+        raise ValueError(f"customers table lacks column {id_col!r}, needed to link revenue")
+    if frame[id_col].duplicated().any():
+        raise ValueError(f"customers.{id_col} must be unique to link revenue")
+    return frame[id_col]
+
+
+def _as_datetime(values: pd.Series) -> pd.Series:
+    return values if pd.api.types.is_datetime64_dtype(values) else pd.to_datetime(values)
+
+
+def _month_number(dates: pd.Series) -> pd.Series:
+    """Calendar months of dates as integers (year * 12 + month - 1), so differences count months."""
+    return dates.dt.year * 12 + dates.dt.month - 1
+
+
+def _last_complete_month(as_of: pd.Timestamp) -> int:
+    """Month number of the latest calendar month whose last day is on or before ``as_of``."""
+    month = as_of.year * 12 + as_of.month - 1
+    return month if as_of.normalize() >= (as_of + pd.offsets.MonthEnd(0)).normalize() else month - 1
+
+
+def _revenue_by_customer_period(cust: pd.DataFrame, ids: pd.Series, revenue: pd.DataFrame, as_of,
+                                months_per_period: int, id_col: str) -> pd.DataFrame:
+    """Revenue per (customer row, period) from complete billing months after the acquisition month."""
+    needed = [id_col, "month", "amount"]
+    missing = [c for c in needed if c not in revenue.columns]
+    if missing:
+        raise ValueError(f"revenue table lacks column(s) {missing} (needs {needed})")
+    billed = _month_number(_as_datetime(revenue["month"])).to_numpy()
+    keep = billed <= _last_complete_month(as_of)
+    rows = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+    row = rows.reindex(revenue[id_col].to_numpy()).to_numpy()
+    keep &= ~np.isnan(row)  # revenue of customers unknown or acquired after as_of is not used
+    row = row[keep].astype(int)
+    month_index = billed[keep] - cust["acquired_month"].to_numpy()[row]
+    if np.any(month_index < 0):
+        raise ValueError("revenue.month: some revenue is billed before the customer's acquisition month")
+    amount = pd.to_numeric(revenue["amount"], errors="coerce").to_numpy()[keep]
+    if np.isnan(amount).any():
+        raise ValueError("revenue.amount must be numeric and not missing")
+    after_acquisition_month = month_index >= 1
+    data = pd.DataFrame({
+        "row": row[after_acquisition_month],
+        "period": (month_index[after_acquisition_month] - 1) // months_per_period,
+        "amount": amount[after_acquisition_month],
+    })
+    return data.groupby(["row", "period"], as_index=False)["amount"].sum()
+
+
+def _add_revenue(table, cust, per_period, as_of, months_per_period, shape, not_reached) -> pd.DataFrame:
+    """Add period-0 revenue, period-k revenue of active customers, and GRR/NRR per cohort cell."""
+    base = np.bincount(per_period.loc[per_period["period"] == 0, "row"],
+                       weights=per_period.loc[per_period["period"] == 0, "amount"], minlength=len(cust))
+    last_active = cust["last_active_period"].to_numpy()[per_period["row"]]
+    counted = (per_period["period"].to_numpy() <= last_active) & (per_period["period"].to_numpy() < shape[1])
+    part = per_period.loc[counted]
+    code = cust["cohort_code"].to_numpy()[part["row"]]
+    cell = code * shape[1] + part["period"].to_numpy()
+    size = shape[0] * shape[1]
+    amount = part["amount"].to_numpy()
+    revenue_k = np.bincount(cell, weights=amount, minlength=size).reshape(shape)
+    kept_k = np.bincount(cell, weights=np.minimum(amount, base[part["row"]]), minlength=size).reshape(shape)
+    base_c = np.bincount(cust["cohort_code"], weights=base, minlength=shape[0])
+    last_month = _last_complete_month(as_of)
+    newest = cust.groupby("cohort_code")["acquired_month"].max().to_numpy()
+    complete = (last_month - newest) // months_per_period  # periods whose billing months are all complete
+    hidden = not_reached | (np.arange(shape[1])[None, :] >= complete[:, None]) | (base_c[:, None] <= 0)
+    revenue_k[hidden] = np.nan
+    kept_k[hidden] = np.nan
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = table.assign(
+            revenue_base=np.repeat(base_c, shape[1]),
+            revenue=revenue_k.ravel(),
+            revenue_kept=kept_k.ravel(),
+            gross_revenue_retention=(kept_k / base_c[:, None]).ravel(),
+            net_revenue_retention=(revenue_k / base_c[:, None]).ravel(),
+        )
+    return out
