@@ -48,7 +48,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxlab.loop import detractor_followups
 from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
@@ -106,6 +105,8 @@ def _answers(surveys: pd.DataFrame | None, customers: pd.DataFrame, as_of: pd.Ti
 
 def _followups(surveys, cases, as_of, followup_window_days: int) -> pd.DataFrame:
     """First response time of each followed-up detractor answer (invitation_id, first_response_at)."""
+    from cxlab.loop import detractor_followups  # cxlab.loop uses cxlab.survival: import when needed
+
     if surveys is None or cases is None:
         return pd.DataFrame({"invitation_id": pd.Series(dtype=str),
                              "first_response_at": pd.Series(dtype="datetime64[ns]")})

@@ -44,6 +44,13 @@ MODEL_NAMES = {"weibull": "Weibull", "lognormal": "log-normal", "loglogistic": "
 KAPLAN_MEIER = "kaplan_meier"
 
 
+def _initial_point(model: str, median_months: float) -> np.ndarray:
+    """Starting values with the Kaplan-Meier median and unit shape (saves optimiser steps)."""
+    scale = median_months / np.log(2)
+    return {"weibull": np.array([scale, 1.0]), "lognormal": np.array([np.log(median_months), 1.0]),
+            "loglogistic": np.array([median_months, 1.0]), "exponential": np.array([scale])}[model]
+
+
 class ParametricSurvival:
     """Parametric survival models fitted side by side to grouped monthly tenure.
 
@@ -127,14 +134,15 @@ class ParametricSurvival:
         self.events_ = int(round(counts.loc[counts["event"] == 1, "weight"].sum()))
         if self.events_ == 0:
             raise ValueError("fit_parametric: no churn events, so no model can be fitted")
-        self._counts = counts
+        self.km_ = km_by(frame, duration_col=duration_col, event_col=event_col, weights_col=weights_col,
+                         alpha=self.alpha)
+        median = float(self.km_.median_survival_time_)
+        median = median if np.isfinite(median) else 2.0 * float(counts["lower"].max() + 1)
         self.fitters_ = {}
         for name in self.models:
             self.fitters_[name] = MODELS[name](alpha=self.alpha).fit_interval_censoring(
                 counts["lower"], counts["upper"], entry=counts["entry"] if entry_col else None,
-                weights=counts["weight"], label=MODEL_NAMES[name])
-        self.km_ = km_by(frame, duration_col=duration_col, event_col=event_col, weights_col=weights_col,
-                         alpha=self.alpha)
+                weights=counts["weight"], label=MODEL_NAMES[name], initial_point=_initial_point(name, median))
         self.observed_through_months_ = self._observed_window(counts)
         self._tabulate()
         return self
