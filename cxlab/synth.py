@@ -56,7 +56,7 @@ Response
     ``logit P(respond) = intercept + relationship + satisfaction * s +
     segment + acquisition_channel + survey_channel + r`` where ``s`` is the
     standardised latent answer (NPS: (latent - 7.6) / 2.2, coefficient 0.4;
-    CSAT: (latent - a_k) / 1.08, coefficient 0.25) and ``r ~ N(0, 2)`` is a
+    CSAT: (latent - a_k) / 1.08, coefficient 0.15) and ``r ~ N(0, 2)`` is a
     per-customer responsiveness (engaged accounts answer most surveys). So
     unhappy customers answer less and respondents' NPS is biased upwards.
     Answers arrive after a log-normal delay (median 4 h); an answer that would
@@ -309,7 +309,7 @@ RELATIONSHIP_MIN_TENURE_DAYS = 60
 RESPONSE_MODEL = {
     "intercept": -1.36,
     "relationship": 0.10,
-    "satisfaction": {"relationship": 0.40, "transactional": 0.25},
+    "satisfaction": {"relationship": 0.40, "transactional": 0.15},
     "segment": {"SMB": -0.20, "Mid-market": 0.0, "Enterprise": 0.25},
     "acquisition_channel": {"referral": 0.30, "direct_sales": 0.10, "partner": 0.0, "paid_search": -0.30,
                             "events": 0.0},
@@ -590,6 +590,12 @@ def _lognormal_seconds(rng: np.random.Generator, median_seconds: np.ndarray | fl
     return np.rint(median_seconds * np.exp(sigma * rng.standard_normal(size))).astype(np.int64)
 
 
+def _business_hours(rng: np.random.Generator, t: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Move times to a random minute between 08:00 and 18:00 of the same day when that stays in [lo, hi)."""
+    moved = (t // DAY) * DAY + 8 * HOUR + 60 * rng.integers(0, 600, t.size)
+    return np.where((moved >= lo) & (moved < hi), moved, t)
+
+
 def _nps(scores: np.ndarray) -> float:
     scores = np.asarray(scores)
     if scores.size == 0:
@@ -853,7 +859,8 @@ def simulate(
             tp = np.where(early[rows], np.searchsorted(cum_tp_early, u_tp, side="right"),
                           np.searchsorted(cum_tp, u_tp, side="right"))
             tp = np.minimum(tp, N_TP - 1).astype(np.int8)
-            sent = lo[rows] + np.floor(rng.random(nr) * width[rows]).astype(np.int64)
+            sent = _business_hours(rng, lo[rows] + np.floor(rng.random(nr) * width[rows]).astype(np.int64),
+                                   lo[rows], lo[rows] + width[rows])
             xv = x[rows, tp]
             csat_lat = csat_a[tp] + xv + CSAT_NOISE_SD * rng.standard_normal(nr)
             csat = (np.searchsorted(CSAT_CUTS, csat_lat) + 1).astype(np.int8)
@@ -882,7 +889,8 @@ def simulate(
 
         # ---- relationship wave ---------------------------------------------------------
         if month_starts[m].month in RELATIONSHIP_WAVE_MONTHS:
-            send = t0 + 7 * DAY + np.floor(rng.random(alive.size) * 14 * DAY).astype(np.int64)
+            send = t0 + (7 + rng.integers(0, 14, alive.size)) * DAY
+            send = _business_hours(rng, send, send, send + DAY)
             ok = (send >= lo) & (send < hi) & (send - acq_sec[alive] >= RELATIONSHIP_MIN_TENURE_DAYS * DAY)
             rows = np.flatnonzero(ok)
             nr = rows.size
@@ -1097,7 +1105,8 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
     for kind, cnt in (("service_request", n_sr), ("complaint", n_cp)):
         who = np.repeat(np.arange(n), cnt)
         nk = who.size
-        opened = acq_sec[who] + np.floor(rng.random(nk) * life[who]).astype(np.int64)
+        opened = _business_hours(rng, acq_sec[who] + np.floor(rng.random(nk) * life[who]).astype(np.int64),
+                                 acq_sec[who], acq_sec[who] + life[who])
         if kind == "service_request":
             team = np.where(rng.random(nk) < FIELD_OPS_SHARE, 3, 2).astype(np.int8)
         else:
