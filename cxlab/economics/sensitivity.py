@@ -261,8 +261,7 @@ def plot_claim_map(table: pd.DataFrame, *, ax=None):
         _, ax = plt.subplots(figsize=(9, 6))
     palette = sns.color_palette("RdYlGn", 7)
     above = sns.color_palette("deep")[0]
-    cmap = ListedColormap([palette[1], palette[5], above])
-    cmap.set_bad("lightgrey")
+    cmap = ListedColormap([palette[1], palette[5], above]).with_extremes(bad="lightgrey")
     norm = BoundaryNorm([-1e12, CLAIM_LOW_PCT, CLAIM_HIGH_PCT, 1e12], cmap.N)
     shown = table.sort_index(ascending=False)
     sns.heatmap(shown, ax=ax, cmap=cmap, norm=norm, cbar=False, annot=True, fmt=".0f", linewidths=0.5,
