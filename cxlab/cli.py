@@ -57,10 +57,14 @@ def report(
 def convert(
     source: Annotated[str, typer.Argument(help="Kind of export, e.g. telco; an unknown name lists the available "
                                                "ones.")],
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="The exported file.")],
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="The exported file, or a folder holding it "
+                                                                     "under its usual name.")],
     out_dir: Annotated[Path, typer.Argument(metavar="OUT", help="Data folder to write (cxlab data model).")],
-    as_of: Annotated[str | None, typer.Option("--as-of", help="As-of date of the export (YYYY-MM-DD), for "
-                                                              "sources that need one.")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="As-of date of the export (YYYY-MM-DD); default: "
+                                                              "the source's documented default.")] = None,
+    file_format: Annotated[str, typer.Option("--format", help="File type of the tables: parquet or csv.")] = "parquet",
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the tables of an existing data "
+                                                                "folder.")] = False,
 ) -> None:
     """Convert a real export (e.g. a churn snapshot or survey file) into a cxlab data folder."""
     from cxlab import datasets
@@ -68,11 +72,11 @@ def convert(
     if source not in datasets.ADAPTERS:
         raise _fail(f"unknown source {source!r}; choose from {', '.join(sorted(datasets.ADAPTERS))}",
                     EXIT_BAD_INPUT)
-    if not input_path.is_file():
-        raise _fail(f"input file {input_path} does not exist", EXIT_BAD_INPUT)
-    options = {} if as_of is None else {"as_of": as_of}
+    options = {"file_format": file_format, "overwrite": overwrite}
+    if as_of is not None:
+        options["as_of"] = as_of
     try:
-        written = datasets.convert(source, input_path, out_dir, **options)
+        conversion = datasets.convert(source, input_path, out_dir, **options)
     except (ValueError, OSError) as err:
         raise _fail(str(err), EXIT_BAD_INPUT) from None
-    typer.echo(f"converted {input_path} ({source}) into {written or out_dir}")
+    typer.echo(str(conversion))

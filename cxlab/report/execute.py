@@ -18,6 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
 from tqdm import tqdm
@@ -50,18 +51,34 @@ class NotebookJob:
 
 @dataclass(frozen=True)
 class NotebookFailure:
-    """Why a notebook failed: the cell (index in the executed notebook and its first line) and the error."""
+    """Why a notebook failed.
+
+    Attributes
+    ----------
+    name : str
+        Notebook name.
+    error : str
+        Exception name and message.
+    cell_index : int or None
+        Index (from 0) of the failing cell in the source notebook, when a cell raised.
+    cell_first_line : str
+        First non-blank line of that cell.
+    execution_count : int or None
+        The cell's ``In [n]`` number in the executed notebook.
+    """
 
     name: str
     error: str
     cell_index: int | None = None
     cell_first_line: str = ""
+    execution_count: int | None = None
 
     def describe(self) -> str:
         """One line naming the notebook, the cell and the error."""
         where = ""
-        if self.cell_index is not None:
-            where = f", cell {self.cell_index}" + (f" ({self.cell_first_line!r})" if self.cell_first_line else "")
+        if self.cell_first_line:
+            number = "" if self.cell_index is None else f" {self.cell_index} (counting from 0)"
+            where = f" in cell{number}, In [{self.execution_count}], {self.cell_first_line!r}"
         return f"notebook {self.name} failed{where}: {self.error}"
 
 
@@ -144,10 +161,15 @@ def _execute_one(job: NotebookJob, *, cwd: Path, registry: _KernelRegistry, env:
     )
 
 
-def _failure(name: str, err: Exception) -> NotebookFailure:
-    if isinstance(err, papermill.PapermillExecutionError):
-        return NotebookFailure(name, f"{err.ename}: {err.evalue}", err.cell_index, _first_line(err.source))
-    return NotebookFailure(name, f"{type(err).__name__}: {err}")
+def _failure(job: NotebookJob, err: Exception) -> NotebookFailure:
+    if not isinstance(err, papermill.PapermillExecutionError):
+        return NotebookFailure(job.name, f"{type(err).__name__}: {err}")
+    # papermill counts cells of the executed notebook (with its injected-parameters cell); the
+    # author needs the cell of the source notebook
+    source_cells = nbformat.read(job.source, as_version=4).cells
+    index = next((i for i, cell in enumerate(source_cells)
+                  if cell.cell_type == "code" and cell.source == err.source), None)
+    return NotebookFailure(job.name, f"{err.ename}: {err.evalue}", index, _first_line(err.source), err.exec_count)
 
 
 def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = None,
@@ -200,7 +222,7 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
             _execute_one(job, cwd=cwd, registry=registry, env=dict(env or {}))
             return None
         except Exception as err:  # any failure of one notebook is reported, the others go on
-            return _failure(job.name, err)
+            return _failure(job, err)
         finally:
             with lock:
                 seconds[job.name] = time.perf_counter() - started

@@ -8,6 +8,7 @@ executed notebook is inserted as markup.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import jinja2
@@ -67,7 +68,7 @@ _PAGE = """<!DOCTYPE html>
 {% endif %}{% endfor %}</dd>
 <dt>Parameters</dt>
 {% for notebook, values in parameters.items() %}<dd>{% if parameters|length > 1 %}{{ notebook }}: {% endif %}
-{%- for name, value in values.items() %}<code>{{ name }} = {{ value|tojson }}</code>{% if not loop.last %}, {% endif %}
+{%- for name, value in values.items() %}<code>{{ name }} = {{ value }}</code>{% if not loop.last %}, {% endif %}
 {%- else %}defaults of the notebook{% endfor %}</dd>
 {% endfor %}
 <dt>Software</dt><dd>{% for name, v in provenance.versions.items() %}{{ name }} {{ v }}{% if not loop.last %},
@@ -113,8 +114,9 @@ def page(*, title: str, body: Markup | str, nav: list[tuple[str, str]], provenan
     parameters = {}
     seconds = None
     if provenance is not None:
-        parameters = ({notebook: provenance.parameters.get(notebook, {})} if notebook
-                      else provenance.parameters)
+        shown = {notebook: provenance.parameters.get(notebook, {})} if notebook else provenance.parameters
+        parameters = {nb: {name: json.dumps(value, ensure_ascii=False) for name, value in values.items()}
+                      for nb, values in shown.items()}
         seconds = provenance.notebook_seconds.get(notebook) if notebook else None
     return _PAGE_TEMPLATE.render(title=title, css=Markup(CSS), body=body, nav=nav, provenance=provenance,
                                  parameters=parameters, seconds=seconds)

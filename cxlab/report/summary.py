@@ -145,8 +145,9 @@ def format_headline(headline: Headline | None, href: str = "", *, signed: bool =
     low, high = _number_or_none(headline.ci_low), _number_or_none(headline.ci_high)
     interval = ""
     if low is not None and high is not None:
-        interval = (f"{format_number(low, headline.unit, decimals=decimals, signed=signed)} to "
-                    f"{format_number(high, headline.unit, decimals=decimals, signed=signed)}")
+        bound_unit = headline.unit if headline.unit in ("%", "share") else ""  # the value carries the unit
+        interval = (f"{format_number(low, bound_unit, decimals=decimals, signed=signed)} to "
+                    f"{format_number(high, bound_unit, decimals=decimals, signed=signed)}")
     return Cell(format_number(value, headline.unit, decimals=decimals, signed=signed), interval, n,
                 headline.note, href)
 
