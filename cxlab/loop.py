@@ -18,7 +18,8 @@ per detractor answer (NPS 0-6) with the ``detractor_followup`` case opened for i
   still get their call and are counted as pending.
 
 :func:`followup_survival_frame` hands "do followed-up detractors churn less?" to the survival
-tools: time from the detractor answer to churn or the as-of date, with a follow-up flag.
+tools (:func:`cxlab.survival.km_by`, :func:`cxlab.survival.fit_cox`): time from the detractor answer
+to churn or the as-of date, with a follow-up flag and the covariates to adjust for.
 """
 
 from __future__ import annotations
@@ -26,13 +27,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from lifelines import CoxPHFitter, KaplanMeierFitter
-from lifelines.statistics import logrank_test
+from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 from statsmodels.stats.proportion import proportion_confint
 
 from cxlab.display import suppress_small
-from cxlab.tenure import tenure_frame
+from cxlab.schema import RELATIONSHIP
+from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
 FOLLOWUP_KIND = "detractor_followup"
 DETRACTOR_MAX = 6
@@ -157,16 +158,12 @@ def _km(durations, observed, level: float) -> KaplanMeierFitter:
     return KaplanMeierFitter(alpha=1 - level).fit(np.asarray(durations, float), np.asarray(observed, bool))
 
 
-def _km_at(kmf: KaplanMeierFitter, t: float) -> tuple[float, float, float]:
-    """Kaplan-Meier probability of the event by time t, with its interval."""
-    surv = kmf.survival_function_.iloc[:, 0]
-    ci = kmf.confidence_interval_survival_function_
-    upto = surv.index <= t
-    if not upto.any():
-        return 0.0, 0.0, 0.0
-    s = float(surv[upto].iloc[-1])
-    lo, hi = ci[upto].iloc[-1]
-    return 1 - s, 1 - float(hi), 1 - float(lo)
+def _share_by(kmf: KaplanMeierFitter, t: float) -> tuple[float, float, float]:
+    """Kaplan-Meier probability that the event happened by time t, with its interval."""
+    from cxlab.survival import survival_at  # cxlab.survival builds its frames with this module
+
+    surv, low, high = survival_at(kmf, t)
+    return 1 - surv, 1 - high, 1 - low
 
 
 def _median(kmf: KaplanMeierFitter) -> tuple[float, float, float]:
@@ -190,7 +187,7 @@ def _group_kpis(frame: pd.DataFrame, level: float, with_coverage: bool) -> dict:
     if len(cases):
         sla_scale = cases["hours_to_first_response"] / cases["sla_hours"]
         kmf = _km(sla_scale, cases["first_response_observed"], level)
-        row["within_sla_share"], row["within_sla_ci_low"], row["within_sla_ci_high"] = _km_at(kmf, 1.0)
+        row["within_sla_share"], row["within_sla_ci_low"], row["within_sla_ci_high"] = _share_by(kmf, 1.0)
         kmf = _km(cases["hours_to_first_response"], cases["first_response_observed"], level)
         row["median_hours_to_first_response"], row["median_response_ci_low"], row["median_response_ci_high"] = \
             _median(kmf)
@@ -295,16 +292,26 @@ def plot_first_response_hours(followups: pd.DataFrame, *, max_hours: float = 96.
     return ax
 
 
-def followup_survival_frame(followups: pd.DataFrame, customers: pd.DataFrame, *, as_of) -> pd.DataFrame:
+def followup_survival_frame(followups: pd.DataFrame, customers: pd.DataFrame, *, as_of,
+                            surveys: pd.DataFrame | None = None, touchpoint: str = RELATIONSHIP) -> pd.DataFrame:
     """Detractors' time from their first mature detractor answer to churn, with a follow-up flag.
 
     One row per customer: their earliest detractor answer that is old enough to have been
     followed up (``mature``). Time runs from that answer to churn or ``as_of`` in months, with the
     convention of :func:`cxlab.tenure.tenure_frame` (churn in the k-th month counts as k months;
     active customers are censored at whole months). Customers who churned before answering are
-    left out (``attrs["churned_before_answer"]``). Ready for lifelines' ``KaplanMeierFitter``
-    (``durations=tenure_months``, ``event_observed=churned``, groups by ``followed_up``) and
-    ``CoxPHFitter`` (with ``nps`` as a covariate: follow-ups may go to the unhappiest customers).
+    left out (``attrs["churned_before_answer"]``).
+
+    With ``surveys`` given, each row also ends (censored, at the whole months elapsed) at the
+    customer's next answer to the same survey: from then on a newer answer, not the followed-up
+    one, describes the customer, so the comparison measures the follow-up while it is the latest
+    word. Without it the effect is diluted by later experience. Either way this is a comparison
+    of groups that were not randomised: adjust for ``segment``, ``contract`` and ``nps`` (coverage
+    differs by segment, and segments churn at different rates), and prefer the time-varying Cox
+    model of :mod:`cxlab.survival` for the causal question.
+
+    Ready for :func:`cxlab.survival.km_by` grouped by ``followed_up`` and
+    :func:`cxlab.survival.fit_cox`.
 
     Parameters
     ----------
@@ -314,17 +321,22 @@ def followup_survival_frame(followups: pd.DataFrame, customers: pd.DataFrame, *,
         A ``customers`` table with ``churned_at``.
     as_of : str or pandas.Timestamp
         Analysis date (the one used for ``followups``).
+    surveys : pandas.DataFrame, optional
+        The ``surveys`` table, to end each row at the customer's next answer.
+    touchpoint : str
+        The survey whose next answer ends a row.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``customer_id``, ``responded_at``, ``nps``, ``followed_up`` (0/1),
-        ``tenure_months``, ``churned`` and the customer attributes ``segment``, ``region``,
-        ``contract`` where present.
+        ``tenure_months`` (months since the answer), ``churned``, ``ended_by_next_answer`` and
+        the customer attributes ``segment``, ``region``, ``contract`` where present.
     """
     _require(followups, ["customer_id", "responded_at", "nps", "followed_up", "mature"], "followups",
              "followup_survival_frame")
     _require(customers, ["customer_id", "churned_at"], "customers", "followup_survival_frame")
+    as_of = pd.Timestamp(as_of)
     first = (followups[followups["mature"]].sort_values("responded_at")
              .drop_duplicates("customer_id")[["customer_id", "responded_at", "nps", "followed_up"]])
     attrs = [c for c in ("segment", "region", "contract") if c in customers.columns]
@@ -332,54 +344,25 @@ def followup_survival_frame(followups: pd.DataFrame, customers: pd.DataFrame, *,
     frame = first.merge(info, on="customer_id", how="inner")
     before = pd.to_datetime(frame["churned_at"]) < frame["responded_at"]
     frame = frame[~before]
-    out = tenure_frame(frame, as_of, acquired_col="responded_at", churned_col="churned_at")
+    out = tenure_frame(frame, as_of, acquired_col="responded_at", churned_col="churned_at").reset_index(drop=True)
     out["followed_up"] = out["followed_up"].astype(int)
-    out = out[["customer_id", "responded_at", "nps", "followed_up", "tenure_months", "churned", *attrs]]
-    out = out.reset_index(drop=True)
-    out.attrs.update(as_of=pd.Timestamp(as_of), churned_before_answer=int(before.sum()))
+    out["ended_by_next_answer"] = False
+    if surveys is not None:
+        _require(surveys, ["customer_id", "touchpoint", "responded_at"], "surveys", "followup_survival_frame")
+        answered = pd.to_datetime(surveys["responded_at"])
+        later = surveys.loc[(surveys["touchpoint"] == touchpoint) & answered.notna() & (answered <= as_of),
+                            ["customer_id"]].assign(customer_id=lambda d: d["customer_id"].astype(str),
+                                                    next_at=answered)
+        keys = out[["customer_id", "responded_at"]].reset_index().sort_values("responded_at")
+        found = pd.merge_asof(keys, later.sort_values("next_at"), left_on="responded_at", right_on="next_at",
+                              by="customer_id", direction="forward", allow_exact_matches=False)
+        next_at = found.set_index("index")["next_at"].reindex(out.index)
+        months_to_next = np.floor((next_at - out["responded_at"]).dt.total_seconds() / 86_400 / DAYS_PER_MONTH + 1e-9)
+        cut = next_at.notna() & (next_at < out["end_at"]) & (months_to_next < out["tenure_months"])
+        out.loc[cut, "tenure_months"] = months_to_next[cut].astype(int)
+        out.loc[cut, "churned"] = 0
+        out["ended_by_next_answer"] = cut
+    out = out[["customer_id", "responded_at", "nps", "followed_up", "tenure_months", "churned",
+               "ended_by_next_answer", *attrs]]
+    out.attrs.update(as_of=as_of, churned_before_answer=int(before.sum()))
     return out
-
-
-def followup_churn_comparison(frame: pd.DataFrame, *, horizon_months: int = 12, level: float = 0.95):
-    """Churn of followed-up vs not followed-up detractors: Kaplan-Meier and a Cox model.
-
-    Parameters
-    ----------
-    frame : pandas.DataFrame
-        Output of :func:`followup_survival_frame`.
-    horizon_months : int
-        Month at which the survival curves are compared.
-    level : float
-        Confidence level.
-
-    Returns
-    -------
-    dict
-        ``curves``: {label: fitted KaplanMeierFitter}; ``table``: per group detractors, churned,
-        survival at the horizon with interval; ``logrank_p``; ``hazard_ratio`` (followed-up vs
-        not, Cox model adjusted for the NPS score, Efron ties, ``batch_mode``) with ``hr_ci_low``,
-        ``hr_ci_high``; ``cox``: the fitted CoxPHFitter.
-    """
-    _require(frame, ["tenure_months", "churned", "followed_up", "nps"], "survival frame", "followup_churn_comparison")
-    if frame["followed_up"].nunique() < 2:
-        raise ValueError("followup_churn_comparison: need both followed-up and not followed-up detractors")
-    curves, rows = {}, []
-    for flag, label in ((1, "followed up"), (0, "not followed up")):
-        part = frame[frame["followed_up"] == flag]
-        kmf = KaplanMeierFitter(alpha=1 - level, label=label).fit(part["tenure_months"], part["churned"])
-        curves[label] = kmf
-        churn_by, low, high = _km_at(kmf, horizon_months)
-        rows.append({"group": label, "detractors": len(part), "churned": int(part["churned"].sum()),
-                     "survival_at_horizon": 1 - churn_by, "ci_low": 1 - high, "ci_high": 1 - low})
-    test = logrank_test(frame.loc[frame["followed_up"] == 1, "tenure_months"],
-                        frame.loc[frame["followed_up"] == 0, "tenure_months"],
-                        frame.loc[frame["followed_up"] == 1, "churned"],
-                        frame.loc[frame["followed_up"] == 0, "churned"])
-    # Individual rows (a few thousand detractors): lifelines' Efron correction with case weights is not
-    # the same as with repeated rows, so aggregating would change the estimate.
-    cox = CoxPHFitter(alpha=1 - level).fit(frame[["tenure_months", "churned", "followed_up", "nps"]],
-                                           "tenure_months", "churned", batch_mode=True)
-    ci = cox.confidence_intervals_.loc["followed_up"]
-    return {"curves": curves, "table": pd.DataFrame(rows), "logrank_p": float(test.p_value),
-            "hazard_ratio": float(np.exp(cox.params_["followed_up"])),
-            "hr_ci_low": float(np.exp(ci.iloc[0])), "hr_ci_high": float(np.exp(ci.iloc[1])), "cox": cox}
