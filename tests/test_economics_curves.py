@@ -11,8 +11,11 @@ from cxlab.economics.curves import (
     apply_lift,
     monthly_hazard_from_annual_retention,
     percentile_interval,
+    plot_survival,
     survival_draws,
 )
+from cxlab.sbg import ShiftedBetaGeometric, sbg_retention_rate
+from cxlab.survival.parametric import fit_parametric
 from cxlab.tenure import event_table
 
 
@@ -72,23 +75,48 @@ def test_draws_are_seeded(tenures):
     assert not np.array_equal(a.hazard_draws, c.hazard_draws)
 
 
-def test_model_tail_takes_the_model_shape_and_the_replicate_level(tenures):
+def test_sbg_tail_is_the_fitted_models_conditional_hazard():
+    # churn probability varies across customers as Beta(2, 30): the sBG model's own world
+    rng = np.random.default_rng(8)
+    theta = rng.beta(2.0, 30.0, 4000)
+    churn_month = rng.geometric(theta)
+    follow_up = rng.integers(0, 41, 4000)
+    churned = (churn_month <= follow_up).astype(int)
+    tenure = np.where(churned == 1, churn_month, follow_up)
+    curve = survival_draws(event_table(tenure, churned), horizon_months=70, n_draws=300, seed=2, tail="sbg")
+    # fitted independently on the customer rows (months as periods)
+    model = ShiftedBetaGeometric().fit_from_tenure(tenure, churned)
+    months = np.arange(curve.window_months + 1, 71)
+    np.testing.assert_allclose(curve.hazard[curve.window_months:], 1 - model.retention_rate(months), rtol=1e-6)
+    draws = model.sample_parameters(300, seed=2)
+    expected = 1 - sbg_retention_rate(months, draws[["alpha"]].to_numpy(), draws[["beta"]].to_numpy())
+    np.testing.assert_allclose(curve.hazard_draws[:, curve.window_months:], expected, rtol=1e-6)
+    assert curve.tail == "sbg"
+
+
+def test_sbg_tail_without_heterogeneity_falls_back_to_geometric(tenures):
+    with pytest.warns(RuntimeWarning, match="no heterogeneity"):
+        curve = survival_draws(event_table(*tenures), horizon_months=70, n_draws=10, tail="sbg")
+    geometric = survival_draws(event_table(*tenures), horizon_months=70, n_draws=10)
+    np.testing.assert_array_equal(curve.hazard_draws, geometric.hazard_draws)
+    assert curve.tail.startswith("geometric")
+
+
+def test_parametric_tail_matches_a_fit_on_customer_rows(tenures):
     tenure, churned = tenures
-    table = event_table(tenure, churned)
-
-    class Constant:
-        def survival(self, t):
-            return 0.97 ** np.asarray(t, dtype=float)
-
-    curve = survival_draws(table, horizon_months=70, n_draws=50, seed=2, tail_model=Constant())
+    curve = survival_draws(event_table(tenure, churned), horizon_months=70, n_draws=50, seed=2, tail="weibull")
+    # the tail is fitted on the life table's counts; the same fit on one row per customer gives the same model
+    fit = fit_parametric(pd.DataFrame({"tenure_months": tenure, "churned": churned}), ("weibull",))
     window = curve.window_months
-    np.testing.assert_allclose(curve.hazard[window:], 0.03)
-    fit = slice(window - 12, window)
-    n = table["at_risk"].to_numpy()[1:window + 1]
-    pooled = table["churned"].to_numpy()[1:window + 1][fit].sum() / n[fit].sum()
-    pooled_draws = (curve.hazard_draws[:, :window] * n)[:, fit].sum(axis=1) / n[fit].sum()
-    np.testing.assert_allclose(curve.hazard_draws[:, window + 5], 0.03 * pooled_draws / pooled)
-    assert curve.tail == "Constant"
+    assert fit.observed_through_months_ == window
+    s_model = fit.fitters_["weibull"].survival_function_at_times(np.arange(window, 71).astype(float)).to_numpy()
+    np.testing.assert_allclose(curve.survival()[window + 1:] / curve.survival(window), s_model[1:] / s_model[0],
+                               rtol=1e-4)
+    # replicates spread around it
+    tail_draws = curve.survival_draws()[:, 70] / curve.survival_draws()[:, window]
+    assert tail_draws.min() < s_model[-1] / s_model[0] < tail_draws.max()
+    with pytest.raises(ValueError, match="tail must be one of"):
+        survival_draws(event_table(tenure, churned), horizon_months=70, tail="gompertz")
 
 
 def test_window_rule_and_bad_tables():
@@ -170,3 +198,18 @@ def test_percentile_interval():
     low, high = percentile_interval(np.empty((0, 3)))
     assert np.isnan(low).all() and np.isnan(high).all()
     assert percentile_interval(np.array([np.nan, 1.0, 2.0, 3.0]), 1.0) == (1.0, 3.0)
+
+
+def test_plot_survival(tenures):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    curve = survival_draws(event_table(*tenures), horizon_months=120, n_draws=50, seed=0)
+    ax = plot_survival(curve)
+    assert ax.get_title() and ax.get_xlabel() == "Tenure (months)"
+    assert ax.get_xlim()[1] == curve.window_months + 60
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert "Kaplan-Meier (data)" in labels and "tail: geometric" in labels
+    plt.close(ax.figure)

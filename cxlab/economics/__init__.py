@@ -17,16 +17,19 @@ sensitivity
 from cxlab.economics.acquisition import acquisition_costs, recent_acquisitions, unit_economics
 from cxlab.economics.clv import clv, clv_by, monthly_rate, payback_months
 from cxlab.economics.curves import (
+    TAILS,
     SurvivalDraws,
     annual_retention_from_monthly_hazard,
     apply_lift,
     monthly_hazard_from_annual_retention,
     percentile_interval,
+    plot_survival,
     survival_draws,
 )
 from cxlab.economics.scenario import CustomerBase, LiftScenario, customer_base, retention_lift_scenario
 
 __all__ = [
+    "TAILS",
     "CustomerBase",
     "LiftScenario",
     "SurvivalDraws",
@@ -40,6 +43,7 @@ __all__ = [
     "monthly_rate",
     "payback_months",
     "percentile_interval",
+    "plot_survival",
     "recent_acquisitions",
     "retention_lift_scenario",
     "survival_draws",

@@ -107,8 +107,8 @@ def acquisition_costs(customers: pd.DataFrame, *, as_of, by: str = "acquisition_
 
 def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float, annual_discount_rate: float,
                    by: str = "acquisition_channel", cac_window_months: float | None = 12, n_bootstrap: int = 500,
-                   seed: int = 0, min_at_risk: int = 30, lifetime_months: int = LIFETIME_MONTHS,
-                   level: float = 0.95) -> pd.DataFrame:
+                   seed: int = 0, min_at_risk: int = 30, tail: str = "geometric",
+                   lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95) -> pd.DataFrame:
     """CLV, CAC, LTV/CAC and payback per group (default per acquisition channel), with intervals.
 
     Each group's lifetime value uses its own survival curve and margin (as
@@ -129,7 +129,7 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
         Grouping column.
     cac_window_months : float or None
         CAC of the customers acquired in this many months before ``as_of`` (None: all).
-    n_bootstrap, seed, min_at_risk, lifetime_months, level
+    n_bootstrap, seed, min_at_risk, tail, lifetime_months, level
         As in :func:`~cxlab.economics.clv.clv_by`.
 
     Returns
@@ -152,7 +152,7 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
     for key, group in groups:
         rows[key] = _group_unit_economics(group, costs.loc[key] if key in costs.index else None,
                                           gross_margin_share=gross_margin_share, discount=discount,
-                                          n_bootstrap=n_bootstrap, seed=seed, min_at_risk=min_at_risk,
+                                          n_bootstrap=n_bootstrap, seed=seed, min_at_risk=min_at_risk, tail=tail,
                                           lifetime_months=lifetime_months, level=level)
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = by
@@ -160,8 +160,8 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
 
 
 def _group_unit_economics(group: pd.DataFrame, cost: pd.Series | None, *, gross_margin_share: float,
-                          discount: float, n_bootstrap: int, seed: int, min_at_risk: int, lifetime_months: int,
-                          level: float) -> dict:
+                          discount: float, n_bootstrap: int, seed: int, min_at_risk: int, tail: str,
+                          lifetime_months: int, level: float) -> dict:
     nan = np.nan
     row = {"n_customers": len(group), "monthly_margin": nan, "clv": nan, "clv_low": nan, "clv_high": nan,
            "cac": nan, "cac_low": nan, "cac_high": nan, "n_cac": 0, "ltv_cac": nan, "ltv_cac_low": nan,
@@ -172,7 +172,7 @@ def _group_unit_economics(group: pd.DataFrame, cost: pd.Series | None, *, gross_
         return row
     table = event_table(group["tenure_months"], group["churned"])
     curve = survival_draws(table, horizon_months=lifetime_months + int(group["tenure_months"].max()),
-                           n_draws=n_bootstrap, seed=seed, min_at_risk=min_at_risk)
+                           n_draws=n_bootstrap, seed=seed, min_at_risk=min_at_risk, tail=tail)
     values = group_clv(group, gross_margin_share=gross_margin_share, monthly_discount_rate=discount,
                        seed=seed, lifetime_months=lifetime_months, level=level, curve=curve)
     row.update(monthly_margin=values["monthly_margin"], clv=values["clv"], clv_low=values["clv_low"],

@@ -150,10 +150,10 @@ def payback_months(survival, *, margin_per_period, acquisition_cost, discount_ra
 
 def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discount_rate: float,
            revenue_col: str = "monthly_revenue", n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
-           lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95) -> pd.DataFrame:
+           tail: str = "geometric", lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95) -> pd.DataFrame:
     """Lifetime value of a new customer and of the active base, per group, with intervals.
 
-    Each group gets its own survival curve (Kaplan-Meier within its observed window, geometric
+    Each group gets its own survival curve (Kaplan-Meier within its observed window, the chosen
     tail beyond, see :func:`~cxlab.economics.curves.survival_draws`) and its own margin: the
     mean ``monthly_revenue`` of its customers times ``gross_margin_share``. The interval
     propagates the survival curve's bootstrap and the sampling error of the mean revenue
@@ -176,6 +176,8 @@ def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discoun
         Replicates and seed of the bootstrap.
     min_at_risk : int
         Kaplan-Meier window rule of :func:`~cxlab.economics.curves.survival_draws`.
+    tail : str
+        Extrapolation beyond the window (:data:`~cxlab.economics.curves.TAILS`).
     lifetime_months : int
         Horizon of the lifetime sum (600 months: beyond it the discounted remainder is
         negligible).
@@ -203,7 +205,7 @@ def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discoun
     for key, group in frame.groupby(cols, observed=True, sort=True):
         values = group_clv(group, gross_margin_share=gross_margin_share, monthly_discount_rate=discount,
                            revenue_col=revenue_col, n_bootstrap=n_bootstrap, seed=seed, min_at_risk=min_at_risk,
-                           lifetime_months=lifetime_months, level=level)
+                           tail=tail, lifetime_months=lifetime_months, level=level)
         rows.append({**dict(zip(cols, key, strict=True)),
                      **{k: v for k, v in values.items() if not k.endswith("_draws")}})
     return pd.DataFrame(rows).set_index(cols)
@@ -211,7 +213,8 @@ def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discoun
 
 def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discount_rate: float,
               revenue_col: str = "monthly_revenue", n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
-              lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95, curve: SurvivalDraws | None = None) -> dict:
+              tail: str = "geometric", lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95,
+              curve: SurvivalDraws | None = None) -> dict:
     """Lifetime values of one group of customers (the row of :func:`clv_by`), with their draws.
 
     Parameters are those of :func:`clv_by`, with the discount rate already monthly; ``curve``
@@ -232,7 +235,8 @@ def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discoun
                     "clv_draws": np.full(n_bootstrap, nan), "margin_draws": np.full(n_bootstrap, nan)}
         horizon = lifetime_months + int(frame["tenure_months"].max())
         table = event_table(frame["tenure_months"], frame["churned"])
-        curve = survival_draws(table, horizon_months=horizon, n_draws=n_bootstrap, seed=seed, min_at_risk=min_at_risk)
+        curve = survival_draws(table, horizon_months=horizon, n_draws=n_bootstrap, seed=seed, min_at_risk=min_at_risk,
+                               tail=tail)
     rng = np.random.default_rng([seed, 1])
     margin = gross_margin_share * revenue.mean()
     margin_se = gross_margin_share * revenue.std(ddof=1) / np.sqrt(n_customers) if n_customers > 1 else 0.0

@@ -35,10 +35,17 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import seaborn as sns
+
+from cxlab.sbg import ShiftedBetaGeometric, sbg_retention_rate
+from cxlab.survival.parametric import fit_parametric
+from cxlab.survival.parametric import survival_draws as parametric_survival_draws
 
 LIFT_KINDS = ("relative", "absolute")
+TAILS = ("geometric", "sbg", "best", "weibull", "lognormal", "loglogistic", "exponential")
 MONTHS_PER_YEAR = 12
 
 
@@ -252,6 +259,48 @@ class SurvivalDraws:
                 f"tail {self.tail}, {self.n_draws} replicates, {self.n_customers} customers</p>")
 
 
+def plot_survival(curve: SurvivalDraws, *, max_months: int | None = None, level: float = 0.95, ax=None,
+                  title: str = "Share of customers still active, observed and extrapolated"):
+    """The survival curve used for valuation: Kaplan-Meier in the window, the tail beyond, with intervals.
+
+    Parameters
+    ----------
+    curve : SurvivalDraws
+        The curve and its replicates.
+    max_months : int, optional
+        Right end of the chart (default: the window plus five years, within the curve).
+    level : float
+        Level of the shaded bootstrap interval.
+    ax : matplotlib.axes.Axes, optional
+    title : str
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 5))
+    last = min(curve.window_months + 60 if max_months is None else max_months, curve.horizon_months)
+    summary = curve.summary(level).loc[:last]
+    observed = summary.index <= curve.window_months
+    colour = sns.color_palette("deep")[0]
+    for part, style, label in ((observed, "-", "Kaplan-Meier (data)"),
+                               (summary.index >= curve.window_months, "--", f"tail: {curve.tail}")):
+        shown = summary[part]
+        ax.plot(shown.index, shown["survival"], style, color=colour, label=label)
+        ax.fill_between(shown.index, shown["ci_low"], shown["ci_high"], color=colour, alpha=0.2, linewidth=0)
+    ax.axvline(curve.window_months, color="grey", linestyle=":", linewidth=1.2)
+    ax.text(curve.window_months, 0.98, f" observed through month {curve.window_months}", va="top", fontsize=9,
+            color="grey")
+    ax.set_xlim(0, last)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("Tenure (months)")
+    ax.set_ylabel("Share of customers still active")
+    ax.set_title(title)
+    ax.legend(title=f"shaded: {100 * level:.0f}% bootstrap interval", fontsize=9, title_fontsize=9)
+    return ax
+
+
 def _window_end(at_risk: np.ndarray, min_at_risk: int) -> int:
     """Last month t >= 1 such that every month 1..t has at least ``min_at_risk`` customers at risk."""
     short = np.flatnonzero(at_risk[1:] < min_at_risk)
@@ -259,14 +308,14 @@ def _window_end(at_risk: np.ndarray, min_at_risk: int) -> int:
 
 
 def survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 500, seed: int = 0,
-                   min_at_risk: int = 30, tail_fit_months: int = 12, tail_model=None) -> SurvivalDraws:
+                   min_at_risk: int = 30, tail: str = "geometric", tail_fit_months: int = 12) -> SurvivalDraws:
     """Kaplan-Meier hazards of a life table, a tail beyond the data, and bootstrap replicates.
 
     Parameters
     ----------
     table : pandas.DataFrame
-        Life table from :func:`cxlab.tenure.event_table` (columns ``at_risk`` and ``churned``
-        indexed by tenure month 0, 1, ...).
+        Life table from :func:`cxlab.tenure.event_table` (columns ``at_risk``, ``churned`` and
+        ``censored`` indexed by tenure month 0, 1, ...).
     horizon_months : int
         Months L the curve must cover (e.g. the oldest customer's tenure plus the scenario
         horizon, or 600 for lifetime values).
@@ -275,16 +324,29 @@ def survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 5
     seed : int
         Seed of ``numpy.random.default_rng``.
     min_at_risk : int
-        The Kaplan-Meier window ends before the first month with fewer customers at risk; the
-        tail takes over from there.
+        The Kaplan-Meier window ends before the first month with fewer customers at risk
+        (the rule of :mod:`cxlab.survival.parametric`); the tail takes over from there.
+    tail : str
+        How months after the window are extrapolated (see :data:`TAILS`):
+
+        ``"geometric"`` (default)
+            the pooled hazard (churned / at risk) of the window's last ``tail_fit_months``
+            months held constant -- Gupta & Lehmann's constant retention. Each replicate
+            re-estimates it from its own drawn counts.
+        ``"sbg"``
+            the conditional hazards of a shifted-beta-geometric model
+            (:class:`cxlab.sbg.ShiftedBetaGeometric`, months as periods) fitted to the whole life
+            table; replicates use its parameter draws.
+        ``"best"``, ``"weibull"``, ``"lognormal"``, ``"loglogistic"``, ``"exponential"``
+            the conditional survival of a parametric model fitted to the life table's counts
+            by :func:`cxlab.survival.parametric.fit_parametric` (``"best"``: lowest AIC);
+            replicates use its parameter draws
+            (:func:`cxlab.survival.parametric.survival_draws`).
+
+        Parameter draws of the tail are independent of the life-table resampling, although
+        both come from the same customers, so the tail's spread is approximate.
     tail_fit_months : int
-        The last months of the window whose pooled hazard (churned / at risk) sets the tail.
-    tail_model : object with ``survival(t)``, optional
-        A fitted model (e.g. from :mod:`cxlab.survival` or :mod:`cxlab.retention`) whose
-        conditional hazards shape the tail; each replicate scales them by its pooled hazard
-        over the last ``tail_fit_months`` relative to the point estimate's, so the level
-        uncertainty at the end of the data carries into the tail. By default the tail is
-        geometric: the pooled hazard held constant (Gupta & Lehmann's constant retention).
+        Months pooled by the geometric tail.
 
     Returns
     -------
@@ -298,9 +360,11 @@ def survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 5
     >>> curve.window_months, round(float(curve.survival(2)), 4)
     (5, 0.75)
     """
-    missing = [c for c in ("at_risk", "churned") if c not in table.columns]
+    missing = [c for c in ("at_risk", "churned", "censored") if c not in table.columns]
     if missing:
         raise ValueError(f"survival_draws: the life table lacks column(s) {missing}; use cxlab.tenure.event_table")
+    if tail not in TAILS:
+        raise ValueError(f"tail must be one of {TAILS}; got {tail!r}")
     if horizon_months < 1 or n_draws < 0 or tail_fit_months < 1:
         raise ValueError("horizon_months and tail_fit_months must be >= 1 and n_draws >= 0")
     at_risk = np.rint(table["at_risk"].to_numpy(dtype=float)).astype(np.int64)
@@ -310,24 +374,59 @@ def survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 5
         raise ValueError(f"survival_draws: fewer than min_at_risk={min_at_risk} customers at risk in month 1")
     n = at_risk[1:window + 1]
     d = churned[1:window + 1]
-    h = d / n
     rng = np.random.default_rng(seed)
-    d_draws = rng.binomial(n, h, size=(n_draws, window))
-    fit = slice(max(window - tail_fit_months, 0), window)
-    pooled = d[fit].sum() / n[fit].sum()
-    pooled_draws = d_draws[:, fit].sum(axis=1) / n[fit].sum()
-    n_tail = max(horizon_months - window, 0)
-    if tail_model is None:
-        tail_label = "geometric"
-        tail = np.full(n_tail, pooled)
-        tail_draws = np.repeat(pooled_draws[:, None], n_tail, axis=1)
+    d_draws = rng.binomial(n, d / n, size=(n_draws, window))
+    tail_months = np.arange(window + 1, max(horizon_months, window) + 1)
+    modelled = None if tail == "geometric" else _model_tail(table, tail, tail_months, n_draws, seed, min_at_risk)
+    if modelled is None:
+        fit = slice(max(window - tail_fit_months, 0), window)
+        pooled = d[fit].sum() / n[fit].sum()
+        pooled_draws = d_draws[:, fit].sum(axis=1) / n[fit].sum()
+        tail_hazard = np.full(len(tail_months), pooled)
+        tail_draws = np.repeat(pooled_draws[:, None], len(tail_months), axis=1)
+        label = "geometric" if tail == "geometric" else "geometric (the sBG fit found no heterogeneity)"
     else:
-        tail_label = type(tail_model).__name__
-        s_model = np.asarray(tail_model.survival(np.arange(window, window + n_tail + 1)), dtype=float)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            tail = np.where(s_model[:-1] > 0, 1.0 - s_model[1:] / s_model[:-1], 1.0)
-        scale = pooled_draws / pooled if pooled > 0 else np.ones(n_draws)
-        tail_draws = np.clip(tail[None, :] * scale[:, None], 0.0, 1.0)
-    hazard = np.concatenate([h, tail])[:horizon_months]
+        (tail_hazard, tail_draws), label = modelled, tail
+    hazard = np.concatenate([d / n, tail_hazard])[:horizon_months]
     hazard_draws = np.concatenate([d_draws / n, tail_draws], axis=1)[:, :horizon_months]
-    return SurvivalDraws(hazard, hazard_draws, min(window, horizon_months), tail_label, int(at_risk[0]))
+    return SurvivalDraws(hazard, hazard_draws, min(window, horizon_months), label, int(at_risk[0]))
+
+
+def _model_tail(table: pd.DataFrame, tail: str, months: np.ndarray, n_draws: int, seed: int,
+                min_at_risk: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Conditional hazards of a fitted model for the given months, and of its parameter draws.
+
+    None when the sBG fit finds no heterogeneity (a constant churn probability fits best: the
+    geometric tail, with a warning).
+    """
+    tenure = np.concatenate([table.index.to_numpy(), table.index.to_numpy()])
+    event = np.repeat([1, 0], len(table))
+    weight = np.concatenate([table["churned"].to_numpy(dtype=float), table["censored"].to_numpy(dtype=float)])
+    keep = weight > 0
+    tenure, event, weight = tenure[keep], event[keep], np.rint(weight[keep])
+    edges = np.concatenate([[months[0] - 1], months]) if len(months) else np.empty(0, dtype=int)
+    if tail == "sbg":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            model = ShiftedBetaGeometric().fit_from_tenure(tenure, event, weights=weight)
+        if not model.converged_:
+            warnings.warn("sBG tail: the data show no heterogeneity in churn (a constant churn probability fits "
+                          "best), so the geometric tail is used", RuntimeWarning, stacklevel=3)
+            return None
+        draws = model.sample_parameters(n_draws, seed=seed)
+        point = 1.0 - model.retention_rate(months) if len(months) else np.empty(0)
+        drawn = 1.0 - sbg_retention_rate(months, draws[["alpha"]].to_numpy(), draws[["beta"]].to_numpy()) \
+            if len(months) else np.empty((n_draws, 0))
+        return point, drawn
+    models = ("weibull", "lognormal", "loglogistic") if tail == "best" else (tail,)
+    counts = pd.DataFrame({"tenure_months": tenure, "churned": event, "customers": weight})
+    fit = fit_parametric(counts, models, weights_col="customers", min_at_risk=min_at_risk)
+    if not len(months):
+        return np.empty(0), np.empty((n_draws, 0))
+    fitter = fit.fitters_[fit.best_]
+    s_model = fitter.survival_function_at_times(edges.astype(float)).to_numpy()
+    point = 1.0 - s_model[1:] / s_model[:-1]
+    if n_draws == 0:
+        return point, np.empty((0, len(months)))
+    s_draws = parametric_survival_draws(fit, edges, model=fit.best_, n_draws=n_draws, seed=seed)
+    return point, 1.0 - s_draws[:, 1:] / s_draws[:, :-1]

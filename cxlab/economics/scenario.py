@@ -258,7 +258,7 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
                             lift_kind: str = "relative", horizon_months: int = 60,
                             programme_cost_per_customer_year: float = 0.0, programme_cost_total: float = 0.0,
                             cost_to_serve_per_customer_month: float = 0.0, cac: float | None = None,
-                            n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
+                            n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30, tail: str = "geometric",
                             survival: SurvivalDraws | None = None, level: float = 0.95) -> LiftScenario:
     """Baseline vs improved retention over a horizon, with intervals, and the acquisition alternative.
 
@@ -291,10 +291,12 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
     n_bootstrap, seed, min_at_risk : int
         Bootstrap replicates of the life table, seed, and the Kaplan-Meier window rule (see
         :func:`~cxlab.economics.curves.survival_draws`); used only when ``survival`` is None.
+    tail : str
+        Extrapolation beyond the observed window (:data:`~cxlab.economics.curves.TAILS`);
+        used only when ``survival`` is None.
     survival : SurvivalDraws, optional
         The baseline curve with its replicates, covering at least ``base.max_tenure_months +
-        horizon_months`` months; default estimated from ``base.life_table`` with a geometric
-        tail.
+        horizon_months`` months; default estimated from ``base.life_table``.
     level : float
         Interval level.
 
@@ -332,7 +334,7 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
     needed = base.max_tenure_months + horizon_months
     if survival is None:
         survival = survival_draws(base.life_table, horizon_months=needed, n_draws=n_bootstrap, seed=seed,
-                                  min_at_risk=min_at_risk)
+                                  min_at_risk=min_at_risk, tail=tail)
     elif survival.horizon_months < needed:
         raise ValueError(f"survival covers {survival.horizon_months} months; the scenario needs {needed} "
                          f"(longest tenure {base.max_tenure_months} + horizon {horizon_months})")

@@ -40,10 +40,11 @@ PARAMETER_LABELS = {
 CLAIM_LOW_PCT, CLAIM_HIGH_PCT = 25.0, 95.0
 
 
-def point_survival(base: CustomerBase, horizon_months: int, *, min_at_risk: int = 30) -> SurvivalDraws:
+def point_survival(base: CustomerBase, horizon_months: int, *, min_at_risk: int = 30,
+                   tail: str = "geometric") -> SurvivalDraws:
     """The base's survival curve without replicates, long enough for a horizon."""
     return survival_draws(base.life_table, horizon_months=base.max_tenure_months + horizon_months, n_draws=0,
-                          min_at_risk=min_at_risk)
+                          min_at_risk=min_at_risk, tail=tail)
 
 
 def _base_case(base: CustomerBase, assumptions: dict) -> dict:
@@ -72,7 +73,7 @@ def default_ranges(base: CustomerBase, assumptions: dict) -> dict:
 
 
 def sensitivity_table(base: CustomerBase, *, ranges: dict | None = None, min_at_risk: int = 30,
-                      **assumptions) -> pd.DataFrame:
+                      tail: str = "geometric", **assumptions) -> pd.DataFrame:
     """One-at-a-time sensitivity of the retention-lift results to the assumptions.
 
     Parameters
@@ -83,8 +84,8 @@ def sensitivity_table(base: CustomerBase, *, ranges: dict | None = None, min_at_
         Low and high setting per assumption (keys among ``gross_margin_share``,
         ``annual_discount_rate``, ``retention_lift``, ``cac``, ``horizon_months``); default
         :func:`default_ranges`.
-    min_at_risk : int
-        Kaplan-Meier window rule of the survival curve.
+    min_at_risk, tail
+        Kaplan-Meier window rule and tail of the survival curve.
     **assumptions
         The base case: keyword arguments of
         :func:`~cxlab.economics.scenario.retention_lift_scenario` (point estimates only, so
@@ -104,7 +105,7 @@ def sensitivity_table(base: CustomerBase, *, ranges: dict | None = None, min_at_
     assumptions = {k: v for k, v in assumptions.items() if k not in ("n_bootstrap", "survival", "seed")}
     case = _base_case(base, assumptions)
     longest = max([case["horizon_months"], *ranges.get("horizon_months", ())])
-    curve = point_survival(base, int(longest), min_at_risk=min_at_risk)
+    curve = point_survival(base, int(longest), min_at_risk=min_at_risk, tail=tail)
 
     def outcomes(**changes) -> dict:
         result = retention_lift_scenario(base, **{**assumptions, **changes}, survival=curve)
@@ -195,7 +196,7 @@ def _rescaled(base: CustomerBase, survival: SurvivalDraws, target: float) -> Sur
 
 
 def claim_map(base: CustomerBase, *, annual_retention_grid=None, gross_margin_grid=None, min_at_risk: int = 30,
-              **assumptions) -> pd.DataFrame:
+              tail: str = "geometric", **assumptions) -> pd.DataFrame:
     """Percentage profit increase of the lift over (baseline annual retention x gross margin share).
 
     Parameters
@@ -206,8 +207,8 @@ def claim_map(base: CustomerBase, *, annual_retention_grid=None, gross_margin_gr
         Baseline twelve-month retention of the active base (default 0.50, 0.55, ..., 0.95).
     gross_margin_grid : array-like, optional
         Gross margin shares (default 0.10, 0.20, ..., 0.80).
-    min_at_risk : int
-        Kaplan-Meier window rule of the survival curve.
+    min_at_risk, tail
+        Kaplan-Meier window rule and tail of the survival curve.
     **assumptions
         Other keyword arguments of :func:`~cxlab.economics.scenario.retention_lift_scenario`
         (lift, lift kind, horizon, costs); ``gross_margin_share`` is the grid's.
@@ -227,7 +228,8 @@ def claim_map(base: CustomerBase, *, annual_retention_grid=None, gross_margin_gr
         raise ValueError("annual retention must be strictly between 0 and 1 and margins between 0 and 1")
     current_margin = assumptions.pop("gross_margin_share", 0.35)
     assumptions = {k: v for k, v in assumptions.items() if k not in ("n_bootstrap", "survival", "seed")}
-    curve = point_survival(base, int(assumptions.get("horizon_months", 60)) + 12, min_at_risk=min_at_risk)
+    curve = point_survival(base, int(assumptions.get("horizon_months", 60)) + 12, min_at_risk=min_at_risk,
+                           tail=tail)
     values = np.empty((len(retention), len(margins)))
     for i, target in enumerate(retention):
         rescaled = _rescaled(base, curve, target)
