@@ -87,8 +87,12 @@ def _tables(data_or_tables, as_of):
     return tables["customers"], tables.get("surveys"), tables.get("cases"), pd.Timestamp(as_of)
 
 
-def _answers(surveys: pd.DataFrame | None, customers: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame | None:
-    """Survey answers given on or before ``as_of`` by known customers, with their acquisition date."""
+def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Index, acquired_at: pd.Series,
+             as_of: pd.Timestamp) -> pd.DataFrame | None:
+    """Survey answers given on or before ``as_of`` by the given customers.
+
+    ``row`` is the customer's position in ``customer_ids`` (integer keys make the merges fast).
+    """
     if surveys is None:
         return None
     missing = [c for c in ("invitation_id", "customer_id", "touchpoint", "responded_at", "nps", "csat", "ces")
@@ -96,11 +100,13 @@ def _answers(surveys: pd.DataFrame | None, customers: pd.DataFrame, as_of: pd.Ti
     if missing:
         raise ValueError(f"surveys table lacks column(s) {missing}")
     responded = pd.to_datetime(surveys["responded_at"])
-    answers = surveys.loc[responded.notna() & (responded <= as_of),
-                          ["invitation_id", "customer_id", "touchpoint", "nps", "csat", "ces"]].copy()
-    answers["responded_at"] = responded[answers.index]
-    answers["customer_id"] = answers["customer_id"].astype(str)
-    return answers.merge(customers[["customer_id", "acquired_at"]], on="customer_id", how="inner")
+    keep = responded.notna() & (responded <= as_of)
+    row = customer_ids.get_indexer(surveys.loc[keep, "customer_id"].astype(str))
+    answers = surveys.loc[keep, ["invitation_id", "touchpoint", "nps", "csat", "ces"]].assign(
+        responded_at=responded[keep], row=row)
+    answers = answers[row >= 0]
+    answers["acquired_at"] = acquired_at.to_numpy()[answers["row"].to_numpy()]
+    return answers.reset_index(drop=True)
 
 
 def _followups(surveys, cases, as_of, followup_window_days: int) -> pd.DataFrame:
@@ -117,16 +123,19 @@ def _followups(surveys, cases, as_of, followup_window_days: int) -> pd.DataFrame
 
 def _months_after_acquisition(times: pd.Series, acquired: pd.Series) -> np.ndarray:
     """Tenure month from whose start an event is known: ceil(months since acquisition), at least 0."""
-    months = (times - acquired) / _MONTH
-    return np.maximum(np.ceil(months.to_numpy(dtype=float) - 1e-9), 0).astype(int)
+    months = (pd.to_datetime(times) - pd.to_datetime(acquired)) / _MONTH
+    return np.maximum(np.ceil(np.asarray(months, dtype=float) - 1e-9), 0).astype(int)
 
 
-def _pick(answers: pd.DataFrame, cutoff: pd.Series, answer: str) -> pd.DataFrame:
-    """The latest (or first) answer of each customer given at or before the customer's cutoff."""
-    known = answers[answers["responded_at"] <= answers["customer_id"].map(cutoff)]
-    ordered = known.sort_values(["customer_id", "responded_at", "invitation_id"])
-    return ordered.drop_duplicates("customer_id", keep="last" if answer == "latest" else "first").set_index(
-        "customer_id")
+def _pick(answers: pd.DataFrame, cutoff: np.ndarray, answer: str, n_rows: int) -> pd.DataFrame:
+    """The latest (or first) answer of each customer (``row``) given at or before the row's cutoff.
+
+    Returns one row per customer position ``0 .. n_rows - 1`` (missing where nothing was known).
+    """
+    known = answers[answers["responded_at"].to_numpy() <= cutoff[answers["row"].to_numpy()]]
+    ordered = known.sort_values(["row", "responded_at"], kind="stable")
+    chosen = ordered.drop_duplicates("row", keep="last" if answer == "latest" else "first")
+    return chosen.set_index("row").reindex(pd.RangeIndex(n_rows))
 
 
 def survival_frame(data_or_tables, as_of=None, *, landmark_months: int | None = None,
@@ -198,42 +207,51 @@ def survival_frame(data_or_tables, as_of=None, *, landmark_months: int | None = 
         frame = frame[active]
         cutoff_at = pd.to_datetime(frame["acquired_at"]) + landmark_months * _MONTH
     frame = frame.reset_index(drop=True)
-    cutoff = pd.Series(cutoff_at.to_numpy(), index=frame["customer_id"])
+    cutoff = cutoff_at.to_numpy(dtype="datetime64[ns]")
     frame["landmark_months"] = 0 if landmark_months is None else int(landmark_months)
     present = [c for c in covariates if c in fixed or surveys is not None]
-    answers = _answers(surveys, frame[["customer_id", "acquired_at"]], as_of)
+    answers = _answers(surveys, pd.Index(frame["customer_id"]), frame["acquired_at"], as_of)
     if answers is not None:
-        ids = frame["customer_id"]
+        n = len(frame)
         relationship = answers[(answers["touchpoint"] == RELATIONSHIP) & answers["nps"].notna()]
-        chosen = _pick(relationship, cutoff, answer)
-        if "nps_category" in covariates or "followup" in covariates:
-            frame["nps_category"] = nps_category(ids.map(chosen["nps"]))
+        chosen = _pick(relationship, cutoff, answer, n)
+        category = nps_category(chosen["nps"])
+        if "nps_category" in covariates:
+            frame["nps_category"] = category
         if "followup" in covariates:
             reached = _followups(surveys, cases, as_of, followup_window_days).set_index("invitation_id")
-            first_response = ids.map(chosen["invitation_id"]).map(reached["first_response_at"])
-            frame["followup"] = ((frame["nps_category"] == "detractor") & first_response.notna()
-                                 & (first_response <= ids.map(cutoff))).astype(int)
+            first_response = chosen["invitation_id"].map(reached["first_response_at"]).to_numpy()
+            frame["followup"] = ((category == "detractor") & (first_response <= cutoff)).astype(int)
         for column, score in (("ces", "ces"), ("touchpoint_csat", "csat")):
             if column in covariates:
-                frame[column] = ids.map(_pick(answers[answers[score].notna()], cutoff, answer)[score])
+                frame[column] = _pick(answers[answers[score].notna()], cutoff, answer, n)[score].to_numpy()
         if "responded" in covariates:
-            frame["responded"] = ids.isin(_pick(answers, cutoff, answer).index).astype(int)
-        if "nps_category" not in covariates and "nps_category" in frame:
-            frame = frame.drop(columns="nps_category")
+            frame["responded"] = _pick(answers, cutoff, answer, n)["responded_at"].notna().to_numpy(dtype=int)
     frame.attrs.update(as_of=as_of, landmark_months=landmark_months, answer=answer, covariates=present,
                        look_ahead=landmark_months is None, not_active_at_landmark=n_known - len(frame),
                        acquired_after_as_of=acquired_after)
     return frame
 
 
-def _stream(events: pd.DataFrame, time_col: str, values: list[str], grid: pd.DataFrame) -> pd.DataFrame:
+def _stream(events: pd.DataFrame, values: list[str], grid: pd.DataFrame) -> pd.DataFrame:
     """Value of each customer's latest event known at every grid month (merge_asof, no loops)."""
-    events = events.assign(month=_months_after_acquisition(events[time_col], events["acquired_at"]))
-    events = (events.sort_values(["customer_id", "month", time_col])
-              .drop_duplicates(["customer_id", "month"], keep="last")
-              .sort_values("month"))
-    return pd.merge_asof(grid.sort_values("month"), events[["customer_id", "month", *values]], on="month",
-                         by="customer_id", direction="backward").sort_values(["customer_id", "month"])
+    events = events.assign(month=_months_after_acquisition(events["responded_at"], events["acquired_at"]))
+    events = (events.sort_values(["row", "month", "responded_at"], kind="stable")
+              .drop_duplicates(["row", "month"], keep="last")
+              .sort_values("month", kind="stable"))
+    merged = pd.merge_asof(grid.sort_values("month", kind="stable"), events[["row", "month", *values]],
+                           on="month", by="row", direction="backward")
+    return merged.sort_values(["row", "month"]).reset_index(drop=True)
+
+
+def _changed(values: list[np.ndarray], row: np.ndarray) -> np.ndarray:
+    """True where a row starts a new customer or any covariate differs from the row before."""
+    changed = np.ones(len(row), dtype=bool)
+    changed[1:] = row[1:] != row[:-1]
+    for value in values:
+        same = (value[1:] == value[:-1]) | (pd.isna(value[1:]) & pd.isna(value[:-1]))
+        changed[1:] |= ~same
+    return changed
 
 
 def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, cases: pd.DataFrame | None,
@@ -287,48 +305,55 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
     tenure = tenure_frame(customers.assign(customer_id=customers["customer_id"].astype(str)), as_of)
     at_risk = tenure["tenure_months"] > 0
     tenure = tenure.loc[at_risk, ["customer_id", "acquired_at", "tenure_months", "churned", *static]]
-    answers = _answers(surveys, tenure[["customer_id", "acquired_at"]], as_of)
-    grid = tenure[["customer_id"]].assign(month=0)
+    tenure = tenure.reset_index(drop=True)
+    answers = _answers(surveys, pd.Index(tenure["customer_id"]), tenure["acquired_at"], as_of)
+    grid = pd.DataFrame({"row": np.arange(len(tenure)), "month": 0})
     covariates: list[str] = []
     if answers is not None:
         relationship = answers[(answers["touchpoint"] == RELATIONSHIP) & answers["nps"].notna()]
         reached = _followups(surveys, cases, as_of, followup_window_days).merge(
-            relationship[["invitation_id", "acquired_at"]], on="invitation_id", how="inner")
+            relationship[["invitation_id", "row", "acquired_at"]], on="invitation_id", how="inner")
         reached["month"] = _months_after_acquisition(reached["first_response_at"], reached["acquired_at"])
-        reached = reached.merge(relationship[["invitation_id", "customer_id"]], on="invitation_id")
         streams = [(relationship, ["invitation_id", "nps"]), (answers[answers["ces"].notna()], ["ces"]),
                    (answers[answers["csat"].notna()], ["csat"])]
-        changes = [pd.DataFrame({"customer_id": events["customer_id"].to_numpy(), "month":
+        changes = [pd.DataFrame({"row": events["row"].to_numpy(), "month":
                                  _months_after_acquisition(events["responded_at"], events["acquired_at"])})
                    for events, _ in streams]
-        grid = pd.concat([grid, *changes, reached[["customer_id", "month"]]], ignore_index=True)
-    grid = grid.merge(tenure[["customer_id", "tenure_months"]], on="customer_id")
-    grid = grid[grid["month"] < grid["tenure_months"]].drop_duplicates(["customer_id", "month"])
-    grid = grid.sort_values(["customer_id", "month"]).reset_index(drop=True)
+        grid = pd.concat([grid, *changes, reached[["row", "month"]]], ignore_index=True)
+    tenure_months = tenure["tenure_months"].to_numpy()
+    grid = grid[grid["month"].to_numpy() < tenure_months[grid["row"].to_numpy()]]
+    grid = grid.drop_duplicates(["row", "month"]).sort_values(["row", "month"]).reset_index(drop=True)
+    row = grid["row"].to_numpy()
+    month = grid["month"].to_numpy()
+    state: dict[str, np.ndarray] = {}
     if answers is not None:
         for events, values in streams:
-            merged = _stream(events, "responded_at", values, grid[["customer_id", "month"]])
-            for value in values:
-                grid[value] = merged[value].to_numpy()
-        grid["nps_category"] = nps_category(grid["nps"])
+            merged = _stream(events, values, grid[["row", "month"]])
+            state.update({value: merged[value].to_numpy() for value in values})
+        category = nps_category(state.pop("nps"))
         # the answer in force was followed up once its case's first response is known
-        reached_month = grid["invitation_id"].map(reached.set_index("invitation_id")["month"])
-        grid["followup"] = ((grid["nps_category"] == "detractor") & (reached_month <= grid["month"])).astype(int)
-        grid = grid.rename(columns={"csat": "touchpoint_csat"})
+        reached_month = pd.Series(state.pop("invitation_id")).map(reached.set_index("invitation_id")["month"])
+        state = {"nps_category": category,
+                 "followup": ((category == "detractor") & (reached_month.to_numpy() <= month)).astype(int),
+                 "ces": state["ces"].astype(float), "touchpoint_csat": state["csat"].astype(float)}
         covariates = list(TIME_VARYING_COVARIATES)
-    next_start = grid.groupby("customer_id")["month"].shift(-1)
-    grid["stop_months"] = next_start.fillna(grid["tenure_months"]).astype(int)
+    last_of_customer = np.append(row[1:] != row[:-1], True)
+    stop = np.where(last_of_customer, tenure_months[row], np.append(month[1:], 0))
     # merge consecutive intervals whose covariates did not change
-    values = grid[covariates].astype("string").fillna("<NA>") if covariates else pd.DataFrame(index=grid.index)
-    new_customer = grid["customer_id"].ne(grid["customer_id"].shift())
-    changed = new_customer | values.ne(values.shift()).any(axis=1)
-    block = changed.cumsum()
-    out = grid.groupby(block, sort=False).agg(
-        customer_id=("customer_id", "first"), start_months=("month", "first"), stop_months=("stop_months", "last"),
-        **{c: (c, "first") for c in covariates})
-    out = out.merge(tenure[["customer_id", "tenure_months", "churned", *static]], on="customer_id", how="left")
-    out["churned"] = ((out["stop_months"] == out["tenure_months"]) & (out["churned"] == 1)).astype(int)
-    out = out[["customer_id", "start_months", "stop_months", "churned", *covariates, *static]].reset_index(drop=True)
+    starts = np.flatnonzero(_changed([state[c] for c in covariates], row))
+    ends = np.append(starts[1:], len(row)) - 1
+    out_row = row[starts]
+    out = pd.DataFrame({
+        "customer_id": tenure["customer_id"].to_numpy()[out_row],
+        "start_months": month[starts],
+        "stop_months": stop[ends],
+    })
+    out["churned"] = ((out["stop_months"].to_numpy() == tenure_months[out_row])
+                      & (tenure["churned"].to_numpy()[out_row] == 1)).astype(int)
+    for column in covariates:
+        out[column] = state[column][starts]
+    for column in static:
+        out[column] = tenure[column].to_numpy()[out_row]
     out.attrs.update(as_of=as_of, covariates=[*covariates, *static],
                      customers_without_time_at_risk=int((~at_risk).sum()))
     return out
