@@ -33,7 +33,10 @@ th { background: #f4f6f8; }
 td:first-child, th:first-child { text-align: left; }
 td.cx-text, th.cx-text { text-align: left; }
 pre { white-space: pre-wrap; font-size: .85rem; }
+.output_html, .output_subarea { overflow-x: auto; }
+table.dataframe, table.dataframe th, table.dataframe td { border: none; border-bottom: 1px solid #e3e7eb; }
 .cx-na { color: #8a6d00; }
+.cx-nowrap { white-space: nowrap; }
 .cx-note { color: #56616b; font-size: .85rem; }
 footer.cx-provenance { border-top: 1px solid #d7dde3; margin-top: 2rem; padding-top: .5rem; padding-bottom: 2rem;
                        font-size: .8rem; color: #444d56; }

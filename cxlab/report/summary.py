@@ -105,6 +105,8 @@ def format_number(value: float, unit: str = "", *, decimals: int | None = None, 
     if unit == "%" and decimals is None:
         decimals = 1
     decimals = _decimals(value) if decimals is None else decimals
+    if round(value, decimals) == 0:
+        value = 0.0  # no "-0.00"
     text = f"{value:{'+' if signed else ''},.{decimals}f}"
     if unit == "%":
         return f"{text}%"
@@ -130,25 +132,45 @@ class Cell:
     available: bool = True
 
 
+def headline_decimals(headline: Headline) -> int:
+    """Decimals used to show a headline: 1 for percentages, else by the size of the value."""
+    if headline.unit in ("%", "share"):
+        return 1
+    value = _number_or_none(headline.value)
+    return 2 if value is None else _decimals(value)
+
+
 def format_headline(headline: Headline | None, href: str = "", *, signed: bool = False,
-                    missing_note: str = "") -> Cell:
-    """Format a headline's value, interval and n (``not available`` with its note when missing)."""
+                    decimals: int | None = None, missing_note: str = "") -> Cell:
+    """Format a headline's value, interval and n (``not available`` with its note when missing).
+
+    Parameters
+    ----------
+    headline : Headline or None
+        The figure; None when no notebook recorded it.
+    href : str
+        Link to the section explaining the figure.
+    signed : bool
+        Show a sign (for changes).
+    decimals : int, optional
+        Decimals of value and interval; default :func:`headline_decimals`.
+    missing_note : str
+        Note shown when ``headline`` is None.
+    """
     if headline is None or headline.value is None:
         note = headline.note if headline is not None and headline.note else missing_note
         return Cell(NOT_AVAILABLE, note=note, href=href, available=False)
     n = "" if headline.n is None else f"{headline.n:,}"
     if isinstance(headline.value, str):
         return Cell(headline.value, n=n, note=headline.note, href=href)
-    value = float(headline.value)
-    scaled = value * 100 if headline.unit == "share" else value
-    decimals = 1 if headline.unit in ("%", "share") else _decimals(scaled)
+    decimals = headline_decimals(headline) if decimals is None else decimals
     low, high = _number_or_none(headline.ci_low), _number_or_none(headline.ci_high)
     interval = ""
     if low is not None and high is not None:
         bound_unit = headline.unit if headline.unit in ("%", "share") else ""  # the value carries the unit
         interval = (f"{format_number(low, bound_unit, decimals=decimals, signed=signed)} to "
                     f"{format_number(high, bound_unit, decimals=decimals, signed=signed)}")
-    return Cell(format_number(value, headline.unit, decimals=decimals, signed=signed), interval, n,
+    return Cell(format_number(float(headline.value), headline.unit, decimals=decimals, signed=signed), interval, n,
                 headline.note, href)
 
 
@@ -169,10 +191,13 @@ customers behind the figure.</p>
 <tbody><tr><th colspan="7" class="cx-text">{{ group }}</th></tr>
 {% for label, cell, prev_q, prev_y in rows %}<tr>
 <td>{% if cell.href %}<a href="{{ cell.href }}">{{ label }}</a>{% else %}{{ label }}{% endif %}</td>
-<td{% if not cell.available %} class="cx-na"{% endif %}>{{ cell.text }}</td><td>{{ cell.interval }}</td>
-<td>{{ cell.n }}</td>
-{% for change in (prev_q, prev_y) %}<td>{% if change %}<span{% if not change.available %} class="cx-na"{% endif %}>
-{{- change.text }}</span>{% if change.interval %}<br><span class="cx-note">{{ change.interval }}</span>{% endif %}
+<td{% if not cell.available %} class="cx-na"{% endif %}>{{ cell.text }}</td>
+<td class="cx-nowrap">{{ cell.interval }}</td><td>{{ cell.n }}</td>
+{% for change in (prev_q, prev_y) %}<td>{% if change %}
+{%- if change.href %}<a href="{{ change.href }}" title="{{ change.note }}"
+{%- if not change.available %} class="cx-na"{% endif %}>{{ change.text }}</a>
+{%- else %}<span class="cx-na" title="{{ change.note }}">{{ change.text }}</span>{% endif %}
+{%- if change.interval %}<br><span class="cx-note cx-nowrap">{{ change.interval }}</span>{% endif %}
 {%- endif %}</td>{% endfor %}
 <td class="cx-text cx-note">{{ cell.note }}</td></tr>
 {% endfor %}</tbody>
@@ -182,8 +207,9 @@ customers behind the figure.</p>
 {% for page_, rows in details %}<h3><a href="{{ page_.href }}">{{ page_.title }}</a></h3>
 <table><thead><tr><th>Figure</th><th>Value</th><th>Interval</th><th>n</th><th class="cx-text">Note</th></tr></thead>
 <tbody>{% for label, cell in rows %}<tr><td><a href="{{ cell.href }}">{{ label }}</a></td>
-<td{% if not cell.available %} class="cx-na"{% endif %}>{{ cell.text }}</td><td>{{ cell.interval }}</td>
-<td>{{ cell.n }}</td><td class="cx-text cx-note">{{ cell.note }}</td></tr>{% endfor %}</tbody></table>
+<td{% if not cell.available %} class="cx-na"{% endif %}>{{ cell.text }}</td>
+<td class="cx-nowrap">{{ cell.interval }}</td><td>{{ cell.n }}</td><td class="cx-text cx-note">{{ cell.note }}</td></tr>
+{%- endfor %}</tbody></table>
 {% endfor %}{% endif %}
 <h2 id="analyses">The full analyses</h2>
 <ul>{% for page_ in pages %}<li><a href="{{ page_.href }}">{{ page_.title }}</a></li>{% endfor %}</ul>
@@ -224,21 +250,23 @@ def write_quarter_summary(folder: Path, *, quarter: str, quarter_end: str, pages
     """
     located = {key: (page_, headline) for page_ in reversed(pages) for key, headline in page_.headlines.items()}
 
-    def cell(key: str | None, *, signed: bool = False) -> Cell | None:
+    def cell(key: str | None, *, signed: bool = False, decimals: int | None = None) -> Cell | None:
         if key is None:
             return None
         if key not in located:
             return format_headline(None, missing_note="not reported by this run")
         page_, headline = located[key]
-        return format_headline(headline, _href(page_, headline), signed=signed)
+        return format_headline(headline, _href(page_, headline), signed=signed, decimals=decimals)
 
     glance, shown = [], set()
     for group, rows in GLANCE:
         formatted = []
         for row in rows:
             label = located[row.key][1].label if row.key in located else row.label
-            formatted.append((label, cell(row.key), cell(row.change_prev_quarter, signed=True),
-                              cell(row.change_prev_year, signed=True)))
+            # a change is shown with as many decimals as the figure it changes
+            decimals = headline_decimals(located[row.key][1]) if row.key in located else None
+            formatted.append((label, cell(row.key), cell(row.change_prev_quarter, signed=True, decimals=decimals),
+                              cell(row.change_prev_year, signed=True, decimals=decimals)))
             shown.update({row.key, row.change_prev_quarter, row.change_prev_year})
         glance.append((group, formatted))
     details = []

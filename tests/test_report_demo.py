@@ -1,0 +1,150 @@
+"""The full quarterly report with the project's notebooks on a small simulated world.
+
+The world gets a customer comment with a ``<script>`` tag (the most recent relationship-survey
+comment of the quarter, which the scorecard shows). The report is built once per test session
+(``test_report_browser.py`` reuses it). Figures in the executive summary are compared with the
+headlines JSON and with the package's functions (and lifelines) called directly here.
+"""
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from lifelines import KaplanMeierFitter
+from test_report import PageIndex
+
+from cxlab import report
+from cxlab.headlines import read_headlines
+from cxlab.io import CXData, load
+from cxlab.metrics import ces, csat, nps
+from cxlab.periods import analysis_as_of
+from cxlab.report.summary import format_headline
+from cxlab.schema import RELATIONSHIP
+from cxlab.synth import simulate, write_demo
+from cxlab.tenure import tenure_frame
+
+QUARTER = "2026Q3"
+MARKER_COMMENT = "<script>document.title='cx-injected'</script> Invoice total was <b>wrong</b> & late"
+MARKER_ESCAPED = "&lt;script&gt;document.title='cx-injected'&lt;/script&gt; Invoice total was &lt;b&gt;wrong"
+REPORT_NOTEBOOKS = ("01_cx_scorecard", "02_touchpoints_and_drivers", "03_feedback_loop", "04_retention_cohorts",
+                    "05_churn_survival", "06_retention_economics")
+REPO_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+@dataclass
+class DemoReport:
+    data_dir: Path
+    out: Path
+
+    @property
+    def quarter_dir(self) -> Path:
+        return self.out / QUARTER
+
+    def headlines(self, notebook: str) -> dict:
+        return read_headlines(self.quarter_dir / "executed" / f"{notebook}.headlines.json")
+
+    def glance(self) -> dict[str, list[str]]:
+        """At-a-glance rows keyed by the figure's link target ``page#section`` plus label."""
+        soup = BeautifulSoup((self.quarter_dir / "index.html").read_text(encoding="utf-8"), "html.parser")
+        rows = {}
+        for row in soup.select("table.cx-glance tr"):
+            cells = row.find_all("td")
+            if cells:
+                rows[cells[0].get_text(strip=True)] = [c.get_text(" ", strip=True) for c in cells]
+        return rows
+
+
+def build_demo_report(tmp_path_factory) -> DemoReport:
+    """Simulate a small world and run the full report on it, once per test session."""
+    base = tmp_path_factory.getbasetemp() / "demo-report"
+    built = DemoReport(base / "data", base / "reports")
+    if (built.quarter_dir / "index.html").is_file():
+        return built
+    world = simulate(n_customers=3000, seed=5)
+    surveys = world.surveys
+    quarter_end = analysis_as_of(QUARTER, world.as_of)[1]
+    answered = surveys[(surveys["touchpoint"] == RELATIONSHIP) & surveys["comment"].notna()
+                       & (surveys["responded_at"] <= quarter_end)
+                       & (surveys["sent_at"].dt.to_period("Q") == QUARTER)]
+    surveys.loc[answered["responded_at"].idxmax(), "comment"] = MARKER_COMMENT
+    write_demo(world, built.data_dir)
+    report.run(data=built.data_dir, out=built.out, progress=False)
+    return built
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    return build_demo_report(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def data(demo) -> CXData:
+    return load(demo.data_dir)
+
+
+def test_all_report_notebooks_are_in_the_project():
+    assert sorted(p.stem for p in REPO_NOTEBOOKS.glob("0*_*.ipynb")) == list(REPORT_NOTEBOOKS)
+
+
+def test_every_page_is_published_and_every_link_resolves(demo):
+    names = {p.name for p in demo.quarter_dir.iterdir()}
+    assert {f"{name}.html" for name in REPORT_NOTEBOOKS} | {"index.html", "provenance.json", "executed"} == names
+    pages = PageIndex(demo.out)
+    assert len(pages.pages) == len(REPORT_NOTEBOOKS) + 2
+    assert pages.broken_links() == []
+    summary = BeautifulSoup((demo.quarter_dir / "index.html").read_text(), "html.parser")
+    linked = {a["href"].partition("#")[0] for a in summary.select("main a")}
+    assert {f"{name}.html" for name in REPORT_NOTEBOOKS} <= linked
+
+
+def test_pages_are_static_escaped_and_free_of_identifiers(demo, data):
+    identifiers = set(data.customers["customer_id"]) | set(data.surveys["invitation_id"]) | set(data.cases["case_id"])
+    for page in demo.out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script" not in text.lower() and "<link" not in text.lower(), page  # nothing runs, nothing fetched
+        assert not (set(re.findall(r"\b[A-Z]+\d{5,}\b", text)) & identifiers), f"customer identifiers in {page}"
+    scorecard = (demo.quarter_dir / "01_cx_scorecard.html").read_text(encoding="utf-8")
+    assert MARKER_ESCAPED in scorecard.replace("&#x27;", "'").replace("&#39;", "'")
+
+
+def _quarter_answers(data: CXData):
+    quarter, as_of = analysis_as_of(QUARTER, data.as_of)
+    s = data.surveys
+    in_quarter = s[(s["sent_at"].dt.to_period("Q") == quarter) & (s["responded_at"] <= as_of)]
+    relationship = in_quarter["touchpoint"] == RELATIONSHIP
+    return in_quarter[relationship], in_quarter[~relationship]
+
+
+def _shown(demo: DemoReport, notebook: str, key: str) -> list[str]:
+    headline = demo.headlines(notebook)[key]
+    return demo.glance()[headline.label][1:4]
+
+
+def test_scorecard_figures_match_the_metrics(demo, data):
+    relationship, transactional = _quarter_answers(data)
+    expected = {"nps": nps(relationship["nps"].dropna()), "csat": csat(transactional["csat"].dropna()),
+                "ces": ces(transactional["ces"].dropna())}
+    recorded = demo.headlines("01_cx_scorecard")
+    for key, estimate in expected.items():
+        headline = recorded[key]
+        assert headline.value == pytest.approx(estimate.value, abs=1e-9), key
+        assert (headline.ci_low, headline.ci_high) == pytest.approx((estimate.ci_low, estimate.ci_high)), key
+        assert headline.n == estimate.n
+        cell = format_headline(headline)
+        assert _shown(demo, "01_cx_scorecard", key) == [cell.text, cell.interval, f"{estimate.n:,}"]
+    nps_row = demo.glance()[recorded["nps"].label]
+    assert nps_row[1] == f"{expected['nps'].value:.1f} points"
+    for change in ("nps_change_prev_quarter", "nps_change_prev_year"):
+        assert format_headline(recorded[change], signed=True).text in " ".join(nps_row[4:6])
+
+
+def test_retention_figures_match_lifelines(demo, data):
+    _, as_of = analysis_as_of(QUARTER, data.as_of)
+    tenure = tenure_frame(data.customers, as_of)
+    kmf = KaplanMeierFitter().fit(tenure["tenure_months"], tenure["churned"])
+    retention = demo.headlines("04_retention_cohorts")["retention_12m"]
+    assert retention.value == pytest.approx(100 * kmf.survival_function_at_times(12).iloc[0], abs=1e-9)
+    assert retention.n == len(tenure)
+    assert _shown(demo, "04_retention_cohorts", "retention_12m")[0] == f"{retention.value:.1f}%"
