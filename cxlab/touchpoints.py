@@ -74,14 +74,38 @@ def surveys_as_of(surveys: pd.DataFrame, *, as_of) -> pd.DataFrame:
     as_of = pd.Timestamp(as_of)
     sent = pd.to_datetime(surveys["sent_at"])
     out = surveys.loc[sent <= as_of].copy()
-    answered_at = pd.to_datetime(out["responded_at"])
-    late = answered_at > as_of
-    out["responded_at"] = answered_at.mask(late)
-    score_cols = [c for c in SCORE_COLUMNS if c in out.columns]
-    out[score_cols] = out[score_cols].astype({c: float for c in ("nps", "csat", "ces")}).mask(late, axis=0)
+    out["responded_at"] = pd.to_datetime(out["responded_at"])
+    for col in ("nps", "csat", "ces"):
+        if out[col].dtype != float:
+            out[col] = out[col].astype(float)
+    late = out["responded_at"] > as_of
+    if late.any():
+        for col in ["responded_at", *(c for c in SCORE_COLUMNS if c in out.columns)]:
+            out[col] = out[col].mask(late)
     out["responded"] = out["responded_at"].notna()
-    out["quarter"] = pd.to_datetime(out["sent_at"]).dt.to_period("Q").astype(str)
+    out["quarter"] = quarter_labels(out["sent_at"])
     return out
+
+
+def quarter_labels(times: pd.Series) -> np.ndarray:
+    """Quarter label (``"2026Q3"``) of each timestamp, formatting each distinct quarter once.
+
+    Examples
+    --------
+    >>> quarter_labels(pd.Series(pd.to_datetime(["2026-09-30", "2026-10-01"]))).tolist()
+    ['2026Q3', '2026Q4']
+    """
+    times = pd.to_datetime(times)
+    codes = (times.dt.year * 4 + times.dt.quarter - 1).to_numpy()
+    unique, inverse = np.unique(codes, return_inverse=True)
+    labels = np.array([f"{code // 4}Q{code % 4 + 1}" for code in unique], dtype=object)
+    return labels[inverse]
+
+
+def _scores_only(surveys: pd.DataFrame) -> pd.DataFrame:
+    """The columns the estimates need (copying identifiers and comments of every row is slow)."""
+    _require(surveys, SURVEY_COLUMNS, "surveys")
+    return surveys[list(SURVEY_COLUMNS)]
 
 
 def _touchpoint_order(values) -> list[str]:
@@ -130,7 +154,7 @@ def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_n: int = metri
     >>> card[["touchpoint", "quarter", "responses", "csat"]].round(1).to_dict("records")
     [{'touchpoint': 'portal', 'quarter': '2026Q3', 'responses': 60, 'csat': 66.7}]
     """
-    frame = surveys_as_of(surveys, as_of=as_of)
+    frame = surveys_as_of(_scores_only(surveys), as_of=as_of)
     keys = ["touchpoint", "quarter"]
     counts = frame.groupby(keys, observed=True).agg(invitations=("responded", "size"),
                                                     responses=("responded", "sum")).reset_index()
@@ -202,8 +226,10 @@ def quarter_estimates(surveys: pd.DataFrame, *, quarter: str, as_of, method: str
         ``{"nps": NPSEstimate, "csat": CSATEstimate, "ces": CESEstimate}`` (n = 0 and missing
         values when the quarter has no answers).
     """
-    frame = surveys_as_of(surveys, as_of=as_of)
-    frame = frame[frame["quarter"] == str(quarter)]
+    period = pd.Period(str(quarter), freq="Q")
+    surveys = _scores_only(surveys)
+    sent = pd.to_datetime(surveys["sent_at"])
+    frame = surveys_as_of(surveys[(sent >= period.start_time) & (sent <= period.end_time)], as_of=as_of)
     return {m: _estimate(_metric_rows(frame, m), m, method, level) for m in HEADLINE_METRICS}
 
 
@@ -241,7 +267,7 @@ def quarter_changes(surveys: pd.DataFrame, *, quarter: str, as_of, min_n: int = 
         ``difference``, ``ci_low``, ``ci_high``, ``p_value``, ``n``, ``n_reference``, ``unit``
         and ``note``.
     """
-    frame = surveys_as_of(surveys, as_of=as_of)
+    frame = surveys_as_of(_scores_only(surveys), as_of=as_of)
     period = pd.Period(str(quarter), freq="Q")
     rows = []
     for metric, (_, _, change_unit, what) in HEADLINE_METRICS.items():
@@ -319,8 +345,11 @@ def plot_trend(card: pd.DataFrame, *, metric: str = "csat", touchpoints=None, ax
             ax.fill_between(rows["quarter_start"], rows[f"{metric}_ci_low"], rows[f"{metric}_ci_high"],
                             color=palette[name], alpha=0.15, linewidth=0)
         ax.legend(title="Touchpoint", loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+        ticks = data.drop_duplicates("quarter").sort_values("quarter_start")
+        ax.set_xticks(ticks["quarter_start"])
+        ax.set_xticklabels(ticks["quarter"], rotation=45, ha="right")
     ax.set_title(f"{title} (bands: 95% intervals)" if len(data) else f"{title}: no data to show")
-    ax.set_xlabel("Quarter (start date)")
+    ax.set_xlabel("Quarter the survey was sent")
     ax.set_ylabel(ylabel)
     return ax
 
@@ -471,7 +500,7 @@ def intervention_effect(surveys: pd.DataFrame, *, date, as_of, touchpoint: str =
         raise ValueError(f"intervention date {date.date()} must be before the as-of date {as_of.date()}")
     if int(window_months) != window_months or window_months < 1:
         raise ValueError(f"window_months must be a positive whole number; got {window_months!r}")
-    frame = surveys_as_of(surveys, as_of=as_of)
+    frame = surveys_as_of(_scores_only(surveys), as_of=as_of)
     frame = frame[frame["touchpoint"] == touchpoint]
     if frame.empty:
         raise ValueError(f"no invitations for touchpoint {touchpoint!r} up to {as_of.date()}")
