@@ -9,7 +9,7 @@ import pandas as pd
 import pandera.pandas as pa
 import pytest
 
-from cxlab.datasets import check_tenure_table, from_tenure_table, from_wide_survey, parse_flags
+from cxlab.datasets import check_tenure_table, from_tenure_table, from_wide_survey, not_in_source, parse_flags
 from cxlab.io import load
 from cxlab.schema import CUSTOMERS, OPTIONAL_COLUMNS, SURVEYS
 from cxlab.tenure import tenure_frame
@@ -113,6 +113,7 @@ def test_tenure_table_loads_as_a_data_folder(tmp_path):
     customers.to_csv(tmp_path / "customers.csv", index=False)
     (tmp_path / "meta.json").write_text(json.dumps({"as_of": "2024-12-31"}))
     data = load(tmp_path)
+    assert not_in_source(data) == frozenset()  # not written by convert: nothing recorded as missing
     pd.testing.assert_series_equal(tenure_frame(data.customers, data.as_of)["tenure_months"],
                                    tenure_frame(customers, "2024-12-31")["tenure_months"])
 

@@ -19,12 +19,13 @@ import pytest
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 
-from cxlab.datasets import convert, load_airline, load_fft, load_telco
+from cxlab.datasets import convert, load_airline, load_fft, load_telco, not_in_source
 from cxlab.datasets.airline import AIRLINE_FILE, TOUCHPOINTS
 from cxlab.datasets.fft import FFT_FILE
+from cxlab.datasets.source import GAPS
 from cxlab.datasets.telco import CONTRACTS, TELCO_FILE
 from cxlab.io import load
-from cxlab.schema import RELATIONSHIP
+from cxlab.schema import OPTIONAL_COLUMNS, RELATIONSHIP, SCHEMAS, TABLES
 from cxlab.tenure import DAYS_PER_MONTH, event_table, tenure_frame
 
 SHARED = Path(os.environ.get("CXLAB_SHARED_DATASETS",
@@ -127,6 +128,8 @@ def test_telco_convert_writes_a_loadable_folder(telco, telco_path, tmp_path):
     pd.testing.assert_frame_equal(tenure_frame(data.customers, data.as_of)[["tenure_months", "churned"]],
                                   tenure_frame(telco.customers, telco.as_of)[["tenure_months", "churned"]])
     assert done.data.customers["churned_at"].notna().sum() == 1_869
+    gaps = not_in_source(done.data)
+    assert {"revenue", "surveys", "calendar_dates"} <= gaps and not gaps & {"churn", "tenure"}
     with pytest.raises(FileExistsError, match="already holds a data folder"):
         convert("telco", telco_path, tmp_path / "telco")
     # the input may be a folder holding the file; overwrite replaces the CSV tables by Parquet ones
@@ -216,6 +219,8 @@ def test_airline_convert_writes_a_loadable_folder(airline_path, tmp_path):
     assert meta["source"]["rows_rejected"] == 0
     assert done.data.surveys["satisfied"].sum() == 56_428
     assert done.data.rejected.empty
+    gaps = not_in_source(tmp_path / "airline")
+    assert {"churn", "tenure", "calendar_dates", "customers.monthly_revenue"} <= gaps
 
 
 # --- NHS Friends and Family Test ----------------------------------------------------------------
@@ -278,6 +283,7 @@ def test_fft_responses_after_the_as_of_date_are_rejected(fft_path, tmp_path):
     data = load(tmp_path / "fft")
     assert data.as_of == pd.Timestamp("2024-03-31")
     assert done.data.surveys["recommend5"].dtype == float
+    assert {"customer_identity", "churn", "surveys.nps"} <= not_in_source(data)
 
 
 def test_convert_rejects_unknown_sources_and_missing_files(tmp_path):
@@ -285,3 +291,10 @@ def test_convert_rejects_unknown_sources_and_missing_files(tmp_path):
         convert("crm", tmp_path, tmp_path / "out")
     with pytest.raises(FileNotFoundError, match="expected the WA_Fn-UseC_-Telco-Customer-Churn.csv file"):
         convert("telco", tmp_path, tmp_path / "out")
+
+
+def test_gaps_use_the_documented_vocabulary(telco, airline, fft):
+    columns = {f"{t}.{c}" for t in TABLES for c in [*SCHEMAS[t].columns, *OPTIONAL_COLUMNS.get(t, {})]}
+    for converted in (telco, airline, fft):
+        assert set(converted.not_in_source) <= set(TABLES) | columns | set(GAPS)
+        assert not set(converted.not_in_source) & set(converted.tables())

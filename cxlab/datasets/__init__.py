@@ -6,11 +6,12 @@
   row that cannot be mapped).
 * :func:`load_telco`, :func:`load_airline`, :func:`load_fft`: public data sets (IBM Telco
   Customer Churn, Airline Passenger Satisfaction, NHS Friends and Family Test), and
-  :func:`convert` to write any of them as a data folder (``cxlab convert``).
+  :func:`convert` to write any of them as a data folder (``cxlab convert``);
+  :func:`not_in_source` tells what such a folder's source could not provide.
 """
 
 from cxlab.datasets.airline import load_airline
-from cxlab.datasets.convert import ADAPTERS, SOURCE_FILES, Conversion, convert
+from cxlab.datasets.convert import ADAPTERS, SOURCE_FILES, Conversion, convert, not_in_source
 from cxlab.datasets.demo import demo_path, load_demo
 from cxlab.datasets.fft import load_fft
 from cxlab.datasets.generic import (
@@ -40,5 +41,6 @@ __all__ = [
     "load_demo",
     "load_fft",
     "load_telco",
+    "not_in_source",
     "parse_flags",
 ]

@@ -112,8 +112,8 @@ def load_airline(path, *, as_of=DEFAULT_SURVEY_DATE) -> SourceTables:
             "region, contract, acquisition_channel 'unknown'; monthly_revenue 0.0 stands for unknown; "
             "acquisition_cost empty; survey channel 'unknown'.",
         ],
-        not_in_source=["revenue", "cases", "dates (all answers dated at the as-of date)", "churn",
-                       "customers.monthly_revenue (0.0 placeholder)", "customers.region",
-                       "customers.contract", "customers.acquisition_channel", "customers.acquisition_cost",
-                       "surveys.channel", "surveys.nps"],
+        not_in_source=["revenue", "cases", "calendar_dates", "tenure", "churn", "customers.monthly_revenue",
+                       "customers.region", "customers.contract", "customers.acquisition_channel",
+                       "customers.acquisition_cost", "surveys.channel", "surveys.sent_at", "surveys.nps",
+                       "surveys.ces"],
     )

@@ -3,9 +3,11 @@
 The folder holds the tables the adapter could build (``customers`` and, for survey sources,
 ``surveys``), a ``meta.json`` with the as-of date and a ``source`` record (which file, its
 SHA-256, what it is, the counts of rows read, written and rejected, every mapping assumption,
-and what the source cannot provide), and ``rejected.csv`` listing every source row left out
-with the rule it broke (only a header when none was). The folder is loaded back with
-:func:`cxlab.io.load` before :func:`convert` returns, so a folder it writes always loads.
+and what the source cannot provide, read back by :func:`not_in_source`), and ``rejected.csv``
+listing every source row left out with the rule it broke (only a header when none was). The
+folder is loaded back with :func:`cxlab.io.load` (and its optional columns checked against
+:data:`cxlab.schema.OPTIONAL_COLUMNS`) before :func:`convert` returns, so a folder it writes
+always loads.
 """
 
 from __future__ import annotations
@@ -79,6 +81,36 @@ class Conversion:
                       for (column, rule), n in by_rule.items()]
             lines.append(f"  every rejected row is listed in {self.files['rejected']}")
         return "\n".join(lines)
+
+
+def not_in_source(data) -> frozenset[str]:
+    """What the source of a data folder could not provide, as recorded by :func:`convert`.
+
+    Report sections use it to skip analyses whose inputs are placeholders, e.g. churn survival
+    when ``"churn"`` is in it, or revenue figures when ``"customers.monthly_revenue"`` is.
+
+    Parameters
+    ----------
+    data : cxlab.io.CXData or str or pathlib.Path
+        Loaded data or its folder.
+
+    Returns
+    -------
+    frozenset of str
+        Table names, ``"<table>.<column>"`` for columns holding placeholders, and the words of
+        :data:`cxlab.datasets.source.GAPS` (``"calendar_dates"``, ``"tenure"``, ``"churn"``,
+        ``"customer_identity"``). Empty for folders not written by :func:`convert`.
+
+    Examples
+    --------
+    >>> from cxlab.datasets import demo_path
+    >>> not_in_source(demo_path())
+    frozenset()
+    """
+    folder = data.source if isinstance(data, CXData) else Path(data)
+    meta = folder / "meta.json"
+    source = json.loads(meta.read_text(encoding="utf-8")).get("source") if meta.is_file() else None
+    return frozenset(source.get("not_in_source", [])) if isinstance(source, dict) else frozenset()
 
 
 def _resolve_input(source: str, input_path) -> Path:

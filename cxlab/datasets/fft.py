@@ -122,9 +122,8 @@ def load_fft(path, *, as_of=None) -> SourceTables:
             "acquisition_cost empty; survey channel 'unknown'.",
             "The source author's sentiment and topic columns are left out (not FFT answers).",
         ],
-        not_in_source=["revenue", "cases", "churn", "customers (responses are anonymous; pseudo-customers)",
-                       "customers.monthly_revenue (0.0 placeholder)", "customers.region",
-                       "customers.contract", "customers.acquisition_channel", "customers.acquisition_cost",
-                       "surveys.channel", "surveys.sent_at (set to responded_at)", "surveys.nps",
-                       "surveys.csat"],
+        not_in_source=["revenue", "cases", "customer_identity", "tenure", "churn",
+                       "customers.monthly_revenue", "customers.region", "customers.contract",
+                       "customers.acquisition_channel", "customers.acquisition_cost", "surveys.channel",
+                       "surveys.sent_at", "surveys.nps", "surveys.csat", "surveys.ces"],
     )

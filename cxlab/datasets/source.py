@@ -14,6 +14,13 @@ from pathlib import Path
 import pandas as pd
 
 REJECTED_COLUMNS = ["row", "column", "rule", "value"]
+# What a source may lack beyond tables and columns: the words of ``not_in_source`` in meta.json.
+GAPS = {
+    "calendar_dates": "dates are derived or placeholders: no trends or quarter-by-quarter comparisons",
+    "tenure": "acquisition dates are placeholders: tenures and cohorts mean nothing",
+    "churn": "churn is not recorded: an empty churned_at does not mean the customer stayed",
+    "customer_identity": "each row is its own pseudo-customer: customer counts mean nothing",
+}
 
 
 @dataclass
@@ -41,8 +48,8 @@ class SourceTables:
     notes : list of str
         Every mapping assumption, one sentence each.
     not_in_source : list of str
-        Tables and columns of the data model the source cannot provide (filled with
-        placeholders or left out), e.g. ``"customers.churned_at"`` or ``"revenue"``.
+        What the source cannot provide, from the vocabulary of :data:`GAPS`: tables,
+        ``"<table>.<column>"`` for columns filled with placeholders, and the facts below.
     """
 
     customers: pd.DataFrame

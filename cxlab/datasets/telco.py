@@ -131,6 +131,6 @@ def load_telco(path, *, as_of=DEFAULT_AS_OF) -> SourceTables:
             "Other source columns are kept in snake_case; they describe the customer at the snapshot, "
             "so they look ahead when used as covariates of a survival model.",
         ],
-        not_in_source=["revenue", "surveys", "cases", "customers.region", "customers.acquisition_channel",
-                       "customers.acquisition_cost", "calendar dates (derived from the as-of date)"],
+        not_in_source=["revenue", "surveys", "cases", "calendar_dates", "customers.region",
+                       "customers.acquisition_channel", "customers.acquisition_cost"],
     )
