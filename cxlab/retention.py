@@ -65,8 +65,8 @@ PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 _COHORT_FREQ = {"month": "M", "quarter": "Q", "year": "Y"}
 _VALUE_LABELS = {
     "logo_retention": "Customers still active (% of cohort)",
-    "gross_revenue_retention": "Gross revenue retention (% of period-0 revenue)",
-    "net_revenue_retention": "Net revenue retention (% of period-0 revenue)",
+    "gross_revenue_retention": "Gross revenue retention (% of first-period revenue)",
+    "net_revenue_retention": "Net revenue retention (% of first-period revenue)",
 }
 _NEVER = np.iinfo(np.int64).max // 4
 
@@ -263,10 +263,11 @@ def plot_cohort_heatmap(table: pd.DataFrame, *, value: str = "logo_retention", a
         annotate = wide.shape[1] <= 24
     if ax is None:
         _, ax = plt.subplots(figsize=(min(2 + 0.55 * wide.shape[1], 18), 1.5 + 0.32 * wide.shape[0]))
-    upper = 100 if value != "net_revenue_retention" else max(100.0, float(np.nanmax(wide.to_numpy(), initial=100)))
+    # shares of a whole run 0-100; net revenue retention is centred on 100 (growth above, loss below)
+    scale = dict(vmin=50, vmax=150, center=100) if value == "net_revenue_retention" else dict(vmin=0, vmax=100)
     sns.heatmap(
-        wide, ax=ax, cmap=cmap, vmin=0, vmax=upper, annot=annotate, fmt=".0f",
-        annot_kws={"fontsize": 7}, cbar_kws={"label": _VALUE_LABELS.get(value, value) + " (%)"},
+        wide, ax=ax, cmap=cmap, annot=annotate, fmt=".0f", annot_kws={"fontsize": 7},
+        cbar_kws={"label": _VALUE_LABELS.get(value, value)}, **scale,
     )
     ax.set_yticks(np.arange(len(labels)) + 0.5, labels, rotation=0)
     period = table.attrs.get("period", "period")

@@ -548,8 +548,11 @@ class ShiftedBetaGeometric:
                         alpha=0.25, label=f"sBG {pct} interval")
         ax.plot(table.index, 100 * table["survival"], label="sBG projection")
         ax.plot(table.index, 100 * table["observed"], "o", ms=3, color="black", label="observed")
-        ax.axvline(self.event_counts_.index.max(), color="grey", ls=":", lw=1)
+        last_observed = self.event_counts_.index.max()
+        if last_observed < horizon_periods:
+            ax.axvline(last_observed, color="grey", ls=":", lw=1, label="end of observed data")
         ax.set(xlabel=f"tenure ({period_label})", ylabel="customers still active (%)", ylim=(0, 101),
+               xlim=(0, horizon_periods),
                title=f"Observed and projected retention: {self.label} (n = {self.n_customers_:,})")
         ax.legend()
         return ax
@@ -595,7 +598,8 @@ def fit_by(frame: pd.DataFrame, by, *, tenure_col: str = "tenure_months", event_
     pandas.DataFrame
         One row per group: ``n`` (customers), ``churned``, ``alpha``, ``alpha_lower``,
         ``alpha_upper``, ``beta``, ``beta_lower``, ``beta_upper``, ``log_likelihood``,
-        ``converged``. Groups without a churner get missing estimates.
+        ``converged`` and ``note``. Groups without a churner, or whose fit has no finite
+        maximum or did not converge, get missing estimates and a ``note`` saying why.
     """
     keys = [by] if isinstance(by, str) else list(by)
     missing = [c for c in [*keys, tenure_col, event_col] if c not in frame.columns]
@@ -605,18 +609,21 @@ def fit_by(frame: pd.DataFrame, by, *, tenure_col: str = "tenure_months", event_
     for key, group in frame.groupby(keys, observed=True, sort=True):
         periods = tenure_in_periods(group[tenure_col], group[event_col], months_per_period=months_per_period)
         row = dict(zip(keys, key, strict=True))
-        row.update(n=len(group), churned=int(group[event_col].sum()))
+        row.update(n=len(group), churned=int(group[event_col].sum()), converged=False,
+                   note="no churn yet: nothing to fit")
         if row["churned"] > 0:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 model = ShiftedBetaGeometric(ci_level).fit_from_tenure(periods, group[event_col])
-            ci = model.confidence_intervals_.to_numpy()
-            row.update(alpha=model.alpha_, alpha_lower=ci[0, 0], alpha_upper=ci[0, 1], beta=model.beta_,
-                       beta_lower=ci[1, 0], beta_upper=ci[1, 1], log_likelihood=model.log_likelihood_,
-                       converged=model.converged_)
+            row.update(converged=model.converged_, note="" if model.converged_ else
+                       "no finite estimate: the data cannot yet tell how customers differ in churn")
+            if model.converged_:
+                ci = model.confidence_intervals_.to_numpy()
+                row.update(alpha=model.alpha_, alpha_lower=ci[0, 0], alpha_upper=ci[0, 1], beta=model.beta_,
+                           beta_lower=ci[1, 0], beta_upper=ci[1, 1], log_likelihood=model.log_likelihood_)
         rows.append(row)
     columns = [*keys, "n", "churned", "alpha", "alpha_lower", "alpha_upper", "beta", "beta_lower",
-               "beta_upper", "log_likelihood", "converged"]
+               "beta_upper", "log_likelihood", "converged", "note"]
     return pd.DataFrame(rows).reindex(columns=columns).set_index(keys)
 
 
