@@ -401,17 +401,47 @@ def _nps_resamples(counts: np.ndarray, rng: np.random.Generator, n_resamples: in
     return np.where(n[:, None] > 0, reps, np.nan)
 
 
-def _nps_intervals(promoters, passives, detractors, *, method: str, level: float, seed: int,
-                   n_resamples: int) -> dict[str, np.ndarray]:
-    """NPS value, SE and interval in points for arrays of counts."""
+def nps_intervals(promoters, passives, detractors, *, method: str = "adjusted_wald", level: float = 0.95,
+                  seed: int = 0, n_resamples: int = DEFAULT_RESAMPLES) -> dict[str, np.ndarray]:
+    """NPS, standard error and interval for arrays of category counts (one element per group).
+
+    The vectorised core of :func:`nps_from_counts` and :func:`nps_by`: aggregate the counts
+    first, then call this once for all groups.
+
+    Parameters
+    ----------
+    promoters, passives, detractors : array-like
+        Counts per group.
+    method : {"adjusted_wald", "wald", "bootstrap"}
+        Interval method (see the module docstring); the bootstrap draws all groups' resamples
+        in one call.
+    level : float
+        Confidence level.
+    seed, n_resamples : int
+        Bootstrap settings.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``value``, ``se``, ``ci_low``, ``ci_high`` in NPS points (NaN where a group has no answers).
+
+    Examples
+    --------
+    >>> out = nps_intervals([162, 10], [108, 0], [54, 0], method="wald")
+    >>> out["value"].round(1).tolist(), out["ci_high"].round(1).tolist()
+    ([33.3, 100.0], [41.4, 100.0])
+    """
+    level, method = _check_level(level), _check_method(method)
     counts = np.column_stack([np.asarray(promoters, float), np.asarray(passives, float),
                               np.asarray(detractors, float)])
+    if np.isnan(counts).any() or (counts < 0).any() or (counts % 1 != 0).any():
+        raise ValueError("promoters, passives and detractors must be non-negative whole numbers")
     n = counts.sum(axis=1)
     value, wald_se = _nps_center_se(counts[:, 0], counts[:, 2], n)
     value = np.where(n > 0, value, np.nan)
     z = _z(level)
     if method == "bootstrap":
-        reps = _nps_resamples(counts, np.random.default_rng(seed), n_resamples)
+        reps = _nps_resamples(counts, np.random.default_rng(seed), _check_resamples(n_resamples))
         se = reps.std(axis=1, ddof=1)
         alpha = 1 - level
         low, high = np.quantile(reps, [alpha / 2, 1 - alpha / 2], axis=1)
@@ -464,8 +494,28 @@ def _nps_differences(counts_a: np.ndarray, counts_b: np.ndarray, *, method: str,
     return out
 
 
-def _wilson(hits, n, level: float):
-    """Wilson score interval (fractions) for arrays of hits out of n."""
+def wilson_interval(hits, n, level: float = 0.95):
+    """Wilson score interval of a proportion, for arrays of hits out of n.
+
+    Parameters
+    ----------
+    hits, n : array-like
+        Successes and trials per group.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    (numpy.ndarray, numpy.ndarray)
+        Lower and upper bounds as fractions (NaN where ``n`` is 0); exactly 0 at 0 hits and
+        1 at ``n`` hits.
+
+    Examples
+    --------
+    >>> low, high = wilson_interval(8, 10)
+    >>> round(float(low), 4), round(float(high), 4)
+    (0.4902, 0.9433)
+    """
     hits, n = np.asarray(hits, float), np.asarray(n, float)
     z = _z(level)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -484,8 +534,8 @@ def _proportion_differences(hits_a, n_a, hits_b, n_b, level: float) -> dict[str,
     hits_a, n_a, hits_b, n_b = (np.asarray(x, float) for x in (hits_a, n_a, hits_b, n_b))
     with np.errstate(invalid="ignore", divide="ignore"):
         p_a, p_b = hits_a / n_a, hits_b / n_b
-        low_a, high_a = _wilson(hits_a, n_a, level)
-        low_b, high_b = _wilson(hits_b, n_b, level)
+        low_a, high_a = wilson_interval(hits_a, n_a, level)
+        low_b, high_b = wilson_interval(hits_b, n_b, level)
         estimate = p_a - p_b
         # Newcombe (1998), method 10: combine the two Wilson intervals.
         low = estimate - np.sqrt((p_a - low_a) ** 2 + (high_b - p_b) ** 2)
@@ -501,8 +551,28 @@ def _proportion_differences(hits_a, n_a, hits_b, n_b, level: float) -> dict[str,
     return out
 
 
-def _mean_intervals(total, total_sq, n, level: float) -> dict[str, np.ndarray]:
-    """Mean, SD, SE and t interval from sums of scores and of squared scores."""
+def mean_intervals_from_sums(total, total_sq, n, level: float = 0.95) -> dict[str, np.ndarray]:
+    """Mean with its t interval from the sum of scores and of squared scores, per group.
+
+    Parameters
+    ----------
+    total, total_sq, n : array-like
+        Sum of the scores, sum of their squares and number of scores per group.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``mean``, ``sd`` (sample standard deviation), ``se``, ``ci_low``, ``ci_high``
+        (NaN interval where a group has fewer than two scores).
+
+    Examples
+    --------
+    >>> out = mean_intervals_from_sums(12.0, 56.0, 3)  # scores 2, 4, 6
+    >>> float(out["mean"]), float(out["sd"])
+    (4.0, 2.0)
+    """
     total, total_sq, n = (np.asarray(x, float) for x in (total, total_sq, n))
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n
@@ -563,7 +633,7 @@ def nps_from_counts(promoters: int, passives: int, detractors: int, *, method: s
         raise ValueError("promoters, passives and detractors must be non-negative whole numbers; "
                          f"got {promoters!r}, {passives!r}, {detractors!r}")
     level, method = _check_level(level), _check_method(method)
-    res = _nps_intervals(counts[[0]], counts[[1]], counts[[2]], method=method, level=level, seed=seed,
+    res = nps_intervals(counts[[0]], counts[[1]], counts[[2]], method=method, level=level, seed=seed,
                          n_resamples=_check_resamples(n_resamples))
     n = int(counts.sum())
     shares = counts / n * 100 if n else np.full(3, np.nan)
@@ -638,7 +708,7 @@ def csat(scores, *, level: float = 0.95, satisfied_scores: tuple[int, ...] = SAT
     values = _valid_scores(scores, CSAT_SCALE, "CSAT")
     n, hits = len(values), int(np.isin(values, satisfied_scores).sum())
     share = _share_stats(hits, n, level)
-    mean = _mean_intervals(values.sum(), (values**2).sum(), n, level)
+    mean = mean_intervals_from_sums(values.sum(), (values**2).sum(), n, level)
     return CSATEstimate(value=share["share"], ci_low=share["ci_low"], ci_high=share["ci_high"], se=share["se"],
                         n=n, satisfied=hits, mean=float(mean["mean"]), mean_ci_low=float(mean["ci_low"]),
                         mean_ci_high=float(mean["ci_high"]), mean_se=float(mean["se"]), sd=float(mean["sd"]),
@@ -672,7 +742,7 @@ def ces(scores, *, level: float = 0.95, low_effort_scores: tuple[int, ...] = LOW
     values = _valid_scores(scores, CES_SCALE, "CES")
     n, hits = len(values), int(np.isin(values, low_effort_scores).sum())
     share = _share_stats(hits, n, level)
-    mean = _mean_intervals(values.sum(), (values**2).sum(), n, level)
+    mean = mean_intervals_from_sums(values.sum(), (values**2).sum(), n, level)
     return CESEstimate(value=float(mean["mean"]), ci_low=float(mean["ci_low"]), ci_high=float(mean["ci_high"]),
                        se=float(mean["se"]), sd=float(mean["sd"]), n=n, low_effort=hits,
                        low_effort_share=share["share"], low_effort_ci_low=share["ci_low"],
@@ -682,7 +752,7 @@ def ces(scores, *, level: float = 0.95, low_effort_scores: tuple[int, ...] = LOW
 def _share_stats(hits: int, n: int, level: float) -> dict[str, float]:
     if n == 0:
         return dict.fromkeys(("share", "se", "ci_low", "ci_high"), float("nan"))
-    low, high = _wilson(hits, n, level)
+    low, high = wilson_interval(hits, n, level)
     p = hits / n
     return {"share": p * 100, "se": float(np.sqrt(p * (1 - p) / n) * 100),
             "ci_low": float(low) * 100, "ci_high": float(high) * 100}
@@ -937,7 +1007,7 @@ def nps_by(df: pd.DataFrame, by, *, score_col: str = "nps", min_n: int = DEFAULT
     passives = dist[[float(s) for s in PASSIVE_SCORES]].sum(axis=1)
     n = dist.sum(axis=1)
     detractors = n - promoters - passives
-    res = _nps_intervals(promoters, passives, detractors, method=method, level=level, seed=seed,
+    res = nps_intervals(promoters, passives, detractors, method=method, level=level, seed=seed,
                          n_resamples=_check_resamples(n_resamples))
     out = pd.DataFrame({"n": n, "promoters": promoters, "passives": passives, "detractors": detractors})
     for col in ("promoters", "passives", "detractors"):
@@ -953,8 +1023,8 @@ def _share_and_mean_by(dist: pd.DataFrame, hit_scores: tuple[int, ...], level: f
     counts = dist.to_numpy(dtype=float)
     n = counts.sum(axis=1)
     hits = dist[[float(s) for s in hit_scores]].sum(axis=1).to_numpy(dtype=float)
-    low, high = _wilson(hits, n, level)
-    means = _mean_intervals(counts @ levels, counts @ levels**2, n, level)
+    low, high = wilson_interval(hits, n, level)
+    means = mean_intervals_from_sums(counts @ levels, counts @ levels**2, n, level)
     return pd.DataFrame({"n": n.astype(int), "hits": hits.astype(int), "share": hits / n * 100,
                          "share_ci_low": low * 100, "share_ci_high": high * 100, "mean": means["mean"],
                          "mean_ci_low": means["ci_low"], "mean_ci_high": means["ci_high"],

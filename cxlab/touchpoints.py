@@ -518,7 +518,7 @@ def intervention_effect(surveys: pd.DataFrame, *, date, as_of, touchpoint: str =
                .groupby("month").agg(n=("hit", "size"), satisfied=("hit", "sum")).reset_index())
     monthly["start"] = [date + pd.DateOffset(months=int(m)) for m in monthly["month"]]
     monthly["share"] = monthly["satisfied"] / monthly["n"] * 100
-    low, high = metrics._wilson(monthly["satisfied"], monthly["n"], level)
+    low, high = metrics.wilson_interval(monthly["satisfied"], monthly["n"], level)
     monthly["ci_low"], monthly["ci_high"] = low * 100, high * 100
     segmented, fitted = _segmented_fit(monthly, level)
     monthly["fitted"] = fitted

@@ -380,7 +380,7 @@ COVERAGE_CASES = [((0.5, 0.3, 0.2), 50), ((0.5, 0.3, 0.2), 500), ((0.7, 0.25, 0.
 
 def _coverage(shares, n, method, samples):
     counts = np.random.default_rng(n).multinomial(n, shares, size=10_000)[:samples]
-    res = metrics._nps_intervals(counts[:, 0], counts[:, 1], counts[:, 2], method=method, level=0.95, seed=1,
+    res = metrics.nps_intervals(counts[:, 0], counts[:, 1], counts[:, 2], method=method, level=0.95, seed=1,
                                  n_resamples=400)
     true = 100 * (shares[0] - shares[2])
     return float(np.mean((res["ci_low"] <= true) & (true <= res["ci_high"])))
@@ -411,12 +411,12 @@ def test_bootstrap_coverage(shares, n):
 def test_wilson_and_t_coverage(n):
     rng = np.random.default_rng(n)
     hits = rng.binomial(n, 0.8, size=10_000)
-    low, high = metrics._wilson(hits, n, 0.95)
+    low, high = metrics.wilson_interval(hits, n, 0.95)
     assert 0.93 <= np.mean((low <= 0.8) & (0.8 <= high)) <= 0.97
     probs = np.array([0.05, 0.05, 0.1, 0.1, 0.2, 0.25, 0.25])
     levels = np.arange(1, 8)
     counts = rng.multinomial(n, probs, size=10_000)
-    res = metrics._mean_intervals(counts @ levels, counts @ levels**2, n, 0.95)
+    res = metrics.mean_intervals_from_sums(counts @ levels, counts @ levels**2, n, 0.95)
     mu = probs @ levels
     assert 0.93 <= np.mean((res["ci_low"] <= mu) & (mu <= res["ci_high"])) <= 0.97
 
@@ -430,7 +430,7 @@ def test_interval_contains_observed_nps_for_every_sample_up_to_120():
     grid = np.stack(np.meshgrid(*[np.arange(121)] * 3, indexing="ij"), axis=-1).reshape(-1, 3)
     grid = grid[(grid.sum(axis=1) >= 2) & (grid.sum(axis=1) <= 120)]
     for method in ("wald", "adjusted_wald"):
-        res = metrics._nps_intervals(grid[:, 0], grid[:, 1], grid[:, 2], method=method, level=0.95, seed=0,
+        res = metrics.nps_intervals(grid[:, 0], grid[:, 1], grid[:, 2], method=method, level=0.95, seed=0,
                                      n_resamples=100)
         assert np.all(res["ci_low"] <= res["value"] + 1e-9) and np.all(res["value"] <= res["ci_high"] + 1e-9)
         assert np.all(res["ci_low"] >= -100) and np.all(res["ci_high"] <= 100)
