@@ -7,6 +7,7 @@ import pytest
 
 from cxlab.report.errors import ReportInputError
 from cxlab.report.params import (
+    SET_BY_RUN,
     ReportNotebook,
     check_quarter_label,
     discover_notebooks,
@@ -135,6 +136,19 @@ def test_every_problem_is_listed_with_the_known_names():
             "horizon_months, lift_kind, min_cell_size, retention_lift, segments, use_bootstrap") in message
 
 
+def test_a_name_with_different_defaults_must_go_in_a_section():
+    feedback = report_notebook("03_feedback_loop", horizon_months=12)
+    notebooks = [feedback, ECONOMICS]
+    for params in ({"horizon_months": 36}, {"common": {"horizon_months": 36}}):
+        with pytest.raises(ReportInputError, match=r"horizon_months means different things in 03_feedback_loop "
+                                                   r"\(12\) and 06_retention_economics \(60\): set it in a "
+                                                   r"notebook's section"):
+            resolve_parameters(params, notebooks)
+    resolved = resolve_parameters({"06": {"horizon_months": 36}, "min_cell_size": 50}, notebooks)
+    assert resolved == {"03_feedback_loop": {"min_cell_size": 50},
+                        "06_retention_economics": {"horizon_months": 36, "min_cell_size": 50}}
+
+
 def test_read_params_file(tmp_path):
     assert read_params_file(None) == {}
     with pytest.raises(ReportInputError, match=r"parameters file .*nope.yaml does not exist"):
@@ -160,10 +174,8 @@ def test_quarter_label():
             check_quarter_label(bad)
 
 
-def test_params_example_matches_the_report_notebooks():
+def test_params_example_lists_every_parameter_with_its_default():
     root = Path(__file__).resolve().parents[1]
     notebooks = discover_notebooks(root / "notebooks")
     resolved = resolve_parameters(read_params_file(root / "params.example.yaml"), notebooks)
-    assert set(resolved) == {nb.name for nb in notebooks}
-    economics = next(nb for nb in notebooks if nb.name == "06_retention_economics")
-    assert resolved[economics.name]  # the economics assumptions are set in the example
+    assert resolved == {nb.name: {k: v for k, v in nb.defaults.items() if k not in SET_BY_RUN} for nb in notebooks}

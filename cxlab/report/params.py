@@ -8,7 +8,9 @@ Parameters file
 ---------------
 A YAML mapping in one of two shapes, which may be mixed:
 
-* flat: ``name: value`` pairs; each notebook that declares ``name`` receives the value;
+* flat: ``name: value`` pairs; each notebook that declares ``name`` receives the value (a name
+  that notebooks declare with different defaults, so probably with different meanings, must
+  go in a notebook's section instead);
 * sectioned: ``common:`` (a mapping for every notebook that declares the name) and one
   mapping per notebook, keyed by the notebook's name (``06_retention_economics``) or its
   number prefix (``"06"``); a notebook's own section overrides ``common`` and flat values.
@@ -214,7 +216,8 @@ def resolve_parameters(params: dict, notebooks: list[ReportNotebook],
     ReportInputError
         Listing every problem: a name set by the run, a name no notebook declares (with the
         known names), a section for an unknown notebook, a parameter the notebook of its
-        section does not declare, or a value whose type differs from the default's.
+        section does not declare, a value whose type differs from the default's, or a common
+        (flat) name that notebooks declare with different defaults (it must go in a section).
 
     Examples
     --------
@@ -258,6 +261,11 @@ def resolve_parameters(params: dict, notebooks: list[ReportNotebook],
         problems.extend(sorted(type_issues))
         return not type_issues
 
+    for name in common:
+        declaring = [nb for nb in notebooks if name in nb.defaults]
+        if len({repr(nb.defaults[name]) for nb in declaring}) > 1:
+            where = " and ".join(f"{nb.name} ({nb.defaults[name]!r})" for nb in declaring)
+            problems.append(f"{name} means different things in {where}: set it in a notebook's section")
     valid_common = {name: value for name, value in common.items()
                     if check(name, value, notebooks, "parameters file")}
     valid_sections = {
