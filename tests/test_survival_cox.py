@@ -218,7 +218,7 @@ def test_forest_plot_has_labels():
     ax = plot_hazard_ratios(cox)
     assert ax.get_title() == "Churn hazard ratios"
     assert "Hazard ratio" in ax.get_xlabel()
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["annual", "Promoters", "Detractors"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["annual", "Promoter", "Detractor"]
 
 
 def test_model_is_lifelines_like():

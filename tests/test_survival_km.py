@@ -162,6 +162,8 @@ def test_logrank_on_counts_equals_lifelines_on_rows():
     holm = np.maximum.accumulate(np.minimum(1, p[order] * (len(p) - np.arange(len(p)))))
     np.testing.assert_allclose(table.loc[table["comparison"] == "pair", "p_holm"].to_numpy()[order], holm)
     assert "differs across segment groups" in first["sentence"]
+    assert logrank_table(frame, "segment", group_label="segments").iloc[0]["sentence"].startswith(
+        "Survival differs across segments (log-rank chi² = ")
     two = frame[frame["segment"] != "Enterprise"]
     pair = logrank_test(two.loc[two["segment"] == "SMB", "tenure_months"],
                         two.loc[two["segment"] != "SMB", "tenure_months"],

@@ -236,8 +236,8 @@ def km_summary(km, *, times_months=(12, 24, 36), rmst_months: float | None = 36,
 
 
 def logrank_table(frame: pd.DataFrame, group_col: str, *, duration_col: str = "tenure_months",
-                  event_col: str = "churned", weights_col: str | None = None, min_cell_size: int = 0
-                  ) -> pd.DataFrame:
+                  event_col: str = "churned", weights_col: str | None = None, min_cell_size: int = 0,
+                  group_label: str | None = None) -> pd.DataFrame:
     """Log-rank tests of equal survival across groups: overall and for every pair.
 
     The overall test is lifelines' ``multivariate_logrank_test`` (k - 1 degrees of freedom);
@@ -254,6 +254,9 @@ def logrank_table(frame: pd.DataFrame, group_col: str, *, duration_col: str = "t
         As in :func:`km_by`.
     min_cell_size : int
         Groups with fewer customers are left out of the tests.
+    group_label : str, optional
+        Plain name of the groups for the sentences, e.g. ``"NPS categories"`` (default
+        ``"<group_col> groups"``).
 
     Returns
     -------
@@ -280,16 +283,15 @@ def logrank_table(frame: pd.DataFrame, group_col: str, *, duration_col: str = "t
     table = pd.DataFrame(rows, columns=LOGRANK_COLUMNS)
     pairs = table["comparison"] == "pair"
     table.loc[pairs, "p_holm"] = multipletests(table.loc[pairs, "p"], method="holm")[1]
-    table["sentence"] = [
-        _logrank_sentence(row, group_col) for row in table.itertuples(index=False)
-    ]
+    what = f"{'between' if len(groups) == 2 else 'across'} {group_label or f'{group_col} groups'}"
+    table["sentence"] = [_logrank_sentence(row, what) for row in table.itertuples(index=False)]
     return table
 
 
-def _logrank_sentence(row, group_col: str) -> str:
+def _logrank_sentence(row, what: str) -> str:
     if row.comparison == "overall":
         verdict = "differs" if row.p < 0.05 else "shows no clear difference"
-        return (f"Survival {verdict} across {group_col} groups (log-rank chi² = {row.test_statistic:.1f} on "
+        return (f"Survival {verdict} {what} (log-rank chi² = {row.test_statistic:.1f} on "
                 f"{row.df} df, {format_p(row.p)}).")
     verdict = "differs" if row.p_holm < 0.05 else "shows no clear difference"
     return (f"'{row.group_a}' vs '{row.group_b}': survival {verdict} (chi² = {row.test_statistic:.1f}, "

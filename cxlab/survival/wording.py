@@ -1,9 +1,11 @@
 """Plain-words phrasing of survival results for business readers.
 
-Labels for the covariates of :func:`cxlab.survival.survival_frame` live here; pass
-``labels={...}`` to the model functions to name other covariates or override these.
-A label key is a covariate (``"ces"``), a design term (``"nps_category[detractor]"``) or a
-covariate level written the same way (``"nps_category[passive]"``, used for references).
+Labels for the covariates of :func:`cxlab.survival.survival_frame` and
+:func:`cxlab.survival.time_varying_frame` live here; pass ``labels={...}`` to the model
+functions to name other covariates or override these. A key is a covariate (``"ces"``), a
+design term (``"nps_category[detractor]"``, ``"ces[missing]"``) or a covariate level written the
+same way (``"nps_category[passive]"``, used for references). :data:`LABELS` phrases sentences,
+:data:`SHORT_LABELS` names terms on charts and in tables.
 """
 
 from __future__ import annotations
@@ -16,24 +18,35 @@ LABELS = {
     "nps_category[detractor]": "Detractors",
     "nps_category[passive]": "passives",
     "nps_category[promoter]": "Promoters",
-    "nps_category[no_response]": "Customers who never answered the NPS survey",
+    "nps_category[no_response]": "Customers without an NPS answer (yet)",
     "followup": "Detractors who received a follow-up",
     "followup[0]": "detractors who did not",
-    "responded": "Customers who answered at least one survey",
-    "responded[0]": "customers who never answered",
-    "ces": "point of customer effort (CES, 1-7, higher = more effort)",
+    "responded": "Customers who had answered a survey",
+    "responded[0]": "customers who had not",
+    "ces": "point of customer effort (CES, 1 = very easy ... 7 = very difficult)",
+    "ces[missing]": "Customers without a CES answer (yet)",
     "touchpoint_csat": "point of touchpoint satisfaction (CSAT, 1-5)",
+    "touchpoint_csat[missing]": "Customers without a CSAT answer (yet)",
     "contract[annual]": "Customers on an annual contract",
     "contract[monthly]": "customers on a monthly contract",
 }
+SHORT_LABELS = {
+    "nps_category[detractor]": "Detractor",
+    "nps_category[promoter]": "Promoter",
+    "nps_category[no_response]": "No NPS answer (yet)",
+    "followup": "Detractor followed up",
+    "responded": "Answered a survey",
+    "ces": "CES, per point (higher = more effort)",
+    "ces[missing]": "No CES answer (yet)",
+    "touchpoint_csat": "CSAT, per point",
+    "touchpoint_csat[missing]": "No CSAT answer (yet)",
+    "contract[annual]": "Annual contract",
+}
+_SHORT_NAMES = {"ces": "CES", "touchpoint_csat": "CSAT"}
 
 
 def _label(labels: dict, key: str, fallback: str) -> str:
     return labels.get(key, LABELS.get(key, fallback))
-
-
-def _interval(low: float, high: float, digits: int) -> str:
-    return f"{low:.{digits}f}–{high:.{digits}f}"
 
 
 def format_p(p: float) -> str:
@@ -50,13 +63,27 @@ def format_p(p: float) -> str:
 
 
 def term_label(term: Term, labels: dict | None = None) -> str:
-    """Name of a design term for a chart axis, e.g. ``"Detractors"`` or ``"segment: SMB"``."""
+    """Short name of a design term for charts and tables, e.g. ``"Detractor"`` or ``"segment: SMB"``.
+
+    Examples
+    --------
+    >>> term_label(Term("segment[SMB]", "segment", "level", "SMB", "Enterprise"))
+    'segment: SMB'
+    """
     labels = labels or {}
+    if term.name in labels:
+        return labels[term.name]
+    if term.name in SHORT_LABELS:
+        return SHORT_LABELS[term.name]
     if term.kind in ("numeric", "indicator"):
-        return labels.get(term.covariate, term.covariate)
-    if term.kind == "missing":
-        return f"{term.covariate} missing"
-    return _label(labels, term.name, f"{term.covariate}: {term.level}")
+        return term.covariate
+    return f"{term.covariate}: {term.level}"
+
+
+def _digits(hazard_ratio: float, ci_low: float, ci_high: float, kind: str) -> int:
+    """One decimal for clearly raised hazards with a wide interval (2.1x, 1.8–2.4), else two."""
+    wide_and_above_one = min(hazard_ratio, ci_low) >= 1 and ci_high - ci_low >= 0.5
+    return 1 if wide_and_above_one and kind != "numeric" else 2
 
 
 def hazard_ratio_sentence(term: Term, hazard_ratio: float, ci_low: float, ci_high: float, *,
@@ -83,19 +110,23 @@ def hazard_ratio_sentence(term: Term, hazard_ratio: float, ci_low: float, ci_hig
     >>> t = Term("nps_category[detractor]", "nps_category", "level", "detractor", "passive")
     >>> hazard_ratio_sentence(t, 2.13, 1.81, 2.42)
     'Detractors churn 2.1x as fast as passives (95% CI 1.8–2.4).'
+    >>> sentence = hazard_ratio_sentence(Term("followup", "followup", "indicator", "1", "0"), 0.6, 0.5, 0.72)
+    >>> sentence.endswith("as fast as detractors who did not (40% lower churn hazard; 95% CI 0.50–0.72).")
+    True
     """
     labels = labels or {}
     ci = f"{ci_level:.0%} CI"
     if any(math.isnan(v) for v in (hazard_ratio, ci_low, ci_high)):
         return f"No hazard ratio could be estimated for {term_label(term, labels)}."
-    digits = 1 if min(hazard_ratio, ci_low) >= 1 and term.kind != "numeric" else 2
-    interval = _interval(ci_low, ci_high, digits)
+    digits = _digits(hazard_ratio, ci_low, ci_high, term.kind)
+    interval = f"{ci_low:.{digits}f}–{ci_high:.{digits}f}"
     if term.kind == "numeric":
         unit = _label(labels, term.covariate, f"unit of {term.covariate}")
         return f"Each additional {unit} multiplies the churn hazard by {hazard_ratio:.2f} ({ci} {interval})."
+    short = _SHORT_NAMES.get(term.covariate, term.covariate)
     if term.kind == "missing":
-        subject = f"Customers without a {term.covariate} value"
-        reference = f"customers with an average {term.covariate}"
+        subject = _label(labels, term.name, f"Customers without a {short} value")
+        reference = f"customers with an average {short}"
     else:
         subject = _label(labels, term.name, f"Customers with {term.covariate} '{term.level}'")
         reference = _label(labels, f"{term.covariate}[{term.reference}]",
