@@ -262,8 +262,10 @@ class ShiftedBetaGeometric:
             One cohort: ``[n_0, n_1, ..., n_T]`` with ``n_0`` the cohort size. Several
             cohorts observed for different lengths (a "staircase"): a list of such
             sequences, or a 2-D array / DataFrame with one row per cohort and missing
-            values after each cohort's last observed period. The survivors of each
-            cohort at its last observed period are right-censored there.
+            values after each cohort's last observed period (e.g. the ``active`` column
+            of :func:`cxlab.retention.cohort_table` pivoted to cohorts x periods). The
+            survivors of each cohort at its last observed period are right-censored there;
+            cohorts observed only at period 0 add nothing and are skipped.
         label : str
             Name shown in the summary.
 
@@ -734,15 +736,14 @@ def _as_cohorts(alive) -> list[np.ndarray]:
         if np.isnan(values).any():
             raise ValueError(f"{where}: missing values are allowed only after the last observed period")
         values = _whole_counts(values, where)
-        if len(values) < 2:
-            raise ValueError(f"{where}: needs counts for at least periods 0 and 1")
         if values[0] <= 0:
             raise ValueError(f"{where}: the first count (cohort size) must be positive")
         if np.any(np.diff(values) > 0):
             raise ValueError(f"{where}: counts of active customers cannot increase over time")
-        cohorts.append(values)
+        if len(values) > 1:  # a cohort seen only at period 0 carries no information
+            cohorts.append(values)
     if not cohorts:
-        raise ValueError("alive: no cohort with observed counts")
+        raise ValueError("alive: needs counts for at least periods 0 and 1 of some cohort")
     return cohorts
 
 

@@ -7,7 +7,7 @@ import pytest
 from lifelines import KaplanMeierFitter
 
 from cxlab.display import suppress_small
-from cxlab.retention import cohort_table, plot_cohort_heatmap, revenue_retention
+from cxlab.retention import ShiftedBetaGeometric, cohort_table, plot_cohort_heatmap, revenue_retention
 from cxlab.synth import simulate
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
@@ -264,3 +264,17 @@ def test_heatmap_is_labelled_and_leaves_unreached_cells_blank():
     assert "Net revenue retention" in ax.get_title()
     with pytest.raises(ValueError, match="lacks column"):
         plot_cohort_heatmap(table.drop(columns="cohort_size"))
+
+
+def test_cohort_staircase_feeds_the_sbg_model():
+    world = simulate(n_customers=1500, seed=7)
+    table = cohort_table(world.customers, as_of=world.as_of, cohort="quarter", period="quarter")
+    staircase = table.pivot(index="cohort", columns="period", values="active")
+    model = ShiftedBetaGeometric().fit(staircase)
+    # cohorts seen only at period 0 carry no information; every other customer is in the fit
+    seen = table.groupby("cohort")["active"].count() > 1
+    assert model.n_customers_ == table.groupby("cohort")["cohort_size"].first()[seen].sum()
+    # each cohort's survivors at its last reported quarter are censored there
+    last = staircase.apply(lambda row: row.dropna().iloc[-1], axis=1)[seen]
+    assert model.n_customers_ - model.n_churned_ == last.sum()
+    assert model.converged_ and 0 < model.alpha_ and 0 < model.beta_

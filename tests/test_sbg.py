@@ -262,6 +262,7 @@ def test_no_heterogeneity_is_reported_not_hidden():
         ([100, 120, 50], "cannot increase"),
         ([100, -1], "whole numbers"),
         ([100], "at least periods 0 and 1"),
+        ([[100], [50]], "at least periods 0 and 1"),
         ([0, 0], "cohort size"),
         ([[100, 80, np.nan, 50]], "only after the last observed period"),
     ],
