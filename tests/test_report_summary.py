@@ -35,6 +35,8 @@ def provenance(quarter="2026Q3") -> Provenance:
     (83.44, "%", {}, "83.4%"),
     (15230.4, "EUR", {}, "15,230 EUR"),
     (3.14159, "", {}, "3.14"),
+    (3.14159, "ratio", {}, "3.14\u00d7"),
+    (0.6234, "x", {}, "0.623\u00d7"),
     (0.6234, "", {}, "0.623"),
     (2.5, "points", {"signed": True, "decimals": 1}, "+2.5 points"),
     (-0.002, "mean effort", {"signed": True, "decimals": 2}, "+0.00 mean effort"),

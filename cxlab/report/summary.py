@@ -22,7 +22,7 @@ from cxlab.report.provenance import Provenance, read_provenance
 
 NOT_AVAILABLE = "not available"
 _QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
-_CURRENCY = re.compile(r"^[A-Z]{3}$")
+TIMES_UNITS = ("x", "ratio")
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,8 @@ def format_number(value: float, unit: str = "", *, decimals: int | None = None, 
     """Format a figure with its unit for business readers.
 
     ``unit="%"`` means the value is already in percent; ``unit="share"`` means a fraction
-    shown as percent; a three-letter currency code or any other unit is written after the
-    number.
+    shown as percent; ``"x"`` and ``"ratio"`` (hazard ratios, LTV/CAC) are written as a
+    multiple; any other unit (a currency code, ``"months"``) is written after the number.
 
     Examples
     --------
@@ -98,6 +98,8 @@ def format_number(value: float, unit: str = "", *, decimals: int | None = None, 
     '+2.50 points'
     >>> format_number(15230.4, "EUR")
     '15,230 EUR'
+    >>> format_number(3.14159, "ratio")
+    '3.14\u00d7'
     """
     if unit == "share":
         value, unit = value * 100, "%"
@@ -110,6 +112,8 @@ def format_number(value: float, unit: str = "", *, decimals: int | None = None, 
     text = f"{value:{'+' if signed else ''},.{decimals}f}"
     if unit == "%":
         return f"{text}%"
+    if unit in TIMES_UNITS:
+        return f"{text}\u00d7"
     return f"{text} {unit}".strip()
 
 
