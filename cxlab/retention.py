@@ -90,6 +90,8 @@ def cohort_table(customers: pd.DataFrame, *, as_of, cohort: str = "quarter", per
         Length of the retention period.
     revenue : pandas.DataFrame, optional
         A ``revenue`` table (customer_id, month, amount); adds gross and net revenue retention.
+        Rows of customers not in ``customers`` (or acquired after ``as_of``) and billing months
+        not complete by ``as_of`` are not used.
     id_col, acquired_col, churned_col : str
         Column names.
 

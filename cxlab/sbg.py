@@ -207,8 +207,8 @@ class ShiftedBetaGeometric:
     ``(log alpha, log beta)`` with :func:`scipy.optimize.minimize` (SLSQP within bounds, analytic
     gradient) and polished by Newton steps. The covariance of the log-parameters is the inverse
     of the observed information (a central-difference Hessian of the analytic gradient), carried
-    to ``alpha`` and ``beta`` by the delta method. Confidence intervals are computed on the log scale and
-    exponentiated, so they are positive and asymmetric.
+    to ``alpha`` and ``beta`` by the delta method. Confidence intervals are computed on the log
+    scale and exponentiated, so they are positive and asymmetric.
 
     Parameters
     ----------
@@ -237,8 +237,10 @@ class ShiftedBetaGeometric:
     n_customers_, n_churned_ : int
         Customers and churners behind the fit.
     converged_ : bool
-        False when the optimiser failed or an estimate sits at the search bound (no
-        heterogeneity in the data: ``alpha`` and ``beta`` grow without limit).
+        False (with a warning, and no standard errors) when the optimum was not reached, the
+        observed information is not positive definite, or the likelihood has no finite
+        maximum: when the data show no heterogeneity in churn, it keeps rising towards the
+        constant-churn (geometric) limit as ``alpha`` and ``beta`` grow without bound.
 
     Examples
     --------
@@ -277,8 +279,8 @@ class ShiftedBetaGeometric:
         Raises
         ------
         ValueError
-            When counts are negative, not whole numbers, increase over time, have gaps,
-            or a cohort has fewer than two observed periods.
+            When counts are negative, not whole numbers, increase over time or have gaps,
+            or when no cohort has counts for periods 0 and 1.
         """
         cohorts = _as_cohorts(alive)
         size = max(len(counts) for counts in cohorts)
