@@ -66,7 +66,8 @@ def driver_frame(surveys: pd.DataFrame, *, as_of, window_days: int = 180, score:
     -------
     pandas.DataFrame
         Columns ``invitation_id``, ``customer_id``, ``responded_at``, ``outcome`` (named as given),
-        then one float column per touchpoint. ``attrs`` records ``as_of``, ``window_days``, ``score``.
+        then one float column per touchpoint. ``attrs`` records ``as_of``, ``window_days``, ``score``
+        and ``touchpoints`` (the driver columns).
 
     Examples
     --------
@@ -107,7 +108,7 @@ def driver_frame(surveys: pd.DataFrame, *, as_of, window_days: int = 180, score:
     for tp in touchpoints:
         n = totals[f"{tp}_n"].to_numpy()
         out[tp] = np.where(n > 0, totals[f"{tp}_sum"].to_numpy() / np.where(n > 0, n, 1), np.nan)
-    out.attrs.update(as_of=as_of, window_days=window_days, score=score)
+    out.attrs.update(as_of=as_of, window_days=window_days, score=score, touchpoints=list(touchpoints))
     return out
 
 
@@ -497,7 +498,7 @@ class KeyDriverAnalysis:
             raise ValueError("KeyDriverAnalysis: call fit() first")
         return self._summary.copy()
 
-    def plot_importance_performance(self, ax=None):
+    def plot_importance_performance(self, ax=None, *, title: str | None = None):
         """Importance-vs-performance quadrant chart.
 
         Each driver is a labelled point: horizontal position = mean performance on the driver's
@@ -509,6 +510,8 @@ class KeyDriverAnalysis:
         ----------
         ax : matplotlib.axes.Axes, optional
             Axes to draw on; a new figure when omitted.
+        title : str, optional
+            Chart title; default names the outcome and the number of answers.
 
         Returns
         -------
@@ -528,7 +531,8 @@ class KeyDriverAnalysis:
         ax.axhline(table["importance_share"].mean(), color="grey", ls="--", lw=1)
         ax.set_xlabel(self.performance_label_)
         ax.set_ylabel(f"Importance (% of explained variance, R² = {self.r2_:.2f})")
-        ax.set_title(f"Key drivers of {self.outcome_}: importance vs performance (n = {self.n_:,})")
+        ax.margins(x=0.15, y=0.12)
+        ax.set_title(title or f"Key drivers of {self.outcome_}: importance vs performance (n = {self.n_:,})")
         return ax
 
     def _repr_html_(self) -> str:
