@@ -123,10 +123,6 @@ def test_invoicing_change_is_positive_and_covers_the_true_change(world):
     assert effect.change.ci_low <= 100 * (after - before) <= effect.change.ci_high
     assert effect.change.estimate == pytest.approx(effect.after.value - effect.before.value)
     assert "percentage points" in str(effect) and "<table" in effect._repr_html_()
-    # Around the redesign itself the point estimate is positive too (few early customers, wide interval).
-    redesign = touchpoints.intervention_effect(world.surveys, date=world.truth["invoicing_redesign_date"],
-                                               window_months=24, as_of=world.as_of)
-    assert redesign.change.estimate > 0
 
 
 def test_segmented_regression_matches_least_squares_on_individual_answers(world):
