@@ -177,7 +177,9 @@ def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_n: int = metri
         card = card[card["quarter"].isin([str(q) for q in quarters])]
     order = {t: i for i, t in enumerate(_touchpoint_order(card["touchpoint"]))}
     card = card.sort_values(["touchpoint", "quarter"], key=lambda s: s.map(order) if s.name == "touchpoint" else s)
-    return card.reset_index(drop=True)
+    card = card.reset_index(drop=True)
+    card.attrs["level"] = level
+    return card
 
 
 HEADLINE_METRICS = {
@@ -314,7 +316,8 @@ def plot_trend(card: pd.DataFrame, *, metric: str = "csat", touchpoints=None, ax
     Parameters
     ----------
     card : pandas.DataFrame
-        Output of :func:`scorecard` (suppressed cells show as gaps).
+        Output of :func:`scorecard` (suppressed cells show as gaps; its ``attrs["level"]`` names
+        the interval level in the title).
     metric : {"csat", "ces", "nps"}
         What to plot.
     touchpoints : list of str, optional
@@ -348,7 +351,8 @@ def plot_trend(card: pd.DataFrame, *, metric: str = "csat", touchpoints=None, ax
         ticks = data.drop_duplicates("quarter").sort_values("quarter_start")
         ax.set_xticks(ticks["quarter_start"])
         ax.set_xticklabels(ticks["quarter"], rotation=45, ha="right")
-    ax.set_title(f"{title} (bands: 95% intervals)" if len(data) else f"{title}: no data to show")
+    level = card.attrs.get("level", 0.95)
+    ax.set_title(f"{title} (bands: {level * 100:g}% intervals)" if len(data) else f"{title}: no data to show")
     ax.set_xlabel("Quarter the survey was sent")
     ax.set_ylabel(ylabel)
     return ax
