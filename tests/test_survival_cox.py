@@ -122,6 +122,8 @@ def test_constant_and_collinear_columns_are_dropped_with_a_warning():
     assert cox.dropped_terms_ == ["annual_twice"]
     assert "'region' has a single level ('North') and was left out." in cox.warnings_
     assert any("annual_twice" in w and "collinear" in w for w in cox.warnings_)
+    with pytest.raises(ValueError, match="no covariate is left to fit"):
+        fit_cox(frame, covariates=["region"])
     clean = fit_cox(frame, covariates=["nps_category", "annual"])
     pd.testing.assert_series_equal(cox.hazard_ratios_["coef"], clean.hazard_ratios_["coef"], rtol=1e-10)
 

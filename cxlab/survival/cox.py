@@ -33,7 +33,8 @@ from cxlab.survival.design import Design, build_design, collapse_censored_rows
 from cxlab.survival.wording import format_p, hazard_ratio_sentence, term_label
 
 WEIGHT = "__frequency"
-# |log hazard ratio| beyond this (a hazard ratio beyond e^10 ~ 22,000) means complete separation.
+# |log hazard ratio per standard deviation of the column| beyond this (a hazard ratio beyond e^10 ~ 22,000)
+# means complete separation.
 MAX_ABS_LOG_HAZARD_RATIO = 10.0
 HAZARD_RATIO_COLUMNS = ["covariate", "level", "reference", "hazard_ratio", "ci_low", "ci_high", "p",
                         "coef", "se", "n", "events", "sentence"]
@@ -50,7 +51,7 @@ def _check_events(values: pd.Series, event_col: str) -> None:
         raise ValueError(f"'{event_col}' must be 0 (censored) or 1 (churned) in every row")
 
 
-def _problem(fitter, record) -> str:
+def _problem(fitter, record, column_sd: np.ndarray) -> str:
     """Why a fit cannot be trusted as it stands ("" when it can)."""
     texts = [str(w.message) for w in record if issubclass(w.category, ConvergenceWarning)]
     failed = [t for t in texts if any(m in t for m in ("norm(delta)", "failed to converge", "suspiciously close"))]
@@ -60,7 +61,7 @@ def _problem(fitter, record) -> str:
     se = fitter.standard_errors_.to_numpy()
     if not (np.isfinite(params).all() and np.isfinite(se).all()):
         return "some coefficients or standard errors are not finite"
-    runaway = fitter.params_.index[np.abs(params) > MAX_ABS_LOG_HAZARD_RATIO].tolist()
+    runaway = fitter.params_.index[np.abs(params * column_sd) > MAX_ABS_LOG_HAZARD_RATIO].tolist()
     if runaway:
         return f"complete separation: the hazard ratio of {runaway} runs off to 0 or infinity"
     return ""
@@ -128,26 +129,20 @@ class _ChurnCoxBase:
             data = collapse_censored_rows(data, key_cols=[*time_cols, *strata, *design.matrix.columns],
                                           event_col=event_col, weights_col=WEIGHT)
         self.n_rows_fitted_ = len(data)
-        self._penalty_scale = self._penalty_scale_for(design.matrix, weights, data[list(design.matrix.columns)])
-        return data
-
-    @staticmethod
-    def _penalty_scale_for(full: pd.DataFrame, weights: pd.Series, fitted: pd.DataFrame) -> np.ndarray:
-        """Per-column factors that make a penalty mean the same on merged rows as on one row per customer.
-
-        lifelines penalises ``rows * penalizer * 0.5 * sum((beta * sd_rows) ** 2)`` with ``sd_rows`` the
-        column standard deviations of the rows it is given. Scaling the penalizer by
-        ``(customers / rows) * (sd_customers / sd_rows) ** 2`` gives the penalised fit of the unmerged data.
-        """
-        if full.shape[1] == 0:
-            return np.zeros(0)
+        if design.matrix.shape[1] == 0:
+            raise ValueError(f"{self._what}: no covariate is left to fit ({'; '.join(design.notes)})")
+        # Column variances of the unmerged rows. lifelines penalises
+        # rows * penalizer * 0.5 * sum((beta * sd_rows) ** 2) with sd_rows from the rows it is given; scaling the
+        # penalizer by (customers / rows) * (sd_customers / sd_rows) ** 2 gives the penalised fit of the unmerged
+        # data, so a penalty means the same whether or not censored rows were merged.
         w = weights.to_numpy(dtype=float)
-        x = full.to_numpy(dtype=float)
-        total = w.sum()
+        x = design.matrix.to_numpy(dtype=float)
         mean = np.average(x, axis=0, weights=w)
-        var_customers = (w[:, None] * (x - mean) ** 2).sum(axis=0) / (total - 1)
-        var_rows = fitted.to_numpy(dtype=float).var(axis=0, ddof=1)
-        return (total / len(fitted)) * var_customers / var_rows
+        var_customers = (w[:, None] * (x - mean) ** 2).sum(axis=0) / (w.sum() - 1)
+        var_rows = data[list(design.matrix.columns)].to_numpy(dtype=float).var(axis=0, ddof=1)
+        self._column_sd = np.sqrt(var_customers)
+        self._penalty_scale = (w.sum() / len(data)) * var_customers / var_rows
+        return data
 
     def _fit_with_fallback(self, data: pd.DataFrame):
         penalizers = [self.penalizer] + ([self.fallback_penalizer] if self.fallback_penalizer > self.penalizer
@@ -162,7 +157,7 @@ class _ChurnCoxBase:
                 except (ConvergenceError, np.linalg.LinAlgError) as error:
                     reason = f"the fit failed ({str(error).splitlines()[0]})"
                     continue
-            reason_now = _problem(fitter, record)
+            reason_now = _problem(fitter, record, self._column_sd)
             if not reason_now or penalizer == penalizers[-1]:
                 if penalizer != self.penalizer:
                     self.warnings_.append(
