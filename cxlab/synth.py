@@ -183,7 +183,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from scipy.special import expit, ndtr, ndtri
 
@@ -503,9 +502,10 @@ COMMENTS = {
 # fmt: on
 
 
-def _comment_bank() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Flatten :data:`COMMENTS` into one array plus group offsets and sizes."""
+def _comment_bank() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Flatten :data:`COMMENTS` into one array plus group offsets, sizes and languages."""
     bank: list[str] = []
+    languages: list[int] = []
     offset = np.zeros((len(LANGUAGES), N_TP, len(SENTIMENTS)), dtype=np.int64)
     size = np.zeros_like(offset)
     for li, lang in enumerate(LANGUAGES):
@@ -515,7 +515,8 @@ def _comment_bank() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 offset[li, k, si] = len(bank)
                 size[li, k, si] = len(texts)
                 bank.extend(texts)
-    return np.array(bank + [None], dtype=object), offset, size
+                languages.extend([li] * len(texts))
+    return np.array(bank + [None], dtype=object), offset, size, np.array(languages, dtype=np.int8)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -567,11 +568,19 @@ def _to_datetime(sec: np.ndarray) -> np.ndarray:
 
 
 def _ids(prefix: str, count: int, width: int) -> np.ndarray:
-    """Zero-padded identifiers ``prefix0000001`` ... as an object array."""
+    """Zero-padded identifiers ``prefix0000001`` ... as an object array of str."""
     width = max(width, len(str(count)))
-    numbers = pc.cast(pa.array(np.arange(1, count + 1, dtype=np.int64)), pa.string())
-    padded = pc.utf8_lpad(numbers, width=width, padding="0")
-    return pc.utf8_replace_slice(padded, 0, 0, prefix).to_numpy(zero_copy_only=False)
+    out = np.empty(count, dtype=object)
+    powers = 10 ** np.arange(width - 1, -1, -1, dtype=np.int64)
+    chunk = 1_000_000
+    for lo in range(0, count, chunk):  # chunks bound the temporary memory
+        numbers = np.arange(lo + 1, min(lo + chunk, count) + 1, dtype=np.int64)
+        digits = (numbers[:, None] // powers % 10).astype(np.uint32) + ord("0")
+        text = np.empty((numbers.size, width + len(prefix)), dtype=np.uint32)
+        text[:, : len(prefix)] = [ord(c) for c in prefix]
+        text[:, len(prefix):] = digits
+        out[lo: lo + numbers.size] = text.view(f"U{width + len(prefix)}").ravel().astype(object)
+    return out
 
 
 def _categorical(rng: np.random.Generator, probs: np.ndarray, size: int | None = None) -> np.ndarray:
@@ -718,7 +727,7 @@ def simulate(
     ces_b = np.array([CES_INTERCEPT[tp] for tp in TOUCHPOINTS])
     weights = DRIVER_SCALE * np.array([DRIVER_WEIGHTS[tp] for tp in TOUCHPOINTS])
     base_h = baseline_monthly_hazard(n_months)
-    bank, bank_offset, bank_size = _comment_bank()
+    bank, bank_offset, bank_size, _ = _comment_bank()
     n = int(n_customers)
 
     # ---- customers (sorted by acquisition time) ---------------------------------------
@@ -780,8 +789,7 @@ def simulate(
     cum_tp = np.cumsum(tp_share / tp_share.sum())
     cum_tp_early = np.cumsum(tp_share_early / early_total)
 
-    out_t: list[dict] = []  # transactional blocks
-    out_r: list[dict] = []  # relationship blocks
+    out_s: list[dict] = []  # survey blocks in generation order
     out_f: list[dict] = []  # follow-up cases
     gen_counter = 0
     promoter_share = 0.40
@@ -878,9 +886,9 @@ def simulate(
             responded &= (resp_t <= s_asof) & (resp_t < churn_sec[cid])
             sentiment = np.where(csat <= 2, 0, np.where(csat == 3, 1, 2)).astype(np.int8)
             comment = _comments(rng, responded, region[cid], tp, sentiment, lang_p, bank_offset, bank_size)
-            out_t.append({"gen": gen_counter + np.arange(nr), "cust": cid.astype(np.int32), "tp": tp, "ch": svch,
-                          "sent": sent, "resp": np.where(responded, resp_t, NAT), "csat_true": csat,
-                          "ces_true": ces, "comment": comment})
+            out_s.append({"cust": cid.astype(np.int32), "tp": tp, "ch": svch, "sent": sent,
+                          "resp": np.where(responded, resp_t, NAT), "csat_true": csat, "ces_true": ces,
+                          "nps_true": np.full(nr, -1, dtype=np.int8), "comment": comment})
             gen_counter += nr
             if responded.any():
                 pool_c = np.concatenate([pool_c, cid[responded]])
@@ -918,8 +926,10 @@ def simulate(
                                     bank_offset, bank_size)
                 gen = gen_counter + np.arange(nr)
                 gen_counter += nr
-                out_r.append({"gen": gen, "cust": cid.astype(np.int32), "ch": svch, "sent": sent,
-                              "resp": np.where(responded, resp_t, NAT), "nps_true": nps, "comment": comment})
+                out_s.append({"cust": cid.astype(np.int32), "tp": np.full(nr, N_TP, dtype=np.int8), "ch": svch,
+                              "sent": sent, "resp": np.where(responded, resp_t, NAT),
+                              "csat_true": np.zeros(nr, dtype=np.int8), "ces_true": np.zeros(nr, dtype=np.int8),
+                              "nps_true": nps, "comment": comment})
                 # detractor follow-ups
                 det = np.flatnonzero(responded & (cat == 1))
                 fu_first = np.full(nr, NEVER, dtype=np.int64)
@@ -959,7 +969,7 @@ def simulate(
         rng=rng, n=n, start_ts=start_ts, as_of=as_of, s_asof=s_asof, msec=msec, month_starts=month_starts,
         acq_sec=acq_sec, acq_month=acq_month, seg=seg, region=region, annual=annual, chan=chan,
         monthly_revenue=monthly_revenue, general=general, churn_sec=churn_sec, churn_month=churn_month,
-        out_t=out_t, out_r=out_r, out_f=out_f, bank=bank, cases_per_customer=cases_per_customer,
+        out_s=out_s, out_f=out_f, bank=bank, cases_per_customer=cases_per_customer,
     )
     world.truth = _truth(world, start_ts=start_ts, as_of=as_of, month_starts=month_starts, base_h=base_h,
                          risk_months=risk_months, churns=churns, promoter_by_month=promoter_by_month,
@@ -986,7 +996,7 @@ def _comments(rng, responded, region, tp, sentiment, lang_p, bank_offset, bank_s
 
 
 def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, acq_month, seg, region, annual, chan,
-              monthly_revenue, general, churn_sec, churn_month, out_t, out_r, out_f, bank,
+              monthly_revenue, general, churn_sec, churn_month, out_s, out_f, bank,
               cases_per_customer) -> SimulatedWorld:
     """Turn the simulated arrays into the four tables."""
     n_months = len(month_starts)
@@ -1009,7 +1019,7 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
         "contract": np.where(annual, "annual", "monthly").astype(object),
         "monthly_revenue": monthly_revenue,
         "acquisition_cost": acquisition_cost,
-    })
+    }, copy=False)
 
     # ---- revenue ------------------------------------------------------------------------
     last = np.where(churned, np.where(churn_sec > msec[np.minimum(churn_month, n_months - 1)], churn_month,
@@ -1017,52 +1027,60 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
     counts = np.maximum(last - acq_month + 1, 0).astype(np.int64)
     total = int(counts.sum())
     offsets = np.r_[0, np.cumsum(counts)[:-1]]
-    rows = np.repeat(np.arange(n), counts)
-    k = np.arange(total) - np.repeat(offsets, counts)
-    month_idx = acq_month[rows] + k
+    rows = np.repeat(np.arange(n, dtype=np.int32), counts)
+    k = np.arange(total, dtype=np.int32)
+    k -= np.repeat(offsets.astype(np.int32), counts)
     drift = (np.array([REVENUE_DRIFT[s] for s in SEGMENTS])[seg] + REVENUE_DRIFT_GENERAL * general
              + REVENUE_DRIFT_SD * rng.standard_normal(n))
-    steps = REVENUE_WALK_SD * rng.standard_normal(total)
-    walk = np.cumsum(steps)
-    walk -= np.repeat(walk[offsets] if total else np.empty(0), counts)
-    log_amount = drift[rows] * k + walk + REVENUE_NOISE_SD * rng.standard_normal(total)
+    log_amount = rng.standard_normal(total)
+    log_amount *= REVENUE_WALK_SD
+    np.cumsum(log_amount, out=log_amount)  # random walk per customer, 0 in the first month
+    if total:
+        log_amount -= np.repeat(log_amount[offsets], counts)
+    log_amount += drift[rows] * k
+    log_amount += REVENUE_NOISE_SD * rng.standard_normal(total)
+    np.exp(log_amount, out=log_amount)
+    log_amount *= monthly_revenue[rows]
+    month_idx = acq_month[rows] + k
+    del k
     m_lo = msec[month_idx]
-    m_hi = np.minimum(msec[month_idx + 1], s_asof + DAY)
-    act_lo = np.maximum(m_lo, acq_sec[rows])
-    act_hi = np.minimum(m_hi, churn_sec[rows])
-    prorate = np.clip((act_hi - act_lo) / (msec[month_idx + 1] - m_lo), 0.0, 1.0)
-    amount = np.round(monthly_revenue[rows] * np.exp(log_amount) * prorate, 2)
+    # prorate the acquisition month and the churn month by active days
+    edge = np.flatnonzero((month_idx == acq_month[rows]) | (month_idx == churn_month[rows]))
+    e_rows, e_m = rows[edge], month_idx[edge]
+    act_lo = np.maximum(msec[e_m], acq_sec[e_rows])
+    act_hi = np.minimum(np.minimum(msec[e_m + 1], s_asof + DAY), churn_sec[e_rows])
+    log_amount[edge] *= np.clip((act_hi - act_lo) / (msec[e_m + 1] - msec[e_m]), 0.0, 1.0)
+    del month_idx, edge, e_rows, e_m, act_lo, act_hi
     revenue = pd.DataFrame({
         "customer_id": cust_ids[rows],
         "month": _to_datetime(m_lo),
-        "amount": amount,
-    })
-    del rows, k, month_idx, steps, walk, log_amount, m_lo, m_hi, act_lo, act_hi, prorate
+        "amount": np.round(log_amount, 2),
+    }, copy=False)
+    del rows, log_amount, m_lo
 
     # ---- surveys ------------------------------------------------------------------------
     def cat(blocks, key, dtype):
         return np.concatenate([b[key] for b in blocks]) if blocks else np.empty(0, dtype=dtype)
 
-    t_gen, r_gen = cat(out_t, "gen", np.int64), cat(out_r, "gen", np.int64)
-    n_t, n_r = t_gen.size, r_gen.size
-    total_inv = n_t + n_r
-    gen = np.concatenate([t_gen, r_gen])
-    cust = np.concatenate([cat(out_t, "cust", np.int32), cat(out_r, "cust", np.int32)])
-    tp = np.concatenate([cat(out_t, "tp", np.int8), np.full(n_r, N_TP, dtype=np.int8)])
-    ch = np.concatenate([cat(out_t, "ch", np.int8), cat(out_r, "ch", np.int8)])
-    sent = np.concatenate([cat(out_t, "sent", np.int64), cat(out_r, "sent", np.int64)])
-    resp = np.concatenate([cat(out_t, "resp", np.int64), cat(out_r, "resp", np.int64)])
-    csat_true = np.concatenate([cat(out_t, "csat_true", np.int8), np.zeros(n_r, dtype=np.int8)])
-    ces_true = np.concatenate([cat(out_t, "ces_true", np.int8), np.zeros(n_r, dtype=np.int8)])
-    nps_true = np.concatenate([np.full(n_t, -1, dtype=np.int8), cat(out_r, "nps_true", np.int8)])
-    comment = np.concatenate([cat(out_t, "comment", np.int16), cat(out_r, "comment", np.int16)])
-    del out_t[:], out_r[:]
-    order = np.lexsort((gen, sent))
+    def take(key, dtype):
+        arrays = [b.pop(key) for b in out_s]
+        return np.concatenate(arrays) if arrays else np.empty(0, dtype=dtype)
+
+    sent = take("sent", np.int64)
+    total_inv = sent.size
+    order = np.argsort(sent, kind="stable")  # chronological, ties in generation order
     rank = np.empty(total_inv, dtype=np.int64)
-    rank[gen[order]] = np.arange(total_inv)
+    rank[order] = np.arange(total_inv)
+    f_gen = cat(out_f, "gen", np.int64)
+    f_inv = rank[f_gen]  # row of the answered invitation each follow-up refers to
+    del rank, f_gen
+    sent = sent[order]
+    cust, tp, ch, resp = (take(k, d)[order] for k, d in (("cust", np.int32), ("tp", np.int8), ("ch", np.int8),
+                                                          ("resp", np.int64)))
+    csat_true, ces_true, nps_true, comment = (take(k, d)[order] for k, d in (
+        ("csat_true", np.int8), ("ces_true", np.int8), ("nps_true", np.int8), ("comment", np.int16)))
+    del out_s[:], order
     inv_ids = _ids("S", total_inv, 9)
-    cust, tp, ch, sent, resp = cust[order], tp[order], ch[order], sent[order], resp[order]
-    csat_true, ces_true, nps_true, comment = csat_true[order], ces_true[order], nps_true[order], comment[order]
     answered = resp != NAT
     is_rel = tp == N_TP
     nan = np.nan
@@ -1077,14 +1095,15 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
         "csat": np.where(answered & ~is_rel, csat_true, nan),
         "ces": np.where(answered & ~is_rel, ces_true, nan),
         "comment": bank[comment],
-    })
-    latent = {"cust": cust, "tp": tp, "sent": sent, "answered": answered, "csat_true": csat_true,
-              "nps_true": nps_true, "comment": comment}
+    }, copy=False)
+    year = (sent // DAY).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int16) + 1970
+    latent = {"year": year, "tp": tp, "answered": answered, "csat_true": csat_true, "nps_true": nps_true,
+              "comment": comment}
+    del sent, resp, cust, ch, ces_true
 
     # ---- cases --------------------------------------------------------------------------
-    f_gen = cat(out_f, "gen", np.int64)
     f_cust = cat(out_f, "cust", np.int32).astype(np.int64)
-    n_f = f_gen.size
+    n_f = f_cust.size
     f_open, f_first, f_closed = cat(out_f, "opened", np.int64), cat(out_f, "first", np.int64), cat(
         out_f, "closed", np.int64)
     f_team = cat(out_f, "team", np.int8)
@@ -1124,7 +1143,7 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
     c_first = np.concatenate([f_first] + [b[3] for b in blocks])
     c_closed = np.concatenate([f_closed] + [b[4] for b in blocks])
     c_team = np.concatenate([f_team] + [b[5] for b in blocks])
-    c_inv = np.concatenate([rank[f_gen] if n_f else np.empty(0, dtype=np.int64),
+    c_inv = np.concatenate([f_inv,
                             np.full(c_cust.size - n_f, -1, dtype=np.int64)])
     corder = np.lexsort((c_cust, kinds, c_open))
     kinds, c_cust, c_open, c_first, c_closed, c_team, c_inv = (
@@ -1141,7 +1160,7 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
         "sla_hours": np.array([SLA_HOURS[k] for k in kind_names])[kinds],
         "invitation_id": inv_col.astype(object),
         "team": np.array(TEAMS, dtype=object)[c_team],
-    })
+    }, copy=False)
     world = SimulatedWorld(customers=customers, revenue=revenue, surveys=surveys, cases=cases, as_of=as_of)
     world.truth = {"_latent": latent, "_case_scale": scale}
     return world
@@ -1161,8 +1180,7 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
     """Collect the ground truth (configuration and realised values)."""
     lat = extra["_latent"]
     cu, su, ca = world.customers, world.surveys, world.cases
-    tp, sent, answered = lat["tp"], lat["sent"], lat["answered"]
-    years = (sent // DAY).astype("datetime64[D]").astype("datetime64[Y]").astype(int) + 1970
+    tp, years, answered = lat["tp"], lat["year"], lat["answered"]
     is_rel = tp == N_TP
     inv = tp == TP_INDEX["invoicing"]
     nps_all = lat["nps_true"][is_rel]
@@ -1198,14 +1216,7 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
     retention = dict(zip(SEGMENTS, ANNUAL_RETENTION_COST, strict=True))
     ratio = float(cu["acquisition_cost"].sum() / np.sum([retention[s] for s in seg_names]))
     has_comment = lat["comment"] >= 0
-    lang_of = np.empty(0, dtype=object)
-    if has_comment.any():
-        texts = world.surveys["comment"].dropna()
-        cyr = texts.str.contains("[\u0400-\u04FF]", regex=True)
-        ger = texts.str.contains("[äöüß]|Rechnung|Techniker|Lieferung|Onboarding war|Angebot|Vertrieb|Portal funk"
-                                 "|Servicetermin|Support war|Support hat|Kundenportal|Der Support|Das Portal",
-                                 regex=True)
-        lang_of = np.where(cyr, "ru", np.where(ger, "de", "en"))
+    lang_of = _comment_bank()[3][lat["comment"][has_comment]]
     ranking = sorted(DRIVER_WEIGHTS, key=lambda t: -DRIVER_WEIGHTS[t])
     kinds = ca["kind"].value_counts()
 
@@ -1337,7 +1348,8 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
             "comment_probability_by_sentiment": COMMENT_PROB,
             "language_probability_by_region": {r: {"ru": v[0], "de": v[1]} for r, v in LANGUAGE_BY_REGION.items()},
             "comment_share": float(has_comment[answered].mean()) if answered.any() else None,
-            "language_share": {lg: float((lang_of == lg).mean()) if lang_of.size else 0.0 for lg in LANGUAGES},
+            "language_share": {lg: float((lang_of == i).mean()) if lang_of.size else 0.0
+                               for i, lg in enumerate(LANGUAGES)},
         },
         "transactional_per_month": transactional_per_month,
         "survey_counts": {"invitations": int(len(su)), "responses": int(answered.sum()),
