@@ -74,7 +74,7 @@ def test_unit_economics_is_consistent_with_its_parts(world):
         assert row["cac"] == pytest.approx(costs.loc[channel, "cac"])
         assert row["ltv_cac"] == pytest.approx(row["clv"] / row["cac"])
         assert row["ltv_cac_low"] < row["ltv_cac"] < row["ltv_cac_high"]
-        assert row["payback_low"] <= row["payback_months"] <= row["payback_high"]
+        assert row["payback_months_low"] <= row["payback_months"] <= row["payback_months_high"]
     # the all-customers payback by hand from the same curve
     frame = tenure_frame(world.customers, world.as_of)
     curve = survival_draws(event_table(frame["tenure_months"], frame["churned"]),

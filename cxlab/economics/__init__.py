@@ -12,6 +12,8 @@ scenario
     ``retention_lift_scenario``: baseline vs improved retention, and the acquisition alternative.
 sensitivity
     Tornado over the assumptions and the map of where the "+5% retention, +25-95% profit" claim holds.
+tables
+    Estimates with intervals as readable tables; money axes.
 """
 
 from cxlab.economics.acquisition import acquisition_costs, recent_acquisitions, unit_economics

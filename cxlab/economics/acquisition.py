@@ -137,7 +137,8 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
     pandas.DataFrame
         One row per group plus ``"all customers"``: ``n_customers``, ``monthly_margin``,
         ``clv``/``clv_low``/``clv_high``, ``cac``/``cac_low``/``cac_high``, ``n_cac``,
-        ``ltv_cac``/``ltv_cac_low``/``ltv_cac_high`` and ``payback_months`` with its interval:
+        ``ltv_cac``/``ltv_cac_low``/``ltv_cac_high`` and ``payback_months`` with its interval
+        (``payback_months_low``, ``payback_months_high``):
         the first month at which a new customer's expected cumulative (undiscounted,
         survival-weighted) margin reaches the CAC (see
         :func:`~cxlab.economics.clv.payback_months`); NaN when it is never reached.
@@ -165,7 +166,7 @@ def _group_unit_economics(group: pd.DataFrame, cost: pd.Series | None, *, gross_
     nan = np.nan
     row = {"n_customers": len(group), "monthly_margin": nan, "clv": nan, "clv_low": nan, "clv_high": nan,
            "cac": nan, "cac_low": nan, "cac_high": nan, "n_cac": 0, "ltv_cac": nan, "ltv_cac_low": nan,
-           "ltv_cac_high": nan, "payback_months": nan, "payback_low": nan, "payback_high": nan}
+           "ltv_cac_high": nan, "payback_months": nan, "payback_months_low": nan, "payback_months_high": nan}
     if cost is not None:
         row.update(cac=cost["cac"], cac_low=cost["ci_low"], cac_high=cost["ci_high"], n_cac=int(cost["n"]))
     if (group["tenure_months"] >= 1).sum() < min_at_risk:
@@ -191,7 +192,7 @@ def _group_unit_economics(group: pd.DataFrame, cost: pd.Series | None, *, gross_
                payback_months=payback_months(s, margin_per_period=values["monthly_margin"],
                                              acquisition_cost=cost["cac"]))
     row.update(zip(("ltv_cac_low", "ltv_cac_high"), percentile_interval(ratio_draws, level), strict=True))
-    row.update(zip(("payback_low", "payback_high"), _payback_interval(payback_draws, level), strict=True))
+    row.update(zip(("payback_months_low", "payback_months_high"), _payback_interval(payback_draws, level), strict=True))
     return row
 
 

@@ -191,7 +191,7 @@ def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discoun
         ``clv_low``/``clv_high`` (per new customer), ``expected_lifetime_months`` (undiscounted
         sum of S(t) over the lifetime horizon), ``residual_value_per_active`` (expected
         discounted margin still to come from an active customer, given their tenure) with its
-        interval, ``km_window_months``. Groups too small for a curve (fewer than
+        interval (``_low``, ``_high``), ``km_window_months``. Groups too small for a curve (fewer than
         ``min_at_risk`` at risk in month 1) have NaN values.
     """
     cols = [by] if isinstance(by, str) else list(by)
@@ -231,8 +231,9 @@ def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discoun
             nan = np.nan
             return {**out, "monthly_margin": nan, "clv": nan, "clv_low": nan, "clv_high": nan,
                     "expected_lifetime_months": nan, "residual_value_per_active": nan,
-                    "residual_low": nan, "residual_high": nan, "km_window_months": nan,
-                    "clv_draws": np.full(n_bootstrap, nan), "margin_draws": np.full(n_bootstrap, nan)}
+                    "residual_value_per_active_low": nan, "residual_value_per_active_high": nan,
+                    "km_window_months": nan, "clv_draws": np.full(n_bootstrap, nan),
+                    "margin_draws": np.full(n_bootstrap, nan)}
         horizon = lifetime_months + int(frame["tenure_months"].max())
         table = event_table(frame["tenure_months"], frame["churned"])
         curve = survival_draws(table, horizon_months=horizon, n_draws=n_bootstrap, seed=seed, min_at_risk=min_at_risk,
@@ -252,7 +253,8 @@ def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discoun
             **dict(zip(("clv_low", "clv_high"), percentile_interval(value_draws, level), strict=True)),
             "expected_lifetime_months": float(s[1:lifetime_months + 1].sum()),
             "residual_value_per_active": residual,
-            **dict(zip(("residual_low", "residual_high"), percentile_interval(residual_draws, level), strict=True)),
+            **dict(zip(("residual_value_per_active_low", "residual_value_per_active_high"),
+                       percentile_interval(residual_draws, level), strict=True)),
             "km_window_months": curve.window_months, "clv_draws": value_draws, "margin_draws": margin_draws}
 
 

@@ -24,6 +24,7 @@ from scipy import optimize
 
 from cxlab.economics.curves import SurvivalDraws, survival_draws
 from cxlab.economics.scenario import CustomerBase, retention_lift_scenario
+from cxlab.economics.tables import money_axis
 
 OUTCOMES = {
     "incremental_discounted_profit": "Extra discounted profit",
@@ -150,19 +151,26 @@ def plot_tornado(table: pd.DataFrame, *, outcome: str = "incremental_discounted_
     low, high = table[f"{outcome}_low"], table[f"{outcome}_high"]
     order = (high - low).abs().sort_values().index
     palette = sns.color_palette("deep")
+    spread = max(float((high - low).abs().max()), 1e-12)
     for y, name in enumerate(order):
+        settings = f"{_setting(name, table.loc[name, 'low_value'])} / {_setting(name, table.loc[name, 'high_value'])}"
+        if abs(high[name] - centre) < 1e-9 * spread and abs(low[name] - centre) < 1e-9 * spread:
+            ax.text(centre, y, f"  no effect ({settings})", va="center", fontsize=8)
+            continue
         for value, setting, colour in ((low[name], "low_value", palette[0]), (high[name], "high_value", palette[1])):
             ax.barh(y, value - centre, left=centre, color=colour, height=0.6)
             ax.text(value, y, f" {_setting(name, table.loc[name, setting])} ", va="center", fontsize=8,
                     ha="left" if value >= centre else "right")
     ax.axvline(centre, color="black", linewidth=1)
     ax.set_yticks(range(len(order)), [table.loc[name, "label"] for name in order])
-    is_pct = outcome.endswith("_pct")
-    ax.set_xlabel(f"{OUTCOMES[outcome]}" + ("" if is_pct else f" ({currency})"))
+    ax.margins(x=0.25)
+    if outcome.endswith("_pct"):
+        ax.set_xlabel(OUTCOMES[outcome])
+    else:
+        money_axis(ax, axis="x", currency=currency, label=OUTCOMES[outcome])
     ax.set_title(f"What moves the answer: {OUTCOMES[outcome].lower()}")
     ax.legend(handles=[Patch(color=palette[0], label="low setting"), Patch(color=palette[1], label="high setting")],
               loc="lower right", fontsize=8)
-    ax.margins(x=0.25)
     return ax
 
 
@@ -206,7 +214,7 @@ def claim_map(base: CustomerBase, *, annual_retention_grid=None, gross_margin_gr
     annual_retention_grid : array-like, optional
         Baseline twelve-month retention of the active base (default 0.50, 0.55, ..., 0.95).
     gross_margin_grid : array-like, optional
-        Gross margin shares (default 0.10, 0.20, ..., 0.80).
+        Gross margin shares (default 0.05, 0.10, 0.15, 0.20, 0.30, ..., 0.80).
     min_at_risk, tail
         Kaplan-Meier window rule and tail of the survival curve.
     **assumptions
@@ -222,8 +230,8 @@ def claim_map(base: CustomerBase, *, annual_retention_grid=None, gross_margin_gr
     """
     retention = np.round(np.arange(0.50, 0.951, 0.05), 2) if annual_retention_grid is None else \
         np.asarray(annual_retention_grid, dtype=float)
-    margins = np.round(np.arange(0.10, 0.801, 0.10), 2) if gross_margin_grid is None else \
-        np.asarray(gross_margin_grid, dtype=float)
+    margins = np.array([0.05, 0.10, 0.15, 0.20, 0.30, 0.40, 0.50, 0.60, 0.70, 0.80]) if gross_margin_grid is None \
+        else np.asarray(gross_margin_grid, dtype=float)
     if np.any((retention <= 0) | (retention >= 1)) or np.any((margins < 0) | (margins > 1)):
         raise ValueError("annual retention must be strictly between 0 and 1 and margins between 0 and 1")
     current_margin = assumptions.pop("gross_margin_share", 0.35)
