@@ -10,18 +10,22 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 from lifelines import KaplanMeierFitter
+from lifelines.utils import restricted_mean_survival_time
+from scipy import stats
 from test_report import PageIndex
 
-from cxlab import report
+from cxlab import loop, report
 from cxlab.headlines import read_headlines
 from cxlab.io import CXData, load
 from cxlab.metrics import ces, csat, nps
 from cxlab.periods import analysis_as_of
 from cxlab.report.summary import format_headline
-from cxlab.schema import RELATIONSHIP
+from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 from cxlab.synth import simulate, write_demo
 from cxlab.tenure import tenure_frame
 
@@ -109,8 +113,9 @@ def test_pages_are_static_escaped_and_free_of_identifiers(demo, data):
     assert MARKER_ESCAPED in scorecard.replace("&#x27;", "'").replace("&#39;", "'")
 
 
-def _quarter_answers(data: CXData):
-    quarter, as_of = analysis_as_of(QUARTER, data.as_of)
+def _quarter_answers(data: CXData, quarter: str = QUARTER):
+    """Relationship and transactional answers to the invitations sent in ``quarter``, known at the report's as-of."""
+    _, as_of = analysis_as_of(QUARTER, data.as_of)
     s = data.surveys
     in_quarter = s[(s["sent_at"].dt.to_period("Q") == quarter) & (s["responded_at"] <= as_of)]
     relationship = in_quarter["touchpoint"] == RELATIONSHIP
@@ -136,8 +141,13 @@ def test_scorecard_figures_match_the_metrics(demo, data):
         assert _shown(demo, "01_cx_scorecard", key) == [cell.text, cell.interval, f"{estimate.n:,}"]
     nps_row = demo.glance()[recorded["nps"].label]
     assert nps_row[1] == f"{expected['nps'].value:.1f} points"
-    for change in ("nps_change_prev_quarter", "nps_change_prev_year"):
-        assert format_headline(recorded[change], signed=True).text in " ".join(nps_row[4:6])
+    for column, key in ((4, "nps_change_prev_quarter"), (5, "nps_change_prev_year")):
+        change = recorded[key]
+        reference = re.search(r"vs (\d{4}Q[1-4])", change.label).group(1)  # the quarter compared with
+        earlier, _ = _quarter_answers(data, reference)
+        assert change.value == pytest.approx(expected["nps"].value - nps(earlier["nps"].dropna()).value, abs=1e-9)
+        shown = format_headline(change, signed=True, decimals=1)
+        assert nps_row[column] == f"{shown.text} {shown.interval}"
 
 
 def test_retention_figures_match_lifelines(demo, data):
@@ -148,3 +158,67 @@ def test_retention_figures_match_lifelines(demo, data):
     assert retention.value == pytest.approx(100 * kmf.survival_function_at_times(12).iloc[0], abs=1e-9)
     assert retention.n == len(tenure)
     assert _shown(demo, "04_retention_cohorts", "retention_12m")[0] == f"{retention.value:.1f}%"
+
+
+def test_survival_figures_match_lifelines(demo, data):
+    _, as_of = analysis_as_of(QUARTER, data.as_of)
+    tenure = tenure_frame(data.customers, as_of)
+    kmf = KaplanMeierFitter().fit(tenure["tenure_months"], tenure["churned"])
+    recorded = demo.headlines("05_churn_survival")
+    median = recorded["median_tenure"]
+    if np.isinf(kmf.median_survival_time_):
+        assert median.value is None and median.note.startswith("not reached")
+    else:
+        assert median.value == pytest.approx(kmf.median_survival_time_)
+    for months in (12, 24):
+        assert recorded[f"survival_{months}m"].value == pytest.approx(
+            100 * kmf.survival_function_at_times(months).iloc[0], abs=1e-9)
+    assert recorded["rmst_36m"].value == pytest.approx(restricted_mean_survival_time(kmf, t=36), rel=1e-9)
+    # the retention notebook and the survival notebook report the same Kaplan-Meier estimate
+    retention = demo.headlines("04_retention_cohorts")["retention_12m"]
+    assert recorded["survival_12m"].value == pytest.approx(retention.value)
+    cell = format_headline(median)
+    assert _shown(demo, "05_churn_survival", "median_tenure")[0] == cell.text
+
+
+def test_economics_figures_match_their_definitions(demo, data):
+    _, as_of = analysis_as_of(QUARTER, data.as_of)
+    recorded = demo.headlines("06_retention_economics")
+    acquired = data.customers["acquired_at"]
+    recent = data.customers[(acquired <= as_of) & (acquired > as_of - pd.Timedelta(days=365.25))]
+    costs = recent["acquisition_cost"].dropna()
+    half_width = stats.t.ppf(0.975, len(costs) - 1) * costs.std(ddof=1) / np.sqrt(len(costs))
+    cac = recorded["cac"]
+    assert (cac.value, cac.ci_low, cac.ci_high) == pytest.approx(
+        (costs.mean(), costs.mean() - half_width, costs.mean() + half_width))
+    assert cac.n == len(costs) and cac.unit == "EUR"
+    assert recorded["ltv_cac"].value == pytest.approx(recorded["clv"].value / cac.value, rel=1e-9)
+    glance = demo.glance()
+    for key in ("clv", "ltv_cac", "lift_profit", "lift_profit_pct", "acquisition_alternative_profit"):
+        cell = format_headline(recorded[key])
+        assert glance[recorded[key].label][1:3] == [cell.text, cell.interval], key
+    assert glance[recorded["ltv_cac"].label][1].endswith("\u00d7")
+    assert glance[recorded["clv"].label][1].endswith(" EUR")
+
+
+def test_feedback_loop_and_driver_figures(demo, data):
+    _, as_of = analysis_as_of(QUARTER, data.as_of)
+    recorded = demo.headlines("03_feedback_loop")
+    s = data.surveys
+    window = (s["touchpoint"] == RELATIONSHIP) & (s["sent_at"] > as_of - pd.DateOffset(months=12)) & (
+        s["sent_at"] <= as_of - pd.Timedelta(days=7))
+    answered = s[window & (s["responded_at"] <= as_of)]
+    raw = nps(answered["nps"].dropna())
+    assert (recorded["nps_raw"].value, recorded["nps_raw"].n) == (pytest.approx(raw.value), raw.n)
+    followups = loop.detractor_followups(data.surveys, data.cases, as_of=as_of, customers=data.customers)
+    kpis = loop.loop_kpis(followups[followups["quarter"] == QUARTER], min_cell_size=30).iloc[0]
+    assert recorded["followup_coverage"].value == pytest.approx(100 * kpis["coverage"])
+    more = BeautifulSoup((demo.quarter_dir / "index.html").read_text(), "html.parser").find("h2", id="more-figures")
+    details = more.find_all_next("table")
+    text = " ".join(t.get_text(" ", strip=True) for t in details)
+    for notebook, key in (("03_feedback_loop", "followup_coverage"), ("03_feedback_loop", "nps_ipw"),
+                          ("02_touchpoints_and_drivers", "top_driver"), ("05_churn_survival", "hr_detractor")):
+        headline = demo.headlines(notebook)[key]
+        assert f"{headline.label} {format_headline(headline).text}" in text, key
+    top_driver = demo.headlines("02_touchpoints_and_drivers")["top_driver"].value
+    assert top_driver in TOUCHPOINTS

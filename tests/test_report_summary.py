@@ -134,15 +134,29 @@ def test_publish_replaces_by_renames_and_keeps_failed_runs(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["2026Q3", "_failed"]
 
 
+def test_clean_leftovers_restores_an_old_report_left_aside(tmp_path):
+    dead_pid = 2 ** 22 + 12345
+    aside = tmp_path / f".old-2026Q3-{dead_pid}"
+    aside.mkdir()
+    (aside / "index.html").write_text("earlier report")
+    stale = tmp_path / f".old-2026Q2-{dead_pid}"
+    stale.mkdir()
+    (tmp_path / "2026Q2").mkdir()  # the new report made it: the old one can go
+    clean_leftovers(tmp_path)
+    assert (tmp_path / "2026Q3" / "index.html").read_text() == "earlier report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2026Q2", "2026Q3"]
+
+
 def test_clean_leftovers_removes_only_dead_runs(tmp_path):
     dead_pid = 2 ** 22 + 12345  # above the default pid_max of 2**22, so no process has it
     dead = [tmp_path / f".build-2026Q3-{dead_pid}", tmp_path / f".old-2026Q3-{dead_pid}"]
     alive = tmp_path / f".build-2026Q2-{os.getpid()}"
     other = tmp_path / ".build-notes"
-    for folder in [*dead, alive, other]:
+    published = tmp_path / "2026Q3"
+    for folder in [*dead, alive, other, published]:
         folder.mkdir()
     assert sorted(clean_leftovers(tmp_path)) == sorted(dead)
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([alive.name, other.name, published.name])
 
 
 def test_provenance_round_trip(tmp_path):

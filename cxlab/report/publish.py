@@ -5,7 +5,7 @@ to ``<out>/<quarter>/`` only when everything succeeded, so a reader never sees h
 report. Replacing an existing quarter renames the old folder aside first
 (``.old-<quarter>-<pid>``), renames the new one in, then deletes the old one. A failed run's
 build folder becomes ``<out>/_failed/<quarter>-<YYYYmmddTHHMMSS>/``. Hidden folders left by
-a run that was killed are removed by the next run.
+a run that was killed are tidied by the next run.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 FAILED_DIR = "_failed"
-_LEFTOVER = re.compile(r"^\.(build|old)-.+-(\d+)$")
+_LEFTOVER = re.compile(r"^\.(build|old)-(.+)-(\d+)$")
 
 
 def _process_alive(pid: int) -> bool:
@@ -31,17 +31,26 @@ def _process_alive(pid: int) -> bool:
 
 
 def clean_leftovers(out: Path) -> list[Path]:
-    """Remove hidden build and old folders in ``out`` whose run is no longer alive; return them."""
+    """Tidy the hidden folders of runs that are no longer alive; return the folders handled.
+
+    Build folders are removed. An old report renamed aside by a run that died before moving
+    the new one in is renamed back when its quarter folder is missing, else removed.
+    """
     out = Path(out)
-    removed = []
+    handled = []
     if not out.is_dir():
-        return removed
+        return handled
     for path in out.iterdir():
         match = _LEFTOVER.match(path.name)
-        if match and path.is_dir() and not _process_alive(int(match.group(2))):
+        if not (match and path.is_dir()) or _process_alive(int(match.group(3))):
+            continue
+        target = out / match.group(2)
+        if match.group(1) == "old" and not target.exists():
+            os.replace(path, target)
+        else:
             shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
-    return removed
+        handled.append(path)
+    return handled
 
 
 def make_build_dir(out: Path, quarter: str) -> Path:

@@ -10,6 +10,7 @@ for analysts) is left out of the page but kept in the executed notebook.
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from pathlib import Path
 
@@ -20,6 +21,9 @@ from nbconvert import HTMLExporter
 from cxlab.report.layout import page, write_page
 from cxlab.report.provenance import Provenance
 
+# nbconvert warns about every plot without alternative text; keep its errors only
+_EXPORTER_LOG = logging.getLogger("cxlab.report.nbconvert")
+_EXPORTER_LOG.setLevel(logging.ERROR)
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -67,7 +71,7 @@ def notebook_body(nb: nbformat.NotebookNode, *, resources_dir: Path) -> Markup:
     markupsafe.Markup
     """
     exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True)
+                            exclude_output_prompt=True, embed_images=True, log=_EXPORTER_LOG)
     body, _ = exporter.from_notebook_node(_without_stderr(nb), resources={"metadata": {"path": str(resources_dir)}})
     return Markup(body)
 

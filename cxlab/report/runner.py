@@ -163,9 +163,10 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
                          "headlines_path": str(executed / f"{nb.name}.headlines.json")})
             for nb in selected]
     try:
-        with _sigterm_as_interrupt(), tempfile.TemporaryDirectory(prefix="cxlab-mpl-") as mpl_dir:
-            result = execute_notebooks(jobs, cwd=notebooks_dir, env={"MPLCONFIGDIR": mpl_dir},
-                                       workers=workers, progress=progress)
+        with _sigterm_as_interrupt():
+            with tempfile.TemporaryDirectory(prefix="cxlab-mpl-") as mpl_dir:
+                result = execute_notebooks(jobs, cwd=notebooks_dir, env={"MPLCONFIGDIR": mpl_dir},
+                                           workers=workers, progress=progress)
             provenance.notebook_seconds = {k: round(v, 1) for k, v in result.seconds.items()}
             provenance.duration_seconds = round(time.perf_counter() - clock, 1)
             if result.failures:
