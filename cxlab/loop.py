@@ -310,7 +310,7 @@ def followup_survival_frame(followups: pd.DataFrame, customers: pd.DataFrame, *,
     differs by segment, and segments churn at different rates), and prefer the time-varying Cox
     model of :mod:`cxlab.survival` for the causal question.
 
-    Ready for :func:`cxlab.survival.km_by` grouped by ``followed_up`` and
+    Ready for :func:`cxlab.survival.km_by` grouped by ``followup`` and
     :func:`cxlab.survival.fit_cox`.
 
     Parameters
@@ -329,7 +329,8 @@ def followup_survival_frame(followups: pd.DataFrame, customers: pd.DataFrame, *,
     Returns
     -------
     pandas.DataFrame
-        Columns ``customer_id``, ``responded_at``, ``nps``, ``followed_up`` (0/1),
+        Columns ``customer_id``, ``responded_at``, ``nps``, ``followup`` (0/1, named as in
+        :mod:`cxlab.survival`, whose wording labels it),
         ``tenure_months`` (months since the answer), ``churned``, ``ended_by_next_answer`` and
         the customer attributes ``segment``, ``region``, ``contract`` where present.
     """
@@ -345,7 +346,7 @@ def followup_survival_frame(followups: pd.DataFrame, customers: pd.DataFrame, *,
     before = pd.to_datetime(frame["churned_at"]) < frame["responded_at"]
     frame = frame[~before]
     out = tenure_frame(frame, as_of, acquired_col="responded_at", churned_col="churned_at").reset_index(drop=True)
-    out["followed_up"] = out["followed_up"].astype(int)
+    out["followup"] = out["followed_up"].astype(int)
     out["ended_by_next_answer"] = False
     if surveys is not None:
         _require(surveys, ["customer_id", "touchpoint", "responded_at"], "surveys", "followup_survival_frame")
@@ -362,7 +363,7 @@ def followup_survival_frame(followups: pd.DataFrame, customers: pd.DataFrame, *,
         out.loc[cut, "tenure_months"] = months_to_next[cut].astype(int)
         out.loc[cut, "churned"] = 0
         out["ended_by_next_answer"] = cut
-    out = out[["customer_id", "responded_at", "nps", "followed_up", "tenure_months", "churned",
+    out = out[["customer_id", "responded_at", "nps", "followup", "tenure_months", "churned",
                "ended_by_next_answer", *attrs]]
     out.attrs.update(as_of=as_of, churned_before_answer=int(before.sum()))
     return out

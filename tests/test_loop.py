@@ -158,7 +158,7 @@ def test_survival_frame_timing(tables):
     assert (s.loc["c1", "tenure_months"], s.loc["c1", "churned"]) == (1, 1)   # 19 days -> month 1
     assert (s.loc["c2", "tenure_months"], s.loc["c2", "churned"]) == (0, 0)   # 28 days active
     assert (s.loc["c8", "tenure_months"], s.loc["c8", "churned"]) == (3, 0)   # 107 days active
-    assert s["followed_up"].tolist() == [1, 1, 1, 1]
+    assert s["followup"].tolist() == [1, 1, 1, 1]
     assert not s["ended_by_next_answer"].any()
     ended = followup_survival_frame(f, customers, as_of=AS_OF, surveys=surveys).set_index("customer_id")
     # c8 answered again 66 days later: its row ends there, censored after 2 whole months.
@@ -206,11 +206,11 @@ def test_followed_up_detractors_churn_less_in_the_demo_sized_world():
     world = synth.simulate(n_customers=20_000, seed=1)
     f = detractor_followups(world.surveys, world.cases, as_of=world.as_of, customers=world.customers)
     frame = followup_survival_frame(f, world.customers, as_of=world.as_of, surveys=world.surveys)
-    curves = km_by(frame.assign(group=frame["followed_up"].map({1: "followed up", 0: "not followed up"})), "group")
+    curves = km_by(frame.assign(group=frame["followup"].map({1: "followed up", 0: "not followed up"})), "group")
     at_12 = {g: float(kmf.survival_function_at_times(12).iloc[0]) for g, kmf in curves.items()}
     assert at_12["followed up"] > at_12["not followed up"]
-    cox = fit_cox(frame, covariates=["followed_up", "segment", "contract", "nps"])
-    hr = cox.hazard_ratios_.set_index("covariate").loc["followed_up"]
+    cox = fit_cox(frame, covariates=["followup", "segment", "contract", "nps"])
+    hr = cox.hazard_ratios_.set_index("covariate").loc["followup"]
     # The generator's hazard ratio holds while the followed-up answer is the customer's latest; rows
     # end at the next answer, so the adjusted Cox interval should cover it (over seeds 1-5 it did in
     # four of five; without ending rows at the next answer the estimate is diluted towards 1).
