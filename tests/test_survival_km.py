@@ -177,6 +177,8 @@ def test_bad_input_names_the_column():
         km_by(pd.DataFrame({"churned": [1]}))
     with pytest.raises(ValueError, match="'churned' must be 0"):
         km_by(pd.DataFrame({"tenure_months": [1], "churned": [3]}))
+    with pytest.raises(ValueError, match="no customers"):
+        km_by(pd.DataFrame({"tenure_months": [], "churned": []}))
 
 
 def test_plot_km_hides_small_groups():

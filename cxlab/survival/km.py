@@ -84,6 +84,8 @@ def km_by(frame: pd.DataFrame, group_col: str | None = None, *, duration_col: st
     0.6
     """
     counts = _counts(frame, group_col, duration_col, event_col, weights_col)
+    if counts.empty:
+        raise ValueError("Kaplan-Meier: the frame has no customers")
     fitters = {}
     for group, part in counts.groupby("group", sort=True):
         fitters[group] = KaplanMeierFitter(alpha=alpha).fit(
