@@ -306,8 +306,9 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
     retention_lift : float
         Assumption: size of the lift (0.05 = 5%), in the sense of ``lift_kind``.
     lift_kind : {"relative", "absolute"}
-        ``"relative"``: monthly churn hazard x (1 - lift); ``"absolute"``: annual retention +
-        lift (percentage points), converted month by month (see :mod:`cxlab.economics.curves`).
+        ``"relative"``: monthly churn hazard x (1 - lift); ``"absolute"``: the retention of every
+        tenure year + lift (percentage points), converted to monthly hazards (see
+        :func:`cxlab.economics.curves.apply_lift`).
     horizon_months : int
         Months projected (default 60, five years).
     programme_cost_per_customer_year : float
@@ -431,7 +432,7 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
     totals["retention_minus_acquisition"] = (totals["incremental_discounted_profit"]
                                              - totals["acquisition_alternative_profit"])
     totals["breakeven_vs_acquisition"] = retention_gain / acquisition_value
-    totals["breakeven_programme_cost"] = retention_gain / (weights * discount).sum(axis=1)
+    totals["breakeven_programme_cost"] = _ratio(retention_gain, (weights * discount).sum(axis=1))
     totals["cost_per_customer_year_retained"] = _ratio(totals["programme_cost"], customer_years)
     totals["acquisition_to_retention_cost_ratio"] = _ratio(np.full(len(gain), cac),
                                                            totals["cost_per_customer_year_retained"])
