@@ -37,8 +37,15 @@ MISSING_RULES = ("impute_mean", "drop", "pairwise")
 MAX_DRIVERS = 20
 
 
-def driver_frame(surveys: pd.DataFrame, *, as_of, window_days: int = 180, score: str = "csat",
-                 outcome: str = "nps", touchpoints: list[str] | None = None) -> pd.DataFrame:
+def driver_frame(
+    surveys: pd.DataFrame,
+    *,
+    as_of,
+    window_days: int = 180,
+    score: str = "csat",
+    outcome: str = "nps",
+    touchpoints: list[str] | None = None,
+) -> pd.DataFrame:
     """One row per relationship-survey answer with the respondent's recent touchpoint scores.
 
     For each relationship answer given at time t (on or before ``as_of``) the driver value of a
@@ -103,8 +110,14 @@ def driver_frame(surveys: pd.DataFrame, *, as_of, window_days: int = 180, score:
     events[["customer_id", "responded_at"]] = trans[["customer_id", "responded_at"]]
 
     out = rel.reset_index(drop=True)
-    totals = totals_before(events, out, event_time="responded_at", query_time="responded_at",
-                           value_cols=touchpoints, window_days=window_days)
+    totals = totals_before(
+        events,
+        out,
+        event_time="responded_at",
+        query_time="responded_at",
+        value_cols=touchpoints,
+        window_days=window_days,
+    )
     for tp in touchpoints:
         n = totals[f"{tp}_n"].to_numpy()
         out[tp] = np.where(n > 0, totals[f"{tp}_sum"].to_numpy() / np.where(n > 0, n, 1), np.nan)
@@ -112,8 +125,16 @@ def driver_frame(surveys: pd.DataFrame, *, as_of, window_days: int = 180, score:
     return out
 
 
-def totals_before(events: pd.DataFrame, queries: pd.DataFrame, *, event_time: str, query_time: str,
-                  value_cols: list[str], by: str = "customer_id", window_days: float | None = None) -> pd.DataFrame:
+def totals_before(
+    events: pd.DataFrame,
+    queries: pd.DataFrame,
+    *,
+    event_time: str,
+    query_time: str,
+    value_cols: list[str],
+    by: str = "customer_id",
+    window_days: float | None = None,
+) -> pd.DataFrame:
     """Sum and count of each value over a key's events strictly before each query time.
 
     The no-look-ahead aggregation behind :func:`driver_frame` and
@@ -242,7 +263,9 @@ def general_dominance(corr: np.ndarray) -> np.ndarray:
     return weights
 
 
-def pairwise_covariance(values: np.ndarray, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def pairwise_covariance(
+    values: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Pairwise-complete covariance matrix: each entry from the rows where both columns are observed.
 
     Parameters
@@ -262,8 +285,8 @@ def pairwise_covariance(values: np.ndarray, weights: np.ndarray | None = None) -
     --------
     >>> v = np.array([[1.0, 2.0], [2.0, np.nan], [3.0, 6.0], [4.0, 8.0]])
     >>> cov, n = pairwise_covariance(v)
-    >>> float(cov[0, 1]), float(n[0, 1])
-    (4.666666666666667, 3.0)
+    >>> round(float(cov[0, 1]), 4), float(n[0, 1])  # rows 0, 2, 3: 42 / 9
+    (4.6667, 3.0)
     """
     values = np.asarray(values, dtype=float)
     w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
@@ -283,7 +306,9 @@ def _resolve_kind(y: pd.Series, kind: str) -> str:
     if kind == "auto":
         return "binary" if len(values) == 2 and set(values) <= {0.0, 1.0} else "continuous"
     if kind == "binary" and not set(values) <= {0.0, 1.0}:
-        raise ValueError(f"key_drivers: a binary outcome must be coded 0/1 (or bool), got values {values[:6]}")
+        raise ValueError(
+            f"key_drivers: a binary outcome must be coded 0/1 (or bool), got values {values[:6]}"
+        )
     if kind == "ordinal" and not np.all(values % 1 == 0):
         raise ValueError("key_drivers: an ordinal outcome must have whole-number levels")
     return kind
@@ -335,8 +360,15 @@ class KeyDriverAnalysis:
         ``bootstrap_coefficients_`` instead).
     """
 
-    def __init__(self, *, outcome_kind: str = "auto", missing: str = "impute_mean", level: float = 0.95,
-                 n_resamples: int = 500, seed: int = 0):
+    def __init__(
+        self,
+        *,
+        outcome_kind: str = "auto",
+        missing: str = "impute_mean",
+        level: float = 0.95,
+        n_resamples: int = 500,
+        seed: int = 0,
+    ):
         if outcome_kind not in OUTCOME_KINDS:
             raise ValueError(f"outcome_kind must be one of {OUTCOME_KINDS}, got {outcome_kind!r}")
         if missing not in MISSING_RULES:
@@ -351,8 +383,15 @@ class KeyDriverAnalysis:
         self.n_resamples = n_resamples
         self.seed = seed
 
-    def fit(self, frame: pd.DataFrame, *, outcome: str = "nps", drivers: list[str] | None = None,
-            cluster_col: str | None = None, performance_label: str = "Mean driver score") -> KeyDriverAnalysis:
+    def fit(
+        self,
+        frame: pd.DataFrame,
+        *,
+        outcome: str = "nps",
+        drivers: list[str] | None = None,
+        cluster_col: str | None = None,
+        performance_label: str = "Mean driver score",
+    ) -> KeyDriverAnalysis:
         """Fit the regression and the dominance decomposition.
 
         Parameters
@@ -376,7 +415,9 @@ class KeyDriverAnalysis:
             self, fitted.
         """
         if outcome not in frame.columns:
-            raise ValueError(f"key_drivers: outcome column {outcome!r} not in the table (have {list(frame.columns)})")
+            raise ValueError(
+                f"key_drivers: outcome column {outcome!r} not in the table (have {list(frame.columns)})"
+            )
         if cluster_col is not None and cluster_col not in frame.columns:
             raise ValueError(f"key_drivers: cluster column {cluster_col!r} not in the table")
         if drivers is None:
@@ -418,8 +459,10 @@ class KeyDriverAnalysis:
 
         if self.missing == "pairwise":
             if self.outcome_kind_ != "continuous":
-                raise ValueError("key_drivers: missing='pairwise' is a linear-model method for a continuous "
-                                 f"outcome; use 'impute_mean' or 'drop' for a {self.outcome_kind_} outcome")
+                raise ValueError(
+                    "key_drivers: missing='pairwise' is a linear-model method for a continuous "
+                    f"outcome; use 'impute_mean' or 'drop' for a {self.outcome_kind_} outcome"
+                )
             coef, se, importance = self._fit_pairwise(data[[outcome, *kept]], clusters)
             z = stats.norm.ppf(0.5 + self.level / 2)
             ci_low, ci_high = coef - z * se, coef + z * se
@@ -428,43 +471,64 @@ class KeyDriverAnalysis:
             self.cov_type_ = f"{'cluster ' if cluster_col else ''}bootstrap ({self.n_resamples} resamples)"
         else:
             exog = sm.add_constant(x, has_constant="add")
-            robust = ({"cov_type": "cluster", "cov_kwds": {"groups": clusters}} if cluster_col
-                      else {"cov_type": "HC3" if self.outcome_kind_ == "continuous" else "HC0"})
+            robust = (
+                {"cov_type": "cluster", "cov_kwds": {"groups": clusters}}
+                if cluster_col
+                else {"cov_type": "HC3" if self.outcome_kind_ == "continuous" else "HC0"}
+            )
             if self.outcome_kind_ == "continuous":
                 self.model_ = sm.OLS(y, exog).fit(**robust)
             elif self.outcome_kind_ == "binary":
                 self.model_ = sm.Logit(y, exog).fit(disp=0, **robust)
             else:
-                self.model_ = OrderedModel(y, x, distr="logit").fit(method="bfgs", disp=0, maxiter=500, **robust)
+                self.model_ = OrderedModel(y, x, distr="logit").fit(
+                    method="bfgs", disp=0, maxiter=500, **robust
+                )
             self.cov_type_ = f"cluster-robust by {cluster_col}" if cluster_col else robust["cov_type"]
             ci = self.model_.conf_int(alpha=1 - self.level)
             coef, se = self.model_.params[kept].to_numpy(), self.model_.bse[kept].to_numpy()
             ci_low, ci_high = ci.loc[kept, 0].to_numpy(), ci.loc[kept, 1].to_numpy()
             p_value = self.model_.pvalues[kept].to_numpy()
-            importance = general_dominance(np.corrcoef(np.column_stack([y.to_numpy(), x.to_numpy()]), rowvar=False))
+            importance = general_dominance(
+                np.corrcoef(np.column_stack([y.to_numpy(), x.to_numpy()]), rowvar=False)
+            )
         self.importance_basis_ = {
-            "continuous": "R² of the linear model" + (" on pairwise-complete covariances"
-                                                     if self.missing == "pairwise" else ""),
+            "continuous": "R² of the linear model"
+            + (" on pairwise-complete covariances" if self.missing == "pairwise" else ""),
             "binary": "R² of the linear probability model (OLS on the 0/1 outcome)",
             "ordinal": "R² of OLS on the ordinal scores",
         }[self.outcome_kind_]
         self.r2_ = float(importance.sum())
-        table = pd.DataFrame({
-            "driver": kept,
-            "coefficient": coef,
-            "robust_se": se,
-            "ci_low": ci_low,
-            "ci_high": ci_high,
-            "p_value": p_value,
-            "importance": importance,
-            "importance_share": 100 * importance / self.r2_ if self.r2_ > 0 else np.nan,
-            "mean_performance": performance.to_numpy(),
-            "n": observed_n.to_numpy().astype(int),
-        })
+        table = pd.DataFrame(
+            {
+                "driver": kept,
+                "coefficient": coef,
+                "robust_se": se,
+                "ci_low": ci_low,
+                "ci_high": ci_high,
+                "p_value": p_value,
+                "importance": importance,
+                "importance_share": 100 * importance / self.r2_ if self.r2_ > 0 else np.nan,
+                "mean_performance": performance.to_numpy(),
+                "n": observed_n.to_numpy().astype(int),
+            }
+        )
         table["rank"] = stats.rankdata(-table["importance"], method="min").astype(int)
         self._summary = table.sort_values("rank").reset_index(drop=True)[
-            ["driver", "coefficient", "robust_se", "ci_low", "ci_high", "p_value", "importance",
-             "importance_share", "rank", "mean_performance", "n"]]
+            [
+                "driver",
+                "coefficient",
+                "robust_se",
+                "ci_low",
+                "ci_high",
+                "p_value",
+                "importance",
+                "importance_share",
+                "rank",
+                "mean_performance",
+                "n",
+            ]
+        ]
         self.n_ = int(len(data))
         self.outcome_ = outcome
         self.performance_label_ = performance_label
@@ -476,8 +540,10 @@ class KeyDriverAnalysis:
         cov, counts = pairwise_covariance(values)
         fewest = int(counts.min())
         if fewest < data.shape[1] + 2:
-            raise ValueError(f"key_drivers: some pair of columns is observed together in only {fewest} rows; "
-                             "use missing='impute_mean'")
+            raise ValueError(
+                f"key_drivers: some pair of columns is observed together in only {fewest} rows; "
+                "use missing='impute_mean'"
+            )
         coef = np.linalg.solve(cov[1:, 1:], cov[1:, 0])
         importance = general_dominance(cov)
         groups = np.arange(len(values)) if clusters is None else clusters
@@ -522,11 +588,15 @@ class KeyDriverAnalysis:
         table = self.summary
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 5))
-        sns.scatterplot(data=table, x="mean_performance", y="importance_share", s=70, ax=ax,
-                        color="tab:blue")
+        sns.scatterplot(data=table, x="mean_performance", y="importance_share", s=70, ax=ax, color="tab:blue")
         for row in table.itertuples():
-            ax.annotate(row.driver, (row.mean_performance, row.importance_share), xytext=(4, 4),
-                        textcoords="offset points", fontsize=9)
+            ax.annotate(
+                row.driver,
+                (row.mean_performance, row.importance_share),
+                xytext=(4, 4),
+                textcoords="offset points",
+                fontsize=9,
+            )
         ax.axvline(table["mean_performance"].mean(), color="grey", ls="--", lw=1)
         ax.axhline(table["importance_share"].mean(), color="grey", ls="--", lw=1)
         ax.set_xlabel(self.performance_label_)
@@ -538,18 +608,33 @@ class KeyDriverAnalysis:
     def _repr_html_(self) -> str:
         if not hasattr(self, "_summary"):
             return "<p>KeyDriverAnalysis (not fitted)</p>"
-        head = (f"<p>Key drivers of <b>{html.escape(self.outcome_)}</b> ({self.outcome_kind_}, "
-                f"{self.cov_type_} robust errors), n = {self.n_:,}; importance decomposes "
-                f"{html.escape(self.importance_basis_)} = {self.r2_:.3f}.</p>")
+        head = (
+            f"<p>Key drivers of <b>{html.escape(self.outcome_)}</b> ({self.outcome_kind_}, "
+            f"{self.cov_type_} robust errors), n = {self.n_:,}; importance decomposes "
+            f"{html.escape(self.importance_basis_)} = {self.r2_:.3f}.</p>"
+        )
         if self.dropped_:
-            head += "<p>Dropped: " + html.escape(", ".join(f"{k} ({v})" for k, v in self.dropped_.items())) + "</p>"
+            head += (
+                "<p>Dropped: "
+                + html.escape(", ".join(f"{k} ({v})" for k, v in self.dropped_.items()))
+                + "</p>"
+            )
         return head + self._summary.to_html(index=False, escape=True, float_format=lambda v: f"{v:.3g}")
 
 
-def key_drivers(frame: pd.DataFrame, *, outcome: str = "nps", drivers: list[str] | None = None,
-                outcome_kind: str = "auto", missing: str = "impute_mean", cluster_col: str | None = None,
-                level: float = 0.95, n_resamples: int = 500, seed: int = 0,
-                performance_label: str = "Mean driver score") -> KeyDriverAnalysis:
+def key_drivers(
+    frame: pd.DataFrame,
+    *,
+    outcome: str = "nps",
+    drivers: list[str] | None = None,
+    outcome_kind: str = "auto",
+    missing: str = "impute_mean",
+    cluster_col: str | None = None,
+    level: float = 0.95,
+    n_resamples: int = 500,
+    seed: int = 0,
+    performance_label: str = "Mean driver score",
+) -> KeyDriverAnalysis:
     """Fit a :class:`KeyDriverAnalysis` in one call.
 
     Parameters
@@ -586,6 +671,8 @@ def key_drivers(frame: pd.DataFrame, *, outcome: str = "nps", drivers: list[str]
     >>> key_drivers(df, outcome="y").summary["driver"].tolist()
     ['a', 'b']
     """
-    return KeyDriverAnalysis(outcome_kind=outcome_kind, missing=missing, level=level, n_resamples=n_resamples,
-                             seed=seed).fit(frame, outcome=outcome, drivers=drivers, cluster_col=cluster_col,
-                                            performance_label=performance_label)
+    return KeyDriverAnalysis(
+        outcome_kind=outcome_kind, missing=missing, level=level, n_resamples=n_resamples, seed=seed
+    ).fit(
+        frame, outcome=outcome, drivers=drivers, cluster_col=cluster_col, performance_label=performance_label
+    )

@@ -55,9 +55,15 @@ def _wilson(successes, trials, level: float):
     return np.where(trials > 0, low, np.nan), np.where(trials > 0, high, np.nan)
 
 
-def detractor_followups(surveys: pd.DataFrame, cases: pd.DataFrame | None, *, as_of,
-                        customers: pd.DataFrame | None = None, followup_window_days: int = 7,
-                        default_sla_hours: float = 24.0) -> pd.DataFrame:
+def detractor_followups(
+    surveys: pd.DataFrame,
+    cases: pd.DataFrame | None,
+    *,
+    as_of,
+    customers: pd.DataFrame | None = None,
+    followup_window_days: int = 7,
+    default_sla_hours: float = 24.0,
+) -> pd.DataFrame:
     """One row per detractor answer with its follow-up case and response times.
 
     Parameters
@@ -87,12 +93,21 @@ def detractor_followups(surveys: pd.DataFrame, cases: pd.DataFrame | None, *, as
         ``first_response_observed``, ``within_sla`` (1/0, missing while undecided),
         ``hours_to_close``, ``close_observed``; ``attrs["match"]`` says how cases were matched.
     """
-    _require(surveys, ["invitation_id", "customer_id", "responded_at", "nps"], "surveys", "detractor_followups")
+    _require(
+        surveys, ["invitation_id", "customer_id", "responded_at", "nps"], "surveys", "detractor_followups"
+    )
     if followup_window_days <= 0:
-        raise ValueError(f"detractor_followups: followup_window_days must be positive, got {followup_window_days}")
+        raise ValueError(
+            f"detractor_followups: followup_window_days must be positive, got {followup_window_days}"
+        )
     as_of = pd.Timestamp(as_of)
     answered_at = pd.to_datetime(surveys["responded_at"])
-    keep = surveys["nps"].notna() & (surveys["nps"] <= DETRACTOR_MAX) & answered_at.notna() & (answered_at <= as_of)
+    keep = (
+        surveys["nps"].notna()
+        & (surveys["nps"] <= DETRACTOR_MAX)
+        & answered_at.notna()
+        & (answered_at <= as_of)
+    )
     det = surveys.loc[keep, ["invitation_id", "customer_id", "responded_at", "nps"]].copy()
     det["customer_id"] = det["customer_id"].astype(str)
     det["responded_at"] = pd.to_datetime(det["responded_at"])
@@ -104,17 +119,26 @@ def detractor_followups(surveys: pd.DataFrame, cases: pd.DataFrame | None, *, as
         follow = pd.DataFrame(columns=["customer_id", "invitation_id", *case_cols])
         match = "no cases table"
     else:
-        _require(cases, ["case_id", "customer_id", "kind", "opened_at", "first_response_at", "closed_at",
-                         "sla_hours"], "cases", "detractor_followups")
-        follow = cases[(cases["kind"] == FOLLOWUP_KIND) & (pd.to_datetime(cases["opened_at"]) <= as_of)].copy()
+        _require(
+            cases,
+            ["case_id", "customer_id", "kind", "opened_at", "first_response_at", "closed_at", "sla_hours"],
+            "cases",
+            "detractor_followups",
+        )
+        follow = cases[
+            (cases["kind"] == FOLLOWUP_KIND) & (pd.to_datetime(cases["opened_at"]) <= as_of)
+        ].copy()
         follow["customer_id"] = follow["customer_id"].astype(str)
         for col in ("opened_at", "first_response_at", "closed_at"):
             follow[col] = pd.to_datetime(follow[col])
         if "team" not in follow.columns:
             follow["team"] = np.nan
         by_invitation = "invitation_id" in follow.columns and follow["invitation_id"].notna().any()
-        match = "invitation_id" if by_invitation else (
-            f"customer's first follow-up opened within {followup_window_days} days after the answer")
+        match = (
+            "invitation_id"
+            if by_invitation
+            else (f"customer's first follow-up opened within {followup_window_days} days after the answer")
+        )
         if not by_invitation:
             follow["invitation_id"] = np.nan
     follow = follow.sort_values("opened_at")
@@ -123,9 +147,15 @@ def detractor_followups(surveys: pd.DataFrame, cases: pd.DataFrame | None, *, as
         first = follow.dropna(subset=["invitation_id"]).drop_duplicates("invitation_id")
         out = det.merge(first[["invitation_id", *case_cols]], on="invitation_id", how="left")
     elif len(follow) and len(det):
-        out = pd.merge_asof(det.sort_values("responded_at"), follow[["customer_id", *case_cols]],
-                            left_on="responded_at", right_on="opened_at", by="customer_id",
-                            direction="forward", tolerance=pd.Timedelta(days=followup_window_days))
+        out = pd.merge_asof(
+            det.sort_values("responded_at"),
+            follow[["customer_id", *case_cols]],
+            left_on="responded_at",
+            right_on="opened_at",
+            by="customer_id",
+            direction="forward",
+            tolerance=pd.Timedelta(days=followup_window_days),
+        )
     else:
         out = det.assign(**{c: np.nan for c in case_cols})
         for col in ("opened_at", "first_response_at", "closed_at"):
@@ -137,7 +167,9 @@ def detractor_followups(surveys: pd.DataFrame, cases: pd.DataFrame | None, *, as
 
     opened = out["opened_at"]
     out["first_response_observed"] = out["first_response_at"].notna()
-    out["hours_to_first_response"] = (out["first_response_at"].fillna(as_of).where(out["followed_up"]) - opened) / HOURS
+    out["hours_to_first_response"] = (
+        out["first_response_at"].fillna(as_of).where(out["followed_up"]) - opened
+    ) / HOURS
     out["close_observed"] = out["closed_at"].notna()
     out["hours_to_close"] = (out["closed_at"].fillna(as_of).where(out["followed_up"]) - opened) / HOURS
     hours = out["hours_to_first_response"]
@@ -176,8 +208,11 @@ def _median(kmf: KaplanMeierFitter) -> tuple[float, float, float]:
 def _group_kpis(frame: pd.DataFrame, level: float, with_coverage: bool) -> dict:
     mature = frame[frame["mature"]]
     cases = frame[frame["followed_up"]]
-    row = {"detractors": len(frame), "mature_detractors": len(mature),
-           "followed_up": int(mature["followed_up"].sum()) if with_coverage else np.nan}
+    row = {
+        "detractors": len(frame),
+        "mature_detractors": len(mature),
+        "followed_up": int(mature["followed_up"].sum()) if with_coverage else np.nan,
+    }
     row["coverage"] = row["followed_up"] / len(mature) if with_coverage and len(mature) else np.nan
     low, high = _wilson(row["followed_up"], len(mature), level) if with_coverage else (np.nan, np.nan)
     row.update(coverage_ci_low=float(low), coverage_ci_high=float(high))
@@ -189,21 +224,35 @@ def _group_kpis(frame: pd.DataFrame, level: float, with_coverage: bool) -> dict:
         kmf = _km(sla_scale, cases["first_response_observed"], level)
         row["within_sla_share"], row["within_sla_ci_low"], row["within_sla_ci_high"] = _share_by(kmf, 1.0)
         kmf = _km(cases["hours_to_first_response"], cases["first_response_observed"], level)
-        row["median_hours_to_first_response"], row["median_response_ci_low"], row["median_response_ci_high"] = \
-            _median(kmf)
+        (
+            row["median_hours_to_first_response"],
+            row["median_response_ci_low"],
+            row["median_response_ci_high"],
+        ) = _median(kmf)
         kmf = _km(cases["hours_to_close"], cases["close_observed"], level)
         row["median_hours_to_close"], row["median_close_ci_low"], row["median_close_ci_high"] = _median(kmf)
     return row
 
 
-KPI_VALUE_COLUMNS = ["coverage", "coverage_ci_low", "coverage_ci_high", "within_sla_share", "within_sla_ci_low",
-                     "within_sla_ci_high", "median_hours_to_first_response", "median_response_ci_low",
-                     "median_response_ci_high", "median_hours_to_close", "median_close_ci_low",
-                     "median_close_ci_high"]
+KPI_VALUE_COLUMNS = [
+    "coverage",
+    "coverage_ci_low",
+    "coverage_ci_high",
+    "within_sla_share",
+    "within_sla_ci_low",
+    "within_sla_ci_high",
+    "median_hours_to_first_response",
+    "median_response_ci_low",
+    "median_response_ci_high",
+    "median_hours_to_close",
+    "median_close_ci_low",
+    "median_close_ci_high",
+]
 
 
-def loop_kpis(followups: pd.DataFrame, *, by: str | None = None, min_cell_size: int = 30,
-              level: float = 0.95) -> pd.DataFrame:
+def loop_kpis(
+    followups: pd.DataFrame, *, by: str | None = None, min_cell_size: int = 30, level: float = 0.95
+) -> pd.DataFrame:
     """Closed-loop KPIs overall or per group, with intervals and small cells suppressed.
 
     Parameters
@@ -238,16 +287,25 @@ def loop_kpis(followups: pd.DataFrame, *, by: str | None = None, min_cell_size: 
     >>> float(loop_kpis(f, min_cell_size=1)["coverage"].iloc[0])
     0.5
     """
-    needed = ["mature", "followed_up", "first_response_observed", "close_observed", "hours_to_first_response",
-              "hours_to_close", "sla_hours"]
+    needed = [
+        "mature",
+        "followed_up",
+        "first_response_observed",
+        "close_observed",
+        "hours_to_first_response",
+        "hours_to_close",
+        "sla_hours",
+    ]
     _require(followups, needed + ([by] if by else []), "followups", "loop_kpis")
     if by is None:
         table = pd.DataFrame([_group_kpis(followups, level, with_coverage=True)])
     else:
         case_level = by in CASE_LEVEL_GROUPS
         frame = followups[followups["followed_up"]] if case_level else followups
-        rows = [{by: key, **_group_kpis(group, level, with_coverage=not case_level)}
-                for key, group in frame.groupby(by, sort=True)]
+        rows = [
+            {by: key, **_group_kpis(group, level, with_coverage=not case_level)}
+            for key, group in frame.groupby(by, sort=True)
+        ]
         table = pd.DataFrame(rows, columns=[by, "detractors"]) if not rows else pd.DataFrame(rows)
     for col in KPI_VALUE_COLUMNS:
         if col not in table.columns:
@@ -292,8 +350,14 @@ def plot_first_response_hours(followups: pd.DataFrame, *, max_hours: float = 96.
     return ax
 
 
-def followup_survival_frame(followups: pd.DataFrame, customers: pd.DataFrame, *, as_of,
-                            surveys: pd.DataFrame | None = None, touchpoint: str = RELATIONSHIP) -> pd.DataFrame:
+def followup_survival_frame(
+    followups: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    as_of,
+    surveys: pd.DataFrame | None = None,
+    touchpoint: str = RELATIONSHIP,
+) -> pd.DataFrame:
     """Detractors' time from their first mature detractor answer to churn, with a follow-up flag.
 
     One row per customer: their earliest detractor answer that is old enough to have been
@@ -334,36 +398,66 @@ def followup_survival_frame(followups: pd.DataFrame, customers: pd.DataFrame, *,
         ``tenure_months`` (months since the answer), ``churned``, ``ended_by_next_answer`` and
         the customer attributes ``segment``, ``region``, ``contract`` where present.
     """
-    _require(followups, ["customer_id", "responded_at", "nps", "followed_up", "mature"], "followups",
-             "followup_survival_frame")
+    _require(
+        followups,
+        ["customer_id", "responded_at", "nps", "followed_up", "mature"],
+        "followups",
+        "followup_survival_frame",
+    )
     _require(customers, ["customer_id", "churned_at"], "customers", "followup_survival_frame")
     as_of = pd.Timestamp(as_of)
-    first = (followups[followups["mature"]].sort_values("responded_at")
-             .drop_duplicates("customer_id")[["customer_id", "responded_at", "nps", "followed_up"]])
+    first = (
+        followups[followups["mature"]]
+        .sort_values("responded_at")
+        .drop_duplicates("customer_id")[["customer_id", "responded_at", "nps", "followed_up"]]
+    )
     attrs = [c for c in ("segment", "region", "contract") if c in customers.columns]
-    info = customers[["customer_id", "churned_at", *attrs]].assign(customer_id=lambda d: d["customer_id"].astype(str))
+    info = customers[["customer_id", "churned_at", *attrs]].assign(
+        customer_id=lambda d: d["customer_id"].astype(str)
+    )
     frame = first.merge(info, on="customer_id", how="inner")
     before = pd.to_datetime(frame["churned_at"]) < frame["responded_at"]
     frame = frame[~before]
-    out = tenure_frame(frame, as_of, acquired_col="responded_at", churned_col="churned_at").reset_index(drop=True)
+    out = tenure_frame(frame, as_of, acquired_col="responded_at", churned_col="churned_at").reset_index(
+        drop=True
+    )
     out["followup"] = out["followed_up"].astype(int)
     out["ended_by_next_answer"] = False
     if surveys is not None:
         _require(surveys, ["customer_id", "touchpoint", "responded_at"], "surveys", "followup_survival_frame")
         answered = pd.to_datetime(surveys["responded_at"])
-        later = surveys.loc[(surveys["touchpoint"] == touchpoint) & answered.notna() & (answered <= as_of),
-                            ["customer_id"]].assign(customer_id=lambda d: d["customer_id"].astype(str),
-                                                    next_at=answered)
+        later = surveys.loc[
+            (surveys["touchpoint"] == touchpoint) & answered.notna() & (answered <= as_of), ["customer_id"]
+        ].assign(customer_id=lambda d: d["customer_id"].astype(str), next_at=answered)
         keys = out[["customer_id", "responded_at"]].reset_index().sort_values("responded_at")
-        found = pd.merge_asof(keys, later.sort_values("next_at"), left_on="responded_at", right_on="next_at",
-                              by="customer_id", direction="forward", allow_exact_matches=False)
+        found = pd.merge_asof(
+            keys,
+            later.sort_values("next_at"),
+            left_on="responded_at",
+            right_on="next_at",
+            by="customer_id",
+            direction="forward",
+            allow_exact_matches=False,
+        )
         next_at = found.set_index("index")["next_at"].reindex(out.index)
-        months_to_next = np.floor((next_at - out["responded_at"]).dt.total_seconds() / 86_400 / DAYS_PER_MONTH + 1e-9)
+        months_to_next = np.floor(
+            (next_at - out["responded_at"]).dt.total_seconds() / 86_400 / DAYS_PER_MONTH + 1e-9
+        )
         cut = next_at.notna() & (next_at < out["end_at"]) & (months_to_next < out["tenure_months"])
         out.loc[cut, "tenure_months"] = months_to_next[cut].astype(int)
         out.loc[cut, "churned"] = 0
         out["ended_by_next_answer"] = cut
-    out = out[["customer_id", "responded_at", "nps", "followup", "tenure_months", "churned",
-               "ended_by_next_answer", *attrs]]
+    out = out[
+        [
+            "customer_id",
+            "responded_at",
+            "nps",
+            "followup",
+            "tenure_months",
+            "churned",
+            "ended_by_next_answer",
+            *attrs,
+        ]
+    ]
     out.attrs.update(as_of=as_of, churned_before_answer=int(before.sum()))
     return out

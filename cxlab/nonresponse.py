@@ -8,8 +8,8 @@
   everyone invited, by inverse-probability weighting (IPW): a logistic response-propensity model
   on what is known about the customer at invitation time (segment, region, contract, acquisition
   channel, survey channel, tenure, CSAT and CES they gave in the previous months, how often they
-  answered earlier invitations and the NPS they gave before). Each respondent counts 1 / p̂ times, so groups that rarely
-  answer are not under-represented.
+  answered earlier invitations and the NPS they gave before). Each respondent counts 1 / p̂ times,
+  so groups that rarely answer are not under-represented.
 
 Limits, stated plainly: IPW removes the bias that runs through the covariates in the model. If
 customers' willingness to answer depends on their satisfaction itself beyond what those
@@ -36,9 +36,18 @@ from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
 CUSTOMER_ATTRIBUTES = ("segment", "region", "contract", "acquisition_channel")
-DEFAULT_COVARIATES = ("segment", "region", "contract", "acquisition_channel", "channel",
-                      "tenure_months_at_invitation", "recent_csat", "recent_ces", "prior_response_rate",
-                      "prior_nps_mean")
+DEFAULT_COVARIATES = (
+    "segment",
+    "region",
+    "contract",
+    "acquisition_channel",
+    "channel",
+    "tenure_months_at_invitation",
+    "recent_csat",
+    "recent_ces",
+    "prior_response_rate",
+    "prior_nps_mean",
+)
 INTERVALS = ("linearization", "bootstrap")
 
 
@@ -51,11 +60,15 @@ def _require(df: pd.DataFrame, columns, table: str, caller: str) -> None:
 def _wilson(successes, trials, level: float):
     successes = np.asarray(successes, dtype=float)
     trials = np.asarray(trials, dtype=float)
-    low, high = proportion_confint(successes, np.where(trials > 0, trials, 1), alpha=1 - level, method="wilson")
+    low, high = proportion_confint(
+        successes, np.where(trials > 0, trials, 1), alpha=1 - level, method="wilson"
+    )
     return np.where(trials > 0, low, np.nan), np.where(trials > 0, high, np.nan)
 
 
-def _mature_invitations(surveys: pd.DataFrame, as_of: pd.Timestamp, response_window_days: int) -> pd.DataFrame:
+def _mature_invitations(
+    surveys: pd.DataFrame, as_of: pd.Timestamp, response_window_days: int
+) -> pd.DataFrame:
     """Invitations old enough for their answer to be in (sent at least the window before as_of)."""
     sent = pd.to_datetime(surveys["sent_at"])
     inv = surveys[sent <= as_of - pd.Timedelta(days=response_window_days)].copy()
@@ -66,8 +79,16 @@ def _mature_invitations(surveys: pd.DataFrame, as_of: pd.Timestamp, response_win
     return inv
 
 
-def response_rates(surveys: pd.DataFrame, *, as_of, by: str = "touchpoint", customers: pd.DataFrame | None = None,
-                   response_window_days: int = 7, min_cell_size: int = 30, level: float = 0.95) -> pd.DataFrame:
+def response_rates(
+    surveys: pd.DataFrame,
+    *,
+    as_of,
+    by: str = "touchpoint",
+    customers: pd.DataFrame | None = None,
+    response_window_days: int = 7,
+    min_cell_size: int = 30,
+    level: float = 0.95,
+) -> pd.DataFrame:
     """Share of survey invitations answered, per group, with Wilson intervals.
 
     Only invitations sent at least ``response_window_days`` before ``as_of`` are counted, so that
@@ -114,16 +135,25 @@ def response_rates(surveys: pd.DataFrame, *, as_of, by: str = "touchpoint", cust
         _require(customers, ["customer_id", by], "customers", "response_rates")
         info = customers[["customer_id", by]].assign(customer_id=lambda d: d["customer_id"].astype(str))
         inv = inv.merge(info, on="customer_id", how="left")
-    table = inv.groupby(by).agg(invitations=("responded", "size"), responses=("responded", "sum")).reset_index()
+    table = (
+        inv.groupby(by).agg(invitations=("responded", "size"), responses=("responded", "sum")).reset_index()
+    )
     low, high = _wilson(table["responses"], table["invitations"], level)
     table["response_rate"] = 100 * table["responses"] / table["invitations"]
     table["ci_low"], table["ci_high"] = 100 * low, 100 * high
-    return suppress_small(table, n_col="invitations", min_n=min_cell_size,
-                          value_cols=["response_rate", "ci_low", "ci_high"])
+    return suppress_small(
+        table, n_col="invitations", min_n=min_cell_size, value_cols=["response_rate", "ci_low", "ci_high"]
+    )
 
 
-def respondent_survival_frame(surveys: pd.DataFrame, customers: pd.DataFrame, *, as_of,
-                              touchpoint: str = RELATIONSHIP, response_window_days: int = 7) -> pd.DataFrame:
+def respondent_survival_frame(
+    surveys: pd.DataFrame,
+    customers: pd.DataFrame,
+    *,
+    as_of,
+    touchpoint: str = RELATIONSHIP,
+    response_window_days: int = 7,
+) -> pd.DataFrame:
     """Customers by whether they answered their first invitation, with time to churn from it.
 
     Grouping on the *first* invitation (not "ever answered") avoids immortal-time bias: a
@@ -148,23 +178,33 @@ def respondent_survival_frame(surveys: pd.DataFrame, customers: pd.DataFrame, *,
         :func:`cxlab.tenure.tenure_frame`), ``monthly_revenue`` and customer attributes. Ready for
         lifelines' ``KaplanMeierFitter`` grouped by ``responded``.
     """
-    _require(surveys, ["customer_id", "touchpoint", "sent_at", "responded_at"], "surveys",
-             "respondent_survival_frame")
-    _require(customers, ["customer_id", "churned_at", "monthly_revenue"], "customers", "respondent_survival_frame")
+    _require(
+        surveys,
+        ["customer_id", "touchpoint", "sent_at", "responded_at"],
+        "surveys",
+        "respondent_survival_frame",
+    )
+    _require(
+        customers, ["customer_id", "churned_at", "monthly_revenue"], "customers", "respondent_survival_frame"
+    )
     as_of = pd.Timestamp(as_of)
     inv = _mature_invitations(surveys[surveys["touchpoint"] == touchpoint], as_of, response_window_days)
     first = inv.sort_values("sent_at").drop_duplicates("customer_id")[["customer_id", "sent_at", "responded"]]
     attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]
     info = customers[["customer_id", "churned_at", "monthly_revenue", *attrs]].assign(
-        customer_id=lambda d: d["customer_id"].astype(str))
+        customer_id=lambda d: d["customer_id"].astype(str)
+    )
     frame = first.merge(info, on="customer_id", how="inner")
     frame = frame[~(pd.to_datetime(frame["churned_at"]) < frame["sent_at"])]
     out = tenure_frame(frame, as_of, acquired_col="sent_at", churned_col="churned_at")
-    return out[["customer_id", "sent_at", "responded", "tenure_months", "churned", "monthly_revenue", *attrs]
-               ].reset_index(drop=True)
+    return out[
+        ["customer_id", "sent_at", "responded", "tenure_months", "churned", "monthly_revenue", *attrs]
+    ].reset_index(drop=True)
 
 
-def respondent_comparison(frame: pd.DataFrame, *, horizon_months: int = 12, level: float = 0.95) -> pd.DataFrame:
+def respondent_comparison(
+    frame: pd.DataFrame, *, horizon_months: int = 12, level: float = 0.95
+) -> pd.DataFrame:
     """Respondents vs non-respondents: churn within a horizon and monthly revenue, with intervals.
 
     Parameters
@@ -187,8 +227,12 @@ def respondent_comparison(frame: pd.DataFrame, *, horizon_months: int = 12, leve
     """
     from lifelines import KaplanMeierFitter
 
-    _require(frame, ["responded", "tenure_months", "churned", "monthly_revenue"], "survival frame",
-             "respondent_comparison")
+    _require(
+        frame,
+        ["responded", "tenure_months", "churned", "monthly_revenue"],
+        "survival frame",
+        "respondent_comparison",
+    )
     rows = []
     for flag, label in ((1, "answered"), (0, "did not answer")):
         part = frame[frame["responded"] == flag]
@@ -211,9 +255,15 @@ def respondent_comparison(frame: pd.DataFrame, *, horizon_months: int = 12, leve
     return out
 
 
-def propensity_frame(surveys: pd.DataFrame, customers: pd.DataFrame | None, *, as_of,
-                     touchpoint: str = RELATIONSHIP, response_window_days: int = 7,
-                     recent_days: int = 180) -> pd.DataFrame:
+def propensity_frame(
+    surveys: pd.DataFrame,
+    customers: pd.DataFrame | None,
+    *,
+    as_of,
+    touchpoint: str = RELATIONSHIP,
+    response_window_days: int = 7,
+    recent_days: int = 180,
+) -> pd.DataFrame:
     """Relationship invitations with what was known about the customer when each was sent.
 
     Nothing after ``sent_at`` is used: recent CSAT/CES are means of the customer's transactional
@@ -244,39 +294,75 @@ def propensity_frame(surveys: pd.DataFrame, customers: pd.DataFrame | None, *, a
         ``prior_responses``, ``prior_response_rate`` (NaN without an earlier invitation),
         ``prior_nps_mean`` (mean of the customer's earlier answers to this survey; NaN if none).
     """
-    _require(surveys, ["invitation_id", "customer_id", "touchpoint", "channel", "sent_at", "responded_at", "nps",
-                       "csat", "ces"], "surveys", "propensity_frame")
+    _require(
+        surveys,
+        [
+            "invitation_id",
+            "customer_id",
+            "touchpoint",
+            "channel",
+            "sent_at",
+            "responded_at",
+            "nps",
+            "csat",
+            "ces",
+        ],
+        "surveys",
+        "propensity_frame",
+    )
     as_of = pd.Timestamp(as_of)
     known = surveys[pd.to_datetime(surveys["sent_at"]) <= as_of].assign(
-        customer_id=lambda d: d["customer_id"].astype(str), sent_at=lambda d: pd.to_datetime(d["sent_at"]),
-        responded_at=lambda d: pd.to_datetime(d["responded_at"]).where(lambda t: t <= as_of))
+        customer_id=lambda d: d["customer_id"].astype(str),
+        sent_at=lambda d: pd.to_datetime(d["sent_at"]),
+        responded_at=lambda d: pd.to_datetime(d["responded_at"]).where(lambda t: t <= as_of),
+    )
     inv = _mature_invitations(known[known["touchpoint"] == touchpoint], as_of, response_window_days)
-    inv = inv[["invitation_id", "customer_id", "sent_at", "responded", "nps", "channel"]].reset_index(drop=True)
+    inv = inv[["invitation_id", "customer_id", "sent_at", "responded", "nps", "channel"]].reset_index(
+        drop=True
+    )
     inv["nps"] = inv["nps"].where(inv["responded"] == 1)
 
     answers = known[known["responded_at"].notna()]
     transactional = answers[answers["touchpoint"] != RELATIONSHIP]
-    recent = totals_before(transactional, inv, event_time="responded_at", query_time="sent_at",
-                           value_cols=["csat", "ces"], window_days=recent_days)
+    recent = totals_before(
+        transactional,
+        inv,
+        event_time="responded_at",
+        query_time="sent_at",
+        value_cols=["csat", "ces"],
+        window_days=recent_days,
+    )
     for col in ("csat", "ces"):
         n = recent[f"{col}_n"]
         inv[f"recent_{col}"] = (recent[f"{col}_sum"] / n.where(n > 0)).to_numpy()
-    sent_before = totals_before(known.assign(one=1.0), inv, event_time="sent_at", query_time="sent_at",
-                                value_cols=["one"])["one_n"]
-    answered_before = totals_before(answers.assign(one=1.0), inv, event_time="responded_at", query_time="sent_at",
-                                    value_cols=["one"])["one_n"]
+    sent_before = totals_before(
+        known.assign(one=1.0), inv, event_time="sent_at", query_time="sent_at", value_cols=["one"]
+    )["one_n"]
+    answered_before = totals_before(
+        answers.assign(one=1.0), inv, event_time="responded_at", query_time="sent_at", value_cols=["one"]
+    )["one_n"]
     inv["prior_invitations"] = sent_before.astype(int).to_numpy()
     inv["prior_responses"] = answered_before.astype(int).to_numpy()
-    inv["prior_response_rate"] = (answered_before / sent_before.where(sent_before > 0)).clip(upper=1).to_numpy()
-    earlier_nps = totals_before(answers[answers["touchpoint"] == touchpoint], inv, event_time="responded_at",
-                                query_time="sent_at", value_cols=["nps"])
-    inv["prior_nps_mean"] = (earlier_nps["nps_sum"] / earlier_nps["nps_n"].where(earlier_nps["nps_n"] > 0)).to_numpy()
+    inv["prior_response_rate"] = (
+        (answered_before / sent_before.where(sent_before > 0)).clip(upper=1).to_numpy()
+    )
+    earlier_nps = totals_before(
+        answers[answers["touchpoint"] == touchpoint],
+        inv,
+        event_time="responded_at",
+        query_time="sent_at",
+        value_cols=["nps"],
+    )
+    inv["prior_nps_mean"] = (
+        earlier_nps["nps_sum"] / earlier_nps["nps_n"].where(earlier_nps["nps_n"] > 0)
+    ).to_numpy()
 
     if customers is not None:
         _require(customers, ["customer_id", "acquired_at"], "customers", "propensity_frame")
         attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]
         info = customers[["customer_id", "acquired_at", *attrs]].assign(
-            customer_id=lambda d: d["customer_id"].astype(str))
+            customer_id=lambda d: d["customer_id"].astype(str)
+        )
         inv = inv.merge(info, on="customer_id", how="left")
         days = (inv["sent_at"] - pd.to_datetime(inv["acquired_at"])).dt.total_seconds() / 86_400
         inv["tenure_months_at_invitation"] = (days / DAYS_PER_MONTH).clip(lower=0)
@@ -361,9 +447,17 @@ class NonresponseWeighting:
         Mean of each design column among all invited, raw respondents and weighted respondents.
     """
 
-    def __init__(self, *, covariates: list[str] | None = None, min_propensity: float = 0.01,
-                 trim_quantile: float = 0.99, interval: str = "linearization", n_resamples: int = 2000,
-                 seed: int = 0, level: float = 0.95):
+    def __init__(
+        self,
+        *,
+        covariates: list[str] | None = None,
+        min_propensity: float = 0.01,
+        trim_quantile: float = 0.99,
+        interval: str = "linearization",
+        n_resamples: int = 2000,
+        seed: int = 0,
+        level: float = 0.95,
+    ):
         if interval not in INTERVALS:
             raise ValueError(f"interval must be one of {INTERVALS}, got {interval!r}")
         if not 0 < min_propensity < 1:
@@ -378,8 +472,14 @@ class NonresponseWeighting:
         self.seed = seed
         self.level = level
 
-    def fit(self, frame: pd.DataFrame, *, responded_col: str = "responded", score_col: str = "nps",
-            cluster_col: str = "customer_id") -> NonresponseWeighting:
+    def fit(
+        self,
+        frame: pd.DataFrame,
+        *,
+        responded_col: str = "responded",
+        score_col: str = "nps",
+        cluster_col: str = "customer_id",
+    ) -> NonresponseWeighting:
         """Fit the propensity model and compute the weighted NPS.
 
         Parameters
@@ -399,11 +499,19 @@ class NonresponseWeighting:
             self, fitted.
         """
         covariates = self.covariates or [c for c in DEFAULT_COVARIATES if c in frame.columns]
-        _require(frame, [responded_col, score_col, cluster_col, *covariates], "invitations", "NonresponseWeighting")
+        _require(
+            frame, [responded_col, score_col, cluster_col, *covariates], "invitations", "NonresponseWeighting"
+        )
         responded = frame[responded_col].astype(int).to_numpy()
-        if not set(np.unique(responded)) <= {0, 1} or responded.sum() == 0 or responded.sum() == len(responded):
-            raise ValueError(f"NonresponseWeighting: {responded_col!r} must be 0/1 with both respondents and "
-                             "non-respondents")
+        if (
+            not set(np.unique(responded)) <= {0, 1}
+            or responded.sum() == 0
+            or responded.sum() == len(responded)
+        ):
+            raise ValueError(
+                f"NonresponseWeighting: {responded_col!r} must be 0/1 with both respondents and "
+                "non-respondents"
+            )
         scores = frame[score_col].to_numpy(dtype=float)
         if np.isnan(scores[responded == 1]).any():
             raise ValueError(f"NonresponseWeighting: every respondent needs a {score_col!r} score")
@@ -429,15 +537,19 @@ class NonresponseWeighting:
         self.raw_ = metrics.nps(resp_scores, level=self.level)
 
         cols = design.columns.drop("const")
-        self.balance_ = pd.DataFrame({
-            "invited": design[cols].mean(),
-            "respondents": design.loc[is_resp, cols].mean(),
-            "weighted_respondents": design.loc[is_resp, cols].mul(weights, axis=0).sum() / weights.sum(),
-        })
+        self.balance_ = pd.DataFrame(
+            {
+                "invited": design[cols].mean(),
+                "respondents": design.loc[is_resp, cols].mean(),
+                "weighted_respondents": design.loc[is_resp, cols].mul(weights, axis=0).sum() / weights.sum(),
+            }
+        )
         self.covariates_ = covariates
         return self
 
-    def _interval(self, weights: np.ndarray, net: np.ndarray, clusters: np.ndarray) -> tuple[float, float, float]:
+    def _interval(
+        self, weights: np.ndarray, net: np.ndarray, clusters: np.ndarray
+    ) -> tuple[float, float, float]:
         z = stats.norm.ppf(0.5 + self.level / 2)
         n_clusters = int(clusters.max()) + 1
         if self.interval == "linearization":
@@ -460,25 +572,49 @@ class NonresponseWeighting:
         """Raw and weighted NPS with intervals (points), responses and effective sample size."""
         if not hasattr(self, "value_"):
             raise ValueError("NonresponseWeighting: call fit() first")
-        return pd.DataFrame([
-            {"estimate": "raw NPS (respondents as they are)", "nps": self.raw_.value, "ci_low": self.raw_.ci_low,
-             "ci_high": self.raw_.ci_high, "se": self.raw_.se, "responses": self.raw_.n,
-             "effective_n": float(self.raw_.n), "interval": f"{self.raw_.method}"},
-            {"estimate": "NPS weighted for non-response (IPW)", "nps": self.value_, "ci_low": self.ci_low_,
-             "ci_high": self.ci_high_, "se": self.se_, "responses": self.n_respondents_,
-             "effective_n": self.effective_n_, "interval": f"{self.interval}, clustered by customer"},
-        ])
+        return pd.DataFrame(
+            [
+                {
+                    "estimate": "raw NPS (respondents as they are)",
+                    "nps": self.raw_.value,
+                    "ci_low": self.raw_.ci_low,
+                    "ci_high": self.raw_.ci_high,
+                    "se": self.raw_.se,
+                    "responses": self.raw_.n,
+                    "effective_n": float(self.raw_.n),
+                    "interval": f"{self.raw_.method}",
+                },
+                {
+                    "estimate": "NPS weighted for non-response (IPW)",
+                    "nps": self.value_,
+                    "ci_low": self.ci_low_,
+                    "ci_high": self.ci_high_,
+                    "se": self.se_,
+                    "responses": self.n_respondents_,
+                    "effective_n": self.effective_n_,
+                    "interval": f"{self.interval}, clustered by customer",
+                },
+            ]
+        )
 
     def _repr_html_(self) -> str:
         if not hasattr(self, "value_"):
             return "<p>NonresponseWeighting (not fitted)</p>"
-        head = (f"<p>{self.n_respondents_:,} answers of {self.n_invited_:,} invitations; propensity model on "
-                f"{html.escape(', '.join(self.covariates_))}; {self.n_trimmed_} weights trimmed.</p>")
+        head = (
+            f"<p>{self.n_respondents_:,} answers of {self.n_invited_:,} invitations; propensity model on "
+            f"{html.escape(', '.join(self.covariates_))}; {self.n_trimmed_} weights trimmed.</p>"
+        )
         return head + self.summary.to_html(index=False, escape=True, float_format=lambda v: f"{v:.1f}")
 
 
-def ipw_nps(frame: pd.DataFrame, *, covariates: list[str] | None = None, interval: str = "linearization",
-            level: float = 0.95, **options) -> NonresponseWeighting:
+def ipw_nps(
+    frame: pd.DataFrame,
+    *,
+    covariates: list[str] | None = None,
+    interval: str = "linearization",
+    level: float = 0.95,
+    **options,
+) -> NonresponseWeighting:
     """Fit a :class:`NonresponseWeighting` in one call.
 
     Parameters

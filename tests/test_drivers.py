@@ -20,12 +20,14 @@ matplotlib.use("Agg")
 def _correlated_problem(n=400, seed=0):
     rng = np.random.default_rng(seed)
     common = rng.normal(size=n)
-    x = pd.DataFrame({
-        "a": common + rng.normal(size=n),
-        "b": 0.7 * common + rng.normal(size=n),
-        "c": rng.normal(size=n),
-        "d": 0.5 * common + rng.normal(size=n),
-    })
+    x = pd.DataFrame(
+        {
+            "a": common + rng.normal(size=n),
+            "b": 0.7 * common + rng.normal(size=n),
+            "c": rng.normal(size=n),
+            "d": 0.5 * common + rng.normal(size=n),
+        }
+    )
     x["y"] = 1.0 * x["a"] + 0.6 * x["b"] + 0.3 * x["c"] + 0.1 * x["d"] + rng.normal(scale=1.5, size=n)
     return x
 
@@ -108,7 +110,9 @@ def test_binary_outcome_recovers_known_logistic_ranking():
     assert "linear probability" in result.importance_basis_
     assert result.summary["driver"].tolist() == list(weights)
     table = result.summary.set_index("driver")
-    ref = sm.Logit(x["satisfied"].astype(float), sm.add_constant(x[list(weights)])).fit(disp=0, cov_type="HC0")
+    ref = sm.Logit(x["satisfied"].astype(float), sm.add_constant(x[list(weights)])).fit(
+        disp=0, cov_type="HC0"
+    )
     np.testing.assert_allclose(table.loc[list(weights), "coefficient"], ref.params[1:], rtol=1e-6)
     for k, w in weights.items():
         assert table.loc[k, "ci_low"] < w < table.loc[k, "ci_high"]
@@ -166,26 +170,29 @@ def test_importance_performance_plot_is_labelled():
 
 
 def _survey_rows(rows):
-    return pd.DataFrame(rows, columns=["invitation_id", "customer_id", "touchpoint", "responded_at",
-                                       "csat", "nps"]).assign(responded_at=lambda d: pd.to_datetime(d["responded_at"]))
+    return pd.DataFrame(
+        rows, columns=["invitation_id", "customer_id", "touchpoint", "responded_at", "csat", "nps"]
+    ).assign(responded_at=lambda d: pd.to_datetime(d["responded_at"]))
 
 
 def test_driver_frame_uses_only_the_window_before_each_answer():
-    s = _survey_rows([
-        ("i1", "c1", "support", "2025-01-01", 1.0, None),     # outside 180 days of r2, inside r1
-        ("i2", "c1", "support", "2025-03-01", 3.0, None),
-        ("i3", "c1", "invoicing", "2025-03-05", 5.0, None),
-        ("r1", "c1", "relationship", "2025-03-05", None, 8.0),  # same day as i3: i3 is not before it
-        ("i4", "c1", "support", "2025-06-01", 5.0, None),      # after r1
-        ("r2", "c1", "relationship", "2025-07-15", None, 4.0),
-        ("i5", "c2", "support", "2025-02-01", 2.0, None),
-        ("r3", "c2", "relationship", "2025-02-01", None, 10.0),  # only same-time answer: none before
-        ("r4", "c2", "relationship", "2026-02-01", None, 7.0),   # after as_of
-        ("x1", "c2", "invoicing", None, None, None),             # not answered
-    ])
+    s = _survey_rows(
+        [
+            ("i1", "c1", "support", "2025-01-01", 1.0, None),  # outside 180 days of r2, inside r1
+            ("i2", "c1", "support", "2025-03-01", 3.0, None),
+            ("i3", "c1", "invoicing", "2025-03-05", 5.0, None),
+            ("r1", "c1", "relationship", "2025-03-05", None, 8.0),  # same day as i3: i3 is not before it
+            ("i4", "c1", "support", "2025-06-01", 5.0, None),  # after r1
+            ("r2", "c1", "relationship", "2025-07-15", None, 4.0),
+            ("i5", "c2", "support", "2025-02-01", 2.0, None),
+            ("r3", "c2", "relationship", "2025-02-01", None, 10.0),  # only same-time answer: none before
+            ("r4", "c2", "relationship", "2026-02-01", None, 7.0),  # after as_of
+            ("x1", "c2", "invoicing", None, None, None),  # not answered
+        ]
+    )
     out = driver_frame(s, as_of="2025-12-31", window_days=180).set_index("invitation_id")
     assert list(out.index) == ["r3", "r1", "r2"]
-    assert out.loc["r1", "support"] == pytest.approx(2.0)      # mean of 1 and 3
+    assert out.loc["r1", "support"] == pytest.approx(2.0)  # mean of 1 and 3
     assert np.isnan(out.loc["r1", "invoicing"])
     # r2 window [2025-01-16, 2025-07-15): support 3 and 5, invoicing 5
     assert out.loc["r2", "support"] == pytest.approx(4.0)
@@ -212,7 +219,9 @@ def test_pairwise_on_complete_data_equals_ols_with_bootstrap_errors_near_hc3():
     np.testing.assert_allclose(a.loc[drivers, "robust_se"], b.loc[drivers, "robust_se"], rtol=0.15)
     assert pairwise.model_ is None and "bootstrap" in pairwise.cov_type_
     with pytest.raises(ValueError, match="pairwise"):
-        key_drivers(df.assign(flag=(df["y"] > 0).astype(int)), outcome="flag", drivers=drivers, missing="pairwise")
+        key_drivers(
+            df.assign(flag=(df["y"] > 0).astype(int)), outcome="flag", drivers=drivers, missing="pairwise"
+        )
 
 
 def test_pairwise_covariance_matches_pandas_and_repeated_rows():
@@ -224,15 +233,22 @@ def test_pairwise_covariance_matches_pandas_and_repeated_rows():
     assert counts[0, 1] == np.sum(~np.isnan(values[:, 0]) & ~np.isnan(values[:, 1]))
     repeat = rng.integers(0, 3, size=60)
     weighted, _ = pairwise_covariance(values, repeat)
-    np.testing.assert_allclose(weighted, pd.DataFrame(np.repeat(values, repeat, axis=0)).cov().to_numpy(),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        weighted, pd.DataFrame(np.repeat(values, repeat, axis=0)).cov().to_numpy(), rtol=1e-12
+    )
 
 
 def test_totals_before_excludes_the_query_time_and_the_window_edge():
-    ev = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
-                       "at": pd.to_datetime(["2025-01-01", "2025-01-10", "2025-01-20", "2025-01-05"]),
-                       "x": [1.0, np.nan, 4.0, 100.0]})
-    q = pd.DataFrame({"customer_id": ["a", "a", "c"], "at": pd.to_datetime(["2025-01-20", "2025-01-21", "2025-01-21"])})
+    ev = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b"],
+            "at": pd.to_datetime(["2025-01-01", "2025-01-10", "2025-01-20", "2025-01-05"]),
+            "x": [1.0, np.nan, 4.0, 100.0],
+        }
+    )
+    q = pd.DataFrame(
+        {"customer_id": ["a", "a", "c"], "at": pd.to_datetime(["2025-01-20", "2025-01-21", "2025-01-21"])}
+    )
     out = totals_before(ev, q, event_time="at", query_time="at", value_cols=["x"], window_days=10)
     # [2025-01-10, 2025-01-20): only the missing value; [2025-01-11, 2025-01-21): the 4.
     assert out["x_n"].tolist() == [0.0, 1.0, 0.0]
@@ -249,8 +265,15 @@ def world():
 def test_recovers_the_simulated_driver_ranking(world):
     truth = world.truth
     frame = driver_frame(world.surveys, as_of=world.as_of)
-    result = key_drivers(frame, outcome="nps", drivers=list(truth["driver_weights"]), missing="pairwise",
-                         cluster_col="customer_id", n_resamples=100, performance_label="Mean CSAT (1-5)")
+    result = key_drivers(
+        frame,
+        outcome="nps",
+        drivers=list(truth["driver_weights"]),
+        missing="pairwise",
+        cluster_col="customer_id",
+        n_resamples=100,
+        performance_label="Mean CSAT (1-5)",
+    )
     ranking = result.summary["driver"].tolist()
     assert ranking[0] == truth["driver_ranking"][0]
     importance = result.summary.set_index("driver")["importance"]
@@ -263,6 +286,8 @@ def test_recovers_the_simulated_driver_ranking(world):
     assert (result.summary["coefficient"] > 0).all()
     assert result.summary["importance_share"].sum() == pytest.approx(100.0)
     # Mean imputation, the simpler rule, still puts the strongest driver first.
-    imputed = key_drivers(frame, outcome="nps", drivers=list(truth["driver_weights"]), cluster_col="customer_id")
+    imputed = key_drivers(
+        frame, outcome="nps", drivers=list(truth["driver_weights"]), cluster_col="customer_id"
+    )
     assert imputed.summary["driver"].iloc[0] == truth["driver_ranking"][0]
     assert imputed.cov_type_ == "cluster-robust by customer_id"

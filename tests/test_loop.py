@@ -26,40 +26,123 @@ def _wilson(k, n, z=Z):
 @pytest.fixture
 def tables():
     t = pd.Timestamp
-    surveys = pd.DataFrame([
-        ("s1", "c1", t("2025-06-01"), 3.0),
-        ("s2", "c2", t("2025-06-02"), 6.0),
-        ("s3", "c3", t("2025-06-05"), 0.0),        # detractor, never followed up
-        ("s4", "c4", t("2025-06-10"), 9.0),        # promoter
-        ("s5", "c5", t("2025-06-29"), 2.0),        # detractor, too recent to count in coverage
-        ("s6", "c6", t("2025-06-03"), 5.0),
-        ("s7", "c7", t("2025-07-05"), 1.0),        # after the as-of date
-        ("s8", "c1", pd.NaT, np.nan),              # not answered
-        ("s9", "c8", t("2025-03-15"), 4.0),
-        ("s10", "c8", t("2025-05-20"), 8.0),       # c8's next answer, 66 days after s9
-    ], columns=["invitation_id", "customer_id", "responded_at", "nps"]).assign(touchpoint="relationship")
-    cases = pd.DataFrame([
-        # case, customer, kind, opened, first response, closed, sla, invitation, team
-        ("k1", "c1", "detractor_followup", t("2025-06-01 02:00"), t("2025-06-01 12:00"), t("2025-06-03 02:00"),
-         24.0, "s1", "A"),                                                          # 10 h, closed 48 h
-        ("k2", "c2", "detractor_followup", t("2025-06-02"), t("2025-06-03 06:00"), pd.NaT, 24.0, "s2", "B"),  # 30 h
-        ("k5", "c5", "detractor_followup", t("2025-06-29 12:00"), pd.NaT, pd.NaT, 24.0, "s5", "B"),  # waiting 12 h
-        ("k6", "c6", "detractor_followup", t("2025-06-04"), t("2025-07-02"), pd.NaT, np.nan, "s6", "B"),  # answered
-        # after the as-of date: waiting 624 h at it; missing SLA -> default 24 h
-        ("k9", "c8", "detractor_followup", t("2025-03-15 01:00"), t("2025-03-16 01:00"), t("2025-03-17"),
-         24.0, "s9", "A"),                                                          # exactly 24 h, closed 47 h
-        ("k10", "c3", "detractor_followup", t("2025-06-20"), t("2025-06-20 05:00"), t("2025-06-21"), 24.0,
-         None, "A"),                                                                # 15 days after s3: no match
-        ("k11", "c3", "service_request", t("2025-06-05 01:00"), t("2025-06-05 02:00"), t("2025-06-06"), 8.0,
-         None, "A"),
-        ("k12", "c7", "detractor_followup", t("2025-07-05 01:00"), pd.NaT, pd.NaT, 24.0, "s7", "A"),
-    ], columns=["case_id", "customer_id", "kind", "opened_at", "first_response_at", "closed_at", "sla_hours",
-                "invitation_id", "team"])
-    customers = pd.DataFrame({
-        "customer_id": ["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"],
-        "segment": ["smb", "smb", "ent", "ent", "smb", "ent", "smb", "ent"],
-        "churned_at": pd.to_datetime(["2025-06-20", None, "2025-05-01", None, None, None, None, None]),
-    })
+    surveys = pd.DataFrame(
+        [
+            ("s1", "c1", t("2025-06-01"), 3.0),
+            ("s2", "c2", t("2025-06-02"), 6.0),
+            ("s3", "c3", t("2025-06-05"), 0.0),  # detractor, never followed up
+            ("s4", "c4", t("2025-06-10"), 9.0),  # promoter
+            ("s5", "c5", t("2025-06-29"), 2.0),  # detractor, too recent to count in coverage
+            ("s6", "c6", t("2025-06-03"), 5.0),
+            ("s7", "c7", t("2025-07-05"), 1.0),  # after the as-of date
+            ("s8", "c1", pd.NaT, np.nan),  # not answered
+            ("s9", "c8", t("2025-03-15"), 4.0),
+            ("s10", "c8", t("2025-05-20"), 8.0),  # c8's next answer, 66 days after s9
+        ],
+        columns=["invitation_id", "customer_id", "responded_at", "nps"],
+    ).assign(touchpoint="relationship")
+    cases = pd.DataFrame(
+        [
+            # case, customer, kind, opened, first response, closed, sla, invitation, team
+            (
+                "k1",
+                "c1",
+                "detractor_followup",
+                t("2025-06-01 02:00"),
+                t("2025-06-01 12:00"),
+                t("2025-06-03 02:00"),
+                24.0,
+                "s1",
+                "A",
+            ),  # 10 h, closed 48 h
+            (
+                "k2",
+                "c2",
+                "detractor_followup",
+                t("2025-06-02"),
+                t("2025-06-03 06:00"),
+                pd.NaT,
+                24.0,
+                "s2",
+                "B",
+            ),  # 30 h
+            (
+                "k5",
+                "c5",
+                "detractor_followup",
+                t("2025-06-29 12:00"),
+                pd.NaT,
+                pd.NaT,
+                24.0,
+                "s5",
+                "B",
+            ),  # waiting 12 h
+            (
+                "k6",
+                "c6",
+                "detractor_followup",
+                t("2025-06-04"),
+                t("2025-07-02"),
+                pd.NaT,
+                np.nan,
+                "s6",
+                "B",
+            ),  # answered
+            # after the as-of date: waiting 624 h at it; missing SLA -> default 24 h
+            (
+                "k9",
+                "c8",
+                "detractor_followup",
+                t("2025-03-15 01:00"),
+                t("2025-03-16 01:00"),
+                t("2025-03-17"),
+                24.0,
+                "s9",
+                "A",
+            ),  # exactly 24 h, closed 47 h
+            (
+                "k10",
+                "c3",
+                "detractor_followup",
+                t("2025-06-20"),
+                t("2025-06-20 05:00"),
+                t("2025-06-21"),
+                24.0,
+                None,
+                "A",
+            ),  # 15 days after s3: no match
+            (
+                "k11",
+                "c3",
+                "service_request",
+                t("2025-06-05 01:00"),
+                t("2025-06-05 02:00"),
+                t("2025-06-06"),
+                8.0,
+                None,
+                "A",
+            ),
+            ("k12", "c7", "detractor_followup", t("2025-07-05 01:00"), pd.NaT, pd.NaT, 24.0, "s7", "A"),
+        ],
+        columns=[
+            "case_id",
+            "customer_id",
+            "kind",
+            "opened_at",
+            "first_response_at",
+            "closed_at",
+            "sla_hours",
+            "invitation_id",
+            "team",
+        ],
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c8"],
+            "segment": ["smb", "smb", "ent", "ent", "smb", "ent", "smb", "ent"],
+            "churned_at": pd.to_datetime(["2025-06-20", None, "2025-05-01", None, None, None, None, None]),
+        }
+    )
     return surveys, cases, customers
 
 
@@ -70,7 +153,14 @@ def test_followups_matched_by_invitation(tables):
     pd.testing.assert_frame_equal(cases, before)
     assert f.attrs["match"] == "invitation_id"
     assert sorted(f.index) == ["s1", "s2", "s3", "s5", "s6", "s9"]
-    assert f["followed_up"].to_dict() == {"s9": True, "s1": True, "s2": True, "s6": True, "s3": False, "s5": True}
+    assert f["followed_up"].to_dict() == {
+        "s9": True,
+        "s1": True,
+        "s2": True,
+        "s6": True,
+        "s3": False,
+        "s5": True,
+    }
     assert f["mature"].sum() == 5 and not f.loc["s5", "mature"]
     assert f.loc["s1", "hours_to_first_response"] == pytest.approx(10.0)
     assert f.loc["s2", "hours_to_first_response"] == pytest.approx(30.0)
@@ -89,12 +179,14 @@ def test_fallback_match_without_invitation_id_gives_the_same_cases(tables):
     surveys, cases, _ = tables
     by_id = detractor_followups(surveys, cases, as_of=AS_OF).set_index("invitation_id")
     fallback = detractor_followups(surveys, cases.drop(columns="invitation_id"), as_of=AS_OF).set_index(
-        "invitation_id")
+        "invitation_id"
+    )
     assert "within 7 days" in fallback.attrs["match"]
     pd.testing.assert_series_equal(by_id["case_id"].sort_index(), fallback["case_id"].sort_index())
     # With a 20-day window the late case k10 becomes s3's follow-up.
-    wide = detractor_followups(surveys, cases.drop(columns="invitation_id"), as_of=AS_OF,
-                               followup_window_days=20).set_index("invitation_id")
+    wide = detractor_followups(
+        surveys, cases.drop(columns="invitation_id"), as_of=AS_OF, followup_window_days=20
+    ).set_index("invitation_id")
     assert wide.loc["s3", "case_id"] == "k10"
 
 
@@ -153,11 +245,11 @@ def test_survival_frame_timing(tables):
     surveys, cases, customers = tables
     f = detractor_followups(surveys, cases, as_of=AS_OF)
     s = followup_survival_frame(f, customers, as_of=AS_OF).set_index("customer_id")
-    assert sorted(s.index) == ["c1", "c2", "c6", "c8"]      # c3 churned before answering, c5 too recent
+    assert sorted(s.index) == ["c1", "c2", "c6", "c8"]  # c3 churned before answering, c5 too recent
     assert s.attrs["churned_before_answer"] == 1
-    assert (s.loc["c1", "tenure_months"], s.loc["c1", "churned"]) == (1, 1)   # 19 days -> month 1
-    assert (s.loc["c2", "tenure_months"], s.loc["c2", "churned"]) == (0, 0)   # 28 days active
-    assert (s.loc["c8", "tenure_months"], s.loc["c8", "churned"]) == (3, 0)   # 107 days active
+    assert (s.loc["c1", "tenure_months"], s.loc["c1", "churned"]) == (1, 1)  # 19 days -> month 1
+    assert (s.loc["c2", "tenure_months"], s.loc["c2", "churned"]) == (0, 0)  # 28 days active
+    assert (s.loc["c8", "tenure_months"], s.loc["c8", "churned"]) == (3, 0)  # 107 days active
     assert s["followup"].tolist() == [1, 1, 1, 1]
     assert not s["ended_by_next_answer"].any()
     ended = followup_survival_frame(f, customers, as_of=AS_OF, surveys=surveys).set_index("customer_id")
@@ -198,15 +290,22 @@ def test_simulated_world_coverage_and_sla_within_intervals(world):
         row = by_segment.loc[segment]
         assert row["coverage_ci_low"] < probability < row["coverage_ci_high"]
     # The fallback match (no invitation_id) finds the same cases: they open minutes after the answer.
-    fallback = detractor_followups(world.surveys, world.cases.drop(columns="invitation_id"), as_of=world.as_of)
-    assert (fallback["followed_up"].sum(), fallback.attrs["match"][:8]) == (f["followed_up"].sum(), "customer")
+    fallback = detractor_followups(
+        world.surveys, world.cases.drop(columns="invitation_id"), as_of=world.as_of
+    )
+    assert (fallback["followed_up"].sum(), fallback.attrs["match"][:8]) == (
+        f["followed_up"].sum(),
+        "customer",
+    )
 
 
 def test_followed_up_detractors_churn_less_in_the_demo_sized_world():
     world = synth.simulate(n_customers=20_000, seed=1)
     f = detractor_followups(world.surveys, world.cases, as_of=world.as_of, customers=world.customers)
     frame = followup_survival_frame(f, world.customers, as_of=world.as_of, surveys=world.surveys)
-    curves = km_by(frame.assign(group=frame["followup"].map({1: "followed up", 0: "not followed up"})), "group")
+    curves = km_by(
+        frame.assign(group=frame["followup"].map({1: "followed up", 0: "not followed up"})), "group"
+    )
     at_12 = {g: float(kmf.survival_function_at_times(12).iloc[0]) for g, kmf in curves.items()}
     assert at_12["followed up"] > at_12["not followed up"]
     cox = fit_cox(frame, covariates=["followup", "segment", "contract", "nps"])

@@ -34,12 +34,16 @@ def test_response_rates_by_hand():
         [("c1", "support", "email", t("2025-03-01"), t("2025-03-02"))] * 3
         + [("c2", "support", "sms", t("2025-03-01"), pd.NaT)] * 7
         + [("c3", "invoicing", "email", t("2025-04-01"), t("2025-04-01 05:00"))]
-        + [("c3", "invoicing", "email", t("2025-06-28"), t("2025-06-29"))]    # sent within the window: left out
-        + [("c1", "invoicing", "email", t("2025-06-01"), t("2025-07-03"))]    # answered after as-of: no response
+        + [("c3", "invoicing", "email", t("2025-06-28"), t("2025-06-29"))]  # sent within the window: left out
+        + [
+            ("c1", "invoicing", "email", t("2025-06-01"), t("2025-07-03"))
+        ]  # answered after as-of: no response
     )
     surveys = pd.DataFrame(rows, columns=["customer_id", "touchpoint", "channel", "sent_at", "responded_at"])
     customers = pd.DataFrame({"customer_id": ["c1", "c2", "c3"], "segment": ["A", "B", "A"]})
-    by_tp = response_rates(surveys, as_of="2025-06-30", by="touchpoint", min_cell_size=5).set_index("touchpoint")
+    by_tp = response_rates(surveys, as_of="2025-06-30", by="touchpoint", min_cell_size=5).set_index(
+        "touchpoint"
+    )
     assert by_tp.loc["support", "invitations"] == 10 and by_tp.loc["support", "responses"] == 3
     assert by_tp.loc["support", "response_rate"] == pytest.approx(30.0)
     low, high = _wilson(3, 10)
@@ -47,15 +51,26 @@ def test_response_rates_by_hand():
     assert by_tp.loc["support", "ci_high"] == pytest.approx(100 * high)
     assert by_tp.loc["invoicing", "invitations"] == 2 and by_tp.loc["invoicing", "suppressed"]
     assert np.isnan(by_tp.loc["invoicing", "response_rate"])
-    by_seg = response_rates(surveys, as_of="2025-06-30", by="segment", customers=customers,
-                            min_cell_size=1).set_index("segment")
+    by_seg = response_rates(
+        surveys, as_of="2025-06-30", by="segment", customers=customers, min_cell_size=1
+    ).set_index("segment")
     assert by_seg["responses"].to_dict() == {"A": 4, "B": 0}
     with pytest.raises(ValueError, match="customers"):
         response_rates(surveys, as_of="2025-06-30", by="segment")
 
 
 def _surveys(rows):
-    cols = ["invitation_id", "customer_id", "touchpoint", "channel", "sent_at", "responded_at", "nps", "csat", "ces"]
+    cols = [
+        "invitation_id",
+        "customer_id",
+        "touchpoint",
+        "channel",
+        "sent_at",
+        "responded_at",
+        "nps",
+        "csat",
+        "ces",
+    ]
     out = pd.DataFrame(rows, columns=cols)
     out["sent_at"] = pd.to_datetime(out["sent_at"])
     out["responded_at"] = pd.to_datetime(out["responded_at"], format="ISO8601")
@@ -63,18 +78,37 @@ def _surveys(rows):
 
 
 def test_propensity_frame_uses_only_what_was_known_at_invitation():
-    surveys = _surveys([
-        ("t1", "c1", "support", "email", "2025-01-01", "2025-01-02", None, 2.0, 6.0),
-        ("r1", "c1", "relationship", "email", "2025-03-01", "2025-03-03", 5.0, None, None),
-        ("t2", "c1", "support", "email", "2025-03-05", "2025-03-06", None, 4.0, 2.0),
-        ("t3", "c1", "invoicing", "sms", "2025-08-20", "2025-09-01 08:00", None, 1.0, 7.0),  # after r2 was sent
-        ("r2", "c1", "relationship", "sms", "2025-09-01", None, None, None, None),
-        ("r3", "c2", "relationship", "phone", "2025-09-01", "2025-09-02", 9.0, None, None),
-        ("r4", "c2", "relationship", "phone", "2025-12-28", "2025-12-29", 10.0, None, None),  # too recent
-    ])
-    customers = pd.DataFrame({"customer_id": ["c1", "c2"], "segment": ["SMB", "Enterprise"],
-                              "acquired_at": pd.to_datetime(["2024-09-01", "2025-09-01"])})
-    frame = propensity_frame(surveys, customers, as_of="2025-12-31", recent_days=180).set_index("invitation_id")
+    surveys = _surveys(
+        [
+            ("t1", "c1", "support", "email", "2025-01-01", "2025-01-02", None, 2.0, 6.0),
+            ("r1", "c1", "relationship", "email", "2025-03-01", "2025-03-03", 5.0, None, None),
+            ("t2", "c1", "support", "email", "2025-03-05", "2025-03-06", None, 4.0, 2.0),
+            (
+                "t3",
+                "c1",
+                "invoicing",
+                "sms",
+                "2025-08-20",
+                "2025-09-01 08:00",
+                None,
+                1.0,
+                7.0,
+            ),  # after r2 was sent
+            ("r2", "c1", "relationship", "sms", "2025-09-01", None, None, None, None),
+            ("r3", "c2", "relationship", "phone", "2025-09-01", "2025-09-02", 9.0, None, None),
+            ("r4", "c2", "relationship", "phone", "2025-12-28", "2025-12-29", 10.0, None, None),  # too recent
+        ]
+    )
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2"],
+            "segment": ["SMB", "Enterprise"],
+            "acquired_at": pd.to_datetime(["2024-09-01", "2025-09-01"]),
+        }
+    )
+    frame = propensity_frame(surveys, customers, as_of="2025-12-31", recent_days=180).set_index(
+        "invitation_id"
+    )
     assert list(frame.index) == ["r1", "r2", "r3"]
     assert frame.loc["r1", "recent_csat"] == 2.0 and frame.loc["r1", "recent_ces"] == 6.0
     # r2 sent 2025-09-01 00:00: window [2025-03-05, 2025-09-01) holds t2 only (t3 answered later that day).
@@ -118,7 +152,8 @@ def test_ipw_with_one_category_equals_post_stratification_by_hand():
     resp = frame[frame["responded"] == 1]
     net = np.where(resp["nps"] >= 9, 100.0, np.where(resp["nps"] <= 6, -100.0, 0.0))
     wls = sm.WLS(net, np.ones(len(net)), weights=fit.weights_.to_numpy()).fit(
-        cov_type="cluster", cov_kwds={"groups": pd.factorize(resp["customer_id"])[0]})
+        cov_type="cluster", cov_kwds={"groups": pd.factorize(resp["customer_id"])[0]}
+    )
     assert fit.value_ == pytest.approx(wls.params[0], abs=1e-6)
     assert fit.se_ == pytest.approx(wls.bse[0], rel=1e-6)
     assert fit.ci_low_ == pytest.approx(fit.value_ - Z * fit.se_)
@@ -131,7 +166,9 @@ def test_ipw_with_one_category_equals_post_stratification_by_hand():
 def test_bootstrap_interval_agrees_with_linearisation():
     frame = _stratified_frame()
     lin = ipw_nps(frame, covariates=["group"], trim_quantile=1.0)
-    boot = ipw_nps(frame, covariates=["group"], trim_quantile=1.0, interval="bootstrap", n_resamples=4000, seed=1)
+    boot = ipw_nps(
+        frame, covariates=["group"], trim_quantile=1.0, interval="bootstrap", n_resamples=4000, seed=1
+    )
     assert boot.value_ == pytest.approx(lin.value_)
     assert boot.se_ == pytest.approx(lin.se_, rel=0.1)
     assert boot.ci_low_ < lin.value_ < boot.ci_high_
@@ -142,16 +179,30 @@ def test_ipw_recovers_the_population_when_response_depends_only_on_covariates():
     n = 20_000
     segment = rng.choice(["smb", "mid", "ent"], size=n, p=[0.6, 0.3, 0.1])
     tenure = rng.exponential(24, size=n)
-    latent = 6.5 + np.select([segment == "ent", segment == "mid"], [1.5, 0.5], 0) + 0.03 * tenure + rng.normal(0, 2, n)
+    latent = (
+        6.5
+        + np.select([segment == "ent", segment == "mid"], [1.5, 0.5], 0)
+        + 0.03 * tenure
+        + rng.normal(0, 2, n)
+    )
     score = np.clip(np.round(latent), 0, 10)
-    p = 1 / (1 + np.exp(-(-1.5 + np.select([segment == "ent", segment == "mid"], [1.2, 0.4], 0) + 0.02 * tenure)))
+    p = 1 / (
+        1 + np.exp(-(-1.5 + np.select([segment == "ent", segment == "mid"], [1.2, 0.4], 0) + 0.02 * tenure))
+    )
     responded = rng.random(n) < p
-    frame = pd.DataFrame({"segment": segment, "tenure_months_at_invitation": tenure, "responded": responded.astype(int),
-                          "nps": np.where(responded, score, np.nan), "customer_id": np.arange(n).astype(str)})
+    frame = pd.DataFrame(
+        {
+            "segment": segment,
+            "tenure_months_at_invitation": tenure,
+            "responded": responded.astype(int),
+            "nps": np.where(responded, score, np.nan),
+            "customer_id": np.arange(n).astype(str),
+        }
+    )
     truth = 100 * (np.mean(score >= 9) - np.mean(score <= 6))
     fit = ipw_nps(frame, covariates=["segment", "tenure_months_at_invitation"], trim_quantile=1.0)
-    assert abs(fit.raw_.value - truth) > 3 * fit.raw_.se       # the raw NPS is clearly biased
-    assert fit.ci_low_ < truth < fit.ci_high_                  # the weighted one is not
+    assert abs(fit.raw_.value - truth) > 3 * fit.raw_.se  # the raw NPS is clearly biased
+    assert fit.ci_low_ < truth < fit.ci_high_  # the weighted one is not
     assert abs(fit.value_ - truth) < abs(fit.raw_.value - truth) / 4
 
 
@@ -175,9 +226,9 @@ def test_ipw_moves_towards_the_true_population_nps(world):
     frame = propensity_frame(world.surveys, world.customers, as_of=world.as_of)
     fit = ipw_nps(frame)
     raw = fit.raw_.value
-    assert raw == pytest.approx(world.truth["respondent_nps"], abs=1.0)   # same invitations as the truth
+    assert raw == pytest.approx(world.truth["respondent_nps"], abs=1.0)  # same invitations as the truth
     assert abs(fit.value_ - truth) < abs(raw - truth)
-    assert raw - fit.value_ > 1.0   # a real move (1.7 to 2.0 points over seeds 1, 2 and 11)
+    assert raw - fit.value_ > 1.0  # a real move (1.7 to 2.0 points over seeds 1, 2 and 11)
     # The generator's non-response also depends on each answer's latent satisfaction, which no
     # covariate observes, so only a small part of the ~15-point bias is removed and the interval
     # is not expected to cover the truth (it does not here).
@@ -194,6 +245,8 @@ def test_respondents_vs_non_respondents(world):
     kmf = KaplanMeierFitter().fit(silent["tenure_months"], silent["churned"])
     expected = 100 * (1 - float(kmf.survival_function_at_times(12).iloc[0]))
     assert table.loc["did not answer", "churn_within_horizon"] == pytest.approx(expected)
-    assert table.loc["did not answer", "mean_monthly_revenue"] == pytest.approx(silent["monthly_revenue"].mean())
+    assert table.loc["did not answer", "mean_monthly_revenue"] == pytest.approx(
+        silent["monthly_revenue"].mean()
+    )
     lo, hi = table.loc["answered", ["churn_ci_low", "churn_ci_high"]]
     assert lo < table.loc["answered", "churn_within_horizon"] < hi

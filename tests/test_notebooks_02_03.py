@@ -22,10 +22,20 @@ QUARTER = "2026Q3"  # latest complete quarter of a world simulated up to 2026-09
 
 def _run(notebook: Path, folder: Path, out_dir: Path, **parameters):
     headlines = out_dir / f"{notebook.stem}.json"
-    papermill.execute_notebook(str(notebook), str(out_dir / notebook.name), kernel_name="python3",
-                               cwd=str(NOTEBOOKS), progress_bar=False,
-                               parameters={"data_dir": str(folder), "quarter": "", "min_cell_size": 30,
-                                           "headlines_path": str(headlines), **parameters})
+    papermill.execute_notebook(
+        str(notebook),
+        str(out_dir / notebook.name),
+        kernel_name="python3",
+        cwd=str(NOTEBOOKS),
+        progress_bar=False,
+        parameters={
+            "data_dir": str(folder),
+            "quarter": "",
+            "min_cell_size": 30,
+            "headlines_path": str(headlines),
+            **parameters,
+        },
+    )
     return read_headlines(headlines), nbformat.read(out_dir / notebook.name, as_version=4)
 
 
@@ -42,7 +52,11 @@ def executed(tmp_path_factory):
 
 
 def _anchors(nb) -> set[str]:
-    return set(re.findall(r'<a id="([^"]+)"></a>', "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")))
+    return set(
+        re.findall(
+            r'<a id="([^"]+)"></a>', "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+        )
+    )
 
 
 @pytest.mark.parametrize("path", [NB02, NB03])
@@ -50,8 +64,12 @@ def test_committed_notebooks_are_clean_and_parameterised(path):
     nb = nbformat.read(path, as_version=4)
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
-    assert tagged[0].source.splitlines()[:4] == ['data_dir = "../data/demo"', 'quarter = ""', "min_cell_size = 30",
-                                                 'headlines_path = ""']
+    assert tagged[0].source.splitlines()[:4] == [
+        'data_dir = "../data/demo"',
+        'quarter = ""',
+        "min_cell_size = 30",
+        'headlines_path = ""',
+    ]
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(not c.outputs and c.execution_count is None for c in code)
     assert not any(re.search(r"^\s*(def|class) ", c.source, re.M) for c in code)
@@ -65,8 +83,9 @@ def test_notebook_02_headlines_match_the_package(executed):
     assert {h.section for h in headlines.values()} <= _anchors(nb)
 
     as_of = pd.Timestamp("2026-09-30")
-    effect = touchpoints.intervention_effect(world.surveys, date="2022-04-01", as_of=as_of, touchpoint="invoicing",
-                                             window_months=12)
+    effect = touchpoints.intervention_effect(
+        world.surveys, date="2022-04-01", as_of=as_of, touchpoint="invoicing", window_months=12
+    )
     change = headlines["invoicing_change"]
     assert change.value == pytest.approx(effect.change.estimate)
     assert (change.ci_low, change.ci_high) == pytest.approx((effect.change.ci_low, effect.change.ci_high))
@@ -75,8 +94,9 @@ def test_notebook_02_headlines_match_the_package(executed):
     frame = drivers.driver_frame(world.surveys, as_of=as_of, window_days=180)
     rated = frame.attrs["touchpoints"]
     frame = frame[frame["responded_at"] > as_of - pd.DateOffset(months=24)]
-    result = drivers.key_drivers(frame, outcome="nps", drivers=rated, missing="pairwise",
-                                 cluster_col="customer_id", n_resamples=200)
+    result = drivers.key_drivers(
+        frame, outcome="nps", drivers=rated, missing="pairwise", cluster_col="customer_id", n_resamples=200
+    )
     top = headlines["top_driver"]
     assert top.value == result.summary["driver"].iloc[0]
     assert top.n == result.n_
@@ -96,8 +116,9 @@ def test_notebook_03_headlines_match_the_package(executed):
     kpis = loop.loop_kpis(followups[followups["quarter"] == QUARTER]).iloc[0]
     coverage, sla = headlines["followup_coverage"], headlines["sla_24h_share"]
     assert coverage.value == pytest.approx(100 * kpis["coverage"])
-    assert (coverage.ci_low, coverage.ci_high) == pytest.approx((100 * kpis["coverage_ci_low"],
-                                                                 100 * kpis["coverage_ci_high"]))
+    assert (coverage.ci_low, coverage.ci_high) == pytest.approx(
+        (100 * kpis["coverage_ci_low"], 100 * kpis["coverage_ci_high"])
+    )
     assert coverage.n == kpis["mature_detractors"]
     assert sla.value == pytest.approx(100 * kpis["within_sla_share"])
     assert sla.ci_low < sla.value < sla.ci_high
@@ -121,6 +142,10 @@ def test_notebooks_survive_a_folder_with_customers_only(tmp_path, monkeypatch):
     for notebook in (NB02, NB03):
         headlines, nb = _run(notebook, folder, tmp_path)
         assert all(h.value is None for h in headlines.values())
-        text = "\n".join(o.get("text", "") + str(o.get("data", {}).get("text/markdown", ""))
-                         for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+        text = "\n".join(
+            o.get("text", "") + str(o.get("data", {}).get("text/markdown", ""))
+            for c in nb.cells
+            if c.cell_type == "code"
+            for o in c.outputs
+        )
         assert "This section is skipped" in text
