@@ -28,6 +28,7 @@ import pandas as pd
 from lifelines import CoxPHFitter, CoxTimeVaryingFitter
 from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from lifelines.statistics import proportional_hazard_test
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from cxlab.survival.design import Design, build_design, collapse_censored_rows
 from cxlab.survival.wording import format_p, hazard_ratio_sentence, term_label
@@ -499,6 +500,11 @@ def plot_hazard_ratios(model, *, ax=None, title: str = "Churn hazard ratios"):
                 fmt="o", color="#1f4e79", ecolor="#7f9fbf", capsize=3)
     ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
     ax.set_xscale("log")
+    low, high = ax.get_xlim()
+    ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20) if low <= t <= high]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(y, labels)
     ax.set_xlabel(f"Hazard ratio vs reference (log scale, {1 - model.alpha:.0%} CI); > 1 = churns faster")
     ax.set_title(title)

@@ -393,7 +393,11 @@ def survival_curve(frame: pd.DataFrame, horizon_months: int, *, tail: str = "bes
 
 def plot_extrapolation(fit: ParametricSurvival, horizon_months: int, *, ax=None,
                        title: str = "Survival beyond the observed window"):
-    """Kaplan-Meier data with every fitted parametric curve, extended to a horizon.
+    """Kaplan-Meier data with every fitted parametric curve, and the joined tail, up to a horizon.
+
+    The parametric curves are drawn over the whole range (to compare them with the data); the
+    curve used beyond the observed window (:func:`extrapolated_survival` with the best model)
+    is drawn from the end of the window with its interval.
 
     Parameters
     ----------
@@ -420,6 +424,12 @@ def plot_extrapolation(fit: ParametricSurvival, horizon_months: int, *, ax=None,
         label = f"{MODEL_NAMES[name]} ({'best, ' if name == fit.best_ else ''}ΔAIC {delta:.1f})"
         ax.plot(grid, fitter.survival_function_at_times(grid).to_numpy(), style, label=label)
     tau = fit.observed_through_months_
+    if horizon_months > tau:
+        tail = extrapolated_survival(fit, np.arange(tau, horizon_months + 1) if tau > 0
+                                     else np.arange(1, horizon_months + 1))
+        ax.plot(tail.index, tail["survival"], color="black", linewidth=2.2,
+                label=f"used beyond month {tau} (data level x {MODEL_NAMES[fit.best_]} decline)")
+        ax.fill_between(tail.index, tail["ci_low"], tail["ci_high"], color="grey", alpha=0.3, linewidth=0)
     ax.axvline(tau, color="grey", linestyle=":", linewidth=1.2)
     ax.text(tau, 0.98, f" observed through month {tau}", va="top", fontsize=9, color="grey")
     ax.set_xlim(0, horizon_months)
