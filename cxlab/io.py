@@ -139,16 +139,31 @@ def _check_columns(df: pd.DataFrame, table: str, path: Path) -> None:
         raise DataValidationError(f"{path}: table '{table}' has a header but no rows")
 
 
+def _table_schema(table: str, df: pd.DataFrame) -> pa.DataFrameSchema:
+    """The table's schema plus the optional columns the frame has."""
+    extra = {c: col for c, col in schema.OPTIONAL_COLUMNS.get(table, {}).items() if c in df.columns}
+    return schema.SCHEMAS[table].add_columns(extra) if extra else schema.SCHEMAS[table]
+
+
 def _coerce(df: pd.DataFrame, table: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Convert text to the schema's types; values that do not convert become failures (and missing)."""
     out = df.copy()
     found = []
-    for name, column in schema.SCHEMAS[table].columns.items():
+    for name, column in _table_schema(table, df).columns.items():
+        if name not in out.columns:
+            continue
         raw = out[name]
         dtype = str(column.dtype)
+        if column.dtype is None:
+            if pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty"):
+                out[name] = raw.where(raw.isna(), raw.astype(str))
+            continue
         if dtype.startswith("datetime"):
-            converted = raw if pd.api.types.is_datetime64_any_dtype(raw) else pd.to_datetime(
-                raw, errors="coerce", format="ISO8601")
+            if pd.api.types.is_datetime64_any_dtype(raw):
+                converted = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
+            else:
+                converted = pd.to_datetime(raw, errors="coerce", format="ISO8601")
+            converted = converted.astype("datetime64[ns]")
             rule = "must be a date (YYYY-MM-DD, optionally with a time)"
         elif dtype.startswith("float"):
             converted = pd.to_numeric(raw, errors="coerce").astype(float)
@@ -168,7 +183,7 @@ def _pandera_failures(df: pd.DataFrame, table: str, path: Path) -> tuple[pd.Data
     if len(type_failures):
         return None, type_failures
     try:
-        return schema.SCHEMAS[table].validate(df, lazy=True), _empty_failures()
+        return _table_schema(table, df).validate(df, lazy=True), _empty_failures()
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
         rows = cases[cases["index"].notna()]
@@ -312,7 +327,8 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None) 
         failures.append(bad)
         if coerced is None:
             keep = ~df.index.isin(bad["row"].astype(int))
-            coerced = schema.SCHEMAS[table].validate(df.loc[keep], lazy=True)
+            coerced, _ = _coerce(df.loc[keep], table, files[table])
+            coerced = _table_schema(table, coerced).validate(coerced, lazy=True)
         valid[table] = coerced
 
     if as_of is not None:
