@@ -106,7 +106,7 @@ Truth keys
     start, end, as_of dates.
 ``n_customers_acquired``, ``n_active_at_as_of``
     Realised counts.
-``segments``, ``regions``, ``acquisition_channels``, ``survey_channels``
+``segments``, ``regions``, ``acquisition_channels``, ``survey_channels``, ``touchpoints``
     Category labels used.
 ``acquisition``
     growth factor, segment/region/annual-contract shares, revenue log-normal
@@ -149,9 +149,9 @@ Truth keys
     no_response_vs_passive, followup_received_among_detractors,
     annual_vs_monthly, segment_Mid-market_vs_SMB,
     segment_Enterprise_vs_SMB, per_unit_ces.
-``baseline_monthly_hazard``
+``baseline_monthly_hazard``, ``baseline_monthly_hazard_formula``
     Hazard for tenure months 1, 2, ... of the reference profile (SMB,
-    monthly, passive, no follow-up, CES covariate 0).
+    monthly, passive, no follow-up, CES covariate 0), and its formula.
 ``annual_churn_rate``, ``annual_churn_rate_by_year``
     Realised: 1 - (1 - churns / customer-months at risk) ** 12.
 ``followup_coverage``, ``followup_coverage_by_segment``
@@ -170,6 +170,18 @@ Truth keys
     realised ``comment_share`` and language shares.
 ``transactional_per_month``
     Mean transactional invitations per active customer-month.
+``survey_counts``
+    Invitations, responses and relationship invitations in the table.
+
+Scale
+-----
+About 25 survey invitations, 22 revenue rows and 1 case per customer with
+the defaults. Measured on the 2-core reference machine: 20,000 customers in
+about 2.5 s, 200,000 in about 25 s (1.5 GB peak), 1,000,000 with
+``cases_per_customer=3`` in about 3 minutes with a 6.7 GB peak; memory is
+linear in the number of rows (roughly 0.2 KB per survey invitation, most of
+it the object-dtype id strings). ``transactional_per_month`` is the main
+knob for volume.
 """
 
 from __future__ import annotations
