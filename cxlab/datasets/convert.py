@@ -5,9 +5,8 @@ The folder holds the tables the adapter could build (``customers`` and, for surv
 SHA-256, what it is, the counts of rows read, written and rejected, every mapping assumption,
 and what the source cannot provide, read back by :func:`not_in_source`), and ``rejected.csv``
 listing every source row left out with the rule it broke (only a header when none was). The
-folder is loaded back with :func:`cxlab.io.load` (and its optional columns checked against
-:data:`cxlab.schema.OPTIONAL_COLUMNS`) before :func:`convert` returns, so a folder it writes
-always loads.
+folder is loaded back with :func:`cxlab.io.load` before :func:`convert` returns, so a folder it
+writes always loads.
 """
 
 from __future__ import annotations
@@ -18,14 +17,13 @@ from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
-import pandera.pandas as pa
 
 from cxlab.datasets.airline import AIRLINE_FILE, load_airline
 from cxlab.datasets.fft import FFT_FILE, load_fft
 from cxlab.datasets.source import SourceTables, file_sha256
 from cxlab.datasets.telco import TELCO_FILE, load_telco
 from cxlab.io import SUFFIXES, CXData, load
-from cxlab.schema import OPTIONAL_COLUMNS, TABLES
+from cxlab.schema import TABLES
 
 ADAPTERS = {"telco": load_telco, "airline": load_airline, "fft": load_fft}
 SOURCE_FILES = {"telco": TELCO_FILE, "airline": AIRLINE_FILE, "fft": FFT_FILE}
@@ -223,11 +221,6 @@ def convert(source: str, input_path, out_dir, *, as_of=None, file_format: str = 
     meta = _meta(source, input_path, converted, rows_written)
     files["meta"].write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
-    data = load(out_dir)
-    for name, columns in OPTIONAL_COLUMNS.items():
-        table = getattr(data, name)
-        if table is not None:
-            setattr(data, name, pa.DataFrameSchema(columns, name=name).validate(table))
     return Conversion(source=source, out_dir=out_dir, files=files, as_of=converted.as_of,
                       rows_read=converted.rows_read, rows_written=rows_written, rejected=converted.rejected,
-                      data=data)
+                      data=load(out_dir))
