@@ -143,6 +143,13 @@ class _RunKernelManager(AsyncKernelManager):
         await super().cleanup_resources(restart=restart)
 
 
+def _usable_cores() -> int:
+    """CPU cores this process may run on (its affinity where the system reports it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _first_line(source: str) -> str:
     return next((line.strip() for line in source.splitlines() if line.strip()), "")
 
@@ -185,7 +192,7 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
     env : dict, optional
         Extra environment variables for the kernels (e.g. ``MPLCONFIGDIR``).
     workers : int, optional
-        Notebooks run at the same time; default: the number of CPU cores.
+        Notebooks run at the same time; default: the CPU cores this process may use.
     progress : bool
         Show a progress bar on stderr naming the notebooks running.
 
@@ -201,7 +208,7 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
         were killed and the worker threads finished.
     """
     registry = _KernelRegistry()
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    workers = max(1, min(workers or _usable_cores(), len(jobs)))
     running: set[str] = set()
     lock = threading.Lock()
     bar = tqdm(total=len(jobs), desc="report notebooks", unit="notebook", file=sys.stderr,

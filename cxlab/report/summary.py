@@ -195,7 +195,7 @@ customers behind the figure.</p>
 <tbody><tr><th colspan="7" class="cx-text">{{ group }}</th></tr>
 {% for label, cell, prev_q, prev_y in rows %}<tr>
 <td>{% if cell.href %}<a href="{{ cell.href }}">{{ label }}</a>{% else %}{{ label }}{% endif %}</td>
-<td{% if not cell.available %} class="cx-na"{% endif %}>{{ cell.text }}</td>
+<td class="cx-nowrap{% if not cell.available %} cx-na{% endif %}">{{ cell.text }}</td>
 <td class="cx-nowrap">{{ cell.interval }}</td><td>{{ cell.n }}</td>
 {% for change in (prev_q, prev_y) %}<td>{% if change %}
 {%- if change.href %}<a href="{{ change.href }}" title="{{ change.note }}"
@@ -211,7 +211,7 @@ customers behind the figure.</p>
 {% for page_, rows in details %}<h3><a href="{{ page_.href }}">{{ page_.title }}</a></h3>
 <table><thead><tr><th>Figure</th><th>Value</th><th>Interval</th><th>n</th><th class="cx-text">Note</th></tr></thead>
 <tbody>{% for label, cell in rows %}<tr><td><a href="{{ cell.href }}">{{ label }}</a></td>
-<td{% if not cell.available %} class="cx-na"{% endif %}>{{ cell.text }}</td>
+<td class="cx-nowrap{% if not cell.available %} cx-na{% endif %}">{{ cell.text }}</td>
 <td class="cx-nowrap">{{ cell.interval }}</td><td>{{ cell.n }}</td><td class="cx-text cx-note">{{ cell.note }}</td></tr>
 {%- endfor %}</tbody></table>
 {% endfor %}{% endif %}
