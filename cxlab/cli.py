@@ -33,7 +33,8 @@ def report(
     out: Annotated[Path, typer.Option(help="Reports folder; the quarter goes to <out>/<quarter>/.")] = Path("reports"),
     force: Annotated[bool, typer.Option("--force", help="Replace an existing report of the quarter.")] = False,
     only: Annotated[list[str] | None, typer.Option(help="Run only this notebook (name or number prefix such as "
-                                                        "05); repeatable.")] = None,
+                                                        "05); repeatable. The quarter's report then holds only "
+                                                        "these pages.")] = None,
     notebooks: Annotated[Path | None, typer.Option(help="Folder of the report notebooks; default: the project's "
                                                         "notebooks/.")] = None,
 ) -> None:
