@@ -270,7 +270,8 @@ def _latest_date(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
     return max(d for d in latest if pd.notna(d)).normalize()
 
 
-def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None) -> CXData:
+def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
+         tables: tuple[str, ...] | list[str] | None = None) -> CXData:
     """Load and validate a data folder.
 
     Parameters
@@ -287,6 +288,9 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None) 
         (rows of other tables that belong to a rejected customer are rejected too).
     as_of : str or pandas.Timestamp, optional
         The data's as-of date. Default: ``meta.json``'s ``as_of``, else the latest date in the data.
+    tables : sequence of str, optional
+        Read only these tables (``customers`` is always read, for the foreign keys); the others
+        are None as if absent. Default: every table the folder has.
 
     Returns
     -------
@@ -313,6 +317,11 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None) 
     if "customers" not in files:
         raise DataValidationError(f"{folder}: no customers file; expected customers.csv, customers.csv.gz "
                                   "or customers.parquet")
+    if tables is not None:
+        unknown = sorted(set(tables) - set(schema.TABLES))
+        if unknown:
+            raise ValueError(f"load: unknown table(s) {unknown}; tables are {list(schema.TABLES)}")
+        files = {name: file for name, file in files.items() if name == "customers" or name in tables}
     raw = {}
     for table, file in files.items():
         df = _rename(_read_file(file, table), table, columns)

@@ -114,7 +114,8 @@ def _error(tmp_path, tables, **kwargs) -> str:
         ("surveys", "ces", 1, "0", "column 'ces' in_range(1, 7): 1 row(s) [2]"),
         ("customers", "monthly_revenue", 1, "abc", "column 'monthly_revenue' must be a number: 1 row(s) [2]"),
         ("customers", "monthly_revenue", 2, "-5", "column 'monthly_revenue' greater_than_or_equal_to(0)"),
-        ("customers", "acquired_at", 2, "30/30/2025", "column 'acquired_at' must be a date (YYYY-MM-DD, optionally with a time): 1 row(s) [3]"),
+        ("customers", "acquired_at", 2, "30/30/2025",
+         "column 'acquired_at' must be a date (YYYY-MM-DD, optionally with a time): 1 row(s) [3]"),
         ("customers", "customer_id", 2, "C1", "column 'customer_id' must be unique: 2 row(s) [1, 3]"),
         ("customers", "churned_at", 0, "2023-12-31", "column 'churned_at' must not be before acquired_at"),
         ("surveys", "responded_at", 0, "2024-05-01", "column 'responded_at' must not be before sent_at"),
@@ -211,3 +212,11 @@ def test_non_strict_keeps_valid_rows_and_reports_every_rejected_row(tmp_path, ta
     # nothing is silently dropped: rows kept + rows rejected = rows read
     for name, df in tables.items():
         assert len(getattr(data, name)) + (rejected["table"] == name).sum() == len(df)
+
+
+def test_only_some_tables(tmp_path, tables):
+    data = load(_write(tmp_path / "d", tables), tables=["cases"])
+    assert data.surveys is None and data.revenue is None and len(data.cases) == 2
+    assert set(data.files) == {"customers", "cases"}
+    with pytest.raises(ValueError, match="unknown table"):
+        load(tmp_path / "d", tables=["survey"])
