@@ -127,8 +127,8 @@ def _clear_out_dir(out_dir: Path, overwrite: bool) -> None:
     present = [p for p in ours if p.exists()]
     if present and not overwrite:
         names = ", ".join(p.name for p in present)
-        raise FileExistsError(f"{out_dir} already holds a data folder ({names}); "
-                              "choose an empty folder or pass overwrite=True")
+        raise FileExistsError(f"{out_dir} already holds a data folder ({names}); choose an empty folder "
+                              "or replace it (overwrite=True; cxlab convert --overwrite)")
     for path in present:
         path.unlink()
 
