@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test, multivariate_logrank_test
-from lifelines.utils import median_survival_times, restricted_mean_survival_time
+from lifelines.utils import median_survival_times
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
@@ -127,8 +127,10 @@ def survival_at(kmf: KaplanMeierFitter, months: float) -> tuple[float, float, fl
 def rmst(kmf: KaplanMeierFitter, horizon_months: float) -> tuple[float, float]:
     """Restricted mean survival time (area under the Kaplan-Meier curve) with its standard error.
 
-    The standard error is the Greenwood-type estimator of Klein & Moeschberger (2003, §4.5),
-    as in R's ``survival`` (``print(survfit, rmean=)``) and ``survRM2``:
+    The estimate is the exact area under the step function (as lifelines'
+    ``restricted_mean_survival_time``); the standard error is the Greenwood-type estimator of
+    Klein & Moeschberger (2003, §4.5), as in R's ``survival`` (``print(survfit, rmean=)``) and
+    ``survRM2``:
     ``Var = sum_{t_i <= tau} A_i^2 d_i / (Y_i (Y_i - d_i))`` with ``A_i`` the area under the
     curve from ``t_i`` to ``tau``, ``d_i`` churned and ``Y_i`` at risk at ``t_i``.
 
@@ -154,15 +156,16 @@ def rmst(kmf: KaplanMeierFitter, horizon_months: float) -> tuple[float, float]:
     sf = kmf.survival_function_.iloc[:, 0]
     if horizon_months > sf.index.max() and sf.iloc[-1] > 0:
         return np.nan, np.nan
-    estimate = float(restricted_mean_survival_time(kmf, t=horizon_months))
+    times = sf.index.to_numpy(dtype=float)
+    values = sf.to_numpy(dtype=float)
+    # S is a step function: constant from each time in its index to the next one (and to the horizon)
+    grid = np.append(times[times <= horizon_months], horizon_months)
+    segment_area = values[: len(grid) - 1] * np.diff(grid)
+    estimate = float(segment_area.sum())
+    area_after = np.cumsum(segment_area[::-1])[::-1]
     table = kmf.event_table.loc[:horizon_months]
     table = table[table["observed"] > 0]
-    times = table.index.to_numpy(dtype=float)
-    # area from each event time to the horizon: S is constant between event times
-    grid = np.append(sf.index[sf.index <= horizon_months].to_numpy(dtype=float), horizon_months)
-    segment_area = sf.loc[:horizon_months].to_numpy() * np.diff(grid)
-    area_after = np.cumsum(segment_area[::-1])[::-1]
-    areas = area_after[np.searchsorted(grid[:-1], times)]
+    areas = area_after[np.searchsorted(grid[:-1], table.index.to_numpy(dtype=float))]
     d = table["observed"].to_numpy(dtype=float)
     y = table["at_risk"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
