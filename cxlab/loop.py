@@ -101,7 +101,7 @@ def detractor_followups(
             f"detractor_followups: followup_window_days must be positive, got {followup_window_days}"
         )
     as_of = pd.Timestamp(as_of)
-    answered_at = pd.to_datetime(surveys["responded_at"])
+    answered_at = pd.to_datetime(surveys["responded_at"], cache=False)
     keep = (
         surveys["nps"].notna()
         & (surveys["nps"] <= DETRACTOR_MAX)
@@ -110,7 +110,7 @@ def detractor_followups(
     )
     det = surveys.loc[keep, ["invitation_id", "customer_id", "responded_at", "nps"]].copy()
     det["customer_id"] = det["customer_id"].astype(str)
-    det["responded_at"] = pd.to_datetime(det["responded_at"])
+    det["responded_at"] = pd.to_datetime(det["responded_at"], cache=False)
     det["quarter"] = det["responded_at"].dt.to_period("Q").astype(str)
     det["mature"] = det["responded_at"] <= as_of - pd.Timedelta(days=followup_window_days)
 
@@ -126,11 +126,11 @@ def detractor_followups(
             "detractor_followups",
         )
         follow = cases[
-            (cases["kind"] == FOLLOWUP_KIND) & (pd.to_datetime(cases["opened_at"]) <= as_of)
+            (cases["kind"] == FOLLOWUP_KIND) & (pd.to_datetime(cases["opened_at"], cache=False) <= as_of)
         ].copy()
         follow["customer_id"] = follow["customer_id"].astype(str)
         for col in ("opened_at", "first_response_at", "closed_at"):
-            follow[col] = pd.to_datetime(follow[col])
+            follow[col] = pd.to_datetime(follow[col], cache=False)
         if "team" not in follow.columns:
             follow["team"] = np.nan
         by_invitation = "invitation_id" in follow.columns and follow["invitation_id"].notna().any()
@@ -159,7 +159,7 @@ def detractor_followups(
     else:
         out = det.assign(**{c: np.nan for c in case_cols})
         for col in ("opened_at", "first_response_at", "closed_at"):
-            out[col] = pd.to_datetime(out[col])
+            out[col] = pd.to_datetime(out[col], cache=False)
     out["followed_up"] = out["case_id"].notna()
     for col in ("first_response_at", "closed_at"):
         out[col] = out[col].where(out[col] <= as_of)
@@ -416,7 +416,7 @@ def followup_survival_frame(
         customer_id=lambda d: d["customer_id"].astype(str)
     )
     frame = first.merge(info, on="customer_id", how="inner")
-    before = pd.to_datetime(frame["churned_at"]) < frame["responded_at"]
+    before = pd.to_datetime(frame["churned_at"], cache=False) < frame["responded_at"]
     frame = frame[~before]
     out = tenure_frame(frame, as_of, acquired_col="responded_at", churned_col="churned_at").reset_index(
         drop=True
@@ -425,7 +425,7 @@ def followup_survival_frame(
     out["ended_by_next_answer"] = False
     if surveys is not None:
         _require(surveys, ["customer_id", "touchpoint", "responded_at"], "surveys", "followup_survival_frame")
-        answered = pd.to_datetime(surveys["responded_at"])
+        answered = pd.to_datetime(surveys["responded_at"], cache=False)
         later = surveys.loc[
             (surveys["touchpoint"] == touchpoint) & answered.notna() & (answered <= as_of), ["customer_id"]
         ].assign(customer_id=lambda d: d["customer_id"].astype(str), next_at=answered)

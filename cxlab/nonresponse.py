@@ -70,11 +70,11 @@ def _mature_invitations(
     surveys: pd.DataFrame, as_of: pd.Timestamp, response_window_days: int
 ) -> pd.DataFrame:
     """Invitations old enough for their answer to be in (sent at least the window before as_of)."""
-    sent = pd.to_datetime(surveys["sent_at"])
+    sent = pd.to_datetime(surveys["sent_at"], cache=False)
     inv = surveys[sent <= as_of - pd.Timedelta(days=response_window_days)].copy()
     inv["customer_id"] = inv["customer_id"].astype(str)
-    inv["sent_at"] = pd.to_datetime(inv["sent_at"])
-    answered_at = pd.to_datetime(inv["responded_at"])
+    inv["sent_at"] = pd.to_datetime(inv["sent_at"], cache=False)
+    answered_at = pd.to_datetime(inv["responded_at"], cache=False)
     inv["responded"] = (answered_at.notna() & (answered_at <= as_of)).astype(int)
     return inv
 
@@ -121,8 +121,8 @@ def response_rates(
     Examples
     --------
     >>> s = pd.DataFrame({"customer_id": ["a", "b", "c"], "touchpoint": ["support"] * 3,
-    ...     "sent_at": pd.to_datetime(["2025-01-01"] * 3),
-    ...     "responded_at": pd.to_datetime(["2025-01-02", None, None])})
+    ...     "sent_at": pd.to_datetime(["2025-01-01"] * 3, cache=False),
+    ...     "responded_at": pd.to_datetime(["2025-01-02", None, None], cache=False)})
     >>> float(response_rates(s, as_of="2025-06-30", min_cell_size=1)["responses"].iloc[0])
     1.0
     """
@@ -195,7 +195,7 @@ def respondent_survival_frame(
         customer_id=lambda d: d["customer_id"].astype(str)
     )
     frame = first.merge(info, on="customer_id", how="inner")
-    frame = frame[~(pd.to_datetime(frame["churned_at"]) < frame["sent_at"])]
+    frame = frame[~(pd.to_datetime(frame["churned_at"], cache=False) < frame["sent_at"])]
     out = tenure_frame(frame, as_of, acquired_col="sent_at", churned_col="churned_at")
     return out[
         ["customer_id", "sent_at", "responded", "tenure_months", "churned", "monthly_revenue", *attrs]
@@ -311,10 +311,21 @@ def propensity_frame(
         "propensity_frame",
     )
     as_of = pd.Timestamp(as_of)
-    known = surveys[pd.to_datetime(surveys["sent_at"]) <= as_of].assign(
+    columns = [
+        "invitation_id",
+        "customer_id",
+        "touchpoint",
+        "channel",
+        "sent_at",
+        "responded_at",
+        "nps",
+        "csat",
+        "ces",
+    ]
+    known = surveys.loc[pd.to_datetime(surveys["sent_at"], cache=False) <= as_of, columns].assign(
         customer_id=lambda d: d["customer_id"].astype(str),
-        sent_at=lambda d: pd.to_datetime(d["sent_at"]),
-        responded_at=lambda d: pd.to_datetime(d["responded_at"]).where(lambda t: t <= as_of),
+        sent_at=lambda d: pd.to_datetime(d["sent_at"], cache=False),
+        responded_at=lambda d: pd.to_datetime(d["responded_at"], cache=False).where(lambda t: t <= as_of),
     )
     inv = _mature_invitations(known[known["touchpoint"] == touchpoint], as_of, response_window_days)
     inv = inv[["invitation_id", "customer_id", "sent_at", "responded", "nps", "channel"]].reset_index(
@@ -364,7 +375,7 @@ def propensity_frame(
             customer_id=lambda d: d["customer_id"].astype(str)
         )
         inv = inv.merge(info, on="customer_id", how="left")
-        days = (inv["sent_at"] - pd.to_datetime(inv["acquired_at"])).dt.total_seconds() / 86_400
+        days = (inv["sent_at"] - pd.to_datetime(inv["acquired_at"], cache=False)).dt.total_seconds() / 86_400
         inv["tenure_months_at_invitation"] = (days / DAYS_PER_MONTH).clip(lower=0)
         inv = inv.drop(columns="acquired_at")
     inv.attrs.update(as_of=as_of, response_window_days=response_window_days, recent_days=recent_days)
@@ -387,7 +398,7 @@ def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
     design = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
     design = sm.add_constant(design.loc[:, design.nunique() > 1], has_constant="add")
     # Keep a linearly independent set of columns (e.g. CSAT and CES are always missing together).
-    _, r, pivot = linalg.qr(design.to_numpy(), mode="economic", pivoting=True)
+    r, pivot = linalg.qr(design.to_numpy(), mode="r", pivoting=True)
     diag = np.abs(np.diag(r))
     independent = np.sort(pivot[diag > diag.max() * 1e-10])
     return design.iloc[:, independent]
