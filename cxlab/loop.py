@@ -314,6 +314,67 @@ def loop_kpis(
     return suppress_small(table, n_col=n_col, min_n=min_cell_size, value_cols=KPI_VALUE_COLUMNS)
 
 
+REPORT_COLUMNS = {
+    "detractors": "detractor answers",
+    "followed_up": "followed up",
+    "coverage": "coverage %",
+    "coverage_ci_low": "coverage 95% low",
+    "coverage_ci_high": "coverage 95% high",
+    "cases": "follow-up cases",
+    "awaiting_response": "awaiting response",
+    "within_sla_share": "within SLA %",
+    "within_sla_ci_low": "within SLA 95% low",
+    "within_sla_ci_high": "within SLA 95% high",
+    "median_hours_to_first_response": "median hours to first response",
+    "median_hours_to_close": "median hours to close",
+    "suppressed": "suppressed (small group)",
+}
+
+
+def kpi_report_table(kpis: pd.DataFrame, *, digits: int = 1) -> pd.DataFrame:
+    """The main columns of :func:`loop_kpis` for a report: shares in %, plain column names.
+
+    Parameters
+    ----------
+    kpis : pandas.DataFrame
+        Output of :func:`loop_kpis` (overall or grouped); not modified.
+    digits : int
+        Decimals to round to.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The grouping column (if any) and the columns of :data:`REPORT_COLUMNS`, renamed.
+
+    Examples
+    --------
+    >>> k = pd.DataFrame({c: [0.5] for c in REPORT_COLUMNS})
+    >>> float(kpi_report_table(k)["coverage %"].iloc[0])
+    50.0
+    """
+    missing = [c for c in REPORT_COLUMNS if c not in kpis.columns]
+    if missing:
+        raise ValueError(f"kpi_report_table: columns {missing} missing; pass the output of loop_kpis")
+    groups = [
+        c
+        for c in kpis.columns
+        if c not in REPORT_COLUMNS
+        and c not in KPI_VALUE_COLUMNS
+        and c not in ("mature_detractors", "answered", "open_cases")
+    ]
+    table = kpis[groups + list(REPORT_COLUMNS)].copy()
+    shares = [
+        "coverage",
+        "coverage_ci_low",
+        "coverage_ci_high",
+        "within_sla_share",
+        "within_sla_ci_low",
+        "within_sla_ci_high",
+    ]
+    table[shares] = 100 * table[shares].astype(float)
+    return table.round(digits).rename(columns=REPORT_COLUMNS)
+
+
 def plot_first_response_hours(followups: pd.DataFrame, *, max_hours: float = 96.0, ax=None):
     """Histogram of hours from follow-up case opening to first response, with the SLA marked.
 

@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from cxlab import synth
-from cxlab.loop import detractor_followups, followup_survival_frame, loop_kpis, plot_first_response_hours
+from cxlab.loop import (
+    detractor_followups,
+    followup_survival_frame,
+    kpi_report_table,
+    loop_kpis,
+    plot_first_response_hours,
+)
 from cxlab.survival import fit_cox, km_by
 
 matplotlib.use("Agg")
@@ -208,6 +214,10 @@ def test_overall_kpis_by_hand(tables):
     # Close: 12 c, 47 e, 48 e, 624 c, 672 c -> S = .75, .5: median 48 h.
     assert k["median_hours_to_close"] == pytest.approx(48.0)
     assert not k["suppressed"]
+    table = kpi_report_table(loop_kpis(f, by="quarter", min_cell_size=1)).set_index("quarter")
+    assert table.loc["2025Q2", "coverage %"] == 75.0
+    # Q2 cases on the SLA scale: 0.42 event (4 at risk), 0.5 and 26 censored, 1.25 event: S(1) = 3/4.
+    assert table.loc["2025Q2", "within SLA %"] == 25.0
 
 
 def test_kpis_by_group_and_small_cells(tables):
