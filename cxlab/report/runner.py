@@ -7,8 +7,9 @@ Order of work:
    once with :func:`cxlab.io.load`), that the quarter is complete in the data, and that the
    quarter is not already published (unless ``force``). Problems raise
    :class:`~cxlab.report.errors.ReportInputError`.
-2. The notebooks run in parallel into a hidden build folder, each writing its headline
-   figures to ``executed/<notebook>.headlines.json``.
+2. The notebooks run in parallel into a hidden build folder: ``executed/<notebook>.ipynb``
+   (kept for reproduction), ``executed/<notebook>.headlines.json`` (its headline figures) and
+   ``executed/<notebook>.kernel.log`` (the kernel process's own messages).
 3. Each executed notebook becomes ``<notebook>.html`` (no code), then ``index.html`` (the
    executive summary) and ``provenance.json`` are written.
 4. The build folder is renamed to ``<out>/<quarter>`` and ``<out>/index.html`` (list of
@@ -112,7 +113,7 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
     notebooks_dir : str or pathlib.Path, optional
         Folder of the report notebooks ``0*_*.ipynb``; default: the project's ``notebooks/``.
     workers : int, optional
-        Notebooks executed at the same time; default: the number of CPU cores.
+        Notebooks executed at the same time; default: the CPU cores this process may use.
     progress : bool
         Show a progress bar on stderr.
 
