@@ -45,6 +45,7 @@ def driver_frame(
     score: str = "csat",
     outcome: str = "nps",
     touchpoints: list[str] | None = None,
+    same_questionnaire: bool = False,
 ) -> pd.DataFrame:
     """One row per relationship-survey answer with the respondent's recent touchpoint scores.
 
@@ -68,6 +69,11 @@ def driver_frame(
     touchpoints : list of str, optional
         Touchpoints to use as drivers; default all non-relationship touchpoints in the data, in
         the order of :data:`cxlab.schema.TOUCHPOINTS` first.
+    same_questionnaire : bool
+        Also count touchpoint answers given at the same moment as the outcome answer. Use it for
+        questionnaires that ask the touchpoint ratings and the overall question together (e.g. a
+        wide survey export, all answers sharing one ``responded_at``); in longitudinal data leave
+        it off so that only earlier experiences explain a later answer.
 
     Returns
     -------
@@ -104,23 +110,39 @@ def driver_frame(
         present = set(trans["touchpoint"])
         touchpoints = [t for t in TOUCHPOINTS if t in present] + sorted(present - set(TOUCHPOINTS))
     trans = trans[trans["touchpoint"].isin(touchpoints)]
-    # One column per touchpoint holding the score where the answer is about that touchpoint.
-    is_tp = pd.get_dummies(trans["touchpoint"]).reindex(columns=touchpoints, fill_value=False)
-    events = is_tp.mul(trans[score].astype(float).to_numpy(), axis=0).where(is_tp)
-    events[["customer_id", "responded_at"]] = trans[["customer_id", "responded_at"]]
-
-    out = rel.reset_index(drop=True)
+    # Long format: one key per (customer, touchpoint) pair, one query per (answer, touchpoint) pair.
+    n_tp = len(touchpoints)
+    customers, _ = pd.factorize(pd.concat([rel["customer_id"], trans["customer_id"]], ignore_index=True))
+    rel_customer, trans_customer = customers[: len(rel)], customers[len(rel) :]
+    tp_code = pd.Categorical(trans["touchpoint"], categories=touchpoints).codes
+    events = pd.DataFrame(
+        {
+            "key": trans_customer * n_tp + tp_code,
+            "at": trans["responded_at"].to_numpy(),
+            "score": trans[score].astype(float).to_numpy(),
+        }
+    )
+    queries = pd.DataFrame(
+        {
+            "key": np.repeat(rel_customer * n_tp, n_tp) + np.tile(np.arange(n_tp), len(rel)),
+            "at": np.repeat(rel["responded_at"].to_numpy(), n_tp),
+        }
+    )
     totals = totals_before(
         events,
-        out,
-        event_time="responded_at",
-        query_time="responded_at",
-        value_cols=touchpoints,
+        queries,
+        event_time="at",
+        query_time="at",
+        value_cols=["score"],
+        by="key",
         window_days=window_days,
+        include_same_time=same_questionnaire,
     )
-    for tp in touchpoints:
-        n = totals[f"{tp}_n"].to_numpy()
-        out[tp] = np.where(n > 0, totals[f"{tp}_sum"].to_numpy() / np.where(n > 0, n, 1), np.nan)
+    n = totals["score_n"].to_numpy().reshape(len(rel), n_tp)
+    means = np.where(
+        n > 0, totals["score_sum"].to_numpy().reshape(len(rel), n_tp) / np.where(n > 0, n, 1), np.nan
+    )
+    out = pd.concat([rel.reset_index(drop=True), pd.DataFrame(means, columns=touchpoints)], axis=1)
     out.attrs.update(as_of=as_of, window_days=window_days, score=score, touchpoints=list(touchpoints))
     return out
 
@@ -134,6 +156,7 @@ def totals_before(
     value_cols: list[str],
     by: str = "customer_id",
     window_days: float | None = None,
+    include_same_time: bool = False,
 ) -> pd.DataFrame:
     """Sum and count of each value over a key's events strictly before each query time.
 
@@ -156,6 +179,8 @@ def totals_before(
         Key column in both frames (e.g. ``customer_id``).
     window_days : float, optional
         Look-back window; None means all earlier events.
+    include_same_time : bool
+        Count events at exactly the query time too (``[t - window_days, t]``).
 
     Returns
     -------
@@ -186,20 +211,19 @@ def totals_before(
     running["_at"] = event_at[order]
     running = running.sort_values("_at", kind="stable")
 
-    def lookup(times: pd.Series) -> np.ndarray:
+    def lookup(times: pd.Series, exact: bool) -> np.ndarray:
         at = pd.to_datetime(times, cache=False).to_numpy().astype("datetime64[ns]")
         keys = pd.DataFrame({"_key": query_keys, "_at": at})
         order = np.argsort(keys["_at"].to_numpy(), kind="stable")
-        found = pd.merge_asof(keys.iloc[order], running, on="_at", by="_key", allow_exact_matches=False)
+        found = pd.merge_asof(keys.iloc[order], running, on="_at", by="_key", allow_exact_matches=exact)
         result = np.empty((len(keys), len(columns)))
         result[order] = found[columns].fillna(0.0).to_numpy()
         return result
 
-    totals = lookup(queries[query_time])
-    if window_days is not None:
-        totals = totals - lookup(
-            pd.to_datetime(queries[query_time], cache=False) - pd.Timedelta(days=window_days)
-        )
+    totals = lookup(queries[query_time], include_same_time)
+    if window_days is not None:  # the window's start is inclusive: subtract what came strictly before it
+        start = pd.to_datetime(queries[query_time], cache=False) - pd.Timedelta(days=window_days)
+        totals = totals - lookup(start, False)
     return pd.DataFrame(totals, index=queries.index, columns=columns)
 
 

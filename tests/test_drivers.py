@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from itertools import combinations
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -291,3 +293,36 @@ def test_recovers_the_simulated_driver_ranking(world):
     )
     assert imputed.summary["driver"].iloc[0] == truth["driver_ranking"][0]
     assert imputed.cov_type_ == "cluster-robust by customer_id"
+
+
+SHARED = Path(
+    os.environ.get(
+        "CXLAB_SHARED_DATASETS", Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+    )
+)
+
+
+@pytest.mark.slow
+def test_airline_binary_outcome_ranks_the_14_touchpoints():
+    from cxlab.datasets.airline import AIRLINE_FILE, TOUCHPOINTS, load_airline
+
+    path = SHARED / AIRLINE_FILE
+    if not path.is_file():
+        pytest.skip(f"public data set {AIRLINE_FILE} not found in {SHARED} (set CXLAB_SHARED_DATASETS)")
+    source = load_airline(path)
+    frame = driver_frame(source.surveys, as_of=source.as_of, outcome="satisfied", same_questionnaire=True)
+    result = key_drivers(frame, outcome="satisfied", drivers=frame.attrs["touchpoints"])
+    assert result.outcome_kind_ == "binary" and result.n_ == 129_880
+    # Independently from the raw file: 0 = not applicable -> missing -> the column mean, then
+    # statsmodels Logit (HC0) and the R² of the linear probability model.
+    raw = pd.read_csv(path)
+    x = raw[list(TOUCHPOINTS)].rename(columns=TOUCHPOINTS).replace(0, np.nan)
+    x = x.fillna(x.mean())[frame.attrs["touchpoints"]]
+    y = (raw["Satisfaction"] == "Satisfied").astype(float)
+    logit = sm.Logit(y, sm.add_constant(x)).fit(disp=0, cov_type="HC0")
+    table = result.summary.set_index("driver")
+    np.testing.assert_allclose(table.loc[x.columns, "coefficient"], logit.params[x.columns], rtol=1e-6)
+    np.testing.assert_allclose(table.loc[x.columns, "robust_se"], logit.bse[x.columns], rtol=1e-5)
+    assert result.r2_ == pytest.approx(sm.OLS(y, sm.add_constant(x)).fit().rsquared, rel=1e-9)
+    assert len(result.summary) == 14 and result.summary["importance_share"].sum() == pytest.approx(100)
+    assert result.summary["driver"].iloc[0] == "online_boarding"
