@@ -147,6 +147,76 @@ def driver_frame(
     return out
 
 
+# Overall questions a relationship row may carry, in order of preference, with their plain-words name.
+OUTCOMES = {
+    "nps": "likelihood to recommend (NPS, 0-10)",
+    "recommend5": "likelihood to recommend (1-5)",
+    "satisfied": "overall satisfied (yes / no)",
+}
+
+
+def available_outcome(surveys: pd.DataFrame) -> str | None:
+    """The overall question the relationship answers carry: ``nps``, else ``recommend5``, else ``satisfied``.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+
+    Returns
+    -------
+    str or None
+        The first column of :data:`OUTCOMES` with at least one relationship answer, or None.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"touchpoint": ["relationship", "support"], "nps": [None, None],
+    ...                   "satisfied": [1.0, None]})
+    >>> available_outcome(s)
+    'satisfied'
+    """
+    if "touchpoint" not in surveys.columns:
+        raise ValueError("available_outcome: surveys table lacks column 'touchpoint'")
+    relationship = surveys[surveys["touchpoint"] == RELATIONSHIP]
+    for column in OUTCOMES:
+        if column in relationship.columns and relationship[column].notna().any():
+            return column
+    return None
+
+
+def asked_together(surveys: pd.DataFrame, *, outcome: str) -> bool:
+    """Whether most overall answers were given at the same moment as touchpoint answers.
+
+    True for a wide questionnaire (one export row per respondent with the overall question and the
+    touchpoint ratings), False for longitudinal survey data where touchpoint surveys come before
+    the relationship survey. Decides ``same_questionnaire`` of :func:`driver_frame`.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    outcome : str
+        Column of the overall question.
+
+    Returns
+    -------
+    bool
+        True when more than half of the overall answers share their customer and ``responded_at``
+        with a touchpoint answer.
+    """
+    missing = [c for c in ("customer_id", "touchpoint", "responded_at", outcome) if c not in surveys.columns]
+    if missing:
+        raise ValueError(f"asked_together: surveys table lacks column(s) {missing}")
+    answered = surveys[surveys["responded_at"].notna()]
+    is_overall = (answered["touchpoint"] == RELATIONSHIP) & answered[outcome].notna()
+    overall = answered.loc[is_overall, ["customer_id", "responded_at"]]
+    if overall.empty:
+        return False
+    touchpoint = answered.loc[answered["touchpoint"] != RELATIONSHIP, ["customer_id", "responded_at"]]
+    shared = overall.merge(touchpoint.drop_duplicates(), on=["customer_id", "responded_at"], how="inner")
+    return len(shared) > len(overall) / 2
+
+
 def totals_before(
     events: pd.DataFrame,
     queries: pd.DataFrame,
@@ -618,11 +688,12 @@ class KeyDriverAnalysis:
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 5))
         sns.scatterplot(data=table, x="mean_performance", y="importance_share", s=70, ax=ax, color="tab:blue")
+        # Labels alternate above and below their point (by rank) so that neighbours overlap less.
         for row in table.itertuples():
             ax.annotate(
-                row.driver,
+                row.driver.replace("_", " "),
                 (row.mean_performance, row.importance_share),
-                xytext=(4, 4),
+                xytext=(5, 4 if row.rank % 2 else -11),
                 textcoords="offset points",
                 fontsize=9,
             )

@@ -14,7 +14,15 @@ import statsmodels.api as sm
 from scipy import stats
 
 from cxlab import synth
-from cxlab.drivers import driver_frame, general_dominance, key_drivers, pairwise_covariance, totals_before
+from cxlab.drivers import (
+    asked_together,
+    available_outcome,
+    driver_frame,
+    general_dominance,
+    key_drivers,
+    pairwise_covariance,
+    totals_before,
+)
 
 matplotlib.use("Agg")
 
@@ -202,6 +210,31 @@ def test_driver_frame_uses_only_the_window_before_each_answer():
     assert np.isnan(out.loc["r3", "support"])
     assert out.loc["r2", "nps"] == 4.0
     assert list(out.columns[-2:]) == ["support", "invoicing"]  # schema touchpoint order
+
+
+def test_outcome_choice_and_same_questionnaire_detection():
+    wide = _survey_rows(
+        [
+            ("a1", "c1", "seat", "2024-12-31", 4.0, None),
+            ("a2", "c1", "relationship", "2024-12-31", None, None),
+            ("b1", "c2", "seat", "2024-12-31", 2.0, None),
+            ("b2", "c2", "relationship", "2024-12-31", None, None),
+        ]
+    ).assign(satisfied=[None, 1.0, None, 0.0])
+    assert available_outcome(wide) == "satisfied"
+    assert asked_together(wide, outcome="satisfied")
+    strict = driver_frame(wide, as_of="2024-12-31", outcome="satisfied")
+    assert strict["seat"].isna().all()  # same moment: not "before"
+    together = driver_frame(wide, as_of="2024-12-31", outcome="satisfied", same_questionnaire=True)
+    assert together.set_index("invitation_id")["seat"].to_dict() == {"a2": 4.0, "b2": 2.0}
+    longitudinal = _survey_rows(
+        [
+            ("i1", "c1", "support", "2025-01-01", 3.0, None),
+            ("r1", "c1", "relationship", "2025-02-01", None, 9.0),
+        ]
+    )
+    assert available_outcome(longitudinal) == "nps"
+    assert not asked_together(longitudinal, outcome="nps")
 
 
 def test_driver_frame_rejects_missing_columns():
