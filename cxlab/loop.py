@@ -29,9 +29,9 @@ import pandas as pd
 import seaborn as sns
 from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
-from statsmodels.stats.proportion import proportion_confint
 
 from cxlab.display import suppress_small
+from cxlab.metrics import wilson_interval
 from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
@@ -46,13 +46,6 @@ def _require(df: pd.DataFrame, columns: list[str], table: str, caller: str) -> N
     if missing:
         raise ValueError(f"{caller}: {table} table lacks column(s) {missing}")
 
-
-def _wilson(successes, trials, level: float):
-    successes = np.asarray(successes, dtype=float)
-    trials = np.asarray(trials, dtype=float)
-    safe = np.where(trials > 0, trials, 1)
-    low, high = proportion_confint(successes, safe, alpha=1 - level, method="wilson")
-    return np.where(trials > 0, low, np.nan), np.where(trials > 0, high, np.nan)
 
 
 def detractor_followups(
@@ -214,7 +207,7 @@ def _group_kpis(frame: pd.DataFrame, level: float, with_coverage: bool) -> dict:
         "followed_up": int(mature["followed_up"].sum()) if with_coverage else np.nan,
     }
     row["coverage"] = row["followed_up"] / len(mature) if with_coverage and len(mature) else np.nan
-    low, high = _wilson(row["followed_up"], len(mature), level) if with_coverage else (np.nan, np.nan)
+    low, high = wilson_interval(row["followed_up"], len(mature), level) if with_coverage else (np.nan, np.nan)
     row.update(coverage_ci_low=float(low), coverage_ci_high=float(high))
     row.update(cases=len(cases), answered=int(cases["first_response_observed"].sum()))
     row["awaiting_response"] = row["cases"] - row["answered"]

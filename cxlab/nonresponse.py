@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from scipy import linalg, stats
-from statsmodels.stats.proportion import proportion_confint
 
 from cxlab import metrics
 from cxlab.display import suppress_small
 from cxlab.drivers import totals_before
+from cxlab.metrics import wilson_interval
 from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
@@ -56,14 +56,6 @@ def _require(df: pd.DataFrame, columns, table: str, caller: str) -> None:
     if missing:
         raise ValueError(f"{caller}: {table} table lacks column(s) {missing}")
 
-
-def _wilson(successes, trials, level: float):
-    successes = np.asarray(successes, dtype=float)
-    trials = np.asarray(trials, dtype=float)
-    low, high = proportion_confint(
-        successes, np.where(trials > 0, trials, 1), alpha=1 - level, method="wilson"
-    )
-    return np.where(trials > 0, low, np.nan), np.where(trials > 0, high, np.nan)
 
 
 def _mature_invitations(
@@ -138,7 +130,7 @@ def response_rates(
     table = (
         inv.groupby(by).agg(invitations=("responded", "size"), responses=("responded", "sum")).reset_index()
     )
-    low, high = _wilson(table["responses"], table["invitations"], level)
+    low, high = wilson_interval(table["responses"], table["invitations"], level)
     table["response_rate"] = 100 * table["responses"] / table["invitations"]
     table["ci_low"], table["ci_high"] = 100 * low, 100 * high
     return suppress_small(
