@@ -9,8 +9,9 @@ Tables
 customers
     customer_id (unique), segment, region, acquisition_channel, acquired_at,
     churned_at (empty while active), contract (``monthly``/``annual``/...),
-    monthly_revenue (currency units per month, >= 0), acquisition_cost
-    (currency units per customer, >= 0).
+    monthly_revenue (currency units per month, >= 0; empty when unknown, e.g. for
+    sources without revenue), acquisition_cost (currency units per customer, >= 0;
+    empty when unknown).
 revenue
     customer_id, month (first day of the billing month), amount (currency units).
 surveys
@@ -97,7 +98,7 @@ CUSTOMERS = pa.DataFrameSchema(
         "acquired_at": _date(nullable=False),
         "churned_at": _date(nullable=True),
         "contract": _text(),
-        "monthly_revenue": pa.Column("float64", pa.Check.ge(0), coerce=True),
+        "monthly_revenue": pa.Column("float64", pa.Check.ge(0), coerce=True, nullable=True),
         "acquisition_cost": pa.Column("float64", pa.Check.ge(0), coerce=True, nullable=True),
     },
     name="customers",

@@ -100,8 +100,9 @@ def test_attributes_and_placeholders():
     assert np.isnan(customers["acquisition_cost"].iloc[0]) and customers["acquisition_cost"].iloc[1] == 300.0
     assert customers["age_years"].tolist() == [31, 45]
     bare = from_tenure_table(snapshot, customer_id="id", tenure="tenure", churned="left", as_of="2024-06-30")
-    assert bare["monthly_revenue"].tolist() == [0.0, 0.0]
+    assert bare["monthly_revenue"].isna().all()  # unknown stays empty, never a placeholder 0
     assert bare["acquisition_cost"].isna().all()
+    CUSTOMERS.validate(bare)
     assert list(bare.columns) == list(CUSTOMERS.columns)
     assert snapshot["plan"].tolist() == ["gold", ""]  # input not modified
 
@@ -204,7 +205,7 @@ def test_wide_survey_exact_long_output():
     assert customers["customer_id"].tolist() == ["101", "102", "103"]
     assert customers["segment"].tolist() == ["gold", "silver", "unknown"]
     assert customers["acquired_at"].tolist() == [pd.Timestamp("2024-05-02"), t2, pd.Timestamp("2024-05-03")]
-    assert customers["churned_at"].isna().all() and customers["monthly_revenue"].eq(0).all()
+    assert customers["churned_at"].isna().all() and customers["monthly_revenue"].isna().all()
     SURVEYS.validate(surveys)
     CUSTOMERS.validate(customers)
 

@@ -16,8 +16,8 @@ Mapping (via :func:`cxlab.datasets.from_wide_survey`)
   Economy, Economy Plus); ``Gender``, ``Age``, ``Customer Type`` (First-time/Returning),
   ``Type of Travel``, ``Flight Distance`` and the delays (minutes; ``Arrival Delay`` is blank
   for 393 passengers and stays empty) are kept as extra columns. Region, contract and
-  acquisition channel are ``unknown``, monthly revenue 0.0 standing for unknown, acquisition
-  cost empty.
+  acquisition channel are ``unknown``, monthly revenue and
+  acquisition cost empty.
 
 Dates: the file has none. Every answer is dated :data:`DEFAULT_SURVEY_DATE` (2024-12-31, a
 quarter end; pass another with ``as_of=``), which is also the as-of date and each passenger's
@@ -109,8 +109,8 @@ def load_airline(path, *, as_of=DEFAULT_SURVEY_DATE) -> SourceTables:
             "Binary; not NPS, not CSAT.",
             "customer_id = ID; segment = Class; gender, age, customer type, type of travel, flight distance "
             "and delays (minutes) kept as extra customer columns; Arrival Delay blank -> empty.",
-            "region, contract, acquisition_channel 'unknown'; monthly_revenue 0.0 stands for unknown; "
-            "acquisition_cost empty; survey channel 'unknown'.",
+            "region, contract, acquisition_channel 'unknown'; monthly_revenue and acquisition_cost "
+            "empty; survey channel 'unknown'.",
         ],
         not_in_source=["revenue", "cases", "calendar_dates", "tenure", "churn", "customers.monthly_revenue",
                        "customers.region", "customers.contract", "customers.acquisition_channel",

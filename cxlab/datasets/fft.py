@@ -24,7 +24,7 @@ Mapping (via :func:`cxlab.datasets.from_wide_survey`, no touchpoint columns)
   its own pseudo-customer (``customer_id`` = ``fft-<row>``, the 1-based row of the file), with
   ``segment`` = the practice (``surgery``), ``acquired_at`` = the day of the response, no churn
   (a survey says nothing about it), region, contract and acquisition channel ``unknown``,
-  monthly revenue 0.0 standing for unknown, acquisition cost empty. Counting customers or
+  monthly revenue and acquisition cost empty. Counting customers or
   tenures on this table is meaningless; counting responses per practice is not.
 * Left out: the source author's derived columns (sentiment labels and scores, text lengths,
   ``feedback_labels``, ``improvement_labels``), which are not part of the FFT answers.
@@ -118,8 +118,8 @@ def load_fft(path, *, as_of=None) -> SourceTables:
             "comment = free_text, then do_better prefixed 'Could do better: '.",
             "One pseudo-customer per response (fft-<row>), segment = practice (surgery), acquired_at = day "
             "of the response, no churn; customer counts and tenures are meaningless on this table.",
-            "region, contract, acquisition_channel 'unknown'; monthly_revenue 0.0 stands for unknown; "
-            "acquisition_cost empty; survey channel 'unknown'.",
+            "region, contract, acquisition_channel 'unknown'; monthly_revenue and acquisition_cost "
+            "empty; survey channel 'unknown'.",
             "The source author's sentiment and topic columns are left out (not FFT answers).",
         ],
         not_in_source=["revenue", "cases", "customer_identity", "tenure", "churn",

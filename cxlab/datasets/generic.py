@@ -19,10 +19,9 @@ nothing else is invented:
 
 * text attributes not given (segment, region, acquisition channel, contract) and empty cells
   in the columns given: ``"unknown"`` (:data:`UNKNOWN`);
-* ``acquisition_cost`` not given: empty (the column is nullable);
-* ``monthly_revenue`` not given: ``0.0``. The data model does not allow an empty monthly
-  revenue, so 0 stands for *unknown* here: revenue and customer-value figures computed from
-  such a table are not meaningful. Pass the column whenever the export has it.
+* ``acquisition_cost`` and ``monthly_revenue`` not given: empty (both columns are nullable);
+  revenue and customer-value figures are not computed for customers without a monthly
+  revenue, so pass the column whenever the export has it.
 """
 
 from __future__ import annotations
@@ -280,7 +279,7 @@ def from_tenure_table(df: pd.DataFrame, *, customer_id: str, tenure: str, churne
     churn_flag = parse_flags(df[churned]).to_numpy() == 1
     churned_at = (acquired + span).floor("D").where(churn_flag)
     revenue = (_as_number(df[monthly_revenue]).to_numpy() if monthly_revenue is not None
-               else np.zeros(len(df)))
+               else np.full(len(df), np.nan))
     cost = _as_number(df[acquisition_cost]).to_numpy() if acquisition_cost is not None else np.nan
 
     customers = pd.DataFrame({
@@ -431,8 +430,7 @@ def from_wide_survey(df: pd.DataFrame, *, respondent_id: str, touchpoints, surve
     Respondents as customers: ``acquired_at`` is the day of their response (the latest day
     they can have become customers, so tenures from it are lower bounds), ``churned_at`` is
     empty (a survey says nothing about churn), text attributes not given are ``"unknown"``,
-    ``monthly_revenue`` is 0.0 standing for unknown and ``acquisition_cost`` is empty (see the
-    module docstring).
+    ``monthly_revenue`` and ``acquisition_cost`` are empty (see the module docstring).
 
     Parameters
     ----------
@@ -568,7 +566,7 @@ def _wide_survey_tables(df: pd.DataFrame, *, respondent_id: str, names: dict[str
         "acquired_at": pd.DatetimeIndex(answered).floor("D").to_numpy(dtype="datetime64[ns]"),
         "churned_at": np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"),
         "contract": _text_attribute(df, contract),
-        "monthly_revenue": np.zeros(n),
+        "monthly_revenue": np.full(n, np.nan),
         "acquisition_cost": np.full(n, np.nan),
     })
     for source_column, name in extras.items():
