@@ -235,6 +235,76 @@ def quarter_estimates(surveys: pd.DataFrame, *, quarter: str, as_of, method: str
     return {m: _estimate(_metric_rows(frame, m), m, method, level) for m in HEADLINE_METRICS}
 
 
+# Overall questions on scales other than NPS/CSAT/CES (optional survey columns, see cxlab.schema):
+# column: (headline key, label, unit, answers counted as a hit, scale of valid answers).
+OVERALL_QUESTIONS = {
+    "satisfied": ("satisfied_share", "Share satisfied (overall satisfied / not satisfied answer)",
+                  "% satisfied", (1,), (0, 1)),
+    "recommend5": ("recommend_share", "Share likely to recommend (extremely likely or likely, 4-5 on a 5-point "
+                   "scale; not NPS)", "% likely to recommend (5-point scale)", (4, 5), (1, 5)),
+}
+
+
+def overall_share(surveys: pd.DataFrame, *, column: str, quarter: str, as_of, level: float = 0.95) -> dict:
+    """Share of positive answers to an overall question of a quarter, with its Wilson interval.
+
+    For the optional overall questions of :data:`OVERALL_QUESTIONS`: ``satisfied`` (0/1, the
+    share answering 1) and ``recommend5`` (the 5-point Friends and Family Test question, the
+    share answering 4 "likely" or 5 "extremely likely"). Answers come from the invitations sent
+    in the quarter and received by ``as_of``, like :func:`quarter_estimates`; empty cells
+    (question not asked, not answered, or "don't know") are not counted.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table with ``column``; not modified.
+    column : {"satisfied", "recommend5"}
+        The overall question.
+    quarter : str
+        Quarter label, e.g. ``"2024Q1"``.
+    as_of : str or pandas.Timestamp
+        Analysis date.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    dict
+        ``value``, ``ci_low``, ``ci_high`` (percent; NaN when there are no answers), ``n``
+        (answers counted) and ``hits`` (positive answers).
+
+    Raises
+    ------
+    ValueError
+        When ``column`` is not an overall question, is missing, or holds values off its scale.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"touchpoint": "relationship", "sent_at": pd.to_datetime(["2024-02-01"] * 4),
+    ...                   "responded_at": pd.to_datetime(["2024-02-01"] * 4), "nps": None, "csat": None,
+    ...                   "ces": None, "recommend5": [5, 4, 2, None]})
+    >>> share = overall_share(s, column="recommend5", quarter="2024Q1", as_of="2024-03-31")
+    >>> share["n"], share["hits"], round(share["value"], 1)
+    (3, 2, 66.7)
+    """
+    if column not in OVERALL_QUESTIONS:
+        raise ValueError(f"overall_share: column must be one of {list(OVERALL_QUESTIONS)}; got {column!r}")
+    _require(surveys, [*SURVEY_COLUMNS, column], "overall_share")
+    *_, positive, (low_score, high_score) = OVERALL_QUESTIONS[column]
+    period = pd.Period(str(quarter), freq="Q")
+    sent = pd.to_datetime(surveys["sent_at"])
+    in_quarter = surveys.loc[(sent >= period.start_time) & (sent <= period.end_time), [*SURVEY_COLUMNS, column]]
+    answers = surveys_as_of(in_quarter, as_of=as_of)[column].dropna().astype(float)
+    off_scale = answers[(answers < low_score) | (answers > high_score) | (answers % 1 != 0)]
+    if len(off_scale):
+        raise ValueError(f"overall_share: column {column!r} must hold whole numbers from {low_score} to "
+                         f"{high_score}; found {sorted(off_scale.unique())[:5]}")
+    n, hits = len(answers), int(answers.isin(positive).sum())
+    low, high = metrics.wilson_interval(hits, n, level)
+    return {"value": 100 * hits / n if n else np.nan, "ci_low": 100 * float(low), "ci_high": 100 * float(high),
+            "n": n, "hits": hits}
+
+
 def quarter_changes(surveys: pd.DataFrame, *, quarter: str, as_of, min_n: int = metrics.DEFAULT_MIN_N,
                     method: str = "adjusted_wald", level: float = 0.95) -> pd.DataFrame:
     """Change of NPS, CSAT and CES from the previous quarter and from the same quarter a year earlier.
