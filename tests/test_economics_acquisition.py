@@ -5,7 +5,14 @@ import pandas as pd
 import pytest
 from statsmodels.stats.weightstats import DescrStatsW
 
-from cxlab.economics import acquisition_costs, clv_by, payback_months, recent_acquisitions, unit_economics
+from cxlab.economics import (
+    acquisition_costs,
+    clv_by,
+    customer_base,
+    payback_months,
+    recent_acquisitions,
+    unit_economics,
+)
 from cxlab.economics.acquisition import ALL
 from cxlab.economics.curves import survival_draws
 from cxlab.synth import simulate
@@ -94,3 +101,16 @@ def test_unit_economics_without_costs(world):
                            gross_margin_share=0.35, annual_discount_rate=0.1, n_bootstrap=20)
     assert np.isfinite(table.loc[ALL, "clv"])
     assert np.isnan(table.loc[ALL, "ltv_cac"]) and np.isnan(table.loc[ALL, "payback_months"])
+
+
+def test_missing_revenue_is_an_error_not_nan():
+    customers = pd.DataFrame({
+        "customer_id": ["A", "B"], "acquired_at": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+        "churned_at": pd.to_datetime([None, "2024-06-01"]), "monthly_revenue": [100.0, np.nan],
+        "acquisition_cost": [500.0, 400.0], "segment": ["SMB", "SMB"],
+    })
+    with pytest.raises(ValueError, match="1 customer\\(s\\) have no monthly_revenue"):
+        customer_base(customers, as_of="2024-12-31")
+    with pytest.raises(ValueError, match="1 customer\\(s\\) have no monthly_revenue"):
+        clv_by(tenure_frame(customers, "2024-12-31"), by="segment", gross_margin_share=0.3,
+               annual_discount_rate=0.1)

@@ -198,6 +198,9 @@ def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discoun
     missing = [c for c in ["tenure_months", "churned", revenue_col, *cols] if c not in frame.columns]
     if missing:
         raise ValueError(f"clv_by: frame lacks column(s) {missing}; build it with cxlab.tenure.tenure_frame")
+    unknown = int(frame[revenue_col].isna().sum())
+    if unknown:
+        raise ValueError(f"clv_by: {unknown} customer(s) have no {revenue_col}; lifetime value needs it")
     if not 0 <= gross_margin_share <= 1:
         raise ValueError(f"gross_margin_share must be between 0 and 1; got {gross_margin_share}")
     discount = monthly_rate(annual_discount_rate)

@@ -173,6 +173,10 @@ def customer_base(customers: pd.DataFrame, *, as_of, acquisition_window_months: 
     tenure = frame["tenure_months"].to_numpy()
     size = int(tenure.max()) + 1
     revenue = frame[revenue_col].to_numpy(dtype=float)
+    unknown = int(np.isnan(revenue).sum())
+    if unknown:
+        raise ValueError(f"customer_base: {unknown} customer(s) have no {revenue_col}; revenue and profit "
+                         "need it for every customer")
     recent, months = recent_acquisitions(customers, as_of=as_of, window_months=acquisition_window_months)
     cost = pd.to_numeric(recent[cost_col], errors="coerce").dropna().to_numpy()
     new_revenue = recent[revenue_col].astype(float).mean() if len(recent) else float(revenue.mean())
