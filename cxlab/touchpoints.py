@@ -305,6 +305,78 @@ def overall_share(surveys: pd.DataFrame, *, column: str, quarter: str, as_of, le
             "n": n, "hits": hits}
 
 
+# How each answer column is shown next to a comment, on its own scale.
+SCORE_LABELS = {
+    "nps": "NPS {} of 10",
+    "recommend5": "recommend {} of 5",
+    "csat": "CSAT {} of 5",
+    "ces": "CES {} of 7",
+}
+
+
+def score_labels(answers: pd.DataFrame) -> pd.Series:
+    """Describe each answer's scores in words, each on its own scale (e.g. ``"CSAT 2 of 5, CES 6 of 7"``).
+
+    Parameters
+    ----------
+    answers : pandas.DataFrame
+        Survey answers with any of the columns nps, recommend5, csat, ces, satisfied.
+
+    Returns
+    -------
+    pandas.Series of str
+        One label per row; scores a row does not have are left out.
+
+    Examples
+    --------
+    >>> score_labels(pd.DataFrame({"nps": [9.0, None], "csat": [None, 2.0]})).tolist()
+    ['NPS 9 of 10', 'CSAT 2 of 5']
+    """
+    label = pd.Series("", index=answers.index)
+    for column, template in SCORE_LABELS.items():
+        if column in answers.columns:
+            values = answers[column].astype("Int64")
+            before, after = template.split("{}")
+            label = _join_labels(label, (before + values.astype(str) + after).where(values.notna(), ""))
+    if "satisfied" in answers.columns:
+        flag = answers["satisfied"]
+        words = np.where(flag.isna(), "", np.where(flag == 1, "satisfied", "not satisfied"))
+        label = _join_labels(label, pd.Series(words, index=answers.index))
+    return label
+
+
+def _join_labels(left: pd.Series, right: pd.Series) -> pd.Series:
+    both = (left != "") & (right != "")
+    return (left + np.where(both, ", ", "") + right).astype(str)
+
+
+def recent_comments(answers: pd.DataFrame, *, per_touchpoint: int = 2) -> pd.DataFrame:
+    """The most recent comments per touchpoint, with their scores in words, for an escaped table.
+
+    Parameters
+    ----------
+    answers : pandas.DataFrame
+        Survey answers (e.g. one quarter's) with touchpoint, responded_at, invitation_id and comment.
+    per_touchpoint : int
+        Comments shown per touchpoint.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns touchpoint, answered (date), score, comment; the relationship survey first, then
+        the journey touchpoints in order. No identifiers. Show it with :func:`cxlab.display.text_table`.
+    """
+    _require(answers, ["touchpoint", "responded_at", "invitation_id", "comment"], "recent_comments")
+    rank = {name: i for i, name in enumerate([RELATIONSHIP, *TOUCHPOINTS])}
+    said = (answers[answers["comment"].notna()]
+            .sort_values(["responded_at", "invitation_id"], ascending=False)
+            .groupby("touchpoint", sort=False).head(per_touchpoint))
+    said = said.assign(rank=said["touchpoint"].map(rank).fillna(len(rank)))
+    said = said.sort_values(["rank", "responded_at"], ascending=[True, False])
+    return pd.DataFrame({"touchpoint": said["touchpoint"], "answered": said["responded_at"].dt.date,
+                         "score": score_labels(said), "comment": said["comment"]}).reset_index(drop=True)
+
+
 def quarter_changes(surveys: pd.DataFrame, *, quarter: str, as_of, min_n: int = metrics.DEFAULT_MIN_N,
                     method: str = "adjusted_wald", level: float = 0.95) -> pd.DataFrame:
     """Change of NPS, CSAT and CES from the previous quarter and from the same quarter a year earlier.

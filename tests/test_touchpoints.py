@@ -179,3 +179,25 @@ def test_quarter_estimates_and_changes_equal_direct_metrics(world):
     early = touchpoints.quarter_changes(world.surveys, quarter="2021Q3", as_of=as_of)
     assert early.loc[early["comparison"] == "prev_year", "difference"].isna().all()
     assert early["note"].str.contains("suppressed: fewer than 30 answers in 2020Q3").any()
+
+
+def test_score_labels_keep_each_scale():
+    answers = pd.DataFrame({"nps": [9.0, None, None, None], "csat": [None, 2.0, None, None],
+                            "ces": [None, 6.0, None, None], "recommend5": [None, None, 4.0, None],
+                            "satisfied": [None, None, None, 0.0]})
+    assert touchpoints.score_labels(answers).tolist() == [
+        "NPS 9 of 10", "CSAT 2 of 5, CES 6 of 7", "recommend 4 of 5", "not satisfied"]
+
+
+def test_recent_comments_no_identifiers_and_order():
+    answers = pd.DataFrame({
+        "invitation_id": ["I1", "I2", "I3", "I4"], "customer_id": ["C1", "C2", "C3", "C4"],
+        "touchpoint": ["invoicing", "relationship", "invoicing", "invoicing"],
+        "responded_at": pd.to_datetime(["2026-09-01", "2026-08-01", "2026-09-03", "2026-09-02"]),
+        "nps": [None, 3.0, None, None], "csat": [1.0, None, 5.0, 4.0], "ces": [7.0, None, 1.0, 2.0],
+        "comment": ["<script>alert('x')</script>", "late again", "great", None],
+    })
+    table = touchpoints.recent_comments(answers, per_touchpoint=2)
+    assert list(table.columns) == ["touchpoint", "answered", "score", "comment"]
+    assert table["comment"].tolist() == ["late again", "great", "<script>alert('x')</script>"]
+    assert table["score"].tolist() == ["NPS 3 of 10", "CSAT 5 of 5, CES 1 of 7", "CSAT 1 of 5, CES 7 of 7"]
