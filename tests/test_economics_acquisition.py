@@ -11,6 +11,7 @@ from cxlab.economics import (
     customer_base,
     payback_months,
     recent_acquisitions,
+    retention_lift_scenario,
     unit_economics,
 )
 from cxlab.economics.acquisition import ALL
@@ -109,8 +110,10 @@ def test_missing_revenue_is_an_error_not_nan():
         "churned_at": pd.to_datetime([None, "2024-06-01"]), "monthly_revenue": [100.0, np.nan],
         "acquisition_cost": [500.0, 400.0], "segment": ["SMB", "SMB"],
     })
-    with pytest.raises(ValueError, match="1 customer\\(s\\) have no monthly_revenue"):
-        customer_base(customers, as_of="2024-12-31")
+    base = customer_base(customers, as_of="2024-12-31")  # the life table and CAC need no revenue
+    assert base.n_customers == 2
+    with pytest.raises(ValueError, match="some customers have no monthly revenue"):
+        retention_lift_scenario(base, n_bootstrap=10)
     with pytest.raises(ValueError, match="1 customer\\(s\\) have no monthly_revenue"):
         clv_by(tenure_frame(customers, "2024-12-31"), by="segment", gross_margin_share=0.3,
                annual_discount_rate=0.1)

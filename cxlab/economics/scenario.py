@@ -173,10 +173,6 @@ def customer_base(customers: pd.DataFrame, *, as_of, acquisition_window_months: 
     tenure = frame["tenure_months"].to_numpy()
     size = int(tenure.max()) + 1
     revenue = frame[revenue_col].to_numpy(dtype=float)
-    unknown = int(np.isnan(revenue).sum())
-    if unknown:
-        raise ValueError(f"customer_base: {unknown} customer(s) have no {revenue_col}; revenue and profit "
-                         "need it for every customer")
     recent, months = recent_acquisitions(customers, as_of=as_of, window_months=acquisition_window_months)
     cost = pd.to_numeric(recent[cost_col], errors="coerce").dropna().to_numpy()
     new_revenue = recent[revenue_col].astype(float).mean() if len(recent) else float(revenue.mean())
@@ -365,6 +361,9 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
         raise ValueError(f"horizon_months must be >= 1; got {horizon_months}")
     if not 0 <= gross_margin_share <= 1:
         raise ValueError(f"gross_margin_share must be between 0 and 1; got {gross_margin_share}")
+    if np.isnan(base.revenue_by_tenure).any() or np.isnan(base.new_customer_monthly_revenue):
+        raise ValueError("retention_lift_scenario: some customers have no monthly revenue; revenue and profit "
+                         "need it for every customer")
     if programme_cost_per_customer_year < 0 or programme_cost_total < 0:
         raise ValueError("programme costs must be >= 0")
     if programme_cost_per_customer_year > 0 and programme_cost_total > 0:
