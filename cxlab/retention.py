@@ -126,7 +126,8 @@ def cohort_table(customers: pd.DataFrame, *, as_of, cohort: str = "quarter", per
     months_per_period = _choice(period, PERIOD_MONTHS, "period")
     freq = _choice(cohort, _COHORT_FREQ, "cohort")
     as_of = pd.Timestamp(as_of)
-    frame = tenure_frame(customers, as_of, acquired_col=acquired_col, churned_col=churned_col)
+    frame = tenure_frame(_needed(customers, id_col, acquired_col, churned_col), as_of,
+                         acquired_col=acquired_col, churned_col=churned_col)
     if frame.empty:
         raise ValueError(f"cohort_table: no customer was acquired on or before {as_of.date()}")
     cust, cohorts = _customer_periods(customers, frame, as_of, freq, months_per_period, acquired_col,
@@ -194,7 +195,8 @@ def revenue_retention(customers: pd.DataFrame, revenue: pd.DataFrame, *, as_of, 
     if months < 0 or months != int(months):
         raise ValueError(f"months must be a whole number >= 0; got {months}")
     as_of = pd.Timestamp(as_of)
-    frame = tenure_frame(customers, as_of, acquired_col=acquired_col, churned_col=churned_col)
+    frame = tenure_frame(_needed(customers, id_col, acquired_col, churned_col), as_of,
+                         acquired_col=acquired_col, churned_col=churned_col)
     cust, _ = _customer_periods(customers, frame, as_of, "M", 1, acquired_col, churned_col)
     per_period = _revenue_by_customer_period(cust, _ids(frame, id_col), revenue, as_of, 1, id_col)
     base = per_period.loc[per_period["period"] == 0].groupby("row")["amount"].sum()
@@ -290,7 +292,7 @@ def _choice(name: str, options: dict, what: str):
 def _customer_periods(customers, frame, as_of, freq, months_per_period, acquired_col,
                       churned_col) -> tuple[pd.DataFrame, pd.PeriodIndex]:
     """Per customer of ``frame``: cohort code, acquisition month number, follow-up, last period active."""
-    unchurned = customers.assign(**{churned_col: pd.NaT})
+    unchurned = customers[[acquired_col]].assign(**{churned_col: pd.NaT})
     followup = tenure_frame(unchurned, as_of, acquired_col=acquired_col, churned_col=churned_col)["tenure_months"]
     acquired = _as_datetime(frame[acquired_col])
     codes, cohorts = pd.factorize(acquired.dt.to_period(freq), sort=True)
@@ -308,6 +310,11 @@ def _customer_periods(customers, frame, as_of, freq, months_per_period, acquired
     return out, cohorts
 
 
+def _needed(customers: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    """The columns the tables here use (copying every customer column of a large table is slow)."""
+    return customers[[c for c in dict.fromkeys(columns) if c in customers.columns]]
+
+
 def _ids(frame: pd.DataFrame, id_col: str) -> pd.Series:
     if id_col not in frame.columns:
         raise ValueError(f"customers table lacks column {id_col!r}, needed to link revenue")
@@ -322,7 +329,30 @@ def _as_datetime(values: pd.Series) -> pd.Series:
 
 def _month_number(dates: pd.Series) -> pd.Series:
     """Calendar months of dates as integers (year * 12 + month - 1), so differences count months."""
+    values = dates.to_numpy()
+    if np.issubdtype(values.dtype, np.datetime64) and not np.isnat(values).any():
+        # numpy's month unit counts months since 1970-01 (the .dt accessors take several times longer)
+        months = values.astype("datetime64[M]").astype(np.int64) + 1970 * 12
+        return pd.Series(months, index=dates.index)
     return dates.dt.year * 12 + dates.dt.month - 1
+
+
+def _positions(ids: pd.Series, values: np.ndarray) -> np.ndarray:
+    """Position of each value in the unique ``ids`` (-1 where absent).
+
+    Each run of equal consecutive values is looked up once: revenue rows usually come grouped
+    by customer, so this hashes about one id per customer instead of one per row.
+    """
+    if len(values) == 0:
+        return np.empty(0, dtype=np.int64)
+    missing = pd.isna(values)
+    if missing.any():  # pd.NA cannot be compared; a missing id matches no customer either way
+        values = np.where(missing, None, values)
+    starts = np.ones(len(values), dtype=bool)
+    starts[1:] = values[1:] != values[:-1]
+    heads = np.flatnonzero(starts)
+    found = pd.Index(ids.to_numpy()).get_indexer(values[heads])
+    return np.repeat(found, np.diff(np.append(heads, len(values))))
 
 
 def _last_complete_month(as_of: pd.Timestamp) -> int:
@@ -339,11 +369,10 @@ def _revenue_by_customer_period(cust: pd.DataFrame, ids: pd.Series, revenue: pd.
     if missing:
         raise ValueError(f"revenue table lacks column(s) {missing} (needs {needed})")
     billed = _month_number(_as_datetime(revenue["month"])).to_numpy()
-    keep = billed <= _last_complete_month(as_of)
-    rows = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
-    row = rows.reindex(revenue[id_col].to_numpy()).to_numpy()
-    keep &= ~np.isnan(row)  # revenue of customers unknown or acquired after as_of is not used
-    row = row[keep].astype(int)
+    row = _positions(ids, revenue[id_col].to_numpy())
+    # revenue of customers unknown or acquired after as_of is not used
+    keep = (billed <= _last_complete_month(as_of)) & (row >= 0)
+    row = row[keep]
     month_index = billed[keep] - cust["acquired_month"].to_numpy()[row]
     if np.any(month_index < 0):
         raise ValueError("revenue.month: some revenue is billed before the customer's acquisition month")
@@ -351,11 +380,14 @@ def _revenue_by_customer_period(cust: pd.DataFrame, ids: pd.Series, revenue: pd.
     if np.isnan(amount).any():
         raise ValueError("revenue.amount must be numeric and not missing")
     after_acquisition_month = month_index >= 1
-    data = pd.DataFrame({
-        "row": row[after_acquisition_month],
-        "period": (month_index[after_acquisition_month] - 1) // months_per_period,
-        "amount": amount[after_acquisition_month],
-    })
+    row = row[after_acquisition_month]
+    period = (month_index[after_acquisition_month] - 1) // months_per_period
+    amount = amount[after_acquisition_month]
+    data = pd.DataFrame({"row": row, "period": period, "amount": amount})
+    key = row * (int(period.max(initial=0)) + 1) + period
+    if np.all(key[1:] > key[:-1]):
+        # already one row per (customer, period) in order: nothing to add up
+        return data
     return data.groupby(["row", "period"], as_index=False)["amount"].sum()
 
 
