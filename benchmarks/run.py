@@ -51,6 +51,7 @@ PACKAGES = [
     "papermill",
     "nbconvert",
 ]
+GENERATION_RECORD = "generation.json"
 TABLE_COLUMNS = [
     "size",
     "step",
@@ -136,11 +137,21 @@ def run_worker(batch: list[str], size: str, cache: Path, budget: float, timeout:
 
 
 def ensure_world(size: str, cache: Path, regenerate: bool, timeout: float) -> dict | None:
-    """Generate a world unless it is cached; return the generation record (None when cached)."""
-    if size == worlds.DEMO or (worlds.is_generated(size, cache) and not regenerate):
+    """Generate a world unless it is cached; return the generation record.
+
+    The record of a cached world is the one kept when it was generated, marked ``cached``
+    (None for the demo folder or when none was kept).
+    """
+    if size == worlds.DEMO:
         return None
+    kept = worlds.work_dir(size, cache) / GENERATION_RECORD
+    if worlds.is_generated(size, cache) and not regenerate:
+        return {**json.loads(kept.read_text(encoding="utf-8")), "cached": True} if kept.is_file() else None
     worlds.work_dir(size, cache).mkdir(parents=True, exist_ok=True)
-    return run_worker(["generate"], size, cache, budget=0, timeout=timeout)[0]
+    record = run_worker(["generate"], size, cache, budget=0, timeout=timeout)[0]
+    if not record.get("error"):
+        kept.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    return record
 
 
 def table_row(record: dict) -> dict:
@@ -239,9 +250,9 @@ def main(argv=None) -> int:
         generation = ensure_world(size, args.cache, args.regenerate, args.timeout)
         if generation is not None:
             payload["records"].append(generation)
+            how = "cached, generated earlier in" if generation.get("cached") else "generated in"
             print(
-                f"[{size}] generate: {generation.get('wall_s', float('nan')):.1f} s "
-                f"{generation.get('error', '')}",
+                f"[{size}] {how} {generation.get('wall_s', float('nan')):.1f} s {generation.get('error', '')}",
                 flush=True,
             )
         names = [

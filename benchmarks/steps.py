@@ -37,6 +37,7 @@ SCENARIO_ASSUMPTIONS = {
 }
 N_BOOTSTRAP = 500
 COX_FRAME = "survival_frame.parquet"
+TIME_VARYING_FRAME = "time_varying_frame.parquet"
 TENURE_COLUMNS = [
     "customer_id",
     "segment",
@@ -373,14 +374,20 @@ def _time_varying_frame(data) -> dict:
     from cxlab.survival import time_varying_frame
 
     frame = time_varying_frame(data.customers, data.surveys, data.cases, data.as_of)
-    return {"intervals": len(frame), "customers": int(frame["customer_id"].nunique())}
+    return {"intervals": len(frame), "customers": int(frame["customer_id"].nunique()), "_frame": frame}
 
 
-def _tv_setup(ctx: Context):
-    from cxlab.survival import time_varying_frame
+def _save_time_varying_frame(ctx: Context, result: dict) -> None:
+    frame = result["_frame"].copy()
+    frame.attrs = {}  # the Cox step names its covariates
+    frame.to_parquet(ctx.work_dir / TIME_VARYING_FRAME)
 
-    data = _validated(ctx, ["customers", "surveys", "cases"])
-    return time_varying_frame(data.customers, data.surveys, data.cases, data.as_of)
+
+def _tv_setup(ctx: Context) -> pd.DataFrame:
+    path = ctx.work_dir / TIME_VARYING_FRAME
+    if not path.is_file():
+        raise RuntimeError(f"{path}: run the time_varying_frame step first")
+    return pd.read_parquet(path)
 
 
 def _time_varying_cox(frame: pd.DataFrame) -> dict:
@@ -616,6 +623,7 @@ STEPS = {
             lambda ctx: _validated(ctx, ["customers", "surveys", "cases"]),
             _time_varying_frame,
             max_repeats=1,
+            after=_save_time_varying_frame,
         ),
         Step(
             "time_varying_cox",
@@ -668,8 +676,6 @@ SHARED_PROCESS = [
         "cox_experience_lifelines_batch",
         "cox_experience_lifelines_auto",
         "cox_experience_lifelines_single",
-    ],
-    [
         "cox_attributes_lifelines_collapsed",
         "cox_attributes_cxlab",
         "cox_attributes_lifelines_batch",
