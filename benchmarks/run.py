@@ -251,10 +251,8 @@ def main(argv=None) -> int:
         if generation is not None:
             payload["records"].append(generation)
             how = "cached, generated earlier in" if generation.get("cached") else "generated in"
-            print(
-                f"[{size}] {how} {generation.get('wall_s', float('nan')):.1f} s {generation.get('error', '')}",
-                flush=True,
-            )
+            seconds = generation.get("wall_s", float("nan"))
+            print(f"[{size}] {how} {seconds:.1f} s {generation.get('error', '')}", flush=True)
         names = [
             s
             for s in chosen
