@@ -286,34 +286,10 @@ def propensity_frame(
         ``prior_responses``, ``prior_response_rate`` (NaN without an earlier invitation),
         ``prior_nps_mean`` (mean of the customer's earlier answers to this survey; NaN if none).
     """
-    _require(
-        surveys,
-        [
-            "invitation_id",
-            "customer_id",
-            "touchpoint",
-            "channel",
-            "sent_at",
-            "responded_at",
-            "nps",
-            "csat",
-            "ces",
-        ],
-        "surveys",
-        "propensity_frame",
-    )
+    columns = ["invitation_id", "customer_id", "touchpoint", "channel", "sent_at", "responded_at", "nps", "csat",
+               "ces"]
+    _require(surveys, columns, "surveys", "propensity_frame")
     as_of = pd.Timestamp(as_of)
-    columns = [
-        "invitation_id",
-        "customer_id",
-        "touchpoint",
-        "channel",
-        "sent_at",
-        "responded_at",
-        "nps",
-        "csat",
-        "ces",
-    ]
     known = surveys.loc[pd.to_datetime(surveys["sent_at"], cache=False) <= as_of, columns].assign(
         customer_id=lambda d: d["customer_id"].astype(str),
         sent_at=lambda d: pd.to_datetime(d["sent_at"], cache=False),
