@@ -112,7 +112,7 @@ def main(argv=None) -> int:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--work", type=Path)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--budget", type=float, default=20.0, help="stop repeating after this many seconds")
+    parser.add_argument("--budget", type=float, default=10.0, help="stop repeating after this many seconds")
     args = parser.parse_args(argv)
     records = []
     for name in args.steps:

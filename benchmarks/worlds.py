@@ -13,6 +13,7 @@ process without paying for validation again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -81,7 +82,25 @@ def generate(n_customers: int, folder: Path) -> dict:
     return rows
 
 
-def save_validated(data: CXData, folder: Path) -> None:
+def loader_fingerprint(data_folder: Path) -> str:
+    """Hash of the data files and of the validating code: saved validated tables are reused while it holds."""
+    import cxlab.io
+    import cxlab.schema
+
+    digest = hashlib.sha256()
+    for path in [Path(cxlab.io.__file__), Path(cxlab.schema.__file__), *sorted(data_folder.iterdir())]:
+        if path.is_file():
+            digest.update(f"{path.name}:{path.stat().st_size}:{path.stat().st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def has_validated(folder: Path, fingerprint: str) -> bool:
+    """Whether ``folder`` holds validated tables saved for this fingerprint."""
+    meta = folder / "meta.json"
+    return meta.is_file() and json.loads(meta.read_text(encoding="utf-8")).get("fingerprint") == fingerprint
+
+
+def save_validated(data: CXData, folder: Path, fingerprint: str) -> None:
     """Keep the validated tables of a world as uncompressed Parquet (``meta.json`` last)."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "meta.json").unlink(missing_ok=True)
@@ -89,7 +108,12 @@ def save_validated(data: CXData, folder: Path) -> None:
         pq.write_table(
             pa.Table.from_pandas(df, preserve_index=False), folder / f"{name}.parquet", compression="none"
         )
-    meta = {"as_of": str(data.as_of.date()), "as_of_source": data.as_of_source, "source": str(data.source)}
+    meta = {
+        "as_of": str(data.as_of.date()),
+        "as_of_source": data.as_of_source,
+        "source": str(data.source),
+        "fingerprint": fingerprint,
+    }
     (folder / "meta.json").write_text(json.dumps(meta) + "\n", encoding="utf-8")
 
 
