@@ -638,10 +638,13 @@ def _maximise(data) -> tuple[np.ndarray, np.ndarray]:
     Returns the estimate and the observed information there.
     """
     bounds = [(-_LOG_BOUND, _LOG_BOUND)] * 2
+    # Per-customer scale: SLSQP stops at its starting point when the summed log-likelihood of
+    # hundreds of thousands of customers makes its first line search overshoot.
+    n_customers = data[1].sum() + data[2].sum()
     result = optimize.minimize(
-        lambda theta: -_log_likelihood(theta, *data), x0=np.zeros(2),
-        jac=lambda theta: -_gradient(theta, *data), method="SLSQP", bounds=bounds,
-        options={"ftol": 1e-12, "maxiter": 1000},
+        lambda theta: -_log_likelihood(theta, *data) / n_customers, x0=np.zeros(2),
+        jac=lambda theta: -_gradient(theta, *data) / n_customers, method="SLSQP", bounds=bounds,
+        options={"ftol": 1e-14, "maxiter": 1000},
     )
     theta = result.x
     information = _observed_information(theta, data)

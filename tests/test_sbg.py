@@ -64,6 +64,20 @@ def test_paper_estimates(alive, alpha, beta):
     assert model.n_churned_ == 1000 - alive[-1]
 
 
+
+
+def test_recovers_parameters_from_a_large_customer_base():
+    # 300,000 customers with low churn and up to 72 months of tenure, as in a big company's base.
+    # The optimiser once stopped at its starting point (alpha = beta = 1) on data this large.
+    rng = np.random.default_rng(3)
+    alpha, beta = 0.45, 15.0
+    tenure, churned = simulate_tenures(alpha, beta, n=300_000, horizon=72, rng=rng)
+    model = ShiftedBetaGeometric().fit_from_tenure(tenure, churned)
+    assert model.converged_
+    ci = model.confidence_intervals_
+    assert ci.loc["alpha"].iloc[0] < alpha < ci.loc["alpha"].iloc[1]
+    assert ci.loc["beta"].iloc[0] < beta < ci.loc["beta"].iloc[1]
+
 @pytest.mark.parametrize("alive", [REGULAR, HIGH_END], ids=["regular", "high_end"])
 def test_projection_years_8_to_12(alive):
     model = ShiftedBetaGeometric().fit(alive[:8])
