@@ -321,6 +321,18 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
         unknown = sorted(set(tables) - set(schema.TABLES))
         if unknown:
             raise ValueError(f"load: unknown table(s) {unknown}; tables are {list(schema.TABLES)}")
+    if columns is None and as_of is None:
+        from cxlab.snapshot import read_snapshot  # validated once per report run; see cxlab.snapshot
+
+        copy = read_snapshot(folder, files, tables)
+        if copy is not None:
+            frames = copy["tables"]
+            return CXData(
+                customers=frames["customers"], revenue=frames.get("revenue"), surveys=frames.get("surveys"),
+                cases=frames.get("cases"), as_of=copy["as_of"], as_of_source=copy["as_of_source"], source=folder,
+                files={t: files[t] for t in frames}, truth=_read_meta(folder).get("truth"),
+            )
+    if tables is not None:
         files = {name: file for name, file in files.items() if name == "customers" or name in tables}
     raw = {}
     for table, file in files.items():

@@ -7,7 +7,9 @@ Order of work:
    once with :func:`cxlab.io.load`), that the quarter is complete in the data, and that the
    quarter is not already published (unless ``force``). Problems raise
    :class:`~cxlab.report.errors.ReportInputError`.
-2. The notebooks run in parallel into a hidden build folder: ``executed/<notebook>.ipynb``
+2. The validated tables are written once to a private temporary folder (see
+   :mod:`cxlab.snapshot`) that the kernels read instead of validating the data again.
+   The notebooks run in parallel into a hidden build folder: ``executed/<notebook>.ipynb``
    (kept for reproduction), ``executed/<notebook>.headlines.json`` (its headline figures) and
    ``executed/<notebook>.kernel.log`` (the kernel process's own messages).
 3. Each executed notebook becomes ``<notebook>.html`` (no code), then ``index.html`` (the
@@ -33,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxlab import io
+from cxlab import io, snapshot
 from cxlab.periods import analysis_as_of
 from cxlab.report.errors import ReportInputError, ReportRunError
 from cxlab.report.execute import NotebookJob, execute_notebooks
@@ -165,9 +167,11 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
             for nb in selected]
     try:
         with _sigterm_as_interrupt():
-            with tempfile.TemporaryDirectory(prefix="cxlab-mpl-") as mpl_dir:
-                result = execute_notebooks(jobs, cwd=notebooks_dir, env={"MPLCONFIGDIR": mpl_dir},
-                                           workers=workers, progress=progress)
+            with tempfile.TemporaryDirectory(prefix="cxlab-run-") as scratch:
+                validated = snapshot.write_snapshot(cxdata, Path(scratch) / "validated")
+                del cxdata  # the kernels read the copy; the run itself needs no table from here on
+                env = {"MPLCONFIGDIR": str(Path(scratch) / "matplotlib"), snapshot.ENV_VAR: str(validated)}
+                result = execute_notebooks(jobs, cwd=notebooks_dir, env=env, workers=workers, progress=progress)
             provenance.notebook_seconds = {k: round(v, 1) for k, v in result.seconds.items()}
             provenance.duration_seconds = round(time.perf_counter() - clock, 1)
             if result.failures:

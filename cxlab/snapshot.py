@@ -1,0 +1,119 @@
+"""A validated copy of a data folder, shared by the processes of one report run.
+
+Validating a large data folder costs far more than reading it, and a quarterly report runs
+several notebooks, each in its own kernel process. The report runner therefore validates the
+folder once with :func:`cxlab.io.load`, writes the validated tables with :func:`write_snapshot`
+(Parquet, in a private temporary folder) and names that folder in the environment variable
+:data:`ENV_VAR` of the kernels it starts. There, :func:`cxlab.io.load` called on the *same*
+data folder returns the validated tables from the copy instead of validating again.
+
+The copy is used only while it provably describes the folder asked for: the folder's resolved
+path, and the name, size and modification time of each of its table files and of
+``meta.json``, must equal those recorded when the copy was written, and the call must not ask
+for anything validation would do differently (a column mapping or an explicit as-of date).
+Otherwise :func:`cxlab.io.load` validates as usual. Executed notebooks keep the original data
+folder as their ``data_dir`` parameter, so they can be re-run without the copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from cxlab import schema
+
+ENV_VAR = "CXLAB_VALIDATED_DATA"
+MANIFEST = "manifest.json"
+_FORMAT = 1
+
+
+def _file_stamp(path: Path) -> dict:
+    stat = path.stat()
+    return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def write_snapshot(data, folder) -> Path:
+    """Write validated tables and the stamp of their source files to ``folder``.
+
+    Parameters
+    ----------
+    data : cxlab.io.CXData
+        Tables returned by :func:`cxlab.io.load` with ``strict=True``, no column mapping and no
+        explicit as-of date (the calls the copy will stand in for).
+    folder : str or pathlib.Path
+        An empty or new folder, private to the run.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder, to be named in :data:`ENV_VAR`.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if len(data.rejected):
+        raise ValueError("write_snapshot: the data had rejected rows; only strictly valid data can be copied")
+    sources = {table: _file_stamp(path) for table, path in data.files.items()}
+    meta = Path(data.source) / "meta.json"
+    tables = {}
+    for table, frame in data.tables().items():
+        name = f"{table}.parquet"
+        frame.to_parquet(folder / name, index=False)
+        tables[table] = {"file": name, "rows": len(frame)}
+    manifest = {
+        "format": _FORMAT,
+        "source": str(Path(data.source).resolve()),
+        "source_files": sources,
+        "meta_file": _file_stamp(meta) if meta.is_file() else None,
+        "as_of": str(data.as_of.date()),
+        "as_of_source": data.as_of_source,
+        "tables": tables,
+    }
+    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return folder
+
+
+def _still_current(manifest: dict, source: Path, files: dict[str, Path]) -> bool:
+    if manifest.get("format") != _FORMAT or manifest.get("source") != str(source.resolve()):
+        return False
+    recorded = manifest["source_files"]
+    if set(recorded) != set(files) or any(_file_stamp(files[t]) != recorded[t] for t in files):
+        return False
+    meta = source / "meta.json"
+    return (_file_stamp(meta) if meta.is_file() else None) == manifest["meta_file"]
+
+
+def read_snapshot(source, files: dict[str, Path], tables=None) -> dict | None:
+    """Validated tables of ``source`` from the copy named in :data:`ENV_VAR`, if it is current.
+
+    Parameters
+    ----------
+    source : str or pathlib.Path
+        The data folder :func:`cxlab.io.load` was asked to load.
+    files : dict of str to pathlib.Path
+        Its table files (as found by :func:`cxlab.io.find_table_files`).
+    tables : sequence of str, optional
+        Tables wanted (``customers`` is always included); default all.
+
+    Returns
+    -------
+    dict or None
+        ``{"tables": {name: DataFrame}, "as_of": Timestamp, "as_of_source": str}``, or None when
+        no copy is named, or it was written for another folder or for different file contents.
+    """
+    copy = os.environ.get(ENV_VAR)
+    if not copy:
+        return None
+    manifest_path = Path(copy) / MANIFEST
+    if not manifest_path.is_file():
+        return None
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    source = Path(source)
+    if not _still_current(manifest, source, files):
+        return None
+    wanted = [t for t in schema.TABLES if t in manifest["tables"] and (tables is None or t == "customers"
+                                                                         or t in tables)]
+    frames = {t: pd.read_parquet(Path(copy) / manifest["tables"][t]["file"]) for t in wanted}
+    return {"tables": frames, "as_of": pd.Timestamp(manifest["as_of"]), "as_of_source": manifest["as_of_source"]}

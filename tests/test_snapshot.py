@@ -1,0 +1,92 @@
+"""The validated copy a report run shares with its kernels (cxlab.snapshot)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pandas as pd
+import pytest
+
+from cxlab import io, snapshot, synth
+
+
+@pytest.fixture(scope="module")
+def world_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("world") / "data"
+    synth.write_demo(synth.simulate(n_customers=600, seed=5), folder)
+    return folder
+
+
+@pytest.fixture
+def data_copy(world_dir, tmp_path, monkeypatch):
+    """A private copy of the world (so tests may touch its files) and its validated snapshot."""
+    folder = tmp_path / "data"
+    shutil.copytree(world_dir, folder)
+    monkeypatch.delenv(snapshot.ENV_VAR, raising=False)
+    validated = io.load(folder)
+    copy = snapshot.write_snapshot(validated, tmp_path / "validated")
+    monkeypatch.setenv(snapshot.ENV_VAR, str(copy))
+    return folder, validated
+
+
+def _assert_same(left: io.CXData, right: io.CXData, tables):
+    for table in tables:
+        pd.testing.assert_frame_equal(getattr(left, table), getattr(right, table))
+    assert left.as_of == right.as_of and left.as_of_source == right.as_of_source
+    assert left.truth == right.truth
+
+
+def test_the_copy_returns_exactly_the_validated_tables(data_copy, monkeypatch):
+    folder, validated = data_copy
+    reads = []
+    original = pd.read_parquet
+    monkeypatch.setattr(pd, "read_parquet", lambda path, *a, **k: reads.append(str(path)) or original(path, *a, **k))
+    from_copy = io.load(folder)
+    assert reads and all(str(os.environ[snapshot.ENV_VAR]) in path for path in reads)
+    _assert_same(from_copy, validated, ["customers", "revenue", "surveys", "cases"])
+    assert from_copy.source == folder and from_copy.files == validated.files
+
+
+def test_tables_argument_reads_only_those_tables(data_copy):
+    folder, validated = data_copy
+    part = io.load(folder, tables=["cases"])
+    assert part.revenue is None and part.surveys is None
+    _assert_same(part, validated, ["customers", "cases"])
+
+
+def test_a_changed_file_is_validated_again(data_copy):
+    folder, _ = data_copy
+    customers = pd.read_csv(folder / "customers.csv", dtype=str)
+    customers.loc[3, "monthly_revenue"] = "-5"  # breaks a rule: only validation can notice
+    customers.to_csv(folder / "customers.csv", index=False)
+    with pytest.raises(io.DataValidationError, match="monthly_revenue"):
+        io.load(folder)
+
+
+def test_another_folder_or_a_mapping_or_an_as_of_is_not_served_from_the_copy(data_copy, tmp_path, monkeypatch):
+    folder, validated = data_copy
+    other = tmp_path / "other"
+    shutil.copytree(folder, other)
+    (other / "cases.parquet").unlink()
+    assert io.load(other).cases is None  # validated from its own files
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the copy must not be consulted")
+
+    monkeypatch.setattr(snapshot, "read_snapshot", refuse)
+    mapped = io.load(folder, columns={"customer_id": "customer_id"})
+    _assert_same(mapped, validated, ["customers", "surveys"])
+    earlier = io.load(folder, as_of="2026-12-31")
+    assert earlier.as_of == pd.Timestamp("2026-12-31") and earlier.as_of_source == "argument"
+
+
+def test_rejected_rows_cannot_be_copied(data_copy, tmp_path):
+    folder, _ = data_copy
+    customers = pd.read_csv(folder / "customers.csv", dtype=str)
+    customers.loc[3, "monthly_revenue"] = "-5"
+    customers.to_csv(folder / "customers.csv", index=False)
+    lenient = io.load(folder, strict=False)
+    assert len(lenient.rejected)
+    with pytest.raises(ValueError, match="rejected"):
+        snapshot.write_snapshot(lenient, tmp_path / "bad")
