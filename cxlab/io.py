@@ -16,8 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 import pandera.pandas as pa
+import pyarrow
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
-from cxlab import schema
+from cxlab import fast_rules, schema
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
 REJECTED_COLUMNS = ["table", "file", "row", "column", "rule", "value"]
@@ -95,12 +98,31 @@ def find_table_files(folder: Path) -> dict[str, Path]:
     return found
 
 
-def _read_file(path: Path, table: str) -> pd.DataFrame:
+def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, pyarrow.ChunkedArray]]:
+    """Read a Parquet file as ``pandas.read_parquet`` does, empty text as missing.
+
+    Also returns the text columns as Arrow arrays, on which the rules are checked without
+    converting them to Python strings.
+    """
+    arrow = pq.read_table(path, use_pandas_metadata=True)
+    text = {}
+    for position, column in enumerate(arrow.schema):
+        if not (pyarrow.types.is_string(column.type) or pyarrow.types.is_large_string(column.type)
+                or pyarrow.types.is_string_view(column.type)):
+            continue
+        values = arrow.column(position)
+        empty = pc.equal(values, "")
+        if pc.any(empty).as_py():
+            values = pc.if_else(empty, pyarrow.scalar(None, column.type), values)
+            arrow = arrow.set_column(position, column, values)
+        text[column.name] = values
+    return arrow.to_pandas(), text
+
+
+def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, dict[str, pyarrow.ChunkedArray]]:
+    """The table as read (text as text, missing as missing) and its Parquet text columns as Arrow arrays."""
     if path.name.endswith(".parquet"):
-        df = pd.read_parquet(path)
-        text = df.select_dtypes(include=["object", "string"]).columns
-        df[text] = df[text].replace("", None)
-        return df
+        return _read_parquet(path)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
     except pd.errors.EmptyDataError:
@@ -117,15 +139,15 @@ def _read_file(path: Path, table: str) -> pd.DataFrame:
             if sep in header:
                 raise DataValidationError(f"{path}: columns seem to be separated by {name}s ('{header[:60]}'); "
                                           "expected comma-separated values")
-    return df
+    return df, {}
 
 
-def _rename(df: pd.DataFrame, table: str, columns: dict | None) -> pd.DataFrame:
+def _rename(df: pd.DataFrame, text: dict, table: str, columns: dict | None) -> tuple[pd.DataFrame, dict]:
     if not columns:
-        return df
+        return df, text
     mapping = columns.get(table, columns) if isinstance(columns.get(table), dict) else columns
     flat = {src: std for std, src in mapping.items() if isinstance(src, str) and src in df.columns}
-    return df.rename(columns=flat)
+    return df.rename(columns=flat), {flat.get(name, name): values for name, values in text.items()}
 
 
 def _check_columns(df: pd.DataFrame, table: str, path: Path) -> None:
@@ -145,9 +167,14 @@ def _table_schema(table: str, df: pd.DataFrame) -> pa.DataFrameSchema:
     return schema.SCHEMAS[table].add_columns(extra) if extra else schema.SCHEMAS[table]
 
 
-def _coerce(df: pd.DataFrame, table: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Convert text to the schema's types; values that do not convert become failures (and missing)."""
-    out = df.copy()
+def _coerce(df: pd.DataFrame, table: str, path: Path,
+            known_text=frozenset()) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Convert text to the schema's types; values that do not convert become failures (and missing).
+
+    Columns already of their schema type are kept as they are; ``known_text`` names columns
+    known to hold only strings and missing values (Parquet string columns).
+    """
+    out = df.copy(deep=False)
     found = []
     for name, column in _table_schema(table, df).columns.items():
         if name not in out.columns:
@@ -155,8 +182,10 @@ def _coerce(df: pd.DataFrame, table: str, path: Path) -> tuple[pd.DataFrame, pd.
         raw = out[name]
         dtype = str(column.dtype)
         if column.dtype is None:
-            if pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty"):
+            if name not in known_text and pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "empty"):
                 out[name] = raw.where(raw.isna(), raw.astype(str))
+            continue
+        if str(raw.dtype) == dtype:
             continue
         if dtype.startswith("datetime"):
             if pd.api.types.is_datetime64_any_dtype(raw):
@@ -177,13 +206,46 @@ def _coerce(df: pd.DataFrame, table: str, path: Path) -> tuple[pd.DataFrame, pd.
     return out, (pd.concat(found, ignore_index=True) if found else _empty_failures())
 
 
-def _pandera_failures(df: pd.DataFrame, table: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Validate one table; return (coerced valid frame or None, failures)."""
-    df, type_failures = _coerce(df, table, path)
-    if len(type_failures):
-        return None, type_failures
+def _rule_columns(coerced: pd.DataFrame, table_schema: pa.DataFrameSchema,
+                  text: dict[str, pyarrow.ChunkedArray]) -> dict[str, pd.Series]:
+    """The schema's columns of a coerced table, text as Arrow-backed Series (see cxlab.fast_rules)."""
+    return {
+        name: fast_rules.text_column(coerced[name], text.get(name)) if column.dtype is None else coerced[name]
+        for name, column in table_schema.columns.items() if name in coerced.columns
+    }
+
+
+def _validate_table(df: pd.DataFrame, table: str, path: Path, text: dict[str, pyarrow.ChunkedArray]):
+    """Convert and validate one table read from ``path``.
+
+    Returns
+    -------
+    valid : pandas.DataFrame
+        The rows that keep every rule of the table's schema, converted (index: row in the file, from 0).
+    failures : pandas.DataFrame
+        The rows that break one (0-based rows).
+    columns : dict of str to pandas.Series
+        The schema's columns of every row, converted, text Arrow-backed: for the rules across tables.
+    """
+    table_schema = _table_schema(table, df)
+    coerced, failures = _coerce(df, table, path, known_text=text.keys())
+    columns = _rule_columns(coerced, table_schema, text)
+    if not len(failures):
+        if fast_rules.rules_hold(columns, table_schema):
+            return coerced, failures, columns
+        valid, failures = _pandera_failures(coerced, table_schema, table, path)
+        if valid is not None:
+            return valid, failures, columns
+    keep = ~df.index.isin(failures["row"].astype(int))
+    retry, _ = _coerce(df.loc[keep], table, path)
+    return _table_schema(table, retry).validate(retry, lazy=True), failures, columns
+
+
+def _pandera_failures(df: pd.DataFrame, table_schema: pa.DataFrameSchema, table: str,
+                      path: Path) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """Validate one coerced table with pandera; return (valid frame or None, failures row by row)."""
     try:
-        return _table_schema(table, df).validate(df, lazy=True), _empty_failures()
+        return table_schema.validate(df, lazy=True), _empty_failures()
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
         rows = cases[cases["index"].notna()]
@@ -223,8 +285,13 @@ def _row_failures(table: str, path: Path, mask: pd.Series, column: str, rule: st
 
 
 def _relational_failures(tables: dict[str, pd.DataFrame], files: dict[str, Path], as_of: pd.Timestamp,
-                         customer_ids: pd.Series) -> pd.DataFrame:
-    """Rules across columns and tables: date order, no future dates, customers in the customers file."""
+                         rule_columns: dict[str, dict[str, pd.Series]]) -> pd.DataFrame:
+    """Rules across columns and tables: date order, no future dates, customers in the customers file.
+
+    ``tables`` are the valid rows (index: row in the file); ``rule_columns`` the converted columns
+    of every row, whose customer ids (present ones, rejected customers included) are the known customers.
+    """
+    customer_ids = rule_columns["customers"]["customer_id"]
     found = []
     for table, df in tables.items():
         path = files[table]
@@ -236,7 +303,8 @@ def _relational_failures(tables: dict[str, pd.DataFrame], files: dict[str, Path]
             found.append(_row_failures(table, path, mask, col,
                                        f"must not be after the as-of date {as_of.date()}", df[col]))
         if table != "customers":
-            mask = ~df["customer_id"].isin(customer_ids)
+            known = fast_rules.isin(rule_columns[table]["customer_id"], customer_ids)
+            mask = pd.Series(~known).reindex(df.index)
             found.append(_row_failures(table, path, mask, "customer_id", "unknown customer (not in customers)",
                                        df["customer_id"]))
     found = [f for f in found if len(f)]
@@ -334,23 +402,20 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
             )
     if tables is not None:
         files = {name: file for name, file in files.items() if name == "customers" or name in tables}
-    raw = {}
+    raw, text = {}, {}
     for table, file in files.items():
-        df = _rename(_read_file(file, table), table, columns)
+        df, text[table] = _rename(*_read_file(file, table), table, columns)
         _check_columns(df, table, file)
-        raw[table] = df.reset_index(drop=True)
+        df.index = pd.RangeIndex(len(df))  # row labels: 0-based rows of the file
+        raw[table] = df
 
     meta = _read_meta(folder)
     failures = []
     valid = {}
+    rule_columns = {}
     for table, df in raw.items():
-        coerced, bad = _pandera_failures(df, table, files[table])
+        valid[table], bad, rule_columns[table] = _validate_table(df, table, files[table], text[table])
         failures.append(bad)
-        if coerced is None:
-            keep = ~df.index.isin(bad["row"].astype(int))
-            coerced, _ = _coerce(df.loc[keep], table, files[table])
-            coerced = _table_schema(table, coerced).validate(coerced, lazy=True)
-        valid[table] = coerced
 
     if as_of is not None:
         as_of, as_of_source = pd.Timestamp(as_of).normalize(), "argument"
@@ -359,7 +424,7 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
     else:
         as_of, as_of_source = _latest_date(valid), "latest date in the data"
 
-    failures.append(_relational_failures(valid, files, as_of, raw["customers"]["customer_id"].astype(str)))
+    failures.append(_relational_failures(valid, files, as_of, rule_columns))
     failures = pd.concat([f for f in failures if len(f)] or [_empty_failures()], ignore_index=True)
     failures = failures.drop_duplicates(["table", "row", "column", "rule"], ignore_index=True)
 
