@@ -233,7 +233,7 @@ def totals_before(
     The no-look-ahead aggregation behind :func:`driver_frame` and
     :func:`cxlab.nonresponse.propensity_frame`: for a query at time t it uses the events of the
     same ``by`` key with time in ``[t - window_days, t)`` (or ``< t`` without a window). Running
-    totals per key are looked up with two ``merge_asof`` calls, so the cost is a sort, not a loop.
+    totals per key are found by binary search on (key, time) codes, so the cost is a sort, not a loop.
 
     Parameters
     ----------
@@ -267,34 +267,40 @@ def totals_before(
     [3.0, 2.0]
     """
     columns = [f"{c}_{kind}" for c in value_cols for kind in ("sum", "n")]
-    # Integer codes for the keys: sorting and matching on them is much faster than on strings.
+    # Integer codes for the keys, and dense ranks of every time involved, so that (key, time)
+    # becomes one sortable int64 and each lookup is a binary search.
     key_codes, _ = pd.factorize(pd.concat([events[by], queries[by]], ignore_index=True))
-    event_keys, query_keys = key_codes[: len(events)], key_codes[len(events) :]
-    event_at = pd.to_datetime(events[event_time], cache=False).to_numpy().astype("datetime64[ns]")
-    order = np.lexsort((event_at, event_keys))
+    event_keys, query_keys = key_codes[: len(events)], key_codes[len(events) :].astype(np.int64)
+    event_at = _nanoseconds(events[event_time])
+    query_at = _nanoseconds(queries[query_time])
+    window_at = query_at - int(pd.Timedelta(days=window_days).value) if window_days is not None else query_at[:0]
+    stamps, ranks = np.unique(np.concatenate([event_at, query_at, window_at]), return_inverse=True)
+    span = np.int64(len(stamps) + 1)
+    event_slot = event_keys.astype(np.int64) * span + ranks[: len(events)]
+    order = np.argsort(event_slot, kind="stable")
+    event_slot = event_slot[order]
     values = events[value_cols].astype(float).to_numpy()[order]
-    running = np.empty((len(order), len(columns)))
-    running[:, 0::2] = np.nan_to_num(values)
-    running[:, 1::2] = ~np.isnan(values)
-    running = pd.DataFrame(running, columns=columns).groupby(event_keys[order]).cumsum()
-    running["_key"] = event_keys[order]
-    running["_at"] = event_at[order]
-    running = running.sort_values("_at", kind="stable")
+    per_event = np.empty((len(order), len(columns)))
+    per_event[:, 0::2] = np.nan_to_num(values)
+    per_event[:, 1::2] = ~np.isnan(values)
+    # running totals within each key (restarting at every key, so no large totals are subtracted)
+    running = pd.DataFrame(per_event).groupby(event_keys[order]).cumsum().to_numpy()
+    running = np.vstack([np.zeros((1, len(columns))), running])
+    key_first = np.searchsorted(event_slot, query_keys * span, side="left")
 
-    def lookup(times: pd.Series, exact: bool) -> np.ndarray:
-        at = pd.to_datetime(times, cache=False).to_numpy().astype("datetime64[ns]")
-        keys = pd.DataFrame({"_key": query_keys, "_at": at})
-        order = np.argsort(keys["_at"].to_numpy(), kind="stable")
-        found = pd.merge_asof(keys.iloc[order], running, on="_at", by="_key", allow_exact_matches=exact)
-        result = np.empty((len(keys), len(columns)))
-        result[order] = found[columns].fillna(0.0).to_numpy()
-        return result
+    def lookup(query_ranks: np.ndarray, inclusive: bool) -> np.ndarray:
+        before = np.searchsorted(event_slot, query_keys * span + query_ranks, side="right" if inclusive else "left")
+        return np.where((before > key_first)[:, None], running[before], 0.0)
 
-    totals = lookup(queries[query_time], include_same_time)
+    totals = lookup(ranks[len(events) : len(events) + len(queries)], include_same_time)
     if window_days is not None:  # the window's start is inclusive: subtract what came strictly before it
-        start = pd.to_datetime(queries[query_time], cache=False) - pd.Timedelta(days=window_days)
-        totals = totals - lookup(start, False)
+        totals = totals - lookup(ranks[len(events) + len(queries) :], False)
     return pd.DataFrame(totals, index=queries.index, columns=columns)
+
+
+def _nanoseconds(times: pd.Series) -> np.ndarray:
+    """Timestamps as int64 nanoseconds (NaT must not occur)."""
+    return pd.to_datetime(times, cache=False).to_numpy().astype("datetime64[ns]").astype(np.int64)
 
 
 def _subset_r2(corr: np.ndarray) -> np.ndarray:
