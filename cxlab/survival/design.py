@@ -64,6 +64,16 @@ def _is_categorical(values: pd.Series) -> bool:
     )
 
 
+def _level_codes(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each row's level as a code into the levels present (missing values are ``MISSING_LEVEL``)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Index([str(u) for u in uniques] + [MISSING_LEVEL])
+    text_codes, levels = pd.factorize(text)  # values that print alike form one level
+    row_codes = text_codes[np.where(codes < 0, len(uniques), codes)]
+    present = np.bincount(row_codes, minlength=len(levels)) > 0
+    return (np.cumsum(present) - 1)[row_codes], levels[present]
+
+
 def _is_indicator(values: pd.Series) -> bool:
     observed = values.dropna()
     return bool(len(observed)) and bool(observed.isin([0, 1]).all()) and not values.isna().any()
@@ -134,8 +144,9 @@ def build_design(frame: pd.DataFrame, covariates, *, baseline: dict | None = Non
     for covariate in covariates:
         values = frame[covariate]
         if _is_categorical(values):
-            text = values.astype("string").fillna(MISSING_LEVEL)
-            counts = w.groupby(text.to_numpy()).sum().sort_index()
+            codes, levels = _level_codes(values)
+            counts = pd.Series(np.bincount(codes, weights=w.to_numpy(dtype=float), minlength=len(levels)),
+                               index=levels).sort_index()
             reference = _reference_level(covariate, counts, baseline)
             if len(counts) == 1:
                 notes.append(f"'{covariate}' has a single level ('{reference}') and was left out.")
@@ -143,7 +154,7 @@ def build_design(frame: pd.DataFrame, covariates, *, baseline: dict | None = Non
                 if level == reference:
                     continue
                 name = f"{covariate}[{level}]"
-                columns[name] = (text == level).to_numpy(dtype=float)
+                columns[name] = (codes == levels.get_loc(level)).astype(float)
                 terms[name] = Term(name, covariate, "level", str(level), reference)
         elif _is_indicator(values):
             columns[covariate] = values.to_numpy(dtype=float)
