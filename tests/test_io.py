@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
+import pandera.pandas as pa
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from cxlab import fast_rules, schema, synth
 from cxlab.io import DataValidationError, load
 
 
@@ -220,3 +225,192 @@ def test_only_some_tables(tmp_path, tables):
     assert set(data.files) == {"customers", "cases"}
     with pytest.raises(ValueError, match="unknown table"):
         load(tmp_path / "d", tables=["survey"])
+
+
+# ---------------------------------------------------------------- Parquet input and the fast rule checks
+
+def _write_parquet(folder, tables, as_of="2025-09-30"):
+    """The test tables as Parquet files with typed columns (dates, numbers), as large exports are."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in tables.items():
+        typed = df.copy()
+        for col in schema.DATE_COLUMNS[name]:
+            typed[col] = pd.to_datetime(typed[col].replace("", None), errors="coerce", format="ISO8601")
+        for col, column in schema.SCHEMAS[name].columns.items():
+            if str(column.dtype) == "float64":
+                typed[col] = pd.to_numeric(typed[col].replace("", None), errors="coerce")
+        typed.to_parquet(folder / f"{name}.parquet", index=False)
+    (folder / "meta.json").write_text(json.dumps({"as_of": as_of}))
+    return folder
+
+
+def _failures(folder) -> pd.DataFrame:
+    with pytest.raises(DataValidationError) as err:
+        load(folder)
+    failures = err.value.failures.drop(columns="file")
+    # a missing value is None from Parquet and NaN from CSV, as read
+    failures["value"] = failures["value"].astype(str).replace({"None": "", "nan": ""})
+    return failures.sort_values(["table", "row", "column", "rule"], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "row", "value"),
+    [
+        ("surveys", "nps", 0, "11"),
+        ("surveys", "nps", 0, "7.5"),
+        ("customers", "monthly_revenue", 2, "-5"),
+        ("customers", "customer_id", 2, "C1"),
+        ("customers", "segment", 1, ""),
+        ("surveys", "invitation_id", 1, "S1"),
+        ("surveys", "customer_id", 3, "C9"),
+        ("surveys", "touchpoint", 2, ""),
+        ("cases", "kind", 1, "refund"),
+        ("cases", "customer_id", 0, ""),
+        ("revenue", "month", 1, "2024-01-01"),
+        ("revenue", "amount", 2, ""),
+        ("customers", "churned_at", 0, "2023-12-31"),
+        ("surveys", "sent_at", 3, "2026-01-01"),
+    ],
+)
+def test_parquet_input_breaks_the_same_rules_as_csv(tmp_path, tables, table, column, row, value):
+    tables[table].loc[row, column] = value
+    from_csv = _failures(_write(tmp_path / "csv", tables))
+    from_parquet = _failures(_write_parquet(tmp_path / "parquet", tables))
+    assert len(from_csv) >= 1
+    pd.testing.assert_frame_equal(from_parquet, from_csv)
+
+
+def test_parquet_tables_load_as_read_with_empty_text_missing(tmp_path):
+    world = synth.simulate(n_customers=300, seed=0)
+    folder = tmp_path / "w"
+    folder.mkdir()
+    surveys = world.surveys.assign(comment=world.surveys["comment"].fillna(""))  # empty text, not missing
+    for name, df in {**world.tables(), "surveys": surveys}.items():
+        df.to_parquet(folder / f"{name}.parquet", index=False)
+    data = load(folder, as_of=world.as_of)
+    for name, df in world.tables().items():
+        pd.testing.assert_frame_equal(getattr(data, name), df.reset_index(drop=True), check_index_type=False)
+    assert data.surveys["comment"].isna().sum() == world.surveys["comment"].isna().sum() > 0
+
+
+def test_parquet_numeric_ids_become_text_and_keep_the_customer_rule(tmp_path, tables):
+    for df in tables.values():
+        df["customer_id"] = df["customer_id"].str[1:].astype(int)
+    tables["cases"].loc[1, "customer_id"] = 9
+    failures = _failures(_write_parquet(tmp_path / "d", tables))
+    assert failures[["table", "row", "column", "value"]].values.tolist() == [["cases", 2, "customer_id", "9"]]
+    del tables["cases"]
+    data = load(_write_parquet(tmp_path / "ok", tables))
+    assert data.surveys["customer_id"].tolist() == ["1", "2", "2", "3"]
+
+
+def test_parquet_non_strict_and_column_mapping(tmp_path, tables):
+    tables["surveys"].loc[0, "nps"] = "11"
+    tables["cases"].loc[1, "customer_id"] = "C9"
+    for df in tables.values():
+        df.rename(columns={"customer_id": "CustomerId"}, inplace=True)
+    folder = _write_parquet(tmp_path / "d", tables)
+    data = load(folder, strict=False, columns={"customer_id": "CustomerId"})
+    assert data.surveys["invitation_id"].tolist() == ["S2", "S3", "S4"]
+    assert data.cases["case_id"].tolist() == ["K1"]
+    assert sorted(zip(data.rejected["table"], data.rejected["row"], data.rejected["rule"], strict=True)) == [
+        ("cases", 2, "unknown customer (not in customers)"), ("surveys", 1, "in_range(0, 10)")]
+    for name, df in tables.items():
+        assert len(getattr(data, name)) + (data.rejected["table"] == name).sum() == len(df)
+
+
+def test_loading_leaves_no_trace_on_a_second_load(tmp_path, tables):
+    folder = _write_parquet(tmp_path / "d", tables)
+    first, second = load(folder), load(folder)
+    for name in tables:
+        pd.testing.assert_frame_equal(getattr(first, name), getattr(second, name))
+
+
+def _typed(table: str) -> pd.DataFrame:
+    """A valid test table converted to the schema's types, as validation sees it."""
+    df = _tables()[table].replace("", None)
+    for col in schema.DATE_COLUMNS[table]:
+        df[col] = pd.to_datetime(df[col], format="ISO8601").astype("datetime64[ns]")
+    for col, column in schema.SCHEMAS[table].columns.items():
+        if str(column.dtype) == "float64":
+            df[col] = pd.to_numeric(df[col]).astype(float)
+    return df
+
+
+_REPLACEMENTS = {
+    "text": ["C1", "C2", "S1", "K1", "", None, "relationship", "complaint", "refund"],
+    "float64": [np.nan, 0.0, 1.0, 3.0, 5.0, 7.0, 7.5, 10.0, 11.0, -1.0, 0.5, 24.0],
+    "datetime64[ns]": [pd.NaT, pd.Timestamp("2024-01-01"), pd.Timestamp("2024-03-01"), pd.Timestamp("2025-06-30")],
+}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_fast_rules_agree_with_pandera(data):
+    table = data.draw(st.sampled_from(schema.TABLES))
+    df = _typed(table)
+    table_schema = schema.SCHEMAS[table]
+    for _ in range(data.draw(st.integers(0, 3))):
+        col = data.draw(st.sampled_from(list(table_schema.columns)))
+        kind = str(table_schema.columns[col].dtype) if table_schema.columns[col].dtype is not None else "text"
+        row = data.draw(st.integers(0, len(df) - 1))
+        df.loc[row, col] = data.draw(st.sampled_from(_REPLACEMENTS[kind]))
+    columns = {name: fast_rules.text_column(df[name]) if column.dtype is None else df[name]
+               for name, column in table_schema.columns.items()}
+    try:
+        table_schema.validate(df, lazy=True)
+        pandera_passes = True
+    except pa.errors.SchemaErrors:
+        pandera_passes = False
+    assert fast_rules.rules_hold(columns, table_schema) == pandera_passes
+
+
+def test_fast_rules_leave_other_schema_features_to_pandera():
+    ordered = pa.DataFrameSchema({"id": pa.Column(None)}, ordered=True)
+    frame_check = pa.DataFrameSchema({"id": pa.Column(None)}, checks=[pa.Check(lambda df: len(df) > 0)])
+    regex = pa.DataFrameSchema({"i.*": pa.Column(None, regex=True)})
+    ids = {"id": fast_rules.text_column(pd.Series(["a", "b"]))}
+    assert not any(fast_rules.rules_hold(ids, s) for s in (ordered, frame_check, regex))
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["a", "b", "c"], True),  # strictly increasing: no hashing
+        (["c", "a", "b"], True),
+        (["a", "b", "b"], False),  # increasing, not strictly
+        (["a", None, "b"], True),
+        (["a", None, None], False),  # missing values count as one value, as in Series.is_unique
+    ],
+)
+def test_all_distinct(values, expected):
+    assert fast_rules.all_distinct(fast_rules.text_column(pd.Series(values))) is expected
+    assert pd.Series(values).is_unique is expected
+
+
+@pytest.mark.parametrize("n_columns", [2, 7])  # 7 columns of 1,000 values: the combined key is re-coded
+@pytest.mark.parametrize("distinct", [True, False])
+def test_rows_distinct_matches_pandas_duplicated(n_columns, distinct):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({f"c{i}": rng.permutation(1000).astype(str) for i in range(n_columns)})
+    frame["c0"] = fast_rules.text_column(frame["c0"])
+    if not distinct:
+        frame.iloc[7] = frame.iloc[500]
+    assert fast_rules.rows_distinct([frame[c] for c in frame]) is distinct
+    assert frame.astype(str).duplicated().any() is not distinct
+
+
+def test_rows_distinct_small_key_space_and_missing_values():
+    months = pd.Series(pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-01", "2024-02-01"]))
+    ids = fast_rules.text_column(pd.Series(["C1", "C1", "C2", "C2"]))
+    assert fast_rules.rows_distinct([ids, months])
+    assert not fast_rules.rows_distinct([ids, months.where(months.index != 1, pd.Timestamp("2024-01-01"))])
+    assert not fast_rules.rows_distinct([ids, months.where(months.index != 1)])  # missing: pandera decides
+
+
+def test_isin_never_matches_missing_values():
+    keys = fast_rules.text_column(pd.Series(["C1", "C2", None]))
+    values = pd.Series(["C2", "C9", None, "C1"])
+    expected = [True, False, False, True]
+    assert fast_rules.isin(fast_rules.text_column(values), keys).tolist() == expected
+    assert fast_rules.isin(values, pd.Series(["C1", "C2", None])).tolist() == expected
