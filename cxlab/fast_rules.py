@@ -10,13 +10,15 @@ answers only whether every rule holds. :mod:`cxlab.io` asks pandera for the repo
 answer is no. A schema feature this module does not evaluate makes the answer no, so pandera
 remains the judge of every rule and no rule is written twice.
 
-It also provides the membership test behind the foreign-key rule ("every customer_id is in the
-customers file") on Arrow hash tables.
+It also provides the look-up behind the foreign-key rule ("every customer_id is in the customers
+file"), whose result doubles as a factorisation of the column, so that a large table's customer
+ids are hashed once for both that rule and a uniqueness rule over customer and month.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -26,6 +28,22 @@ import pyarrow.compute as pc
 
 # Multi-column keys are counted with a bitmap while its size stays within this many bits per row.
 _BITMAP_BITS_PER_ROW = 8
+
+
+@dataclass(frozen=True)
+class Codes:
+    """A column factorised beforehand: equal values have equal codes in ``range(n_values)``.
+
+    Attributes
+    ----------
+    codes : numpy.ndarray of int
+        One code per row, none negative (no missing values).
+    n_values : int
+        Upper bound of the codes (exclusive).
+    """
+
+    codes: np.ndarray
+    n_values: int
 
 
 def text_column(values: pd.Series, arrow_values: pyarrow.ChunkedArray | None = None) -> pd.Series:
@@ -93,15 +111,16 @@ def all_distinct(values: pd.Series) -> bool:
     return bool(values.is_unique)
 
 
-def rows_distinct(columns: Sequence[pd.Series]) -> bool:
+def rows_distinct(columns: Sequence[pd.Series | Codes]) -> bool:
     """Whether no combination of values occurs in two rows, for columns without missing values.
 
-    Each column is factorised once (Arrow dictionary encoding for text), the codes are combined
-    into one integer key per row, and the distinct keys are counted.
+    Each column is factorised once (Arrow dictionary encoding for text) unless given as
+    :class:`Codes`, the codes are combined into one integer key per row, and the distinct keys
+    are counted.
 
     Parameters
     ----------
-    columns : sequence of pandas.Series
+    columns : sequence of pandas.Series or Codes
         Columns of equal length.
 
     Returns
@@ -113,21 +132,25 @@ def rows_distinct(columns: Sequence[pd.Series]) -> bool:
     --------
     >>> rows_distinct([pd.Series(["a", "a", "b"]), pd.Series([1, 2, 1])])
     True
-    >>> rows_distinct([pd.Series(["a", "a"]), pd.Series([1, 1])])
+    >>> rows_distinct([Codes(np.array([0, 0]), n_values=1), pd.Series([1, 1])])
     False
     """
-    n_rows = len(columns[0])
+    n_rows = len(columns[0].codes if isinstance(columns[0], Codes) else columns[0])
     key = np.zeros(n_rows, dtype=np.int64)
     n_keys = 1
-    for values in columns:
-        codes, uniques = pd.factorize(values)
-        if (codes < 0).any():
-            return False
-        if n_keys * len(uniques) >= 2**62:
+    for column in columns:
+        if isinstance(column, Codes):
+            codes, n_values = column.codes, column.n_values
+        else:
+            codes, uniques = pd.factorize(column)
+            n_values = len(uniques)
+            if (codes < 0).any():
+                return False
+        if n_keys * n_values >= 2**62:
             key, distinct = pd.factorize(key)
             n_keys = len(distinct)
-        key = key * len(uniques) + codes
-        n_keys *= len(uniques)
+        key = key * n_values + codes
+        n_keys *= n_values
     if n_keys <= _BITMAP_BITS_PER_ROW * max(n_rows, 1):
         seen = np.zeros(n_keys, dtype=bool)
         seen[key] = True
@@ -135,8 +158,11 @@ def rows_distinct(columns: Sequence[pd.Series]) -> bool:
     return len(pd.unique(key)) == n_rows
 
 
-def isin(values: pd.Series, keys: pd.Series) -> np.ndarray:
-    """Whether each value is one of the non-missing ``keys`` (a missing value never is).
+def lookup(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    """Position of each value among the non-missing ``keys``; -1 where absent or missing.
+
+    Equal values get equal positions, so the result is also a factorisation of the values found
+    (codes in ``range(len(keys))``).
 
     Parameters
     ----------
@@ -145,19 +171,20 @@ def isin(values: pd.Series, keys: pd.Series) -> np.ndarray:
 
     Returns
     -------
-    numpy.ndarray of bool
+    numpy.ndarray of int
         One entry per value.
 
     Examples
     --------
-    >>> isin(text_column(pd.Series(["C1", "C9", None])), text_column(pd.Series(["C1", "C2"]))).tolist()
-    [True, False, False]
+    >>> lookup(text_column(pd.Series(["C2", "C9", None])), text_column(pd.Series(["C1", "C2"]))).tolist()
+    [1, -1, -1]
     """
     arrow_values, arrow_keys = _arrow(values), _arrow(keys)
     if arrow_values is None or arrow_keys is None:
-        return values.isin(keys.dropna()).to_numpy()
+        return pd.Index(keys.dropna().unique()).get_indexer(values)
     value_set = arrow_keys.drop_null().combine_chunks()
-    return pc.is_in(arrow_values, value_set=value_set, skip_nulls=True).to_numpy()
+    positions = pc.index_in(arrow_values, value_set=value_set, skip_nulls=True)
+    return pc.fill_null(positions, -1).to_numpy().astype(np.int64)
 
 
 def _evaluable(table_schema: pa.DataFrameSchema) -> bool:
@@ -175,7 +202,8 @@ def _evaluable(table_schema: pa.DataFrameSchema) -> bool:
     return not frame_level and not column_level
 
 
-def rules_hold(columns: Mapping[str, pd.Series], table_schema: pa.DataFrameSchema) -> bool:
+def rules_hold(columns: Mapping[str, pd.Series], table_schema: pa.DataFrameSchema,
+               codes: Mapping[str, Codes] | None = None) -> bool:
     """Whether ``table_schema.validate`` would pass on a table with these columns.
 
     Evaluates each column's dtype, ``nullable`` and ``unique`` flags and its checks (pandera's own
@@ -188,6 +216,9 @@ def rules_hold(columns: Mapping[str, pd.Series], table_schema: pa.DataFrameSchem
         The table's columns, already converted to the schema's types; text columns may be
         Arrow-backed (:func:`text_column`).
     table_schema : pandera.pandas.DataFrameSchema
+    codes : mapping of str to Codes, optional
+        Factorisations of some columns already computed; multi-column uniqueness uses them
+        instead of factorising those columns again.
 
     Returns
     -------
@@ -223,7 +254,7 @@ def rules_hold(columns: Mapping[str, pd.Series], table_schema: pa.DataFrameSchem
     unique = table_schema.unique or []
     combinations = [unique] if all(isinstance(name, str) for name in unique) else unique
     for combination in combinations:
-        present = [columns[name] for name in combination if name in columns]
+        present = [(codes or {}).get(name, columns[name]) for name in combination if name in columns]
         if present and not rows_distinct(present):
             return False
     return True

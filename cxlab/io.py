@@ -14,6 +14,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow
@@ -215,30 +216,25 @@ def _rule_columns(coerced: pd.DataFrame, table_schema: pa.DataFrameSchema,
     }
 
 
-def _validate_table(df: pd.DataFrame, table: str, path: Path, text: dict[str, pyarrow.ChunkedArray]):
-    """Convert and validate one table read from ``path``.
+def _validate_table(df: pd.DataFrame, coerced: pd.DataFrame, failures: pd.DataFrame, columns: dict[str, pd.Series],
+                    codes: dict[str, fast_rules.Codes], table: str, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Validate one table read from ``path``: (the rows that keep every rule, the rows that break one).
 
-    Returns
-    -------
-    valid : pandas.DataFrame
-        The rows that keep every rule of the table's schema, converted (index: row in the file, from 0).
-    failures : pandas.DataFrame
-        The rows that break one (0-based rows).
-    columns : dict of str to pandas.Series
-        The schema's columns of every row, converted, text Arrow-backed: for the rules across tables.
+    ``coerced``, ``failures`` come from :func:`_coerce` of ``df``; ``columns`` are the schema's
+    columns of ``coerced`` (:func:`_rule_columns`) and ``codes`` factorisations of some of them.
+    pandera's row-by-row report runs only when a rule is broken. Valid rows keep their row in the
+    file as index.
     """
     table_schema = _table_schema(table, df)
-    coerced, failures = _coerce(df, table, path, known_text=text.keys())
-    columns = _rule_columns(coerced, table_schema, text)
     if not len(failures):
-        if fast_rules.rules_hold(columns, table_schema):
-            return coerced, failures, columns
+        if fast_rules.rules_hold(columns, table_schema, codes):
+            return coerced, failures
         valid, failures = _pandera_failures(coerced, table_schema, table, path)
         if valid is not None:
-            return valid, failures, columns
+            return valid, failures
     keep = ~df.index.isin(failures["row"].astype(int))
     retry, _ = _coerce(df.loc[keep], table, path)
-    return _table_schema(table, retry).validate(retry, lazy=True), failures, columns
+    return _table_schema(table, retry).validate(retry, lazy=True), failures
 
 
 def _pandera_failures(df: pd.DataFrame, table_schema: pa.DataFrameSchema, table: str,
@@ -285,13 +281,12 @@ def _row_failures(table: str, path: Path, mask: pd.Series, column: str, rule: st
 
 
 def _relational_failures(tables: dict[str, pd.DataFrame], files: dict[str, Path], as_of: pd.Timestamp,
-                         rule_columns: dict[str, dict[str, pd.Series]]) -> pd.DataFrame:
+                         customer_rows: dict[str, np.ndarray]) -> pd.DataFrame:
     """Rules across columns and tables: date order, no future dates, customers in the customers file.
 
-    ``tables`` are the valid rows (index: row in the file); ``rule_columns`` the converted columns
-    of every row, whose customer ids (present ones, rejected customers included) are the known customers.
+    ``tables`` are the valid rows (index: row in the file); ``customer_rows`` gives, for every row
+    of each table but customers, its customer's position among the customers file's ids or -1.
     """
-    customer_ids = rule_columns["customers"]["customer_id"]
     found = []
     for table, df in tables.items():
         path = files[table]
@@ -303,8 +298,7 @@ def _relational_failures(tables: dict[str, pd.DataFrame], files: dict[str, Path]
             found.append(_row_failures(table, path, mask, col,
                                        f"must not be after the as-of date {as_of.date()}", df[col]))
         if table != "customers":
-            known = fast_rules.isin(rule_columns[table]["customer_id"], customer_ids)
-            mask = pd.Series(~known).reindex(df.index)
+            mask = pd.Series(customer_rows[table] < 0).reindex(df.index)
             found.append(_row_failures(table, path, mask, "customer_id", "unknown customer (not in customers)",
                                        df["customer_id"]))
     found = [f for f in found if len(f)]
@@ -412,9 +406,18 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
     meta = _read_meta(folder)
     failures = []
     valid = {}
-    rule_columns = {}
-    for table, df in raw.items():
-        valid[table], bad, rule_columns[table] = _validate_table(df, table, files[table], text[table])
+    customer_rows = {}
+    for table, df in raw.items():  # customers first: the other tables' customers are looked up in it
+        coerced, bad = _coerce(df, table, files[table], known_text=text[table].keys())
+        columns = _rule_columns(coerced, _table_schema(table, df), text[table])
+        codes = {}
+        if table == "customers":
+            customer_ids = columns["customer_id"]
+        else:
+            customer_rows[table] = fast_rules.lookup(columns["customer_id"], customer_ids)
+            if (customer_rows[table] >= 0).all():  # every customer known: the look-up factorises the column
+                codes["customer_id"] = fast_rules.Codes(customer_rows[table], n_values=len(customer_ids))
+        valid[table], bad = _validate_table(df, coerced, bad, columns, codes, table, files[table])
         failures.append(bad)
 
     if as_of is not None:
@@ -424,7 +427,7 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
     else:
         as_of, as_of_source = _latest_date(valid), "latest date in the data"
 
-    failures.append(_relational_failures(valid, files, as_of, rule_columns))
+    failures.append(_relational_failures(valid, files, as_of, customer_rows))
     failures = pd.concat([f for f in failures if len(f)] or [_empty_failures()], ignore_index=True)
     failures = failures.drop_duplicates(["table", "row", "column", "rule"], ignore_index=True)
 

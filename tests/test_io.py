@@ -363,6 +363,12 @@ def test_fast_rules_agree_with_pandera(data):
     except pa.errors.SchemaErrors:
         pandera_passes = False
     assert fast_rules.rules_hold(columns, table_schema) == pandera_passes
+    if table != "customers":  # customer ids factorised by their look-up among the customers' ids
+        customer_ids = fast_rules.text_column(_typed("customers")["customer_id"])
+        found = fast_rules.lookup(columns["customer_id"], customer_ids)
+        if (found >= 0).all():
+            codes = {"customer_id": fast_rules.Codes(found, n_values=len(customer_ids))}
+            assert fast_rules.rules_hold(columns, table_schema, codes) == pandera_passes
 
 
 def test_fast_rules_leave_other_schema_features_to_pandera():
@@ -408,9 +414,19 @@ def test_rows_distinct_small_key_space_and_missing_values():
     assert not fast_rules.rows_distinct([ids, months.where(months.index != 1)])  # missing: pandera decides
 
 
-def test_isin_never_matches_missing_values():
-    keys = fast_rules.text_column(pd.Series(["C1", "C2", None]))
-    values = pd.Series(["C2", "C9", None, "C1"])
-    expected = [True, False, False, True]
-    assert fast_rules.isin(fast_rules.text_column(values), keys).tolist() == expected
-    assert fast_rules.isin(values, pd.Series(["C1", "C2", None])).tolist() == expected
+@pytest.mark.parametrize("arrow", [True, False])
+def test_lookup_finds_positions_and_never_matches_missing_values(arrow):
+    keys = pd.Series(["C1", None, "C2", "C1"])
+    values = pd.Series(["C2", "C9", None, "C1", "C2"])
+    if arrow:
+        keys, values = fast_rules.text_column(keys), fast_rules.text_column(values)
+    found = fast_rules.lookup(values, keys)
+    assert (found >= 0).tolist() == [True, False, False, True, True]
+    assert found[0] == found[4] != found[3]  # equal ids, equal codes: a factorisation
+    assert found.max() < len(keys)
+
+
+def test_rows_distinct_with_codes_computed_beforehand():
+    months = pd.Series(pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-01"]))
+    assert fast_rules.rows_distinct([fast_rules.Codes(np.array([4, 4, 0]), n_values=5), months])
+    assert not fast_rules.rows_distinct([fast_rules.Codes(np.array([4, 0, 4]), n_values=5), months])
