@@ -53,12 +53,23 @@ Relationship NPS survey
     weights (delivery 1.0 > invoicing 0.82 > support 0.66 > onboarding 0.5 >
     field_service 0.35 > portal 0.2 > sales 0.06 NPS points per SD).
 Response
-    ``logit P(respond) = intercept + relationship + satisfaction * s +
-    segment + acquisition_channel + survey_channel + r`` where ``s`` is the
-    standardised latent answer (NPS: (latent - 7.6) / 2.2, coefficient 0.4;
-    CSAT: (latent - a_k) / 1.08, coefficient 0.15) and ``r ~ N(0, 2)`` is a
-    per-customer responsiveness (engaged accounts answer most surveys). So
-    unhappy customers answer less and respondents' NPS is biased upwards.
+    ``logit P(respond) = intercept + relationship + previous_nps_category +
+    segment + acquisition_channel + survey_channel + r`` (``relationship``
+    only for the relationship survey). ``previous_nps_category`` is the state
+    the churn model uses: the category of the customer's most recent answered
+    relationship survey with ``responded_at`` before the first day of the
+    invitation's month (``none`` before the first answer, detractor -1.2,
+    passive 0, promoter +0.4). Customers who were detractors last time answer
+    far fewer surveys of every kind, and as answers are correlated over time
+    the respondents' NPS is biased upwards (about 8 points on the demo).
+    ``r ~ N(0, 2)`` is a per-customer responsiveness (engaged accounts answer
+    most surveys), independent of experience. Response never depends on the
+    answer itself: it is missing at random given what the tables record
+    before each invitation (earlier answers, response history, customer and
+    channel attributes), so weighting on those can remove the bias
+    (:mod:`cxlab.nonresponse`). Relationship answers arrive within days and
+    waves are six months apart, so for a relationship invitation the state is
+    simply the category of the latest answer given before ``sent_at``.
     Answers arrive after a log-normal delay (median 4 h); an answer that would
     arrive after ``as_of`` or after the customer churned is a non-response.
     Non-respondents have empty scores, comment and ``responded_at``.
@@ -135,7 +146,8 @@ Truth keys
 ``driver_ranking``
     Touchpoints ordered by true importance (largest weight first).
 ``response_model``
-    Coefficients of the response propensity (logit scale).
+    Coefficients of the response propensity (logit scale), its formula and
+    the definition of ``previous_nps_category``.
 ``response_rate``
     Realised overall, relationship and transactional response rates.
 ``true_population_nps``, ``true_population_nps_by_year``
@@ -305,8 +317,6 @@ DRIVER_SCALE = 1.0  # NPS points per SD of experience = DRIVER_SCALE * weight ab
 NPS_INTERCEPT = 7.6
 NPS_CUSTOMER_SD = 0.5
 NPS_NOISE_SD = 0.8
-NPS_CENTER = 7.6
-NPS_SD = 2.2
 
 # --------------------------------------------------------------------------- surveys
 SURVEY_CHANNELS = ("email", "sms", "web", "phone")
@@ -317,10 +327,11 @@ ONBOARDING_EARLY_MULTIPLIER = 1.0
 ONBOARDING_EARLY_TENURE_MONTHS = 3
 RELATIONSHIP_WAVE_MONTHS = (3, 9)
 RELATIONSHIP_MIN_TENURE_DAYS = 60
+NPS_STATES = ("none", "detractor", "passive", "promoter")  # codes 0-3 of the latest-answer state
 RESPONSE_MODEL = {
     "intercept": -1.36,
     "relationship": 0.10,
-    "satisfaction": {"relationship": 0.40, "transactional": 0.15},
+    "previous_nps_category": {"none": 0.0, "detractor": -1.2, "passive": 0.0, "promoter": 0.4},
     "segment": {"SMB": -0.20, "Mid-market": 0.0, "Enterprise": 0.25},
     "acquisition_channel": {"referral": 0.30, "direct_sales": 0.10, "partner": 0.0, "paid_search": -0.30,
                             "events": 0.0},
@@ -772,6 +783,7 @@ def simulate(
                  + RESPONSE_MODEL["intercept"] + resp_r)
     acq_resp_eff = np.array([RESPONSE_MODEL["acquisition_channel"][c] for c in CHANNELS])
     svch_resp_eff = np.array([RESPONSE_MODEL["survey_channel"][c] for c in SURVEY_CHANNELS])
+    state_resp_eff = np.array([RESPONSE_MODEL["previous_nps_category"][c] for c in NPS_STATES])
     ppd = {"SMB": 0.0, "Mid-market": CHURN_LOG_HR["segment_Mid-market_vs_SMB"],
            "Enterprise": CHURN_LOG_HR["segment_Enterprise_vs_SMB"]}
     lp_static = np.array([ppd[s] for s in SEGMENTS])[seg] + CHURN_LOG_HR["annual_vs_monthly"] * annual
@@ -888,9 +900,7 @@ def simulate(
             ces = (np.searchsorted(CES_CUTS, ces_lat) + 1).astype(np.int8)
             svch = _categorical(rng, TRANSACTIONAL_CHANNEL_SHARE, nr)
             cid = alive[rows]
-            s_std = (csat_lat - csat_a[tp]) / CSAT_LATENT_SD
-            logit = resp_base[cid] + acq_resp_eff[chan[cid]] + svch_resp_eff[svch] + RESPONSE_MODEL[
-                "satisfaction"]["transactional"] * s_std
+            logit = resp_base[cid] + acq_resp_eff[chan[cid]] + svch_resp_eff[svch] + state_resp_eff[cat_cur[cid]]
             responded = rng.random(nr) < expit(logit)
             delay = np.minimum(_lognormal_seconds(rng, RESPONSE_DELAY_MEDIAN_HOURS * HOUR, RESPONSE_DELAY_SIGMA, nr),
                                RESPONSE_DELAY_MAX_DAYS * DAY)
@@ -920,8 +930,8 @@ def simulate(
                 nps_lat = nps_mean[rows] + NPS_NOISE_SD * rng.standard_normal(nr)
                 nps = np.clip(np.rint(nps_lat), 0, 10).astype(np.int8)
                 svch = _categorical(rng, RELATIONSHIP_CHANNEL_SHARE, nr)
-                logit = (resp_base[cid] + acq_resp_eff[chan[cid]] + svch_resp_eff[svch] + RESPONSE_MODEL[
-                    "relationship"] + RESPONSE_MODEL["satisfaction"]["relationship"] * (nps_lat - NPS_CENTER) / NPS_SD)
+                logit = (resp_base[cid] + acq_resp_eff[chan[cid]] + svch_resp_eff[svch] + state_resp_eff[cat_cur[cid]]
+                         + RESPONSE_MODEL["relationship"])
                 responded = rng.random(nr) < expit(logit)
                 delay = np.minimum(
                     _lognormal_seconds(rng, RESPONSE_DELAY_MEDIAN_HOURS * HOUR, RESPONSE_DELAY_SIGMA, nr),
@@ -1295,8 +1305,16 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
         "driver_weights": {t: DRIVER_SCALE * DRIVER_WEIGHTS[t] for t in TOUCHPOINTS},
         "driver_ranking": ranking,
         "response_model": RESPONSE_MODEL | {
-            "satisfaction_definition": "relationship: (nps_latent - 7.6) / 2.2; transactional: (csat_latent - "
-                                       "intercept_k) / sqrt(1 + csat_noise_sd ** 2)",
+            "formula": "logit P(respond) = intercept + relationship (relationship survey only) + "
+                       "previous_nps_category + segment + acquisition_channel + survey_channel + r, "
+                       "r ~ N(0, customer_sd) per customer",
+            "previous_nps_category_definition": "category of the most recent answered relationship survey with "
+                                                "responded_at before the first day of the invitation's month "
+                                                "(detractor 0-6, passive 7-8, promoter 9-10; 'none' before the "
+                                                "first answer); for relationship invitations this is the latest "
+                                                "answer before sent_at",
+            "missing_at_random": "response never depends on the answer itself, only on the columns above, which "
+                                 "the tables record before each invitation",
             "response_delay_hours_lognormal": {"median": RESPONSE_DELAY_MEDIAN_HOURS,
                                                "sigma": RESPONSE_DELAY_SIGMA}},
         "response_rate": {"overall": float(answered.mean()) if answered.size else None,

@@ -316,7 +316,7 @@ def test_recovers_the_simulated_driver_ranking(world):
     rho = stats.spearmanr(importance[weights.index], weights).statistic
     # With 7 drivers one swap of neighbours gives rho = 0.964 and two give 0.929; 0.9 allows at most
     # two neighbour swaps among the closely weighted lower drivers (over seeds 0-5 and the demo seed
-    # at 6,000 customers the observed rho was >= 0.964).
+    # at 8,000 customers the observed rho was >= 0.964; at 6,000 customers seed 1 gives 0.857).
     assert rho >= 0.9
     assert (result.summary["coefficient"] > 0).all()
     assert result.summary["importance_share"].sum() == pytest.approx(100.0)

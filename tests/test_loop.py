@@ -294,7 +294,7 @@ def test_simulated_world_coverage_and_sla_within_intervals(world):
     assert k["coverage_ci_low"] < truth["followup_coverage"] < k["coverage_ci_high"]
     assert k["within_sla_ci_low"] < truth["sla_24h_kept_share"] < k["within_sla_ci_high"]
     # Per segment, against the generator's configured probabilities: three comparisons, so 99.9%
-    # intervals (at 95% one of three misses 14% of the time; here SMB's realised share is 2.9 SE low).
+    # intervals (at 95% one of three misses 14% of the time; here SMB's realised share is 1.0 SE low).
     by_segment = loop_kpis(f, by="segment", level=0.999).set_index("segment")
     for segment, probability in truth["followup_coverage_by_segment"].items():
         row = by_segment.loc[segment]
