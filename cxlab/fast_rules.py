@@ -184,7 +184,7 @@ def lookup(values: pd.Series, keys: pd.Series) -> np.ndarray:
         return pd.Index(keys.dropna().unique()).get_indexer(values)
     value_set = arrow_keys.drop_null().combine_chunks()
     positions = pc.index_in(arrow_values, value_set=value_set, skip_nulls=True)
-    return pc.fill_null(positions, -1).to_numpy().astype(np.int64)
+    return pc.fill_null(positions, -1).to_numpy()
 
 
 def _evaluable(table_schema: pa.DataFrameSchema) -> bool:
