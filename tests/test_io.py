@@ -354,8 +354,9 @@ def test_fast_rules_agree_with_pandera(data):
     for _ in range(data.draw(st.integers(0, 3))):
         col = data.draw(st.sampled_from(list(table_schema.columns)))
         kind = str(table_schema.columns[col].dtype) if table_schema.columns[col].dtype is not None else "text"
-        row = data.draw(st.integers(0, len(df) - 1))
-        df.loc[row, col] = data.draw(st.sampled_from(_REPLACEMENTS[kind]))
+        row, other = data.draw(st.integers(0, len(df) - 1)), data.draw(st.integers(0, len(df) - 1))
+        # a value from the column's pool, or another row's value (duplicates, for the uniqueness rules)
+        df.loc[row, col] = data.draw(st.sampled_from([*_REPLACEMENTS[kind], df.loc[other, col]]))
     columns = {name: fast_rules.text_column(df[name]) if column.dtype is None else df[name]
                for name, column in table_schema.columns.items()}
     try:
