@@ -141,11 +141,14 @@ def rows_distinct(columns: Sequence[pd.Series | Codes]) -> bool:
     for column in columns:
         if isinstance(column, Codes):
             codes, n_values = column.codes, column.n_values
+        elif column.hasnans:
+            return False
         else:
-            codes, uniques = pd.factorize(column)
+            # datetimes are factorised as their integer nanoseconds (pandas' datetime path is slower)
+            numpy_datetimes = isinstance(column.dtype, np.dtype) and column.dtype.kind == "M"
+            values = column.to_numpy().view(np.int64) if numpy_datetimes else column
+            codes, uniques = pd.factorize(values)
             n_values = len(uniques)
-            if (codes < 0).any():
-                return False
         if n_keys * n_values >= 2**62:
             key, distinct = pd.factorize(key)
             n_keys = len(distinct)

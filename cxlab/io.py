@@ -282,6 +282,8 @@ def _empty_failures() -> pd.DataFrame:
 
 def _row_failures(table: str, path: Path, mask: pd.Series, column: str, rule: str,
                   values: pd.Series) -> pd.DataFrame:
+    if not mask.any():
+        return _empty_failures()
     bad = mask[mask].index
     return pd.DataFrame({"table": table, "file": str(path), "row": bad.to_numpy(dtype=int), "column": column,
                          "rule": rule, "value": values.loc[bad].astype(str).to_numpy()})
