@@ -26,8 +26,9 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
-# Multi-column keys are counted with a bitmap while its size stays within this many bits per row.
-_BITMAP_BITS_PER_ROW = 8
+# Distinct multi-column keys are counted with a flag per possible key while the flags take at most
+# this many bytes per row (as many as the key itself), else with a hash table.
+_FLAG_BYTES_PER_ROW = 8
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def rows_distinct(columns: Sequence[pd.Series | Codes]) -> bool:
             n_keys = len(distinct)
         key = key * n_values + codes
         n_keys *= n_values
-    if n_keys <= _BITMAP_BITS_PER_ROW * max(n_rows, 1):
+    if n_keys <= _FLAG_BYTES_PER_ROW * max(n_rows, 1):
         seen = np.zeros(n_keys, dtype=bool)
         seen[key] = True
         return int(np.count_nonzero(seen)) == n_rows
