@@ -124,7 +124,10 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, pyarrow.ChunkedAr
             values = pc.if_else(empty, pyarrow.scalar(None, column.type), values)
             arrow = arrow.set_column(position, column, values)
         text[column.name] = values
-    return arrow.to_pandas(), text
+    df = arrow.to_pandas()
+    if b"PANDAS_ATTRS" in (arrow.schema.metadata or {}):
+        df.attrs = json.loads(arrow.schema.metadata[b"PANDAS_ATTRS"])
+    return df, text
 
 
 def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, dict[str, pyarrow.ChunkedArray]]:

@@ -285,12 +285,14 @@ def test_parquet_tables_load_as_read_with_empty_text_missing(tmp_path):
     folder = tmp_path / "w"
     folder.mkdir()
     surveys = world.surveys.assign(comment=world.surveys["comment"].fillna(""))  # empty text, not missing
+    surveys.attrs = {"exported_by": "survey platform"}  # kept, as pandas.read_parquet keeps it
     for name, df in {**world.tables(), "surveys": surveys}.items():
         df.to_parquet(folder / f"{name}.parquet", index=False)
     data = load(folder, as_of=world.as_of)
     for name, df in world.tables().items():
         pd.testing.assert_frame_equal(getattr(data, name), df.reset_index(drop=True), check_index_type=False)
     assert data.surveys["comment"].isna().sum() == world.surveys["comment"].isna().sum() > 0
+    assert data.surveys.attrs == {"exported_by": "survey platform"}
 
 
 def test_parquet_numeric_ids_become_text_and_keep_the_customer_rule(tmp_path, tables):
