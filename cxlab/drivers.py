@@ -286,16 +286,24 @@ def totals_before(
     # running totals within each key (restarting at every key, so no large totals are subtracted)
     running = pd.DataFrame(per_event).groupby(event_keys[order]).cumsum().to_numpy()
     running = np.vstack([np.zeros((1, len(columns))), running])
-    key_first = np.searchsorted(event_slot, query_keys * span, side="left")
+    key_first = _sorted_search(event_slot, query_keys * span, "left")
 
     def lookup(query_ranks: np.ndarray, inclusive: bool) -> np.ndarray:
-        before = np.searchsorted(event_slot, query_keys * span + query_ranks, side="right" if inclusive else "left")
+        before = _sorted_search(event_slot, query_keys * span + query_ranks, "right" if inclusive else "left")
         return np.where((before > key_first)[:, None], running[before], 0.0)
 
     totals = lookup(ranks[len(events) : len(events) + len(queries)], include_same_time)
     if window_days is not None:  # the window's start is inclusive: subtract what came strictly before it
         totals = totals - lookup(ranks[len(events) + len(queries) :], False)
     return pd.DataFrame(totals, index=queries.index, columns=columns)
+
+
+def _sorted_search(haystack: np.ndarray, needles: np.ndarray, side: str) -> np.ndarray:
+    """``np.searchsorted`` with the needles visited in order (far fewer cache misses on large arrays)."""
+    order = np.argsort(needles, kind="stable")
+    found = np.empty(len(needles), dtype=np.int64)
+    found[order] = np.searchsorted(haystack, needles[order], side=side)
+    return found
 
 
 def _nanoseconds(times: pd.Series) -> np.ndarray:

@@ -56,6 +56,7 @@ DEFAULT_COVARIATES = (
     "prior_nps_category",
 )
 INTERVALS = ("linearization", "bootstrap")
+KEY = "_customer_key"  # integer code of customer_id inside propensity_frame
 
 
 def _require(df: pd.DataFrame, columns, table: str, caller: str) -> None:
@@ -305,8 +306,10 @@ def propensity_frame(
         sent_at=lambda d: pd.to_datetime(d["sent_at"], cache=False),
         responded_at=lambda d: pd.to_datetime(d["responded_at"], cache=False).where(lambda t: t <= as_of),
     )
+    # Integer customer keys, hashed once: the look-ups below match on them instead of on text.
+    known[KEY] = pd.factorize(known["customer_id"])[0]
     inv = _mature_invitations(known[known["touchpoint"] == touchpoint], as_of, response_window_days)
-    inv = inv[["invitation_id", "customer_id", "sent_at", "responded", "nps", "channel"]].reset_index(
+    inv = inv[["invitation_id", "customer_id", KEY, "sent_at", "responded", "nps", "channel"]].reset_index(
         drop=True
     )
     inv["nps"] = inv["nps"].where(inv["responded"] == 1)
@@ -320,15 +323,16 @@ def propensity_frame(
         query_time="sent_at",
         value_cols=["csat", "ces"],
         window_days=recent_days,
+        by=KEY,
     )
     for col in ("csat", "ces"):
         n = recent[f"{col}_n"]
         inv[f"recent_{col}"] = (recent[f"{col}_sum"] / n.where(n > 0)).to_numpy()
     sent_before = totals_before(
-        known.assign(one=1.0), inv, event_time="sent_at", query_time="sent_at", value_cols=["one"]
+        known.assign(one=1.0), inv, event_time="sent_at", query_time="sent_at", value_cols=["one"], by=KEY
     )["one_n"]
     answered_before = totals_before(
-        answers.assign(one=1.0), inv, event_time="responded_at", query_time="sent_at", value_cols=["one"]
+        answers.assign(one=1.0), inv, event_time="responded_at", query_time="sent_at", value_cols=["one"], by=KEY
     )["one_n"]
     inv["prior_invitations"] = sent_before.astype(int).to_numpy()
     inv["prior_responses"] = answered_before.astype(int).to_numpy()
@@ -341,6 +345,7 @@ def propensity_frame(
         event_time="responded_at",
         query_time="sent_at",
         value_cols=["nps"],
+        by=KEY,
     )
     inv["prior_nps_mean"] = (
         earlier_nps["nps_sum"] / earlier_nps["nps_n"].where(earlier_nps["nps_n"] > 0)
@@ -359,16 +364,17 @@ def propensity_frame(
         days = (inv["sent_at"] - pd.to_datetime(inv["acquired_at"], cache=False)).dt.total_seconds() / 86_400
         inv["tenure_months_at_invitation"] = (days / DAYS_PER_MONTH).clip(lower=0)
         inv = inv.drop(columns="acquired_at")
+    inv = inv.drop(columns=KEY)
     inv.attrs.update(as_of=as_of, response_window_days=response_window_days, recent_days=recent_days)
     return inv
 
 
 def _latest_before(events: pd.DataFrame, queries: pd.DataFrame, *, value_col: str) -> np.ndarray:
     """Value of each query customer's latest event with ``responded_at`` strictly before ``sent_at``."""
-    ordered = events[["customer_id", "responded_at", value_col]].sort_values("responded_at", kind="stable")
-    keys = queries[["customer_id", "sent_at"]].assign(row=np.arange(len(queries))).sort_values("sent_at")
+    ordered = events[[KEY, "responded_at", value_col]].sort_values("responded_at", kind="stable")
+    keys = queries[[KEY, "sent_at"]].assign(row=np.arange(len(queries))).sort_values("sent_at")
     found = pd.merge_asof(
-        keys, ordered, left_on="sent_at", right_on="responded_at", by="customer_id", allow_exact_matches=False
+        keys, ordered, left_on="sent_at", right_on="responded_at", by=KEY, allow_exact_matches=False
     )
     return found.sort_values("row")[value_col].to_numpy(dtype=float)
 
