@@ -84,11 +84,13 @@ def generate(n_customers: int, folder: Path) -> dict:
 
 def loader_fingerprint(data_folder: Path) -> str:
     """Hash of the data files and of the validating code: saved validated tables are reused while it holds."""
+    import cxlab.fast_rules
     import cxlab.io
     import cxlab.schema
 
     digest = hashlib.sha256()
-    for path in [Path(cxlab.io.__file__), Path(cxlab.schema.__file__), *sorted(data_folder.iterdir())]:
+    code = [Path(module.__file__) for module in (cxlab.io, cxlab.schema, cxlab.fast_rules)]
+    for path in [*code, *sorted(data_folder.iterdir())]:
         if path.is_file():
             digest.update(f"{path.name}:{path.stat().st_size}:{path.stat().st_mtime_ns}".encode())
     return digest.hexdigest()
