@@ -88,6 +88,15 @@ class CXData:
         return {name: df for name in schema.TABLES if (df := getattr(self, name)) is not None}
 
 
+def release_arrow_memory() -> None:
+    """Hand back to the system the memory Arrow's allocator keeps after reading or writing Parquet.
+
+    Arrow's allocator holds on to freed buffers for reuse; after a large table has been read
+    into pandas that is gigabytes a process never uses again.
+    """
+    pyarrow.default_memory_pool().release_unused()
+
+
 def find_table_files(folder: Path) -> dict[str, Path]:
     """Map each table name to its file in ``folder`` (tables without a file are absent).
 
@@ -401,6 +410,7 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
         copy = read_snapshot(folder, files, tables)
         if copy is not None:
             frames = copy["tables"]
+            release_arrow_memory()
             return CXData(
                 customers=frames["customers"], revenue=frames.get("revenue"), surveys=frames.get("surveys"),
                 cases=frames.get("cases"), as_of=copy["as_of"], as_of_source=copy["as_of_source"], source=folder,
@@ -449,6 +459,8 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
         failures, valid = _drop_rejected(failures, valid, files)
         failures = _one_based(failures)
 
+    del raw, text
+    release_arrow_memory()
     return CXData(
         customers=valid["customers"], revenue=valid.get("revenue"), surveys=valid.get("surveys"),
         cases=valid.get("cases"), as_of=as_of, as_of_source=as_of_source, source=folder, files=files,

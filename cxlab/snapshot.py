@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxlab import schema
+from cxlab.io import release_arrow_memory
 
 ENV_VAR = "CXLAB_VALIDATED_DATA"
 MANIFEST = "manifest.json"
@@ -72,6 +73,7 @@ def write_snapshot(data, folder) -> Path:
         "tables": tables,
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    release_arrow_memory()
     return folder
 
 
