@@ -404,20 +404,20 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
         unknown = sorted(set(tables) - set(schema.TABLES))
         if unknown:
             raise ValueError(f"load: unknown table(s) {unknown}; tables are {list(schema.TABLES)}")
+    wanted = {name: file for name, file in files.items() if tables is None or name == "customers" or name in tables}
     if columns is None and as_of is None:
         from cxlab.snapshot import read_snapshot  # validated once per report run; see cxlab.snapshot
 
-        copy = read_snapshot(folder, files, tables)
+        copy = read_snapshot(folder, files, wanted)
         if copy is not None:
             frames = copy["tables"]
             release_arrow_memory()
             return CXData(
                 customers=frames["customers"], revenue=frames.get("revenue"), surveys=frames.get("surveys"),
                 cases=frames.get("cases"), as_of=copy["as_of"], as_of_source=copy["as_of_source"], source=folder,
-                files={t: files[t] for t in frames}, truth=_read_meta(folder).get("truth"),
+                files=wanted, truth=_read_meta(folder).get("truth"),
             )
-    if tables is not None:
-        files = {name: file for name, file in files.items() if name == "customers" or name in tables}
+    files = wanted
     raw, text = {}, {}
     for table, file in files.items():
         df, text[table] = _rename(*_read_file(file, table), table, columns)

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxlab import schema
 from cxlab.io import release_arrow_memory
 
 ENV_VAR = "CXLAB_VALIDATED_DATA"
@@ -34,6 +33,11 @@ _FORMAT = 1
 def _file_stamp(path: Path) -> dict:
     stat = path.stat()
     return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+def _meta_stamp(source: Path) -> dict | None:
+    meta = source / "meta.json"
+    return _file_stamp(meta) if meta.is_file() else None
 
 
 def write_snapshot(data, folder) -> Path:
@@ -57,7 +61,6 @@ def write_snapshot(data, folder) -> Path:
     if len(data.rejected):
         raise ValueError("write_snapshot: the data had rejected rows; only strictly valid data can be copied")
     sources = {table: _file_stamp(path) for table, path in data.files.items()}
-    meta = Path(data.source) / "meta.json"
     tables = {}
     for table, frame in data.tables().items():
         name = f"{table}.parquet"
@@ -67,7 +70,7 @@ def write_snapshot(data, folder) -> Path:
         "format": _FORMAT,
         "source": str(Path(data.source).resolve()),
         "source_files": sources,
-        "meta_file": _file_stamp(meta) if meta.is_file() else None,
+        "meta_file": _meta_stamp(Path(data.source)),
         "as_of": str(data.as_of.date()),
         "as_of_source": data.as_of_source,
         "tables": tables,
@@ -83,11 +86,10 @@ def _still_current(manifest: dict, source: Path, files: dict[str, Path]) -> bool
     recorded = manifest["source_files"]
     if set(recorded) != set(files) or any(_file_stamp(files[t]) != recorded[t] for t in files):
         return False
-    meta = source / "meta.json"
-    return (_file_stamp(meta) if meta.is_file() else None) == manifest["meta_file"]
+    return _meta_stamp(source) == manifest["meta_file"]
 
 
-def read_snapshot(source, files: dict[str, Path], tables=None) -> dict | None:
+def read_snapshot(source, files: dict[str, Path], tables) -> dict | None:
     """Validated tables of ``source`` from the copy named in :data:`ENV_VAR`, if it is current.
 
     Parameters
@@ -95,9 +97,9 @@ def read_snapshot(source, files: dict[str, Path], tables=None) -> dict | None:
     source : str or pathlib.Path
         The data folder :func:`cxlab.io.load` was asked to load.
     files : dict of str to pathlib.Path
-        Its table files (as found by :func:`cxlab.io.find_table_files`).
-    tables : sequence of str, optional
-        Tables wanted (``customers`` is always included); default all.
+        All its table files (as found by :func:`cxlab.io.find_table_files`).
+    tables : collection of str
+        The tables to read, among those of ``files``.
 
     Returns
     -------
@@ -115,7 +117,5 @@ def read_snapshot(source, files: dict[str, Path], tables=None) -> dict | None:
     source = Path(source)
     if not _still_current(manifest, source, files):
         return None
-    wanted = [t for t in schema.TABLES if t in manifest["tables"] and (tables is None or t == "customers"
-                                                                         or t in tables)]
-    frames = {t: pd.read_parquet(Path(copy) / manifest["tables"][t]["file"]) for t in wanted}
+    frames = {t: pd.read_parquet(Path(copy) / manifest["tables"][t]["file"]) for t in tables}
     return {"tables": frames, "as_of": pd.Timestamp(manifest["as_of"]), "as_of_source": manifest["as_of_source"]}
