@@ -23,28 +23,24 @@ from scipy import stats
 TRANSFORMS = ("rank", "identity", "log", "km")
 
 
-def _risk_set_means(x, times, events, scores, entries) -> tuple[np.ndarray, np.ndarray]:
-    """Efron-tied risk-set means of ``x`` at each distinct churn time of one stratum."""
+def _churner_means(x, times, events, scores, entries) -> tuple[np.ndarray, np.ndarray]:
+    """Churner rows of one stratum and the Efron-tied risk-set mean of ``x`` at each one's churn time."""
     event_times = np.unique(times[events])
+    weighted = np.column_stack([scores, scores[:, None] * x])  # sums of these give S0 and S1
     # sums over rows that are still at risk at t: stop >= t, minus those entering at or after t
     order = np.argsort(times, kind="stable")
-    stop_sorted = times[order]
-    weighted = np.column_stack([scores, scores[:, None] * x])[order]
-    from_end = np.cumsum(weighted[::-1], axis=0)[::-1]
-    first = np.searchsorted(stop_sorted, event_times, side="left")
-    at_risk = from_end[first]
+    from_end = np.cumsum(weighted[order][::-1], axis=0)[::-1]
+    at_risk = from_end[np.searchsorted(times[order], event_times, side="left")]
     if entries is not None:
         entry_order = np.argsort(entries, kind="stable")
-        entry_sorted = entries[entry_order]
-        entered_late = np.cumsum(np.column_stack([scores, scores[:, None] * x])[entry_order][::-1], axis=0)[::-1]
-        late = np.searchsorted(entry_sorted, event_times, side="left")
-        padded = np.vstack([entered_late, np.zeros((1, entered_late.shape[1]))])
-        at_risk = at_risk - padded[late]
+        entered_late = np.cumsum(weighted[entry_order][::-1], axis=0)[::-1]
+        padded = np.vstack([entered_late, np.zeros((1, weighted.shape[1]))])
+        at_risk = at_risk - padded[np.searchsorted(entries[entry_order], event_times, side="left")]
     dead = np.flatnonzero(events)
     k = np.searchsorted(event_times, times[dead])
     tie_count = np.bincount(k, minlength=event_times.size)
-    tied = np.zeros((event_times.size, 1 + x.shape[1]))
-    np.add.at(tied, k, np.column_stack([scores[dead], scores[dead, None] * x[dead]]))
+    tied = np.zeros((event_times.size, weighted.shape[1]))
+    np.add.at(tied, k, weighted[dead])
     # Efron: the l-th of d tied churners sees the risk set minus l/d of the tied churners' sums
     step_time = np.repeat(np.arange(event_times.size), tie_count)
     step = np.arange(step_time.size) - np.repeat(np.cumsum(tie_count) - tie_count, tie_count)
@@ -52,7 +48,7 @@ def _risk_set_means(x, times, events, scores, entries) -> tuple[np.ndarray, np.n
     remaining = at_risk[step_time] - share * tied[step_time]
     ratios = remaining[:, 1:] / remaining[:, :1]
     means = np.vstack([np.bincount(step_time, weights=col, minlength=event_times.size) for col in ratios.T]).T
-    return event_times, means / tie_count[:, None]
+    return dead, (means / tie_count[:, None])[k]
 
 
 def _transform(name: str, event_time: np.ndarray, times, events, weights) -> np.ndarray:
@@ -115,25 +111,25 @@ def schoenfeld_test(data: pd.DataFrame, *, params: pd.Series, variance: pd.DataF
     times_all = data[duration_col].to_numpy(dtype=float)
     events_all = data[event_col].to_numpy() == 1
     weights_all = data[weights_col].to_numpy(dtype=float)
+    x_all = data[covariates].to_numpy(dtype=float)
+    entries_all = data[entry_col].to_numpy(dtype=float) if entry_col else None
     groups = data.groupby(list(strata), sort=False).indices.values() if strata else [np.arange(len(data))]
     residuals, event_times = [], []
     for rows in groups:
-        x = data[covariates].to_numpy(dtype=float)[rows]
-        times, events = times_all[rows], events_all[rows]
+        x, times, events = x_all[rows], times_all[rows], events_all[rows]
         if not events.any():
             continue
         scores = weights_all[rows] * np.exp(x @ beta)
-        entries = data[entry_col].to_numpy(dtype=float)[rows] if entry_col else None
-        unique_times, means = _risk_set_means(x, times, events, scores, entries)
-        dead = np.flatnonzero(events)
-        residuals.append(x[dead] - means[np.searchsorted(unique_times, times[dead])])
+        dead, means = _churner_means(x, times, events, scores, None if entries_all is None else entries_all[rows])
+        residuals.append(x[dead] - means)
         event_times.append(times[dead])
     resid = np.vstack(residuals)
     n_events = len(resid)
-    scaled = n_events * resid @ variance.loc[covariates, covariates].to_numpy()
+    cov = variance.loc[covariates, covariates].to_numpy()
+    scaled = n_events * resid @ cov
     g = _transform(time_transform, np.concatenate(event_times), times_all, events_all, weights_all)
     g = g - g.mean()
-    se2 = np.diag(variance.loc[covariates, covariates].to_numpy())
+    se2 = np.diag(cov)
     statistic = (g @ scaled) ** 2 / (n_events * se2 * (g @ g))
     return pd.DataFrame({"test_statistic": statistic, "p": stats.chi2.sf(statistic, 1)},
                         index=pd.Index(covariates, name="covariate"))
