@@ -329,10 +329,12 @@ def propensity_frame(
         n = recent[f"{col}_n"]
         inv[f"recent_{col}"] = (recent[f"{col}_sum"] / n.where(n > 0)).to_numpy()
     sent_before = totals_before(
-        known.assign(one=1.0), inv, event_time="sent_at", query_time="sent_at", value_cols=["one"], by=KEY
+        known[[KEY, "sent_at"]].assign(one=1.0), inv, event_time="sent_at", query_time="sent_at", value_cols=["one"],
+        by=KEY,
     )["one_n"]
     answered_before = totals_before(
-        answers.assign(one=1.0), inv, event_time="responded_at", query_time="sent_at", value_cols=["one"], by=KEY
+        answers[[KEY, "responded_at"]].assign(one=1.0), inv, event_time="responded_at", query_time="sent_at",
+        value_cols=["one"], by=KEY,
     )["one_n"]
     inv["prior_invitations"] = sent_before.astype(int).to_numpy()
     inv["prior_responses"] = answered_before.astype(int).to_numpy()
