@@ -184,6 +184,21 @@ def test_bootstrap_interval_agrees_with_linearisation():
     assert boot.ci_low_ < lin.value_ < boot.ci_high_
 
 
+def _fit_on_segment_and_tenure(segment, tenure, score, responded):
+    """IPW NPS weighted on segment and tenure, and the true NPS of everyone invited."""
+    frame = pd.DataFrame(
+        {
+            "segment": segment,
+            "tenure_months_at_invitation": tenure,
+            "responded": responded.astype(int),
+            "nps": np.where(responded, score, np.nan),
+            "customer_id": np.arange(len(score)).astype(str),
+        }
+    )
+    truth = 100 * (np.mean(score >= 9) - np.mean(score <= 6))
+    return ipw_nps(frame, covariates=["segment", "tenure_months_at_invitation"], trim_quantile=1.0), truth
+
+
 def test_ipw_recovers_the_population_when_response_depends_only_on_covariates():
     rng = np.random.default_rng(0)
     n = 20_000
@@ -200,17 +215,7 @@ def test_ipw_recovers_the_population_when_response_depends_only_on_covariates():
         1 + np.exp(-(-1.5 + np.select([segment == "ent", segment == "mid"], [1.2, 0.4], 0) + 0.02 * tenure))
     )
     responded = rng.random(n) < p
-    frame = pd.DataFrame(
-        {
-            "segment": segment,
-            "tenure_months_at_invitation": tenure,
-            "responded": responded.astype(int),
-            "nps": np.where(responded, score, np.nan),
-            "customer_id": np.arange(n).astype(str),
-        }
-    )
-    truth = 100 * (np.mean(score >= 9) - np.mean(score <= 6))
-    fit = ipw_nps(frame, covariates=["segment", "tenure_months_at_invitation"], trim_quantile=1.0)
+    fit, truth = _fit_on_segment_and_tenure(segment, tenure, score, responded)
     assert abs(fit.raw_.value - truth) > 3 * fit.raw_.se  # the raw NPS is clearly biased
     assert fit.ci_low_ < truth < fit.ci_high_  # the weighted one is not
     assert abs(fit.value_ - truth) < abs(fit.raw_.value - truth) / 4
@@ -240,17 +245,7 @@ def test_ipw_does_not_remove_bias_that_runs_through_the_answer_itself():
     tenure = rng.exponential(24, size=n)
     score = np.clip(np.round(7 + np.where(segment == "ent", 1.0, 0.0) + rng.normal(0, 2, n)), 0, 10)
     responded = rng.random(n) < 1 / (1 + np.exp(-(-1.0 + 0.4 * (score - 7))))
-    frame = pd.DataFrame(
-        {
-            "segment": segment,
-            "tenure_months_at_invitation": tenure,
-            "responded": responded.astype(int),
-            "nps": np.where(responded, score, np.nan),
-            "customer_id": np.arange(n).astype(str),
-        }
-    )
-    truth = 100 * (np.mean(score >= 9) - np.mean(score <= 6))
-    fit = ipw_nps(frame, covariates=["segment", "tenure_months_at_invitation"], trim_quantile=1.0)
+    fit, truth = _fit_on_segment_and_tenure(segment, tenure, score, responded)
     assert fit.raw_.ci_low > truth and fit.ci_low_ > truth
 
 
