@@ -295,17 +295,30 @@ def _survival_frame(data) -> dict:
     return {"customers": len(frame), "churned": int(frame["churned"].sum()), "_frame": frame}
 
 
-def _save_frame(ctx: Context, result: dict) -> None:
-    frame = result["_frame"][["tenure_months", "churned", *EXPERIENCE_COVARIATES]].copy()
-    frame.attrs = {}  # the as-of date and notes are not needed by the Cox steps
-    frame.to_parquet(ctx.work_dir / COX_FRAME)
+def _save_frame(file: str, columns: list[str] | None = None):
+    """An ``after`` hook writing the step's frame (or these columns of it) for the steps that fit on it."""
+
+    def save(ctx: Context, result: dict) -> None:
+        frame = (result["_frame"] if columns is None else result["_frame"][columns]).copy()
+        frame.attrs = {}  # the as-of date and notes are not needed: the fitting steps name their covariates
+        frame.to_parquet(ctx.work_dir / file)
+
+    return save
 
 
-def _cox_frame(ctx: Context) -> pd.DataFrame:
-    path = ctx.work_dir / COX_FRAME
-    if not path.is_file():
-        raise RuntimeError(f"{path}: run the survival_frame step first")
-    return pd.read_parquet(path)
+def _saved_frame(file: str, step: str):
+    """A setup reading the frame that ``step`` saved."""
+
+    def read(ctx: Context) -> pd.DataFrame:
+        path = ctx.work_dir / file
+        if not path.is_file():
+            raise RuntimeError(f"{path}: run the {step} step first")
+        return pd.read_parquet(path)
+
+    return read
+
+
+_cox_frame = _saved_frame(COX_FRAME, "survival_frame")
 
 
 def _cox_cxlab(covariates):
@@ -382,19 +395,6 @@ def _time_varying_frame(data) -> dict:
 
     frame = time_varying_frame(data.customers, data.surveys, data.cases, data.as_of)
     return {"intervals": len(frame), "customers": int(frame["customer_id"].nunique()), "_frame": frame}
-
-
-def _save_time_varying_frame(ctx: Context, result: dict) -> None:
-    frame = result["_frame"].copy()
-    frame.attrs = {}  # the Cox step names its covariates
-    frame.to_parquet(ctx.work_dir / TIME_VARYING_FRAME)
-
-
-def _tv_setup(ctx: Context) -> pd.DataFrame:
-    path = ctx.work_dir / TIME_VARYING_FRAME
-    if not path.is_file():
-        raise RuntimeError(f"{path}: run the time_varying_frame step first")
-    return pd.read_parquet(path)
 
 
 def _time_varying_cox(frame: pd.DataFrame) -> dict:
@@ -565,7 +565,7 @@ STEPS = {
             _frame_setup,
             _survival_frame,
             max_repeats=1,
-            after=_save_frame,
+            after=_save_frame(COX_FRAME, ["tenure_months", "churned", *EXPERIENCE_COVARIATES]),
         ),
         Step(
             "cox_experience_cxlab",
@@ -631,12 +631,12 @@ STEPS = {
             lambda ctx: _validated(ctx, ["customers", "surveys", "cases"]),
             _time_varying_frame,
             max_repeats=1,
-            after=_save_time_varying_frame,
+            after=_save_frame(TIME_VARYING_FRAME),
         ),
         Step(
             "time_varying_cox",
             "time-varying Cox on the start/stop frame",
-            _tv_setup,
+            _saved_frame(TIME_VARYING_FRAME, "time_varying_frame"),
             _time_varying_cox,
             max_repeats=1,
         ),
