@@ -30,6 +30,7 @@ import statsmodels.api as sm
 from scipy import stats
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
+from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
 OUTCOME_KINDS = ("auto", "continuous", "binary", "ordinal")
@@ -100,7 +101,7 @@ def driver_frame(
     as_of = pd.Timestamp(as_of)
     answered = surveys.loc[surveys["responded_at"].notna(), needed].copy()
     answered["responded_at"] = pd.to_datetime(answered["responded_at"], cache=False)
-    answered = answered[answered["responded_at"] <= as_of]
+    answered = answered[known_by(answered["responded_at"], as_of)]
     answered["customer_id"] = answered["customer_id"].astype(str)
 
     rel = answered[(answered["touchpoint"] == RELATIONSHIP) & answered[outcome].notna()]

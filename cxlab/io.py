@@ -29,6 +29,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cxlab import fast_rules, schema
+from cxlab.periods import known_by
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
 REJECTED_COLUMNS = ["table", "file", "row", "column", "rule", "value"]
@@ -315,7 +316,7 @@ def _relational_failures(tables: dict[str, pd.DataFrame], files: dict[str, Path]
             mask = df[late].notna() & (df[late] < df[early])
             found.append(_row_failures(table, path, mask, late, f"must not be before {early}", df[late]))
         for col in schema.DATE_COLUMNS[table]:
-            mask = df[col].notna() & (df[col] > as_of + pd.Timedelta(days=1) - pd.Timedelta(1))
+            mask = df[col].notna() & ~known_by(df[col], as_of)
             found.append(_row_failures(table, path, mask, col,
                                        f"must not be after the as-of date {as_of.date()}", df[col]))
         if table != "customers":

@@ -32,6 +32,7 @@ from lifelines.utils import median_survival_times
 
 from cxlab.display import suppress_small
 from cxlab.metrics import wilson_interval
+from cxlab.periods import as_of_end, known_by
 from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
@@ -98,14 +99,13 @@ def detractor_followups(
     keep = (
         surveys["nps"].notna()
         & (surveys["nps"] <= DETRACTOR_MAX)
-        & answered_at.notna()
-        & (answered_at <= as_of)
+        & known_by(answered_at, as_of)
     )
     det = surveys.loc[keep, ["invitation_id", "customer_id", "responded_at", "nps"]].copy()
     det["customer_id"] = det["customer_id"].astype(str)
     det["responded_at"] = pd.to_datetime(det["responded_at"], cache=False)
     det["quarter"] = det["responded_at"].dt.to_period("Q").astype(str)
-    det["mature"] = det["responded_at"] <= as_of - pd.Timedelta(days=followup_window_days)
+    det["mature"] = det["responded_at"] < as_of_end(as_of) - pd.Timedelta(days=followup_window_days)
 
     case_cols = ["case_id", "team", "opened_at", "first_response_at", "closed_at", "sla_hours"]
     if cases is None:
@@ -119,7 +119,7 @@ def detractor_followups(
             "detractor_followups",
         )
         follow = cases[
-            (cases["kind"] == FOLLOWUP_KIND) & (pd.to_datetime(cases["opened_at"], cache=False) <= as_of)
+            (cases["kind"] == FOLLOWUP_KIND) & known_by(pd.to_datetime(cases["opened_at"], cache=False), as_of)
         ].copy()
         follow["customer_id"] = follow["customer_id"].astype(str)
         for col in ("opened_at", "first_response_at", "closed_at"):
@@ -155,13 +155,13 @@ def detractor_followups(
             out[col] = pd.to_datetime(out[col], cache=False)
     out["followed_up"] = out["case_id"].notna()
     for col in ("first_response_at", "closed_at"):
-        out[col] = out[col].where(out[col] <= as_of)
+        out[col] = out[col].where(known_by(out[col], as_of))
     out["sla_hours"] = out["sla_hours"].astype(float).fillna(default_sla_hours).where(out["followed_up"])
 
     opened = out["opened_at"]
     out["first_response_observed"] = out["first_response_at"].notna()
     out["hours_to_first_response"] = (
-        out["first_response_at"].fillna(as_of).where(out["followed_up"]) - opened
+        out["first_response_at"].fillna(as_of_end(as_of)).where(out["followed_up"]) - opened
     ) / HOURS
     out["close_observed"] = out["closed_at"].notna()
     out["hours_to_close"] = (out["closed_at"].fillna(as_of).where(out["followed_up"]) - opened) / HOURS
@@ -481,7 +481,7 @@ def followup_survival_frame(
         _require(surveys, ["customer_id", "touchpoint", "responded_at"], "surveys", "followup_survival_frame")
         answered = pd.to_datetime(surveys["responded_at"], cache=False)
         later = surveys.loc[
-            (surveys["touchpoint"] == touchpoint) & answered.notna() & (answered <= as_of), ["customer_id"]
+            (surveys["touchpoint"] == touchpoint) & known_by(answered, as_of), ["customer_id"]
         ].assign(customer_id=lambda d: d["customer_id"].astype(str), next_at=answered)
         keys = out[["customer_id", "responded_at"]].reset_index().sort_values("responded_at")
         found = pd.merge_asof(

@@ -37,6 +37,7 @@ from cxlab import metrics
 from cxlab.display import suppress_small
 from cxlab.drivers import totals_before
 from cxlab.metrics import wilson_interval
+from cxlab.periods import as_of_end, known_by
 from cxlab.schema import RELATIONSHIP
 from cxlab.survival.frames import nps_category
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
@@ -71,11 +72,11 @@ def _mature_invitations(
 ) -> pd.DataFrame:
     """Invitations old enough for their answer to be in (sent at least the window before as_of)."""
     sent = pd.to_datetime(surveys["sent_at"], cache=False)
-    inv = surveys[sent <= as_of - pd.Timedelta(days=response_window_days)].copy()
+    inv = surveys[sent < as_of_end(as_of) - pd.Timedelta(days=response_window_days)].copy()
     inv["customer_id"] = inv["customer_id"].astype(str)
     inv["sent_at"] = pd.to_datetime(inv["sent_at"], cache=False)
     answered_at = pd.to_datetime(inv["responded_at"], cache=False)
-    inv["responded"] = (answered_at.notna() & (answered_at <= as_of)).astype(int)
+    inv["responded"] = known_by(answered_at, as_of).astype(int)
     return inv
 
 
@@ -301,10 +302,10 @@ def propensity_frame(
                "ces"]
     _require(surveys, columns, "surveys", "propensity_frame")
     as_of = pd.Timestamp(as_of)
-    known = surveys.loc[pd.to_datetime(surveys["sent_at"], cache=False) <= as_of, columns].assign(
+    known = surveys.loc[known_by(pd.to_datetime(surveys["sent_at"], cache=False), as_of), columns].assign(
         customer_id=lambda d: d["customer_id"].astype(str),
         sent_at=lambda d: pd.to_datetime(d["sent_at"], cache=False),
-        responded_at=lambda d: pd.to_datetime(d["responded_at"], cache=False).where(lambda t: t <= as_of),
+        responded_at=lambda d: pd.to_datetime(d["responded_at"], cache=False).where(lambda t: known_by(t, as_of)),
     )
     # Integer customer keys, hashed once: the look-ups below match on them instead of on text.
     known[KEY] = pd.factorize(known["customer_id"])[0]

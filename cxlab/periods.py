@@ -1,9 +1,16 @@
-"""Quarters and as-of dates: the one place that turns ``"2026Q3"`` into dates."""
+"""Quarters and as-of dates: the one place that turns ``"2026Q3"`` or an as-of date into instants.
+
+An as-of date stands for an instant: the end of that day. Everything that happened during the
+as-of day (an answer at 11:00, a churn at 15:00, an invitation at 10:00) is known as of it, and
+nothing later is. In code the end of the day is the exclusive bound :func:`as_of_end` (00:00 of
+the next day), and :func:`known_by` is the one test "did this happen by the as-of instant".
+"""
 
 from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -35,6 +42,56 @@ def parse_quarter(quarter: str) -> pd.Period:
     if not isinstance(quarter, str) or not _QUARTER.match(quarter.strip()):
         raise ValueError(f"quarter must look like '2026Q3' (year, 'Q', 1-4); got {quarter!r}")
     return pd.Period(quarter.strip(), freq="Q")
+
+
+def as_of_end(as_of) -> pd.Timestamp:
+    """The exclusive end of an as-of date: 00:00 of the following day.
+
+    Whatever time of day ``as_of`` carries, the whole as-of day is known: an event at time
+    ``t`` is known as of the date exactly when ``t < as_of_end(as_of)``.
+
+    Parameters
+    ----------
+    as_of : str, datetime or pandas.Timestamp
+        The as-of date.
+
+    Returns
+    -------
+    pandas.Timestamp
+
+    Examples
+    --------
+    >>> as_of_end("2026-09-30")
+    Timestamp('2026-10-01 00:00:00')
+    >>> as_of_end(pd.Timestamp("2026-09-30 15:00"))
+    Timestamp('2026-10-01 00:00:00')
+    """
+    return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+
+
+def known_by(times, as_of) -> pd.Series:
+    """True where a time is known (not missing and within the as-of day or earlier).
+
+    Parameters
+    ----------
+    times : pandas.Series or array-like of datetime
+        Event times; missing values are never known.
+    as_of : str or pandas.Timestamp
+        The as-of date (see :func:`as_of_end`).
+
+    Returns
+    -------
+    pandas.Series or numpy.ndarray of bool
+        A Series with the index of ``times`` when ``times`` is a Series.
+
+    Examples
+    --------
+    >>> known_by(pd.to_datetime(["2026-09-30 23:59", "2026-10-01 00:00", None]), "2026-09-30").tolist()
+    [True, False, False]
+    """
+    converted = pd.to_datetime(times)
+    known = converted < as_of_end(as_of)
+    return known if isinstance(known, pd.Series) else np.asarray(known, dtype=bool)
 
 
 def quarter_end(quarter: str) -> pd.Timestamp:

@@ -168,11 +168,16 @@ def sbg_derl(period_discount_rate: float, renewals, alpha: float, beta: float):
     return value[()] if value.ndim == 0 else value
 
 
-def tenure_in_periods(tenure_months, churned, *, months_per_period: int = 12) -> np.ndarray:
+def tenure_in_periods(tenure_months, churned, observable_months=None, *,
+                      months_per_period: int = 12) -> np.ndarray:
     """Convert tenure in months to tenure in longer periods under the same timing convention.
 
-    A churner whose tenure is k months churned in period ``ceil(k / m)``; a customer still
-    active after k months has survived ``floor(k / m)`` whole periods.
+    A churner whose tenure is k months churned in period ``p = ceil(k / m)``, and that churn
+    counts only when the whole of period p was observable (``p * m <= observable_months``);
+    otherwise, like every customer not counted as a churner, the customer is censored at the
+    whole periods observed, ``floor(observable_months / m)``. This is the rule of
+    :mod:`cxlab.tenure` applied to periods: a period's risk set and its churners come from the
+    same customers, so the estimate is not biased by periods still in progress.
 
     Parameters
     ----------
@@ -180,6 +185,10 @@ def tenure_in_periods(tenure_months, churned, *, months_per_period: int = 12) ->
         Tenure in months (see :mod:`cxlab.tenure`).
     churned : array-like of {0, 1}
         1 for churners, 0 for censored customers.
+    observable_months : array-like of int, optional
+        Whole months each customer was observable (``observable_months`` of
+        :func:`cxlab.tenure.tenure_frame`). Required when ``months_per_period > 1``; with
+        monthly periods it adds nothing.
     months_per_period : int
         Months in one period, e.g. 12 for annual contracts.
 
@@ -189,14 +198,30 @@ def tenure_in_periods(tenure_months, churned, *, months_per_period: int = 12) ->
 
     Examples
     --------
-    >>> tenure_in_periods([12, 13, 13], [1, 1, 0], months_per_period=12).tolist()
-    [1, 2, 1]
+    >>> tenure_in_periods([12, 13, 13, 13], [1, 1, 1, 0], [30, 30, 20, 20], months_per_period=12).tolist()
+    [1, 2, 1, 1]
     """
+    return _periods_and_churn(tenure_months, churned, observable_months, months_per_period)[0]
+
+
+def _periods_and_churn(tenure_months, churned, observable_months, months_per_period: int):
+    """Tenure in periods and the churn flag that counts in periods (see :func:`tenure_in_periods`)."""
     months = np.asarray(tenure_months, dtype=int)
     event = np.asarray(churned, dtype=int)
-    if months_per_period < 1:
+    if months_per_period < 1 or months_per_period % 1:
         raise ValueError(f"months_per_period must be a positive whole number; got {months_per_period}")
-    return np.where(event == 1, -(-months // months_per_period), months // months_per_period)
+    if months_per_period == 1:
+        return months.copy(), event.copy()
+    if observable_months is None:
+        raise ValueError("tenure_in_periods: pass observable_months (from cxlab.tenure.tenure_frame) for periods "
+                         "longer than a month; without it churn in a period still in progress would bias the fit")
+    observable = np.asarray(observable_months, dtype=int)
+    if observable.shape != months.shape:
+        raise ValueError("observable_months must have the same length as tenure_months")
+    churn_period = -(-months // months_per_period)
+    counted = (event == 1) & (churn_period * months_per_period <= observable)
+    censored_at = np.where(event == 1, observable, months) // months_per_period
+    return np.where(counted, churn_period, censored_at), counted.astype(int)
 
 
 class ShiftedBetaGeometric:
@@ -581,7 +606,8 @@ class ShiftedBetaGeometric:
 
 
 def fit_by(frame: pd.DataFrame, by, *, tenure_col: str = "tenure_months", event_col: str = "churned",
-           months_per_period: int = 1, ci_level: float = 0.95) -> pd.DataFrame:
+           observable_col: str = "observable_months", months_per_period: int = 1,
+           ci_level: float = 0.95) -> pd.DataFrame:
     """Fit one sBG model per group (cohort, segment, ...) of a tenure frame.
 
     Parameters
@@ -592,6 +618,9 @@ def fit_by(frame: pd.DataFrame, by, *, tenure_col: str = "tenure_months", event_
         Grouping column(s).
     tenure_col, event_col : str
         Tenure in months and the 0/1 churn indicator.
+    observable_col : str
+        Whole months each customer was observable (needed when ``months_per_period > 1``, see
+        :func:`tenure_in_periods`).
     months_per_period : int
         Length of the model's period in months (1 for monthly, 12 for annual renewals).
     ci_level : float
@@ -606,19 +635,21 @@ def fit_by(frame: pd.DataFrame, by, *, tenure_col: str = "tenure_months", event_
         maximum or did not converge, get missing estimates and a ``note`` saying why.
     """
     keys = [by] if isinstance(by, str) else list(by)
-    missing = [c for c in [*keys, tenure_col, event_col] if c not in frame.columns]
+    needed = [*keys, tenure_col, event_col] + ([observable_col] if months_per_period > 1 else [])
+    missing = [c for c in needed if c not in frame.columns]
     if missing:
-        raise ValueError(f"fit_by: frame lacks column(s) {missing}")
+        raise ValueError(f"fit_by: frame lacks column(s) {missing}; build it with cxlab.tenure.tenure_frame")
     rows = []
     for key, group in frame.groupby(keys, observed=True, sort=True):
-        periods = tenure_in_periods(group[tenure_col], group[event_col], months_per_period=months_per_period)
+        observable = group[observable_col] if months_per_period > 1 else None
+        periods, churned = _periods_and_churn(group[tenure_col], group[event_col], observable, months_per_period)
         row = dict(zip(keys, key, strict=True))
-        row.update(n=len(group), churned=int(group[event_col].sum()), converged=False,
+        row.update(n=len(group), churned=int(churned.sum()), converged=False,
                    note="no churn yet: nothing to fit")
         if row["churned"] > 0:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                model = ShiftedBetaGeometric(ci_level).fit_from_tenure(periods, group[event_col])
+                model = ShiftedBetaGeometric(ci_level).fit_from_tenure(periods, churned)
             row.update(converged=model.converged_, note="" if model.converged_ else
                        "no finite estimate: the data cannot yet tell how customers differ in churn")
             if model.converged_:

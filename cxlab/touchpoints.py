@@ -26,6 +26,7 @@ import seaborn as sns
 import statsmodels.api as sm
 
 from cxlab import metrics
+from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
 SURVEY_COLUMNS = ("touchpoint", "sent_at", "responded_at", "nps", "csat", "ces")
@@ -74,12 +75,12 @@ def surveys_as_of(surveys: pd.DataFrame, *, as_of) -> pd.DataFrame:
     as_of = pd.Timestamp(as_of)
     sent = _as_datetime(surveys["sent_at"])
     # the selected rows are already a new frame: a shallow copy is enough to add columns to it
-    out = surveys.loc[sent <= as_of].copy(deep=False)
+    out = surveys.loc[known_by(sent, as_of)].copy(deep=False)
     out["responded_at"] = _as_datetime(out["responded_at"])
     for col in ("nps", "csat", "ces"):
         if out[col].dtype != float:
             out[col] = out[col].astype(float)
-    late = out["responded_at"] > as_of
+    late = out["responded_at"].notna() & ~known_by(out["responded_at"], as_of)
     if late.any():
         for col in ["responded_at", *(c for c in SCORE_COLUMNS if c in out.columns)]:
             out[col] = out[col].mask(late)

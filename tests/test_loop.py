@@ -82,7 +82,7 @@ def tables():
                 24.0,
                 "s5",
                 "B",
-            ),  # waiting 12 h
+            ),  # waiting 36 h at the as-of instant
             (
                 "k6",
                 "c6",
@@ -94,7 +94,7 @@ def tables():
                 "s6",
                 "B",
             ),  # answered
-            # after the as-of date: waiting 624 h at it; missing SLA -> default 24 h
+            # after the as-of date: waiting 648 h at the end of the as-of day; missing SLA -> default 24 h
             (
                 "k9",
                 "c8",
@@ -170,12 +170,12 @@ def test_followups_matched_by_invitation(tables):
     assert f["mature"].sum() == 5 and not f.loc["s5", "mature"]
     assert f.loc["s1", "hours_to_first_response"] == pytest.approx(10.0)
     assert f.loc["s2", "hours_to_first_response"] == pytest.approx(30.0)
-    assert f.loc["s6", "hours_to_first_response"] == pytest.approx(26 * 24)  # censored at the as-of date
+    assert f.loc["s6", "hours_to_first_response"] == pytest.approx(27 * 24)  # censored at the end of the as-of date
     assert not f.loc["s6", "first_response_observed"]
     assert f.loc["s6", "sla_hours"] == 24.0
     assert f.loc["s1", "within_sla"] == 1 and f.loc["s9", "within_sla"] == 1
     assert f.loc["s2", "within_sla"] == 0 and f.loc["s6", "within_sla"] == 0
-    assert np.isnan(f.loc["s5", "within_sla"])  # waiting 12 h of 24: undecided
+    assert f.loc["s5", "within_sla"] == 0  # still waiting 36 h after opening at the as-of instant: SLA of 24 h missed
     assert f.loc["s2", "hours_to_close"] == pytest.approx(28 * 24) and not f.loc["s2", "close_observed"]
     assert f.loc["s1", "segment"] == "smb"
     assert f.loc["s9", "quarter"] == "2025Q1"
@@ -205,18 +205,19 @@ def test_overall_kpis_by_hand(tables):
     low, high = _wilson(4, 5)
     assert (k["coverage_ci_low"], k["coverage_ci_high"]) == pytest.approx((low, high), rel=1e-9)
     assert (k["cases"], k["answered"], k["awaiting_response"], k["open_cases"]) == (5, 3, 2, 3)
-    # Kaplan-Meier on hours/SLA: 0.417 event (5 at risk), 0.5 censored, 1.0 event (3 at risk):
-    # S(1) = 4/5 * 2/3 = 8/15, so 7/15 answered within the SLA (a naive share of decided cases is 2/4).
-    assert k["within_sla_share"] == pytest.approx(7 / 15)
-    assert k["within_sla_ci_low"] < 7 / 15 < k["within_sla_ci_high"]
-    # Hours: 10 e, 12 c, 24 e, 30 e, 624 c -> S = .8, .533, .267: median 30 h.
+    # Waiting cases are censored at the as-of instant, the end of 30 June (k5: 36 h, k6: 648 h).
+    # Kaplan-Meier on hours/SLA: 0.417 event (5 at risk), 1.0 event (4 at risk), 1.25 event, 1.5 and 27
+    # censored: S(1) = 4/5 * 3/4 = 3/5, so 2/5 answered within the SLA.
+    assert k["within_sla_share"] == pytest.approx(2 / 5)
+    assert k["within_sla_ci_low"] < 2 / 5 < k["within_sla_ci_high"]
+    # Hours: 10 e, 24 e, 30 e, 36 c, 648 c -> S = .8, .6, .4: median 30 h.
     assert k["median_hours_to_first_response"] == pytest.approx(30.0)
-    # Close: 12 c, 47 e, 48 e, 624 c, 672 c -> S = .75, .5: median 48 h.
+    # Close: 36 c, 47 e, 48 e, 648 c, 696 c -> S = .75, .5: median 48 h.
     assert k["median_hours_to_close"] == pytest.approx(48.0)
     assert not k["suppressed"]
     table = kpi_report_table(loop_kpis(f, by="quarter", min_cell_size=1)).set_index("quarter")
     assert table.loc["2025Q2", "coverage %"] == 75.0
-    # Q2 cases on the SLA scale: 0.42 event (4 at risk), 0.5 and 26 censored, 1.25 event: S(1) = 3/4.
+    # Q2 cases on the SLA scale: 0.42 event (4 at risk), 1.25 event, 1.5 and 27 censored: S(1) = 3/4.
     assert table.loc["2025Q2", "within SLA %"] == 25.0
 
 
@@ -257,9 +258,11 @@ def test_survival_frame_timing(tables):
     s = followup_survival_frame(f, customers, as_of=AS_OF).set_index("customer_id")
     assert sorted(s.index) == ["c1", "c2", "c6", "c8"]  # c3 churned before answering, c5 too recent
     assert s.attrs["churned_before_answer"] == 1
-    assert (s.loc["c1", "tenure_months"], s.loc["c1", "churned"]) == (1, 1)  # 19 days -> month 1
-    assert (s.loc["c2", "tenure_months"], s.loc["c2", "churned"]) == (0, 0)  # 28 days active
-    assert (s.loc["c8", "tenure_months"], s.loc["c8", "churned"]) == (3, 0)  # 107 days active
+    # c1 churned 19 days after answering, in month 1, which had not ended by the as-of instant
+    # (30 days observed): censored at 0 months, not counted as a churn in month 1.
+    assert (s.loc["c1", "tenure_months"], s.loc["c1", "churned"]) == (0, 0)
+    assert (s.loc["c2", "tenure_months"], s.loc["c2", "churned"]) == (0, 0)  # 29 days active
+    assert (s.loc["c8", "tenure_months"], s.loc["c8", "churned"]) == (3, 0)  # 108 days active
     assert s["followup"].tolist() == [1, 1, 1, 1]
     assert not s["ended_by_next_answer"].any()
     ended = followup_survival_frame(f, customers, as_of=AS_OF, surveys=surveys).set_index("customer_id")

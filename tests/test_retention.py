@@ -68,12 +68,12 @@ def test_quarter_cohort_is_censored_by_its_newest_customer():
     customers = customers_table([
         ("a", "2025-01-02", None),
         ("b", "2025-01-02", "2025-03-01"),  # 58 days: month 2
-        ("c", "2025-03-31", None),  # newest: 2025-03-31 -> 2025-06-30 is 91 days = 2.99 months
+        ("c", "2025-03-31", None),  # newest: 2025-03-31 -> end of 2025-06-30 is 92 days = 3.02 months
         ("d", "2024-10-01", "2025-01-05"),  # other cohort: 96 days: month 4
     ])
     table = cohort_table(customers, as_of="2025-06-30", cohort="quarter", period="month")
     q1 = table[table["cohort"] == "2025Q1"]
-    np.testing.assert_array_equal(q1["logo_retention"], [1.0, 1.0, 2 / 3, np.nan, np.nan, np.nan, np.nan,
+    np.testing.assert_array_equal(q1["logo_retention"], [1.0, 1.0, 2 / 3, 2 / 3, np.nan, np.nan, np.nan,
                                                          np.nan, np.nan])
     q4 = table[table["cohort"] == "2024Q4"]
     np.testing.assert_array_equal(q4["logo_retention"], [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0])

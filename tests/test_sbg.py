@@ -298,10 +298,16 @@ def test_bad_tenure_input_raises():
 
 
 def test_tenure_in_periods_follows_the_timing_convention():
-    months = [1, 11, 12, 12, 13, 13, 24, 25]
-    churned = [1, 1, 1, 0, 1, 0, 0, 1]
-    assert tenure_in_periods(months, churned, months_per_period=12).tolist() == [1, 1, 1, 1, 2, 1, 2, 3]
+    months = [1, 11, 12, 12, 13, 13, 24, 25, 13, 25]
+    churned = [1, 1, 1, 0, 1, 0, 0, 1, 1, 1]
+    observable = [40, 40, 40, 12, 40, 13, 24, 40, 23, 35]
+    # the last two churned in a year still in progress (year 2 ends at 24, year 3 at 36 months):
+    # censored at the whole years observed, 1 and 2
+    assert tenure_in_periods(months, churned, observable, months_per_period=12).tolist() == [
+        1, 1, 1, 1, 2, 1, 2, 3, 1, 2]
     assert tenure_in_periods(months, churned, months_per_period=1).tolist() == months
+    with pytest.raises(ValueError, match="observable_months"):
+        tenure_in_periods(months, churned, months_per_period=12)
 
 
 def test_fit_by_groups():

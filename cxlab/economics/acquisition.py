@@ -8,6 +8,7 @@ from scipy import stats
 
 from cxlab.economics.clv import LIFETIME_MONTHS, group_clv, monthly_rate, payback_months
 from cxlab.economics.curves import percentile_interval, survival_draws
+from cxlab.periods import as_of_end, known_by
 from cxlab.tenure import DAYS_PER_MONTH, event_table, tenure_frame
 
 ALL = "all customers"
@@ -31,12 +32,12 @@ def recent_acquisitions(customers: pd.DataFrame, *, as_of, window_months: float,
         raise ValueError(f"window_months must be positive; got {window_months}")
     as_of = pd.Timestamp(as_of)
     acquired = pd.to_datetime(customers[acquired_col])
-    known = acquired <= as_of
+    known = known_by(acquired, as_of)
     if not known.any():
         raise ValueError(f"no customer was acquired on or before the as-of date {as_of.date()}")
-    span_months = (as_of - acquired[known].min()).total_seconds() / 86_400 / DAYS_PER_MONTH
+    span_months = (as_of_end(as_of) - acquired[known].min()).total_seconds() / 86_400 / DAYS_PER_MONTH
     months = min(float(window_months), max(span_months, 1.0))
-    recent = known & (acquired > as_of - pd.Timedelta(days=months * DAYS_PER_MONTH))
+    recent = known & (acquired >= as_of_end(as_of) - pd.Timedelta(days=months * DAYS_PER_MONTH))
     return customers.loc[recent], months
 
 

@@ -48,6 +48,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
@@ -100,7 +101,7 @@ def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Index, acquired_at: 
     if missing:
         raise ValueError(f"surveys table lacks column(s) {missing}")
     responded = pd.to_datetime(surveys["responded_at"])
-    keep = responded.notna() & (responded <= as_of)
+    keep = known_by(responded, as_of)
     row = customer_ids.get_indexer(surveys.loc[keep, "customer_id"].astype(str))
     answers = surveys.loc[keep, ["invitation_id", "touchpoint", "nps", "csat", "ces"]].assign(
         responded_at=responded[keep], row=row)
