@@ -58,7 +58,13 @@ def test_tenure_months_round_trip(as_of):
     np.testing.assert_array_equal(frame["churned"].to_numpy(), churned.astype(int))
     as_of = pd.Timestamp(as_of)
     assert (customers["churned_at"].dropna() <= as_of).all()
-    assert (customers["churned_at"].dropna() > as_of - pd.Timedelta(days=2)).all()  # churn just before as-of
+    # churn just before as-of; a churner with tenure 0 churned on acquisition, a month earlier (so
+    # that its month 1 is over by the as-of date and the churn counts)
+    churn_at = customers["churned_at"][churned]
+    recent = (snapshot["tenure"] > 0).to_numpy()[churned]
+    assert (churn_at[recent] > as_of - pd.Timedelta(days=2)).all()
+    month_before = as_of - pd.Timedelta(days=31)
+    assert ((churn_at[~recent] >= month_before) & (churn_at[~recent] < as_of - pd.Timedelta(days=29))).all()
     dates = pd.concat([customers["acquired_at"], customers["churned_at"].dropna()])
     assert (dates == dates.dt.normalize()).all()
 

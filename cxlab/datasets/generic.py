@@ -202,14 +202,16 @@ def from_tenure_table(df: pd.DataFrame, *, customer_id: str, tenure: str, churne
     input tenure in whole months:
 
     * ``acquired_at`` = ``as_of`` minus the tenure (a month is
-      :data:`cxlab.tenure.DAYS_PER_MONTH` days, a year 12 months), rounded down to the day;
+      :data:`cxlab.tenure.DAYS_PER_MONTH` days, a year 12 months), rounded down to the day; for
+      a churner, minus the tenure rounded up to whole months (at least one), so that the
+      churner's final month is over by ``as_of`` and the churn counts (:mod:`cxlab.tenure`);
     * a churner's ``churned_at`` = ``acquired_at`` plus the tenure, rounded down to the day:
-      the churn falls on the last day of the customer's final tenure month, on or just before
-      ``as_of``. This assumes the snapshot lists churners of the recent past with their final
-      tenure (as churn snapshots usually do); their true churn dates are not known, so
-      analyses of churn *over calendar time* are not possible on such a table, while survival
-      by tenure is exact. A churner with tenure 0 gets ``churned_at = acquired_at`` and counts
-      as churned in month 1 (the convention of :mod:`cxlab.tenure`);
+      for a whole-month tenure the churn falls on the last day of the customer's final tenure
+      month, on or just before ``as_of``. This assumes the snapshot lists churners of the
+      recent past with their final tenure (as churn snapshots usually do); their true churn
+      dates are not known, so analyses of churn *over calendar time* are not possible on such
+      a table, while survival by tenure is exact. A churner with tenure 0 gets
+      ``churned_at = acquired_at`` (a month before ``as_of``) and counts as churned in month 1;
     * customers not churned have an empty ``churned_at`` and are censored at their tenure.
 
     Whole-number tenures round-trip exactly; a fractional tenure is kept to the day and
@@ -274,10 +276,11 @@ def from_tenure_table(df: pd.DataFrame, *, customer_id: str, tenure: str, churne
     as_of = pd.Timestamp(as_of).normalize()
 
     months = _as_number(df[tenure]).to_numpy() * TENURE_UNITS[tenure_unit]
-    span = pd.to_timedelta(months * DAYS_PER_MONTH, unit="D")
-    acquired = (as_of - span).floor("D")
     churn_flag = parse_flags(df[churned]).to_numpy() == 1
-    churned_at = (acquired + span).floor("D").where(churn_flag)
+    # a churner's last tenure month must be over by the as-of date to count (cxlab.tenure)
+    months_observed = np.where(churn_flag, np.maximum(np.ceil(months), 1), months)
+    acquired = (as_of - pd.to_timedelta(months_observed * DAYS_PER_MONTH, unit="D")).floor("D")
+    churned_at = (acquired + pd.to_timedelta(months * DAYS_PER_MONTH, unit="D")).floor("D").where(churn_flag)
     revenue = (_as_number(df[monthly_revenue]).to_numpy() if monthly_revenue is not None
                else np.full(len(df), np.nan))
     cost = _as_number(df[acquisition_cost]).to_numpy() if acquisition_cost is not None else np.nan
