@@ -63,8 +63,9 @@ def test_missing_costs_and_window():
 def test_recent_window_is_shortened_to_the_data():
     customers = pd.DataFrame({"acquired_at": pd.to_datetime(["2024-10-01", "2024-11-15", "2024-12-20"])})
     recent, months = recent_acquisitions(customers, as_of="2024-12-31", window_months=12)
-    # the data start 91 days before the as-of date: a 12-month window would understate the monthly rate
-    assert months == pytest.approx(91 / (365.25 / 12))
+    # the data start 92 days before the as-of instant (the end of 31 December): a 12-month window
+    # would understate the monthly rate
+    assert months == pytest.approx(92 / (365.25 / 12))
     assert len(recent) == 2  # the first customer is at the window's open end
     with pytest.raises(ValueError, match="no customer"):
         recent_acquisitions(customers, as_of="2020-01-01", window_months=12)

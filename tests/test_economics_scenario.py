@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from cxlab.economics import CustomerBase, SurvivalDraws, customer_base, retention_lift_scenario
 from cxlab.economics.curves import survival_draws
+from cxlab.periods import as_of_end
 from cxlab.synth import simulate
 from cxlab.tenure import event_table, tenure_frame
 
@@ -93,7 +94,7 @@ def test_customer_base_aggregates(world, base):
     assert base.n_active == len(active)
     assert base.revenue_by_tenure.sum() == pytest.approx(active["monthly_revenue"].sum())
     assert base.active_by_tenure[3] == (active["tenure_months"] == 3).sum()
-    recent = world.customers[world.customers["acquired_at"] > world.as_of - pd.Timedelta(days=365.25)]
+    recent = world.customers[world.customers["acquired_at"] > as_of_end(world.as_of) - pd.Timedelta(days=365.25)]
     assert base.new_customers_per_month == pytest.approx(len(recent) / 12)
     assert base.cac == pytest.approx(recent["acquisition_cost"].mean())
     assert base.new_customer_monthly_revenue == pytest.approx(recent["monthly_revenue"].mean())

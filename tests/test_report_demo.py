@@ -23,7 +23,7 @@ from cxlab import loop, report
 from cxlab.headlines import read_headlines
 from cxlab.io import CXData, load
 from cxlab.metrics import ces, csat, nps
-from cxlab.periods import analysis_as_of
+from cxlab.periods import analysis_as_of, as_of_end, known_by
 from cxlab.report.summary import format_headline
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 from cxlab.synth import simulate, write_demo
@@ -117,7 +117,7 @@ def _quarter_answers(data: CXData, quarter: str = QUARTER):
     """Relationship and transactional answers to the invitations sent in ``quarter``, known at the report's as-of."""
     _, as_of = analysis_as_of(QUARTER, data.as_of)
     s = data.surveys
-    in_quarter = s[(s["sent_at"].dt.to_period("Q") == quarter) & (s["responded_at"] <= as_of)]
+    in_quarter = s[(s["sent_at"].dt.to_period("Q") == quarter) & known_by(s["responded_at"], as_of)]
     relationship = in_quarter["touchpoint"] == RELATIONSHIP
     return in_quarter[relationship], in_quarter[~relationship]
 
@@ -185,7 +185,7 @@ def test_economics_figures_match_their_definitions(demo, data):
     _, as_of = analysis_as_of(QUARTER, data.as_of)
     recorded = demo.headlines("06_retention_economics")
     acquired = data.customers["acquired_at"]
-    recent = data.customers[(acquired <= as_of) & (acquired > as_of - pd.Timedelta(days=365.25))]
+    recent = data.customers[known_by(acquired, as_of) & (acquired > as_of_end(as_of) - pd.Timedelta(days=365.25))]
     costs = recent["acquisition_cost"].dropna()
     half_width = stats.t.ppf(0.975, len(costs) - 1) * costs.std(ddof=1) / np.sqrt(len(costs))
     cac = recorded["cac"]
@@ -206,8 +206,8 @@ def test_feedback_loop_and_driver_figures(demo, data):
     recorded = demo.headlines("03_feedback_loop")
     s = data.surveys
     window = (s["touchpoint"] == RELATIONSHIP) & (s["sent_at"] > as_of - pd.DateOffset(months=12)) & (
-        s["sent_at"] <= as_of - pd.Timedelta(days=7))
-    answered = s[window & (s["responded_at"] <= as_of)]
+        s["sent_at"] < as_of_end(as_of) - pd.Timedelta(days=7))
+    answered = s[window & known_by(s["responded_at"], as_of)]
     raw = nps(answered["nps"].dropna())
     assert (recorded["nps_raw"].value, recorded["nps_raw"].n) == (pytest.approx(raw.value), raw.n)
     followups = loop.detractor_followups(data.surveys, data.cases, as_of=as_of, customers=data.customers)

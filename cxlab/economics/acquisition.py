@@ -37,7 +37,7 @@ def recent_acquisitions(customers: pd.DataFrame, *, as_of, window_months: float,
         raise ValueError(f"no customer was acquired on or before the as-of date {as_of.date()}")
     span_months = (as_of_end(as_of) - acquired[known].min()).total_seconds() / 86_400 / DAYS_PER_MONTH
     months = min(float(window_months), max(span_months, 1.0))
-    recent = known & (acquired >= as_of_end(as_of) - pd.Timedelta(days=months * DAYS_PER_MONTH))
+    recent = known & (acquired > as_of_end(as_of) - pd.Timedelta(days=months * DAYS_PER_MONTH))
     return customers.loc[recent], months
 
 
