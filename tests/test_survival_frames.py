@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from lifelines import CoxPHFitter
 
 from cxlab.survival import nps_category, survival_frame, time_varying_frame
 from cxlab.synth import simulate
@@ -106,6 +107,20 @@ def test_landmark_frame_by_hand(tables):
     assert frame.attrs["look_ahead"] is False
     later = survival_frame(tables, landmark_months=4).set_index("customer_id")
     assert later.loc["b", "nps_category"] == "promoter"
+
+
+def test_landmark_frame_rows_all_have_time_at_risk_after_the_landmark(tables):
+    # b is censored at 12 months: a landmark at 12 leaves it no time at risk, so it is left out,
+    # and the frame goes to lifelines with its own entry column as it is
+    frame = survival_frame(tables, landmark_months=12, covariates=["segment"])
+    assert frame.empty and frame.attrs["not_active_at_landmark"] == 4
+    world = simulate(n_customers=1500, seed=2)
+    landmark = survival_frame(world, landmark_months=12, covariates=["contract"])
+    assert (landmark["tenure_months"] > 12).all()
+    fitted = CoxPHFitter().fit(landmark.assign(annual=(landmark["contract"] == "annual").astype(int))[
+        ["tenure_months", "churned", "landmark_months", "annual"]], "tenure_months", "churned",
+        entry_col="landmark_months")
+    assert np.isfinite(fitted.params_["annual"])
 
 
 def test_frame_without_landmark_uses_everything_known_and_says_so(tables):

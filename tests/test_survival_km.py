@@ -12,7 +12,7 @@ from lifelines import KaplanMeierFitter
 from lifelines.statistics import logrank_test, multivariate_logrank_test, pairwise_logrank_test
 from lifelines.utils import restricted_mean_survival_time
 
-from cxlab.survival import km_by, km_summary, logrank_table, plot_km, rmst, survival_at
+from cxlab.survival import km_by, km_summary, logrank_table, plot_km, rmst, survival_at, survival_se
 from cxlab.tenure import tenure_frame
 
 matplotlib.use("Agg")
@@ -189,3 +189,20 @@ def test_plot_km_hides_small_groups():
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert not any(label.startswith("Enterprise") for label in labels)
     assert ax.get_legend().get_title().get_text() == "1 group(s) under 1000 customers not shown"
+
+
+def test_summary_takes_one_month_and_reports_greenwood_standard_errors():
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"tenure_months": rng.integers(1, 30, 800), "churned": rng.integers(0, 2, 800)})
+    kmf = km_by(frame)
+    table = km_summary(kmf, times_months=12, rmst_months=None)
+    survival = table[table["measure"] == "survival"].iloc[0]
+    assert survival["horizon_months"] == 12
+    # lifelines keeps the Greenwood sum of d / (Y (Y - d)) as _cumulative_sq_
+    reference = KaplanMeierFitter().fit(frame["tenure_months"], frame["churned"])
+    expected = reference.survival_function_.loc[12].item() * np.sqrt(reference._cumulative_sq_.loc[12])
+    assert survival["se"] == pytest.approx(expected, rel=1e-10)
+    assert survival_se(kmf, 12) == pytest.approx(expected, rel=1e-10)
+    assert np.isnan(survival_se(kmf, 40))  # nobody followed that long
+    median = table[table["measure"] == "median tenure"].iloc[0]
+    assert np.isnan(median["se"]) and median["ci_low"] <= median["estimate"] <= median["ci_high"]

@@ -20,7 +20,7 @@ from cxlab.survival.frames import (
     survival_frame,
     time_varying_frame,
 )
-from cxlab.survival.km import km_by, km_summary, logrank_table, plot_km, rmst, survival_at
+from cxlab.survival.km import km_by, km_summary, logrank_table, plot_km, rmst, survival_at, survival_se
 from cxlab.survival.parametric import (
     ParametricSurvival,
     extrapolated_survival,
@@ -44,6 +44,7 @@ __all__ = [
     "plot_km",
     "rmst",
     "survival_at",
+    "survival_se",
     "survival_curve",
     "survival_draws",
     "survival_frame",

@@ -154,7 +154,9 @@ def survival_frame(data_or_tables, as_of=None, *, landmark_months: int | None = 
         Analysis date (default: the data's ``as_of``).
     landmark_months : int, optional
         Landmark ``L`` in months of tenure: keep the customers still active after ``L`` months
-        and use only what was known then (see the module docstring). None: covariates from all
+        with time at risk beyond it (``tenure_months > L``; every row can be passed to lifelines
+        with ``entry_col="landmark_months"``) and use only what was known then (see the module
+        docstring). None: covariates from all
         answers up to churn or ``as_of`` (descriptive; ``attrs["look_ahead"]`` is True).
     covariates : sequence of str
         Covariates to add: any of :data:`SURVEY_COVARIATES` and columns of ``customers``.
@@ -171,7 +173,8 @@ def survival_frame(data_or_tables, as_of=None, *, landmark_months: int | None = 
         The customers columns plus ``tenure_months``, ``churned`` (:func:`cxlab.tenure.tenure_frame`),
         ``landmark_months`` (entry time; 0 without a landmark) and the covariates.
         ``attrs``: ``as_of``, ``landmark_months``, ``answer``, ``covariates`` (those present),
-        ``look_ahead``, ``not_active_at_landmark``, ``acquired_after_as_of``.
+        ``look_ahead``, ``not_active_at_landmark`` (customers left out because they churned by
+        the landmark or were not followed beyond it), ``acquired_after_as_of``.
 
     Raises
     ------
@@ -203,9 +206,9 @@ def survival_frame(data_or_tables, as_of=None, *, landmark_months: int | None = 
     if landmark_months is None:
         cutoff_at = frame["end_at"]
     else:
-        active = np.where(frame["churned"] == 1, frame["tenure_months"] > landmark_months,
-                          frame["tenure_months"] >= landmark_months)
-        frame = frame[active]
+        # at risk after the landmark: customers censored at L have no time left to contribute
+        # (and lifelines rejects rows whose entry is not before their duration)
+        frame = frame[frame["tenure_months"] > landmark_months]
         cutoff_at = pd.to_datetime(frame["acquired_at"]) + landmark_months * _MONTH
     frame = frame.reset_index(drop=True)
     cutoff = cutoff_at.to_numpy(dtype="datetime64[ns]")

@@ -124,6 +124,43 @@ def survival_at(kmf: KaplanMeierFitter, months: float) -> tuple[float, float, fl
     return estimate, float(ci.iloc[-1, 0]), float(ci.iloc[-1, 1])
 
 
+def survival_se(kmf: KaplanMeierFitter, months: float) -> float:
+    """Greenwood standard error of the Kaplan-Meier survival at a tenure.
+
+    ``SE = S(t) * sqrt(sum_{t_i <= t} d_i / (Y_i (Y_i - d_i)))`` (Greenwood 1926; Klein &
+    Moeschberger 2003, eq. 4.2.2), with ``d_i`` churned and ``Y_i`` at risk at ``t_i``.
+
+    Parameters
+    ----------
+    kmf : lifelines.KaplanMeierFitter
+        A fitted curve.
+    months : float
+        Tenure in months.
+
+    Returns
+    -------
+    float
+        NaN where :func:`survival_at` has no estimate; 0 once the curve has reached 0.
+
+    Examples
+    --------
+    >>> kmf = KaplanMeierFitter().fit([1, 2, 2, 4], [1, 1, 0, 0])
+    >>> round(survival_se(kmf, 2), 4)  # S = 3/4 * 2/3 = 0.5; 0.5 * sqrt(1/12 + 1/6)
+    0.25
+    """
+    estimate = survival_at(kmf, months)[0]
+    if not np.isfinite(estimate):
+        return np.nan
+    table = kmf.event_table.loc[:months]
+    d = table["observed"].to_numpy(dtype=float)
+    y = table["at_risk"].to_numpy(dtype=float)
+    if np.any((d > 0) & (d >= y)):
+        return 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(d > 0, d / (y * (y - d)), 0.0)
+    return float(estimate * np.sqrt(terms.sum()))
+
+
 def rmst(kmf: KaplanMeierFitter, horizon_months: float) -> tuple[float, float]:
     """Restricted mean survival time (area under the Kaplan-Meier curve) with its standard error.
 
@@ -181,8 +218,8 @@ def km_summary(km, *, times_months=(12, 24, 36), rmst_months: float | None = 36,
     ----------
     km : lifelines.KaplanMeierFitter or dict of them
         The result of :func:`km_by`.
-    times_months : sequence of float
-        Tenures at which to report survival.
+    times_months : float or sequence of float
+        Tenure(s) at which to report survival.
     rmst_months : float, optional
         Horizon of the restricted mean survival time (None: leave it out).
     min_cell_size : int
@@ -193,8 +230,18 @@ def km_summary(km, *, times_months=(12, 24, 36), rmst_months: float | None = 36,
     pandas.DataFrame
         One row per group and measure: group, n, events, measure (``"median tenure"``,
         ``"survival"``, ``"rmst"``), horizon_months, estimate, se, ci_low, ci_high, unit
-        (``"months"`` or ``"share"``), note, sentence.
+        (``"months"`` or ``"share"``), note, sentence. ``se`` is the Greenwood standard error
+        for survival (:func:`survival_se`) and the Klein-Moeschberger one for the RMST
+        (:func:`rmst`); the median has no standard error (missing): its interval is the
+        Brookmeyer-Crowley one, the tenures where the pointwise survival interval crosses 0.5.
+
+    Examples
+    --------
+    >>> kmf = km_by(pd.DataFrame({"tenure_months": [1, 2, 2, 4], "churned": [1, 1, 0, 0]}))
+    >>> km_summary(kmf, times_months=2, rmst_months=None)[["measure", "estimate", "se"]].values.tolist()
+    [['median tenure', 2.0, nan], ['survival', 0.5, 0.25]]
     """
+    times_months = np.atleast_1d(np.asarray(times_months, dtype=float)).tolist()
     rows = []
     for group, kmf in _fitters(km).items():
         n = int(round(kmf.event_table["entrance"].sum()))
@@ -220,7 +267,7 @@ def km_summary(km, *, times_months=(12, 24, 36), rmst_months: float | None = 36,
                         f"{lo:.0%}–{hi:.0%})." if np.isfinite(estimate) else
                         f"No {who} have been followed for {months:g} months yet.")
             rows.append({**base, "measure": "survival", "horizon_months": months, "estimate": estimate,
-                         "se": np.nan, "ci_low": lo, "ci_high": hi, "unit": "share",
+                         "se": survival_se(kmf, months), "ci_low": lo, "ci_high": hi, "unit": "share",
                          "note": "" if np.isfinite(estimate) else "not observed", "sentence": sentence})
         if rmst_months is not None:
             estimate, se = rmst(kmf, rmst_months)
