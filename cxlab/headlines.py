@@ -27,6 +27,67 @@ class Headline:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class HeadlineSpec:
+    """What a headline key means: its label (a template of the run's parameters), unit and page.
+
+    Attributes
+    ----------
+    key : str
+        Stable identifier, the same whatever the parameters (e.g. ``"retention"``).
+    label : str
+        Plain-words label; ``{quarter}``, ``{months}`` and other fields are filled from the
+        section's parameters.
+    unit : str
+        Unit in words.
+    notebook : str
+        The one notebook that records it.
+    section : str
+        Anchor of the section that explains it.
+    """
+
+    key: str
+    label: str
+    unit: str
+    notebook: str
+    section: str
+
+    def headline(self, value, *, ci_low=None, ci_high=None, n: int | None = None, note: str = "",
+                 **label_fields) -> Headline:
+        """The headline of this key with its figure, label filled from ``label_fields``."""
+        return Headline(self.key, self.label.format(**label_fields), _clean(value), self.unit, _clean(ci_low),
+                        _clean(ci_high), None if n is None else int(n), self.section, note)
+
+
+_RETENTION = "04_retention_cohorts"
+_SURVIVAL = "05_churn_survival"
+REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
+    HeadlineSpec("retention", "Customers still active after {months} months", "%", _RETENTION, "retention-12m"),
+    HeadlineSpec("nrr", "Net revenue retention after {months} months", "%", _RETENTION, "revenue-retention"),
+    HeadlineSpec("sbg_alpha", "Retention model (shifted-beta-geometric, monthly): alpha", "", _RETENTION, "sbg"),
+    HeadlineSpec("sbg_beta", "Retention model (shifted-beta-geometric, monthly): beta", "", _RETENTION, "sbg"),
+    HeadlineSpec("median_tenure", "Median customer tenure", "months", _SURVIVAL, "overall"),
+    HeadlineSpec("survival_24m", "Customers staying more than 24 months", "%", _SURVIVAL, "overall"),
+    HeadlineSpec("rmst_36m", "Average months stayed out of the first 36", "months", _SURVIVAL, "overall"),
+    HeadlineSpec("hr_detractor", "Churn hazard ratio: detractors vs passives", "x", _SURVIVAL, "cox"),
+    HeadlineSpec("hr_followup", "Churn hazard ratio: followed-up vs not followed-up detractors", "x", _SURVIVAL,
+                 "cox"),
+)}
+
+
+def spec(key: str) -> HeadlineSpec:
+    """The registry entry of a headline key.
+
+    Raises
+    ------
+    KeyError
+        Naming the known keys, when ``key`` is not registered.
+    """
+    if key not in REGISTRY:
+        raise KeyError(f"headline {key!r} is not registered; known: {sorted(REGISTRY)}")
+    return REGISTRY[key]
+
+
 def _clean(x):
     if x is None:
         return None
@@ -83,8 +144,13 @@ class Headlines:
         note : str
             Short qualifier, e.g. ``"suppressed: fewer than 30 responses"``.
         """
-        self.items[key] = Headline(key, label, _clean(value), unit, _clean(ci_low), _clean(ci_high),
-                                   None if n is None else int(n), section, note)
+        self.record(Headline(key, label, _clean(value), unit, _clean(ci_low), _clean(ci_high),
+                             None if n is None else int(n), section, note))
+
+    def record(self, *headlines: Headline) -> None:
+        """Record finished headlines (e.g. a report section's) and rewrite the JSON file."""
+        for headline in headlines:
+            self.items[headline.key] = headline
         self.write()
 
     def write(self) -> None:

@@ -16,6 +16,7 @@ text columns are checked without being converted to Python strings first.
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from cxlab import fast_rules, schema
+from cxlab.availability import Availability, availability
 from cxlab.periods import known_by
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
@@ -87,6 +89,25 @@ class CXData:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return the tables present, keyed by name."""
         return {name: df for name in schema.TABLES if (df := getattr(self, name)) is not None}
+
+    @property
+    def availability(self) -> Availability:
+        """Which analyses these data allow and, for each one they do not, why (:mod:`cxlab.availability`)."""
+        return availability(self)
+
+    def __repr__(self) -> str:
+        tables = ", ".join(f"{name} {len(df):,} rows" for name, df in self.tables().items())
+        absent = [name for name in schema.TABLES if getattr(self, name) is None]
+        lines = [f"CXData from {self.source}", f"  as of {self.as_of.date()} ({self.as_of_source})",
+                 f"  tables: {tables}" + (f"; absent: {', '.join(absent)}" if absent else "")]
+        if len(self.rejected):
+            lines.append(f"  rejected rows: {len(self.rejected):,} (see .rejected)")
+        if self.truth is not None:
+            lines.append("  simulated world: ground truth in .truth")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + html.escape(repr(self)) + "</pre>"
 
 
 def release_arrow_memory() -> None:

@@ -69,8 +69,8 @@ def _assert_share(headline: dict, hits: int, n: int) -> None:
 def _assert_no_history(report: Path) -> None:
     """Pages of a source without tenure or churn skip survival and economics and record no such figure."""
     skipped = "the data has no record of when customers joined and left"
-    for notebook, keys in (("04_retention_cohorts", ["retention_12m"]),
-                           ("05_churn_survival", ["median_tenure", "survival_12m", "rmst_36m"]),
+    for notebook, keys in (("04_retention_cohorts", ["retention"]),
+                           ("05_churn_survival", ["median_tenure", "survival_24m", "rmst_36m"]),
                            ("06_retention_economics", ["lift_profit", "clv", "cac"])):
         page = (report / f"{notebook}.html").read_text(encoding="utf-8")
         assert skipped in page, notebook
@@ -86,7 +86,7 @@ def test_report_on_telco(tmp_path, monkeypatch):
     raw = pd.read_csv(_source(SOURCE_FILES["telco"]))
     direct = KaplanMeierFitter().fit(raw["tenure"], raw["Churn"] == "Yes")
     interval = direct.confidence_interval_survival_function_.loc[12.0]
-    retention = _headline(report, "04_retention_cohorts", "retention_12m")
+    retention = _headline(report, "04_retention_cohorts", "retention")
     assert retention["n"] == len(raw)
     assert retention["value"] == pytest.approx(100 * direct.predict(12), abs=1e-9)
     assert (retention["ci_low"], retention["ci_high"]) == pytest.approx(

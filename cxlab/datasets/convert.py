@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cxlab import availability
 from cxlab.datasets.airline import AIRLINE_FILE, load_airline
 from cxlab.datasets.fft import FFT_FILE, load_fft
 from cxlab.datasets.source import SourceTables, file_sha256
@@ -105,10 +106,7 @@ def not_in_source(data) -> frozenset[str]:
     >>> not_in_source(demo_path())
     frozenset()
     """
-    folder = data.source if isinstance(data, CXData) else Path(data)
-    meta = folder / "meta.json"
-    source = json.loads(meta.read_text(encoding="utf-8")).get("source") if meta.is_file() else None
-    return frozenset(source.get("not_in_source", [])) if isinstance(source, dict) else frozenset()
+    return availability.not_in_source(data.source if isinstance(data, CXData) else data)
 
 
 def _resolve_input(source: str, input_path) -> Path:

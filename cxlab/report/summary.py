@@ -43,7 +43,7 @@ GLANCE = (
     )),
     ("Retention", (
         GlanceRow("median_tenure", "Median customer tenure"),
-        GlanceRow("retention_12m", "12-month retention"),
+        GlanceRow("retention", "12-month retention"),
     )),
     ("Retention economics", (
         GlanceRow("clv", "Customer lifetime value"),

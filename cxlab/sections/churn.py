@@ -1,0 +1,294 @@
+"""Sections of the churn survival page: how long customers stay, who leaves faster, and what drives it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxlab.headlines import spec
+from cxlab.sections.formatting import count, interval, number
+from cxlab.sections.result import Chart, SectionResult, Table, new_chart
+from cxlab.survival import (
+    extrapolated_survival,
+    fit_cox,
+    fit_parametric,
+    fit_time_varying_cox,
+    km_by,
+    km_summary,
+    logrank_table,
+    plot_extrapolation,
+    plot_hazard_ratios,
+    plot_km,
+    time_varying_frame,
+)
+from cxlab.survival.wording import SHORT_LABELS, format_p
+
+TIMES_MONTHS = (12, 24, 36)
+RMST_MONTHS = 36
+COX_COVARIATES = ["nps_category", "followup", "ces", "segment", "contract"]
+GROUP_NAMES = {"detractor": "Detractors (0-6)", "passive": "Passives (7-8)", "promoter": "Promoters (9-10)",
+               "no_response": "No answer yet"}
+_MEASURES = {"median tenure": "Median tenure", "survival": "Still active after {h:g} months",
+             "rmst": "Average months stayed of the first {h:g}"}
+
+
+def overview(report) -> SectionResult:
+    """The quarter, the as-of date and the customers behind the page."""
+    result = SectionResult("overview", "Report quarter")
+    if not report.availability.allows("tenure"):
+        result.answer = (f"Analysis as of the end of {report.as_of:%d %B %Y} ({report.quarter}). The data's source "
+                         "records no tenure or churn, so the survival sections of this page are skipped.")
+        return result
+    tenure = report.tenure
+    result.answer = (f"Analysis as of the end of {report.as_of:%d %B %Y} ({report.quarter}): {len(tenure):,} customers "
+                     f"acquired by then, {int(tenure['churned'].sum()):,} of whom had left in a month that had ended.")
+    return result
+
+
+def _summary_table(summary: pd.DataFrame, group_label: str | None) -> Table:
+    """km_summary rows as a table for people: one row per group and measure."""
+    rows = summary.assign(
+        measure_label=[_MEASURES[m].format(h=h) for m, h in zip(summary["measure"], summary["horizon_months"],
+                                                                  strict=True)],
+        percent=summary["unit"].eq("share"))
+    frame = pd.DataFrame({
+        **({group_label: [GROUP_NAMES.get(g, g) for g in rows["group"]]} if group_label else {}),
+        "Measure": rows["measure_label"].to_numpy(),
+        "Estimate": [number(100 * e, 1, "%") if pct else number(e, 1, "months")
+                     for e, pct in zip(rows["estimate"], rows["percent"], strict=True)],
+        "95% interval": [interval(100 * lo, 100 * hi, 1, "%") if pct else interval(lo, hi, 1, "months")
+                         for lo, hi, pct in zip(rows["ci_low"], rows["ci_high"], rows["percent"], strict=True)],
+        "Customers": [count(n) for n in rows["n"]],
+    })
+    return Table(frame, "A dash: not reached, not observed yet, or a group below the minimum size")
+
+
+def _km_chart(curves, report, title: str, alt: str) -> Chart:
+    figure, ax = new_chart()
+    plot_km(curves, ax=ax, min_cell_size=report.min_cell_size, title=title)
+    return Chart(figure, alt)
+
+
+def how_long_customers_stay(report) -> SectionResult:
+    """Kaplan-Meier curve of all customers: median tenure, survival at 12/24/36 months, RMST."""
+    title = "How long customers stay"
+    keys = ("median_tenure", "survival_24m", "rmst_36m")
+    if not report.availability.allows("tenure"):
+        why = report.availability.why_not("tenure")
+        return SectionResult("overall", title, unavailable=why,
+                             headlines=[spec(k).headline(None, note=f"not computed: {why}") for k in keys])
+    curve = km_by(report.tenure)
+    summary = km_summary(curve, times_months=TIMES_MONTHS, rmst_months=RMST_MONTHS,
+                         min_cell_size=report.min_cell_size)
+    result = SectionResult("overall", title, answer=" ".join(summary["sentence"]),
+                           tables=[_summary_table(summary, None)],
+                           charts=[_km_chart(curve, report, f"Share of customers still active by tenure, as of "
+                                                            f"{report.as_of:%Y-%m-%d}",
+                                             "The share of customers still active falls with each month of tenure; "
+                                             "the band is its 95% interval.")])
+    median = summary[summary["measure"] == "median tenure"].iloc[0]
+    result.headlines.append(spec("median_tenure").headline(
+        median["estimate"], ci_low=median["ci_low"], ci_high=median["ci_high"], n=median["n"],
+        note=("not reached: fewer than half of the customers have churned so far"
+              if median["note"] == "not reached" else median["note"])))
+    at_24 = summary[(summary["measure"] == "survival") & (summary["horizon_months"] == 24)].iloc[0]
+    result.headlines.append(spec("survival_24m").headline(
+        100 * at_24["estimate"], ci_low=100 * at_24["ci_low"], ci_high=100 * at_24["ci_high"], n=at_24["n"],
+        note=at_24["note"]))
+    rmst = summary[summary["measure"] == "rmst"].iloc[0]
+    result.headlines.append(spec("rmst_36m").headline(
+        rmst["estimate"], ci_low=rmst["ci_low"], ci_high=rmst["ci_high"], n=rmst["n"], note=rmst["note"]))
+    return result
+
+
+def _comparison(report, frame: pd.DataFrame, column: str, label: str, what: str) -> tuple[list, list, str]:
+    """Tables, chart and log-rank sentence comparing the Kaplan-Meier curves of ``column``'s groups."""
+    curves = km_by(frame, column)
+    summary = km_summary(curves, times_months=TIMES_MONTHS, rmst_months=RMST_MONTHS,
+                         min_cell_size=report.min_cell_size)
+    tests = logrank_table(frame, column, min_cell_size=report.min_cell_size, group_label=what)
+    tables = [_summary_table(summary, label)]
+    if len(tests) > 1:
+        tables.append(Table(pd.DataFrame({
+            "Comparison": ["all groups" if kind == "overall" else f"{a} vs {b}" for kind, a, b in
+                           zip(tests["comparison"], tests["group_a"], tests["group_b"], strict=True)],
+            "Test statistic": [number(x, 1) for x in tests["test_statistic"]],
+            "p-value (Holm-adjusted)": [format_p(p) for p in tests["p_holm"].fillna(tests["p"])],
+        }), "Log-rank tests: all groups at once, then each pair"))
+    chart = _km_chart(curves, report, f"Share still active by {what}",
+                      f"One survival curve per {label.lower()}: the lower a curve, the faster that group leaves.")
+    sentence = tests["sentence"].iloc[0] if len(tests) else ""
+    return tables, [chart], sentence
+
+
+def by_segment_and_contract(report) -> SectionResult:
+    """Survival per segment and per contract type, with log-rank tests."""
+    title = "By segment and contract"
+    if not report.availability.allows("tenure"):
+        return SectionResult("by-segment", title, unavailable=report.availability.why_not("tenure"))
+    result = SectionResult("by-segment", title)
+    sentences = []
+    for column, label, what in (("segment", "Segment", "segments"), ("contract", "Contract", "contract types")):
+        tables, charts, sentence = _comparison(report, report.tenure, column, label, what)
+        result.tables += tables
+        result.charts += charts
+        sentences.append(sentence)
+    result.answer = " ".join(s for s in sentences if s)
+    return result
+
+
+def _landmark_unavailable(report, landmark_months: int) -> str:
+    if not report.availability.allows("tenure", "surveys"):
+        return report.availability.why_not("tenure", "surveys")
+    if report.landmark(landmark_months).empty:
+        return f"customers still active after {landmark_months} months"
+    return ""
+
+
+def by_nps_category(report, *, landmark_months: int = 6) -> SectionResult:
+    """Survival after a landmark by the NPS category known at the landmark."""
+    title = "By NPS category"
+    why = _landmark_unavailable(report, landmark_months)
+    if why:
+        return SectionResult("by-nps", title, unavailable=why)
+    tables, charts, sentence = _comparison(report, report.landmark(landmark_months), "nps_category",
+                                           "NPS category", "NPS categories")
+    return SectionResult("by-nps", title, answer=sentence, tables=tables, charts=charts,
+                         notes=[f"Customers still active after {landmark_months} months, described by their latest "
+                                "relationship answer given by then."])
+
+
+def followed_up_detractors(report, *, landmark_months: int = 6) -> SectionResult:
+    """Survival of detractors whose follow-up had been answered at the landmark vs those not reached."""
+    title = "Detractors who were called back"
+    why = _landmark_unavailable(report, landmark_months) or (
+        "" if report.availability.allows("cases") else report.availability.why_not("cases"))
+    if why:
+        return SectionResult("followup", title, unavailable=why)
+    landmark = report.landmark(landmark_months)
+    detractors = landmark[landmark["nps_category"] == "detractor"].assign(
+        follow_up=lambda d: np.where(d["followup"] == 1, "followed up", "not followed up"))
+    if detractors.empty or detractors["churned"].sum() == 0:
+        return SectionResult("followup", title, unavailable="detractor at the landmark who later churned")
+    tables, charts, sentence = _comparison(report, detractors, "follow_up", "Detractors",
+                                           "followed-up and not followed-up detractors")
+    return SectionResult("followup", title, answer=sentence, tables=tables, charts=charts,
+                         notes=["Follow-ups are not assigned at random (coverage differs by segment): this is an "
+                                "association; the hazard ratios below compare like with like."])
+
+
+def answerers_vs_silent(report, *, landmark_months: int = 6) -> SectionResult:
+    """Survival after the landmark of customers who had answered a survey vs those who never had."""
+    title = "Customers who answer surveys and those who stay silent"
+    why = _landmark_unavailable(report, landmark_months)
+    if why:
+        return SectionResult("silent", title, unavailable=why)
+    frame = report.landmark(landmark_months).assign(
+        answered=lambda d: np.where(d["responded"] == 1, "answered a survey", "never answered"))
+    tables, charts, sentence = _comparison(report, frame, "answered", "Survey answers",
+                                           "survey answerers and silent customers")
+    return SectionResult("silent", title, answer=sentence, tables=tables, charts=charts)
+
+
+def _ratio_table(model, min_cell_size: int) -> Table:
+    ratios = model.hazard_ratios_.reset_index()
+    small = ratios["n"] < min_cell_size
+    return Table(pd.DataFrame({
+        "Customers who are": [SHORT_LABELS.get(t, f"{c}: {lv}" if isinstance(lv, str) and lv else c)
+                              for t, c, lv in zip(ratios["term"], ratios["covariate"], ratios["level"], strict=True)],
+        "Compared with": [r if isinstance(r, str) and r else None for r in ratios["reference"]],
+        "Hazard ratio": [None if s else number(v, 2) for v, s in zip(ratios["hazard_ratio"], small, strict=True)],
+        "95% interval": [None if s else interval(lo, hi, 2)
+                         for lo, hi, s in zip(ratios["ci_low"], ratios["ci_high"], small, strict=True)],
+        "p-value": [None if s else format_p(p) for p, s in zip(ratios["p"], small, strict=True)],
+        "Customers": [count(n) for n in ratios["n"]],
+        "Churned": [count(n) for n in ratios["events"]],
+    }), f"Hazard ratio vs the reference group; a dash: fewer than {min_cell_size} customers")
+
+
+def churn_drivers(report) -> SectionResult:
+    """Time-varying Cox model: hazard ratios of the experience known at the start of each month."""
+    title = "What drives churn: hazard ratios"
+    keys = {"hr_detractor": "nps_category[detractor]", "hr_followup": "followup"}
+    if not report.availability.allows("tenure", "churn"):
+        why = report.availability.why_not("tenure", "churn")
+        return SectionResult("cox", title, unavailable=why,
+                             headlines=[spec(k).headline(None, note=f"not estimated: {why}") for k in keys])
+    if report.availability.allows("surveys"):
+        frame = time_varying_frame(report.data.customers, report.data.surveys, report.data.cases, report.as_of)
+        model = fit_time_varying_cox(frame, covariates=COX_COVARIATES)
+        kind = "time-varying Cox model"
+    else:
+        model = fit_cox(report.tenure, covariates=["segment", "contract"])
+        kind = "Cox model"
+    ratios = model.hazard_ratios_
+    figure, ax = new_chart()
+    plot_hazard_ratios(model, ax=ax, title="How much faster each group churns (hazard ratio, 95% interval)")
+    shown = ratios[ratios["n"] >= report.min_cell_size]
+    result = SectionResult("cox", title, answer=" ".join(shown["sentence"]), tables=[_ratio_table(
+        model, report.min_cell_size)], charts=[Chart(figure, "Hazard ratios with their 95% intervals; a ratio above 1 "
+                                                             "means faster churn than the reference group.")],
+        notes=[*model.warnings_, "This model follows each customer's latest answers month by month and answers "
+               "'how much faster do customers churn while in this state'; the landmark comparisons above answer "
+               "'how do customers in this state at one tenure fare afterwards', so their ratios differ."])
+    for key, term in keys.items():
+        if term not in ratios.index:
+            why = "no survey answers" if not report.availability.allows("surveys") else "no variation in the data"
+            result.headlines.append(spec(key).headline(None, note=f"not estimated: {why}"))
+            continue
+        row = ratios.loc[term]
+        small = row["n"] < report.min_cell_size
+        result.headlines.append(spec(key).headline(
+            np.nan if small else row["hazard_ratio"], ci_low=np.nan if small else row["ci_low"],
+            ci_high=np.nan if small else row["ci_high"], n=int(row["n"]),
+            note=(f"suppressed: fewer than {report.min_cell_size} customers" if small else
+                  f"{kind}; {int(row['events'])} churn events in the group")))
+    return result
+
+
+def proportional_hazards(report, *, landmark_months: int = 6) -> SectionResult:
+    """Grambsch-Therneau test of each hazard ratio's constancy over tenure (landmark model)."""
+    title = "Is each effect the same at every tenure?"
+    if not report.availability.allows("tenure", "churn"):
+        return SectionResult("ph-test", title, unavailable=report.availability.why_not("tenure", "churn"))
+    landmark = report.landmark(landmark_months) if report.availability.allows("surveys") else None
+    if landmark is not None and len(landmark) and landmark["churned"].sum() > 0:
+        model = fit_cox(landmark, covariates=COX_COVARIATES, entry_col="landmark_months")
+    else:
+        model = fit_cox(report.tenure, covariates=["segment", "contract"])
+    table = model.check_proportional_hazards()
+    return SectionResult("ph-test", title, answer=" ".join(table["verdict"]), tables=[Table(pd.DataFrame({
+        "Term": table["label"],
+        "Test statistic": [number(x, 2) for x in table["test_statistic"]],
+        "p-value": [format_p(p) for p in table["p"]],
+        "Same at every tenure": ["yes" if ok else "no" for ok in table["proportional"]],
+    }), "Grambsch-Therneau test (1 degree of freedom per term)")])
+
+
+def beyond_observed_window(report, *, horizon_months: int = 120, min_at_risk: int = 30) -> SectionResult:
+    """Parametric tails (Weibull, log-normal, log-logistic) continuing the observed curve."""
+    title = "Beyond the observed window"
+    if not report.availability.allows("tenure", "churn"):
+        return SectionResult("extrapolation", title, unavailable=report.availability.why_not("tenure", "churn"))
+    fit = fit_parametric(report.tenure, min_at_risk=min_at_risk)
+    curve = extrapolated_survival(fit, horizon_months)
+    years = curve.loc[list(range(12, horizon_months + 1, 12))]
+    figure, ax = new_chart()
+    plot_extrapolation(fit, horizon_months, ax=ax, title=f"Observed survival and fitted curves up to "
+                                                          f"{horizon_months} months")
+    aic = fit.table_.reset_index()
+    return SectionResult("extrapolation", title, answer=(
+        f"Observed through month {fit.observed_through_months_}; the {fit.best_} curve (lowest AIC) continues it: "
+        f"{100 * curve['survival'].iloc[-1]:.1f}% of customers are expected to stay more than {horizon_months} months "
+        f"(95% interval {interval(100 * curve['ci_low'].iloc[-1], 100 * curve['ci_high'].iloc[-1], 1, '%')})."),
+        tables=[Table(pd.DataFrame({
+            "Months after joining": years.index,
+            "Still active": [number(100 * v, 1, "%") for v in years["survival"]],
+            "95% interval": [interval(100 * lo, 100 * hi, 1, "%") for lo, hi in
+                             zip(years["ci_low"], years["ci_high"], strict=True)],
+            "Source": ["observed" if obs else f"{fit.best_} tail" for obs in years["observed"]],
+        }), "Survival by year of tenure"), Table(pd.DataFrame({
+            "Curve": aic["model"], "AIC": [number(v, 1) for v in aic["aic"]],
+        }), "Fit of each curve shape (lower AIC fits better; differences above 10 are decisive)")],
+        charts=[Chart(figure, "The observed survival curve and three fitted shapes that continue it beyond the "
+                              "observed window.")])

@@ -1,0 +1,121 @@
+"""One report notebook's run: the loaded data, the quarter and its as-of instant, the headline recorder.
+
+A notebook opens a :class:`ReportContext` once, then shows one section per cell::
+
+    report = open_report("04_retention_cohorts", data_dir=data_dir, quarter=quarter,
+                         min_cell_size=min_cell_size, headlines_path=headlines_path)
+    report.show(retention.retention_at, months=retention_months)
+
+:meth:`ReportContext.show` runs the section, records its headline figures (so the executive
+summary reads them, never recomputes them) and returns the result, which shows itself.
+Frames several sections share (the tenure frame, a landmark frame) are built once per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+import cxlab.io
+from cxlab.availability import Availability
+from cxlab.headlines import Headlines
+from cxlab.io import CXData
+from cxlab.periods import analysis_as_of
+from cxlab.sections.result import SectionResult
+from cxlab.survival.frames import survival_frame
+from cxlab.tenure import tenure_frame
+
+
+@dataclass
+class ReportContext:
+    """The inputs every section of one notebook shares.
+
+    Attributes
+    ----------
+    data : cxlab.io.CXData
+        The loaded data.
+    quarter : str
+        Report quarter (``"2026Q3"``).
+    as_of : pandas.Timestamp
+        The quarter's last day; the analyses use everything up to the end of it.
+    min_cell_size : int
+        Groups smaller than this are suppressed.
+    recorder : cxlab.headlines.Headlines
+        Where the headline figures go.
+    """
+
+    data: CXData
+    quarter: str
+    as_of: pd.Timestamp
+    min_cell_size: int
+    recorder: Headlines
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def availability(self) -> Availability:
+        """What the data allow (:mod:`cxlab.availability`)."""
+        return self._cached("availability", lambda: self.data.availability)
+
+    @property
+    def tenure(self) -> pd.DataFrame:
+        """:func:`cxlab.tenure.tenure_frame` of the customers at the as-of date."""
+        return self._cached("tenure", lambda: tenure_frame(self.data.customers, self.as_of))
+
+    def landmark(self, landmark_months: int) -> pd.DataFrame:
+        """:func:`cxlab.survival.survival_frame` at a landmark (customers active after it)."""
+        return self._cached(("landmark", landmark_months),
+                            lambda: survival_frame(self.data, self.as_of, landmark_months=landmark_months))
+
+    def show(self, section: Callable[..., SectionResult], **parameters) -> SectionResult:
+        """Run a section, record its headline figures and return its result.
+
+        Parameters
+        ----------
+        section : callable
+            A section function ``section(context, **parameters)``.
+        **parameters
+            The section's parameters.
+
+        Returns
+        -------
+        SectionResult
+        """
+        result = section(self, **parameters)
+        self.recorder.record(*result.headlines)
+        return result
+
+    def _cached(self, key, build):
+        if key not in self._cache:
+            self._cache[key] = build()
+        return self._cache[key]
+
+
+def open_report(notebook: str, *, data_dir, quarter: str = "", min_cell_size: int = 30,
+                headlines_path: str = "", tables: list[str] | None = None) -> ReportContext:
+    """Load the data and resolve the quarter for one report notebook.
+
+    Parameters
+    ----------
+    notebook : str
+        The notebook's name (recorded with its headlines).
+    data_dir : str or pathlib.Path
+        The data folder (:func:`cxlab.io.load`).
+    quarter : str
+        Report quarter; empty for the latest complete quarter in the data.
+    min_cell_size : int
+        Groups smaller than this are suppressed.
+    headlines_path : str
+        Where to write the headline figures (empty: keep them in memory).
+    tables : list of str, optional
+        Optional tables to load besides ``customers`` (default all).
+
+    Returns
+    -------
+    ReportContext
+    """
+    data = cxlab.io.load(data_dir, tables=tables)
+    quarter, as_of = analysis_as_of(quarter, data.as_of)
+    return ReportContext(data=data, quarter=quarter, as_of=as_of, min_cell_size=min_cell_size,
+                         recorder=Headlines(headlines_path, notebook=notebook))
