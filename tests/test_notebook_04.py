@@ -5,7 +5,6 @@ from pathlib import Path
 
 import nbformat
 import papermill
-import pytest
 
 from cxlab.headlines import read_headlines
 from cxlab.sections import open_report, retention

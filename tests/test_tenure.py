@@ -14,7 +14,8 @@ from cxlab.tenure import DAYS_PER_MONTH, event_table, tenure_frame
 
 def _customers(acquired, churned):
     return pd.DataFrame({"customer_id": [f"C{i}" for i in range(len(acquired))],
-                         "acquired_at": pd.to_datetime(acquired, format="ISO8601"), "churned_at": pd.to_datetime(churned, format="ISO8601")})
+                         "acquired_at": pd.to_datetime(acquired, format="ISO8601"),
+                         "churned_at": pd.to_datetime(churned, format="ISO8601")})
 
 
 def test_tenure_by_hand():
