@@ -719,7 +719,8 @@ def _segmented_fit(monthly: pd.DataFrame, level: float) -> tuple[pd.DataFrame | 
 
 def intervention_effect(surveys: pd.DataFrame, *, date, as_of, touchpoint: str = "invoicing",
                         window_months: int = 12, level: float = 0.95,
-                        satisfied_scores: tuple[int, ...] = metrics.SATISFIED_SCORES) -> InterventionEffect:
+                        satisfied_scores: tuple[int, ...] = metrics.SATISFIED_SCORES,
+                        cluster_col: str | None = metrics.DEFAULT_CLUSTER_COL) -> InterventionEffect:
     """Change in a touchpoint's CSAT share from the months before a date to the months after it.
 
     The before window is ``[date - window_months, date)`` and the after window
@@ -749,6 +750,10 @@ def intervention_effect(surveys: pd.DataFrame, *, date, as_of, touchpoint: str =
         Confidence level.
     satisfied_scores : tuple of int
         CSAT scores counted as satisfied.
+    cluster_col : str or None
+        Column of customer ids: the two windows' intervals and the change allow for customers
+        answering several times (default ``"customer_id"`` when present; None treats answers as
+        independent). The monthly points and the segmented regression are not clustered.
 
     Returns
     -------
@@ -766,7 +771,8 @@ def intervention_effect(surveys: pd.DataFrame, *, date, as_of, touchpoint: str =
         raise ValueError(f"intervention date {date.date()} must be before the as-of date {as_of.date()}")
     if int(window_months) != window_months or window_months < 1:
         raise ValueError(f"window_months must be a positive whole number; got {window_months!r}")
-    frame = surveys_as_of(_scores_only(surveys), as_of=as_of)
+    cluster_col = metrics.cluster_column(surveys, cluster_col)
+    frame = surveys_as_of(_scores_only(surveys, cluster_col), as_of=as_of)
     frame = frame[frame["touchpoint"] == touchpoint]
     if frame.empty:
         raise ValueError(f"no invitations for touchpoint {touchpoint!r} up to {as_of.date()}")
@@ -775,8 +781,9 @@ def intervention_effect(surveys: pd.DataFrame, *, date, as_of, touchpoint: str =
     sent = pd.to_datetime(frame["sent_at"])
     frame = frame[(sent >= start) & (sent < end)]
     after_mask = pd.to_datetime(frame["sent_at"]) >= date
-    before = metrics.csat(frame.loc[~after_mask, "csat"], level=level, satisfied_scores=satisfied_scores)
-    after = metrics.csat(frame.loc[after_mask, "csat"], level=level, satisfied_scores=satisfied_scores)
+    before, after = (metrics.csat(rows["csat"], clusters=None if cluster_col is None else rows[cluster_col],
+                                  level=level, satisfied_scores=satisfied_scores)
+                     for rows in (frame[~after_mask], frame[after_mask]))
     change = metrics.compare_csat(after, before, on="share")
     answered = frame[frame["csat"].notna()]
     month = _months_since(pd.to_datetime(answered["sent_at"]), date)
