@@ -1241,10 +1241,30 @@ def _grouped_kwargs(min_n: int, level: float) -> tuple[int, float]:
     return int(min_n), _check_level(level)
 
 
-def _cluster_column(df: pd.DataFrame, cluster_col: str | None) -> str | None:
+def cluster_column(df: pd.DataFrame, cluster_col: str | None) -> str | None:
     """The column of customer ids that clusters the answers, or None for independent answers.
 
-    The default column may be absent (then answers are independent); a column named explicitly must exist.
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The answers.
+    cluster_col : str or None
+        Requested column. The default :data:`DEFAULT_CLUSTER_COL` may be absent (then the
+        answers are treated as independent); a column named otherwise must exist.
+
+    Returns
+    -------
+    str or None
+
+    Raises
+    ------
+    ValueError
+        When a column other than the default is named and missing.
+
+    Examples
+    --------
+    >>> cluster_column(pd.DataFrame({"nps": [9]}), "customer_id") is None
+    True
     """
     if cluster_col is None:
         return None
@@ -1371,7 +1391,7 @@ def nps_by(df: pd.DataFrame, by, *, score_col: str = "nps", cluster_col: str | N
     min_n, level = _grouped_kwargs(min_n, level)
     method = _check_method(method)
     dist = score_distribution(df, by, score_col=score_col, kind="nps")
-    cluster_col = _cluster_column(df, cluster_col)
+    cluster_col = cluster_column(df, cluster_col)
     deffs = _cell_deffs(df, _as_list(by), score_col=score_col, cluster_col=cluster_col, kind="nps", hit_scores=(),
                         index=dist.index)
     promoters = dist[[float(s) for s in PROMOTER_SCORES]].sum(axis=1)
@@ -1415,7 +1435,7 @@ def _share_table(df: pd.DataFrame, by, *, score_col: str, cluster_col: str | Non
                  hit_scores: tuple[int, ...], level: float) -> tuple[pd.DataFrame, str | None]:
     """Grouped share and mean table of CSAT or CES and the cluster column used."""
     dist = score_distribution(df, by, score_col=score_col, kind=kind)
-    cluster_col = _cluster_column(df, cluster_col)
+    cluster_col = cluster_column(df, cluster_col)
     deffs = _cell_deffs(df, _as_list(by), score_col=score_col, cluster_col=cluster_col, kind=kind,
                         hit_scores=hit_scores, index=dist.index)
     table = _share_and_mean_by(dist, hit_scores, level, deffs)
@@ -1718,7 +1738,7 @@ def compare_by(df: pd.DataFrame, by: str, *, versus="rest", within=None, kind: s
     hit_scores = (() if kind == "nps" else _check_subset(satisfied_scores, CSAT_SCALE, "satisfied_scores")
                   if kind == "csat" else _check_subset(low_effort_scores, CES_SCALE, "low_effort_scores"))
     dist = score_distribution(df, [*within, by], score_col=score_col, kind=kind)
-    cluster_col = _cluster_column(df, cluster_col)
+    cluster_col = cluster_column(df, cluster_col)
     options = {"score_col": score_col, "cluster_col": cluster_col, "kind": kind, "hit_scores": hit_scores}
     deffs = _cell_deffs(df, [*within, by], index=dist.index, **options)
     ref, labels = _reference_counts(dist.assign(_cell=np.arange(len(dist), dtype=float)), by, within, versus)
