@@ -45,12 +45,14 @@ values ``y`` (NPS coded +1/0/-1, a share coded 1/0, a mean on the raw scores)::
 
 with ``C`` customers and ``n`` answers; it equals the variance of an OLS of ``y`` on a constant
 with ``cov_type="cluster"`` in statsmodels. It enters every interval through the design
-effect ``deff = var_clustered / var_naive`` (``var_naive`` is the variance the independent
-interval uses: ``p(1 - p) / n`` for shares, the NPS per-answer variance over ``n``, ``s**2 / n``
-for means) and the effective sample size ``n / deff``: the Wilson interval, the adjusted-Wald
+effect ``deff = var_clustered / (s**2 / n)``, with ``s**2 = sum (y_i - ybar)**2 / (n - 1)``: both
+variances carry the same kind of small-sample factor (``C / (C - 1)`` and ``n / (n - 1)``), so
+answers from distinct customers give ``deff = 1`` exactly. The interval then uses the
+effective sample size ``n / deff``: the Wilson interval, the adjusted-Wald
 NPS interval (the 0.75/1.5 pseudo-counts are added to the effective counts, keeping its
-small-sample behaviour) and the Wald interval use the counts divided by ``deff``; t intervals
-multiply the standard error by ``sqrt(deff)`` and use ``C - 1`` degrees of freedom; the
+small-sample behaviour) and the Wald interval use the counts divided by ``deff`` (so the clustered
+Wald variance is ``var_clustered * (n - 1) / n``); t intervals multiply the standard error by
+``sqrt(deff)`` (giving exactly ``var_clustered``) and use ``C - 1`` degrees of freedom; the
 bootstrap stretches the resampled NPS around the observed one by ``sqrt(deff)``.
 
 The design effect is floored at 1: repeated answers of one customer are positively
@@ -69,7 +71,7 @@ Multiplicity
 (Benjamini & Yekutieli 2005, JASA 100:71): with ``R`` of ``m`` comparisons selected, each
 selected cell's interval is its interval at level ``1 - R * q / m``. Every test here is the
 one its interval inverts (the share test inverts Newcombe's interval), so a flagged cell's
-adjusted interval excludes zero and an unflagged cell's p-value exceeds its threshold.
+adjusted interval excludes zero.
 """
 
 from __future__ import annotations
@@ -489,11 +491,12 @@ def _cluster_sums(groups: np.ndarray, clusters: np.ndarray, y: np.ndarray) -> di
             "q": np.column_stack([np.bincount(pair, y[:, j] ** 2) for j in columns])}
 
 
-def _deff_from_sums(sums: dict[str, np.ndarray], n_groups: int, ddof) -> tuple[np.ndarray, np.ndarray]:
+def _deff_from_sums(sums: dict[str, np.ndarray], n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     """Design effects (n_groups, m), floored at 1, and customers per group from per-pair sums.
 
-    ``ddof`` per column: 0 where the naive variance is ``sum (y - ybar)**2 / n**2`` (shares,
-    NPS), 1 where it is ``s**2 / n`` (means). NaN where a group has fewer than two customers.
+    The clustered variance over ``s**2 / n`` (``s**2`` the sample variance of ``y``): both carry
+    the same kind of small-sample factor, ``C / (C - 1)`` and ``n / (n - 1)``, so answers from
+    distinct customers give exactly 1. NaN where a group has fewer than two customers.
     """
     group, n, s, q = sums["group"], sums["n"], sums["s"], sums["q"]
     present = n > 0
@@ -513,7 +516,7 @@ def _deff_from_sums(sums: dict[str, np.ndarray], n_groups: int, ddof) -> tuple[n
                                   + ybar**2 * total(np.repeat(n[:, None] ** 2, s.shape[1], axis=1)), 0.0)
         c = n_clusters[:, None]
         var_clustered = c / (c - 1) * ss_clustered / big_n**2
-        var_naive = ss / (big_n * (big_n - np.asarray(ddof, float)))
+        var_naive = ss / (big_n * (big_n - 1))
         varies = ss > 1e-9 * np.maximum(q_tot, 1.0)
         ratio = np.where(varies, var_clustered / np.where(varies, var_naive, 1.0), 1.0)
         deff = np.where(c >= 2, np.maximum(ratio, 1.0), np.nan)
@@ -527,18 +530,18 @@ def _answer_values(values: np.ndarray, kind: str, hit_scores: tuple[int, ...] = 
     return np.column_stack([np.isin(values, hit_scores).astype(float), values])
 
 
-_DDOF = {"nps": [0], "csat": [0, 1], "ces": [0, 1]}
+_N_VALUES = {"nps": 1, "csat": 2, "ces": 2}
 
 
 def _single_deffs(values: np.ndarray, clusters, kind: str, hit_scores: tuple[int, ...] = ()):
     """Design effects of one sample (one per value of :func:`_answer_values`) and its customers."""
     if clusters is None:
-        return np.ones(len(_DDOF[kind])), None
+        return np.ones(_N_VALUES[kind]), None
     if not len(values):
-        return np.full(len(_DDOF[kind]), np.nan), 0
+        return np.full(_N_VALUES[kind], np.nan), 0
     y = _answer_values(values, kind, hit_scores)
     sums = _cluster_sums(np.zeros(len(values), np.int64), _cluster_codes(clusters), y)
-    deff, n_clusters = _deff_from_sums(sums, 1, _DDOF[kind])
+    deff, n_clusters = _deff_from_sums(sums, 1)
     return deff[0], int(n_clusters[0])
 
 
@@ -915,8 +918,8 @@ def nps(scores, *, clusters=None, method: str = "adjusted_wald", level: float = 
     --------
     >>> print(nps([10, 9, 8, 3, float("nan")], method="wald").n)
     4
-    >>> round(nps([10, 10, 3, 3, 9, 6], clusters=[1, 1, 2, 2, 3, 3]).deff, 2)
-    2.0
+    >>> round(nps([10, 10, 3, 3, 9, 6], clusters=[1, 1, 2, 2, 3, 3]).deff, 3)
+    1.667
     """
     values, ids = _scores_and_ids(scores, clusters, NPS_SCALE, "NPS")
     promoters = int((values >= PROMOTER_SCORES[0]).sum())
@@ -1341,7 +1344,7 @@ def _cell_deffs(df: pd.DataFrame, keys: list[str], *, score_col: str, cluster_co
     cells = grouped.size().index
     if rest_within is not None:
         sums = _rest_sums(sums, cells, rest_within)
-    deff, n_clusters = _deff_from_sums(sums, len(cells), _DDOF[kind])
+    deff, n_clusters = _deff_from_sums(sums, len(cells))
     return pd.DataFrame(deff, index=cells, columns=names).assign(n_clusters=n_clusters.astype(float)).reindex(index)
 
 

@@ -45,20 +45,22 @@ def test_clustered_standard_errors_equal_statsmodels_cluster_robust(answers):
     scores = answers["nps"]
     est = metrics.nps(scores, clusters=ids, method="wald")
     net = (scores >= 9).astype(float) - (scores <= 6)
-    assert est.se == pytest.approx(100 * _cluster_se(net, ids), rel=1e-10)
+    # shares and NPS: the clustered variance times (n - 1) / n (deff is taken against s**2 / n)
+    shrink = np.sqrt((est.n - 1) / est.n)
+    assert est.se == pytest.approx(100 * _cluster_se(net, ids) * shrink, rel=1e-10)
     assert est.n_clusters == 250 and est.deff > 1.5
     naive = metrics.nps(scores, method="wald")
     assert est.deff == pytest.approx((est.se / naive.se) ** 2)
     c = metrics.csat(answers["csat"], clusters=ids)
-    assert c.se == pytest.approx(100 * _cluster_se(answers["csat"] >= 4, ids), rel=1e-10)
+    assert c.se == pytest.approx(100 * _cluster_se(answers["csat"] >= 4, ids) * shrink, rel=1e-10)
     assert c.mean_se == pytest.approx(_cluster_se(answers["csat"], ids), rel=1e-10)
     # t interval of the mean with (customers - 1) degrees of freedom
     t = stats.t.ppf(0.975, 249)
     assert (c.mean_ci_low, c.mean_ci_high) == pytest.approx((c.mean - t * c.mean_se, c.mean + t * c.mean_se))
     e = metrics.ces(answers["ces"], clusters=ids)
     assert e.se == pytest.approx(_cluster_se(answers["ces"], ids), rel=1e-10)
-    assert e.low_effort_deff == pytest.approx((100 * _cluster_se(answers["ces"] <= 2, ids)) ** 2
-                                              / (e.low_effort_share * (100 - e.low_effort_share) / e.n))
+    p = e.low_effort_share / 100
+    assert e.low_effort_deff == pytest.approx(_cluster_se(answers["ces"] <= 2, ids) ** 2 / (p * (1 - p) / (e.n - 1)))
 
 
 def test_adjusted_wald_and_wilson_use_the_effective_counts_by_hand():
@@ -66,25 +68,26 @@ def test_adjusted_wald_and_wilson_use_the_effective_counts_by_hand():
     scores, ids = [10, 10, 3, 3, 9, 6], [1, 1, 2, 2, 3, 3]
     est = metrics.nps(scores, clusters=ids)
     # net +1/0/-1: (1, 1, -1, -1, 1, -1), mean 0; customer sums 2, -2, 0
-    # clustered variance 3/2 * 8 / 36 = 1/3, naive 6 / 36 = 1/6: design effect 2
-    assert est.deff == pytest.approx(2.0)
-    # adjusted Wald on effective counts 1.5 / 0 / 1.5 (n = 3) plus 0.75 / 1.5 / 0.75
-    se = np.sqrt((2.25 / 6 + 2.25 / 6) / 6)
+    # clustered variance 3/2 * 8 / 36 = 1/3, s**2 / n = (6 / 5) / 6 = 1/5: design effect 5/3
+    assert est.deff == pytest.approx(5 / 3)
+    # adjusted Wald on effective counts 1.8 / 0 / 1.8 (n = 3.6) plus 0.75 / 1.5 / 0.75
+    se = np.sqrt((2.55 / 6.6 + 2.55 / 6.6) / 6.6)
     z = stats.norm.ppf(0.975)
     assert (est.se, est.ci_low, est.ci_high) == pytest.approx((100 * se, -100 * z * se, 100 * z * se))
     # Wilson interval of the share on n / deff
     c = metrics.csat([5, 5, 1, 1, 4, 2], clusters=ids)
-    low, high = metrics.wilson_interval(1.5, 3.0)
-    assert c.deff == pytest.approx(2.0)
+    low, high = metrics.wilson_interval(1.8, 3.6)
+    assert c.deff == pytest.approx(5 / 3)
     assert (c.ci_low, c.ci_high) == pytest.approx((100 * low, 100 * high))
 
 
 def test_design_effect_floor_single_answers_and_missing_ids():
-    # every customer answers once: the mean's design effect is exactly 1, the share's n / (n - 1)
+    # every customer answers once: design effects exactly 1, intervals the independent ones
     scores = np.array([5, 4, 4, 2, 1, 5, 3, 4], float)
     single = metrics.csat(scores, clusters=np.arange(8))
-    assert single.mean_deff == pytest.approx(1.0)
-    assert single.deff == pytest.approx(8 / 7)
+    assert (single.deff, single.mean_deff) == pytest.approx((1.0, 1.0))
+    assert (single.ci_low, single.mean_ci_high) == pytest.approx((metrics.csat(scores).ci_low,
+                                                                  metrics.csat(scores).mean_ci_high))
     # one promoter and one detractor per customer: negative correlation, floored at 1
     est = metrics.nps([10, 0] * 20, clusters=np.repeat(np.arange(20), 2))
     assert est.deff == 1.0
