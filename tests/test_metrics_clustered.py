@@ -215,3 +215,21 @@ def test_clustered_intervals_cover_and_naive_ones_do_not():
     for kind in truth:
         assert 0.93 <= coverage[kind, "clustered"] <= 0.97, coverage
         assert coverage[kind, "naive"] < 0.90, coverage
+
+
+def test_bootstrap_resamples_are_stretched_by_the_design_effect(answers):
+    naive = metrics.nps(answers["nps"], method="bootstrap", n_resamples=2000)
+    clustered = metrics.nps(answers["nps"], clusters=answers["customer_id"], method="bootstrap", n_resamples=2000)
+    # the same seeded resamples, moved away from the observed NPS by sqrt(deff)
+    stretch = np.sqrt(clustered.deff)
+    assert clustered.se == pytest.approx(stretch * naive.se)
+    assert (clustered.ci_low, clustered.ci_high) == pytest.approx(
+        (naive.value - stretch * (naive.value - naive.ci_low), naive.value + stretch * (naive.ci_high - naive.value)))
+
+
+def test_share_test_agrees_with_newcombe_where_the_pooled_z_test_did_not():
+    # 1 of 11 satisfied against 0 of 50: the pooled z-test gave p = 0.032 while Newcombe's 95% interval
+    # (-1.2 to 37.7 points) includes zero, so such a cell could be flagged with an interval through zero.
+    d = metrics.compare_csat([5] + [1] * 10, [1] * 50)
+    assert (d.ci_low, d.ci_high) == pytest.approx((-1.24, 37.74), abs=0.01)
+    assert d.p_value > 0.05
