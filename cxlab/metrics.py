@@ -457,15 +457,6 @@ def _as_list(by) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Vectorised interval arithmetic on count arrays (fractions; callers convert to points / %)
-# ---------------------------------------------------------------------------------------------
-
-
-def _z(level: float) -> float:
-    return float(stats.norm.ppf(0.5 + level / 2))
-
-
-# ---------------------------------------------------------------------------------------------
 # Customer-clustered variance: design effects from per-customer sums
 # ---------------------------------------------------------------------------------------------
 
@@ -543,6 +534,15 @@ def _single_deffs(values: np.ndarray, clusters, kind: str, hit_scores: tuple[int
     sums = _cluster_sums(np.zeros(len(values), np.int64), _cluster_codes(clusters), y)
     deff, n_clusters = _deff_from_sums(sums, 1)
     return deff[0], int(n_clusters[0])
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectorised interval arithmetic on count arrays (fractions; callers convert to points / %)
+# ---------------------------------------------------------------------------------------------
+
+
+def _z(level: float) -> float:
+    return float(stats.norm.ppf(0.5 + level / 2))
 
 
 def _nps_center_se(promoters, detractors, n):
