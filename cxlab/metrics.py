@@ -23,11 +23,55 @@ Conventions
 * CSAT and CES shares use the Wilson score interval; means use the t interval.
 * Comparisons are between independent samples (a - b). NPS differences use the same
   method as the estimates; share differences use Newcombe's hybrid score interval (built
-  from the two Wilson intervals) with the pooled two-proportion z-test; mean differences use
-  Welch's t interval and test.
+  from the two Wilson intervals) with the test that inverts it (p-value = the smallest
+  ``1 - level`` at which the interval excludes zero; close to the pooled two-proportion
+  z-test); mean differences use Welch's t interval and test. When the same customers answer
+  in both groups (e.g. two quarters) and their answers are positively correlated, treating
+  the groups as independent overstates the variance of the difference: the comparison errs
+  on the wide side.
 * Grouped tables count the scores of each cell once (one ``groupby``) and compute every
   interval from those counts with array arithmetic. Cells with fewer than ``min_n``
   responses are flagged ``small_cell`` and, by default, their estimates are blanked.
+
+Repeated answers by the same customer
+-------------------------------------
+Customers answer many times, and one customer's answers resemble each other, so treating
+every answer as independent makes intervals too narrow. With ``clusters`` (single estimates)
+or ``cluster_col`` (tables; default ``"customer_id"`` whenever that column is present) the
+variance is the cluster-robust (linearisation, sandwich) variance of a mean of per-answer
+values ``y`` (NPS coded +1/0/-1, a share coded 1/0, a mean on the raw scores)::
+
+    var_clustered = C / (C - 1) * sum_c (sum_{i in c} (y_i - ybar))**2 / n**2
+
+with ``C`` customers and ``n`` answers; it equals the variance of an OLS of ``y`` on a constant
+with ``cov_type="cluster"`` in statsmodels. It enters every interval through the design
+effect ``deff = var_clustered / (s**2 / n)``, with ``s**2 = sum (y_i - ybar)**2 / (n - 1)``: both
+variances carry the same kind of small-sample factor (``C / (C - 1)`` and ``n / (n - 1)``), so
+answers from distinct customers give ``deff = 1`` exactly. The interval then uses the
+effective sample size ``n / deff``: the Wilson interval, the adjusted-Wald
+NPS interval (the 0.75/1.5 pseudo-counts are added to the effective counts, keeping its
+small-sample behaviour) and the Wald interval use the counts divided by ``deff`` (so the clustered
+Wald variance is ``var_clustered * (n - 1) / n``); t intervals multiply the standard error by
+``sqrt(deff)`` (giving exactly ``var_clustered``) and use ``C - 1`` degrees of freedom; the
+bootstrap stretches the resampled NPS around the observed one by ``sqrt(deff)``.
+
+The design effect is floored at 1: repeated answers of one customer are positively
+correlated, and an estimate below 1 is noise of the variance estimate (the sandwich variance is
+itself biased downwards with few clusters), so a clustered interval is never narrower than the
+independent one. The price is a slightly conservative interval when answers really are
+independent. A missing customer id counts as a customer of its own; with a single customer
+the variance cannot be estimated and the interval is empty. ``cluster_col=None`` (or no
+``clusters``) gives the independent ("naive") interval; tables record which in
+``attrs["variance"]`` and the design effects in ``deff`` columns.
+
+Multiplicity
+------------
+:func:`compare_by` flags cells by Benjamini-Hochberg adjusted p-values at false discovery rate
+``q = 1 - level`` and gives the selected cells false-coverage-rate adjusted intervals
+(Benjamini & Yekutieli 2005, JASA 100:71): with ``R`` of ``m`` comparisons selected, each
+selected cell's interval is its interval at level ``1 - R * q / m``. Every test here is the
+one its interval inverts (the share test inverts Newcombe's interval), so a flagged cell's
+adjusted interval excludes zero.
 """
 
 from __future__ import annotations
@@ -52,6 +96,8 @@ SATISFIED_SCORES = (4, 5)
 LOW_EFFORT_SCORES = (1, 2)
 DEFAULT_RESAMPLES = 10_000
 DEFAULT_MIN_N = 30
+# Column of customer ids whose answers are clustered by default in the grouped tables.
+DEFAULT_CLUSTER_COL = "customer_id"
 
 # ---------------------------------------------------------------------------------------------
 # Result objects
@@ -70,6 +116,12 @@ def _fmt_p(p: float) -> str:
     if p is None or not np.isfinite(p):
         return "p = n/a"
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+def _variance_label(n_clusters: int | None, deff: float) -> str:
+    if n_clusters is None:
+        return "answers treated as independent"
+    return f"clustered by customer ({n_clusters} customers, design effect {_fmt(deff, 2)})"
 
 
 def _html_table(title: str, rows: list[tuple[str, str]]) -> str:
@@ -101,6 +153,10 @@ class NPSEstimate:
         Interval method, one of :data:`NPS_METHODS`.
     level : float
         Confidence level, e.g. 0.95.
+    deff : float
+        Design effect applied to the interval (1 for independent answers).
+    n_clusters : int or None
+        Number of customers the answers came from; None when answers were treated as independent.
     """
 
     value: float
@@ -116,6 +172,8 @@ class NPSEstimate:
     detractor_share: float
     method: str
     level: float
+    deff: float = 1.0
+    n_clusters: int | None = None
 
     def __str__(self) -> str:
         return (f"NPS {_fmt(self.value)} ({_fmt_level(self.level)} CI {_fmt(self.ci_low)} to "
@@ -131,6 +189,7 @@ class NPSEstimate:
             ("Passives (7-8)", f"{self.passives} ({_fmt(self.passive_share)}%)"),
             ("Detractors (0-6)", f"{self.detractors} ({_fmt(self.detractor_share)}%)"),
             ("Interval method", self.method),
+            ("Variance", _variance_label(self.n_clusters, self.deff)),
         ])
 
 
@@ -145,7 +204,7 @@ class CSATEstimate:
     ci_low, ci_high : float
         Wilson interval of the share, in %.
     se : float
-        Standard error of the share, sqrt(p(1 - p) / n), in percentage points.
+        Standard error of the share, sqrt(deff * p(1 - p) / n), in percentage points.
     n : int
         Number of responses (scores 1-5).
     satisfied : int
@@ -158,6 +217,10 @@ class CSATEstimate:
         Confidence level.
     satisfied_scores : tuple of int
         Scores counted as satisfied.
+    deff, mean_deff : float
+        Design effects applied to the share's and the mean's intervals (1 when independent).
+    n_clusters : int or None
+        Number of customers; None when answers were treated as independent.
     """
 
     value: float
@@ -173,6 +236,9 @@ class CSATEstimate:
     sd: float
     level: float
     satisfied_scores: tuple[int, ...] = SATISFIED_SCORES
+    deff: float = 1.0
+    mean_deff: float = 1.0
+    n_clusters: int | None = None
 
     def __str__(self) -> str:
         lvl = _fmt_level(self.level)
@@ -189,6 +255,7 @@ class CSATEstimate:
             (f"{lvl} interval (t)", f"{_fmt(self.mean_ci_low, 2)} to {_fmt(self.mean_ci_high, 2)}"),
             ("Responses", str(self.n)),
             ("Satisfied scores", ", ".join(map(str, self.satisfied_scores))),
+            ("Variance", _variance_label(self.n_clusters, self.deff)),
         ])
 
 
@@ -214,6 +281,10 @@ class CESEstimate:
         Confidence level.
     low_effort_scores : tuple of int
         Scores counted as low effort.
+    deff, low_effort_deff : float
+        Design effects applied to the mean's and the share's intervals (1 when independent).
+    n_clusters : int or None
+        Number of customers; None when answers were treated as independent.
     """
 
     value: float
@@ -228,6 +299,9 @@ class CESEstimate:
     low_effort_ci_high: float
     level: float
     low_effort_scores: tuple[int, ...] = LOW_EFFORT_SCORES
+    deff: float = 1.0
+    low_effort_deff: float = 1.0
+    n_clusters: int | None = None
 
     def __str__(self) -> str:
         lvl = _fmt_level(self.level)
@@ -244,6 +318,7 @@ class CESEstimate:
             (f"{lvl} interval (Wilson)", f"{_fmt(self.low_effort_ci_low)} to {_fmt(self.low_effort_ci_high)}"),
             ("Responses", str(self.n)),
             ("Low-effort scores", ", ".join(map(str, self.low_effort_scores))),
+            ("Variance", _variance_label(self.n_clusters, self.deff)),
         ])
 
 
@@ -336,8 +411,11 @@ def _check_subset(scores: tuple, scale: tuple[int, int], name: str) -> tuple[int
     return tuple(sorted(values))
 
 
-def _valid_scores(scores, scale: tuple[int, int], name: str) -> np.ndarray:
-    """Return the non-missing scores as floats, or raise ValueError naming the bad values."""
+def _valid_scores(scores, scale: tuple[int, int], name: str, clusters=None):
+    """Return the non-missing scores as floats, or raise ValueError naming the bad values.
+
+    With ``clusters`` (one id per score), return the scores and the ids of the non-missing scores.
+    """
     if isinstance(scores, pd.Series | pd.Index):
         try:
             values = scores.to_numpy(dtype=float, na_value=np.nan)
@@ -350,6 +428,12 @@ def _valid_scores(scores, scale: tuple[int, int], name: str) -> np.ndarray:
         except (TypeError, ValueError) as err:
             raise ValueError(f"{name} scores must be numbers from {scale[0]} to {scale[1]}") from err
     values = values.ravel()
+    if clusters is not None:
+        clusters = np.asarray(clusters).ravel()
+        if len(clusters) != len(values):
+            raise ValueError(f"clusters must give one customer id per {name} score; got {len(clusters)} ids "
+                             f"for {len(values)} scores")
+        clusters = clusters[~np.isnan(values)]
     values = values[~np.isnan(values)]
     with np.errstate(invalid="ignore"):
         bad = (values < scale[0]) | (values > scale[1]) | (values % 1 != 0)
@@ -357,7 +441,7 @@ def _valid_scores(scores, scale: tuple[int, int], name: str) -> np.ndarray:
         examples = np.unique(values[bad])[:5].tolist()
         raise ValueError(f"{name} scores must be whole numbers from {scale[0]} to {scale[1]} "
                          f"(missing = no response); got {int(bad.sum())} invalid value(s), e.g. {examples}")
-    return values
+    return values if clusters is None else (values, clusters)
 
 
 def _check_columns(df: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -370,6 +454,86 @@ def _check_columns(df: pd.DataFrame, columns: list[str], what: str) -> None:
 
 def _as_list(by) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
+
+
+# ---------------------------------------------------------------------------------------------
+# Customer-clustered variance: design effects from per-customer sums
+# ---------------------------------------------------------------------------------------------
+
+
+def _cluster_codes(clusters) -> np.ndarray:
+    """Integer code of each answer's customer; a missing id becomes a customer of its own."""
+    codes = pd.factorize(np.asarray(clusters).ravel())[0].astype(np.int64)
+    missing = codes < 0
+    if missing.any():
+        codes[missing] = codes.max(initial=-1) + 1 + np.arange(missing.sum())
+    return codes
+
+
+def _cluster_sums(groups: np.ndarray, clusters: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    """Answers and sums of ``y`` and ``y**2`` per (group, customer) pair, for ``y`` of shape (n, m)."""
+    groups, clusters = np.asarray(groups, np.int64), np.asarray(clusters, np.int64)
+    width = int(clusters.max(initial=0)) + 1
+    pair, keys = pd.factorize(groups * width + clusters)
+    columns = range(y.shape[1])
+    return {"group": np.asarray(keys) // width, "cluster": np.asarray(keys) % width,
+            "n": np.bincount(pair).astype(float),
+            "s": np.column_stack([np.bincount(pair, y[:, j]) for j in columns]),
+            "q": np.column_stack([np.bincount(pair, y[:, j] ** 2) for j in columns])}
+
+
+def _deff_from_sums(sums: dict[str, np.ndarray], n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Design effects (n_groups, m), floored at 1, and customers per group from per-pair sums.
+
+    The clustered variance over ``s**2 / n`` (``s**2`` the sample variance of ``y``): both carry
+    the same kind of small-sample factor, ``C / (C - 1)`` and ``n / (n - 1)``, so answers from
+    distinct customers give exactly 1. NaN where a group has fewer than two customers.
+    """
+    group, n, s, q = sums["group"], sums["n"], sums["s"], sums["q"]
+    present = n > 0
+    n_clusters = np.bincount(group[present], minlength=n_groups).astype(float)
+
+    def total(values):
+        return np.column_stack([np.bincount(group, values[:, j], minlength=n_groups)
+                                for j in range(values.shape[1])])
+
+    big_n = np.bincount(group, n, minlength=n_groups)[:, None]
+    s_tot, q_tot = total(s), total(q)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ybar = s_tot / big_n
+        ss = np.maximum(q_tot - big_n * ybar**2, 0.0)
+        # sum over customers of (s_c - n_c * ybar)**2, expanded so that it is one pass of sums
+        ss_clustered = np.maximum(total(s**2) - 2 * ybar * total(s * n[:, None])
+                                  + ybar**2 * total(np.repeat(n[:, None] ** 2, s.shape[1], axis=1)), 0.0)
+        c = n_clusters[:, None]
+        var_clustered = c / (c - 1) * ss_clustered / big_n**2
+        var_naive = ss / (big_n * (big_n - 1))
+        varies = ss > 1e-9 * np.maximum(q_tot, 1.0)
+        ratio = np.where(varies, var_clustered / np.where(varies, var_naive, 1.0), 1.0)
+        deff = np.where(c >= 2, np.maximum(ratio, 1.0), np.nan)
+    return deff, n_clusters.astype(int)
+
+
+def _answer_values(values: np.ndarray, kind: str, hit_scores: tuple[int, ...] = ()) -> np.ndarray:
+    """Per-answer values whose means are the estimates: NPS +1/0/-1, or the hit flag and the score."""
+    if kind == "nps":
+        return ((values >= PROMOTER_SCORES[0]).astype(float) - (values < PASSIVE_SCORES[0]))[:, None]
+    return np.column_stack([np.isin(values, hit_scores).astype(float), values])
+
+
+_N_VALUES = {"nps": 1, "csat": 2, "ces": 2}
+
+
+def _single_deffs(values: np.ndarray, clusters, kind: str, hit_scores: tuple[int, ...] = ()):
+    """Design effects of one sample (one per value of :func:`_answer_values`) and its customers."""
+    if clusters is None:
+        return np.ones(_N_VALUES[kind]), None
+    if not len(values):
+        return np.full(_N_VALUES[kind], np.nan), 0
+    y = _answer_values(values, kind, hit_scores)
+    sums = _cluster_sums(np.zeros(len(values), np.int64), _cluster_codes(clusters), y)
+    deff, n_clusters = _deff_from_sums(sums, 1)
+    return deff[0], int(n_clusters[0])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -401,8 +565,24 @@ def _nps_resamples(counts: np.ndarray, rng: np.random.Generator, n_resamples: in
     return np.where(n[:, None] > 0, reps, np.nan)
 
 
+def _nps_effective(counts: np.ndarray, deff: np.ndarray, method: str):
+    """Centre and standard error (fractions) of the Wald or adjusted-Wald NPS on the effective counts."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        eff = counts / deff[:, None]
+    n_eff = eff.sum(axis=1)
+    if method == "adjusted_wald":
+        return _nps_center_se(eff[:, 0] + 0.75, eff[:, 2] + 0.75, n_eff + 3)
+    center = _nps_center_se(counts[:, 0], counts[:, 2], counts.sum(axis=1))[0]
+    return center, _nps_center_se(eff[:, 0], eff[:, 2], n_eff)[1]
+
+
+def _stretch(reps: np.ndarray, value: np.ndarray, deff: np.ndarray) -> np.ndarray:
+    """Resamples (k, r) moved away from the observed values (k,) by sqrt(deff): the clustered spread."""
+    return value[:, None] + (reps - value[:, None]) * np.sqrt(deff)[:, None]
+
+
 def nps_intervals(promoters, passives, detractors, *, method: str = "adjusted_wald", level: float = 0.95,
-                  seed: int = 0, n_resamples: int = DEFAULT_RESAMPLES) -> dict[str, np.ndarray]:
+                  seed: int = 0, n_resamples: int = DEFAULT_RESAMPLES, deff=1.0) -> dict[str, np.ndarray]:
     """NPS, standard error and interval for arrays of category counts (one element per group).
 
     The vectorised core of :func:`nps_from_counts` and :func:`nps_by`: aggregate the counts
@@ -419,6 +599,10 @@ def nps_intervals(promoters, passives, detractors, *, method: str = "adjusted_wa
         Confidence level.
     seed, n_resamples : int
         Bootstrap settings.
+    deff : float or array-like
+        Design effect per group (1 = independent answers): the interval is computed from the
+        effective counts ``counts / deff`` (the bootstrap stretches its resamples around the
+        observed NPS by ``sqrt(deff)``). NaN gives an empty interval.
 
     Returns
     -------
@@ -437,19 +621,17 @@ def nps_intervals(promoters, passives, detractors, *, method: str = "adjusted_wa
     if np.isnan(counts).any() or (counts < 0).any() or (counts % 1 != 0).any():
         raise ValueError("promoters, passives and detractors must be non-negative whole numbers")
     n = counts.sum(axis=1)
-    value, wald_se = _nps_center_se(counts[:, 0], counts[:, 2], n)
-    value = np.where(n > 0, value, np.nan)
+    deff = np.broadcast_to(np.asarray(deff, float), n.shape)
+    value = np.where(n > 0, _nps_center_se(counts[:, 0], counts[:, 2], n)[0], np.nan)
     z = _z(level)
     if method == "bootstrap":
-        reps = _nps_resamples(counts, np.random.default_rng(seed), _check_resamples(n_resamples))
+        reps = _stretch(_nps_resamples(counts, np.random.default_rng(seed), _check_resamples(n_resamples)),
+                        value, deff)
         se = reps.std(axis=1, ddof=1)
         alpha = 1 - level
         low, high = np.quantile(reps, [alpha / 2, 1 - alpha / 2], axis=1)
     else:
-        if method == "adjusted_wald":
-            center, se = _nps_center_se(counts[:, 0] + 0.75, counts[:, 2] + 0.75, n + 3)
-        else:
-            center, se = value, wald_se
+        center, se = _nps_effective(counts, deff, method)
         low, high = np.clip(center - z * se, -1, 1), np.clip(center + z * se, -1, 1)
     empty = n == 0
     return {name: np.where(empty, np.nan, arr) * 100
@@ -457,18 +639,22 @@ def nps_intervals(promoters, passives, detractors, *, method: str = "adjusted_wa
 
 
 def _nps_differences(counts_a: np.ndarray, counts_b: np.ndarray, *, method: str, level: float, seed: int,
-                     n_resamples: int) -> dict[str, np.ndarray]:
-    """Difference a - b of NPS (points) for count arrays of shape (k, 3)."""
+                     n_resamples: int, deff_a=1.0, deff_b=1.0) -> dict[str, np.ndarray]:
+    """Difference a - b of NPS (points) for count arrays of shape (k, 3), with each group's design effect."""
     counts_a, counts_b = np.asarray(counts_a, float), np.asarray(counts_b, float)
     n_a, n_b = counts_a.sum(axis=1), counts_b.sum(axis=1)
-    value_a, se_a = _nps_center_se(counts_a[:, 0], counts_a[:, 2], n_a)
-    value_b, se_b = _nps_center_se(counts_b[:, 0], counts_b[:, 2], n_b)
+    deff_a = np.broadcast_to(np.asarray(deff_a, float), n_a.shape)
+    deff_b = np.broadcast_to(np.asarray(deff_b, float), n_b.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value_a = _nps_center_se(counts_a[:, 0], counts_a[:, 2], n_a)[0]
+        value_b = _nps_center_se(counts_b[:, 0], counts_b[:, 2], n_b)[0]
     estimate = value_a - value_b
     z = _z(level)
     with np.errstate(invalid="ignore", divide="ignore"):
         if method == "bootstrap":
             rng = np.random.default_rng(seed)
-            reps = _nps_resamples(counts_a, rng, n_resamples) - _nps_resamples(counts_b, rng, n_resamples)
+            reps = (_stretch(_nps_resamples(counts_a, rng, n_resamples), value_a, deff_a)
+                    - _stretch(_nps_resamples(counts_b, rng, n_resamples), value_b, deff_b))
             se = reps.std(axis=1, ddof=1)
             alpha = 1 - level
             low, high = np.quantile(reps, [alpha / 2, 1 - alpha / 2], axis=1)
@@ -478,12 +664,9 @@ def _nps_differences(counts_a: np.ndarray, counts_b: np.ndarray, *, method: str,
             above = ((reps >= 0).sum(axis=1) + 1) / (n_resamples + 1)
             p_value = np.minimum(1.0, 2 * np.minimum(below, above))
         else:
-            if method == "adjusted_wald":
-                center_a, se_a = _nps_center_se(counts_a[:, 0] + 0.75, counts_a[:, 2] + 0.75, n_a + 3)
-                center_b, se_b = _nps_center_se(counts_b[:, 0] + 0.75, counts_b[:, 2] + 0.75, n_b + 3)
-                center = center_a - center_b
-            else:
-                center = estimate
+            center_a, se_a = _nps_effective(counts_a, deff_a, method)
+            center_b, se_b = _nps_effective(counts_b, deff_b, method)
+            center = center_a - center_b
             se = np.sqrt(se_a**2 + se_b**2)
             low, high = np.clip(center - z * se, -2, 2), np.clip(center + z * se, -2, 2)
             p_value = 2 * stats.norm.sf(np.abs(center / se))
@@ -494,7 +677,7 @@ def _nps_differences(counts_a: np.ndarray, counts_b: np.ndarray, *, method: str,
     return out
 
 
-def wilson_interval(hits, n, level: float = 0.95):
+def wilson_interval(hits, n, level: float = 0.95, *, deff=1.0):
     """Wilson score interval of a proportion, for arrays of hits out of n.
 
     Parameters
@@ -503,6 +686,9 @@ def wilson_interval(hits, n, level: float = 0.95):
         Successes and trials per group.
     level : float
         Confidence level.
+    deff : float or array-like
+        Design effect (1 = independent answers): the interval of ``hits / deff`` out of the
+        effective sample size ``n / deff``.
 
     Returns
     -------
@@ -516,8 +702,12 @@ def wilson_interval(hits, n, level: float = 0.95):
     >>> round(float(low), 4), round(float(high), 4)
     (0.4902, 0.9433)
     """
-    hits, n = np.asarray(hits, float), np.asarray(n, float)
-    z = _z(level)
+    hits, n, deff = np.asarray(hits, float), np.asarray(n, float), np.asarray(deff, float)
+    return _wilson(hits / deff, n / deff, _z(level))
+
+
+def _wilson(hits, n, z):
+    """Wilson bounds (fractions) of hits out of n (both may be effective, non-integer) at normal quantile z."""
     with np.errstate(invalid="ignore", divide="ignore"):
         p = hits / n
         denom = 1 + z**2 / n
@@ -529,21 +719,51 @@ def wilson_interval(hits, n, level: float = 0.95):
         return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
 
 
-def _proportion_differences(hits_a, n_a, hits_b, n_b, level: float) -> dict[str, np.ndarray]:
-    """Share difference a - b in percentage points: Newcombe hybrid score interval, pooled z-test."""
-    hits_a, n_a, hits_b, n_b = (np.asarray(x, float) for x in (hits_a, n_a, hits_b, n_b))
+def _newcombe(hits_a, n_a, hits_b, n_b, z):
+    """Newcombe (1998) hybrid score interval (method 10) of p_a - p_b from the two Wilson intervals."""
     with np.errstate(invalid="ignore", divide="ignore"):
         p_a, p_b = hits_a / n_a, hits_b / n_b
-        low_a, high_a = wilson_interval(hits_a, n_a, level)
-        low_b, high_b = wilson_interval(hits_b, n_b, level)
+        low_a, high_a = _wilson(hits_a, n_a, z)
+        low_b, high_b = _wilson(hits_b, n_b, z)
         estimate = p_a - p_b
-        # Newcombe (1998), method 10: combine the two Wilson intervals.
         low = estimate - np.sqrt((p_a - low_a) ** 2 + (high_b - p_b) ** 2)
         high = estimate + np.sqrt((high_a - p_a) ** 2 + (p_b - low_b) ** 2)
-        se = np.sqrt(p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b)
-        pooled = (hits_a + hits_b) / (n_a + n_b)
-        se_null = np.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
-        p_value = np.where(se_null > 0, 2 * stats.norm.sf(np.abs(estimate / se_null)), 1.0)
+    return low, high
+
+
+def _newcombe_p_value(hits_a, n_a, hits_b, n_b) -> np.ndarray:
+    """Two-sided p-value of "no difference" that inverts Newcombe's interval.
+
+    The smallest ``alpha`` whose ``1 - alpha`` Newcombe interval excludes zero, found by bisection
+    on the normal quantile (60 halvings, all groups at once): the test is significant exactly
+    when the interval excludes zero, at every level.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        estimate = hits_a / n_a - hits_b / n_b
+    lower, upper = np.zeros_like(estimate), np.full_like(estimate, 40.0)
+    for _ in range(60):
+        z = (lower + upper) / 2
+        low, high = _newcombe(hits_a, n_a, hits_b, n_b, z)
+        excludes = np.where(estimate > 0, low > 0, high < 0)
+        lower, upper = np.where(excludes, z, lower), np.where(excludes, upper, z)
+    return np.where(estimate == 0, 1.0, np.where(np.isfinite(estimate), 2 * stats.norm.sf(lower), np.nan))
+
+
+def _proportion_differences(hits_a, n_a, hits_b, n_b, level: float, deff_a=1.0,
+                            deff_b=1.0) -> dict[str, np.ndarray]:
+    """Share difference a - b in percentage points: Newcombe interval and the test that inverts it.
+
+    Both use the effective counts ``hits / deff`` and ``n / deff`` of each group.
+    """
+    hits_a, n_a, hits_b, n_b, deff_a, deff_b = (np.asarray(x, float)
+                                                for x in (hits_a, n_a, hits_b, n_b, deff_a, deff_b))
+    eff = hits_a / deff_a, n_a / deff_a, hits_b / deff_b, n_b / deff_b
+    low, high = _newcombe(*eff, _z(level))
+    p_value = _newcombe_p_value(*eff)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_a, p_b = hits_a / n_a, hits_b / n_b
+        estimate = p_a - p_b
+        se = np.sqrt(p_a * (1 - p_a) * deff_a / n_a + p_b * (1 - p_b) * deff_b / n_b)
     empty = (n_a == 0) | (n_b == 0)
     out = {name: np.where(empty, np.nan, arr) * 100
            for name, arr in (("estimate", estimate), ("se", se), ("ci_low", low), ("ci_high", high))}
@@ -551,7 +771,8 @@ def _proportion_differences(hits_a, n_a, hits_b, n_b, level: float) -> dict[str,
     return out
 
 
-def mean_intervals_from_sums(total, total_sq, n, level: float = 0.95) -> dict[str, np.ndarray]:
+def mean_intervals_from_sums(total, total_sq, n, level: float = 0.95, *, deff=1.0,
+                             n_clusters=None) -> dict[str, np.ndarray]:
     """Mean with its t interval from the sum of scores and of squared scores, per group.
 
     Parameters
@@ -560,6 +781,11 @@ def mean_intervals_from_sums(total, total_sq, n, level: float = 0.95) -> dict[st
         Sum of the scores, sum of their squares and number of scores per group.
     level : float
         Confidence level.
+    deff : float or array-like
+        Design effect (1 = independent answers); the standard error is ``sqrt(deff) * sd / sqrt(n)``.
+    n_clusters : array-like, optional
+        Customers per group: the t quantile then has ``min(n, n_clusters) - 1`` degrees of freedom
+        (NaN entries: ``n - 1``).
 
     Returns
     -------
@@ -578,18 +804,26 @@ def mean_intervals_from_sums(total, total_sq, n, level: float = 0.95) -> dict[st
         mean = total / n
         variance = np.where(n > 1, np.maximum(total_sq - n * mean**2, 0.0) / (n - 1), np.nan)
         sd = np.sqrt(variance)
-        se = sd / np.sqrt(n)
-        t = stats.t.ppf(0.5 + level / 2, np.where(n > 1, n - 1, np.nan))
+        se = sd / np.sqrt(n) * np.sqrt(np.asarray(deff, float))
+        dof = _dof(n, n_clusters)
+        t = stats.t.ppf(0.5 + level / 2, np.where(dof > 0, dof, np.nan))
         return {"mean": mean, "sd": sd, "se": se, "ci_low": mean - t * se, "ci_high": mean + t * se}
 
 
-def _mean_differences(mean_a, sd_a, n_a, mean_b, sd_b, n_b, level: float) -> dict[str, np.ndarray]:
-    """Welch t interval and test for the mean difference a - b."""
+def _dof(n, n_clusters) -> np.ndarray:
+    """Degrees of freedom of a mean: answers - 1, or customers - 1 when fewer customers than answers."""
+    n = np.asarray(n, float)
+    return n - 1 if n_clusters is None else np.fmin(n, np.asarray(n_clusters, float)) - 1
+
+
+def _mean_differences(mean_a, sd_a, n_a, mean_b, sd_b, n_b, level: float, *, deff_a=1.0, deff_b=1.0,
+                      clusters_a=None, clusters_b=None) -> dict[str, np.ndarray]:
+    """Welch t interval and test for the mean difference a - b (variances times each design effect)."""
     mean_a, sd_a, n_a, mean_b, sd_b, n_b = (np.asarray(x, float) for x in (mean_a, sd_a, n_a, mean_b, sd_b, n_b))
     with np.errstate(invalid="ignore", divide="ignore"):
-        var_a, var_b = sd_a**2 / n_a, sd_b**2 / n_b
+        var_a, var_b = sd_a**2 * np.asarray(deff_a, float) / n_a, sd_b**2 * np.asarray(deff_b, float) / n_b
         se = np.sqrt(var_a + var_b)
-        dof = (var_a + var_b) ** 2 / (var_a**2 / (n_a - 1) + var_b**2 / (n_b - 1))
+        dof = (var_a + var_b) ** 2 / (var_a**2 / _dof(n_a, clusters_a) + var_b**2 / _dof(n_b, clusters_b))
         estimate = mean_a - mean_b
         t = stats.t.ppf(0.5 + level / 2, dof)
         p_value = 2 * stats.t.sf(np.abs(estimate / se), dof)
@@ -603,7 +837,8 @@ def _mean_differences(mean_a, sd_a, n_a, mean_b, sd_b, n_b, level: float) -> dic
 
 
 def nps_from_counts(promoters: int, passives: int, detractors: int, *, method: str = "adjusted_wald",
-                    level: float = 0.95, seed: int = 0, n_resamples: int = DEFAULT_RESAMPLES) -> NPSEstimate:
+                    level: float = 0.95, seed: int = 0, n_resamples: int = DEFAULT_RESAMPLES, deff: float = 1.0,
+                    n_clusters: int | None = None) -> NPSEstimate:
     """Net Promoter Score with its interval from the three category counts.
 
     Parameters
@@ -618,6 +853,10 @@ def nps_from_counts(promoters: int, passives: int, detractors: int, *, method: s
         Seed of the bootstrap resampling (ignored by the other methods).
     n_resamples : int
         Bootstrap resamples.
+    deff : float
+        Design effect of the answers (1 = independent; see the module docstring).
+    n_clusters : int, optional
+        Number of customers behind the counts, recorded in the estimate.
 
     Returns
     -------
@@ -634,17 +873,18 @@ def nps_from_counts(promoters: int, passives: int, detractors: int, *, method: s
                          f"got {promoters!r}, {passives!r}, {detractors!r}")
     level, method = _check_level(level), _check_method(method)
     res = nps_intervals(counts[[0]], counts[[1]], counts[[2]], method=method, level=level, seed=seed,
-                         n_resamples=_check_resamples(n_resamples))
+                         n_resamples=_check_resamples(n_resamples), deff=deff)
     n = int(counts.sum())
     shares = counts / n * 100 if n else np.full(3, np.nan)
     return NPSEstimate(value=float(res["value"][0]), ci_low=float(res["ci_low"][0]),
                        ci_high=float(res["ci_high"][0]), se=float(res["se"][0]), n=n,
                        promoters=int(counts[0]), passives=int(counts[1]), detractors=int(counts[2]),
                        promoter_share=float(shares[0]), passive_share=float(shares[1]),
-                       detractor_share=float(shares[2]), method=method, level=level)
+                       detractor_share=float(shares[2]), method=method, level=level, deff=float(deff),
+                       n_clusters=n_clusters)
 
 
-def nps(scores, *, method: str = "adjusted_wald", level: float = 0.95, seed: int = 0,
+def nps(scores, *, clusters=None, method: str = "adjusted_wald", level: float = 0.95, seed: int = 0,
         n_resamples: int = DEFAULT_RESAMPLES) -> NPSEstimate:
     """Net Promoter Score of 0-10 answers, with its interval.
 
@@ -652,6 +892,10 @@ def nps(scores, *, method: str = "adjusted_wald", level: float = 0.95, seed: int
     ----------
     scores : array-like or pandas.Series
         Answers 0-10; NaN means no response and is left out.
+    clusters : array-like, optional
+        Customer id of each score (same length): the interval then allows for customers
+        answering several times (cluster-robust variance, see the module docstring). Without
+        it the answers are treated as independent.
     method : {"adjusted_wald", "wald", "bootstrap"}
         Interval method (see the module docstring).
     level : float
@@ -674,21 +918,36 @@ def nps(scores, *, method: str = "adjusted_wald", level: float = 0.95, seed: int
     --------
     >>> print(nps([10, 9, 8, 3, float("nan")], method="wald").n)
     4
+    >>> round(nps([10, 10, 3, 3, 9, 6], clusters=[1, 1, 2, 2, 3, 3]).deff, 3)
+    1.667
     """
-    values = _valid_scores(scores, NPS_SCALE, "NPS")
+    values, ids = _scores_and_ids(scores, clusters, NPS_SCALE, "NPS")
     promoters = int((values >= PROMOTER_SCORES[0]).sum())
     passives = int(((values >= PASSIVE_SCORES[0]) & (values < PROMOTER_SCORES[0])).sum())
+    deff, n_clusters = _single_deffs(values, ids, "nps")
     return nps_from_counts(promoters, passives, len(values) - promoters - passives, method=method,
-                           level=level, seed=seed, n_resamples=n_resamples)
+                           level=level, seed=seed, n_resamples=n_resamples, deff=deff[0], n_clusters=n_clusters)
 
 
-def csat(scores, *, level: float = 0.95, satisfied_scores: tuple[int, ...] = SATISFIED_SCORES) -> CSATEstimate:
+def _scores_and_ids(scores, clusters, scale: tuple[int, int], name: str):
+    """The valid non-missing scores and, when clusters are given, the customer id of each (else None)."""
+    if clusters is None:
+        return _valid_scores(scores, scale, name), None
+    ids = clusters.to_numpy() if isinstance(clusters, pd.Series | pd.Index) else np.asarray(clusters)
+    return _valid_scores(scores, scale, name, clusters=ids)
+
+
+def csat(scores, *, clusters=None, level: float = 0.95,
+         satisfied_scores: tuple[int, ...] = SATISFIED_SCORES) -> CSATEstimate:
     """Customer satisfaction of 1-5 answers: share satisfied (Wilson) and mean (t interval).
 
     Parameters
     ----------
     scores : array-like or pandas.Series
         Answers 1-5; NaN means no response.
+    clusters : array-like, optional
+        Customer id of each score: intervals allow for customers answering several times
+        (design effects on the effective sample size, see the module docstring).
     level : float
         Confidence level.
     satisfied_scores : tuple of int
@@ -705,23 +964,30 @@ def csat(scores, *, level: float = 0.95, satisfied_scores: tuple[int, ...] = SAT
     """
     level = _check_level(level)
     satisfied_scores = _check_subset(satisfied_scores, CSAT_SCALE, "satisfied_scores")
-    values = _valid_scores(scores, CSAT_SCALE, "CSAT")
+    values, ids = _scores_and_ids(scores, clusters, CSAT_SCALE, "CSAT")
     n, hits = len(values), int(np.isin(values, satisfied_scores).sum())
-    share = _share_stats(hits, n, level)
-    mean = mean_intervals_from_sums(values.sum(), (values**2).sum(), n, level)
+    (share_deff, mean_deff), n_clusters = _single_deffs(values, ids, "csat", satisfied_scores)
+    share = _share_stats(hits, n, level, share_deff)
+    mean = mean_intervals_from_sums(values.sum(), (values**2).sum(), n, level, deff=mean_deff,
+                                    n_clusters=n_clusters)
     return CSATEstimate(value=share["share"], ci_low=share["ci_low"], ci_high=share["ci_high"], se=share["se"],
                         n=n, satisfied=hits, mean=float(mean["mean"]), mean_ci_low=float(mean["ci_low"]),
                         mean_ci_high=float(mean["ci_high"]), mean_se=float(mean["se"]), sd=float(mean["sd"]),
-                        level=level, satisfied_scores=satisfied_scores)
+                        level=level, satisfied_scores=satisfied_scores, deff=float(share_deff),
+                        mean_deff=float(mean_deff), n_clusters=n_clusters)
 
 
-def ces(scores, *, level: float = 0.95, low_effort_scores: tuple[int, ...] = LOW_EFFORT_SCORES) -> CESEstimate:
+def ces(scores, *, clusters=None, level: float = 0.95,
+        low_effort_scores: tuple[int, ...] = LOW_EFFORT_SCORES) -> CESEstimate:
     """Customer effort of 1-7 answers: mean (t interval) and share of low effort (Wilson).
 
     Parameters
     ----------
     scores : array-like or pandas.Series
         Answers 1-7 (1 = very easy, 7 = very difficult); NaN means no response.
+    clusters : array-like, optional
+        Customer id of each score: intervals allow for customers answering several times
+        (design effects on the effective sample size, see the module docstring).
     level : float
         Confidence level.
     low_effort_scores : tuple of int
@@ -739,22 +1005,25 @@ def ces(scores, *, level: float = 0.95, low_effort_scores: tuple[int, ...] = LOW
     """
     level = _check_level(level)
     low_effort_scores = _check_subset(low_effort_scores, CES_SCALE, "low_effort_scores")
-    values = _valid_scores(scores, CES_SCALE, "CES")
+    values, ids = _scores_and_ids(scores, clusters, CES_SCALE, "CES")
     n, hits = len(values), int(np.isin(values, low_effort_scores).sum())
-    share = _share_stats(hits, n, level)
-    mean = mean_intervals_from_sums(values.sum(), (values**2).sum(), n, level)
+    (share_deff, mean_deff), n_clusters = _single_deffs(values, ids, "ces", low_effort_scores)
+    share = _share_stats(hits, n, level, share_deff)
+    mean = mean_intervals_from_sums(values.sum(), (values**2).sum(), n, level, deff=mean_deff,
+                                    n_clusters=n_clusters)
     return CESEstimate(value=float(mean["mean"]), ci_low=float(mean["ci_low"]), ci_high=float(mean["ci_high"]),
                        se=float(mean["se"]), sd=float(mean["sd"]), n=n, low_effort=hits,
                        low_effort_share=share["share"], low_effort_ci_low=share["ci_low"],
-                       low_effort_ci_high=share["ci_high"], level=level, low_effort_scores=low_effort_scores)
+                       low_effort_ci_high=share["ci_high"], level=level, low_effort_scores=low_effort_scores,
+                       deff=float(mean_deff), low_effort_deff=float(share_deff), n_clusters=n_clusters)
 
 
-def _share_stats(hits: int, n: int, level: float) -> dict[str, float]:
+def _share_stats(hits: int, n: int, level: float, deff: float) -> dict[str, float]:
     if n == 0:
         return dict.fromkeys(("share", "se", "ci_low", "ci_high"), float("nan"))
-    low, high = wilson_interval(hits, n, level)
+    low, high = wilson_interval(hits, n, level, deff=deff)
     p = hits / n
-    return {"share": p * 100, "se": float(np.sqrt(p * (1 - p) / n) * 100),
+    return {"share": p * 100, "se": float(np.sqrt(p * (1 - p) * deff / n) * 100),
             "ci_low": float(low) * 100, "ci_high": float(high) * 100}
 
 
@@ -780,7 +1049,9 @@ def compare_nps(a, b, *, method: str | None = None, level: float | None = None, 
     Parameters
     ----------
     a, b : NPSEstimate or array-like of 0-10 scores
-        The two groups (estimates contribute their counts).
+        The two groups (estimates contribute their counts and design effects, so estimates made
+        with ``clusters`` give a customer-clustered comparison; plain scores are treated as
+        independent answers).
     method : {"adjusted_wald", "wald", "bootstrap"}, optional
         Defaults to the estimates' method, else ``"adjusted_wald"``. Wald: z-test with
         SE = sqrt(SE_a² + SE_b²). Adjusted-Wald: the same on the adjusted counts of each group
@@ -808,23 +1079,29 @@ def compare_nps(a, b, *, method: str | None = None, level: float | None = None, 
     est_a, est_b = (x if isinstance(x, NPSEstimate) else nps(x, method="wald") for x in (a, b))
     res = _nps_differences(np.array([[est_a.promoters, est_a.passives, est_a.detractors]]),
                            np.array([[est_b.promoters, est_b.passives, est_b.detractors]]),
-                           method=method, level=level, seed=seed, n_resamples=_check_resamples(n_resamples))
+                           method=method, level=level, seed=seed, n_resamples=_check_resamples(n_resamples),
+                           deff_a=est_a.deff, deff_b=est_b.deff)
     return Difference(metric="NPS", unit="points", estimate=float(res["estimate"][0]),
                       ci_low=float(res["ci_low"][0]), ci_high=float(res["ci_high"][0]),
                       se=float(res["se"][0]), p_value=float(res["p_value"][0]), value_a=est_a.value,
                       value_b=est_b.value, n_a=est_a.n, n_b=est_b.n, method=method, level=level)
 
 
-def _share_or_mean_difference(metric: str, on: str, est_a, est_b, hits_attr: str, share_attr: str,
-                              mean_attr: str, level: float) -> Difference:
+def _share_or_mean_difference(metric: str, on: str, est_a, est_b, attrs: dict[str, str],
+                              level: float) -> Difference:
+    """``attrs`` names the estimates' fields: hits, share, mean, share_deff, mean_deff."""
     if on == "share":
-        res = _proportion_differences(getattr(est_a, hits_attr), est_a.n, getattr(est_b, hits_attr), est_b.n,
-                                      level)
-        values = getattr(est_a, share_attr), getattr(est_b, share_attr)
-        label, unit, method = f"{metric} share", "percentage points", "newcombe_wilson / pooled z-test"
+        res = _proportion_differences(getattr(est_a, attrs["hits"]), est_a.n, getattr(est_b, attrs["hits"]),
+                                      est_b.n, level, getattr(est_a, attrs["share_deff"]),
+                                      getattr(est_b, attrs["share_deff"]))
+        values = getattr(est_a, attrs["share"]), getattr(est_b, attrs["share"])
+        label, unit, method = f"{metric} share", "percentage points", "newcombe_wilson / inverted newcombe test"
     elif on == "mean":
+        mean_attr = attrs["mean"]
         res = _mean_differences(getattr(est_a, mean_attr), est_a.sd, est_a.n, getattr(est_b, mean_attr),
-                                est_b.sd, est_b.n, level)
+                                est_b.sd, est_b.n, level, deff_a=getattr(est_a, attrs["mean_deff"]),
+                                deff_b=getattr(est_b, attrs["mean_deff"]), clusters_a=est_a.n_clusters,
+                                clusters_b=est_b.n_clusters)
         values = getattr(est_a, mean_attr), getattr(est_b, mean_attr)
         label, unit, method = f"{metric} mean", "score points", "welch_t"
     else:
@@ -844,8 +1121,9 @@ def compare_csat(a, b, *, on: str = "share", level: float | None = None,
     a, b : CSATEstimate or array-like of 1-5 scores
         The two groups.
     on : {"share", "mean"}
-        ``"share"``: share satisfied, Newcombe interval and pooled z-test, in percentage
-        points. ``"mean"``: mean score, Welch t interval and test.
+        ``"share"``: share satisfied, Newcombe interval and the test that inverts it, in
+        percentage points. ``"mean"``: mean score, Welch t interval and test. Estimates made
+        with ``clusters`` contribute their design effects.
     level : float, optional
         Defaults to the estimates' level, else 0.95.
     satisfied_scores : tuple of int, optional
@@ -865,7 +1143,8 @@ def compare_csat(a, b, *, on: str = "share", level: float | None = None,
     satisfied_scores = _resolve(estimates, "satisfied_scores", satisfied_scores, SATISFIED_SCORES)
     est_a, est_b = (x if isinstance(x, CSATEstimate) else csat(x, level=level, satisfied_scores=satisfied_scores)
                     for x in (a, b))
-    return _share_or_mean_difference("CSAT", on, est_a, est_b, "satisfied", "value", "mean", level)
+    return _share_or_mean_difference("CSAT", on, est_a, est_b, {"hits": "satisfied", "share": "value", "mean": "mean",
+                                     "share_deff": "deff", "mean_deff": "mean_deff"}, level)
 
 
 def compare_ces(a, b, *, on: str = "mean", level: float | None = None,
@@ -878,7 +1157,8 @@ def compare_ces(a, b, *, on: str = "mean", level: float | None = None,
         The two groups.
     on : {"mean", "share"}
         ``"mean"``: mean score, Welch t interval and test. ``"share"``: share of low effort,
-        Newcombe interval and pooled z-test, in percentage points.
+        Newcombe interval and the test that inverts it, in percentage points. Estimates made
+        with ``clusters`` contribute their design effects.
     level : float, optional
         Defaults to the estimates' level, else 0.95.
     low_effort_scores : tuple of int, optional
@@ -898,7 +1178,8 @@ def compare_ces(a, b, *, on: str = "mean", level: float | None = None,
     low_effort_scores = _resolve(estimates, "low_effort_scores", low_effort_scores, LOW_EFFORT_SCORES)
     est_a, est_b = (x if isinstance(x, CESEstimate) else ces(x, level=level, low_effort_scores=low_effort_scores)
                     for x in (a, b))
-    return _share_or_mean_difference("CES", on, est_a, est_b, "low_effort", "low_effort_share", "value", level)
+    return _share_or_mean_difference("CES", on, est_a, est_b, {"hits": "low_effort", "share": "low_effort_share",
+                                     "mean": "value", "share_deff": "low_effort_deff", "mean_deff": "deff"}, level)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -963,9 +1244,113 @@ def _grouped_kwargs(min_n: int, level: float) -> tuple[int, float]:
     return int(min_n), _check_level(level)
 
 
-def nps_by(df: pd.DataFrame, by, *, score_col: str = "nps", min_n: int = DEFAULT_MIN_N,
-           method: str = "adjusted_wald", level: float = 0.95, suppress: bool = True, seed: int = 0,
-           n_resamples: int = DEFAULT_RESAMPLES) -> pd.DataFrame:
+def cluster_column(df: pd.DataFrame, cluster_col: str | None) -> str | None:
+    """The column of customer ids that clusters the answers, or None for independent answers.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The answers.
+    cluster_col : str or None
+        Requested column. The default :data:`DEFAULT_CLUSTER_COL` may be absent (then the
+        answers are treated as independent); a column named otherwise must exist.
+
+    Returns
+    -------
+    str or None
+
+    Raises
+    ------
+    ValueError
+        When a column other than the default is named and missing.
+
+    Examples
+    --------
+    >>> cluster_column(pd.DataFrame({"nps": [9]}), "customer_id") is None
+    True
+    """
+    if cluster_col is None:
+        return None
+    if cluster_col in df.columns:
+        return cluster_col
+    if cluster_col == DEFAULT_CLUSTER_COL:
+        return None
+    raise ValueError(f"cluster_col {cluster_col!r} is not a column of the table (have {list(df.columns)})")
+
+
+def variance_label(cluster_col: str | None) -> str:
+    """How a table's intervals treat repeated answers, as recorded in its ``attrs["variance"]``.
+
+    Parameters
+    ----------
+    cluster_col : str or None
+        Column of customer ids the answers were clustered by, or None.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> variance_label("customer_id")
+    'clustered by customer_id (cluster-robust variance, design effect floored at 1)'
+    """
+    if cluster_col is None:
+        return "naive (answers treated as independent)"
+    return f"clustered by {cluster_col} (cluster-robust variance, design effect floored at 1)"
+
+
+def _deff_names(kind: str) -> list[str]:
+    return ["deff"] if kind == "nps" else ["share_deff", "mean_deff"]
+
+
+def _rest_sums(sums: dict[str, np.ndarray], cells: pd.Index, within: list[str]) -> dict[str, np.ndarray]:
+    """Per (cell, customer) sums of each cell's rest: the other answers of the cell's ``within`` group.
+
+    Built from the per-customer totals of each ``within`` group minus the cell's own (aggregated
+    tables, one merge; no loop over customers).
+    """
+    frame = cells.to_frame(index=False)
+    group_of_cell = (frame.groupby(within, dropna=False, observed=True).ngroup().to_numpy() if within
+                     else np.zeros(len(cells), np.int64))
+    width = sums["s"].shape[1]
+    pairs = pd.DataFrame({"cell": sums["group"], "cluster": sums["cluster"], "n": sums["n"],
+                          **{f"s{j}": sums["s"][:, j] for j in range(width)},
+                          **{f"q{j}": sums["q"][:, j] for j in range(width)}})
+    values = [c for c in pairs.columns if c not in ("cell", "cluster")]
+    totals = (pairs.assign(group=group_of_cell[pairs["cell"]]).groupby(["group", "cluster"], sort=False)[values]
+              .sum().reset_index())
+    cross = (pd.DataFrame({"cell": np.arange(len(cells)), "group": group_of_cell}).merge(totals, on="group")
+             .merge(pairs, on=["cell", "cluster"], how="left", suffixes=("", "_own")).fillna(0.0))
+    rest = {c: cross[c].to_numpy() - cross[f"{c}_own"].to_numpy() for c in values}
+    return {"group": cross["cell"].to_numpy(), "n": rest["n"],
+            "s": np.column_stack([rest[f"s{j}"] for j in range(width)]),
+            "q": np.column_stack([rest[f"q{j}"] for j in range(width)])}
+
+
+def _cell_deffs(df: pd.DataFrame, keys: list[str], *, score_col: str, cluster_col: str | None, kind: str,
+                hit_scores: tuple[int, ...], index: pd.Index, rest_within: list[str] | None = None) -> pd.DataFrame:
+    """Design effects and customers per cell (aligned to ``index``); with ``rest_within``, of each cell's rest.
+
+    Without ``cluster_col`` every design effect is 1 and ``n_clusters`` is NaN.
+    """
+    names = _deff_names(kind)
+    if cluster_col is None:
+        return pd.DataFrame(1.0, index=index, columns=names).assign(n_clusters=np.nan)
+    answered = df.loc[df[score_col].notna(), list(dict.fromkeys([*keys, cluster_col, score_col]))]
+    grouped = answered.groupby(keys, dropna=False, observed=True)
+    y = _answer_values(answered[score_col].to_numpy(dtype=float), kind, hit_scores)
+    sums = _cluster_sums(grouped.ngroup().to_numpy(), _cluster_codes(answered[cluster_col]), y)
+    cells = grouped.size().index
+    if rest_within is not None:
+        sums = _rest_sums(sums, cells, rest_within)
+    deff, n_clusters = _deff_from_sums(sums, len(cells))
+    return pd.DataFrame(deff, index=cells, columns=names).assign(n_clusters=n_clusters.astype(float)).reindex(index)
+
+
+def nps_by(df: pd.DataFrame, by, *, score_col: str = "nps", cluster_col: str | None = DEFAULT_CLUSTER_COL,
+           min_n: int = DEFAULT_MIN_N, method: str = "adjusted_wald", level: float = 0.95, suppress: bool = True,
+           seed: int = 0, n_resamples: int = DEFAULT_RESAMPLES) -> pd.DataFrame:
     """NPS with interval per cell (e.g. per segment and quarter).
 
     Parameters
@@ -976,6 +1361,11 @@ def nps_by(df: pd.DataFrame, by, *, score_col: str = "nps", min_n: int = DEFAULT
         Columns defining the cells.
     score_col : str
         Column of 0-10 scores.
+    cluster_col : str or None
+        Column of customer ids: intervals allow for customers answering several times
+        (cluster-robust variance through design effects, see the module docstring). By default
+        ``"customer_id"`` when the table has it, else answers are treated as independent;
+        None gives the independent ("naive") interval.
     min_n : int
         Cells with fewer responses are flagged ``small_cell``.
     method : {"adjusted_wald", "wald", "bootstrap"}
@@ -992,7 +1382,8 @@ def nps_by(df: pd.DataFrame, by, *, score_col: str = "nps", min_n: int = DEFAULT
     pandas.DataFrame
         One row per cell: the ``by`` columns, ``n``, ``promoters``, ``passives``,
         ``detractors``, their ``*_share`` (%), ``nps``, ``ci_low``, ``ci_high``, ``se``
-        (points) and ``small_cell``.
+        (points), ``deff`` (design effect applied), ``n_clusters`` (customers; empty when
+        naive) and ``small_cell``; ``attrs["variance"]`` says which variance was used.
 
     Examples
     --------
@@ -1003,36 +1394,61 @@ def nps_by(df: pd.DataFrame, by, *, score_col: str = "nps", min_n: int = DEFAULT
     min_n, level = _grouped_kwargs(min_n, level)
     method = _check_method(method)
     dist = score_distribution(df, by, score_col=score_col, kind="nps")
+    cluster_col = cluster_column(df, cluster_col)
+    deffs = _cell_deffs(df, _as_list(by), score_col=score_col, cluster_col=cluster_col, kind="nps", hit_scores=(),
+                        index=dist.index)
     promoters = dist[[float(s) for s in PROMOTER_SCORES]].sum(axis=1)
     passives = dist[[float(s) for s in PASSIVE_SCORES]].sum(axis=1)
     n = dist.sum(axis=1)
     detractors = n - promoters - passives
     res = nps_intervals(promoters, passives, detractors, method=method, level=level, seed=seed,
-                         n_resamples=_check_resamples(n_resamples))
+                         n_resamples=_check_resamples(n_resamples), deff=deffs["deff"].to_numpy())
     out = pd.DataFrame({"n": n, "promoters": promoters, "passives": passives, "detractors": detractors})
     for col in ("promoters", "passives", "detractors"):
         out[f"{col[:-1]}_share"] = out[col] / n * 100
     out["nps"], out["ci_low"], out["ci_high"], out["se"] = res["value"], res["ci_low"], res["ci_high"], res["se"]
+    out["deff"], out["n_clusters"] = deffs["deff"].to_numpy(), deffs["n_clusters"].astype("Int64").to_numpy()
     value_cols = ["promoters", "passives", "detractors", "promoter_share", "passive_share", "detractor_share",
-                  "nps", "ci_low", "ci_high", "se"]
-    return _suppress(out.reset_index(), n < min_n, value_cols, suppress)
+                  "nps", "ci_low", "ci_high", "se", "deff"]
+    out = _suppress(out.reset_index(), n < min_n, value_cols, suppress)
+    out.attrs["variance"] = variance_label(cluster_col)
+    return out
 
 
-def _share_and_mean_by(dist: pd.DataFrame, hit_scores: tuple[int, ...], level: float) -> pd.DataFrame:
+def _share_and_mean_by(dist: pd.DataFrame, hit_scores: tuple[int, ...], level: float,
+                       deffs: pd.DataFrame) -> pd.DataFrame:
+    """Share (Wilson) and mean (t) per row of a score distribution, with the rows' design effects."""
     levels = dist.columns.to_numpy(dtype=float)
     counts = dist.to_numpy(dtype=float)
     n = counts.sum(axis=1)
     hits = dist[[float(s) for s in hit_scores]].sum(axis=1).to_numpy(dtype=float)
-    low, high = wilson_interval(hits, n, level)
-    means = mean_intervals_from_sums(counts @ levels, counts @ levels**2, n, level)
+    share_deff, mean_deff = deffs["share_deff"].to_numpy(), deffs["mean_deff"].to_numpy()
+    n_clusters = deffs["n_clusters"].to_numpy()
+    low, high = wilson_interval(hits, n, level, deff=share_deff)
+    means = mean_intervals_from_sums(counts @ levels, counts @ levels**2, n, level, deff=mean_deff,
+                                     n_clusters=n_clusters)
     return pd.DataFrame({"n": n.astype(int), "hits": hits.astype(int), "share": hits / n * 100,
                          "share_ci_low": low * 100, "share_ci_high": high * 100, "mean": means["mean"],
                          "mean_ci_low": means["ci_low"], "mean_ci_high": means["ci_high"],
-                         "mean_se": means["se"], "sd": means["sd"]}, index=dist.index)
+                         "mean_se": means["se"], "sd": means["sd"], "share_deff": share_deff,
+                         "mean_deff": mean_deff, "n_clusters": n_clusters}, index=dist.index)
 
 
-def csat_by(df: pd.DataFrame, by, *, score_col: str = "csat", min_n: int = DEFAULT_MIN_N, level: float = 0.95,
-            suppress: bool = True, satisfied_scores: tuple[int, ...] = SATISFIED_SCORES) -> pd.DataFrame:
+def _share_table(df: pd.DataFrame, by, *, score_col: str, cluster_col: str | None, kind: str,
+                 hit_scores: tuple[int, ...], level: float) -> tuple[pd.DataFrame, str | None]:
+    """Grouped share and mean table of CSAT or CES and the cluster column used."""
+    dist = score_distribution(df, by, score_col=score_col, kind=kind)
+    cluster_col = cluster_column(df, cluster_col)
+    deffs = _cell_deffs(df, _as_list(by), score_col=score_col, cluster_col=cluster_col, kind=kind,
+                        hit_scores=hit_scores, index=dist.index)
+    table = _share_and_mean_by(dist, hit_scores, level, deffs)
+    table["n_clusters"] = table["n_clusters"].astype("Int64")
+    return table, cluster_col
+
+
+def csat_by(df: pd.DataFrame, by, *, score_col: str = "csat", cluster_col: str | None = DEFAULT_CLUSTER_COL,
+            min_n: int = DEFAULT_MIN_N, level: float = 0.95, suppress: bool = True,
+            satisfied_scores: tuple[int, ...] = SATISFIED_SCORES) -> pd.DataFrame:
     """CSAT per cell: share satisfied (Wilson interval) and mean score (t interval).
 
     Parameters
@@ -1043,6 +1459,11 @@ def csat_by(df: pd.DataFrame, by, *, score_col: str = "csat", min_n: int = DEFAU
         Columns defining the cells.
     score_col : str
         Column of 1-5 scores.
+    cluster_col : str or None
+        Column of customer ids: intervals allow for customers answering several times
+        (cluster-robust variance through design effects, see the module docstring). By default
+        ``"customer_id"`` when the table has it, else answers are treated as independent;
+        None gives the independent ("naive") interval.
     min_n : int
         Cells with fewer responses are flagged ``small_cell``.
     level : float
@@ -1057,7 +1478,8 @@ def csat_by(df: pd.DataFrame, by, *, score_col: str = "csat", min_n: int = DEFAU
     pandas.DataFrame
         The ``by`` columns, ``n``, ``satisfied``, ``csat`` (% satisfied), ``ci_low``,
         ``ci_high`` (Wilson, %), ``mean``, ``mean_ci_low``, ``mean_ci_high``, ``mean_se``,
-        ``sd`` and ``small_cell``.
+        ``sd``, ``deff`` and ``mean_deff`` (design effects of the share and the mean),
+        ``n_clusters`` and ``small_cell``; ``attrs["variance"]`` says which variance was used.
 
     Examples
     --------
@@ -1067,15 +1489,20 @@ def csat_by(df: pd.DataFrame, by, *, score_col: str = "csat", min_n: int = DEFAU
     """
     min_n, level = _grouped_kwargs(min_n, level)
     satisfied_scores = _check_subset(satisfied_scores, CSAT_SCALE, "satisfied_scores")
-    dist = score_distribution(df, by, score_col=score_col, kind="csat")
-    table = _share_and_mean_by(dist, satisfied_scores, level).rename(
-        columns={"hits": "satisfied", "share": "csat", "share_ci_low": "ci_low", "share_ci_high": "ci_high"})
-    value_cols = ["satisfied", "csat", "ci_low", "ci_high", "mean", "mean_ci_low", "mean_ci_high", "mean_se", "sd"]
-    return _suppress(table.reset_index(), table["n"] < min_n, value_cols, suppress)
+    table, cluster_col = _share_table(df, by, score_col=score_col, cluster_col=cluster_col, kind="csat",
+                                      hit_scores=satisfied_scores, level=level)
+    table = table.rename(columns={"hits": "satisfied", "share": "csat", "share_ci_low": "ci_low",
+                                  "share_ci_high": "ci_high", "share_deff": "deff"})
+    value_cols = ["satisfied", "csat", "ci_low", "ci_high", "mean", "mean_ci_low", "mean_ci_high", "mean_se", "sd",
+                  "deff", "mean_deff"]
+    out = _suppress(table.reset_index(), table["n"] < min_n, value_cols, suppress)
+    out.attrs["variance"] = variance_label(cluster_col)
+    return out
 
 
-def ces_by(df: pd.DataFrame, by, *, score_col: str = "ces", min_n: int = DEFAULT_MIN_N, level: float = 0.95,
-           suppress: bool = True, low_effort_scores: tuple[int, ...] = LOW_EFFORT_SCORES) -> pd.DataFrame:
+def ces_by(df: pd.DataFrame, by, *, score_col: str = "ces", cluster_col: str | None = DEFAULT_CLUSTER_COL,
+           min_n: int = DEFAULT_MIN_N, level: float = 0.95, suppress: bool = True,
+           low_effort_scores: tuple[int, ...] = LOW_EFFORT_SCORES) -> pd.DataFrame:
     """CES per cell: mean score (t interval) and share of low effort (Wilson interval).
 
     Parameters
@@ -1086,6 +1513,11 @@ def ces_by(df: pd.DataFrame, by, *, score_col: str = "ces", min_n: int = DEFAULT
         Columns defining the cells.
     score_col : str
         Column of 1-7 scores.
+    cluster_col : str or None
+        Column of customer ids: intervals allow for customers answering several times
+        (cluster-robust variance through design effects, see the module docstring). By default
+        ``"customer_id"`` when the table has it, else answers are treated as independent;
+        None gives the independent ("naive") interval.
     min_n : int
         Cells with fewer responses are flagged ``small_cell``.
     level : float
@@ -1099,8 +1531,9 @@ def ces_by(df: pd.DataFrame, by, *, score_col: str = "ces", min_n: int = DEFAULT
     -------
     pandas.DataFrame
         The ``by`` columns, ``n``, ``ces`` (mean), ``ci_low``, ``ci_high`` (t), ``se``, ``sd``,
-        ``low_effort``, ``low_effort_share``, ``low_effort_ci_low``, ``low_effort_ci_high`` (%)
-        and ``small_cell``.
+        ``low_effort``, ``low_effort_share``, ``low_effort_ci_low``, ``low_effort_ci_high`` (%),
+        ``deff`` and ``low_effort_deff`` (design effects of the mean and the share),
+        ``n_clusters`` and ``small_cell``; ``attrs["variance"]`` says which variance was used.
 
     Examples
     --------
@@ -1110,15 +1543,18 @@ def ces_by(df: pd.DataFrame, by, *, score_col: str = "ces", min_n: int = DEFAULT
     """
     min_n, level = _grouped_kwargs(min_n, level)
     low_effort_scores = _check_subset(low_effort_scores, CES_SCALE, "low_effort_scores")
-    dist = score_distribution(df, by, score_col=score_col, kind="ces")
-    table = _share_and_mean_by(dist, low_effort_scores, level).rename(
+    table, cluster_col = _share_table(df, by, score_col=score_col, cluster_col=cluster_col, kind="ces",
+                                      hit_scores=low_effort_scores, level=level)
+    table = table.rename(
         columns={"mean": "ces", "mean_ci_low": "ci_low", "mean_ci_high": "ci_high", "mean_se": "se",
                  "hits": "low_effort", "share": "low_effort_share", "share_ci_low": "low_effort_ci_low",
-                 "share_ci_high": "low_effort_ci_high"})
+                 "share_ci_high": "low_effort_ci_high", "mean_deff": "deff", "share_deff": "low_effort_deff"})
     table = table[["n", "ces", "ci_low", "ci_high", "se", "sd", "low_effort", "low_effort_share",
-                   "low_effort_ci_low", "low_effort_ci_high"]]
-    value_cols = [c for c in table.columns if c != "n"]
-    return _suppress(table.reset_index(), table["n"] < min_n, value_cols, suppress)
+                   "low_effort_ci_low", "low_effort_ci_high", "deff", "low_effort_deff", "n_clusters"]]
+    value_cols = [c for c in table.columns if c not in ("n", "n_clusters")]
+    out = _suppress(table.reset_index(), table["n"] < min_n, value_cols, suppress)
+    out.attrs["variance"] = variance_label(cluster_col)
+    return out
 
 
 def _reference_counts(dist: pd.DataFrame, by: str, within: list[str], versus) -> tuple[pd.DataFrame, pd.Series]:
@@ -1153,12 +1589,88 @@ def _reference_counts(dist: pd.DataFrame, by: str, within: list[str], versus) ->
     return ref[keep], pd.Series(versus, index=others.index)[keep]
 
 
+def fdr_selection(p_values, level: float = 0.95) -> dict:
+    """Benjamini-Hochberg selection with the matching false-coverage-rate adjusted level.
+
+    The family is every finite p-value; the false discovery rate is ``q = 1 - level``. With
+    ``R`` of ``m`` comparisons selected, intervals at level ``1 - R * q / m`` for the selected
+    comparisons keep the false coverage rate at ``q`` (Benjamini & Yekutieli 2005, JASA
+    100:71-81). When each test inverts its interval, a selected comparison's adjusted interval
+    excludes zero, because BH selects only p-values of at most ``R * q / m``.
+
+    Parameters
+    ----------
+    p_values : array-like
+        Two-sided p-values; NaN entries are not part of the family.
+    level : float
+        Confidence level; ``1 - level`` is the false discovery rate.
+
+    Returns
+    -------
+    dict
+        ``p_adjusted`` (array, BH), ``selected`` (bool array), ``m`` (family size), ``r``
+        (number selected) and ``adjusted_level`` (``1 - r * q / m``; NaN when nothing is selected).
+
+    Examples
+    --------
+    >>> out = fdr_selection([0.001, 0.02, 0.04, 0.5])
+    >>> out["selected"].tolist(), out["r"], round(out["adjusted_level"], 4)
+    ([True, True, False, False], 2, 0.975)
+    """
+    level = _check_level(level)
+    p = np.asarray(p_values, float)
+    testable = np.isfinite(p)
+    p_adjusted = np.full(p.shape, np.nan)
+    if testable.any():
+        p_adjusted[testable] = multipletests(p[testable], alpha=1 - level, method="fdr_bh")[1]
+    selected = p_adjusted < 1 - level
+    m, r = int(testable.sum()), int(selected.sum())
+    return {"p_adjusted": p_adjusted, "selected": selected, "m": m, "r": r,
+            "adjusted_level": 1 - r * (1 - level) / m if r else np.nan}
+
+
+def multiplicity_note(selection: dict, level: float, family: str) -> str:
+    """Table note saying how the p-values and intervals of a family of comparisons are adjusted.
+
+    Parameters
+    ----------
+    selection : dict
+        Output of :func:`fdr_selection`.
+    level : float
+        Confidence level of the unadjusted intervals.
+    family : str
+        What the family is, e.g. ``"segments"``.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> multiplicity_note(fdr_selection([0.001, 0.5]), 0.95, "segments")[:60]
+    'p_adjusted: Benjamini-Hochberg over the 2 comparisons of seg'
+    """
+    q = _fmt_level(1 - level)
+    note = (f"p_adjusted: Benjamini-Hochberg over the {selection['m']} comparisons of {family} (false discovery "
+            f"rate {q}); ci_low/ci_high: unadjusted {_fmt_level(level)} intervals")
+    if selection["r"]:
+        return (note + f"; adj_ci_low/adj_ci_high: false-coverage-rate adjusted intervals of the "
+                f"{selection['r']} flagged comparisons at level 1 - {selection['r']}×{q}/{selection['m']} = "
+                f"{selection['adjusted_level'] * 100:.2f}% (Benjamini & Yekutieli 2005); they exclude zero")
+    return note + "; no comparison flagged, so no adjusted intervals"
+
+
 def compare_by(df: pd.DataFrame, by: str, *, versus="rest", within=None, kind: str = "nps",
-               score_col: str | None = None, on: str | None = None, min_n: int = DEFAULT_MIN_N,
+               score_col: str | None = None, on: str | None = None,
+               cluster_col: str | None = DEFAULT_CLUSTER_COL, min_n: int = DEFAULT_MIN_N,
                method: str = "adjusted_wald", level: float = 0.95, suppress: bool = True, seed: int = 0,
                n_resamples: int = DEFAULT_RESAMPLES, satisfied_scores: tuple[int, ...] = SATISFIED_SCORES,
                low_effort_scores: tuple[int, ...] = LOW_EFFORT_SCORES) -> pd.DataFrame:
     """Compare every level of a column with a reference, controlling the false discovery rate.
+
+    Cells are flagged by Benjamini-Hochberg adjusted p-values, and the flagged cells get
+    false-coverage-rate adjusted intervals (see :func:`fdr_selection`), so a flagged cell's
+    adjusted interval never includes zero.
 
     Parameters
     ----------
@@ -1179,6 +1691,10 @@ def compare_by(df: pd.DataFrame, by: str, *, versus="rest", within=None, kind: s
         Column of scores; defaults to ``kind``.
     on : {"share", "mean"}, optional
         For CSAT (default ``"share"``) and CES (default ``"mean"``): what is compared.
+    cluster_col : str or None
+        Column of customer ids: each group's variance allows for customers answering several
+        times (default ``"customer_id"`` when present; None treats answers as independent). The
+        two groups of a comparison are treated as independent samples.
     min_n : int
         Comparisons in which either group has fewer responses are flagged ``small_cell``,
         left out of the false-discovery-rate family and, with ``suppress``, blanked.
@@ -1197,9 +1713,12 @@ def compare_by(df: pd.DataFrame, by: str, *, versus="rest", within=None, kind: s
     -------
     pandas.DataFrame
         One row per compared cell: the ``within`` columns, ``by``, ``reference``, ``n_a``,
-        ``value_a``, ``n_b``, ``value_b``, ``difference``, ``ci_low``, ``ci_high``, ``se``,
-        ``p_value``, ``p_adjusted`` (Benjamini-Hochberg), ``significant`` and ``small_cell``.
-        Differences are in NPS points, percentage points (shares) or score points (means).
+        ``value_a``, ``n_b``, ``value_b``, ``difference``, ``ci_low``, ``ci_high`` (unadjusted),
+        ``se``, ``p_value``, ``p_adjusted`` (Benjamini-Hochberg), ``significant``,
+        ``adj_ci_low``, ``adj_ci_high`` (false-coverage-rate adjusted, flagged cells only),
+        ``deff_a``, ``deff_b`` (design effects) and ``small_cell``. Differences are in NPS
+        points, percentage points (shares) or score points (means). ``attrs`` holds
+        ``variance``, ``adjusted_level`` and ``note`` (the table note saying all this).
 
     Examples
     --------
@@ -1214,36 +1733,56 @@ def compare_by(df: pd.DataFrame, by: str, *, versus="rest", within=None, kind: s
         raise ValueError(f"column {by!r} cannot be both compared (by) and a grouping column (within)")
     min_n, level = _grouped_kwargs(min_n, level)
     method = _check_method(method)
+    n_resamples = _check_resamples(n_resamples)
     score_col = score_col or kind
     on = on or {"nps": "nps", "csat": "share", "ces": "mean"}.get(kind)
+    if kind != "nps" and on not in ("share", "mean"):
+        raise ValueError(f"on must be 'share' or 'mean' for {kind}; got {on!r}")
+    hit_scores = (() if kind == "nps" else _check_subset(satisfied_scores, CSAT_SCALE, "satisfied_scores")
+                  if kind == "csat" else _check_subset(low_effort_scores, CES_SCALE, "low_effort_scores"))
     dist = score_distribution(df, [*within, by], score_col=score_col, kind=kind)
-    ref, labels = _reference_counts(dist, by, within, versus)
+    cluster_col = cluster_column(df, cluster_col)
+    options = {"score_col": score_col, "cluster_col": cluster_col, "kind": kind, "hit_scores": hit_scores}
+    deffs = _cell_deffs(df, [*within, by], index=dist.index, **options)
+    ref, labels = _reference_counts(dist.assign(_cell=np.arange(len(dist), dtype=float)), by, within, versus)
+    positions = ref.pop("_cell").to_numpy()
     cur = dist.loc[ref.index]
+    deff_a = deffs.loc[ref.index]
+    if versus == "rest":
+        deff_b = _cell_deffs(df, [*within, by], index=dist.index, rest_within=within, **options).loc[ref.index]
+    else:
+        deff_b = deffs.iloc[positions.astype(int)].set_axis(ref.index)
     if kind == "nps":
         groups = []
         for counts in (cur, ref):
             prom = counts[[float(s) for s in PROMOTER_SCORES]].sum(axis=1)
             pas = counts[[float(s) for s in PASSIVE_SCORES]].sum(axis=1)
             groups.append(np.column_stack([prom, pas, counts.sum(axis=1) - prom - pas]))
-        res = _nps_differences(groups[0], groups[1], method=method, level=level, seed=seed,
-                               n_resamples=_check_resamples(n_resamples))
+        deff_a, deff_b = deff_a["deff"].to_numpy(), deff_b["deff"].to_numpy()
+
+        def differences(lvl: float) -> dict[str, np.ndarray]:
+            return _nps_differences(groups[0], groups[1], method=method, level=lvl, seed=seed,
+                                    n_resamples=n_resamples, deff_a=deff_a, deff_b=deff_b)
+
         n_a, n_b = groups[0].sum(axis=1), groups[1].sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             value_a = (groups[0][:, 0] - groups[0][:, 2]) / n_a * 100
             value_b = (groups[1][:, 0] - groups[1][:, 2]) / n_b * 100
     else:
-        hit_scores = (_check_subset(satisfied_scores, CSAT_SCALE, "satisfied_scores") if kind == "csat"
-                      else _check_subset(low_effort_scores, CES_SCALE, "low_effort_scores"))
-        stat_a = _share_and_mean_by(cur, hit_scores, level)
-        stat_b = _share_and_mean_by(ref, hit_scores, level)
+        stat_a = _share_and_mean_by(cur, hit_scores, level, deff_a)
+        stat_b = _share_and_mean_by(ref, hit_scores, level, deff_b)
         n_a, n_b = stat_a["n"].to_numpy(), stat_b["n"].to_numpy()
-        if on == "share":
-            res = _proportion_differences(stat_a["hits"], n_a, stat_b["hits"], n_b, level)
-        elif on == "mean":
-            res = _mean_differences(stat_a["mean"], stat_a["sd"], n_a, stat_b["mean"], stat_b["sd"], n_b, level)
-        else:
-            raise ValueError(f"on must be 'share' or 'mean' for {kind}; got {on!r}")
+        deff_a, deff_b = stat_a[f"{on}_deff"].to_numpy(), stat_b[f"{on}_deff"].to_numpy()
+
+        def differences(lvl: float) -> dict[str, np.ndarray]:
+            if on == "share":
+                return _proportion_differences(stat_a["hits"], n_a, stat_b["hits"], n_b, lvl, deff_a, deff_b)
+            return _mean_differences(stat_a["mean"], stat_a["sd"], n_a, stat_b["mean"], stat_b["sd"], n_b, lvl,
+                                     deff_a=deff_a, deff_b=deff_b, clusters_a=stat_a["n_clusters"],
+                                     clusters_b=stat_b["n_clusters"])
+
         value_a, value_b = stat_a[on].to_numpy(), stat_b[on].to_numpy()
+    res = differences(level)
     out = cur.index.to_frame(index=False)
     out["reference"] = labels.to_numpy()
     out["n_a"], out["value_a"], out["n_b"], out["value_b"] = n_a.astype(int), value_a, n_b.astype(int), value_b
@@ -1251,11 +1790,19 @@ def compare_by(df: pd.DataFrame, by: str, *, versus="rest", within=None, kind: s
     for col in ("ci_low", "ci_high", "se", "p_value"):
         out[col] = res[col]
     small = (out["n_a"] < min_n) | (out["n_b"] < min_n)
-    testable = ~small & np.isfinite(out["p_value"])
-    out["p_adjusted"] = np.nan
-    if testable.any():
-        out.loc[testable, "p_adjusted"] = multipletests(out.loc[testable, "p_value"], alpha=1 - level,
-                                                        method="fdr_bh")[1]
-    out["significant"] = out["p_adjusted"] < 1 - level
-    value_cols = ["value_a", "value_b", "difference", "ci_low", "ci_high", "se", "p_value", "p_adjusted"]
-    return _suppress(out, small, value_cols, suppress)
+    selection = fdr_selection(out["p_value"].where(~small), level)
+    out["p_adjusted"] = selection["p_adjusted"]
+    out["significant"] = selection["selected"]
+    out["adj_ci_low"], out["adj_ci_high"] = np.nan, np.nan
+    if selection["r"]:
+        adjusted = differences(selection["adjusted_level"])
+        out["adj_ci_low"] = np.where(selection["selected"], adjusted["ci_low"], np.nan)
+        out["adj_ci_high"] = np.where(selection["selected"], adjusted["ci_high"], np.nan)
+    out["deff_a"], out["deff_b"] = deff_a, deff_b
+    value_cols = ["value_a", "value_b", "difference", "ci_low", "ci_high", "se", "p_value", "p_adjusted",
+                  "adj_ci_low", "adj_ci_high", "deff_a", "deff_b"]
+    out = _suppress(out, small, value_cols, suppress)
+    out.attrs.update(variance=variance_label(cluster_col), adjusted_level=selection["adjusted_level"],
+                     note=f"{multiplicity_note(selection, level, f'levels of {by}')}; variance "
+                          f"{variance_label(cluster_col)}")
+    return out

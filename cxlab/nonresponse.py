@@ -448,7 +448,10 @@ class NonresponseWeighting:
     value_, ci_low_, ci_high_, se_ : float
         Weighted NPS in points, its interval and standard error.
     effective_n_ : float
-        Kish effective sample size of the weighted respondents, (Σw)² / Σw².
+        Effective sample size of the weighted respondents: Kish's (Σw)² / Σw² divided by the
+        design effect of customers answering more than once (``raw_.deff``), the product form of
+        the design effect of weighting and clustering (Gabler, Häder & Lahiri 1999, Survey
+        Methodology 25:105). Equal to Kish's when every customer answers once.
     n_invited_, n_respondents_, n_trimmed_ : int
     weights_ : pandas.Series
         Stabilised weight of each respondent (index of the frame).
@@ -542,10 +545,10 @@ class NonresponseWeighting:
         self.value_ = float(np.sum(weights * net) / np.sum(weights))
         clusters = pd.factorize(frame[cluster_col].to_numpy()[is_resp])[0]
         self.se_, self.ci_low_, self.ci_high_ = self._interval(weights, net, clusters)
-        self.effective_n_ = float(weights.sum() ** 2 / np.sum(weights**2))
         self.n_invited_ = int(len(frame))
         self.n_respondents_ = int(is_resp.sum())
-        self.raw_ = metrics.nps(resp_scores, level=self.level)
+        self.raw_ = metrics.nps(resp_scores, clusters=clusters, level=self.level)
+        self.effective_n_ = float(weights.sum() ** 2 / np.sum(weights**2)) / self.raw_.deff
 
         cols = design.columns.drop("const")
         self.balance_ = pd.DataFrame(
@@ -592,8 +595,8 @@ class NonresponseWeighting:
                     "ci_high": self.raw_.ci_high,
                     "se": self.raw_.se,
                     "responses": self.raw_.n,
-                    "effective_n": float(self.raw_.n),
-                    "interval": f"{self.raw_.method}",
+                    "effective_n": self.raw_.n / self.raw_.deff,
+                    "interval": f"{self.raw_.method}, clustered by customer",
                 },
                 {
                     "estimate": "NPS weighted for non-response (IPW)",

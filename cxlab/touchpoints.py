@@ -12,6 +12,13 @@ still rise a little as late answers come in).
 Every estimate comes from :mod:`cxlab.metrics` (CSAT: share of 4-5 with Wilson interval; CES:
 mean on 1-7, lower = easier, with t interval; relationship NPS with the chosen interval method)
 and cells with fewer than ``min_n`` answers are blanked.
+
+Customers answer many surveys, so by default every interval here is clustered by customer
+(``cluster_col="customer_id"``, used whenever the surveys table has it; see
+:mod:`cxlab.metrics`); ``cluster_col=None`` treats the answers as independent. Changes between
+periods are a family of tests: :func:`quarter_changes` and :func:`scorecard_changes` adjust their
+p-values by Benjamini-Hochberg across the whole table and give the flagged changes
+false-coverage-rate adjusted intervals (:func:`cxlab.metrics.fdr_selection`).
 """
 
 from __future__ import annotations
@@ -115,10 +122,10 @@ def quarter_labels(times: pd.Series) -> np.ndarray:
     return labels[inverse]
 
 
-def _scores_only(surveys: pd.DataFrame) -> pd.DataFrame:
-    """The columns the estimates need (copying identifiers and comments of every row is slow)."""
+def _scores_only(surveys: pd.DataFrame, cluster_col: str | None = None) -> pd.DataFrame:
+    """The columns the estimates need, with the customer ids when clustering (copying every column is slow)."""
     _require(surveys, SURVEY_COLUMNS, "surveys")
-    return surveys[list(SURVEY_COLUMNS)]
+    return surveys[[*SURVEY_COLUMNS, *([cluster_col] if cluster_col else [])]]
 
 
 def _touchpoint_order(values) -> list[str]:
@@ -127,7 +134,8 @@ def _touchpoint_order(values) -> list[str]:
 
 
 def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_n: int = metrics.DEFAULT_MIN_N,
-              method: str = "adjusted_wald", level: float = 0.95, suppress: bool = True) -> pd.DataFrame:
+              method: str = "adjusted_wald", level: float = 0.95, suppress: bool = True,
+              cluster_col: str | None = metrics.DEFAULT_CLUSTER_COL) -> pd.DataFrame:
     """Scorecard per touchpoint and quarter: CSAT, CES and relationship NPS with intervals.
 
     Parameters
@@ -147,6 +155,9 @@ def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_n: int = metri
         Confidence level.
     suppress : bool
         Blank small cells (report tables); ``False`` keeps them for research.
+    cluster_col : str or None
+        Column of customer ids: intervals allow for customers answering several times
+        (default ``"customer_id"`` when present; None treats answers as independent).
 
     Returns
     -------
@@ -154,9 +165,10 @@ def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_n: int = metri
         One row per touchpoint (``relationship`` first) and quarter: ``invitations``,
         ``responses``, ``response_rate`` (%), ``csat`` (% satisfied), ``csat_ci_low``,
         ``csat_ci_high``, ``csat_n``, ``ces`` (mean 1-7), ``ces_ci_low``, ``ces_ci_high``,
-        ``ces_n``, ``nps`` (points), ``nps_ci_low``, ``nps_ci_high``, ``nps_n`` and
-        ``small_cell`` (fewer than ``min_n`` responses). Metrics a touchpoint does not ask
-        are empty.
+        ``ces_n``, ``nps`` (points), ``nps_ci_low``, ``nps_ci_high``, ``nps_n``, the design
+        effects ``csat_deff``, ``ces_deff``, ``nps_deff`` and ``small_cell`` (fewer than
+        ``min_n`` responses). Metrics a touchpoint does not ask are empty. ``attrs`` holds
+        ``level`` and ``variance`` (how repeated answers were treated).
 
     Examples
     --------
@@ -167,22 +179,25 @@ def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_n: int = metri
     >>> card[["touchpoint", "quarter", "responses", "csat"]].round(1).to_dict("records")
     [{'touchpoint': 'portal', 'quarter': '2026Q3', 'responses': 60, 'csat': 66.7}]
     """
-    frame = surveys_as_of(_scores_only(surveys), as_of=as_of)
+    cluster_col = metrics.cluster_column(surveys, cluster_col)
+    frame = surveys_as_of(_scores_only(surveys, cluster_col), as_of=as_of)
     keys = ["touchpoint", "quarter"]
     counts = frame.groupby(keys, observed=True).agg(invitations=("responded", "size"),
                                                     responses=("responded", "sum")).reset_index()
     counts["response_rate"] = counts["responses"] / counts["invitations"] * 100
     if suppress:
         counts["response_rate"] = counts["response_rate"].mask(counts["invitations"] < min_n)
+    options = {"min_n": min_n, "level": level, "suppress": suppress, "cluster_col": cluster_col}
     tables = {
-        "csat": metrics.csat_by(frame, keys, min_n=min_n, level=level, suppress=suppress),
-        "ces": metrics.ces_by(frame, keys, min_n=min_n, level=level, suppress=suppress),
-        "nps": metrics.nps_by(frame, keys, min_n=min_n, method=method, level=level, suppress=suppress),
+        "csat": metrics.csat_by(frame, keys, **options),
+        "ces": metrics.ces_by(frame, keys, **options),
+        "nps": metrics.nps_by(frame, keys, method=method, **options),
     }
     card = counts
     for name, table in tables.items():
-        table = table[[*keys, "n", name, "ci_low", "ci_high"]].rename(
-            columns={"n": f"{name}_n", "ci_low": f"{name}_ci_low", "ci_high": f"{name}_ci_high"})
+        table = table[[*keys, "n", name, "ci_low", "ci_high", "deff"]].rename(
+            columns={"n": f"{name}_n", "ci_low": f"{name}_ci_low", "ci_high": f"{name}_ci_high",
+                     "deff": f"{name}_deff"})
         card = card.merge(table, on=keys, how="left")
         card[f"{name}_n"] = card[f"{name}_n"].fillna(0).astype(int)
     card["small_cell"] = card["responses"] < min_n
@@ -191,7 +206,7 @@ def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_n: int = metri
     order = {t: i for i, t in enumerate(_touchpoint_order(card["touchpoint"]))}
     card = card.sort_values(["touchpoint", "quarter"], key=lambda s: s.map(order) if s.name == "touchpoint" else s)
     card = card.reset_index(drop=True)
-    card.attrs["level"] = level
+    card.attrs.update(level=level, variance=metrics.variance_label(cluster_col))
     return card
 
 
@@ -209,14 +224,17 @@ def _metric_rows(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
     return rows[rows[metric].notna()]
 
 
-def _estimate(rows: pd.DataFrame, metric: str, method: str, level: float):
+def _estimate(rows: pd.DataFrame, metric: str, method: str, level: float, cluster_col: str | None):
+    clusters = None if cluster_col is None else rows[cluster_col]
     if metric == "nps":
-        return metrics.nps(rows["nps"], method=method, level=level)
-    return metrics.csat(rows["csat"], level=level) if metric == "csat" else metrics.ces(rows["ces"], level=level)
+        return metrics.nps(rows["nps"], clusters=clusters, method=method, level=level)
+    if metric == "csat":
+        return metrics.csat(rows["csat"], clusters=clusters, level=level)
+    return metrics.ces(rows["ces"], clusters=clusters, level=level)
 
 
 def quarter_estimates(surveys: pd.DataFrame, *, quarter: str, as_of, method: str = "adjusted_wald",
-                      level: float = 0.95) -> dict:
+                      level: float = 0.95, cluster_col: str | None = metrics.DEFAULT_CLUSTER_COL) -> dict:
     """Relationship NPS, CSAT and CES of one quarter with their intervals.
 
     NPS comes from the relationship survey, CSAT and CES from all transactional touchpoints,
@@ -234,6 +252,9 @@ def quarter_estimates(surveys: pd.DataFrame, *, quarter: str, as_of, method: str
         NPS interval method.
     level : float
         Confidence level.
+    cluster_col : str or None
+        Column of customer ids: intervals allow for customers answering several times
+        (default ``"customer_id"`` when present; None treats answers as independent).
 
     Returns
     -------
@@ -242,10 +263,11 @@ def quarter_estimates(surveys: pd.DataFrame, *, quarter: str, as_of, method: str
         values when the quarter has no answers).
     """
     period = pd.Period(str(quarter), freq="Q")
-    surveys = _scores_only(surveys)
+    cluster_col = metrics.cluster_column(surveys, cluster_col)
+    surveys = _scores_only(surveys, cluster_col)
     sent = _as_datetime(surveys["sent_at"])
     frame = surveys_as_of(surveys[(sent >= period.start_time) & (sent <= period.end_time)], as_of=as_of)
-    return {m: _estimate(_metric_rows(frame, m), m, method, level) for m in HEADLINE_METRICS}
+    return {m: _estimate(_metric_rows(frame, m), m, method, level, cluster_col) for m in HEADLINE_METRICS}
 
 
 # Overall questions on scales other than NPS/CSAT/CES (optional survey columns, see cxlab.schema):
@@ -390,16 +412,84 @@ def recent_comments(answers: pd.DataFrame, *, per_touchpoint: int = 2) -> pd.Dat
                          "score": score_labels(said), "comment": said["comment"]}).reset_index(drop=True)
 
 
+CHANGE_COLUMNS = ["metric", "comparison", "quarter", "reference_quarter", "value", "reference_value", "difference",
+                  "ci_low", "ci_high", "p_value", "p_adjusted", "significant", "adj_ci_low", "adj_ci_high", "n",
+                  "n_reference", "unit", "note"]
+
+
+def _difference(metric: str, current, reference, level: float):
+    if metric == "nps":
+        return metrics.compare_nps(current, reference, level=level)
+    if metric == "csat":
+        return metrics.compare_csat(current, reference, on="share", level=level)
+    return metrics.compare_ces(current, reference, on="mean", level=level)
+
+
+def _period_changes(units: list[tuple[dict, str, pd.DataFrame]], *, period: pd.Period, min_n: int, method: str,
+                    level: float, cluster_col: str | None, family: str) -> pd.DataFrame:
+    """Changes from the previous quarter and the same quarter a year earlier, adjusted as one family.
+
+    ``units`` holds (leading columns of the row, metric, that metric's answers) per row group.
+    All tested changes form one Benjamini-Hochberg family; flagged changes get
+    false-coverage-rate adjusted intervals from the same comparison at the adjusted level.
+    """
+    rows, pairs = [], []
+    for keys, metric, answered in units:
+        change_unit, what = HEADLINE_METRICS[metric][2:]
+        n_by_quarter = answered.groupby("quarter").size()
+        current = _estimate(answered[answered["quarter"] == str(period)], metric, method, level, cluster_col)
+        earlier = n_by_quarter[(n_by_quarter.index < str(period)) & (n_by_quarter >= min_n)]
+        for comparison, reference in (("prev_quarter", period - 1), ("prev_year", period - 4)):
+            reference, note = str(reference), ""
+            if comparison == "prev_quarter" and n_by_quarter.get(reference, 0) < min_n and len(earlier):
+                note = f"{reference} has fewer than {min_n} answers; compared with {earlier.index.max()}, " \
+                       "the latest earlier quarter with enough answers"
+                reference = earlier.index.max()
+            ref = _estimate(answered[answered["quarter"] == reference], metric, method, level, cluster_col)
+            row = {**keys, "metric": metric, "comparison": comparison, "quarter": str(period),
+                   "reference_quarter": reference, "value": current.value, "reference_value": ref.value,
+                   "n": current.n, "n_reference": ref.n, "unit": change_unit}
+            if min(current.n, ref.n) < min_n:
+                short = " and ".join(q for q, n in ((str(period), current.n), (reference, ref.n)) if n < min_n)
+                row.update(difference=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan,
+                           note=f"suppressed: fewer than {min_n} answers in {short}")
+                if current.n < min_n:
+                    row["value"] = np.nan
+                if ref.n < min_n:
+                    row["reference_value"] = np.nan
+                pairs.append(None)
+            else:
+                diff = _difference(metric, current, ref, level)
+                row.update(difference=diff.estimate, ci_low=diff.ci_low, ci_high=diff.ci_high,
+                           p_value=diff.p_value, note=note or f"{what}: {str(period)} minus {reference}")
+                pairs.append((metric, current, ref))
+            rows.append(row)
+    out = pd.DataFrame(rows).reindex(columns=list(dict.fromkeys([*(rows[0] if rows else {}), *CHANGE_COLUMNS])))
+    selection = metrics.fdr_selection(out["p_value"], level)
+    out["p_adjusted"], out["significant"] = selection["p_adjusted"], selection["selected"]
+    adjusted = [_difference(*pair, selection["adjusted_level"]) if chosen else None
+                for pair, chosen in zip(pairs, selection["selected"], strict=True)]
+    out["adj_ci_low"] = [np.nan if d is None else d.ci_low for d in adjusted]
+    out["adj_ci_high"] = [np.nan if d is None else d.ci_high for d in adjusted]
+    out.attrs.update(variance=metrics.variance_label(cluster_col), adjusted_level=selection["adjusted_level"],
+                     note=f"{metrics.multiplicity_note(selection, level, family)}; variance "
+                          f"{metrics.variance_label(cluster_col)}")
+    return out
+
+
 def quarter_changes(surveys: pd.DataFrame, *, quarter: str, as_of, min_n: int = metrics.DEFAULT_MIN_N,
-                    method: str = "adjusted_wald", level: float = 0.95) -> pd.DataFrame:
+                    method: str = "adjusted_wald", level: float = 0.95,
+                    cluster_col: str | None = metrics.DEFAULT_CLUSTER_COL) -> pd.DataFrame:
     """Change of NPS, CSAT and CES from the previous quarter and from the same quarter a year earlier.
 
     The relationship survey may not run every quarter: when the previous quarter has fewer than
     ``min_n`` answers for a metric, the latest earlier quarter that has enough is used instead
     and ``note`` says so. Comparisons with fewer than ``min_n`` answers on either side are
     blanked. Differences are quarter minus reference: NPS points (same interval method as the
-    estimates), CSAT share in percentage points (Newcombe interval, pooled z-test), CES mean in
-    score points (Welch; lower = easier, so a negative change is an improvement).
+    estimates), CSAT share in percentage points (Newcombe interval), CES mean in score points
+    (Welch; lower = easier, so a negative change is an improvement). The six changes (three
+    metrics, two comparisons) are one family: ``p_adjusted`` is Benjamini-Hochberg across it and
+    flagged changes get false-coverage-rate adjusted intervals.
 
     Parameters
     ----------
@@ -414,55 +504,73 @@ def quarter_changes(surveys: pd.DataFrame, *, quarter: str, as_of, min_n: int = 
     method : {"adjusted_wald", "wald", "bootstrap"}
         NPS interval method.
     level : float
-        Confidence level.
+        Confidence level; ``1 - level`` is the false discovery rate.
+    cluster_col : str or None
+        Column of customer ids: intervals allow for customers answering several times
+        (default ``"customer_id"`` when present; None treats answers as independent).
 
     Returns
     -------
     pandas.DataFrame
         One row per metric (``nps``, ``csat``, ``ces``) and ``comparison`` (``prev_quarter``,
         ``prev_year``): ``quarter``, ``reference_quarter``, ``value``, ``reference_value``,
-        ``difference``, ``ci_low``, ``ci_high``, ``p_value``, ``n``, ``n_reference``, ``unit``
-        and ``note``.
+        ``difference``, ``ci_low``, ``ci_high`` (unadjusted), ``p_value``, ``p_adjusted``,
+        ``significant``, ``adj_ci_low``, ``adj_ci_high`` (flagged changes only), ``n``,
+        ``n_reference``, ``unit`` and ``note``; ``attrs["note"]`` is the table note.
     """
-    frame = surveys_as_of(_scores_only(surveys), as_of=as_of)
-    period = pd.Period(str(quarter), freq="Q")
-    rows = []
-    for metric, (_, _, change_unit, what) in HEADLINE_METRICS.items():
-        answered = _metric_rows(frame, metric)
-        n_by_quarter = answered.groupby("quarter").size()
-        current = _estimate(answered[answered["quarter"] == str(period)], metric, method, level)
-        earlier = n_by_quarter[(n_by_quarter.index < str(period)) & (n_by_quarter >= min_n)]
-        for comparison, reference in (("prev_quarter", period - 1), ("prev_year", period - 4)):
-            reference, note = str(reference), ""
-            if comparison == "prev_quarter" and n_by_quarter.get(reference, 0) < min_n and len(earlier):
-                note = f"{reference} has fewer than {min_n} answers; compared with {earlier.index.max()}, " \
-                       "the latest earlier quarter with enough answers"
-                reference = earlier.index.max()
-            ref = _estimate(answered[answered["quarter"] == reference], metric, method, level)
-            row = {"metric": metric, "comparison": comparison, "quarter": str(period),
-                   "reference_quarter": reference, "value": current.value, "reference_value": ref.value,
-                   "n": current.n, "n_reference": ref.n, "unit": change_unit}
-            if min(current.n, ref.n) < min_n:
-                short = " and ".join(q for q, n in ((str(period), current.n), (reference, ref.n)) if n < min_n)
-                row.update(difference=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan,
-                           note=f"suppressed: fewer than {min_n} answers in {short}")
-                if current.n < min_n:
-                    row["value"] = np.nan
-                if ref.n < min_n:
-                    row["reference_value"] = np.nan
-            else:
-                if metric == "nps":
-                    diff = metrics.compare_nps(current, ref)
-                elif metric == "csat":
-                    diff = metrics.compare_csat(current, ref, on="share")
-                else:
-                    diff = metrics.compare_ces(current, ref, on="mean")
-                row.update(difference=diff.estimate, ci_low=diff.ci_low, ci_high=diff.ci_high,
-                           p_value=diff.p_value, note=note or f"{what}: {str(period)} minus {reference}")
-            rows.append(row)
-    columns = ["metric", "comparison", "quarter", "reference_quarter", "value", "reference_value", "difference",
-               "ci_low", "ci_high", "p_value", "n", "n_reference", "unit", "note"]
-    return pd.DataFrame(rows)[columns]
+    cluster_col = metrics.cluster_column(surveys, cluster_col)
+    frame = surveys_as_of(_scores_only(surveys, cluster_col), as_of=as_of)
+    units = [({}, metric, _metric_rows(frame, metric)) for metric in HEADLINE_METRICS]
+    return _period_changes(units, period=pd.Period(str(quarter), freq="Q"), min_n=min_n, method=method,
+                           level=level, cluster_col=cluster_col, family="metrics and periods")[CHANGE_COLUMNS]
+
+
+def scorecard_changes(surveys: pd.DataFrame, *, quarter: str, as_of, min_n: int = metrics.DEFAULT_MIN_N,
+                      method: str = "adjusted_wald", level: float = 0.95,
+                      cluster_col: str | None = metrics.DEFAULT_CLUSTER_COL) -> pd.DataFrame:
+    """Quarter-on-quarter and year-on-year change of every scorecard cell, adjusted as one family.
+
+    For each touchpoint and the metrics it asks (CSAT and CES for the journey touchpoints, NPS
+    for the relationship survey), the report quarter against the previous quarter and the same
+    quarter a year earlier, as in :func:`quarter_changes`. All tested changes (touchpoints x
+    metrics x both comparisons) form one family: ``p_adjusted`` is Benjamini-Hochberg across
+    it, ``significant`` is based on it, and the flagged changes get false-coverage-rate adjusted
+    intervals (``adj_ci_low``, ``adj_ci_high``) that exclude zero.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    quarter : str
+        Report quarter, e.g. ``"2026Q3"``.
+    as_of : str or pandas.Timestamp
+        Analysis date.
+    min_n : int
+        Minimum answers per quarter, touchpoint and metric.
+    method : {"adjusted_wald", "wald", "bootstrap"}
+        NPS interval method.
+    level : float
+        Confidence level; ``1 - level`` is the false discovery rate.
+    cluster_col : str or None
+        Column of customer ids (default ``"customer_id"`` when present; None treats answers as
+        independent).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``touchpoint`` and the columns of :func:`quarter_changes`, touchpoints in journey order;
+        ``attrs["note"]`` says how p-values and intervals are adjusted and which variance is used.
+    """
+    cluster_col = metrics.cluster_column(surveys, cluster_col)
+    frame = surveys_as_of(_scores_only(surveys, cluster_col), as_of=as_of)
+    units = []
+    for touchpoint in _touchpoint_order(frame["touchpoint"]):
+        rows = frame[frame["touchpoint"] == touchpoint]
+        asked = ["nps"] if touchpoint == RELATIONSHIP else ["csat", "ces"]
+        units += [({"touchpoint": touchpoint}, m, rows[rows[m].notna()]) for m in asked if rows[m].notna().any()]
+    out = _period_changes(units, period=pd.Period(str(quarter), freq="Q"), min_n=min_n, method=method,
+                          level=level, cluster_col=cluster_col, family="touchpoints, metrics and periods")
+    return out.reindex(columns=["touchpoint", *CHANGE_COLUMNS])
 
 
 def plot_trend(card: pd.DataFrame, *, metric: str = "csat", touchpoints=None, ax=None):
@@ -612,7 +720,8 @@ def _segmented_fit(monthly: pd.DataFrame, level: float) -> tuple[pd.DataFrame | 
 
 def intervention_effect(surveys: pd.DataFrame, *, date, as_of, touchpoint: str = "invoicing",
                         window_months: int = 12, level: float = 0.95,
-                        satisfied_scores: tuple[int, ...] = metrics.SATISFIED_SCORES) -> InterventionEffect:
+                        satisfied_scores: tuple[int, ...] = metrics.SATISFIED_SCORES,
+                        cluster_col: str | None = metrics.DEFAULT_CLUSTER_COL) -> InterventionEffect:
     """Change in a touchpoint's CSAT share from the months before a date to the months after it.
 
     The before window is ``[date - window_months, date)`` and the after window
@@ -642,6 +751,10 @@ def intervention_effect(surveys: pd.DataFrame, *, date, as_of, touchpoint: str =
         Confidence level.
     satisfied_scores : tuple of int
         CSAT scores counted as satisfied.
+    cluster_col : str or None
+        Column of customer ids: the two windows' intervals and the change allow for customers
+        answering several times (default ``"customer_id"`` when present; None treats answers as
+        independent). The monthly points and the segmented regression are not clustered.
 
     Returns
     -------
@@ -659,7 +772,8 @@ def intervention_effect(surveys: pd.DataFrame, *, date, as_of, touchpoint: str =
         raise ValueError(f"intervention date {date.date()} must be before the as-of date {as_of.date()}")
     if int(window_months) != window_months or window_months < 1:
         raise ValueError(f"window_months must be a positive whole number; got {window_months!r}")
-    frame = surveys_as_of(_scores_only(surveys), as_of=as_of)
+    cluster_col = metrics.cluster_column(surveys, cluster_col)
+    frame = surveys_as_of(_scores_only(surveys, cluster_col), as_of=as_of)
     frame = frame[frame["touchpoint"] == touchpoint]
     if frame.empty:
         raise ValueError(f"no invitations for touchpoint {touchpoint!r} up to {as_of.date()}")
@@ -668,8 +782,9 @@ def intervention_effect(surveys: pd.DataFrame, *, date, as_of, touchpoint: str =
     sent = pd.to_datetime(frame["sent_at"])
     frame = frame[(sent >= start) & (sent < end)]
     after_mask = pd.to_datetime(frame["sent_at"]) >= date
-    before = metrics.csat(frame.loc[~after_mask, "csat"], level=level, satisfied_scores=satisfied_scores)
-    after = metrics.csat(frame.loc[after_mask, "csat"], level=level, satisfied_scores=satisfied_scores)
+    before, after = (metrics.csat(rows["csat"], clusters=None if cluster_col is None else rows[cluster_col],
+                                  level=level, satisfied_scores=satisfied_scores)
+                     for rows in (frame[~after_mask], frame[after_mask]))
     change = metrics.compare_csat(after, before, on="share")
     answered = frame[frame["csat"].notna()]
     month = _months_since(pd.to_datetime(answered["sent_at"]), date)

@@ -221,15 +221,20 @@ def test_compare_nps_refuses_estimates_with_different_methods():
         compare_nps(nps_from_counts(5, 5, 5, method="wald"), nps_from_counts(5, 5, 5))
 
 
-def test_compare_csat_share_matches_statsmodels_newcombe_and_pooled_z():
+def test_compare_csat_share_matches_statsmodels_newcombe_and_its_inverted_test():
     a = np.array([5] * 30 + [4] * 25 + [2] * 15 + [1] * 10, dtype=float)  # 55 of 80 satisfied
     b = np.array([5] * 20 + [4] * 20 + [3] * 20 + [1] * 30, dtype=float)  # 40 of 90 satisfied
     d = compare_csat(a, b)
     low, high = confint_proportions_2indep(55, 80, 40, 90, method="newcomb", compare="diff")
-    _, p = proportions_ztest([55, 40], [80, 90])
     assert d.estimate == pytest.approx(100 * (55 / 80 - 40 / 90))
     assert (d.ci_low, d.ci_high) == (pytest.approx(100 * low), pytest.approx(100 * high))
-    assert d.p_value == pytest.approx(p)
+    # The p-value is the alpha at which statsmodels' Newcombe interval just touches zero ...
+    low_at_p, _ = confint_proportions_2indep(55, 80, 40, 90, method="newcomb", compare="diff", alpha=d.p_value)
+    assert low_at_p == pytest.approx(0.0, abs=1e-9)
+    # ... and close to the pooled z-test it replaces (0.00144).
+    _, p = proportions_ztest([55, 40], [80, 90])
+    assert d.p_value == pytest.approx(0.001375, abs=1e-6)
+    assert d.p_value == pytest.approx(p, rel=0.1)
     mean_diff = compare_csat(csat(a), csat(b), on="mean")
     welch = stats.ttest_ind(a, b, equal_var=False)
     assert mean_diff.p_value == pytest.approx(welch.pvalue)

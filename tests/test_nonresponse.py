@@ -263,7 +263,10 @@ def test_ipw_recovers_the_true_population_nps_of_the_simulated_world(world):
     assert fit.ci_low_ < truth < fit.ci_high_
     # Error 0.8 against 9.0 points here; at most a tenth of the raw error over seeds 1, 2, 3 and 11.
     assert abs(fit.value_ - truth) < abs(raw - truth) / 4
-    assert 0.3 * fit.n_respondents_ < fit.effective_n_ < fit.n_respondents_
+    # Effective n: Kish's for the weights, divided by the design effect of repeated answers per customer
+    kish = fit.weights_.sum() ** 2 / np.sum(fit.weights_**2)
+    assert 0.3 * fit.n_respondents_ < kish < fit.n_respondents_ and fit.raw_.deff > 1
+    assert fit.effective_n_ == pytest.approx(kish / fit.raw_.deff)
 
 
 def test_ipw_recovers_the_true_nps_of_the_last_12_months(world):

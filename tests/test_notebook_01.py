@@ -88,8 +88,10 @@ def test_level_headlines_equal_metrics_on_the_raw_answers(executed):
     world, headlines, _ = executed
     relationship = _answers(world.surveys, QUARTER, world.as_of, relationship=True)
     transactional = _answers(world.surveys, QUARTER, world.as_of, relationship=False)
-    expected = {"nps": metrics.nps(relationship["nps"], method="adjusted_wald"),
-                "csat": metrics.csat(transactional["csat"]), "ces": metrics.ces(transactional["ces"])}
+    # the report's intervals are clustered by customer
+    expected = {"nps": metrics.nps(relationship["nps"], clusters=relationship["customer_id"], method="adjusted_wald"),
+                "csat": metrics.csat(transactional["csat"], clusters=transactional["customer_id"]),
+                "ces": metrics.ces(transactional["ces"], clusters=transactional["customer_id"])}
     for key, est in expected.items():
         h = headlines[key]
         assert (h.value, h.ci_low, h.ci_high, h.n) == (pytest.approx(est.value), pytest.approx(est.ci_low),
@@ -102,26 +104,27 @@ def test_change_headlines_equal_direct_comparisons(executed):
     def answers(quarter, relationship):
         return _answers(world.surveys, quarter, world.as_of, relationship)
 
+    def estimate(kind, quarter):
+        rows = answers(quarter, kind == "nps")
+        return getattr(metrics, kind)(rows[kind], clusters=rows["customer_id"])
+
     # The relationship survey runs in March and September: 2026Q2 has no answers, so the
     # "previous quarter" comparison of NPS is with 2026Q1.
     assert answers("2026Q2", True).empty
-    nps_now = metrics.nps(answers(QUARTER, True)["nps"])
     expected = {
-        "nps_change_prev_quarter": metrics.compare_nps(nps_now, metrics.nps(answers("2026Q1", True)["nps"])),
-        "nps_change_prev_year": metrics.compare_nps(nps_now, metrics.nps(answers("2025Q3", True)["nps"])),
-        "csat_change_prev_quarter": metrics.compare_csat(answers(QUARTER, False)["csat"],
-                                                         answers("2026Q2", False)["csat"]),
-        "csat_change_prev_year": metrics.compare_csat(answers(QUARTER, False)["csat"],
-                                                      answers("2025Q3", False)["csat"]),
-        "ces_change_prev_quarter": metrics.compare_ces(answers(QUARTER, False)["ces"],
-                                                       answers("2026Q2", False)["ces"]),
-        "ces_change_prev_year": metrics.compare_ces(answers(QUARTER, False)["ces"], answers("2025Q3", False)["ces"]),
+        "nps_change_prev_quarter": metrics.compare_nps(estimate("nps", QUARTER), estimate("nps", "2026Q1")),
+        "nps_change_prev_year": metrics.compare_nps(estimate("nps", QUARTER), estimate("nps", "2025Q3")),
+        "csat_change_prev_quarter": metrics.compare_csat(estimate("csat", QUARTER), estimate("csat", "2026Q2")),
+        "csat_change_prev_year": metrics.compare_csat(estimate("csat", QUARTER), estimate("csat", "2025Q3")),
+        "ces_change_prev_quarter": metrics.compare_ces(estimate("ces", QUARTER), estimate("ces", "2026Q2")),
+        "ces_change_prev_year": metrics.compare_ces(estimate("ces", QUARTER), estimate("ces", "2025Q3")),
     }
     for key, diff in expected.items():
         h = headlines[key]
         assert (h.value, h.ci_low, h.ci_high, h.n) == (pytest.approx(diff.estimate), pytest.approx(diff.ci_low),
                                                        pytest.approx(diff.ci_high), diff.n_a + diff.n_b), key
     assert "2026Q1" in headlines["nps_change_prev_quarter"].label
+    assert "adjusted p" in headlines["nps_change_prev_year"].note
     assert headlines["csat_change_prev_year"].unit == "percentage points"
 
 

@@ -11,6 +11,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import statsmodels.api as sm  # noqa: E402
+from statsmodels.stats.multitest import multipletests  # noqa: E402
 
 from cxlab import metrics, touchpoints  # noqa: E402
 from cxlab.synth import simulate  # noqa: E402
@@ -38,7 +39,10 @@ def test_scorecard_cell_equals_metrics_on_raw_rows(world):
     pd.testing.assert_frame_equal(surveys, before)
     row = card[(card["touchpoint"] == "invoicing") & (card["quarter"] == "2025Q3")].iloc[0]
     invited, answered = _raw_cell(surveys, "invoicing", "2025Q3", world.as_of)
-    c, e = metrics.csat(answered["csat"]), metrics.ces(answered["ces"])
+    # the scorecard clusters by customer by default
+    ids = answered["customer_id"]
+    c, e = metrics.csat(answered["csat"], clusters=ids), metrics.ces(answered["ces"], clusters=ids)
+    assert (row["csat_deff"], row["ces_deff"]) == pytest.approx((c.deff, e.deff))
     assert (row["invitations"], row["responses"]) == (len(invited), len(answered))
     assert row["response_rate"] == pytest.approx(100 * len(answered) / len(invited))
     assert (row["csat"], row["csat_ci_low"], row["csat_ci_high"], row["csat_n"]) == pytest.approx(
@@ -49,10 +53,16 @@ def test_scorecard_cell_equals_metrics_on_raw_rows(world):
 
     rel = card[(card["touchpoint"] == "relationship") & (card["quarter"] == "2026Q1")].iloc[0]
     _, answered = _raw_cell(surveys, "relationship", "2026Q1", world.as_of)
-    est = metrics.nps(answered["nps"], method="adjusted_wald")
+    est = metrics.nps(answered["nps"], clusters=answered["customer_id"], method="adjusted_wald")
     assert (rel["nps"], rel["nps_ci_low"], rel["nps_ci_high"], rel["nps_n"]) == pytest.approx(
         (est.value, est.ci_low, est.ci_high, est.n))
     assert np.isnan(rel["csat"])
+    assert card.attrs["variance"].startswith("clustered by customer_id")
+    naive = touchpoints.scorecard(surveys, as_of=world.as_of, cluster_col=None)
+    row = naive[(naive["touchpoint"] == "invoicing") & (naive["quarter"] == "2025Q3")].iloc[0]
+    c = metrics.csat(_raw_cell(surveys, "invoicing", "2025Q3", world.as_of)[1]["csat"])
+    assert (row["csat_ci_low"], row["csat_ci_high"], row["csat_deff"]) == pytest.approx((c.ci_low, c.ci_high, 1.0))
+    assert naive.attrs["variance"].startswith("naive")
 
 
 def test_scorecard_uses_only_what_is_known_at_as_of(world):
@@ -156,10 +166,14 @@ def test_intervention_effect_bad_input(world):
 
 def test_quarter_estimates_and_changes_equal_direct_metrics(world):
     as_of = world.as_of
-    est = touchpoints.quarter_estimates(world.surveys, quarter="2026Q3", as_of=as_of, method="wald")
+    est = touchpoints.quarter_estimates(world.surveys, quarter="2026Q3", as_of=as_of, method="wald",
+                                        cluster_col=None)
     _, rel_now = _raw_cell(world.surveys, "relationship", "2026Q3", as_of)
     assert est["nps"] == metrics.nps(rel_now["nps"], method="wald")
-    changes = touchpoints.quarter_changes(world.surveys, quarter="2026Q3", as_of=as_of, method="wald")
+    clustered = touchpoints.quarter_estimates(world.surveys, quarter="2026Q3", as_of=as_of, method="wald")
+    assert clustered["nps"] == metrics.nps(rel_now["nps"], clusters=rel_now["customer_id"], method="wald")
+    changes = touchpoints.quarter_changes(world.surveys, quarter="2026Q3", as_of=as_of, method="wald",
+                                          cluster_col=None)
     nps_prev = changes[(changes["metric"] == "nps") & (changes["comparison"] == "prev_quarter")].iloc[0]
     # The relationship survey runs in March and September: 2026Q2 has no answers, so the
     # comparison falls back to 2026Q1 and says so.
@@ -201,3 +215,54 @@ def test_recent_comments_no_identifiers_and_order():
     assert list(table.columns) == ["touchpoint", "answered", "score", "comment"]
     assert table["comment"].tolist() == ["late again", "great", "<script>alert('x')</script>"]
     assert table["score"].tolist() == ["NPS 3 of 10", "CSAT 5 of 5, CES 1 of 7", "CSAT 1 of 5, CES 7 of 7"]
+
+
+def test_scorecard_changes_adjust_the_whole_family_with_consistent_intervals(world):
+    as_of = world.as_of
+    changes = touchpoints.scorecard_changes(world.surveys, quarter="2026Q3", as_of=as_of)
+    tested = changes[changes["p_value"].notna()]
+    # one family: every touchpoint x metric x comparison of the table
+    assert len(tested) == 30 and set(tested["comparison"]) == {"prev_quarter", "prev_year"}
+    expected = multipletests(tested["p_value"], alpha=0.05, method="fdr_bh")[1]
+    np.testing.assert_allclose(tested["p_adjusted"], expected)
+    assert (changes["significant"] == (changes["p_adjusted"] < 0.05)).all()
+    # a cell equals the clustered comparison of its raw answers
+    frame = touchpoints.surveys_as_of(world.surveys, as_of=as_of)
+    inv = frame[(frame["touchpoint"] == "invoicing") & frame["csat"].notna()]
+    now, ref = inv[inv["quarter"] == "2026Q3"], inv[inv["quarter"] == "2025Q3"]
+    a = metrics.csat(now["csat"], clusters=now["customer_id"])
+    b = metrics.csat(ref["csat"], clusters=ref["customer_id"])
+    d = metrics.compare_csat(a, b)
+    row = changes[(changes["touchpoint"] == "invoicing") & (changes["metric"] == "csat")
+                  & (changes["comparison"] == "prev_year")].iloc[0]
+    assert (row["difference"], row["ci_low"], row["ci_high"], row["p_value"]) == pytest.approx(
+        (d.estimate, d.ci_low, d.ci_high, d.p_value))
+    # flagged changes: intervals at level 1 - R q / m that exclude zero; others have none
+    flagged = changes[changes["significant"]]
+    r, m = len(flagged), len(tested)
+    assert changes.attrs["adjusted_level"] == (pytest.approx(1 - r * 0.05 / m) if r else pytest.approx(np.nan,
+                                                                                                     nan_ok=True))
+    if r:
+        assert ((flagged["adj_ci_low"] > 0) | (flagged["adj_ci_high"] < 0)).all()
+        assert ((flagged["adj_ci_low"] <= flagged["ci_low"]) & (flagged["adj_ci_high"] >= flagged["ci_high"])).all()
+        assert f"{r} flagged comparisons" in changes.attrs["note"]
+    assert changes.loc[~changes["significant"], ["adj_ci_low", "adj_ci_high"]].isna().all().all()
+    assert "clustered by customer_id" in changes.attrs["note"]
+
+
+def test_quarter_changes_adjusted_interval_is_the_comparison_at_the_adjusted_level(world):
+    changes = touchpoints.quarter_changes(world.surveys, quarter="2026Q3", as_of=world.as_of)
+    tested = changes[changes["p_value"].notna()]
+    np.testing.assert_allclose(tested["p_adjusted"],
+                               multipletests(tested["p_value"], alpha=0.05, method="fdr_bh")[1])
+    level = changes.attrs["adjusted_level"]
+    frame = touchpoints.surveys_as_of(world.surveys, as_of=world.as_of)
+    rel = frame[(frame["touchpoint"] == "relationship") & frame["nps"].notna()]
+    now, ref = rel[rel["quarter"] == "2026Q3"], rel[rel["quarter"] == "2025Q3"]
+    d = metrics.compare_nps(metrics.nps(now["nps"], clusters=now["customer_id"]),
+                            metrics.nps(ref["nps"], clusters=ref["customer_id"]), level=level)
+    row = changes[(changes["metric"] == "nps") & (changes["comparison"] == "prev_year")].iloc[0]
+    if row["significant"]:
+        assert (row["adj_ci_low"], row["adj_ci_high"]) == pytest.approx((d.ci_low, d.ci_high))
+    else:
+        assert np.isnan(row["adj_ci_low"])
