@@ -64,9 +64,12 @@ class Availability:
     reasons : dict of str to str or None
         For each analysis of :data:`ANALYSES`, None when possible, else what the data lack
         ("a revenue table", ...).
+    gaps : frozenset of str
+        What the data's source could not provide (:func:`not_in_source`).
     """
 
     reasons: dict[str, str | None]
+    gaps: frozenset = frozenset()
 
     def allows(self, *analyses: str) -> bool:
         """True when every named analysis is possible."""
@@ -134,4 +137,4 @@ def availability(data) -> Availability:
         "acquisition_costs": None if column_known("acquisition_cost") else "acquisition costs of customers",
         "monthly_revenue": None if column_known("monthly_revenue") else "monthly revenue of customers",
     }
-    return Availability(reasons)
+    return Availability(reasons, gaps)

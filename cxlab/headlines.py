@@ -59,9 +59,23 @@ class HeadlineSpec:
                         _clean(ci_high), None if n is None else int(n), self.section, note)
 
 
+_SCORECARD = "01_cx_scorecard"
 _RETENTION = "04_retention_cohorts"
 _SURVIVAL = "05_churn_survival"
 REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
+    HeadlineSpec("nps", "Relationship NPS, {quarter}", "points", _SCORECARD, "headline"),
+    HeadlineSpec("csat", "CSAT, share satisfied, {quarter}", "% satisfied", _SCORECARD, "headline"),
+    HeadlineSpec("ces", "CES, mean effort (lower = easier), {quarter}", "mean effort 1–7", _SCORECARD, "headline"),
+    HeadlineSpec("satisfied_share", "Share satisfied (overall satisfied / not satisfied answer), {quarter}",
+                 "% satisfied", _SCORECARD, "headline"),
+    HeadlineSpec("recommend_share", "Share likely to recommend (extremely likely or likely, 4-5 on a 5-point "
+                 "scale; not NPS), {quarter}", "% likely to recommend (5-point scale)", _SCORECARD, "headline"),
+    *(HeadlineSpec(f"{metric}_change_{comparison}", f"{name}: change {{quarter}} vs {{reference}}", unit,
+                   _SCORECARD, "changes")
+      for metric, name, unit in (("nps", "Relationship NPS", "points"),
+                                 ("csat", "CSAT, share satisfied", "percentage points"),
+                                 ("ces", "CES, mean effort", "mean effort 1–7"))
+      for comparison in ("prev_quarter", "prev_year")),
     HeadlineSpec("retention", "Customers still active after {months} months", "%", _RETENTION, "retention-12m"),
     HeadlineSpec("nrr", "Net revenue retention after {months} months", "%", _RETENTION, "revenue-retention"),
     HeadlineSpec("sbg_alpha", "Retention model (shifted-beta-geometric, monthly): alpha", "", _RETENTION, "sbg"),
