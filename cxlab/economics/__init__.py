@@ -10,7 +10,8 @@ clv
 acquisition
     CAC per channel, payback, LTV/CAC.
 scenario
-    ``retention_lift_scenario``: baseline vs improved retention, and the acquisition alternative.
+    ``retention_lift_scenario``: baseline vs improved retention, and the acquisition alternative;
+    ``scenario_across_tails``: the same with intervals across tail models.
 sensitivity
     Tornado over the assumptions and the map of where the "+5% retention, +25-95% profit" claim holds.
 tables
@@ -31,7 +32,13 @@ from cxlab.economics.curves import (
     revenue_life_table,
     survival_draws,
 )
-from cxlab.economics.scenario import CustomerBase, LiftScenario, customer_base, retention_lift_scenario
+from cxlab.economics.scenario import (
+    CustomerBase,
+    LiftScenario,
+    customer_base,
+    retention_lift_scenario,
+    scenario_across_tails,
+)
 
 __all__ = [
     "HEADLINE_TAILS",
@@ -55,6 +62,7 @@ __all__ = [
     "recent_acquisitions",
     "retention_lift_scenario",
     "revenue_life_table",
+    "scenario_across_tails",
     "survival_draws",
     "unit_economics",
 ]
