@@ -22,6 +22,13 @@ the respondents' view. Earlier NPS answers, recent CSAT/CES and past response be
 included because they are the observed record of that satisfaction. On the simulated demo world
 response follows exactly such observed history (:mod:`cxlab.synth`), and the weighted NPS
 recovers the generator's true population NPS where the raw NPS misses it by several points.
+
+Two checks of the correction: :meth:`NonresponseWeighting.weight_diagnostics` and
+:meth:`~NonresponseWeighting.trimming_effect` (do the weights rest on a few answers of
+customers who almost never answer?), and :meth:`~NonresponseWeighting.mnar_sensitivity` with
+its :meth:`~NonresponseWeighting.tipping_point` (how far the corrected NPS moves if silent
+customers are ``delta`` points less likely to recommend than similar respondents, and which
+``delta`` would make the raw NPS right).
 """
 
 from __future__ import annotations
