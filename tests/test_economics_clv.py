@@ -123,6 +123,16 @@ def frame():
                          "churned": churned, "monthly_revenue": rng.gamma(4.0, 50.0, n)})
 
 
+def _km_with_geometric_tail(group: pd.DataFrame, weight: pd.Series, window: int) -> np.ndarray:
+    """S(1..600): lifelines' Kaplan-Meier to the window's end, then the pooled hazard of its last 12 months."""
+    km = KaplanMeierFitter().fit(group["tenure_months"], group["churned"], weights=weight)
+    late = range(window - 11, window + 1)
+    pooled = (sum(weight[(group["tenure_months"] == t) & (group["churned"] == 1)].sum() for t in late)
+              / sum(weight[group["tenure_months"] >= t].sum() for t in late))
+    s_window = km.survival_function_at_times(np.arange(1, window + 1)).to_numpy()
+    return np.concatenate([s_window, s_window[-1] * (1 - pooled) ** np.arange(1, 601 - window)])
+
+
 @pytest.mark.filterwarnings("ignore:It looks like your weights are not integers")
 @pytest.mark.parametrize("revenue_weighted", [True, False])
 def test_clv_by_against_an_independent_calculation(frame, revenue_weighted):
@@ -130,29 +140,21 @@ def test_clv_by_against_an_independent_calculation(frame, revenue_weighted):
                    revenue_weighted=revenue_weighted)
     i = 1.12 ** (1 / 12) - 1
     for segment, group in frame.groupby("segment"):
-        # survival: lifelines' Kaplan-Meier to the end of the window (30 or more customers at risk), then the
-        # pooled hazard of the window's last 12 months held constant, to 600 months; revenue-weighted, every
-        # customer counts with their revenue in the Kaplan-Meier fit and in the pooled hazard
-        weight = group["monthly_revenue"] if revenue_weighted else pd.Series(1.0, index=group.index)
+        # survival to the end of the window (30 or more customers at risk), then the pooled hazard of the window's
+        # last 12 months held constant, to 600 months; revenue-weighted, every customer counts with their revenue
+        # in the Kaplan-Meier fit and in the pooled hazard
+        ones = pd.Series(1.0, index=group.index)
         at_risk = np.array([(group["tenure_months"] >= t).sum() for t in range(1, 700)])
         window = int(np.argmax(at_risk < 30))
-        late = range(window - 11, window + 1)
-
-        def curve(w):
-            km = KaplanMeierFitter().fit(group["tenure_months"], group["churned"], weights=w)
-            pooled = (sum(w[(group["tenure_months"] == t) & (group["churned"] == 1)].sum() for t in late)
-                      / sum(w[group["tenure_months"] >= t].sum() for t in late))
-            s_window = km.survival_function_at_times(np.arange(1, window + 1)).to_numpy()
-            return np.concatenate([s_window, s_window[-1] * (1 - pooled) ** np.arange(1, 601 - window)])
-
+        weight = group["monthly_revenue"] if revenue_weighted else ones
         margin = 0.4 * group["monthly_revenue"].mean()
-        expected = np.sum(margin * curve(weight) / (1 + i) ** np.arange(1, 601))
+        expected = np.sum(margin * _km_with_geometric_tail(group, weight, window) / (1 + i) ** np.arange(1, 601))
         row = table.loc[segment]
         assert row["clv"] == pytest.approx(expected, rel=1e-9)
         assert row["km_window_months"] == window
         assert row["clv_low"] < row["clv"] < row["clv_high"]
         assert row["n_customers"] == len(group)
-        assert row["expected_lifetime_months"] == pytest.approx(curve(pd.Series(1.0, index=group.index)).sum(),
+        assert row["expected_lifetime_months"] == pytest.approx(_km_with_geometric_tail(group, ones, window).sum(),
                                                                 rel=1e-9)
     # the segment that churns less is worth more
     assert table.loc["A", "clv"] > 1.5 * table.loc["B", "clv"]

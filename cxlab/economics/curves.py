@@ -72,7 +72,7 @@ def monthly_hazard_from_annual_retention(annual_retention):
     return 1.0 - np.asarray(annual_retention, dtype=float) ** (1.0 / MONTHS_PER_YEAR)
 
 
-def apply_lift(hazard, lift: float, kind: str = "relative") -> np.ndarray:
+def apply_lift(hazard, lift: float, kind: str = "relative", *, reference=None) -> np.ndarray:
     """Monthly churn hazards after a retention lift.
 
     Parameters
@@ -85,6 +85,11 @@ def apply_lift(hazard, lift: float, kind: str = "relative") -> np.ndarray:
         percentage points more annual retention (``"absolute"``).
     kind : {"relative", "absolute"}
         Definition of the lift (see the module docstring).
+    reference : array-like, optional
+        Hazards of the same shape that define an absolute lift: each tenure year of ``hazard``
+        gets the power ``k`` that lifts the reference's retention of that year by ``lift``
+        (default: ``hazard`` itself). The revenue-weighted curve is lifted with the customers'
+        curve as reference, so that both describe the same change in who stays.
 
     Returns
     -------
@@ -107,16 +112,22 @@ def apply_lift(hazard, lift: float, kind: str = "relative") -> np.ndarray:
         return h * (1.0 - lift)
     if lift == 0.0:
         return h.copy()
-    if h.ndim == 0:
+    if h.ndim == 0 and reference is None:
         return monthly_hazard_from_annual_retention(np.minimum(annual_retention_from_monthly_hazard(h) + lift, 1.0))
-    log_keep = np.log(np.clip(1.0 - h, np.finfo(float).tiny, 1.0))
+    ref = np.asarray(h if reference is None else reference, dtype=float)
+    if ref.shape != h.shape:
+        raise ValueError(f"reference hazards have shape {ref.shape}, the hazards {h.shape}")
+    if h.ndim == 0:  # a constant hazard: one tenure year of it
+        h, ref = np.full(MONTHS_PER_YEAR, float(h)), np.full(MONTHS_PER_YEAR, float(ref))
+        return apply_lift(h, lift, kind, reference=ref)[0]
+    tiny = np.finfo(float).tiny
     starts = np.arange(0, h.shape[-1], MONTHS_PER_YEAR)
     lengths = np.diff(np.append(starts, h.shape[-1]))
-    block = np.add.reduceat(log_keep, starts, axis=-1) * MONTHS_PER_YEAR / lengths
+    block = np.add.reduceat(np.log(np.clip(1.0 - ref, tiny, 1.0)), starts, axis=-1) * MONTHS_PER_YEAR / lengths
     target = np.log(np.minimum(np.exp(block) + lift, 1.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         power = np.where(block < 0, target / block, 1.0)
-    return 1.0 - np.exp(log_keep * np.repeat(power, lengths, axis=-1))
+    return 1.0 - np.exp(np.log(np.clip(1.0 - h, tiny, 1.0)) * np.repeat(power, lengths, axis=-1))
 
 
 def percentile_interval(draws, level: float = 0.95):
@@ -237,10 +248,17 @@ class SurvivalDraws:
         """Replicates of S(0..L), shape (n_draws, L + 1)."""
         return _survival_from_hazard(self.hazard_draws)
 
-    def with_lift(self, lift: float, kind: str = "relative") -> SurvivalDraws:
-        """The same curve and replicates after a retention lift (see :func:`apply_lift`)."""
-        return replace(self, hazard=apply_lift(self.hazard, lift, kind),
-                       hazard_draws=apply_lift(self.hazard_draws, lift, kind))
+    def with_lift(self, lift: float, kind: str = "relative", *, like: SurvivalDraws | None = None) -> SurvivalDraws:
+        """The same curve and replicates after a retention lift (see :func:`apply_lift`).
+
+        ``like``: a curve of the same length and replicates (the customers' curve, for a
+        revenue-weighted one) whose lift defines an absolute lift's change of the hazards.
+        """
+        if like is None:
+            return replace(self, hazard=apply_lift(self.hazard, lift, kind),
+                           hazard_draws=apply_lift(self.hazard_draws, lift, kind))
+        return replace(self, hazard=apply_lift(self.hazard, lift, kind, reference=like.hazard),
+                       hazard_draws=apply_lift(self.hazard_draws, lift, kind, reference=like.hazard_draws))
 
     def raised_to(self, power: float) -> SurvivalDraws:
         """The curve ``S(t)^power`` and its replicates: every hazard becomes ``1 - (1 - h)^power``.

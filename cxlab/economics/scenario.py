@@ -360,7 +360,7 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
         ``base.max_tenure_months + horizon_months`` months; default estimated from
         ``base.life_table``.
     revenue_survival : SurvivalDraws, optional
-        The curve revenue follows, with as many replicates as ``survival`` (e.g. the
+        The curve revenue follows, with as many months and replicates as ``survival`` (e.g. the
         revenue-weighted curve of :func:`~cxlab.economics.curves.joint_survival_draws`, drawn
         jointly with ``survival``). Default: when ``survival`` is estimated here and
         ``revenue_weighted``, the revenue-weighted curve of ``base.life_table``; otherwise
@@ -380,7 +380,9 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
     Notes
     -----
     Active customers (and so the programme's cost and the cost to serve) follow the customers'
-    curve; revenue follows the revenue curve. The intervals propagate the curves' uncertainty
+    curve; revenue follows the revenue curve, lifted by the same change of its hazards (for an
+    absolute lift, the power that lifts the customers' yearly retention by ``retention_lift``,
+    see :func:`~cxlab.economics.curves.apply_lift`). The intervals propagate the curves' uncertainty
     and, in the acquisition comparison, the CAC's: the same replicate drives the baseline and
     the improved scenario, so ``retention_lift=0`` gives exactly zero gain in every replicate,
     and a larger lift never gives less profit as long as a customer-month earns more margin
@@ -423,8 +425,9 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
         if curve.horizon_months < needed:
             raise ValueError(f"survival covers {curve.horizon_months} months; the scenario needs {needed} "
                              f"(longest tenure {base.max_tenure_months} + horizon {horizon_months})")
-    if revenue_survival.n_draws != survival.n_draws:
-        raise ValueError("survival and revenue_survival need the same number of replicates")
+    if revenue_survival is not survival and (revenue_survival.n_draws != survival.n_draws
+                                             or revenue_survival.horizon_months != survival.horizon_months):
+        raise ValueError("survival and revenue_survival need the same months and number of replicates")
     rng = np.random.default_rng([seed, 2])
     if cac is None:
         cac, cac_se = base.cac, base.cac_se
@@ -433,12 +436,12 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
     cac_draws = np.concatenate([[cac], np.maximum(cac + spread * rng.standard_normal(survival.n_draws), 1e-9)])
     has_cac = np.isfinite(cac) and cac > 0
 
-    def paths(curve: SurvivalDraws) -> tuple[np.ndarray, np.ndarray]:
-        improved = curve.with_lift(retention_lift, lift_kind)
+    def paths(curve: SurvivalDraws, like: SurvivalDraws | None) -> tuple[np.ndarray, np.ndarray]:
+        improved = curve.with_lift(retention_lift, lift_kind, like=like)
         return tuple(np.vstack([c.survival()[None, :], c.survival_draws()])[:, :needed + 1]
                      for c in (curve, improved))
 
-    (s0, s1), (w0, w1) = paths(survival), paths(revenue_survival)
+    (s0, s1), (w0, w1) = paths(survival, None), paths(revenue_survival, survival)
     new = base.new_customers_per_month
     active0, active1 = (_project(s, base.active_by_tenure, 1.0, new, horizon_months) for s in (s0, s1))
     revenue0, revenue1 = (_project(w, base.revenue_by_tenure, base.new_customer_monthly_revenue, new,
