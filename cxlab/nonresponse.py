@@ -669,7 +669,7 @@ class NonresponseWeighting:
             weights = np.clip(inverse, floor, cap) * self.response_rate_
             value = float(np.sum(weights * self._net) / np.sum(weights))
             _, ci_low, ci_high = self._interval(weights, self._net, self._clusters, value)
-            label = "none" if (low, high) == (0.0, 1.0) else f"{100 * low:g}th to {100 * high:g}th percentile"
+            label = "none" if (low, high) == (0.0, 1.0) else f"at the {100 * low:g}% and {100 * high:g}% quantiles"
             rows.append({"trimming": label, "low": low, "high": high,
                          "n_trimmed": int(np.sum((inverse < floor) | (inverse > cap))), "nps": value,
                          "ci_low": ci_low, "ci_high": ci_high,

@@ -308,11 +308,11 @@ def test_weight_diagnostics_and_trimming_by_hand():
     assert table.loc["answers or invitations", "propensity: silent"] == 320
     effect = fit.trimming_effect([(0.0, 1.0), (0.05, 0.95), (0.0, 0.5)]).set_index("trimming")
     assert effect.loc["none", "nps"] == pytest.approx(-12.5, abs=1e-6)
-    assert effect.loc["5th to 95th percentile", "nps"] == pytest.approx(-12.5, abs=1e-6)  # quantiles are 2 and 10
+    assert effect.loc["at the 5% and 95% quantiles", "nps"] == pytest.approx(-12.5, abs=1e-6)  # quantiles are 2 and 10
     # trimmed at the median every answer weighs 2: the raw NPS (36 - 25) / 80 = 13.75 comes back
-    assert effect.loc["0th to 50th percentile", "nps"] == pytest.approx(13.75, abs=1e-6)
-    assert effect.loc["0th to 50th percentile", "n_trimmed"] == 30
-    assert effect.loc["0th to 50th percentile", "effective_n"] == pytest.approx(80.0)
+    assert effect.loc["at the 0% and 50% quantiles", "nps"] == pytest.approx(13.75, abs=1e-6)
+    assert effect.loc["at the 0% and 50% quantiles", "n_trimmed"] == 30
+    assert effect.loc["at the 0% and 50% quantiles", "effective_n"] == pytest.approx(80.0)
 
 
 def test_mnar_sensitivity_by_hand():
