@@ -22,6 +22,13 @@ the respondents' view. Earlier NPS answers, recent CSAT/CES and past response be
 included because they are the observed record of that satisfaction. On the simulated demo world
 response follows exactly such observed history (:mod:`cxlab.synth`), and the weighted NPS
 recovers the generator's true population NPS where the raw NPS misses it by several points.
+
+Two checks of the correction: :meth:`NonresponseWeighting.weight_diagnostics` and
+:meth:`~NonresponseWeighting.trimming_effect` (do the weights rest on a few answers of
+customers who almost never answer?), and :meth:`~NonresponseWeighting.mnar_sensitivity` with
+its :meth:`~NonresponseWeighting.tipping_point` (how far the corrected NPS moves if silent
+customers are ``delta`` points less likely to recommend than similar respondents, and which
+``delta`` would make the raw NPS right).
 """
 
 from __future__ import annotations
@@ -539,12 +546,15 @@ class NonresponseWeighting:
         self.n_trimmed_ = int((raw_weights > cap).sum())
         weights = np.minimum(raw_weights, cap) * is_resp.mean()
         self.weights_ = pd.Series(weights, index=frame.index[is_resp], name="weight")
+        self.propensity_ = pd.Series(propensity, index=frame.index, name="propensity")
+        self.response_rate_ = float(is_resp.mean())
 
         resp_scores = scores[is_resp]
         net = np.where(resp_scores >= 9, 100.0, np.where(resp_scores <= 6, -100.0, 0.0))
         self.value_ = float(np.sum(weights * net) / np.sum(weights))
         clusters = pd.factorize(frame[cluster_col].to_numpy()[is_resp])[0]
-        self.se_, self.ci_low_, self.ci_high_ = self._interval(weights, net, clusters)
+        self._net, self._clusters, self._responded = net, clusters, responded
+        self.se_, self.ci_low_, self.ci_high_ = self._interval(weights, net, clusters, self.value_)
         self.n_invited_ = int(len(frame))
         self.n_respondents_ = int(is_resp.sum())
         self.raw_ = metrics.nps(resp_scores, clusters=clusters, level=self.level)
@@ -562,16 +572,16 @@ class NonresponseWeighting:
         return self
 
     def _interval(
-        self, weights: np.ndarray, net: np.ndarray, clusters: np.ndarray
+        self, weights: np.ndarray, net: np.ndarray, clusters: np.ndarray, value: float
     ) -> tuple[float, float, float]:
         z = stats.norm.ppf(0.5 + self.level / 2)
         n_clusters = int(clusters.max()) + 1
         if self.interval == "linearization":
             # Influence of each customer on the ratio estimator sum(w*y)/sum(w).
-            influence = np.bincount(clusters, weights=weights * (net - self.value_), minlength=n_clusters)
+            influence = np.bincount(clusters, weights=weights * (net - value), minlength=n_clusters)
             variance = n_clusters / (n_clusters - 1) * np.sum(influence**2) / weights.sum() ** 2
             se = float(np.sqrt(variance))
-            return se, max(-100.0, self.value_ - z * se), min(100.0, self.value_ + z * se)
+            return se, max(-100.0, value - z * se), min(100.0, value + z * se)
         numerator = np.bincount(clusters, weights=weights * net, minlength=n_clusters)
         denominator = np.bincount(clusters, weights=weights, minlength=n_clusters)
         rng = np.random.default_rng(self.seed)
@@ -580,6 +590,160 @@ class NonresponseWeighting:
         tail = (1 - self.level) / 2
         low, high = np.quantile(estimates, [tail, 1 - tail])
         return float(estimates.std(ddof=1)), float(low), float(high)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "value_"):
+            raise ValueError("NonresponseWeighting: call fit() first")
+
+    def _inverse_propensity(self) -> np.ndarray:
+        """1 / p̂ of each respondent, before trimming (p̂ floored at ``min_propensity``)."""
+        return 1.0 / self.propensity_.to_numpy()[self._responded == 1]
+
+    def weight_diagnostics(self) -> pd.DataFrame:
+        """Overlap diagnostic: how the response propensities and the weights are distributed.
+
+        Inverse-probability weighting needs every kind of invited customer to have a fair chance
+        of answering. Where the silent customers' estimated propensities reach far below any
+        respondent's, a few answers carry a large share of the weight and the corrected NPS
+        rests on them: the weights' upper quantiles, the largest weight, the share of the total
+        weight carried by the top 1% of answers and Kish's effective number of answers show it.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``minimum``, ``1%``, ``5%``, ``25%``, ``median``, ``75%``, ``95%``, ``99%``,
+            ``maximum``, ``mean``, ``answers or invitations``, then ``at the propensity floor``
+            (propensity columns), ``share of weight in the top 1% of answers`` and ``Kish
+            effective n`` (weight columns); columns the
+            propensity among ``respondents`` and among the ``silent`` invitations, and the
+            stabilised weight ``before trimming`` and ``as used`` (trimmed at
+            ``trim_quantile``).
+        """
+        self._check_fitted()
+        propensity = self.propensity_.to_numpy()
+        answered = self._responded == 1
+        columns = {
+            "propensity: respondents": propensity[answered],
+            "propensity: silent": propensity[~answered],
+            "weight before trimming": self._inverse_propensity() * self.response_rate_,
+            "weight as used": self.weights_.to_numpy(),
+        }
+        levels = {"minimum": 0.0, "1%": 0.01, "5%": 0.05, "25%": 0.25, "median": 0.5, "75%": 0.75, "95%": 0.95,
+                  "99%": 0.99, "maximum": 1.0}
+        table = {}
+        for name, values in columns.items():
+            row = dict(zip(levels, np.quantile(values, list(levels.values())), strict=True))
+            row.update({"mean": values.mean(), "answers or invitations": float(len(values))})
+            if name.startswith("propensity"):
+                row["at the propensity floor"] = float(np.sum(values <= self.min_propensity))
+            else:
+                top = np.sort(values)[::-1][:max(1, int(np.ceil(0.01 * len(values))))]
+                row["share of weight in the top 1% of answers"] = top.sum() / values.sum()
+                row["Kish effective n"] = values.sum() ** 2 / np.sum(values**2)
+            table[name] = row
+        return pd.DataFrame(table)
+
+    def trimming_effect(self, bounds=((0.0, 1.0), (0.0, 0.99), (0.01, 0.99), (0.05, 0.95))) -> pd.DataFrame:
+        """The corrected NPS with the weights trimmed at other percentiles.
+
+        Trimming (setting weights below the ``low`` and above the ``high`` quantile of the
+        respondents' untrimmed weights to those quantiles) trades a little bias for less
+        variance; if the corrected NPS moves much with it, it rests on a few heavily weighted
+        answers.
+
+        Parameters
+        ----------
+        bounds : sequence of (float, float)
+            ``(low, high)`` quantiles; ``(0, 1)`` is no trimming.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per pair: ``trimming`` (label), ``low``, ``high``, ``n_trimmed`` (answers
+            whose weight changed), ``nps``, ``ci_low``, ``ci_high`` (the fit's interval method)
+            and ``effective_n`` (Kish).
+        """
+        self._check_fitted()
+        inverse = self._inverse_propensity()
+        rows = []
+        for low, high in bounds:
+            if not 0 <= low < high <= 1:
+                raise ValueError(f"trimming bounds need 0 <= low < high <= 1; got {(low, high)}")
+            floor, cap = np.quantile(inverse, [low, high])
+            weights = np.clip(inverse, floor, cap) * self.response_rate_
+            value = float(np.sum(weights * self._net) / np.sum(weights))
+            _, ci_low, ci_high = self._interval(weights, self._net, self._clusters, value)
+            label = "none" if (low, high) == (0.0, 1.0) else f"at the {100 * low:g}% and {100 * high:g}% quantiles"
+            rows.append({"trimming": label, "low": low, "high": high,
+                         "n_trimmed": int(np.sum((inverse < floor) | (inverse > cap))), "nps": value,
+                         "ci_low": ci_low, "ci_high": ci_high,
+                         "effective_n": float(weights.sum() ** 2 / np.sum(weights**2))})
+        return pd.DataFrame(rows)
+
+    def _silent_share(self) -> float:
+        """Share of the weighted total standing for silent invitations, ``sum(W - 1) / sum(W)`` with ``W = 1/p̂``."""
+        inverse = self.weights_.to_numpy() / self.response_rate_
+        return float(np.sum(inverse - 1.0) / np.sum(inverse))
+
+    def mnar_sensitivity(self, deltas=(0, 5, 10, 15, 20, 30, 40)) -> pd.DataFrame:
+        """The corrected NPS if silent customers recommend less than similar respondents (missing not at random).
+
+        Pattern-mixture sensitivity analysis: each respondent, weighted ``W = 1/p̂``, speaks for
+        itself and for ``W - 1`` similar silent invitations. The correction assumes those silent
+        customers would have answered like the respondent; here their NPS is ``delta`` points
+        lower (``delta = 10``: ten points more detractors than promoters, net, among silent
+        customers than among similar respondents). The corrected NPS becomes
+
+        ``NPS(delta) = sum W (net - delta (1 - 1/W)) / sum W = NPS_IPW - delta * s``,
+
+        with ``s = sum(W - 1) / sum(W)`` the weighted share of silent invitations; its interval
+        is the fit's, applied to the shifted values. ``delta = 0`` is the IPW estimate;
+        negative values mean silent customers who are happier than similar respondents.
+
+        Parameters
+        ----------
+        deltas : sequence of float
+            Points by which the silent customers' NPS falls short of similar respondents'.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per ``delta``: ``nps``, ``ci_low``, ``ci_high``, ``shift`` (change from the
+            IPW estimate, ``-delta * s``). ``attrs`` hold ``silent_share`` and
+            ``tipping_point_raw`` (:meth:`tipping_point`).
+        """
+        self._check_fitted()
+        weights = self.weights_.to_numpy()
+        inverse = weights / self.response_rate_
+        rows = []
+        for delta in deltas:
+            shifted = self._net - float(delta) * (1.0 - 1.0 / inverse)
+            value = float(np.sum(weights * shifted) / np.sum(weights))
+            _, ci_low, ci_high = self._interval(weights, shifted, self._clusters, value)
+            rows.append({"delta": float(delta), "nps": value, "ci_low": ci_low, "ci_high": ci_high,
+                         "shift": value - self.value_})
+        table = pd.DataFrame(rows).set_index("delta")
+        table.attrs.update(silent_share=self._silent_share(), tipping_point_raw=self.tipping_point())
+        return table
+
+    def tipping_point(self, target: float | None = None) -> float:
+        """The ``delta`` of :meth:`mnar_sensitivity` at which the corrected NPS equals ``target``.
+
+        Parameters
+        ----------
+        target : float, optional
+            NPS in points; default the raw NPS of the respondents: how much less (positive) or
+            more (negative) likely to recommend than similar respondents the silent customers
+            would have to be for the raw NPS to be right after all.
+
+        Returns
+        -------
+        float
+            ``(NPS_IPW - target) / s`` points.
+        """
+        self._check_fitted()
+        target = self.raw_.value if target is None else float(target)
+        return float((self.value_ - target) / self._silent_share())
 
     @property
     def summary(self) -> pd.DataFrame:

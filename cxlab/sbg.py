@@ -109,7 +109,7 @@ def sbg_retention_rate(t, alpha, beta):
     return (beta + t - 1) / (alpha + beta + t - 1)
 
 
-def sbg_derl(period_discount_rate: float, renewals, alpha: float, beta: float):
+def sbg_derl(period_discount_rate: float, renewals, alpha: float, beta: float, *, time_to_renewal=0.0):
     """Discounted expected residual lifetime of a customer who has renewed ``renewals`` times.
 
     Fader and Hardie (2010), "Customer-Base Valuation in a Contractual Setting: The Perils of
@@ -125,6 +125,13 @@ def sbg_derl(period_discount_rate: float, renewals, alpha: float, beta: float):
     period to value the customer. In the :mod:`cxlab.tenure` convention a customer censored
     at ``k`` periods has made ``k`` renewals.
 
+    A customer observed part-way through a period is not at a renewal decision: one who is 5
+    months into an annual period is 7 months (``time_to_renewal = 7/12`` periods) from the next
+    payment, so every future payment, the first one included, is discounted by a further
+    ``(1 + d)^(-time_to_renewal)`` to value them today:
+    ``DERL_today = (1 + d)^(-time_to_renewal) * DERL``. For a customer censored at ``m`` months
+    with periods of ``p`` months, ``renewals = m // p`` and ``time_to_renewal = 1 - (m % p) / p``.
+
     The sum is evaluated directly on the log scale (a reverse log-cumulative sum of
     ``log S(t) + t log delta``, truncated where the remaining terms are below 1e-16 of the
     total) rather than with :func:`scipy.special.hyp2f1`, which returns NaN or loses digits
@@ -139,6 +146,9 @@ def sbg_derl(period_discount_rate: float, renewals, alpha: float, beta: float):
         Renewals made so far (>= 0); an array gives one value per customer.
     alpha, beta : float
         sBG parameters.
+    time_to_renewal : float or array-like, optional
+        Periods, in [0, 1], until the next renewal decision (0, the default: valued at the
+        decision itself, the paper's definition); broadcasts against ``renewals``.
 
     Returns
     -------
@@ -149,11 +159,17 @@ def sbg_derl(period_discount_rate: float, renewals, alpha: float, beta: float):
     >>> # alpha = beta = 1: 2F1(1, 2; 3; z) / 2 = (-log(1 - z) - z) / z**2 with z = 1 / 1.1
     >>> round(float(sbg_derl(0.1, 0, alpha=1.0, beta=1.0)), 4)
     1.8015
+    >>> # 5 months into an annual period: 7 months to go, 1.8015 / 1.1 ** (7 / 12)
+    >>> round(float(sbg_derl(0.1, 0, alpha=1.0, beta=1.0, time_to_renewal=7 / 12)), 4)
+    1.704
     """
     d = float(period_discount_rate)
     if not d >= 0:
         raise ValueError(f"period_discount_rate must be >= 0; got {period_discount_rate}")
-    n = _periods(renewals, minimum=0).astype(int) + 1
+    wait = np.asarray(time_to_renewal, dtype=float)
+    if np.any(~(wait >= 0)) or np.any(wait > 1):
+        raise ValueError(f"time_to_renewal must be between 0 and 1 period; got {time_to_renewal}")
+    n, wait = np.broadcast_arrays(_periods(renewals, minimum=0).astype(int) + 1, wait)
     if d == 0:
         value = (beta + n - 1) / (alpha - 1) if alpha > 1 else np.full(n.shape, np.inf)
         return value[()] if value.ndim == 0 else value
@@ -164,7 +180,7 @@ def sbg_derl(period_discount_rate: float, renewals, alpha: float, beta: float):
     t = np.arange(int(n.max()) + n_terms + 1)
     log_survival = special.betaln(alpha, beta + t) - special.betaln(alpha, beta)
     log_tail = np.logaddexp.accumulate((log_survival + t * log_delta)[::-1])[::-1]
-    value = np.exp(log_tail[n] - log_survival[n - 1] - n * log_delta)
+    value = np.exp(log_tail[n] - log_survival[n - 1] - n * log_delta + wait * log_delta)
     return value[()] if value.ndim == 0 else value
 
 
@@ -470,7 +486,7 @@ class ShiftedBetaGeometric:
         residual = sbg_derl(period_discount_rate, 0, self.alpha_, self.beta_)
         return float(1 + residual / (1 + period_discount_rate))
 
-    def derl(self, period_discount_rate: float, renewals=0):
+    def derl(self, period_discount_rate: float, renewals=0, *, time_to_renewal=0.0):
         """Discounted expected residual lifetime after ``renewals`` renewals (see :func:`sbg_derl`).
 
         Parameters
@@ -479,13 +495,16 @@ class ShiftedBetaGeometric:
             Discount rate per period, >= 0.
         renewals : int or array-like of int
             Renewals made so far (>= 0); an array gives one value per customer.
+        time_to_renewal : float or array-like, optional
+            Periods until the next renewal decision, in [0, 1], for a customer observed
+            part-way through a period (the first future payment is discounted by it).
 
         Returns
         -------
         float or numpy.ndarray
         """
         self._check_fitted()
-        return sbg_derl(period_discount_rate, renewals, self.alpha_, self.beta_)
+        return sbg_derl(period_discount_rate, renewals, self.alpha_, self.beta_, time_to_renewal=time_to_renewal)
 
     def sample_parameters(self, n_draws: int, seed=0) -> pd.DataFrame:
         """Draw ``(alpha, beta)`` from the asymptotic normal distribution of the log-parameters.

@@ -123,28 +123,39 @@ def frame():
                          "churned": churned, "monthly_revenue": rng.gamma(4.0, 50.0, n)})
 
 
-def test_clv_by_against_an_independent_calculation(frame):
-    table = clv_by(frame, by="segment", gross_margin_share=0.4, annual_discount_rate=0.12, n_bootstrap=200)
+def _km_with_geometric_tail(group: pd.DataFrame, weight: pd.Series, window: int) -> np.ndarray:
+    """S(1..600): lifelines' Kaplan-Meier to the window's end, then the pooled hazard of its last 12 months."""
+    km = KaplanMeierFitter().fit(group["tenure_months"], group["churned"], weights=weight)
+    late = range(window - 11, window + 1)
+    pooled = (sum(weight[(group["tenure_months"] == t) & (group["churned"] == 1)].sum() for t in late)
+              / sum(weight[group["tenure_months"] >= t].sum() for t in late))
+    s_window = km.survival_function_at_times(np.arange(1, window + 1)).to_numpy()
+    return np.concatenate([s_window, s_window[-1] * (1 - pooled) ** np.arange(1, 601 - window)])
+
+
+@pytest.mark.filterwarnings("ignore:It looks like your weights are not integers")
+@pytest.mark.parametrize("revenue_weighted", [True, False])
+def test_clv_by_against_an_independent_calculation(frame, revenue_weighted):
+    table = clv_by(frame, by="segment", gross_margin_share=0.4, annual_discount_rate=0.12, n_bootstrap=200,
+                   revenue_weighted=revenue_weighted)
     i = 1.12 ** (1 / 12) - 1
     for segment, group in frame.groupby("segment"):
-        # survival: lifelines' Kaplan-Meier to the end of the window (30 or more at risk), then the pooled hazard
-        # of the window's last 12 months held constant, to 600 months
-        km = KaplanMeierFitter().fit(group["tenure_months"], group["churned"])
+        # survival to the end of the window (30 or more customers at risk), then the pooled hazard of the window's
+        # last 12 months held constant, to 600 months; revenue-weighted, every customer counts with their revenue
+        # in the Kaplan-Meier fit and in the pooled hazard
+        ones = pd.Series(1.0, index=group.index)
         at_risk = np.array([(group["tenure_months"] >= t).sum() for t in range(1, 700)])
         window = int(np.argmax(at_risk < 30))
-        late = range(window - 11, window + 1)
-        pooled = (sum(((group["tenure_months"] == t) & (group["churned"] == 1)).sum() for t in late)
-                  / sum((group["tenure_months"] >= t).sum() for t in late))
-        s_window = km.survival_function_at_times(np.arange(1, window + 1)).to_numpy()
-        s = np.concatenate([s_window, s_window[-1] * (1 - pooled) ** np.arange(1, 601 - window)])
+        weight = group["monthly_revenue"] if revenue_weighted else ones
         margin = 0.4 * group["monthly_revenue"].mean()
-        expected = np.sum(margin * s / (1 + i) ** np.arange(1, 601))
+        expected = np.sum(margin * _km_with_geometric_tail(group, weight, window) / (1 + i) ** np.arange(1, 601))
         row = table.loc[segment]
         assert row["clv"] == pytest.approx(expected, rel=1e-9)
         assert row["km_window_months"] == window
         assert row["clv_low"] < row["clv"] < row["clv_high"]
         assert row["n_customers"] == len(group)
-        assert row["expected_lifetime_months"] == pytest.approx(s.sum(), rel=1e-9)
+        assert row["expected_lifetime_months"] == pytest.approx(_km_with_geometric_tail(group, ones, window).sum(),
+                                                                rel=1e-9)
     # the segment that churns less is worth more
     assert table.loc["A", "clv"] > 1.5 * table.loc["B", "clv"]
 
@@ -156,7 +167,7 @@ def test_residual_value_of_the_active_base_by_hand():
     frame = pd.DataFrame({"tenure_months": [0, 2, 2, 5], "churned": [0, 0, 0, 1],
                           "monthly_revenue": [100.0, 200.0, 300.0, 400.0]})
     curve = SurvivalDraws.from_survival(0.9 ** np.arange(1, 700))
-    values = group_clv(frame, gross_margin_share=0.1, monthly_discount_rate=0.0, curve=curve)
+    values = group_clv(frame, gross_margin_share=0.1, monthly_discount_rate=0.0, curves=(curve, curve))
     assert values["residual_value_per_active"] == pytest.approx(9 * (10 + 20 + 30) / 3, rel=1e-9)
     assert values["clv"] == pytest.approx(9 * 0.1 * 250, rel=1e-9)
 
@@ -178,5 +189,6 @@ def test_clv_by_uses_the_same_curve_as_survival_draws(frame):
                            horizon_months=600 + int(group["tenure_months"].max()), n_draws=0)
     margin = 0.35 * group["monthly_revenue"].mean()
     expected = clv(curve.survival()[1:601], margin_per_period=margin, discount_rate_per_period=monthly_rate(0.1))
-    table = clv_by(frame, by="segment", gross_margin_share=0.35, annual_discount_rate=0.1, n_bootstrap=10)
+    table = clv_by(frame, by="segment", gross_margin_share=0.35, annual_discount_rate=0.1, n_bootstrap=10,
+                   revenue_weighted=False)
     assert table.loc["A", "clv"] == pytest.approx(expected, rel=1e-12)

@@ -213,3 +213,17 @@ def test_plot_survival(tenures):
     labels = [line.get_label() for line in ax.get_lines()]
     assert "Kaplan-Meier (data)" in labels and "tail: geometric" in labels
     plt.close(ax.figure)
+
+
+def test_absolute_lift_with_a_reference_curve_by_hand():
+    # Customers churn 2% a month: annual retention 0.98^12 = 0.78472, five points more is 0.83472, reached by
+    # the power k = log(0.83472) / log(0.78472) of the monthly retention. A revenue-weighted curve churning 1% a
+    # month gets the same power: 1 - 0.99^k (and the customers' own lift is unchanged by naming itself).
+    k = np.log(0.98 ** 12 + 0.05) / np.log(0.98 ** 12)
+    customers, revenue = np.full(24, 0.02), np.full(24, 0.01)
+    np.testing.assert_allclose(apply_lift(revenue, 0.05, "absolute", reference=customers), 1 - 0.99 ** k)
+    np.testing.assert_allclose(apply_lift(customers, 0.05, "absolute", reference=customers),
+                               apply_lift(customers, 0.05, "absolute"))
+    assert float(apply_lift(0.01, 0.05, "absolute", reference=0.02)) == pytest.approx(1 - 0.99 ** k)
+    with pytest.raises(ValueError, match="reference hazards"):
+        apply_lift(revenue, 0.05, "absolute", reference=customers[:12])

@@ -6,8 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cxlab.economics import CustomerBase, SurvivalDraws, customer_base, retention_lift_scenario
-from cxlab.economics.curves import survival_draws
+from cxlab.economics import (
+    CustomerBase,
+    SurvivalDraws,
+    customer_base,
+    retention_lift_scenario,
+    scenario_across_tails,
+)
+from cxlab.economics.curves import revenue_life_table, survival_draws
 from cxlab.periods import as_of_end
 from cxlab.synth import simulate
 from cxlab.tenure import event_table, tenure_frame
@@ -207,3 +213,79 @@ def test_without_acquisition_costs_the_comparison_is_empty(world):
     assert np.isfinite(result.value("incremental_discounted_profit"))
     assert np.isnan(result.value("acquisition_alternative_profit"))
     assert np.isnan(result.value("breakeven_vs_acquisition"))
+
+
+def _flat_replicates(survival: np.ndarray, n: int) -> SurvivalDraws:
+    """A known curve with n identical replicates: any spread in the results comes from elsewhere."""
+    curve = SurvivalDraws.from_survival(survival)
+    return SurvivalDraws(curve.hazard, np.repeat(curve.hazard[None, :], n, axis=0), curve.window_months, "given", 0)
+
+
+def test_cac_uncertainty_widens_the_acquisition_comparison_as_by_hand():
+    # The two-month world above: the acquisition alternative earns 100 * (32.625 / CAC - 1) (32.625 = the mean
+    # discounted margin of a customer bought in month 1 or 2). With CAC ~ Normal(200, 40) and the curve known,
+    # its 95% interval is that function at CAC = 200 -/+ 1.96 * 40 (monotone in the CAC).
+    curve = _flat_replicates(0.9 ** np.arange(1, 3), 4000)
+    settings = {"gross_margin_share": 0.5, "annual_discount_rate": 0.0, "retention_lift": 0.5,
+                "horizon_months": 2, "programme_cost_total": 100.0, "survival": curve}
+    base = tiny_base()
+    result = retention_lift_scenario(base, **settings, cac=200.0, cac_se=40.0)
+    low, high = result.interval("acquisition_alternative_profit")
+    assert result.value("acquisition_alternative_profit") == pytest.approx(3262.5 / 200 - 100)
+    assert low + 100 == pytest.approx(3262.5 / (200 + 1.959964 * 40), rel=0.01)
+    assert high + 100 == pytest.approx(3262.5 / (200 - 1.959964 * 40), rel=0.01)
+    # the retention programme's own gain does not depend on the CAC: its interval stays a point
+    gain_low, gain_high = result.interval("incremental_discounted_profit")
+    assert gain_low == pytest.approx(gain_high)
+    # a CAC given as an assumption, without a standard error, is fixed
+    fixed = retention_lift_scenario(base, **settings, cac=200.0)
+    assert fixed.interval("acquisition_alternative_profit") == pytest.approx((3262.5 / 200 - 100,) * 2)
+    # by default the data's CAC comes with its standard error
+    data_cac = retention_lift_scenario(CustomerBase(**{**base.__dict__, "cac_se": 40.0}), **settings)
+    assert data_cac.interval("acquisition_alternative_profit") == pytest.approx((low, high))
+
+
+def test_revenue_follows_the_revenue_weighted_curve_and_recovers_the_true_projection():
+    # Truth: three revenue bands with constant monthly churn 6%, 3% and 1.5% (the richest the most loyal):
+    # today's active customer i still pays r_i after m months with probability (1 - h_i)^m.
+    rng = np.random.default_rng(8)
+    n = 20_000
+    band = rng.choice(3, n, p=[0.5, 0.35, 0.15])
+    hazard, revenue = np.array([0.06, 0.03, 0.015])[band], np.array([50.0, 100.0, 300.0])[band]
+    churn_month, censor_month = rng.geometric(hazard), rng.integers(0, 241, n)
+    tenure = np.minimum(churn_month, censor_month)
+    churned = (churn_month <= censor_month).astype(int)
+    active = churned == 0
+    base = CustomerBase(as_of=pd.Timestamp("2025-12-31"),
+                        life_table=revenue_life_table(tenure, churned, revenue),
+                        active_by_tenure=np.bincount(tenure[active]).astype(float),
+                        revenue_by_tenure=np.bincount(tenure[active], weights=revenue[active]),
+                        new_customers_per_month=0.0, new_customer_monthly_revenue=0.0, cac=np.nan, cac_se=np.nan,
+                        n_cac=0, n_recent=0, acquisition_window_months=12.0)
+    settings = {"gross_margin_share": 1.0, "annual_discount_rate": 0.0, "retention_lift": 0.0,
+                "horizon_months": 36, "n_bootstrap": 0}
+    months = np.array([12, 36])
+    truth = (revenue[active, None] * (1 - hazard[active, None]) ** months).sum(axis=0)
+    weighted = retention_lift_scenario(base, **settings).monthly.loc[months, "baseline_profit"].to_numpy()
+    pooled = retention_lift_scenario(base, **settings, revenue_weighted=False).monthly.loc[
+        months, "baseline_profit"].to_numpy()
+    np.testing.assert_allclose(weighted, truth, rtol=0.03)
+    assert np.all(pooled < 0.93 * truth)
+
+
+def test_across_tails_the_interval_is_the_union_of_the_tails_sampling_intervals(base):
+    settings = {"programme_cost_per_customer_year": 50.0, "n_bootstrap": 100, "seed": 1}
+    result = scenario_across_tails(base, **settings)
+    for tail in ("geometric", "sbg", "best"):
+        alone = retention_lift_scenario(base, **settings, tail=tail)
+        assert result.by_tail.loc["incremental_discounted_profit", tail] == pytest.approx(
+            alone.value("incremental_discounted_profit"))
+    row = result.summary.loc["incremental_discounted_profit"]
+    lows = result.by_tail.loc["incremental_discounted_profit", ["geometric_low", "sbg_low", "best_low"]]
+    highs = result.by_tail.loc["incremental_discounted_profit", ["geometric_high", "sbg_high", "best_high"]]
+    assert (row["ci_low"], row["ci_high"]) == (lows.min(), highs.max())
+    assert row["ci_low"] <= row["sampling_low"] and row["sampling_high"] <= row["ci_high"]
+    assert row["value"] == result.by_tail.loc["incremental_discounted_profit", "geometric"]
+    assert "union of the sampling intervals" in result.parameters["interval"]
+    with pytest.raises(ValueError, match="do not pass survival"):
+        scenario_across_tails(base, survival=SurvivalDraws.from_survival([0.9]))

@@ -296,3 +296,62 @@ def test_respondents_vs_non_respondents(world):
     )
     lo, hi = table.loc["answered", ["churn_ci_low", "churn_ci_high"]]
     assert lo < table.loc["answered", "churn_within_horizon"] < hi
+
+
+def test_weight_diagnostics_and_trimming_by_hand():
+    # The stratified frame: p = 0.5 in A (50 answers, weight 1/p = 2) and 0.1 in B (30 answers, weight 10);
+    # stabilised by the response rate 80/400 = 0.2, the weights are 0.4 and 2.0 (they sum to 80).
+    fit = NonresponseWeighting(covariates=["group"], trim_quantile=1.0).fit(_stratified_frame())
+    table = fit.weight_diagnostics()
+    assert table.loc["maximum", "weight as used"] == pytest.approx(2.0)
+    assert table.loc["minimum", "weight before trimming"] == pytest.approx(0.4)
+    assert table.loc["Kish effective n", "weight as used"] == pytest.approx(50.0)
+    assert table.loc["share of weight in the top 1% of answers", "weight as used"] == pytest.approx(2.0 / 80)
+    assert table.loc["median", "propensity: silent"] == pytest.approx(0.1, abs=1e-6)  # 270 of the 320 are in B
+    assert table.loc["answers or invitations", "propensity: silent"] == 320
+    effect = fit.trimming_effect([(0.0, 1.0), (0.05, 0.95), (0.0, 0.5)]).set_index("trimming")
+    assert effect.loc["none", "nps"] == pytest.approx(-12.5, abs=1e-6)
+    assert effect.loc["at the 5% and 95% quantiles", "nps"] == pytest.approx(-12.5, abs=1e-6)  # quantiles are 2 and 10
+    # trimmed at the median every answer weighs 2: the raw NPS (36 - 25) / 80 = 13.75 comes back
+    assert effect.loc["at the 0% and 50% quantiles", "nps"] == pytest.approx(13.75, abs=1e-6)
+    assert effect.loc["at the 0% and 50% quantiles", "n_trimmed"] == 30
+    assert effect.loc["at the 0% and 50% quantiles", "effective_n"] == pytest.approx(80.0)
+
+
+def test_mnar_sensitivity_by_hand():
+    # Silent customers delta points below similar respondents: 50 silent in A at 40 - delta, 270 silent in B at
+    # -30 - delta, with the answers (50 at +40, 30 at -30): (-5000 - 320 delta) / 400 = -12.5 - 0.8 delta.
+    fit = NonresponseWeighting(covariates=["group"], trim_quantile=1.0).fit(_stratified_frame())
+    table = fit.mnar_sensitivity([0, 10, -10])
+    np.testing.assert_allclose(table["nps"], [-12.5, -20.5, -4.5], atol=1e-6)
+    assert table.loc[0.0, "ci_low"] == pytest.approx(fit.ci_low_)
+    assert table.attrs["silent_share"] == pytest.approx(0.8)
+    # the raw NPS 13.75 would be right if silent customers were (13.75 + 12.5) / 0.8 = 32.8 points happier
+    assert fit.tipping_point() == pytest.approx(-32.8125)
+    assert fit.tipping_point(0.0) == pytest.approx(-15.625)
+    assert fit.mnar_sensitivity([fit.tipping_point()])["nps"].iloc[0] == pytest.approx(fit.raw_.value)
+
+
+def test_mnar_sensitivity_recovers_a_known_departure_from_missing_at_random():
+    # Truth: half the customers answer with probability 0.6 (NPS +30 among those who answer), half with 0.2
+    # (NPS -10 among those who answer); in both halves those who stay silent have an NPS 20 points lower
+    # (10 points of promoters become detractors). IPW assumes delta = 0 and lands near +10; the analysis at the
+    # true delta = 20 recovers the population NPS, -2 in expectation.
+    rng = np.random.default_rng(11)
+    n = 40_000
+    group = rng.integers(0, 2, n)
+    responded = rng.random(n) < np.where(group == 0, 0.6, 0.2)
+    probabilities = {(0, True): [0.5, 0.3, 0.2], (1, True): [0.3, 0.3, 0.4],
+                     (0, False): [0.4, 0.3, 0.3], (1, False): [0.2, 0.3, 0.5]}
+    score = np.empty(n)
+    for (g, answered), p in probabilities.items():
+        rows = (group == g) & (responded == answered)
+        score[rows] = rng.choice([10.0, 8.0, 3.0], rows.sum(), p=p)
+    truth = 100 * (np.mean(score >= 9) - np.mean(score <= 6))
+    frame = pd.DataFrame({"group": np.where(group == 0, "a", "b"), "responded": responded.astype(int),
+                          "nps": np.where(responded, score, np.nan), "customer_id": np.arange(n)})
+    fit = NonresponseWeighting(covariates=["group"], trim_quantile=1.0).fit(frame)
+    assert fit.value_ - truth > 8
+    table = fit.mnar_sensitivity([0, 20])
+    assert table.loc[20.0, "nps"] == pytest.approx(truth, abs=2.0)
+    assert table.loc[20.0, "ci_low"] < truth < table.loc[20.0, "ci_high"]

@@ -10,7 +10,7 @@ import numpy as np
 import papermill
 import pytest
 
-from cxlab.economics import clv_by, customer_base, retention_lift_scenario, survival_draws, unit_economics
+from cxlab.economics import clv_across_tails, customer_base, scenario_across_tails, unit_economics
 from cxlab.economics.acquisition import ALL
 from cxlab.headlines import read_headlines
 from cxlab.synth import simulate, write_demo
@@ -77,8 +77,7 @@ def test_headlines_equal_the_package_functions(world, executed):
     assert set(KEYS) <= set(headlines)
     as_of = world.as_of  # the simulated world ends on 2026-09-30, the last day of 2026Q3
     base = customer_base(world.customers, as_of=as_of)
-    curve = survival_draws(base.life_table, horizon_months=base.max_tenure_months + 60, n_draws=N_BOOTSTRAP, seed=0)
-    scenario = retention_lift_scenario(base, **SETTINGS, lift_kind="relative", survival=curve)
+    scenario = scenario_across_tails(base, **SETTINGS, lift_kind="relative", n_bootstrap=N_BOOTSTRAP, seed=0)
     expected = {
         "lift_profit": scenario.summary.loc["incremental_discounted_profit"],
         "lift_profit_pct": scenario.summary.loc["profit_increase_pct"],
@@ -88,8 +87,8 @@ def test_headlines_equal_the_package_functions(world, executed):
         h = headlines[key]
         assert (h.value, h.ci_low, h.ci_high) == pytest.approx((row["value"], row["ci_low"], row["ci_high"])), key
     frame = tenure_frame(world.customers, as_of)
-    overall = clv_by(frame.assign(everyone="all"), by="everyone", gross_margin_share=0.35, annual_discount_rate=0.10,
-                     n_bootstrap=N_BOOTSTRAP, seed=0).iloc[0]
+    overall = clv_across_tails(frame, gross_margin_share=0.35, annual_discount_rate=0.10, n_bootstrap=N_BOOTSTRAP,
+                               seed=0).loc["headline"]
     assert (headlines["clv"].value, headlines["clv"].ci_low, headlines["clv"].ci_high, headlines["clv"].n) == (
         pytest.approx(overall["clv"]), pytest.approx(overall["clv_low"]), pytest.approx(overall["clv_high"]), 3000)
     economics = unit_economics(world.customers, as_of=as_of, gross_margin_share=0.35, annual_discount_rate=0.10,
@@ -132,8 +131,7 @@ def test_runs_on_customers_only_without_acquisition_costs(tmp_path, monkeypatch)
         assert headlines[key].value is None, key
     # the lift is still valued: five points of annual retention, without acquisition spending
     base = customer_base(customers, as_of=world.as_of)
-    curve = survival_draws(base.life_table, horizon_months=base.max_tenure_months + 60, n_draws=N_BOOTSTRAP, seed=0)
-    scenario = retention_lift_scenario(base, **SETTINGS, lift_kind="absolute", survival=curve)
+    scenario = scenario_across_tails(base, **SETTINGS, lift_kind="absolute", n_bootstrap=N_BOOTSTRAP, seed=0)
     assert headlines["lift_profit"].value == pytest.approx(scenario.value("incremental_discounted_profit"))
     assert "percentage points more annual retention" in headlines["lift_profit"].label
     shown = _outputs(nb, "text/markdown")

@@ -352,3 +352,21 @@ def test_plot_projection_labels():
     assert ax.get_xlabel() == "tenure (years)"
     assert "regular" in ax.get_title()
     assert len(ax.lines) >= 2
+
+
+def test_derl_of_a_customer_censored_mid_period_discounts_the_first_renewal():
+    # Hand calculation, alpha = beta = 1 (S(t) = 1 / (1 + t)), annual periods, d = 10%: a customer censored at
+    # 17 months has made 1 renewal and is 5 months into the year, 7 months from the next payment. Valued today
+    # the payments of periods t >= 2 are worth sum_t S(t) / S(1) * 1.1^-(t - 2 + 7/12)
+    # = 1.1^(-7/12) * 2 z^-3 (-log(1 - z) - z - z^2 / 2) with z = 1 / 1.1.
+    z = 1 / 1.1
+    at_decision = 2 * z**-3 * (-np.log(1 - z) - z - z**2 / 2)
+    months, per_period = 17, 12
+    today = sbg_derl(0.1, months // per_period, 1.0, 1.0, time_to_renewal=1 - (months % per_period) / per_period)
+    assert today == pytest.approx(at_decision * 1.1 ** (-7 / 12), rel=1e-12)
+    assert sbg_derl(0.1, 1, 1.0, 1.0) == pytest.approx(at_decision, rel=1e-12)
+    # one value per customer, and a whole period to go is one more period of discounting
+    both = sbg_derl(0.1, [1, 1], 1.0, 1.0, time_to_renewal=[7 / 12, 1.0])
+    np.testing.assert_allclose(both, [at_decision * 1.1 ** (-7 / 12), at_decision / 1.1], rtol=1e-12)
+    with pytest.raises(ValueError, match="time_to_renewal"):
+        sbg_derl(0.1, 1, 1.0, 1.0, time_to_renewal=1.5)

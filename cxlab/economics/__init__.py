@@ -3,13 +3,15 @@
 Modules
 -------
 curves
-    Monthly churn hazards with bootstrap replicates of the life table; retention lifts.
+    Monthly churn hazards with replicates of the life table, revenue-weighted survival; retention lifts.
 clv
-    ``clv(survival, margin_per_period=..., discount_rate_per_period=...)`` and per-group values.
+    ``clv(survival, margin_per_period=..., discount_rate_per_period=...)``, per-group values on
+    revenue-weighted survival, and ``clv_across_tails`` (the headline interval across tail models).
 acquisition
     CAC per channel, payback, LTV/CAC.
 scenario
-    ``retention_lift_scenario``: baseline vs improved retention, and the acquisition alternative.
+    ``retention_lift_scenario``: baseline vs improved retention, and the acquisition alternative;
+    ``scenario_across_tails``: the same with intervals across tail models.
 sensitivity
     Tornado over the assumptions and the map of where the "+5% retention, +25-95% profit" claim holds.
 tables
@@ -17,20 +19,29 @@ tables
 """
 
 from cxlab.economics.acquisition import acquisition_costs, recent_acquisitions, unit_economics
-from cxlab.economics.clv import clv, clv_by, monthly_rate, payback_months
+from cxlab.economics.clv import HEADLINE_TAILS, clv, clv_across_tails, clv_by, monthly_rate, payback_months
 from cxlab.economics.curves import (
     TAILS,
     SurvivalDraws,
     annual_retention_from_monthly_hazard,
     apply_lift,
+    joint_survival_draws,
     monthly_hazard_from_annual_retention,
     percentile_interval,
     plot_survival,
+    revenue_life_table,
     survival_draws,
 )
-from cxlab.economics.scenario import CustomerBase, LiftScenario, customer_base, retention_lift_scenario
+from cxlab.economics.scenario import (
+    CustomerBase,
+    LiftScenario,
+    customer_base,
+    retention_lift_scenario,
+    scenario_across_tails,
+)
 
 __all__ = [
+    "HEADLINE_TAILS",
     "TAILS",
     "CustomerBase",
     "LiftScenario",
@@ -39,8 +50,10 @@ __all__ = [
     "annual_retention_from_monthly_hazard",
     "apply_lift",
     "clv",
+    "clv_across_tails",
     "clv_by",
     "customer_base",
+    "joint_survival_draws",
     "monthly_hazard_from_annual_retention",
     "monthly_rate",
     "payback_months",
@@ -48,6 +61,8 @@ __all__ = [
     "plot_survival",
     "recent_acquisitions",
     "retention_lift_scenario",
+    "revenue_life_table",
+    "scenario_across_tails",
     "survival_draws",
     "unit_economics",
 ]

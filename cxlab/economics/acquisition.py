@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cxlab.economics.clv import LIFETIME_MONTHS, group_clv, monthly_rate, payback_months
-from cxlab.economics.curves import percentile_interval, survival_draws
+from cxlab.economics.clv import LIFETIME_MONTHS, group_clv, group_curves, monthly_rate, payback_months
+from cxlab.economics.curves import percentile_interval
 from cxlab.periods import as_of_end, known_by
-from cxlab.tenure import DAYS_PER_MONTH, event_table, tenure_frame
+from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
 ALL = "all customers"
 
@@ -109,7 +109,8 @@ def acquisition_costs(customers: pd.DataFrame, *, as_of, by: str = "acquisition_
 def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float, annual_discount_rate: float,
                    by: str = "acquisition_channel", cac_window_months: float | None = 12, n_bootstrap: int = 500,
                    seed: int = 0, min_at_risk: int = 30, tail: str = "geometric",
-                   lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95) -> pd.DataFrame:
+                   lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95,
+                   revenue_weighted: bool = True) -> pd.DataFrame:
     """CLV, CAC, LTV/CAC and payback per group (default per acquisition channel), with intervals.
 
     Each group's lifetime value uses its own survival curve and margin (as
@@ -130,8 +131,9 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
         Grouping column.
     cac_window_months : float or None
         CAC of the customers acquired in this many months before ``as_of`` (None: all).
-    n_bootstrap, seed, min_at_risk, tail, lifetime_months, level
-        As in :func:`~cxlab.economics.clv.clv_by`.
+    n_bootstrap, seed, min_at_risk, tail, lifetime_months, level, revenue_weighted
+        As in :func:`~cxlab.economics.clv.clv_by` (by default money follows the revenue-weighted
+        survival curve, for the lifetime value and the payback alike).
 
     Returns
     -------
@@ -155,7 +157,8 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
         rows[key] = _group_unit_economics(group, costs.loc[key] if key in costs.index else None,
                                           gross_margin_share=gross_margin_share, discount=discount,
                                           n_bootstrap=n_bootstrap, seed=seed, min_at_risk=min_at_risk, tail=tail,
-                                          lifetime_months=lifetime_months, level=level)
+                                          lifetime_months=lifetime_months, level=level,
+                                          revenue_weighted=revenue_weighted)
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = by
     return out
@@ -163,7 +166,7 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
 
 def _group_unit_economics(group: pd.DataFrame, cost: pd.Series | None, *, gross_margin_share: float,
                           discount: float, n_bootstrap: int, seed: int, min_at_risk: int, tail: str,
-                          lifetime_months: int, level: float) -> dict:
+                          lifetime_months: int, level: float, revenue_weighted: bool) -> dict:
     nan = np.nan
     row = {"n_customers": len(group), "monthly_margin": nan, "clv": nan, "clv_low": nan, "clv_high": nan,
            "cac": nan, "cac_low": nan, "cac_high": nan, "n_cac": 0, "ltv_cac": nan, "ltv_cac_low": nan,
@@ -172,11 +175,12 @@ def _group_unit_economics(group: pd.DataFrame, cost: pd.Series | None, *, gross_
         row.update(cac=cost["cac"], cac_low=cost["ci_low"], cac_high=cost["ci_high"], n_cac=int(cost["n"]))
     if (group["tenure_months"] >= 1).sum() < min_at_risk:
         return row
-    table = event_table(group["tenure_months"], group["churned"])
-    curve = survival_draws(table, horizon_months=lifetime_months + int(group["tenure_months"].max()),
-                           n_draws=n_bootstrap, seed=seed, min_at_risk=min_at_risk, tail=tail)
+    curves = group_curves(group, horizon_months=lifetime_months + int(group["tenure_months"].max()),
+                          revenue_weighted=revenue_weighted, n_bootstrap=n_bootstrap, seed=seed,
+                          min_at_risk=min_at_risk, tail=tail)
+    curve = curves[1]
     values = group_clv(group, gross_margin_share=gross_margin_share, monthly_discount_rate=discount,
-                       seed=seed, lifetime_months=lifetime_months, level=level, curve=curve)
+                       seed=seed, lifetime_months=lifetime_months, level=level, curves=curves)
     row.update(monthly_margin=values["monthly_margin"], clv=values["clv"], clv_low=values["clv_low"],
                clv_high=values["clv_high"])
     if cost is None or not np.isfinite(cost["cac"]) or cost["cac"] <= 0:

@@ -25,10 +25,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxlab.economics.curves import SurvivalDraws, percentile_interval, survival_draws
+from cxlab.economics.curves import (
+    SurvivalDraws,
+    joint_survival_draws,
+    percentile_interval,
+    revenue_life_table,
+    survival_draws,
+)
 from cxlab.tenure import event_table
 
 LIFETIME_MONTHS = 600
+HEADLINE_TAILS = ("geometric", "sbg", "best")
 
 
 def monthly_rate(annual_rate: float) -> float:
@@ -150,14 +157,22 @@ def payback_months(survival, *, margin_per_period, acquisition_cost, discount_ra
 
 def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discount_rate: float,
            revenue_col: str = "monthly_revenue", n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
-           tail: str = "geometric", lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95) -> pd.DataFrame:
+           tail: str = "geometric", lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95,
+           revenue_weighted: bool = True) -> pd.DataFrame:
     """Lifetime value of a new customer and of the active base, per group, with intervals.
 
     Each group gets its own survival curve (Kaplan-Meier within its observed window, the chosen
-    tail beyond, see :func:`~cxlab.economics.curves.survival_draws`) and its own margin: the
-    mean ``monthly_revenue`` of its customers times ``gross_margin_share``. The interval
-    propagates the survival curve's bootstrap and the sampling error of the mean revenue
-    (normal draws with its standard error).
+    tail beyond) and its own margin: the mean ``monthly_revenue`` of its customers times
+    ``gross_margin_share``. By default the curve is **revenue-weighted**
+    (:func:`~cxlab.economics.curves.joint_survival_draws`): each customer counts with their
+    revenue, so ``margin x S_w(t)`` is the mean over customers of their own margin x survival,
+    which stays right when high-revenue customers churn less (mean revenue x the customers'
+    curve then understates the value). The interval propagates the curve's replicates together
+    with the sampling error of the mean revenue (drawn jointly with the weighted hazards; with
+    ``revenue_weighted=False``, the customers' curve of
+    :func:`~cxlab.economics.curves.survival_draws` and independent normal draws of the mean).
+    It covers sampling error under the chosen tail; :func:`clv_across_tails` adds the choice of
+    tail.
 
     Parameters
     ----------
@@ -183,13 +198,15 @@ def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discoun
         negligible).
     level : float
         Interval level.
+    revenue_weighted : bool
+        Weight the survival curve by revenue (default) or count every customer once.
 
     Returns
     -------
     pandas.DataFrame
         One row per group: ``n_customers``, ``n_active``, ``monthly_margin``, ``clv`` with
         ``clv_low``/``clv_high`` (per new customer), ``expected_lifetime_months`` (undiscounted
-        sum of S(t) over the lifetime horizon), ``residual_value_per_active`` (expected
+        sum of the customers' S(t) over the lifetime horizon), ``residual_value_per_active`` (expected
         discounted margin still to come from an active customer, given their tenure) with its
         interval (``_low``, ``_high``), ``km_window_months``. Groups too small for a curve (fewer than
         ``min_at_risk`` at risk in month 1) have NaN values.
@@ -208,20 +225,41 @@ def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discoun
     for key, group in frame.groupby(cols, observed=True, sort=True):
         values = group_clv(group, gross_margin_share=gross_margin_share, monthly_discount_rate=discount,
                            revenue_col=revenue_col, n_bootstrap=n_bootstrap, seed=seed, min_at_risk=min_at_risk,
-                           tail=tail, lifetime_months=lifetime_months, level=level)
+                           tail=tail, lifetime_months=lifetime_months, level=level, revenue_weighted=revenue_weighted)
         rows.append({**dict(zip(cols, key, strict=True)),
                      **{k: v for k, v in values.items() if not k.endswith("_draws")}})
     return pd.DataFrame(rows).set_index(cols)
 
 
+def group_curves(frame: pd.DataFrame, *, horizon_months: int, revenue_col: str = "monthly_revenue",
+                 revenue_weighted: bool = True, n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
+                 tail: str = "geometric") -> tuple[SurvivalDraws, SurvivalDraws]:
+    """The customers' survival curve of a group and the curve its money follows.
+
+    Returns ``(customers, money)``: with ``revenue_weighted`` the two curves of
+    :func:`~cxlab.economics.curves.joint_survival_draws` (the money curve revenue-weighted),
+    otherwise the customers' curve of :func:`~cxlab.economics.curves.survival_draws` twice.
+    """
+    if revenue_weighted:
+        table = revenue_life_table(frame["tenure_months"], frame["churned"], frame[revenue_col])
+        return joint_survival_draws(table, horizon_months=horizon_months, n_draws=n_bootstrap, seed=seed,
+                                    min_at_risk=min_at_risk, tail=tail)
+    curve = survival_draws(event_table(frame["tenure_months"], frame["churned"]), horizon_months=horizon_months,
+                           n_draws=n_bootstrap, seed=seed, min_at_risk=min_at_risk, tail=tail)
+    return curve, curve
+
+
 def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discount_rate: float,
               revenue_col: str = "monthly_revenue", n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
               tail: str = "geometric", lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95,
-              curve: SurvivalDraws | None = None) -> dict:
+              revenue_weighted: bool = True, curves: tuple[SurvivalDraws, SurvivalDraws] | None = None) -> dict:
     """Lifetime values of one group of customers (the row of :func:`clv_by`), with their draws.
 
-    Parameters are those of :func:`clv_by`, with the discount rate already monthly; ``curve``
-    replaces the group's own survival curve when given. Besides the row's values, the result
+    Parameters are those of :func:`clv_by`, with the discount rate already monthly; ``curves``
+    (the ``(customers, money)`` pair of :func:`group_curves`) replaces the group's own curves
+    when given. Money is valued on the money curve; the expected lifetime comes from the
+    customers' curve. The mean revenue's replicates are those drawn with a revenue-weighted
+    curve, else normal draws with its standard error. Besides the row's values, the result
     holds ``clv_draws`` and ``margin_draws`` (arrays of ``n_bootstrap`` values) for callers that
     combine them with other uncertain inputs (e.g. LTV/CAC).
     """
@@ -229,7 +267,7 @@ def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discoun
     active = frame["churned"].to_numpy() == 0
     revenue = frame[revenue_col].to_numpy(dtype=float)
     out = {"n_customers": n_customers, "n_active": int(active.sum())}
-    if curve is None:
+    if curves is None:
         if (frame["tenure_months"] >= 1).sum() < min_at_risk:
             nan = np.nan
             return {**out, "monthly_margin": nan, "clv": nan, "clv_low": nan, "clv_high": nan,
@@ -237,14 +275,17 @@ def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discoun
                     "residual_value_per_active_low": nan, "residual_value_per_active_high": nan,
                     "km_window_months": nan, "clv_draws": np.full(n_bootstrap, nan),
                     "margin_draws": np.full(n_bootstrap, nan)}
-        horizon = lifetime_months + int(frame["tenure_months"].max())
-        table = event_table(frame["tenure_months"], frame["churned"])
-        curve = survival_draws(table, horizon_months=horizon, n_draws=n_bootstrap, seed=seed, min_at_risk=min_at_risk,
-                               tail=tail)
-    rng = np.random.default_rng([seed, 1])
+        curves = group_curves(frame, horizon_months=lifetime_months + int(frame["tenure_months"].max()),
+                              revenue_col=revenue_col, revenue_weighted=revenue_weighted, n_bootstrap=n_bootstrap,
+                              seed=seed, min_at_risk=min_at_risk, tail=tail)
+    customers, curve = curves
     margin = gross_margin_share * revenue.mean()
-    margin_se = gross_margin_share * revenue.std(ddof=1) / np.sqrt(n_customers) if n_customers > 1 else 0.0
-    margin_draws = margin + margin_se * rng.standard_normal(curve.n_draws)
+    if curve.weight_mean_draws is not None:
+        margin_draws = gross_margin_share * curve.weight_mean_draws
+    else:
+        rng = np.random.default_rng([seed, 1])
+        margin_se = gross_margin_share * revenue.std(ddof=1) / np.sqrt(n_customers) if n_customers > 1 else 0.0
+        margin_draws = margin + margin_se * rng.standard_normal(curve.n_draws)
     s = curve.survival()
     s_draws = curve.survival_draws()
     value = clv(s[1:lifetime_months + 1], margin_per_period=margin, discount_rate_per_period=monthly_discount_rate)
@@ -254,11 +295,74 @@ def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discoun
                                                monthly_discount_rate, lifetime_months)
     return {**out, "monthly_margin": margin, "clv": value,
             **dict(zip(("clv_low", "clv_high"), percentile_interval(value_draws, level), strict=True)),
-            "expected_lifetime_months": float(s[1:lifetime_months + 1].sum()),
+            "expected_lifetime_months": float(customers.survival()[1:lifetime_months + 1].sum()),
             "residual_value_per_active": residual,
             **dict(zip(("residual_value_per_active_low", "residual_value_per_active_high"),
                        percentile_interval(residual_draws, level), strict=True)),
             "km_window_months": curve.window_months, "clv_draws": value_draws, "margin_draws": margin_draws}
+
+
+def clv_across_tails(frame: pd.DataFrame, *, gross_margin_share: float, annual_discount_rate: float,
+                     tail: str = "geometric", tails=HEADLINE_TAILS, revenue_col: str = "monthly_revenue",
+                     revenue_weighted: bool = True, n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
+                     lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95) -> pd.DataFrame:
+    """Lifetime value of a new customer under several tail models, and a headline interval that includes the choice.
+
+    Beyond the longest observed tenures the survival curve is extrapolated, and the tail model
+    moves the lifetime value by more than its sampling error. Each tail of ``tails`` (and the
+    chosen ``tail``) gets its value and sampling interval (:func:`group_clv` on all customers).
+    The headline row keeps the chosen tail's value; its interval is the **union of the tails'
+    sampling intervals** (lowest low to highest high): it covers the sampling error under any
+    of the tails considered, without pretending to weight models whose fits are not comparable
+    (the geometric tail pools the last observed year, the others fit the whole life table).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`cxlab.tenure.tenure_frame`; not modified.
+    gross_margin_share, annual_discount_rate : float
+        Assumptions, as in :func:`clv_by`.
+    tail : str
+        The report's tail: the headline value.
+    tails : sequence of str
+        Tails considered (:data:`~cxlab.economics.curves.TAILS`; default geometric, sBG and the
+        best-AIC parametric model).
+    revenue_col, revenue_weighted, n_bootstrap, seed, min_at_risk, lifetime_months, level
+        As in :func:`clv_by`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by tail name, then ``"headline"``: ``tail_model`` (what was fitted; the sBG tail
+        falls back to geometric without heterogeneity), ``clv``, ``clv_low``, ``clv_high``,
+        ``survival_120`` (share still active after ten years) and ``interval`` (how the row's
+        interval was made). ``attrs["note"]`` states the headline's interval in a sentence.
+    """
+    names = list(dict.fromkeys([tail, *tails]))
+    discount = monthly_rate(annual_discount_rate)
+    horizon = lifetime_months + int(frame["tenure_months"].max())
+    rows = {}
+    for name in names:
+        customers, money = group_curves(frame, horizon_months=horizon, revenue_col=revenue_col,
+                                        revenue_weighted=revenue_weighted, n_bootstrap=n_bootstrap, seed=seed,
+                                        min_at_risk=min_at_risk, tail=name)
+        values = group_clv(frame, gross_margin_share=gross_margin_share, monthly_discount_rate=discount,
+                           revenue_col=revenue_col, seed=seed, lifetime_months=lifetime_months, level=level,
+                           curves=(customers, money))
+        rows[name] = {"tail_model": money.tail, "clv": values["clv"], "clv_low": values["clv_low"],
+                      "clv_high": values["clv_high"], "survival_120": float(customers.survival(min(120, horizon))),
+                      "interval": f"{100 * level:g}% sampling interval"}
+    table = pd.DataFrame.from_dict(rows, orient="index")
+    shown = ", ".join(table["tail_model"])
+    note = (f"{tail} tail; {100 * level:g}% interval = union of the sampling intervals under the {shown} tails "
+            "(covers the choice of tail as well as sampling error)")
+    table.loc["headline"] = {"tail_model": table.loc[tail, "tail_model"], "clv": table.loc[tail, "clv"],
+                             "clv_low": table["clv_low"].min(), "clv_high": table["clv_high"].max(),
+                             "survival_120": table.loc[tail, "survival_120"],
+                             "interval": "union of the tails' sampling intervals"}
+    table.index.name = "tail"
+    table.attrs["note"] = note
+    return table
 
 
 def _residual_value(active: pd.DataFrame, margins: np.ndarray, s: np.ndarray, s_draws: np.ndarray,

@@ -33,7 +33,7 @@ definitions:
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -43,6 +43,7 @@ import seaborn as sns
 from cxlab.sbg import ShiftedBetaGeometric, sbg_retention_rate
 from cxlab.survival.parametric import fit_parametric
 from cxlab.survival.parametric import survival_draws as parametric_survival_draws
+from cxlab.tenure import event_table
 
 LIFT_KINDS = ("relative", "absolute")
 TAILS = ("geometric", "sbg", "best", "weibull", "lognormal", "loglogistic", "exponential")
@@ -71,7 +72,7 @@ def monthly_hazard_from_annual_retention(annual_retention):
     return 1.0 - np.asarray(annual_retention, dtype=float) ** (1.0 / MONTHS_PER_YEAR)
 
 
-def apply_lift(hazard, lift: float, kind: str = "relative") -> np.ndarray:
+def apply_lift(hazard, lift: float, kind: str = "relative", *, reference=None) -> np.ndarray:
     """Monthly churn hazards after a retention lift.
 
     Parameters
@@ -84,6 +85,11 @@ def apply_lift(hazard, lift: float, kind: str = "relative") -> np.ndarray:
         percentage points more annual retention (``"absolute"``).
     kind : {"relative", "absolute"}
         Definition of the lift (see the module docstring).
+    reference : array-like, optional
+        Hazards of the same shape that define an absolute lift: each tenure year of ``hazard``
+        gets the power ``k`` that lifts the reference's retention of that year by ``lift``
+        (default: ``hazard`` itself). The revenue-weighted curve is lifted with the customers'
+        curve as reference, so that both describe the same change in who stays.
 
     Returns
     -------
@@ -106,16 +112,22 @@ def apply_lift(hazard, lift: float, kind: str = "relative") -> np.ndarray:
         return h * (1.0 - lift)
     if lift == 0.0:
         return h.copy()
-    if h.ndim == 0:
+    if h.ndim == 0 and reference is None:
         return monthly_hazard_from_annual_retention(np.minimum(annual_retention_from_monthly_hazard(h) + lift, 1.0))
-    log_keep = np.log(np.clip(1.0 - h, np.finfo(float).tiny, 1.0))
+    ref = np.asarray(h if reference is None else reference, dtype=float)
+    if ref.shape != h.shape:
+        raise ValueError(f"reference hazards have shape {ref.shape}, the hazards {h.shape}")
+    if h.ndim == 0:  # a constant hazard: one tenure year of it
+        h, ref = np.full(MONTHS_PER_YEAR, float(h)), np.full(MONTHS_PER_YEAR, float(ref))
+        return apply_lift(h, lift, kind, reference=ref)[0]
+    tiny = np.finfo(float).tiny
     starts = np.arange(0, h.shape[-1], MONTHS_PER_YEAR)
     lengths = np.diff(np.append(starts, h.shape[-1]))
-    block = np.add.reduceat(log_keep, starts, axis=-1) * MONTHS_PER_YEAR / lengths
+    block = np.add.reduceat(np.log(np.clip(1.0 - ref, tiny, 1.0)), starts, axis=-1) * MONTHS_PER_YEAR / lengths
     target = np.log(np.minimum(np.exp(block) + lift, 1.0))
     with np.errstate(divide="ignore", invalid="ignore"):
         power = np.where(block < 0, target / block, 1.0)
-    return 1.0 - np.exp(log_keep * np.repeat(power, lengths, axis=-1))
+    return 1.0 - np.exp(np.log(np.clip(1.0 - h, tiny, 1.0)) * np.repeat(power, lengths, axis=-1))
 
 
 def percentile_interval(draws, level: float = 0.95):
@@ -168,6 +180,12 @@ class SurvivalDraws:
         How months after the window were extrapolated.
     n_customers : int
         Customers behind the life table (0 for a given curve).
+    weighted_by : str
+        ``"customers"`` (every customer counts once) or ``"revenue"`` (each customer counts
+        with their monthly revenue, :func:`joint_survival_draws`).
+    weight_mean, weight_mean_draws : float, numpy.ndarray or None
+        For a revenue-weighted curve: the customers' mean monthly revenue and its replicates,
+        drawn jointly with the hazards (None otherwise).
     """
 
     hazard: np.ndarray
@@ -175,6 +193,9 @@ class SurvivalDraws:
     window_months: int
     tail: str
     n_customers: int
+    weighted_by: str = "customers"
+    weight_mean: float = np.nan
+    weight_mean_draws: np.ndarray | None = None
 
     @classmethod
     def from_survival(cls, survival, *, tail: str = "given") -> SurvivalDraws:
@@ -227,10 +248,17 @@ class SurvivalDraws:
         """Replicates of S(0..L), shape (n_draws, L + 1)."""
         return _survival_from_hazard(self.hazard_draws)
 
-    def with_lift(self, lift: float, kind: str = "relative") -> SurvivalDraws:
-        """The same curve and replicates after a retention lift (see :func:`apply_lift`)."""
-        return SurvivalDraws(apply_lift(self.hazard, lift, kind), apply_lift(self.hazard_draws, lift, kind),
-                             self.window_months, self.tail, self.n_customers)
+    def with_lift(self, lift: float, kind: str = "relative", *, like: SurvivalDraws | None = None) -> SurvivalDraws:
+        """The same curve and replicates after a retention lift (see :func:`apply_lift`).
+
+        ``like``: a curve of the same length and replicates (the customers' curve, for a
+        revenue-weighted one) whose lift defines an absolute lift's change of the hazards.
+        """
+        if like is None:
+            return replace(self, hazard=apply_lift(self.hazard, lift, kind),
+                           hazard_draws=apply_lift(self.hazard_draws, lift, kind))
+        return replace(self, hazard=apply_lift(self.hazard, lift, kind, reference=like.hazard),
+                       hazard_draws=apply_lift(self.hazard_draws, lift, kind, reference=like.hazard_draws))
 
     def raised_to(self, power: float) -> SurvivalDraws:
         """The curve ``S(t)^power`` and its replicates: every hazard becomes ``1 - (1 - h)^power``.
@@ -240,8 +268,8 @@ class SurvivalDraws:
         """
         if not power > 0:
             raise ValueError(f"power must be positive; got {power}")
-        return SurvivalDraws(1.0 - (1.0 - self.hazard) ** power, 1.0 - (1.0 - self.hazard_draws) ** power,
-                             self.window_months, self.tail, self.n_customers)
+        return replace(self, hazard=1.0 - (1.0 - self.hazard) ** power,
+                       hazard_draws=1.0 - (1.0 - self.hazard_draws) ** power)
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
         """S(t) per month with its bootstrap percentile interval (NaN without replicates)."""
@@ -376,20 +404,197 @@ def survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 5
     d = churned[1:window + 1]
     rng = np.random.default_rng(seed)
     d_draws = rng.binomial(n, d / n, size=(n_draws, window))
+    return _with_tail(table, d / n, d_draws / n, n, horizon_months=horizon_months, tail=tail,
+                      tail_fit_months=tail_fit_months, seed=seed, min_at_risk=min_at_risk,
+                      n_customers=int(at_risk[0]))
+
+
+def _with_tail(counts: pd.DataFrame, hazard: np.ndarray, hazard_draws: np.ndarray, at_risk: np.ndarray, *,
+               horizon_months: int, tail: str, tail_fit_months: int, seed: int, min_at_risk: int,
+               n_customers: int, **weighting) -> SurvivalDraws:
+    """A curve from the window's hazards (point and replicates) extended by a tail.
+
+    ``counts`` is the life table the model tails are fitted to; ``at_risk`` (the window's
+    at-risk sums) weights the months pooled by the geometric tail, in the point estimate and in
+    every replicate.
+    """
+    window = len(hazard)
+    n_draws = hazard_draws.shape[0]
     tail_months = np.arange(window + 1, max(horizon_months, window) + 1)
-    modelled = None if tail == "geometric" else _model_tail(table, tail, tail_months, n_draws, seed, min_at_risk)
+    modelled = None if tail == "geometric" else _model_tail(counts, tail, tail_months, n_draws, seed, min_at_risk)
     if modelled is None:
         fit = slice(max(window - tail_fit_months, 0), window)
-        pooled = d[fit].sum() / n[fit].sum()
-        pooled_draws = d_draws[:, fit].sum(axis=1) / n[fit].sum()
+        pooled = (hazard[fit] * at_risk[fit]).sum() / at_risk[fit].sum()
+        pooled_draws = (hazard_draws[:, fit] * at_risk[fit]).sum(axis=1) / at_risk[fit].sum()
         tail_hazard = np.full(len(tail_months), pooled)
         tail_draws = np.repeat(pooled_draws[:, None], len(tail_months), axis=1)
         label = "geometric" if tail == "geometric" else "geometric (the sBG fit found no heterogeneity)"
     else:
         (tail_hazard, tail_draws), label = modelled, tail
-    hazard = np.concatenate([d / n, tail_hazard])[:horizon_months]
-    hazard_draws = np.concatenate([d_draws / n, tail_draws], axis=1)[:, :horizon_months]
-    return SurvivalDraws(hazard, hazard_draws, min(window, horizon_months), label, int(at_risk[0]))
+    full = np.concatenate([hazard, tail_hazard])[:horizon_months]
+    full_draws = np.concatenate([hazard_draws, tail_draws], axis=1)[:, :horizon_months]
+    return SurvivalDraws(full, full_draws, min(window, horizon_months), label, n_customers, **weighting)
+
+
+def revenue_life_table(tenure_months, churned, revenue) -> pd.DataFrame:
+    """Life table of customers and of their monthly revenue, the input of :func:`joint_survival_draws`.
+
+    Parameters
+    ----------
+    tenure_months, churned : array-like
+        As in :func:`cxlab.tenure.event_table`.
+    revenue : array-like of float
+        Monthly revenue of each customer (finite, >= 0).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`cxlab.tenure.event_table` of the customers (``at_risk``, ``churned``,
+        ``censored``, ``hazard``, ``survival``), so it serves wherever a life table does, plus
+        per tenure month the revenue of the customers at risk, churned and censored
+        (``revenue_at_risk``, ``revenue_churned``, ``revenue_censored``) and the sums of squared
+        revenue at risk and churned (``revenue_sq_at_risk``, ``revenue_sq_churned``), which the
+        sampling variance of the revenue-weighted hazards needs.
+
+    Examples
+    --------
+    >>> table = revenue_life_table([1, 2, 2], [1, 0, 1], [10.0, 20.0, 30.0])
+    >>> table["revenue_at_risk"].tolist(), table["revenue_churned"].tolist()
+    ([60.0, 60.0, 50.0], [0.0, 10.0, 30.0])
+    """
+    r = np.asarray(revenue, dtype=float)
+    if len(r) and (not np.isfinite(r).all() or r.min() < 0):
+        raise ValueError("revenue_life_table: revenue must be finite and >= 0 for every customer")
+    money = event_table(tenure_months, churned, weights=r)
+    squares = event_table(tenure_months, churned, weights=r ** 2)
+    return event_table(tenure_months, churned).assign(
+        revenue_at_risk=money["at_risk"], revenue_churned=money["churned"], revenue_censored=money["censored"],
+        revenue_sq_at_risk=squares["at_risk"], revenue_sq_churned=squares["churned"])
+
+
+def _joint_covariance(n, d, money, money_churned, squares, squares_churned, n_all, revenue_all, squares_all):
+    """Delta-method covariance of (customer hazards, revenue-weighted hazards, mean revenue).
+
+    Customers are the independent units. With ``u, v`` each either 1 (counting customers) or
+    the revenue ``r``, ``U_t = sum_{at risk} u``, hazards ``h^u_t = D^u_t / U_t`` and the
+    influence of customer ``i`` on ``h^u_t`` equal to ``u_i (d_i(t) - h^u_t) / U_t`` while at risk:
+
+    * same month: ``[P_D (1 - h^u - h^v) + h^u h^v P_R] / (U_t V_t)``,
+    * months ``t < s``: ``-h^u_t [P_D(s) - h^v_s P_R(s)] / (U_t V_s)``,
+    * with the mean revenue: ``[P^{ur}_D - h^u P^{ur}_R] / (U_t N)``,
+
+    where ``P_R``, ``P_D`` sum ``u v`` over the customers at risk and churned. With ``u = v = 1``
+    this is Greenwood's binomial variance and zero covariance between months.
+    """
+    hc, hw = d / n, money_churned / money
+    units = {"c": n, "w": money}
+    hazards = {"c": hc, "w": hw}
+    # sums of u * v over the customers at risk and churned
+    products = {("c", "c"): (n, d), ("c", "w"): (money, money_churned), ("w", "c"): (money, money_churned),
+                ("w", "w"): (squares, squares_churned)}
+    blocks = {}
+    for (u, v), (at_risk, churned) in products.items():
+        gap = churned - hazards[v] * at_risk  # P_D(s) - h^v_s P_R(s)
+        gap_t = products[(v, u)][1] - hazards[u] * products[(v, u)][0]
+        upper = np.triu(np.outer(-hazards[u] / units[u], gap / units[v]), 1)
+        lower = np.tril(np.outer(gap_t / units[u], -hazards[v] / units[v]), -1)
+        same = (churned * (1 - hazards[u] - hazards[v]) + hazards[u] * hazards[v] * at_risk) / (units[u] * units[v])
+        blocks[(u, v)] = upper + lower + np.diag(same)
+    with_mean = np.concatenate([(money_churned - hc * money) / (n * n_all),
+                                (squares_churned - hw * squares) / (money * n_all)])
+    mean = revenue_all / n_all
+    size = 2 * len(n) + 1
+    cov = np.empty((size, size))
+    cov[:-1, :-1] = np.block([[blocks[("c", "c")], blocks[("c", "w")]], [blocks[("w", "c")], blocks[("w", "w")]]])
+    cov[:-1, -1] = cov[-1, :-1] = with_mean
+    cov[-1, -1] = (squares_all - n_all * mean ** 2) / n_all ** 2
+    return cov
+
+
+def joint_survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 500, seed: int = 0,
+                         min_at_risk: int = 30, tail: str = "geometric",
+                         tail_fit_months: int = 12) -> tuple[SurvivalDraws, SurvivalDraws]:
+    """The survival of customers and of revenue, with replicates drawn jointly.
+
+    The **revenue-weighted** curve counts each customer with their monthly revenue: its hazard
+    in month ``t`` is the revenue of the customers who churn in month ``t`` over the revenue of
+    those at risk, so ``S_w(t)`` is the share of today's revenue per new customer still paid
+    after ``t`` months, ``sum_i r_i S_i(t) / sum_i r_i``. Where high-revenue customers churn
+    less, mean revenue x ``S_w`` is the mean over customers of revenue x survival, which mean
+    revenue x the customers' curve understates.
+
+    Replicates: the customers' hazards and the revenue-weighted hazards of the Kaplan-Meier
+    window, and the mean revenue, are drawn together from a multivariate normal with the
+    delta-method covariance over independent customers (a weighted Greenwood variance, the
+    covariance between months that weighting introduces, and the covariance between the
+    revenue-weighted hazards and the mean revenue; see :func:`_joint_covariance`). Replicate
+    ``b`` of both curves therefore comes from the same resampling of customers, as a bootstrap
+    of customers would give, without touching customer rows. Hazards are clipped to [0, 1].
+
+    The tails are those of :func:`survival_draws`, fitted to the customers' life table and to
+    the revenue-weighted one scaled to Kish's effective number of customers,
+    ``(sum r)^2 / sum r^2`` (so that the model's parameter uncertainty reflects how unevenly
+    revenue is spread); the geometric tail pools each replicate's own hazards.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`revenue_life_table`.
+    horizon_months, n_draws, seed, min_at_risk, tail, tail_fit_months
+        As in :func:`survival_draws` (the window rule counts customers).
+
+    Returns
+    -------
+    (SurvivalDraws, SurvivalDraws)
+        The customers' curve and the revenue-weighted curve (``weighted_by="revenue"``, with
+        ``weight_mean`` the mean monthly revenue and ``weight_mean_draws`` its replicates).
+
+    Examples
+    --------
+    >>> table = revenue_life_table([1, 2, 2, 3, 5, 5, 5, 5], [1, 1, 0, 1, 0, 0, 0, 0],
+    ...                            [10, 10, 10, 10, 30, 30, 30, 30])
+    >>> customers, revenue = joint_survival_draws(table, horizon_months=24, n_draws=0, min_at_risk=3)
+    >>> round(float(customers.survival(3)), 4), round(float(revenue.survival(3)), 4)
+    (0.6, 0.8077)
+    """
+    missing = [c for c in ("at_risk", "churned", "censored", "revenue_at_risk", "revenue_churned",
+                           "revenue_censored", "revenue_sq_at_risk", "revenue_sq_churned") if c not in table.columns]
+    if missing:
+        raise ValueError(f"joint_survival_draws: the table lacks column(s) {missing}; use revenue_life_table")
+    if tail not in TAILS:
+        raise ValueError(f"tail must be one of {TAILS}; got {tail!r}")
+    if horizon_months < 1 or n_draws < 0 or tail_fit_months < 1:
+        raise ValueError("horizon_months and tail_fit_months must be >= 1 and n_draws >= 0")
+    column = {c: table[c].to_numpy(dtype=float) for c in table.columns if c not in ("hazard", "survival")}
+    window = _window_end(np.rint(column["at_risk"]).astype(np.int64), min_at_risk)
+    if window < 1:
+        raise ValueError(f"joint_survival_draws: fewer than min_at_risk={min_at_risk} customers at risk in month 1")
+    if not column["revenue_at_risk"][window] > 0:
+        raise ValueError("joint_survival_draws: the customers at risk have no revenue; revenue weighting needs it")
+    months = slice(1, window + 1)
+    n, d = column["at_risk"][months], column["churned"][months]
+    money, money_churned = column["revenue_at_risk"][months], column["revenue_churned"][months]
+    n_all, revenue_all, squares_all = column["at_risk"][0], column["revenue_at_risk"][0], \
+        column["revenue_sq_at_risk"][0]
+    cov = _joint_covariance(n, d, money, money_churned, column["revenue_sq_at_risk"][months],
+                            column["revenue_sq_churned"][months], n_all, revenue_all, squares_all)
+    values, vectors = np.linalg.eigh(cov)
+    root = vectors * np.sqrt(np.clip(values, 0.0, None))
+    point = np.concatenate([d / n, money_churned / money, [revenue_all / n_all]])
+    draws = point + np.random.default_rng(seed).standard_normal((n_draws, len(point))) @ root.T
+    hazard_draws = np.clip(draws[:, :-1], 0.0, 1.0)
+    options = {"horizon_months": horizon_months, "tail": tail, "tail_fit_months": tail_fit_months, "seed": seed,
+               "min_at_risk": min_at_risk, "n_customers": int(n_all)}
+    customers = _with_tail(table[["at_risk", "churned", "censored"]], point[:window], hazard_draws[:, :window], n,
+                           **options)
+    effective = revenue_all / squares_all  # scales revenue to Kish's effective number of customers
+    weighted_counts = pd.DataFrame({"at_risk": column["revenue_at_risk"] * effective,
+                                    "churned": column["revenue_churned"] * effective,
+                                    "censored": column["revenue_censored"] * effective}, index=table.index)
+    revenue = _with_tail(weighted_counts, point[window:-1], hazard_draws[:, window:], money, **options,
+                         weighted_by="revenue", weight_mean=float(point[-1]),
+                         weight_mean_draws=np.clip(draws[:, -1], 0.0, None))
+    return customers, revenue
 
 
 def _model_tail(table: pd.DataFrame, tail: str, months: np.ndarray, n_draws: int, seed: int,

@@ -29,7 +29,7 @@ meant 5 percentage points fewer defections per year and depends on the margin --
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -38,8 +38,15 @@ import seaborn as sns
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cxlab.economics.acquisition import recent_acquisitions
-from cxlab.economics.clv import monthly_rate
-from cxlab.economics.curves import LIFT_KINDS, SurvivalDraws, percentile_interval, survival_draws
+from cxlab.economics.clv import HEADLINE_TAILS, monthly_rate
+from cxlab.economics.curves import (
+    LIFT_KINDS,
+    SurvivalDraws,
+    joint_survival_draws,
+    percentile_interval,
+    revenue_life_table,
+    survival_draws,
+)
 from cxlab.economics.tables import money_axis
 from cxlab.tenure import event_table, tenure_frame
 
@@ -82,7 +89,9 @@ class CustomerBase:
     ----------
     as_of : pandas.Timestamp
     life_table : pandas.DataFrame
-        :func:`cxlab.tenure.event_table` of all customers acquired by ``as_of``.
+        Life table of all customers acquired by ``as_of``: with their revenue
+        (:func:`~cxlab.economics.curves.revenue_life_table`) when every customer has one, else
+        :func:`cxlab.tenure.event_table`.
     active_by_tenure, revenue_by_tenure : numpy.ndarray
         Active customers and their total monthly revenue by tenure month 0 .. max tenure.
     new_customers_per_month : float
@@ -176,9 +185,11 @@ def customer_base(customers: pd.DataFrame, *, as_of, acquisition_window_months: 
     recent, months = recent_acquisitions(customers, as_of=as_of, window_months=acquisition_window_months)
     cost = pd.to_numeric(recent[cost_col], errors="coerce").dropna().to_numpy()
     new_revenue = recent[revenue_col].astype(float).mean() if len(recent) else float(revenue.mean())
+    churned = frame["churned"].to_numpy()
+    known_revenue = bool(np.isfinite(revenue).all() and (revenue >= 0).all())
     return CustomerBase(
         as_of=pd.Timestamp(as_of),
-        life_table=event_table(tenure, frame["churned"].to_numpy()),
+        life_table=revenue_life_table(tenure, churned, revenue) if known_revenue else event_table(tenure, churned),
         active_by_tenure=np.bincount(tenure[active], minlength=size).astype(float),
         revenue_by_tenure=np.bincount(tenure[active], weights=revenue[active], minlength=size),
         new_customers_per_month=len(recent) / months,
@@ -208,7 +219,11 @@ class LiftScenario:
     draws : dict of str to numpy.ndarray
         Bootstrap replicates of every total (for checks and further summaries).
     parameters : dict
-        Every input of the run.
+        Every input of the run; ``parameters["interval"]`` says what the summary's intervals
+        cover.
+    by_tail : pandas.DataFrame or None
+        From :func:`scenario_across_tails`: each total's point estimate and sampling interval
+        under every tail considered (``<tail>``, ``<tail>_low``, ``<tail>_high``).
     """
 
     by_year: pd.DataFrame
@@ -216,6 +231,7 @@ class LiftScenario:
     monthly: pd.DataFrame
     draws: dict = field(repr=False)
     parameters: dict
+    by_tail: pd.DataFrame | None = None
 
     def value(self, name: str) -> float:
         """Point estimate of a total, e.g. ``"incremental_discounted_profit"``."""
@@ -259,26 +275,30 @@ def plot_lift_by_year(result: LiftScenario, *, currency: str = "EUR", ax=None):
     return ax
 
 
-def _project(survival: np.ndarray, base: CustomerBase, horizon_months: int) -> tuple[np.ndarray, np.ndarray]:
-    """Active customers and revenue at the end of each scenario month, shape (replicates, horizon)."""
-    size = len(base.active_by_tenure)
+def _project(survival: np.ndarray, by_tenure: np.ndarray, per_new_customer: float, new_per_month: float,
+             horizon_months: int) -> np.ndarray:
+    """Amount (customers or revenue) at the end of each scenario month, shape (replicates, horizon).
+
+    ``by_tenure`` is today's amount by tenure month; each unit at tenure ``a`` is still there at
+    the end of scenario month ``m`` with probability ``S(a + m) / S(a)``; new customers bring
+    ``per_new_customer`` each and follow ``S`` from tenure 0.
+    """
+    size = len(by_tenure)
     start = survival[:, :size]
     with np.errstate(divide="ignore", invalid="ignore"):
         per_survivor = np.where(start > 0, 1.0 / start, 0.0)
     windows = sliding_window_view(survival, size, axis=1)[:, 1:horizon_months + 1, :]
-    active = np.einsum("rma,ra->rm", windows, per_survivor * base.active_by_tenure)
-    revenue = np.einsum("rma,ra->rm", windows, per_survivor * base.revenue_by_tenure)
-    new = base.new_customers_per_month * np.cumsum(survival[:, 1:horizon_months + 1], axis=1)
-    return active + new, revenue + new * base.new_customer_monthly_revenue
+    existing = np.einsum("rma,ra->rm", windows, per_survivor * by_tenure)
+    return existing + new_per_month * per_new_customer * np.cumsum(survival[:, 1:horizon_months + 1], axis=1)
 
 
-def _value_of_new_customer(survival: np.ndarray, discount: np.ndarray, unit_margin: float) -> np.ndarray:
-    """Discounted margin within the horizon of one customer acquired at the start of month j, (replicates, j)."""
+def _discounted_new_customer(survival: np.ndarray, discount: np.ndarray) -> np.ndarray:
+    """Discounted expected months in the horizon of a customer acquired at the start of month j, (replicates, j)."""
     horizon = len(discount)
     months = np.arange(1, horizon + 1)
     lag = months[:, None] - months[None, :] + 1
     paths = np.where(lag >= 1, survival[:, np.clip(lag, 0, None)], 0.0)
-    return unit_margin * np.einsum("rmj,m->rj", paths, discount)
+    return np.einsum("rmj,m->rj", paths, discount)
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -291,8 +311,10 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
                             lift_kind: str = "relative", horizon_months: int = 60,
                             programme_cost_per_customer_year: float = 0.0, programme_cost_total: float = 0.0,
                             cost_to_serve_per_customer_month: float = 0.0, cac: float | None = None,
-                            n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30, tail: str = "geometric",
-                            survival: SurvivalDraws | None = None, level: float = 0.95) -> LiftScenario:
+                            cac_se: float | None = None, n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
+                            tail: str = "geometric", survival: SurvivalDraws | None = None,
+                            revenue_survival: SurvivalDraws | None = None, revenue_weighted: bool = True,
+                            level: float = 0.95) -> LiftScenario:
     """Baseline vs improved retention over a horizon, with intervals, and the acquisition alternative.
 
     Parameters
@@ -322,6 +344,11 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
     cac : float, optional
         Acquisition cost per customer; default the data's recent mean (``base.cac``). Without
         a CAC, acquisition spend is left out and the acquisition comparison is NaN.
+    cac_se : float, optional
+        Standard error of the CAC, carried into the replicates as normal draws (seeded,
+        independent of the survival replicates, floored at a tiny positive cost). Default: the
+        data's (``base.cac_se``) when the CAC is the data's, none (a fixed assumption) when
+        ``cac`` is given.
     n_bootstrap, seed, min_at_risk : int
         Bootstrap replicates of the life table, seed, and the Kaplan-Meier window rule (see
         :func:`~cxlab.economics.curves.survival_draws`); used only when ``survival`` is None.
@@ -329,8 +356,20 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
         Extrapolation beyond the observed window (:data:`~cxlab.economics.curves.TAILS`);
         used only when ``survival`` is None.
     survival : SurvivalDraws, optional
-        The baseline curve with its replicates, covering at least ``base.max_tenure_months +
-        horizon_months`` months; default estimated from ``base.life_table``.
+        The customers' baseline curve with its replicates, covering at least
+        ``base.max_tenure_months + horizon_months`` months; default estimated from
+        ``base.life_table``.
+    revenue_survival : SurvivalDraws, optional
+        The curve revenue follows, with as many months and replicates as ``survival`` (e.g. the
+        revenue-weighted curve of :func:`~cxlab.economics.curves.joint_survival_draws`, drawn
+        jointly with ``survival``). Default: when ``survival`` is estimated here and
+        ``revenue_weighted``, the revenue-weighted curve of ``base.life_table``; otherwise
+        ``survival`` itself.
+    revenue_weighted : bool
+        Let revenue follow the revenue-weighted survival curve when the curves are estimated
+        here (needs a life table with revenue, :func:`customer_base`): a customer's revenue
+        stays as long as that customer, and high-revenue customers who churn less keep more
+        of today's revenue than the customers' curve says.
     level : float
         Interval level.
 
@@ -340,10 +379,15 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
 
     Notes
     -----
-    The intervals propagate the survival curve's uncertainty: the same replicate drives the
-    baseline and the improved scenario, so ``retention_lift=0`` gives exactly zero gain in
-    every replicate, and a larger lift never gives less profit as long as a customer-month
-    earns more margin than its cost to serve plus the programme's monthly cost.
+    Active customers (and so the programme's cost and the cost to serve) follow the customers'
+    curve; revenue follows the revenue curve, lifted by the same change of its hazards (for an
+    absolute lift, the power that lifts the customers' yearly retention by ``retention_lift``,
+    see :func:`~cxlab.economics.curves.apply_lift`). The intervals propagate the curves' uncertainty
+    and, in the acquisition comparison, the CAC's: the same replicate drives the baseline and
+    the improved scenario, so ``retention_lift=0`` gives exactly zero gain in every replicate,
+    and a larger lift never gives less profit as long as a customer-month earns more margin
+    than its cost to serve plus the programme's monthly cost. They do not cover the choice of
+    tail model; :func:`scenario_across_tails` does.
 
     Comparison with acquisition: the programme's budget, spent in the same months at the CAC,
     buys ``budget / CAC`` customers who follow the baseline curve; their discounted margin
@@ -370,17 +414,38 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
         raise ValueError("give the programme cost either per customer-year or as a total, not both")
     needed = base.max_tenure_months + horizon_months
     if survival is None:
-        survival = survival_draws(base.life_table, horizon_months=needed, n_draws=n_bootstrap, seed=seed,
-                                  min_at_risk=min_at_risk, tail=tail)
-    elif survival.horizon_months < needed:
-        raise ValueError(f"survival covers {survival.horizon_months} months; the scenario needs {needed} "
-                         f"(longest tenure {base.max_tenure_months} + horizon {horizon_months})")
-    cac = base.cac if cac is None else float(cac)
-    improved = survival.with_lift(retention_lift, lift_kind)
-    s0 = np.vstack([survival.survival()[None, :], survival.survival_draws()])[:, :needed + 1]
-    s1 = np.vstack([improved.survival()[None, :], improved.survival_draws()])[:, :needed + 1]
-    active0, revenue0 = _project(s0, base, horizon_months)
-    active1, revenue1 = _project(s1, base, horizon_months)
+        options = {"horizon_months": needed, "n_draws": n_bootstrap, "seed": seed, "min_at_risk": min_at_risk,
+                   "tail": tail}
+        if revenue_weighted and revenue_survival is None and "revenue_at_risk" in base.life_table.columns:
+            survival, revenue_survival = joint_survival_draws(base.life_table, **options)
+        else:
+            survival = survival_draws(base.life_table, **options)
+    revenue_survival = survival if revenue_survival is None else revenue_survival
+    for curve in (survival, revenue_survival):
+        if curve.horizon_months < needed:
+            raise ValueError(f"survival covers {curve.horizon_months} months; the scenario needs {needed} "
+                             f"(longest tenure {base.max_tenure_months} + horizon {horizon_months})")
+    if revenue_survival is not survival and (revenue_survival.n_draws != survival.n_draws
+                                             or revenue_survival.horizon_months != survival.horizon_months):
+        raise ValueError("survival and revenue_survival need the same months and number of replicates")
+    rng = np.random.default_rng([seed, 2])
+    if cac is None:
+        cac, cac_se = base.cac, base.cac_se
+    cac = float(cac)
+    spread = float(cac_se) if cac_se is not None and np.isfinite(cac_se) else 0.0
+    cac_draws = np.concatenate([[cac], np.maximum(cac + spread * rng.standard_normal(survival.n_draws), 1e-9)])
+    has_cac = np.isfinite(cac) and cac > 0
+
+    def paths(curve: SurvivalDraws, like: SurvivalDraws | None) -> tuple[np.ndarray, np.ndarray]:
+        improved = curve.with_lift(retention_lift, lift_kind, like=like)
+        return tuple(np.vstack([c.survival()[None, :], c.survival_draws()])[:, :needed + 1]
+                     for c in (curve, improved))
+
+    (s0, s1), (w0, w1) = paths(survival, None), paths(revenue_survival, survival)
+    new = base.new_customers_per_month
+    active0, active1 = (_project(s, base.active_by_tenure, 1.0, new, horizon_months) for s in (s0, s1))
+    revenue0, revenue1 = (_project(w, base.revenue_by_tenure, base.new_customer_monthly_revenue, new,
+                                   horizon_months) for w in (w0, w1))
     months = np.arange(1, horizon_months + 1)
     discount = (1.0 + monthly_rate(annual_discount_rate)) ** -months
     if programme_cost_total > 0:
@@ -388,7 +453,7 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
     else:
         cost_unit, weights = programme_cost_per_customer_year, active1 / 12.0
     programme = cost_unit * weights
-    acquisition = base.new_customers_per_month * cac if np.isfinite(cac) else 0.0
+    acquisition = new * cac_draws[:, None] if np.isfinite(cac) else 0.0
     contribution0 = gross_margin_share * revenue0 - cost_to_serve_per_customer_month * active0
     contribution1 = gross_margin_share * revenue1 - cost_to_serve_per_customer_month * active1
     profit0 = contribution0 - acquisition
@@ -412,10 +477,10 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
     }
     yearly["profit_increase_pct"] = 100 * _ratio(yearly["incremental_profit"], yearly["baseline_profit"])
 
-    unit_margin = gross_margin_share * base.new_customer_monthly_revenue - cost_to_serve_per_customer_month
-    new_value = _value_of_new_customer(s0, discount, unit_margin)
+    new_value = (gross_margin_share * base.new_customer_monthly_revenue * _discounted_new_customer(w0, discount)
+                 - cost_to_serve_per_customer_month * _discounted_new_customer(s0, discount))
     retention_gain = ((contribution1 - contribution0) * discount).sum(axis=1)
-    acquisition_value = (weights * new_value).sum(axis=1) / cac if np.isfinite(cac) and cac > 0 else np.nan
+    acquisition_value = (weights * new_value).sum(axis=1) / cac_draws if has_cac else np.nan
     customer_years = (active1 - active0).sum(axis=1) / 12.0
     totals = {
         "incremental_customers_at_horizon": active1[:, -1] - active0[:, -1],
@@ -429,18 +494,16 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
     }
     totals["profit_increase_pct"] = 100 * _ratio(totals["incremental_discounted_profit"],
                                                  totals["baseline_discounted_profit"])
-    totals["acquisition_customers"] = totals["programme_cost"] / cac if np.isfinite(cac) and cac > 0 else \
-        np.full(len(gain), np.nan)
+    totals["acquisition_customers"] = totals["programme_cost"] / cac_draws if has_cac else np.full(len(gain), np.nan)
     totals["acquisition_alternative_profit"] = cost_unit * (acquisition_value - (weights * discount).sum(axis=1))
     totals["retention_minus_acquisition"] = (totals["incremental_discounted_profit"]
                                              - totals["acquisition_alternative_profit"])
     totals["breakeven_vs_acquisition"] = retention_gain / acquisition_value
     totals["breakeven_programme_cost"] = _ratio(retention_gain, (weights * discount).sum(axis=1))
     totals["cost_per_customer_year_retained"] = _ratio(totals["programme_cost"], customer_years)
-    totals["acquisition_to_retention_cost_ratio"] = _ratio(np.full(len(gain), cac),
-                                                           totals["cost_per_customer_year_retained"])
+    totals["acquisition_to_retention_cost_ratio"] = _ratio(cac_draws, totals["cost_per_customer_year_retained"])
     breakeven_cost_per_year = _ratio(totals["breakeven_vs_acquisition"] * weights.sum(axis=1), customer_years)
-    totals["breakeven_cost_ratio"] = _ratio(np.full(len(gain), cac), breakeven_cost_per_year)
+    totals["breakeven_cost_ratio"] = _ratio(cac_draws, breakeven_cost_per_year)
     totals = {k: np.broadcast_to(np.asarray(v, dtype=float), (len(gain),)) for k, v in totals.items()}
 
     by_year = pd.DataFrame(index=pd.RangeIndex(1, len(years) + 1, name="year"))
@@ -460,9 +523,61 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
         "annual_discount_rate": annual_discount_rate, "retention_lift": retention_lift, "lift_kind": lift_kind,
         "horizon_months": horizon_months, "programme_cost_per_customer_year": programme_cost_per_customer_year,
         "programme_cost_total": programme_cost_total,
-        "cost_to_serve_per_customer_month": cost_to_serve_per_customer_month, "cac": cac,
+        "cost_to_serve_per_customer_month": cost_to_serve_per_customer_month, "cac": cac, "cac_se": spread,
         "n_bootstrap": survival.n_draws, "seed": seed, "survival_tail": survival.tail,
-        "km_window_months": survival.window_months, "level": level,
+        "revenue_weighted_by": revenue_survival.weighted_by, "km_window_months": survival.window_months,
+        "level": level, "interval": f"{100 * level:g}% sampling interval ({survival.tail} tail)",
     }
     return LiftScenario(by_year=by_year, summary=pd.DataFrame(summary_rows).set_index("metric"), monthly=monthly,
                         draws={k: v[1:] for k, v in totals.items()}, parameters=parameters)
+
+
+def scenario_across_tails(base: CustomerBase, *, tail: str = "geometric", tails=HEADLINE_TAILS,
+                          **settings) -> LiftScenario:
+    """The retention-lift scenario under the chosen tail, with intervals that also cover the choice of tail.
+
+    Survival beyond the longest observed tenures is extrapolated, and the tail model moves the
+    result by more than its sampling error allows for. The scenario is run under ``tail`` and
+    every tail of ``tails`` (curves estimated from ``base`` in each run, same seed); the result
+    is the chosen tail's, except that every total's interval (``ci_low``, ``ci_high``) is the
+    **union of the sampling intervals under all the tails** (lowest low to highest high). The
+    chosen tail's own sampling interval stays in ``sampling_low`` / ``sampling_high``, each
+    tail's figures in ``by_tail``, and ``parameters["interval"]`` says so in a sentence. The
+    per-year intervals stay the chosen tail's sampling intervals.
+
+    Parameters
+    ----------
+    base : CustomerBase
+        The company in aggregates.
+    tail : str
+        The report's tail: the point estimates.
+    tails : sequence of str
+        Tails considered (default geometric, sBG, best-AIC parametric).
+    **settings
+        Other arguments of :func:`retention_lift_scenario` (not ``survival``: the curves are
+        estimated per tail).
+
+    Returns
+    -------
+    LiftScenario
+    """
+    if "survival" in settings or "revenue_survival" in settings:
+        raise ValueError("scenario_across_tails estimates the curves under each tail; do not pass survival")
+    names = list(dict.fromkeys([tail, *tails]))
+    results = {name: retention_lift_scenario(base, **settings, tail=name) for name in names}
+    chosen = results[tail]
+    by_tail = pd.concat({name: r.summary[["value", "ci_low", "ci_high"]] for name, r in results.items()}, axis=1)
+    by_tail.columns = [name if part == "value" else f"{name}_{part.removeprefix('ci_')}"
+                       for name, part in by_tail.columns]
+    summary = chosen.summary.rename(columns={"ci_low": "sampling_low", "ci_high": "sampling_high"})
+    lows = by_tail[[f"{name}_low" for name in names]]
+    highs = by_tail[[f"{name}_high" for name in names]]
+    summary.insert(1, "ci_low", lows.min(axis=1).where(lows.notna().all(axis=1)))
+    summary.insert(2, "ci_high", highs.max(axis=1).where(highs.notna().all(axis=1)))
+    labels = ", ".join(r.parameters["survival_tail"] for r in results.values())
+    level = chosen.parameters["level"]
+    parameters = {**chosen.parameters,
+                  "interval": f"{100 * level:g}% interval = union of the sampling intervals under the {labels} tails "
+                              f"(point estimate: {chosen.parameters['survival_tail']} tail)",
+                  "tails": names}
+    return replace(chosen, summary=summary, parameters=parameters, by_tail=by_tail)

@@ -22,7 +22,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.patches import Patch
 from scipy import optimize
 
-from cxlab.economics.curves import SurvivalDraws, survival_draws
+from cxlab.economics.curves import SurvivalDraws, joint_survival_draws, survival_draws
 from cxlab.economics.scenario import CustomerBase, retention_lift_scenario
 from cxlab.economics.tables import money_axis
 
@@ -46,6 +46,19 @@ def point_survival(base: CustomerBase, horizon_months: int, *, min_at_risk: int 
     """The base's survival curve without replicates, long enough for a horizon."""
     return survival_draws(base.life_table, horizon_months=base.max_tenure_months + horizon_months, n_draws=0,
                           min_at_risk=min_at_risk, tail=tail)
+
+
+def point_curves(base: CustomerBase, horizon_months: int, *, min_at_risk: int = 30,
+                 tail: str = "geometric") -> tuple[SurvivalDraws, SurvivalDraws]:
+    """The customers' and the revenue-weighted curve of the base without replicates (the scenario's defaults).
+
+    Without revenue in the life table both are the customers' curve.
+    """
+    if "revenue_at_risk" not in base.life_table.columns:
+        curve = point_survival(base, horizon_months, min_at_risk=min_at_risk, tail=tail)
+        return curve, curve
+    return joint_survival_draws(base.life_table, horizon_months=base.max_tenure_months + horizon_months, n_draws=0,
+                                min_at_risk=min_at_risk, tail=tail)
 
 
 def _base_case(base: CustomerBase, assumptions: dict) -> dict:
@@ -103,13 +116,15 @@ def sensitivity_table(base: CustomerBase, *, ranges: dict | None = None, min_at_
     unknown = sorted(set(ranges) - set(PARAMETER_LABELS))
     if unknown:
         raise ValueError(f"sensitivity ranges for unknown assumption(s) {unknown}; use {list(PARAMETER_LABELS)}")
-    assumptions = {k: v for k, v in assumptions.items() if k not in ("n_bootstrap", "survival", "seed")}
+    assumptions = {k: v for k, v in assumptions.items()
+                   if k not in ("n_bootstrap", "survival", "revenue_survival", "seed")}
     case = _base_case(base, assumptions)
     longest = max([case["horizon_months"], *ranges.get("horizon_months", ())])
-    curve = point_survival(base, int(longest), min_at_risk=min_at_risk, tail=tail)
+    curve, revenue_curve = point_curves(base, int(longest), min_at_risk=min_at_risk, tail=tail)
 
     def outcomes(**changes) -> dict:
-        result = retention_lift_scenario(base, **{**assumptions, **changes}, survival=curve)
+        result = retention_lift_scenario(base, **{**assumptions, **changes}, survival=curve,
+                                         revenue_survival=revenue_curve)
         return {name: result.value(name) for name in OUTCOMES}
 
     rows = []
@@ -206,6 +221,10 @@ def _rescaled(base: CustomerBase, survival: SurvivalDraws, target: float) -> Sur
 def claim_map(base: CustomerBase, *, annual_retention_grid=None, gross_margin_grid=None, min_at_risk: int = 30,
               tail: str = "geometric", **assumptions) -> pd.DataFrame:
     """Percentage profit increase of the lift over (baseline annual retention x gross margin share).
+
+    The companies of the map are stylised: revenue follows the customers' rescaled curve (every
+    customer counts alike), so the cell of today's retention can differ a little from the
+    scenario, whose revenue follows the revenue-weighted curve.
 
     Parameters
     ----------

@@ -6,8 +6,9 @@ Both:
 
 * encode covariates with explicit reference levels (:func:`cxlab.survival.design.build_design`),
   dropping constant and perfectly collinear columns with a note in ``warnings_``;
-* merge identical censored rows into frequency weights before fitting (exact for Efron ties,
-  see :mod:`cxlab.survival.design`);
+* merge identical censored rows into frequency weights before fitting, and expand churned rows
+  of an aggregated frame to one row per churner (both exact for Efron ties, see
+  :mod:`cxlab.survival.design` and :func:`expand_event_rows`);
 * use Efron's method for tied churn months, as R's ``survival::coxph`` does; ``CoxPHFitter`` is
   run with ``batch_mode=True``, its vectorised Efron computation per distinct tenure, which
   suits monthly tenure where a few dozen distinct values are shared by thousands of customers;
@@ -30,7 +31,7 @@ from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from cxlab.survival.design import Design, build_design, collapse_censored_rows
-from cxlab.survival.ph_test import schoenfeld_test
+from cxlab.survival.ph_test import expand_event_rows, schoenfeld_test
 from cxlab.survival.wording import format_p, hazard_ratio_sentence, term_label
 
 WEIGHT = "__frequency"
@@ -125,6 +126,7 @@ class _ChurnCoxBase:
         data[event_col] = frame[event_col].to_numpy(dtype=int)
         data[WEIGHT] = weights.to_numpy()
         self.n_rows_ = len(data)
+        data = expand_event_rows(data, event_col=event_col, weights_col=WEIGHT, name=weights_col)
         self.n_events_ = int(round(float((data[WEIGHT] * data[event_col]).sum())))
         if self.collapse:
             data = collapse_censored_rows(data, key_cols=[*time_cols, *strata, *design.matrix.columns],
@@ -285,7 +287,10 @@ class ChurnCox(_ChurnCoxBase):
         entry_col : str, optional
             Tenure at which a customer enters observation (left truncation, e.g. a landmark).
         weights_col : str, optional
-            Frequency weights (customers per row) of an already aggregated frame.
+            Frequency weights (customers per row) of an already aggregated frame. Churned rows
+            must carry whole numbers: a churned row standing for ``w`` customers is expanded to
+            ``w`` rows before fitting (see :func:`expand_event_rows`), so the fit equals the one on
+            one row per customer; a fractional weight on a churned row raises ``ValueError``.
         strata : str or list of str, optional
             Columns whose levels get their own baseline hazard.
 

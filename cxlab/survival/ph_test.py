@@ -6,7 +6,9 @@ Python loop that also grows an array row by row, which takes minutes on a millio
 Here the risk-set sums behind every residual are accumulated once per distinct tenure, as in a
 ``batch_mode`` Cox fit: the residual of a churner is ``x_i - m(t_i)`` with ``m`` the Efron-tied
 weighted covariate mean of the risk set at the churn time, shared by all churners at that time.
-The statistic is lifelines' (scaled residuals ``n_events * r @ V``, 1 degree of freedom each).
+The statistic is lifelines' (scaled residuals ``n_events * r @ V``, 1 degree of freedom each),
+with ``n_events`` the number of churned customers: a churned row of an aggregated frame that
+stands for ``w`` customers is expanded to ``w`` rows first.
 
 The ``"rank"`` transform gives tied churn times their average rank (as R's ``cox.zph`` does);
 lifelines numbers tied churners in their row order instead, so the two differ slightly when
@@ -21,6 +23,55 @@ import pandas as pd
 from scipy import stats
 
 TRANSFORMS = ("rank", "identity", "log", "km")
+
+
+def expand_event_rows(data: pd.DataFrame, *, event_col: str, weights_col: str, name: str | None = None) -> pd.DataFrame:
+    """One row per churned customer: event rows with a whole frequency weight ``w > 1`` repeated ``w`` times.
+
+    lifelines (like R's ``coxph``) applies Efron's tie correction per *row*, so an event row
+    standing for ``w`` tied churners gives a different estimate than ``w`` rows of one churner
+    (the Breslow correction would not care). Repeating such rows restores the fit on one row per
+    customer exactly; a fractional weight on an event row has no such reading and is rejected.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Rows to fit; not modified.
+    event_col, weights_col : str
+        0/1 event column and frequency-weight column.
+    name : str, optional
+        Name of the weight column in the caller's frame, for the error message.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``data`` with every event row of weight ``w`` replaced by ``w`` rows of weight 1
+        (censored rows unchanged), with a fresh RangeIndex; ``data`` itself when no event row
+        has a weight other than 1.
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"t": [3, 5], "e": [1, 0], "w": [2.0, 4.0]})
+    >>> expand_event_rows(f, event_col="e", weights_col="w")["w"].tolist()
+    [1.0, 1.0, 4.0]
+    """
+    weights = data[weights_col].to_numpy(dtype=float)
+    event = data[event_col].to_numpy() == 1
+    if np.all(weights[event] == 1.0):
+        return data
+    whole = np.rint(weights)
+    fractional = event & (np.abs(weights - whole) > 1e-9)
+    if fractional.any():
+        raise ValueError(
+            f"'{name or weights_col}' must be a whole number of customers on churned rows ({int(fractional.sum())} "
+            "churned row(s) have a fractional weight): Efron's tie correction counts churners one row at a time, "
+            "so a fractional weight on a churned row has no exact meaning. Pass one row per customer or whole "
+            "frequency weights."
+        )
+    repeats = np.where(event, whole, 1).astype(np.int64)
+    expanded = data.iloc[np.repeat(np.arange(len(data)), repeats)].reset_index(drop=True)
+    expanded.loc[expanded[event_col].to_numpy() == 1, weights_col] = 1.0
+    return expanded
 
 
 def _churner_means(x, times, events, scores, entries) -> tuple[np.ndarray, np.ndarray]:
@@ -73,7 +124,9 @@ def schoenfeld_test(data: pd.DataFrame, *, params: pd.Series, variance: pd.DataF
     ----------
     data : pandas.DataFrame
         The rows the model was fitted on: the covariates named in ``params``, durations,
-        events, weights and any strata and entry columns.
+        events, weights and any strata and entry columns. Churned rows with a whole frequency
+        weight ``w > 1`` count as ``w`` churners (:func:`expand_event_rows`), so the residuals
+        and the statistic count customers, not rows.
     params : pandas.Series
         Fitted coefficients (log hazard ratios), indexed by covariate column.
     variance : pandas.DataFrame
@@ -106,6 +159,7 @@ def schoenfeld_test(data: pd.DataFrame, *, params: pd.Series, variance: pd.DataF
     """
     if time_transform not in TRANSFORMS:
         raise ValueError(f"time_transform must be one of {TRANSFORMS}; got {time_transform!r}")
+    data = expand_event_rows(data, event_col=event_col, weights_col=weights_col)
     covariates = list(params.index)
     beta = params.to_numpy(dtype=float)
     times_all = data[duration_col].to_numpy(dtype=float)
