@@ -60,6 +60,7 @@ class HeadlineSpec:
 
 
 _SCORECARD = "01_cx_scorecard"
+_JOURNEY = "02_touchpoints_and_drivers"
 _RETENTION = "04_retention_cohorts"
 _SURVIVAL = "05_churn_survival"
 REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
@@ -76,6 +77,9 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
                                  ("csat", "CSAT, share satisfied", "percentage points"),
                                  ("ces", "CES, mean effort", "mean effort 1–7"))
       for comparison in ("prev_quarter", "prev_year")),
+    HeadlineSpec("invoicing_change", "Change in {touchpoint} CSAT after the redesign", "percentage points",
+                 _JOURNEY, "intervention"),
+    HeadlineSpec("top_driver", "Touchpoint that drives loyalty most", "", _JOURNEY, "drivers"),
     HeadlineSpec("retention", "Customers still active after {months} months", "%", _RETENTION, "retention-12m"),
     HeadlineSpec("nrr", "Net revenue retention after {months} months", "%", _RETENTION, "revenue-retention"),
     HeadlineSpec("sbg_alpha", "Retention model (shifted-beta-geometric, monthly): alpha", "", _RETENTION, "sbg"),
