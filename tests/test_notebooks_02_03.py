@@ -143,7 +143,8 @@ def test_notebooks_survive_a_folder_with_customers_only(tmp_path, monkeypatch):
         headlines, nb = _run(notebook, folder, tmp_path)
         assert all(h.value is None for h in headlines.values())
         text = "\n".join(
-            o.get("text", "") + str(o.get("data", {}).get("text/markdown", "")) + str(o.get("data", {}).get("text/html", ""))
+            o.get("text", "") + str(o.get("data", {}).get("text/markdown", ""))
+            + str(o.get("data", {}).get("text/html", ""))
             for c in nb.cells
             if c.cell_type == "code"
             for o in c.outputs
