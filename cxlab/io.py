@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from cxlab import fast_rules, schema
 from cxlab.availability import Availability, availability
 from cxlab.periods import known_by
+from cxlab.snapshot import read_snapshot, release_arrow_memory
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
 REJECTED_COLUMNS = ["table", "file", "row", "column", "rule", "value"]
@@ -108,15 +109,6 @@ class CXData:
 
     def _repr_html_(self) -> str:
         return "<pre>" + html.escape(repr(self)) + "</pre>"
-
-
-def release_arrow_memory() -> None:
-    """Hand back to the system the memory Arrow's allocator keeps after reading or writing Parquet.
-
-    Arrow's allocator holds on to freed buffers for reuse; after a large table has been read
-    into pandas that is gigabytes a process never uses again.
-    """
-    pyarrow.default_memory_pool().release_unused()
 
 
 def find_table_files(folder: Path) -> dict[str, Path]:
@@ -376,7 +368,7 @@ def _latest_date(tables: dict[str, pd.DataFrame]) -> pd.Timestamp:
 
 
 def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
-         tables: tuple[str, ...] | list[str] | None = None) -> CXData:
+         tables: tuple[str, ...] | list[str] | None = None, validated_copy=None) -> CXData:
     """Load and validate a data folder.
 
     Parameters
@@ -396,6 +388,10 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
     tables : sequence of str, optional
         Read only these tables (``customers`` is always read, for the foreign keys); the others
         are None as if absent. Default: every table the folder has.
+    validated_copy : str or pathlib.Path, optional
+        A copy of this folder's validated tables written by :func:`cxlab.snapshot.write_snapshot`
+        (a report run shares one with its notebooks). Used, instead of validating again, only
+        while it still describes the folder's files and no ``columns`` or ``as_of`` is given.
 
     Returns
     -------
@@ -428,9 +424,7 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
             raise ValueError(f"load: unknown table(s) {unknown}; tables are {list(schema.TABLES)}")
     wanted = {name: file for name, file in files.items() if tables is None or name == "customers" or name in tables}
     if columns is None and as_of is None:
-        from cxlab.snapshot import read_snapshot  # validated once per report run; see cxlab.snapshot
-
-        copy = read_snapshot(folder, files, wanted)
+        copy = read_snapshot(validated_copy, folder, files, wanted) if validated_copy is not None else None
         if copy is not None:
             frames = copy["tables"]
             release_arrow_memory()

@@ -4,8 +4,10 @@ Validating a large data folder costs far more than reading it, and a quarterly r
 several notebooks, each in its own kernel process. The report runner therefore validates the
 folder once with :func:`cxlab.io.load`, writes the validated tables with :func:`write_snapshot`
 (Parquet, in a private temporary folder) and names that folder in the environment variable
-:data:`ENV_VAR` of the kernels it starts. There, :func:`cxlab.io.load` called on the *same*
-data folder returns the validated tables from the copy instead of validating again.
+:data:`ENV_VAR` of the kernels it starts. There, the report sections' :func:`cxlab.sections.open_report`
+reads the variable (:func:`copy_named_in_environment`) and passes the copy to
+``cxlab.io.load(folder, validated_copy=...)``, which returns the validated tables from it instead of
+validating the *same* data folder again. Loading never reads the environment itself.
 
 The copy is used only while it provably describes the folder asked for: the folder's resolved
 path, and the name, size and modification time of each of its table files and of
@@ -22,12 +24,26 @@ import os
 from pathlib import Path
 
 import pandas as pd
-
-from cxlab.io import release_arrow_memory
+import pyarrow
 
 ENV_VAR = "CXLAB_VALIDATED_DATA"
 MANIFEST = "manifest.json"
 _FORMAT = 1
+
+
+def release_arrow_memory() -> None:
+    """Hand back to the system the memory Arrow's allocator keeps after reading or writing Parquet.
+
+    Arrow's allocator holds on to freed buffers for reuse; after a large table has been read
+    into pandas that is gigabytes a process never uses again.
+    """
+    pyarrow.default_memory_pool().release_unused()
+
+
+def copy_named_in_environment() -> Path | None:
+    """The validated copy the report run named in :data:`ENV_VAR` for this process, if any."""
+    copy = os.environ.get(ENV_VAR)
+    return Path(copy) if copy else None
 
 
 def _file_stamp(path: Path) -> dict:
@@ -89,11 +105,13 @@ def _still_current(manifest: dict, source: Path, files: dict[str, Path]) -> bool
     return _meta_stamp(source) == manifest["meta_file"]
 
 
-def read_snapshot(source, files: dict[str, Path], tables) -> dict | None:
-    """Validated tables of ``source`` from the copy named in :data:`ENV_VAR`, if it is current.
+def read_snapshot(copy, source, files: dict[str, Path], tables) -> dict | None:
+    """Validated tables of ``source`` from a copy written by :func:`write_snapshot`, if it is current.
 
     Parameters
     ----------
+    copy : str or pathlib.Path
+        The folder :func:`write_snapshot` wrote.
     source : str or pathlib.Path
         The data folder :func:`cxlab.io.load` was asked to load.
     files : dict of str to pathlib.Path
@@ -105,11 +123,8 @@ def read_snapshot(source, files: dict[str, Path], tables) -> dict | None:
     -------
     dict or None
         ``{"tables": {name: DataFrame}, "as_of": Timestamp, "as_of_source": str}``, or None when
-        no copy is named, or it was written for another folder or for different file contents.
+        the copy is missing, or was written for another folder or for different file contents.
     """
-    copy = os.environ.get(ENV_VAR)
-    if not copy:
-        return None
     manifest_path = Path(copy) / MANIFEST
     if not manifest_path.is_file():
         return None

@@ -42,7 +42,7 @@ def test_the_copy_returns_exactly_the_validated_tables(data_copy, monkeypatch):
     reads = []
     original = pd.read_parquet
     monkeypatch.setattr(pd, "read_parquet", lambda path, *a, **k: reads.append(str(path)) or original(path, *a, **k))
-    from_copy = io.load(folder)
+    from_copy = io.load(folder, validated_copy=snapshot.copy_named_in_environment())
     assert reads and all(str(os.environ[snapshot.ENV_VAR]) in path for path in reads)
     _assert_same(from_copy, validated, ["customers", "revenue", "surveys", "cases"])
     assert from_copy.source == folder and from_copy.files == validated.files
@@ -50,7 +50,7 @@ def test_the_copy_returns_exactly_the_validated_tables(data_copy, monkeypatch):
 
 def test_tables_argument_reads_only_those_tables(data_copy):
     folder, validated = data_copy
-    part = io.load(folder, tables=["cases"])
+    part = io.load(folder, tables=["cases"], validated_copy=snapshot.copy_named_in_environment())
     assert part.revenue is None and part.surveys is None
     _assert_same(part, validated, ["customers", "cases"])
 
@@ -61,7 +61,7 @@ def test_a_changed_file_is_validated_again(data_copy):
     customers.loc[3, "monthly_revenue"] = "-5"  # breaks a rule: only validation can notice
     customers.to_csv(folder / "customers.csv", index=False)
     with pytest.raises(io.DataValidationError, match="monthly_revenue"):
-        io.load(folder)
+        io.load(folder, validated_copy=snapshot.copy_named_in_environment())
 
 
 def test_another_folder_or_a_mapping_or_an_as_of_is_not_served_from_the_copy(data_copy, tmp_path, monkeypatch):
@@ -69,15 +69,16 @@ def test_another_folder_or_a_mapping_or_an_as_of_is_not_served_from_the_copy(dat
     other = tmp_path / "other"
     shutil.copytree(folder, other)
     (other / "cases.parquet").unlink()
-    assert io.load(other).cases is None  # validated from its own files
+    assert io.load(other, validated_copy=snapshot.copy_named_in_environment()).cases is None  # its own files
 
     def refuse(*args, **kwargs):
         raise AssertionError("the copy must not be consulted")
 
-    monkeypatch.setattr(snapshot, "read_snapshot", refuse)
-    mapped = io.load(folder, columns={"customer_id": "customer_id"})
+    monkeypatch.setattr(io, "read_snapshot", refuse)
+    copy = snapshot.copy_named_in_environment()
+    mapped = io.load(folder, columns={"customer_id": "customer_id"}, validated_copy=copy)
     _assert_same(mapped, validated, ["customers", "surveys"])
-    earlier = io.load(folder, as_of="2026-12-31")
+    earlier = io.load(folder, as_of="2026-12-31", validated_copy=snapshot.copy_named_in_environment())
     assert earlier.as_of == pd.Timestamp("2026-12-31") and earlier.as_of_source == "argument"
 
 
@@ -90,3 +91,13 @@ def test_rejected_rows_cannot_be_copied(data_copy, tmp_path):
     assert len(lenient.rejected)
     with pytest.raises(ValueError, match="rejected"):
         snapshot.write_snapshot(lenient, tmp_path / "bad")
+
+
+def test_loading_never_reads_the_environment_itself(data_copy, monkeypatch):
+    folder, validated = data_copy
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the copy must not be consulted without validated_copy")
+
+    monkeypatch.setattr(io, "read_snapshot", refuse)
+    _assert_same(io.load(folder), validated, ["customers", "surveys"])

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 import cxlab.io
+from cxlab import snapshot
 from cxlab.availability import Availability
 from cxlab.headlines import Headlines
 from cxlab.io import CXData
@@ -115,7 +116,7 @@ def open_report(notebook: str, *, data_dir, quarter: str = "", min_cell_size: in
     -------
     ReportContext
     """
-    data = cxlab.io.load(data_dir, tables=tables)
+    data = cxlab.io.load(data_dir, tables=tables, validated_copy=snapshot.copy_named_in_environment())
     quarter, as_of = analysis_as_of(quarter, data.as_of)
     return ReportContext(data=data, quarter=quarter, as_of=as_of, min_cell_size=min_cell_size,
                          recorder=Headlines(headlines_path, notebook=notebook))
