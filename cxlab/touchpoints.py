@@ -33,7 +33,7 @@ import seaborn as sns
 import statsmodels.api as sm
 
 from cxlab import metrics
-from cxlab.periods import known_by
+from cxlab.periods import known_by, parse_quarter
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
 SURVEY_COLUMNS = ("touchpoint", "sent_at", "responded_at", "nps", "csat", "ces")
@@ -96,6 +96,49 @@ def surveys_as_of(surveys: pd.DataFrame, *, as_of) -> pd.DataFrame:
     return out
 
 
+def with_customer_attributes(surveys: pd.DataFrame, customers: pd.DataFrame, columns) -> pd.DataFrame:
+    """The survey rows with attributes of their customers added (e.g. to break NPS down by region).
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table (or rows of it); not modified.
+    customers : pandas.DataFrame
+        The ``customers`` table.
+    columns : str or list of str
+        Customer columns to add, e.g. ``"region"`` or ``["region", "contract"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``surveys`` with the columns added (missing for answers of unknown customers), in the same
+        row order.
+
+    Raises
+    ------
+    ValueError
+        Naming the columns the customers table does not have, and those it has.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "b", "a"], "nps": [9.0, 3.0, 10.0]})
+    >>> c = pd.DataFrame({"customer_id": ["a", "b"], "region": ["North", "South"]})
+    >>> with_customer_attributes(s, c, "region")["region"].tolist()
+    ['North', 'South', 'North']
+    """
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    unknown = [c for c in columns if c not in customers.columns]
+    if unknown:
+        raise ValueError(f"with_customer_attributes: customers table has no column(s) {unknown}; "
+                         f"it has {list(customers.columns)}")
+    clashing = [c for c in columns if c in surveys.columns]
+    if clashing:
+        raise ValueError(f"with_customer_attributes: surveys already have column(s) {clashing}")
+    attributes = customers.set_index(customers["customer_id"].astype(str))[columns]
+    found = attributes.reindex(surveys["customer_id"].astype(str).to_numpy())
+    return surveys.assign(**{c: found[c].to_numpy() for c in columns})
+
+
 def _as_datetime(values: pd.Series) -> pd.Series:
     """Values as datetimes; a datetime column is returned as it is (``pd.to_datetime`` maps every value)."""
     return values if pd.api.types.is_datetime64_any_dtype(values) else pd.to_datetime(values)
@@ -144,8 +187,8 @@ def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_n: int = metri
         A ``surveys`` table; not modified.
     as_of : str or pandas.Timestamp
         Analysis date (see :func:`surveys_as_of`).
-    quarters : list of str, optional
-        Quarters to keep (e.g. ``["2026Q2", "2026Q3"]``); default all.
+    quarters : str or list of str, optional
+        Quarter or quarters to keep (``"2026Q3"`` or ``["2026Q2", "2026Q3"]``); default all.
     min_n : int
         Estimates from fewer answers are blanked (each metric by its own number of answers;
         the response rate by the number of invitations).
@@ -202,7 +245,8 @@ def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_n: int = metri
         card[f"{name}_n"] = card[f"{name}_n"].fillna(0).astype(int)
     card["small_cell"] = card["responses"] < min_n
     if quarters is not None:
-        card = card[card["quarter"].isin([str(q) for q in quarters])]
+        wanted = [quarters] if isinstance(quarters, str | pd.Period) else list(quarters)
+        card = card[card["quarter"].isin([str(parse_quarter(str(q))) for q in wanted])]
     order = {t: i for i, t in enumerate(_touchpoint_order(card["touchpoint"]))}
     card = card.sort_values(["touchpoint", "quarter"], key=lambda s: s.map(order) if s.name == "touchpoint" else s)
     card = card.reset_index(drop=True)

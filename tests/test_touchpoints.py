@@ -266,3 +266,26 @@ def test_quarter_changes_adjusted_interval_is_the_comparison_at_the_adjusted_lev
         assert (row["adj_ci_low"], row["adj_ci_high"]) == pytest.approx((d.ci_low, d.ci_high))
     else:
         assert np.isnan(row["adj_ci_low"])
+
+
+def test_scorecard_takes_one_quarter_as_a_string(world):
+    as_of = pd.Timestamp("2026-09-30")
+    one = touchpoints.scorecard(world.surveys, as_of=as_of, quarters="2026Q3")
+    listed = touchpoints.scorecard(world.surveys, as_of=as_of, quarters=["2026Q3"])
+    assert len(one) > 0 and set(one["quarter"]) == {"2026Q3"}
+    pd.testing.assert_frame_equal(one, listed)
+    with pytest.raises(ValueError, match="quarter must look like"):
+        touchpoints.scorecard(world.surveys, as_of=as_of, quarters="Q3-2026")
+
+
+def test_nps_by_region_with_customer_attributes(world):
+    answers = world.surveys[(world.surveys["touchpoint"] == "relationship") & world.surveys["nps"].notna()]
+    by_region = metrics.nps_by(touchpoints.with_customer_attributes(answers, world.customers, "region"), "region",
+                               min_n=1).set_index("region")
+    region_of = world.customers.set_index("customer_id")["region"]
+    for region, rows in answers.groupby(answers["customer_id"].map(region_of)):
+        expected = metrics.nps(rows["nps"], clusters=rows["customer_id"])
+        assert by_region.loc[region, "nps"] == pytest.approx(expected.value)
+        assert by_region.loc[region, "n"] == expected.n
+    with pytest.raises(ValueError, match=r"no column\(s\) \['Region'\]"):
+        touchpoints.with_customer_attributes(answers, world.customers, "Region")
