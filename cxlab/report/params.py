@@ -33,6 +33,7 @@ from cxlab.periods import parse_quarter
 from cxlab.report.errors import ReportInputError
 
 NOTEBOOK_PATTERN = "0*_*.ipynb"
+TOUR = "00_"  # notebooks/00_start_here.ipynb: the researchers' tour, not a report page
 SET_BY_RUN = ("data_dir", "quarter", "headlines_path")
 COMMON_SECTION = "common"
 _PREFIX = re.compile(r"^(\d+)_")
@@ -113,7 +114,7 @@ def inspect_report_notebook(path: Path) -> ReportNotebook:
 
 
 def discover_notebooks(notebooks_dir: Path) -> list[ReportNotebook]:
-    """Find and inspect the report notebooks ``0*_*.ipynb`` of a folder, in name order.
+    """Find and inspect the report notebooks ``0*_*.ipynb`` of a folder (not ``00_*``, the tour), in name order.
 
     Raises
     ------
@@ -123,7 +124,7 @@ def discover_notebooks(notebooks_dir: Path) -> list[ReportNotebook]:
     notebooks_dir = Path(notebooks_dir)
     if not notebooks_dir.is_dir():
         raise ReportInputError(f"notebooks folder {notebooks_dir} does not exist")
-    paths = sorted(notebooks_dir.glob(NOTEBOOK_PATTERN))
+    paths = sorted(p for p in notebooks_dir.glob(NOTEBOOK_PATTERN) if not p.name.startswith(TOUR))
     if not paths:
         raise ReportInputError(f"no report notebooks ({NOTEBOOK_PATTERN}) in {notebooks_dir}")
     return [inspect_report_notebook(p) for p in paths]
