@@ -10,6 +10,7 @@ from lifelines.datasets import load_rossi
 from lifelines.statistics import proportional_hazard_test
 from scipy import stats
 
+from cxlab.survival import fit_cox, fit_time_varying_cox
 from cxlab.survival.ph_test import schoenfeld_test
 
 
@@ -123,3 +124,40 @@ def test_grouped_rows_count_customers_not_rows():
     ours = _ours(grouped, model, "identity", duration_col="week", event_col="arrest", weights_col="w")
     ref = _lifelines(model, rossi, "identity").reindex(ours.index)
     np.testing.assert_allclose(ours["test_statistic"], ref["test_statistic"], rtol=1e-10)
+
+
+def _start_stop_world(n: int, seed: int) -> pd.DataFrame:
+    """Customers whose state x switches on at a random month (constant hazard ratio 2) and a fixed z whose
+    hazard ratio is 3 in the first 6 months and 1 afterwards (not proportional)."""
+    rng = np.random.default_rng(seed)
+    switch = rng.integers(1, 20, n)
+    z = rng.integers(0, 2, n)
+    rows = []
+    base = 0.04
+    for month in range(1, 31):
+        hazard = base * np.where(month > switch, 2.0, 1.0) * np.where((z == 1) & (month <= 6), 3.0, 1.0)
+        rows.append(rng.random(n) < hazard)
+    churned = np.array(rows).T
+    churn_month = np.where(churned.any(axis=1), churned.argmax(axis=1) + 1, 30)
+    event = churned.any(axis=1).astype(int)
+    frames = []
+    before = np.minimum(switch, churn_month)
+    frames.append(pd.DataFrame({"customer_id": np.arange(n), "start_months": 0, "stop_months": before,
+                                "churned": np.where(churn_month <= switch, event, 0), "x": 0, "z": z}))
+    later = churn_month > switch
+    frames.append(pd.DataFrame({"customer_id": np.arange(n)[later], "start_months": switch[later],
+                                "stop_months": churn_month[later], "churned": event[later], "x": 1, "z": z[later]}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_time_varying_model_has_a_proportional_hazards_check():
+    frame = _start_stop_world(6000, seed=3)
+    tv = fit_time_varying_cox(frame, covariates=["x", "z"])
+    table = tv.check_proportional_hazards()
+    assert table.loc["x", "proportional"] and not table.loc["z", "proportional"]
+    assert table.loc["z", "p"] < 1e-4
+    # The same rows as late entries of a Cox model: the same partial likelihood, so the same test
+    same = fit_cox(frame, duration_col="stop_months", entry_col="start_months", covariates=["x", "z"])
+    np.testing.assert_allclose(same.model_.params_.to_numpy(), tv.model_.params_.to_numpy(), rtol=1e-6)
+    reference = same.check_proportional_hazards()
+    np.testing.assert_allclose(table["test_statistic"].to_numpy(), reference["test_statistic"].to_numpy(), rtol=1e-5)

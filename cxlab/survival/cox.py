@@ -211,6 +211,49 @@ class _ChurnCoxBase:
                 f"penalizer {self.penalizer_:g}</p>{table.to_html(escape=True)}"
                 + (f"<ul>{notes}</ul>" if notes else ""))
 
+    def check_proportional_hazards(self, *, time_transform: str = "rank", alpha: float = 0.05) -> pd.DataFrame:
+        """Test whether each hazard ratio is constant over tenure (Grambsch-Therneau).
+
+        Scaled Schoenfeld residuals against a transform of the churn time, with lifelines'
+        statistic, computed from per-tenure risk-set sums (:mod:`cxlab.survival.ph_test`; seconds
+        on a million customers where lifelines' ``proportional_hazard_test`` takes minutes).
+        With many customers, small departures are "significant": read the p-value together with
+        the size of the hazard ratio. For the time-varying model each ``(start, stop]`` row is at
+        risk only within its interval (late entry at ``start``), so the risk sets are those the
+        model was fitted on.
+
+        Parameters
+        ----------
+        time_transform : str
+            ``"rank"`` (default), ``"km"``, ``"identity"`` or ``"log"``.
+        alpha : float
+            Level below which a term is flagged.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Per term: label, test_statistic (chi-squared, 1 df), p, proportional (bool), verdict.
+        """
+        duration_col, entry_col = self._time_columns()
+        params = self.model_.params_
+        # lifelines' time-varying fitter labels the variance matrix's columns 0, 1, ...: label them by term
+        variance = pd.DataFrame(self.model_.variance_matrix_.to_numpy(), index=params.index, columns=params.index)
+        table = schoenfeld_test(self._data, params=params, variance=variance,
+                                duration_col=duration_col, event_col=self.event_col_, weights_col=WEIGHT,
+                                entry_col=entry_col, strata=self.strata_, time_transform=time_transform)
+        table.index = table.index.map(str)
+        table = table.loc[list(self.design_.terms)]
+        table.index.name = "term"
+        table.insert(0, "label", [term_label(self.design_.terms[t], self.labels) for t in table.index])
+        table["proportional"] = table["p"] >= alpha
+        table["verdict"] = [
+            f"{label}: no evidence that the hazard ratio changes with tenure ({format_p(p)})." if ok else
+            f"{label}: the hazard ratio changes with tenure ({format_p(p)}); the reported value is an "
+            f"average over tenure."
+            for label, p, ok in zip(table["label"], table["p"], table["proportional"], strict=True)
+        ]
+        return table
+
 
 class ChurnCox(_ChurnCoxBase):
     """Cox proportional-hazards model of churn on one row per customer.
@@ -272,6 +315,9 @@ class ChurnCox(_ChurnCoxBase):
         fitter.fit(data, duration_col=self.duration_col_, event_col=self.event_col_, weights_col=WEIGHT,
                    entry_col=self.entry_col_, strata=self.strata_ or None, batch_mode=self.batch_mode)
 
+    def _time_columns(self) -> tuple[str, str | None]:
+        return self.duration_col_, self.entry_col_
+
     def fit(self, frame: pd.DataFrame, *, duration_col: str = "tenure_months", event_col: str = "churned",
             entry_col: str | None = None, weights_col: str | None = None, strata=None) -> ChurnCox:
         """Fit the model.
@@ -312,42 +358,6 @@ class ChurnCox(_ChurnCoxBase):
         self._summarise(data, pd.Series(sizes, dtype=float), event_col)
         return self
 
-    def check_proportional_hazards(self, *, time_transform: str = "rank", alpha: float = 0.05) -> pd.DataFrame:
-        """Test whether each hazard ratio is constant over tenure (Grambsch-Therneau).
-
-        Scaled Schoenfeld residuals against a transform of the churn time, with lifelines'
-        statistic, computed from per-tenure risk-set sums (:mod:`cxlab.survival.ph_test`; seconds
-        on a million customers where lifelines' ``proportional_hazard_test`` takes minutes).
-        With many customers, small departures are "significant": read the p-value together with
-        the size of the hazard ratio.
-
-        Parameters
-        ----------
-        time_transform : str
-            ``"rank"`` (default), ``"km"``, ``"identity"`` or ``"log"``.
-        alpha : float
-            Level below which a term is flagged.
-
-        Returns
-        -------
-        pandas.DataFrame
-            Per term: label, test_statistic (chi-squared, 1 df), p, proportional (bool), verdict.
-        """
-        table = schoenfeld_test(self._data, params=self.model_.params_, variance=self.model_.variance_matrix_,
-                                duration_col=self.duration_col_, event_col=self.event_col_, weights_col=WEIGHT,
-                                entry_col=self.entry_col_, strata=self.strata_, time_transform=time_transform)
-        table.index = table.index.map(str)
-        table = table.loc[list(self.design_.terms)]
-        table.index.name = "term"
-        table.insert(0, "label", [term_label(self.design_.terms[t], self.labels) for t in table.index])
-        table["proportional"] = table["p"] >= alpha
-        table["verdict"] = [
-            f"{label}: no evidence that the hazard ratio changes with tenure ({format_p(p)})." if ok else
-            f"{label}: the hazard ratio changes with tenure ({format_p(p)}); the reported value is an "
-            f"average over tenure."
-            for label, p, ok in zip(table["label"], table["p"], table["proportional"], strict=True)
-        ]
-        return table
 
 
 class TimeVaryingChurnCox(_ChurnCoxBase):
@@ -378,6 +388,9 @@ class TimeVaryingChurnCox(_ChurnCoxBase):
     def _call_fit(self, fitter, data):
         fitter.fit(data, event_col=self.event_col_, start_col=self.start_col_, stop_col=self.stop_col_,
                    weights_col=WEIGHT, strata=self.strata_ or None)
+
+    def _time_columns(self) -> tuple[str, str | None]:
+        return self.stop_col_, self.start_col_
 
     def fit(self, frame: pd.DataFrame, *, id_col: str = "customer_id", start_col: str = "start_months",
             stop_col: str = "stop_months", event_col: str = "churned", strata=None) -> TimeVaryingChurnCox:
@@ -410,6 +423,7 @@ class TimeVaryingChurnCox(_ChurnCoxBase):
         data = self._prepare(frame, [start_col, stop_col], event_col, None, self.strata_)
         self.n_customers_ = int(frame[id_col].nunique())
         self.model_ = self._fit_with_fallback(data)
+        self._data = data
         ids = frame[id_col].to_numpy()
         matrix = self.design_.matrix
         sizes = {name: (pd.unique(ids[matrix[name].to_numpy() != 0]).size if term.kind != "numeric"
