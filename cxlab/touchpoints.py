@@ -33,6 +33,7 @@ import seaborn as sns
 import statsmodels.api as sm
 
 from cxlab import metrics
+from cxlab.palette import OKABE_ITO, TARGET_COLOUR, group_colours
 from cxlab.periods import known_by, parse_quarter
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
@@ -617,6 +618,61 @@ def scorecard_changes(surveys: pd.DataFrame, *, quarter: str, as_of, min_n: int 
     return out.reindex(columns=["touchpoint", *CHANGE_COLUMNS])
 
 
+def plot_trend_panels(card: pd.DataFrame, *, metric: str = "csat", figure=None, target: float | None = None,
+                      columns: int = 4):
+    """Small multiples: one panel per touchpoint with its quarterly metric, interval band and target line.
+
+    One chart per idea instead of every touchpoint's band on top of each other; all panels share
+    the y axis so the touchpoints can be compared.
+
+    Parameters
+    ----------
+    card : pandas.DataFrame
+        Output of :func:`scorecard` (suppressed cells show as gaps).
+    metric : {"csat", "ces", "nps"}
+        What to plot.
+    figure : matplotlib.figure.Figure, optional
+        Figure to draw on (default: a new pyplot figure).
+    target : float, optional
+        Target of the metric, drawn as a dashed line in every panel.
+    columns : int
+        Panels per row.
+
+    Returns
+    -------
+    list of matplotlib.axes.Axes
+        One per touchpoint with data for the metric.
+    """
+    if metric not in TREND_METRICS:
+        raise ValueError(f"metric must be one of {tuple(TREND_METRICS)}; got {metric!r}")
+    _require(card, ["touchpoint", "quarter", metric, f"{metric}_ci_low", f"{metric}_ci_high"], "plot_trend_panels")
+    data = card[card[metric].notna()].assign(quarter_start=lambda d: pd.PeriodIndex(d["quarter"], freq="Q").start_time)
+    names = _touchpoint_order(data["touchpoint"])
+    figure = figure if figure is not None else plt.figure(figsize=(12, 3 * max(1, -(-len(names) // columns))))
+    if not names:
+        return []
+    rows = -(-len(names) // columns)
+    axes = figure.subplots(rows, min(columns, len(names)), sharey=True, squeeze=False).ravel()
+    ylabel, title = TREND_METRICS[metric]
+    colour = OKABE_ITO[0]
+    for ax, name in zip(axes, names, strict=False):
+        rows_ = data[data["touchpoint"] == name].sort_values("quarter_start")
+        ax.plot(rows_["quarter_start"], rows_[metric], marker="o", color=colour)
+        ax.fill_between(rows_["quarter_start"], rows_[f"{metric}_ci_low"], rows_[f"{metric}_ci_high"], color=colour,
+                        alpha=0.2, linewidth=0)
+        if target is not None:
+            ax.axhline(target, color=TARGET_COLOUR, linestyle="--", linewidth=1, label="target")
+        ax.set_title(name)
+        ticks = rows_.iloc[::2]
+        ax.set_xticks(ticks["quarter_start"], ticks["quarter"], rotation=45, ha="right", fontsize=8)
+    for ax in axes[len(names):]:
+        ax.set_visible(False)
+    axes[0].set_ylabel(ylabel)
+    level = card.attrs.get("level", 0.95)
+    figure.suptitle(f"{title} (bands: {level * 100:g}% intervals)")
+    return list(axes[: len(names)])
+
+
 def plot_trend(card: pd.DataFrame, *, metric: str = "csat", touchpoints=None, ax=None):
     """Line chart of a scorecard metric over quarters with its interval as a band.
 
@@ -647,7 +703,7 @@ def plot_trend(card: pd.DataFrame, *, metric: str = "csat", touchpoints=None, ax
         _, ax = plt.subplots(figsize=(9, 4.5))
     ylabel, title = TREND_METRICS[metric]
     names = _touchpoint_order(data["touchpoint"])
-    palette = dict(zip(names, sns.color_palette("tab10", max(len(names), 1)), strict=False))
+    palette = group_colours(names)
     if len(data):
         sns.lineplot(data=data, x="quarter_start", y=metric, hue="touchpoint", hue_order=names, palette=palette,
                      marker="o", errorbar=None, ax=ax)

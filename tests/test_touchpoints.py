@@ -289,3 +289,15 @@ def test_nps_by_region_with_customer_attributes(world):
         assert by_region.loc[region, "n"] == expected.n
     with pytest.raises(ValueError, match=r"no column\(s\) \['Region'\]"):
         touchpoints.with_customer_attributes(answers, world.customers, "Region")
+
+
+def test_trend_panels_one_per_touchpoint_with_a_target_line(world):
+    from matplotlib.figure import Figure
+
+    card = touchpoints.scorecard(world.surveys, as_of=pd.Timestamp("2026-09-30"), quarters=["2026Q2", "2026Q3"],
+                                 min_n=1)
+    axes = touchpoints.plot_trend_panels(card, metric="csat", figure=Figure(), target=80.0)
+    with_csat = set(card.loc[card["csat"].notna(), "touchpoint"])
+    assert sorted(ax.get_title() for ax in axes) == sorted(with_csat)
+    assert all(any(line.get_linestyle() == "--" and line.get_ydata()[0] == 80.0 for line in ax.get_lines())
+               for ax in axes)

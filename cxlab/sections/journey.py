@@ -9,7 +9,7 @@ from cxlab.headlines import spec
 from cxlab.periods import parse_quarter
 from cxlab.schema import RELATIONSHIP
 from cxlab.sections.formatting import count, interval, number
-from cxlab.sections.result import Chart, SectionResult, Table, new_chart
+from cxlab.sections.result import Chart, SectionResult, Table, new_chart, new_figure
 from cxlab.survival.wording import format_p
 
 TREND_QUARTERS = 8
@@ -66,12 +66,12 @@ def csat_trend(report) -> SectionResult:
     if not _rated(report):
         return SectionResult("csat-trend", title, unavailable="the data has no transactional survey answers (CSAT)")
     card = _card(report)
-    figure, ax = new_chart(10, 5)
-    touchpoints.plot_trend(card, metric="csat", ax=ax)
+    figure = new_figure(12, 6)
+    touchpoints.plot_trend_panels(card, metric="csat", figure=figure)
     quarters = sorted(card["quarter"].unique())
     return SectionResult("csat-trend", title, charts=[Chart(
-        figure, f"Share of satisfied answers per touchpoint for each quarter from {quarters[0]} to {quarters[-1]}, "
-                "with 95% intervals.")])
+        figure, f"Share of satisfied answers, one small chart per touchpoint, for each quarter from {quarters[0]} to "
+                f"{quarters[-1]}, with 95% intervals.")])
 
 
 def _intervention_gap(report, touchpoint: str, date: pd.Timestamp, window_months: int) -> str:

@@ -70,9 +70,14 @@ class Chart:
         return f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(self.alt, quote=True)}">'
 
 
+def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:
+    """A figure outside pyplot's registry (shown once, by its :class:`Chart`)."""
+    return Figure(figsize=(width, height), layout="constrained")
+
+
 def new_chart(width: float = 8.0, height: float = 4.5):
-    """A figure and axes outside pyplot's registry, for a :class:`Chart`."""
-    figure = Figure(figsize=(width, height), layout="constrained")
+    """A figure and one axes outside pyplot's registry, for a :class:`Chart`."""
+    figure = new_figure(width, height)
     return figure, figure.subplots()
 
 

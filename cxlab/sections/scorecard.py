@@ -10,7 +10,7 @@ from cxlab.headlines import spec
 from cxlab.periods import parse_quarter
 from cxlab.schema import RELATIONSHIP
 from cxlab.sections.formatting import count, interval, number
-from cxlab.sections.result import Chart, SectionResult, Table, new_chart
+from cxlab.sections.result import Chart, SectionResult, Table, new_figure
 from cxlab.survival.wording import format_p
 
 METRICS = ("nps", "csat", "ces")
@@ -283,10 +283,10 @@ def trends(report, *, method: str = "adjusted_wald") -> SectionResult:
     charts = []
     for metric, what in (("csat", "share satisfied"), ("ces", "mean effort, lower is easier"),
                          ("nps", "relationship NPS")):
-        figure, ax = new_chart(10, 4.5)
-        touchpoints.plot_trend(card, metric=metric, ax=ax)
-        charts.append(Chart(figure, f"{METRIC_NAMES[metric]} ({what}) per touchpoint for each quarter from "
-                                    f"{quarters[0]} to {quarters[-1]}, with 95% intervals."))
+        figure = new_figure(12, 3.2 if metric == "nps" else 6)
+        touchpoints.plot_trend_panels(card, metric=metric, figure=figure)
+        charts.append(Chart(figure, f"{METRIC_NAMES[metric]} ({what}), one small chart per touchpoint, for each "
+                                    f"quarter from {quarters[0]} to {quarters[-1]}, with 95% intervals."))
     return SectionResult("trends", title, charts=charts)
 
 

@@ -24,6 +24,7 @@ from lifelines.utils import median_survival_times
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
+from cxlab.palette import group_colours
 from cxlab.survival.wording import format_p
 
 ALL = "all customers"
@@ -376,12 +377,14 @@ def plot_km(km, *, ax=None, ci: bool = True, min_cell_size: int = 0, max_months:
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 5))
     hidden = 0
-    for group, kmf in _fitters(km).items():
+    fitters = _fitters(km)
+    colours = group_colours(fitters)
+    for group, kmf in fitters.items():
         n = int(round(kmf.event_table["entrance"].sum()))
         if n < min_cell_size:
             hidden += 1
             continue
-        kmf.plot_survival_function(ax=ax, ci_show=ci, label=f"{group} (n = {n:,})")
+        kmf.plot_survival_function(ax=ax, ci_show=ci, label=f"{group} (n = {n:,})", color=colours[group])
     ax.set_xlabel("Tenure (months)")
     ax.set_ylabel("Share of customers still active")
     ax.set_ylim(0, 1.02)
