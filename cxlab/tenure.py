@@ -64,7 +64,9 @@ def tenure_frame(customers: pd.DataFrame, as_of, *, acquired_col: str = "acquire
         ``end_at`` (the churn instant when churn is known by the as-of instant, else the
         as-of instant), ``tenure_days`` (float, days from acquisition to ``end_at``),
         ``observable_months`` (int, whole months between acquisition and the as-of instant),
-        ``tenure_months`` (int) and ``churned`` (0/1), see the module's timing convention.
+        ``tenure_months`` (int) and ``churned`` (0/1), see the module's timing convention, and
+        ``active`` (bool: no churn known by the as-of instant; a customer who churned in a month
+        not yet over is censored but not active).
 
     Examples
     --------
@@ -95,10 +97,28 @@ def tenure_frame(customers: pd.DataFrame, as_of, *, acquired_col: str = "acquire
     out["observable_months"] = observable
     out["tenure_months"] = np.where(churned, churn_month, observable)
     out["churned"] = churned.astype(int)
+    out["active"] = ~churn_known.to_numpy()
     out.attrs["as_of"] = pd.Timestamp(as_of)
     out.attrs["acquired_after_as_of"] = int((~known).sum())
     out.attrs["churned_in_unfinished_month"] = int((churn_known.to_numpy() & ~churned).sum())
     return out
+
+
+def is_active(frame: pd.DataFrame) -> np.ndarray:
+    """Which customers of a tenure frame are active: its ``active`` column, else those not churned.
+
+    A frame from :func:`tenure_frame` knows which censored customers had in fact churned in a
+    month not yet over (not active); a frame built by hand from tenures and churn flags only has
+    ``churned``.
+
+    Examples
+    --------
+    >>> is_active(pd.DataFrame({"tenure_months": [3, 5], "churned": [1, 0]})).tolist()
+    [False, True]
+    """
+    if "active" in frame.columns:
+        return frame["active"].to_numpy(dtype=bool)
+    return frame["churned"].to_numpy() == 0
 
 
 def event_table(tenure_months, churned, weights=None) -> pd.DataFrame:

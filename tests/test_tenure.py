@@ -142,3 +142,10 @@ def test_event_table_weights_equal_repeated_rows():
     weighted = event_table([1, 2, 2], [1, 0, 1], weights=[3, 2, 1])
     repeated = event_table([1, 1, 1, 2, 2, 2], [1, 1, 1, 0, 0, 1])
     pd.testing.assert_frame_equal(weighted, repeated)
+
+
+def test_active_means_no_churn_known_by_the_as_of_instant():
+    frame = tenure_frame(_customers(["2024-10-01"] * 3, ["2024-11-20", "2024-12-31 12:00", None]), as_of="2024-12-31")
+    # the second churned in a month not yet over: censored (not a counted churn) but not active either
+    assert frame["churned"].tolist() == [1, 0, 0]
+    assert frame["active"].tolist() == [False, False, True]

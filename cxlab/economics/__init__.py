@@ -16,9 +16,12 @@ sensitivity
     Tornado over the assumptions and the map of where the "+5% retention, +25-95% profit" claim holds.
 tables
     Estimates with intervals as readable tables; money axes.
+at_risk
+    ``revenue_at_risk``: monthly revenue of the active base expected to churn within a horizon.
 """
 
 from cxlab.economics.acquisition import acquisition_costs, recent_acquisitions, unit_economics
+from cxlab.economics.at_risk import RevenueAtRisk, revenue_at_risk
 from cxlab.economics.clv import HEADLINE_TAILS, clv, clv_across_tails, clv_by, monthly_rate, payback_months
 from cxlab.economics.curves import (
     TAILS,
@@ -41,6 +44,8 @@ from cxlab.economics.scenario import (
 )
 
 __all__ = [
+    "RevenueAtRisk",
+    "revenue_at_risk",
     "HEADLINE_TAILS",
     "TAILS",
     "CustomerBase",

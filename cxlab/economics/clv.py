@@ -32,7 +32,7 @@ from cxlab.economics.curves import (
     revenue_life_table,
     survival_draws,
 )
-from cxlab.tenure import event_table
+from cxlab.tenure import event_table, is_active
 
 LIFETIME_MONTHS = 600
 HEADLINE_TAILS = ("geometric", "sbg", "best")
@@ -264,7 +264,7 @@ def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discoun
     combine them with other uncertain inputs (e.g. LTV/CAC).
     """
     n_customers = len(frame)
-    active = frame["churned"].to_numpy() == 0
+    active = is_active(frame)
     revenue = frame[revenue_col].to_numpy(dtype=float)
     out = {"n_customers": n_customers, "n_active": int(active.sum())}
     if curves is None:

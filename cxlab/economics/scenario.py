@@ -48,7 +48,7 @@ from cxlab.economics.curves import (
     survival_draws,
 )
 from cxlab.economics.tables import money_axis
-from cxlab.tenure import event_table, tenure_frame
+from cxlab.tenure import event_table, is_active, tenure_frame
 
 PER_YEAR = (
     ("incremental_customers", "customers", "Extra active customers at the end of the year"),
@@ -178,7 +178,7 @@ def customer_base(customers: pd.DataFrame, *, as_of, acquisition_window_months: 
     frame = tenure_frame(customers, as_of)
     if frame.empty:
         raise ValueError(f"customer_base: no customer was acquired on or before {pd.Timestamp(as_of).date()}")
-    active = frame["churned"].to_numpy() == 0
+    active = is_active(frame)
     tenure = frame["tenure_months"].to_numpy()
     size = int(tenure.max()) + 1
     revenue = frame[revenue_col].to_numpy(dtype=float)
