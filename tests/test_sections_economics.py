@@ -209,3 +209,19 @@ def test_settings_reject_an_unknown_lift_kind():
 ])
 def test_money(args, kwargs, expected):
     assert money(*args, **kwargs) == expected
+
+
+def test_customers_without_revenue_for_everyone(world, tmp_path):
+    customers = world.customers.copy()
+    customers.loc[customers.index[0], "monthly_revenue"] = np.nan
+    customers.to_csv(tmp_path / "customers.csv", index=False, date_format="%Y-%m-%d")
+    report = open_report("06_retention_economics", data_dir=tmp_path, tables=["customers"])
+    why = "the data has no monthly revenue for every customer"
+    assert report.availability.why_not("monthly_revenue_every_customer") == why
+    assert report.availability.allows("monthly_revenue")
+    for section in (economics.the_answer, economics.lifetime_value, economics.lift_by_year):
+        result = report.show(section, settings=SETTINGS)
+        assert result.unavailable == why, section
+        assert all(h.value is None and h.note == f"not computed: {why}" for h in result.headlines), section
+    survival = report.show(economics.survival_curve, settings=SETTINGS)
+    assert survival.available and len(survival.tables) == 1 and why in survival.notes[0]

@@ -3,7 +3,12 @@ assumptions matter.
 
 Every section takes the page's :class:`Settings` (its assumptions and method choices). The costly
 estimates several sections share (the customer base, the survival curve, the lift scenario and the
-lifetime value under each tail model) are computed once per run and settings.
+lifetime value under each tail model) are computed once per run and settings. A notebook shows
+each section with one call::
+
+    report = open_report("06_retention_economics", data_dir=data_dir, tables=["customers"])
+    settings = economics.Settings(gross_margin_share=0.40, retention_lift=0.05)
+    report.show(economics.the_answer, settings=settings)
 """
 
 from __future__ import annotations
@@ -212,7 +217,19 @@ def _estimate(value, low, high, kind: str) -> str | None:
 
 
 def overview(report, *, settings: Settings = DEFAULTS) -> SectionResult:
-    """The quarter, the as-of date, the customers behind the page and its currency."""
+    """The quarter, the as-of date, the customers behind the page and its currency.
+
+    Parameters
+    ----------
+    report : cxlab.sections.ReportContext
+        The page's run: data, as-of date, minimum group size, headline recorder.
+    settings : Settings
+        The page's assumptions and method choices.
+
+    Returns
+    -------
+    SectionResult
+    """
     result = SectionResult("overview", "Report quarter")
     if not report.availability.allows("tenure"):
         result.answer = (f"Report quarter {report.quarter}, figures as of {report.as_of:%d %B %Y}. The data's source "
@@ -226,7 +243,19 @@ def overview(report, *, settings: Settings = DEFAULTS) -> SectionResult:
 
 def the_answer(report, *, settings: Settings = DEFAULTS) -> SectionResult:
     """What the retention lift adds to discounted profit over the horizon, in one sentence, and what the
-    programme's budget would earn on acquisition instead."""
+    programme's budget would earn on acquisition instead.
+
+    Parameters
+    ----------
+    report : cxlab.sections.ReportContext
+        The page's run: data, as-of date, minimum group size, headline recorder.
+    settings : Settings
+        The page's assumptions and method choices.
+
+    Returns
+    -------
+    SectionResult
+    """
     title = "The answer"
     why = _missing_money(report)
     if why:
@@ -292,7 +321,19 @@ def _input_value(value, unit: str) -> str | None:
 
 
 def assumptions_and_inputs(report, *, settings: Settings = DEFAULTS) -> SectionResult:
-    """The assumptions the page was run with, and the inputs the data give."""
+    """The assumptions the page was run with, and the inputs the data give.
+
+    Parameters
+    ----------
+    report : cxlab.sections.ReportContext
+        The page's run: data, as-of date, minimum group size, headline recorder.
+    settings : Settings
+        The page's assumptions and method choices.
+
+    Returns
+    -------
+    SectionResult
+    """
     currency = settings.currency
     rows = [
         ("Gross margin share", f"{100 * settings.gross_margin_share:g}%", "share of revenue"),
@@ -324,7 +365,19 @@ def assumptions_and_inputs(report, *, settings: Settings = DEFAULTS) -> SectionR
 
 def survival_curve(report, *, settings: Settings = DEFAULTS) -> SectionResult:
     """The survival curve every value rests on, the share still active at a few tenures, and the answer under
-    each tail model."""
+    each tail model.
+
+    Parameters
+    ----------
+    report : cxlab.sections.ReportContext
+        The page's run: data, as-of date, minimum group size, headline recorder.
+    settings : Settings
+        The page's assumptions and method choices.
+
+    Returns
+    -------
+    SectionResult
+    """
     title = "How long customers stay: the survival curve used"
     why = _missing_curve(report)
     if why:
@@ -379,7 +432,19 @@ def _mask_small(table: pd.DataFrame, n_col: str, min_n: int, value_cols: list[st
 
 
 def lifetime_value(report, *, settings: Settings = DEFAULTS) -> SectionResult:
-    """Lifetime value of a new customer, overall and by segment, acquisition channel and acquisition year."""
+    """Lifetime value of a new customer, overall and by segment, acquisition channel and acquisition year.
+
+    Parameters
+    ----------
+    report : cxlab.sections.ReportContext
+        The page's run: data, as-of date, minimum group size, headline recorder.
+    settings : Settings
+        The page's assumptions and method choices.
+
+    Returns
+    -------
+    SectionResult
+    """
     title = "Customer lifetime value"
     why = _missing_money(report)
     if why:
@@ -428,7 +493,19 @@ def lifetime_value(report, *, settings: Settings = DEFAULTS) -> SectionResult:
 
 
 def acquisition_cost(report, *, settings: Settings = DEFAULTS) -> SectionResult:
-    """CAC, lifetime value, LTV/CAC and payback per acquisition channel."""
+    """CAC, lifetime value, LTV/CAC and payback per acquisition channel.
+
+    Parameters
+    ----------
+    report : cxlab.sections.ReportContext
+        The page's run: data, as-of date, minimum group size, headline recorder.
+    settings : Settings
+        The page's assumptions and method choices.
+
+    Returns
+    -------
+    SectionResult
+    """
     title = "Acquisition cost, payback and LTV/CAC"
     why = _missing_cac(report)
     if why:
@@ -492,7 +569,19 @@ def acquisition_cost(report, *, settings: Settings = DEFAULTS) -> SectionResult:
 
 
 def lift_by_year(report, *, settings: Settings = DEFAULTS) -> SectionResult:
-    """What the improved future adds in each year of the horizon: customers, revenue, profit."""
+    """What the improved future adds in each year of the horizon: customers, revenue, profit.
+
+    Parameters
+    ----------
+    report : cxlab.sections.ReportContext
+        The page's run: data, as-of date, minimum group size, headline recorder.
+    settings : Settings
+        The page's assumptions and method choices.
+
+    Returns
+    -------
+    SectionResult
+    """
     title = "The retention lift, year by year"
     why = _missing_money(report)
     if why:
@@ -527,7 +616,19 @@ def _summary_unit(unit: str, currency: str) -> str:
 
 
 def retention_or_acquisition(report, *, settings: Settings = DEFAULTS) -> SectionResult:
-    """The retention programme against spending its budget on acquisition, with the break-even costs."""
+    """The retention programme against spending its budget on acquisition, with the break-even costs.
+
+    Parameters
+    ----------
+    report : cxlab.sections.ReportContext
+        The page's run: data, as-of date, minimum group size, headline recorder.
+    settings : Settings
+        The page's assumptions and method choices.
+
+    Returns
+    -------
+    SectionResult
+    """
     title = "Retention or acquisition?"
     why = _missing_cac(report)
     if why:
@@ -565,7 +666,19 @@ def _outcome_text(value, outcome: str, currency: str) -> str | None:
 
 
 def which_assumptions_matter(report, *, settings: Settings = DEFAULTS) -> SectionResult:
-    """Tornado charts: how far each assumption's low and high setting moves the answer."""
+    """Tornado charts: how far each assumption's low and high setting moves the answer.
+
+    Parameters
+    ----------
+    report : cxlab.sections.ReportContext
+        The page's run: data, as-of date, minimum group size, headline recorder.
+    settings : Settings
+        The page's assumptions and method choices.
+
+    Returns
+    -------
+    SectionResult
+    """
     title = "Which assumptions matter"
     why = _missing_money(report)
     if why:
@@ -590,7 +703,19 @@ def which_assumptions_matter(report, *, settings: Settings = DEFAULTS) -> Sectio
 
 
 def where_the_claim_holds(report, *, settings: Settings = DEFAULTS) -> SectionResult:
-    """Map of where five points more annual retention raise discounted profit by 25-95%, and where we are."""
+    """Map of where five points more annual retention raise discounted profit by 25-95%, and where we are.
+
+    Parameters
+    ----------
+    report : cxlab.sections.ReportContext
+        The page's run: data, as-of date, minimum group size, headline recorder.
+    settings : Settings
+        The page's assumptions and method choices.
+
+    Returns
+    -------
+    SectionResult
+    """
     title = 'Where the "+5% retention, +25-95% profit" claim holds'
     why = _missing_money(report)
     if why:
