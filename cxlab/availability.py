@@ -29,6 +29,7 @@ ANALYSES = {
     "cases": "cases (detractor follow-ups, service requests, complaints)",
     "acquisition_costs": "acquisition costs of customers",
     "monthly_revenue": "the monthly revenue of customers",
+    "monthly_revenue_every_customer": "the monthly revenue of every customer (lifetime values and the lift's worth)",
 }
 
 
@@ -136,5 +137,8 @@ def availability(data) -> Availability:
         "cases": None if data.cases is not None else "cases table",
         "acquisition_costs": None if column_known("acquisition_cost") else "acquisition costs of customers",
         "monthly_revenue": None if column_known("monthly_revenue") else "monthly revenue of customers",
+        "monthly_revenue_every_customer": (None if column_known("monthly_revenue")
+                                           and bool(customers["monthly_revenue"].notna().all())
+                                           else "monthly revenue for every customer"),
     }
     return Availability(reasons, gaps)

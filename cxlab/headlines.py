@@ -63,6 +63,8 @@ _SCORECARD = "01_cx_scorecard"
 _JOURNEY = "02_touchpoints_and_drivers"
 _RETENTION = "04_retention_cohorts"
 _SURVIVAL = "05_churn_survival"
+_ECONOMICS = "06_retention_economics"
+# The economics page's money figures are in the report's currency: the unit "currency" is replaced by its code.
 REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("nps", "Relationship NPS, {quarter}", "points", _SCORECARD, "headline"),
     HeadlineSpec("csat", "CSAT, share satisfied, {quarter}", "% satisfied", _SCORECARD, "headline"),
@@ -90,6 +92,17 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("hr_detractor", "Churn hazard ratio: detractors vs passives", "x", _SURVIVAL, "cox"),
     HeadlineSpec("hr_followup", "Churn hazard ratio: followed-up vs not followed-up detractors", "x", _SURVIVAL,
                  "cox"),
+    HeadlineSpec("lift_profit", "Extra discounted profit over {years:g} years from {lift_words}", "currency",
+                 _ECONOMICS, "answer"),
+    HeadlineSpec("lift_profit_pct", "Discounted profit increase over {years:g} years from {lift_words}", "%",
+                 _ECONOMICS, "answer"),
+    HeadlineSpec("acquisition_alternative_profit", "Discounted profit of spending the programme's budget on "
+                 "acquisition instead ({years:g} years)", "currency", _ECONOMICS, "versus-acquisition"),
+    HeadlineSpec("clv", "Lifetime value of a new customer (discounted margin)", "currency", _ECONOMICS, "clv"),
+    HeadlineSpec("cac", "Cost of acquiring a customer (CAC), last 12 months", "currency", _ECONOMICS, "acquisition"),
+    HeadlineSpec("ltv_cac", "Lifetime value / acquisition cost (LTV/CAC)", "ratio", _ECONOMICS, "acquisition"),
+    HeadlineSpec("payback_months", "Months of margin to recover the acquisition cost", "months", _ECONOMICS,
+                 "acquisition"),
 )}
 
 

@@ -5,12 +5,13 @@ call per section; the logic, the method choices, the sentences and the headline 
 here, where they are tested without a kernel.
 
 Modules: :mod:`~cxlab.sections.scorecard` (page 01), :mod:`~cxlab.sections.journey` (page 02),
-:mod:`~cxlab.sections.retention` (page 04), :mod:`~cxlab.sections.churn` (page 05).
+:mod:`~cxlab.sections.retention` (page 04), :mod:`~cxlab.sections.churn` (page 05),
+:mod:`~cxlab.sections.economics` (page 06).
 """
 
-from cxlab.sections import churn, journey, retention, scorecard
+from cxlab.sections import churn, economics, journey, retention, scorecard
 from cxlab.sections.context import ReportContext, open_report
 from cxlab.sections.result import Chart, SectionResult, Table
 
-__all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "journey", "open_report", "retention",
-           "scorecard"]
+__all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "economics", "journey", "open_report",
+           "retention", "scorecard"]
