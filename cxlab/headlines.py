@@ -14,7 +14,7 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Headline:
-    """One headline figure: a value with its interval, unit and where it is explained."""
+    """One headline figure: a value with its interval, unit, where it is explained and its recent history."""
 
     key: str
     label: str
@@ -25,6 +25,7 @@ class Headline:
     n: int | None = None
     section: str = ""
     note: str = ""
+    series: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -52,11 +53,16 @@ class HeadlineSpec:
     notebook: str
     section: str
 
-    def headline(self, value, *, ci_low=None, ci_high=None, n: int | None = None, note: str = "",
+    def headline(self, value, *, ci_low=None, ci_high=None, n: int | None = None, note: str = "", series=(),
                  **label_fields) -> Headline:
-        """The headline of this key with its figure, label filled from ``label_fields``."""
+        """The headline of this key with its figure, label filled from ``label_fields``.
+
+        ``series`` is the figure's recent history, ``[(period label, value), ...]`` oldest first
+        (drawn as a sparkline in the executive summary; missing values as None).
+        """
+        history = tuple((str(label), _clean(v)) for label, v in series)
         return Headline(self.key, self.label.format(**label_fields), _clean(value), self.unit, _clean(ci_low),
-                        _clean(ci_high), None if n is None else int(n), self.section, note)
+                        _clean(ci_high), None if n is None else int(n), self.section, note, history)
 
 
 _SCORECARD = "01_cx_scorecard"
@@ -83,6 +89,9 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
                  _JOURNEY, "intervention"),
     HeadlineSpec("top_driver", "Touchpoint that drives loyalty most", "", _JOURNEY, "drivers"),
     HeadlineSpec("retention", "Customers still active after {months} months", "%", _RETENTION, "retention-12m"),
+    *(HeadlineSpec(f"retention_change_{comparison}",
+                   "Customers still active after {months} months: change {quarter} vs {reference}",
+                   "percentage points", _RETENTION, "retention-12m") for comparison in ("prev_quarter", "prev_year")),
     HeadlineSpec("nrr", "Net revenue retention after {months} months", "%", _RETENTION, "revenue-retention"),
     HeadlineSpec("sbg_alpha", "Retention model (shifted-beta-geometric, monthly): alpha", "", _RETENTION, "sbg"),
     HeadlineSpec("sbg_beta", "Retention model (shifted-beta-geometric, monthly): beta", "", _RETENTION, "sbg"),
@@ -198,4 +207,5 @@ class Headlines:
 def read_headlines(path: str | Path) -> dict[str, Headline]:
     """Read a headlines JSON file written by :class:`Headlines`, keyed by figure key."""
     payload = json.loads(Path(path).read_text())
-    return {h["key"]: Headline(**h) for h in payload["headlines"]}
+    return {h["key"]: Headline(**{**h, "series": tuple(tuple(point) for point in h.get("series", ()))})
+            for h in payload["headlines"]}

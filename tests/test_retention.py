@@ -7,7 +7,13 @@ import pytest
 from lifelines import KaplanMeierFitter
 
 from cxlab.display import suppress_small
-from cxlab.retention import ShiftedBetaGeometric, cohort_table, plot_cohort_heatmap, revenue_retention
+from cxlab.retention import (
+    ShiftedBetaGeometric,
+    cohort_table,
+    plot_cohort_heatmap,
+    retention_over_time,
+    revenue_retention,
+)
 from cxlab.synth import simulate
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
@@ -278,3 +284,22 @@ def test_cohort_staircase_feeds_the_sbg_model():
     last = staircase.apply(lambda row: row.dropna().iloc[-1], axis=1)[seen]
     assert model.n_customers_ - model.n_churned_ == last.sum()
     assert model.converged_ and 0 < model.alpha_ and 0 < model.beta_
+
+
+def test_retention_over_time_equals_kaplan_meier_at_each_date_and_pairs_the_bootstrap():
+    world = simulate(n_customers=3000, seed=8)
+    dates = ["2025-09-30", "2026-06-30", "2026-09-30"]
+    table = retention_over_time(world.customers, as_of_dates=dates, months=12, n_resamples=300)
+    for date, row in zip(dates, table.itertuples(), strict=True):
+        frame = tenure_frame(world.customers, date)
+        kmf = KaplanMeierFitter().fit(frame["tenure_months"], frame["churned"])
+        assert row.estimate == pytest.approx(float(kmf.survival_function_at_times(12).iloc[0]), abs=1e-12)
+        assert row.n == len(frame) and row.ci_low < row.estimate < row.ci_high
+    last = table.iloc[-1]
+    assert (last["change"], last["change_ci_low"], last["change_ci_high"]) == (0.0, 0.0, 0.0)
+    first = table.iloc[0]
+    assert first["change"] == pytest.approx(last["estimate"] - first["estimate"])
+    assert first["change_ci_low"] <= first["change"] <= first["change_ci_high"]
+    # the two dates share most customers: the paired interval is narrower than treating them as independent
+    independent = np.hypot(first["ci_high"] - first["ci_low"], last["ci_high"] - last["ci_low"])
+    assert first["change_ci_high"] - first["change_ci_low"] < independent

@@ -6,10 +6,20 @@ import numpy as np
 import pandas as pd
 
 from cxlab.headlines import spec
-from cxlab.retention import ShiftedBetaGeometric, cohort_table, fit_by, plot_cohort_heatmap, revenue_retention
+from cxlab.periods import parse_quarter
+from cxlab.retention import (
+    ShiftedBetaGeometric,
+    cohort_table,
+    fit_by,
+    plot_cohort_heatmap,
+    retention_over_time,
+    revenue_retention,
+)
 from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
 from cxlab.survival.km import km_by, survival_at
+
+HISTORY_QUARTERS = 8
 
 
 def overview(report) -> SectionResult:
@@ -26,14 +36,17 @@ def overview(report) -> SectionResult:
     return result
 
 
-def retention_at(report, *, months: int = 12) -> SectionResult:
+def retention_at(report, *, months: int = 12, n_resamples: int = 200) -> SectionResult:
     """Kaplan-Meier share of customers who stay more than ``months`` months, overall and per segment."""
     title = f"Customers still active after {months} months"
     entry = spec("retention")
     if not report.availability.allows("tenure"):
         why = report.availability.why_not("tenure")
-        return SectionResult("retention-12m", title, unavailable=why,
-                             headlines=[entry.headline(None, note=f"not computed: {why}", months=months)])
+        return SectionResult("retention-12m", title, unavailable=why, headlines=[
+            entry.headline(None, note=f"not computed: {why}", months=months),
+            *(spec(f"retention_change_{c}").headline(None, note=f"not computed: {why}", months=months,
+                                                      quarter=report.quarter, reference="an earlier quarter")
+              for c in ("prev_quarter", "prev_year"))])
     tenure = report.tenure
     estimate, low, high = survival_at(km_by(tenure), months)
     rows = [("All customers", len(tenure), estimate, low, high)]
@@ -49,9 +62,22 @@ def retention_at(report, *, months: int = 12) -> SectionResult:
     })
     result = SectionResult("retention-12m", title, tables=[Table(table, "Kaplan-Meier estimates by segment; "
                                                                  "a dash marks groups below the minimum size")])
+    quarters = [parse_quarter(report.quarter) - k for k in range(HISTORY_QUARTERS - 1, -1, -1)]
+    history = retention_over_time(report.data.customers, as_of_dates=[q.end_time.normalize() for q in quarters],
+                                  months=months, n_resamples=n_resamples, seed=0)
     result.headlines.append(entry.headline(100 * estimate, ci_low=100 * low, ci_high=100 * high, n=len(tenure),
                                            note="Kaplan-Meier estimate, 95% interval; n = customers acquired by "
-                                                "the as-of date", months=months))
+                                                "the as-of date", months=months,
+                                           series=[(str(q), 100 * v) for q, v in zip(quarters, history["estimate"],
+                                                                                       strict=True)]))
+    for comparison, back in (("prev_quarter", 2), ("prev_year", 5)):  # one and four quarters before
+        row = history.iloc[-back]
+        reference = str(quarters[-back])
+        result.headlines.append(spec(f"retention_change_{comparison}").headline(
+            100 * row["change"], ci_low=100 * row["change_ci_low"], ci_high=100 * row["change_ci_high"],
+            n=len(tenure), months=months, quarter=report.quarter, reference=reference,
+            note=(f"{report.quarter} minus {reference}, each as known at its quarter's end; 95% bootstrap interval "
+                  f"over customers ({n_resamples} resamples)")))
     if np.isnan(estimate):
         result.answer = f"No customer has been observed for {months} months yet."
     else:

@@ -18,6 +18,7 @@ METRIC_NAMES = {"nps": "Relationship NPS", "csat": "CSAT, share satisfied", "ces
 DIFFERENCE_UNITS = {"nps": "points", "csat": "percentage points", "ces": "scale points"}
 DECIMALS = {"nps": 1, "csat": 1, "ces": 2}
 TREND_QUARTERS = 12
+HISTORY_QUARTERS = 8
 
 
 def _answers_in_quarter(report) -> pd.DataFrame:
@@ -62,6 +63,19 @@ def _level_note(estimate, key: str, report, method: str, asked: bool) -> str:
             + f"; design effect {estimate.deff:.2f}")
 
 
+def _history(report, method: str) -> dict[str, list]:
+    """NPS, CSAT and CES of the last :data:`HISTORY_QUARTERS` quarters (None where too few answers)."""
+    quarters = [str(parse_quarter(report.quarter) - k) for k in range(HISTORY_QUARTERS - 1, -1, -1)]
+    history = {key: [] for key in METRICS}
+    for quarter in quarters:
+        estimates = touchpoints.quarter_estimates(report.data.surveys, quarter=quarter, as_of=report.as_of,
+                                                  method=method)
+        for key in METRICS:
+            est = estimates[key]
+            history[key].append((quarter, est.value if est.n >= report.min_cell_size else None))
+    return history
+
+
 def quarter_at_a_glance(report, *, method: str = "adjusted_wald") -> SectionResult:
     """NPS, CSAT and CES of the quarter (and overall questions on their own scales) with intervals."""
     title = "The quarter at a glance"
@@ -74,6 +88,7 @@ def quarter_at_a_glance(report, *, method: str = "adjusted_wald") -> SectionResu
     asked = _asked(report)
     estimates = touchpoints.quarter_estimates(report.data.surveys, quarter=report.quarter, as_of=report.as_of,
                                               method=method)
+    history = _history(report, method)
     result = SectionResult("headline", title)
     rows = []
     for key in METRICS:
@@ -83,7 +98,7 @@ def quarter_at_a_glance(report, *, method: str = "adjusted_wald") -> SectionResu
         result.headlines.append(entry.headline(est.value if shown else None, ci_low=est.ci_low if shown else None,
                                                ci_high=est.ci_high if shown else None, n=est.n,
                                                note=_level_note(est, key, report, method, asked[key]),
-                                               quarter=report.quarter))
+                                               series=history[key] if asked[key] else (), quarter=report.quarter))
         if asked[key]:
             rows.append((METRIC_NAMES[key] if key != "ces" else "CES, mean effort (1 = very easy, 7 = very difficult)",
                          est.value if shown else None, est.ci_low if shown else None,
