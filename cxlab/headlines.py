@@ -108,6 +108,8 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("acquisition_alternative_profit", "Discounted profit of spending the programme's budget on "
                  "acquisition instead ({years:g} years)", "currency", _ECONOMICS, "versus-acquisition"),
     HeadlineSpec("clv", "Lifetime value of a new customer (discounted margin)", "currency", _ECONOMICS, "clv"),
+    HeadlineSpec("revenue_at_risk", "Monthly revenue of today's customers expected to churn within {months} months",
+                 "currency", _ECONOMICS, "at-risk"),
     HeadlineSpec("cac", "Cost of acquiring a customer (CAC), last 12 months", "currency", _ECONOMICS, "acquisition"),
     HeadlineSpec("ltv_cac", "Lifetime value / acquisition cost (LTV/CAC)", "ratio", _ECONOMICS, "acquisition"),
     HeadlineSpec("payback_months", "Months of margin to recover the acquisition cost", "months", _ECONOMICS,

@@ -11,6 +11,7 @@ import pytest
 
 from cxlab.economics import clv_across_tails, customer_base, scenario_across_tails, unit_economics
 from cxlab.economics.acquisition import ALL
+from cxlab.economics.at_risk import revenue_at_risk
 from cxlab.headlines import REGISTRY
 from cxlab.sections import economics, open_report
 from cxlab.sections.formatting import money, money_interval
@@ -225,3 +226,16 @@ def test_customers_without_revenue_for_everyone(world, tmp_path):
         assert all(h.value is None and h.note == f"not computed: {why}" for h in result.headlines), section
     survival = report.show(economics.survival_curve, settings=SETTINGS)
     assert survival.available and len(survival.tables) == 1 and why in survival.notes[0]
+
+
+def test_revenue_at_risk_section_records_the_package_figure(report):
+    result = report.show(economics.money_at_risk, settings=SETTINGS)
+    expected = revenue_at_risk(report.data.customers, as_of=report.as_of, horizon_months=12,
+                               n_resamples=SETTINGS.n_bootstrap, seed=SETTINGS.seed, min_at_risk=report.min_cell_size,
+                               tail=SETTINGS.survival_tail)
+    headline = result.headline("revenue_at_risk")
+    assert (headline.value, headline.ci_low, headline.ci_high, headline.n) == (
+        pytest.approx(expected.run_rate_lost), pytest.approx(expected.run_rate_lost_low),
+        pytest.approx(expected.run_rate_lost_high), expected.active_customers)
+    assert headline.unit == SETTINGS.currency and headline.section == "at-risk"
+    assert "customer_id" not in result._repr_html_()

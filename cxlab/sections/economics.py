@@ -28,6 +28,7 @@ from cxlab.economics import (
     unit_economics,
 )
 from cxlab.economics.acquisition import ALL
+from cxlab.economics.at_risk import revenue_at_risk
 from cxlab.economics.scenario import PER_YEAR, plot_lift_by_year
 from cxlab.economics.sensitivity import (
     CLAIM_HIGH_PCT,
@@ -743,3 +744,40 @@ def where_the_claim_holds(report, *, settings: Settings = DEFAULTS) -> SectionRe
             f"Discounted profit increase from five points more annual retention, by baseline annual retention and "
             f"gross margin: the claimed 25-95% holds in {inside} of the {claim.size} combinations; the star marks us "
             f"today, at {100 * retention:.0f}% annual retention and a {margin} gross margin."))])
+
+
+def money_at_risk(report, *, settings: Settings = DEFAULTS, months: int = 12) -> SectionResult:
+    """Monthly revenue of the active base expected to churn away within ``months`` months, with its interval."""
+    title = "Revenue at risk"
+    why = _missing_money(report)
+    if why:
+        return SectionResult("at-risk", title, unavailable=why, headlines=[
+            _headline("revenue_at_risk", settings, None, note=f"not computed: {why}", months=months)])
+    risk = report._cached(("economics", "at_risk", settings, months), lambda: revenue_at_risk(
+        report.data.customers, as_of=report.as_of, horizon_months=months, n_resamples=settings.n_bootstrap,
+        seed=settings.seed, min_at_risk=report.min_cell_size, tail=settings.survival_tail))
+    currency = settings.currency
+    run_rate, run_rate_interval = _money(risk.run_rate_lost, risk.run_rate_lost_low, risk.run_rate_lost_high,
+                                         currency)
+    lost, lost_interval = _money(risk.revenue_lost, risk.revenue_lost_low, risk.revenue_lost_high, currency)
+    result = SectionResult("at-risk", title, answer=(
+        f"Of today's {money(risk.monthly_revenue, currency)} of monthly revenue from {risk.active_customers:,} active "
+        f"customers, {run_rate} ({number(100 * risk.share_at_risk, 1, '%')}; 95% interval {run_rate_interval}) is "
+        f"expected to have churned away within {months} months; {lost} ({lost_interval}) of revenue would not be "
+        f"earned over those {months} months."),
+        tables=[Table(pd.DataFrame({
+            "Measure": [f"Monthly revenue lost by month {months}", f"Revenue not earned over {months} months"],
+            f"Expected ({currency})": [
+                money(risk.run_rate_lost, low=risk.run_rate_lost_low, high=risk.run_rate_lost_high),
+                money(risk.revenue_lost, low=risk.revenue_lost_low, high=risk.revenue_lost_high)],
+            "95% interval": [money_interval(risk.run_rate_lost_low, risk.run_rate_lost_high),
+                             money_interval(risk.revenue_lost_low, risk.revenue_lost_high)],
+        }), f"Active customers at the as-of date; revenue-weighted survival, {settings.survival_tail} tail; "
+            "aggregate figures only")])
+    result.headlines.append(_headline(
+        "revenue_at_risk", settings, risk.run_rate_lost, ci_low=risk.run_rate_lost_low,
+        ci_high=risk.run_rate_lost_high, n=risk.active_customers, months=months,
+        note=(f"{number(100 * risk.share_at_risk, 1, '%')} of today's monthly revenue; revenue-weighted survival, "
+              f"{settings.survival_tail} tail; 95% interval ({settings.n_bootstrap} replicates)")))
+    return result
+
