@@ -75,6 +75,8 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("nps", "Relationship NPS, {quarter}", "points", _SCORECARD, "headline"),
     HeadlineSpec("csat", "CSAT, share satisfied, {quarter}", "% satisfied", _SCORECARD, "headline"),
     HeadlineSpec("ces", "CES, mean effort (lower = easier), {quarter}", "mean effort 1–7", _SCORECARD, "headline"),
+    HeadlineSpec("lowest_touchpoint", "Touchpoint with the lowest satisfaction, {quarter}", "", _SCORECARD,
+                 "by-touchpoint"),
     HeadlineSpec("satisfied_share", "Share satisfied (overall satisfied / not satisfied answer), {quarter}",
                  "% satisfied", _SCORECARD, "headline"),
     HeadlineSpec("recommend_share", "Share likely to recommend (extremely likely or likely, 4-5 on a 5-point "

@@ -8,7 +8,6 @@ explains it (``<notebook>.html#<section>``).
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,12 +16,13 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from cxlab.headlines import Headline, read_headlines
+from cxlab.report import board
 from cxlab.report.layout import ENVIRONMENT, page, write_page
+from cxlab.report.numbers import format_number, headline_decimals, number_or_none
 from cxlab.report.provenance import Provenance, read_provenance
 
 NOT_AVAILABLE = "not available"
 _QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
-TIMES_UNITS = ("x", "ratio")
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ GLANCE = (
     )),
     ("Retention", (
         GlanceRow("median_tenure", "Median customer tenure"),
-        GlanceRow("retention", "12-month retention"),
+        GlanceRow("retention", "12-month retention", "retention_change_prev_quarter", "retention_change_prev_year"),
     )),
     ("Retention economics", (
         GlanceRow("clv", "Customer lifetime value"),
@@ -70,60 +70,6 @@ def load_page_headlines(path: Path) -> dict[str, Headline]:
     return read_headlines(path) if Path(path).is_file() else {}
 
 
-def _decimals(value: float) -> int:
-    size = abs(value)
-    if size >= 100:
-        return 0
-    if size >= 10:
-        return 1
-    if size >= 1:
-        return 2
-    return 3
-
-
-def format_number(value: float, unit: str = "", *, decimals: int | None = None, signed: bool = False) -> str:
-    """Format a figure with its unit for business readers.
-
-    ``unit="%"`` means the value is already in percent; ``unit="share"`` means a fraction
-    shown as percent; ``"x"`` and ``"ratio"`` (hazard ratios, LTV/CAC) are written as a
-    multiple; any other unit (a currency code, ``"months"``) is written after the number.
-
-    Examples
-    --------
-    >>> format_number(31.24, "points")
-    '31.2 points'
-    >>> format_number(0.834, "share")
-    '83.4%'
-    >>> format_number(2.5, "points", signed=True)
-    '+2.50 points'
-    >>> format_number(15230.4, "EUR")
-    '15,230 EUR'
-    >>> format_number(3.14159, "ratio")
-    '3.14\u00d7'
-    """
-    if unit == "share":
-        value, unit = value * 100, "%"
-        decimals = 1 if decimals is None else decimals
-    if unit == "%" and decimals is None:
-        decimals = 1
-    decimals = _decimals(value) if decimals is None else decimals
-    if round(value, decimals) == 0:
-        value = 0.0  # no "-0.00"
-    text = f"{value:{'+' if signed else ''},.{decimals}f}"
-    if unit == "%":
-        return f"{text}%"
-    if unit in TIMES_UNITS:
-        return f"{text}\u00d7"
-    return f"{text} {unit}".strip()
-
-
-def _number_or_none(value) -> float | None:
-    if value is None or isinstance(value, str):
-        return None
-    value = float(value)
-    return None if math.isnan(value) else value
-
-
 @dataclass(frozen=True)
 class Cell:
     """A formatted figure for the summary tables."""
@@ -134,14 +80,6 @@ class Cell:
     note: str = ""
     href: str = ""
     available: bool = True
-
-
-def headline_decimals(headline: Headline) -> int:
-    """Decimals used to show a headline: 1 for percentages, else by the size of the value."""
-    if headline.unit in ("%", "share"):
-        return 1
-    value = _number_or_none(headline.value)
-    return 2 if value is None else _decimals(value)
 
 
 def format_headline(headline: Headline | None, href: str = "", *, signed: bool = False,
@@ -168,7 +106,7 @@ def format_headline(headline: Headline | None, href: str = "", *, signed: bool =
     if isinstance(headline.value, str):
         return Cell(headline.value, n=n, note=headline.note, href=href)
     decimals = headline_decimals(headline) if decimals is None else decimals
-    low, high = _number_or_none(headline.ci_low), _number_or_none(headline.ci_high)
+    low, high = number_or_none(headline.ci_low), number_or_none(headline.ci_high)
     interval = ""
     if low is not None and high is not None:
         bound_unit = headline.unit if headline.unit in ("%", "share") else ""  # the value carries the unit
@@ -183,10 +121,32 @@ def _href(page_: NotebookPage, headline: Headline) -> str:
 
 
 _SUMMARY = """
+<style>
+.cx-brief { font-size: 1.05rem; max-width: 46rem; }
+.cx-tiles { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: .8rem; margin: 1rem 0; }
+.cx-tile { border: 1px solid #d0d7de; border-radius: 6px; padding: .7rem .8rem; break-inside: avoid; }
+.cx-tile h3 { font-size: .85rem; font-weight: 600; margin: 0 0 .3rem; }
+.cx-tile .cx-value { font-size: 1.5rem; font-weight: 600; }
+.cx-tile .cx-range, .cx-tile .cx-change { font-size: .8rem; color: #444d56; }
+.cx-beyond { font-weight: 600; }
+@media print { .cx-tiles { grid-template-columns: repeat(3, 1fr); } }
+</style>
 <h1>Customer experience report {{ quarter }}</h1>
 <p>The quarter ends {{ quarter_end }}; the data runs to {{ data_as_of }}. Each figure links to the analysis that
-explains it. Intervals are 95% intervals unless the note says otherwise; <em>n</em> is the number of responses or
-customers behind the figure.</p>
+explains it. Intervals are 95% intervals unless the note says otherwise.</p>
+{% if brief %}<h2 id="in-brief">In brief</h2>
+<ul class="cx-brief">{% for sentence in brief %}<li>{{ sentence }}</li>{% endfor %}</ul>{% endif %}
+{% if tiles %}<h2 id="figures">The figures</h2>
+<div class="cx-tiles">{% for tile in tiles %}<div class="cx-tile" id="tile-{{ tile.key }}">
+<h3><a href="{{ tile.href }}">{{ tile.label }}</a></h3>
+<div class="cx-value{% if tile.value == "not available" %} cx-na{% endif %}">{{ tile.value }}</div>
+{% if tile.interval %}<div class="cx-range">95% interval {{ tile.interval }}</div>{% endif %}
+{% for change in tile.changes %}<div class="cx-change{% if change.beyond_chance %} cx-beyond{% endif %}">vs
+{{ change.reference }}: {{ change.text }}{% if change.interval %} ({{ change.interval }}){% endif %}
+{%- if change.beyond_chance %}, beyond chance{% endif %}</div>{% endfor %}
+{{ tile.sparkline }}
+{% if tile.value == "not available" %}<div class="cx-note">{{ tile.note }}</div>{% endif %}
+</div>{% endfor %}</div>{% endif %}
 <h2 id="at-a-glance">At a glance</h2>
 <table class="cx-glance">
 <thead><tr><th>Figure</th><th>Value</th><th>Interval</th><th>n</th><th>vs previous quarter</th>
@@ -281,7 +241,8 @@ def write_quarter_summary(folder: Path, *, quarter: str, quarter_end: str, pages
             details.append((page_, rows))
     body = Markup(ENVIRONMENT.from_string(_SUMMARY).render(
         quarter=quarter, quarter_end=quarter_end, data_as_of=provenance.data_as_of, glance=glance,
-        details=details, pages=pages))
+        details=details, pages=pages, brief=board.sentences(located, quarter),
+        tiles=board.tiles(located, quarter)))
     nav = [("All quarters", "../index.html"), ("Executive summary", "index.html")]
     document = page(title=f"Customer experience report {quarter}", body=body, nav=nav, provenance=provenance)
     return write_page(Path(folder) / "index.html", document)

@@ -257,7 +257,8 @@ def by_touchpoint(report, *, method: str = "adjusted_wald") -> SectionResult:
     title = "By touchpoint"
     why = _no_answers(report)
     if why:
-        return SectionResult("by-touchpoint", title, unavailable=why)
+        return SectionResult("by-touchpoint", title, unavailable=why, headlines=[
+            spec("lowest_touchpoint").headline(None, note="no survey answers", quarter=report.quarter)])
     card = touchpoints.scorecard(report.data.surveys, as_of=report.as_of, quarters=[report.quarter],
                                  min_n=report.min_cell_size, method=method)
     table = Table(pd.DataFrame({
@@ -280,10 +281,16 @@ def by_touchpoint(report, *, method: str = "adjusted_wald") -> SectionResult:
                                                       f"({DIFFERENCE_UNITS[row.metric]})")
     scored = card.dropna(subset=["csat"])
     lowest = scored.loc[scored["csat"].idxmin()] if len(scored) else None
-    answer = "" if lowest is None else (
-        f"Lowest satisfaction: {lowest['touchpoint']} ({lowest['csat']:.1f}% satisfied, 95% interval "
-        f"{interval(lowest['csat_ci_low'], lowest['csat_ci_high'], 1, '%')}).")
-    return SectionResult("by-touchpoint", title, answer=answer, tables=[table, change_table])
+    entry = spec("lowest_touchpoint")
+    if lowest is None:
+        return SectionResult("by-touchpoint", title, tables=[table, change_table], headlines=[
+            entry.headline(None, note=f"no touchpoint with {report.min_cell_size} or more CSAT answers",
+                           quarter=report.quarter)])
+    shown = (f"{lowest['csat']:.1f}% satisfied, 95% interval "
+             f"{interval(lowest['csat_ci_low'], lowest['csat_ci_high'], 1, '%')}")
+    return SectionResult("by-touchpoint", title, answer=f"Lowest satisfaction: {lowest['touchpoint']} ({shown}).",
+                         tables=[table, change_table], headlines=[entry.headline(
+                             lowest["touchpoint"], n=int(lowest["csat_n"]), note=shown, quarter=report.quarter)])
 
 
 def trends(report, *, method: str = "adjusted_wald") -> SectionResult:

@@ -1,0 +1,211 @@
+"""The board page of a quarter: a few plain sentences, then one tile per figure that matters.
+
+Everything here reads the headlines the notebooks recorded (:mod:`cxlab.headlines`); nothing is
+recomputed. A tile shows the figure, its interval as a range, its change against the previous
+period and the same period a year earlier (naming the period compared with), and its recent
+history as a sparkline drawn in inline SVG (no script, no external file).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from markupsafe import Markup, escape
+
+from cxlab.headlines import Headline
+from cxlab.periods import parse_quarter
+from cxlab.report.numbers import format_number, headline_decimals
+from cxlab.sections.formatting import money, money_interval
+
+# (figure key, its change vs the previous period, its change vs a year earlier)
+TILES = (
+    ("nps", "nps_change_prev_quarter", "nps_change_prev_year"),
+    ("csat", "csat_change_prev_quarter", "csat_change_prev_year"),
+    ("ces", "ces_change_prev_quarter", "ces_change_prev_year"),
+    ("retention", "retention_change_prev_quarter", "retention_change_prev_year"),
+    ("followup_coverage", None, None),
+    ("sla_24h_share", None, None),
+    ("revenue_at_risk", None, None),
+    ("clv", None, None),
+    ("lift_profit", None, None),
+    ("acquisition_alternative_profit", None, None),
+)
+_REFERENCE = re.compile(r"vs (\d{4}Q[1-4])\s*$")
+_SPARK_WIDTH, _SPARK_HEIGHT = 120, 28
+
+
+@dataclass(frozen=True)
+class Change:
+    """A change against an earlier period, formatted."""
+
+    reference: str
+    text: str
+    interval: str
+    beyond_chance: bool | None
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One figure of the board page, formatted."""
+
+    key: str
+    label: str
+    value: str
+    interval: str
+    note: str
+    href: str
+    changes: tuple
+    sparkline: Markup
+
+
+def _is_money(headline: Headline) -> bool:
+    return bool(re.fullmatch(r"[A-Z]{3}", headline.unit or ""))
+
+
+def _number(value: float, headline: Headline, *, signed: bool = False, low=None, high=None) -> str:
+    if _is_money(headline):
+        text = money(value, headline.unit, low=low, high=high)
+        return ("+" + text if signed and value > 0 else text) or ""
+    return format_number(value, headline.unit, decimals=headline_decimals(headline), signed=signed)
+
+
+def _interval(headline: Headline, *, signed: bool = False, decimals_of: Headline | None = None) -> str:
+    low, high = headline.ci_low, headline.ci_high
+    if low is None or high is None:
+        return ""
+    if _is_money(headline):
+        return money_interval(low, high, headline.unit) or ""
+    unit = headline.unit if headline.unit in ("%", "share") else ""
+    decimals = headline_decimals(decimals_of or headline)
+    return (f"{format_number(low, unit, decimals=decimals, signed=signed)} to "
+            f"{format_number(high, unit, decimals=decimals, signed=signed)}")
+
+
+def _change(headline: Headline | None, figure: Headline, expected: str) -> Change | None:
+    """The change headline formatted, naming what it compares with.
+
+    ``expected`` is the period a change of its kind compares with (the previous quarter, or the
+    same quarter a year earlier); an earlier reference is the previous survey wave.
+    """
+    if headline is None or headline.value is None or isinstance(headline.value, str):
+        return None
+    found = _REFERENCE.search(headline.label)
+    reference = found.group(1) if found else ""
+    if reference and reference < expected:
+        reference = f"{reference} (previous survey wave)"
+    unit = {"points": "points", "%": "points", "percentage points": "points"}.get(headline.unit, "")
+    text = format_number(headline.value, unit, decimals=headline_decimals(figure), signed=True)
+    beyond = None
+    if headline.ci_low is not None and headline.ci_high is not None:
+        beyond = headline.ci_low > 0 or headline.ci_high < 0
+    return Change(reference or "earlier", text, _interval(headline, signed=True, decimals_of=figure), beyond)
+
+
+def _link(page_, headline: Headline) -> str:
+    return f"{page_.href}#{quote(headline.section)}" if headline.section else page_.href
+
+
+def sparkline(series, label: str) -> Markup:
+    """An inline SVG line of a figure's recent history (gaps where a period has no value)."""
+    points = [(i, v) for i, (_, v) in enumerate(series) if v is not None]
+    if len(points) < 2:
+        return Markup("")
+    values = [v for _, v in points]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = _SPARK_WIDTH / max(len(series) - 1, 1)
+    segments, current = [], []
+    previous_index = None
+    for i, v in points:
+        if previous_index is not None and i != previous_index + 1 and current:
+            segments.append(current)
+            current = []
+        current.append(f"{i * step:.1f},{_SPARK_HEIGHT - 3 - (v - low) / span * (_SPARK_HEIGHT - 6):.1f}")
+        previous_index = i
+    segments.append(current)
+    lines = "".join(f'<polyline fill="none" stroke="#0072B2" stroke-width="1.8" points="{" ".join(s)}"/>'
+                    for s in segments if len(s) > 1)
+    dots = "".join(f'<circle cx="{s[-1].split(",")[0]}" cy="{s[-1].split(",")[1]}" r="2.4" fill="#0072B2"/>'
+                   for s in segments[-1:])
+    first, last = series[0][0], series[-1][0]
+    description = f"{label}: {first} to {last}, from {values[0]:,.1f} to {values[-1]:,.1f}"
+    return Markup(f'<svg class="cx-spark" width="{_SPARK_WIDTH}" height="{_SPARK_HEIGHT}" role="img" '
+                  f'aria-label="{escape(description)}"><title>{escape(description)}</title>{lines}{dots}</svg>')
+
+
+def tiles(located: dict, quarter: str) -> list[Tile]:
+    """The tiles of the figures the run recorded, in :data:`TILES` order.
+
+    Parameters
+    ----------
+    located : dict
+        Headline key -> (page, headline), as the summary finds them.
+    quarter : str
+        The report quarter.
+    """
+    current = parse_quarter(quarter)
+    out = []
+    for key, change_prev, change_year in TILES:
+        if key not in located:
+            continue
+        page_, headline = located[key]
+        if headline.value is None:
+            out.append(Tile(key, headline.label, "not available", "", headline.note, _link(page_, headline), (),
+                            Markup("")))
+            continue
+        value = (headline.value if isinstance(headline.value, str) else
+                 _number(headline.value, headline, low=headline.ci_low, high=headline.ci_high))
+        compared = ((change_prev, str(current - 1)), (change_year, str(current - 4)))
+        changes = tuple(c for c in (_change(located[k][1] if k in located else None, headline, expected)
+                                    for k, expected in compared) if c)
+        out.append(Tile(key, headline.label, value, _interval(headline), headline.note, _link(page_, headline),
+                        changes, sparkline(headline.series, headline.label)))
+    return out
+
+
+def sentences(located: dict, quarter: str) -> list[str]:
+    """Three to five plain sentences: what changed and what to act on."""
+    said = []
+
+    def get(key):
+        found = located.get(key)
+        return None if found is None or found[1].value is None else found[1]
+
+    nps = get("nps")
+    if nps is not None:
+        change = get("nps_change_prev_year")
+        trend = ""
+        if change is not None and change.ci_low is not None:
+            moved = change.ci_low > 0 or change.ci_high < 0
+            direction = "up" if change.value > 0 else "down"
+            trend = (f", {direction} {abs(change.value):.1f} points on a year earlier" if moved else
+                     ", no change beyond chance from a year earlier")
+        said.append(f"Relationship NPS is {nps.value:.1f} in {quarter} (95% interval {nps.ci_low:.1f} to "
+                    f"{nps.ci_high:.1f}){trend}.")
+    moved = []
+    for key, name in (("csat", "CSAT"), ("ces", "customer effort")):
+        change = get(f"{key}_change_prev_quarter")
+        if change is not None and change.ci_low is not None and (change.ci_low > 0 or change.ci_high < 0):
+            moved.append(f"{name} moved {change.value:+.2f} since the previous quarter")
+    csat = get("csat")
+    if csat is not None:
+        said.append(f"{csat.value:.1f}% of touchpoint answers were satisfied; "
+                    + ("; ".join(moved) if moved else "CSAT and customer effort did not change beyond chance "
+                                                      "since the previous quarter") + ".")
+    retention = get("retention")
+    if retention is not None:
+        change = get("retention_change_prev_year")
+        compared = ("" if change is None else
+                    f", {change.value:+.1f} points on a year earlier ({change.ci_low:+.1f} to {change.ci_high:+.1f})")
+        said.append(f"{retention.value:.1f}% of customers stay more than 12 months{compared}.")
+    lowest = get("lowest_touchpoint")
+    if lowest is not None:
+        said.append(f"To act on: {lowest.value} has the lowest satisfaction ({lowest.note}).")
+    risk = get("revenue_at_risk")
+    if risk is not None:
+        said.append(f"Revenue at risk: {money(risk.value, risk.unit, low=risk.ci_low, high=risk.ci_high)} of monthly "
+                    f"revenue is expected to churn away within 12 months (95% interval "
+                    f"{money_interval(risk.ci_low, risk.ci_high, risk.unit)}).")
+    return said[:5]
