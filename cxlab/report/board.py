@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from cxlab.headlines import Headline
 from cxlab.periods import parse_quarter
-from cxlab.report.numbers import format_number, headline_decimals
+from cxlab.report.figures import format_number, headline_decimals
 from cxlab.sections.formatting import money, money_interval
 
 # (figure key, its change vs the previous period, its change vs a year earlier)

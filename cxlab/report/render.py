@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 
 import nbformat
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from nbconvert import HTMLExporter
 
 from cxlab.report.layout import page, write_page
@@ -26,6 +26,7 @@ _EXPORTER_LOG = logging.getLogger("cxlab.report.nbconvert")
 _EXPORTER_LOG.setLevel(logging.ERROR)
 _HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.MULTILINE)
 _TAG = re.compile(r"<[^>]+>")
+_SECTION = re.compile(r'<a id="([^"]+)"></a>\s*\n#{2,3}\s+(.+)')
 
 
 def notebook_title(nb: nbformat.NotebookNode, default: str) -> str:
@@ -76,8 +77,37 @@ def notebook_body(nb: nbformat.NotebookNode, *, resources_dir: Path) -> Markup:
     return Markup(body)
 
 
+def contents(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
+    """The page's sections as (anchor, title): each markdown ``<a id="..."></a>`` followed by a heading.
+
+    Examples
+    --------
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell('<a id="drivers"></a>\\n## Key drivers')])
+    >>> contents(nb)
+    [('drivers', 'Key drivers')]
+    """
+    found = []
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        match = _SECTION.search(cell.source)
+        if match:
+            found.append((match.group(1), match.group(2).strip()))
+    return found
+
+
+def _contents_html(sections: list[tuple[str, str]], neighbours) -> Markup:
+    """A contents list of the page's sections and links to the previous and next pages."""
+    links = "".join(f'<li><a href="#{escape(anchor)}">{escape(title)}</a></li>' for anchor, title in sections)
+    around = " ".join(f'<a href="{escape(href)}" rel="{rel}">{escape(label)}</a>'
+                      for (label, href), rel in zip(neighbours, ("prev", "next"), strict=True) if href)
+    return Markup(f'<nav class="cx-contents" aria-label="Contents"><strong>On this page</strong><ol>{links}</ol>'
+                  + (f'<p class="cx-pager">{around}</p>' if around else "") + "</nav>")
+
+
 def render_notebook_page(executed: Path, html_path: Path, *, name: str, provenance: Provenance,
-                         nav: list[tuple[str, str]], resources_dir: Path) -> str:
+                         nav: list[tuple[str, str]], resources_dir: Path,
+                         neighbours=(("", ""), ("", ""))) -> str:
     """Render one executed notebook to ``html_path`` and return the page title.
 
     Parameters
@@ -94,10 +124,13 @@ def render_notebook_page(executed: Path, html_path: Path, *, name: str, provenan
         Links in the top bar.
     resources_dir : pathlib.Path
         The source notebooks' folder (images linked from markdown are resolved there).
+    neighbours : ((label, href), (label, href))
+        The previous and the next page of the report ("" where there is none).
     """
     nb = nbformat.read(executed, as_version=4)
     title = notebook_title(nb, name)
-    document = page(title=f"{title} - {provenance.quarter}", body=notebook_body(nb, resources_dir=resources_dir),
-                    nav=nav, provenance=provenance, notebook=name)
+    body = _contents_html(contents(nb), neighbours) + notebook_body(nb, resources_dir=resources_dir)
+    document = page(title=f"{title} - {provenance.quarter}", body=body, nav=nav, provenance=provenance,
+                    notebook=name)
     write_page(html_path, document)
     return title
