@@ -52,7 +52,8 @@ def test_declared_scales_are_kept_and_rows_carry_question_and_score():
     r3 = surveys[surveys["customer_id"] == "r3"].set_index("question_id")
     assert np.isnan(r3.loc["seat", "score"])  # not applicable
     wide = answers_frame(surveys, catalogue_from_dict({"questions": QUESTIONS})).set_index("customer_id")
-    np.testing.assert_array_equal(wide.loc["r2", ["seat", "checkin", "ltr", "friendly"]].astype(float), [1, np.nan, 10, 1])
+    r2 = wide.loc["r2", ["seat", "checkin", "ltr", "friendly"]].astype(float)
+    np.testing.assert_array_equal(r2, [1, np.nan, 10, 1])
     assert len(customers) == 3
 
 
