@@ -61,6 +61,7 @@ class HeadlineSpec:
 
 _RETENTION = "04_retention_cohorts"
 _SURVIVAL = "05_churn_survival"
+_QUESTIONS = "02_touchpoints_and_drivers"
 REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("retention", "Customers still active after {months} months", "%", _RETENTION, "retention-12m"),
     HeadlineSpec("nrr", "Net revenue retention after {months} months", "%", _RETENTION, "revenue-retention"),
@@ -72,6 +73,13 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("hr_detractor", "Churn hazard ratio: detractors vs passives", "x", _SURVIVAL, "cox"),
     HeadlineSpec("hr_followup", "Churn hazard ratio: followed-up vs not followed-up detractors", "x", _SURVIVAL,
                  "cox"),
+    HeadlineSpec("overall_satisfaction", "Overall satisfaction, {quarter}: share in the top box ({top_box})", "%",
+                 _QUESTIONS, "overall-satisfaction"),
+    HeadlineSpec("apostles", "Apostles (satisfied and loyal customers), {quarter}", "%", _QUESTIONS,
+                 "loyalty-typology"),
+    HeadlineSpec("retention_index", "TRI*M-style retention index, {quarter}", "points of 100", _QUESTIONS,
+                 "retention-index"),
+    HeadlineSpec("top_item_driver", "Rated item that drives {outcome} most", "", _QUESTIONS, "item-drivers"),
 )}
 
 
