@@ -29,6 +29,7 @@ import yaml
 from cxlab.catalogue import Catalogue, catalogue_from_dict
 from cxlab.datasets.generic import from_wide_survey
 from cxlab.datasets.source import REJECTED_COLUMNS, SourceTables
+from cxlab.periods import fieldwork_period
 
 EXPORT_OPTIONS = ("respondent_id", "touchpoints", "responded_at", "survey_date", "outcome", "outcome_kind",
                   "outcome_labels", "not_applicable", "comment", "channel", "segment", "region", "contract",
@@ -109,6 +110,12 @@ def load_survey_export(input_path, catalogue_path, *, as_of=None) -> tuple[Sourc
     last_answer = pd.Timestamp(surveys["responded_at"].max()).normalize()
     as_of = last_answer if as_of is None else pd.Timestamp(as_of).normalize()
     declared = int(surveys["question_id"].notna().sum()) if "question_id" in surveys.columns else 0
+    try:
+        quarter, end = fieldwork_period(surveys["responded_at"])
+        period = (f" Fieldwork ran in {quarter}; to report that quarter before later data exist, convert with "
+                  f"--as-of {end:%Y-%m-%d}.") if as_of < end else ""
+    except ValueError:
+        period = ""
     tables = SourceTables(
         customers=customers, surveys=surveys, as_of=as_of, rows_read=len(frame),
         rejected=pd.DataFrame(columns=REJECTED_COLUMNS), name=f"survey export {input_path.name}",
@@ -117,7 +124,7 @@ def load_survey_export(input_path, catalogue_path, *, as_of=None) -> tuple[Sourc
         notes=[f"{declared:,} answers to declared questions carry question_id and score on the question's scale.",
                "Each respondent is a customer acquired on the day of the answer; churn and revenue are unknown.",
                f"Answers from {surveys['responded_at'].min():%Y-%m-%d} to {last_answer:%Y-%m-%d}; as of "
-               f"{as_of:%Y-%m-%d}."],
+               f"{as_of:%Y-%m-%d}.{period}"],
         not_in_source=list(NOT_IN_SOURCE),
     )
     return tables, catalogue
