@@ -79,7 +79,7 @@ def test_every_declared_question_on_its_own_scale(report, wide):
     row = scores.tables[0].frame.set_index("Question").loc["Overall satisfaction"]
     # By hand: top box of a 1-10 scale is 9-10 by default.
     assert row["Top-box share"] == f"{100 * q2['overall'].between(9, 10).mean():.1f}%"
-    assert row["Mean"] == f"{q2['overall'].mean():.1f}" and row["Answers"] == f"{len(q2):,}"
+    assert row["Mean"] == f"{q2['overall'].mean():.2f}" and row["Answers"] == f"{len(q2):,}"
     trends = report.show(questions.question_trends)
     assert list(trends.tables[0].frame.columns) == ["Question", "2024Q1", "2024Q2"]
 

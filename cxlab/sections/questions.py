@@ -91,8 +91,8 @@ def question_scores(report) -> SectionResult:
     questions = {q.id: q for q in catalogue.questions}
     shown = pd.DataFrame({
         "Question": table["label"], "Scale": table["scale"], "Answers": [count(n) for n in table["n"]],
-        "Mean": [number(m, 1) for m in table["mean"]],
-        "Mean, 95% interval": [interval(lo, hi, 1) for lo, hi in zip(table["mean_ci_low"], table["mean_ci_high"],
+        "Mean": [number(m, 2) for m in table["mean"]],
+        "Mean, 95% interval": [interval(lo, hi, 2) for lo, hi in zip(table["mean_ci_low"], table["mean_ci_high"],
                                                                      strict=True)],
         "Top box": [f"{questions[i].top_box[0]}-{questions[i].top_box[1]}" for i in table["question_id"]],
         "Top-box share": [number(v, 1, "%") for v in table["top_box"]],
@@ -181,8 +181,8 @@ def overall_satisfaction(report) -> SectionResult:
                              unavailable=f"only {n} customers answered in {report.quarter}, fewer than the minimum "
                                          f"group size of {report.min_cell_size}")
     share, share_ci = _share_text(table["top_box"], table["top_box_ci_low"], table["top_box_ci_high"])
-    answer = (f"{share} of {n:,} customers gave {question.label()} a top-box answer ({top_box} on {question.scale}; "
-              f"95% interval {share_ci}); mean {table['mean']:.2f} on {question.scale}.")
+    answer = (f"{share} of {n:,} customers answered “{question.label()}” in its top box ({top_box} on "
+              f"{question.scale}; 95% interval {share_ci}); mean {table['mean']:.2f} on {question.scale}.")
     rows = pd.DataFrame({"Measure": ["Top-box share", "Bottom-box share", f"Mean ({question.scale})"],
                          "Estimate": [share, number(table["bottom_box"], 1, "%"), number(table["mean"], 2)],
                          "95% interval": [share_ci, interval(table["bottom_box_ci_low"], table["bottom_box_ci_high"],
