@@ -36,6 +36,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import yaml
+from scipy import stats
+from statsmodels.stats.multitest import multipletests
 
 from cxlab.metrics import mean_intervals_from_sums, wilson_interval
 
@@ -544,6 +546,70 @@ def summarise_questions(answers: pd.DataFrame, catalogue: Catalogue, *, by: str 
     figures = [c for c in table.columns if c.startswith(("mean", "top_box", "bottom_box"))]
     table[figures] = table[figures].mask(table["suppressed"])
     return table.drop(columns=["sum", "sum_sq", "top", "bottom"])
+
+
+def compare_questions(answers: pd.DataFrame, catalogue: Catalogue, *, by: str, a, b, level: float = 0.95,
+                      question_ids: Iterable[str] | None = None, language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
+    """Change of each question's top-box share and mean between two groups (e.g. two quarters).
+
+    Parameters
+    ----------
+    answers : pandas.DataFrame
+        Wide answers with the column ``by``.
+    catalogue : Catalogue
+    by : str
+        Column holding the groups.
+    a, b : object
+        The two groups; differences are ``b - a`` (e.g. a = last quarter, b = this quarter).
+    level : float
+        Confidence level.
+    question_ids : sequence of str, optional
+        Questions to compare; default every catalogue question with a column in ``answers``.
+    language : str
+        Language of the labels.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per question: ``question_id``, ``label``, ``scale``, ``n_a``, ``n_b``,
+        ``top_box_a``, ``top_box_b``, ``top_box_change`` (percentage points) with
+        ``top_box_change_ci_low``/``_high`` (Newcombe's hybrid score interval, his method 10),
+        ``top_box_p`` (two-proportion z test), ``top_box_q`` (Benjamini-Hochberg across the
+        questions), ``mean_change`` on the question's scale with its Welch interval and
+        ``mean_p``. Questions without answers in both groups are left out.
+    """
+    if by not in answers.columns:
+        raise ValueError(f"compare_questions: column {by!r} not in the answers; found {list(answers.columns)}")
+    rows = []
+    for question_id in [i for i in (question_ids or catalogue.ids) if i in answers.columns]:
+        question = catalogue[question_id]
+        first, second = (answers.loc[answers[by] == g, question_id].dropna().to_numpy(float) for g in (a, b))
+        if len(first) < 2 or len(second) < 2:
+            continue
+        hits = np.array([question.in_box(first, "top").sum(), question.in_box(second, "top").sum()])
+        n = np.array([len(first), len(second)])
+        share = hits / n
+        low, high = wilson_interval(hits, n, level)
+        change = share[1] - share[0]
+        pooled = hits.sum() / n.sum()
+        se = np.sqrt(pooled * (1 - pooled) * (1 / n[0] + 1 / n[1]))
+        welch = stats.ttest_ind(second, first, equal_var=False)
+        interval = welch.confidence_interval(level)
+        rows.append({
+            "question_id": question_id, "label": question.label(language), "scale": question.scale,
+            "n_a": n[0], "n_b": n[1], "top_box_a": 100 * share[0], "top_box_b": 100 * share[1],
+            "top_box_change": 100 * change,
+            "top_box_change_ci_low": 100 * (change - np.sqrt((share[1] - low[1]) ** 2 + (high[0] - share[0]) ** 2)),
+            "top_box_change_ci_high": 100 * (change + np.sqrt((high[1] - share[1]) ** 2 + (share[0] - low[0]) ** 2)),
+            "top_box_p": 2 * stats.norm.sf(abs(change) / se) if se > 0 else 1.0,
+            "mean_change": second.mean() - first.mean(), "mean_change_ci_low": interval.low,
+            "mean_change_ci_high": interval.high, "mean_p": welch.pvalue,
+        })
+    table = pd.DataFrame(rows)
+    if len(table):
+        table.insert(table.columns.get_loc("top_box_p") + 1, "top_box_q",
+                     multipletests(table["top_box_p"], method="fdr_bh")[1])
+    return table
 
 
 def answers_frame(surveys: pd.DataFrame, catalogue: Catalogue, *, file: str = "surveys") -> pd.DataFrame:

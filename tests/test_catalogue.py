@@ -132,3 +132,28 @@ def test_question_api_direct():
     q = Question("x", {"en": "X"}, 0, 100, top_box=(90, 100), bottom_box=(0, 20))
     assert q.in_box([95, 50, np.nan, 0], "top").tolist() == [True, False, False, False]
     assert Catalogue([q]).to_frame()["top_box"].tolist() == ["90-100"]
+
+
+def test_changes_between_groups_match_statsmodels_and_scipy():
+    from scipy import stats
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    from cxlab.catalogue import compare_questions
+
+    rng = np.random.default_rng(0)
+    cat = catalogue_from_dict(SPEC)
+    answers = pd.DataFrame({"quarter": ["2024Q1"] * 200 + ["2024Q2"] * 250,
+                            "seat": np.r_[rng.integers(1, 101, 200), np.clip(rng.integers(1, 101, 250) + 10, 1, 100)],
+                            "agree": rng.integers(1, 8, 450)})
+    out = compare_questions(answers, cat, by="quarter", a="2024Q1", b="2024Q2").set_index("question_id")
+    first, second = (answers.loc[answers["quarter"] == q, "seat"] for q in ("2024Q1", "2024Q2"))
+    hits_a, hits_b = int((first >= 80).sum()), int((second >= 80).sum())
+    # Independent implementation: statsmodels' Newcombe (1998) hybrid score interval of p_b - p_a.
+    low, high = confint_proportions_2indep(hits_b, 250, hits_a, 200, method="newcomb")
+    seat = out.loc["seat"]
+    assert seat["top_box_change"] == pytest.approx(100 * (hits_b / 250 - hits_a / 200))
+    assert (seat["top_box_change_ci_low"], seat["top_box_change_ci_high"]) == pytest.approx((100 * low, 100 * high))
+    welch = stats.ttest_ind(second, first, equal_var=False)
+    assert seat["mean_change"] == pytest.approx(second.mean() - first.mean())
+    assert seat["mean_p"] == pytest.approx(welch.pvalue)
+    assert out["top_box_q"].between(out["top_box_p"], 1).all()  # BH-adjusted: never below the raw p-value

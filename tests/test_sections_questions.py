@@ -82,6 +82,12 @@ def test_every_declared_question_on_its_own_scale(report, wide):
     assert row["Mean"] == f"{q2['overall'].mean():.2f}" and row["Answers"] == f"{len(q2):,}"
     trends = report.show(questions.question_trends)
     assert list(trends.tables[0].frame.columns) == ["Question", "2024Q1", "2024Q2"]
+    changes = report.show(questions.question_changes)
+    q1 = wide[wide["date"] == "2024-02-15"]
+    row = changes.tables[0].frame.set_index("Question").loc["Overall satisfaction"]
+    by_hand = 100 * (q2["overall"].between(9, 10).mean() - q1["overall"].between(9, 10).mean())
+    assert row["Change (points)"] == f"{by_hand:.1f}"
+    assert changes.answer.endswith("since 2024Q1 (false discovery rate 5%).")  # the two quarters are alike
 
 
 def test_overall_satisfaction_is_a_headline(report, wide):

@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 
 from cxlab import loyalty
-from cxlab.catalogue import Catalogue, Question, answers_frame, read_catalogue, summarise_questions
+from cxlab.catalogue import (
+    Catalogue,
+    Question,
+    answers_frame,
+    compare_questions,
+    read_catalogue,
+    summarise_questions,
+)
 from cxlab.drivers import key_drivers
 from cxlab.headlines import spec
 from cxlab.periods import known_by
@@ -131,6 +138,41 @@ def question_trends(report) -> SectionResult:
                          answer=f"Top-box shares of {len(wide)} declared questions over {len(quarters)} quarters.",
                          tables=[Table(wide.rename(columns={"label": "Question"}),
                                        "Top-box share (95% interval) per quarter; a dash: too few answers")])
+
+
+def question_changes(report) -> SectionResult:
+    """Change of every declared question since the previous quarter, adjusted for testing many questions."""
+    previous = str(pd.Period(report.quarter, freq="Q") - 1)
+    title = f"Declared questions: {report.quarter} against {previous}"
+    catalogue, answers, why = _survey(report)
+    if answers is None:
+        return SectionResult("question-changes", title, unavailable=why)
+    if not (answers["quarter"] == previous).any() or _in_quarter(report, answers).empty:
+        return SectionResult("question-changes", title,
+                             unavailable=f"there are no answers in both {previous} and {report.quarter}")
+    table = compare_questions(answers, catalogue, by="quarter", a=previous, b=report.quarter)
+    small = (table["n_a"] < report.min_cell_size) | (table["n_b"] < report.min_cell_size)
+    table = table[~small]
+    if table.empty:
+        return SectionResult("question-changes", title, unavailable="every question has fewer answers than the "
+                                                                    "minimum group size in one of the quarters")
+    shown = pd.DataFrame({
+        "Question": table["label"], "Scale": table["scale"],
+        f"Top-box share {previous}": [number(v, 1, "%") for v in table["top_box_a"]],
+        f"Top-box share {report.quarter}": [number(v, 1, "%") for v in table["top_box_b"]],
+        "Change (points)": [number(v, 1) for v in table["top_box_change"]],
+        "95% interval": [interval(lo, hi, 1) for lo, hi in zip(table["top_box_change_ci_low"],
+                                                               table["top_box_change_ci_high"], strict=True)],
+        "Adjusted p (false discovery rate)": [f"{q:.3f}" for q in table["top_box_q"]],
+        "Change of the mean": [number(v, 2) for v in table["mean_change"]],
+    })
+    moved = table[table["top_box_q"] < 0.05]
+    answer = (f"{len(moved)} of {len(table)} questions changed their top-box share since {previous} (false discovery "
+              "rate 5%)" + (": " + ", ".join(f"{row.label} {row.top_box_change:+.1f} points"
+                                            for row in moved.itertuples()) if len(moved) else "") + ".")
+    return SectionResult("question-changes", title, answer=answer, tables=[Table(
+        shown, "Newcombe 95% intervals of the change; p-values adjusted by Benjamini-Hochberg across the questions; "
+               "questions below the minimum group size are left out")])
 
 
 def _overall(report) -> tuple[Question | None, pd.DataFrame, str]:
