@@ -142,3 +142,19 @@ def test_without_a_catalogue_each_section_says_why_and_overall_csat_is_a_headlin
         assert not result.available and "no questions.yaml" in result.unavailable
     overall = report.show(questions.overall_satisfaction).headline("overall_satisfaction")
     assert overall.n == 190 and overall.value == pytest.approx(100 * (wide["sat"] >= 4).sum() / 190)
+
+
+def test_a_customer_answering_twice_in_a_quarter_counts_once(tmp_path):
+    wide = _wide(200, seed=2)
+    wide["date"] = "2024-05-15"
+    again = wide.iloc[:50].assign(date="2024-06-01", overall=1.0)  # the same 50 customers, later and unhappy
+    catalogue = catalogue_from_dict(SPEC)
+    customers, surveys = from_wide_survey(wide, respondent_id="id", touchpoints=[], responded_at="date",
+                                          catalogue=catalogue)
+    _, later = from_wide_survey(again, respondent_id="id", touchpoints=[], responded_at="date", catalogue=catalogue)
+    later["invitation_id"] = later["invitation_id"] + "-2"
+    report = open_report("02", data_dir=_folder(tmp_path, customers, pd.concat([surveys, later]), "2024-06-30",
+                                                catalogue), quarter="2024Q2")
+    headline = report.show(questions.overall_satisfaction).headline("overall_satisfaction")
+    latest = pd.concat([again["overall"], wide["overall"].iloc[50:]])
+    assert headline.n == 200 and headline.value == pytest.approx(100 * (latest >= 9).mean())

@@ -3,7 +3,9 @@
 They read the data folder's question catalogue (``questions.yaml``, :mod:`cxlab.catalogue`) and
 the answers stored with it (``question_id`` and ``score`` in the surveys table); each one says in
 one sentence why it is skipped when the data do not have what it needs. Figures are for the
-report quarter (answers from its first day to the as-of date), on each question's own scale.
+report quarter (answers from its first day to the as-of date), on each question's own scale. A
+customer who answered more than once in a quarter counts once, with their latest response, so
+the intervals' assumption of independent answers holds.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ def _survey(report) -> tuple[Catalogue | None, pd.DataFrame | None, str]:
         segments = report.data.customers.set_index("customer_id")["segment"]
         answers = answers.assign(quarter=answers["responded_at"].dt.to_period("Q").astype(str),
                                  segment=answers["customer_id"].map(segments).to_numpy())
+        answers = answers.drop_duplicates(["customer_id", "quarter"], keep="last")  # ordered by answer time
         return catalogue, answers.reset_index(drop=True), ""
     return report._cached("declared_questions", build)
 
@@ -97,7 +100,8 @@ def question_scores(report) -> SectionResult:
     table = summarise_questions(quarter, catalogue, min_n=report.min_cell_size)
     questions = {q.id: q for q in catalogue.questions}
     shown = pd.DataFrame({
-        "Question": table["label"], "Scale": table["scale"], "Answers": [count(n) for n in table["n"]],
+        "Question": table["label"], "Touchpoint": [questions[i].touchpoint for i in table["question_id"]],
+        "Scale": table["scale"], "Answers": [count(n) for n in table["n"]],
         "Mean": [number(m, 2) for m in table["mean"]],
         "Mean, 95% interval": [interval(lo, hi, 2) for lo, hi in zip(table["mean_ci_low"], table["mean_ci_high"],
                                                                      strict=True)],
