@@ -12,7 +12,8 @@ Typology
     **mercenaries** (satisfied but not loyal) and **terrorists** (neither).
 Retention index
     A *TRI*M-style* index: the weighted mean of the four TRI*M questions (overall satisfaction,
-    recommendation, repurchase intention, preference over competitors), each placed on 0-100 by
+    recommendation, repurchase intention, preference over competitors — or, without a preference
+    question, the comparison with competitors (better / the same / worse)), each placed on 0-100 by
     its position on its own declared scale (0 = worst answer, 100 = best, so a lower-is-better
     scale is turned round). Kantar's own scoring and weights are not public, so the index is not
     comparable with Kantar's published TRI*M benchmarks; the weights are a parameter (default
@@ -147,6 +148,18 @@ def typology_shares(answers: pd.DataFrame, catalogue: Catalogue, *, by: str | No
     return long.drop(columns="group") if by is None else long.rename(columns={"group": by})
 
 
+def index_questions(catalogue: Catalogue, answers: pd.DataFrame) -> dict[str, Question]:
+    """``{role: question}`` of the index components that have answers (:data:`INDEX_ROLES`).
+
+    The comparison with competitors (role ``"competitors"``) stands for preference when the
+    survey asks no preference question.
+    """
+    present = {role: q for role in INDEX_ROLES if (q := _role_question(catalogue, role, answers))}
+    if "preference" not in present and (compared := _role_question(catalogue, "competitors", answers)):
+        present["preference"] = compared
+    return present
+
+
 def index_scores(answers: pd.DataFrame, catalogue: Catalogue, *,
                  weights: Mapping[str, float] | None = None) -> tuple[pd.Series, dict[str, float]]:
     """Each respondent's TRI*M-style retention index (0-100) and the weights used.
@@ -158,7 +171,7 @@ def index_scores(answers: pd.DataFrame, catalogue: Catalogue, *,
     catalogue : Catalogue
     weights : dict of str to float, optional
         ``{role: weight}`` over :data:`INDEX_ROLES`; default equal weights for every role whose
-        question has answers. Weights are scaled to add up to 1 over those roles.
+        question has answers (:func:`index_questions`). Weights are scaled to add up to 1 over those roles.
 
     Returns
     -------
@@ -180,7 +193,7 @@ def index_scores(answers: pd.DataFrame, catalogue: Catalogue, *,
     >>> scores.tolist(), used  # (100 + 100) / 2 and (50 + 0) / 2
     ([100.0, 25.0], {'sat': 0.5, 'ltr': 0.5})
     """
-    present = {role: q for role in INDEX_ROLES if (q := _role_question(catalogue, role, answers))}
+    present = index_questions(catalogue, answers)
     if len(present) < 2:
         raise ValueError(f"index_scores: the {INDEX_NAME} needs at least two of the roles {list(INDEX_ROLES)} "
                          f"answered; found {list(present)}")

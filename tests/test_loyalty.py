@@ -77,6 +77,13 @@ def test_index_by_hand_and_configurable_weights():
         index_scores(ANSWERS, cat, weights={"loyalty": 1})
 
 
+def test_the_comparison_with_competitors_stands_for_preference():
+    cat = Catalogue([Question.from_preset("csat", id="sat", role="overall"),
+                     Question.from_preset("competitors", id="vs")])  # role "competitors" by default
+    scores, used = index_scores(pd.DataFrame({"sat": [5, 1], "vs": [2, 1]}), cat)
+    assert used == {"sat": 0.5, "vs": 0.5} and scores.tolist() == [75.0, 0.0]  # (100 + 50) / 2, (0 + 0) / 2
+
+
 def test_effort_is_turned_round_in_the_index():
     cat = Catalogue([Question.from_preset("ces", id="effort", role="overall"),
                      Question.from_preset("nps", id="ltr", role="recommend")])

@@ -310,8 +310,7 @@ def retention_index(report, *, weights: dict | None = None) -> SectionResult:
     entry = spec("retention_index")
     catalogue, answers, why = _survey(report)
     if answers is not None and not why:
-        present = [r for r in loyalty.INDEX_ROLES if (q := catalogue.with_role(r)) and q.id in answers.columns]
-        if len(present) < 2:
+        if len(loyalty.index_questions(catalogue, answers)) < 2:
             why = (f"the survey asks fewer than two of the index questions ({', '.join(loyalty.INDEX_ROLES)}; roles "
                    "in the catalogue)")
         elif _in_quarter(report, answers).empty:
