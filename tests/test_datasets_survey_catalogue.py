@@ -129,3 +129,17 @@ def test_convert_a_1_7_survey_reports_bad_values_with_the_file(tmp_path):
 def test_convert_needs_the_catalogue_only_for_surveys(tmp_path):
     result = CliRunner().invoke(app, ["convert", "survey", "x.csv", str(tmp_path / "out")])
     assert result.exit_code == 2 and "catalogue (--catalogue) is required" in result.stderr
+
+
+def test_a_converted_survey_names_its_gaps_in_the_documented_vocabulary(tmp_path):
+    from cxlab.datasets.source import GAPS
+    from cxlab.datasets.survey_export import load_survey_export
+    from cxlab.schema import OPTIONAL_COLUMNS, SCHEMAS, TABLES
+
+    export, spec = _write_survey(tmp_path, WIDE, QUESTIONS, {
+        "respondent_id": "id", "responded_at": "date", "touchpoints": TOUCHPOINTS, "outcome": "ltr"})
+    converted, _ = load_survey_export(export, spec)
+    columns = {f"{t}.{c}" for t in TABLES for c in [*SCHEMAS[t].columns, *OPTIONAL_COLUMNS.get(t, {})]}
+    assert set(converted.not_in_source) <= set(TABLES) | columns | set(GAPS)
+    assert converted.notes[-1].endswith("Fieldwork ran in 2024Q2; to report that quarter before later data exist, "
+                                        "convert with --as-of 2024-06-30.")
