@@ -534,19 +534,23 @@ def bootstrap_importance(importance: np.ndarray, draws: np.ndarray, level: float
     pandas.DataFrame
         One row per driver: ``importance_ci_low``/``_high`` (R² units),
         ``importance_share_ci_low``/``_high`` (% of each resample's R²), ``rank_ci_low``/``_high``
-        (1 = most important; the ranks a driver took in the central ``level`` of the resamples).
+        (1 = most important; the ranks a driver took in the central ``level`` of the resamples);
+        missing when no resample is usable.
     """
     tails = [(1 - level) / 2, (1 + level) / 2]
     draws = draws[~np.isnan(draws).any(axis=1)]
+    columns = ["importance_ci_low", "importance_ci_high", "importance_share_ci_low", "importance_share_ci_high",
+               "rank_ci_low", "rank_ci_high"]
+    if not len(draws):  # every resample lost a driver's variance: no interval
+        return pd.DataFrame(np.nan, index=np.arange(len(importance)), columns=columns)
     with np.errstate(invalid="ignore", divide="ignore"):
         shares = 100 * draws / draws.sum(axis=1, keepdims=True)
     ranks = stats.rankdata(-draws, axis=1, method="min")
     low, high = np.quantile(draws, tails, axis=0)
     share_low, share_high = np.quantile(shares, tails, axis=0)
     rank_low, rank_high = np.quantile(ranks, tails, axis=0, method="inverted_cdf")
-    return pd.DataFrame({"importance_ci_low": low, "importance_ci_high": high, "importance_share_ci_low": share_low,
-                         "importance_share_ci_high": share_high, "rank_ci_low": rank_low.astype(int),
-                         "rank_ci_high": rank_high.astype(int)}, index=np.arange(len(importance)))
+    values = [low, high, share_low, share_high, rank_low.astype(int), rank_high.astype(int)]
+    return pd.DataFrame(dict(zip(columns, values, strict=True)), index=np.arange(len(importance)))
 
 
 def pairwise_covariance(

@@ -117,3 +117,17 @@ def test_relative_weights_agree_with_dominance_on_the_demo():
               .summary.set_index("driver")["importance_share"] for method in ("dominance", "relative_weights")}
     gap = (shares["dominance"] - shares["relative_weights"]).abs()
     assert gap.max() < 2.0, gap.round(2).to_dict()
+
+
+def test_bootstrap_intervals_by_hand_and_without_usable_resamples():
+    from cxlab.drivers import bootstrap_importance
+
+    draws = np.array([[0.3, 0.1], [0.2, 0.2], [0.1, 0.3], [np.nan, 0.1]])
+    out = bootstrap_importance(np.array([0.2, 0.2]), draws, level=0.5)
+    # Usable resamples: the first three. Quartiles (linear): 0.15 and 0.25; shares 75/50/25 % -> 37.5 and 62.5.
+    assert out.loc[0, ["importance_ci_low", "importance_ci_high"]].tolist() == pytest.approx([0.15, 0.25])
+    assert out.loc[0, ["importance_share_ci_low", "importance_share_ci_high"]].tolist() == pytest.approx([37.5, 62.5])
+    # Ranks of driver 0 in the resamples: 1, 1 (tie, method "min"), 2 -> central half 1 to 2.
+    assert out.loc[0, ["rank_ci_low", "rank_ci_high"]].tolist() == [1, 2]
+    empty = bootstrap_importance(np.array([0.2, 0.2]), np.full((3, 2), np.nan), level=0.95)
+    assert empty.isna().all().all()
