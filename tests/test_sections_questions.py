@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -158,3 +160,16 @@ def test_a_customer_answering_twice_in_a_quarter_counts_once(tmp_path):
     headline = report.show(questions.overall_satisfaction).headline("overall_satisfaction")
     latest = pd.concat([again["overall"], wide["overall"].iloc[50:]])
     assert headline.n == 200 and headline.value == pytest.approx(100 * (latest >= 9).mean())
+
+
+def test_every_section_shows_itself_without_missing_markers(report):
+    sections = (questions.declared_questions, questions.question_scores, questions.question_changes,
+                questions.question_trends, questions.overall_satisfaction, questions.loyalty_typology,
+                questions.retention_index, questions.importance_grid, questions.item_drivers)
+    for section in sections:
+        result = section(report, **({"n_resamples": 50} if section in (questions.importance_grid,
+                                                                      questions.item_drivers) else {}))
+        page = result._repr_html_()
+        assert all(f'alt="{html.escape(chart.alt, quote=True)}"' in page for chart in result.charts)
+        text = re.sub(r"<img[^>]*>", "", page)
+        assert result.available and not re.search(r"\bnan\b", text, flags=re.IGNORECASE), section.__name__
