@@ -66,6 +66,9 @@ def convert(
     file_format: Annotated[str, typer.Option("--format", help="File type of the tables: parquet or csv.")] = "parquet",
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace the tables of an existing data "
                                                                 "folder.")] = False,
+    catalogue: Annotated[Path | None, typer.Option(help="For the source 'survey': YAML file naming the export's "
+                                                        "columns and declaring each question's scale (written to "
+                                                        "the folder as questions.yaml).")] = None,
 ) -> None:
     """Convert a real export (e.g. a churn snapshot or survey file) into a cxlab data folder."""
     from cxlab import datasets
@@ -76,6 +79,8 @@ def convert(
     options = {"file_format": file_format, "overwrite": overwrite}
     if as_of is not None:
         options["as_of"] = as_of
+    if catalogue is not None:
+        options["catalogue"] = catalogue
     try:
         conversion = datasets.convert(source, input_path, out_dir, **options)
     except (ValueError, OSError) as err:

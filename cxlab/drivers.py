@@ -5,14 +5,21 @@ Two complementary answers are given for every driver:
 * a regression coefficient with a robust standard error (statsmodels OLS with HC3 errors for a
   continuous outcome such as NPS 0-10 or a 1-5 rating; Logit with sandwich (HC0) errors for a
   binary outcome such as a "satisfied" flag; an ordered logit with HC0 errors on request), and
-* a relative importance: the general dominance weight (the Shapley value of R²), i.e. the average
-  gain in R² from adding the driver to every subset of the other drivers. Unlike coefficients,
-  the weights share the explained variance fairly among correlated drivers and add up to the
-  model's R². R² of each of the 2^p subsets is computed from the correlation matrix (no refits on
-  rows), so 14 drivers (16,384 subsets) take a fraction of a second. For binary and ordinal
-  outcomes the decomposed R² is that of the linear model on the 0/1 (or ordinal) scores — the
-  linear probability model for a binary outcome — which :attr:`KeyDriverAnalysis.importance_basis_`
-  states.
+* a relative importance that shares the model's R² among correlated drivers, with a bootstrap
+  interval for each driver's importance and for its rank:
+
+  - exact general dominance (the Shapley value of R²), the average gain in R² from adding the
+    driver to every subset of the other drivers. R² of each of the 2^p subsets is computed from
+    the correlation matrix (no refits on rows), but the count grows as 2^p, so it is used up to
+    :data:`EXACT_DOMINANCE_MAX` drivers (the default ``importance="auto"``);
+  - Johnson's (2000) relative weights (:func:`relative_weights`), which regress the outcome on the
+    orthogonal counterparts of the drivers and map the variance back through their loadings:
+    one eigen-decomposition, any number of drivers, and within a point or two of dominance
+    (LeBreton, Ployhart & Ladd 2004 found the two nearly identical).
+
+  For binary and ordinal outcomes the decomposed R² is that of the linear model on the 0/1 (or
+  ordinal) scores — the linear probability model for a binary outcome — which
+  :attr:`KeyDriverAnalysis.importance_basis_` states.
 
 :func:`driver_frame` builds the usual input from a ``surveys`` table: one row per relationship-NPS
 answer with the respondent's mean CSAT per touchpoint in the days before that answer.
@@ -25,6 +32,7 @@ from math import comb
 
 import numpy as np
 import pandas as pd
+import scipy.linalg
 import seaborn as sns
 import statsmodels.api as sm
 from scipy import stats
@@ -35,7 +43,14 @@ from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
 OUTCOME_KINDS = ("auto", "continuous", "binary", "ordinal")
 MISSING_RULES = ("impute_mean", "drop", "pairwise")
+IMPORTANCE_METHODS = ("auto", "dominance", "relative_weights")
+IMPORTANCE_NAMES = {"dominance": "exact general dominance (Shapley value of R²)",
+                    "relative_weights": "Johnson's relative weights"}
+# Exact dominance enumerates 2^p subsets per fit and per resample: used by default up to this many
+# drivers (1,024 subsets), allowed on request up to MAX_DRIVERS.
+EXACT_DOMINANCE_MAX = 10
 MAX_DRIVERS = 20
+_RESAMPLE_CHUNK = 64
 
 
 def driver_frame(
@@ -315,23 +330,38 @@ def _nanoseconds(times: pd.Series) -> np.ndarray:
 def _subset_r2(corr: np.ndarray) -> np.ndarray:
     """R² of the regression of variable 0 on every subset of variables 1..p, from correlations.
 
-    Returns an array indexed by the subset's bitmask (bit j = driver j), R²(empty) = 0.
+    ``corr`` may be stacked, shape (..., p+1, p+1). Returns an array (..., 2^p) indexed by the
+    subset's bitmask (bit j = driver j), R²(empty) = 0.
     """
-    p = corr.shape[0] - 1
-    r_xx = corr[1:, 1:]
-    r_xy = corr[1:, 0]
+    p = corr.shape[-1] - 1
+    r_xx = corr[..., 1:, 1:]
+    r_xy = corr[..., 1:, 0]
     masks = np.arange(2**p)
     bits = (masks[:, None] >> np.arange(p)) & 1
     sizes = bits.sum(axis=1)
-    r2 = np.zeros(2**p)
+    r2 = np.zeros((*corr.shape[:-2], 2**p))
     for k in range(1, p + 1):
         sel = masks[sizes == k]
         idx = np.nonzero(bits[sel])[1].reshape(len(sel), k)
-        sub = r_xx[idx[:, :, None], idx[:, None, :]]
-        rhs = r_xy[idx]
-        beta = np.einsum("mij,mj->mi", np.linalg.pinv(sub, hermitian=True), rhs)
-        r2[sel] = np.einsum("mi,mi->m", beta, rhs)
+        sub = r_xx[..., idx[:, :, None], idx[:, None, :]]
+        rhs = r_xy[..., idx]
+        try:
+            beta = np.linalg.solve(sub, rhs[..., None])[..., 0]
+        except np.linalg.LinAlgError:  # collinear drivers: the pseudo-inverse gives the same fit
+            beta = np.einsum("...mij,...mj->...mi", np.linalg.pinv(sub, hermitian=True), rhs)
+        r2[..., sel] = np.einsum("...mi,...mi->...m", beta, rhs)
     return r2
+
+
+def _as_correlation(corr: np.ndarray, where: str) -> np.ndarray:
+    """Check a (stack of) square (p+1)x(p+1) matrices and scale covariances to correlations."""
+    corr = np.asarray(corr, dtype=float)
+    if corr.ndim < 2 or corr.shape[-1] != corr.shape[-2] or corr.shape[-1] < 2:
+        raise ValueError(f"{where}: need a square (p+1)x(p+1) matrix, got shape {corr.shape}")
+    scale = np.sqrt(np.diagonal(corr, axis1=-2, axis2=-1))
+    if np.any(~(scale > 0)):
+        raise ValueError(f"{where}: every variable needs a positive variance")
+    return corr / (scale[..., :, None] * scale[..., None, :])
 
 
 def general_dominance(corr: np.ndarray) -> np.ndarray:
@@ -341,13 +371,14 @@ def general_dominance(corr: np.ndarray) -> np.ndarray:
     ----------
     corr : numpy.ndarray
         (p+1, p+1) correlation (or covariance) matrix of the outcome (first row/column) and the
-        p drivers.
+        p drivers, or a stack of them with shape (..., p+1, p+1).
 
     Returns
     -------
     numpy.ndarray
-        p weights: for each driver the average over subset sizes k = 0..p-1 of the mean increase
-        in R² from adding it to the subsets of k other drivers. They sum to the full-model R².
+        p weights (or (..., p) for a stack): for each driver the average over subset sizes
+        k = 0..p-1 of the mean increase in R² from adding it to the subsets of k other drivers.
+        They sum to the full-model R².
 
     Examples
     --------
@@ -355,26 +386,171 @@ def general_dominance(corr: np.ndarray) -> np.ndarray:
     >>> np.round(general_dominance(c), 2)
     array([0.09, 0.16])
     """
-    corr = np.asarray(corr, dtype=float)
-    if corr.ndim != 2 or corr.shape[0] != corr.shape[1] or corr.shape[0] < 2:
-        raise ValueError(f"general_dominance: need a square (p+1)x(p+1) matrix, got shape {corr.shape}")
-    scale = np.sqrt(np.diag(corr))
-    if np.any(scale <= 0):
-        raise ValueError("general_dominance: every variable needs a positive variance")
-    corr = corr / np.outer(scale, scale)
-    p = corr.shape[0] - 1
+    corr = _as_correlation(corr, "general_dominance")
+    p = corr.shape[-1] - 1
     if p > MAX_DRIVERS:
-        raise ValueError(f"general_dominance: at most {MAX_DRIVERS} drivers (2^p subsets), got {p}")
+        raise ValueError(f"general_dominance: at most {MAX_DRIVERS} drivers (2^p subsets), got {p}; "
+                         "use relative_weights for more")
     r2 = _subset_r2(corr)
     masks = np.arange(2**p)
     sizes = ((masks[:, None] >> np.arange(p)) & 1).sum(axis=1)
     shapley = np.array([1.0 / (p * comb(p - 1, k)) for k in range(p)])
-    weights = np.empty(p)
+    weights = np.empty((*corr.shape[:-2], p))
     for j in range(p):
         without = masks[(masks >> j) & 1 == 0]
-        gain = r2[without | (1 << j)] - r2[without]
-        weights[j] = np.sum(gain * shapley[sizes[without]])
+        gain = r2[..., without | (1 << j)] - r2[..., without]
+        weights[..., j] = gain @ shapley[sizes[without]]
     return weights
+
+
+def relative_weights(corr: np.ndarray) -> np.ndarray:
+    """Johnson's (2000) relative weights from a correlation matrix.
+
+    The drivers X are replaced by their closest orthogonal counterparts Z = X R^(-1/2) (R the
+    drivers' correlation matrix); the outcome is regressed on Z (weights beta = R^(-1/2) r_xy),
+    and each Z's share of R² is given back to the drivers in proportion to the squared loadings
+    Λ = R^(1/2): weight_j = sum_k Λ_jk² beta_k². The weights are non-negative, add up to the
+    model's R² and equal the squared correlations when the drivers are uncorrelated.
+
+    Johnson, J. W. (2000). A heuristic method for estimating the relative weight of predictor
+    variables in multiple regression. Multivariate Behavioral Research, 35(1), 1-19.
+
+    Parameters
+    ----------
+    corr : numpy.ndarray
+        (p+1, p+1) correlation (or covariance) matrix of the outcome (first row/column) and the
+        p drivers, or a stack of them with shape (..., p+1, p+1). Collinear drivers are handled
+        with the pseudo-inverse (eigenvalues below 1e-10 of the largest count as zero).
+
+    Returns
+    -------
+    numpy.ndarray
+        p weights (R² units), or (..., p) for a stack.
+
+    Examples
+    --------
+    >>> c = np.array([[1.0, 0.3, 0.4], [0.3, 1.0, 0.0], [0.4, 0.0, 1.0]])
+    >>> np.round(relative_weights(c), 2)  # uncorrelated drivers: the squared correlations
+    array([0.09, 0.16])
+    """
+    corr = _as_correlation(corr, "relative_weights")
+    drivers = corr[..., 1:, 1:]
+    # One small LAPACK call per matrix: faster than numpy's stacked eigh when BLAS threads compete.
+    pairs = [scipy.linalg.eigh(m) for m in drivers.reshape(-1, *drivers.shape[-2:])]
+    values = np.stack([v for v, _ in pairs]).reshape(drivers.shape[:-1])
+    vectors = np.stack([w for _, w in pairs]).reshape(drivers.shape)
+    values = np.clip(values, 0.0, None)
+    root = np.sqrt(values)
+    kept = values > 1e-10 * values.max(axis=-1, keepdims=True)
+    inverse_root = np.where(kept, 1.0 / np.where(kept, root, 1.0), 0.0)
+    transpose = np.swapaxes(vectors, -1, -2)
+    loadings = (vectors * root[..., None, :]) @ transpose
+    beta = ((vectors * inverse_root[..., None, :]) @ transpose @ corr[..., 1:, :1])[..., 0]
+    return np.einsum("...jk,...k->...j", loadings**2, beta**2)
+
+
+def importance_weights(corr: np.ndarray, method: str) -> np.ndarray:
+    """Relative importance of each driver by ``method`` ("dominance" or "relative_weights").
+
+    Parameters
+    ----------
+    corr : numpy.ndarray
+        Correlation or covariance matrix (outcome first), or a stack of them.
+    method : {"dominance", "relative_weights"}
+
+    Returns
+    -------
+    numpy.ndarray
+        Weights in R² units. A stack is computed in chunks to bound memory; its matrices in
+        which some variable has no variance (a bootstrap resample where a driver is constant)
+        give NaN weights.
+    """
+    if method not in IMPORTANCE_NAMES:
+        raise ValueError(f"importance method must be one of {list(IMPORTANCE_NAMES)}, got {method!r}")
+    compute = general_dominance if method == "dominance" else relative_weights
+    corr = np.asarray(corr, dtype=float)
+    if corr.ndim == 2:
+        return compute(corr)
+    usable = (np.diagonal(corr, axis1=-2, axis2=-1) > 0).all(axis=-1)
+    out = np.full((len(corr), corr.shape[-1] - 1), np.nan)
+    fine = corr[usable]
+    if len(fine):
+        out[usable] = np.concatenate([compute(fine[i:i + _RESAMPLE_CHUNK])
+                                      for i in range(0, len(fine), _RESAMPLE_CHUNK)])
+    return out
+
+
+def _resample_weights(groups: np.ndarray, n_resamples: int, seed: int):
+    """Yield chunks (at most 64 resamples, n rows) of bootstrap frequency weights over groups.
+
+    ``groups`` codes each row's group 0..G-1 (each row its own group for a row bootstrap); a
+    resample draws G groups with replacement and every row takes its group's count.
+    """
+    n_groups = int(groups.max()) + 1
+    rng = np.random.default_rng(seed)
+    for start in range(0, n_resamples, _RESAMPLE_CHUNK):
+        size = min(_RESAMPLE_CHUNK, n_resamples - start)
+        drawn = rng.integers(0, n_groups, size=(size, n_groups)) + n_groups * np.arange(size)[:, None]
+        counts = np.bincount(drawn.ravel(), minlength=size * n_groups).reshape(size, n_groups)
+        yield counts[:, groups].astype(float)
+
+
+def _bootstrap_covariances(values: np.ndarray, groups: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
+    """(n_resamples, q, q) covariance matrices of complete ``values`` (n, q) in bootstrap resamples.
+
+    Each chunk of resamples is two matrix products, weights @ values and weights @ the column
+    products, on values centred at their mean (which keeps the moments' difference accurate).
+    """
+    centred = values - values.mean(axis=0)
+    upper = np.triu_indices(values.shape[1])
+    products = centred[:, upper[0]] * centred[:, upper[1]]
+    out = np.empty((n_resamples, values.shape[1], values.shape[1]))
+    start = 0
+    for weights in _resample_weights(groups, n_resamples, seed):
+        total = weights.sum(axis=1)[:, None]
+        mean = weights @ centred / total
+        cov = (weights @ products / total - mean[:, upper[0]] * mean[:, upper[1]]) * total / (total - 1)
+        block = out[start:start + len(weights)]
+        block[:, upper[0], upper[1]] = cov
+        block[:, upper[1], upper[0]] = cov
+        start += len(weights)
+    return out
+
+
+def bootstrap_importance(importance: np.ndarray, draws: np.ndarray, level: float) -> pd.DataFrame:
+    """Percentile intervals of each driver's importance, its share of R² and its rank.
+
+    Parameters
+    ----------
+    importance : numpy.ndarray
+        (p,) importance on the full data.
+    draws : numpy.ndarray
+        (B, p) importance in each resample; resamples with NaN weights are left out.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per driver: ``importance_ci_low``/``_high`` (R² units),
+        ``importance_share_ci_low``/``_high`` (% of each resample's R²), ``rank_ci_low``/``_high``
+        (1 = most important; the ranks a driver took in the central ``level`` of the resamples);
+        missing when no resample is usable.
+    """
+    tails = [(1 - level) / 2, (1 + level) / 2]
+    draws = draws[~np.isnan(draws).any(axis=1)]
+    columns = ["importance_ci_low", "importance_ci_high", "importance_share_ci_low", "importance_share_ci_high",
+               "rank_ci_low", "rank_ci_high"]
+    if not len(draws):  # every resample lost a driver's variance: no interval
+        return pd.DataFrame(np.nan, index=np.arange(len(importance)), columns=columns)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = 100 * draws / draws.sum(axis=1, keepdims=True)
+    ranks = stats.rankdata(-draws, axis=1, method="min")
+    low, high = np.quantile(draws, tails, axis=0)
+    share_low, share_high = np.quantile(shares, tails, axis=0)
+    rank_low, rank_high = np.quantile(ranks, tails, axis=0, method="inverted_cdf")
+    values = [low, high, share_low, share_high, rank_low.astype(int), rank_high.astype(int)]
+    return pd.DataFrame(dict(zip(columns, values, strict=True)), index=np.arange(len(importance)))
 
 
 def pairwise_covariance(
@@ -445,10 +621,15 @@ class KeyDriverAnalysis:
         from a seeded bootstrap (over ``cluster_col`` groups when given). It is the method of choice
         when each respondent rated only some touchpoints, as in survey data joined over time.
         Rows with no driver observed at all and rows with a missing outcome are always left out.
+    importance : {"auto", "dominance", "relative_weights"}
+        How the R² is shared among the drivers: exact general dominance, Johnson's relative
+        weights, or ``"auto"``: dominance up to :data:`EXACT_DOMINANCE_MAX` drivers, relative
+        weights above (dominance enumerates 2^p subsets; it is allowed up to :data:`MAX_DRIVERS`).
     level : float
-        Confidence level of the coefficient intervals.
+        Confidence level of the coefficient and importance intervals.
     n_resamples : int
-        Bootstrap resamples for ``missing="pairwise"``.
+        Bootstrap resamples of the importance intervals (and of the coefficients' errors for
+        ``missing="pairwise"``); over ``cluster_col`` groups when given, else over rows.
     seed : int
         Bootstrap seed.
 
@@ -459,7 +640,9 @@ class KeyDriverAnalysis:
         outcome scale; log-odds for binary/ordinal), ``robust_se``, ``ci_low``, ``ci_high``,
         ``p_value``, ``importance`` (general dominance weight, R² units), ``importance_share``
         (% of the model R², sums to 100), ``rank``, ``mean_performance`` (mean observed driver
-        value), ``n`` (rows where the driver was observed).
+        value), ``n`` (rows where the driver was observed), the percentile bootstrap intervals
+        ``importance_ci_low``/``_high``, ``importance_share_ci_low``/``_high`` and
+        ``rank_ci_low``/``_high``, and ``method`` (the importance method, in words).
     r2_ : float
         R² that the importance weights decompose (see ``importance_basis_``).
     n_ : int
@@ -469,6 +652,10 @@ class KeyDriverAnalysis:
     outcome_kind_, importance_basis_, cov_type_ : str
         What was fitted and how: robust errors are HC3 (OLS) or HC0 (Logit, ordered logit), or
         cluster-robust when ``cluster_col`` is given, or bootstrap for ``missing="pairwise"``.
+    importance_method_ : str
+        ``"dominance"`` or ``"relative_weights"``.
+    bootstrap_importance_ : pandas.DataFrame
+        Importance of each driver (columns) in each resample (rows).
     model_ : statsmodels results or None
         The fitted regression (None for ``missing="pairwise"``, which has
         ``bootstrap_coefficients_`` instead).
@@ -479,10 +666,13 @@ class KeyDriverAnalysis:
         *,
         outcome_kind: str = "auto",
         missing: str = "impute_mean",
+        importance: str = "auto",
         level: float = 0.95,
         n_resamples: int = 500,
         seed: int = 0,
     ):
+        if importance not in IMPORTANCE_METHODS:
+            raise ValueError(f"importance must be one of {IMPORTANCE_METHODS}, got {importance!r}")
         if outcome_kind not in OUTCOME_KINDS:
             raise ValueError(f"outcome_kind must be one of {OUTCOME_KINDS}, got {outcome_kind!r}")
         if missing not in MISSING_RULES:
@@ -493,6 +683,7 @@ class KeyDriverAnalysis:
             raise ValueError(f"n_resamples must be at least 50, got {n_resamples}")
         self.outcome_kind = outcome_kind
         self.missing = missing
+        self.importance = importance
         self.level = level
         self.n_resamples = n_resamples
         self.seed = seed
@@ -557,8 +748,7 @@ class KeyDriverAnalysis:
         kept = [d for d in drivers if d not in self.dropped_]
         if not kept:
             raise ValueError(f"key_drivers: no usable driver (dropped: {self.dropped_})")
-        if len(kept) > MAX_DRIVERS:
-            raise ValueError(f"key_drivers: at most {MAX_DRIVERS} drivers, got {len(kept)}")
+        self.importance_method_ = self._importance_method(len(kept))
         data = data[data[kept].notna().any(axis=1)]
         if self.missing == "drop":
             data = data.dropna(subset=kept)
@@ -570,6 +760,7 @@ class KeyDriverAnalysis:
             raise ValueError(f"key_drivers: {len(data)} usable rows for {len(kept)} drivers; need more rows")
         self.outcome_kind_ = _resolve_kind(y, self.outcome_kind)
         clusters = pd.factorize(frame.loc[data.index, cluster_col])[0] if cluster_col else None
+        groups = np.arange(len(data)) if clusters is None else clusters
 
         if self.missing == "pairwise":
             if self.outcome_kind_ != "continuous":
@@ -577,7 +768,7 @@ class KeyDriverAnalysis:
                     "key_drivers: missing='pairwise' is a linear-model method for a continuous "
                     f"outcome; use 'impute_mean' or 'drop' for a {self.outcome_kind_} outcome"
                 )
-            coef, se, importance = self._fit_pairwise(data[[outcome, *kept]], clusters)
+            coef, se, importance, draws = self._fit_pairwise(data[[outcome, *kept]], groups)
             z = stats.norm.ppf(0.5 + self.level / 2)
             ci_low, ci_high = coef - z * se, coef + z * se
             p_value = 2 * stats.norm.sf(np.abs(coef / se))
@@ -603,9 +794,10 @@ class KeyDriverAnalysis:
             coef, se = self.model_.params[kept].to_numpy(), self.model_.bse[kept].to_numpy()
             ci_low, ci_high = ci.loc[kept, 0].to_numpy(), ci.loc[kept, 1].to_numpy()
             p_value = self.model_.pvalues[kept].to_numpy()
-            importance = general_dominance(
-                np.corrcoef(np.column_stack([y.to_numpy(), x.to_numpy()]), rowvar=False)
-            )
+            values = np.column_stack([y.to_numpy(), x.to_numpy()])
+            importance = importance_weights(np.corrcoef(values, rowvar=False), self.importance_method_)
+            draws = importance_weights(_bootstrap_covariances(values, groups, self.n_resamples, self.seed),
+                                       self.importance_method_)
         self.importance_basis_ = {
             "continuous": "R² of the linear model"
             + (" on pairwise-complete covariances" if self.missing == "pairwise" else ""),
@@ -628,6 +820,9 @@ class KeyDriverAnalysis:
             }
         )
         table["rank"] = stats.rankdata(-table["importance"], method="min").astype(int)
+        table = table.join(bootstrap_importance(importance, draws, self.level))
+        table["method"] = IMPORTANCE_NAMES[self.importance_method_]
+        self.bootstrap_importance_ = pd.DataFrame(draws, columns=kept)
         self._summary = table.sort_values("rank").reset_index(drop=True)[
             [
                 "driver",
@@ -638,9 +833,16 @@ class KeyDriverAnalysis:
                 "p_value",
                 "importance",
                 "importance_share",
+                "importance_ci_low",
+                "importance_ci_high",
+                "importance_share_ci_low",
+                "importance_share_ci_high",
                 "rank",
+                "rank_ci_low",
+                "rank_ci_high",
                 "mean_performance",
                 "n",
+                "method",
             ]
         ]
         self.n_ = int(len(data))
@@ -648,8 +850,16 @@ class KeyDriverAnalysis:
         self.performance_label_ = performance_label
         return self
 
-    def _fit_pairwise(self, data: pd.DataFrame, clusters: np.ndarray | None):
-        """Coefficients and dominance weights from pairwise-complete covariances, bootstrap errors."""
+    def _importance_method(self, n_drivers: int) -> str:
+        if self.importance == "auto":
+            return "dominance" if n_drivers <= EXACT_DOMINANCE_MAX else "relative_weights"
+        if self.importance == "dominance" and n_drivers > MAX_DRIVERS:
+            raise ValueError(f"key_drivers: exact dominance takes at most {MAX_DRIVERS} drivers (2^p subsets), "
+                             f"got {n_drivers}; use importance='relative_weights' or 'auto'")
+        return self.importance
+
+    def _fit_pairwise(self, data: pd.DataFrame, groups: np.ndarray):
+        """Coefficients and importance from pairwise-complete covariances, with bootstrap draws of both."""
         values = data.to_numpy(dtype=float)
         cov, counts = pairwise_covariance(values)
         fewest = int(counts.min())
@@ -659,17 +869,13 @@ class KeyDriverAnalysis:
                 "use missing='impute_mean'"
             )
         coef = np.linalg.solve(cov[1:, 1:], cov[1:, 0])
-        importance = general_dominance(cov)
-        groups = np.arange(len(values)) if clusters is None else clusters
-        n_groups = int(groups.max()) + 1
-        rng = np.random.default_rng(self.seed)
-        draws = np.empty((self.n_resamples, len(coef)))
-        for b in range(self.n_resamples):  # one pass over the data per resample, not per customer
-            counts_b = rng.multinomial(n_groups, np.full(n_groups, 1.0 / n_groups))
-            cov_b, _ = pairwise_covariance(values, counts_b[groups])
-            draws[b] = np.linalg.lstsq(cov_b[1:, 1:], cov_b[1:, 0], rcond=None)[0]
+        importance = importance_weights(cov, self.importance_method_)
+        resampled = np.stack([pairwise_covariance(values, weights)[0]  # one pass over the data per resample
+                              for chunk in _resample_weights(groups, self.n_resamples, self.seed)
+                              for weights in chunk])
+        draws = np.stack([np.linalg.lstsq(c[1:, 1:], c[1:, 0], rcond=None)[0] for c in resampled])
         self.bootstrap_coefficients_ = pd.DataFrame(draws, columns=data.columns[1:])
-        return coef, draws.std(axis=0, ddof=1), importance
+        return coef, draws.std(axis=0, ddof=1), importance, importance_weights(resampled, self.importance_method_)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -725,7 +931,8 @@ class KeyDriverAnalysis:
             return "<p>KeyDriverAnalysis (not fitted)</p>"
         head = (
             f"<p>Key drivers of <b>{html.escape(self.outcome_)}</b> ({self.outcome_kind_}, "
-            f"{self.cov_type_} robust errors), n = {self.n_:,}; importance decomposes "
+            f"{self.cov_type_} robust errors), n = {self.n_:,}; importance "
+            f"({html.escape(IMPORTANCE_NAMES[self.importance_method_])}) decomposes "
             f"{html.escape(self.importance_basis_)} = {self.r2_:.3f}.</p>"
         )
         if self.dropped_:
@@ -744,6 +951,7 @@ def key_drivers(
     drivers: list[str] | None = None,
     outcome_kind: str = "auto",
     missing: str = "impute_mean",
+    importance: str = "auto",
     cluster_col: str | None = None,
     level: float = 0.95,
     n_resamples: int = 500,
@@ -764,12 +972,15 @@ def key_drivers(
         Model family (see :class:`KeyDriverAnalysis`).
     missing : {"impute_mean", "drop", "pairwise"}
         Treatment of missing driver values (see :class:`KeyDriverAnalysis`).
+    importance : {"auto", "dominance", "relative_weights"}
+        Importance method (see :class:`KeyDriverAnalysis`); any number of drivers with
+        relative weights.
     cluster_col : str, optional
         Column identifying the respondent, for errors that allow repeated answers per customer.
     level : float
-        Confidence level of the coefficient intervals.
+        Confidence level of the coefficient and importance intervals.
     n_resamples, seed : int
-        Bootstrap settings for ``missing="pairwise"``.
+        Bootstrap settings of the importance intervals (and of ``missing="pairwise"``).
     performance_label : str
         Axis label of the driver scale in the importance-performance chart.
 
@@ -787,7 +998,8 @@ def key_drivers(
     ['a', 'b']
     """
     return KeyDriverAnalysis(
-        outcome_kind=outcome_kind, missing=missing, level=level, n_resamples=n_resamples, seed=seed
+        outcome_kind=outcome_kind, missing=missing, importance=importance, level=level, n_resamples=n_resamples,
+        seed=seed,
     ).fit(
         frame, outcome=outcome, drivers=drivers, cluster_col=cluster_col, performance_label=performance_label
     )

@@ -69,8 +69,8 @@ _SCORECARD = "01_cx_scorecard"
 _JOURNEY = "02_touchpoints_and_drivers"
 _RETENTION = "04_retention_cohorts"
 _SURVIVAL = "05_churn_survival"
-_ECONOMICS = "06_retention_economics"
 # The economics page's money figures are in the report's currency: the unit "currency" is replaced by its code.
+_ECONOMICS = "06_retention_economics"
 REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("nps", "Relationship NPS, {quarter}", "points", _SCORECARD, "headline"),
     HeadlineSpec("csat", "CSAT, share satisfied, {quarter}", "% satisfied", _SCORECARD, "headline"),
@@ -116,6 +116,13 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("ltv_cac", "Lifetime value / acquisition cost (LTV/CAC)", "ratio", _ECONOMICS, "acquisition"),
     HeadlineSpec("payback_months", "Months of margin to recover the acquisition cost", "months", _ECONOMICS,
                  "acquisition"),
+    HeadlineSpec("overall_satisfaction", "Overall satisfaction, {quarter}: share in the top box ({top_box})", "%",
+                 _JOURNEY, "overall-satisfaction"),
+    HeadlineSpec("apostles", "Apostles (satisfied and loyal customers), {quarter}", "%", _JOURNEY,
+                 "loyalty-typology"),
+    HeadlineSpec("retention_index", "TRI*M-style retention index, {quarter}", "points of 100", _JOURNEY,
+                 "retention-index"),
+    HeadlineSpec("top_item_driver", "Rated item that drives {outcome} most", "", _JOURNEY, "item-drivers"),
 )}
 
 

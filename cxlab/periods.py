@@ -144,8 +144,46 @@ def analysis_as_of(quarter: str | None, data_as_of: pd.Timestamp) -> tuple[str, 
         quarter = latest_complete_quarter(data_as_of)
     end = quarter_end(quarter)
     if end > data_as_of:
+        how = ""
+        if parse_quarter(quarter) == data_as_of.to_period("Q"):
+            how = (f". If nothing later will come (a one-off survey whose fieldwork ended on {data_as_of.date()}), "
+                   f"date the data as of the quarter's end: convert it with --as-of {end.date()} or write "
+                   f'{{"as_of": "{end.date()}"}} into its meta.json')
         raise ValueError(
             f"quarter {quarter} ends {end.date()}, after the data's as-of date {data_as_of.date()}; "
-            f"the latest complete quarter is {latest_complete_quarter(data_as_of)}"
+            f"the latest complete quarter is {latest_complete_quarter(data_as_of)}{how}"
         )
     return quarter, end
+
+
+def fieldwork_period(responded_at) -> tuple[str, pd.Timestamp]:
+    """The quarter a one-off survey ran in and the as-of date that reports it: that quarter's last day.
+
+    Parameters
+    ----------
+    responded_at : array-like of datetime
+        Answer times; missing values are ignored.
+
+    Returns
+    -------
+    (str, pandas.Timestamp)
+        The quarter of the last answer and its last day.
+
+    Raises
+    ------
+    ValueError
+        When there is no answer time, or the answers span more than one quarter (then the
+        survey is not one-off: report its latest complete quarter).
+
+    Examples
+    --------
+    >>> fieldwork_period(pd.to_datetime(["2019-08-06 09:00", "2019-08-22 17:40"]))
+    ('2019Q3', Timestamp('2019-09-30 00:00:00'))
+    """
+    times = pd.Series(pd.to_datetime(responded_at)).dropna()
+    if times.empty:
+        raise ValueError("fieldwork_period: no answer times")
+    first, last = times.min().to_period("Q"), times.max().to_period("Q")
+    if first != last:
+        raise ValueError(f"fieldwork_period: the answers span {first} to {last}, more than one quarter")
+    return str(last), quarter_end(str(last))

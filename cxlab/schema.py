@@ -24,6 +24,9 @@ surveys
     unlikely, 5 = extremely likely, as in the NHS Friends and Family Test; not NPS) and
     satisfied (0/1 flag of an overall satisfied / not satisfied answer). Empty where the
     question was not asked or not answered. Their rules are in :data:`OPTIONAL_COLUMNS`.
+    A survey converted with a question catalogue (:mod:`cxlab.catalogue`) has one row per
+    (response, question) with question_id (the catalogue's identifier) and score (the answer
+    on that question's own declared scale, checked against the catalogue, never rescaled).
 cases
     Follow-ups and service requests: case_id (unique), customer_id, kind
     (``detractor_followup``/``service_request``/``complaint``), opened_at,
@@ -151,7 +154,9 @@ SCHEMAS = {"customers": CUSTOMERS, "revenue": REVENUE, "surveys": SURVEYS, "case
 
 # Optional columns: a table may have them, and they must follow these rules when present.
 OPTIONAL_COLUMNS = {
-    "surveys": {"recommend5": _score(1, 5, required=False), "satisfied": _score(0, 1, required=False)},
+    "surveys": {"recommend5": _score(1, 5, required=False), "satisfied": _score(0, 1, required=False),
+                "question_id": _text(nullable=True, required=False),
+                "score": pa.Column("float64", nullable=True, coerce=True, required=False)},
 }
 
 
@@ -185,6 +190,6 @@ def optional_columns(table: str) -> list[str]:
     Examples
     --------
     >>> optional_columns("surveys")
-    ['recommend5', 'satisfied']
+    ['recommend5', 'satisfied', 'question_id', 'score']
     """
     return list(OPTIONAL_COLUMNS.get(table, {}))

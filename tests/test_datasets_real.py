@@ -287,7 +287,7 @@ def test_fft_responses_after_the_as_of_date_are_rejected(fft_path, tmp_path):
 
 
 def test_convert_rejects_unknown_sources_and_missing_files(tmp_path):
-    with pytest.raises(ValueError, match=r"unknown source 'crm'; available: \['airline', 'fft', 'telco'\]"):
+    with pytest.raises(ValueError, match=r"unknown source 'crm'; available: \['airline', 'fft', 'survey', 'telco'\]"):
         convert("crm", tmp_path, tmp_path / "out")
     with pytest.raises(FileNotFoundError, match="expected the WA_Fn-UseC_-Telco-Customer-Churn.csv file"):
         convert("telco", tmp_path, tmp_path / "out")

@@ -1,7 +1,9 @@
 """Convert a public source file into a cxlab data folder (``cxlab convert <source> <file> <folder>``).
 
 The folder holds the tables the adapter could build (``customers`` and, for survey sources,
-``surveys``), a ``meta.json`` with the as-of date and a ``source`` record (which file, its
+``surveys``), for a survey converted with its question catalogue the catalogue as
+``questions.yaml`` (source ``survey``: any wide survey export described by a YAML file, see
+:mod:`cxlab.datasets.survey_export`), a ``meta.json`` with the as-of date and a ``source`` record (which file, its
 SHA-256, what it is, the counts of rows read, written and rejected, every mapping assumption,
 and what the source cannot provide, read back by :func:`not_in_source`), and ``rejected.csv``
 listing every source row left out with the rule it broke (only a header when none was). The
@@ -19,14 +21,17 @@ from pathlib import Path
 import pandas as pd
 
 from cxlab import availability
+from cxlab.catalogue import CATALOGUE_FILE
 from cxlab.datasets.airline import AIRLINE_FILE, load_airline
 from cxlab.datasets.fft import FFT_FILE, load_fft
 from cxlab.datasets.source import SourceTables, file_sha256
+from cxlab.datasets.survey_export import load_survey_export
 from cxlab.datasets.telco import TELCO_FILE, load_telco
 from cxlab.io import SUFFIXES, CXData, load
 from cxlab.schema import TABLES
 
-ADAPTERS = {"telco": load_telco, "airline": load_airline, "fft": load_fft}
+SURVEY_SOURCE = "survey"
+ADAPTERS = {"telco": load_telco, "airline": load_airline, "fft": load_fft, SURVEY_SOURCE: load_survey_export}
 SOURCE_FILES = {"telco": TELCO_FILE, "airline": AIRLINE_FILE, "fft": FFT_FILE}
 FILE_FORMATS = {"parquet": ".parquet", "csv": ".csv"}
 REJECTED_FILE = "rejected.csv"
@@ -43,7 +48,7 @@ class Conversion:
     out_dir : pathlib.Path
         The data folder written.
     files : dict of str to pathlib.Path
-        Each table's file, plus ``meta`` and ``rejected``.
+        Each table's file, plus ``meta``, ``rejected`` and, for a survey, ``catalogue``.
     as_of : pandas.Timestamp
         The folder's as-of date.
     rows_read : int
@@ -111,17 +116,18 @@ def not_in_source(data) -> frozenset[str]:
 
 def _resolve_input(source: str, input_path) -> Path:
     path = Path(input_path)
-    if path.is_dir():
+    if path.is_dir() and source in SOURCE_FILES:
         path = path / SOURCE_FILES[source]
     if not path.is_file():
-        raise FileNotFoundError(f"convert {source}: input file not found: {path} "
-                                f"(expected the {SOURCE_FILES[source]} file or a folder holding it)")
+        expected = f"the {SOURCE_FILES[source]} file or a folder holding it" if source in SOURCE_FILES else \
+            "the exported file"
+        raise FileNotFoundError(f"convert {source}: input file not found: {path} (expected {expected})")
     return path
 
 
 def _clear_out_dir(out_dir: Path, overwrite: bool) -> None:
     ours = [out_dir / f"{t}{s}" for t in TABLES for s in SUFFIXES]
-    ours += [out_dir / "meta.json", out_dir / REJECTED_FILE]
+    ours += [out_dir / "meta.json", out_dir / REJECTED_FILE, out_dir / CATALOGUE_FILE]
     present = [p for p in ours if p.exists()]
     if present and not overwrite:
         names = ", ".join(p.name for p in present)
@@ -154,13 +160,14 @@ def _meta(source: str, input_path: Path, converted: SourceTables, rows_written: 
 
 
 def convert(source: str, input_path, out_dir, *, as_of=None, file_format: str = "parquet",
-            overwrite: bool = False) -> Conversion:
+            overwrite: bool = False, catalogue=None) -> Conversion:
     """Convert a public source file into a cxlab data folder.
 
     Parameters
     ----------
-    source : {"telco", "airline", "fft"}
-        The adapter (see :data:`ADAPTERS`; each module's docstring documents its mapping).
+    source : {"telco", "airline", "fft", "survey"}
+        The adapter (see :data:`ADAPTERS`; each module's docstring documents its mapping);
+        ``"survey"`` is any wide survey export described by ``catalogue``.
     input_path : str or pathlib.Path
         The source file, or a folder holding it under its usual name (:data:`SOURCE_FILES`).
     out_dir : str or pathlib.Path
@@ -171,7 +178,12 @@ def convert(source: str, input_path, out_dir, *, as_of=None, file_format: str = 
         File type of the tables. Parquet keeps types and is compact (the airline surveys table
         has about 1.9 million rows).
     overwrite : bool
-        Replace the tables, ``meta.json`` and ``rejected.csv`` of an existing data folder.
+        Replace the tables, ``meta.json``, ``rejected.csv`` and ``questions.yaml`` of an existing
+        data folder.
+    catalogue : str or pathlib.Path, optional
+        For ``source="survey"`` (required there): the YAML file describing the export's columns
+        and declaring its questions (:mod:`cxlab.datasets.survey_export`); written to the folder
+        as ``questions.yaml``.
 
     Returns
     -------
@@ -182,7 +194,8 @@ def convert(source: str, input_path, out_dir, *, as_of=None, file_format: str = 
     Raises
     ------
     ValueError
-        For an unknown source or file format.
+        For an unknown source or file format, a catalogue given for another source or missing for
+        ``"survey"``, and survey rows that cannot be mapped (naming the file, column and rows).
     FileNotFoundError
         When the input file does not exist.
     FileExistsError
@@ -198,8 +211,16 @@ def convert(source: str, input_path, out_dir, *, as_of=None, file_format: str = 
         raise ValueError(f"unknown source {source!r}; available: {sorted(ADAPTERS)}")
     if file_format not in FILE_FORMATS:
         raise ValueError(f"file_format must be one of {list(FILE_FORMATS)}, got {file_format!r}")
+    if (catalogue is None) == (source == SURVEY_SOURCE):
+        raise ValueError(f"a question catalogue (--catalogue) is {'required' if catalogue is None else 'only read'} "
+                         f"for the source {SURVEY_SOURCE!r}")
     input_path = _resolve_input(source, input_path)
-    converted = ADAPTERS[source](input_path) if as_of is None else ADAPTERS[source](input_path, as_of=as_of)
+    options = {} if as_of is None else {"as_of": as_of}
+    questions = None
+    if source == SURVEY_SOURCE:
+        converted, questions = load_survey_export(input_path, catalogue, **options)
+    else:
+        converted = ADAPTERS[source](input_path, **options)
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -215,6 +236,8 @@ def convert(source: str, input_path, out_dir, *, as_of=None, file_format: str = 
     rows_written = {name: len(table) for name, table in converted.tables().items()}
     files["rejected"] = out_dir / REJECTED_FILE
     converted.rejected.to_csv(files["rejected"], index=False, encoding="utf-8")
+    if questions is not None:
+        files["catalogue"] = questions.write(out_dir / CATALOGUE_FILE)
     files["meta"] = out_dir / "meta.json"
     meta = _meta(source, input_path, converted, rows_written)
     files["meta"].write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -32,6 +32,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from cxlab.catalogue import Catalogue, Question, catalogue_from_dict, read_catalogue
 from cxlab.datasets.source import combine_problems, describe_problems, problems
 from cxlab.schema import RELATIONSHIP, required_columns
 from cxlab.tenure import DAYS_PER_MONTH
@@ -46,6 +47,8 @@ OUTCOME_KINDS = {
     "binary": ("satisfied", 0, 1),
 }
 TOUCHPOINT_SCALE = (1, 5)
+# Preset of a declared question -> the outcome kind that fills the same data-model column.
+PRESET_KINDS = {"nps": "nps", "csat": "csat", "recommend5": "recommend5", "satisfied": "binary"}
 _FLAGS = {"1": 1, "0": 0, "1.0": 1, "0.0": 0, "true": 1, "false": 0, "yes": 1, "no": 0}
 _FLAG_RULE = "must be a flag: True/False, 1/0 or Yes/No (any case)"
 
@@ -344,10 +347,77 @@ def _outcome_scores(series: pd.Series, kind: str, labels: Mapping | None) -> tup
     return scores.where(valid), given & ~valid, f"must be empty or a whole number from {low} to {high}"
 
 
+def _as_catalogue(catalogue, where: str) -> Catalogue | None:
+    if catalogue is None or isinstance(catalogue, Catalogue):
+        return catalogue
+    if isinstance(catalogue, Mapping | list):
+        return catalogue_from_dict(catalogue, where=f"{where}: catalogue")
+    return read_catalogue(catalogue)
+
+
+def _declared_questions(df: pd.DataFrame, names: dict[str, str], outcome: str | None, catalogue: Catalogue | None,
+                        questions: Mapping[str, str] | None, where: str) -> dict[str, Question]:
+    """{source column: declared question}: explicit ``questions``, else columns or touchpoints named like an id."""
+    if catalogue is None:
+        if questions:
+            raise ValueError(f"{where}: questions given without a catalogue that declares them")
+        return {}
+    if questions is not None:
+        _require_columns(df, questions, where)
+        unknown = sorted(set(questions.values()) - set(catalogue.ids))
+        if unknown:
+            raise ValueError(f"{where}: questions names {unknown}, not in the catalogue {catalogue.ids}")
+        return {column: catalogue[question_id] for column, question_id in questions.items()}
+    declared = {column: catalogue[column] for column in df.columns if column in catalogue}
+    declared.update({column: catalogue[name] for column, name in names.items()
+                     if column not in declared and name in catalogue})
+    if outcome is not None and outcome not in declared and catalogue.with_role("overall") is not None:
+        declared[outcome] = catalogue.with_role("overall")
+    return declared
+
+
+def _column_scales(names: dict[str, str], declared: dict[str, Question], scale, where: str) -> dict[str, tuple]:
+    """The scale of each touchpoint column, checked against the declaration; undeclared columns are CSAT 1-5."""
+    given = {column: tuple(scale[column]) for column in scale} if isinstance(scale, Mapping) else \
+        dict.fromkeys(names, tuple(scale))
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise ValueError(f"{where}: scale names column(s) {unknown} that are not touchpoint columns")
+    scales = {}
+    for column in names:
+        wanted = given.get(column, TOUCHPOINT_SCALE)
+        question = declared.get(column)
+        if question is None:
+            if wanted != TOUCHPOINT_SCALE:
+                raise ValueError(
+                    f"{where}: touchpoint ratings without a declaration are stored as CSAT, a 1-5 scale; "
+                    f"scale={wanted} is another scale and would be mislabelled. Declare each rating's scale in a "
+                    "question catalogue (catalogue=..., see cxlab.catalogue) to keep it on its own scale; "
+                    "values are never rescaled.")
+            scales[column] = TOUCHPOINT_SCALE
+            continue
+        declared_scale = (question.scale_min, question.scale_max)
+        explicit = column in given if isinstance(scale, Mapping) else tuple(scale) != TOUCHPOINT_SCALE
+        if explicit and wanted != declared_scale:
+            raise ValueError(f"{where}: column {column!r} is given scale={wanted} but its question "
+                             f"{question.id!r} is declared on {question.scale}")
+        scales[column] = declared_scale
+    return scales
+
+
+def _rating_problems(series: pd.Series, column: str, low: int, high: int, skip: list) -> pd.DataFrame:
+    ratings, given = _numbers_given(series)
+    codes = [c for c in skip if not low <= c <= high]  # a code inside the scale is an answer
+    valid = ratings.isin(codes) | (ratings.between(low, high) & (ratings % 1 == 0))
+    return problems(given & ~valid, column, f"must be empty, a whole number from {low} to {high} or a "
+                                            f"not-applicable code {codes}", series)
+
+
 def check_wide_survey(df: pd.DataFrame, *, respondent_id: str, touchpoints, responded_at: str | None = None,
                       outcome: str | None = None, outcome_kind: str | None = None,
-                      outcome_labels: Mapping | None = None, scale: tuple[int, int] = TOUCHPOINT_SCALE,
-                      not_applicable=(0,)) -> pd.DataFrame:
+                      outcome_labels: Mapping | None = None, scale=TOUCHPOINT_SCALE,
+                      not_applicable=(0,), catalogue=None, questions: Mapping[str, str] | None = None
+                      ) -> pd.DataFrame:
     """List every row of a wide survey table that :func:`from_wide_survey` cannot map.
 
     Parameters are those of :func:`from_wide_survey`.
@@ -362,50 +432,64 @@ def check_wide_survey(df: pd.DataFrame, *, respondent_id: str, touchpoints, resp
     ------
     ValueError
         When the arguments themselves are wrong: a named column is missing, the touchpoint
-        names are empty, repeated or ``"relationship"``, the scale is not CSAT's 1-5, the
-        outcome kind is unknown or its labels map outside its scale.
+        names are empty, repeated or ``"relationship"``, a touchpoint scale other than CSAT's
+        1-5 is not declared in the catalogue (or differs from its declaration), the outcome kind
+        is unknown or its labels map outside its scale.
     """
     where = "from_wide_survey"
     names = _touchpoint_names(touchpoints, where)
     _require_columns(df, [respondent_id, responded_at, outcome, *names], where)
-    if tuple(scale) != TOUCHPOINT_SCALE:
-        raise ValueError(
-            f"{where}: touchpoint ratings are stored as CSAT, a 1-5 scale; scale={tuple(scale)} is another "
-            "scale and would be mislabelled. Map the ratings to 1-5 yourself only if the questions really "
-            "are 5-point satisfaction ratings (values listed in not_applicable become empty)."
-        )
-    if outcome is not None and outcome_kind not in OUTCOME_KINDS:
-        raise ValueError(f"{where}: outcome_kind must be one of {list(OUTCOME_KINDS)}, got {outcome_kind!r}")
+    catalogue = _as_catalogue(catalogue, where)
+    declared = _declared_questions(df, names, outcome, catalogue, questions, where)
+    scales = _column_scales(names, declared, scale, where)
+    outcome_kind = _outcome_kind(outcome, outcome_kind, declared, where)
     if outcome_labels is not None:
-        if outcome is None:
-            raise ValueError(f"{where}: outcome_labels given without an outcome column")
+        if outcome is None or outcome_kind is None:
+            raise ValueError(f"{where}: outcome_labels need an outcome column on a scale of outcome_kind")
         _check_outcome_labels(outcome_labels, outcome_kind, where)
 
     found = _id_problems(_as_text(df[respondent_id]), respondent_id)
-    low, high = scale
     skip = list(not_applicable)
-    for column in names:
-        ratings, given = _numbers_given(df[column])
-        valid = ratings.isin(skip) | (ratings.between(low, high) & (ratings % 1 == 0))
-        found.append(problems(given & ~valid, column,
-                              f"must be empty, a whole number from {low} to {high} or a not-applicable "
-                              f"code {skip}", df[column]))
+    found += [_rating_problems(df[column], column, *scales[column], skip) for column in names]
+    found += [_rating_problems(df[column], column, q.scale_min, q.scale_max, skip) for column, q in declared.items()
+              if column not in names and column != outcome]
     if responded_at is not None:
         dates = pd.to_datetime(_as_text(df[responded_at]), errors="coerce", format="mixed")
         found.append(problems(dates.isna(), responded_at, "must be a date (not empty)", df[responded_at]))
-    if outcome is not None:
+    if outcome is not None and outcome_kind is not None:
         _, bad, rule = _outcome_scores(df[outcome], outcome_kind, outcome_labels)
         found.append(problems(bad, outcome, rule, df[outcome]))
+    elif outcome is not None:
+        q = declared[outcome]
+        found.append(_rating_problems(df[outcome], outcome, q.scale_min, q.scale_max, []))
     return combine_problems(found)
+
+
+def _outcome_kind(outcome: str | None, outcome_kind: str | None, declared: dict[str, Question],
+                  where: str) -> str | None:
+    """The outcome's kind: given, or from its declared preset; None for a declared question on another scale."""
+    if outcome is None:
+        return outcome_kind
+    question = declared.get(outcome)
+    if outcome_kind is None and question is not None:
+        return PRESET_KINDS.get(question.preset)
+    if outcome_kind not in OUTCOME_KINDS:
+        raise ValueError(f"{where}: outcome_kind must be one of {list(OUTCOME_KINDS)}, got {outcome_kind!r}")
+    _, low, high = OUTCOME_KINDS[outcome_kind]
+    if question is not None and (question.scale_min, question.scale_max) != (low, high):
+        raise ValueError(f"{where}: outcome_kind={outcome_kind!r} is a {low}-{high} scale but the outcome's question "
+                         f"{question.id!r} is declared on {question.scale}")
+    return outcome_kind
 
 
 def from_wide_survey(df: pd.DataFrame, *, respondent_id: str, touchpoints, survey_date=None,
                      responded_at: str | None = None, outcome: str | None = None,
                      outcome_kind: str | None = None, outcome_labels: Mapping | None = None,
-                     scale: tuple[int, int] = TOUCHPOINT_SCALE, not_applicable=(0,),
+                     scale=TOUCHPOINT_SCALE, not_applicable=(0,),
                      comment: str | None = None, channel: str | None = None, segment: str | None = None,
                      region: str | None = None, contract: str | None = None,
-                     extra_columns: Sequence[str] | Mapping[str, str] | None = None) -> SurveyTables:
+                     extra_columns: Sequence[str] | Mapping[str, str] | None = None, catalogue=None,
+                     questions: Mapping[str, str] | None = None) -> SurveyTables:
     """Turn a wide survey export (one row per respondent) into ``surveys`` and ``customers``.
 
     Each respondent becomes a customer, and each (respondent, touchpoint) pair one row of the
@@ -451,16 +535,20 @@ def from_wide_survey(df: pd.DataFrame, *, respondent_id: str, touchpoints, surve
         Column with each respondent's response date and time.
     outcome : str, optional
         Column with the overall outcome; empty cells give a relationship row without a score.
-    outcome_kind : {"nps", "csat", "recommend5", "binary"}
-        Scale of the outcome (required with ``outcome``); see the table above.
+    outcome_kind : {"nps", "csat", "recommend5", "binary"}, optional
+        Scale of the outcome (see the table above); required with ``outcome`` unless the
+        catalogue declares the outcome's question (its preset then gives the column; a question
+        on another scale fills only ``score``).
     outcome_labels : dict, optional
         For text outcomes: ``{label: score}``; a label mapped to None (e.g. ``"Don't know"``)
         is an answer without a score. Without it a ``binary`` outcome accepts flags
         (True/False, 1/0, Yes/No) and the other kinds whole numbers on their scale.
-    scale : tuple of int, default (1, 5)
-        Scale of the touchpoint ratings; must be CSAT's 1-5 (other scales raise).
+    scale : tuple of int or dict, default (1, 5)
+        Scale of the touchpoint ratings, or ``{column: (min, max)}`` per column. Ratings not
+        declared in ``catalogue`` must be CSAT's 1-5 (other scales raise); declared ones are on
+        their declared scale, which a scale given here must equal.
     not_applicable : sequence of numbers, default (0,)
-        Rating codes meaning "not applicable"; they become empty.
+        Rating codes meaning "not applicable" (outside the question's scale); they become empty.
     comment : str, optional
         Free-text column, stored on the relationship row.
     channel : str, optional
@@ -469,6 +557,12 @@ def from_wide_survey(df: pd.DataFrame, *, respondent_id: str, touchpoints, surve
         Customer attribute columns (default ``"unknown"``).
     extra_columns : list of str or dict, optional
         Further respondent columns kept on the customers table (list, or {source: new name}).
+    catalogue : cxlab.catalogue.Catalogue, dict or path, optional
+        The question catalogue declaring the ratings' scales (a catalogue, its YAML form as a
+        dict, or a YAML file).
+    questions : dict of str to str, optional
+        ``{column: question id}``; default: columns, and touchpoint names, equal to a question
+        id, and the outcome as the catalogue's ``"overall"`` question.
 
     Returns
     -------
@@ -497,25 +591,31 @@ def from_wide_survey(df: pd.DataFrame, *, respondent_id: str, touchpoints, surve
     where = "from_wide_survey"
     found = check_wide_survey(df, respondent_id=respondent_id, touchpoints=touchpoints,
                               responded_at=responded_at, outcome=outcome, outcome_kind=outcome_kind,
-                              outcome_labels=outcome_labels, scale=scale, not_applicable=not_applicable)
+                              outcome_labels=outcome_labels, scale=scale, not_applicable=not_applicable,
+                              catalogue=catalogue, questions=questions)
     _require_columns(df, [comment, channel, segment, region, contract], where)
+    names = _touchpoint_names(touchpoints, where)
+    catalogue = _as_catalogue(catalogue, where)
+    declared = _declared_questions(df, names, outcome, catalogue, questions, where)
     if responded_at is None and survey_date is None:
         raise ValueError(f"{where}: the export has no response dates; pass responded_at=<column> or "
                          "survey_date=<the date to record for every answer>")
     if len(found):
         raise ValueError(describe_problems(found, where=where))
-    return _wide_survey_tables(
-        df, respondent_id=respondent_id, names=_touchpoint_names(touchpoints, where), survey_date=survey_date,
-        responded_at=responded_at, outcome=outcome, outcome_kind=outcome_kind, outcome_labels=outcome_labels,
-        not_applicable=not_applicable, comment=comment, channel=channel, segment=segment, region=region,
-        contract=contract, extras=_extra_columns(df, extra_columns, where))
+    tables = _wide_survey_tables(
+        df, respondent_id=respondent_id, names=names, survey_date=survey_date, responded_at=responded_at,
+        outcome=outcome, outcome_kind=_outcome_kind(outcome, outcome_kind, declared, where),
+        outcome_labels=outcome_labels, not_applicable=not_applicable, comment=comment, channel=channel,
+        segment=segment, region=region, contract=contract, extras=_extra_columns(df, extra_columns, where),
+        declared=declared)
+    return tables
 
 
 def _wide_survey_tables(df: pd.DataFrame, *, respondent_id: str, names: dict[str, str], survey_date,
                         responded_at: str | None, outcome: str | None, outcome_kind: str | None,
                         outcome_labels: Mapping | None, not_applicable, comment: str | None,
                         channel: str | None, segment: str | None, region: str | None, contract: str | None,
-                        extras: dict[str, str]) -> SurveyTables:
+                        extras: dict[str, str], declared: dict[str, Question]) -> SurveyTables:
     """Build the tables of :func:`from_wide_survey` from rows that passed :func:`check_wide_survey`."""
     n = len(df)
     if responded_at is not None:
@@ -526,10 +626,11 @@ def _wide_survey_tables(df: pd.DataFrame, *, respondent_id: str, names: dict[str
 
     # One column per touchpoint, then the relationship column when there is an outcome or comment.
     columns = list(names.values())
-    ratings = np.column_stack([_as_number(df[c]).to_numpy() for c in names]) if names else np.empty((n, 0))
-    ratings = np.where(np.isin(ratings, list(not_applicable)), np.nan, ratings)
+    ratings = np.column_stack([_rating_values(df[c], declared.get(c), not_applicable) for c in names]) \
+        if names else np.empty((n, 0))
+    as_csat = np.array([c not in declared or declared[c].preset == "csat" for c in names], dtype=bool)
     empty = np.full((n, len(columns)), np.nan)
-    scores = {"nps": empty.copy(), "csat": ratings, "ces": empty.copy()}
+    scores = {"nps": empty.copy(), "csat": np.where(as_csat, ratings, np.nan), "ces": empty.copy()}
     comments = np.full((n, len(columns)), np.nan, dtype=object)
     has_relationship = outcome is not None or comment is not None
     if has_relationship:
@@ -538,7 +639,7 @@ def _wide_survey_tables(df: pd.DataFrame, *, respondent_id: str, names: dict[str
             scores[key] = np.column_stack([values, np.full(n, np.nan)])
         comments = np.column_stack([comments, _as_text(df[comment]).to_numpy(dtype=object) if comment
                                     else np.full(n, np.nan, dtype=object)])
-    if outcome is not None:
+    if outcome is not None and outcome_kind is not None:
         column = OUTCOME_KINDS[outcome_kind][0]
         values, _, _ = _outcome_scores(df[outcome], outcome_kind, outcome_labels)
         if column not in scores:
@@ -546,6 +647,16 @@ def _wide_survey_tables(df: pd.DataFrame, *, respondent_id: str, names: dict[str
         scores[column][:, -1] = values.to_numpy()
 
     per_row = len(columns)
+    if declared:
+        question_ids = [declared[c].id if c in declared else None for c in names]
+        scores["score"] = np.column_stack([ratings, np.full((n, per_row - len(names)), np.nan)])
+        if outcome is not None and outcome in declared:
+            question_ids.append(declared[outcome].id)
+            scores["score"][:, -1] = _rating_values(df[outcome], declared[outcome], ()) if outcome_kind is None \
+                else values.to_numpy()
+        elif has_relationship:
+            question_ids.append(None)
+        scores["question_id"] = np.tile(np.asarray(question_ids, dtype=object), (n, 1))
     touchpoint = np.tile(np.asarray(columns, dtype=object), n)
     customer = np.repeat(ids, per_row)
     when = np.repeat(answered, per_row)
@@ -561,6 +672,10 @@ def _wide_survey_tables(df: pd.DataFrame, *, respondent_id: str, names: dict[str
         **{key: values.ravel() for key, values in scores.items() if key not in ("nps", "csat", "ces")},
     })
 
+    if declared:
+        surveys = _with_other_questions(surveys, df, ids, answered, channel, declared, [*names, outcome],
+                                        not_applicable)
+
     customers = pd.DataFrame({
         "customer_id": ids,
         "segment": _text_attribute(df, segment),
@@ -575,3 +690,42 @@ def _wide_survey_tables(df: pd.DataFrame, *, respondent_id: str, names: dict[str
     for source_column, name in extras.items():
         customers[name] = df[source_column].to_numpy()
     return SurveyTables(customers, surveys)
+
+
+def _rating_values(series: pd.Series, question: Question | None, not_applicable) -> np.ndarray:
+    """Numbers of a rating column; not-applicable codes outside the question's scale become NaN."""
+    values = _as_number(series).to_numpy()
+    low, high = (question.scale_min, question.scale_max) if question is not None else TOUCHPOINT_SCALE
+    codes = [c for c in not_applicable if not low <= c <= high]
+    return np.where(np.isin(values, codes), np.nan, values)
+
+
+def _with_other_questions(surveys: pd.DataFrame, df: pd.DataFrame, ids: np.ndarray, answered: np.ndarray,
+                          channel: str | None, declared: dict[str, Question], used: list,
+                          not_applicable) -> pd.DataFrame:
+    """Add one row per respondent and declared question not already on a touchpoint or relationship row."""
+    others = {column: q for column, q in declared.items() if column not in used}
+    if not others:
+        return surveys
+    n, per_row = len(df), len(others)
+    question_ids = np.asarray([q.id for q in others.values()], dtype=object)
+    customer = np.repeat(ids, per_row)
+    when = np.repeat(answered, per_row)
+    rows = pd.DataFrame({
+        "invitation_id": pd.Series(customer, dtype=object) + "-" + np.tile(question_ids, n),
+        "customer_id": customer,
+        "touchpoint": np.tile(np.asarray([q.touchpoint or RELATIONSHIP for q in others.values()], dtype=object), n),
+        "channel": np.repeat(_text_attribute(df, channel), per_row),
+        "sent_at": when,
+        "responded_at": when,
+        "question_id": np.tile(question_ids, n),
+        "score": np.column_stack([_rating_values(df[c], q, not_applicable) for c, q in others.items()]).ravel(),
+    })
+    for q in others.values():  # a preset question also fills its data-model column
+        if q.standard_column is not None:
+            if q.standard_column not in surveys.columns:
+                surveys[q.standard_column] = np.nan
+            rows.loc[rows["question_id"] == q.id, q.standard_column] = rows.loc[rows["question_id"] == q.id, "score"]
+    order = np.concatenate([np.repeat(np.arange(n), len(surveys) // n), np.repeat(np.arange(n), per_row)])
+    combined = pd.concat([surveys, rows.reindex(columns=surveys.columns)], ignore_index=True)
+    return combined.iloc[np.argsort(order, kind="stable")].reset_index(drop=True)

@@ -17,8 +17,8 @@ from markupsafe import Markup
 
 from cxlab.headlines import Headline, read_headlines
 from cxlab.report import board
-from cxlab.report.layout import ENVIRONMENT, page, write_page
 from cxlab.report.figures import format_number, headline_decimals, number_or_none
+from cxlab.report.layout import ENVIRONMENT, page, write_page
 from cxlab.report.provenance import Provenance, read_provenance
 
 NOT_AVAILABLE = "not available"

@@ -4,14 +4,14 @@ A report notebook is its parameters cell, :func:`open_report` and one :meth:`Rep
 call per section; the logic, the method choices, the sentences and the headline figures live
 here, where they are tested without a kernel.
 
-Modules: :mod:`~cxlab.sections.scorecard` (page 01), :mod:`~cxlab.sections.journey` (page 02),
-:mod:`~cxlab.sections.retention` (page 04), :mod:`~cxlab.sections.churn` (page 05),
-:mod:`~cxlab.sections.economics` (page 06).
+Modules: :mod:`~cxlab.sections.scorecard` (page 01), :mod:`~cxlab.sections.journey` and
+:mod:`~cxlab.sections.questions` (page 02), :mod:`~cxlab.sections.retention` (page 04),
+:mod:`~cxlab.sections.churn` (page 05), :mod:`~cxlab.sections.economics` (page 06).
 """
 
-from cxlab.sections import churn, economics, journey, retention, scorecard
+from cxlab.sections import churn, economics, journey, questions, retention, scorecard
 from cxlab.sections.context import ReportContext, open_report
 from cxlab.sections.result import Chart, SectionResult, Table
 
 __all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "economics", "journey", "open_report",
-           "retention", "scorecard"]
+           "questions", "retention", "scorecard"]
