@@ -24,6 +24,8 @@ TILES = (
     ("nps", "nps_change_prev_quarter", "nps_change_prev_year"),
     ("csat", "csat_change_prev_quarter", "csat_change_prev_year"),
     ("ces", "ces_change_prev_quarter", "ces_change_prev_year"),
+    ("overall_satisfaction", None, None),
+    ("apostles", None, None),
     ("retention", "retention_change_prev_quarter", "retention_change_prev_year"),
     ("followup_coverage", None, None),
     ("sla_24h_share", None, None),
