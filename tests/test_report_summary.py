@@ -84,7 +84,7 @@ def test_summary_escapes_text_links_sections_and_lists_extra_figures(tmp_path):
     assert hrefs[-2:] == ["01_cx_scorecard.html", "02_x.html"]
     change = soup.find("a", href="01_cx_scorecard.html#changes")
     assert change.get_text() == "-2.0 points" and change["title"] == "vs 2026Q1 & <b>no</b> wave in Q2"
-    more = soup.find("h2", id="more-figures").find_next("table").get_text(" ", strip=True)
+    more = soup.find(id="more-figures").find_next("table").get_text(" ", strip=True)
     assert "Something else 12.0 days" in more and "NPS" not in more  # shown at a glance, not repeated
     footer = soup.find("footer", id="provenance").get_text(" ", strip=True)
     assert "data/<demo>" in footer and "0123456789ab" in footer and 'min_cell_size = 30' in footer

@@ -43,7 +43,29 @@ footer.cx-provenance { border-top: 1px solid #d7dde3; margin-top: 2rem; padding-
 footer.cx-provenance dt { font-weight: 600; margin-top: .4rem; }
 footer.cx-provenance dd { margin-left: 1rem; }
 footer.cx-provenance code { font-size: .78rem; }
-@media print { header.cx-top { display: none; } }
+nav.cx-contents { border: 1px solid #d7dde3; border-radius: 6px; padding: .5rem .9rem; margin: .5rem 0 1rem;
+                  font-size: .9rem; }
+nav.cx-contents ol { margin: .3rem 0; padding-left: 1.3rem; columns: 2 16rem; }
+.cx-pager a { margin-right: 1.2rem; }
+.cx-answer { font-size: 1.02rem; max-width: 48rem; }
+@media (max-width: 700px) {
+  header.cx-top, main, footer.cx-provenance { padding: 0 .7rem; }
+  table { display: block; max-width: 100%; overflow-x: auto; }
+  th, td { padding: .25rem .4rem; }
+  h1 { font-size: 1.5rem; }
+}
+@media print {
+  header.cx-top, nav.cx-contents { display: none; }
+  body { font-size: 9pt; }
+  main { max-width: none; padding: 0; }
+  table { width: 100%; font-size: 7.5pt; }
+  th, td { padding: .1rem .25rem; white-space: normal; }
+  .cx-nowrap { white-space: normal; }
+  img { max-height: 9cm; width: auto; }
+  h2, h3 { break-after: avoid; }
+  img, svg, .cx-tile, tr { break-inside: avoid; }
+  footer.cx-provenance { display: none; }
+}
 """
 
 _PAGE = """<!DOCTYPE html>

@@ -129,7 +129,8 @@ _SUMMARY = """
 .cx-tile .cx-value { font-size: 1.5rem; font-weight: 600; }
 .cx-tile .cx-range, .cx-tile .cx-change { font-size: .8rem; color: #444d56; }
 .cx-beyond { font-weight: 600; }
-@media print { .cx-tiles { grid-template-columns: repeat(3, 1fr); } }
+.cx-details { margin: 1rem 0; } .cx-details summary { cursor: pointer; font-weight: 600; }
+@media print { .cx-tiles { grid-template-columns: repeat(3, 1fr); } .cx-details { display: none; } }
 </style>
 <h1>Customer experience report {{ quarter }}</h1>
 <p>The quarter ends {{ quarter_end }}; the data runs to {{ data_as_of }}. Each figure links to the analysis that
@@ -147,7 +148,7 @@ explains it. Intervals are 95% intervals unless the note says otherwise.</p>
 {{ tile.sparkline }}
 {% if tile.value == "not available" %}<div class="cx-note">{{ tile.note }}</div>{% endif %}
 </div>{% endfor %}</div>{% endif %}
-<h2 id="at-a-glance">At a glance</h2>
+<details class="cx-details" id="at-a-glance"><summary>The headline figures as one table, with notes</summary>
 <table class="cx-glance">
 <thead><tr><th>Figure</th><th>Value</th><th>Interval</th><th>n</th><th>vs previous quarter</th>
 <th>vs same quarter last year</th><th class="cx-text">Note</th></tr></thead>
@@ -166,15 +167,15 @@ explains it. Intervals are 95% intervals unless the note says otherwise.</p>
 <td class="cx-text cx-note">{{ cell.note }}</td></tr>
 {% endfor %}</tbody>
 {% endfor %}
-</table>
-{% if details %}<h2 id="more-figures">More figures by analysis</h2>
+</table></details>
+{% if details %}<details class="cx-details" id="more-figures"><summary>More figures by analysis</summary>
 {% for page_, rows in details %}<h3><a href="{{ page_.href }}">{{ page_.title }}</a></h3>
 <table><thead><tr><th>Figure</th><th>Value</th><th>Interval</th><th>n</th><th class="cx-text">Note</th></tr></thead>
 <tbody>{% for label, cell in rows %}<tr><td><a href="{{ cell.href }}">{{ label }}</a></td>
 <td class="cx-nowrap{% if not cell.available %} cx-na{% endif %}">{{ cell.text }}</td>
 <td class="cx-nowrap">{{ cell.interval }}</td><td>{{ cell.n }}</td><td class="cx-text cx-note">{{ cell.note }}</td></tr>
 {%- endfor %}</tbody></table>
-{% endfor %}{% endif %}
+{% endfor %}</details>{% endif %}
 <h2 id="analyses">The full analyses</h2>
 <ul>{% for page_ in pages %}<li><a href="{{ page_.href }}">{{ page_.title }}</a></li>{% endfor %}</ul>
 """

@@ -1,0 +1,88 @@
+"""The demo report as readers see it: a desktop and a phone screen, and on paper (headless Chromium)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import tempfile
+
+import pytest
+from test_report_browser import CHROMIUM, UNDER_CI, Chromium
+from test_report_demo import build_demo_report
+
+pytestmark = pytest.mark.browser
+if CHROMIUM is None and not UNDER_CI:
+    pytestmark = [pytest.mark.browser,
+                  pytest.mark.skip(reason="Chromium not found (install Debian's chromium; required under CI=true)")]
+
+WIDTHS = (1400, 390)
+LAYOUT = """JSON.stringify({
+  mainOverflow: (() => { const m = document.querySelector('main'); return m.scrollWidth - m.clientWidth; })(),
+  text: document.querySelector('main').innerText,
+  altless: Array.from(document.images).filter(i => !i.alt || /No description has been provided/.test(i.alt)).length,
+  rowNumbers: Array.from(document.querySelectorAll('main tbody tr > th:first-child'))
+    .filter(th => /^\\s*\\d+\\s*$/.test(th.textContent)).length
+})"""
+
+
+def _open(browser: Chromium, page, width: int) -> tuple[str, str]:
+    target = browser.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = browser.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+    browser.call("Page.enable", session=session)
+    browser.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": 900, "deviceScaleFactor": 1,
+                                                         "mobile": width < 600}, session=session)
+    browser.events.clear()
+    browser.call("Page.navigate", {"url": page.resolve().as_uri()}, session=session)
+    browser.wait_for("Page.loadEventFired", session)
+    return target, session
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM is not None, "Chromium is required under CI=true (Debian package chromium)"
+    with tempfile.TemporaryDirectory(prefix="cxlab-chromium-") as profile:
+        chromium = Chromium(CHROMIUM, profile)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def quarter_pages(tmp_path_factory):
+    demo = build_demo_report(tmp_path_factory)
+    return sorted(demo.quarter_dir.glob("*.html"))
+
+
+def test_pages_fit_a_desktop_and_a_phone_and_show_no_raw_values(browser, quarter_pages):
+    problems = []
+    for page in quarter_pages:
+        for width in WIDTHS:
+            target, session = _open(browser, page, width)
+            state = json.loads(browser.call("Runtime.evaluate", {"expression": LAYOUT, "returnByValue": True},
+                                            session=session)["result"]["value"])
+            browser.call("Target.closeTarget", {"targetId": target})
+            where = f"{page.name} at {width}px"
+            if state["mainOverflow"] > 1:
+                problems.append(f"{where}: main column overflows by {state['mainOverflow']}px")
+            raw = sorted(set(re.findall(r"\b(NaN|nan|None)\b", state["text"])))
+            if raw:
+                problems.append(f"{where}: shows {raw}")
+            if state["altless"]:
+                problems.append(f"{where}: {state['altless']} image(s) without alt text")
+            if state["rowNumbers"]:
+                problems.append(f"{where}: {state['rowNumbers']} bare row-number cell(s)")
+    assert not problems, "\n".join(problems)
+
+
+def test_printed_report_length(browser, quarter_pages, record_property):
+    counts = {}
+    for page in quarter_pages:
+        target, session = _open(browser, page, 1400)
+        pdf = base64.b64decode(browser.call("Page.printToPDF", {"paperWidth": 8.5, "paperHeight": 11},
+                                            session=session, timeout=120)["data"])
+        browser.call("Target.closeTarget", {"targetId": target})
+        counts[page.name] = len(re.findall(rb"/Type\s*/Page(?!s)", pdf))
+    record_property("printed_pages", counts)
+    print("printed letter pages:", counts, "total", sum(counts.values()))
+    assert all(n >= 1 for n in counts.values())
+    assert counts["index.html"] <= 3  # the board page fits on a few sheets
