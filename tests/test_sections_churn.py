@@ -49,7 +49,10 @@ def test_how_long_customers_stay_matches_lifelines(report):
     assert rmst.value == pytest.approx(restricted_mean_survival_time(kmf, t=36), rel=1e-9)
     assert rmst.ci_low < rmst.value < rmst.ci_high
     table = result.tables[0].frame
-    assert table["Measure"].tolist()[:2] == ["Median tenure", "Still active after 12 months"]
+    assert table.columns.tolist()[:4] == ["Customers in", "Customers", "Median tenure (months)",
+                                          "Still active after 12 months"]
+    assert table["Still active after 24 months"].iloc[0] == (
+        f"{at_24.value:.1f}% ({at_24.ci_low:.1f}% to {at_24.ci_high:.1f}%)")
     assert "nan" not in result.tables[0].to_html().lower()
 
 

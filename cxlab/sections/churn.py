@@ -46,21 +46,25 @@ def overview(report) -> SectionResult:
 
 
 def _summary_table(summary: pd.DataFrame, group_label: str | None) -> Table:
-    """km_summary rows as a table for people: one row per group and measure."""
-    rows = summary.assign(
-        measure_label=[_MEASURES[m].format(h=h) for m, h in zip(summary["measure"], summary["horizon_months"],
-                                                                  strict=True)],
-        percent=summary["unit"].eq("share"))
-    frame = pd.DataFrame({
-        **({group_label: [GROUP_NAMES.get(g, g) for g in rows["group"]]} if group_label else {}),
-        "Measure": rows["measure_label"].to_numpy(),
-        "Estimate": [number(100 * e, 1, "%") if pct else number(e, 1, "months")
-                     for e, pct in zip(rows["estimate"], rows["percent"], strict=True)],
-        "95% interval": [interval(100 * lo, 100 * hi, 1, "%") if pct else interval(lo, hi, 1, "months")
-                         for lo, hi, pct in zip(rows["ci_low"], rows["ci_high"], rows["percent"], strict=True)],
-        "Customers": [count(n) for n in rows["n"]],
-    })
-    return Table(frame, "A dash: not reached, not observed yet, or a group below the minimum size")
+    """km_summary as a table for people: one row per group, one column per measure, each "value (interval)"."""
+    def cell(row) -> str | None:
+        percent = row["unit"] == "share"
+        scale = 100 if percent else 1
+        value = number(scale * row["estimate"], 1, "%" if percent else "")
+        bounds = interval(scale * row["ci_low"], scale * row["ci_high"], 1, "%" if percent else "")
+        return value if value is None or bounds is None else f"{value} ({bounds})"
+
+    columns = {}
+    for row in summary.itertuples(index=False):
+        measure = _MEASURES[row.measure].format(h=row.horizon_months)
+        if row.measure != "survival":
+            measure += " (months)"
+        group = columns.setdefault(row.group, {"Customers": count(row.n)})
+        group[measure] = cell(row._asdict())
+    frame = pd.DataFrame.from_dict(columns, orient="index")
+    frame.insert(0, group_label or "Customers in", [GROUP_NAMES.get(g, g) for g in frame.index])
+    return Table(frame.reset_index(drop=True), "Estimate (95% interval); a dash: not reached, not observed yet, or "
+                                               "a group below the minimum size")
 
 
 def _km_chart(curves, report, title: str, alt: str) -> Chart:
@@ -257,7 +261,11 @@ def proportional_hazards(report, *, landmark_months: int = 6) -> SectionResult:
     else:
         model = fit_cox(report.tenure, covariates=["segment", "contract"])
     table = model.check_proportional_hazards()
-    return SectionResult("ph-test", title, answer=" ".join(table["verdict"]), tables=[Table(pd.DataFrame({
+    changing = table.loc[~table["proportional"], "label"].tolist()
+    answer = ("No hazard ratio shows evidence of changing with tenure." if not changing else
+              f"The hazard ratio changes with tenure for: {', '.join(changing)}; the reported values are averages "
+              "over tenure. The others show no evidence of changing.")
+    return SectionResult("ph-test", title, answer=answer, tables=[Table(pd.DataFrame({
         "Term": table["label"],
         "Test statistic": [number(x, 2) for x in table["test_statistic"]],
         "p-value": [format_p(p) for p in table["p"]],
