@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lifelines import ExponentialFitter, KaplanMeierFitter
 
-from cxlab.economics import SurvivalDraws, clv, clv_by, monthly_rate, payback_months
+from cxlab.economics import SurvivalDraws, clv, clv_by, clv_difference, monthly_rate, payback_months
 from cxlab.economics.clv import group_clv
 from cxlab.economics.curves import survival_draws
 from cxlab.tenure import event_table
@@ -192,3 +192,22 @@ def test_clv_by_uses_the_same_curve_as_survival_draws(frame):
     table = clv_by(frame, by="segment", gross_margin_share=0.35, annual_discount_rate=0.1, n_bootstrap=10,
                    revenue_weighted=False)
     assert table.loc["A", "clv"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore:It looks like your weights are not integers")
+def test_group_difference_with_its_interval_and_clear_errors(frame):
+    table = clv_by(frame, by="segment", gross_margin_share=0.4, annual_discount_rate=0.12, n_bootstrap=200)
+    groups = table.index.tolist()
+    diff = clv_difference(frame, "segment", groups[0], groups[1], gross_margin_share=0.4, annual_discount_rate=0.12,
+                          n_bootstrap=200)
+    # each group's value is its clv_by value (the first group shares clv_by's seed)
+    assert diff["clv_first"] == pytest.approx(table.loc[groups[0], "clv"])
+    assert diff["difference"] == pytest.approx(diff["clv_first"] - diff["clv_second"])
+    assert diff["ci_low"] < diff["difference"] < diff["ci_high"]
+    # independent groups: the difference's interval is wider than either group's own
+    width = diff["ci_high"] - diff["ci_low"]
+    assert width > max(table.loc[g, "clv_high"] - table.loc[g, "clv_low"] for g in groups[:2])
+    with pytest.raises(ValueError, match=r"no column\(s\) \['Segment'\] to group by"):
+        clv_by(frame, by="Segment", gross_margin_share=0.4, annual_discount_rate=0.1)
+    with pytest.raises(ValueError, match="no customer has segment = 'Nope'"):
+        clv_difference(frame, "segment", groups[0], "Nope", gross_margin_share=0.4, annual_discount_rate=0.1)

@@ -22,7 +22,15 @@ at_risk
 
 from cxlab.economics.acquisition import acquisition_costs, recent_acquisitions, unit_economics
 from cxlab.economics.at_risk import RevenueAtRisk, revenue_at_risk
-from cxlab.economics.clv import HEADLINE_TAILS, clv, clv_across_tails, clv_by, monthly_rate, payback_months
+from cxlab.economics.clv import (
+    HEADLINE_TAILS,
+    clv,
+    clv_across_tails,
+    clv_by,
+    clv_difference,
+    monthly_rate,
+    payback_months,
+)
 from cxlab.economics.curves import (
     TAILS,
     SurvivalDraws,
@@ -57,6 +65,7 @@ __all__ = [
     "clv",
     "clv_across_tails",
     "clv_by",
+    "clv_difference",
     "customer_base",
     "joint_survival_draws",
     "monthly_hazard_from_annual_retention",

@@ -212,7 +212,10 @@ def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discoun
         ``min_at_risk`` at risk in month 1) have NaN values.
     """
     cols = [by] if isinstance(by, str) else list(by)
-    missing = [c for c in ["tenure_months", "churned", revenue_col, *cols] if c not in frame.columns]
+    absent_groups = [c for c in cols if c not in frame.columns]
+    if absent_groups:
+        raise ValueError(f"clv_by: no column(s) {absent_groups} to group by; the frame has {list(frame.columns)}")
+    missing = [c for c in ["tenure_months", "churned", revenue_col] if c not in frame.columns]
     if missing:
         raise ValueError(f"clv_by: frame lacks column(s) {missing}; build it with cxlab.tenure.tenure_frame")
     unknown = int(frame[revenue_col].isna().sum())
@@ -229,6 +232,62 @@ def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discoun
         rows.append({**dict(zip(cols, key, strict=True)),
                      **{k: v for k, v in values.items() if not k.endswith("_draws")}})
     return pd.DataFrame(rows).set_index(cols)
+
+
+def clv_difference(frame: pd.DataFrame, by: str, first, second, *, gross_margin_share: float,
+                   annual_discount_rate: float, revenue_col: str = "monthly_revenue", n_bootstrap: int = 500,
+                   seed: int = 0, min_at_risk: int = 30, tail: str = "geometric",
+                   lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95,
+                   revenue_weighted: bool = True) -> dict:
+    """Difference in lifetime value between two groups (``first`` minus ``second``) with its interval.
+
+    The two groups are independent samples: each gets its own replicates (seeds ``seed`` and
+    ``seed + 1``), and the interval is the percentile interval of the replicates' differences.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Output of :func:`cxlab.tenure.tenure_frame` with the ``by`` column; not modified.
+    by : str
+        Grouping column, e.g. ``"segment"``.
+    first, second
+        The two groups' values, e.g. ``"Enterprise"`` and ``"SMB"``.
+    gross_margin_share, annual_discount_rate, revenue_col, n_bootstrap, seed, min_at_risk, tail, lifetime_months,
+    level, revenue_weighted
+        As in :func:`clv_by`.
+
+    Returns
+    -------
+    dict
+        ``first``, ``second``, ``clv_first``, ``clv_second``, ``difference``, ``ci_low``, ``ci_high``,
+        ``n_first``, ``n_second``.
+
+    Raises
+    ------
+    ValueError
+        Naming the column or the group that is not in the frame.
+    """
+    if by not in frame.columns:
+        raise ValueError(f"clv_difference: no column {by!r} to group by; the frame has {list(frame.columns)}")
+    values = {}
+    for offset, group in enumerate((first, second)):
+        rows = frame[frame[by] == group]
+        if rows.empty:
+            raise ValueError(f"clv_difference: no customer has {by} = {group!r}; groups are "
+                             f"{sorted(frame[by].dropna().unique().tolist())}")
+        values[group] = group_clv(rows, gross_margin_share=gross_margin_share,
+                                  monthly_discount_rate=monthly_rate(annual_discount_rate), revenue_col=revenue_col,
+                                  n_bootstrap=n_bootstrap, seed=seed + offset, min_at_risk=min_at_risk, tail=tail,
+                                  lifetime_months=lifetime_months, level=level, revenue_weighted=revenue_weighted)
+    a, b = values[first], values[second]
+    small = [g for g, v in values.items() if "clv_draws" not in v]
+    if small:
+        raise ValueError(f"clv_difference: group(s) {small} have fewer than {min_at_risk} customers at risk in "
+                         "month 1, too few for a survival curve")
+    low, high = percentile_interval(np.asarray(a["clv_draws"]) - np.asarray(b["clv_draws"]), level)
+    return {"first": first, "second": second, "clv_first": a["clv"], "clv_second": b["clv"],
+            "difference": a["clv"] - b["clv"], "ci_low": low, "ci_high": high, "n_first": a["n_customers"],
+            "n_second": b["n_customers"]}
 
 
 def group_curves(frame: pd.DataFrame, *, horizon_months: int, revenue_col: str = "monthly_revenue",
