@@ -62,6 +62,7 @@ class HeadlineSpec:
 _SCORECARD = "01_cx_scorecard"
 _RETENTION = "04_retention_cohorts"
 _SURVIVAL = "05_churn_survival"
+_LOOP = "03_feedback_loop"
 REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("nps", "Relationship NPS, {quarter}", "points", _SCORECARD, "headline"),
     HeadlineSpec("csat", "CSAT, share satisfied, {quarter}", "% satisfied", _SCORECARD, "headline"),
@@ -76,6 +77,14 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
                                  ("csat", "CSAT, share satisfied", "percentage points"),
                                  ("ces", "CES, mean effort", "mean effort 1–7"))
       for comparison in ("prev_quarter", "prev_year")),
+    HeadlineSpec("followup_coverage", "Detractors followed up, {quarter}", "%", _LOOP, "loop"),
+    HeadlineSpec("sla_24h_share", "Follow-ups answered within the SLA, {quarter}", "%", _LOOP, "loop"),
+    HeadlineSpec("followup_effect", "Effect of calling back a detractor on churn within {months} months (hazard "
+                 "ratio, causal: regression discontinuity)", "x", _LOOP, "followup-effect"),
+    HeadlineSpec("followup_effect_naive", "Churn of followed-up vs not followed-up detractors within {months} months "
+                 "(hazard ratio, naive comparison)", "x", _LOOP, "followup-effect"),
+    HeadlineSpec("nps_raw", "Relationship NPS of those who answered", "points", _LOOP, "nps-corrected"),
+    HeadlineSpec("nps_ipw", "Relationship NPS corrected for non-response", "points", _LOOP, "nps-corrected"),
     HeadlineSpec("retention", "Customers still active after {months} months", "%", _RETENTION, "retention-12m"),
     HeadlineSpec("nrr", "Net revenue retention after {months} months", "%", _RETENTION, "revenue-retention"),
     HeadlineSpec("sbg_alpha", "Retention model (shifted-beta-geometric, monthly): alpha", "", _RETENTION, "sbg"),

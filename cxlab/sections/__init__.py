@@ -4,12 +4,13 @@ A report notebook is its parameters cell, :func:`open_report` and one :meth:`Rep
 call per section; the logic, the method choices, the sentences and the headline figures live
 here, where they are tested without a kernel.
 
-Modules: :mod:`~cxlab.sections.scorecard` (page 01), :mod:`~cxlab.sections.retention` (page 04),
+Modules: :mod:`~cxlab.sections.scorecard` (page 01), :mod:`~cxlab.sections.loop` (page 03),
+:mod:`~cxlab.sections.retention` (page 04),
 :mod:`~cxlab.sections.churn` (page 05).
 """
 
-from cxlab.sections import churn, retention, scorecard
+from cxlab.sections import churn, loop, retention, scorecard
 from cxlab.sections.context import ReportContext, open_report
 from cxlab.sections.result import Chart, SectionResult, Table
 
-__all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "open_report", "retention", "scorecard"]
+__all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "loop", "open_report", "retention", "scorecard"]
