@@ -619,9 +619,10 @@ def placebo_thresholds(frame: pd.DataFrame, *, cutoffs=(5.5, 7.5), bandwidth: fl
         for outcome in ("churn_within", "followup"):
             if data.loc[step.to_numpy(bool) | ((dx < 0) == (cutoff < THRESHOLD)), outcome].nunique() < 2:
                 continue  # no follow-ups above the threshold: nothing to test there
-            fit = sm.OLS(data[outcome].astype(float), design).fit(cov_type="cluster",
-                                                                   cov_kwds={"groups": data["cluster"]})
-            low, high = fit.conf_int(1 - level).loc["step"]
+            with np.errstate(invalid="ignore"):  # standard errors of the other terms may be undefined
+                fit = sm.OLS(data[outcome].astype(float), design).fit(cov_type="cluster",
+                                                                       cov_kwds={"groups": data["cluster"]})
+                low, high = fit.conf_int(1 - level).loc["step"]
             rows.append({"cutoff": cutoff, "outcome": outcome, "jump": fit.params["step"], "ci_low": low,
                          "ci_high": high, "p": fit.pvalues["step"], "n": int(fit.nobs)})
     return pd.DataFrame(rows)

@@ -185,34 +185,31 @@ def test_time_varying_cox_equals_lifelines_on_individual_rows():
         fit_time_varying_cox(tv.assign(stop_months=0), covariates=["detractor"])
 
 
-TRUTH_TERMS = {
-    "nps_category[detractor]": "detractor_vs_passive",
-    "followup": "followup_received_among_detractors",
-}
+TRUTH_TERMS = {"nps_category[detractor]": "detractor_vs_passive"}
 
 
 def _truth_check(world, terms):
     tv = time_varying_frame(world.customers, world.surveys, world.cases, world.as_of)
     model = fit_time_varying_cox(tv, covariates=["nps_category", "followup", "ces", "segment", "contract"])
-    truth = world.truth["churn_hazard_ratios"]
+    truth = world.truth["churn_hazard_ratios"] | world.truth["churn_hazard_ratios_by_category"]
     for term, key in terms.items():
         row = model.hazard_ratios_.loc[term]
         assert row["ci_low"] <= truth[key] <= row["ci_high"], (term, row[["hazard_ratio", "ci_low", "ci_high"]])
     return model
 
 
-def test_time_varying_cox_recovers_detractor_and_followup_hazard_ratios():
-    # The generator's hazard uses the latest answered relationship category and whether that detractor
-    # answer's follow-up got a first response, both as known at the start of the month: the time-varying
-    # model has exactly these covariates (a landmark model would dilute them as the category changes).
+def test_time_varying_cox_recovers_detractor_hazard_ratio():
+    # The generator's hazard is smooth in the latest answered score; the detractor-vs-passive contrast
+    # the data show is truth["churn_hazard_ratios_by_category"], which the time-varying model with the
+    # latest category recovers. Its follow-up term is not checked against the generator's effect: the
+    # follow-up also goes to customers of a value no table records (see cxlab.causal).
     model = _truth_check(simulate(n_customers=5000, seed=1), TRUTH_TERMS)
     assert model.penalizer_ == 0.0
 
 
 @pytest.mark.slow
 def test_time_varying_cox_recovers_hazard_ratios_on_a_large_world():
-    terms = {**TRUTH_TERMS, "nps_category[promoter]": "promoter_vs_passive",
-             "nps_category[no_response]": "no_response_vs_passive", "contract[annual]": "annual_vs_monthly",
+    terms = {**TRUTH_TERMS, "nps_category[promoter]": "promoter_vs_passive", "contract[annual]": "annual_vs_monthly",
              "segment[Enterprise]": "segment_Enterprise_vs_SMB", "segment[Mid-market]": "segment_Mid-market_vs_SMB"}
     _truth_check(simulate(n_customers=20_000, seed=7), terms)
 
