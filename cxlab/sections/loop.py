@@ -576,7 +576,8 @@ def nps_checks(report, *, response_window_days: int = 7, nps_window_months: int 
     title = "How far to trust the corrected NPS"
     fit = _nps_weighting(report, response_window_days, nps_window_months)
     if fit is None:
-        return SectionResult("nps-checks", title, unavailable="the corrected NPS could not be computed (see above)")
+        return SectionResult("nps-checks", title, unavailable=report.availability.why_not("relationship_nps") or (
+            "the corrected NPS could not be computed (see above)"))
     diagnostics = fit.weight_diagnostics()
     diag_table = Table(diagnostics.reset_index(names="statistic").assign(
         **{c: [number(v, 0 if abs(v) >= 100 else 3) for v in diagnostics[c]] for c in diagnostics.columns}).rename(
