@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from statsmodels.stats.multitest import multipletests
 
 from cxlab import causal, loop, nonresponse
 from cxlab.headlines import spec
@@ -279,7 +280,9 @@ def followup_effect(report, *, horizon_months: int = 12, bandwidth: float = 3.5,
         "of answers at the threshold.",
         "The local-randomisation rows treat the answers in a small window as if randomly assigned; they ignore "
         "that churn falls with the score even within the window, so they understate the effect (the 7s would "
-        "have churned less than the 6s even without the call). They are shown as a sensitivity check, not trusted.",
+        "have churned less than the 6s even without the call). They are shown as a sensitivity check, not trusted. "
+        "Fisher permutation test of the churn difference between 6s and 7s: "
+        f"{format_p(causal.local_randomisation_p(_answers(report, horizon_months, followup_window_days)))}.",
         f"Method: local linear fits in the score on each side within {bandwidth:g} points of 6.5 (triangular "
         "kernel; every score is a mass point), answers followed for the full horizon, 95% intervals from "
         f"{n_resamples} bootstrap resamples of customers. The hazard ratio is the ratio of cumulative hazards "
@@ -366,11 +369,24 @@ def followup_checks(report, *, horizon_months: int = 12, bandwidth: float = 3.5,
         "Effective n": [count(v) for v in overlap["effective_n"]],
     }), "Overlap of the weighting designs: the estimated chance of a follow-up among followed-up and not "
         "followed-up detractors")
-    lowest = min(placebo["p"].min(), balance["p"].min()) if len(placebo) else balance["p"].min()
-    answer = (f"The placebo thresholds show no jump where none should be (smallest p-value {format_p(lowest)} over "
-              f"{len(placebo) + len(balance)} checks, before allowing for multiple checks); answers are as common "
-              f"just below as just above the threshold (ratio {density['ratio']:.2f}, 95% interval "
-              f"{density['ci_low']:.2f} to {density['ci_high']:.2f}, {format_p(density['p'])}).")
+    checks = pd.concat([placebo.assign(name=[f"the {c - 0.5:g}/{c + 0.5:g} jump in {names[o]}" for c, o in
+                                             zip(placebo["cutoff"], placebo["outcome"], strict=True)]),
+                        balance.assign(name=[f"the jump in {label[0].lower()}{label[1:]}"
+                                             for label in balance["label"]])],
+                       ignore_index=True)
+    holm = multipletests(checks["p"].fillna(1.0), method="holm")[1]
+    nominal = checks[checks["p"] < 0.05]
+    if nominal.empty:
+        answer = f"None of the {len(checks)} placebo and balance checks finds a jump (all p-values above 0.05)"
+    else:
+        answer = (f"{len(nominal)} of the {len(checks)} placebo and balance checks has a p-value below 0.05 ("
+                  + ", ".join(f"{n}, {format_p(p)}" for n, p in zip(nominal["name"], nominal["p"], strict=True))
+                  + ("); allowing for the number of checks (Holm), none is significant" if (holm >= 0.05).all()
+                     else "); allowing for the number of checks (Holm), it remains significant: read the estimate "
+                          "with care"))
+    answer += (f". Answers are as common just below the threshold as the smooth curve through the other scores "
+               f"predicts (ratio {density['ratio']:.2f}, 95% interval {density['ci_low']:.2f} to "
+               f"{density['ci_high']:.2f}, {format_p(density['p'])}).")
     return SectionResult("followup-checks", title, answer=answer,
                          tables=[placebo_table, balance_table, overlap_table], notes=[
         "Answer density: counts of answers per score 2 to 9 fitted with a smooth curve and a step at the threshold; "
