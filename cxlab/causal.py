@@ -237,17 +237,18 @@ def rd_jumps(frame: pd.DataFrame, outcomes: list[str], *, bandwidth: float = 3.5
     score = frame["nps"].to_numpy(float)
     weight = _kernel(score, cutoff, bandwidth, kernel)
     used = weight > 0
+    # one draw of customers for both sides: a customer answering 6 once and 7 later is kept or left out whole
+    boot_all = _bootstrap_weights(pd.factorize(frame.loc[used, "cluster"])[0], n_resamples, seed)
     result = {}
     for side, mask in (("left", used & (score < cutoff)), ("right", used & (score > cutoff))):
         if np.unique(score[mask]).size < degree + 1:
             raise ValueError(f"rd_jumps: the {side} side of {cutoff} has fewer than {degree + 1} distinct scores "
                              f"within the bandwidth {bandwidth}")
-        rows = frame.loc[mask]
+        y = frame.loc[mask, outcomes].to_numpy(float)
         dx = score[mask] - cutoff
-        y = rows[outcomes].to_numpy(float)
         k = weight[mask]
         point = _intercepts(dx, y, k[None, :], degree)[0]
-        boot = _bootstrap_weights(pd.factorize(rows["cluster"])[0], n_resamples, seed + (side == "right"))
+        boot = boot_all[:, mask[used]]
         result[side] = pd.Series(point, index=outcomes)
         result[f"{side}_draws"] = _intercepts(dx, y, boot * k[None, :], degree)
         result[f"n_{side}"] = int(mask.sum())
@@ -346,10 +347,14 @@ def overlap_table(propensity: np.ndarray, treated: np.ndarray) -> pd.DataFrame:
 
 
 def _cox(frame: pd.DataFrame, treatment: str, horizon_months: int, weights: np.ndarray | None, level: float):
+    """Cox model of churn within the horizon on the treatment, robust variance clustered by customer."""
+    weights = np.ones(len(frame)) if weights is None else weights
+    observed = (frame["tenure_months"] > 0).to_numpy()  # answers of the as-of month add no time at risk
+    frame = frame[observed]
     duration = np.minimum(frame["tenure_months"], horizon_months)
     event = ((frame["churned"] == 1) & (frame["tenure_months"] <= horizon_months)).astype(int)
-    data = pd.DataFrame({"duration": duration.clip(lower=0.5), "event": event, "treated": frame[treatment],
-                         "w": 1.0 if weights is None else weights, "cluster": frame["cluster"]})
+    data = pd.DataFrame({"duration": duration, "event": event, "treated": frame[treatment],
+                         "w": weights[observed], "cluster": frame["cluster"]})
     cox = CoxPHFitter(alpha=1 - level).fit(data, "duration", "event", weights_col="w", robust=True,
                                            cluster_col="cluster")
     coef = float(cox.params_["treated"])
