@@ -17,9 +17,13 @@ per detractor answer (NPS 0-6) with the ``detractor_followup`` case opened for i
   answers, given at least ``followup_window_days`` before the as-of date; younger answers may
   still get their call and are counted as pending.
 
+:func:`sla_control_chart` follows the share answered within the SLA week by week as a p-chart.
+
 :func:`followup_survival_frame` hands "do followed-up detractors churn less?" to the survival
 tools (:func:`cxlab.survival.km_by`, :func:`cxlab.survival.fit_cox`): time from the detractor answer
-to churn or the as-of date, with a follow-up flag and the covariates to adjust for.
+to churn or the as-of date, with a follow-up flag and the covariates to adjust for. That comparison
+is an association: follow-ups go more often to valuable customers. :func:`followup_effect`
+(:mod:`cxlab.causal`) estimates the causal effect of a follow-up.
 """
 
 from __future__ import annotations
@@ -454,9 +458,8 @@ def followup_survival_frame(
     customer's next answer to the same survey: from then on a newer answer, not the followed-up
     one, describes the customer, so the comparison measures the follow-up while it is the latest
     word. Without it the effect is diluted by later experience. Either way this is a comparison
-    of groups that were not randomised: adjust for ``segment``, ``contract`` and ``nps`` (coverage
-    differs by segment, and segments churn at different rates), and prefer the time-varying Cox
-    model of :mod:`cxlab.survival` for the causal question.
+    of groups that were not randomised (coverage differs by segment and customer value); for the
+    causal question use :func:`followup_effect`.
 
     Ready for :func:`cxlab.survival.km_by` grouped by ``followup`` and
     :func:`cxlab.survival.fit_cox`.

@@ -310,7 +310,7 @@ def _discontinuity_chart(report, horizon_months: int, bandwidth: float, followup
         ax.scatter(by_score.index, 100 * by_score[column], s=np.sqrt(by_score["n"]) * 2, color="tab:blue")
         for below in (True, False):
             side = (by_score.index <= loop.DETRACTOR_MAX) == below
-            part = by_score[side & (np.abs(by_score.index - causal.THRESHOLD) <= bandwidth)]
+            part = by_score[side & (np.abs(by_score.index - causal.THRESHOLD) < bandwidth)]  # positive weight
             if len(part) >= 2:
                 slope, intercept = np.polyfit(part.index - causal.THRESHOLD, 100 * part[column], 1,
                                               w=np.sqrt(part["n"]))
