@@ -23,7 +23,7 @@ DESIGNS = (  # (label, method, options): the discontinuity first, then its local
     ("Inverse-probability weighting, detractors", "ipw", {}),
     ("Naive: followed-up vs not followed-up detractors", "naive", {}),
 )
-NO_FOLLOWUPS = "detractor answers with and without a follow-up (relationship NPS answers and a cases table)"
+SHORT_HORIZON_MONTHS = 6  # the discontinuity is also shown for churn within this many months
 
 
 # --------------------------------------------------------------------------- shared frames
@@ -200,6 +200,15 @@ def _effects(report, horizon_months: int, bandwidth: float, n_resamples: int, fo
             found[label] = causal.followup_effect(report.data, as_of=report.as_of, method=method,
                                                   horizon_months=horizon_months, n_resamples=n_resamples,
                                                   frame=frame, **options)
+        if horizon_months > SHORT_HORIZON_MONTHS:
+            short = causal.followup_effect(report.data, as_of=report.as_of, method="rdd",
+                                           horizon_months=SHORT_HORIZON_MONTHS, bandwidth=bandwidth,
+                                           n_resamples=n_resamples,
+                                           frame=_answers(report, SHORT_HORIZON_MONTHS, followup_window_days))
+            labels = list(found)
+            found = {labels[0]: found[labels[0]],
+                     f"Regression discontinuity at 6/7, churn within {SHORT_HORIZON_MONTHS} months": short,
+                     **{label: found[label] for label in labels[1:]}}
         return found
     return report._cached(("effects", horizon_months, bandwidth, n_resamples, followup_window_days), build)
 
@@ -249,12 +258,12 @@ def followup_effect(report, *, horizon_months: int = 12, bandwidth: float = 3.5,
         "Design": list(effects),
         "Hazard ratio": [number(e.value, 2) for e in effects.values()],
         "95% interval": [interval(e.ci_low, e.ci_high, 2) for e in effects.values()],
-        f"Churn risk difference within {horizon_months} months": [
-            number(100 * e.risk_difference, 1, "points") for e in effects.values()],
+        "Churn risk difference": [number(100 * e.risk_difference, 1, "points") for e in effects.values()],
         "Answers": [count(e.n) for e in effects.values()],
     })
-    tables = [Table(frame, "Hazard ratio of churn, followed-up vs not (below 1: the follow-up lowers churn). The "
-                           "first row is the estimate this page trusts.")]
+    tables = [Table(frame, f"Hazard ratio of churn, followed-up vs not (below 1: the follow-up lowers churn), and "
+                           f"the difference in the share churning, over the {horizon_months} months after the answer "
+                           "unless the design says otherwise. The first row is the estimate this page trusts.")]
     first = Table(pd.DataFrame({
         "Quantity at the threshold": ["Share followed up: jump from 7 to 6",
                                       "Churn within the horizon: jump from 7 to 6",
