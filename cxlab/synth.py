@@ -85,7 +85,7 @@ Churn
     Monthly discrete-time proportional hazard, see ``truth["churn_model"]``:
     a customer is at risk in every calendar month after the acquisition month
     (tenure month ``k`` = month index - acquisition month index, 1, 2, ...)
-    with ``h = baseline_monthly_hazard[k - 1] * exp(lp)``. ``lp`` uses only
+    with ``h = baseline_monthly_hazard[k - 1] * exp(lp)``. ``lp`` uses
     quantities observable in the tables, evaluated at the first day of the
     month (events at or after 00:00 of the first day count from the next
     month): segment, contract, the *score* of the most recent answered
@@ -678,7 +678,8 @@ def baseline_monthly_hazard(n_months: int) -> np.ndarray:
     """Baseline monthly churn hazard for tenure months 1..``n_months``.
 
     Reference profile: SMB, monthly contract, latest answer 7.5, no
-    follow-up, CES covariate 0, average unobserved value. ``h0(k) = 0.0135 + 0.022 * exp(-(k - 1) / 5)``.
+    follow-up, CES covariate 0, average unobserved value.
+    ``h0(k) = 0.0135 + 0.022 * exp(-(k - 1) / 5)``.
 
     Parameters
     ----------
