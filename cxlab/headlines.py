@@ -71,6 +71,7 @@ _RETENTION = "04_retention_cohorts"
 _SURVIVAL = "05_churn_survival"
 # The economics page's money figures are in the report's currency: the unit "currency" is replaced by its code.
 _ECONOMICS = "06_retention_economics"
+_LOOP = "03_feedback_loop"
 REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("nps", "Relationship NPS, {quarter}", "points", _SCORECARD, "headline"),
     HeadlineSpec("csat", "CSAT, share satisfied, {quarter}", "% satisfied", _SCORECARD, "headline"),
@@ -90,6 +91,14 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("invoicing_change", "Change in {touchpoint} CSAT after the redesign", "percentage points",
                  _JOURNEY, "intervention"),
     HeadlineSpec("top_driver", "Touchpoint that drives loyalty most", "", _JOURNEY, "drivers"),
+    HeadlineSpec("followup_coverage", "Detractors followed up, {quarter}", "%", _LOOP, "loop"),
+    HeadlineSpec("sla_24h_share", "Follow-ups answered within the SLA, {quarter}", "%", _LOOP, "loop"),
+    HeadlineSpec("followup_effect", "Effect of calling back a detractor on churn within {months} months (hazard "
+                 "ratio, causal: regression discontinuity)", "x", _LOOP, "followup-effect"),
+    HeadlineSpec("followup_effect_naive", "Churn of followed-up vs not followed-up detractors within {months} months "
+                 "(hazard ratio, naive comparison)", "x", _LOOP, "followup-effect"),
+    HeadlineSpec("nps_raw", "Relationship NPS of those who answered", "points", _LOOP, "nps-corrected"),
+    HeadlineSpec("nps_ipw", "Relationship NPS corrected for non-response", "points", _LOOP, "nps-corrected"),
     HeadlineSpec("retention", "Customers still active after {months} months", "%", _RETENTION, "retention-12m"),
     *(HeadlineSpec(f"retention_change_{comparison}",
                    "Customers still active after {months} months: change {quarter} vs {reference}",

@@ -17,9 +17,13 @@ per detractor answer (NPS 0-6) with the ``detractor_followup`` case opened for i
   answers, given at least ``followup_window_days`` before the as-of date; younger answers may
   still get their call and are counted as pending.
 
+:func:`sla_control_chart` follows the share answered within the SLA week by week as a p-chart.
+
 :func:`followup_survival_frame` hands "do followed-up detractors churn less?" to the survival
 tools (:func:`cxlab.survival.km_by`, :func:`cxlab.survival.fit_cox`): time from the detractor answer
-to churn or the as-of date, with a follow-up flag and the covariates to adjust for.
+to churn or the as-of date, with a follow-up flag and the covariates to adjust for. That comparison
+is an association: follow-ups go more often to valuable customers. :func:`followup_effect`
+(:mod:`cxlab.causal`) estimates the causal effect of a follow-up.
 """
 
 from __future__ import annotations
@@ -60,17 +64,47 @@ def detractor_followups(
 ) -> pd.DataFrame:
     """One row per detractor answer with its follow-up case and response times.
 
+    :func:`answer_followups` restricted to the answers 0-6; see it for the parameters and columns.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"invitation_id": ["i1", "i2"], "customer_id": ["c1", "c2"],
+    ...     "responded_at": pd.to_datetime(["2026-01-05", "2026-01-06"]), "nps": [3, 8]})
+    >>> detractor_followups(s, None, as_of="2026-03-31")["nps"].tolist()
+    [3]
+    """
+    return answer_followups(surveys, cases, as_of=as_of, customers=customers, max_nps=DETRACTOR_MAX,
+                            followup_window_days=followup_window_days, default_sla_hours=default_sla_hours)
+
+
+def answer_followups(
+    surveys: pd.DataFrame,
+    cases: pd.DataFrame | None,
+    *,
+    as_of,
+    customers: pd.DataFrame | None = None,
+    max_nps: int = 10,
+    followup_window_days: int = 7,
+    default_sla_hours: float = 24.0,
+) -> pd.DataFrame:
+    """One row per NPS answer up to ``max_nps`` with its follow-up case and response times.
+
+    Answers above the follow-up threshold (7-10) normally have no case; they are the comparison
+    group of the designs in :mod:`cxlab.causal`.
+
     Parameters
     ----------
     surveys : pandas.DataFrame
-        A ``surveys`` table; detractor answers are those with ``nps`` 0-6 answered on or before
-        ``as_of``. Not modified.
+        A ``surveys`` table; the answers kept are those with ``nps`` 0 to ``max_nps`` answered on
+        or before ``as_of``. Not modified.
     cases : pandas.DataFrame or None
         A ``cases`` table (only ``detractor_followup`` rows are used); None means no follow-ups.
     as_of : str or pandas.Timestamp
         Analysis date.
     customers : pandas.DataFrame, optional
         A ``customers`` table; adds ``segment``, ``region`` and ``contract``.
+    max_nps : int
+        Highest score kept (6: detractor answers only).
     followup_window_days : int
         Days after an answer within which a follow-up is expected: answers younger than this are
         not yet counted in coverage, and (without ``invitation_id``) the matching window.
@@ -88,17 +122,17 @@ def detractor_followups(
         ``hours_to_close``, ``close_observed``; ``attrs["match"]`` says how cases were matched.
     """
     _require(
-        surveys, ["invitation_id", "customer_id", "responded_at", "nps"], "surveys", "detractor_followups"
+        surveys, ["invitation_id", "customer_id", "responded_at", "nps"], "surveys", "answer_followups"
     )
     if followup_window_days <= 0:
         raise ValueError(
-            f"detractor_followups: followup_window_days must be positive, got {followup_window_days}"
+            f"answer_followups: followup_window_days must be positive, got {followup_window_days}"
         )
     as_of = pd.Timestamp(as_of)
     answered_at = pd.to_datetime(surveys["responded_at"], cache=False)
     keep = (
         surveys["nps"].notna()
-        & (surveys["nps"] <= DETRACTOR_MAX)
+        & (surveys["nps"] <= max_nps)
         & known_by(answered_at, as_of)
     )
     det = surveys.loc[keep, ["invitation_id", "customer_id", "responded_at", "nps"]].copy()
@@ -116,7 +150,7 @@ def detractor_followups(
             cases,
             ["case_id", "customer_id", "kind", "opened_at", "first_response_at", "closed_at", "sla_hours"],
             "cases",
-            "detractor_followups",
+            "answer_followups",
         )
         follow = cases[
             (cases["kind"] == FOLLOWUP_KIND) & known_by(pd.to_datetime(cases["opened_at"], cache=False), as_of)
@@ -170,7 +204,7 @@ def detractor_followups(
     within = out["first_response_observed"] & (hours <= out["sla_hours"])
     out["within_sla"] = within.astype(float).where(decided & out["followed_up"])
     if customers is not None:
-        _require(customers, ["customer_id"], "customers", "detractor_followups")
+        _require(customers, ["customer_id"], "customers", "answer_followups")
         attrs = [c for c in ("segment", "region", "contract") if c in customers.columns]
         info = customers[["customer_id", *attrs]].assign(customer_id=lambda d: d["customer_id"].astype(str))
         out = out.merge(info, on="customer_id", how="left")
@@ -424,9 +458,8 @@ def followup_survival_frame(
     customer's next answer to the same survey: from then on a newer answer, not the followed-up
     one, describes the customer, so the comparison measures the follow-up while it is the latest
     word. Without it the effect is diluted by later experience. Either way this is a comparison
-    of groups that were not randomised: adjust for ``segment``, ``contract`` and ``nps`` (coverage
-    differs by segment, and segments churn at different rates), and prefer the time-varying Cox
-    model of :mod:`cxlab.survival` for the causal question.
+    of groups that were not randomised (coverage differs by segment and customer value); for the
+    causal question use :func:`followup_effect`.
 
     Ready for :func:`cxlab.survival.km_by` grouped by ``followup`` and
     :func:`cxlab.survival.fit_cox`.
@@ -515,3 +548,129 @@ def followup_survival_frame(
     ]
     out.attrs.update(as_of=as_of, churned_before_answer=int(before.sum()))
     return out
+
+
+def sla_control_chart(
+    followups: pd.DataFrame, *, freq: str = "W-SUN", sigma: float = 3.0, run_length: int = 8
+) -> pd.DataFrame:
+    """Share of follow-ups answered within the SLA per week, as a p-chart with breaches and runs flagged.
+
+    Each week (by the day the case was opened) gives the share of its decided cases
+    (``within_sla`` known: answered, or waiting longer than the SLA) that were answered within the
+    SLA. The centre line is the pooled share over all weeks, ``p``; the control limits of a week
+    with ``n`` decided cases are ``p +- sigma * sqrt(p (1 - p) / n)``, clipped to [0, 1]. A week
+    outside its limits is a *breach*; ``run_length`` or more weeks in a row on the same side of the
+    centre line are a *run* (a shift too steady to be chance, Western Electric rule 4).
+
+    Parameters
+    ----------
+    followups : pandas.DataFrame
+        Output of :func:`detractor_followups`.
+    freq : str
+        Pandas period frequency of the chart's points (weeks ending on Sunday by default).
+    sigma : float
+        Width of the control limits in standard errors.
+    run_length : int
+        Consecutive weeks on one side of the centre line that make a run.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period with decided cases: ``week_start``, ``cases``, ``within_sla``,
+        ``share``, ``centre``, ``lower_limit``, ``upper_limit``, ``breach`` (``"below"``,
+        ``"above"`` or empty), ``in_run`` (bool).
+
+    Examples
+    --------
+    >>> f = pd.DataFrame({"followed_up": True, "within_sla": [1.0] * 9 + [0.0],
+    ...     "opened_at": pd.date_range("2026-01-05", periods=10, freq="D")})
+    >>> sla_control_chart(f)["cases"].tolist()
+    [7, 3]
+    """
+    _require(followups, ["followed_up", "within_sla", "opened_at"], "followups", "sla_control_chart")
+    if run_length < 2:
+        raise ValueError(f"sla_control_chart: run_length must be at least 2, got {run_length}")
+    cases = followups[followups["followed_up"] & followups["within_sla"].notna()]
+    period = pd.to_datetime(cases["opened_at"], cache=False).dt.to_period(freq)
+    chart = cases.groupby(period)["within_sla"].agg(cases="size", within_sla="sum")
+    chart.index = chart.index.start_time.rename("week_start")
+    chart = chart.reset_index()
+    chart["within_sla"] = chart["within_sla"].astype(int)
+    chart["share"] = chart["within_sla"] / chart["cases"]
+    centre = chart["within_sla"].sum() / chart["cases"].sum() if len(chart) else np.nan
+    spread = sigma * np.sqrt(centre * (1 - centre) / chart["cases"])
+    chart["centre"] = centre
+    chart["lower_limit"] = (centre - spread).clip(lower=0.0)
+    chart["upper_limit"] = (centre + spread).clip(upper=1.0)
+    chart["breach"] = np.where(chart["share"] < chart["lower_limit"], "below",
+                               np.where(chart["share"] > chart["upper_limit"], "above", ""))
+    side = np.sign(chart["share"] - centre)
+    streak = (side != side.shift()).cumsum()
+    length = side.groupby(streak).transform("size")
+    chart["in_run"] = (side != 0) & (length >= run_length)
+    return chart
+
+
+def plot_sla_control_chart(chart: pd.DataFrame, *, sla_hours: float = 24.0, ax=None):
+    """The p-chart of :func:`sla_control_chart`: weekly shares, centre line, limits, breaches and runs.
+
+    Weeks without decided cases (between survey waves) have no point.
+
+    Parameters
+    ----------
+    chart : pandas.DataFrame
+        Output of :func:`sla_control_chart`.
+    sla_hours : float
+        The promised hours, for the axis label.
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    x = chart["week_start"]
+    ax.vlines(x, 100 * chart["lower_limit"], 100 * chart["upper_limit"], color="tab:grey", alpha=0.5, lw=3,
+              label="control limits of the week")
+    ax.plot(x, 100 * chart["centre"], color="black", lw=1, label="average share")
+    ax.scatter(x, 100 * chart["share"], color="tab:blue", s=12, zorder=2, label="weekly share")
+    runs = chart[chart["in_run"]]
+    ax.scatter(runs["week_start"], 100 * runs["share"], facecolors="none", edgecolors="tab:orange", s=60,
+               label="part of a run of weeks on one side")
+    breaches = chart[chart["breach"] != ""]
+    ax.scatter(breaches["week_start"], 100 * breaches["share"], color="tab:red", marker="x", s=60, zorder=3,
+               label="outside the limits")
+    ax.set_ylabel(f"% answered within {sla_hours:g} h")
+    ax.set_xlabel("Week the follow-up case was opened")
+    ax.legend(loc="lower left", fontsize="small")
+    return ax
+
+
+def followup_effect(data, *, as_of=None, method: str = "rdd", horizon_months: int = 12, **options):
+    """The causal effect of a detractor follow-up on churn: :func:`cxlab.causal.followup_effect`.
+
+    Parameters
+    ----------
+    data : cxlab.io.CXData or cxlab.synth.SimulatedWorld
+        Loaded data or a simulated world.
+    as_of : str or pandas.Timestamp, optional
+        Analysis date (default: the data's).
+    method : {"rdd", "ipw", "aipw", "naive"}
+        The design.
+    horizon_months : int
+        Months after the answer over which churn counts.
+    **options
+        Further options of :func:`cxlab.causal.followup_effect`.
+
+    Returns
+    -------
+    cxlab.causal.FollowupEffect
+        ``value`` (hazard ratio of churn, followed-up vs not), ``ci_low``, ``ci_high``, ``n`` and
+        ``diagnostics``.
+    """
+    from cxlab.causal import followup_effect as estimate  # cxlab.causal builds on this module
+
+    return estimate(data, as_of=as_of, method=method, horizon_months=horizon_months, **options)

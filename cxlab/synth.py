@@ -85,18 +85,31 @@ Churn
     Monthly discrete-time proportional hazard, see ``truth["churn_model"]``:
     a customer is at risk in every calendar month after the acquisition month
     (tenure month ``k`` = month index - acquisition month index, 1, 2, ...)
-    with ``h = baseline_monthly_hazard[k - 1] * exp(lp)``. ``lp`` uses only
+    with ``h = baseline_monthly_hazard[k - 1] * exp(lp)``. ``lp`` uses
     quantities observable in the tables, evaluated at the first day of the
     month (events at or after 00:00 of the first day count from the next
-    month): segment, contract, the category of the most recent *answered*
-    relationship survey (``none`` until the first answer), whether that answer
-    was a detractor whose ``detractor_followup`` case got a first response,
-    and the most recent answered CES minus 3 (0 before the first CES answer).
+    month): segment, contract, the *score* of the most recent answered
+    relationship survey (log hazard linear in the score, ``log(0.76)`` per
+    point, 0 at 7.5; ``none`` until the first answer, ratio 1.4), whether a
+    ``detractor_followup`` case got its first response in one of the 12
+    calendar months before (``followup_hazard_ratio``, default 0.6), the most
+    recent answered CES minus 3 (0 before the first CES answer) and an
+    unobserved customer value (``log(0.7)`` per SD). Churn risk therefore
+    changes smoothly with the score: the follow-up is the only jump at the
+    follow-up threshold (6 vs 7), so a regression-discontinuity design can
+    recover ``followup_hazard_ratio``. The categories still differ as the
+    data show (detractors about twice the passives' hazard, promoters about
+    0.55 times; ``truth["churn_hazard_ratios_by_category"]``).
     ``churned_at`` is a uniformly drawn day of the churn month; the customer
     gets no surveys from then on and revenue rows stop with that month.
 Cases
-    Detractor answers (nps <= 6) get a ``detractor_followup`` case (coverage
-    70 % / 80 % / 90 % for SMB / Mid-market / Enterprise) opened minutes after
+    Detractor answers (nps <= 6) get a ``detractor_followup`` case with
+    probability ``expit(a_segment + 0.5 observed value + 1.0 unobserved
+    value)``: the observed value is the customer's revenue relative to its
+    segment, the unobserved one the value that also lowers churn, so
+    followed-up detractors are better customers and a naive comparison
+    flatters the follow-up. ``a_segment`` keeps the average coverage at 70 % /
+    80 % / 90 % for SMB / Mid-market / Enterprise. Cases open minutes after
     the answer, ``sla_hours`` 24, log-normal time to first response (about 80 %
     within 24 h). ``service_request`` (sla 8 h) and ``complaint`` (sla 48 h,
     more frequent for customers with a poor general experience) arrive as
@@ -157,18 +170,24 @@ Truth keys
 ``churn_model``
     Description of the time scale and of every covariate of the hazard.
 ``churn_log_hazard_ratios``, ``churn_hazard_ratios``
-    Keys: detractor_vs_passive, promoter_vs_passive,
-    no_response_vs_passive, followup_received_among_detractors,
-    annual_vs_monthly, segment_Mid-market_vs_SMB,
-    segment_Enterprise_vs_SMB, per_unit_ces.
+    Keys: per_nps_point, no_response_vs_passive, annual_vs_monthly,
+    segment_Mid-market_vs_SMB, segment_Enterprise_vs_SMB, per_unit_ces,
+    per_sd_unobserved_value.
+``churn_hazard_ratios_by_category``
+    Realised detractor_vs_passive and promoter_vs_passive contrasts of the
+    score term (what the data show; not parameters).
+``followup_hazard_ratio``, ``followup_effect_months``, ``followup_assignment``
+    The causal effect of a follow-up on the churn hazard, how long it lasts,
+    and how follow-ups are assigned (observed and unobserved value).
 ``baseline_monthly_hazard``, ``baseline_monthly_hazard_formula``
     Hazard for tenure months 1, 2, ... of the reference profile (SMB,
-    monthly, passive, no follow-up, CES covariate 0), and its formula.
+    monthly, latest answer 7.5, no follow-up, CES covariate 0, average
+    unobserved value), and its formula.
 ``annual_churn_rate``, ``annual_churn_rate_by_year``
     Realised: 1 - (1 - churns / customer-months at risk) ** 12.
 ``followup_coverage``, ``followup_coverage_by_segment``
     Realised share of detractor answers that got a follow-up case, and the
-    configured probability by segment.
+    configured average probability by segment.
 ``sla_24h_kept_share``
     Realised share of follow-ups with a first response within 24 h (among
     those with a first response); ``first_response_hours`` holds the
@@ -208,6 +227,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+from scipy.optimize import brentq
 from scipy.special import expit, ndtr, ndtri
 
 from cxlab.schema import DATE_COLUMNS, RELATIONSHIP, TOUCHPOINTS
@@ -344,21 +364,24 @@ RESPONSE_DELAY_MAX_DAYS = 14
 
 # --------------------------------------------------------------------------- churn
 CHURN_LOG_HR = {
-    "detractor_vs_passive": math.log(2.0),
-    "promoter_vs_passive": math.log(0.6),
+    "per_nps_point": math.log(0.76),
     "no_response_vs_passive": math.log(1.4),
-    "followup_received_among_detractors": math.log(0.6),
     "annual_vs_monthly": math.log(0.55),
     "segment_Mid-market_vs_SMB": math.log(0.8),
     "segment_Enterprise_vs_SMB": math.log(0.6),
     "per_unit_ces": math.log(1.12),
+    "per_sd_unobserved_value": math.log(0.7),
 }
+NPS_HAZARD_CENTER = 7.5  # latest answered score at which the score term is 0 (the passives' midpoint)
+DEFAULT_FOLLOWUP_HAZARD_RATIO = 0.6
+FOLLOWUP_EFFECT_MONTHS = 12
 BASELINE_LATE = 0.0135
 BASELINE_EARLY_EXTRA = 0.022
 BASELINE_DECAY_MONTHS = 5.0
 
 # --------------------------------------------------------------------------- cases
 FOLLOWUP_COVERAGE = {"SMB": 0.70, "Mid-market": 0.80, "Enterprise": 0.90}
+FOLLOWUP_VALUE_LOGIT = {"observed_value": 0.5, "unobserved_value": 1.0}  # logit per SD of customer value
 FOLLOWUP_SLA_HOURS = 24.0
 FOLLOWUP_OPEN_DELAY_MEDIAN_MINUTES = 15.0
 FIRST_RESPONSE_HOURS = {  # log-normal median (hours) and sigma
@@ -654,8 +677,9 @@ def _clean(obj):
 def baseline_monthly_hazard(n_months: int) -> np.ndarray:
     """Baseline monthly churn hazard for tenure months 1..``n_months``.
 
-    Reference profile: SMB, monthly contract, passive, no follow-up, CES
-    covariate 0. ``h0(k) = 0.0135 + 0.022 * exp(-(k - 1) / 5)``.
+    Reference profile: SMB, monthly contract, latest answer 7.5, no
+    follow-up, CES covariate 0, average unobserved value.
+    ``h0(k) = 0.0135 + 0.022 * exp(-(k - 1) / 5)``.
 
     Parameters
     ----------
@@ -693,6 +717,20 @@ def _csat_intercepts() -> np.ndarray:
     return np.array([CSAT_CUTS[2] + CSAT_LATENT_SD * ndtri(CSAT_BASE_TOP2[tp]) for tp in TOUCHPOINTS])
 
 
+def _followup_intercepts() -> np.ndarray:
+    """Logit intercepts per segment that give the segment's ``FOLLOWUP_COVERAGE`` on average over values.
+
+    The follow-up logit is ``a_segment + b_obs * observed_value + b_unobs * unobserved_value`` with
+    both values standard normal and independent, so ``a`` solves ``E[expit(a + s Z)] = coverage``
+    with ``s**2 = b_obs**2 + b_unobs**2`` (Gauss-Hermite quadrature).
+    """
+    nodes, weights = np.polynomial.hermite_e.hermegauss(40)
+    weights = weights / weights.sum()
+    scale = math.hypot(*FOLLOWUP_VALUE_LOGIT.values())
+    return np.array([brentq(lambda a, c=FOLLOWUP_COVERAGE[s]: float(weights @ expit(a + scale * nodes)) - c,
+                            -10.0, 10.0, xtol=1e-12) for s in SEGMENTS])
+
+
 # --------------------------------------------------------------------------- simulate
 def simulate(
     n_customers: int = DEFAULT_N_CUSTOMERS,
@@ -701,6 +739,7 @@ def simulate(
     end: str = DEFAULT_END,
     cases_per_customer: float | None = None,
     transactional_per_month: float = DEFAULT_TRANSACTIONAL_PER_MONTH,
+    followup_hazard_ratio: float = DEFAULT_FOLLOWUP_HAZARD_RATIO,
 ) -> SimulatedWorld:
     """Simulate a B2B service company's customers, revenue, surveys and cases.
 
@@ -718,6 +757,10 @@ def simulate(
         rates (about one case per customer).
     transactional_per_month : float, default 1.0
         Mean transactional survey invitations per active customer-month.
+    followup_hazard_ratio : float, default 0.6
+        The causal effect of a detractor follow-up: the churn hazard is multiplied by it in the
+        ``FOLLOWUP_EFFECT_MONTHS`` calendar months after the month of the first response
+        (1.0 = the follow-up has no effect).
 
     Returns
     -------
@@ -732,6 +775,8 @@ def simulate(
     """
     if n_customers < 1:
         raise ValueError("n_customers must be positive")
+    if not followup_hazard_ratio > 0:
+        raise ValueError(f"followup_hazard_ratio must be positive, got {followup_hazard_ratio}")
     rng = np.random.default_rng(seed)
     start_ts = pd.Timestamp(start).normalize()
     as_of = pd.Timestamp(end).normalize()
@@ -786,7 +831,17 @@ def simulate(
     state_resp_eff = np.array([RESPONSE_MODEL["previous_nps_category"][c] for c in NPS_STATES])
     ppd = {"SMB": 0.0, "Mid-market": CHURN_LOG_HR["segment_Mid-market_vs_SMB"],
            "Enterprise": CHURN_LOG_HR["segment_Enterprise_vs_SMB"]}
-    lp_static = np.array([ppd[s] for s in SEGMENTS])[seg] + CHURN_LOG_HR["annual_vs_monthly"] * annual
+    # customer value: observed (revenue relative to the segment's median, in SDs) and unobserved (a
+    # separate stream, so the rest of the world is drawn as without it); both raise the chance of a
+    # follow-up, the unobserved one also lowers churn (mean-one multiplier)
+    observed_value = (log_rev - np.log(np.asarray(REVENUE_MEDIAN))[seg]) / np.asarray(REVENUE_SIGMA)[seg]
+    unobserved_value = np.random.default_rng([seed, 1]).standard_normal(n)
+    value_log_hr = CHURN_LOG_HR["per_sd_unobserved_value"]
+    lp_static = (np.array([ppd[s] for s in SEGMENTS])[seg] + CHURN_LOG_HR["annual_vs_monthly"] * annual
+                 + value_log_hr * unobserved_value - value_log_hr**2 / 2)
+    followup_logit = (_followup_intercepts()[seg] + FOLLOWUP_VALUE_LOGIT["observed_value"] * observed_value
+                      + FOLLOWUP_VALUE_LOGIT["unobserved_value"] * unobserved_value)
+    log_followup_hr = math.log(followup_hazard_ratio)
     chan = np.full(n, -1, dtype=np.int8)
     z = np.zeros((n, N_TP))
     lang_p = np.array([LANGUAGE_BY_REGION[r] for r in REGIONS])  # (region, [ru, de])
@@ -795,16 +850,18 @@ def simulate(
     churn_sec = np.full(n, NEVER, dtype=np.int64)
     churn_month = np.full(n, n_months, dtype=np.int32)
     cat_cur = np.zeros(n, dtype=np.int8)  # 0 none, 1 detractor, 2 passive, 3 promoter
-    fu_cur = np.full(n, NEVER, dtype=np.int64)
+    score_cur = np.full(n, -1, dtype=np.int8)  # latest answered relationship score, -1 before the first
+    fu_month = np.full(n, -FOLLOWUP_EFFECT_MONTHS - 1, dtype=np.int32)  # month of the latest follow-up response
     pend_time = np.full(n, NEVER, dtype=np.int64)
     pend_cat = np.zeros(n, dtype=np.int8)
-    pend_fu = np.full(n, NEVER, dtype=np.int64)
+    pend_score = np.full(n, -1, dtype=np.int8)
     ces_cur = np.full(n, CES_CENTER)
     pool_c = np.empty(0, dtype=np.int64)
     pool_t = np.empty(0, dtype=np.int64)
     pool_v = np.empty(0, dtype=float)
-    lp_cat = np.array([CHURN_LOG_HR["no_response_vs_passive"], CHURN_LOG_HR["detractor_vs_passive"], 0.0,
-                       CHURN_LOG_HR["promoter_vs_passive"]])
+    lp_score = np.append(CHURN_LOG_HR["per_nps_point"] * (np.arange(11) - NPS_HAZARD_CENTER),
+                         CHURN_LOG_HR["no_response_vs_passive"])  # index -1: no answer yet
+    category_multiplier = np.zeros((2, len(NPS_STATES)))  # sums of exp(score term), customer-months
 
     tp_share = np.array([TOUCHPOINT_INVITATION_SHARE[tp] for tp in TOUCHPOINTS])
     tp_share_early = tp_share.copy()
@@ -830,7 +887,7 @@ def simulate(
         due = np.flatnonzero(pend_time < t0) if m else np.empty(0, dtype=np.int64)
         if due.size:
             cat_cur[due] = pend_cat[due]
-            fu_cur[due] = pend_fu[due]
+            score_cur[due] = pend_score[due]
             pend_time[due] = NEVER
         if pool_c.size:
             ready = pool_t < t0
@@ -863,8 +920,12 @@ def simulate(
         n_old = old.size
         if n_old:
             tenure = m - acq_month[old]
-            lp = (lp_static[old] + lp_cat[cat_cur[old]]
-                  + CHURN_LOG_HR["followup_received_among_detractors"] * ((cat_cur[old] == 1) & (fu_cur[old] < t0))
+            score_term = lp_score[score_cur[old]]
+            np.add.at(category_multiplier, (0, cat_cur[old]), np.exp(score_term))
+            np.add.at(category_multiplier, (1, cat_cur[old]), 1.0)
+            since_followup = m - fu_month[old]
+            lp = (lp_static[old] + score_term
+                  + log_followup_hr * ((since_followup >= 1) & (since_followup <= FOLLOWUP_EFFECT_MONTHS))
                   + CHURN_LOG_HR["per_unit_ces"] * (ces_cur[old] - CES_CENTER))
             h = np.minimum(base_h[tenure - 1] * np.exp(lp), 0.9)
             out = rng.random(n_old) < h
@@ -954,10 +1015,9 @@ def simulate(
                               "nps_true": nps, "comment": comment})
                 # detractor follow-ups
                 det = np.flatnonzero(responded & (cat == 1))
-                fu_first = np.full(nr, NEVER, dtype=np.int64)
                 if det.size:
                     dc = cid[det]
-                    covered = rng.random(det.size) < np.array([FOLLOWUP_COVERAGE[s] for s in SEGMENTS])[seg[dc]]
+                    covered = rng.random(det.size) < expit(followup_logit[dc])
                     nd = det.size
                     opened = resp_t[det] + _lognormal_seconds(rng, FOLLOWUP_OPEN_DELAY_MEDIAN_MINUTES * 60, 0.8, nd)
                     team = np.where(seg[dc] == 2, 1, 0).astype(np.int8)
@@ -971,11 +1031,12 @@ def simulate(
                     closed_obs = np.where(closed <= s_asof, closed, NAT)
                     out_f.append({"gen": gen[det][keep], "cust": dc[keep].astype(np.int32), "opened": opened[keep],
                                   "first": first_obs[keep], "closed": closed_obs[keep], "team": team[keep]})
-                    fu_first[det] = np.where(keep & (first <= s_asof), first, NEVER)
+                    reached = keep & (first <= s_asof)
+                    fu_month[dc[reached]] = np.searchsorted(msec, first[reached], side="right") - 1
                 rr = np.flatnonzero(responded)
                 pend_time[cid[rr]] = resp_t[rr]
                 pend_cat[cid[rr]] = cat[rr]
-                pend_fu[cid[rr]] = fu_first[rr]
+                pend_score[cid[rr]] = nps[rr]
 
         # promoter share among customers still active at the end of the month
         still = alive[churn_month[alive] > m]
@@ -996,9 +1057,12 @@ def simulate(
     world.truth = _truth(world, start_ts=start_ts, as_of=as_of, month_starts=month_starts, base_h=base_h,
                          risk_months=risk_months, churns=churns, promoter_by_month=promoter_by_month,
                          sample_x=sample_x, csat_a=csat_a, ces_b=ces_b,
-                         transactional_per_month=transactional_per_month, extra=world.truth)
+                         transactional_per_month=transactional_per_month,
+                         followup_hazard_ratio=followup_hazard_ratio, category_multiplier=category_multiplier,
+                         extra=world.truth)
     world.params = {"n_customers": n, "seed": int(seed), "start": str(start_ts.date()), "end": str(as_of.date()),
-                    "cases_per_customer": cases_per_customer, "transactional_per_month": transactional_per_month}
+                    "cases_per_customer": cases_per_customer, "transactional_per_month": transactional_per_month,
+                    "followup_hazard_ratio": followup_hazard_ratio}
     return world
 
 
@@ -1198,7 +1262,8 @@ def _share_by_year(years: np.ndarray, values: np.ndarray) -> dict:
 
 
 def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk_months, churns, promoter_by_month,
-           sample_x, csat_a, ces_b, transactional_per_month, extra) -> dict:
+           sample_x, csat_a, ces_b, transactional_per_month, followup_hazard_ratio, category_multiplier,
+           extra) -> dict:
     """Collect the ground truth (configuration and realised values)."""
     lat = extra["_latent"]
     cu, su, ca = world.customers, world.surveys, world.cases
@@ -1241,6 +1306,8 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
     lang_of = _comment_bank()[3][lat["comment"][has_comment]]
     ranking = sorted(DRIVER_WEIGHTS, key=lambda t: -DRIVER_WEIGHTS[t])
     kinds = ca["kind"].value_counts()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean_multiplier = category_multiplier[0] / category_multiplier[1]
 
     truth = {
         "ces_scale": "CES 1 = very easy (very low effort) ... 7 = very difficult (very high effort); higher is "
@@ -1331,22 +1398,44 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
                           "calendar month after the acquisition month); no churn in the acquisition month",
             "covariates_evaluated_at": "00:00 of the first day of each calendar month, constant within the month",
             "covariates": {
-                "nps_state": "category of the most recent answered relationship survey with responded_at "
-                             "before the month start (detractor 0-6, passive 7-8, promoter 9-10); 'none' "
-                             "(non-responder) until the first answer; reference = passive",
-                "followup_received": "1 if nps_state is detractor and the detractor_followup case linked "
-                                     "(invitation_id) to that answer has first_response_at before the month "
-                                     "start",
+                "nps_score": "score (0-10) of the most recent answered relationship survey with responded_at "
+                             "before the month start, linear on the log-hazard scale (per_nps_point, 0 at "
+                             f"{NPS_HAZARD_CENTER}): churn risk changes smoothly with the score, with no jump "
+                             "between categories; 'none' (no answer yet) has its own ratio "
+                             "(no_response_vs_passive)",
+                "followup": "followup_hazard_ratio in each of the FOLLOWUP_EFFECT_MONTHS calendar months after "
+                            "the month in which a detractor_followup case got its first response (whatever the "
+                            "customer answers later); the only jump in churn risk at the follow-up threshold "
+                            "(answers 0-6 are called back, 7-10 are not)",
+                "unobserved_value": "per_sd_unobserved_value per SD of a customer value that no table records "
+                                    "(mean-one multiplier); it also raises the chance of a follow-up",
                 "ces": "most recent answered transactional CES (any touchpoint, by responded_at before the "
                        "month start) minus 3; 0 before the first CES answer",
                 "contract": "annual vs monthly (time-fixed)",
                 "segment": "reference SMB (time-fixed)",
             },
             "churned_at": "uniform day within the churn month (dates, 00:00)",
-            "reference_profile": "SMB, monthly, passive, no follow-up, ces covariate 0",
+            "reference_profile": f"SMB, monthly, latest answer {NPS_HAZARD_CENTER}, no follow-up, ces covariate "
+                                 "0, average unobserved value",
         },
         "churn_log_hazard_ratios": CHURN_LOG_HR,
         "churn_hazard_ratios": {k: math.exp(v) for k, v in CHURN_LOG_HR.items()},
+        "churn_hazard_ratios_by_category": {
+            "definition": "mean hazard multiplier of the latest score over the customer-months at risk in each "
+                          "category of the latest answer, relative to passives: the category contrasts the data "
+                          "show (not parameters)",
+            "detractor_vs_passive": mean_multiplier[1] / mean_multiplier[2],
+            "promoter_vs_passive": mean_multiplier[3] / mean_multiplier[2],
+        },
+        "followup_hazard_ratio": followup_hazard_ratio,
+        "followup_effect_months": FOLLOWUP_EFFECT_MONTHS,
+        "followup_assignment": {
+            "formula": "logit P(follow-up | detractor answer) = intercept_segment + observed_value * "
+                       "(log monthly_revenue - log segment median) / segment sigma + unobserved_value * u, "
+                       "u ~ N(0, 1) per customer (the same u lowers churn)",
+            "logit_per_sd": FOLLOWUP_VALUE_LOGIT,
+            "intercept_by_segment": dict(zip(SEGMENTS, _followup_intercepts(), strict=True)),
+        },
         "baseline_monthly_hazard": base_h,
         "baseline_monthly_hazard_formula": f"{BASELINE_LATE} + {BASELINE_EARLY_EXTRA} * exp(-(k - 1) / "
                                            f"{BASELINE_DECAY_MONTHS})",

@@ -185,36 +185,43 @@ def test_time_varying_cox_equals_lifelines_on_individual_rows():
         fit_time_varying_cox(tv.assign(stop_months=0), covariates=["detractor"])
 
 
-TRUTH_TERMS = {
-    "nps_category[detractor]": "detractor_vs_passive",
-    "followup": "followup_received_among_detractors",
-}
-
-
 def _truth_check(world, terms):
     tv = time_varying_frame(world.customers, world.surveys, world.cases, world.as_of)
     model = fit_time_varying_cox(tv, covariates=["nps_category", "followup", "ces", "segment", "contract"])
-    truth = world.truth["churn_hazard_ratios"]
+    truth = world.truth["churn_hazard_ratios"] | world.truth["churn_hazard_ratios_by_category"]
     for term, key in terms.items():
         row = model.hazard_ratios_.loc[term]
         assert row["ci_low"] <= truth[key] <= row["ci_high"], (term, row[["hazard_ratio", "ci_low", "ci_high"]])
     return model
 
 
-def test_time_varying_cox_recovers_detractor_and_followup_hazard_ratios():
-    # The generator's hazard uses the latest answered relationship category and whether that detractor
-    # answer's follow-up got a first response, both as known at the start of the month: the time-varying
-    # model has exactly these covariates (a landmark model would dilute them as the category changes).
-    model = _truth_check(simulate(n_customers=5000, seed=1), TRUTH_TERMS)
+def test_time_varying_cox_recovers_the_category_contrasts():
+    # The generator's hazard is smooth in the latest answered score; the category contrasts the data show
+    # are truth["churn_hazard_ratios_by_category"]. The promoters' is recovered. The detractors' term
+    # describes detractors without a follow-up, who are also of lower unrecorded value (follow-ups go to
+    # valuable customers), so it exceeds the score-only contrast; for the same reason the follow-up term
+    # is not the generator's effect (cxlab.causal estimates that).
+    world = simulate(n_customers=5000, seed=1)
+    model = _truth_check(world, {"nps_category[promoter]": "promoter_vs_passive"})
     assert model.penalizer_ == 0.0
+    detractor = model.hazard_ratios_.loc["nps_category[detractor]", "hazard_ratio"]
+    assert detractor > world.truth["churn_hazard_ratios_by_category"]["detractor_vs_passive"]
 
 
 @pytest.mark.slow
 def test_time_varying_cox_recovers_hazard_ratios_on_a_large_world():
-    terms = {**TRUTH_TERMS, "nps_category[promoter]": "promoter_vs_passive",
-             "nps_category[no_response]": "no_response_vs_passive", "contract[annual]": "annual_vs_monthly",
-             "segment[Enterprise]": "segment_Enterprise_vs_SMB", "segment[Mid-market]": "segment_Mid-market_vs_SMB"}
-    _truth_check(simulate(n_customers=20_000, seed=7), terms)
+    # The generator's parameters lie in the intervals. The category contrasts are realised averages of
+    # the smooth score term (truth["churn_hazard_ratios_by_category"]): the promoters' is recovered within
+    # 10%; the detractors' term here describes detractors *without* a follow-up, who are also of lower
+    # unrecorded value (follow-ups go to valuable customers), so it exceeds the score-only contrast.
+    world = simulate(n_customers=20_000, seed=7)
+    terms = {"contract[annual]": "annual_vs_monthly", "segment[Enterprise]": "segment_Enterprise_vs_SMB",
+             "segment[Mid-market]": "segment_Mid-market_vs_SMB"}
+    model = _truth_check(world, terms)
+    by_category = world.truth["churn_hazard_ratios_by_category"]
+    ratios = model.hazard_ratios_["hazard_ratio"]
+    assert ratios["nps_category[promoter]"] == pytest.approx(by_category["promoter_vs_passive"], rel=0.1)
+    assert model.hazard_ratios_.loc["nps_category[detractor]", "ci_low"] > by_category["detractor_vs_passive"]
 
 
 def test_forest_plot_has_labels():

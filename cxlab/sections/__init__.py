@@ -5,13 +5,14 @@ call per section; the logic, the method choices, the sentences and the headline 
 here, where they are tested without a kernel.
 
 Modules: :mod:`~cxlab.sections.scorecard` (page 01), :mod:`~cxlab.sections.journey` and
-:mod:`~cxlab.sections.questions` (page 02), :mod:`~cxlab.sections.retention` (page 04),
-:mod:`~cxlab.sections.churn` (page 05), :mod:`~cxlab.sections.economics` (page 06).
+:mod:`~cxlab.sections.questions` (page 02), :mod:`~cxlab.sections.loop` (page 03),
+:mod:`~cxlab.sections.retention` (page 04), :mod:`~cxlab.sections.churn` (page 05),
+:mod:`~cxlab.sections.economics` (page 06).
 """
 
-from cxlab.sections import churn, economics, journey, questions, retention, scorecard
+from cxlab.sections import churn, economics, journey, loop, questions, retention, scorecard
 from cxlab.sections.context import ReportContext, open_report
 from cxlab.sections.result import Chart, SectionResult, Table
 
-__all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "economics", "journey", "open_report",
+__all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "economics", "journey", "loop", "open_report",
            "questions", "retention", "scorecard"]
