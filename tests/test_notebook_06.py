@@ -42,7 +42,7 @@ def test_committed_notebook_is_thin():
     assert not any(re.match(r"\s*(def|class|if|for|while|try|elif|else)\b", line) for line in code_lines)
     # every recorded headline points at a section of the page
     assert KEYS == {"lift_profit", "lift_profit_pct", "acquisition_alternative_profit", "clv", "cac", "ltv_cac",
-                    "payback_months"}
+                    "payback_months", "revenue_at_risk"}
     assert {REGISTRY[key].section for key in KEYS} <= _anchors(nb)
 
 
