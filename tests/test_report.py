@@ -357,7 +357,7 @@ def _process_gone(pid: int) -> bool:
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
-def test_signal_during_run_kills_kernels_and_publishes_nothing(tmp_path, world_dir, signum):
+def test_signal_during_run_kills_kernels_and_publishes_nothing(tmp_path, world_dir, signum, cpu_load):
     notebooks = tmp_path / "notebooks"
     scores_notebook(notebooks)
     sleeping_notebook(notebooks)

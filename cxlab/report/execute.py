@@ -12,6 +12,7 @@ build folder.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import threading
 import time
@@ -30,7 +31,8 @@ from cxlab.report.progress import NotebookProgress
 KERNEL_NAME = "python3"
 KERNEL_START_TIMEOUT_SECONDS = 120
 POLL_SECONDS = 0.2
-STOP_GRACE_SECONDS = 5.0
+STOP_GRACE_SECONDS = 3.0
+_ERRNO = re.compile(r"^\[Errno (\d+)\]")
 KERNEL_DIED = ("the kernel died: it was killed by a signal, probably by the out-of-memory killer "
                "(see `dmesg` or the system log); try fewer notebooks at once or a machine with more memory")
 
@@ -73,6 +75,8 @@ class NotebookFailure:
         First non-blank line of that cell.
     execution_count : int or None
         The cell's ``In [n]`` number in the executed notebook.
+    errno : int or None
+        The error number when the run itself could not write or read a file (e.g. ``ENOSPC``).
     """
 
     name: str
@@ -80,6 +84,7 @@ class NotebookFailure:
     cell_index: int | None = None
     cell_first_line: str = ""
     execution_count: int | None = None
+    errno: int | None = None
 
     def describe(self) -> str:
         """One line naming the notebook, the cell and the error."""
@@ -187,6 +192,8 @@ def _execute_one(job: NotebookJob, *, cwd: Path, registry: _KernelRegistry, env:
 def _failure(job: NotebookJob, err: Exception) -> NotebookFailure:
     if isinstance(err, DeadKernelError) or "Kernel died" in str(err):
         return NotebookFailure(job.name, KERNEL_DIED)
+    if isinstance(err, OSError):
+        return NotebookFailure(job.name, f"{type(err).__name__}: {err}", errno=err.errno)
     if not isinstance(err, papermill.PapermillExecutionError):
         return NotebookFailure(job.name, f"{type(err).__name__}: {err}")
     # papermill counts cells of the executed notebook (with its injected-parameters cell); the
@@ -194,7 +201,9 @@ def _failure(job: NotebookJob, err: Exception) -> NotebookFailure:
     source_cells = nbformat.read(job.source, as_version=4).cells
     index = next((i for i, cell in enumerate(source_cells)
                   if cell.cell_type == "code" and cell.source == err.source), None)
-    return NotebookFailure(job.name, f"{err.ename}: {err.evalue}", index, _first_line(err.source), err.exec_count)
+    raised_errno = _ERRNO.match(err.evalue or "")  # e.g. the kernel writing its figures to a full disk
+    return NotebookFailure(job.name, f"{err.ename}: {err.evalue}", index, _first_line(err.source), err.exec_count,
+                           int(raised_errno.group(1)) if raised_errno else None)
 
 
 def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = None,

@@ -81,6 +81,7 @@ DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 EXECUTED_DIR = "executed"
 META_FILE = "meta.json"
 OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+DISK_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT}  # a notebook that failed with these failed for want of disk
 
 
 @dataclass
@@ -351,6 +352,9 @@ def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, cl
                                        signals=signals)
         provenance.notebook_seconds = {k: round(v, 1) for k, v in result.seconds.items()}
         provenance.duration_seconds = round(time.perf_counter() - clock, 1)
+        full = next((f for f in result.failures if f.errno in DISK_ERRNOS), None)
+        if full:
+            raise OSError(full.errno, os.strerror(full.errno), str(build / EXECUTED_DIR))
         if result.failures:
             failed = keep_failed(build, out, quarter, started)
             raise ReportRunError("\n".join(
