@@ -461,11 +461,12 @@ def test_help_documents_the_exit_codes():
 
 @SOAK
 @pytest.mark.slow
-def test_random_kills(tmp_path, data, notebooks, cpu_load):
+def test_random_kills(tmp_path, data, notebooks, cpu_load, monkeypatch):
     """30 runs killed at random moments by SIGINT, SIGTERM or SIGKILL; figures printed for the record."""
     write_notebook(notebooks, "02_other", [nbformat.v4.new_markdown_cell("# Other"),
                                            nbformat.v4.new_code_cell("import time\ntime.sleep(2)")])
     out = tmp_path / "reports"
+    private = _private_temporary_folders(tmp_path, monkeypatch)
     run_report(notebooks, data, out)
     before = snapshot_files(out / QUARTER)
     rng = random.Random(7)
@@ -473,7 +474,7 @@ def test_random_kills(tmp_path, data, notebooks, cpu_load):
     for _ in range(int(os.environ.get("CXLAB_FAULT_KILLS", "30"))):
         signum = rng.choice([signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
         process, mark = cli_process(["report", "--data", str(data), "--out", str(out), "--notebooks",
-                                     str(notebooks), "--force"], tmp_path)
+                                     str(notebooks), "--force"], tmp_path, **private)
         time.sleep(rng.uniform(0.5, 25))
         process.send_signal(signum)
         signalled = time.monotonic()
@@ -490,20 +491,19 @@ def test_random_kills(tmp_path, data, notebooks, cpu_load):
             assert not [p for p in out.iterdir() if p.name.startswith(".")], "hidden leftovers"
     run_report(notebooks, data, out, force=True)  # tidies what the SIGKILLed runs left
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
-    assert not list(Path(tempfile.gettempdir()).glob("cxlab-run-*"))
+    assert _leftovers(private) == []
     print(f"\nexits: {exits}\nseconds from signal to exit: max {max(stop_seconds):.1f}, "
           f"mean {sum(stop_seconds) / len(stop_seconds):.1f}")
 
 
 @SOAK
 @pytest.mark.slow
-def test_soak(tmp_path):
+def test_soak(tmp_path, monkeypatch):
     """50 consecutive demo runs in one process: no temporary files, processes or growing memory left behind."""
     repo = Path(__file__).resolve().parents[1]
     out = tmp_path / "reports"
-    temp_root = Path(tempfile.gettempdir())
+    private = _private_temporary_folders(tmp_path, monkeypatch)
     runs = int(os.environ.get("CXLAB_SOAK_RUNS", "50"))
-    temp_before = set(temp_root.iterdir())
     memory, seconds = [], []
     for _ in range(runs):
         started = time.monotonic()
@@ -513,8 +513,8 @@ def test_soak(tmp_path):
             memory.append(next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmRSS:")))
         assert not [p for p in out.iterdir() if p.name.startswith(".")]
         assert not (out / "_failed").exists()
-        assert set(temp_root.iterdir()) <= temp_before
-        assert [c for c in _children()] == []
+        assert _leftovers(private) == []
+        assert _children() == []
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
     print(f"\n{runs} runs: {min(seconds):.0f}-{max(seconds):.0f} s each; resident MiB after runs 1/10/last: "
           f"{memory[0]}/{memory[min(9, runs - 1)]}/{memory[-1]}; peak {peak}")
@@ -533,3 +533,18 @@ def _children() -> list[int]:
             if fields[1] == me and fields[0] != "Z":
                 found.append(int(entry.name))
     return found
+
+
+def _private_temporary_folders(tmp_path: Path, monkeypatch) -> dict:
+    """Point the temporary folder and Jupyter's runtime folder (kernel connection files) of this process and
+    its children at empty folders of the test, which other programs on the machine do not use."""
+    folders = {"TMPDIR": tmp_path / "tmp", "JUPYTER_RUNTIME_DIR": tmp_path / "jupyter-runtime"}
+    for name, folder in folders.items():
+        folder.mkdir()
+        monkeypatch.setenv(name, str(folder))
+    monkeypatch.setattr(tempfile, "tempdir", str(folders["TMPDIR"]))
+    return {name: str(folder) for name, folder in folders.items()}
+
+
+def _leftovers(private: dict) -> list[str]:
+    return sorted(str(p) for folder in private.values() for p in Path(folder).iterdir())
