@@ -103,14 +103,19 @@ class RunSignals:
             raise ReportInterrupted(self.signum)
 
     @contextmanager
-    def deferred(self) -> Iterator[None]:
-        """Record signals without raising inside this block; the block polls :meth:`check`.
+    def deferred(self, *, check_after: bool = True) -> Iterator[None]:
+        """Record signals without raising inside this block, which may poll :meth:`check`.
 
-        A signal received inside the block is raised when the block ends.
+        Parameters
+        ----------
+        check_after : bool
+            Raise a signal received inside the block when the block ends. False for a block
+            that completes the run (publishing): a signal that arrives then is too late to stop it.
         """
         previous, self._raise = self._raise, False
         try:
             yield
         finally:
             self._raise = previous
-        self.check()
+        if check_after:
+            self.check()

@@ -2,11 +2,10 @@
 
 Order of work:
 
-1. Inputs are checked before any notebook runs: the notebooks and ``--only`` names, the
-   parameters file (names and types), the quarter label, the data (loaded and validated
-   once with :func:`cxlab.io.load`), that the quarter is complete in the data, and that the
-   quarter is not already published (unless ``force``). Problems raise
-   :class:`~cxlab.report.errors.ReportInputError`.
+1. Inputs are checked before any notebook runs (:mod:`cxlab.report.plan`): the notebooks and
+   ``--only`` names, the parameters file, the quarter, the data (hashed, then loaded and
+   validated once with :func:`cxlab.io.load`), and that the quarter is not already published
+   (unless ``force``). Problems raise :class:`~cxlab.report.errors.ReportInputError`.
 2. The validated tables are written once to a private temporary folder (see
    :mod:`cxlab.snapshot`) that the kernels read instead of validating the data again.
    The notebooks run in parallel into a hidden build folder: ``executed/<notebook>.ipynb``
@@ -19,6 +18,7 @@ Order of work:
 
 Steps 2 to 4 hold the quarter's lock (:mod:`cxlab.report.lock`). Before publishing, every
 input file is hashed again and compared with its hash at the start.
+:func:`check` does step 1 and checks that the reports folder is writable and the lock free.
 
 A failed notebook or page keeps the build folder in ``<out>/_failed/`` and raises
 :class:`~cxlab.report.errors.ReportRunError`; every other way of ending early (see
@@ -36,36 +36,19 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-import pyarrow
-import pyarrow.parquet as pq
 
-from cxlab import io, snapshot
-from cxlab.periods import analysis_as_of
-from cxlab.report.errors import (
-    ReportDataChangedError,
-    ReportError,
-    ReportInputError,
-    ReportLockedError,
-    ReportOutputError,
-    ReportRunError,
-)
+from cxlab import snapshot
+from cxlab.report.errors import ReportError, ReportLockedError, ReportOutputError, ReportRunError
 from cxlab.report.execute import NotebookJob, execute_notebooks
 from cxlab.report.interrupt import RunSignals
 from cxlab.report.lock import lock_holder, quarter_lock
-from cxlab.report.params import (
-    SET_BY_RUN,
-    check_quarter_label,
-    discover_notebooks,
-    read_params_file,
-    resolve_parameters,
-    select_notebooks,
-)
-from cxlab.report.provenance import HASH_HEX_DIGITS, Provenance, file_sha256, git_commit, package_versions
+from cxlab.report.params import SET_BY_RUN
+from cxlab.report.plan import RunPlan, check_inputs_unchanged, check_target, plan_run
+from cxlab.report.provenance import Provenance, git_commit, package_versions, short_hashes
 from cxlab.report.publish import (
     SCRATCH_PREFIX,
     clean_leftover_scratch,
@@ -77,132 +60,9 @@ from cxlab.report.publish import (
 from cxlab.report.render import render_notebook_page
 from cxlab.report.summary import NotebookPage, load_page_headlines, write_quarter_summary, write_quarters_index
 
-DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 EXECUTED_DIR = "executed"
-META_FILE = "meta.json"
 OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
 DISK_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT}  # a notebook that failed with these failed for want of disk
-
-
-@dataclass
-class RunPlan:
-    """A validated report run, before anything is written.
-
-    Attributes
-    ----------
-    quarter : str
-        The report quarter.
-    quarter_end : pandas.Timestamp
-        Its last day, the as-of date of the analyses.
-    data : pathlib.Path
-        The data folder.
-    cxdata : cxlab.io.CXData
-        The validated tables.
-    input_hashes : dict
-        Each input file (tables and ``meta.json``) to its SHA-256, taken before it was read.
-    notebooks_dir : pathlib.Path
-        The folder of the report notebooks.
-    selected : list of ReportNotebook
-        The notebooks to run.
-    parameters : dict
-        Notebook name to the parameters from the parameters file.
-    out : pathlib.Path
-        The reports folder.
-    """
-
-    quarter: str
-    quarter_end: pd.Timestamp
-    data: Path
-    cxdata: io.CXData
-    input_hashes: dict
-    notebooks_dir: Path
-    selected: list
-    parameters: dict
-    out: Path
-
-    @property
-    def target(self) -> Path:
-        """``<out>/<quarter>``, where the report is published."""
-        return self.out / self.quarter
-
-    def describe(self) -> str:
-        """A few lines saying what a run would do."""
-        files = ", ".join(p.name for p in self.input_hashes)
-        return (f"quarter {self.quarter} (ends {self.quarter_end.date()}), data as of {self.cxdata.as_of.date()}\n"
-                f"data folder {self.data}: {files}\n"
-                f"notebooks: {', '.join(nb.name for nb in self.selected)}\n"
-                f"report to {self.target / 'index.html'}")
-
-
-def _input_files(data: Path) -> list[Path]:
-    """The table files and ``meta.json`` of a data folder, in name order."""
-    meta = [data / META_FILE] if (data / META_FILE).is_file() else []
-    return sorted([*io.find_table_files(data).values(), *meta], key=lambda p: p.name)
-
-
-def _hash_inputs(data: Path) -> dict[Path, str]:
-    try:
-        return {path: file_sha256(path) for path in _input_files(data)}
-    except io.DataValidationError as err:
-        raise ReportInputError(f"data folder {data} cannot be used:\n{err}") from err
-    except OSError as err:
-        raise ReportInputError(f"data folder {data} cannot be read: {err}") from err
-
-
-def _unreadable_parquet(paths) -> str:
-    """Name the Parquet files among ``paths`` that cannot be read, with the reader's message."""
-    problems = []
-    for path in paths:
-        if path.name.endswith(".parquet"):
-            try:
-                pq.read_table(path)
-            except (pyarrow.ArrowException, OSError) as err:
-                problems.append(f"{path}: not a readable Parquet file (corrupted or truncated?): {err}")
-    return "\n".join(problems)
-
-
-def _load_data(data: Path) -> io.CXData:
-    try:
-        return io.load(data)
-    except (io.DataValidationError, OSError) as err:
-        raise ReportInputError(f"data folder {data} cannot be used:\n{err}") from err
-    except (pyarrow.ArrowException, ValueError) as err:  # a file the readers could not parse
-        named = _unreadable_parquet(io.find_table_files(data).values()) or f"{type(err).__name__}: {err}"
-        raise ReportInputError(f"data folder {data} cannot be used:\n{named}") from err
-
-
-def _resolve_quarter(quarter: str | None, data: io.CXData) -> tuple[str, pd.Timestamp]:
-    try:
-        quarter, quarter_end = analysis_as_of(quarter, data.as_of)
-    except ValueError as err:
-        raise ReportInputError(str(err)) from err
-    first = data.customers["acquired_at"].min()
-    if quarter_end < first:
-        raise ReportInputError(f"quarter {quarter} ends {quarter_end.date()}, before the first customer in the "
-                               f"data was acquired ({first.date()})")
-    return quarter, quarter_end
-
-
-def _check_target(plan: RunPlan, force: bool) -> None:
-    if plan.target.exists() and not force:
-        raise ReportInputError(f"a report for {plan.quarter} already exists in {plan.target}; use --force to "
-                               "replace it")
-
-
-def _plan(quarter, data, params, out, force, only, notebooks_dir) -> RunPlan:
-    """Validate everything a run needs, in the order of the module docstring; nothing is written."""
-    notebooks_dir = Path(notebooks_dir or DEFAULT_NOTEBOOKS_DIR).resolve()
-    notebooks = discover_notebooks(notebooks_dir)
-    selected = select_notebooks(notebooks, only)
-    check_quarter_label(quarter)
-    resolved = resolve_parameters(read_params_file(params), notebooks, selected)
-    data = Path(data)
-    hashes = _hash_inputs(data)  # before reading: a change while the run reads is then seen at the end
-    cxdata = _load_data(data)
-    quarter, quarter_end = _resolve_quarter(quarter, cxdata)
-    plan = RunPlan(quarter, quarter_end, data, cxdata, hashes, notebooks_dir, selected, resolved, Path(out))
-    _check_target(plan, force)
-    return plan
 
 
 @contextlib.contextmanager
@@ -219,19 +79,6 @@ def _output_errors(plan: RunPlan) -> Iterator[None]:
         raise ReportOutputError(f"cannot write the report into {plan.out}: {err.strerror} "
                                 f"({err.filename or 'while writing'}); no report was published for "
                                 f"{plan.quarter}{earlier}") from err
-
-
-def _check_inputs_unchanged(plan: RunPlan) -> None:
-    """Hash the input files again; raise when one changed, appeared or disappeared since the start."""
-    try:
-        now = {path: file_sha256(path) for path in _input_files(plan.data)}
-    except (OSError, io.DataValidationError) as err:
-        now = {Path(getattr(err, "filename", None) or plan.data): f"unreadable ({err})"}
-    changed = sorted({p.name for p in set(now) | set(plan.input_hashes) if now.get(p) != plan.input_hashes.get(p)})
-    if changed:
-        raise ReportDataChangedError(
-            f"data changed during the run: {', '.join(changed)} in {plan.data} is not the file the run started "
-            f"from; no report was published for {plan.quarter}. Run again once the data folder is complete.")
 
 
 def check(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
@@ -255,7 +102,7 @@ def check(quarter: str | None = None, data: str | Path = "data/demo", params: st
     ReportOutputError
         The reports folder (or its nearest existing parent) is not writable.
     """
-    plan = _plan(quarter, data, params, out, force, only, notebooks_dir)
+    plan = plan_run(quarter, data, params, out, force, only, notebooks_dir)
     existing = next(p for p in [plan.out, *plan.out.absolute().parents] if p.exists())
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ReportOutputError(f"cannot write the report into {plan.out}: {existing} is not writable")
@@ -314,11 +161,11 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
     started = datetime.now().astimezone()
     clock = time.perf_counter()
     with RunSignals() as signals:
-        plan = _plan(quarter, data, params, out, force, only, notebooks_dir)
+        plan = plan_run(quarter, data, params, out, force, only, notebooks_dir)
         with _output_errors(plan):
             plan.out.mkdir(parents=True, exist_ok=True)
             with quarter_lock(plan.out, plan.quarter):
-                _check_target(plan, force)  # another run may have published it meanwhile
+                check_target(plan, force)  # another run may have published it meanwhile
                 clean_leftovers(plan.out)
                 clean_leftover_scratch()
                 _build_and_publish(plan, signals, started, clock, workers, progress)
@@ -330,7 +177,7 @@ def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, cl
     quarter, out, data, notebooks_dir = plan.quarter, plan.out, plan.data, plan.notebooks_dir
     provenance = Provenance(
         quarter=quarter, data_as_of=str(plan.cxdata.as_of.date()), data_folder=str(data),
-        file_hashes={p.name: digest[:HASH_HEX_DIGITS] for p, digest in plan.input_hashes.items()},
+        file_hashes=short_hashes(plan.input_hashes),
         parameters={nb.name: {"quarter": quarter,
                               **{k: v for k, v in nb.defaults.items() if k not in SET_BY_RUN},
                               **plan.parameters[nb.name]} for nb in plan.selected},
@@ -362,10 +209,10 @@ def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, cl
                 + [f"executed notebooks kept in {failed}", f"no report was published for {quarter}"
                    + (f"; the earlier report in {plan.target} is unchanged" if plan.target.exists() else "")]))
         _render_all(build, jobs, provenance, plan.quarter_end, notebooks_dir, out, started)
-        _check_inputs_unchanged(plan)
-        with signals.deferred():  # a signal now is acted on once both renames are done
+        check_inputs_unchanged(plan)
+        with signals.deferred(check_after=False):  # once the renames have begun, the run completes
             publish(build, plan.target)
-        write_quarters_index(out)
+            write_quarters_index(out)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
