@@ -41,6 +41,7 @@ from cxlab.report.errors import (
 from cxlab.report.interrupt import EXIT_DEADLINE_SECONDS
 from cxlab.report.lock import lock_path
 from cxlab.report.progress import NotebookProgress
+from cxlab.report.publish import clean_leftover_scratch
 from cxlab.synth import simulate, write_demo
 
 QUARTER = "2026Q3"
@@ -386,6 +387,15 @@ def test_second_run_of_the_quarter_is_refused_naming_the_holder(tmp_path, data, 
     assert lock_path(out, QUARTER).exists()
     run_report(notebooks, data, out)
     assert sorted(p.name for p in out.iterdir()) == [QUARTER, "index.html"]  # the lock file was removed
+
+
+def test_temporary_folders_of_dead_runs_are_removed(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    names = [f"cxlab-run-{int(dead.stdout)}-abc", f"cxlab-run-{os.getpid()}-def", "cxlab-run-ghi"]
+    for name in names:
+        (tmp_path / name / "validated").mkdir(parents=True)
+    assert clean_leftover_scratch(tmp_path) == [tmp_path / names[0]]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[1:])  # a live run's, another program's
 
 
 # --- bad data ------------------------------------------------------------------------------------------------
