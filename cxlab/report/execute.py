@@ -265,12 +265,13 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
                 if not registry.stopping:
                     display.show(len(seconds), list(running))
 
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cxlab-report")
-    futures = {pool.submit(work, job): job for job in jobs}
-    failures: dict[str, NotebookFailure] = {}
     signals.kill_children = registry.kill_all  # kernels that end normally leave the registry
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cxlab-report")
+    futures: dict = {}
+    failures: dict[str, NotebookFailure] = {}
     try:
         with signals.deferred():
+            futures.update({pool.submit(work, job): job for job in jobs})
             pending = set(futures)
             while pending and signals.signum is None:
                 done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
