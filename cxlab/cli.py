@@ -1,11 +1,17 @@
 """The ``cxlab`` command line: the quarterly report and conversion of real exports.
 
-Exit codes: 0 success, 1 the run failed (a notebook raised, a page did not render, or the run
-was interrupted), 2 bad input (parameters, data, quarter, existing report, unknown source).
+Exit codes of ``cxlab report`` (see :mod:`cxlab.report.errors`): 0 published (or, with
+``--check``, ready to run), 1 a notebook or page failed, 2 bad input, 3 another run of the
+quarter holds the lock, 4 the reports folder is not writable or full, 5 a data file changed
+during the run, 130/143 interrupted by SIGINT/SIGTERM. ``cxlab convert`` exits 2 on bad input.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -14,8 +20,14 @@ import typer
 app = typer.Typer(help="cxlab: customer-experience analytics workbench.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 
-EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
+REPORT_EPILOG = (
+    "Exit codes: 0 report published (with --check: the run would start); 1 a notebook or page failed; "
+    "2 bad input (parameters, data, quarter, existing report without --force); 3 another run of the quarter "
+    "is under way (the message names it); 4 the reports folder is read-only, not permitted or full; "
+    "5 a data file changed during the run; 130 interrupted (SIGINT), 143 terminated (SIGTERM). "
+    "Except for 0, nothing was published and an earlier report of the quarter is unchanged."
+)
 
 
 def _fail(message: str, code: int) -> typer.Exit:
@@ -23,7 +35,21 @@ def _fail(message: str, code: int) -> typer.Exit:
     return typer.Exit(code)
 
 
-@app.command()
+def _interrupted(code: int) -> typer.Exit:
+    """Say the run was interrupted; exit at once when worker threads are still ending (their kernels are
+    dead, but Python would wait for them at exit)."""
+    message = "interrupted; no report was published and any earlier report is unchanged"
+    others = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if not any(t.is_alive() for t in others):
+        return _fail(message, code)
+    with contextlib.suppress(OSError, ValueError):
+        sys.stdout.flush()
+    with contextlib.suppress(OSError):
+        os.write(2, f"error: {message}\n".encode())
+    os._exit(code)
+
+
+@app.command(epilog=REPORT_EPILOG)
 def report(
     quarter: Annotated[str, typer.Option(help="Report quarter like 2026Q3; default: the latest complete quarter "
                                               "of the data.")] = "",
@@ -37,20 +63,26 @@ def report(
                                                         "these pages.")] = None,
     notebooks: Annotated[Path | None, typer.Option(help="Folder of the report notebooks; default: the project's "
                                                         "notebooks/.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Only validate the data, quarter, parameters, reports "
+                                                        "folder and lock, say what the run would do, and exit "
+                                                        "(0 when it would start).")] = False,
 ) -> None:
     """Execute the report notebooks and publish the quarter's HTML report (executive summary first)."""
-    from cxlab.report import ReportInputError, ReportRunError, run
+    import cxlab.report
+    from cxlab.report import ReportError
 
+    options = {"quarter": quarter or None, "data": data, "params": params, "out": out, "force": force,
+               "only": only or None, "notebooks_dir": notebooks}
     try:
-        index = run(quarter=quarter or None, data=data, params=params, out=out, force=force, only=only or None,
-                    notebooks_dir=notebooks)
-    except ReportInputError as err:
-        raise _fail(str(err), EXIT_BAD_INPUT) from None
-    except ReportRunError as err:
-        raise _fail(str(err), EXIT_RUN_FAILED) from None
-    except KeyboardInterrupt:
-        raise _fail("interrupted; no report was published and any earlier report is unchanged",
-                    EXIT_RUN_FAILED) from None
+        if check:
+            typer.echo(cxlab.report.check(**options))
+            typer.echo("check passed: the run would start")
+            return
+        index = cxlab.report.run(**options)
+    except ReportError as err:
+        raise _fail(str(err), err.exit_code) from None
+    except KeyboardInterrupt as err:
+        raise _interrupted(getattr(err, "exit_code", 130)) from None
     typer.echo(f"report written: {index}")
 
 

@@ -1,5 +1,6 @@
 """The ``cxlab`` command line: options reach the report run and the converter, exit codes, messages."""
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,14 @@ from typer.testing import CliRunner
 import cxlab.report
 from cxlab import datasets
 from cxlab.cli import app
-from cxlab.report.errors import ReportInputError, ReportRunError
+from cxlab.report.errors import (
+    ReportDataChangedError,
+    ReportInputError,
+    ReportInterrupted,
+    ReportLockedError,
+    ReportOutputError,
+    ReportRunError,
+)
 from cxlab.synth import simulate, write_demo
 
 SHARED_DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -65,7 +73,11 @@ def test_report_defaults_run_the_demo_report(monkeypatch):
 @pytest.mark.parametrize("outcome, code, message", [
     (ReportInputError("unknown parameter 'x'"), 2, "error: unknown parameter 'x'"),
     (ReportRunError("notebook 05_churn_survival failed in cell 7"), 1, "error: notebook 05_churn_survival failed"),
-    (KeyboardInterrupt(), 1, "error: interrupted; no report was published"),
+    (ReportLockedError("another report run of 2026Q3 is under way"), 3, "error: another report run of 2026Q3"),
+    (ReportOutputError("cannot write the report into reports"), 4, "error: cannot write the report"),
+    (ReportDataChangedError("data changed during the run: surveys.parquet"), 5, "error: data changed during"),
+    (KeyboardInterrupt(), 130, "error: interrupted; no report was published"),
+    (ReportInterrupted(signal.SIGTERM), 143, "error: interrupted; no report was published"),
 ])
 def test_report_exit_codes(monkeypatch, outcome, code, message):
     monkeypatch.setattr(cxlab.report, "run", RecordedRun(outcome))

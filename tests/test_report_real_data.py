@@ -23,7 +23,7 @@ from cxlab.metrics import wilson_interval
 from cxlab.periods import analysis_as_of, known_by
 from cxlab.report import run
 from cxlab.report.params import discover_notebooks
-from cxlab.report.runner import DEFAULT_NOTEBOOKS_DIR
+from cxlab.report.plan import DEFAULT_NOTEBOOKS_DIR
 
 SHARED = Path(os.environ.get("CXLAB_SHARED_DATASETS",
                              Path(__file__).resolve().parents[1].parent / "shared" / "datasets"))

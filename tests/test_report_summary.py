@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from cxlab.headlines import Headline, Headlines
-from cxlab.report.provenance import Provenance, file_hashes, git_commit, read_provenance
+from cxlab.report.provenance import Provenance, file_sha256, git_commit, read_provenance, short_hashes
 from cxlab.report.publish import clean_leftovers, keep_failed, make_build_dir, publish
 from cxlab.report.summary import (
     NotebookPage,
@@ -112,7 +112,8 @@ def test_provenance_hashes_and_commit(tmp_path):
     (tmp_path / "b.csv").write_bytes(b"abc")
     (tmp_path / "a.csv").write_bytes(b"")
     # SHA-256 of "abc" and of the empty string (FIPS 180-2 test vectors)
-    assert file_hashes([tmp_path / "b.csv", tmp_path / "a.csv"]) == {"a.csv": "e3b0c44298fc", "b.csv": "ba7816bf8f01"}
+    digests = {path: file_sha256(path) for path in [tmp_path / "b.csv", tmp_path / "a.csv"]}
+    assert short_hashes(digests) == {"a.csv": "e3b0c44298fc", "b.csv": "ba7816bf8f01"}
     assert git_commit(tmp_path) == "unknown"
     commit = git_commit(Path(__file__).parent)
     assert commit == "unknown" or len(commit.split()[0]) == 40

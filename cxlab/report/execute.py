@@ -1,17 +1,19 @@
-"""Execute report notebooks with papermill, in parallel, with a progress bar.
+"""Execute report notebooks with papermill, in parallel, with a progress display.
 
-Each notebook runs in its own Jupyter kernel (a separate process), so a thread per notebook
-is enough to use the machine's cores. Failures are read from the exceptions papermill
-raises (never from output metadata). When the run is interrupted (Ctrl-C, SIGTERM or any
-exception in the waiting thread) the kernels still running are killed and the interrupt is
-raised again, so the caller can remove its build folder.
+Each notebook runs in its own Jupyter kernel (a separate process in its own process group),
+so a thread per notebook is enough to use the machine's cores. Failures are read from the
+exceptions papermill raises (never from output metadata). The main thread only waits, polling
+the run's :class:`~cxlab.report.interrupt.RunSignals`; when the run is stopped (a signal, or
+any exception while waiting) the kernels' process groups are killed, the worker threads are
+given a few seconds to finish, and the interrupt is raised again so the caller can remove its
+build folder.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
-import sys
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
@@ -21,10 +23,18 @@ from pathlib import Path
 import nbformat
 import papermill
 from jupyter_client.manager import AsyncKernelManager
-from tqdm import tqdm
+from nbclient.exceptions import DeadKernelError
+
+from cxlab.report.interrupt import RunSignals
+from cxlab.report.progress import NotebookProgress
 
 KERNEL_NAME = "python3"
 KERNEL_START_TIMEOUT_SECONDS = 120
+POLL_SECONDS = 0.2
+STOP_GRACE_SECONDS = 3.0
+_ERRNO = re.compile(r"^\[Errno (\d+)\]")
+KERNEL_DIED = ("the kernel died: it was killed by a signal, probably by the out-of-memory killer "
+               "(see `dmesg` or the system log); try fewer notebooks at once or a machine with more memory")
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,8 @@ class NotebookFailure:
         First non-blank line of that cell.
     execution_count : int or None
         The cell's ``In [n]`` number in the executed notebook.
+    errno : int or None
+        The error number when the run itself could not write or read a file (e.g. ``ENOSPC``).
     """
 
     name: str
@@ -72,6 +84,7 @@ class NotebookFailure:
     cell_index: int | None = None
     cell_first_line: str = ""
     execution_count: int | None = None
+    errno: int | None = None
 
     def describe(self) -> str:
         """One line naming the notebook, the cell and the error."""
@@ -91,31 +104,39 @@ class ExecutionResult:
 
 
 class _KernelRegistry:
-    """The kernels a run has started, so that an interrupted run can kill them."""
+    """The process groups of the kernels a run has started, so that a stopped run can kill them.
+
+    Writers (worker threads) take a lock and replace :attr:`groups` with a new frozenset;
+    :meth:`kill_all` only reads that attribute, so a signal handler may call it.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._process_groups: set[int] = set()
-        self.stopping = threading.Event()
+        self.groups: frozenset[int] = frozenset()
+        self.stopping = False
 
     def add(self, process_group: int) -> None:
         with self._lock:
-            self._process_groups.add(process_group)
-        if self.stopping.is_set():
-            self.kill_all()
+            self.groups = self.groups | {process_group}
+        if self.stopping:  # stopped while this kernel started: it must not survive
+            _kill_group(process_group)
 
     def discard(self, process_group: int) -> None:
         with self._lock:
-            self._process_groups.discard(process_group)
+            self.groups = self.groups - {process_group}
 
     def kill_all(self) -> None:
-        with self._lock:
-            groups = list(self._process_groups)
-        for group in groups:
-            try:
-                os.killpg(group, signal.SIGKILL)
-            except ProcessLookupError:
-                self.discard(group)
+        """Mark the run as stopping and SIGKILL every registered process group (takes no lock)."""
+        self.stopping = True
+        for group in self.groups:
+            _kill_group(group)
+
+
+def _kill_group(group: int) -> None:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # already gone (its number may even have been reused by someone else's group)
 
 
 class _RunKernelManager(AsyncKernelManager):
@@ -169,6 +190,10 @@ def _execute_one(job: NotebookJob, *, cwd: Path, registry: _KernelRegistry, env:
 
 
 def _failure(job: NotebookJob, err: Exception) -> NotebookFailure:
+    if isinstance(err, DeadKernelError) or "Kernel died" in str(err):
+        return NotebookFailure(job.name, KERNEL_DIED)
+    if isinstance(err, OSError):
+        return NotebookFailure(job.name, f"{type(err).__name__}: {err}", errno=err.errno)
     if not isinstance(err, papermill.PapermillExecutionError):
         return NotebookFailure(job.name, f"{type(err).__name__}: {err}")
     # papermill counts cells of the executed notebook (with its injected-parameters cell); the
@@ -176,11 +201,14 @@ def _failure(job: NotebookJob, err: Exception) -> NotebookFailure:
     source_cells = nbformat.read(job.source, as_version=4).cells
     index = next((i for i, cell in enumerate(source_cells)
                   if cell.cell_type == "code" and cell.source == err.source), None)
-    return NotebookFailure(job.name, f"{err.ename}: {err.evalue}", index, _first_line(err.source), err.exec_count)
+    raised_errno = _ERRNO.match(err.evalue or "")  # e.g. the kernel writing its figures to a full disk
+    return NotebookFailure(job.name, f"{err.ename}: {err.evalue}", index, _first_line(err.source), err.exec_count,
+                           int(raised_errno.group(1)) if raised_errno else None)
 
 
 def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = None,
-                      workers: int | None = None, progress: bool = True) -> ExecutionResult:
+                      workers: int | None = None, progress: bool = True,
+                      signals: RunSignals | None = None) -> ExecutionResult:
     """Execute notebooks in parallel; every notebook runs even when another fails.
 
     Parameters
@@ -194,7 +222,10 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
     workers : int, optional
         Notebooks run at the same time; default: the CPU cores this process may use.
     progress : bool
-        Show a progress bar on stderr naming the notebooks running.
+        Show progress on stderr naming the notebooks running (see :mod:`cxlab.report.progress`).
+    signals : RunSignals, optional
+        The run's signal handling; while the notebooks run, a signal kills the kernels and
+        ends the wait.
 
     Returns
     -------
@@ -203,27 +234,24 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
 
     Raises
     ------
-    KeyboardInterrupt, BaseException
-        Anything raised while waiting (an interrupt) is raised again after the running kernels
-        were killed and the worker threads finished.
+    ReportInterrupted, BaseException
+        A signal, or anything raised while waiting, is raised again after the running kernels
+        were killed and the worker threads finished (or :data:`STOP_GRACE_SECONDS` passed).
     """
+    signals = signals or RunSignals()
     registry = _KernelRegistry()
     workers = max(1, min(workers or _usable_cores(), len(jobs)))
     running: set[str] = set()
-    lock = threading.Lock()
-    bar = tqdm(total=len(jobs), desc="report notebooks", unit="notebook", file=sys.stderr,
-               disable=not progress, dynamic_ncols=True)
+    lock = threading.Lock()  # taken by worker threads only, never by the main thread
+    display = NotebookProgress(len(jobs), enabled=progress)
     seconds: dict[str, float] = {}
 
-    def show_running():
-        bar.set_postfix_str("running: " + (", ".join(sorted(running)) or "-"))
-
     def work(job: NotebookJob) -> NotebookFailure | None:
-        if registry.stopping.is_set():
+        if registry.stopping:
             return None
         with lock:
             running.add(job.name)
-            show_running()
+            display.show(len(seconds), list(running))
         started = time.perf_counter()
         try:
             _execute_one(job, cwd=cwd, registry=registry, env=dict(env or {}))
@@ -234,29 +262,37 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
             with lock:
                 seconds[job.name] = time.perf_counter() - started
                 running.discard(job.name)
-                if not registry.stopping.is_set():
-                    bar.update(1)
-                show_running()
+                if not registry.stopping:
+                    display.show(len(seconds), list(running))
 
+    signals.kill_children = registry.kill_all  # kernels that end normally leave the registry
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cxlab-report")
-    futures = {pool.submit(work, job): job for job in jobs}
+    futures: dict = {}
     failures: dict[str, NotebookFailure] = {}
     try:
-        pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for future in done:
-                failure = future.result()
-                if failure is not None:
-                    failures[futures[future].name] = failure
+        with signals.deferred():
+            futures.update({pool.submit(work, job): job for job in jobs})
+            pending = set(futures)
+            while pending and signals.signum is None:
+                done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+                for future in done:
+                    failure = future.result()
+                    if failure is not None:
+                        failures[futures[future].name] = failure
     except BaseException:
-        registry.stopping.set()
+        registry.kill_all()
         pool.shutdown(wait=False, cancel_futures=True)
-        while not all(f.done() for f in futures):
-            registry.kill_all()
-            wait(futures, timeout=0.5)
+        _wait_for_workers(list(futures), registry)
         raise
     finally:
-        pool.shutdown(wait=True)
-        bar.close()
+        display.close()
+    pool.shutdown(wait=True)
     return ExecutionResult(seconds, [failures[job.name] for job in jobs if job.name in failures])
+
+
+def _wait_for_workers(futures: list, registry: _KernelRegistry) -> None:
+    """Give the worker threads of a stopped run :data:`STOP_GRACE_SECONDS` to notice their dead kernels."""
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    while not all(f.done() for f in futures) and time.monotonic() < deadline:
+        registry.kill_all()  # a kernel that was starting when the run stopped
+        wait(futures, timeout=POLL_SECONDS)

@@ -151,6 +151,10 @@ def write_page(path: Path, document: str) -> Path:
     """Write an HTML document as UTF-8 (through a temporary file, so readers never see half a page)."""
     path = Path(path)
     partial = path.with_name(f".{path.name}.partial")
-    partial.write_text(document, encoding="utf-8")
-    partial.replace(path)
+    try:
+        partial.write_text(document, encoding="utf-8")
+        partial.replace(path)
+    except BaseException:
+        partial.unlink(missing_ok=True)  # e.g. disk full: leave no half-written file behind
+        raise
     return path

@@ -83,9 +83,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def file_hashes(paths: list[Path]) -> dict[str, str]:
-    """Map each file name to the first 12 hex digits of its SHA-256, in name order."""
-    return {p.name: file_sha256(p)[:HASH_HEX_DIGITS] for p in sorted(paths, key=lambda p: p.name)}
+def short_hashes(digests: dict[Path, str]) -> dict[str, str]:
+    """Map each file's name to the first 12 hex digits of its SHA-256 (``digests``: path to hex digest), in name
+    order."""
+    return {p.name: digests[p][:HASH_HEX_DIGITS] for p in sorted(digests, key=lambda p: p.name)}
 
 
 def package_versions() -> dict[str, str]:

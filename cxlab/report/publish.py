@@ -5,7 +5,8 @@ to ``<out>/<quarter>/`` only when everything succeeded, so a reader never sees h
 report. Replacing an existing quarter renames the old folder aside first
 (``.old-<quarter>-<pid>``), renames the new one in, then deletes the old one. A failed run's
 build folder becomes ``<out>/_failed/<quarter>-<YYYYmmddTHHMMSS>/``. Hidden folders left by
-a run that was killed are tidied by the next run.
+a run that was killed are tidied by the next run, and so are the private temporary folders
+(``cxlab-run-<pid>-*`` in the system's temporary folder) of runs killed outright.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
 FAILED_DIR = "_failed"
+SCRATCH_PREFIX = "cxlab-run-"
 _LEFTOVER = re.compile(r"^\.(build|old)-(.+)-(\d+)$")
+_SCRATCH = re.compile(rf"^{SCRATCH_PREFIX}(\d+)-")
 
 
 def _process_alive(pid: int) -> bool:
@@ -97,3 +101,28 @@ def keep_failed(build: Path, out: Path, quarter: str, started: datetime) -> Path
         failed = failed_root / f"{stem}-{counter}"
     os.replace(build, failed)
     return failed
+
+
+def clean_leftover_scratch(folder: Path | None = None) -> list[Path]:
+    """Remove the private temporary folders (``cxlab-run-<pid>-*``) of runs that are no longer alive.
+
+    A run removes its own when it ends; only a run killed outright (SIGKILL, power cut) leaves one.
+
+    Parameters
+    ----------
+    folder : pathlib.Path, optional
+        Where the temporary folders are; default: the system's temporary folder.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The folders removed.
+    """
+    folder = Path(folder or tempfile.gettempdir())
+    removed = []
+    for path in folder.glob(f"{SCRATCH_PREFIX}*"):
+        match = _SCRATCH.match(path.name)
+        if match and path.is_dir() and not _process_alive(int(match.group(1))):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed

@@ -2,11 +2,10 @@
 
 Order of work:
 
-1. Inputs are checked before any notebook runs: the notebooks and ``--only`` names, the
-   parameters file (names and types), the quarter label, the data (loaded and validated
-   once with :func:`cxlab.io.load`), that the quarter is complete in the data, and that the
-   quarter is not already published (unless ``force``). Problems raise
-   :class:`~cxlab.report.errors.ReportInputError`.
+1. Inputs are checked before any notebook runs (:mod:`cxlab.report.plan`): the notebooks and
+   ``--only`` names, the parameters file, the quarter, the data (hashed, then loaded and
+   validated once with :func:`cxlab.io.load`), and that the quarter is not already published
+   (unless ``force``). Problems raise :class:`~cxlab.report.errors.ReportInputError`.
 2. The validated tables are written once to a private temporary folder (see
    :mod:`cxlab.snapshot`) that the kernels read instead of validating the data again.
    The notebooks run in parallel into a hidden build folder: ``executed/<notebook>.ipynb``
@@ -17,80 +16,100 @@ Order of work:
 4. The build folder is renamed to ``<out>/<quarter>`` and ``<out>/index.html`` (list of
    quarters) is rebuilt.
 
+Steps 2 to 4 hold the quarter's lock (:mod:`cxlab.report.lock`). Before publishing, every
+input file is hashed again and compared with its hash at the start.
+:func:`check` does step 1 and checks that the reports folder is writable and the lock free.
+
 A failed notebook or page keeps the build folder in ``<out>/_failed/`` and raises
-:class:`~cxlab.report.errors.ReportRunError`; an interrupt (Ctrl-C, SIGTERM) removes the build
-folder and is raised again. Either way an earlier report of the quarter stays as it was.
+:class:`~cxlab.report.errors.ReportRunError`; every other way of ending early (see
+:mod:`cxlab.report.errors`) removes the build folder: a signal (:mod:`cxlab.report.interrupt`),
+the lock held by another run, an unwritable or full reports folder, a data file changed during
+the run. In every case an earlier report of the quarter stays as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import shutil
-import signal
 import tempfile
-import threading
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from cxlab import io, snapshot
-from cxlab.periods import analysis_as_of
-from cxlab.report.errors import ReportInputError, ReportRunError
+from cxlab import snapshot
+from cxlab.report.errors import ReportError, ReportLockedError, ReportOutputError, ReportRunError
 from cxlab.report.execute import NotebookJob, execute_notebooks
-from cxlab.report.params import (
-    SET_BY_RUN,
-    check_quarter_label,
-    discover_notebooks,
-    read_params_file,
-    resolve_parameters,
-    select_notebooks,
+from cxlab.report.interrupt import RunSignals
+from cxlab.report.lock import lock_holder, quarter_lock
+from cxlab.report.params import SET_BY_RUN
+from cxlab.report.plan import RunPlan, check_inputs_unchanged, check_target, plan_run
+from cxlab.report.provenance import Provenance, git_commit, package_versions, short_hashes
+from cxlab.report.publish import (
+    SCRATCH_PREFIX,
+    clean_leftover_scratch,
+    clean_leftovers,
+    keep_failed,
+    make_build_dir,
+    publish,
 )
-from cxlab.report.provenance import Provenance, file_hashes, git_commit, package_versions
-from cxlab.report.publish import clean_leftovers, keep_failed, make_build_dir, publish
 from cxlab.report.render import render_notebook_page
 from cxlab.report.summary import NotebookPage, load_page_headlines, write_quarter_summary, write_quarters_index
 
-DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 EXECUTED_DIR = "executed"
-META_FILE = "meta.json"
-
-
-def _load_data(data: Path) -> io.CXData:
-    try:
-        return io.load(data)
-    except (io.DataValidationError, OSError) as err:
-        raise ReportInputError(f"data folder {data} cannot be used:\n{err}") from err
-
-
-def _resolve_quarter(quarter: str | None, data: io.CXData) -> tuple[str, pd.Timestamp]:
-    try:
-        quarter, quarter_end = analysis_as_of(quarter, data.as_of)
-    except ValueError as err:
-        raise ReportInputError(str(err)) from err
-    first = data.customers["acquired_at"].min()
-    if quarter_end < first:
-        raise ReportInputError(f"quarter {quarter} ends {quarter_end.date()}, before the first customer in the "
-                               f"data was acquired ({first.date()})")
-    return quarter, quarter_end
+OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
+DISK_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT}  # a notebook that failed with these failed for want of disk
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt():
-    """Turn SIGTERM into KeyboardInterrupt while the run lasts (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt(f"terminated by signal {signum}")
-
-    previous = signal.signal(signal.SIGTERM, interrupt)
+def _output_errors(plan: RunPlan) -> Iterator[None]:
+    """Turn a failed write into the reports folder (read-only, no permission, disk full) into exit code 4."""
     try:
         yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    except ReportError:
+        raise
+    except OSError as err:
+        if err.errno not in OUTPUT_ERRNOS:
+            raise
+        earlier = f"; the earlier report in {plan.target} is unchanged" if plan.target.exists() else ""
+        raise ReportOutputError(f"cannot write the report into {plan.out}: {err.strerror} "
+                                f"({err.filename or 'while writing'}); no report was published for "
+                                f"{plan.quarter}{earlier}") from err
+
+
+def check(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
+          out: str | Path = "reports", force: bool = False, only: list[str] | None = None,
+          notebooks_dir: str | Path | None = None) -> str:
+    """Validate a run without running it: data, quarter, parameters, reports folder and lock.
+
+    Parameters are those of :func:`run`.
+
+    Returns
+    -------
+    str
+        What the run would do (quarter, data files, notebooks, where the report goes).
+
+    Raises
+    ------
+    ReportInputError
+        Bad parameters, data or quarter, or an existing report without ``force``.
+    ReportLockedError
+        Another run of the quarter holds the lock.
+    ReportOutputError
+        The reports folder (or its nearest existing parent) is not writable.
+    """
+    plan = plan_run(quarter, data, params, out, force, only, notebooks_dir)
+    existing = next(p for p in [plan.out, *plan.out.absolute().parents] if p.exists())
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ReportOutputError(f"cannot write the report into {plan.out}: {existing} is not writable")
+    holder = lock_holder(plan.out, plan.quarter) if plan.out.is_dir() else None
+    if holder:
+        raise ReportLockedError(f"another report run of {plan.quarter} is under way in {plan.out}: {holder}")
+    return plan.describe()
 
 
 def run(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
@@ -117,7 +136,7 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
     workers : int, optional
         Notebooks executed at the same time; default: the CPU cores this process may use.
     progress : bool
-        Show a progress bar on stderr.
+        Show progress on stderr.
 
     Returns
     -------
@@ -130,63 +149,73 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
         Bad parameters, data, quarter or an existing report without ``force`` (nothing ran).
     ReportRunError
         A notebook or page failed; the partial build is kept in ``<out>/_failed/``.
-    KeyboardInterrupt
-        The run was interrupted (Ctrl-C or SIGTERM); nothing was published.
+    ReportLockedError
+        Another run of the quarter holds the lock.
+    ReportOutputError
+        The reports folder is read-only, not permitted or full.
+    ReportDataChangedError
+        A data file changed during the run.
+    ReportInterrupted
+        SIGINT or SIGTERM (a :class:`KeyboardInterrupt`); nothing was published.
     """
     started = datetime.now().astimezone()
     clock = time.perf_counter()
-    notebooks_dir = Path(notebooks_dir or DEFAULT_NOTEBOOKS_DIR).resolve()
-    notebooks = discover_notebooks(notebooks_dir)
-    selected = select_notebooks(notebooks, only)
-    check_quarter_label(quarter)
-    resolved = resolve_parameters(read_params_file(params), notebooks, selected)
-    data = Path(data)
-    cxdata = _load_data(data)
-    quarter, quarter_end = _resolve_quarter(quarter, cxdata)
-    out = Path(out)
-    target = out / quarter
-    if target.exists() and not force:
-        raise ReportInputError(f"a report for {quarter} already exists in {target}; use --force to replace it")
+    with RunSignals() as signals:
+        plan = plan_run(quarter, data, params, out, force, only, notebooks_dir)
+        with _output_errors(plan):
+            plan.out.mkdir(parents=True, exist_ok=True)
+            with quarter_lock(plan.out, plan.quarter):
+                check_target(plan, force)  # another run may have published it meanwhile
+                clean_leftovers(plan.out)
+                clean_leftover_scratch()
+                _build_and_publish(plan, signals, started, clock, workers, progress)
+    return plan.target / "index.html"
 
-    inputs = list(cxdata.files.values()) + [p for p in [data / META_FILE] if p.is_file()]
+
+def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, clock: float,
+                       workers: int | None, progress: bool) -> None:
+    quarter, out, data, notebooks_dir = plan.quarter, plan.out, plan.data, plan.notebooks_dir
     provenance = Provenance(
-        quarter=quarter, data_as_of=str(cxdata.as_of.date()), data_folder=str(data),
-        file_hashes=file_hashes(inputs),
+        quarter=quarter, data_as_of=str(plan.cxdata.as_of.date()), data_folder=str(data),
+        file_hashes=short_hashes(plan.input_hashes),
         parameters={nb.name: {"quarter": quarter,
                               **{k: v for k, v in nb.defaults.items() if k not in SET_BY_RUN},
-                              **resolved[nb.name]} for nb in selected},
+                              **plan.parameters[nb.name]} for nb in plan.selected},
         versions=package_versions(), git_commit=git_commit(notebooks_dir),
         started_at=started.isoformat(timespec="seconds"),
     )
-    clean_leftovers(out)
     build = make_build_dir(out, quarter)
     executed = (build / EXECUTED_DIR).resolve()  # kernels run in the notebooks folder
     jobs = [NotebookJob(nb.name, nb.path, executed / f"{nb.name}.ipynb",
-                        {**resolved[nb.name], "data_dir": str(data.resolve()), "quarter": quarter,
+                        {**plan.parameters[nb.name], "data_dir": str(data.resolve()), "quarter": quarter,
                          "headlines_path": str(executed / f"{nb.name}.headlines.json")})
-            for nb in selected]
+            for nb in plan.selected]
     try:
-        with _sigterm_as_interrupt():
-            with tempfile.TemporaryDirectory(prefix="cxlab-run-") as scratch:
-                validated = snapshot.write_snapshot(cxdata, Path(scratch) / "validated")
-                del cxdata  # the kernels read the copy; the run itself needs no table from here on
-                env = {"MPLCONFIGDIR": str(Path(scratch) / "matplotlib"), snapshot.ENV_VAR: str(validated)}
-                result = execute_notebooks(jobs, cwd=notebooks_dir, env=env, workers=workers, progress=progress)
-            provenance.notebook_seconds = {k: round(v, 1) for k, v in result.seconds.items()}
-            provenance.duration_seconds = round(time.perf_counter() - clock, 1)
-            if result.failures:
-                failed = keep_failed(build, out, quarter, started)
-                raise ReportRunError("\n".join(
-                    [f.describe() for f in result.failures]
-                    + [f"executed notebooks kept in {failed}", f"no report was published for {quarter}"
-                       + (f"; the earlier report in {target} is unchanged" if target.exists() else "")]))
-            _render_all(build, jobs, provenance, quarter_end, notebooks_dir, out, started)
-            publish(build, target)
+        with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
+            validated = snapshot.write_snapshot(plan.cxdata, Path(scratch) / "validated")
+            plan.cxdata = None  # the kernels read the copy; the run itself needs no table from here on
+            env = {"MPLCONFIGDIR": str(Path(scratch) / "matplotlib"), snapshot.ENV_VAR: str(validated)}
+            result = execute_notebooks(jobs, cwd=notebooks_dir, env=env, workers=workers, progress=progress,
+                                       signals=signals)
+        provenance.notebook_seconds = {k: round(v, 1) for k, v in result.seconds.items()}
+        provenance.duration_seconds = round(time.perf_counter() - clock, 1)
+        full = next((f for f in result.failures if f.errno in DISK_ERRNOS), None)
+        if full:
+            raise OSError(full.errno, os.strerror(full.errno), str(build / EXECUTED_DIR))
+        if result.failures:
+            failed = keep_failed(build, out, quarter, started)
+            raise ReportRunError("\n".join(
+                [f.describe() for f in result.failures]
+                + [f"executed notebooks kept in {failed}", f"no report was published for {quarter}"
+                   + (f"; the earlier report in {plan.target} is unchanged" if plan.target.exists() else "")]))
+        _render_all(build, jobs, provenance, plan.quarter_end, notebooks_dir, out, started)
+        check_inputs_unchanged(plan)
+        with signals.deferred(check_after=False):  # once the renames have begun, the run completes
+            publish(build, plan.target)
+            write_quarters_index(out)
     except BaseException:
         shutil.rmtree(build, ignore_errors=True)
         raise
-    write_quarters_index(out)
-    return target / "index.html"
 
 
 def _render_all(build: Path, jobs: list[NotebookJob], provenance: Provenance, quarter_end: pd.Timestamp,
@@ -203,7 +232,16 @@ def _render_all(build: Path, jobs: list[NotebookJob], provenance: Provenance, qu
         write_quarter_summary(build, quarter=quarter, quarter_end=str(quarter_end.date()), pages=pages,
                               provenance=provenance)
         provenance.write(build)
+    except OSError as err:
+        if err.errno in OUTPUT_ERRNOS:
+            raise  # the reports folder is full or read-only: nothing to keep there
+        raise _render_failure(err, build, out, quarter, started) from err
     except Exception as err:  # nbconvert, Jinja and file errors alike: keep the build for debugging
-        failed = keep_failed(build, out, quarter, started)
-        raise ReportRunError(f"rendering the report failed ({type(err).__name__}: {err}); executed notebooks "
-                             f"kept in {failed}; no report was published for {quarter}") from err
+        raise _render_failure(err, build, out, quarter, started) from err
+
+
+def _render_failure(err: Exception, build: Path, out: Path, quarter: str, started: datetime) -> ReportRunError:
+    """Keep the build of a page that did not render in ``<out>/_failed/`` and say so."""
+    failed = keep_failed(build, out, quarter, started)
+    return ReportRunError(f"rendering the report failed ({type(err).__name__}: {err}); executed notebooks "
+                          f"kept in {failed}; no report was published for {quarter}")

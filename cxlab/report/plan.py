@@ -1,0 +1,183 @@
+"""Validation of a report run before anything is written, and the check of its inputs at the end.
+
+Inputs are checked in this order: the notebooks and ``--only`` names, the parameters file
+(names and types), the quarter label, the data folder (each input file is hashed first, then the
+data is loaded and validated once with :func:`cxlab.io.load`), that the quarter is complete in
+the data, and that the quarter is not already published (unless ``force``). Problems raise
+:class:`~cxlab.report.errors.ReportInputError`. Before publishing, the run hashes the input files
+again (:func:`check_inputs_unchanged`): a file that changed, appeared or disappeared meanwhile
+means the notebooks may have read a mixture of old and new data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow
+import pyarrow.parquet as pq
+
+from cxlab import io
+from cxlab.periods import analysis_as_of
+from cxlab.report.errors import ReportDataChangedError, ReportInputError
+from cxlab.report.params import (
+    check_quarter_label,
+    discover_notebooks,
+    read_params_file,
+    resolve_parameters,
+    select_notebooks,
+)
+from cxlab.report.provenance import file_sha256
+
+DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+META_FILE = "meta.json"
+
+
+@dataclass
+class RunPlan:
+    """A validated report run, before anything is written.
+
+    Attributes
+    ----------
+    quarter : str
+        The report quarter.
+    quarter_end : pandas.Timestamp
+        Its last day, the as-of date of the analyses.
+    data : pathlib.Path
+        The data folder.
+    cxdata : cxlab.io.CXData or None
+        The validated tables; None once the run has written the kernels' copy of them.
+    input_hashes : dict
+        Each input file (tables and ``meta.json``) to its SHA-256, taken before it was read.
+    notebooks_dir : pathlib.Path
+        The folder of the report notebooks.
+    selected : list of ReportNotebook
+        The notebooks to run.
+    parameters : dict
+        Notebook name to the parameters from the parameters file.
+    out : pathlib.Path
+        The reports folder.
+    """
+
+    quarter: str
+    quarter_end: pd.Timestamp
+    data: Path
+    cxdata: io.CXData | None
+    input_hashes: dict
+    notebooks_dir: Path
+    selected: list
+    parameters: dict
+    out: Path
+
+    @property
+    def target(self) -> Path:
+        """``<out>/<quarter>``, where the report is published."""
+        return self.out / self.quarter
+
+    def describe(self) -> str:
+        """A few lines saying what a run would do."""
+        files = ", ".join(p.name for p in self.input_hashes)
+        return (f"quarter {self.quarter} (ends {self.quarter_end.date()}), data as of {self.cxdata.as_of.date()}\n"
+                f"data folder {self.data}: {files}\n"
+                f"notebooks: {', '.join(nb.name for nb in self.selected)}\n"
+                f"report to {self.target / 'index.html'}")
+
+
+def _input_files(data: Path) -> list[Path]:
+    """The table files and ``meta.json`` of a data folder, in name order."""
+    meta = [data / META_FILE] if (data / META_FILE).is_file() else []
+    return sorted([*io.find_table_files(data).values(), *meta], key=lambda p: p.name)
+
+
+def _hash_inputs(data: Path) -> dict[Path, str]:
+    try:
+        return {path: file_sha256(path) for path in _input_files(data)}
+    except io.DataValidationError as err:
+        raise ReportInputError(f"data folder {data} cannot be used:\n{err}") from err
+    except OSError as err:
+        raise ReportInputError(f"data folder {data} cannot be read: {err}") from err
+
+
+def _unreadable_parquet(paths) -> str:
+    """Name the Parquet files among ``paths`` that cannot be read, with the reader's message."""
+    problems = []
+    for path in paths:
+        if path.name.endswith(".parquet"):
+            try:
+                pq.read_table(path)
+            except (pyarrow.ArrowException, OSError) as err:
+                problems.append(f"{path}: not a readable Parquet file (corrupted or truncated?): {err}")
+    return "\n".join(problems)
+
+
+def _load_data(data: Path) -> io.CXData:
+    try:
+        return io.load(data)
+    except (io.DataValidationError, OSError) as err:
+        raise ReportInputError(f"data folder {data} cannot be used:\n{err}") from err
+    except (pyarrow.ArrowException, ValueError) as err:  # a file the readers could not parse
+        named = _unreadable_parquet(io.find_table_files(data).values()) or f"{type(err).__name__}: {err}"
+        raise ReportInputError(f"data folder {data} cannot be used:\n{named}") from err
+
+
+def _resolve_quarter(quarter: str | None, data: io.CXData) -> tuple[str, pd.Timestamp]:
+    try:
+        quarter, quarter_end = analysis_as_of(quarter, data.as_of)
+    except ValueError as err:
+        raise ReportInputError(str(err)) from err
+    first = data.customers["acquired_at"].min()
+    if quarter_end < first:
+        raise ReportInputError(f"quarter {quarter} ends {quarter_end.date()}, before the first customer in the "
+                               f"data was acquired ({first.date()})")
+    return quarter, quarter_end
+
+
+def check_target(plan: RunPlan, force: bool) -> None:
+    """Refuse to replace a published report of the quarter without ``force``."""
+    if plan.target.exists() and not force:
+        raise ReportInputError(f"a report for {plan.quarter} already exists in {plan.target}; use --force to "
+                               "replace it")
+
+
+def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, out: str | Path, force: bool,
+             only: list[str] | None, notebooks_dir: str | Path | None) -> RunPlan:
+    """Validate everything a run needs, in the order of the module docstring; nothing is written.
+
+    Parameters are those of :func:`cxlab.report.run`.
+
+    Returns
+    -------
+    RunPlan
+        The validated run.
+
+    Raises
+    ------
+    ReportInputError
+        Bad notebooks, parameters, data or quarter, or an existing report without ``force``.
+    """
+    notebooks_dir = Path(notebooks_dir or DEFAULT_NOTEBOOKS_DIR).resolve()
+    notebooks = discover_notebooks(notebooks_dir)
+    selected = select_notebooks(notebooks, only)
+    check_quarter_label(quarter)
+    resolved = resolve_parameters(read_params_file(params), notebooks, selected)
+    data = Path(data)
+    hashes = _hash_inputs(data)  # before reading: a change while the run reads is then seen at the end
+    cxdata = _load_data(data)
+    quarter, quarter_end = _resolve_quarter(quarter, cxdata)
+    plan = RunPlan(quarter, quarter_end, data, cxdata, hashes, notebooks_dir, selected, resolved, Path(out))
+    check_target(plan, force)
+    return plan
+
+
+def check_inputs_unchanged(plan: RunPlan) -> None:
+    """Hash the input files again; raise when one changed, appeared or disappeared since the start."""
+    try:
+        now = {path: file_sha256(path) for path in _input_files(plan.data)}
+    except (OSError, io.DataValidationError) as err:
+        now = {Path(getattr(err, "filename", None) or plan.data): f"unreadable ({err})"}
+    changed = sorted({p.name for p in set(now) | set(plan.input_hashes) if now.get(p) != plan.input_hashes.get(p)})
+    if changed:
+        raise ReportDataChangedError(
+            f"data changed during the run: {', '.join(changed)} in {plan.data} is not the file the run started "
+            f"from; no report was published for {plan.quarter}. Run again once the data folder is complete.")
