@@ -63,6 +63,8 @@ def report(
                                                         "these pages.")] = None,
     notebooks: Annotated[Path | None, typer.Option(help="Folder of the report notebooks; default: the project's "
                                                         "notebooks/.")] = None,
+    as_of: Annotated[str, typer.Option("--as-of", help="The data's as-of date (YYYY-MM-DD) instead of "
+                                                        "meta.json's, e.g. a one-off survey's quarter end.")] = "",
     check: Annotated[bool, typer.Option("--check", help="Only validate the data, quarter, parameters, reports "
                                                         "folder and lock, say what the run would do, and exit "
                                                         "(0 when it would start).")] = False,
@@ -72,7 +74,7 @@ def report(
     from cxlab.report import ReportError
 
     options = {"quarter": quarter or None, "data": data, "params": params, "out": out, "force": force,
-               "only": only or None, "notebooks_dir": notebooks}
+               "only": only or None, "notebooks_dir": notebooks, "as_of": as_of or None}
     try:
         if check:
             typer.echo(cxlab.report.check(**options))

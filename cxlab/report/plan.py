@@ -19,7 +19,7 @@ import pyarrow
 import pyarrow.parquet as pq
 
 from cxlab import io
-from cxlab.periods import analysis_as_of
+from cxlab.periods import analysis_as_of, fieldwork_period
 from cxlab.report.errors import ReportDataChangedError, ReportInputError
 from cxlab.report.params import (
     check_quarter_label,
@@ -111,9 +111,9 @@ def _unreadable_parquet(paths) -> str:
     return "\n".join(problems)
 
 
-def _load_data(data: Path) -> io.CXData:
+def _load_data(data: Path, as_of=None) -> io.CXData:
     try:
-        return io.load(data)
+        return io.load(data, as_of=as_of)
     except (io.DataValidationError, OSError) as err:
         raise ReportInputError(f"data folder {data} cannot be used:\n{err}") from err
     except (pyarrow.ArrowException, ValueError) as err:  # a file the readers could not parse
@@ -129,8 +129,20 @@ def _resolve_quarter(quarter: str | None, data: io.CXData) -> tuple[str, pd.Time
     first = data.customers["acquired_at"].min()
     if quarter_end < first:
         raise ReportInputError(f"quarter {quarter} ends {quarter_end.date()}, before the first customer in the "
-                               f"data was acquired ({first.date()})")
+                               f"data was acquired ({first.date()}){_survey_period_hint(data)}")
     return quarter, quarter_end
+
+
+def _survey_period_hint(data: io.CXData) -> str:
+    """How to report a one-off survey whose quarter has not ended in the data ("" when not one)."""
+    if data.surveys is None:
+        return ""
+    try:
+        quarter, end = fieldwork_period(data.surveys["responded_at"])
+    except ValueError:
+        return ""
+    return (f"; the survey's answers fall in {quarter}: report that quarter with --as-of {end.date()} "
+            f"(or write {{\"as_of\": \"{end.date()}\"}} into the data folder's meta.json)")
 
 
 def check_target(plan: RunPlan, force: bool) -> None:
@@ -141,7 +153,7 @@ def check_target(plan: RunPlan, force: bool) -> None:
 
 
 def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, out: str | Path, force: bool,
-             only: list[str] | None, notebooks_dir: str | Path | None) -> RunPlan:
+             only: list[str] | None, notebooks_dir: str | Path | None, as_of=None) -> RunPlan:
     """Validate everything a run needs, in the order of the module docstring; nothing is written.
 
     Parameters are those of :func:`cxlab.report.run`.
@@ -163,7 +175,7 @@ def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, o
     resolved = resolve_parameters(read_params_file(params), notebooks, selected)
     data = Path(data)
     hashes = _hash_inputs(data)  # before reading: a change while the run reads is then seen at the end
-    cxdata = _load_data(data)
+    cxdata = _load_data(data, as_of)
     quarter, quarter_end = _resolve_quarter(quarter, cxdata)
     plan = RunPlan(quarter, quarter_end, data, cxdata, hashes, notebooks_dir, selected, resolved, Path(out))
     check_target(plan, force)

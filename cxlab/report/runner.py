@@ -83,7 +83,7 @@ def _output_errors(plan: RunPlan) -> Iterator[None]:
 
 def check(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
           out: str | Path = "reports", force: bool = False, only: list[str] | None = None,
-          notebooks_dir: str | Path | None = None) -> str:
+          notebooks_dir: str | Path | None = None, as_of=None) -> str:
     """Validate a run without running it: data, quarter, parameters, reports folder and lock.
 
     Parameters are those of :func:`run`.
@@ -102,7 +102,7 @@ def check(quarter: str | None = None, data: str | Path = "data/demo", params: st
     ReportOutputError
         The reports folder (or its nearest existing parent) is not writable.
     """
-    plan = plan_run(quarter, data, params, out, force, only, notebooks_dir)
+    plan = plan_run(quarter, data, params, out, force, only, notebooks_dir, as_of)
     existing = next(p for p in [plan.out, *plan.out.absolute().parents] if p.exists())
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ReportOutputError(f"cannot write the report into {plan.out}: {existing} is not writable")
@@ -114,7 +114,8 @@ def check(quarter: str | None = None, data: str | Path = "data/demo", params: st
 
 def run(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
         out: str | Path = "reports", force: bool = False, only: list[str] | None = None,
-        notebooks_dir: str | Path | None = None, *, workers: int | None = None, progress: bool = True) -> Path:
+        notebooks_dir: str | Path | None = None, *, as_of=None, workers: int | None = None,
+        progress: bool = True) -> Path:
     """Run the quarterly report: execute every report notebook and publish the HTML pages.
 
     Parameters
@@ -133,6 +134,8 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
         Run only these notebooks (name like ``05_churn_survival`` or prefix like ``05``).
     notebooks_dir : str or pathlib.Path, optional
         Folder of the report notebooks ``0*_*.ipynb``; default: the project's ``notebooks/``.
+    as_of : str or pandas.Timestamp, optional
+        The data's as-of date, instead of ``meta.json``'s (e.g. the end of a one-off survey's quarter).
     workers : int, optional
         Notebooks executed at the same time; default: the CPU cores this process may use.
     progress : bool
@@ -161,7 +164,7 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
     started = datetime.now().astimezone()
     clock = time.perf_counter()
     with RunSignals() as signals:
-        plan = plan_run(quarter, data, params, out, force, only, notebooks_dir)
+        plan = plan_run(quarter, data, params, out, force, only, notebooks_dir, as_of)
         with _output_errors(plan):
             plan.out.mkdir(parents=True, exist_ok=True)
             with quarter_lock(plan.out, plan.quarter):
@@ -224,9 +227,13 @@ def _render_all(build: Path, jobs: list[NotebookJob], provenance: Provenance, qu
     nav = [("All quarters", "../index.html"), ("Executive summary", "index.html")]
     pages = []
     try:
-        for job in jobs:
+        for position, job in enumerate(jobs):
+            neighbours = tuple((f"{'Previous' if step < 0 else 'Next'}: {jobs[position + step].name}",
+                                f"{jobs[position + step].name}.html") if 0 <= position + step < len(jobs) else ("", "")
+                               for step in (-1, 1))
             title = render_notebook_page(job.output, build / f"{job.name}.html", name=job.name,
-                                         provenance=provenance, nav=nav, resources_dir=notebooks_dir)
+                                         provenance=provenance, nav=nav, resources_dir=notebooks_dir,
+                                         neighbours=neighbours)
             pages.append(NotebookPage(job.name, title, f"{job.name}.html",
                                       load_page_headlines(Path(job.parameters["headlines_path"]))))
         write_quarter_summary(build, quarter=quarter, quarter_end=str(quarter_end.date()), pages=pages,

@@ -19,6 +19,7 @@ DIFFERENCE_UNITS = {"nps": "points", "csat": "percentage points", "ces": "scale 
 DECIMALS = {"nps": 1, "csat": 1, "ces": 2}
 TREND_QUARTERS = 12
 HISTORY_QUARTERS = 8
+COMMENT_CHARS = 2000  # a page quotes no more of one comment
 
 
 def _answers_in_quarter(report) -> pd.DataFrame:
@@ -312,6 +313,19 @@ def trends(report, *, method: str = "adjusted_wald") -> SectionResult:
     return SectionResult("trends", title, charts=charts)
 
 
+def shortened(text: str, limit: int | None = None) -> str:
+    """A comment cut to ``limit`` characters (default :data:`COMMENT_CHARS`) with "…" when longer.
+
+    Examples
+    --------
+    >>> shortened("abcdef", 3), shortened("abc", 3)
+    ('abc…', 'abc')
+    """
+    limit = COMMENT_CHARS if limit is None else limit
+    text = str(text)
+    return text if len(text) <= limit else text[:limit].rstrip() + "…"
+
+
 def comments(report, *, per_touchpoint: int = 2) -> SectionResult:
     """The most recent comments per touchpoint, escaped and without identifiers."""
     title = "What customers said"
@@ -326,5 +340,6 @@ def comments(report, *, per_touchpoint: int = 2) -> SectionResult:
         "Touchpoint": recent["touchpoint"],
         "Answered": [f"{t:%d %b %Y}" for t in pd.to_datetime(recent["answered"])],
         "Score": recent["score"],
-        "Comment": recent["comment"],
-    }), f"Most recent comments per touchpoint, {report.quarter}, as written")])
+        "Comment": [shortened(c) for c in recent["comment"]],
+    }), f"Most recent comments per touchpoint, {report.quarter}, as written (longer than "
+        f"{COMMENT_CHARS:,} characters: cut, marked with …)")])
