@@ -203,12 +203,6 @@ def sentences(located: dict, quarter: str) -> list[str]:
         compared = ("" if change is None else
                     f", {change.value:+.1f} points on a year earlier ({change.ci_low:+.1f} to {change.ci_high:+.1f})")
         said.append(f"{retention.value:.1f}% of customers stay more than 12 months{compared}.")
-    effect = get("followup_effect")
-    if effect is not None and effect.ci_low is not None:
-        verdict = ("lowers churn" if effect.ci_high < 1 else "raises churn" if effect.ci_low > 1 else
-                   "has no effect on churn beyond chance")
-        said.append(f"Calling back detractors {verdict}: hazard ratio {effect.value:.2f} (95% interval "
-                    f"{effect.ci_low:.2f} to {effect.ci_high:.2f}), a causal estimate.")
     lowest = get("lowest_touchpoint")
     if lowest is not None:
         said.append(f"To act on: {lowest.value} has the lowest satisfaction ({lowest.note}).")
@@ -217,4 +211,10 @@ def sentences(located: dict, quarter: str) -> list[str]:
         said.append(f"Revenue at risk: {money(risk.value, risk.unit, low=risk.ci_low, high=risk.ci_high)} of monthly "
                     f"revenue is expected to churn away within 12 months (95% interval "
                     f"{money_interval(risk.ci_low, risk.ci_high, risk.unit)}).")
+    effect = get("followup_effect")
+    if effect is not None and effect.ci_low is not None:
+        verdict = ("lowers churn" if effect.ci_high < 1 else "raises churn" if effect.ci_low > 1 else
+                   "has no effect on churn beyond chance")
+        said.append(f"Calling back detractors {verdict}: hazard ratio {effect.value:.2f} (95% interval "
+                    f"{effect.ci_low:.2f} to {effect.ci_high:.2f}), a causal estimate.")
     return said[:5]
