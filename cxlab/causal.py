@@ -53,7 +53,7 @@ import statsmodels.api as sm
 from lifelines import CoxPHFitter
 from scipy import stats
 
-from cxlab.loop import DETRACTOR_MAX, answer_followups
+from cxlab.followups import DETRACTOR_MAX, answer_followups
 from cxlab.nonresponse import _design
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP

@@ -8,7 +8,7 @@ When is a covariate known?
 --------------------------
 An answer counts from the moment it is given (``responded_at``); a detractor follow-up counts
 from the case's first response (``first_response_at``; the case is matched to its answer by
-:func:`cxlab.loop.detractor_followups`: by ``invitation_id``, else the customer's first
+:func:`cxlab.followups.detractor_followups`: by ``invitation_id``, else the customer's first
 follow-up within ``followup_window_days``). Nothing after ``as_of`` is used.
 
 * :func:`time_varying_frame` rows are intervals ``(start_months, stop_months]`` of tenure whose
@@ -48,6 +48,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.followups import detractor_followups
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
@@ -112,8 +113,6 @@ def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Index, acquired_at: 
 
 def _followups(surveys, cases, as_of, followup_window_days: int) -> pd.DataFrame:
     """First response time of each followed-up detractor answer (invitation_id, first_response_at)."""
-    from cxlab.loop import detractor_followups  # cxlab.loop uses cxlab.survival: import when needed
-
     if surveys is None or cases is None:
         return pd.DataFrame({"invitation_id": pd.Series(dtype=str),
                              "first_response_at": pd.Series(dtype="datetime64[ns]")})
@@ -165,7 +164,7 @@ def survival_frame(data_or_tables, as_of=None, *, landmark_months: int | None = 
         Which answer before the landmark describes the customer.
     followup_window_days : int
         Matching window for follow-up cases without ``invitation_id`` (see
-        :func:`cxlab.loop.detractor_followups`).
+        :func:`cxlab.followups.detractor_followups`).
 
     Returns
     -------
