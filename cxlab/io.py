@@ -156,7 +156,10 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, pyarrow.ChunkedAr
 def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, dict[str, pyarrow.ChunkedArray]]:
     """The table as read (text as text, missing as missing) and its Parquet text columns as Arrow arrays."""
     if path.name.endswith(".parquet"):
-        return _read_parquet(path)
+        try:
+            return _read_parquet(path)
+        except (pyarrow.ArrowException, OSError) as err:
+            raise DataValidationError(f"{path}: not a readable Parquet file (corrupted or truncated?): {err}") from None
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
     except pd.errors.EmptyDataError:

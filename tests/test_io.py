@@ -434,3 +434,13 @@ def test_rows_distinct_with_codes_computed_beforehand():
     months = pd.Series(pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-01"]))
     assert fast_rules.rows_distinct([fast_rules.Codes(np.array([4, 4, 0]), n_values=5), months])
     assert not fast_rules.rows_distinct([fast_rules.Codes(np.array([4, 0, 4]), n_values=5), months])
+
+
+def test_a_truncated_parquet_file_is_named(tmp_path, tables):
+    folder = _write(tmp_path / "d", {"customers": tables["customers"]})
+    (folder / "customers.csv").unlink()
+    tables["customers"].to_parquet(folder / "customers.parquet", index=False)
+    data = (folder / "customers.parquet").read_bytes()
+    (folder / "customers.parquet").write_bytes(data[: len(data) // 2])
+    with pytest.raises(DataValidationError, match=r"customers.parquet: not a readable Parquet file"):
+        load(folder)
