@@ -21,6 +21,8 @@ LAYOUT = """JSON.stringify({
   mainOverflow: (() => { const m = document.querySelector('main'); return m.scrollWidth - m.clientWidth; })(),
   text: document.querySelector('main').innerText,
   altless: Array.from(document.images).filter(i => !i.alt || /No description has been provided/.test(i.alt)).length,
+  rawCells: Array.from(document.querySelectorAll('main td, main th'))
+    .filter(c => /^\s*(None|nan|NaN|True|False)\s*$/.test(c.textContent)).length,
   rowNumbers: Array.from(document.querySelectorAll('main tbody tr > th:first-child'))
     .filter(th => /^\\s*\\d+\\s*$/.test(th.textContent)).length
 })"""
@@ -64,9 +66,11 @@ def test_pages_fit_a_desktop_and_a_phone_and_show_no_raw_values(browser, quarter
             where = f"{page.name} at {width}px"
             if state["mainOverflow"] > 1:
                 problems.append(f"{where}: main column overflows by {state['mainOverflow']}px")
-            raw = sorted(set(re.findall(r"\b(NaN|nan|None)\b", state["text"])))
+            raw = sorted(set(re.findall(r"\b(NaN|nan)\b", state["text"])))
             if raw:
                 problems.append(f"{where}: shows {raw}")
+            if state["rawCells"]:
+                problems.append(f"{where}: {state['rawCells']} table cell(s) showing None, nan or True/False")
             if state["altless"]:
                 problems.append(f"{where}: {state['altless']} image(s) without alt text")
             if state["rowNumbers"]:
