@@ -22,7 +22,7 @@ LAYOUT = """JSON.stringify({
   text: document.querySelector('main').innerText,
   altless: Array.from(document.images).filter(i => !i.alt || /No description has been provided/.test(i.alt)).length,
   rawCells: Array.from(document.querySelectorAll('main td, main th'))
-    .filter(c => /^\s*(None|nan|NaN|True|False)\s*$/.test(c.textContent)).length,
+    .filter(c => /^\\s*(None|nan|NaN|True|False)\\s*$/.test(c.textContent)).length,
   rowNumbers: Array.from(document.querySelectorAll('main tbody tr > th:first-child'))
     .filter(th => /^\\s*\\d+\\s*$/.test(th.textContent)).length
 })"""
