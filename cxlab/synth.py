@@ -84,7 +84,7 @@ Comments
     negation, emoji, URLs, personal data and HTML-special characters, e.g.
     ``Invoice total was <b>wrong</b> & late`` and
     ``<script>alert('x')</script>``. A price-increase theme emerges from
-    2026-07-01. Texts, churn reasons and case reasons use their own random
+    2026-04-01. Texts, churn reasons and case reasons use their own random
     generator, so changing them leaves every other column as it was.
 Churn reasons and case reasons
     Each churner's ``churn_reason`` (90 % recorded) is drawn from shares that
@@ -428,6 +428,9 @@ class SimulatedWorld:
         JSON-serialisable ground truth (see the module docstring).
     params : dict
         The arguments of :func:`simulate` that produced the world.
+    comment_themes : pandas.DataFrame
+        The truth behind each comment (not written to files): ``invitation_id``, ``language``
+        (``en``/``ru``/``de``), ``theme`` and ``second_theme`` (names, None when absent).
     """
 
     customers: pd.DataFrame
@@ -437,6 +440,7 @@ class SimulatedWorld:
     as_of: pd.Timestamp
     truth: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    comment_themes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return the four tables keyed by table name.
@@ -1064,7 +1068,13 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
         "reason": synth_comments.draw_case_reasons(text_rng, np.array(kind_names, dtype=object)[kinds], c_open,
                                                    churn_sec[c_cust], customers["churn_reason"].to_numpy()[c_cust]),
     }, copy=False)
-    world = SimulatedWorld(customers=customers, revenue=revenue, surveys=surveys, cases=cases, as_of=as_of)
+    names = np.array((*synth_comments.THEMES, None), dtype=object)
+    comment_themes = pd.DataFrame({"invitation_id": inv_ids[has_comment],
+                                   "language": np.array(LANGUAGES, dtype=object)[comment[has_comment] // 100],
+                                   "theme": names[written["theme"].to_numpy()],
+                                   "second_theme": names[written["second_theme"].to_numpy()]})
+    world = SimulatedWorld(customers=customers, revenue=revenue, surveys=surveys, cases=cases, as_of=as_of,
+                           comment_themes=comment_themes)
     world.truth = {"_latent": latent, "_case_scale": scale}
     return world
 

@@ -53,8 +53,8 @@ THEME_LABELS = {
 NEGATIVE_THEMES = tuple(THEMES[:8])
 POSITIVE_THEMES = ("praise_staff", "praise_speed")
 EMERGING_THEME = "price_increase"
-EMERGING_START = "2026-07-01"
-EMERGING_SHARE = 0.35  # of negative/neutral sales, invoicing and relationship comments from the start
+EMERGING_START = "2026-04-01"
+EMERGING_SHARE = 0.5  # of negative/neutral sales, invoicing and relationship comments from the start
 # Negative theme(s) of each touchpoint (order of cxlab.schema.TOUCHPOINTS) and their split.
 TOUCHPOINT_THEMES = (
     (("sales_promises", 1.0),),
@@ -78,113 +78,113 @@ LONG_REPEATS = 30
 PHRASES = {
     "en": {
         "sales_promises": [
-            "{Sales|The sales rep|Our account manager} promised {things|features|discounts} the contract did not cover.",
-            "The quote changed {three times|again} before signing.",
-            "{Sales|The salesperson} overpromised and the contract says otherwise.",
-            "What sales promised is not in the contract.",
+            "{Sales|The sales rep|Your sales team} promised {things|features|discounts} the contract did not cover.",
+            "{Sales|The sales team} overpromised{ and the contract says otherwise|}.",
+            "What {sales|your sales people} promised is not in the contract.",
+            "The sales quote changed {three times|again} before {signing|the contract}.",
         ],
         "onboarding_delays": [
             "Onboarding took {far too long|months|forever}.",
-            "Nobody explained how the {new site setup|onboarding} works.",
+            "Nobody explained how the onboarding works.",
             "We had to chase you for every onboarding step.",
-            "The onboarding {was delayed|dragged on} and the setup is still not finished.",
+            "The onboarding {was delayed|dragged on} and the setup is {still not finished|incomplete}.",
         ],
         "delivery_late": [
-            "{Deliveries|Shipments|The deliveries} keep arriving late.",
-            "Driver said \"by 10am\" & showed up at 3pm.",
+            "{Deliveries|The deliveries} keep arriving late.",
             "The delivery was late {again|twice this month|by two days}.",
-            "{Late|Delayed} delivery{, again| this week|}.",
-            "Our shipment arrived {a day|two days|a week} late.",
+            "{Late|Delayed} {delivery|deliveries}{, again| this week|}.",
+            "Our delivery arrived {a day|two days|a week} late.",
+            "Driver said \"by 10am\" & the delivery showed up at 3pm.",
         ],
         "damaged_goods": [
-            "Damaged pallets {again|this month|on arrival}.",
-            "The goods arrived {damaged|broken|crushed}.",
+            "Damaged {pallets|goods|boxes} {again|this month|on arrival}.",
+            "The goods came damaged{ again|}.",
             "{Half of the|Several|Two} boxes were damaged in transit.",
-            "We received broken {items|equipment|parts} and had to send them back.",
+            "We received damaged {items|equipment|parts} and had to send them back.",
         ],
         "support_slow": [
             "Support takes {days|forever|a week} to answer.",
-            "I had to explain my issue to {four|three|five} different agents.",
+            "I had to explain my issue to {four|three|five} different support agents.",
             "Support closed my ticket without fixing anything.",
             "The support team is not {fast|helpful} at all.",
             "{Waited|Waiting} {hours|days} for a support reply.",
         ],
         "technician_visit": [
             "Technician's report said 'fixed' & the unit failed again.",
-            "The technician arrived without the {spare parts|right parts|tools}.",
-            "The field visit had to be rescheduled {twice|again}.",
-            "{The engineer|The technician} {never showed up|came late} for the repair.",
+            "The technician came without the {spare parts|right parts|tools}.",
+            "The technician visit had to be rescheduled {twice|again}.",
+            "The technician {never showed up|cancelled the visit} for the repair.",
         ],
         "portal_problems": [
             "The portal is slow and keeps logging me out.",
-            "Search field printed <script>alert('x')</script> back at me, looks unsafe.",
+            "Search field printed <script>alert('x')</script> back at me, the portal looks unsafe.",
             "Cannot find the shipment status in the portal.",
             "{Portal|The customer portal|The web portal} {login fails|crashes|freezes} {every day|all the time}.",
         ],
         "billing_errors": [
             "Invoice total was <b>wrong</b> & late",
             "{Invoices|Our invoices|The invoices} are full of errors.",
-            "We were billed twice for the same order.",
-            "{Wrong|Incorrect} amount on the {invoice|last invoice|bill} again.",
+            "We got an invoice twice for the same order.",
+            "{Wrong|Incorrect} amount on the {invoice|last invoice} again.",
             "The invoice {had errors|did not match the order}.",
         ],
         "praise_staff": [
-            "{Great|Friendly|Very helpful} staff, {thank you|really appreciated}.",
-            "{Our account manager|The team|Your people} {really cares|is excellent|is always friendly}.",
+            "{Friendly|Very friendly} staff{, thank you|, really appreciated|}.",
+            "{Your staff|The staff|Everyone} {is|was} {always friendly|friendly and helpful|so friendly}.",
             "Friendly and professional {team|people|staff}.",
-            "Excellent help from {the team|your staff|everyone}.",
+            "{Really|Extremely} friendly {people|staff|team}{, thank you|}.",
         ],
         "praise_speed": [
-            "{Always|Consistently} on time{, great job|}.",
-            "{Fast|Quick} and reliable service.",
-            "Never late, {no delays at all|not once this year}.",
-            "Everything was {fast|quick}{ and smooth| and easy|}.",
-            "{Very|Super} quick response.",
+            "{Always|Consistently} fast and on time.",
+            "Fast and reliable {service|people}.",
+            "Never late, always fast.",
+            "Everything was fast{ and reliable| and smooth|}.",
+            "{Very|Super} fast {response|turnaround}.",
         ],
         "price_increase": [
             "The new price increase is {too much|unacceptable|hard to justify}.",
-            "{Prices|Your prices|Rates} went up {again|by 15%|without notice}.",
-            "Too expensive after the {price increase|new price list}.",
-            "The {price|rate} hike {hurts our budget|is not justified}.",
+            "{Prices|Your prices} went up {again|by 15%|without notice}.",
+            "Too expensive after the price increase.",
+            "The price hike {hurts our budget|is not justified}.",
         ],
     },
     "ru": {
         "sales_promises": [
-            "{Менеджер|Продавец} обещал одно, а в договоре {другое|совсем другое}.",
-            "{Обещания|Обещаний} отдела продаж нет в договоре.",
-            "Коммерческое предложение {меняли|переделывали} {три раза|несколько раз}.",
+            "{Менеджер по продажам|Продавец} обещал одно, а в договоре {другое|совсем другое}.",
+            "{Обещания|Обещаний} {отдела продаж|продавца} нет в договоре.",
+            "Договор не соответствует тому, что обещал {менеджер по продажам|продавец}.",
         ],
         "onboarding_delays": [
             "Подключение затянулось на {месяц|два месяца|полгода}.",
-            "{Запуск|Подключение} {шло|проходило} очень долго, никто ничего не объяснял.",
+            "Подключение {шло|проходило} очень долго, никто ничего не объяснял.",
             "Приходилось напоминать о каждом шаге подключения.",
         ],
         "delivery_late": [
             "Доставка {опять|снова} опоздала{, склад простаивал|}.",
-            "{Груз|Заказ|Поставку} привезли с опозданием{ на два дня| на неделю|}.",
+            "{Доставку|Заказ} привезли с опозданием{ на два дня| на неделю|}.",
             "{Постоянные|Опять} задержки доставки.",
             "Доставку {задержали|перенесли} {снова|в третий раз}.",
         ],
         "damaged_goods": [
             "Груз пришёл {повреждённым|разбитым}.",
-            "{Часть коробок|Несколько коробок|Паллеты} {повреждены|разбиты} при перевозке.",
-            "Товар {привезли|доставили} {сломанным|повреждённым}, пришлось возвращать.",
+            "{Часть коробок|Несколько коробок|Паллеты} {повреждены|повредили} при перевозке.",
+            "Груз {привезли|доставили} повреждённым, пришлось возвращать.",
         ],
         "support_slow": [
             "Поддержка отвечает {очень долго|неделями|по несколько дней}.",
             "Поддержка {работает|отвечает} не быстро и не помогает.",
-            "{Заявку|Тикет} закрыли, ничего не исправив.",
+            "Поддержка закрыла заявку, ничего не исправив.",
             "Ждали ответа поддержки {несколько дней|неделю}.",
         ],
         "technician_visit": [
-            "{Техник|Инженер|Мастер} приехал без {нужных запчастей|инструментов}.",
-            "Выезд {техника|инженера} {переносили|перенесли} дважды.",
-            "{Техник|Мастер} не приехал на ремонт.",
+            "Техник приехал без {нужных запчастей|инструментов}.",
+            "Выезд техника {переносили|перенесли} дважды.",
+            "Техник не приехал на ремонт.",
         ],
         "portal_problems": [
             "Портал {медленный|тормозит} и постоянно выкидывает.",
             "В портале не найти статус {отправки|заказа}.",
-            "{Портал|Личный кабинет} {зависает|не работает|падает} {каждый день|постоянно}.",
+            "Портал {зависает|не работает|падает} {каждый день|постоянно}.",
         ],
         "billing_errors": [
             "В {счетах|счёте} постоянно ошибки, приходится перепроверять.",
@@ -192,20 +192,21 @@ PHRASES = {
             "{Неправильная|Неверная} сумма в счёте {опять|снова}.",
         ],
         "praise_staff": [
-            "{Отличные|Вежливые|Отзывчивые} сотрудники, спасибо!",
-            "{Менеджер|Команда} всегда {вежливые|помогает|на связи}.",
-            "Очень {приятные|профессиональные} люди.",
+            "{Вежливые|Очень вежливые} сотрудники, спасибо!",
+            "Сотрудники всегда {вежливые|вежливы и внимательны}.",
+            "Очень вежливый {менеджер|сотрудник}.",
+            "Спасибо вежливым сотрудникам.",
         ],
         "praise_speed": [
-            "Всё {быстро|чётко} и {вовремя|надёжно}.",
-            "{Доставка|Поставки} всегда вовремя{, спасибо|}.",
-            "Никогда не опаздывают, без задержек.",
+            "Всё быстро и {вовремя|надёжно}.",
+            "{Доставка|Поставки} всегда быстро и вовремя.",
+            "Никогда не опаздывают, всё быстро.",
             "{Очень|Действительно} быстро {ответили|решили вопрос}.",
         ],
         "price_increase": [
-            "{Новое повышение цен|Повышение тарифов} {слишком большое|неприемлемо}.",
+            "Повышение цен {слишком большое|неприемлемо}.",
             "Цены {опять|снова} выросли{ на 15%|}.",
-            "Стало слишком дорого после повышения {цен|тарифов}.",
+            "Стало слишком дорого после повышения цен.",
         ],
     },
     "de": {
@@ -231,9 +232,9 @@ OFF_TOPIC = {
 PREFIXES = {"en": ["", "", "", "", "Honestly, ", "Well, ", "To be fair, ", "Again: "],
             "ru": ["", "", "", "Честно говоря, ", "В общем, ", "Опять же: "], "de": [""]}
 SUFFIXES = {
-    "negative": {"en": ["", "", "", "!", " Please fix this.", " 😡", " 🙁", " See https://portal.example.com/help"],
-                 "ru": ["", "", "", "!", " Исправьте, пожалуйста.", " 😡"], "de": [""]},
-    "positive": {"en": ["", "", "", "!", " 👍", " 😊", " Thanks!", " Keep it up."],
+    "negative": {"en": ["", "", "", "!", "!!", " 😡", " 🙁", " See https://portal.example.com/help"],
+                 "ru": ["", "", "", "!", " 😡"], "de": [""]},
+    "positive": {"en": ["", "", "", "!", " 👍", " 😊", " Thanks!"],
                  "ru": ["", "", "", "!", " 👍", " Спасибо!"], "de": [""]},
 }
 PERSONAL = {"en": ["Hi Anna, {}", "{} Call me on +44 20 7946 0958.", "{} My email is anna.smith@example.com",
