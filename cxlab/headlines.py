@@ -61,6 +61,7 @@ class HeadlineSpec:
 
 _RETENTION = "04_retention_cohorts"
 _SURVIVAL = "05_churn_survival"
+_VOICE = "07_voice_of_customer"
 REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("retention", "Customers still active after {months} months", "%", _RETENTION, "retention-12m"),
     HeadlineSpec("nrr", "Net revenue retention after {months} months", "%", _RETENTION, "revenue-retention"),
@@ -72,6 +73,16 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("hr_detractor", "Churn hazard ratio: detractors vs passives", "x", _SURVIVAL, "cox"),
     HeadlineSpec("hr_followup", "Churn hazard ratio: followed-up vs not followed-up detractors", "x", _SURVIVAL,
                  "cox"),
+    HeadlineSpec("voice_top_detractor_theme", "What detractors write about most", "", _VOICE, "scores"),
+    HeadlineSpec("voice_top_detractor_share", "Detractor comments on their most frequent theme", "%", _VOICE,
+                 "scores"),
+    HeadlineSpec("voice_top_theme_impact", "Score difference that goes with the most damaging theme", "points",
+                 _VOICE, "scores"),
+    HeadlineSpec("voice_emerging_theme", "Theme emerging this quarter", "", _VOICE, "trends"),
+    HeadlineSpec("voice_polarity_auc", "Comment polarity learned from scores: held-out AUC", "", _VOICE, "polarity"),
+    HeadlineSpec("churn_leading_reason", "Leading churn reason", "", _VOICE, "reasons"),
+    HeadlineSpec("churn_leading_reason_cif", "Customers leaving for the leading reason within {months} months", "%",
+                 _VOICE, "reasons"),
 )}
 
 

@@ -4,11 +4,12 @@ A report notebook is its parameters cell, :func:`open_report` and one :meth:`Rep
 call per section; the logic, the method choices, the sentences and the headline figures live
 here, where they are tested without a kernel.
 
-Modules: :mod:`~cxlab.sections.retention` (page 04), :mod:`~cxlab.sections.churn` (page 05).
+Modules: :mod:`~cxlab.sections.retention` (page 04), :mod:`~cxlab.sections.churn` (page 05),
+:mod:`~cxlab.sections.voice` (page 07).
 """
 
-from cxlab.sections import churn, retention
+from cxlab.sections import churn, retention, voice
 from cxlab.sections.context import ReportContext, open_report
 from cxlab.sections.result import Chart, SectionResult, Table
 
-__all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "open_report", "retention"]
+__all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "open_report", "retention", "voice"]

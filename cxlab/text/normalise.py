@@ -158,7 +158,8 @@ def _lemma(word: str, language: str) -> str:
     return simplemma.lemmatize(word, "de" if language == "de" else "en").lower()
 
 
-def _tokens(text: str, language: str) -> list[str]:
+@functools.lru_cache(maxsize=200_000)
+def _tokens(text: str, language: str) -> tuple[str, ...]:
     stop = STOP_WORDS.get(language, STOP_WORDS["en"] | STOP_WORDS["ru"]) if language != "mixed" else (
         STOP_WORDS["en"] | STOP_WORDS["ru"])
     out: list[str] = []
@@ -176,7 +177,7 @@ def _tokens(text: str, language: str) -> list[str]:
         lemma = _lemma(word, language)
         out.append("not_" + lemma if negate else lemma)
         negate = False
-    return out
+    return tuple(out)
 
 
 def lemmatise(texts, languages=None, *, max_chars: int | None = MAX_MODEL_CHARS) -> pd.Series:

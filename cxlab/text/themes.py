@@ -391,7 +391,8 @@ def _series(texts) -> pd.Series:
 
 def _quotes(texts: pd.Series, score: np.ndarray) -> list[str]:
     """The best-scoring distinct comments, shortened for quoting, personal data removed."""
-    order = np.argsort(-score, kind="stable")
+    long = texts.str.len().to_numpy() > QUOTE_CHARS
+    order = np.argsort(-np.where(long, score - 10.0, score), kind="stable")  # short comments quote best
     chosen: list[str] = []
     seen: set[str] = set()
     for i in order[: 50 * N_QUOTES]:
