@@ -136,7 +136,7 @@ PHRASES = {
         ],
         "praise_speed": [
             "{Always|Consistently} fast and on time.",
-            "Fast and reliable {service|people}.",
+            "Fast and reliable service.",
             "Never late, always fast.",
             "Everything was fast{ and reliable| and smooth|}.",
             "{Very|Super} fast {response|turnaround}.",
@@ -161,7 +161,7 @@ PHRASES = {
         ],
         "delivery_late": [
             "Доставка {опять|снова} опоздала{, склад простаивал|}.",
-            "{Доставку|Заказ} привезли с опозданием{ на два дня| на неделю|}.",
+            "Доставку привезли с опозданием{ на два дня| на неделю|}.",
             "{Постоянные|Опять} задержки доставки.",
             "Доставку {задержали|перенесли} {снова|в третий раз}.",
         ],

@@ -311,7 +311,8 @@ def why_customers_leave(report, *, horizon_months: int = 24) -> SectionResult:
     why = _reasons_why_not(report)
     if why:
         return SectionResult("reasons", title, unavailable=why,
-                             headlines=[spec(k).headline(None, note=f"not computed: {why}") for k in keys])
+                             headlines=[spec(k).headline(None, note=f"not computed: {why}", months=horizon_months)
+                                        for k in keys])
     frame = _reasons(report)
     cif = churn_reasons.cumulative_incidence(frame)
     at = cif[cif["time"] <= horizon_months].groupby("reason").tail(1).sort_values("cumulative_incidence",
@@ -349,7 +350,8 @@ def why_customers_leave(report, *, horizon_months: int = 24) -> SectionResult:
             n=len(frame), note=f"reason: {lead['reason']}", months=horizon_months))
     else:
         result.answer = "No churner recorded a reason."
-        result.headlines += [spec(k).headline(None, note="not computed: no reason recorded") for k in keys]
+        result.headlines += [spec(k).headline(None, note="not computed: no reason recorded", months=horizon_months)
+                             for k in keys]
     return result
 
 

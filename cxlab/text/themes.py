@@ -6,10 +6,12 @@ lemma unigrams and bigrams plus character 3-5-grams of the lemmas (which tie typ
 "frindly" to "friendly"). Each language with enough comments gets its own themes:
 
 ``method="kmeans"`` (default)
-    Spherical k-means cuts the comments into many small groups (``over_clusters``), then
-    groups whose centres point the same way (cosine above ``merge_similarity``, average
-    linkage) are merged and groups smaller than ``min_theme_share`` of the comments dropped;
-    the number of themes is what remains (or ``n_themes`` when given).
+    Spherical k-means cuts the comments into many small groups (``over_clusters``); groups
+    whose word profiles (the share of their comments using each word) point the same way
+    (cosine above ``merge_similarity``, average linkage) are merged, so that different
+    phrasings of one theme ("support takes days", "waited for a support reply") join, and
+    groups smaller than ``min_theme_share`` of the comments are dropped; the number of themes
+    is what remains (or ``n_themes`` when given).
 ``method="nmf"``
     Non-negative matrix factorisation; with ``n_themes="auto"`` the number of themes is the
     largest whose topics reproduce on two random 80% subsamples (every matched pair of topic
@@ -152,7 +154,7 @@ class ThemeModel:
 
     def __init__(self, n_themes="auto", *, method: str = "kmeans", seed: int = 0, dictionary=None,
                  min_comments: int = 50, max_fit_comments: int = 50_000, over_clusters: int = 40,
-                 merge_similarity: float = 0.2, min_theme_share: float = 0.003, min_similarity: float = 0.3):
+                 merge_similarity: float = 0.2, min_theme_share: float = 0.003, min_similarity: float = 0.2):
         if method not in ("kmeans", "nmf"):
             raise ValueError(f"method must be 'kmeans' or 'nmf', not {method!r}")
         if n_themes != "auto" and (not isinstance(n_themes, int) or n_themes < 1):
@@ -221,14 +223,15 @@ class ThemeModel:
     def _fit_language(self, language: str, docs: pd.Series, first_id: int) -> _LanguageThemes | None:
         words, chars = self._vectorisers(len(docs))
         try:
-            x = normalize(sp.hstack([words.fit_transform(docs), CHAR_WEIGHT * chars.fit_transform(docs)]).tocsr())
+            x_words = words.fit_transform(docs)
+            x = normalize(sp.hstack([x_words, CHAR_WEIGHT * chars.fit_transform(docs)]).tocsr())
         except ValueError:  # no term frequent enough
             return None
-        x = x[x.getnnz(axis=1) > 0]
+        present = x.getnnz(axis=1) > 0
+        x, x_words = x[present], x_words[present]
         if x.shape[0] < self.min_comments:
             return None
-        n_words = len(words.vocabulary_)
-        centres = self._kmeans_centres(x, n_words) if self.method == "kmeans" else self._nmf_centres(x)
+        centres = self._kmeans_centres(x, x_words) if self.method == "kmeans" else self._nmf_centres(x)
         if len(centres) == 0:
             return None
         similarity = np.asarray(x @ centres.T)
@@ -241,10 +244,15 @@ class ThemeModel:
         model.top_terms = [vocabulary[np.argsort(-row, kind="stable")[:N_TOP_TERMS]].tolist() for row in word_part]
         return model
 
-    def _kmeans_centres(self, x: sp.csr_matrix, n_words: int) -> np.ndarray:
+    def _kmeans_centres(self, x: sp.csr_matrix, x_words: sp.csr_matrix) -> np.ndarray:
         n_groups = min(self.over_clusters, max(2, x.shape[0] // 20))
         km = MiniBatchKMeans(n_groups, random_state=self.seed, n_init=3, batch_size=4096).fit(x)
-        centres = normalize(km.cluster_centers_[:, :n_words])  # groups merge on their words, not spellings
+        # groups merge on the words most of their comments use (share of comments with each word),
+        # so "support takes days" and "waited for a support reply" join while their spellings differ
+        member = sp.csr_matrix((np.ones(x.shape[0]), (km.labels_, np.arange(x.shape[0]))), shape=(n_groups, x.shape[0]))
+        counts = np.maximum(np.asarray(member.sum(axis=1)), 1)
+        profile = np.asarray((member @ (x_words > 0).astype(np.float32)).todense()) / counts
+        centres = normalize(profile + 1e-6)  # a group whose comments have no frequent word stays apart
         if self.n_themes == "auto":
             merge = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
                                             distance_threshold=1 - self.merge_similarity)
