@@ -208,9 +208,16 @@ class ThemeModel:
         return self
 
     def _prepare(self, texts: pd.Series, languages) -> tuple[pd.Series, pd.Series]:
-        scrubbed = scrub_pii(texts)
-        langs = detect_language(scrubbed) if languages is None else pd.Series(list(languages), index=texts.index)
-        return langs.astype(str), lemmatise(scrubbed, langs)
+        """Language and lemmas of each comment, computed once per distinct text (and language)."""
+        given = pd.Series(list(languages), index=texts.index, dtype=object) if languages is not None else None
+        keys = texts if given is None else texts + "\x00" + given.astype(str)
+        codes, uniques = pd.factorize(keys)
+        first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
+        scrubbed = scrub_pii(texts.iloc[first].reset_index(drop=True))
+        langs = detect_language(scrubbed) if given is None else given.iloc[first].reset_index(drop=True)
+        lemmas = lemmatise(scrubbed, langs)
+        return (pd.Series(langs.astype(str).to_numpy()[codes], index=texts.index),
+                pd.Series(lemmas.to_numpy()[codes], index=texts.index))
 
     def _vectorisers(self, n_docs: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
         min_df = max(3, int(0.0005 * n_docs))
