@@ -15,7 +15,8 @@ def test_clean_drops_html_urls_emails_and_keeps_words():
 
 def test_language_detection_by_script_and_function_words():
     texts = ["Late again!", "Доставка опоздала", "Lieferung wieder zu spät, sehr ärgerlich", "👍", "", None,
-             "Портал не работает, login fails every day", "Поддержка отвечает очень долго, тикет закрыли без ответа, ok"]
+             "Портал не работает, login fails every day",
+             "Поддержка отвечает очень долго, тикет закрыли без ответа, ok"]
     assert detect_language(texts).tolist() == ["en", "ru", "de", "und", "und", "und", "mixed", "ru"]
 
 
