@@ -95,7 +95,7 @@ def clean(texts, *, max_chars: int | None = MAX_MODEL_CHARS) -> pd.Series:
     import html
 
     series = _as_series(texts)
-    unique, inverse = np.unique(series.to_numpy(dtype=object).astype(str), return_inverse=True)
+    inverse, unique = pd.factorize(series)  # object strings: no fixed-width copy of the longest comment
     out = pd.Series(unique, dtype=object)
     if max_chars is not None:
         out = out.str.slice(0, max_chars)
@@ -129,8 +129,7 @@ def detect_language(texts) -> pd.Series:
     ['en', 'ru', 'de', 'und', 'mixed']
     """
     series = _as_series(texts)
-    unique, inverse = np.unique(series.str.slice(0, MAX_MODEL_CHARS).to_numpy(dtype=object).astype(str),
-                                return_inverse=True)
+    inverse, unique = pd.factorize(series.str.slice(0, MAX_MODEL_CHARS))
     text = pd.Series(unique, dtype=object)
     cyr = text.str.count(_CYRILLIC).to_numpy()
     lat = text.str.count(_LATIN).to_numpy()

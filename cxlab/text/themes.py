@@ -378,7 +378,9 @@ class ThemeModel:
         for model in self._models:
             similarity = np.zeros(len(texts))
             rows_lang = np.flatnonzero((langs == model.language).to_numpy())
-            sims = model.similarity(lemmas.iloc[rows_lang]) if rows_lang.size else np.zeros((0, len(model.ids)))
+            codes, uniques = pd.factorize(lemmas.iloc[rows_lang])  # each distinct comment once
+            sims = model.similarity(pd.Series(uniques, dtype=object))[codes] if rows_lang.size else np.zeros(
+                (0, len(model.ids)))
             for j, theme_id in enumerate(model.ids):
                 similarity[:] = -1.0
                 similarity[rows_lang] = sims[:, j]
