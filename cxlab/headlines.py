@@ -72,6 +72,7 @@ _SURVIVAL = "05_churn_survival"
 # The economics page's money figures are in the report's currency: the unit "currency" is replaced by its code.
 _ECONOMICS = "06_retention_economics"
 _LOOP = "03_feedback_loop"
+_VOICE = "07_voice_of_customer"
 REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("nps", "Relationship NPS, {quarter}", "points", _SCORECARD, "headline"),
     HeadlineSpec("csat", "CSAT, share satisfied, {quarter}", "% satisfied", _SCORECARD, "headline"),
@@ -132,6 +133,16 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("retention_index", "TRI*M-style retention index, {quarter}", "points of 100", _JOURNEY,
                  "retention-index"),
     HeadlineSpec("top_item_driver", "Rated item that drives {outcome} most", "", _JOURNEY, "item-drivers"),
+    HeadlineSpec("voice_top_detractor_theme", "What detractors write about most", "", _VOICE, "scores"),
+    HeadlineSpec("voice_top_detractor_share", "Detractor comments on their most frequent theme", "%", _VOICE,
+                 "scores"),
+    HeadlineSpec("voice_top_theme_impact", "Score difference that goes with the most damaging theme", "points",
+                 _VOICE, "scores"),
+    HeadlineSpec("voice_emerging_theme", "Theme emerging this quarter", "", _VOICE, "trends"),
+    HeadlineSpec("voice_polarity_auc", "Comment polarity learned from scores: held-out AUC", "", _VOICE, "polarity"),
+    HeadlineSpec("churn_leading_reason", "Leading churn reason", "", _VOICE, "reasons"),
+    HeadlineSpec("churn_leading_reason_cif", "Customers leaving for the leading reason within {months} months", "%",
+                 _VOICE, "reasons"),
 )}
 
 

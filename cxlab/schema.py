@@ -11,7 +11,9 @@ customers
     churned_at (empty while active), contract (``monthly``/``annual``/...),
     monthly_revenue (currency units per month, >= 0; empty when unknown, e.g. for
     sources without revenue), acquisition_cost (currency units per customer, >= 0;
-    empty when unknown).
+    empty when unknown). Optional: churn_reason (the reason a churner gave on the
+    cancellation form or in the exit interview: a code such as ``price`` or free text;
+    empty when not given).
 revenue
     customer_id, month (first day of the billing month), amount (currency units).
 surveys
@@ -31,7 +33,8 @@ cases
     Follow-ups and service requests: case_id (unique), customer_id, kind
     (``detractor_followup``/``service_request``/``complaint``), opened_at,
     first_response_at, closed_at, sla_hours (promised hours to first response).
-    Optional: invitation_id (the survey answer a follow-up responds to), team.
+    Optional: invitation_id (the survey answer a follow-up responds to), team, reason (the
+    complaint or request category: a code or free text).
 """
 
 from __future__ import annotations
@@ -154,9 +157,11 @@ SCHEMAS = {"customers": CUSTOMERS, "revenue": REVENUE, "surveys": SURVEYS, "case
 
 # Optional columns: a table may have them, and they must follow these rules when present.
 OPTIONAL_COLUMNS = {
+    "customers": {"churn_reason": _text(nullable=True, required=False)},
     "surveys": {"recommend5": _score(1, 5, required=False), "satisfied": _score(0, 1, required=False),
                 "question_id": _text(nullable=True, required=False),
                 "score": pa.Column("float64", nullable=True, coerce=True, required=False)},
+    "cases": {"reason": _text(nullable=True, required=False)},
 }
 
 
@@ -191,5 +196,7 @@ def optional_columns(table: str) -> list[str]:
     --------
     >>> optional_columns("surveys")
     ['recommend5', 'satisfied', 'question_id', 'score']
+    >>> optional_columns("cases")
+    ['reason']
     """
     return list(OPTIONAL_COLUMNS.get(table, {}))

@@ -75,12 +75,23 @@ Response
     Non-respondents have empty scores, comment and ``responded_at``.
 Comments
     About half of the respondents comment (detractors and low CSAT more
-    often). Texts come from templates per touchpoint x sentiment (relationship
-    comments talk about the touchpoint that pulled the score most), mostly in
-    English, in Russian (mainly Eastern Europe, ~5 %) and German (Western
-    Europe); some contain HTML-special characters on purpose, e.g.
+    often), mostly in English, in Russian (mainly Eastern Europe, ~7 %) and
+    German (Western Europe). Each comment has a latent primary theme drawn
+    from the touchpoint it is about and the answer's sentiment (relationship
+    comments talk about the touchpoint that pulled the score most), a second
+    theme in 12 % of them, or none (off-topic text); the texts are written
+    by :mod:`cxlab.synth_comments` with several phrasings per theme, typos,
+    negation, emoji, URLs, personal data and HTML-special characters, e.g.
     ``Invoice total was <b>wrong</b> & late`` and
-    ``<script>alert('x')</script>``.
+    ``<script>alert('x')</script>``. A price-increase theme emerges from
+    2026-04-01. Texts, churn reasons and case reasons use their own random
+    generator, so changing them leaves every other column as it was.
+Churn reasons and case reasons
+    Each churner's ``churn_reason`` (90 % recorded) is drawn from shares that
+    depend on the NPS state in the churn month, which gives each reason a
+    known cause-specific hazard ratio; complaints and service requests carry
+    a ``reason`` category, complaints in the 180 days before a churn leaning
+    to the categories of its reason.
 Churn
     Monthly discrete-time proportional hazard, see ``truth["churn_model"]``:
     a customer is at risk in every calendar month after the acquisition month
@@ -198,7 +209,12 @@ Truth keys
     Expansion drift and noise parameters.
 ``comment_model``
     Comment probability by sentiment and language probabilities by region;
-    realised ``comment_share`` and language shares.
+    realised ``comment_share`` and language shares; the themes, their
+    comments per language, their effect on NPS (``nps_points_by_theme``) and
+    the emerging theme's share by quarter.
+``churn_reasons``
+    Reasons, their shares by NPS state, the cause-specific hazard ratios and
+    the complaint categories that precede each reason.
 ``transactional_per_month``
     Mean transactional invitations per active customer-month.
 ``survey_counts``
@@ -230,6 +246,7 @@ import pyarrow.parquet as pq
 from scipy.optimize import brentq
 from scipy.special import expit, ndtr, ndtri
 
+from cxlab import synth_comments
 from cxlab.schema import DATE_COLUMNS, RELATIONSHIP, TOUCHPOINTS
 
 __all__ = ["SimulatedWorld", "simulate", "write_demo", "read_demo", "main"]
@@ -407,162 +424,15 @@ REVENUE_NOISE_SD = 0.04
 
 # --------------------------------------------------------------------------- comments
 COMMENT_PROB = {"negative": 0.70, "neutral": 0.50, "positive": 0.45}
-LANGUAGES = ("en", "ru", "de")
+LANGUAGES = synth_comments.LANGUAGE_CODES
 LANGUAGE_BY_REGION = {  # P(ru), P(de)
     "North America": (0.003, 0.0),
     "Latin America": (0.0, 0.0),
     "Western Europe": (0.005, 0.15),
-    "Eastern Europe": (0.40, 0.02),
+    "Eastern Europe": (0.60, 0.02),
     "Asia Pacific": (0.0, 0.0),
 }
 SENTIMENTS = ("negative", "neutral", "positive")
-
-# fmt: off
-COMMENTS = {
-    "en": {
-        "sales": {
-            "negative": ["Sales promised things the contract did not cover.",
-                         "Our account manager never calls back.",
-                         "The quote changed three times before signing."],
-            "neutral": ["Sales process was fine, nothing special.",
-                        "Quote was OK, but \"all-inclusive\" wasn't all-inclusive.",
-                        "Account reviews are useful but too rare."],
-            "positive": ["Great account manager, really understands our business.",
-                         "Clear quote and honest advice from sales.",
-                         "Sales team found a better rate for us."],
-        },
-        "onboarding": {
-            "negative": ["Onboarding took far too long.",
-                         "Nobody explained how the new site setup works.",
-                         "We had to chase you for every onboarding step."],
-            "neutral": ["Onboarding was OK, documentation could be better.",
-                        "Setup worked in the end.",
-                        "Training session was average."],
-            "positive": ["Setup of our 3 sites took < 2 weeks & went smoothly.",
-                         "Smooth onboarding, very well organised.",
-                         "The onboarding team was excellent."],
-        },
-        "delivery": {
-            "negative": ["Deliveries keep arriving late.",
-                         "Driver said \"by 10am\" & showed up at 3pm.",
-                         "Damaged pallets again this month."],
-            "neutral": ["Deliveries are mostly on time.",
-                        "Delivery is fine, tracking updates are slow.",
-                        "Some delays but acceptable."],
-            "positive": ["Always on time, great drivers.",
-                         "Delivery is fast and reliable.",
-                         "Perfect delivery record this quarter."],
-        },
-        "support": {
-            "negative": ["Support takes days to answer.",
-                         "I had to explain my issue to four different agents.",
-                         "Support closed my ticket without fixing anything."],
-            "neutral": ["Support solved it eventually.",
-                        "Support is friendly but slow.",
-                        "Average support experience."],
-            "positive": ["Ticket solved in < 1 hour -> great job!",
-                         "Support was quick and knowledgeable.",
-                         "Excellent help from the support desk."],
-        },
-        "field_service": {
-            "negative": ["Technician's report said 'fixed' & the unit failed again.",
-                         "Technician arrived without the spare parts.",
-                         "Field visit had to be rescheduled twice."],
-            "neutral": ["Technician visit was OK.",
-                        "Repair done, but the time window was too wide.",
-                        "Field service is acceptable."],
-            "positive": ["Technician fixed everything in one visit.",
-                         "Very professional field engineer.",
-                         "Fast on-site repair, thank you."],
-        },
-        "portal": {
-            "negative": ["Portal is slow and keeps logging me out.",
-                         "Search field printed <script>alert('x')</script> back at me, looks unsafe.",
-                         "Cannot find the shipment status in the portal."],
-            "neutral": ["Portal works, search could be better.",
-                        "Portal is OK for tracking.",
-                        "Reports in the portal are basic."],
-            "positive": ["The portal makes tracking easy.",
-                         "Love the new portal dashboard.",
-                         "Portal exports save us hours."],
-        },
-        "invoicing": {
-            "negative": ["Invoice total was <b>wrong</b> & late",
-                         "Invoices are full of errors.",
-                         "We were billed twice for the same order."],
-            "neutral": ["Invoices are fine, the format is confusing.",
-                        "Net terms <30 days> would help our AP team.",
-                        "Billing is OK."],
-            "positive": ["Invoices are now clear and correct.",
-                         "The new invoice layout is much better.",
-                         "Billing is accurate and on time."],
-        },
-    },
-    "ru": {
-        "sales": {"negative": ["Менеджер обещал одно, а в договоре другое."],
-                  "neutral": ["Коммерческое предложение нормальное."],
-                  "positive": ["Менеджер по продажам всё чётко объяснил."]},
-        "onboarding": {"negative": ["Подключение затянулось на месяц."],
-                       "neutral": ["Подключение нормальное, документации маловато."],
-                       "positive": ["Запуск прошёл гладко, всё объяснили."]},
-        "delivery": {"negative": ["Доставка опять опоздала, склад простаивал.", "Груз пришёл повреждённым."],
-                     "neutral": ["Доставка в целом нормально, иногда задержки."],
-                     "positive": ["Доставка всегда вовремя, спасибо!"]},
-        "support": {"negative": ["Поддержка отвечает очень долго."],
-                    "neutral": ["Поддержка помогла, но не с первого раза."],
-                    "positive": ["Поддержка быстро решила проблему."]},
-        "field_service": {"negative": ["Техник приехал без нужных запчастей."],
-                          "neutral": ["Сервисный визит прошёл нормально."],
-                          "positive": ["Инженер всё починил за один визит."]},
-        "portal": {"negative": ["Портал медленный и постоянно выкидывает."],
-                   "neutral": ["Портал работает, но поиск неудобный."],
-                   "positive": ["Портал удобный, отслеживание работает отлично."]},
-        "invoicing": {"negative": ["В счетах постоянно ошибки, приходится перепроверять."],
-                      "neutral": ["Счета в порядке, но формат неудобный."],
-                      "positive": ["Счета теперь понятные и без ошибок."]},
-    },
-    "de": {
-        "sales": {"negative": ["Der Vertrieb hat zu viel versprochen."],
-                  "neutral": ["Angebot war in Ordnung."],
-                  "positive": ["Sehr gute Beratung durch den Vertrieb."]},
-        "onboarding": {"negative": ["Das Onboarding hat viel zu lange gedauert."],
-                       "neutral": ["Onboarding war in Ordnung."],
-                       "positive": ["Onboarding lief reibungslos."]},
-        "delivery": {"negative": ["Lieferung wieder zu spät, sehr ärgerlich."],
-                     "neutral": ["Lieferung ok, manchmal Verzögerungen."],
-                     "positive": ["Lieferungen immer pünktlich, top!"]},
-        "support": {"negative": ["Der Support reagiert viel zu langsam."],
-                    "neutral": ["Support war freundlich, aber die Lösung dauerte."],
-                    "positive": ["Support hat das Problem schnell gelöst."]},
-        "field_service": {"negative": ["Techniker kam ohne Ersatzteile."],
-                          "neutral": ["Servicetermin war ok."],
-                          "positive": ["Der Techniker hat alles beim ersten Besuch repariert."]},
-        "portal": {"negative": ["Das Portal ist langsam und unübersichtlich."],
-                   "neutral": ["Portal funktioniert, Suche könnte besser sein."],
-                   "positive": ["Das Kundenportal ist sehr praktisch."]},
-        "invoicing": {"negative": ["Rechnungen sind oft fehlerhaft & unklar."],
-                      "neutral": ["Rechnungen ok, Format könnte besser sein."],
-                      "positive": ["Rechnungen sind jetzt klar und korrekt."]},
-    },
-}
-# fmt: on
-
-
-def _comment_bank() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Flatten :data:`COMMENTS` into one array plus group offsets, sizes and languages."""
-    bank: list[str] = []
-    languages: list[int] = []
-    offset = np.zeros((len(LANGUAGES), N_TP, len(SENTIMENTS)), dtype=np.int64)
-    size = np.zeros_like(offset)
-    for li, lang in enumerate(LANGUAGES):
-        for k, tp in enumerate(TOUCHPOINTS):
-            for si, sent in enumerate(SENTIMENTS):
-                texts = COMMENTS[lang][tp][sent]
-                offset[li, k, si] = len(bank)
-                size[li, k, si] = len(texts)
-                bank.extend(texts)
-                languages.extend([li] * len(texts))
-    return np.array(bank + [None], dtype=object), offset, size, np.array(languages, dtype=np.int8)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -581,6 +451,9 @@ class SimulatedWorld:
         JSON-serialisable ground truth (see the module docstring).
     params : dict
         The arguments of :func:`simulate` that produced the world.
+    comment_themes : pandas.DataFrame
+        The truth behind each comment (not written to files): ``invitation_id``, ``language``
+        (``en``/``ru``/``de``), ``theme`` and ``second_theme`` (names, None when absent).
     """
 
     customers: pd.DataFrame
@@ -590,6 +463,7 @@ class SimulatedWorld:
     as_of: pd.Timestamp
     truth: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    comment_themes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """Return the four tables keyed by table name.
@@ -795,7 +669,8 @@ def simulate(
     ces_b = np.array([CES_INTERCEPT[tp] for tp in TOUCHPOINTS])
     weights = DRIVER_SCALE * np.array([DRIVER_WEIGHTS[tp] for tp in TOUCHPOINTS])
     base_h = baseline_monthly_hazard(n_months)
-    bank, bank_offset, bank_size, _ = _comment_bank()
+    emerging_month = month_starts >= pd.Timestamp(synth_comments.EMERGING_START)
+    emerging_tp = np.isin(np.arange(N_TP), [TP_INDEX["sales"], TP_INDEX["invoicing"]])
     n = int(n_customers)
 
     # ---- customers (sorted by acquisition time) ---------------------------------------
@@ -849,6 +724,7 @@ def simulate(
     # ---- state -----------------------------------------------------------------------
     churn_sec = np.full(n, NEVER, dtype=np.int64)
     churn_month = np.full(n, n_months, dtype=np.int32)
+    churn_state = np.zeros(n, dtype=np.int8)  # NPS state in the churn month (draws the churn reason)
     cat_cur = np.zeros(n, dtype=np.int8)  # 0 none, 1 detractor, 2 passive, 3 promoter
     score_cur = np.full(n, -1, dtype=np.int8)  # latest answered relationship score, -1 before the first
     fu_month = np.full(n, -FOLLOWUP_EFFECT_MONTHS - 1, dtype=np.int32)  # month of the latest follow-up response
@@ -934,6 +810,7 @@ def simulate(
             gone = old[out]
             last_day = (min(msec[m + 1] - DAY, s_asof) - t0) // DAY
             churn_sec[gone] = t0 + rng.integers(0, last_day + 1, gone.size) * DAY
+            churn_state[gone] = cat_cur[gone]
             churn_month[gone] = m
         # activity window within the month
         lo = np.maximum(win_lo[m], acq_sec[alive])
@@ -968,7 +845,8 @@ def simulate(
             resp_t = sent + delay
             responded &= (resp_t <= s_asof) & (resp_t < churn_sec[cid])
             sentiment = np.where(csat <= 2, 0, np.where(csat == 3, 1, 2)).astype(np.int8)
-            comment = _comments(rng, responded, region[cid], tp, sentiment, lang_p, bank_offset, bank_size)
+            comment = _comments(rng, responded, region[cid], tp, sentiment, lang_p,
+                                emerging_month[m] & emerging_tp[tp])
             out_s.append({"cust": cid.astype(np.int32), "tp": tp, "ch": svch, "sent": sent,
                           "resp": np.where(responded, resp_t, NAT), "csat_true": csat, "ces_true": ces,
                           "nps_true": np.full(nr, -1, dtype=np.int8), "comment": comment})
@@ -1006,7 +884,7 @@ def simulate(
                                  np.where(cat == 3, contrib.argmax(axis=1),
                                           _categorical(rng, weights, nr))).astype(np.int8)
                 comment = _comments(rng, responded, region[cid], topic, (cat - 1).astype(np.int8), lang_p,
-                                    bank_offset, bank_size)
+                                    np.full(nr, emerging_month[m]))
                 gen = gen_counter + np.arange(nr)
                 gen_counter += nr
                 out_s.append({"cust": cid.astype(np.int32), "tp": np.full(nr, N_TP, dtype=np.int8), "ch": svch,
@@ -1052,7 +930,8 @@ def simulate(
         rng=rng, n=n, start_ts=start_ts, as_of=as_of, s_asof=s_asof, msec=msec, month_starts=month_starts,
         acq_sec=acq_sec, acq_month=acq_month, seg=seg, region=region, annual=annual, chan=chan,
         monthly_revenue=monthly_revenue, general=general, churn_sec=churn_sec, churn_month=churn_month,
-        out_s=out_s, out_f=out_f, bank=bank, cases_per_customer=cases_per_customer,
+        out_s=out_s, out_f=out_f, churn_state=churn_state, text_rng=np.random.default_rng([seed, 1]),
+        cases_per_customer=cases_per_customer,
     )
     world.truth = _truth(world, start_ts=start_ts, as_of=as_of, month_starts=month_starts, base_h=base_h,
                          risk_months=risk_months, churns=churns, promoter_by_month=promoter_by_month,
@@ -1066,8 +945,8 @@ def simulate(
     return world
 
 
-def _comments(rng, responded, region, tp, sentiment, lang_p, bank_offset, bank_size) -> np.ndarray:
-    """Comment codes into the comment bank (-1 = no comment)."""
+def _comments(rng, responded, region, tp, sentiment, lang_p, emerging) -> np.ndarray:
+    """Comment codes ``100 * language + primary theme + 1`` (theme 0: off-topic; -1 = no comment)."""
     nr = responded.size
     prob = np.array([COMMENT_PROB[s] for s in SENTIMENTS])[sentiment]
     has = responded & (rng.random(nr) < prob)
@@ -1075,14 +954,12 @@ def _comments(rng, responded, region, tp, sentiment, lang_p, bank_offset, bank_s
     p_ru = lang_p[region, 0]
     p_de = lang_p[region, 1]
     lang = np.where(u < p_ru, 1, np.where(u < p_ru + p_de, 2, 0))
-    off = bank_offset[lang, tp, sentiment]
-    size = bank_size[lang, tp, sentiment]
-    code = off + np.floor(rng.random(nr) * size).astype(np.int64)
+    code = 100 * lang + synth_comments.primary_theme(rng.random(nr), tp, sentiment, emerging) + 1
     return np.where(has, code, -1).astype(np.int16)
 
 
 def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, acq_month, seg, region, annual, chan,
-              monthly_revenue, general, churn_sec, churn_month, out_s, out_f, bank,
+              monthly_revenue, general, churn_sec, churn_month, out_s, out_f, churn_state, text_rng,
               cases_per_customer) -> SimulatedWorld:
     """Turn the simulated arrays into the four tables."""
     n_months = len(month_starts)
@@ -1105,6 +982,7 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
         "contract": np.where(annual, "annual", "monthly").astype(object),
         "monthly_revenue": monthly_revenue,
         "acquisition_cost": acquisition_cost,
+        "churn_reason": synth_comments.draw_churn_reasons(text_rng, churned, churn_state),
     }, copy=False)
 
     # ---- revenue ------------------------------------------------------------------------
@@ -1170,6 +1048,10 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
     answered = resp != NAT
     is_rel = tp == N_TP
     nan = np.nan
+    has_comment = comment >= 0
+    written = synth_comments.comment_texts(text_rng, comment[has_comment] // 100, comment[has_comment] % 100 - 1)
+    comment_text = np.full(total_inv, None, dtype=object)
+    comment_text[has_comment] = written["comment"].to_numpy()
     surveys = pd.DataFrame({
         "invitation_id": inv_ids,
         "customer_id": cust_ids[cust],
@@ -1180,11 +1062,12 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
         "nps": np.where(answered & is_rel, nps_true, nan),
         "csat": np.where(answered & ~is_rel, csat_true, nan),
         "ces": np.where(answered & ~is_rel, ces_true, nan),
-        "comment": bank[comment],
+        "comment": comment_text,
     }, copy=False)
     year = (sent // DAY).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int16) + 1970
     latent = {"year": year, "tp": tp, "answered": answered, "csat_true": csat_true, "nps_true": nps_true,
-              "comment": comment}
+              "comment": comment, "comment_themes": written,
+              "comment_quarter": pd.PeriodIndex(_to_datetime(sent[has_comment]), freq="Q").astype(str).to_numpy()}
     del sent, resp, cust, ch, ces_true
 
     # ---- cases --------------------------------------------------------------------------
@@ -1246,8 +1129,16 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
         "sla_hours": np.array([SLA_HOURS[k] for k in kind_names])[kinds],
         "invitation_id": inv_col.astype(object),
         "team": np.array(TEAMS, dtype=object)[c_team],
+        "reason": synth_comments.draw_case_reasons(text_rng, np.array(kind_names, dtype=object)[kinds], c_open,
+                                                   churn_sec[c_cust], customers["churn_reason"].to_numpy()[c_cust]),
     }, copy=False)
-    world = SimulatedWorld(customers=customers, revenue=revenue, surveys=surveys, cases=cases, as_of=as_of)
+    names = np.array((*synth_comments.THEMES, None), dtype=object)
+    comment_themes = pd.DataFrame({"invitation_id": inv_ids[has_comment],
+                                   "language": np.array(LANGUAGES, dtype=object)[comment[has_comment] // 100],
+                                   "theme": names[written["theme"].to_numpy()],
+                                   "second_theme": names[written["second_theme"].to_numpy()]})
+    world = SimulatedWorld(customers=customers, revenue=revenue, surveys=surveys, cases=cases, as_of=as_of,
+                           comment_themes=comment_themes)
     world.truth = {"_latent": latent, "_case_scale": scale}
     return world
 
@@ -1303,7 +1194,10 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
     retention = dict(zip(SEGMENTS, ANNUAL_RETENTION_COST, strict=True))
     ratio = float(cu["acquisition_cost"].sum() / np.sum([retention[s] for s in seg_names]))
     has_comment = lat["comment"] >= 0
-    lang_of = _comment_bank()[3][lat["comment"][has_comment]]
+    lang_of = lat["comment"][has_comment] // 100
+    themes = lat["comment_themes"]
+    nps_of_comment = np.where(tp[has_comment] == N_TP, lat["nps_true"][has_comment], -1)
+    reasons = cu["churn_reason"].dropna()
     ranking = sorted(DRIVER_WEIGHTS, key=lambda t: -DRIVER_WEIGHTS[t])
     kinds = ca["kind"].value_counts()
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -1469,6 +1363,36 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
             "comment_share": float(has_comment[answered].mean()) if answered.any() else None,
             "language_share": {lg: float((lang_of == i).mean()) if lang_of.size else 0.0
                                for i, lg in enumerate(LANGUAGES)},
+            "themes": list(synth_comments.THEMES),
+            "theme_labels": synth_comments.THEME_LABELS,
+            "theme_by_touchpoint_and_sentiment": "negative answers: the touchpoint's negative theme(s) 85%, "
+                                                 "off-topic 15%; neutral: negative theme 45%, each praise theme "
+                                                 "12.5%, off-topic 30%; positive: each praise theme 40%, off-topic "
+                                                 "20%; relationship answers: the touchpoint that pulled the score most",
+            "second_theme_share": synth_comments.MIX_SHARE,
+            "typo_share": synth_comments.TYPO_SHARE,
+            "emerging_theme": synth_comments.EMERGING_THEME,
+            "emerging_start": synth_comments.EMERGING_START,
+            "emerging_share_of_negative_neutral": synth_comments.EMERGING_SHARE,
+            **synth_comments.theme_truth(themes["theme"].to_numpy(), themes["second_theme"].to_numpy(), lang_of,
+                                         nps_of_comment, lat["comment_quarter"]),
+        },
+        "churn_reasons": {
+            "reasons": list(synth_comments.CHURN_REASONS),
+            "share_given_passive_or_silent": dict(zip(synth_comments.CHURN_REASONS,
+                                                      synth_comments.REASON_BASE_SHARE, strict=True)),
+            "log_share_multiplier_by_nps_state": synth_comments.REASON_LOG_MULTIPLIER,
+            "recorded_share": synth_comments.REASON_RECORDED_SHARE,
+            "realised_share": (reasons.value_counts() / max(len(reasons), 1)).to_dict(),
+            # churn risk is smooth in the score: the category contrasts are those the data show
+            "cause_specific_hazard_ratios": synth_comments.cause_specific_hazard_ratios({
+                "detractor_vs_passive": mean_multiplier[1] / mean_multiplier[2],
+                "promoter_vs_passive": mean_multiplier[3] / mean_multiplier[2],
+                "no_response_vs_passive": math.exp(CHURN_LOG_HR["no_response_vs_passive"])}),
+            "case_reasons": list(synth_comments.CASE_REASONS),
+            "complaint_match_multiplier": synth_comments.COMPLAINT_MATCH_MULTIPLIER,
+            "complaint_lead_days": synth_comments.COMPLAINT_LEAD_DAYS,
+            "complaint_reason_matching_churn_reason": synth_comments.REASON_CASE_MATCH,
         },
         "transactional_per_month": transactional_per_month,
         "survey_counts": {"invitations": int(len(su)), "responses": int(answered.sum()),

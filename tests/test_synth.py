@@ -50,7 +50,8 @@ def test_same_seed_same_world_other_seed_other_world():
 
 def test_tables_have_exactly_the_schema_columns_and_pass_validation(world):
     for name, df in world.tables().items():
-        expected = required_columns(name) + (["invitation_id", "team"] if name == "cases" else [])
+        expected = (required_columns(name) + (["invitation_id", "team"] if name == "cases" else [])
+                    + {"customers": ["churn_reason"], "cases": ["reason"]}.get(name, []))
         assert list(df.columns) == expected
         SCHEMAS[name].validate(df, lazy=True)
     assert world.as_of == pd.Timestamp("2026-09-30")

@@ -1,0 +1,210 @@
+"""From raw comments to lemmas: cleaning, language detection, tokens, negation and lemmatisation.
+
+Comments arrive with HTML, URLs, e-mail addresses, emoji, typos, both Latin and Cyrillic
+script and sometimes thousands of characters. :func:`clean` keeps the words (HTML tags and
+entities, URLs, e-mail addresses and digits removed), :func:`detect_language` tells English,
+Russian and German apart by script and function words, and :func:`lemmatise` turns each
+comment into lemmas ("deliveries" -> "delivery", "опоздала" -> "опоздать") with stop words
+removed and negation kept on the word it negates ("not fast" -> ``not_fast``,
+"не быстро" -> ``not_быстро``), so that "never late" is not read as "late".
+
+Modelling uses the first :data:`MAX_MODEL_CHARS` characters of a comment; the full text is
+kept for quoting. Work is done once per distinct text and lemmas are cached per word, so
+repeated comments ("ok", "thanks") cost nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MAX_MODEL_CHARS", "LANGUAGES", "clean", "detect_language", "lemmatise"]
+
+MAX_MODEL_CHARS = 1000
+LANGUAGES = ("en", "ru", "de")
+_TAG = re.compile(r"<[^>]{0,200}>")
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_EMAIL = re.compile(r"\S+@\S+\.\w+")
+_PLACEHOLDER = re.compile(r"\[(?:email|phone|card|number|name)\]")  # left by cxlab.text.pii
+_TOKEN = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
+_CYRILLIC = r"[\u0400-\u04ff]"
+_LATIN = r"[A-Za-z\u00c0-\u024f]"
+_GERMAN = re.compile(r"\b(?:der|die|das|und|ist|nicht|sehr|mit|wir|sie|zu|ein|eine|auf|für|war|immer|kein|"
+                     r"wieder|viel|aber|oft)\b|[äöüß]", re.IGNORECASE)
+_ENGLISH = re.compile(r"\b(?:the|and|is|was|to|of|not|very|with|we|you|it|a|for|on|our|in|they|are|never|"
+                      r"again|too)\b", re.IGNORECASE)
+NEGATORS = {"not", "no", "never", "nothing", "nobody", "cannot", "cant", "dont", "didnt", "doesnt", "isnt", "wasnt",
+            "arent", "werent", "wont", "without", "не", "нет", "ни", "никогда", "без", "nicht", "kein", "keine",
+            "nie", "ohne"}
+# Words skipped between a negator and the word it negates ("not at all fast", "not very quick").
+_NEGATION_SKIP = {"at", "all", "very", "so", "too", "really", "that", "the", "a", "an", "be", "been", "очень",
+                  "слишком", "так", "sehr"}
+STOP_WORDS = {
+    "en": set("""a about above after again all also am an and any are as at be because been before being below
+        between both but by can could did do does doing down during each few for from further had has have having he
+        her here hers herself him himself his how i if in into is it its itself just me more most my myself now of
+        off on once only or other our ours ourselves out over own same she should so some such than that the their
+        theirs them themselves then there these they this those through to too under until up us very was we were
+        what when where which while who whom why will with would you your yours yourself yourselves get got go
+        went one two three us let lot also still even much well honestly fair please thank thanks hi hello dear ok
+        okay fine comment add nothing previous answer see sent iphone""".split()),
+    "ru": set("""и в во что он на я с со как а то все она так его но да ты к у же вы за бы по только ее её мне
+        было вот от меня еще ещё о из ему теперь когда даже ну вдруг ли если уже или быть был него до вас нибудь
+        опять уж вам ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам
+        чтоб без будто чего раз тоже себе под будет ж тогда кто этот того потому этого какой совсем ним здесь этом
+        один почти мой тем чтобы нее сейчас были куда зачем всех можно при наконец два об другой хоть после над
+        больше тот через эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой перед иногда
+        лучше чуть том нельзя такой им более всегда конечно всю между это весь наш который честно общем спасибо
+        пожалуйста здравствуйте добрый день комментарий нормально норм норма""".split()),
+    "de": set("""der die das und ist mit wir sie zu ein eine auf für war sehr aber oft den dem des im in es ich
+        hat haben wird von bei auch noch nur wie so""".split()),
+}
+
+
+def _as_series(texts) -> pd.Series:
+    series = texts if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype=object)
+    return series.astype(object).where(series.notna(), "").astype(str)
+
+
+def clean(texts, *, max_chars: int | None = MAX_MODEL_CHARS) -> pd.Series:
+    """Comments as plain lowercase words for modelling.
+
+    HTML tags are dropped and entities decoded, URLs and e-mail addresses removed, the text
+    cut to its first ``max_chars`` characters and lowercased. Missing comments become "".
+
+    Parameters
+    ----------
+    texts : sequence of str or pandas.Series
+        Raw comments (missing values allowed).
+    max_chars : int or None, default 1000
+        Characters kept for modelling (``None`` keeps everything).
+
+    Returns
+    -------
+    pandas.Series of str
+        Aligned with ``texts``.
+
+    Examples
+    --------
+    >>> clean(["Invoice total was <b>wrong</b> &amp; late", None, "See https://x.io NOW"]).tolist()
+    ['invoice total was wrong & late', '', 'see now']
+    """
+    import html
+
+    series = _as_series(texts)
+    inverse, unique = pd.factorize(series)  # object strings: no fixed-width copy of the longest comment
+    out = pd.Series(unique, dtype=object)
+    if max_chars is not None:
+        out = out.str.slice(0, max_chars)
+    out = out.str.replace(_TAG, " ", regex=True).map(html.unescape)
+    out = out.str.replace(_URL, " ", regex=True).str.replace(_EMAIL, " ", regex=True)
+    out = out.str.replace(_PLACEHOLDER, " ", regex=True).str.lower()
+    out = out.str.replace(r"\s+", " ", regex=True).str.strip()
+    return pd.Series(out.to_numpy()[inverse], index=series.index, dtype=object)
+
+
+def detect_language(texts) -> pd.Series:
+    """The language of each comment: ``en``, ``ru``, ``de``, ``mixed`` or ``und`` (no letters).
+
+    Cyrillic letters mean Russian and Latin letters English, unless German function words or
+    umlauts outnumber English function words; a comment with at least a quarter of its letters
+    in each script is ``mixed``.
+
+    Parameters
+    ----------
+    texts : sequence of str or pandas.Series
+
+    Returns
+    -------
+    pandas.Series of str
+        Aligned with ``texts``.
+
+    Examples
+    --------
+    >>> detect_language(["Late again!", "Доставка опоздала", "Lieferung wieder zu spät", "👍",
+    ...                  "Портал не работает, login fails every day"]).tolist()
+    ['en', 'ru', 'de', 'und', 'mixed']
+    """
+    series = _as_series(texts)
+    inverse, unique = pd.factorize(series.str.slice(0, MAX_MODEL_CHARS))
+    text = pd.Series(unique, dtype=object)
+    cyr = text.str.count(_CYRILLIC).to_numpy()
+    lat = text.str.count(_LATIN).to_numpy()
+    letters = cyr + lat
+    german = text.str.count(_GERMAN).to_numpy() > text.str.count(_ENGLISH).to_numpy()
+    share = np.divide(cyr, letters, out=np.zeros(len(text)), where=letters > 0)
+    lang = np.where(letters == 0, "und", np.where(share >= 0.75, "ru", np.where(share > 0.25, "mixed",
+                                                                                 np.where(german, "de", "en"))))
+    return pd.Series(lang[inverse], index=series.index, dtype=object)
+
+
+@functools.cache
+def _russian_analyser():
+    import pymorphy3
+
+    return pymorphy3.MorphAnalyzer()
+
+
+@functools.lru_cache(maxsize=500_000)
+def _lemma(word: str, language: str) -> str:
+    if language == "ru" or (language == "mixed" and re.match(_CYRILLIC, word)):
+        return _russian_analyser().parse(word)[0].normal_form.replace("ё", "е")
+    import simplemma
+
+    return simplemma.lemmatize(word, "de" if language == "de" else "en").lower()
+
+
+@functools.lru_cache(maxsize=200_000)
+def _tokens(text: str, language: str) -> tuple[str, ...]:
+    stop = STOP_WORDS.get(language, STOP_WORDS["en"] | STOP_WORDS["ru"]) if language != "mixed" else (
+        STOP_WORDS["en"] | STOP_WORDS["ru"])
+    out: list[str] = []
+    negate = False
+    for raw in _TOKEN.findall(text):
+        word = raw.replace("’", "'").replace("n't", "nt").replace("'", "")
+        if word in NEGATORS:
+            negate = True
+            continue
+        if negate and word in _NEGATION_SKIP:
+            continue
+        if word in stop or len(word) < 2:
+            negate = False
+            continue
+        lemma = _lemma(word, language)
+        out.append("not_" + lemma if negate else lemma)
+        negate = False
+    return tuple(out)
+
+
+def lemmatise(texts, languages=None, *, max_chars: int | None = MAX_MODEL_CHARS) -> pd.Series:
+    """Each comment as a space-separated string of lemmas, negation marked, stop words removed.
+
+    Parameters
+    ----------
+    texts : sequence of str or pandas.Series
+        Raw comments.
+    languages : sequence of str, optional
+        Language of each comment (default :func:`detect_language`).
+    max_chars : int or None, default 1000
+        Characters of each comment used.
+
+    Returns
+    -------
+    pandas.Series of str
+        Aligned with ``texts``; "" for comments without content words.
+
+    Examples
+    --------
+    >>> lemmatise(["Deliveries were not fast at all!", "Доставка опять опоздала", "ok"]).tolist()
+    ['delivery not_fast', 'доставка опоздать', 'ok']
+    """
+    series = _as_series(texts)
+    cleaned = clean(series, max_chars=max_chars)
+    langs = detect_language(series) if languages is None else pd.Series(list(languages), index=series.index)
+    keys = pd.MultiIndex.from_arrays([cleaned.to_numpy(), langs.astype(str).to_numpy()])
+    codes, uniques = pd.factorize(keys)
+    lemmas = np.array([" ".join(_tokens(text, lang)) for text, lang in uniques], dtype=object)
+    return pd.Series(lemmas[codes] if len(codes) else np.empty(0, dtype=object), index=series.index, dtype=object)

@@ -1,0 +1,149 @@
+"""Churn reasons as competing risks: Aalen-Johansen against lifelines and by hand, cause-specific Cox
+against the generator's truth, and the before-churn comparison without look-ahead."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines import AalenJohansenFitter
+
+from cxlab import churn_reasons, synth
+from cxlab.churn_reasons import before_churn, cause_specific_cox, cumulative_incidence, reason_frame
+from cxlab.survival import time_varying_frame
+from cxlab.tenure import tenure_frame
+
+
+def test_cumulative_incidence_by_hand():
+    # 5 customers: churn at 1 (price), 2 (price), 2 (service), censored at 3, churn at 4 (service).
+    # S: 1 -> 4/5 at t=1 -> 4/5 * 2/4 = 0.4 at t=2 -> 0 at t=4.
+    # F_price = 1/5 + (4/5)(1/4) = 0.4; F_service = (4/5)(1/4) + 0.4 * (1/1) = 0.6.
+    f = pd.DataFrame({"tenure_months": [1, 2, 2, 3, 4], "churned": [1, 1, 1, 0, 1],
+                      "reason": ["price", "price", "service", None, "service"]})
+    cif = cumulative_incidence(f).set_index(["reason", "time"])["cumulative_incidence"]
+    assert cif[("price", 1.0)] == pytest.approx(0.2)
+    assert cif[("price", 4.0)] == pytest.approx(0.4)
+    assert cif[("service", 2.0)] == pytest.approx(0.2)
+    assert cif[("service", 4.0)] == pytest.approx(0.6)
+
+
+def test_estimate_variance_and_interval_equal_lifelines_without_ties():
+    # lifelines' AalenJohansenFitter (Collett's delta-method variance, log(-log) interval) computed
+    # independently on continuous times (no ties, so lifelines does not jitter).
+    rng = np.random.default_rng(0)
+    n = 400
+    event_time = rng.exponential(10, n)
+    censor = rng.exponential(15, n)
+    duration = np.minimum(event_time, censor)
+    cause = np.where(event_time < censor, rng.integers(1, 3, n), 0)
+    frame = pd.DataFrame({"tenure_months": duration, "churned": (cause > 0).astype(int),
+                          "reason": np.where(cause == 1, "a", np.where(cause == 2, "b", None))})
+    ours = cumulative_incidence(frame)
+    for code, name in ((1, "a"), (2, "b")):
+        mine = ours[ours["reason"] == name].set_index("time")
+        aj = AalenJohansenFitter(calculate_variance=True).fit(duration, cause, event_of_interest=code)
+        theirs = aj.cumulative_density_.iloc[:, 0].reindex(mine.index)
+        np.testing.assert_allclose(mine["cumulative_incidence"], theirs, atol=1e-12)
+        variance = pd.Series(np.asarray(aj.variance_), index=aj.event_table.index).reindex(mine.index)
+        np.testing.assert_allclose(mine["se"] ** 2, variance, atol=1e-12)
+        bounds = aj.confidence_interval_.reindex(mine.index)
+        defined = bounds.notna().all(axis=1).to_numpy()  # lifelines leaves the interval empty while F = 0
+        assert defined.mean() > 0.95
+        np.testing.assert_allclose(mine["ci_low"][defined], bounds.min(axis=1)[defined], atol=1e-10)
+        np.testing.assert_allclose(mine["ci_high"][defined], bounds.max(axis=1)[defined], atol=1e-10)
+
+
+def test_interval_covers_the_analytic_cumulative_incidence():
+    # Constant cause-specific hazards 0.03 and 0.01 per month, administrative censoring at 36 months:
+    # F_1(t) = 0.03 / 0.04 * (1 - exp(-0.04 t)) (exact for exponential competing risks).
+    rng = np.random.default_rng(3)
+    n = 3000
+    t1, t2 = rng.exponential(1 / 0.03, n), rng.exponential(1 / 0.01, n)
+    duration = np.minimum(np.minimum(t1, t2), 36.0)
+    cause = np.where(duration >= 36.0, None, np.where(t1 < t2, "first", "second"))
+    frame = pd.DataFrame({"tenure_months": duration, "churned": (cause != None).astype(int),  # noqa: E711
+                          "reason": cause})
+    cif = cumulative_incidence(frame)
+    for name, rate in (("first", 0.03), ("second", 0.01)):
+        at = cif[(cif["reason"] == name) & (cif["time"] <= 24)].iloc[-1]
+        truth = rate / 0.04 * (1 - math.exp(-0.04 * 24))
+        assert at["ci_low"] <= truth <= at["ci_high"]
+
+
+@pytest.fixture(scope="module")
+def world():
+    return synth.simulate(n_customers=12_000, seed=11)
+
+
+def test_reason_frame_marks_unrecorded_reasons_and_never_looks_ahead(world):
+    frame = reason_frame(world.customers, "2024-12-31")
+    churned = frame["churned"] == 1
+    assert frame.loc[~churned, "reason"].isna().all()
+    assert set(frame.loc[churned, "reason"]) <= set(synth.synth_comments.CHURN_REASONS) | {churn_reasons.NOT_RECORDED}
+    # a churn after the as-of date is not a churn, so its reason is not used
+    late = world.customers.loc[world.customers["churned_at"] > "2025-01-01", "customer_id"]
+    assert frame.loc[frame["customer_id"].isin(late), "reason"].isna().all()
+    assert frame["customer_id"].isin(late).sum() > 100
+
+
+def test_free_text_reasons_are_grouped_by_theme():
+    rng = np.random.default_rng(0)
+    # exit-interview answers: 20 distinct wordings of each of two reasons
+    price = [f"Too expensive after the price increase of {p}%" for p in range(5, 15)] + [
+        f"The price went up {p}% again, too expensive" for p in range(5, 15)]
+    support = [f"Support never answered our {k} tickets" for k in range(2, 12)] + [
+        f"Support was slow to answer {k} tickets" for k in range(2, 12)]
+    texts = np.array(price + support, dtype=object)
+    n = 400
+    customers = pd.DataFrame({"customer_id": [f"c{i}" for i in range(n)],
+                              "acquired_at": pd.Timestamp("2023-01-01"),
+                              "churned_at": pd.Timestamp("2024-01-15"),
+                              "churn_reason": texts[rng.integers(0, len(texts), n)]})
+    frame = reason_frame(customers, "2024-12-31")
+    is_price = frame["churn_reason"].isin(price)
+    # the 40 wordings become a few themes, none mixing the price and the support answers
+    assert 2 <= frame["reason"].nunique() <= 4
+    assert frame.groupby("reason")["churn_reason"].agg(lambda s: s.isin(price).mean()).isin([0.0, 1.0]).all()
+    assert frame.loc[is_price, "reason"].str.contains("price").all()
+
+
+def test_cause_specific_hazard_ratios_recover_the_generator_truth(world):
+    as_of = world.as_of
+    reasons = reason_frame(world.customers, as_of).set_index("customer_id")["reason"]
+    frame = time_varying_frame(world.customers, world.surveys, world.cases, as_of)
+    models = cause_specific_cox(frame, reasons, covariates=["nps_category", "followup", "ces", "segment",
+                                                            "contract"], alpha=0.01)
+    truth = world.truth["churn_reasons"]["cause_specific_hazard_ratios"]
+    checked = 0
+    for reason, model in models.items():
+        if reason == churn_reasons.NOT_RECORDED:
+            continue
+        ratios = model.hazard_ratios_
+        for term, key in (("nps_category[detractor]", "detractor_vs_passive"),
+                          ("nps_category[promoter]", "promoter_vs_passive")):
+            row = ratios.loc[term]
+            assert row["ci_low"] <= truth[reason][key] <= row["ci_high"], (reason, term, row["hazard_ratio"])
+            checked += 1
+    assert checked == 10
+
+
+def test_before_churn_uses_only_the_window_before_leaving_and_controls_at_the_same_tenure():
+    customers = pd.DataFrame({
+        "customer_id": ["a", "b", "c", "d"],
+        "acquired_at": pd.to_datetime(["2024-01-01"] * 4),
+        "churned_at": pd.to_datetime(["2024-07-01", None, None, None])})
+    frame = tenure_frame(customers, "2025-06-30")
+    events = pd.DataFrame({
+        "customer_id": ["a", "a", "b", "c", "d"],
+        # a: one mention 30 days before leaving, one after (must be ignored)
+        "at": pd.to_datetime(["2024-06-01", "2024-08-01", "2024-06-10", "2025-01-01", "2024-03-01"]),
+        "price": [True, True, True, True, True]})
+    out = before_churn(frame, events, as_of="2025-06-30", window_days=90, time_col="at", label_cols=["price"],
+                       controls_per_churner=30, seed=0)
+    row = out.iloc[0]
+    assert row["churner_share"] == 1.0 and row["churners"] == 1
+    # controls b, c, d are active past a's tenure; only b mentions price in the same window (2024-04-02..07-01)
+    assert 0.0 < row["control_share"] < 1.0
+    assert row["controls"] == 30
