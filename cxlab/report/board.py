@@ -31,6 +31,9 @@ TILES = (
     ("followup_effect", None, None),
     ("sla_24h_share", None, None),
     ("revenue_at_risk", None, None),
+    ("voice_top_detractor_theme", None, None),
+    ("voice_emerging_theme", None, None),
+    ("churn_leading_reason", None, None),
     ("clv", None, None),
     ("lift_profit", None, None),
     ("acquisition_alternative_profit", None, None),
@@ -206,6 +209,11 @@ def sentences(located: dict, quarter: str) -> list[str]:
     lowest = get("lowest_touchpoint")
     if lowest is not None:
         said.append(f"To act on: {lowest.value} has the lowest satisfaction ({lowest.note}).")
+    theme = get("voice_top_detractor_theme")
+    if theme is not None:
+        share = get("voice_top_detractor_share")
+        detail = "" if share is None else f" ({share.value:.0f}% of their comments)"
+        said.append(f"What detractors write about most: {theme.value}{detail}.")
     risk = get("revenue_at_risk")
     if risk is not None:
         said.append(f"Revenue at risk: {money(risk.value, risk.unit, low=risk.ci_low, high=risk.ci_high)} of monthly "
