@@ -206,14 +206,17 @@ def sentences(located: dict, quarter: str) -> list[str]:
         compared = ("" if change is None else
                     f", {change.value:+.1f} points on a year earlier ({change.ci_low:+.1f} to {change.ci_high:+.1f})")
         said.append(f"{retention.value:.1f}% of customers stay more than 12 months{compared}.")
+    act = []
     lowest = get("lowest_touchpoint")
     if lowest is not None:
-        said.append(f"To act on: {lowest.value} has the lowest satisfaction ({lowest.note}).")
+        act.append(f"{lowest.value} has the lowest satisfaction ({lowest.note})")
     theme = get("voice_top_detractor_theme")
     if theme is not None:
         share = get("voice_top_detractor_share")
-        detail = "" if share is None else f" ({share.value:.0f}% of their comments)"
-        said.append(f"What detractors write about most: {theme.value}{detail}.")
+        act.append(f"detractors write most about {theme.value}"
+                   + ("" if share is None else f" ({share.value:.0f}% of their comments)"))
+    if act:
+        said.append("To act on: " + "; ".join(act) + ".")
     risk = get("revenue_at_risk")
     if risk is not None:
         said.append(f"Revenue at risk: {money(risk.value, risk.unit, low=risk.ci_low, high=risk.ci_high)} of monthly "
