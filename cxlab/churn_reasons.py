@@ -42,7 +42,8 @@ def _reason_labels(reasons: pd.Series, *, seed: int, free_text_min_distinct: int
         return given
     from cxlab.text import find_themes
 
-    model = find_themes(given, seed=seed, min_comments=10)
+    # short answers share few words: merge only close word profiles
+    model = find_themes(given, seed=seed, min_comments=10, merge_similarity=0.5)
     labels = model.themes_.set_index("theme")["label"]
     return pd.Series(np.where(model.labels_ >= 0, labels.reindex(model.labels_).to_numpy(), "other"),
                      index=given.index)
@@ -109,7 +110,7 @@ def cumulative_incidence(frame: pd.DataFrame, *, duration_col: str = "tenure_mon
     >>> f = pd.DataFrame({"tenure_months": [1, 2, 2, 3, 4], "churned": [1, 1, 1, 0, 1],
     ...                   "reason": ["price", "price", "service", None, "service"]})
     >>> cif = cumulative_incidence(f)
-    >>> cif[cif["time"] == 4][["reason", "cumulative_incidence"]].values.tolist()
+    >>> cif[cif["time"] == 4][["reason", "cumulative_incidence"]].round(6).values.tolist()
     [['price', 0.4], ['service', 0.6]]
     """
     for col in (duration_col, event_col, reason_col):

@@ -33,7 +33,7 @@ QUARTER = "2026Q3"
 MARKER_COMMENT = "<script>document.title='cx-injected'</script> Invoice total was <b>wrong</b> & late"
 MARKER_ESCAPED = "&lt;script&gt;document.title='cx-injected'&lt;/script&gt; Invoice total was &lt;b&gt;wrong"
 REPORT_NOTEBOOKS = ("01_cx_scorecard", "02_touchpoints_and_drivers", "03_feedback_loop", "04_retention_cohorts",
-                    "05_churn_survival", "06_retention_economics")
+                    "05_churn_survival", "06_retention_economics", "07_voice_of_customer")
 REPO_NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 
 

@@ -198,8 +198,8 @@ def lemmatise(texts, languages=None, *, max_chars: int | None = MAX_MODEL_CHARS)
 
     Examples
     --------
-    >>> lemmatise(["Deliveries were not fast at all!", "Доставка опять опоздала", "ok"]).tolist()
-    ['delivery not_fast', 'доставка опоздать', 'ok']
+    >>> lemmatise(["Deliveries were not fast at all!", "Доставка опять опоздала", "great service"]).tolist()
+    ['delivery not_fast', 'доставка опоздать', 'great service']
     """
     series = _as_series(texts)
     cleaned = clean(series, max_chars=max_chars)
