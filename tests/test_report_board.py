@@ -50,3 +50,12 @@ def test_sentences_say_what_changed_and_what_to_act_on():
     assert "To act on: support has the lowest satisfaction (81.6% satisfied)." in said
     assert any(s.startswith("Revenue at risk: 6,900,000 EUR of monthly revenue") for s in said)
     assert 1 <= len(said) <= 5
+
+
+def test_a_change_of_a_family_is_beyond_chance_only_when_its_adjusted_p_value_says_so():
+    # its own interval excludes zero, but six changes were tested together
+    change = Headline("nps_change_prev_quarter", "Relationship NPS: change 2026Q3 vs 2026Q1", 3.6, "points", 0.2, 7.1,
+                      note="NPS: 2026Q3 minus 2026Q1; adjusted p = 0.082; n = 3965 vs 3478")
+    assert board.beyond_chance(change) is False
+    assert board.beyond_chance(Headline("x", "x", 1.0, "points", 0.2, 1.8)) is True
+    assert board.beyond_chance(Headline("x", "x", 1.0, "points", note="adjusted p < 0.001")) is True

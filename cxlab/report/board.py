@@ -39,6 +39,10 @@ TILES = (
     ("acquisition_alternative_profit", None, None),
 )
 _REFERENCE = re.compile(r"vs (\d{4}Q[1-4])\s*$")
+_ADJUSTED_P = re.compile(r"adjusted p ([<=]) ([0-9.]+)")
+# figures only some surveys have: no tile when the data do not have them
+OPTIONAL = {"overall_satisfaction", "apostles", "voice_top_detractor_theme", "voice_emerging_theme",
+            "churn_leading_reason"}
 _SPARK_WIDTH, _SPARK_HEIGHT = 120, 28
 
 
@@ -89,6 +93,17 @@ def _interval(headline: Headline, *, signed: bool = False, decimals_of: Headline
             f"{format_number(high, unit, decimals=decimals, signed=signed)}")
 
 
+def beyond_chance(change: Headline) -> bool | None:
+    """Whether a change is beyond chance: the adjusted p-value of a family of changes when its note gives one
+    (false discovery rate 5%), else whether its interval excludes zero; None without either."""
+    adjusted = _ADJUSTED_P.search(change.note or "")
+    if adjusted:
+        return adjusted.group(1) == "<" or float(adjusted.group(2)) < 0.05
+    if change.ci_low is None or change.ci_high is None:
+        return None
+    return change.ci_low > 0 or change.ci_high < 0
+
+
 def _change(headline: Headline | None, figure: Headline, expected: str) -> Change | None:
     """The change headline formatted, naming what it compares with.
 
@@ -103,10 +118,8 @@ def _change(headline: Headline | None, figure: Headline, expected: str) -> Chang
         reference = f"{reference} (previous survey wave)"
     unit = {"points": "points", "%": "points", "percentage points": "points"}.get(headline.unit, "")
     text = format_number(headline.value, unit, decimals=headline_decimals(figure), signed=True)
-    beyond = None
-    if headline.ci_low is not None and headline.ci_high is not None:
-        beyond = headline.ci_low > 0 or headline.ci_high < 0
-    return Change(reference or "earlier", text, _interval(headline, signed=True, decimals_of=figure), beyond)
+    return Change(reference or "earlier", text, _interval(headline, signed=True, decimals_of=figure),
+                  beyond_chance(headline))
 
 
 def _link(page_, headline: Headline) -> str:
@@ -157,6 +170,8 @@ def tiles(located: dict, quarter: str) -> list[Tile]:
         if key not in located:
             continue
         page_, headline = located[key]
+        if headline.value is None and key in OPTIONAL:
+            continue
         if headline.value is None:
             out.append(Tile(key, headline.label, "not available", "", headline.note, _link(page_, headline), (),
                             Markup("")))
@@ -183,8 +198,8 @@ def sentences(located: dict, quarter: str) -> list[str]:
     if nps is not None:
         change = get("nps_change_prev_year")
         trend = ""
-        if change is not None and change.ci_low is not None:
-            moved = change.ci_low > 0 or change.ci_high < 0
+        if change is not None and beyond_chance(change) is not None:
+            moved = beyond_chance(change)
             direction = "up" if change.value > 0 else "down"
             trend = (f", {direction} {abs(change.value):.1f} points on a year earlier" if moved else
                      ", no change beyond chance from a year earlier")
@@ -193,7 +208,7 @@ def sentences(located: dict, quarter: str) -> list[str]:
     moved = []
     for key, name in (("csat", "CSAT"), ("ces", "customer effort")):
         change = get(f"{key}_change_prev_quarter")
-        if change is not None and change.ci_low is not None and (change.ci_low > 0 or change.ci_high < 0):
+        if change is not None and beyond_chance(change):
             moved.append(f"{name} moved {change.value:+.2f} since the previous quarter")
     csat = get("csat")
     if csat is not None:
