@@ -37,8 +37,9 @@ def test_sparkline_draws_the_known_values_with_a_description():
     svg = str(board.sparkline(NPS.series, NPS.label))
     assert svg.startswith("<svg") and 'role="img"' in svg
     assert "Relationship NPS, 2026Q3: 2025Q4 to 2026Q3, from 31.9 to 35.1" in svg
-    # 2026Q2 has no value: the line has a gap, so the two known points are not joined
-    assert "<polyline" not in svg and svg.count("<circle") == 1
+    # 2025Q4 and 2026Q2 have no value: the two known points are joined, the last one marked
+    assert svg.count("<polyline") == 1 and svg.count("<circle") == 1
+    assert 'points="40.0,25.0 120.0,3.0"' in svg
     assert str(board.sparkline((("2026Q2", 1.0),), "x")) == ""
 
 

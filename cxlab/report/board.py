@@ -127,7 +127,7 @@ def _link(page_, headline: Headline) -> str:
 
 
 def sparkline(series, label: str) -> Markup:
-    """An inline SVG line of a figure's recent history (gaps where a period has no value)."""
+    """An inline SVG line of a figure's recent history (periods without a value are skipped)."""
     points = [(i, v) for i, (_, v) in enumerate(series) if v is not None]
     if len(points) < 2:
         return Markup("")
@@ -135,19 +135,11 @@ def sparkline(series, label: str) -> Markup:
     low, high = min(values), max(values)
     span = (high - low) or 1.0
     step = _SPARK_WIDTH / max(len(series) - 1, 1)
-    segments, current = [], []
-    previous_index = None
-    for i, v in points:
-        if previous_index is not None and i != previous_index + 1 and current:
-            segments.append(current)
-            current = []
-        current.append(f"{i * step:.1f},{_SPARK_HEIGHT - 3 - (v - low) / span * (_SPARK_HEIGHT - 6):.1f}")
-        previous_index = i
-    segments.append(current)
-    lines = "".join(f'<polyline fill="none" stroke="#0072B2" stroke-width="1.8" points="{" ".join(s)}"/>'
-                    for s in segments if len(s) > 1)
-    dots = "".join(f'<circle cx="{s[-1].split(",")[0]}" cy="{s[-1].split(",")[1]}" r="2.4" fill="#0072B2"/>'
-                   for s in segments[-1:])
+    # known values joined (a survey run every other quarter still draws a line); periods without one are skipped
+    coords = [f"{i * step:.1f},{_SPARK_HEIGHT - 3 - (v - low) / span * (_SPARK_HEIGHT - 6):.1f}" for i, v in points]
+    lines = f'<polyline fill="none" stroke="#0072B2" stroke-width="1.8" points="{" ".join(coords)}"/>'
+    x, y = coords[-1].split(",")
+    dots = f'<circle cx="{x}" cy="{y}" r="2.4" fill="#0072B2"/>'
     first, last = series[0][0], series[-1][0]
     description = f"{label}: {first} to {last}, from {values[0]:,.1f} to {values[-1]:,.1f}"
     return Markup(f'<svg class="cx-spark" width="{_SPARK_WIDTH}" height="{_SPARK_HEIGHT}" role="img" '
