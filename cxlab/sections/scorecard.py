@@ -64,17 +64,17 @@ def _level_note(estimate, key: str, report, method: str, asked: bool) -> str:
             + f"; design effect {estimate.deff:.2f}")
 
 
-def _history(report, method: str) -> dict[str, list]:
-    """NPS, CSAT and CES of the last :data:`HISTORY_QUARTERS` quarters (None where too few answers)."""
+def _estimates_by_quarter(report, method: str) -> dict:
+    """NPS, CSAT and CES estimates of the last :data:`HISTORY_QUARTERS` quarters, the report quarter last."""
     quarters = [str(parse_quarter(report.quarter) - k) for k in range(HISTORY_QUARTERS - 1, -1, -1)]
-    history = {key: [] for key in METRICS}
-    for quarter in quarters:
-        estimates = touchpoints.quarter_estimates(report.data.surveys, quarter=quarter, as_of=report.as_of,
-                                                  method=method)
-        for key in METRICS:
-            est = estimates[key]
-            history[key].append((quarter, est.value if est.n >= report.min_cell_size else None))
-    return history
+    return {quarter: touchpoints.quarter_estimates(report.data.surveys, quarter=quarter, as_of=report.as_of,
+                                                   method=method) for quarter in quarters}
+
+
+def _history(report, by_quarter: dict) -> dict[str, list]:
+    """Each metric's value per quarter (None where too few answers), oldest first."""
+    return {key: [(quarter, est[key].value if est[key].n >= report.min_cell_size else None)
+                  for quarter, est in by_quarter.items()] for key in METRICS}
 
 
 def quarter_at_a_glance(report, *, method: str = "adjusted_wald") -> SectionResult:
@@ -87,9 +87,9 @@ def quarter_at_a_glance(report, *, method: str = "adjusted_wald") -> SectionResu
             spec(k).headline(None, note="no survey answers", quarter=report.quarter)
             for k in (*METRICS, *(s.key for s in overall))])
     asked = _asked(report)
-    estimates = touchpoints.quarter_estimates(report.data.surveys, quarter=report.quarter, as_of=report.as_of,
-                                              method=method)
-    history = _history(report, method)
+    by_quarter = _estimates_by_quarter(report, method)
+    estimates = by_quarter[report.quarter]
+    history = _history(report, by_quarter)
     result = SectionResult("headline", title)
     rows = []
     for key in METRICS:
