@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.headlines import spec
+from cxlab.sections import retention
 from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
 from cxlab.survival import (
@@ -34,15 +35,7 @@ _MEASURES = {"median tenure": "Median tenure", "survival": "Still active after {
 
 def overview(report) -> SectionResult:
     """The quarter, the as-of date and the customers behind the page."""
-    result = SectionResult("overview", "Report quarter")
-    if not report.availability.allows("tenure"):
-        result.answer = (f"Analysis as of the end of {report.as_of:%d %B %Y} ({report.quarter}). The data's source "
-                         "records no tenure or churn, so the survival sections of this page are skipped.")
-        return result
-    tenure = report.tenure
-    result.answer = (f"Analysis as of the end of {report.as_of:%d %B %Y} ({report.quarter}): {len(tenure):,} customers "
-                     f"acquired by then, {int(tenure['churned'].sum()):,} of whom had left in a month that had ended.")
-    return result
+    return retention.overview(report, pages="survival")
 
 
 def _summary_table(summary: pd.DataFrame, group_label: str | None) -> Table:

@@ -22,12 +22,12 @@ from cxlab.survival.km import km_by, survival_at
 HISTORY_QUARTERS = 8
 
 
-def overview(report) -> SectionResult:
-    """The quarter, the as-of date and the customers behind the page."""
+def overview(report, *, pages: str = "retention") -> SectionResult:
+    """The quarter, the as-of date and the customers behind a page built on tenure (``pages`` names it)."""
     result = SectionResult("overview", "Report quarter")
     if not report.availability.allows("tenure"):
         result.answer = (f"Report quarter {report.quarter}, figures as of {report.as_of:%d %B %Y}. The data's "
-                         "source records no tenure or churn, so the retention sections of this page are skipped.")
+                         f"source records no tenure or churn, so the {pages} sections of this page are skipped.")
         return result
     tenure = report.tenure
     result.answer = (f"Report quarter {report.quarter}, figures as of the end of {report.as_of:%d %B %Y}: "
