@@ -73,6 +73,7 @@ _SURVIVAL = "05_churn_survival"
 _ECONOMICS = "06_retention_economics"
 _LOOP = "03_feedback_loop"
 _VOICE = "07_voice_of_customer"
+_DRILL = "drill_down"  # run with `cxlab report --by <attribute>`
 REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("nps", "Relationship NPS, {quarter}", "points", _SCORECARD, "headline"),
     HeadlineSpec("csat", "CSAT, share satisfied, {quarter}", "% satisfied", _SCORECARD, "headline"),
@@ -143,6 +144,8 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("churn_leading_reason", "Leading churn reason", "", _VOICE, "reasons"),
     HeadlineSpec("churn_leading_reason_cif", "Customers leaving for the leading reason within {months} months", "%",
                  _VOICE, "reasons"),
+    HeadlineSpec("drill_differences", "Differences between each {attribute} and the other customers beyond chance, "
+                 "{quarter}", "differences", _DRILL, "differences"),
 )}
 
 

@@ -7,12 +7,13 @@ here, where they are tested without a kernel.
 Modules: :mod:`~cxlab.sections.scorecard` (page 01), :mod:`~cxlab.sections.journey` and
 :mod:`~cxlab.sections.questions` (page 02), :mod:`~cxlab.sections.loop` (page 03),
 :mod:`~cxlab.sections.retention` (page 04), :mod:`~cxlab.sections.churn` (page 05),
-:mod:`~cxlab.sections.economics` (page 06), :mod:`~cxlab.sections.voice` (page 07).
+:mod:`~cxlab.sections.economics` (page 06), :mod:`~cxlab.sections.voice` (page 07),
+:mod:`~cxlab.sections.drilldown` (the drill-down page of ``cxlab report --by``).
 """
 
-from cxlab.sections import churn, economics, journey, loop, questions, retention, scorecard, voice
+from cxlab.sections import churn, drilldown, economics, journey, loop, questions, retention, scorecard, voice
 from cxlab.sections.context import ReportContext, open_report
 from cxlab.sections.result import Chart, SectionResult, Table
 
-__all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "economics", "journey", "loop", "open_report",
+__all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "drilldown", "economics", "journey", "loop", "open_report",
            "questions", "retention", "scorecard", "voice"]
