@@ -2,8 +2,9 @@
 
 Inputs are checked in this order: the notebooks and ``--only`` names, the parameters file
 (names and types), the quarter label, the data folder (each input file is hashed first, then the
-data is loaded and validated once with :func:`cxlab.io.load`), that the quarter is complete in
-the data, and that the quarter is not already published (unless ``force``). Problems raise
+data is loaded and validated once with :func:`cxlab.io.load`), the ``--by`` attribute of a
+drill-down against the customers table (:func:`cxlab.drilldown.check_attribute`), that the
+quarter is complete in the data, and that the quarter is not already published (unless ``force``). Problems raise
 :class:`~cxlab.report.errors.ReportInputError`. Before publishing, the run hashes the input files
 again (:func:`check_inputs_unchanged`): a file that changed, appeared or disappeared meanwhile
 means the notebooks may have read a mixture of old and new data.
@@ -19,11 +20,14 @@ import pyarrow
 import pyarrow.parquet as pq
 
 from cxlab import io
+from cxlab.drilldown import DrillDownError, check_attribute
 from cxlab.periods import analysis_as_of, fieldwork_period
 from cxlab.report.errors import ReportDataChangedError, ReportInputError
 from cxlab.report.params import (
+    ReportNotebook,
     check_quarter_label,
     discover_notebooks,
+    inspect_report_notebook,
     read_params_file,
     resolve_parameters,
     select_notebooks,
@@ -32,6 +36,8 @@ from cxlab.report.provenance import file_sha256
 
 DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 META_FILE = "meta.json"
+DRILL_NOTEBOOK = "drill_down"  # the drill-down page, run only with --by
+DRILL_PARAMETER = "by"
 
 
 @dataclass
@@ -58,6 +64,8 @@ class RunPlan:
         Notebook name to the parameters from the parameters file.
     out : pathlib.Path
         The reports folder.
+    by : str or None
+        The customer attribute of the drill-down page (``--by``); None without one.
     """
 
     quarter: str
@@ -69,6 +77,7 @@ class RunPlan:
     selected: list
     parameters: dict
     out: Path
+    by: str | None = None
 
     @property
     def target(self) -> Path:
@@ -81,7 +90,8 @@ class RunPlan:
         return (f"quarter {self.quarter} (ends {self.quarter_end.date()}), data as of {self.cxdata.as_of.date()}\n"
                 f"data folder {self.data}: {files}\n"
                 f"notebooks: {', '.join(nb.name for nb in self.selected)}\n"
-                f"report to {self.target / 'index.html'}")
+                + (f"drill-down by {self.by} (page {DRILL_NOTEBOOK})\n" if self.by else "")
+                + f"report to {self.target / 'index.html'}")
 
 
 def _input_files(data: Path) -> list[Path]:
@@ -152,8 +162,33 @@ def check_target(plan: RunPlan, force: bool) -> None:
                                "replace it")
 
 
+def drill_notebook(notebooks_dir: Path) -> ReportNotebook:
+    """The drill-down notebook: ``drill_down.ipynb`` of the notebooks folder, else the project's.
+
+    Raises
+    ------
+    ReportInputError
+        When the notebook cannot be read or does not declare the run's parameters and ``by``.
+    """
+    path = Path(notebooks_dir) / f"{DRILL_NOTEBOOK}.ipynb"
+    notebook = inspect_report_notebook(path if path.is_file() else DEFAULT_NOTEBOOKS_DIR / path.name)
+    if DRILL_PARAMETER not in notebook.defaults:
+        raise ReportInputError(f"notebook {notebook.path} does not declare {DRILL_PARAMETER!r} in its parameters "
+                               "cell; the drill-down needs it")
+    return notebook
+
+
+def _check_by(by: str, cxdata: io.CXData) -> None:
+    """Refuse a ``--by`` attribute the customers table cannot be broken down by (naming those it can)."""
+    try:
+        check_attribute(cxdata.customers, by, gaps=cxdata.availability.gaps,
+                        other_tables={"surveys": cxdata.surveys, "cases": cxdata.cases, "revenue": cxdata.revenue})
+    except DrillDownError as err:
+        raise ReportInputError(f"--by {by}: {err}") from err
+
+
 def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, out: str | Path, force: bool,
-             only: list[str] | None, notebooks_dir: str | Path | None, as_of=None) -> RunPlan:
+             only: list[str] | None, notebooks_dir: str | Path | None, as_of=None, by: str | None = None) -> RunPlan:
     """Validate everything a run needs, in the order of the module docstring; nothing is written.
 
     Parameters are those of :func:`cxlab.report.run`.
@@ -171,13 +206,22 @@ def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, o
     notebooks_dir = Path(notebooks_dir or DEFAULT_NOTEBOOKS_DIR).resolve()
     notebooks = discover_notebooks(notebooks_dir)
     selected = select_notebooks(notebooks, only)
+    if by is not None:
+        drill = drill_notebook(notebooks_dir)
+        notebooks, selected = [*notebooks, drill], [*selected, drill]
     check_quarter_label(quarter)
     resolved = resolve_parameters(read_params_file(params), notebooks, selected)
+    if by is not None:
+        if DRILL_PARAMETER in resolved[DRILL_NOTEBOOK]:
+            raise ReportInputError(f"{DRILL_PARAMETER} (parameters file) is set by the run: use --by")
+        resolved[DRILL_NOTEBOOK][DRILL_PARAMETER] = by
     data = Path(data)
     hashes = _hash_inputs(data)  # before reading: a change while the run reads is then seen at the end
     cxdata = _load_data(data, as_of)
+    if by is not None:
+        _check_by(by, cxdata)
     quarter, quarter_end = _resolve_quarter(quarter, cxdata)
-    plan = RunPlan(quarter, quarter_end, data, cxdata, hashes, notebooks_dir, selected, resolved, Path(out))
+    plan = RunPlan(quarter, quarter_end, data, cxdata, hashes, notebooks_dir, selected, resolved, Path(out), by)
     check_target(plan, force)
     return plan
 

@@ -83,7 +83,7 @@ def _output_errors(plan: RunPlan) -> Iterator[None]:
 
 def check(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
           out: str | Path = "reports", force: bool = False, only: list[str] | None = None,
-          notebooks_dir: str | Path | None = None, as_of=None) -> str:
+          notebooks_dir: str | Path | None = None, as_of=None, by: str | None = None) -> str:
     """Validate a run without running it: data, quarter, parameters, reports folder and lock.
 
     Parameters are those of :func:`run`.
@@ -102,7 +102,7 @@ def check(quarter: str | None = None, data: str | Path = "data/demo", params: st
     ReportOutputError
         The reports folder (or its nearest existing parent) is not writable.
     """
-    plan = plan_run(quarter, data, params, out, force, only, notebooks_dir, as_of)
+    plan = plan_run(quarter, data, params, out, force, only, notebooks_dir, as_of, by)
     existing = next(p for p in [plan.out, *plan.out.absolute().parents] if p.exists())
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ReportOutputError(f"cannot write the report into {plan.out}: {existing} is not writable")
@@ -114,7 +114,7 @@ def check(quarter: str | None = None, data: str | Path = "data/demo", params: st
 
 def run(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
         out: str | Path = "reports", force: bool = False, only: list[str] | None = None,
-        notebooks_dir: str | Path | None = None, *, as_of=None, workers: int | None = None,
+        notebooks_dir: str | Path | None = None, *, as_of=None, by: str | None = None, workers: int | None = None,
         progress: bool = True) -> Path:
     """Run the quarterly report: execute every report notebook and publish the HTML pages.
 
@@ -136,6 +136,10 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
         Folder of the report notebooks ``0*_*.ipynb``; default: the project's ``notebooks/``.
     as_of : str or pandas.Timestamp, optional
         The data's as-of date, instead of ``meta.json``'s (e.g. the end of a one-off survey's quarter).
+    by : str, optional
+        A column of the customers table (``"region"``): adds the drill-down page, the quarter's scorecard,
+        closed-loop and retention figures per group (:mod:`cxlab.drilldown`), whose differences beyond
+        chance the executive summary names.
     workers : int, optional
         Notebooks executed at the same time; default: the CPU cores this process may use.
     progress : bool
@@ -149,7 +153,7 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
     Raises
     ------
     ReportInputError
-        Bad parameters, data, quarter or an existing report without ``force`` (nothing ran).
+        Bad parameters, data, quarter, ``by`` attribute or an existing report without ``force`` (nothing ran).
     ReportRunError
         A notebook or page failed; the partial build is kept in ``<out>/_failed/``.
     ReportLockedError
@@ -164,7 +168,7 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
     started = datetime.now().astimezone()
     clock = time.perf_counter()
     with RunSignals() as signals:
-        plan = plan_run(quarter, data, params, out, force, only, notebooks_dir, as_of)
+        plan = plan_run(quarter, data, params, out, force, only, notebooks_dir, as_of, by)
         with _output_errors(plan):
             plan.out.mkdir(parents=True, exist_ok=True)
             with quarter_lock(plan.out, plan.quarter):

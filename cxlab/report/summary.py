@@ -18,6 +18,8 @@ from markupsafe import Markup
 from cxlab.headlines import Headline, read_headlines
 from cxlab.report import board
 from cxlab.report.figures import format_number, headline_decimals, number_or_none
+from cxlab.report.group_flags import KEY as GROUP_FLAGS_KEY
+from cxlab.report.group_flags import group_flags
 from cxlab.report.layout import ENVIRONMENT, page, write_page
 from cxlab.report.provenance import Provenance, read_provenance
 
@@ -137,6 +139,8 @@ _SUMMARY = """
 explains it. Intervals are 95% intervals unless the note says otherwise.</p>
 {% if brief %}<h2 id="in-brief">In brief</h2>
 <ul class="cx-brief">{% for sentence in brief %}<li>{{ sentence }}</li>{% endfor %}</ul>{% endif %}
+{% if flags %}<h2 id="groups">{{ flags.title }}</h2>
+<p class="cx-brief">{{ flags.sentence }} <a href="{{ flags.href }}">See the figures by group</a>.</p>{% endif %}
 {% if tiles %}<h2 id="figures">The figures</h2>
 <div class="cx-tiles">{% for tile in tiles %}<div class="cx-tile" id="tile-{{ tile.key }}">
 <h3><a href="{{ tile.href }}">{{ tile.label }}</a></h3>
@@ -223,7 +227,7 @@ def write_quarter_summary(folder: Path, *, quarter: str, quarter_end: str, pages
         page_, headline = located[key]
         return format_headline(headline, _href(page_, headline), signed=signed, decimals=decimals)
 
-    glance, shown = [], set()
+    glance, shown = [], {GROUP_FLAGS_KEY}  # the drill-down's differences have a block of their own
     for group, rows in GLANCE:
         formatted = []
         for row in rows:
@@ -243,7 +247,7 @@ def write_quarter_summary(folder: Path, *, quarter: str, quarter_end: str, pages
     body = Markup(ENVIRONMENT.from_string(_SUMMARY).render(
         quarter=quarter, quarter_end=quarter_end, data_as_of=provenance.data_as_of, glance=glance,
         details=details, pages=pages, brief=board.sentences(located, quarter),
-        tiles=board.tiles(located, quarter)))
+        tiles=board.tiles(located, quarter), flags=group_flags(located)))
     nav = [("All quarters", "../index.html"), ("Executive summary", "index.html")]
     document = page(title=f"Customer experience report {quarter}", body=body, nav=nav, provenance=provenance)
     return write_page(Path(folder) / "index.html", document)

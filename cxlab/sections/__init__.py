@@ -15,5 +15,5 @@ from cxlab.sections import churn, drilldown, economics, journey, loop, questions
 from cxlab.sections.context import ReportContext, open_report
 from cxlab.sections.result import Chart, SectionResult, Table
 
-__all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "drilldown", "economics", "journey", "loop", "open_report",
-           "questions", "retention", "scorecard", "voice"]
+__all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "drilldown", "economics", "journey", "loop",
+           "open_report", "questions", "retention", "scorecard", "voice"]

@@ -30,11 +30,11 @@ def attribute_label(by: str) -> str:
     return by.replace("_", " ")
 
 
-def _drill(report, by: str, method: str, months: int) -> DrillDown:
+def _drill(report, by: str, method: str, months: int, followup_window_days: int) -> DrillDown:
     """The run's drill-down by ``by`` (computed once, shared by every section of the page)."""
-    return report._cached(("drill_down", by, method, months), lambda: drill_down(
+    return report._cached(("drill_down", by, method, months, followup_window_days), lambda: drill_down(
         report.data, by, quarter=report.quarter, as_of=report.as_of, min_cell_size=report.min_cell_size,
-        method=method, months=months))
+        method=method, months=months, followup_window_days=followup_window_days))
 
 
 def _figure_label(key: str, months: int) -> str:
@@ -49,9 +49,10 @@ def _difference_unit(key: str) -> str:
     return "percentage points" if FIGURE_BY_KEY[key].unit == "%" else FIGURE_BY_KEY[key].unit
 
 
-def overview(report, *, by: str, method: str = "adjusted_wald", months: int = 12) -> SectionResult:
+def overview(report, *, by: str, method: str = "adjusted_wald", months: int = 12,
+             followup_window_days: int = 7) -> SectionResult:
     """The attribute, its groups and their sizes, and which groups are too small to show."""
-    drill = _drill(report, by, method, months)
+    drill = _drill(report, by, method, months, followup_window_days)
     groups = drill.groups
     hidden = groups.loc[groups["suppressed"], "group"].tolist()
     label = attribute_label(by)
@@ -123,9 +124,9 @@ def _chart(drill: DrillDown, keys, months: int) -> Chart | None:
     return Chart(figure, alt)
 
 
-def _figures_section(report, key: str, title: str, keys, by: str, method: str, months: int, needs: str,
-                     what: str) -> SectionResult:
-    drill = _drill(report, by, method, months)
+def _figures_section(report, key: str, title: str, keys, what: str, needs: str, *, by: str, method: str,
+                     months: int, followup_window_days: int) -> SectionResult:
+    drill = _drill(report, by, method, months, followup_window_days)
     if not report.availability.allows(*needs.split()):
         return SectionResult(key, title, unavailable=report.availability.why_not(*needs.split()))
     table = _figure_columns(drill, keys, months)
@@ -145,22 +146,26 @@ def _figures_section(report, key: str, title: str, keys, by: str, method: str, m
     return result
 
 
-def scorecard(report, *, by: str, method: str = "adjusted_wald", months: int = 12) -> SectionResult:
+def scorecard(report, *, by: str, method: str = "adjusted_wald", months: int = 12,
+             followup_window_days: int = 7) -> SectionResult:
     """Relationship NPS, CSAT and CES of the quarter per group."""
-    return _figures_section(report, "scorecard", "Scorecard", ("nps", "csat", "ces"), by, method, months,
-                            "surveys", "answers")
+    return _figures_section(report, "scorecard", "Scorecard", ("nps", "csat", "ces"), "answers", "surveys", by=by,
+                            method=method, months=months, followup_window_days=followup_window_days)
 
 
-def closed_loop(report, *, by: str, method: str = "adjusted_wald", months: int = 12) -> SectionResult:
+def closed_loop(report, *, by: str, method: str = "adjusted_wald", months: int = 12,
+             followup_window_days: int = 7) -> SectionResult:
     """Detractor follow-up coverage and the share of follow-ups answered within the SLA per group."""
-    return _figures_section(report, "loop", "Closed loop on detractors", ("followup_coverage", "sla_share"), by,
-                            method, months, "relationship_nps cases", "detractor answers or follow-up cases")
+    return _figures_section(report, "loop", "Closed loop on detractors", ("followup_coverage", "sla_share"),
+                            "detractor answers or follow-up cases", "relationship_nps cases", by=by, method=method,
+                            months=months, followup_window_days=followup_window_days)
 
 
-def retention(report, *, by: str, method: str = "adjusted_wald", months: int = 12) -> SectionResult:
+def retention(report, *, by: str, method: str = "adjusted_wald", months: int = 12,
+             followup_window_days: int = 7) -> SectionResult:
     """The Kaplan-Meier share of customers still active after ``months`` months per group."""
-    return _figures_section(report, "retention", "Retention", ("retention",), by, method, months, "tenure",
-                            "customers")
+    return _figures_section(report, "retention", "Retention", ("retention",), "customers", "tenure", by=by,
+                            method=method, months=months, followup_window_days=followup_window_days)
 
 
 def _flag_sentence(flagged: pd.DataFrame, months: int) -> str:
@@ -174,9 +179,10 @@ def _flag_sentence(flagged: pd.DataFrame, months: int) -> str:
     return "; ".join(parts)
 
 
-def differences(report, *, by: str, method: str = "adjusted_wald", months: int = 12) -> SectionResult:
+def differences(report, *, by: str, method: str = "adjusted_wald", months: int = 12,
+             followup_window_days: int = 7) -> SectionResult:
     """Each group against all other customers on every figure, flagged after Holm's adjustment."""
-    drill = _drill(report, by, method, months)
+    drill = _drill(report, by, method, months, followup_window_days)
     label = attribute_label(by)
     tested = drill.differences
     groups_tested = tested["group"].nunique()
