@@ -38,8 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats import proportion  # (its test_* functions, imported by name, would be collected by pytest)
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
 from cxlab import loop, metrics, touchpoints
 from cxlab.display import IDENTIFIER_COLUMNS
@@ -286,8 +286,7 @@ def drill_down(data, by: str, *, quarter: str, as_of, min_cell_size: int = 30, m
     hidden = figures["group"].isin(small_groups)
     figures.loc[hidden, ["value", "ci_low", "ci_high"]] = np.nan
     figures.loc[hidden, "suppressed"] = True
-    differences = pd.concat(tests, ignore_index=True) if tests else pd.DataFrame(columns=_DIFFERENCE_COLUMNS)
-    return DrillDown(by, quarter, groups, figures, _adjust(differences, small_groups, level), min_cell_size)
+    return DrillDown(by, quarter, groups, figures, _adjust(_stacked(tests), small_groups, level), min_cell_size)
 
 
 def _lookup(customers: pd.DataFrame, ids: pd.Series) -> np.ndarray:
@@ -334,8 +333,9 @@ def _proportion_tests(hits: pd.Series, n: pd.Series, min_n: int, level: float) -
         b, n_b = int(hits.sum()) - a, int(n.sum()) - n_a
         if min(n_a, n_b) < max(min_n, 1):
             continue
-        low, high = confint_proportions_2indep(a, n_a, b, n_b, method="newcomb", compare="diff", alpha=1 - level)
-        p_value = test_proportions_2indep(a, n_a, b, n_b, method="score", compare="diff").pvalue
+        low, high = proportion.confint_proportions_2indep(a, n_a, b, n_b, method="newcomb", compare="diff",
+                                                          alpha=1 - level)
+        p_value = proportion.test_proportions_2indep(a, n_a, b, n_b, method="score", compare="diff").pvalue
         rows.append({"group": group, "n_group": n_a, "n_rest": n_b, "difference": 100 * (a / n_a - b / n_b),
                      "ci_low": 100 * low, "ci_high": 100 * high, "p_value": float(p_value)})
     return pd.DataFrame(rows, columns=_DIFFERENCE_COLUMNS[1:])
@@ -380,12 +380,16 @@ def _loop_figures(followups: pd.DataFrame, min_n: int, level: float):
     counts = mature.groupby("group").agg(n=("followed_up", "size"), hits=("followed_up", "sum"))
     cases = followups[followups["followed_up"]]
     cases = cases.assign(sla_scale=cases["hours_to_first_response"] / cases["sla_hours"])
-    tests = pd.concat([
-        _proportion_tests(counts["hits"], counts["n"], min_n, level).assign(figure="followup_coverage"),
-        _survival_tests(cases, 1.0, min_n, level, duration_col="sla_scale", event_col="first_response_observed",
-                        sign=-1.0).assign(figure="sla_share"),
-    ], ignore_index=True)
-    return pd.concat([coverage, sla], ignore_index=True), tests[_DIFFERENCE_COLUMNS]
+    tests = (_proportion_tests(counts["hits"], counts["n"], min_n, level).assign(figure="followup_coverage"),
+             _survival_tests(cases, 1.0, min_n, level, duration_col="sla_scale", event_col="first_response_observed",
+                             sign=-1.0).assign(figure="sla_share"))
+    return pd.concat([coverage, sla], ignore_index=True), _stacked(tests)
+
+
+def _stacked(tests) -> pd.DataFrame:
+    """Comparison tables one under the other (empty ones left out)."""
+    tests = [test[_DIFFERENCE_COLUMNS] for test in tests if not test.empty]
+    return pd.concat(tests, ignore_index=True) if tests else pd.DataFrame(columns=_DIFFERENCE_COLUMNS)
 
 
 def _retention_figures(tenure: pd.DataFrame, months: int, min_n: int, level: float):
@@ -399,7 +403,7 @@ def _retention_figures(tenure: pd.DataFrame, months: int, min_n: int, level: flo
                  [sizes[g] for g in fitters], small)
     tests = _survival_tests(tenure, months, min_n, level, duration_col="tenure_months", event_col="churned",
                             sign=1.0).assign(figure="retention")
-    return part, tests[_DIFFERENCE_COLUMNS]
+    return part, _stacked([tests])
 
 
 def _adjust(differences: pd.DataFrame, small_groups: set, level: float) -> pd.DataFrame:

@@ -112,6 +112,8 @@ def _chart(drill: DrillDown, keys, months: int) -> Chart | None:
             ax.errorbar(row["value"], position, xerr=[[row["value"] - row["ci_low"]], [row["ci_high"] - row["value"]]],
                         fmt="o", color=colour, capsize=3)
         ax.set_title(_figure_label(key, months), fontsize=9, wrap=True)
+        ax.set_xlabel({"%": "%", "points": "NPS points"}.get(FIGURE_BY_KEY[key].unit, FIGURE_BY_KEY[key].unit),
+                      fontsize=8)
         ax.set_yticks(range(len(groups)), groups)
         ax.grid(axis="x", alpha=0.3)
     axes[0].invert_yaxis()  # the first group on top (the axes share it)
