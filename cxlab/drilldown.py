@@ -24,7 +24,8 @@ figure of a group whose own count (answers, detractor answers, cases, customers)
 suppressed: its value is missing and it is not tested. A customer without a value of the
 attribute belongs to the group :data:`NOT_RECORDED`.
 
-All comparisons that remain, groups x figures, form one family whose p-values are adjusted with
+With two groups shown, only the first is compared with the other (the reverse comparison is the same one,
+mirrored). All comparisons that remain, groups x figures, form one family whose p-values are adjusted with
 Holm's step-down method (family-wise error rate 5%): the chance that even one group is flagged
 although no group truly differs stays below 5% however many groups and figures are compared.
 The report's summary acts on these flags, so a false one is costly; the page's change tables, which
@@ -286,7 +287,11 @@ def drill_down(data, by: str, *, quarter: str, as_of, min_cell_size: int = 30, m
     hidden = figures["group"].isin(small_groups)
     figures.loc[hidden, ["value", "ci_low", "ci_high"]] = np.nan
     figures.loc[hidden, "suppressed"] = True
-    return DrillDown(by, quarter, groups, figures, _adjust(_stacked(tests), small_groups, level), min_cell_size)
+    differences = _stacked(tests)
+    shown = [g for g in groups["group"] if g not in small_groups]
+    if len(shown) == 2:  # the second group against the first is the same comparison, mirrored
+        differences = differences[differences["group"] == shown[0]]
+    return DrillDown(by, quarter, groups, figures, _adjust(differences, small_groups, level), min_cell_size)
 
 
 def _lookup(customers: pd.DataFrame, ids: pd.Series) -> np.ndarray:

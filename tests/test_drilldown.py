@@ -198,3 +198,14 @@ def test_a_region_planted_worse_is_flagged_on_what_was_planted_and_nothing_else(
     assert coverage["ci_low"] < 0.5 * _value(by_region, "followup_coverage", PLANTED)["value"] < coverage["ci_high"]
     # untouched figures of the region are the demo's
     assert _value(drill, "retention", PLANTED)["value"] == _value(by_region, "retention", PLANTED)["value"]
+
+
+def test_two_groups_are_compared_once_not_mirrored(demo):
+    data, quarter, as_of = demo
+    drill = drill_down(data, "contract", quarter=quarter, as_of=as_of)
+    assert set(drill.differences["group"]) == {"annual"} and len(drill.differences) == 6
+    tenure = tenure_frame(data.customers, as_of)
+    annual = tenure["contract"] == "annual"
+    expected = survival_at(km_by(tenure[annual]), 12)[0] - survival_at(km_by(tenure[~annual]), 12)[0]
+    row = drill.differences[drill.differences["figure"] == "retention"].iloc[0]
+    assert row["difference"] == pytest.approx(100 * expected) and row["significant"]

@@ -170,6 +170,10 @@ def retention(report, *, by: str, method: str = "adjusted_wald", months: int = 1
                             method=method, months=months, followup_window_days=followup_window_days)
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
 def _flag_sentence(flagged: pd.DataFrame, months: int) -> str:
     """"NPS of Latin America -9.3 points (Holm-adjusted p = 0.002); ..." for the flagged rows."""
     parts = []
@@ -189,8 +193,9 @@ def differences(report, *, by: str, method: str = "adjusted_wald", months: int =
     tested = drill.differences
     groups_tested = tested["group"].nunique()
     figures_tested = tested["figure"].nunique()
-    family = (f"{len(tested)} comparisons ({groups_tested} groups x {figures_tested} figures), {ADJUSTMENT}-adjusted "
-              f"so that the chance of flagging any group falsely stays below 5%")
+    family = (f"{_plural(len(tested), 'comparison')} ({_plural(groups_tested, 'group')} x "
+              f"{_plural(figures_tested, 'figure')}), {ADJUSTMENT}-adjusted so that the chance of flagging any group "
+              "falsely stays below 5%")
     flagged = drill.flagged
     headline = spec("drill_differences").headline(
         len(flagged), n=len(tested), attribute=label, quarter=report.quarter,
