@@ -21,8 +21,8 @@ Still active after 12 m     customers acquired by the as-of date, Kaplan-Meier  
 Each figure is computed for all groups in one grouped pass over the rows (never a loop over
 customers). A group with fewer customers than ``min_cell_size`` is suppressed altogether, and a
 figure of a group whose own count (answers, detractor answers, cases, customers) is below it is
-suppressed: its value is missing and it is not tested. A customer without a value of the
-attribute belongs to the group :data:`NOT_RECORDED`.
+suppressed: its value is missing and it is not tested. Which attributes qualify, and the group of a
+customer without a value, are defined in :mod:`cxlab.attributes`.
 
 With two groups shown, only the first is compared with the other (the reverse comparison is the same one,
 mirrored). All comparisons that remain, groups x figures, form one family whose p-values are adjusted with
@@ -43,17 +43,19 @@ from statsmodels.stats import proportion  # (its test_* functions, imported by n
 from statsmodels.stats.multitest import multipletests
 
 from cxlab import loop, metrics, touchpoints
-from cxlab.display import IDENTIFIER_COLUMNS
+from cxlab.attributes import (  # noqa: F401  (re-exported: a drill-down's vocabulary)
+    MAX_GROUPS,
+    NOT_RECORDED,
+    DrillDownError,
+    attributes,
+    check_attribute,
+    group_labels,
+)
 from cxlab.schema import RELATIONSHIP
 from cxlab.survival.km import km_by, survival_at, survival_se
 from cxlab.tenure import tenure_frame
 
-MAX_GROUPS = 20
-NOT_RECORDED = "not recorded"
 ADJUSTMENT = "Holm"
-# customers columns that describe no group of customers: identifiers, dates, amounts, the churn outcome
-NOT_ATTRIBUTES = (*IDENTIFIER_COLUMNS, "acquired_at", "churned_at", "monthly_revenue", "acquisition_cost",
-                  "churn_reason")
 
 
 @dataclass(frozen=True)
@@ -80,102 +82,6 @@ FIGURES = (
 FIGURE_BY_KEY = {figure.key: figure for figure in FIGURES}
 _COLUMNS = ["figure", "group", "value", "ci_low", "ci_high", "n", "suppressed"]
 _DIFFERENCE_COLUMNS = ["figure", "group", "n_group", "n_rest", "difference", "ci_low", "ci_high", "p_value"]
-
-
-class DrillDownError(ValueError):
-    """An attribute the report cannot be broken down by, with the reason and the attributes available."""
-
-
-def attributes(customers: pd.DataFrame, gaps=frozenset()) -> list[str]:
-    """The columns of the customers table a drill-down can group by, in table order.
-
-    Parameters
-    ----------
-    customers : pandas.DataFrame
-        The ``customers`` table.
-    gaps : collection of str
-        What the data's source could not provide (``"customers.region"``, ...; see
-        :attr:`cxlab.availability.Availability.gaps`); such columns are placeholders.
-
-    Examples
-    --------
-    >>> c = pd.DataFrame({"customer_id": ["a"], "region": ["North"], "monthly_revenue": [10.0]})
-    >>> attributes(c)
-    ['region']
-    """
-    return [c for c in customers.columns
-            if c not in NOT_ATTRIBUTES and f"customers.{c}" not in gaps
-            and not pd.api.types.is_numeric_dtype(customers[c])
-            and not pd.api.types.is_datetime64_any_dtype(customers[c])
-            and bool(customers[c].notna().any())]
-
-
-def check_attribute(customers: pd.DataFrame, by: str, *, gaps=frozenset(), max_groups: int = MAX_GROUPS,
-                    other_tables: dict | None = None) -> list[str]:
-    """Check that the report can be broken down by a customer attribute; return its groups.
-
-    Parameters
-    ----------
-    customers : pandas.DataFrame
-        The ``customers`` table.
-    by : str
-        The attribute (a column of ``customers``).
-    gaps : collection of str
-        What the data's source could not provide (see :func:`attributes`).
-    max_groups : int
-        Most distinct values a drill-down shows.
-    other_tables : dict of str to pandas.DataFrame, optional
-        The other tables, to say so when ``by`` is a column of one of them (e.g. ``cases.team``).
-
-    Returns
-    -------
-    list of str
-        The groups, sorted (:data:`NOT_RECORDED` last when some customers have no value).
-
-    Raises
-    ------
-    DrillDownError
-        Naming the column and the attributes available: when ``customers`` has no such column
-        (or it is an identifier, a date, a number or a placeholder of the source), when it has
-        one value only, or more than ``max_groups``.
-
-    Examples
-    --------
-    >>> c = pd.DataFrame({"customer_id": ["a", "b"], "region": ["North", "South"]})
-    >>> check_attribute(c, "region")
-    ['North', 'South']
-    """
-    available = attributes(customers, gaps)
-    choose = f"customer attributes available: {', '.join(available) or 'none'}"
-    if by not in customers.columns:
-        elsewhere = [name for name, table in (other_tables or {}).items()
-                     if table is not None and by in table.columns]
-        where = (f"; {by!r} is a column of the {' and '.join(elsewhere)} table, not an attribute of customers"
-                 if elsewhere else "")
-        raise DrillDownError(f"cannot break the report down by {by!r}: the customers table has no column {by!r}"
-                             f"{where}; {choose}")
-    if by not in available:
-        what = ("an identifier" if by in IDENTIFIER_COLUMNS else
-                "not recorded by the data's source" if f"customers.{by}" in gaps else
-                "a date" if pd.api.types.is_datetime64_any_dtype(customers[by]) else
-                "a number" if pd.api.types.is_numeric_dtype(customers[by]) else
-                "empty for every customer" if not customers[by].notna().any() else
-                "an outcome or an amount, not a group of customers")
-        raise DrillDownError(f"cannot break the report down by customers column {by!r}: it is {what}; {choose}")
-    groups = _group_labels(customers[by])
-    levels = sorted(set(groups) - {NOT_RECORDED}) + ([NOT_RECORDED] if (groups == NOT_RECORDED).any() else [])
-    if len(levels) < 2:
-        raise DrillDownError(f"cannot break the report down by customers column {by!r}: every customer has the "
-                             f"same value ({levels[0]!r}), so there is nothing to compare; {choose}")
-    if len(levels) > max_groups:
-        raise DrillDownError(f"cannot break the report down by customers column {by!r}: it has {len(levels)} "
-                             f"distinct values, more than the {max_groups} groups a drill-down shows; choose an "
-                             f"attribute with fewer values or group its values in the data; {choose}")
-    return levels
-
-
-def _group_labels(values: pd.Series) -> np.ndarray:
-    return values.astype(object).where(values.notna(), NOT_RECORDED).astype(str).to_numpy()
 
 
 @dataclass(frozen=True)
@@ -254,12 +160,12 @@ def drill_down(data, by: str, *, quarter: str, as_of, min_cell_size: int = 30, m
     DrillDownError
         When ``by`` cannot be used (see :func:`check_attribute`).
     """
-    gaps = data.availability.gaps
-    check_attribute(data.customers, by, gaps=gaps, other_tables={"surveys": data.surveys, "cases": data.cases})
-    customers = data.customers[["customer_id"]].assign(group=_group_labels(data.customers[by]))
+    levels = check_attribute(data.customers, by, gaps=data.availability.gaps,
+                             other_tables={"surveys": data.surveys, "cases": data.cases})
+    customers = data.customers[["customer_id"]].assign(group=group_labels(data.customers[by]))
     tenure = tenure_frame(data.customers, as_of)
-    tenure = tenure.assign(group=_group_labels(tenure[by]))
-    sizes = tenure.groupby("group").size().reindex(sorted(set(customers["group"])), fill_value=0)
+    tenure = tenure.assign(group=group_labels(tenure[by]))
+    sizes = tenure.groupby("group").size().reindex(levels, fill_value=0)
     small_groups = set(sizes.index[sizes < min_cell_size])
     groups = pd.DataFrame({"group": sizes.index, "customers": sizes.to_numpy(),
                            "suppressed": sizes.to_numpy() < min_cell_size})

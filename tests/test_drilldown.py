@@ -11,8 +11,9 @@ import pytest
 
 import cxlab.io
 from cxlab import loop, metrics, touchpoints
+from cxlab.attributes import NOT_RECORDED, DrillDownError, attributes, check_attribute
 from cxlab.datasets import demo_path
-from cxlab.drilldown import ALL_CUSTOMERS, NOT_RECORDED, DrillDownError, attributes, check_attribute, drill_down
+from cxlab.drilldown import ALL_CUSTOMERS, drill_down
 from cxlab.periods import analysis_as_of
 from cxlab.schema import RELATIONSHIP
 from cxlab.survival.km import km_by, survival_at

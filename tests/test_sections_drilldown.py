@@ -9,8 +9,9 @@ import pytest
 from test_drilldown import PLANTED, planted_world
 
 import cxlab.io
+from cxlab.attributes import DrillDownError
 from cxlab.datasets import demo_path
-from cxlab.drilldown import DrillDownError, drill_down
+from cxlab.drilldown import drill_down
 from cxlab.headlines import Headlines
 from cxlab.periods import analysis_as_of
 from cxlab.sections import ReportContext, drilldown

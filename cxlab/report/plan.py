@@ -3,7 +3,7 @@
 Inputs are checked in this order: the notebooks and ``--only`` names, the parameters file
 (names and types), the quarter label, the data folder (each input file is hashed first, then the
 data is loaded and validated once with :func:`cxlab.io.load`), the ``--by`` attribute of a
-drill-down against the customers table (:func:`cxlab.drilldown.check_attribute`), that the
+drill-down against the customers table (:func:`cxlab.attributes.check_attribute`), that the
 quarter is complete in the data, and that the quarter is not already published (unless ``force``). Problems raise
 :class:`~cxlab.report.errors.ReportInputError`. Before publishing, the run hashes the input files
 again (:func:`check_inputs_unchanged`): a file that changed, appeared or disappeared meanwhile
@@ -20,7 +20,7 @@ import pyarrow
 import pyarrow.parquet as pq
 
 from cxlab import io
-from cxlab.drilldown import DrillDownError, check_attribute
+from cxlab.attributes import DrillDownError, check_attribute
 from cxlab.periods import analysis_as_of, fieldwork_period
 from cxlab.report.errors import ReportDataChangedError, ReportInputError
 from cxlab.report.params import (
