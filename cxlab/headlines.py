@@ -14,7 +14,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Headline:
-    """One headline figure: a value with its interval, unit, where it is explained and its recent history."""
+    """One headline figure: a value with its interval, unit, where it is explained, its recent history and the
+    target the team set for it (None when none is set; see :mod:`cxlab.targets`)."""
 
     key: str
     label: str
@@ -26,6 +27,7 @@ class Headline:
     section: str = ""
     note: str = ""
     series: tuple = ()
+    target: float | None = None
 
 
 @dataclass(frozen=True)

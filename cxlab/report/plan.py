@@ -172,7 +172,7 @@ def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, o
     notebooks = discover_notebooks(notebooks_dir)
     selected = select_notebooks(notebooks, only)
     check_quarter_label(quarter)
-    resolved = resolve_parameters(read_params_file(params), notebooks, selected)
+    resolved = resolve_parameters(read_params_file(params), notebooks, selected, source=params or "parameters file")
     data = Path(data)
     hashes = _hash_inputs(data)  # before reading: a change while the run reads is then seen at the end
     cxdata = _load_data(data, as_of)
