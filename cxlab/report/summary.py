@@ -130,7 +130,8 @@ _SUMMARY = """
 .cx-tile .cx-range, .cx-tile .cx-change { font-size: .8rem; color: #444d56; }
 .cx-beyond { font-weight: 600; }
 .cx-target { font-size: .8rem; margin-top: .2rem; }
-.cx-status-on { color: #006D4F; font-weight: 600; } .cx-status-below, .cx-status-above { color: #A63D00; font-weight: 600; }
+.cx-status-on { color: #006D4F; font-weight: 600; }
+.cx-status-below, .cx-status-above { color: #A63D00; font-weight: 600; }
 .cx-details { margin: 1rem 0; } .cx-details summary { cursor: pointer; font-weight: 600; }
 @media print { .cx-tiles { grid-template-columns: repeat(3, 1fr); } .cx-details { display: none; } }
 </style>

@@ -14,9 +14,7 @@ Frames several sections share (the tenure frame, a landmark frame) are built onc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
