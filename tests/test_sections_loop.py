@@ -99,3 +99,15 @@ def test_sections_say_why_without_surveys_and_cases(tmp_path):
     assert {key: item.value for key, item in report.recorder.items.items()} == {
         key: None for key in ("followup_coverage", "sla_24h_share", "followup_effect", "followup_effect_naive",
                               "nps_raw", "nps_ipw")}
+
+
+def test_sla_chart_draws_the_target_line(report):
+    from dataclasses import replace
+
+    result = replace(report, targets={"sla_24h_share": 95.0}).show(sections.sla_over_time)
+    ax = result.charts[0].figure.axes[0]
+    targets = [line for line in ax.get_lines() if line.get_label() == "target 95%"]
+    assert len(targets) == 1 and list(targets[0].get_ydata()) == [95.0, 95.0] and targets[0].get_linestyle() == "--"
+    assert result.charts[0].alt.endswith("the dashed line is the target of 95%.")
+    plain = report.show(sections.sla_over_time)
+    assert not [line for line in plain.charts[0].figure.axes[0].get_lines() if "target" in line.get_label()]

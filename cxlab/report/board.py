@@ -17,6 +17,7 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from cxlab.headlines import Headline
+from cxlab.palette import TARGET_COLOUR
 from cxlab.periods import parse_quarter
 from cxlab.report.figures import format_number, headline_decimals
 from cxlab.sections.formatting import money, money_interval
@@ -137,7 +138,7 @@ def _link(page_, headline: Headline) -> str:
 def sparkline(series, label: str, target: float | None = None) -> Markup:
     """An inline SVG line of a figure's recent history (periods without a value are skipped).
 
-    A ``target`` is drawn as a dashed grey line (the vertical scale then includes it) and named in the
+    A ``target`` is drawn as a dashed line (the vertical scale then includes it) and named in the
     description.
     """
     points = [(i, v) for i, (_, v) in enumerate(series) if v is not None]
@@ -154,8 +155,8 @@ def sparkline(series, label: str, target: float | None = None) -> Markup:
     # known values joined (a survey run every other quarter still draws a line); periods without one are skipped
     coords = [f"{i * step:.1f},{y_of(v):.1f}" for i, v in points]
     goal = ("" if target is None else
-            f'<line x1="0" x2="{_SPARK_WIDTH}" y1="{y_of(target):.1f}" y2="{y_of(target):.1f}" stroke="#6E6E6E" '
-            f'stroke-width="1" stroke-dasharray="3,2"/>')
+            f'<line x1="0" x2="{_SPARK_WIDTH}" y1="{y_of(target):.1f}" y2="{y_of(target):.1f}" '
+            f'stroke="{TARGET_COLOUR}" stroke-width="1" stroke-dasharray="3,2"/>')
     lines = goal + f'<polyline fill="none" stroke="#0072B2" stroke-width="1.8" points="{" ".join(coords)}"/>'
     x, y = coords[-1].split(",")
     dots = f'<circle cx="{x}" cy="{y}" r="2.4" fill="#0072B2"/>'

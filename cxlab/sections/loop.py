@@ -9,6 +9,7 @@ from statsmodels.stats.multitest import multipletests
 
 from cxlab import causal, loop, nonresponse
 from cxlab.headlines import spec
+from cxlab.palette import TARGET_COLOUR
 from cxlab.periods import parse_quarter
 from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
@@ -167,6 +168,10 @@ def sla_over_time(report, *, followup_window_days: int = 7, run_length: int = 8)
     sla = float(followups["sla_hours"].dropna().mode().iloc[0])
     figure, ax = new_chart(9, 4)
     loop.plot_sla_control_chart(chart, sla_hours=sla, ax=ax)
+    target = report.targets.get("sla_24h_share")
+    if target is not None:
+        ax.axhline(target, color=TARGET_COLOUR, linestyle="--", linewidth=1, label=f"target {target:g}%")
+        ax.legend(loc="lower left", fontsize="small")
     flagged = chart[(chart["breach"] != "") | chart["in_run"]]
     breaches = int((chart["breach"] != "").sum())
     runs = int(chart["in_run"].sum())
@@ -184,7 +189,8 @@ def sla_over_time(report, *, followup_window_days: int = 7, run_length: int = 8)
     }), "Weeks flagged: outside the control limits or part of a run on one side of the average")
     return SectionResult("sla-chart", title, answer=answer, tables=[table] if len(flagged) else [], charts=[Chart(
         figure, f"Weekly share of follow-ups answered within {sla:g} hours with the average and each week's control "
-                "limits; flagged weeks are marked.")], notes=[
+                "limits; flagged weeks are marked"
+                + ("." if target is None else f"; the dashed line is the target of {target:g}%."))], notes=[
         "A p-chart: each week's limits are the average share plus or minus three standard errors for that week's "
         "number of cases, so small weeks have wide limits. Weeks without follow-ups (between survey waves) have no "
         "point. Cases still waiting at the as-of date count once they pass the promised time."])

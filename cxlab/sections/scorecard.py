@@ -307,9 +307,11 @@ def trends(report, *, method: str = "adjusted_wald") -> SectionResult:
     for metric, what in (("csat", "share satisfied"), ("ces", "mean effort, lower is easier"),
                          ("nps", "relationship NPS")):
         figure = new_figure(12, 3.2 if metric == "nps" else 6)
-        touchpoints.plot_trend_panels(card, metric=metric, figure=figure)
+        target = report.targets.get(metric)
+        touchpoints.plot_trend_panels(card, metric=metric, figure=figure, target=target)
+        goal = "" if target is None else f" The dashed line is the target of {target:g}."
         charts.append(Chart(figure, f"{METRIC_NAMES[metric]} ({what}), one small chart per touchpoint, for each "
-                                    f"quarter from {quarters[0]} to {quarters[-1]}, with 95% intervals."))
+                                    f"quarter from {quarters[0]} to {quarters[-1]}, with 95% intervals.{goal}"))
     return SectionResult("trends", title, charts=charts)
 
 
