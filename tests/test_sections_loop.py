@@ -111,3 +111,24 @@ def test_sla_chart_draws_the_target_line(report):
     assert result.charts[0].alt.endswith("the dashed line is the target of 95%.")
     plain = report.show(sections.sla_over_time)
     assert not [line for line in plain.charts[0].figure.axes[0].get_lines() if "target" in line.get_label()]
+
+
+def test_coverage_gap_headline_is_the_largest_segment_gap_of_the_kpis(report):
+    from cxlab.group_gaps import share_gaps
+
+    result = report.show(sections.loop_by_group)
+    followups = loop.detractor_followups(report.data.surveys, report.data.cases, as_of=report.as_of,
+                                         customers=report.data.customers)
+    kpis = loop.loop_kpis(followups[followups["quarter"] == report.quarter], by="segment")
+    shown = kpis[~kpis["suppressed"]]
+    gaps = share_gaps(shown, group="segment", hits="followed_up", trials="mature_detractors")
+    top = gaps.iloc[0]
+    shares = shown.set_index("segment")["followed_up"] / shown.set_index("segment")["mature_detractors"]
+    assert top["gap"] == pytest.approx(shares.max() - shares.min())
+    gap = result.headline("followup_coverage_gap")
+    assert (gap.value, gap.ci_low, gap.ci_high) == pytest.approx((100 * top["gap"], 100 * top["ci_low"],
+                                                                  100 * top["ci_high"]))
+    assert gap.label == (f"Detractors followed up, {report.quarter}: {shares.idxmin()} {100 * shares.min():.1f}% vs "
+                         f"{shares.idxmax()} {100 * shares.max():.1f}%")
+    assert f"Bonferroni-adjusted for {len(shown) * (len(shown) - 1) // 2} pairs" in gap.note
+    assert "Detractors followed up: " in result.answer and "gap" in result.tables[2].caption

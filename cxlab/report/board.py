@@ -252,6 +252,14 @@ def sentences(located: dict, quarter: str) -> list[str]:
         share = get("voice_top_detractor_share")
         act.append(f"detractors write most about {theme.value}"
                    + ("" if share is None else f" ({share.value:.0f}% of their comments)"))
+    gap = get("followup_coverage_gap")
+    if gap is not None and gap.ci_low is not None:
+        compared = gap.label.split(": ", 1)[-1]
+        adjusted = re.search(r"adjusted for (\d+) pairs", gap.note or "")
+        act.append(f"detractors followed up {compared}, a gap of {gap.value:.1f} points (95% interval "
+                   f"{gap.ci_low:.1f} to {gap.ci_high:.1f}" + (f", adjusted for {adjusted.group(1)} comparisons"
+                                                               if adjusted else "")
+                   + ("" if gap.ci_low > 0 else "; within chance") + ")")
     if act:
         said.append("To act on: " + "; ".join(act) + ".")
     risk = get("revenue_at_risk")

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 from statsmodels.stats.multitest import multipletests
 
 from cxlab import causal, loop, nonresponse
+from cxlab.group_gaps import share_gaps
 from cxlab.headlines import spec
 from cxlab.palette import TARGET_COLOUR
 from cxlab.periods import parse_quarter
@@ -129,14 +130,72 @@ def loop_by_group(report, *, quarters_shown: int = 8, followup_window_days: int 
     size = report.min_cell_size
     tables = [_kpi_table(loop.loop_kpis(followups[followups["quarter"].isin(recent)], by="quarter",
                                         min_cell_size=size), "quarter", "Quarter of the answer")]
+    gaps = None
     if "segment" in in_quarter.columns and len(in_quarter):
-        tables.append(_kpi_table(loop.loop_kpis(in_quarter, by="segment", min_cell_size=size), "segment", "Segment"))
+        by_segment = loop.loop_kpis(in_quarter, by="segment", min_cell_size=size)
+        tables.append(_kpi_table(by_segment, "segment", "Segment"))
+        gaps = _coverage_gaps(by_segment)
+        if len(gaps):
+            tables.append(_gap_table(gaps))
     if in_quarter["team"].notna().any():
         tables.append(_kpi_table(loop.loop_kpis(in_quarter, by="team", min_cell_size=size), "team", "Team"))
-    return SectionResult("loop-groups", title, tables=tables,
-                         answer=f"The closed-loop measures for the last {quarters_shown} quarters (by the quarter of "
-                                f"the answer), then for {report.quarter} by segment and by team.",
-                         notes=["Coverage has no meaning per team (a detractor who was never called has no team)."])
+    answer = (f"The closed-loop measures for the last {quarters_shown} quarters (by the quarter of the answer), then "
+              f"for {report.quarter} by segment and by team.")
+    if gaps is not None and len(gaps):
+        answer += " " + _gap_sentence(gaps.iloc[0], gaps.attrs["comparisons"])
+    return SectionResult("loop-groups", title, tables=tables, answer=answer,
+                         headlines=[_gap_headline(gaps, report)],
+                         notes=["Coverage has no meaning per team (a detractor who was never called has no team).",
+                                "Coverage gaps: difference of two shares with a Newcombe score interval; with several "
+                                "segments every pair is compared and the intervals are Bonferroni-adjusted so that "
+                                "they hold together at 95%, the p-values Holm-adjusted."])
+
+
+def _coverage_gaps(by_segment: pd.DataFrame) -> pd.DataFrame:
+    """Pairwise coverage gaps between the segments shown (small segments suppressed before)."""
+    shown = by_segment[~by_segment["suppressed"] & (by_segment["mature_detractors"] > 0)]
+    return share_gaps(shown, group="segment", hits="followed_up", trials="mature_detractors")
+
+
+def _gap_words(row) -> str:
+    return f"{row['low_group']} {_percent(row['low_share'])} vs {row['high_group']} {_percent(row['high_share'])}"
+
+
+def _gap_sentence(row, comparisons: int) -> str:
+    adjusted = f", adjusted for {comparisons} comparisons" if comparisons > 1 else ""
+    verdict = "beyond chance" if row["ci_low"] > 0 else "within chance"
+    return (f"Detractors followed up: {_gap_words(row)}, a gap of {100 * row['gap']:.1f} points (95% interval "
+            f"{100 * row['ci_low']:.1f} to {100 * row['ci_high']:.1f}{adjusted}), {verdict}.")
+
+
+def _gap_table(gaps: pd.DataFrame) -> Table:
+    level = gaps.attrs["pair_level"]
+    return Table(pd.DataFrame({
+        "Segments": [f"{r['high_group']} vs {r['low_group']}" for _, r in gaps.iterrows()],
+        "Followed up": [f"{_percent(r['high_share'])} vs {_percent(r['low_share'])}" for _, r in gaps.iterrows()],
+        "Gap, percentage points": [number(100 * g, 1) for g in gaps["gap"]],
+        "Gap, 95% interval (adjusted)": [interval(100 * lo, 100 * hi, 1) for lo, hi in zip(gaps["ci_low"],
+                                                                                         gaps["ci_high"], strict=True)],
+        "p-value (adjusted)": [format_p(p) for p in gaps["p_adjusted"]],
+    }), f"Follow-up coverage gaps between segments, largest first; each interval at {100 * level:.1f}% so that all "
+        f"{gaps.attrs['comparisons']} hold together at 95%")
+
+
+def _gap_headline(gaps: pd.DataFrame | None, report):
+    entry = spec("followup_coverage_gap")
+    if gaps is None or not len(gaps):
+        return entry.headline(None, note="fewer than two segments with enough detractor answers",
+                              quarter=report.quarter, lowest="", lowest_share="", highest="", highest_share="")
+    row = gaps.iloc[0]
+    comparisons = gaps.attrs["comparisons"]
+    return entry.headline(
+        100 * row["gap"], ci_low=100 * row["ci_low"], ci_high=100 * row["ci_high"], n=row["n"],
+        quarter=report.quarter,
+        lowest=row["low_group"], lowest_share=_percent(row["low_share"]), highest=row["high_group"],
+        highest_share=_percent(row["high_share"]),
+        note=("largest coverage gap between segments; Newcombe interval"
+              + (f" Bonferroni-adjusted for {comparisons} pairs; adjusted {format_p(row['p_adjusted'])}"
+                 if comparisons > 1 else f"; {format_p(row['p_adjusted'])}")))
 
 
 def first_response(report, *, followup_window_days: int = 7) -> SectionResult:
