@@ -108,6 +108,9 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     *(HeadlineSpec(f"retention_change_{comparison}",
                    "Customers still active after {months} months: change {quarter} vs {reference}",
                    "percentage points", _RETENTION, "retention-12m") for comparison in ("prev_quarter", "prev_year")),
+    # one fact on three pages (04, 05, 06), from one computation (cxlab.sections.long_run); each page links its section
+    HeadlineSpec("survival_10y", "New customers still active after 10 years ({tail} tail beyond the observed months)",
+                 "%", _RETENTION, "sbg"),
     HeadlineSpec("nrr", "Net revenue retention after {months} months", "%", _RETENTION, "revenue-retention"),
     HeadlineSpec("sbg_alpha", "Retention model (shifted-beta-geometric, monthly): alpha", "", _RETENTION, "sbg"),
     HeadlineSpec("sbg_beta", "Retention model (shifted-beta-geometric, monthly): beta", "", _RETENTION, "sbg"),
