@@ -79,6 +79,9 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("nps", "Relationship NPS, {quarter}", "points", _SCORECARD, "headline"),
     HeadlineSpec("csat", "CSAT, share satisfied, {quarter}", "% satisfied", _SCORECARD, "headline"),
     HeadlineSpec("ces", "CES, mean effort (lower = easier), {quarter}", "mean effort 1–7", _SCORECARD, "headline"),
+    # one fact on two pages (01 and 03): the answers to the quarter's relationship invitations known by its end
+    HeadlineSpec("detractors", "Detractor answers (relationship survey, 0-6), {quarter}", "answers", _SCORECARD,
+                 "headline"),
     HeadlineSpec("lowest_touchpoint", "Touchpoint with the lowest satisfaction, {quarter}", "", _SCORECARD,
                  "by-touchpoint"),
     HeadlineSpec("satisfied_share", "Share satisfied (overall satisfied / not satisfied answer), {quarter}",
@@ -102,8 +105,11 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
                  "ratio, causal: regression discontinuity)", "x", _LOOP, "followup-effect"),
     HeadlineSpec("followup_effect_naive", "Churn of followed-up vs not followed-up detractors within {months} months "
                  "(hazard ratio, naive comparison)", "x", _LOOP, "followup-effect"),
-    HeadlineSpec("nps_raw", "Relationship NPS of those who answered", "points", _LOOP, "nps-corrected"),
-    HeadlineSpec("nps_ipw", "Relationship NPS corrected for non-response", "points", _LOOP, "nps-corrected"),
+    # a check of response bias over a longer window, not the report's NPS (that is "nps", the respondents' one)
+    HeadlineSpec("nps_raw", "Response-bias check: NPS of those who answered, relationship invitations of the last "
+                 "{months} months", "points", _LOOP, "nps-corrected"),
+    HeadlineSpec("nps_ipw", "Response-bias check: NPS corrected for non-response, relationship invitations of the "
+                 "last {months} months", "points", _LOOP, "nps-corrected"),
     HeadlineSpec("retention", "Customers still active after {months} months", "%", _RETENTION, "retention-12m"),
     *(HeadlineSpec(f"retention_change_{comparison}",
                    "Customers still active after {months} months: change {quarter} vs {reference}",

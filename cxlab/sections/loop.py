@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -30,12 +32,22 @@ SHORT_HORIZON_MONTHS = 6  # the discontinuity is also shown for churn within thi
 
 # --------------------------------------------------------------------------- shared frames
 def _followups(report, followup_window_days: int) -> pd.DataFrame | None:
-    """Detractor answers with their follow-up case, or None without relationship answers and cases."""
+    """Detractor answers with their follow-up case, or None without relationship answers and cases.
+
+    ``quarter`` is the quarter the invitation was sent, as on the scorecard page, so a quarter's
+    detractor answers are the same answers on both pages.
+    """
     if not report.availability.allows("relationship_nps", "cases"):
         return None
-    return report._cached(("followups", followup_window_days), lambda: loop.detractor_followups(
-        report.data.surveys, report.data.cases, as_of=report.as_of, customers=report.data.customers,
-        followup_window_days=followup_window_days))
+
+    def build():
+        followups = loop.detractor_followups(report.data.surveys, report.data.cases, as_of=report.as_of,
+                                             customers=report.data.customers,
+                                             followup_window_days=followup_window_days)
+        sent = report.data.surveys.set_index("invitation_id")["sent_at"]
+        return followups.assign(quarter=pd.to_datetime(followups["invitation_id"].map(sent)).dt.to_period("Q")
+                                .astype(str))
+    return report._cached(("followups", followup_window_days), build)
 
 
 def _answers(report, horizon_months: int, followup_window_days: int) -> pd.DataFrame:
@@ -98,6 +110,10 @@ def closed_loop(report, *, followup_window_days: int = 7) -> SectionResult:
     note = f"suppressed: fewer than {report.min_cell_size} detractor answers" if small else ""
     slas = ", ".join(f"{h:g} h" for h in sorted(in_quarter["sla_hours"].dropna().unique()))
     result = SectionResult("loop", title, tables=[_kpi_table(kpis, None, "")])
+    result.headlines.append(replace(spec("detractors").headline(
+        None if small else int(row["detractors"]), quarter=report.quarter,
+        note=(f"not shown: fewer than {report.min_cell_size} detractor answers" if small else
+              f"answers to the relationship invitations sent in {report.quarter}")), section="loop"))
     if small:
         result.answer = (f"{report.quarter} had {int(row['detractors'])} detractor answers, fewer than "
                          f"{report.min_cell_size}: the figures are not shown.")
@@ -620,7 +636,7 @@ def _nps_weighting(report, response_window_days: int, nps_window_months: int):
 
 def nps_corrected(report, *, response_window_days: int = 7, nps_window_months: int = 12) -> SectionResult:
     """Raw relationship NPS of those who answered and NPS corrected for non-response by weighting."""
-    title = "NPS corrected for the customers who did not answer"
+    title = "Response-bias check: NPS corrected for the customers who did not answer"
     keys = ("nps_raw", "nps_ipw")
     fit = _nps_weighting(report, response_window_days, nps_window_months)
     if fit is None:
@@ -628,7 +644,8 @@ def nps_corrected(report, *, response_window_days: int = 7, nps_window_months: i
             f"the data has fewer than {report.min_cell_size} relationship-survey invitations both answered and not "
             "answered")
         return SectionResult("nps-corrected", title, unavailable=why,
-                             headlines=[spec(k).headline(None, note="not available") for k in keys])
+                             headlines=[spec(k).headline(None, note="not available", months=nps_window_months)
+                                        for k in keys])
     window = f"relationship-survey invitations sent in the {nps_window_months} months to {report.as_of.date()}"
     summary = fit.summary
     table = Table(pd.DataFrame({
@@ -646,16 +663,19 @@ def nps_corrected(report, *, response_window_days: int = 7, nps_window_months: i
         "Answered, weighted": [number(v, 3) for v in balance["weighted_respondents"]],
     }), "Where the weighted column is close to the first, the weighting removed that difference")
     result = SectionResult("nps-corrected", title, tables=[table, balance_table], answer=(
-        f"The NPS of those who answered is {fit.raw_.value:+.1f}; weighted for the customers who did not answer it "
-        f"is {fit.value_:+.1f} (95% interval {fit.ci_low_:+.1f} to {fit.ci_high_:+.1f})."), notes=[
+        f"A check of response bias, not the report's NPS (that is the scorecard's: the answers to {report.quarter}'s "
+        f"invitations). Over the {nps_window_months} months of invitations to {report.as_of.date()}, the NPS of those "
+        f"who answered is {fit.raw_.value:+.1f}; weighted for the customers who did not answer it is "
+        f"{fit.value_:+.1f} (95% interval {fit.ci_low_:+.1f} to {fit.ci_high_:+.1f}), so non-response moves it by "
+        f"{fit.value_ - fit.raw_.value:+.1f} points."), notes=[
         "What the correction assumes: whether a customer answers depends only on what the model sees (segment, "
         "region, contract, acquisition and survey channel, tenure, recent scores, earlier NPS answers, response "
         "history). Silence driven by dissatisfaction that shows nowhere in that history is not corrected."])
     result.headlines.append(spec("nps_raw").headline(
-        fit.raw_.value, ci_low=fit.raw_.ci_low, ci_high=fit.raw_.ci_high, n=fit.raw_.n,
+        fit.raw_.value, ci_low=fit.raw_.ci_low, ci_high=fit.raw_.ci_high, n=fit.raw_.n, months=nps_window_months,
         note=f"{window}; 95% adjusted-Wald interval"))
     result.headlines.append(spec("nps_ipw").headline(
-        fit.value_, ci_low=fit.ci_low_, ci_high=fit.ci_high_, n=fit.n_respondents_,
+        fit.value_, ci_low=fit.ci_low_, ci_high=fit.ci_high_, n=fit.n_respondents_, months=nps_window_months,
         note=(f"{window}; inverse-probability weighted, effective n = {fit.effective_n_:,.0f}; assumes answering "
               "depends only on customer data and earlier answers recorded at invitation")))
     return result
