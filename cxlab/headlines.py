@@ -124,8 +124,6 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("survival_24m", "Customers staying more than 24 months", "%", _SURVIVAL, "overall"),
     HeadlineSpec("rmst_36m", "Average months stayed out of the first 36", "months", _SURVIVAL, "overall"),
     HeadlineSpec("hr_detractor", "Churn hazard ratio: detractors vs passives", "x", _SURVIVAL, "cox"),
-    HeadlineSpec("hr_followup", "Churn hazard ratio: followed-up vs not followed-up detractors", "x", _SURVIVAL,
-                 "cox"),
     HeadlineSpec("lift_profit", "Extra discounted profit over {years:g} years from {lift_words}", "currency",
                  _ECONOMICS, "answer"),
     HeadlineSpec("lift_profit_pct", "Discounted profit increase over {years:g} years from {lift_words}", "%",

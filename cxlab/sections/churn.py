@@ -29,6 +29,10 @@ from cxlab.survival.wording import SHORT_LABELS, format_p
 TIMES_MONTHS = (12, 24, 36)
 RMST_MONTHS = 36
 COX_COVARIATES = ["nps_category", "followup", "ces", "segment", "contract"]
+FOLLOWUP_TERM = "followup"
+# the effect of a follow-up is estimated once, on the feedback-loop page (cxlab.sections.loop.followup_effect)
+FOLLOWUP_REFERENCE = ("The effect of calling a detractor back on churn is estimated once, on the feedback-loop page "
+                      "(a causal estimate); here the follow-up only adjusts the other ratios.")
 GROUP_NAMES = {"detractor": "Detractors (0-6)", "passive": "Passives (7-8)", "promoter": "Promoters (9-10)",
                "no_response": "No answer yet"}
 _MEASURES = {"median tenure": "Median tenure", "survival": "Still active after {h:g} months",
@@ -194,6 +198,7 @@ def _ratio_table(model, min_cell_size: int) -> Table:
     small = ratios["n"] < min_cell_size
     return Table(pd.DataFrame({
         "Customers who are": [SHORT_LABELS.get(t, f"{c}: {lv}" if isinstance(lv, str) and lv else c)
+                              + (" (adjustment only, see the feedback-loop page)" if t == FOLLOWUP_TERM else "")
                               for t, c, lv in zip(ratios["term"], ratios["covariate"], ratios["level"], strict=True)],
         "Compared with": [r if isinstance(r, str) and r else None for r in ratios["reference"]],
         "Hazard ratio": [None if s else number(v, 2) for v, s in zip(ratios["hazard_ratio"], small, strict=True)],
@@ -208,7 +213,7 @@ def _ratio_table(model, min_cell_size: int) -> Table:
 def churn_drivers(report) -> SectionResult:
     """Time-varying Cox model: hazard ratios of the experience known at the start of each month."""
     title = "What drives churn: hazard ratios"
-    keys = {"hr_detractor": "nps_category[detractor]", "hr_followup": "followup"}
+    keys = {"hr_detractor": "nps_category[detractor]"}
     if not report.availability.allows("tenure", "churn"):
         why = report.availability.why_not("tenure", "churn")
         return SectionResult("cox", title, unavailable=why,
@@ -223,8 +228,11 @@ def churn_drivers(report) -> SectionResult:
     ratios = model.hazard_ratios_
     figure, ax = new_chart()
     plot_hazard_ratios(model, ax=ax, title="How much faster each group churns (hazard ratio, 95% interval)")
-    shown = ratios[ratios["n"] >= report.min_cell_size]
-    result = SectionResult("cox", title, answer=" ".join(shown["sentence"]), tables=[_ratio_table(
+    shown = ratios[(ratios["n"] >= report.min_cell_size) & (ratios.index != FOLLOWUP_TERM)]
+    answer = " ".join(shown["sentence"])
+    if FOLLOWUP_TERM in ratios.index:
+        answer += (" " + FOLLOWUP_REFERENCE)
+    result = SectionResult("cox", title, answer=answer.strip(), tables=[_ratio_table(
         model, report.min_cell_size)], charts=[Chart(figure, "Hazard ratios with their 95% intervals; a ratio above 1 "
                                                              "means faster churn than the reference group.")],
         notes=[*model.warnings_, "This model follows each customer's latest answers month by month and answers "
