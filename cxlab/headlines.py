@@ -99,8 +99,8 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("top_driver", "Touchpoint that drives loyalty most", "", _JOURNEY, "drivers"),
     HeadlineSpec("followup_coverage", "Detractors followed up, {quarter}", "%", _LOOP, "loop"),
     HeadlineSpec("sla_24h_share", "Follow-ups answered within the SLA, {quarter}", "%", _LOOP, "loop"),
-    HeadlineSpec("followup_coverage_gap", "Detractors followed up, {quarter}: {lowest} {lowest_share} vs {highest} "
-                 "{highest_share}", "percentage points", _LOOP, "loop-groups"),
+    HeadlineSpec("followup_coverage_gap", "Detractors followed up, largest gap between segments, {quarter}{pair}",
+                 "percentage points", _LOOP, "loop-groups"),
     HeadlineSpec("followup_effect", "Effect of calling back a detractor on churn within {months} months (hazard "
                  "ratio, causal: regression discontinuity)", "x", _LOOP, "followup-effect"),
     HeadlineSpec("followup_effect_naive", "Churn of followed-up vs not followed-up detractors within {months} months "

@@ -121,13 +121,15 @@ def test_no_target_footnote_without_targets(tmp_path):
 
 
 def test_the_coverage_gap_between_segments_is_named_to_act_on():
-    gap = Headline("followup_coverage_gap", "Detractors followed up, 2026Q3: SMB 70.4% vs Enterprise 93.0%", 22.6,
+    gap = Headline("followup_coverage_gap",
+                   "Detractors followed up, largest gap between segments, 2026Q3: SMB 70.4% vs Enterprise 93.0%", 22.6,
                    "percentage points", 16.2, 28.1, 1150, "loop-groups",
                    "largest coverage gap between segments; Newcombe interval Bonferroni-adjusted for 3 pairs; "
                    "adjusted p < 0.001")
     said = board.sentences(_located(gap), "2026Q3")
     assert said == ["To act on: detractors followed up SMB 70.4% vs Enterprise 93.0%, a gap of 22.6 points (95% "
                     "interval 16.2 to 28.1, adjusted for 3 comparisons)."]
-    within = Headline("followup_coverage_gap", "Detractors followed up, 2026Q3: SMB 80.0% vs Enterprise 84.0%", 4.0,
-                      "percentage points", -2.0, 10.0, 1150, "loop-groups", "largest coverage gap; p = 0.210")
+    within = Headline("followup_coverage_gap",
+                      "Detractors followed up, largest gap between segments, 2026Q3: SMB 80.0% vs Enterprise 84.0%",
+                      4.0, "percentage points", -2.0, 10.0, 1150, "loop-groups", "largest coverage gap; p = 0.210")
     assert board.sentences(_located(within), "2026Q3")[0].endswith("(95% interval -2.0 to 10.0; within chance).")

@@ -138,7 +138,7 @@ def test_coverage_gap_headline_is_the_largest_segment_gap_of_the_kpis(report):
     gap = result.headline("followup_coverage_gap")
     assert (gap.value, gap.ci_low, gap.ci_high) == pytest.approx((100 * top["gap"], 100 * top["ci_low"],
                                                                   100 * top["ci_high"]))
-    assert gap.label == (f"Detractors followed up, {report.quarter}: {shares.idxmin()} {100 * shares.min():.1f}% vs "
-                         f"{shares.idxmax()} {100 * shares.max():.1f}%")
+    assert gap.label == (f"Detractors followed up, largest gap between segments, {report.quarter}: "
+                         f"{shares.idxmin()} {100 * shares.min():.1f}% vs {shares.idxmax()} {100 * shares.max():.1f}%")
     assert f"Bonferroni-adjusted for {len(shown) * (len(shown) - 1) // 2} pairs" in gap.note
     assert "Detractors followed up: " in result.answer and "gap" in result.tables[2].caption

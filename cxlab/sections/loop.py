@@ -201,14 +201,12 @@ def _gap_headline(gaps: pd.DataFrame | None, report):
     entry = spec("followup_coverage_gap")
     if gaps is None or not len(gaps):
         return entry.headline(None, note="fewer than two segments with enough detractor answers",
-                              quarter=report.quarter, lowest="", lowest_share="", highest="", highest_share="")
+                              quarter=report.quarter, pair="")
     row = gaps.iloc[0]
     comparisons = gaps.attrs["comparisons"]
     return entry.headline(
         100 * row["gap"], ci_low=100 * row["ci_low"], ci_high=100 * row["ci_high"], n=row["n"],
-        quarter=report.quarter,
-        lowest=row["low_group"], lowest_share=_percent(row["low_share"]), highest=row["high_group"],
-        highest_share=_percent(row["high_share"]),
+        quarter=report.quarter, pair=f": {_gap_words(row)}",
         note=("largest coverage gap between segments; Newcombe interval"
               + (f" Bonferroni-adjusted for {comparisons} pairs; adjusted {format_p(row['p_adjusted'])}"
                  if comparisons > 1 else f"; {format_p(row['p_adjusted'])}")))
