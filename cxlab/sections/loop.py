@@ -145,7 +145,7 @@ def loop_by_group(report, *, quarters_shown: int = 8, followup_window_days: int 
     in_quarter = followups[followups["quarter"] == report.quarter]
     size = report.min_cell_size
     tables = [_kpi_table(loop.loop_kpis(followups[followups["quarter"].isin(recent)], by="quarter",
-                                        min_cell_size=size), "quarter", "Quarter of the answer")]
+                                        min_cell_size=size), "quarter", "Quarter of the invitation")]
     gaps = None
     if "segment" in in_quarter.columns and len(in_quarter):
         by_segment = loop.loop_kpis(in_quarter, by="segment", min_cell_size=size)
@@ -155,8 +155,8 @@ def loop_by_group(report, *, quarters_shown: int = 8, followup_window_days: int 
             tables.append(_gap_table(gaps))
     if in_quarter["team"].notna().any():
         tables.append(_kpi_table(loop.loop_kpis(in_quarter, by="team", min_cell_size=size), "team", "Team"))
-    answer = (f"The closed-loop measures for the last {quarters_shown} quarters (by the quarter of the answer), then "
-              f"for {report.quarter} by segment and by team.")
+    answer = (f"The closed-loop measures for the last {quarters_shown} quarters (by the quarter the invitation was "
+              f"sent), then for {report.quarter} by segment and by team.")
     if gaps is not None and len(gaps):
         answer += " " + _gap_sentence(gaps.iloc[0], gaps.attrs["comparisons"])
     return SectionResult("loop-groups", title, tables=tables, answer=answer,
