@@ -289,6 +289,9 @@ def beyond_observed_window(report, *, horizon_months: int = 120, min_at_risk: in
     if not report.availability.allows("tenure", "churn"):
         return SectionResult("extrapolation", title, unavailable=report.availability.why_not("tenure", "churn"),
                              headlines=[long_run])
+    if long_run.value is None:
+        return SectionResult("extrapolation", title, unavailable=long_run.note.removeprefix("not computed: "),
+                             headlines=[long_run])
     curve = long_run_curve(report, survival_tail, horizon_months=horizon_months)
     years = curve.summary().loc[list(range(12, horizon_months + 1, 12))]
     fit = fit_parametric(report.tenure, min_at_risk=min_at_risk)
