@@ -14,7 +14,8 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Headline:
-    """One headline figure: a value with its interval, unit, where it is explained and its recent history."""
+    """One headline figure: a value with its interval, unit, where it is explained, its recent history and the
+    target the team set for it (None when none is set; see :mod:`cxlab.targets`)."""
 
     key: str
     label: str
@@ -26,6 +27,7 @@ class Headline:
     section: str = ""
     note: str = ""
     series: tuple = ()
+    target: float | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,9 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("nps", "Relationship NPS, {quarter}", "points", _SCORECARD, "headline"),
     HeadlineSpec("csat", "CSAT, share satisfied, {quarter}", "% satisfied", _SCORECARD, "headline"),
     HeadlineSpec("ces", "CES, mean effort (lower = easier), {quarter}", "mean effort 1–7", _SCORECARD, "headline"),
+    # one fact on two pages (01 and 03): the answers to the quarter's relationship invitations known by its end
+    HeadlineSpec("detractors", "Detractor answers (relationship survey, 0-6), {quarter}", "answers", _SCORECARD,
+                 "headline"),
     HeadlineSpec("lowest_touchpoint", "Touchpoint with the lowest satisfaction, {quarter}", "", _SCORECARD,
                  "by-touchpoint"),
     HeadlineSpec("satisfied_share", "Share satisfied (overall satisfied / not satisfied answer), {quarter}",
@@ -95,16 +100,24 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("top_driver", "Touchpoint that drives loyalty most", "", _JOURNEY, "drivers"),
     HeadlineSpec("followup_coverage", "Detractors followed up, {quarter}", "%", _LOOP, "loop"),
     HeadlineSpec("sla_24h_share", "Follow-ups answered within the SLA, {quarter}", "%", _LOOP, "loop"),
+    HeadlineSpec("followup_coverage_gap", "Detractors followed up, largest gap between segments, {quarter}{pair}",
+                 "percentage points", _LOOP, "loop-groups"),
     HeadlineSpec("followup_effect", "Effect of calling back a detractor on churn within {months} months (hazard "
                  "ratio, causal: regression discontinuity)", "x", _LOOP, "followup-effect"),
     HeadlineSpec("followup_effect_naive", "Churn of followed-up vs not followed-up detractors within {months} months "
                  "(hazard ratio, naive comparison)", "x", _LOOP, "followup-effect"),
-    HeadlineSpec("nps_raw", "Relationship NPS of those who answered", "points", _LOOP, "nps-corrected"),
-    HeadlineSpec("nps_ipw", "Relationship NPS corrected for non-response", "points", _LOOP, "nps-corrected"),
+    # a check of response bias over a longer window, not the report's NPS (that is "nps", the respondents' one)
+    HeadlineSpec("nps_raw", "Response-bias check: NPS of those who answered, relationship invitations of the last "
+                 "{months} months", "points", _LOOP, "nps-corrected"),
+    HeadlineSpec("nps_ipw", "Response-bias check: NPS corrected for non-response, relationship invitations of the "
+                 "last {months} months", "points", _LOOP, "nps-corrected"),
     HeadlineSpec("retention", "Customers still active after {months} months", "%", _RETENTION, "retention-12m"),
     *(HeadlineSpec(f"retention_change_{comparison}",
                    "Customers still active after {months} months: change {quarter} vs {reference}",
                    "percentage points", _RETENTION, "retention-12m") for comparison in ("prev_quarter", "prev_year")),
+    # one fact on three pages (04, 05, 06), from one computation (cxlab.sections.long_run); each page links its section
+    HeadlineSpec("survival_10y", "New customers still active after 10 years ({tail} tail beyond the observed months)",
+                 "%", _RETENTION, "sbg"),
     HeadlineSpec("nrr", "Net revenue retention after {months} months", "%", _RETENTION, "revenue-retention"),
     HeadlineSpec("sbg_alpha", "Retention model (shifted-beta-geometric, monthly): alpha", "", _RETENTION, "sbg"),
     HeadlineSpec("sbg_beta", "Retention model (shifted-beta-geometric, monthly): beta", "", _RETENTION, "sbg"),
@@ -112,8 +125,6 @@ REGISTRY: dict[str, HeadlineSpec] = {spec.key: spec for spec in (
     HeadlineSpec("survival_24m", "Customers staying more than 24 months", "%", _SURVIVAL, "overall"),
     HeadlineSpec("rmst_36m", "Average months stayed out of the first 36", "months", _SURVIVAL, "overall"),
     HeadlineSpec("hr_detractor", "Churn hazard ratio: detractors vs passives", "x", _SURVIVAL, "cox"),
-    HeadlineSpec("hr_followup", "Churn hazard ratio: followed-up vs not followed-up detractors", "x", _SURVIVAL,
-                 "cox"),
     HeadlineSpec("lift_profit", "Extra discounted profit over {years:g} years from {lift_words}", "currency",
                  _ECONOMICS, "answer"),
     HeadlineSpec("lift_profit_pct", "Discounted profit increase over {years:g} years from {lift_words}", "%",

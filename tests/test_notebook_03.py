@@ -44,8 +44,8 @@ def test_papermill_run_records_the_sections_figures(tmp_path, monkeypatch):
                                progress_bar=False, parameters={"data_dir": str(data_dir),
                                                                "headlines_path": str(headlines)})
     recorded = read_headlines(headlines)
-    assert {"followup_coverage", "sla_24h_share", "followup_effect", "followup_effect_naive", "nps_raw",
-            "nps_ipw"} == set(recorded)
+    assert {"followup_coverage", "sla_24h_share", "followup_coverage_gap", "detractors", "followup_effect",
+            "followup_effect_naive", "nps_raw", "nps_ipw"} == set(recorded)
     report = open_report("03_feedback_loop", data_dir=data_dir, tables=["customers", "surveys", "cases"])
     assert recorded["followup_coverage"] == report.show(loop.closed_loop).headline("followup_coverage")
     assert recorded["followup_effect"] == report.show(loop.followup_effect).headline("followup_effect")

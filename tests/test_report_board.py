@@ -60,3 +60,76 @@ def test_a_change_of_a_family_is_beyond_chance_only_when_its_adjusted_p_value_sa
     assert board.beyond_chance(change) is False
     assert board.beyond_chance(Headline("x", "x", 1.0, "points", 0.2, 1.8)) is True
     assert board.beyond_chance(Headline("x", "x", 1.0, "points", note="adjusted p < 0.001")) is True
+
+
+def test_a_tile_shows_its_target_and_a_status_that_respects_the_interval():
+    from dataclasses import replace
+
+    located = _located(replace(NPS, target=36.0), replace(RISK))
+    nps, risk = board.tiles(located, "2026Q3")
+    # 35.1 (32.7 to 37.4) against 36: the estimate misses, the interval cannot tell
+    assert (nps.target, nps.status) == ("36.0 points", "cannot tell yet")
+    assert (risk.target, risk.status) == ("", "")  # no target set
+    svg = str(nps.sparkline)
+    # the target joins the scale: 31.9 -> y 25.0, 36.0 -> y 3.0 (the top), drawn dashed
+    assert '<line x1="0" x2="120" y1="3.0" y2="3.0"' in svg and 'stroke-dasharray="3,2"' in svg
+    assert "target 36.0 (dashed line)" in svg
+    ces = Headline("ces", "CES, mean effort (lower = easier), 2026Q3", 3.1, "mean effort 1–7", 2.9, 3.3,
+                   target=2.5)
+    assert board.tiles(_located(ces), "2026Q3")[0].status == "above target"
+
+
+def test_the_rendered_summary_shows_targets_with_a_footnote(tmp_path):
+    from bs4 import BeautifulSoup
+    from test_report_summary import provenance
+
+    from cxlab.headlines import Headlines
+    from cxlab.report.summary import load_page_headlines, write_quarter_summary
+
+    recorder = Headlines(str(tmp_path / "01.headlines.json"), notebook="01_cx_scorecard")
+    recorder.record(Headline("nps", "Relationship NPS, 2026Q3", 35.1, "points", 32.7, 37.4, 3965, "headline",
+                             series=NPS.series, target=30.0),
+                    Headline("csat", "CSAT, share satisfied, 2026Q3", 83.4, "%", 82.1, 84.6, 9000, "headline",
+                             target=85.0),
+                    Headline("ces", "CES, mean effort (lower = easier), 2026Q3", 3.1, "mean effort 1–7", 3.0, 3.2,
+                             9000, "headline"))
+    page = NotebookPage("01_cx_scorecard", "CX scorecard", "01_cx_scorecard.html",
+                        load_page_headlines(tmp_path / "01.headlines.json"))
+    index = write_quarter_summary(tmp_path, quarter="2026Q3", quarter_end="2026-09-30", pages=[page],
+                                  provenance=provenance())
+    soup = BeautifulSoup(index.read_text(), "html.parser")
+    assert soup.select_one("#tile-nps .cx-target").get_text(" ", strip=True) == "Target 30.0 points: on target *"
+    assert soup.select_one("#tile-csat .cx-target").get_text(" ", strip=True) == "Target 85.0%: below target *"
+    assert soup.select_one("#tile-ces .cx-target") is None
+    footnote = soup.find(id="target-status").get_text(" ", strip=True)
+    assert "on target when the whole 95% interval lies on the right side" in footnote
+    assert "cannot tell yet when the interval contains the target" in footnote
+    assert soup.select_one("#tile-nps svg line") is not None
+
+
+def test_no_target_footnote_without_targets(tmp_path):
+    from bs4 import BeautifulSoup
+    from test_report_summary import provenance
+
+    from cxlab.report.summary import write_quarter_summary
+
+    page = NotebookPage("01_cx_scorecard", "CX scorecard", "01_cx_scorecard.html", {"nps": NPS})
+    index = write_quarter_summary(tmp_path, quarter="2026Q3", quarter_end="2026-09-30", pages=[page],
+                                  provenance=provenance())
+    soup = BeautifulSoup(index.read_text(), "html.parser")
+    assert soup.find(id="target-status") is None and not soup.select(".cx-target")
+
+
+def test_the_coverage_gap_between_segments_is_named_to_act_on():
+    gap = Headline("followup_coverage_gap",
+                   "Detractors followed up, largest gap between segments, 2026Q3: SMB 70.4% vs Enterprise 93.0%", 22.6,
+                   "percentage points", 16.2, 28.1, 1150, "loop-groups",
+                   "largest coverage gap between segments; Newcombe interval Bonferroni-adjusted for 3 pairs; "
+                   "adjusted p < 0.001")
+    said = board.sentences(_located(gap), "2026Q3")
+    assert said == ["To act on: detractors followed up SMB 70.4% vs Enterprise 93.0%, a gap of 22.6 points (95% "
+                    "interval 16.2 to 28.1, adjusted for 3 comparisons)."]
+    within = Headline("followup_coverage_gap",
+                      "Detractors followed up, largest gap between segments, 2026Q3: SMB 80.0% vs Enterprise 84.0%",
+                      4.0, "percentage points", -2.0, 10.0, 1150, "loop-groups", "largest coverage gap; p = 0.210")
+    assert board.sentences(_located(within), "2026Q3")[0].endswith("(95% interval -2.0 to 10.0; within chance).")

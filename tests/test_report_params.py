@@ -179,3 +179,40 @@ def test_params_example_lists_every_parameter_with_its_default():
     notebooks = discover_notebooks(root / "notebooks")
     resolved = resolve_parameters(read_params_file(root / "params.example.yaml"), notebooks)
     assert resolved == {nb.name: {k: v for k, v in nb.defaults.items() if k not in SET_BY_RUN} for nb in notebooks}
+
+
+TRENDS = report_notebook("01_cx_scorecard", nps_method="adjusted_wald", targets={})
+
+
+def test_targets_reach_every_notebook_that_declares_them():
+    for params in ({"targets": {"nps": 40, "csat": "85%"}}, {"common": {"targets": {"nps": 40, "csat": "85%"}}}):
+        resolved = resolve_parameters(params, [TRENDS, ECONOMICS], source="params.yaml")
+        assert resolved["01_cx_scorecard"]["targets"] == {"nps": 40.0, "csat": 85.0}
+        assert "targets" not in resolved["06_retention_economics"]
+    assert resolve_parameters({}, [TRENDS])["01_cx_scorecard"]["targets"] == {}
+
+
+@pytest.mark.parametrize("params, message", [
+    ({"targets": {"nsp": 40}}, "targets.nsp: unknown figure"),
+    ({"targets": {"csat": 101}}, "targets.csat: 101 is outside 0 to 100"),
+    ({"targets": {"nps": "40%"}}, "targets.nps: is written in '%'"),
+    ({"targets": {"ces": "easy"}}, "targets.ces: must be a number, got 'easy'"),
+    ({"targets": 40}, "targets: must be a mapping"),
+    ({"01": {"targets": {"nps": 40}}}, "01.targets: targets hold for the whole report; set them at the top level"),
+    ({"targets": {"nps": 40}, "common": {"targets": {"nps": 45}}}, "targets is set twice"),
+])
+def test_a_bad_target_stops_the_run_naming_the_file_and_key(params, message):
+    with pytest.raises(ReportInputError, match="invalid targets in params.yaml") as err:
+        resolve_parameters(params, [TRENDS, ECONOMICS], source="params.yaml")
+    assert message in str(err.value)
+
+
+def test_a_bad_target_in_the_file_is_rejected_before_any_notebook_runs(tmp_path):
+    from cxlab.report.plan import plan_run
+
+    path = tmp_path / "params.yaml"
+    path.write_text("targets:\n  nps: 40\n  sla_24h_share: 140%\n")
+    with pytest.raises(ReportInputError) as err:  # the data folder does not exist: the targets were checked first
+        plan_run(None, tmp_path / "no-data", path, tmp_path / "out", False, None, None)
+    assert f"invalid targets in {path}" in str(err.value)
+    assert "targets.sla_24h_share: 140 is outside 0 to 100" in str(err.value)

@@ -75,13 +75,20 @@ def test_hazard_ratios_match_lifelines(report):
     })
     ctv = CoxTimeVaryingFitter().fit(design, event_col="event", start_col="start", stop_col="stop")
     bounds = np.exp(ctv.confidence_intervals_)
-    for key, column in (("hr_detractor", "detractor"), ("hr_followup", "followup")):
-        h = result.headline(key)
-        assert h.value == pytest.approx(np.exp(ctv.params_[column]), rel=1e-6)
-        assert (h.ci_low, h.ci_high) == pytest.approx(tuple(bounds.loc[column]), rel=1e-6)
-        assert h.unit == "x" and h.section == "cox"
-    terms = result.tables[0].frame["Customers who are"].tolist()
-    assert "Detractor" in terms and "Detractor followed up" in terms
+    h = result.headline("hr_detractor")
+    assert h.value == pytest.approx(np.exp(ctv.params_["detractor"]), rel=1e-6)
+    assert (h.ci_low, h.ci_high) == pytest.approx(tuple(bounds.loc["detractor"]), rel=1e-6)
+    assert h.unit == "x" and h.section == "cox"
+    # one follow-up effect in the report, the feedback-loop page's: here the term only adjusts the others
+    assert [h.key for h in result.headlines] == ["hr_detractor"]
+    ratios = result.tables[0].frame
+    followup = ratios[ratios["Customers who are"].str.startswith("Detractor followed up")]
+    assert followup["Customers who are"].tolist() == ["Detractor followed up (adjustment only, see the feedback-loop "
+                                                      "page)"]
+    assert followup["Hazard ratio"].tolist() == [f"{np.exp(ctv.params_['followup']):.2f}"]
+    assert result.answer.endswith(churn.FOLLOWUP_REFERENCE) and "followed up" not in result.answer.split(
+        churn.FOLLOWUP_REFERENCE)[0].lower()
+    assert "Detractor" in ratios["Customers who are"].tolist()
 
 
 def test_landmark_sections_and_the_proportional_hazards_check(report):
@@ -100,8 +107,8 @@ def test_customers_only_folder_says_what_is_missing(world_folder, tmp_path):
         shutil.copy(world_folder / name, tmp_path / name)
     report = open_report("05_churn_survival", data_dir=tmp_path)
     drivers = report.show(churn.churn_drivers)
-    for key in ("hr_detractor", "hr_followup"):
-        assert drivers.headline(key).value is None and "no survey answers" in drivers.headline(key).note
+    assert drivers.headline("hr_detractor").value is None and "no survey answers" in drivers.headline(
+        "hr_detractor").note
     assert report.show(churn.how_long_customers_stay).headline("survival_24m").value is not None
     skipped = report.show(churn.by_nps_category, landmark_months=6)
     assert skipped.unavailable == "the data has no surveys table"

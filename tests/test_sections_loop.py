@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cxlab import causal, loop, nonresponse
+from cxlab import causal, loop, nonresponse, touchpoints
 from cxlab.sections import loop as sections
 from cxlab.sections import open_report
 from cxlab.synth import simulate, write_demo
@@ -22,17 +22,27 @@ def report(tmp_path_factory):
     return open_report("03_feedback_loop", data_dir=folder)
 
 
+def _sent_quarter(followups: pd.DataFrame, report) -> pd.Series:
+    """The quarter each detractor answer's invitation was sent: the page's quarter of an answer, as on page 01."""
+    sent = report.data.surveys.set_index("invitation_id")["sent_at"]
+    return followups["invitation_id"].map(sent).dt.to_period("Q").astype(str)
+
+
 def test_closed_loop_headlines_are_the_kpis(report):
     result = report.show(sections.closed_loop)
     followups = loop.detractor_followups(report.data.surveys, report.data.cases, as_of=report.as_of,
                                          customers=report.data.customers)
-    kpis = loop.loop_kpis(followups[followups["quarter"] == report.quarter]).iloc[0]
+    kpis = loop.loop_kpis(followups[_sent_quarter(followups, report) == report.quarter]).iloc[0]
     coverage = result.headline("followup_coverage")
     assert (coverage.value, coverage.ci_low, coverage.ci_high) == pytest.approx(
         (100 * kpis["coverage"], 100 * kpis["coverage_ci_low"], 100 * kpis["coverage_ci_high"]))
     assert coverage.n == kpis["mature_detractors"] and coverage.label == f"Detractors followed up, {report.quarter}"
     assert result.headline("sla_24h_share").value == pytest.approx(100 * kpis["within_sla_share"])
     assert f"{100 * kpis['coverage']:.0f}% of detractor answers got a follow-up" in result.answer
+    # the quarter's detractor answers are the scorecard's: the answers to the invitations sent in the quarter
+    scorecard_nps = touchpoints.quarter_estimates(report.data.surveys, quarter=report.quarter,
+                                                  as_of=report.as_of)["nps"]
+    assert result.headline("detractors").value == kpis["detractors"] == scorecard_nps.detractors
 
 
 def test_followup_effect_leads_with_the_discontinuity_and_shows_the_naive_beside_it(report):
@@ -99,3 +109,36 @@ def test_sections_say_why_without_surveys_and_cases(tmp_path):
     assert {key: item.value for key, item in report.recorder.items.items()} == {
         key: None for key in ("followup_coverage", "sla_24h_share", "followup_effect", "followup_effect_naive",
                               "nps_raw", "nps_ipw")}
+
+
+def test_sla_chart_draws_the_target_line(report):
+    from dataclasses import replace
+
+    result = replace(report, targets={"sla_24h_share": 95.0}).show(sections.sla_over_time)
+    ax = result.charts[0].figure.axes[0]
+    targets = [line for line in ax.get_lines() if line.get_label() == "target 95%"]
+    assert len(targets) == 1 and list(targets[0].get_ydata()) == [95.0, 95.0] and targets[0].get_linestyle() == "--"
+    assert result.charts[0].alt.endswith("the dashed line is the target of 95%.")
+    plain = report.show(sections.sla_over_time)
+    assert not [line for line in plain.charts[0].figure.axes[0].get_lines() if "target" in line.get_label()]
+
+
+def test_coverage_gap_headline_is_the_largest_segment_gap_of_the_kpis(report):
+    from cxlab.group_gaps import share_gaps
+
+    result = report.show(sections.loop_by_group)
+    followups = loop.detractor_followups(report.data.surveys, report.data.cases, as_of=report.as_of,
+                                         customers=report.data.customers)
+    kpis = loop.loop_kpis(followups[_sent_quarter(followups, report) == report.quarter], by="segment")
+    shown = kpis[~kpis["suppressed"]]
+    gaps = share_gaps(shown, group="segment", hits="followed_up", trials="mature_detractors")
+    top = gaps.iloc[0]
+    shares = shown.set_index("segment")["followed_up"] / shown.set_index("segment")["mature_detractors"]
+    assert top["gap"] == pytest.approx(shares.max() - shares.min())
+    gap = result.headline("followup_coverage_gap")
+    assert (gap.value, gap.ci_low, gap.ci_high) == pytest.approx((100 * top["gap"], 100 * top["ci_low"],
+                                                                  100 * top["ci_high"]))
+    assert gap.label == (f"Detractors followed up, largest gap between segments, {report.quarter}: "
+                         f"{shares.idxmin()} {100 * shares.min():.1f}% vs {shares.idxmax()} {100 * shares.max():.1f}%")
+    assert f"Bonferroni-adjusted for {len(shown) * (len(shown) - 1) // 2} pairs" in gap.note
+    assert "Detractors followed up: " in result.answer and "gap" in result.tables[2].caption

@@ -137,3 +137,21 @@ def test_runs_without_a_surveys_table(tmp_path):
     assert set(KEYS) <= set(headlines)
     assert "This section is skipped: the data has no surveys table." in html
     assert all(headlines[k].value is None for k in KEYS)
+
+
+def test_targets_are_recorded_and_drawn_in_the_trend_charts(tmp_path):
+    write_demo(simulate(n_customers=1500, seed=5), tmp_path)
+    report = open_report("01_cx_scorecard", data_dir=tmp_path, tables=["surveys"], targets={"nps": 40, "ces": "2.5"})
+    glance = report.show(scorecard.quarter_at_a_glance)
+    assert glance.headline("nps").target == 40.0 and glance.headline("ces").target == 2.5
+    assert glance.headline("csat").target is None
+    csat, ces, nps = report.show(scorecard.trends).charts
+
+    def target_lines(chart):
+        return [line for ax in chart.figure.axes if ax.get_visible() for line in ax.get_lines()
+                if line.get_label() == "target"]
+
+    assert {tuple(line.get_ydata()) for line in target_lines(nps)} == {(40.0, 40.0)}
+    assert {tuple(line.get_ydata()) for line in target_lines(ces)} == {(2.5, 2.5)}
+    assert target_lines(csat) == [] and "target" not in csat.alt
+    assert nps.alt.endswith("The dashed line is the target of 40.")

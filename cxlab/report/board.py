@@ -3,7 +3,9 @@
 Everything here reads the headlines the notebooks recorded (:mod:`cxlab.headlines`); nothing is
 recomputed. A tile shows the figure, its interval as a range, its change against the previous
 period and the same period a year earlier (naming the period compared with), and its recent
-history as a sparkline drawn in inline SVG (no script, no external file).
+history as a sparkline drawn in inline SVG (no script, no external file). A figure with a target
+(``targets:`` in the parameters, :mod:`cxlab.targets`) shows it with a status that respects the
+interval, and its sparkline draws the target as a dashed line.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from urllib.parse import quote
 from markupsafe import Markup, escape
 
 from cxlab.headlines import Headline
+from cxlab.palette import TARGET_COLOUR
 from cxlab.periods import parse_quarter
 from cxlab.report.figures import format_number, headline_decimals
 from cxlab.sections.formatting import money, money_interval
+from cxlab.targets import SPECS, target_status
 
 # (figure key, its change vs the previous period, its change vs a year earlier)
 TILES = (
@@ -44,6 +48,9 @@ _ADJUSTED_P = re.compile(r"adjusted p ([<=]) ([0-9.]+)")
 OPTIONAL = {"overall_satisfaction", "apostles", "voice_top_detractor_theme", "voice_emerging_theme",
             "churn_leading_reason"}
 _SPARK_WIDTH, _SPARK_HEIGHT = 120, 28
+TARGET_FOOTNOTE = ("Target status: on target when the whole 95% interval lies on the right side of the target, "
+                   "below target (for customer effort, where lower is better: above target) when it lies wholly "
+                   "on the wrong side, and cannot tell yet when the interval contains the target.")
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,8 @@ class Tile:
     href: str
     changes: tuple
     sparkline: Markup
+    target: str = ""
+    status: str = ""
 
 
 def _is_money(headline: Headline) -> bool:
@@ -126,22 +135,34 @@ def _link(page_, headline: Headline) -> str:
     return f"{page_.href}#{quote(headline.section)}" if headline.section else page_.href
 
 
-def sparkline(series, label: str) -> Markup:
-    """An inline SVG line of a figure's recent history (periods without a value are skipped)."""
+def sparkline(series, label: str, target: float | None = None) -> Markup:
+    """An inline SVG line of a figure's recent history (periods without a value are skipped).
+
+    A ``target`` is drawn as a dashed line (the vertical scale then includes it) and named in the
+    description.
+    """
     points = [(i, v) for i, (_, v) in enumerate(series) if v is not None]
     if len(points) < 2:
         return Markup("")
     values = [v for _, v in points]
-    low, high = min(values), max(values)
+    low, high = min(values + ([] if target is None else [target])), max(values + ([] if target is None else [target]))
     span = (high - low) or 1.0
+
+    def y_of(v):
+        return _SPARK_HEIGHT - 3 - (v - low) / span * (_SPARK_HEIGHT - 6)
+
     step = _SPARK_WIDTH / max(len(series) - 1, 1)
     # known values joined (a survey run every other quarter still draws a line); periods without one are skipped
-    coords = [f"{i * step:.1f},{_SPARK_HEIGHT - 3 - (v - low) / span * (_SPARK_HEIGHT - 6):.1f}" for i, v in points]
-    lines = f'<polyline fill="none" stroke="#0072B2" stroke-width="1.8" points="{" ".join(coords)}"/>'
+    coords = [f"{i * step:.1f},{y_of(v):.1f}" for i, v in points]
+    goal = ("" if target is None else
+            f'<line x1="0" x2="{_SPARK_WIDTH}" y1="{y_of(target):.1f}" y2="{y_of(target):.1f}" '
+            f'stroke="{TARGET_COLOUR}" stroke-width="1" stroke-dasharray="3,2"/>')
+    lines = goal + f'<polyline fill="none" stroke="#0072B2" stroke-width="1.8" points="{" ".join(coords)}"/>'
     x, y = coords[-1].split(",")
     dots = f'<circle cx="{x}" cy="{y}" r="2.4" fill="#0072B2"/>'
     first, last = series[0][0], series[-1][0]
-    description = f"{label}: {first} to {last}, from {values[0]:,.1f} to {values[-1]:,.1f}"
+    description = (f"{label}: {first} to {last}, from {values[0]:,.1f} to {values[-1]:,.1f}"
+                   + ("" if target is None else f"; target {target:,.1f} (dashed line)"))
     return Markup(f'<svg class="cx-spark" width="{_SPARK_WIDTH}" height="{_SPARK_HEIGHT}" role="img" '
                   f'aria-label="{escape(description)}"><title>{escape(description)}</title>{lines}{dots}</svg>')
 
@@ -173,9 +194,18 @@ def tiles(located: dict, quarter: str) -> list[Tile]:
         compared = ((change_prev, str(current - 1)), (change_year, str(current - 4)))
         changes = tuple(c for c in (_change(located[k][1] if k in located else None, headline, expected)
                                     for k, expected in compared) if c)
+        target, status = _target(headline)
         out.append(Tile(key, headline.label, value, _interval(headline), headline.note, _link(page_, headline),
-                        changes, sparkline(headline.series, headline.label)))
+                        changes, sparkline(headline.series, headline.label, headline.target), target, status))
     return out
+
+
+def _target(headline: Headline) -> tuple[str, str]:
+    """The target of a figure formatted in its unit, and its status (empty without a target)."""
+    if headline.target is None or headline.key not in SPECS or isinstance(headline.value, str):
+        return "", ""
+    status = target_status(headline.key, headline.value, headline.ci_low, headline.ci_high, headline.target)
+    return format_number(headline.target, headline.unit, decimals=headline_decimals(headline)), status
 
 
 def sentences(located: dict, quarter: str) -> list[str]:
@@ -222,6 +252,14 @@ def sentences(located: dict, quarter: str) -> list[str]:
         share = get("voice_top_detractor_share")
         act.append(f"detractors write most about {theme.value}"
                    + ("" if share is None else f" ({share.value:.0f}% of their comments)"))
+    gap = get("followup_coverage_gap")
+    if gap is not None and gap.ci_low is not None:
+        compared = gap.label.split(": ", 1)[-1]
+        adjusted = re.search(r"adjusted for (\d+) pairs", gap.note or "")
+        act.append(f"detractors followed up {compared}, a gap of {gap.value:.1f} points (95% interval "
+                   f"{gap.ci_low:.1f} to {gap.ci_high:.1f}" + (f", adjusted for {adjusted.group(1)} comparisons"
+                                                               if adjusted else "")
+                   + ("" if gap.ci_low > 0 else "; within chance") + ")")
     if act:
         said.append("To act on: " + "; ".join(act) + ".")
     risk = get("revenue_at_risk")

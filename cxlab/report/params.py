@@ -17,6 +17,13 @@ A YAML mapping in one of two shapes, which may be mixed:
 
 ``data_dir``, ``quarter`` and ``headlines_path`` are set by the run (``--data``,
 ``--quarter``) and are rejected in the file. See ``params.example.yaml``.
+
+Targets
+-------
+``targets:`` (at the top level or under ``common:``) sets targets for headline figures for the
+whole report (see :mod:`cxlab.targets`); it is checked before anything runs and handed to every
+notebook that declares a ``targets`` parameter. A target in a notebook's own section is rejected:
+a figure has one target in a report.
 """
 
 from __future__ import annotations
@@ -31,11 +38,13 @@ import yaml
 
 from cxlab.periods import parse_quarter
 from cxlab.report.errors import ReportInputError
+from cxlab.targets import parse_targets
 
 NOTEBOOK_PATTERN = "0*_*.ipynb"
 TOUR = "00_"  # notebooks/00_start_here.ipynb: the researchers' tour, not a report page
 SET_BY_RUN = ("data_dir", "quarter", "headlines_path")
 COMMON_SECTION = "common"
+TARGETS = "targets"
 _PREFIX = re.compile(r"^(\d+)_")
 _TYPE_WORDS = {bool: "true/false", int: "whole number", float: "number", str: "text", list: "list",
                dict: "mapping"}
@@ -192,8 +201,52 @@ def _type_problem(name: str, value, default, where: str) -> str | None:
             f"got {value!r} ({type(value).__name__})")
 
 
+def split_targets(params: dict, source: str | Path = "parameters file") -> tuple[dict, dict[str, float]]:
+    """Take ``targets:`` out of a parameters mapping and check it.
+
+    Parameters
+    ----------
+    params : dict
+        The parameters file's content.
+    source : str or pathlib.Path
+        The file, named in error messages.
+
+    Returns
+    -------
+    tuple of (dict, dict)
+        The parameters without ``targets`` and the targets (headline key to a number in the figure's
+        unit, see :func:`cxlab.targets.parse_targets`).
+
+    Raises
+    ------
+    ReportInputError
+        Naming the file and each bad key: a target in a notebook's section, an unknown figure, a
+        value that is not a number, of another unit, or outside its range.
+    """
+    rest = dict(params)
+    found = [rest.pop(TARGETS)] if TARGETS in rest else []
+    common = rest.get(COMMON_SECTION)
+    if isinstance(common, dict) and TARGETS in common:
+        rest[COMMON_SECTION] = {k: v for k, v in common.items() if k != TARGETS}
+        found.append(common[TARGETS])
+    problems = [f"{section}.{TARGETS}: targets hold for the whole report; set them at the top level"
+                for section, values in rest.items()
+                if section != COMMON_SECTION and isinstance(values, dict) and TARGETS in values]
+    if len(found) > 1:
+        problems.append(f"{TARGETS} is set twice (at the top level and under {COMMON_SECTION}); keep one")
+    targets = {}
+    try:
+        targets = parse_targets(found[0] if found else None)
+    except ValueError as err:
+        problems.extend(str(err).splitlines())
+    if problems:
+        raise ReportInputError(f"invalid targets in {source}:\n  - " + "\n  - ".join(problems))
+    return rest, targets
+
+
 def resolve_parameters(params: dict, notebooks: list[ReportNotebook],
-                       selected: list[ReportNotebook] | None = None) -> dict[str, dict]:
+                       selected: list[ReportNotebook] | None = None, *,
+                       source: str | Path = "parameters file") -> dict[str, dict]:
     """Check a parameters mapping against the notebooks and split it per notebook.
 
     Parameters
@@ -205,12 +258,15 @@ def resolve_parameters(params: dict, notebooks: list[ReportNotebook],
         full report also works for a run of some notebooks.
     selected : list of ReportNotebook, optional
         The notebooks that will run (default: all).
+    source : str or pathlib.Path
+        The parameters file, named in messages about ``targets``.
 
     Returns
     -------
     dict
         Notebook name to the ``{parameter: value}`` it receives (only parameters it declares;
-        integers given for float parameters become floats).
+        integers given for float parameters become floats; the checked ``targets`` for every
+        notebook that declares ``targets``).
 
     Raises
     ------
@@ -218,7 +274,8 @@ def resolve_parameters(params: dict, notebooks: list[ReportNotebook],
         Listing every problem: a name set by the run, a name no notebook declares (with the
         known names), a section for an unknown notebook, a parameter the notebook of its
         section does not declare, a value whose type differs from the default's, or a common
-        (flat) name that notebooks declare with different defaults (it must go in a section).
+        (flat) name that notebooks declare with different defaults (it must go in a section); bad
+        targets (see :func:`split_targets`).
 
     Examples
     --------
@@ -227,8 +284,9 @@ def resolve_parameters(params: dict, notebooks: list[ReportNotebook],
     {'06_retention_economics': {'retention_lift': 1.0}}
     """
     selected = notebooks if selected is None else selected
+    params, targets = split_targets(params, source)
     problems: list[str] = []
-    known = {name for nb in notebooks for name in nb.defaults} - set(SET_BY_RUN)
+    known = {name for nb in notebooks for name in nb.defaults} - set(SET_BY_RUN) - {TARGETS}
     common: dict = {}
     sections: dict[str, dict] = {}
     for key, value in params.items():
@@ -284,6 +342,8 @@ def resolve_parameters(params: dict, notebooks: list[ReportNotebook],
             name: float(value) if isinstance(nb.defaults[name], float) and isinstance(value, int) else value
             for name, value in merged.items() if name in nb.defaults
         }
+        if TARGETS in nb.defaults:
+            resolved[nb.name][TARGETS] = targets
     return resolved
 
 

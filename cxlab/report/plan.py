@@ -210,7 +210,7 @@ def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, o
         drill = drill_notebook(notebooks_dir)
         notebooks, selected = [*notebooks, drill], [*selected, drill]
     check_quarter_label(quarter)
-    resolved = resolve_parameters(read_params_file(params), notebooks, selected)
+    resolved = resolve_parameters(read_params_file(params), notebooks, selected, source=params or "parameters file")
     if by is not None:
         if DRILL_PARAMETER in resolved[DRILL_NOTEBOOK]:
             raise ReportInputError(f"{DRILL_PARAMETER} (parameters file) is set by the run: use --by")

@@ -131,6 +131,9 @@ _SUMMARY = """
 .cx-tile .cx-value { font-size: 1.5rem; font-weight: 600; }
 .cx-tile .cx-range, .cx-tile .cx-change { font-size: .8rem; color: #444d56; }
 .cx-beyond { font-weight: 600; }
+.cx-target { font-size: .8rem; margin-top: .2rem; }
+.cx-status-on { color: #006D4F; font-weight: 600; }
+.cx-status-below, .cx-status-above { color: #A63D00; font-weight: 600; }
 .cx-details { margin: 1rem 0; } .cx-details summary { cursor: pointer; font-weight: 600; }
 @media print { .cx-tiles { grid-template-columns: repeat(3, 1fr); } .cx-details { display: none; } }
 </style>
@@ -146,12 +149,16 @@ explains it. Intervals are 95% intervals unless the note says otherwise.</p>
 <h3><a href="{{ tile.href }}">{{ tile.label }}</a></h3>
 <div class="cx-value{% if tile.value == "not available" %} cx-na{% endif %}">{{ tile.value }}</div>
 {% if tile.interval %}<div class="cx-range">95% interval {{ tile.interval }}</div>{% endif %}
+{% if tile.target %}<div class="cx-target cx-status-{{ tile.status.split()[0] }}">Target {{ tile.target }}: {{
+tile.status }}<sup><a href="#target-status">*</a></sup></div>{% endif %}
 {% for change in tile.changes %}<div class="cx-change{% if change.beyond_chance %} cx-beyond{% endif %}">vs
 {{ change.reference }}: {{ change.text }}{% if change.interval %} ({{ change.interval }}){% endif %}
 {%- if change.beyond_chance %}, beyond chance{% endif %}</div>{% endfor %}
 {{ tile.sparkline }}
 {% if tile.value == "not available" %}<div class="cx-note">{{ tile.note }}</div>{% endif %}
-</div>{% endfor %}</div>{% endif %}
+</div>{% endfor %}</div>
+{% if target_footnote %}<p class="cx-note" id="target-status"><sup>*</sup> {{ target_footnote }}</p>{% endif %}
+{% endif %}
 <details class="cx-details" id="at-a-glance"><summary>The headline figures as one table, with notes</summary>
 <table class="cx-glance">
 <thead><tr><th>Figure</th><th>Value</th><th>Interval</th><th>n</th><th>vs previous quarter</th>
@@ -238,6 +245,7 @@ def write_quarter_summary(folder: Path, *, quarter: str, quarter_end: str, pages
                               cell(row.change_prev_year, signed=True, decimals=decimals)))
             shown.update({row.key, row.change_prev_quarter, row.change_prev_year})
         glance.append((group, formatted))
+    tiles = board.tiles(located, quarter)
     details = []
     for page_ in pages:
         rows = [(h.label, format_headline(h, _href(page_, h))) for key, h in page_.headlines.items()
@@ -246,8 +254,8 @@ def write_quarter_summary(folder: Path, *, quarter: str, quarter_end: str, pages
             details.append((page_, rows))
     body = Markup(ENVIRONMENT.from_string(_SUMMARY).render(
         quarter=quarter, quarter_end=quarter_end, data_as_of=provenance.data_as_of, glance=glance,
-        details=details, pages=pages, brief=board.sentences(located, quarter),
-        tiles=board.tiles(located, quarter), flags=group_flags(located)))
+        details=details, pages=pages, brief=board.sentences(located, quarter), tiles=tiles,
+        target_footnote=board.TARGET_FOOTNOTE if any(tile.target for tile in tiles) else "", flags=group_flags(located)))
     nav = [("All quarters", "../index.html"), ("Executive summary", "index.html")]
     document = page(title=f"Customer experience report {quarter}", body=body, nav=nav, provenance=provenance)
     return write_page(Path(folder) / "index.html", document)

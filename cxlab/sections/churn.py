@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from cxlab.headlines import spec
 from cxlab.sections import retention
 from cxlab.sections.formatting import count, interval, number
+from cxlab.sections.long_run import long_run_curve, survival_10y, survival_10y_sentence, tail_words
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
 from cxlab.survival import (
-    extrapolated_survival,
     fit_cox,
     fit_parametric,
     fit_time_varying_cox,
@@ -27,6 +29,10 @@ from cxlab.survival.wording import SHORT_LABELS, format_p
 TIMES_MONTHS = (12, 24, 36)
 RMST_MONTHS = 36
 COX_COVARIATES = ["nps_category", "followup", "ces", "segment", "contract"]
+FOLLOWUP_TERM = "followup"
+# the effect of a follow-up is estimated once, on the feedback-loop page (cxlab.sections.loop.followup_effect)
+FOLLOWUP_REFERENCE = ("The effect of calling a detractor back on churn is estimated once, on the feedback-loop page "
+                      "(a causal estimate); here the follow-up only adjusts the other ratios.")
 GROUP_NAMES = {"detractor": "Detractors (0-6)", "passive": "Passives (7-8)", "promoter": "Promoters (9-10)",
                "no_response": "No answer yet"}
 _MEASURES = {"median tenure": "Median tenure", "survival": "Still active after {h:g} months",
@@ -192,6 +198,7 @@ def _ratio_table(model, min_cell_size: int) -> Table:
     small = ratios["n"] < min_cell_size
     return Table(pd.DataFrame({
         "Customers who are": [SHORT_LABELS.get(t, f"{c}: {lv}" if isinstance(lv, str) and lv else c)
+                              + (" (adjustment only, see the feedback-loop page)" if t == FOLLOWUP_TERM else "")
                               for t, c, lv in zip(ratios["term"], ratios["covariate"], ratios["level"], strict=True)],
         "Compared with": [r if isinstance(r, str) and r else None for r in ratios["reference"]],
         "Hazard ratio": [None if s else number(v, 2) for v, s in zip(ratios["hazard_ratio"], small, strict=True)],
@@ -206,7 +213,7 @@ def _ratio_table(model, min_cell_size: int) -> Table:
 def churn_drivers(report) -> SectionResult:
     """Time-varying Cox model: hazard ratios of the experience known at the start of each month."""
     title = "What drives churn: hazard ratios"
-    keys = {"hr_detractor": "nps_category[detractor]", "hr_followup": "followup"}
+    keys = {"hr_detractor": "nps_category[detractor]"}
     if not report.availability.allows("tenure", "churn"):
         why = report.availability.why_not("tenure", "churn")
         return SectionResult("cox", title, unavailable=why,
@@ -221,8 +228,11 @@ def churn_drivers(report) -> SectionResult:
     ratios = model.hazard_ratios_
     figure, ax = new_chart()
     plot_hazard_ratios(model, ax=ax, title="How much faster each group churns (hazard ratio, 95% interval)")
-    shown = ratios[ratios["n"] >= report.min_cell_size]
-    result = SectionResult("cox", title, answer=" ".join(shown["sentence"]), tables=[_ratio_table(
+    shown = ratios[(ratios["n"] >= report.min_cell_size) & (ratios.index != FOLLOWUP_TERM)]
+    answer = " ".join(shown["sentence"])
+    if FOLLOWUP_TERM in ratios.index:
+        answer += (" " + FOLLOWUP_REFERENCE)
+    result = SectionResult("cox", title, answer=answer.strip(), tables=[_ratio_table(
         model, report.min_cell_size)], charts=[Chart(figure, "Hazard ratios with their 95% intervals; a ratio above 1 "
                                                              "means faster churn than the reference group.")],
         notes=[*model.warnings_, "This model follows each customer's latest answers month by month and answers "
@@ -266,30 +276,41 @@ def proportional_hazards(report, *, landmark_months: int = 6) -> SectionResult:
     }), "Grambsch-Therneau test (1 degree of freedom per term)")])
 
 
-def beyond_observed_window(report, *, horizon_months: int = 120, min_at_risk: int = 30) -> SectionResult:
-    """Parametric tails (Weibull, log-normal, log-logistic) continuing the observed curve."""
+def beyond_observed_window(report, *, horizon_months: int = 120, min_at_risk: int = 30,
+                           survival_tail: str = "geometric") -> SectionResult:
+    """Survival beyond the observed months under the run's one tail model, and how well other curve shapes fit.
+
+    The share still active by year of tenure comes from :func:`cxlab.sections.long_run.long_run_curve`
+    with ``survival_tail``, the curve the retention and economics pages use too; the parametric
+    shapes (Weibull, log-normal, log-logistic, fitted from ``min_at_risk``) are shown as a check.
+    """
     title = "Beyond the observed window"
+    long_run = replace(survival_10y(report, survival_tail), section="extrapolation")
     if not report.availability.allows("tenure", "churn"):
-        return SectionResult("extrapolation", title, unavailable=report.availability.why_not("tenure", "churn"))
+        return SectionResult("extrapolation", title, unavailable=report.availability.why_not("tenure", "churn"),
+                             headlines=[long_run])
+    if long_run.value is None:
+        return SectionResult("extrapolation", title, unavailable=long_run.note.removeprefix("not computed: "),
+                             headlines=[long_run])
+    curve = long_run_curve(report, survival_tail, horizon_months=horizon_months)
+    years = curve.summary().loc[list(range(12, horizon_months + 1, 12))]
     fit = fit_parametric(report.tenure, min_at_risk=min_at_risk)
-    curve = extrapolated_survival(fit, horizon_months)
-    years = curve.loc[list(range(12, horizon_months + 1, 12))]
     figure, ax = new_chart()
     plot_extrapolation(fit, horizon_months, ax=ax, title=f"Observed survival and fitted curves up to "
                                                           f"{horizon_months} months")
     aic = fit.table_.reset_index()
     return SectionResult("extrapolation", title, answer=(
-        f"Observed through month {fit.observed_through_months_}; the {fit.best_} curve (lowest AIC) continues it: "
-        f"{100 * curve['survival'].iloc[-1]:.1f}% of customers are expected to stay more than {horizon_months} months "
-        f"(95% interval {interval(100 * curve['ci_low'].iloc[-1], 100 * curve['ci_high'].iloc[-1], 1, '%')})."),
+        f"Observed through month {curve.window_months}. " + survival_10y_sentence(long_run, survival_tail)).strip(),
+        headlines=[long_run],
         tables=[Table(pd.DataFrame({
             "Months after joining": years.index,
             "Still active": [number(100 * v, 1, "%") for v in years["survival"]],
             "95% interval": [interval(100 * lo, 100 * hi, 1, "%") for lo, hi in
                              zip(years["ci_low"], years["ci_high"], strict=True)],
-            "Source": ["observed" if obs else f"{fit.best_} tail" for obs in years["observed"]],
-        }), "Survival by year of tenure"), Table(pd.DataFrame({
+            "Source": ["observed (Kaplan-Meier)" if m <= curve.window_months else f"{curve.tail} tail"
+                       for m in years.index],
+        }), f"Survival by year of tenure: the report's one curve ({tail_words(survival_tail)})"), Table(pd.DataFrame({
             "Curve": aic["model"], "AIC": [number(v, 1) for v in aic["aic"]],
-        }), "Fit of each curve shape (lower AIC fits better; differences above 10 are decisive)")],
+        }), "Other curve shapes as a check: fit of each (lower AIC fits better; differences above 10 are decisive)")],
         charts=[Chart(figure, "The observed survival curve and three fitted shapes that continue it beyond the "
-                              "observed window.")])
+                              "observed window, as a check on the report's tail model.")])

@@ -14,7 +14,7 @@ Frames several sections share (the tenure frame, a landmark frame) are built onc
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -26,6 +26,7 @@ from cxlab.io import CXData
 from cxlab.periods import analysis_as_of
 from cxlab.sections.result import SectionResult
 from cxlab.survival.frames import survival_frame
+from cxlab.targets import parse_targets
 from cxlab.tenure import tenure_frame
 
 
@@ -45,6 +46,9 @@ class ReportContext:
         Groups smaller than this are suppressed.
     recorder : cxlab.headlines.Headlines
         Where the headline figures go.
+    targets : dict
+        Headline key to the target set for it (:func:`cxlab.targets.parse_targets`); recorded with
+        the headline and drawn as a line in the figure's trend charts.
     """
 
     data: CXData
@@ -52,6 +56,7 @@ class ReportContext:
     as_of: pd.Timestamp
     min_cell_size: int
     recorder: Headlines
+    targets: dict = field(default_factory=dict)
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -82,8 +87,11 @@ class ReportContext:
         Returns
         -------
         SectionResult
+            Its headlines carry the target set for their key, if any.
         """
         result = section(self, **parameters)
+        result.headlines = [replace(h, target=self.targets[h.key]) if h.key in self.targets else h
+                            for h in result.headlines]
         self.recorder.record(*result.headlines)
         return result
 
@@ -94,7 +102,8 @@ class ReportContext:
 
 
 def open_report(notebook: str, *, data_dir, quarter: str = "", min_cell_size: int = 30,
-                headlines_path: str = "", tables: list[str] | None = None) -> ReportContext:
+                headlines_path: str = "", tables: list[str] | None = None,
+                targets: dict | None = None) -> ReportContext:
     """Load the data and resolve the quarter for one report notebook.
 
     Parameters
@@ -111,12 +120,20 @@ def open_report(notebook: str, *, data_dir, quarter: str = "", min_cell_size: in
         Where to write the headline figures (empty: keep them in memory).
     tables : list of str, optional
         Optional tables to load besides ``customers`` (default all).
+    targets : dict, optional
+        Targets of headline figures, e.g. ``{"nps": 40, "csat": "85%"}`` (:func:`cxlab.targets.parse_targets`).
 
     Returns
     -------
     ReportContext
+
+    Raises
+    ------
+    ValueError
+        When a target is not valid (naming its key).
     """
+    targets = parse_targets(targets)
     data = cxlab.io.load(data_dir, tables=tables, validated_copy=snapshot.copy_named_in_environment())
     quarter, as_of = analysis_as_of(quarter, data.as_of)
     return ReportContext(data=data, quarter=quarter, as_of=as_of, min_cell_size=min_cell_size,
-                         recorder=Headlines(headlines_path, notebook=notebook))
+                         recorder=Headlines(headlines_path, notebook=notebook), targets=targets)

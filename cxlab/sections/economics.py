@@ -21,10 +21,8 @@ import pandas as pd
 from cxlab.economics import (
     clv_across_tails,
     clv_by,
-    customer_base,
     plot_survival,
     scenario_across_tails,
-    survival_draws,
     unit_economics,
 )
 from cxlab.economics.acquisition import ALL
@@ -41,6 +39,7 @@ from cxlab.economics.sensitivity import (
 )
 from cxlab.headlines import Headline, spec
 from cxlab.sections.formatting import count, interval, money, money_interval, number
+from cxlab.sections.long_run import customer_base_of, long_run_curve, survival_10y, survival_10y_sentence
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
 
 LIFT_KINDS = {"relative": "relative: every month's churn risk cut by the lift",
@@ -162,16 +161,14 @@ def _missing_cac(report) -> str:
 
 
 def _base(report):
-    return report._cached(("economics", "base"), lambda: customer_base(report.data.customers, as_of=report.as_of))
+    return customer_base_of(report)
 
 
 def _curve(report, settings: Settings):
-    def build():
-        base = _base(report)
-        return survival_draws(base.life_table, horizon_months=base.max_tenure_months + settings.horizon_months,
-                              n_draws=settings.n_bootstrap, seed=settings.seed, min_at_risk=report.min_cell_size,
-                              tail=settings.survival_tail)
-    return report._cached(("economics", "curve", settings), build)
+    """The run's survival curve (:func:`cxlab.sections.long_run.long_run_curve`) over the page's horizon."""
+    return long_run_curve(report, settings.survival_tail,
+                          horizon_months=_base(report).max_tenure_months + settings.horizon_months,
+                          n_draws=settings.n_bootstrap, seed=settings.seed)
 
 
 def _scenario(report, settings: Settings):
@@ -384,6 +381,7 @@ def survival_curve(report, *, settings: Settings = DEFAULTS) -> SectionResult:
     if why:
         return SectionResult("survival", title, unavailable=why)
     curve = _curve(report, settings)
+    long_run = replace(survival_10y(report, settings.survival_tail), section="survival")
     last = min(curve.window_months + settings.horizon_months, curve.horizon_months)
     figure, ax = new_chart(9, 5)
     plot_survival(curve, max_months=curve.window_months + settings.horizon_months, ax=ax)
@@ -399,7 +397,8 @@ def survival_curve(report, *, settings: Settings = DEFAULTS) -> SectionResult:
                          zip(points["ci_low"], points["ci_high"], strict=True)],
         "Source": ["data (Kaplan-Meier)" if s == "Kaplan-Meier" else f"extrapolated ({curve.tail} tail)"
                    for s in points["source"]],
-    }), "Share of customers still active at a few tenures")])
+    }), "Share of customers still active at a few tenures")], headlines=[long_run],
+                           answer=survival_10y_sentence(long_run, settings.survival_tail))
     why = _missing_money(report)
     if why:
         result.notes.append(f"The values under each tail model are not shown: {why}.")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from statsmodels.stats.multitest import multipletests
 
 from cxlab import causal, loop, nonresponse
+from cxlab.group_gaps import share_gaps
 from cxlab.headlines import spec
+from cxlab.palette import TARGET_COLOUR
 from cxlab.periods import parse_quarter
 from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
@@ -28,12 +32,22 @@ SHORT_HORIZON_MONTHS = 6  # the discontinuity is also shown for churn within thi
 
 # --------------------------------------------------------------------------- shared frames
 def _followups(report, followup_window_days: int) -> pd.DataFrame | None:
-    """Detractor answers with their follow-up case, or None without relationship answers and cases."""
+    """Detractor answers with their follow-up case, or None without relationship answers and cases.
+
+    ``quarter`` is the quarter the invitation was sent, as on the scorecard page, so a quarter's
+    detractor answers are the same answers on both pages.
+    """
     if not report.availability.allows("relationship_nps", "cases"):
         return None
-    return report._cached(("followups", followup_window_days), lambda: loop.detractor_followups(
-        report.data.surveys, report.data.cases, as_of=report.as_of, customers=report.data.customers,
-        followup_window_days=followup_window_days))
+
+    def build():
+        followups = loop.detractor_followups(report.data.surveys, report.data.cases, as_of=report.as_of,
+                                             customers=report.data.customers,
+                                             followup_window_days=followup_window_days)
+        sent = report.data.surveys.set_index("invitation_id")["sent_at"]
+        return followups.assign(quarter=pd.to_datetime(followups["invitation_id"].map(sent)).dt.to_period("Q")
+                                .astype(str))
+    return report._cached(("followups", followup_window_days), build)
 
 
 def _answers(report, horizon_months: int, followup_window_days: int) -> pd.DataFrame:
@@ -96,6 +110,10 @@ def closed_loop(report, *, followup_window_days: int = 7) -> SectionResult:
     note = f"suppressed: fewer than {report.min_cell_size} detractor answers" if small else ""
     slas = ", ".join(f"{h:g} h" for h in sorted(in_quarter["sla_hours"].dropna().unique()))
     result = SectionResult("loop", title, tables=[_kpi_table(kpis, None, "")])
+    result.headlines.append(replace(spec("detractors").headline(
+        None if small else int(row["detractors"]), quarter=report.quarter,
+        note=(f"not shown: fewer than {report.min_cell_size} detractor answers" if small else
+              f"answers to the relationship invitations sent in {report.quarter}")), section="loop"))
     if small:
         result.answer = (f"{report.quarter} had {int(row['detractors'])} detractor answers, fewer than "
                          f"{report.min_cell_size}: the figures are not shown.")
@@ -127,15 +145,71 @@ def loop_by_group(report, *, quarters_shown: int = 8, followup_window_days: int 
     in_quarter = followups[followups["quarter"] == report.quarter]
     size = report.min_cell_size
     tables = [_kpi_table(loop.loop_kpis(followups[followups["quarter"].isin(recent)], by="quarter",
-                                        min_cell_size=size), "quarter", "Quarter of the answer")]
+                                        min_cell_size=size), "quarter", "Quarter of the invitation")]
+    gaps = None
     if "segment" in in_quarter.columns and len(in_quarter):
-        tables.append(_kpi_table(loop.loop_kpis(in_quarter, by="segment", min_cell_size=size), "segment", "Segment"))
+        by_segment = loop.loop_kpis(in_quarter, by="segment", min_cell_size=size)
+        tables.append(_kpi_table(by_segment, "segment", "Segment"))
+        gaps = _coverage_gaps(by_segment)
+        if len(gaps):
+            tables.append(_gap_table(gaps))
     if in_quarter["team"].notna().any():
         tables.append(_kpi_table(loop.loop_kpis(in_quarter, by="team", min_cell_size=size), "team", "Team"))
-    return SectionResult("loop-groups", title, tables=tables,
-                         answer=f"The closed-loop measures for the last {quarters_shown} quarters (by the quarter of "
-                                f"the answer), then for {report.quarter} by segment and by team.",
-                         notes=["Coverage has no meaning per team (a detractor who was never called has no team)."])
+    answer = (f"The closed-loop measures for the last {quarters_shown} quarters (by the quarter the invitation was "
+              f"sent), then for {report.quarter} by segment and by team.")
+    if gaps is not None and len(gaps):
+        answer += " " + _gap_sentence(gaps.iloc[0], gaps.attrs["comparisons"])
+    return SectionResult("loop-groups", title, tables=tables, answer=answer,
+                         headlines=[_gap_headline(gaps, report)],
+                         notes=["Coverage has no meaning per team (a detractor who was never called has no team).",
+                                "Coverage gaps: difference of two shares with a Newcombe score interval; with several "
+                                "segments every pair is compared and the intervals are Bonferroni-adjusted so that "
+                                "they hold together at 95%, the p-values Holm-adjusted."])
+
+
+def _coverage_gaps(by_segment: pd.DataFrame) -> pd.DataFrame:
+    """Pairwise coverage gaps between the segments shown (small segments suppressed before)."""
+    shown = by_segment[~by_segment["suppressed"] & (by_segment["mature_detractors"] > 0)]
+    return share_gaps(shown, group="segment", hits="followed_up", trials="mature_detractors")
+
+
+def _gap_words(row) -> str:
+    return f"{row['low_group']} {_percent(row['low_share'])} vs {row['high_group']} {_percent(row['high_share'])}"
+
+
+def _gap_sentence(row, comparisons: int) -> str:
+    adjusted = f", adjusted for {comparisons} comparisons" if comparisons > 1 else ""
+    verdict = "beyond chance" if row["ci_low"] > 0 else "within chance"
+    return (f"Detractors followed up: {_gap_words(row)}, a gap of {100 * row['gap']:.1f} points (95% interval "
+            f"{100 * row['ci_low']:.1f} to {100 * row['ci_high']:.1f}{adjusted}), {verdict}.")
+
+
+def _gap_table(gaps: pd.DataFrame) -> Table:
+    level = gaps.attrs["pair_level"]
+    return Table(pd.DataFrame({
+        "Segments": [f"{r['high_group']} vs {r['low_group']}" for _, r in gaps.iterrows()],
+        "Followed up": [f"{_percent(r['high_share'])} vs {_percent(r['low_share'])}" for _, r in gaps.iterrows()],
+        "Gap, percentage points": [number(100 * g, 1) for g in gaps["gap"]],
+        "Gap, 95% interval (adjusted)": [interval(100 * lo, 100 * hi, 1) for lo, hi in zip(gaps["ci_low"],
+                                                                                         gaps["ci_high"], strict=True)],
+        "p-value (adjusted)": [format_p(p) for p in gaps["p_adjusted"]],
+    }), f"Follow-up coverage gaps between segments, largest first; each interval at {100 * level:.1f}% so that all "
+        f"{gaps.attrs['comparisons']} hold together at 95%")
+
+
+def _gap_headline(gaps: pd.DataFrame | None, report):
+    entry = spec("followup_coverage_gap")
+    if gaps is None or not len(gaps):
+        return entry.headline(None, note="fewer than two segments with enough detractor answers",
+                              quarter=report.quarter, pair="")
+    row = gaps.iloc[0]
+    comparisons = gaps.attrs["comparisons"]
+    return entry.headline(
+        100 * row["gap"], ci_low=100 * row["ci_low"], ci_high=100 * row["ci_high"], n=row["n"],
+        quarter=report.quarter, pair=f": {_gap_words(row)}",
+        note=("largest coverage gap between segments; Newcombe interval"
+              + (f" Bonferroni-adjusted for {comparisons} pairs; adjusted {format_p(row['p_adjusted'])}"
+                 if comparisons > 1 else f"; {format_p(row['p_adjusted'])}")))
 
 
 def first_response(report, *, followup_window_days: int = 7) -> SectionResult:
@@ -167,6 +241,10 @@ def sla_over_time(report, *, followup_window_days: int = 7, run_length: int = 8)
     sla = float(followups["sla_hours"].dropna().mode().iloc[0])
     figure, ax = new_chart(9, 4)
     loop.plot_sla_control_chart(chart, sla_hours=sla, ax=ax)
+    target = report.targets.get("sla_24h_share")
+    if target is not None:
+        ax.axhline(target, color=TARGET_COLOUR, linestyle="--", linewidth=1, label=f"target {target:g}%")
+        ax.legend(loc="lower left", fontsize="small")
     flagged = chart[(chart["breach"] != "") | chart["in_run"]]
     breaches = int((chart["breach"] != "").sum())
     runs = int(chart["in_run"].sum())
@@ -184,7 +262,8 @@ def sla_over_time(report, *, followup_window_days: int = 7, run_length: int = 8)
     }), "Weeks flagged: outside the control limits or part of a run on one side of the average")
     return SectionResult("sla-chart", title, answer=answer, tables=[table] if len(flagged) else [], charts=[Chart(
         figure, f"Weekly share of follow-ups answered within {sla:g} hours with the average and each week's control "
-                "limits; flagged weeks are marked.")], notes=[
+                "limits; flagged weeks are marked"
+                + ("." if target is None else f"; the dashed line is the target of {target:g}%."))], notes=[
         "A p-chart: each week's limits are the average share plus or minus three standard errors for that week's "
         "number of cases, so small weeks have wide limits. Weeks without follow-ups (between survey waves) have no "
         "point. Cases still waiting at the as-of date count once they pass the promised time."])
@@ -555,7 +634,7 @@ def _nps_weighting(report, response_window_days: int, nps_window_months: int):
 
 def nps_corrected(report, *, response_window_days: int = 7, nps_window_months: int = 12) -> SectionResult:
     """Raw relationship NPS of those who answered and NPS corrected for non-response by weighting."""
-    title = "NPS corrected for the customers who did not answer"
+    title = "Response-bias check: NPS corrected for the customers who did not answer"
     keys = ("nps_raw", "nps_ipw")
     fit = _nps_weighting(report, response_window_days, nps_window_months)
     if fit is None:
@@ -563,7 +642,8 @@ def nps_corrected(report, *, response_window_days: int = 7, nps_window_months: i
             f"the data has fewer than {report.min_cell_size} relationship-survey invitations both answered and not "
             "answered")
         return SectionResult("nps-corrected", title, unavailable=why,
-                             headlines=[spec(k).headline(None, note="not available") for k in keys])
+                             headlines=[spec(k).headline(None, note="not available", months=nps_window_months)
+                                        for k in keys])
     window = f"relationship-survey invitations sent in the {nps_window_months} months to {report.as_of.date()}"
     summary = fit.summary
     table = Table(pd.DataFrame({
@@ -581,16 +661,19 @@ def nps_corrected(report, *, response_window_days: int = 7, nps_window_months: i
         "Answered, weighted": [number(v, 3) for v in balance["weighted_respondents"]],
     }), "Where the weighted column is close to the first, the weighting removed that difference")
     result = SectionResult("nps-corrected", title, tables=[table, balance_table], answer=(
-        f"The NPS of those who answered is {fit.raw_.value:+.1f}; weighted for the customers who did not answer it "
-        f"is {fit.value_:+.1f} (95% interval {fit.ci_low_:+.1f} to {fit.ci_high_:+.1f})."), notes=[
+        f"A check of response bias, not the report's NPS (that is the scorecard's: the answers to {report.quarter}'s "
+        f"invitations). Over the {nps_window_months} months of invitations to {report.as_of.date()}, the NPS of those "
+        f"who answered is {fit.raw_.value:+.1f}; weighted for the customers who did not answer it is "
+        f"{fit.value_:+.1f} (95% interval {fit.ci_low_:+.1f} to {fit.ci_high_:+.1f}), so non-response moves it by "
+        f"{fit.value_ - fit.raw_.value:+.1f} points."), notes=[
         "What the correction assumes: whether a customer answers depends only on what the model sees (segment, "
         "region, contract, acquisition and survey channel, tenure, recent scores, earlier NPS answers, response "
         "history). Silence driven by dissatisfaction that shows nowhere in that history is not corrected."])
     result.headlines.append(spec("nps_raw").headline(
-        fit.raw_.value, ci_low=fit.raw_.ci_low, ci_high=fit.raw_.ci_high, n=fit.raw_.n,
+        fit.raw_.value, ci_low=fit.raw_.ci_low, ci_high=fit.raw_.ci_high, n=fit.raw_.n, months=nps_window_months,
         note=f"{window}; 95% adjusted-Wald interval"))
     result.headlines.append(spec("nps_ipw").headline(
-        fit.value_, ci_low=fit.ci_low_, ci_high=fit.ci_high_, n=fit.n_respondents_,
+        fit.value_, ci_low=fit.ci_low_, ci_high=fit.ci_high_, n=fit.n_respondents_, months=nps_window_months,
         note=(f"{window}; inverse-probability weighted, effective n = {fit.effective_n_:,.0f}; assumes answering "
               "depends only on customer data and earlier answers recorded at invitation")))
     return result

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -16,6 +18,7 @@ from cxlab.retention import (
     revenue_retention,
 )
 from cxlab.sections.formatting import count, interval, number
+from cxlab.sections.long_run import survival_10y, survival_10y_sentence
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
 from cxlab.survival.km import km_by, survival_at
 
@@ -154,19 +157,29 @@ def revenue_kept(report, *, months: int = 12, period: str = "quarter") -> Sectio
     return result
 
 
-def retention_forecast(report, *, projection_months: int = 120, n_resamples: int = 2000) -> SectionResult:
-    """Shifted-beta-geometric retention model: parameters, fit to the observed curve and forecast."""
+def retention_forecast(report, *, projection_months: int = 120, n_resamples: int = 2000,
+                       survival_tail: str = "geometric") -> SectionResult:
+    """Shifted-beta-geometric retention model (parameters, fit to the observed curve) and the run's ten-year figure.
+
+    Beyond the observed months the page states the report's one ten-year figure
+    (:func:`cxlab.sections.long_run.survival_10y` under ``survival_tail``), not the model's own
+    extrapolation, so the retention, churn and economics pages agree; the model is shown where it
+    can be checked against observation.
+    """
     title = "Forecasting retention: the shifted-beta-geometric model"
+    long_run = replace(survival_10y(report, survival_tail), section="sbg")
     if not report.availability.allows("tenure", "churn"):
-        return SectionResult("sbg", title, unavailable=report.availability.why_not("tenure", "churn"))
+        return SectionResult("sbg", title, unavailable=report.availability.why_not("tenure", "churn"),
+                             headlines=[long_run])
     tenure = report.tenure
     model = ShiftedBetaGeometric().fit_from_tenure(tenure["tenure_months"], tenure["churned"],
                                                    label="all customers (monthly periods)")
-    result = SectionResult("sbg", title)
+    result = SectionResult("sbg", title, headlines=[long_run])
     if not model.converged_:
         result.answer = ("No forecast from this model: on these data its two parameters cannot be pinned down (the "
                          "fit did not converge, or one constant monthly churn probability fits as well). The "
-                         "Kaplan-Meier retention above does not depend on it.")
+                         "Kaplan-Meier retention above does not depend on it. "
+                         + survival_10y_sentence(long_run, survival_tail)).strip()
         return result
     ci = model.confidence_intervals_
     for key in ("alpha", "beta"):
@@ -174,7 +187,8 @@ def retention_forecast(report, *, projection_months: int = 120, n_resamples: int
             getattr(model, f"{key}_"), ci_low=ci.loc[key].iloc[0], ci_high=ci.loc[key].iloc[1],
             n=model.n_customers_, note="maximum likelihood, 95% interval"))
     projection = model.projection(projection_months, n_draws=n_resamples, seed=0)
-    horizons = [m for m in (12, 24, 36, 60, 120) if m <= projection_months]
+    observed_months = int(projection["observed"].last_valid_index() or 1)
+    horizons = [m for m in (12, 24, 36, 60, 120) if m <= min(projection_months, observed_months)]
     rows = projection.loc[horizons]
     result.tables.append(Table(pd.DataFrame({
         "Months after joining": horizons,
@@ -182,21 +196,20 @@ def retention_forecast(report, *, projection_months: int = 120, n_resamples: int
         "Model: 95% interval": [interval(100 * lo, 100 * hi, 1, "%")
                                 for lo, hi in zip(rows["survival_lower"], rows["survival_upper"], strict=True)],
         "Observed": [number(100 * v, 1, "%") for v in rows["observed"]],
-    }), "Share of new customers still active: model and observation (a dash: not observed yet)"))
+    }), "Share of new customers still active: the model against observation, over the observed months"))
+    shown_months = min(projection_months, observed_months)
     figure, ax = new_chart()
-    model.plot_projection(projection_months, period_label="months", n_draws=n_resamples, seed=0, ax=ax)
-    result.charts.append(Chart(figure, f"The model's share of customers still active over {projection_months} "
-                                       "months follows the observed share and extends it beyond what was observed."))
+    model.plot_projection(shown_months, period_label="months", n_draws=n_resamples, seed=0, ax=ax)
+    result.charts.append(Chart(figure, f"The model's share of customers still active over the {shown_months} "
+                                       "observed months follows the observed share."))
     mean_churn = model.alpha_ / (model.alpha_ + model.beta_)
-    end = projection.loc[projection_months]
     after_1, after_12, after_36 = (100 * float(model.retention_rate(t)) for t in (2, 13, 37))
     result.answer = (
         f"A new customer's average chance of leaving in a month is {100 * mean_churn:.1f}%. Among customers who have "
         f"stayed 1, 12 and 36 months the model expects monthly retention of {after_1:.1f}%, "
         f"{after_12:.1f}% and {after_36:.1f}%: the longer "
-        f"customers have stayed, the likelier they are to stay. It forecasts that {100 * end['survival']:.1f}% of new "
-        f"customers are still active after {projection_months} months (95% interval "
-        f"{interval(100 * end['survival_lower'], 100 * end['survival_upper'], 1, '%')}).")
+        f"customers have stayed, the likelier they are to stay. " + survival_10y_sentence(long_run, survival_tail)
+    ).strip()
     result.notes.append(f"Model parameters: alpha {model.alpha_:.3f} ({interval(*ci.loc['alpha'], 3)}), beta "
                         f"{model.beta_:.2f} ({interval(*ci.loc['beta'], 2)}); {model.n_customers_:,} customers.")
     return result

@@ -127,7 +127,12 @@ def quarter_at_a_glance(report, *, method: str = "adjusted_wald") -> SectionResu
         "Answers": [count(n) for *_, n, _, _ in rows],
     }), f"{report.quarter}; a dash: fewer than {report.min_cell_size} answers"))
     nps = estimates["nps"]
-    if asked["nps"] and nps.n >= report.min_cell_size:
+    shown = asked["nps"] and nps.n >= report.min_cell_size
+    result.headlines.append(spec("detractors").headline(
+        nps.detractors if shown else None, n=nps.n, quarter=report.quarter,
+        note=(f"of {nps.n:,} answers to the relationship invitations sent in {report.quarter}" if shown else
+              f"not shown: fewer than {report.min_cell_size} relationship answers")))
+    if shown:
         result.tables.append(Table(pd.DataFrame({
             "Answer": ["Promoters (9-10)", "Passives (7-8)", "Detractors (0-6)"],
             "Answers": [count(nps.promoters), count(nps.passives), count(nps.detractors)],
@@ -307,9 +312,11 @@ def trends(report, *, method: str = "adjusted_wald") -> SectionResult:
     for metric, what in (("csat", "share satisfied"), ("ces", "mean effort, lower is easier"),
                          ("nps", "relationship NPS")):
         figure = new_figure(12, 3.2 if metric == "nps" else 6)
-        touchpoints.plot_trend_panels(card, metric=metric, figure=figure)
+        target = report.targets.get(metric)
+        touchpoints.plot_trend_panels(card, metric=metric, figure=figure, target=target)
+        goal = "" if target is None else f" The dashed line is the target of {target:g}."
         charts.append(Chart(figure, f"{METRIC_NAMES[metric]} ({what}), one small chart per touchpoint, for each "
-                                    f"quarter from {quarters[0]} to {quarters[-1]}, with 95% intervals."))
+                                    f"quarter from {quarters[0]} to {quarters[-1]}, with 95% intervals.{goal}"))
     return SectionResult("trends", title, charts=charts)
 
 
