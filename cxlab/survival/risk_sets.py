@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-# |log hazard ratio per standard deviation of the column| beyond this (a hazard ratio beyond e^10 ~ 22,000)
-# means complete separation.
+# A log hazard ratio per standard deviation of the column, or its standard error, beyond this (a hazard ratio
+# beyond e^10 ~ 22,000) means complete separation.
 MAX_ABS_LOG_HAZARD_RATIO = 10.0
 _NEWTON_DECREMENT_TOLERANCE = 1e-11
 _MAX_HALVINGS = 40
@@ -472,12 +472,13 @@ def fit_cox_cells(cells: CoxCells, *, penalty=None, robust: bool = False, cluste
     if not converged:
         raise CoxConvergenceError(f"Cox model: Newton-Raphson did not converge in {max_steps} steps "
                                   f"(last gain in log-likelihood {decrement:.3g})")
-    runaway = [name for name, b, s in zip(cells.names, beta, sd, strict=True)
-               if abs(b * s) > MAX_ABS_LOG_HAZARD_RATIO]
+    naive = np.linalg.inv(-h)
+    # a separated term converges in likelihood with its coefficient far out and no information left about it
+    runaway = [name for name, b, s, v in zip(cells.names, beta, sd, np.diag(naive), strict=True)
+               if abs(b * s) > MAX_ABS_LOG_HAZARD_RATIO or not v >= 0 or np.sqrt(v) * s > MAX_ABS_LOG_HAZARD_RATIO]
     if runaway:
         raise CoxConvergenceError(f"Cox model: complete separation: the hazard ratio of {runaway} runs off to 0 or "
                                   "infinity (nobody or everybody with that value churns)")
-    naive = np.linalg.inv(-h)
     variance = naive
     if robust or clusters is not None:
         resid = sets.evaluate(beta, residuals=True)[3] * cells.weight[:, None]
