@@ -134,7 +134,8 @@ def cox_cells(frame: pd.DataFrame, covariates, *, duration_col: str, event_col: 
         1 = churned at exit, 0 = censored.
     entry_col : str, optional
         Tenure at entry into observation (left truncation, or the start of a time-varying
-        interval): a row is at risk at ``t`` when ``entry < t <= exit``.
+        interval): a row is at risk at ``t`` when ``entry < t <= exit`` (a censored row with
+        ``entry == exit`` is never at risk and adds nothing).
     weights_col : str, optional
         Weight of each row (e.g. inverse-probability weights); default 1.
     counts_col : str, optional
@@ -150,8 +151,8 @@ def cox_cells(frame: pd.DataFrame, covariates, *, duration_col: str, event_col: 
     ------
     ValueError
         Naming the column and rows of a missing column, a value that is not a finite number, an
-        event flag other than 0/1, a non-positive weight or count, an exit before the entry, or a
-        fractional count on a churned row.
+        event flag other than 0/1, a non-positive weight or count, an exit before the entry (or at
+        it on a churned row), or a fractional count on a churned row.
 
     Examples
     --------
@@ -179,10 +180,10 @@ def cox_cells(frame: pd.DataFrame, covariates, *, duration_col: str, event_col: 
         bad = np.flatnonzero(values <= 0)
         if bad.size:
             raise ValueError(f"{what}: '{name}' must be positive; rows {bad[:10].tolist()} ({bad.size} in all) are not")
-    bad = np.flatnonzero(exit_ <= entry)
+    bad = np.flatnonzero((exit_ < entry) | (event & (exit_ == entry)))
     if bad.size:
-        raise ValueError(f"{what}: '{duration_col}' must be after '{entry_col}'; rows {bad[:10].tolist()} "
-                         f"({bad.size} in all) are not")
+        raise ValueError(f"{what}: '{duration_col}' must not be before '{entry_col}', and must be after it on a "
+                         f"churned row; rows {bad[:10].tolist()} ({bad.size} in all) are not")
     fractional = np.flatnonzero(event & (np.abs(rows - np.rint(rows)) > 1e-9))
     if fractional.size:
         raise ValueError(
@@ -425,7 +426,7 @@ def fit_cox_cells(cells: CoxCells, *, penalty=None, robust: bool = False, cluste
     >>> from lifelines.datasets import load_rossi
     >>> cells = cox_cells(load_rossi(), ["fin", "age", "prio"], duration_col="week", event_col="arrest")
     >>> round(float(fit_cox_cells(cells).params["prio"]), 4)
-    0.0963
+    0.0969
     """
     sd = _check_columns(cells)
     p = cells.x.shape[1]
@@ -462,8 +463,9 @@ def fit_cox_cells(cells: CoxCells, *, penalty=None, robust: bool = False, cluste
                 break
             scale /= 2
         else:
+            coefficients = dict(zip(cells.names, np.round(beta, 4).tolist(), strict=True))
             raise CoxConvergenceError(f"Cox model: no step along the Newton direction increases the partial "
-                                      f"likelihood after {step} steps (coefficients {dict(zip(cells.names, beta))})")
+                                      f"likelihood after {step} steps (coefficients {coefficients})")
         beta = beta + scale * delta
         ll, g, h = trial
         if decrement < _NEWTON_DECREMENT_TOLERANCE and scale == 1.0:
