@@ -40,6 +40,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab.patterns import identical_rows
+
 # A log hazard ratio per standard deviation of the column, or its standard error, beyond this (a hazard ratio
 # beyond e^10 ~ 22,000) means complete separation.
 MAX_ABS_LOG_HAZARD_RATIO = 10.0
@@ -193,25 +195,11 @@ def cox_cells(frame: pd.DataFrame, covariates, *, duration_col: str, event_col: 
         )
     stratum = (frame.groupby(strata, sort=True, dropna=False).ngroup().to_numpy() if strata
                else np.zeros(n, dtype=np.int64))
-    row_cell = _identical_rows([*x.T, exit_, entry, event, weight, stratum], n)
+    row_cell = identical_rows([*x.T, exit_, entry, event, weight, stratum], n)
     first = np.unique(row_cell, return_index=True)[1]
     return CoxCells(x=x[first], names=covariates, exit=exit_[first], entry=entry[first], event=event[first],
                     rows=np.bincount(row_cell, weights=rows), weight=weight[first], stratum=stratum[first],
                     row_cell=row_cell)
-
-
-def _identical_rows(columns, n: int) -> np.ndarray:
-    """Code 0 .. cells-1 of each row such that rows with the same values in every column share a code."""
-    combined = np.zeros(n, dtype=np.int64)
-    size = 1
-    for values in columns:
-        codes, uniques = pd.factorize(values)
-        if size * len(uniques) >= 2**62:
-            combined, kept = pd.factorize(combined)
-            size = len(kept)
-        combined = combined * len(uniques) + codes
-        size *= len(uniques)
-    return pd.factorize(combined)[0]
 
 
 class _RiskSets:
