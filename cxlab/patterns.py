@@ -39,13 +39,49 @@ def identical_rows(columns, n_rows: int) -> np.ndarray:
     combined = np.zeros(n_rows, dtype=np.int64)
     size = 1
     for values in columns:
-        codes, uniques = pd.factorize(np.asarray(values), use_na_sentinel=False)
-        if size * len(uniques) >= 2**62:
+        codes, n_codes = _codes(np.asarray(values))
+        if n_codes == 1:
+            continue
+        if size * n_codes >= 2**62:
             combined, kept = pd.factorize(combined)
             size = len(kept)
-        combined = combined * len(uniques) + codes
-        size *= len(uniques)
+        combined = combined * n_codes + codes
+        size *= n_codes
     return pd.factorize(combined)[0]
+
+
+def first_rows(codes: np.ndarray) -> np.ndarray:
+    """Position of the first row of each code of :func:`identical_rows` (codes numbered in order of appearance).
+
+    Examples
+    --------
+    >>> first_rows(np.array([0, 0, 1, 0, 2, 1])).tolist()
+    [0, 2, 4]
+    """
+    if codes.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    new = np.empty(codes.size, dtype=bool)
+    new[0] = True
+    new[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    return np.flatnonzero(new)
+
+
+_SMALL_RANGE = 1 << 20
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integer codes of a column and how many codes there are (whole numbers in a small range map directly)."""
+    if values.dtype == bool:
+        return values.astype(np.int64), 2
+    if values.dtype.kind in "iuf" and values.size:
+        low, high = values.min(), values.max()
+        if low == high:
+            return np.zeros(values.size, dtype=np.int64), 1
+        if np.isfinite(low) and np.isfinite(high) and high - low < _SMALL_RANGE:
+            if values.dtype.kind != "f" or np.array_equal(values, np.floor(values)):
+                return (values - low).astype(np.int64), int(high - low) + 1
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return codes, len(uniques)
 
 
 @dataclass
@@ -122,7 +158,7 @@ def fit_logit_on_patterns(design: pd.DataFrame, outcome, *, weights=None) -> Pat
     w = np.ones(len(design)) if weights is None else np.asarray(weights, dtype=float)
     x = design.to_numpy(dtype=float)
     row_pattern = identical_rows([*x.T, y], len(design))
-    first = np.unique(row_pattern, return_index=True)[1]
+    first = first_rows(row_pattern)
     patterns = pd.DataFrame(x[first], columns=design.columns)
     counts = np.bincount(row_pattern, weights=w)
     result = sm.GLM(y[first], patterns, family=sm.families.Binomial(), freq_weights=counts).fit()

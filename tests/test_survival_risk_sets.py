@@ -215,3 +215,15 @@ def test_complete_separation_is_a_convergence_error():
         fit_cox_cells(cox_cells(frame, [*MONTHLY, "vip"], duration_col="tenure_months", event_col="churned"))
     with pytest.raises(CoxConvergenceError, match="did not converge in 2 steps"):
         fit_cox_cells(cox_cells(frame, MONTHLY, duration_col="tenure_months", event_col="churned"), max_steps=2)
+
+
+def test_closed_form_efron_sums_equal_the_step_by_step_sums(monkeypatch):
+    frame = _monthly_world(n=20_000, seed=5)
+    cells = cox_cells(frame, MONTHLY, duration_col="tenure_months", event_col="churned")
+    assert cells.rows[cells.event].max() > 64  # months with more tied churners than are summed step by step
+    closed = fit_cox_cells(cells, robust=True)
+    monkeypatch.setattr("cxlab.survival.risk_sets.ENUMERATED_TIES", 10**9)
+    stepwise = fit_cox_cells(cells, robust=True)
+    pd.testing.assert_series_equal(closed.params, stepwise.params, rtol=1e-11, atol=1e-13)
+    pd.testing.assert_frame_equal(closed.variance, stepwise.variance, rtol=1e-10)
+    assert closed.log_likelihood == pytest.approx(stepwise.log_likelihood, rel=1e-13)

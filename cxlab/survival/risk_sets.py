@@ -38,14 +38,16 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
-from cxlab.patterns import identical_rows
+from cxlab.patterns import first_rows, identical_rows
 
 # A log hazard ratio per standard deviation of the column, or its standard error, beyond this (a hazard ratio
 # beyond e^10 ~ 22,000) means complete separation.
 MAX_ABS_LOG_HAZARD_RATIO = 10.0
 _NEWTON_DECREMENT_TOLERANCE = 1e-11
+# Ties of at most this many churners are summed step by step; larger ones in closed form (see _RiskSets)
+ENUMERATED_TIES = 64
 _MAX_HALVINGS = 40
 
 
@@ -167,15 +169,17 @@ def cox_cells(frame: pd.DataFrame, covariates, *, duration_col: str, event_col: 
     covariates = [covariates] if isinstance(covariates, str) else list(covariates)
     strata = [strata] if isinstance(strata, str) else list(strata or [])
     n = len(frame)
-    x = np.column_stack([_numeric(frame, c, what) for c in covariates]) if covariates else np.zeros((n, 0))
+    columns = [_numeric(frame, c, what) for c in covariates]
     exit_ = _numeric(frame, duration_col, what)
     entry = _numeric(frame, entry_col, what) if entry_col else np.full(n, -np.inf)
-    event_values = pd.Series(_column(frame, event_col, what))
-    not_binary = np.flatnonzero(~event_values.isin([0, 1, True, False]).to_numpy())
+    event_values = _column(frame, event_col, what)
+    if event_values.dtype.kind not in "biuf":
+        event_values = pd.to_numeric(pd.Series(event_values), errors="coerce").to_numpy(dtype=float)
+    not_binary = np.flatnonzero((event_values != 0) & (event_values != 1))
     if not_binary.size:
         raise ValueError(f"{what}: '{event_col}' must be 0 (censored) or 1 (churned); rows {not_binary[:10].tolist()} "
                          f"({not_binary.size} in all) are not")
-    event = event_values.to_numpy(dtype=float) == 1
+    event = event_values == 1
     weight = _numeric(frame, weights_col, what) if weights_col else np.ones(n)
     rows = _numeric(frame, counts_col, what) if counts_col else np.ones(n)
     for name, values in ((weights_col, weight), (counts_col, rows)):
@@ -195,9 +199,10 @@ def cox_cells(frame: pd.DataFrame, covariates, *, duration_col: str, event_col: 
         )
     stratum = (frame.groupby(strata, sort=True, dropna=False).ngroup().to_numpy() if strata
                else np.zeros(n, dtype=np.int64))
-    row_cell = identical_rows([*x.T, exit_, entry, event, weight, stratum], n)
-    first = np.unique(row_cell, return_index=True)[1]
-    return CoxCells(x=x[first], names=covariates, exit=exit_[first], entry=entry[first], event=event[first],
+    row_cell = identical_rows([*columns, exit_, entry, event, weight, stratum], n)
+    first = first_rows(row_cell)
+    x = np.column_stack([c[first] for c in columns]) if columns else np.zeros((first.size, 0))
+    return CoxCells(x=x, names=covariates, exit=exit_[first], entry=entry[first], event=event[first],
                     rows=np.bincount(row_cell, weights=rows), weight=weight[first], stratum=stratum[first],
                     row_cell=row_cell)
 
@@ -232,10 +237,14 @@ class _RiskSets:
         self.f = self.W / self.d
         self.x_death = (self.total[ev, None] * cells.x[ev]).sum(axis=0)
         self.W_total = float(self.W.sum())
-        # Efron steps: one per churned row, with its time and its share c = l / d
-        self.step_time = np.repeat(np.arange(self.n_times), self.d_int)
-        first_step = np.cumsum(self.d_int) - self.d_int
+        # Efron steps of the times with few tied churners: one per churned row, with its time and share c = l / d;
+        # the times with many use the closed forms of _efron_sums
+        self.few = self.d_int <= ENUMERATED_TIES
+        counts = np.where(self.few, self.d_int, 0)
+        self.step_time = np.repeat(np.arange(self.n_times), counts)
+        first_step = np.cumsum(counts) - counts
         self.step_share = (np.arange(self.step_time.size) - first_step[self.step_time]) / self.d[self.step_time]
+        self.many = np.flatnonzero(~self.few)
 
     def _risk_sum(self, values: np.ndarray) -> np.ndarray:
         """Sum of ``values`` (per cell, 1-d or 2-d) over the cells at risk at each churn time."""
@@ -258,6 +267,40 @@ class _RiskSets:
         prefix = np.concatenate([np.zeros((1,) + prefix_of_times.shape[1:]), np.cumsum(prefix_of_times, axis=0)])
         return prefix[self.hi] - prefix[self.lo]
 
+    def _efron_sums(self, r0: np.ndarray, t0: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Per churn time, over the Efron steps l = 0 .. d-1 with c = l / d and D = r0 - c t0: the sums of
+        log D, 1/D, c/D, 1/D^2, c/D^2 and c^2/D^2.
+
+        Times with few tied churners are summed step by step. With many, D = (t0 / d)(u - l) for
+        u = d r0 / t0, and the sums over l of log(u - l), 1/(u - l) and 1/(u - l)^2 are differences
+        of the log-gamma, digamma and trigamma functions at u + 1 and u - d + 1.
+        """
+        k, c = self.step_time, self.step_share
+        denom = r0[k] - c * t0[k]
+        inv = 1.0 / denom
+        inv2 = inv * inv
+
+        def per_time(values):
+            return np.bincount(k, weights=values, minlength=self.n_times).astype(float)  # float even when empty
+
+        sums = [per_time(np.log(denom)), per_time(inv), per_time(c * inv), per_time(inv2), per_time(c * inv2),
+                per_time(c * c * inv2)]
+        if self.many.size:
+            m = self.many
+            d, q = self.d[m], self.d[m] / t0[m]
+            u = d * r0[m] / t0[m]
+            top, bottom = u + 1, u - d + 1
+            s0 = special.digamma(top) - special.digamma(bottom)
+            s2 = special.polygamma(1, bottom) - special.polygamma(1, top)
+            log_terms = special.gammaln(top) - special.gammaln(bottom)
+            sums[0][m] = log_terms - d * np.log(q)
+            sums[1][m] = q * s0
+            sums[2][m] = q / d * (u * s0 - d)
+            sums[3][m] = q * q * s2
+            sums[4][m] = q * q / d * (u * s2 - s0)
+            sums[5][m] = q * q / (d * d) * (u * u * s2 - 2 * u * s0 + d)
+        return tuple(sums)
+
     def evaluate(self, beta: np.ndarray, *, residuals: bool = False):
         """Log-likelihood, gradient and Hessian at ``beta`` (and the cells' score residuals when asked)."""
         x = self.cells.x
@@ -268,20 +311,11 @@ class _RiskSets:
         r0, t0 = self._risk_sum(v), self._tie_sum(v)
         vx = v[:, None] * x
         r1, t1 = self._risk_sum(vx), self._tie_sum(vx)
-        k, c = self.step_time, self.step_share
-        denom = r0[k] - c * t0[k]
-        if not np.all(denom > 0) or not np.all(np.isfinite(denom)):
+        if not (np.all(r0 > 0) and np.all(np.isfinite(r0)) and np.all(np.isfinite(r1))):
             raise CoxConvergenceError("Cox model: the risk-set sums overflowed or vanished (the coefficients diverge)")
-        inv = 1.0 / denom
-        inv2 = inv * inv
-
-        def per_time(values):
-            return np.bincount(k, weights=values, minlength=self.n_times)
-
-        a, b = per_time(inv), per_time(c * inv)
-        s1, s2, s3 = per_time(inv2), per_time(c * inv2), per_time(c * c * inv2)
+        log_sum, a, b, s1, s2, s3 = self._efron_sums(r0, t0)
         f = self.f
-        log_lik = float(beta @ self.x_death - (f * per_time(np.log(denom))).sum() - shift * self.W_total)
+        log_lik = float(beta @ self.x_death - (f * log_sum).sum() - shift * self.W_total)
         gradient = self.x_death - (f[:, None] * (r1 * a[:, None] - t1 * b[:, None])).sum(axis=0)
         at_risk = self._between(f * a)
         cell_weight = v * at_risk
