@@ -22,7 +22,8 @@ def identical_rows(columns, n_rows: int) -> np.ndarray:
     Parameters
     ----------
     columns : iterable of array-like
-        Columns of equal length ``n_rows`` (numbers, text or booleans; missing values are a value).
+        Columns of equal length ``n_rows`` (numbers, text, booleans or categorical Series; missing
+        values are a value).
     n_rows : int
         Number of rows.
 
@@ -39,7 +40,7 @@ def identical_rows(columns, n_rows: int) -> np.ndarray:
     combined = np.zeros(n_rows, dtype=np.int64)
     size = 1
     for values in columns:
-        codes, n_codes = _codes(np.asarray(values))
+        codes, n_codes = _codes(values)
         if n_codes == 1:
             continue
         if size * n_codes >= 2**62:
@@ -69,8 +70,12 @@ def first_rows(codes: np.ndarray) -> np.ndarray:
 _SMALL_RANGE = 1 << 20
 
 
-def _codes(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """Integer codes of a column and how many codes there are (whole numbers in a small range map directly)."""
+def _codes(values) -> tuple[np.ndarray, int]:
+    """Integer codes of a column and how many codes there are (categories and whole numbers in a small range map
+    directly)."""
+    if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+        return np.asarray(values.cat.codes, dtype=np.int64) + 1, len(values.cat.categories) + 1
+    values = np.asarray(values)
     if values.dtype == bool:
         return values.astype(np.int64), 2
     if values.dtype.kind in "iuf" and values.size:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
+from cxlab.patterns import first_rows, identical_rows
 from cxlab.survival.design import Design, build_design
 from cxlab.survival.ph_test import schoenfeld_test
 from cxlab.survival.risk_sets import CoxConvergenceError, CoxFit, cox_cells, fit_cox_cells
@@ -85,7 +86,22 @@ class _ChurnCoxBase:
         weights = frame[weights_col].astype(float) if weights_col else pd.Series(1.0, index=frame.index)
         if (weights <= 0).any():
             raise ValueError(f"'{weights_col}' must be positive frequency weights")
-        design = build_design(frame, covariates, baseline=self.baseline, weights=weights)
+        churned = frame[event_col].to_numpy() == 1
+        fractional = np.flatnonzero(churned & (np.abs(weights - np.rint(weights)) > 1e-9).to_numpy())
+        if fractional.size:
+            raise ValueError(
+                f"'{weights_col}' must be a whole number of customers on churned rows ({fractional.size} churned "
+                f"row(s) have a fractional weight, e.g. rows {fractional[:5].tolist()}): Efron's tie correction "
+                "counts churners one at a time, so a fractional weight on a churned row has no exact meaning. Pass "
+                "one row per customer or whole frequency weights."
+            )
+        # aggregate first: identical rows (times, churn, covariate values, strata) become one row with their count
+        keys = list(dict.fromkeys([*time_cols, event_col, *covariates, *strata]))
+        self._row_group = identical_rows([frame[c] for c in keys], len(frame))
+        first = first_rows(self._row_group)
+        compact = frame[keys].iloc[first].reset_index(drop=True)
+        compact_weights = pd.Series(np.bincount(self._row_group, weights=weights.to_numpy()))
+        design = build_design(compact, covariates, baseline=self.baseline, weights=compact_weights)
         self.design_: Design = design
         self.warnings_: list[str] = list(design.notes)
         if frame.attrs.get("look_ahead"):
@@ -99,26 +115,22 @@ class _ChurnCoxBase:
             raise ValueError(f"{self._what}: no covariate is left to fit ({'; '.join(design.notes)})")
         data = design.matrix.copy()
         for col in [*time_cols, *strata]:
-            data[col] = frame[col].to_numpy()
-        data[event_col] = frame[event_col].to_numpy(dtype=int)
-        data[WEIGHT] = weights.to_numpy()
-        self.n_rows_ = len(data)
+            data[col] = compact[col].to_numpy()
+        data[event_col] = compact[event_col].to_numpy(dtype=int)
+        data[WEIGHT] = compact_weights.to_numpy()
+        self.n_rows_ = len(frame)
         self.n_events_ = int(round(float((data[WEIGHT] * data[event_col]).sum())))
-        w = weights.to_numpy(dtype=float)
+        w = compact_weights.to_numpy(dtype=float)
         x = design.matrix.to_numpy(dtype=float)
         mean = np.average(x, axis=0, weights=w)
         self._column_variance = (w[:, None] * (x - mean) ** 2).sum(axis=0) / (w.sum() - 1)
         self._customers = float(w.sum())
         return data
 
-    def _cells(self, data: pd.DataFrame, weights_col: str | None):
+    def _cells(self, data: pd.DataFrame):
         exit_col, entry_col = self._time_columns()
-        try:
-            cells = cox_cells(data, list(self.design_.matrix.columns), duration_col=exit_col,
-                              event_col=self.event_col_, entry_col=entry_col, counts_col=WEIGHT,
-                              strata=self.strata_ or None)
-        except ValueError as error:
-            raise ValueError(str(error).replace(f"'{WEIGHT}'", f"'{weights_col}'")) from None
+        cells = cox_cells(data, list(self.design_.matrix.columns), duration_col=exit_col, event_col=self.event_col_,
+                          entry_col=entry_col, counts_col=WEIGHT, strata=self.strata_ or None)
         self.n_rows_fitted_ = cells.n_cells
         return cells
 
@@ -298,7 +310,7 @@ class ChurnCox(_ChurnCoxBase):
         data = self._prepare(frame, time_cols, event_col, weights_col, self.strata_)
         if (data[duration_col] < 0).any():
             raise ValueError(f"'{duration_col}' must be >= 0")
-        self.model_ = self._fit_with_fallback(self._cells(data, weights_col))
+        self.model_ = self._fit_with_fallback(self._cells(data))
         self._data = data
         sizes = {name: (data[WEIGHT] * (data[name] != 0)).sum() if term.kind != "numeric" else data[WEIGHT].sum()
                  for name, term in self.design_.terms.items()}
@@ -361,11 +373,11 @@ class TimeVaryingChurnCox(_ChurnCoxBase):
             raise ValueError(f"every interval needs '{start_col}' < '{stop_col}'")
         data = self._prepare(frame, [start_col, stop_col], event_col, None, self.strata_)
         self.n_customers_ = int(frame[id_col].nunique())
-        self.model_ = self._fit_with_fallback(self._cells(data, None))
+        self.model_ = self._fit_with_fallback(self._cells(data))
         self._data = data
         ids = frame[id_col].to_numpy()
         matrix = self.design_.matrix
-        sizes = {name: (pd.unique(ids[matrix[name].to_numpy() != 0]).size if term.kind != "numeric"
+        sizes = {name: (pd.unique(ids[matrix[name].to_numpy()[self._row_group] != 0]).size if term.kind != "numeric"
                         else self.n_customers_) for name, term in self.design_.terms.items()}
         self._summarise(data, pd.Series(sizes, dtype=float), event_col)
         return self
