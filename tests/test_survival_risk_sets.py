@@ -89,6 +89,9 @@ def test_aggregated_rows_give_the_expanded_fit():
     pd.testing.assert_series_equal(aggregated.params, expanded.params, rtol=1e-10, atol=1e-12)
     pd.testing.assert_frame_equal(aggregated.variance, expanded.variance, rtol=1e-9)
     pd.testing.assert_frame_equal(aggregated.naive_variance, expanded.naive_variance, rtol=1e-9)
+    with pytest.raises(ValueError, match="clusters need cells built from one row per unit"):
+        fit_cox_cells(cox_cells(counted, MONTHLY, duration_col="tenure_months", event_col="churned",
+                                counts_col="customers"), clusters=np.arange(len(counted)))
     assert aggregated.log_likelihood == pytest.approx(expanded.log_likelihood, rel=1e-12)
     assert aggregated.n_events == expanded.n_events == frame["churned"].sum()
 

@@ -76,7 +76,8 @@ class CoxCells:
     stratum : numpy.ndarray
         Integer stratum code of each cell (0 without strata).
     row_cell : numpy.ndarray or None
-        Cell of each input row when the cells were built from rows (for clustered variances).
+        Cell of each input row when the cells were built from one row per unit (for clustered
+        variances); None when the input rows were already counts.
     """
 
     x: np.ndarray
@@ -204,7 +205,7 @@ def cox_cells(frame: pd.DataFrame, covariates, *, duration_col: str, event_col: 
     x = np.column_stack([c[first] for c in columns]) if columns else np.zeros((first.size, 0))
     return CoxCells(x=x, names=covariates, exit=exit_[first], entry=entry[first], event=event[first],
                     rows=np.bincount(row_cell, weights=rows), weight=weight[first], stratum=stratum[first],
-                    row_cell=row_cell)
+                    row_cell=None if counts_col else row_cell)
 
 
 class _RiskSets:
@@ -508,8 +509,8 @@ def fit_cox_cells(cells: CoxCells, *, penalty=None, robust: bool = False, cluste
         resid = sets.evaluate(beta, residuals=True)[3] * cells.weight[:, None]
         if clusters is not None:
             if cells.row_cell is None:
-                raise ValueError("Cox model: clusters need cells built from rows (cox_cells keeps which row is in "
-                                 "which cell)")
+                raise ValueError("Cox model: clusters need cells built from one row per unit (cox_cells without "
+                                 "counts_col keeps which row is in which cell)")
             codes = pd.factorize(pd.Series(clusters))[0]
             if codes.size != cells.row_cell.size:
                 raise ValueError(f"Cox model: {codes.size} cluster labels for {cells.row_cell.size} rows")
