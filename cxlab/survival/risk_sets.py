@@ -200,7 +200,8 @@ def cox_cells(frame: pd.DataFrame, covariates, *, duration_col: str, event_col: 
         )
     stratum = (frame.groupby(strata, sort=True, dropna=False).ngroup().to_numpy() if strata
                else np.zeros(n, dtype=np.int64))
-    row_cell = identical_rows([*columns, exit_, entry, event, weight, stratum], n)
+    given = [values for values, name in ((entry, entry_col), (weight, weights_col), (stratum, strata)) if name]
+    row_cell = identical_rows([*columns, exit_, event, *given], n)
     first = first_rows(row_cell)
     x = np.column_stack([c[first] for c in columns]) if columns else np.zeros((first.size, 0))
     return CoxCells(x=x, names=covariates, exit=exit_[first], entry=entry[first], event=event[first],
