@@ -30,12 +30,12 @@ def identical_rows(columns, n_rows: int) -> np.ndarray:
     Returns
     -------
     numpy.ndarray
-        Integer code per row, numbered in order of first appearance.
+        Integer code per row, ``0 .. k-1`` for the ``k`` distinct rows.
 
     Examples
     --------
     >>> identical_rows([np.array([1, 1, 2, 1]), np.array(["a", "a", "a", "b"])], 4).tolist()
-    [0, 0, 1, 2]
+    [0, 0, 2, 1]
     """
     combined = np.zeros(n_rows, dtype=np.int64)
     size = 1
@@ -46,25 +46,28 @@ def identical_rows(columns, n_rows: int) -> np.ndarray:
         if size * n_codes >= 2**62:
             combined, kept = pd.factorize(combined)
             size = len(kept)
-        combined = combined * n_codes + codes
+        combined *= n_codes
+        combined += codes
         size *= n_codes
+    if size <= max(4 * n_rows, _SMALL_RANGE):  # few possible combinations: number the ones present directly
+        present = np.bincount(combined, minlength=size) > 0
+        return (np.cumsum(present) - 1)[combined]
     return pd.factorize(combined)[0]
 
 
 def first_rows(codes: np.ndarray) -> np.ndarray:
-    """Position of the first row of each code of :func:`identical_rows` (codes numbered in order of appearance).
+    """Position of the first row of each code ``0 .. k-1`` (e.g. of :func:`identical_rows`).
 
     Examples
     --------
-    >>> first_rows(np.array([0, 0, 1, 0, 2, 1])).tolist()
-    [0, 2, 4]
+    >>> first_rows(np.array([1, 1, 0, 1, 2, 0])).tolist()
+    [2, 0, 4]
     """
     if codes.size == 0:
         return np.zeros(0, dtype=np.int64)
-    new = np.empty(codes.size, dtype=bool)
-    new[0] = True
-    new[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
-    return np.flatnonzero(new)
+    first = np.full(int(codes.max()) + 1, codes.size, dtype=np.int64)
+    np.minimum.at(first, codes, np.arange(codes.size))
+    return first
 
 
 _SMALL_RANGE = 1 << 20
@@ -79,12 +82,12 @@ def _codes(values) -> tuple[np.ndarray, int]:
     if values.dtype == bool:
         return values.astype(np.int64), 2
     if values.dtype.kind in "iuf" and values.size:
-        low, high = values.min(), values.max()
-        if low == high:
-            return np.zeros(values.size, dtype=np.int64), 1
-        if np.isfinite(low) and np.isfinite(high) and high - low < _SMALL_RANGE:
-            if values.dtype.kind != "f" or np.array_equal(values, np.floor(values)):
-                return (values - low).astype(np.int64), int(high - low) + 1
+        with np.errstate(invalid="ignore"):  # missing or huge values do not convert and fail the comparison
+            whole = values.astype(np.int64)
+        if values.dtype.kind != "f" or np.array_equal(whole, values):
+            low, high = whole.min(), whole.max()
+            if high - low < _SMALL_RANGE:
+                return (whole - low if low else whole), int(high - low) + 1
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     return codes, len(uniques)
 
