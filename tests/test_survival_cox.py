@@ -275,3 +275,23 @@ def test_fractional_weights_on_churned_rows_are_rejected():
     frame = _grouped_rossi().assign(people=lambda f: f["people"] * 0.5)
     with pytest.raises(ValueError, match="whole number of customers on churned rows"):
         fit_cox(frame, duration_col="week", event_col="arrest", covariates=GROUPED_COVARIATES, weights_col="people")
+
+
+def test_time_varying_model_of_the_demo_equals_lifelines():
+    # the churn page's model: the report's covariates on the demo's start/stop frame
+    import cxlab.io
+    from cxlab.sections.churn import COX_COVARIATES
+    from cxlab.survival.design import build_design
+
+    data = cxlab.io.load("data/demo")
+    tv = time_varying_frame(data.customers, data.surveys, data.cases, data.as_of)
+    model = fit_time_varying_cox(tv, covariates=COX_COVARIATES)
+    assert model.n_rows_fitted_ < len(tv) / 2
+    direct = build_design(tv, COX_COVARIATES).matrix.assign(
+        start=tv["start_months"], stop=tv["stop_months"], churned=tv["churned"], id=tv["customer_id"])
+    reference = CoxTimeVaryingFitter().fit(direct, id_col="id", event_col="churned", start_col="start",
+                                           stop_col="stop", fit_options={"precision": 1e-12})
+    table = model.hazard_ratios_
+    np.testing.assert_allclose(table["coef"], reference.params_[table.index], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(table["se"], reference.standard_errors_[table.index], rtol=0, atol=1e-6)
+    assert model.log_likelihood_ == pytest.approx(reference.log_likelihood_, abs=1e-6)
