@@ -41,6 +41,11 @@ Answers whose horizon is not yet fully observable (given less than ``horizon_mon
 as-of date) are used by the Cox designs up to the as-of date and left out of the risk designs.
 Intervals come from closed forms where they exist (Cox robust variance, AIPW influence
 functions, clustered by customer) and otherwise from a bootstrap over customers with a fixed seed.
+The Cox models are fitted from risk-set sums (:mod:`cxlab.survival.risk_sets`); their robust
+variance counts tied churn months as R's ``coxph`` does (lifelines takes each tied churner's risk
+set in its row order instead, so its intervals differ slightly when churn months are tied). The
+propensity models are fitted on distinct covariate patterns (:mod:`cxlab.patterns`), which gives
+the row-level fit.
 """
 
 from __future__ import annotations
@@ -50,13 +55,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from lifelines import CoxPHFitter
 from scipy import stats
 
 from cxlab.followups import DETRACTOR_MAX, answer_followups
 from cxlab.nonresponse import _design
+from cxlab.patterns import fit_logit_on_patterns
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP
+from cxlab.survival.risk_sets import cox_cells, fit_cox_cells
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
 METHODS = ("rdd", "ipw", "aipw", "naive")
@@ -310,8 +316,8 @@ def _detractors(frame: pd.DataFrame) -> pd.DataFrame:
 def _propensity(frame: pd.DataFrame, treatment: str, covariates: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
     """Logistic propensity of the treatment (clipped to PROPENSITY_BOUNDS) and its design matrix."""
     design = _design(frame, [c for c in covariates if c in frame.columns])
-    model = sm.GLM(frame[treatment].to_numpy(float), design, family=sm.families.Binomial()).fit()
-    return np.clip(model.predict(design), *PROPENSITY_BOUNDS), design
+    model = fit_logit_on_patterns(design, frame[treatment].to_numpy(float))
+    return np.clip(model.predict(), *PROPENSITY_BOUNDS), design
 
 
 def overlap_table(propensity: np.ndarray, treated: np.ndarray) -> pd.DataFrame:
@@ -354,11 +360,11 @@ def _cox(frame: pd.DataFrame, treatment: str, horizon_months: int, weights: np.n
     duration = np.minimum(frame["tenure_months"], horizon_months)
     event = ((frame["churned"] == 1) & (frame["tenure_months"] <= horizon_months)).astype(int)
     data = pd.DataFrame({"duration": duration, "event": event, "treated": frame[treatment],
-                         "w": weights[observed], "cluster": frame["cluster"]})
-    cox = CoxPHFitter(alpha=1 - level).fit(data, "duration", "event", weights_col="w", robust=True,
-                                           cluster_col="cluster")
-    coef = float(cox.params_["treated"])
-    se = float(cox.standard_errors_["treated"])
+                         "w": weights[observed]})
+    cells = cox_cells(data, ["treated"], duration_col="duration", event_col="event", weights_col="w")
+    cox = fit_cox_cells(cells, clusters=frame["cluster"].to_numpy(), alpha=1 - level)
+    coef = float(cox.params["treated"])
+    se = float(cox.standard_errors["treated"])
     z = stats.norm.ppf(0.5 + level / 2)
     return dict(value=float(np.exp(coef)), ci_low=float(np.exp(coef - z * se)), ci_high=float(np.exp(coef + z * se)),
                 n=len(data), events=int(event.sum()))
@@ -390,8 +396,8 @@ def _aipw(frame, *, level, covariates=PROPENSITY_COVARIATES):
     predictions = {}
     for arm in (1, 0):
         rows = treated == arm
-        model = sm.GLM(y[rows], design[rows], family=sm.families.Binomial()).fit()
-        predictions[arm] = model.predict(design)
+        model = fit_logit_on_patterns(design[rows], y[rows])
+        predictions[arm] = np.asarray(model.result.predict(design))
     psi1 = predictions[1] + treated * (y - predictions[1]) / propensity
     psi0 = predictions[0] + (1 - treated) * (y - predictions[0]) / (1 - propensity)
     mu1, mu0 = psi1.mean(), psi0.mean()

@@ -44,6 +44,7 @@ from cxlab import metrics
 from cxlab.display import suppress_small
 from cxlab.drivers import totals_before
 from cxlab.metrics import wilson_interval
+from cxlab.patterns import fit_logit_on_patterns
 from cxlab.periods import as_of_end, known_by
 from cxlab.schema import RELATIONSHIP
 from cxlab.survival.frames import nps_category
@@ -414,8 +415,9 @@ def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
 class NonresponseWeighting:
     """Relationship NPS corrected for non-response by inverse-probability weighting.
 
-    Fit a logistic response-propensity model (statsmodels ``Logit``) on the invitation-time
-    covariates of :func:`propensity_frame`; weight each respondent by 1 / p̂ (with p̂ floored at
+    Fit a logistic response-propensity model on the invitation-time covariates of
+    :func:`propensity_frame` (on their distinct patterns with counts, the row-level fit:
+    :func:`cxlab.patterns.fit_logit_on_patterns`); weight each respondent by 1 / p̂ (with p̂ floored at
     ``min_propensity``), cap the weights at their ``trim_quantile`` quantile and stabilise them
     (multiply by the response rate, so they average about 1). The weighted NPS is the Hájek
     estimator ``100 * sum(w * (promoter - detractor)) / sum(w)``.
@@ -462,8 +464,9 @@ class NonresponseWeighting:
     n_invited_, n_respondents_, n_trimmed_ : int
     weights_ : pandas.Series
         Stabilised weight of each respondent (index of the frame).
-    model_ : statsmodels results
-        The propensity model.
+    model_ : statsmodels GLMResults
+        The propensity model (binomial GLM on the distinct patterns; same coefficients and
+        standard errors as a logistic regression on the invitations).
     balance_ : pandas.DataFrame
         Mean of each design column among all invited, raw respondents and weighted respondents.
     """
@@ -538,8 +541,9 @@ class NonresponseWeighting:
             raise ValueError(f"NonresponseWeighting: every respondent needs a {score_col!r} score")
 
         design = _design(frame, covariates)
-        self.model_ = sm.Logit(responded, design).fit(disp=0, maxiter=200)
-        propensity = np.clip(self.model_.predict(design).to_numpy(), self.min_propensity, 1.0)
+        logit = fit_logit_on_patterns(design, responded)
+        self.model_ = logit.result
+        propensity = np.clip(logit.predict(), self.min_propensity, 1.0)
         is_resp = responded == 1
         raw_weights = 1.0 / propensity[is_resp]
         cap = np.quantile(raw_weights, self.trim_quantile)

@@ -158,6 +158,6 @@ def test_time_varying_model_has_a_proportional_hazards_check():
     assert table.loc["z", "p"] < 1e-4
     # The same rows as late entries of a Cox model: the same partial likelihood, so the same test
     same = fit_cox(frame, duration_col="stop_months", entry_col="start_months", covariates=["x", "z"])
-    np.testing.assert_allclose(same.model_.params_.to_numpy(), tv.model_.params_.to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(same.model_.params.to_numpy(), tv.model_.params.to_numpy(), rtol=1e-6)
     reference = same.check_proportional_hazards()
     np.testing.assert_allclose(table["test_statistic"].to_numpy(), reference["test_statistic"].to_numpy(), rtol=1e-5)

@@ -1,9 +1,10 @@
 """Churn survival analysis: who leaves, when, and does experience change it.
 
 Frames (:mod:`~cxlab.survival.frames`), Kaplan-Meier summaries and log-rank tests
-(:mod:`~cxlab.survival.km`), Cox models (:mod:`~cxlab.survival.cox`) and parametric tails
-for lifetime value (:mod:`~cxlab.survival.parametric`). lifelines does the estimation;
-this package prepares the data without look-ahead and reports results in plain words.
+(:mod:`~cxlab.survival.km`), Cox models (:mod:`~cxlab.survival.cox`, fitted from risk-set sums
+over cells of identical rows by :mod:`~cxlab.survival.risk_sets`) and parametric tails for
+lifetime value (:mod:`~cxlab.survival.parametric`, fitted by lifelines); this package prepares
+the data without look-ahead and reports results in plain words.
 """
 
 from cxlab.survival.cox import (

@@ -1,45 +1,42 @@
 """Cox proportional-hazards models of churn with readable hazard ratios and a robust fallback.
 
-:class:`ChurnCox` wraps lifelines' ``CoxPHFitter`` for one row per customer (or a landmark
-frame); :class:`TimeVaryingChurnCox` wraps ``CoxTimeVaryingFitter`` for a start/stop frame.
-Both:
+:class:`ChurnCox` fits one row per customer (or a landmark frame); :class:`TimeVaryingChurnCox`
+a start/stop frame. Both:
 
 * encode covariates with explicit reference levels (:func:`cxlab.survival.design.build_design`),
   dropping constant and perfectly collinear columns with a note in ``warnings_``;
-* merge identical censored rows into frequency weights before fitting, and expand churned rows
-  of an aggregated frame to one row per churner (both exact for Efron ties, see
-  :mod:`cxlab.survival.design` and :func:`expand_event_rows`);
-* use Efron's method for tied churn months, as R's ``survival::coxph`` does; ``CoxPHFitter`` is
-  run with ``batch_mode=True``, its vectorised Efron computation per distinct tenure, which
-  suits monthly tenure where a few dozen distinct values are shared by thousands of customers;
+* fit the partial likelihood from risk-set sums over cells of identical rows (tenure x covariate
+  pattern, :mod:`cxlab.survival.risk_sets`): the estimates, standard errors and log-likelihood of
+  lifelines' ``CoxPHFitter`` / ``CoxTimeVaryingFitter`` and R's ``coxph`` on one row per
+  customer, at the cost of a few thousand cells instead of a million rows. A row of an aggregated
+  frame standing for ``w`` customers (``weights_col``) counts as ``w`` customers, churned ones
+  as ``w`` tied churners;
+* use Efron's method for tied churn months, as R's ``survival::coxph`` does;
 * refit with an L2 penalty (``fallback_penalizer``) when the unpenalised fit does not converge
   or shows complete separation (a hazard ratio running off to 0 or infinity), and say so in
   ``warnings_`` instead of failing. Penalised hazard ratios are shrunk towards 1 and their
-  intervals are approximate.
+  intervals are approximate. The penalty is lifelines' (``penalizer`` times the number of
+  customers times half the sum of squared coefficients per standard deviation of their column).
 """
 
 from __future__ import annotations
 
 import html
-import warnings
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from lifelines import CoxPHFitter, CoxTimeVaryingFitter
-from lifelines.exceptions import ConvergenceError, ConvergenceWarning
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
-from cxlab.survival.design import Design, build_design, collapse_censored_rows
-from cxlab.survival.ph_test import expand_event_rows, schoenfeld_test
+from cxlab.patterns import first_rows, identical_rows
+from cxlab.survival.design import Design, build_design
+from cxlab.survival.ph_test import schoenfeld_test
+from cxlab.survival.risk_sets import CoxConvergenceError, CoxFit, cox_cells, fit_cox_cells
 from cxlab.survival.wording import format_p, hazard_ratio_sentence, term_label
 
-WEIGHT = "__frequency"
-# |log hazard ratio per standard deviation of the column| beyond this (a hazard ratio beyond e^10 ~ 22,000)
-# means complete separation.
-MAX_ABS_LOG_HAZARD_RATIO = 10.0
 HAZARD_RATIO_COLUMNS = ["covariate", "level", "reference", "hazard_ratio", "ci_low", "ci_high", "p",
                         "coef", "se", "n", "events", "sentence"]
+WEIGHT = "__customers"
 
 
 def _require(frame: pd.DataFrame, columns, what: str) -> None:
@@ -53,43 +50,22 @@ def _check_events(values: pd.Series, event_col: str) -> None:
         raise ValueError(f"'{event_col}' must be 0 (censored) or 1 (churned) in every row")
 
 
-def _problem(fitter, record, column_sd: np.ndarray) -> str:
-    """Why a fit cannot be trusted as it stands ("" when it can)."""
-    texts = [str(w.message) for w in record if issubclass(w.category, ConvergenceWarning)]
-    failed = [t for t in texts if any(m in t for m in ("norm(delta)", "failed to converge", "suspiciously close"))]
-    if failed:
-        return failed[0].split(".")[0]
-    params = fitter.params_.to_numpy()
-    se = fitter.standard_errors_.to_numpy()
-    if not (np.isfinite(params).all() and np.isfinite(se).all()):
-        return "some coefficients or standard errors are not finite"
-    runaway = fitter.params_.index[np.abs(params * column_sd) > MAX_ABS_LOG_HAZARD_RATIO].tolist()
-    if runaway:
-        return f"complete separation: the hazard ratio of {runaway} runs off to 0 or infinity"
-    return ""
-
-
 class _ChurnCoxBase:
     """Shared encoding, fallback and reporting of the two churn Cox models."""
 
     _what = "Cox model"
 
     def __init__(self, covariates=None, *, baseline: dict | None = None, labels: dict | None = None,
-                 penalizer: float = 0.0, fallback_penalizer: float = 0.1, alpha: float = 0.05,
-                 collapse: bool = True):
+                 penalizer: float = 0.0, fallback_penalizer: float = 0.1, alpha: float = 0.05):
         self.covariates = covariates
         self.baseline = baseline
         self.labels = labels
         self.penalizer = penalizer
         self.fallback_penalizer = fallback_penalizer
         self.alpha = alpha
-        self.collapse = collapse
 
-    # -- pieces the two models fill in -------------------------------------------------------------
-    def _new_fitter(self, penalizer: float):
-        raise NotImplementedError
-
-    def _call_fit(self, fitter, data: pd.DataFrame):
+    def _time_columns(self) -> tuple[str, str | None]:
+        """The exit and entry columns of the fitted frame."""
         raise NotImplementedError
 
     # -- shared machinery ----------------------------------------------------------------------------
@@ -110,7 +86,22 @@ class _ChurnCoxBase:
         weights = frame[weights_col].astype(float) if weights_col else pd.Series(1.0, index=frame.index)
         if (weights <= 0).any():
             raise ValueError(f"'{weights_col}' must be positive frequency weights")
-        design = build_design(frame, covariates, baseline=self.baseline, weights=weights)
+        churned = frame[event_col].to_numpy() == 1
+        fractional = np.flatnonzero(churned & (np.abs(weights - np.rint(weights)) > 1e-9).to_numpy())
+        if fractional.size:
+            raise ValueError(
+                f"'{weights_col}' must be a whole number of customers on churned rows ({fractional.size} churned "
+                f"row(s) have a fractional weight, e.g. rows {fractional[:5].tolist()}): Efron's tie correction "
+                "counts churners one at a time, so a fractional weight on a churned row has no exact meaning. Pass "
+                "one row per customer or whole frequency weights."
+            )
+        # aggregate first: identical rows (times, churn, covariate values, strata) become one row with their count
+        keys = list(dict.fromkeys([*time_cols, event_col, *covariates, *strata]))
+        self._row_group = identical_rows([frame[c] for c in keys], len(frame))
+        first = first_rows(self._row_group)
+        compact = frame[keys].iloc[first].reset_index(drop=True)
+        compact_weights = pd.Series(np.bincount(self._row_group, weights=weights.to_numpy()))
+        design = build_design(compact, covariates, baseline=self.baseline, weights=compact_weights)
         self.design_: Design = design
         self.warnings_: list[str] = list(design.notes)
         if frame.attrs.get("look_ahead"):
@@ -120,80 +111,67 @@ class _ChurnCoxBase:
                 "landmark frame or the time-varying model for effects on future churn."
             )
         self.dropped_terms_ = list(design.dropped)
-        data = design.matrix.copy()
-        for col in [*time_cols, *strata]:
-            data[col] = frame[col].to_numpy()
-        data[event_col] = frame[event_col].to_numpy(dtype=int)
-        data[WEIGHT] = weights.to_numpy()
-        self.n_rows_ = len(data)
-        data = expand_event_rows(data, event_col=event_col, weights_col=WEIGHT, name=weights_col)
-        self.n_events_ = int(round(float((data[WEIGHT] * data[event_col]).sum())))
-        if self.collapse:
-            data = collapse_censored_rows(data, key_cols=[*time_cols, *strata, *design.matrix.columns],
-                                          event_col=event_col, weights_col=WEIGHT)
-        self.n_rows_fitted_ = len(data)
         if design.matrix.shape[1] == 0:
             raise ValueError(f"{self._what}: no covariate is left to fit ({'; '.join(design.notes)})")
-        # Column variances of the unmerged rows. lifelines penalises
-        # rows * penalizer * 0.5 * sum((beta * sd_rows) ** 2) with sd_rows from the rows it is given; scaling the
-        # penalizer by (customers / rows) * (sd_customers / sd_rows) ** 2 gives the penalised fit of the unmerged
-        # data, so a penalty means the same whether or not censored rows were merged.
-        w = weights.to_numpy(dtype=float)
+        data = design.matrix.copy()
+        for col in [*time_cols, *strata]:
+            data[col] = compact[col].to_numpy()
+        data[event_col] = compact[event_col].to_numpy(dtype=int)
+        data[WEIGHT] = compact_weights.to_numpy()
+        self.n_rows_ = len(frame)
+        self.n_events_ = int(round(float((data[WEIGHT] * data[event_col]).sum())))
+        w = compact_weights.to_numpy(dtype=float)
         x = design.matrix.to_numpy(dtype=float)
         mean = np.average(x, axis=0, weights=w)
-        var_customers = (w[:, None] * (x - mean) ** 2).sum(axis=0) / (w.sum() - 1)
-        var_rows = data[list(design.matrix.columns)].to_numpy(dtype=float).var(axis=0, ddof=1)
-        self._column_sd = np.sqrt(var_customers)
-        self._penalty_scale = (w.sum() / len(data)) * var_customers / var_rows
+        self._column_variance = (w[:, None] * (x - mean) ** 2).sum(axis=0) / (w.sum() - 1)
+        self._customers = float(w.sum())
         return data
 
-    def _fit_with_fallback(self, data: pd.DataFrame):
+    def _cells(self, data: pd.DataFrame):
+        exit_col, entry_col = self._time_columns()
+        cells = cox_cells(data, list(self.design_.matrix.columns), duration_col=exit_col, event_col=self.event_col_,
+                          entry_col=entry_col, counts_col=WEIGHT, strata=self.strata_ or None)
+        self.n_rows_fitted_ = cells.n_cells
+        return cells
+
+    def _fit_with_fallback(self, cells) -> CoxFit:
         penalizers = [self.penalizer] + ([self.fallback_penalizer] if self.fallback_penalizer > self.penalizer
                                          else [])
         reason = ""
         for penalizer in penalizers:
-            fitter = self._new_fitter(penalizer)
-            with warnings.catch_warnings(record=True) as record:
-                warnings.simplefilter("always")
-                try:
-                    self._call_fit(fitter, data)
-                except (ConvergenceError, np.linalg.LinAlgError) as error:
-                    reason = f"the fit failed ({str(error).splitlines()[0]})"
-                    continue
-            reason_now = _problem(fitter, record, self._column_sd)
-            if not reason_now or penalizer == penalizers[-1]:
-                if penalizer != self.penalizer:
-                    self.warnings_.append(
-                        f"The unpenalised fit could not be trusted ({reason}); the model was refitted with an "
-                        f"L2 penalty of {penalizer:g}, which shrinks hazard ratios towards 1 (intervals are "
-                        f"approximate)."
-                    )
-                if reason_now:
-                    self.warnings_.append(f"The fit may still be unreliable: {reason_now}.")
-                self.penalizer_ = penalizer
-                return fitter
-            reason = reason_now
+            # lifelines' penalty on one row per customer: customers * penalizer * 0.5 * sum((b * sd) ** 2)
+            ridge = penalizer * self._customers * self._column_variance if penalizer else None
+            try:
+                fit = fit_cox_cells(cells, penalty=ridge, alpha=self.alpha)
+            except CoxConvergenceError as error:
+                reason = str(error).removeprefix("Cox model: ")
+                continue
+            if penalizer != self.penalizer:
+                self.warnings_.append(
+                    f"The unpenalised fit could not be trusted ({reason}); the model was refitted with an "
+                    f"L2 penalty of {penalizer:g}, which shrinks hazard ratios towards 1 (intervals are "
+                    f"approximate)."
+                )
+            self.penalizer_ = penalizer
+            return fit
         raise ValueError(f"{self._what}: the fit failed even with an L2 penalty of {penalizers[-1]:g}: {reason}")
 
     def _summarise(self, data: pd.DataFrame, group_sizes: pd.Series, event_col: str) -> None:
-        model = self.model_
-        z = model.summary
-        lower = [c for c in z.columns if c.startswith("exp(coef) lower")][0]
-        upper = [c for c in z.columns if c.startswith("exp(coef) upper")][0]
+        z = self.model_.summary
         rows = []
         for name, term in self.design_.terms.items():
             in_term = data[name] != 0 if term.kind != "numeric" else pd.Series(True, index=data.index)
-            hr, lo, hi = (float(z.loc[name, c]) for c in ("exp(coef)", lower, upper))
+            hr, lo, hi = (float(z.loc[name, c]) for c in ("hazard_ratio", "ci_low", "ci_high"))
             rows.append({
                 "term": name, "covariate": term.covariate, "level": term.level, "reference": term.reference,
                 "hazard_ratio": hr, "ci_low": lo, "ci_high": hi, "p": float(z.loc[name, "p"]),
-                "coef": float(z.loc[name, "coef"]), "se": float(z.loc[name, "se(coef)"]),
+                "coef": float(z.loc[name, "coef"]), "se": float(z.loc[name, "se"]),
                 "n": int(group_sizes[name]),
                 "events": int(round(float((data.loc[in_term, WEIGHT] * data.loc[in_term, event_col]).sum()))),
                 "sentence": hazard_ratio_sentence(term, hr, lo, hi, labels=self.labels, ci_level=1 - self.alpha),
             })
         self.hazard_ratios_ = pd.DataFrame(rows, columns=["term", *HAZARD_RATIO_COLUMNS]).set_index("term")
-        self.log_likelihood_ = float(model.log_likelihood_)
+        self.log_likelihood_ = float(self.model_.log_likelihood)
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -235,10 +213,7 @@ class _ChurnCoxBase:
             Per term: label, test_statistic (chi-squared, 1 df), p, proportional (bool), verdict.
         """
         duration_col, entry_col = self._time_columns()
-        params = self.model_.params_
-        # lifelines' time-varying fitter labels the variance matrix's columns 0, 1, ...: label them by term
-        variance = pd.DataFrame(self.model_.variance_matrix_.to_numpy(), index=params.index, columns=params.index)
-        table = schoenfeld_test(self._data, params=params, variance=variance,
+        table = schoenfeld_test(self._data, params=self.model_.params, variance=self.model_.variance,
                                 duration_col=duration_col, event_col=self.event_col_, weights_col=WEIGHT,
                                 entry_col=entry_col, strata=self.strata_, time_transform=time_transform)
         table.index = table.index.map(str)
@@ -274,14 +249,11 @@ class ChurnCox(_ChurnCoxBase):
         L2 penalty of the refit when the first fit fails to converge or separates.
     alpha : float
         1 - confidence level of the intervals.
-    collapse : bool
-        Merge identical censored rows into frequency weights before fitting (exact, faster).
-    batch_mode : bool or None
-        Passed to ``CoxPHFitter.fit``; ``None`` lets lifelines choose.
 
     Attributes
     ----------
-    model_ : lifelines.CoxPHFitter
+    model_ : cxlab.survival.risk_sets.CoxFit
+        Coefficients, variance and log-likelihood of the reported fit.
     hazard_ratios_ : pandas.DataFrame
         Indexed by design term: covariate, level, reference, hazard_ratio, ci_low, ci_high, p,
         coef, se, n (customers with the level, or all customers for a numeric term), events, sentence.
@@ -290,7 +262,7 @@ class ChurnCox(_ChurnCoxBase):
     penalizer_ : float
         Penalty of the reported fit.
     n_rows_, n_rows_fitted_, n_events_ : int
-        Customers, rows after merging censored duplicates, churn events.
+        Rows of the frame, cells of identical rows the model was fitted on, churn events.
 
     Examples
     --------
@@ -301,19 +273,6 @@ class ChurnCox(_ChurnCoxBase):
     """
 
     _what = "Cox model"
-
-    def __init__(self, covariates=None, *, baseline=None, labels=None, penalizer=0.0, fallback_penalizer=0.1,
-                 alpha=0.05, collapse=True, batch_mode: bool | None = True):
-        super().__init__(covariates, baseline=baseline, labels=labels, penalizer=penalizer,
-                         fallback_penalizer=fallback_penalizer, alpha=alpha, collapse=collapse)
-        self.batch_mode = batch_mode
-
-    def _new_fitter(self, penalizer):
-        return CoxPHFitter(penalizer=penalizer * self._penalty_scale if penalizer else 0.0, alpha=self.alpha)
-
-    def _call_fit(self, fitter, data):
-        fitter.fit(data, duration_col=self.duration_col_, event_col=self.event_col_, weights_col=WEIGHT,
-                   entry_col=self.entry_col_, strata=self.strata_ or None, batch_mode=self.batch_mode)
 
     def _time_columns(self) -> tuple[str, str | None]:
         return self.duration_col_, self.entry_col_
@@ -334,9 +293,9 @@ class ChurnCox(_ChurnCoxBase):
             Tenure at which a customer enters observation (left truncation, e.g. a landmark).
         weights_col : str, optional
             Frequency weights (customers per row) of an already aggregated frame. Churned rows
-            must carry whole numbers: a churned row standing for ``w`` customers is expanded to
-            ``w`` rows before fitting (see :func:`expand_event_rows`), so the fit equals the one on
-            one row per customer; a fractional weight on a churned row raises ``ValueError``.
+            must carry whole numbers: a churned row standing for ``w`` customers counts as ``w``
+            tied churners, so the fit equals the one on one row per customer; a fractional weight
+            on a churned row raises ``ValueError``.
         strata : str or list of str, optional
             Columns whose levels get their own baseline hazard.
 
@@ -351,7 +310,7 @@ class ChurnCox(_ChurnCoxBase):
         data = self._prepare(frame, time_cols, event_col, weights_col, self.strata_)
         if (data[duration_col] < 0).any():
             raise ValueError(f"'{duration_col}' must be >= 0")
-        self.model_ = self._fit_with_fallback(data)
+        self.model_ = self._fit_with_fallback(self._cells(data))
         self._data = data
         sizes = {name: (data[WEIGHT] * (data[name] != 0)).sum() if term.kind != "numeric" else data[WEIGHT].sum()
                  for name, term in self.design_.terms.items()}
@@ -363,11 +322,11 @@ class ChurnCox(_ChurnCoxBase):
 class TimeVaryingChurnCox(_ChurnCoxBase):
     """Cox model of churn with covariates that change over tenure (start/stop rows).
 
-    Wraps lifelines' ``CoxTimeVaryingFitter`` (Efron ties) on a counting-process frame such as
-    :func:`cxlab.survival.time_varying_frame`: each row is an interval ``(start, stop]`` of one
+    The fit of lifelines' ``CoxTimeVaryingFitter`` (Efron ties) on a counting-process frame such
+    as :func:`cxlab.survival.time_varying_frame`: each row is an interval ``(start, stop]`` of one
     customer's tenure with the covariates known during it, and the event flag set on the
     interval that ends in churn. Parameters and attributes as :class:`ChurnCox` (``n`` in
-    ``hazard_ratios_`` counts customers who spent time in a level), without ``batch_mode``.
+    ``hazard_ratios_`` counts customers who spent time in a level).
 
     Examples
     --------
@@ -380,14 +339,6 @@ class TimeVaryingChurnCox(_ChurnCoxBase):
     """
 
     _what = "Time-varying Cox model"
-
-    def _new_fitter(self, penalizer):
-        return CoxTimeVaryingFitter(penalizer=penalizer * self._penalty_scale if penalizer else 0.0,
-                                    alpha=self.alpha)
-
-    def _call_fit(self, fitter, data):
-        fitter.fit(data, event_col=self.event_col_, start_col=self.start_col_, stop_col=self.stop_col_,
-                   weights_col=WEIGHT, strata=self.strata_ or None)
 
     def _time_columns(self) -> tuple[str, str | None]:
         return self.stop_col_, self.start_col_
@@ -422,11 +373,11 @@ class TimeVaryingChurnCox(_ChurnCoxBase):
             raise ValueError(f"every interval needs '{start_col}' < '{stop_col}'")
         data = self._prepare(frame, [start_col, stop_col], event_col, None, self.strata_)
         self.n_customers_ = int(frame[id_col].nunique())
-        self.model_ = self._fit_with_fallback(data)
+        self.model_ = self._fit_with_fallback(self._cells(data))
         self._data = data
         ids = frame[id_col].to_numpy()
         matrix = self.design_.matrix
-        sizes = {name: (pd.unique(ids[matrix[name].to_numpy() != 0]).size if term.kind != "numeric"
+        sizes = {name: (pd.unique(ids[matrix[name].to_numpy()[self._row_group] != 0]).size if term.kind != "numeric"
                         else self.n_customers_) for name, term in self.design_.terms.items()}
         self._summarise(data, pd.Series(sizes, dtype=float), event_col)
         return self
@@ -448,7 +399,7 @@ def fit_cox(frame: pd.DataFrame, *, duration_col: str = "tenure_months", event_c
         Reference level per categorical covariate.
     **options
         Other :class:`ChurnCox` parameters (``penalizer``, ``fallback_penalizer``, ``alpha``,
-        ``labels``, ``collapse``, ``batch_mode``) and ``weights_col``/``strata`` of ``fit``.
+        ``labels``) and ``weights_col``/``strata`` of ``fit``.
 
     Returns
     -------

@@ -1,0 +1,70 @@
+"""Logistic models on distinct covariate patterns: the row-level fit, estimate for estimate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+
+from cxlab.patterns import fit_logit_on_patterns, identical_rows
+
+
+def _invitations(n=20_000, seed=0):
+    """Categorical covariates with a known response model."""
+    rng = np.random.default_rng(seed)
+    segment = rng.choice(["SMB", "Mid-market", "Enterprise"], n)
+    channel = rng.choice(["email", "sms"], n, p=[0.7, 0.3])
+    annual = rng.integers(0, 2, n)
+    logit = -0.5 + 0.4 * (segment == "Enterprise") - 0.3 * (segment == "SMB") - 0.8 * (channel == "sms") + 0.5 * annual
+    responded = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    design = sm.add_constant(pd.get_dummies(pd.DataFrame({"segment": segment, "channel": channel}),
+                                            drop_first=True, dtype=float).assign(annual=annual * 1.0))
+    return design, responded
+
+
+def test_patterns_give_the_row_level_glm_and_logit():
+    design, responded = _invitations()
+    fit = fit_logit_on_patterns(design, responded)
+    assert len(fit.patterns) <= 24 and fit.patterns["count"].sum() == len(design)
+    rows = sm.GLM(responded, design, family=sm.families.Binomial()).fit()
+    np.testing.assert_allclose(fit.params, rows.params, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fit.bse, rows.bse, rtol=1e-9)
+    np.testing.assert_allclose(fit.result.cov_params(), rows.cov_params(), rtol=1e-8, atol=1e-14)
+    assert fit.result.llf == pytest.approx(rows.llf, rel=1e-12)
+    np.testing.assert_allclose(fit.predict(), rows.fittedvalues, rtol=1e-9)
+    logit = sm.Logit(responded, design).fit(disp=0)
+    np.testing.assert_allclose(fit.params, logit.params, rtol=1e-7)
+    np.testing.assert_allclose(fit.bse, logit.bse, rtol=1e-6)
+    # the generator's coefficients (reference: Enterprise, email) lie within four standard errors
+    truth = {"const": -0.1, "segment_SMB": -0.7, "segment_Mid-market": -0.4, "channel_sms": -0.8, "annual": 0.5}
+    for name, value in truth.items():
+        assert abs(fit.params[name] - value) < 4 * fit.bse[name], name
+
+
+def test_frequency_weights_give_the_weighted_row_fit():
+    design, responded = _invitations(n=5000, seed=1)
+    weights = np.random.default_rng(2).integers(1, 4, len(design)).astype(float)
+    fit = fit_logit_on_patterns(design, responded, weights=weights)
+    rows = sm.GLM(responded, design, family=sm.families.Binomial(), freq_weights=weights).fit()
+    np.testing.assert_allclose(fit.params, rows.params, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fit.bse, rows.bse, rtol=1e-9)
+    # and the fit of the rows repeated as many times as their weight
+    repeated = np.repeat(np.arange(len(design)), weights.astype(int))
+    expanded = sm.GLM(responded[repeated], design.iloc[repeated], family=sm.families.Binomial()).fit()
+    np.testing.assert_allclose(fit.bse, expanded.bse, rtol=1e-8)
+
+
+def test_bad_outcomes_are_named():
+    design, responded = _invitations(n=100)
+    responded = responded.astype(float)
+    responded[[4, 7]] = [2, np.nan]
+    with pytest.raises(ValueError, match=r"the outcome must be 0 or 1; rows \[4, 7\] \(2 in all\)"):
+        fit_logit_on_patterns(design, responded)
+    with pytest.raises(ValueError, match="99 outcomes for 100 design rows"):
+        fit_logit_on_patterns(design, np.zeros(99))
+
+
+def test_identical_rows_treats_missing_values_as_a_value():
+    codes = identical_rows([np.array([1.0, np.nan, np.nan, 1.0]), np.array(["a", "b", "b", "a"])], 4)
+    assert codes.tolist() == [0, 1, 1, 0]
