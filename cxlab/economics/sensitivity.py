@@ -26,6 +26,9 @@ from cxlab.economics.curves import SurvivalDraws, joint_survival_draws, survival
 from cxlab.economics.scenario import CustomerBase, retention_lift_scenario
 from cxlab.economics.tables import money_axis
 
+__all__ = ["OUTCOMES", "PARAMETER_LABELS", "base_annual_retention", "claim_map", "default_ranges", "plot_claim_map",
+           "plot_tornado", "point_curves", "point_survival", "sensitivity_table"]
+
 OUTCOMES = {
     "incremental_discounted_profit": "Extra discounted profit",
     "profit_increase_pct": "Discounted profit increase (%)",
@@ -44,7 +47,7 @@ CLAIM_LOW_PCT, CLAIM_HIGH_PCT = 25.0, 95.0
 def point_survival(base: CustomerBase, horizon_months: int, *, min_at_risk: int = 30,
                    tail: str = "geometric") -> SurvivalDraws:
     """The base's survival curve without replicates, long enough for a horizon."""
-    return survival_draws(base.life_table, horizon_months=base.max_tenure_months + horizon_months, n_draws=0,
+    return survival_draws(base.life_table, horizon_months=base.max_tenure_months + horizon_months, n_resamples=0,
                           min_at_risk=min_at_risk, tail=tail)
 
 
@@ -57,7 +60,7 @@ def point_curves(base: CustomerBase, horizon_months: int, *, min_at_risk: int = 
     if "revenue_at_risk" not in base.life_table.columns:
         curve = point_survival(base, horizon_months, min_at_risk=min_at_risk, tail=tail)
         return curve, curve
-    return joint_survival_draws(base.life_table, horizon_months=base.max_tenure_months + horizon_months, n_draws=0,
+    return joint_survival_draws(base.life_table, horizon_months=base.max_tenure_months + horizon_months, n_resamples=0,
                                 min_at_risk=min_at_risk, tail=tail)
 
 
@@ -103,7 +106,7 @@ def sensitivity_table(base: CustomerBase, *, ranges: dict | None = None, min_at_
     **assumptions
         The base case: keyword arguments of
         :func:`~cxlab.economics.scenario.retention_lift_scenario` (point estimates only, so
-        ``n_bootstrap``, ``seed`` and ``survival`` are ignored).
+        ``n_resamples``, ``seed`` and ``survival`` are ignored).
 
     Returns
     -------
@@ -117,7 +120,7 @@ def sensitivity_table(base: CustomerBase, *, ranges: dict | None = None, min_at_
     if unknown:
         raise ValueError(f"sensitivity ranges for unknown assumption(s) {unknown}; use {list(PARAMETER_LABELS)}")
     assumptions = {k: v for k, v in assumptions.items()
-                   if k not in ("n_bootstrap", "survival", "revenue_survival", "seed")}
+                   if k not in ("n_resamples", "survival", "revenue_survival", "seed")}
     case = _base_case(base, assumptions)
     longest = max([case["horizon_months"], *ranges.get("horizon_months", ())])
     curve, revenue_curve = point_curves(base, int(longest), min_at_risk=min_at_risk, tail=tail)
@@ -254,7 +257,7 @@ def claim_map(base: CustomerBase, *, annual_retention_grid=None, gross_margin_gr
     if np.any((retention <= 0) | (retention >= 1)) or np.any((margins < 0) | (margins > 1)):
         raise ValueError("annual retention must be strictly between 0 and 1 and margins between 0 and 1")
     current_margin = assumptions.pop("gross_margin_share", 0.35)
-    assumptions = {k: v for k, v in assumptions.items() if k not in ("n_bootstrap", "survival", "seed")}
+    assumptions = {k: v for k, v in assumptions.items() if k not in ("n_resamples", "survival", "seed")}
     curve = point_survival(base, int(assumptions.get("horizon_months", 60)) + 12, min_at_risk=min_at_risk,
                            tail=tail)
     values = np.empty((len(retention), len(margins)))

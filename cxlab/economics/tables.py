@@ -7,6 +7,8 @@ import math
 import pandas as pd
 from matplotlib.ticker import FuncFormatter
 
+__all__ = ["NOT_AVAILABLE", "by_year_table", "format_interval", "interval_table", "money_axis", "summary_table"]
+
 NOT_AVAILABLE = "n/a"
 
 
@@ -33,7 +35,7 @@ def format_interval(value, low=None, high=None, *, decimals: int = 0) -> str:
 
 
 def interval_table(frame: pd.DataFrame, columns: dict, *, decimals=0, keep=()) -> pd.DataFrame:
-    """Collapse ``<name>``, ``<name>_low``, ``<name>_high`` columns into one readable column each.
+    """Collapse ``<name>``, ``<name>_ci_low``, ``<name>_ci_high`` columns into one readable column each.
 
     Parameters
     ----------
@@ -51,7 +53,7 @@ def interval_table(frame: pd.DataFrame, columns: dict, *, decimals=0, keep=()) -
     pandas.DataFrame
         Same index; strings ``"estimate (low to high)"``.
     """
-    missing = [c for name in columns for c in (name, f"{name}_low", f"{name}_high") if c not in frame.columns]
+    missing = [c for name in columns for c in (name, f"{name}_ci_low", f"{name}_ci_high") if c not in frame.columns]
     missing += [c for c in keep if c not in frame.columns]
     if missing:
         raise ValueError(f"interval_table: columns {missing} not in the table")
@@ -59,7 +61,8 @@ def interval_table(frame: pd.DataFrame, columns: dict, *, decimals=0, keep=()) -
     for name, heading in columns.items():
         places = decimals.get(name, 0) if isinstance(decimals, dict) else decimals
         out[heading] = [format_interval(v, lo, hi, decimals=places)
-                        for v, lo, hi in zip(frame[name], frame[f"{name}_low"], frame[f"{name}_high"], strict=True)]
+                        for v, lo, hi in zip(frame[name], frame[f"{name}_ci_low"], frame[f"{name}_ci_high"],
+                                             strict=True)]
     return out
 
 

@@ -19,6 +19,8 @@ from cxlab.periods import parse_quarter
 from cxlab.report.figures import format_number, headline_decimals
 from cxlab.sections.formatting import money, money_interval
 
+__all__ = ["OPTIONAL", "TILES", "Change", "Tile", "beyond_chance", "sentences", "sparkline", "tiles"]
+
 # (figure key, its change vs the previous period, its change vs a year earlier)
 TILES = (
     ("nps", "nps_change_prev_quarter", "nps_change_prev_year"),

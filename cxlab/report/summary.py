@@ -21,6 +21,9 @@ from cxlab.report.figures import format_number, headline_decimals, number_or_non
 from cxlab.report.layout import ENVIRONMENT, page, write_page
 from cxlab.report.provenance import Provenance, read_provenance
 
+__all__ = ["GLANCE", "NOT_AVAILABLE", "Cell", "GlanceRow", "NotebookPage", "format_headline", "load_page_headlines",
+           "report_quarters", "write_quarter_summary", "write_quarters_index"]
+
 NOT_AVAILABLE = "not available"
 _QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
 

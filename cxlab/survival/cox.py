@@ -34,6 +34,9 @@ from cxlab.survival.design import Design, build_design, collapse_censored_rows
 from cxlab.survival.ph_test import expand_event_rows, schoenfeld_test
 from cxlab.survival.wording import format_p, hazard_ratio_sentence, term_label
 
+__all__ = ["HAZARD_RATIO_COLUMNS", "MAX_ABS_LOG_HAZARD_RATIO", "WEIGHT", "ChurnCox", "TimeVaryingChurnCox", "fit_cox",
+           "fit_time_varying_cox", "plot_hazard_ratios"]
+
 WEIGHT = "__frequency"
 # |log hazard ratio per standard deviation of the column| beyond this (a hazard ratio beyond e^10 ~ 22,000)
 # means complete separation.
@@ -75,14 +78,14 @@ class _ChurnCoxBase:
     _what = "Cox model"
 
     def __init__(self, covariates=None, *, baseline: dict | None = None, labels: dict | None = None,
-                 penalizer: float = 0.0, fallback_penalizer: float = 0.1, alpha: float = 0.05,
+                 penalizer: float = 0.0, fallback_penalizer: float = 0.1, level: float = 0.95,
                  collapse: bool = True):
         self.covariates = covariates
         self.baseline = baseline
         self.labels = labels
         self.penalizer = penalizer
         self.fallback_penalizer = fallback_penalizer
-        self.alpha = alpha
+        self.level = level
         self.collapse = collapse
 
     # -- pieces the two models fill in -------------------------------------------------------------
@@ -190,7 +193,7 @@ class _ChurnCoxBase:
                 "coef": float(z.loc[name, "coef"]), "se": float(z.loc[name, "se(coef)"]),
                 "n": int(group_sizes[name]),
                 "events": int(round(float((data.loc[in_term, WEIGHT] * data.loc[in_term, event_col]).sum()))),
-                "sentence": hazard_ratio_sentence(term, hr, lo, hi, labels=self.labels, ci_level=1 - self.alpha),
+                "sentence": hazard_ratio_sentence(term, hr, lo, hi, labels=self.labels, level=self.level),
             })
         self.hazard_ratios_ = pd.DataFrame(rows, columns=["term", *HAZARD_RATIO_COLUMNS]).set_index("term")
         self.log_likelihood_ = float(model.log_likelihood_)
@@ -211,7 +214,7 @@ class _ChurnCoxBase:
                 f"penalizer {self.penalizer_:g}</p>{table.to_html(escape=True)}"
                 + (f"<ul>{notes}</ul>" if notes else ""))
 
-    def check_proportional_hazards(self, *, time_transform: str = "rank", alpha: float = 0.05) -> pd.DataFrame:
+    def check_proportional_hazards(self, *, time_transform: str = "rank", level: float = 0.95) -> pd.DataFrame:
         """Test whether each hazard ratio is constant over tenure (Grambsch-Therneau).
 
         Scaled Schoenfeld residuals against a transform of the churn time, with lifelines'
@@ -226,8 +229,8 @@ class _ChurnCoxBase:
         ----------
         time_transform : str
             ``"rank"`` (default), ``"km"``, ``"identity"`` or ``"log"``.
-        alpha : float
-            Level below which a term is flagged.
+        level : float
+            Confidence level of the test: a term is flagged when p < 1 - level.
 
         Returns
         -------
@@ -245,7 +248,7 @@ class _ChurnCoxBase:
         table = table.loc[list(self.design_.terms)]
         table.index.name = "term"
         table.insert(0, "label", [term_label(self.design_.terms[t], self.labels) for t in table.index])
-        table["proportional"] = table["p"] >= alpha
+        table["proportional"] = table["p"] >= 1 - level
         table["verdict"] = [
             f"{label}: no evidence that the hazard ratio changes with tenure ({format_p(p)})." if ok else
             f"{label}: the hazard ratio changes with tenure ({format_p(p)}); the reported value is an "
@@ -272,8 +275,8 @@ class ChurnCox(_ChurnCoxBase):
         L2 penalty of the first fit (0 = the ordinary partial likelihood).
     fallback_penalizer : float
         L2 penalty of the refit when the first fit fails to converge or separates.
-    alpha : float
-        1 - confidence level of the intervals.
+    level : float
+        Confidence level of the intervals.
     collapse : bool
         Merge identical censored rows into frequency weights before fitting (exact, faster).
     batch_mode : bool or None
@@ -303,13 +306,13 @@ class ChurnCox(_ChurnCoxBase):
     _what = "Cox model"
 
     def __init__(self, covariates=None, *, baseline=None, labels=None, penalizer=0.0, fallback_penalizer=0.1,
-                 alpha=0.05, collapse=True, batch_mode: bool | None = True):
+                 level=0.95, collapse=True, batch_mode: bool | None = True):
         super().__init__(covariates, baseline=baseline, labels=labels, penalizer=penalizer,
-                         fallback_penalizer=fallback_penalizer, alpha=alpha, collapse=collapse)
+                         fallback_penalizer=fallback_penalizer, level=level, collapse=collapse)
         self.batch_mode = batch_mode
 
     def _new_fitter(self, penalizer):
-        return CoxPHFitter(penalizer=penalizer * self._penalty_scale if penalizer else 0.0, alpha=self.alpha)
+        return CoxPHFitter(penalizer=penalizer * self._penalty_scale if penalizer else 0.0, alpha=1 - self.level)
 
     def _call_fit(self, fitter, data):
         fitter.fit(data, duration_col=self.duration_col_, event_col=self.event_col_, weights_col=WEIGHT,
@@ -383,7 +386,7 @@ class TimeVaryingChurnCox(_ChurnCoxBase):
 
     def _new_fitter(self, penalizer):
         return CoxTimeVaryingFitter(penalizer=penalizer * self._penalty_scale if penalizer else 0.0,
-                                    alpha=self.alpha)
+                                    alpha=1 - self.level)
 
     def _call_fit(self, fitter, data):
         fitter.fit(data, event_col=self.event_col_, start_col=self.start_col_, stop_col=self.stop_col_,
@@ -447,7 +450,7 @@ def fit_cox(frame: pd.DataFrame, *, duration_col: str = "tenure_months", event_c
     baseline : dict, optional
         Reference level per categorical covariate.
     **options
-        Other :class:`ChurnCox` parameters (``penalizer``, ``fallback_penalizer``, ``alpha``,
+        Other :class:`ChurnCox` parameters (``penalizer``, ``fallback_penalizer``, ``level``,
         ``labels``, ``collapse``, ``batch_mode``) and ``weights_col``/``strata`` of ``fit``.
 
     Returns
@@ -528,6 +531,6 @@ def plot_hazard_ratios(model, *, ax=None, title: str = "Churn hazard ratios"):
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(y, labels)
-    ax.set_xlabel(f"Hazard ratio vs reference (log scale, {1 - model.alpha:.0%} CI); > 1 = churns faster")
+    ax.set_xlabel(f"Hazard ratio vs reference (log scale, {model.level:.0%} CI); > 1 = churns faster")
     ax.set_title(title)
     return ax
