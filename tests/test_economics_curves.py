@@ -11,9 +11,9 @@ from cxlab.economics.curves import (
     apply_lift,
     monthly_hazard_from_annual_retention,
     percentile_interval,
-    plot_survival,
     survival_draws,
 )
+from cxlab.economics.plots import plot_survival
 from cxlab.sbg import ShiftedBetaGeometric, sbg_retention_rate
 from cxlab.survival.parametric import fit_parametric
 from cxlab.tenure import event_table

@@ -9,11 +9,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from cxlab.economics import customer_base, retention_lift_scenario  # noqa: E402
+from cxlab.economics.plots import plot_claim_map, plot_tornado  # noqa: E402
 from cxlab.economics.sensitivity import (  # noqa: E402
     base_annual_retention,
     claim_map,
-    plot_claim_map,
-    plot_tornado,
     point_survival,
     sensitivity_table,
 )

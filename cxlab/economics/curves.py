@@ -35,10 +35,8 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, replace
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from cxlab.sbg import ShiftedBetaGeometric, sbg_retention_rate
 from cxlab.survival.parametric import fit_parametric
@@ -47,7 +45,7 @@ from cxlab.tenure import event_table
 
 __all__ = ["LIFT_KINDS", "MONTHS_PER_YEAR", "TAILS", "SurvivalDraws", "annual_retention_from_monthly_hazard",
            "apply_lift", "joint_survival_draws", "monthly_hazard_from_annual_retention", "percentile_interval",
-           "plot_survival", "revenue_life_table", "survival_draws"]
+           "revenue_life_table", "survival_draws"]
 
 LIFT_KINDS = ("relative", "absolute")
 TAILS = ("geometric", "sbg", "best", "weibull", "lognormal", "loglogistic", "exponential")
@@ -294,48 +292,6 @@ class SurvivalDraws:
     def _repr_html_(self) -> str:
         return (f"<p>SurvivalDraws: {self.horizon_months} months, Kaplan-Meier to month {self.window_months}, "
                 f"tail {self.tail}, {self.n_resamples} replicates, {self.n_customers} customers</p>")
-
-
-def plot_survival(curve: SurvivalDraws, *, max_months: int | None = None, level: float = 0.95, ax=None,
-                  title: str = "Share of customers still active, observed and extrapolated"):
-    """The survival curve used for valuation: Kaplan-Meier in the window, the tail beyond, with intervals.
-
-    Parameters
-    ----------
-    curve : SurvivalDraws
-        The curve and its replicates.
-    max_months : int, optional
-        Right end of the chart (default: the window plus five years, within the curve).
-    level : float
-        Level of the shaded bootstrap interval.
-    ax : matplotlib.axes.Axes, optional
-    title : str
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 5))
-    last = min(curve.window_months + 60 if max_months is None else max_months, curve.horizon_months)
-    summary = curve.survival_table(level).loc[:last]
-    observed = summary.index <= curve.window_months
-    colour = sns.color_palette("deep")[0]
-    for part, style, label in ((observed, "-", "Kaplan-Meier (data)"),
-                               (summary.index >= curve.window_months, "--", f"tail: {curve.tail}")):
-        shown = summary[part]
-        ax.plot(shown.index, shown["survival"], style, color=colour, label=label)
-        ax.fill_between(shown.index, shown["ci_low"], shown["ci_high"], color=colour, alpha=0.2, linewidth=0)
-    ax.axvline(curve.window_months, color="grey", linestyle=":", linewidth=1.2)
-    ax.text(curve.window_months, 0.98, f" observed through month {curve.window_months}", va="top", fontsize=9,
-            color="grey")
-    ax.set_xlim(0, last)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("Tenure (months)")
-    ax.set_ylabel("Share of customers still active")
-    ax.set_title(title)
-    ax.legend(title=f"shaded: {100 * level:.0f}% bootstrap interval", fontsize=9, title_fontsize=9)
-    return ax
 
 
 def _window_end(at_risk: np.ndarray, min_at_risk: int) -> int:

@@ -31,10 +31,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cxlab.economics.acquisition import recent_acquisitions
@@ -47,10 +45,9 @@ from cxlab.economics.curves import (
     revenue_life_table,
     survival_draws,
 )
-from cxlab.economics.tables import money_axis
 from cxlab.tenure import event_table, is_active, tenure_frame
 
-__all__ = ["PER_YEAR", "TOTALS", "CustomerBase", "LiftScenario", "customer_base", "plot_lift_by_year",
+__all__ = ["PER_YEAR", "TOTALS", "CustomerBase", "LiftScenario", "customer_base",
            "retention_lift_scenario", "scenario_across_tails"]
 
 PER_YEAR = (
@@ -247,37 +244,6 @@ class LiftScenario:
 
     def _repr_html_(self) -> str:
         return self.summary.to_html(float_format=lambda x: f"{x:,.2f}")
-
-
-def plot_lift_by_year(result: LiftScenario, *, currency: str = "EUR", ax=None):
-    """Bar chart of the extra discounted profit in each year of the horizon, with 95% intervals.
-
-    Parameters
-    ----------
-    result : LiftScenario
-    currency : str
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4.5))
-    yearly = result.by_year
-    value = yearly["incremental_discounted_profit"]
-    errors = [value - yearly["incremental_discounted_profit_ci_low"],
-              yearly["incremental_discounted_profit_ci_high"] - value]
-    ax.bar(yearly.index, value, color=sns.color_palette("deep")[2], yerr=np.nan_to_num(errors), capsize=4)
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xticks(yearly.index)
-    ax.set_xlabel("Year of the horizon")
-    money_axis(ax, axis="y", currency=currency, label="Extra discounted profit")
-    lift = result.parameters["retention_lift"]
-    words = (f"a {100 * lift:g}% cut in monthly churn" if result.parameters["lift_kind"] == "relative"
-             else f"{100 * lift:g} points more annual retention")
-    ax.set_title(f"What {words} adds each year (bars: 95% interval)")
-    return ax
 
 
 def _project(survival: np.ndarray, by_tenure: np.ndarray, per_new_customer: float, new_per_month: float,

@@ -1,13 +1,12 @@
-"""Readable tables of estimates with intervals, and money axes, for the economics report."""
+"""Readable tables of estimates with intervals for the economics report (charts: :mod:`cxlab.economics.plots`)."""
 
 from __future__ import annotations
 
 import math
 
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
 
-__all__ = ["NOT_AVAILABLE", "by_year_table", "format_interval", "interval_table", "money_axis", "summary_table"]
+__all__ = ["NOT_AVAILABLE", "by_year_table", "format_interval", "interval_table", "summary_table"]
 
 NOT_AVAILABLE = "n/a"
 
@@ -64,26 +63,6 @@ def interval_table(frame: pd.DataFrame, columns: dict, *, decimals=0, keep=()) -
                         for v, lo, hi in zip(frame[name], frame[f"{name}_ci_low"], frame[f"{name}_ci_high"],
                                              strict=True)]
     return out
-
-
-def money_axis(ax, *, axis: str = "y", currency: str = "EUR", label: str = "") -> None:
-    """Label a money axis in readable units (thousands or millions) instead of scientific notation.
-
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes
-    axis : {"x", "y"}
-    currency : str
-    label : str
-        What the axis shows; the unit is appended, e.g. ``"Extra profit (EUR million)"``.
-    """
-    low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
-    size = max(abs(low), abs(high))
-    scale, word = (1e6, " million") if size >= 2e6 else (1e3, " thousand") if size >= 2e3 else (1.0, "")
-    target = ax.xaxis if axis == "x" else ax.yaxis
-    target.set_major_formatter(FuncFormatter(lambda x, _: f"{x / scale:,.{1 if scale > 1 else 0}f}"))
-    text = f"{label} ({currency}{word})" if label else f"{currency}{word}"
-    (ax.set_xlabel if axis == "x" else ax.set_ylabel)(text)
 
 
 def by_year_table(by_year: pd.DataFrame, quantities, *, currency: str = "EUR") -> pd.DataFrame:

@@ -22,21 +22,19 @@ from cxlab.economics import (
     clv_across_tails,
     clv_by,
     customer_base,
-    plot_survival,
     scenario_across_tails,
     survival_draws,
     unit_economics,
 )
 from cxlab.economics.acquisition import ALL
 from cxlab.economics.at_risk import revenue_at_risk
-from cxlab.economics.scenario import PER_YEAR, plot_lift_by_year
+from cxlab.economics.plots import plot_claim_map, plot_lift_by_year, plot_survival, plot_tornado
+from cxlab.economics.scenario import PER_YEAR
 from cxlab.economics.sensitivity import (
     CLAIM_HIGH_PCT,
     CLAIM_LOW_PCT,
     OUTCOMES,
     claim_map,
-    plot_claim_map,
-    plot_tornado,
     sensitivity_table,
 )
 from cxlab.headlines import Headline, spec
