@@ -103,7 +103,7 @@ def _tenure(ctx: Context) -> pd.DataFrame:
     from cxlab.tenure import tenure_frame
 
     data = _validated(ctx, ["customers"], {"customers": TENURE_COLUMNS})
-    return tenure_frame(data.customers, data.as_of)
+    return tenure_frame(data.customers, as_of=data.as_of)
 
 
 # -------------------------------------------------------------------------------- data
@@ -216,7 +216,7 @@ def _tenure_frame(state) -> dict:
     from cxlab.tenure import tenure_frame
 
     customers, as_of = state
-    frame = tenure_frame(customers, as_of)
+    frame = tenure_frame(customers, as_of=as_of)
     return {"customers": len(frame)}
 
 
@@ -291,7 +291,7 @@ def _survival_frame(data) -> dict:
     """Experience covariates per customer (all customers, answers up to churn or the as-of date)."""
     from cxlab.survival import survival_frame
 
-    frame = survival_frame(data, data.as_of, covariates=EXPERIENCE_COVARIATES)
+    frame = survival_frame(data, as_of=data.as_of, covariates=EXPERIENCE_COVARIATES)
     return {"customers": len(frame), "churned": int(frame["churned"].sum()), "_frame": frame}
 
 
@@ -393,7 +393,7 @@ def _cox_lifelines(batch_mode: bool | None):
 def _time_varying_frame(data) -> dict:
     from cxlab.survival import time_varying_frame
 
-    frame = time_varying_frame(data.customers, data.surveys, data.cases, data.as_of)
+    frame = time_varying_frame(data.customers, data.surveys, data.cases, as_of=data.as_of)
     return {"intervals": len(frame), "customers": int(frame["customer_id"].nunique()), "_frame": frame}
 
 
@@ -409,7 +409,7 @@ def _clv_by_segment(tenure: pd.DataFrame) -> dict:
     from cxlab.economics import clv_by
 
     table = clv_by(
-        tenure, by="segment", gross_margin_share=0.35, annual_discount_rate=0.10, n_bootstrap=N_BOOTSTRAP
+        tenure, by="segment", gross_margin_share=0.35, annual_discount_rate=0.10, n_resamples=N_BOOTSTRAP
     )
     return {"groups": len(table), "bootstrap": N_BOOTSTRAP}
 
@@ -429,14 +429,14 @@ def _lift_scenario(state) -> dict:
     curve = survival_draws(
         base.life_table,
         horizon_months=horizon_months,
-        n_draws=N_BOOTSTRAP,
+        n_resamples=N_BOOTSTRAP,
         seed=0,
         min_at_risk=30,
         tail="geometric",
     )
     scenario = retention_lift_scenario(base, **SCENARIO_ASSUMPTIONS, survival=curve)
     return {
-        "replicates": curve.n_draws,
+        "replicates": curve.n_resamples,
         "customers": base.n_customers,
         "incremental_discounted_profit": round(scenario.value("incremental_discounted_profit"), 2),
     }

@@ -18,6 +18,8 @@ import pandas as pd
 
 from cxlab.schema import RELATIONSHIP
 
+__all__ = ["ANALYSES", "NO_HISTORY", "Availability", "availability", "not_in_source"]
+
 NO_HISTORY = "record of when customers joined and left (its source records no tenure or churn)"
 
 ANALYSES = {

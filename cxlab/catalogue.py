@@ -41,6 +41,10 @@ from statsmodels.stats.multitest import multipletests
 
 from cxlab.metrics import mean_intervals_from_sums, wilson_interval
 
+__all__ = ["CATALOGUE_FILE", "DEFAULT_LANGUAGE", "DIRECTIONS", "PRESETS", "ROLES", "SINGLE_ROLES", "STANDARD_COLUMNS",
+           "Catalogue", "CatalogueError", "Question", "answers_frame", "catalogue_from_dict", "check_answers",
+           "compare_questions", "read_catalogue", "summarise_questions"]
+
 CATALOGUE_FILE = "questions.yaml"
 DIRECTIONS = ("higher_is_better", "lower_is_better")
 ROLES = ("rating", "overall", "recommend", "repurchase", "preference", "competitors", "importance")
@@ -481,7 +485,7 @@ def check_answers(answers: pd.DataFrame, catalogue: Catalogue, *, columns: Mappi
 
 
 def summarise_questions(answers: pd.DataFrame, catalogue: Catalogue, *, by: str | None = None,
-                        question_ids: Iterable[str] | None = None, level: float = 0.95, min_n: int = 30,
+                        question_ids: Iterable[str] | None = None, level: float = 0.95, min_cell_size: int = 30,
                         language: str = DEFAULT_LANGUAGE) -> pd.DataFrame:
     """Mean and top-box and bottom-box shares of each question, on its own scale, with intervals.
 
@@ -496,7 +500,7 @@ def summarise_questions(answers: pd.DataFrame, catalogue: Catalogue, *, by: str 
         Questions to summarise; default every catalogue question with a column in ``answers``.
     level : float
         Confidence level: a t interval for the mean, Wilson intervals for the shares.
-    min_n : int
+    min_cell_size : int
         Groups with fewer answers are kept with their n but their figures blanked (``suppressed``).
     language : str
         Language of the labels.
@@ -512,7 +516,7 @@ def summarise_questions(answers: pd.DataFrame, catalogue: Catalogue, *, by: str 
     Examples
     --------
     >>> cat = Catalogue([Question("q", {"en": "Q"}, 1, 7)])
-    >>> out = summarise_questions(pd.DataFrame({"q": [7, 6, 1, 4]}), cat, min_n=1)
+    >>> out = summarise_questions(pd.DataFrame({"q": [7, 6, 1, 4]}), cat, min_cell_size=1)
     >>> out[["n", "mean", "top_box", "bottom_box"]].values.tolist()
     [[4.0, 4.5, 50.0, 25.0]]
     """
@@ -542,7 +546,7 @@ def summarise_questions(answers: pd.DataFrame, catalogue: Catalogue, *, by: str 
         with np.errstate(invalid="ignore", divide="ignore"):
             table[f"{box}_box"] = 100 * table[box] / n
         table[f"{box}_box_ci_low"], table[f"{box}_box_ci_high"] = 100 * low, 100 * high
-    table["suppressed"] = n < min_n
+    table["suppressed"] = n < min_cell_size
     figures = [c for c in table.columns if c.startswith(("mean", "top_box", "bottom_box"))]
     table[figures] = table[figures].mask(table["suppressed"])
     return table.drop(columns=["sum", "sum_sq", "top", "bottom"])

@@ -65,6 +65,10 @@ from cxlab.schema import RELATIONSHIP
 from cxlab.survival.risk_sets import cox_cells, fit_cox_cells
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
+__all__ = ["BALANCE_COVARIATES", "DESIGN_NAMES", "ESTIMANDS", "METHODS", "PROPENSITY_BOUNDS", "PROPENSITY_COVARIATES",
+           "THRESHOLD", "FollowupEffect", "answer_density", "answer_frame", "covariate_balance", "followup_effect",
+           "local_randomisation_p", "overlap_table", "placebo_thresholds", "rd_jumps", "speed_effect"]
+
 METHODS = ("rdd", "ipw", "aipw", "naive")
 THRESHOLD = DETRACTOR_MAX + 0.5
 PROPENSITY_COVARIATES = ["segment", "contract", "region", "log_revenue", "nps", "tenure_at_answer_months",
@@ -140,7 +144,7 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
         customer_id=lambda d: d["customer_id"].astype(str))
     frame = answers.merge(info, on="customer_id", how="left")
     frame = frame[~(pd.to_datetime(frame["churned_at"], cache=False) < frame["responded_at"])]
-    frame = tenure_frame(frame, as_of, acquired_col="responded_at").reset_index(drop=True)
+    frame = tenure_frame(frame, as_of=as_of, acquired_col="responded_at").reset_index(drop=True)
     frame["followup"] = frame["followed_up"].astype(int)
     frame["horizon_observed"] = frame["observable_months"] >= horizon_months
     within = (frame["churned"] == 1) & (frame["tenure_months"] <= horizon_months)
@@ -159,7 +163,7 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
 
     # earlier answers and complaints, as known at the answer
     answered = relationship[relationship["nps"].notna() & known_by(pd.to_datetime(
-        relationship["responded_at"], cache=False), as_of)][["customer_id", "responded_at", "nps"]]
+        relationship["responded_at"], cache=False), as_of=as_of)][["customer_id", "responded_at", "nps"]]
     answered = answered.assign(customer_id=answered["customer_id"].astype(str),
                                responded_at=pd.to_datetime(answered["responded_at"], cache=False))
     answered = answered.sort_values(["customer_id", "responded_at"])
@@ -265,8 +269,8 @@ def _interval(draws: np.ndarray, level: float) -> tuple[float, float]:
     finite = draws[np.isfinite(draws)]
     if finite.size < 10:
         return np.nan, np.nan
-    alpha = (1 - level) / 2
-    return tuple(float(q) for q in np.quantile(finite, [alpha, 1 - alpha]))
+    tail = (1 - level) / 2
+    return tuple(float(q) for q in np.quantile(finite, [tail, 1 - tail]))
 
 
 def _cumulative_hazard_ratio(r1, r0):
@@ -362,7 +366,7 @@ def _cox(frame: pd.DataFrame, treatment: str, horizon_months: int, weights: np.n
     data = pd.DataFrame({"duration": duration, "event": event, "treated": frame[treatment],
                          "w": weights[observed]})
     cells = cox_cells(data, ["treated"], duration_col="duration", event_col="event", weights_col="w")
-    cox = fit_cox_cells(cells, clusters=frame["cluster"].to_numpy(), alpha=1 - level)
+    cox = fit_cox_cells(cells, clusters=frame["cluster"].to_numpy(), level=level)
     coef = float(cox.params["treated"])
     se = float(cox.standard_errors["treated"])
     z = stats.norm.ppf(0.5 + level / 2)
@@ -489,6 +493,7 @@ class FollowupEffect:
                 f"(hazard ratio {self.value:.2f}, {self.level:.0%} interval {self.ci_low:.2f} to {self.ci_high:.2f}; "
                 f"{self.n:,} answers, first {self.horizon_months} months after the answer).")
 
+    @property
     def summary(self) -> pd.DataFrame:
         """One row: method, hazard ratio with interval, risk difference, n."""
         return pd.DataFrame([{"method": self.method, "hazard_ratio": self.value, "ci_low": self.ci_low,

@@ -73,7 +73,7 @@ def reason_frame(customers: pd.DataFrame, as_of, *, reason_col: str = "churn_rea
     """
     if reason_col not in customers.columns:
         raise ValueError(f"customers has no column {reason_col!r}")
-    frame = tenure_frame(customers, as_of)
+    frame = tenure_frame(customers, as_of=as_of)
     labels = _reason_labels(frame.loc[frame["churned"] == 1, reason_col], seed=seed,
                             free_text_min_distinct=free_text_min_distinct)
     reason = pd.Series(None, index=frame.index, dtype=object)

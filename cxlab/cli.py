@@ -17,6 +17,8 @@ from typing import Annotated
 
 import typer
 
+__all__ = ["EXIT_BAD_INPUT", "REPORT_EPILOG", "app", "convert", "report"]
+
 app = typer.Typer(help="cxlab: customer-experience analytics workbench.", no_args_is_help=True,
                   add_completion=False, pretty_exceptions_enable=False)
 

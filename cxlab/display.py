@@ -12,6 +12,8 @@ import html
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
+__all__ = ["IDENTIFIER_COLUMNS", "SUPPRESSED", "section_unavailable", "suppress_small", "text_table"]
+
 IDENTIFIER_COLUMNS = ("customer_id", "invitation_id", "case_id")
 SUPPRESSED = "suppressed"
 
@@ -42,8 +44,8 @@ def text_table(df: pd.DataFrame, *, caption: str = "", max_rows: int = 50) -> HT
     return HTML(table)
 
 
-def suppress_small(df: pd.DataFrame, *, n_col: str, min_n: int, value_cols: list[str]) -> pd.DataFrame:
-    """Blank the estimates of rows whose group is smaller than ``min_n``.
+def suppress_small(df: pd.DataFrame, *, n_col: str, min_cell_size: int, value_cols: list[str]) -> pd.DataFrame:
+    """Blank the estimates of rows whose group is smaller than ``min_cell_size``.
 
     Parameters
     ----------
@@ -51,7 +53,7 @@ def suppress_small(df: pd.DataFrame, *, n_col: str, min_n: int, value_cols: list
         One row per group with its size in ``n_col``.
     n_col : str
         Column holding the group size (responses, customers).
-    min_n : int
+    min_cell_size : int
         Minimum size shown; smaller groups have ``value_cols`` set to missing.
     value_cols : list of str
         Columns to blank in small groups.
@@ -65,7 +67,7 @@ def suppress_small(df: pd.DataFrame, *, n_col: str, min_n: int, value_cols: list
     if missing:
         raise ValueError(f"suppress_small: columns {missing} not in the table (have {list(df.columns)})")
     out = df.copy()
-    small = out[n_col] < min_n
+    small = out[n_col] < min_cell_size
     out[SUPPRESSED] = small
     out[value_cols] = out[value_cols].astype(float).mask(small)
     return out

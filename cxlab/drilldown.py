@@ -210,7 +210,7 @@ def _rows(figure: str, group, value, low, high, n, suppressed) -> pd.DataFrame:
                          "n": n, "suppressed": suppressed})
 
 
-def _survey_figures(answers: pd.DataFrame, min_n: int, method: str, level: float):
+def _survey_figures(answers: pd.DataFrame, min_cell_size: int, method: str, level: float):
     """NPS (relationship answers), CSAT and CES (the other touchpoints) per group and overall."""
     relationship = answers[answers["touchpoint"] == RELATIONSHIP]
     transactional = answers[answers["touchpoint"] != RELATIONSHIP]
@@ -221,12 +221,13 @@ def _survey_figures(answers: pd.DataFrame, min_n: int, method: str, level: float
         frame = frame[frame[key].notna()]
         if frame.empty:
             continue
-        table = by_function(frame, "group", min_n=min_n, level=level, **options)
-        overall = by_function(frame.assign(group=ALL_CUSTOMERS), "group", min_n=min_n, level=level, **options)
+        table = by_function(frame, "group", min_cell_size=min_cell_size, level=level, **options)
+        overall = by_function(frame.assign(group=ALL_CUSTOMERS), "group", min_cell_size=min_cell_size, level=level,
+                              **options)
         table = pd.concat([overall, table], ignore_index=True)
         part = _rows(key, table["group"], table[key], table["ci_low"], table["ci_high"], table["n"],
                      table["small_cell"])
-        compared = metrics.compare_by(frame, "group", versus="rest", kind=key, min_n=min_n, level=level,
+        compared = metrics.compare_by(frame, "group", versus="rest", kind=key, min_cell_size=min_cell_size, level=level,
                                       **({"method": method} if key == "nps" else {}))
         compared = compared[~compared["small_cell"]]
         test = pd.DataFrame({"figure": key, "group": compared["group"], "n_group": compared["n_a"],
@@ -236,13 +237,13 @@ def _survey_figures(answers: pd.DataFrame, min_n: int, method: str, level: float
         yield part, test
 
 
-def _proportion_tests(hits: pd.Series, n: pd.Series, min_n: int, level: float) -> pd.DataFrame:
+def _proportion_tests(hits: pd.Series, n: pd.Series, min_cell_size: int, level: float) -> pd.DataFrame:
     """Each group's share against the other groups' pooled: Newcombe interval and score test, in points."""
     rows = []
     for group in n.index:
         a, n_a = int(hits[group]), int(n[group])
         b, n_b = int(hits.sum()) - a, int(n.sum()) - n_a
-        if min(n_a, n_b) < max(min_n, 1):
+        if min(n_a, n_b) < max(min_cell_size, 1):
             continue
         low, high = proportion.confint_proportions_2indep(a, n_a, b, n_b, method="newcomb", compare="diff",
                                                           alpha=1 - level)
@@ -252,7 +253,7 @@ def _proportion_tests(hits: pd.Series, n: pd.Series, min_n: int, level: float) -
     return pd.DataFrame(rows, columns=_DIFFERENCE_COLUMNS[1:])
 
 
-def _survival_tests(frame: pd.DataFrame, at: float, min_n: int, level: float, *, duration_col: str,
+def _survival_tests(frame: pd.DataFrame, at: float, min_cell_size: int, level: float, *, duration_col: str,
                     event_col: str, sign: float) -> pd.DataFrame:
     """Each group's Kaplan-Meier survival at ``at`` against the other groups' pooled (Greenwood z-test).
 
@@ -262,7 +263,7 @@ def _survival_tests(frame: pd.DataFrame, at: float, min_n: int, level: float, *,
     rows = []
     for group, size in frame.groupby("group").size().items():
         rest = frame[frame["group"] != group]
-        if min(size, len(rest)) < max(min_n, 1):
+        if min(size, len(rest)) < max(min_cell_size, 1):
             continue
         inside = km_by(frame[frame["group"] == group], duration_col=duration_col, event_col=event_col)
         outside = km_by(rest, duration_col=duration_col, event_col=event_col)
@@ -276,12 +277,12 @@ def _survival_tests(frame: pd.DataFrame, at: float, min_n: int, level: float, *,
     return pd.DataFrame(rows, columns=_DIFFERENCE_COLUMNS[1:])
 
 
-def _loop_figures(followups: pd.DataFrame, min_n: int, level: float):
+def _loop_figures(followups: pd.DataFrame, min_cell_size: int, level: float):
     """Follow-up coverage and the share of follow-ups answered within the SLA, per group and overall."""
-    overall = loop.loop_kpis(followups, min_cell_size=min_n, level=level).assign(group=ALL_CUSTOMERS)
-    kpis = pd.concat([overall, loop.loop_kpis(followups, by="group", min_cell_size=min_n, level=level)],
+    overall = loop.loop_kpis(followups, min_cell_size=min_cell_size, level=level).assign(group=ALL_CUSTOMERS)
+    kpis = pd.concat([overall, loop.loop_kpis(followups, by="group", min_cell_size=min_cell_size, level=level)],
                      ignore_index=True)
-    few_cases = kpis["cases"] < min_n
+    few_cases = kpis["cases"] < min_cell_size
     coverage = _rows("followup_coverage", kpis["group"], 100 * kpis["coverage"], 100 * kpis["coverage_ci_low"],
                      100 * kpis["coverage_ci_high"], kpis["mature_detractors"], kpis["suppressed"])
     sla = _rows("sla_share", kpis["group"], 100 * kpis["within_sla_share"].mask(few_cases),
@@ -291,9 +292,9 @@ def _loop_figures(followups: pd.DataFrame, min_n: int, level: float):
     counts = mature.groupby("group").agg(n=("followed_up", "size"), hits=("followed_up", "sum"))
     cases = followups[followups["followed_up"]]
     cases = cases.assign(sla_scale=cases["hours_to_first_response"] / cases["sla_hours"])
-    tests = (_proportion_tests(counts["hits"], counts["n"], min_n, level).assign(figure="followup_coverage"),
-             _survival_tests(cases, 1.0, min_n, level, duration_col="sla_scale", event_col="first_response_observed",
-                             sign=-1.0).assign(figure="sla_share"))
+    tests = (_proportion_tests(counts["hits"], counts["n"], min_cell_size, level).assign(figure="followup_coverage"),
+             _survival_tests(cases, 1.0, min_cell_size, level, duration_col="sla_scale",
+                             event_col="first_response_observed", sign=-1.0).assign(figure="sla_share"))
     return pd.concat([coverage, sla], ignore_index=True), _stacked(tests)
 
 
@@ -303,16 +304,16 @@ def _stacked(tests) -> pd.DataFrame:
     return pd.concat(tests, ignore_index=True) if tests else pd.DataFrame(columns=_DIFFERENCE_COLUMNS)
 
 
-def _retention_figures(tenure: pd.DataFrame, months: int, min_n: int, level: float):
+def _retention_figures(tenure: pd.DataFrame, months: int, min_cell_size: int, level: float):
     """Kaplan-Meier share of customers still active after ``months`` months, per group and overall."""
-    fitters = {ALL_CUSTOMERS: km_by(tenure, alpha=1 - level), **km_by(tenure, "group", alpha=1 - level)}
+    fitters = {ALL_CUSTOMERS: km_by(tenure, level=level), **km_by(tenure, "group", level=level)}
     sizes = {ALL_CUSTOMERS: len(tenure), **tenure.groupby("group").size().to_dict()}
     estimates = np.array([survival_at(fitters[g], months) for g in fitters], dtype=float).reshape(-1, 3)
-    small = np.array([sizes[g] < min_n for g in fitters])
+    small = np.array([sizes[g] < min_cell_size for g in fitters])
     estimates[small] = np.nan
     part = _rows("retention", list(fitters), 100 * estimates[:, 0], 100 * estimates[:, 1], 100 * estimates[:, 2],
                  [sizes[g] for g in fitters], small)
-    tests = _survival_tests(tenure, months, min_n, level, duration_col="tenure_months", event_col="churned",
+    tests = _survival_tests(tenure, months, min_cell_size, level, duration_col="tenure_months", event_col="churned",
                             sign=1.0).assign(figure="retention")
     return part, _stacked([tests])
 

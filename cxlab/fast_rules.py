@@ -26,6 +26,8 @@ import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 
+__all__ = ["Codes", "all_distinct", "lookup", "rows_distinct", "rules_hold", "text_column"]
+
 # Distinct multi-column keys are counted with a flag per possible key while the flags take at most
 # this many bytes per row (as many as the key itself), else with a hash table.
 _FLAG_BYTES_PER_ROW = 8

@@ -17,6 +17,8 @@ import pandas as pd
 
 from cxlab.periods import as_of_end, known_by
 
+__all__ = ["CASE_LEVEL_GROUPS", "DETRACTOR_MAX", "FOLLOWUP_KIND", "HOURS", "answer_followups", "detractor_followups"]
+
 FOLLOWUP_KIND = "detractor_followup"
 DETRACTOR_MAX = 6
 CASE_LEVEL_GROUPS = ("team",)
@@ -110,7 +112,7 @@ def answer_followups(
     keep = (
         surveys["nps"].notna()
         & (surveys["nps"] <= max_nps)
-        & known_by(answered_at, as_of)
+        & known_by(answered_at, as_of=as_of)
     )
     det = surveys.loc[keep, ["invitation_id", "customer_id", "responded_at", "nps"]].copy()
     det["customer_id"] = det["customer_id"].astype(str)
@@ -130,7 +132,7 @@ def answer_followups(
             "answer_followups",
         )
         follow = cases[
-            (cases["kind"] == FOLLOWUP_KIND) & known_by(pd.to_datetime(cases["opened_at"], cache=False), as_of)
+            (cases["kind"] == FOLLOWUP_KIND) & known_by(pd.to_datetime(cases["opened_at"], cache=False), as_of=as_of)
         ].copy()
         follow["customer_id"] = follow["customer_id"].astype(str)
         for col in ("opened_at", "first_response_at", "closed_at"):
@@ -166,7 +168,7 @@ def answer_followups(
             out[col] = pd.to_datetime(out[col], cache=False)
     out["followed_up"] = out["case_id"].notna()
     for col in ("first_response_at", "closed_at"):
-        out[col] = out[col].where(known_by(out[col], as_of))
+        out[col] = out[col].where(known_by(out[col], as_of=as_of))
     out["sla_hours"] = out["sla_hours"].astype(float).fillna(default_sla_hours).where(out["followed_up"])
 
     opened = out["opened_at"]

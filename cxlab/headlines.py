@@ -11,6 +11,8 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+__all__ = ["REGISTRY", "Headline", "HeadlineSpec", "Headlines", "read_headlines", "spec"]
+
 
 @dataclass(frozen=True)
 class Headline:

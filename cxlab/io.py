@@ -34,6 +34,8 @@ from cxlab.availability import Availability, availability
 from cxlab.periods import known_by
 from cxlab.snapshot import read_snapshot, release_arrow_memory
 
+__all__ = ["REJECTED_COLUMNS", "SUFFIXES", "CXData", "DataValidationError", "find_table_files", "load"]
+
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
 REJECTED_COLUMNS = ["table", "file", "row", "column", "rule", "value"]
 _MAX_ROWS_SHOWN = 10
@@ -332,7 +334,7 @@ def _relational_failures(tables: dict[str, pd.DataFrame], files: dict[str, Path]
             mask = df[late].notna() & (df[late] < df[early])
             found.append(_row_failures(table, path, mask, late, f"must not be before {early}", df[late]))
         for col in schema.DATE_COLUMNS[table]:
-            mask = df[col].notna() & ~known_by(df[col], as_of)
+            mask = df[col].notna() & ~known_by(df[col], as_of=as_of)
             found.append(_row_failures(table, path, mask, col,
                                        f"must not be after the as-of date {as_of.date()}", df[col]))
         if table != "customers":

@@ -51,6 +51,9 @@ from cxlab.schema import RELATIONSHIP
 from cxlab.survival import survival_at
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
+__all__ = ["KPI_VALUE_COLUMNS", "REPORT_COLUMNS", "followup_effect", "followup_survival_frame", "kpi_report_table",
+           "loop_kpis", "plot_first_response_hours", "plot_sla_control_chart", "sla_control_chart"]
+
 
 def _km(durations, observed, level: float) -> KaplanMeierFitter:
     return KaplanMeierFitter(alpha=1 - level).fit(np.asarray(durations, float), np.asarray(observed, bool))
@@ -176,7 +179,7 @@ def loop_kpis(
         if col not in table.columns:
             table[col] = np.nan
     n_col = "cases" if by in CASE_LEVEL_GROUPS else "detractors"
-    return suppress_small(table, n_col=n_col, min_n=min_cell_size, value_cols=KPI_VALUE_COLUMNS)
+    return suppress_small(table, n_col=n_col, min_cell_size=min_cell_size, value_cols=KPI_VALUE_COLUMNS)
 
 
 REPORT_COLUMNS = {
@@ -343,7 +346,7 @@ def followup_survival_frame(
     frame = first.merge(info, on="customer_id", how="inner")
     before = pd.to_datetime(frame["churned_at"], cache=False) < frame["responded_at"]
     frame = frame[~before]
-    out = tenure_frame(frame, as_of, acquired_col="responded_at", churned_col="churned_at").reset_index(
+    out = tenure_frame(frame, as_of=as_of, acquired_col="responded_at", churned_col="churned_at").reset_index(
         drop=True
     )
     out["followup"] = out["followed_up"].astype(int)
@@ -352,7 +355,7 @@ def followup_survival_frame(
         _require(surveys, ["customer_id", "touchpoint", "responded_at"], "surveys", "followup_survival_frame")
         answered = pd.to_datetime(surveys["responded_at"], cache=False)
         later = surveys.loc[
-            (surveys["touchpoint"] == touchpoint) & known_by(answered, as_of), ["customer_id"]
+            (surveys["touchpoint"] == touchpoint) & known_by(answered, as_of=as_of), ["customer_id"]
         ].assign(customer_id=lambda d: d["customer_id"].astype(str), next_at=answered)
         keys = out[["customer_id", "responded_at"]].reset_index().sort_values("responded_at")
         found = pd.merge_asof(

@@ -38,6 +38,9 @@ from cxlab.catalogue import Catalogue, Question
 from cxlab.drivers import key_drivers
 from cxlab.metrics import mean_intervals_from_sums, wilson_interval
 
+__all__ = ["INDEX_NAME", "INDEX_ROLES", "LOYALTY_RULES", "QUADRANTS", "TYPES", "importance_grid", "index_questions",
+           "index_scores", "loyalty_questions", "loyalty_types", "retention_index", "typology_shares"]
+
 TYPES = ("apostles", "hostages", "mercenaries", "terrorists")
 LOYALTY_RULES = ("all", "any")
 INDEX_ROLES = ("overall", "recommend", "repurchase", "preference")
@@ -106,7 +109,7 @@ def loyalty_types(answers: pd.DataFrame, catalogue: Catalogue, *, rule: str = "a
 
 
 def typology_shares(answers: pd.DataFrame, catalogue: Catalogue, *, by: str | None = None, rule: str = "all",
-                    level: float = 0.95, min_n: int = 30) -> pd.DataFrame:
+                    level: float = 0.95, min_cell_size: int = 30) -> pd.DataFrame:
     """Share of each loyalty type, with Wilson intervals, overall or per group (segment, period).
 
     Parameters
@@ -120,7 +123,7 @@ def typology_shares(answers: pd.DataFrame, catalogue: Catalogue, *, by: str | No
         See :func:`loyalty_types`.
     level : float
         Confidence level.
-    min_n : int
+    min_cell_size : int
         Groups with fewer typed respondents keep their n; their shares are blanked.
 
     Returns
@@ -141,7 +144,7 @@ def typology_shares(answers: pd.DataFrame, catalogue: Catalogue, *, by: str | No
     with np.errstate(invalid="ignore", divide="ignore"):
         long["share"] = 100 * long["count"] / long["n"]
     long["ci_low"], long["ci_high"] = 100 * low, 100 * high
-    long["suppressed"] = long["n"] < min_n
+    long["suppressed"] = long["n"] < min_cell_size
     long[["share", "ci_low", "ci_high"]] = long[["share", "ci_low", "ci_high"]].mask(long["suppressed"])
     long["type"] = long["type"].astype(str)
     long = long[["group", "type", "n", "count", "share", "ci_low", "ci_high", "suppressed"]]
@@ -216,11 +219,11 @@ def _position(values: pd.Series, question: Question) -> pd.Series:
 
 
 def retention_index(answers: pd.DataFrame, catalogue: Catalogue, *, weights: Mapping[str, float] | None = None,
-                    by: str | None = None, level: float = 0.95, min_n: int = 30) -> pd.DataFrame:
+                    by: str | None = None, level: float = 0.95, min_cell_size: int = 30) -> pd.DataFrame:
     """The TRI*M-style retention index with its t interval, overall or per group.
 
     Parameters are those of :func:`index_scores`, plus ``by`` (a column to group by),
-    ``level`` and ``min_n`` (groups with fewer complete respondents are blanked).
+    ``level`` and ``min_cell_size`` (groups with fewer complete respondents are blanked).
 
     Returns
     -------
@@ -236,7 +239,7 @@ def retention_index(answers: pd.DataFrame, catalogue: Catalogue, *, weights: Map
     out = mean_intervals_from_sums(sums["sum"], sums["sum_sq"], sums["count"], level)
     table = pd.DataFrame({"n": sums["count"].to_numpy(), "index": out["mean"], "ci_low": out["ci_low"],
                           "ci_high": out["ci_high"]}, index=sums.index)
-    table["suppressed"] = table["n"] < min_n
+    table["suppressed"] = table["n"] < min_cell_size
     table[["index", "ci_low", "ci_high"]] = table[["index", "ci_low", "ci_high"]].mask(table["suppressed"])
     table = table.reset_index()
     table = table.drop(columns="group") if by is None else table.rename(columns={"group": by})

@@ -50,6 +50,9 @@ from cxlab.schema import RELATIONSHIP
 from cxlab.survival.frames import nps_category
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
+__all__ = ["CUSTOMER_ATTRIBUTES", "DEFAULT_COVARIATES", "INTERVALS", "KEY", "NonresponseWeighting", "ipw_nps",
+           "propensity_frame", "respondent_comparison", "respondent_survival_frame", "response_rates"]
+
 CUSTOMER_ATTRIBUTES = ("segment", "region", "contract", "acquisition_channel")
 DEFAULT_COVARIATES = (
     "segment",
@@ -84,7 +87,7 @@ def _mature_invitations(
     inv["customer_id"] = inv["customer_id"].astype(str)
     inv["sent_at"] = pd.to_datetime(inv["sent_at"], cache=False)
     answered_at = pd.to_datetime(inv["responded_at"], cache=False)
-    inv["responded"] = known_by(answered_at, as_of).astype(int)
+    inv["responded"] = known_by(answered_at, as_of=as_of).astype(int)
     return inv
 
 
@@ -151,7 +154,7 @@ def response_rates(
     table["response_rate"] = 100 * table["responses"] / table["invitations"]
     table["ci_low"], table["ci_high"] = 100 * low, 100 * high
     return suppress_small(
-        table, n_col="invitations", min_n=min_cell_size, value_cols=["response_rate", "ci_low", "ci_high"]
+        table, n_col="invitations", min_cell_size=min_cell_size, value_cols=["response_rate", "ci_low", "ci_high"]
     )
 
 
@@ -205,7 +208,7 @@ def respondent_survival_frame(
     )
     frame = first.merge(info, on="customer_id", how="inner")
     frame = frame[~(pd.to_datetime(frame["churned_at"], cache=False) < frame["sent_at"])]
-    out = tenure_frame(frame, as_of, acquired_col="sent_at", churned_col="churned_at")
+    out = tenure_frame(frame, as_of=as_of, acquired_col="sent_at", churned_col="churned_at")
     return out[
         ["customer_id", "sent_at", "responded", "tenure_months", "churned", "monthly_revenue", *attrs]
     ].reset_index(drop=True)
@@ -310,10 +313,10 @@ def propensity_frame(
                "ces"]
     _require(surveys, columns, "surveys", "propensity_frame")
     as_of = pd.Timestamp(as_of)
-    known = surveys.loc[known_by(pd.to_datetime(surveys["sent_at"], cache=False), as_of), columns].assign(
+    known = surveys.loc[known_by(pd.to_datetime(surveys["sent_at"], cache=False), as_of=as_of), columns].assign(
         customer_id=lambda d: d["customer_id"].astype(str),
         sent_at=lambda d: pd.to_datetime(d["sent_at"], cache=False),
-        responded_at=lambda d: pd.to_datetime(d["responded_at"], cache=False).where(lambda t: known_by(t, as_of)),
+        responded_at=lambda d: pd.to_datetime(d["responded_at"], cache=False).where(lambda t: known_by(t, as_of=as_of)),
     )
     # Integer customer keys, hashed once: the look-ups below match on them instead of on text.
     known[KEY] = pd.factorize(known["customer_id"])[0]

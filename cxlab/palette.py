@@ -7,6 +7,8 @@ every page; other groups take the Okabe-Ito colours in a fixed order. Sequential
 
 from __future__ import annotations
 
+__all__ = ["NPS_COLOURS", "OKABE_ITO", "SEQUENTIAL", "TARGET_COLOUR", "group_colours"]
+
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 NPS_COLOURS = {"detractor": "#D55E00", "passive": "#999999", "promoter": "#0072B2", "no_response": "#CC79A7"}
 SEQUENTIAL = "cividis"

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
+__all__ = ["PatternLogit", "first_rows", "fit_logit_on_patterns", "identical_rows"]
+
 
 def identical_rows(columns, n_rows: int) -> np.ndarray:
     """Code ``0 .. k-1`` of each row such that rows with the same value in every column share a code.

@@ -13,6 +13,9 @@ import re
 import numpy as np
 import pandas as pd
 
+__all__ = ["analysis_as_of", "as_of_end", "fieldwork_period", "known_by", "latest_complete_quarter", "parse_quarter",
+           "quarter_end"]
+
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
 
@@ -69,7 +72,7 @@ def as_of_end(as_of) -> pd.Timestamp:
     return pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
 
 
-def known_by(times, as_of) -> pd.Series:
+def known_by(times, *, as_of) -> pd.Series:
     """True where a time is known (not missing and within the as-of day or earlier).
 
     Parameters
@@ -86,7 +89,7 @@ def known_by(times, as_of) -> pd.Series:
 
     Examples
     --------
-    >>> known_by(pd.to_datetime(["2026-09-30 23:59", "2026-10-01 00:00", None]), "2026-09-30").tolist()
+    >>> known_by(pd.to_datetime(["2026-09-30 23:59", "2026-10-01 00:00", None]), as_of="2026-09-30").tolist()
     [True, False, False]
     """
     converted = pd.to_datetime(times)

@@ -127,7 +127,7 @@ def cohort_table(customers: pd.DataFrame, *, as_of, cohort: str = "quarter", per
     months_per_period = _choice(period, PERIOD_MONTHS, "period")
     freq = _choice(cohort, _COHORT_FREQ, "cohort")
     as_of = pd.Timestamp(as_of)
-    frame = tenure_frame(_needed(customers, id_col, acquired_col, churned_col), as_of,
+    frame = tenure_frame(_needed(customers, id_col, acquired_col, churned_col), as_of=as_of,
                          acquired_col=acquired_col, churned_col=churned_col)
     if frame.empty:
         raise ValueError(f"cohort_table: no customer was acquired on or before {as_of.date()}")
@@ -162,7 +162,7 @@ def cohort_table(customers: pd.DataFrame, *, as_of, cohort: str = "quarter", per
 
 
 def revenue_retention(customers: pd.DataFrame, revenue: pd.DataFrame, *, as_of, months: int = 12,
-                      ci_level: float = 0.95, id_col: str = "customer_id", acquired_col: str = "acquired_at",
+                      level: float = 0.95, id_col: str = "customer_id", acquired_col: str = "acquired_at",
                       churned_col: str = "churned_at") -> pd.DataFrame:
     """Net and gross revenue retention after ``months`` months, pooled over customers, with intervals.
 
@@ -181,7 +181,7 @@ def revenue_retention(customers: pd.DataFrame, revenue: pd.DataFrame, *, as_of, 
         Analysis date.
     months : int
         Months after the first full billing month (12 compares month 13 with month 1).
-    ci_level : float
+    level : float
         Confidence level of the normal intervals.
     id_col, acquired_col, churned_col : str
         Column names.
@@ -196,7 +196,7 @@ def revenue_retention(customers: pd.DataFrame, revenue: pd.DataFrame, *, as_of, 
     if months < 0 or months != int(months):
         raise ValueError(f"months must be a whole number >= 0; got {months}")
     as_of = pd.Timestamp(as_of)
-    frame = tenure_frame(_needed(customers, id_col, acquired_col, churned_col), as_of,
+    frame = tenure_frame(_needed(customers, id_col, acquired_col, churned_col), as_of=as_of,
                          acquired_col=acquired_col, churned_col=churned_col)
     cust, _ = _customer_periods(customers, frame, as_of, "M", 1, acquired_col, churned_col)
     per_period = _revenue_by_customer_period(cust, _ids(frame, id_col), revenue, as_of, 1, id_col)
@@ -210,7 +210,7 @@ def revenue_retention(customers: pd.DataFrame, revenue: pd.DataFrame, *, as_of, 
     kept_customer = (cust.loc[rows, "last_active_period"] >= months).to_numpy()
     y_net = np.where(kept_customer, later.reindex(rows, fill_value=0.0).to_numpy(), 0.0)
     y_gross = np.minimum(y_net, x)
-    z = stats.norm.ppf(0.5 + ci_level / 2)
+    z = stats.norm.ppf(0.5 + level / 2)
     out = {}
     for name, y in (("net_revenue_retention", y_net), ("gross_revenue_retention", y_gross)):
         n = len(x)
@@ -222,7 +222,7 @@ def revenue_retention(customers: pd.DataFrame, revenue: pd.DataFrame, *, as_of, 
             out[name] = dict(estimate=ratio, se=se, ci_low=ratio - z * se, ci_high=ratio + z * se)
         out[name].update(n=n, revenue_base=float(x.sum()))
     result = pd.DataFrame.from_dict(out, orient="index").rename_axis("measure")
-    result.attrs.update(as_of=as_of, months=months, ci_level=ci_level)
+    result.attrs.update(as_of=as_of, months=months, level=level)
     return result
 
 
@@ -272,7 +272,7 @@ def retention_over_time(customers: pd.DataFrame, *, as_of_dates, months: int = 1
     position = pd.Series(np.arange(len(customers)), index=customers.index)
     estimates, draws, sizes = [], [], []
     for date in dates:
-        frame = tenure_frame(customers, date)
+        frame = tenure_frame(customers, as_of=date)
         tenure, churned = frame["tenure_months"].to_numpy(), frame["churned"].to_numpy()
         rows = position.loc[frame.index].to_numpy()
         estimates.append(_survival_at(tenure, churned, np.ones(len(tenure)), months))
@@ -370,7 +370,7 @@ def _customer_periods(customers, frame, as_of, freq, months_per_period, acquired
                       churned_col) -> tuple[pd.DataFrame, pd.PeriodIndex]:
     """Per customer of ``frame``: cohort code, acquisition month number, follow-up, last period active."""
     unchurned = customers[[acquired_col]].assign(**{churned_col: pd.NaT})
-    followup = tenure_frame(unchurned, as_of, acquired_col=acquired_col, churned_col=churned_col)["tenure_months"]
+    followup = tenure_frame(unchurned, as_of=as_of, acquired_col=acquired_col, churned_col=churned_col)["tenure_months"]
     acquired = _as_datetime(frame[acquired_col])
     codes, cohorts = pd.factorize(acquired.dt.to_period(freq), sort=True)
     tenure = frame["tenure_months"].to_numpy()

@@ -29,6 +29,9 @@ from scipy import optimize, special, stats
 
 from cxlab.tenure import event_table
 
+__all__ = ["ShiftedBetaGeometric", "fit_by", "sbg_churn_probability", "sbg_derl", "sbg_retention_rate",
+           "sbg_survival", "tenure_in_periods"]
+
 _LOG_BOUND = 12.0  # search |log alpha|, |log beta| <= 12; a fit at the bound means "no heterogeneity"
 _HESSIAN_STEP = 1e-5
 _MAX_TERMS = 20_000_000  # terms of the discounted sums (d >= ~2e-6)
@@ -43,7 +46,7 @@ def sbg_survival(t, alpha, beta):
         Periods since acquisition (>= 0).
     alpha, beta : float or array-like
         sBG parameters (> 0); all arguments broadcast, so parameter draws of shape
-        ``(n_draws, 1)`` against ``t`` of shape ``(n_periods,)`` give one curve per draw.
+        ``(n_resamples, 1)`` against ``t`` of shape ``(n_periods,)`` give one curve per draw.
 
     Returns
     -------
@@ -253,7 +256,7 @@ class ShiftedBetaGeometric:
 
     Parameters
     ----------
-    ci_level : float
+    level : float
         Confidence level of the intervals in :attr:`summary` (default 0.95).
 
     Attributes
@@ -271,7 +274,7 @@ class ShiftedBetaGeometric:
     standard_errors_ : pandas.Series
         Standard errors of ``alpha`` and ``beta``.
     confidence_intervals_ : pandas.DataFrame
-        Lower and upper bounds of ``alpha`` and ``beta``.
+        ``ci_low`` and ``ci_high`` of ``alpha`` and ``beta`` at :attr:`level`.
     event_counts_ : pandas.DataFrame
         Life table of the data (``at_risk``, ``churned``, ``censored``, observed ``survival``)
         by period.
@@ -290,10 +293,10 @@ class ShiftedBetaGeometric:
     (0.704, 1.182)
     """
 
-    def __init__(self, ci_level: float = 0.95):
-        if not 0 < ci_level < 1:
-            raise ValueError(f"ci_level must be between 0 and 1; got {ci_level}")
-        self.ci_level = ci_level
+    def __init__(self, level: float = 0.95):
+        if not 0 < level < 1:
+            raise ValueError(f"level must be between 0 and 1; got {level}")
+        self.level = level
 
     # ------------------------------------------------------------------ fitting
     def fit(self, alive, *, label: str = "sBG") -> ShiftedBetaGeometric:
@@ -423,12 +426,11 @@ class ShiftedBetaGeometric:
         self.log_variance_matrix_ = pd.DataFrame(log_cov, index=names, columns=names)
         self.variance_matrix_ = pd.DataFrame(jacobian @ log_cov @ jacobian, index=names, columns=names)
         self.standard_errors_ = pd.Series(np.sqrt(np.diag(self.variance_matrix_)), index=names, name="se")
-        z = stats.norm.ppf(0.5 + self.ci_level / 2)
+        z = stats.norm.ppf(0.5 + self.level / 2)
         log_se = np.sqrt(np.diag(log_cov))
-        pct = _percent(self.ci_level)
         self.confidence_intervals_ = pd.DataFrame(
-            {f"{pct} lower-bound": np.exp(log_params - z * log_se),
-             f"{pct} upper-bound": np.exp(log_params + z * log_se)},
+            {"ci_low": np.exp(log_params - z * log_se),
+             "ci_high": np.exp(log_params + z * log_se)},
             index=names,
         )
 
@@ -437,13 +439,12 @@ class ShiftedBetaGeometric:
     def summary(self) -> pd.DataFrame:
         """Estimates, delta-method standard errors, log-scale standard errors and intervals."""
         self._check_fitted()
-        pct = _percent(self.ci_level)
         return pd.DataFrame(
             {
                 "coef": [self.alpha_, self.beta_],
                 "se(coef)": self.standard_errors_.to_numpy(),
-                f"coef lower {pct}": self.confidence_intervals_.iloc[:, 0].to_numpy(),
-                f"coef upper {pct}": self.confidence_intervals_.iloc[:, 1].to_numpy(),
+                "ci_low": self.confidence_intervals_.iloc[:, 0].to_numpy(),
+                "ci_high": self.confidence_intervals_.iloc[:, 1].to_numpy(),
                 "se(log coef)": np.sqrt(np.diag(self.log_variance_matrix_)),
             },
             index=pd.Index(["alpha", "beta"], name="param"),
@@ -506,7 +507,7 @@ class ShiftedBetaGeometric:
         self._check_fitted()
         return sbg_derl(period_discount_rate, renewals, self.alpha_, self.beta_, time_to_renewal=time_to_renewal)
 
-    def sample_parameters(self, n_draws: int, seed=0) -> pd.DataFrame:
+    def sample_parameters(self, n_resamples: int, seed=0) -> pd.DataFrame:
         """Draw ``(alpha, beta)`` from the asymptotic normal distribution of the log-parameters.
 
         Use the draws to carry parameter uncertainty into projections and valuations
@@ -514,7 +515,7 @@ class ShiftedBetaGeometric:
 
         Parameters
         ----------
-        n_draws : int
+        n_resamples : int
             Number of draws.
         seed : int or numpy.random.Generator
             Random seed (default 0) or generator.
@@ -529,17 +530,17 @@ class ShiftedBetaGeometric:
         if not np.all(np.isfinite(cov)):
             raise ValueError("the fit has no usable covariance (did not converge); cannot sample parameters")
         rng = np.random.default_rng(seed)
-        draws = rng.multivariate_normal(np.log([self.alpha_, self.beta_]), cov, size=int(n_draws))
+        draws = rng.multivariate_normal(np.log([self.alpha_, self.beta_]), cov, size=int(n_resamples))
         return pd.DataFrame(np.exp(draws), columns=["alpha", "beta"])
 
-    def projection(self, horizon_periods: int, *, n_draws: int = 2000, seed=0) -> pd.DataFrame:
+    def projection(self, horizon_periods: int, *, n_resamples: int = 2000, seed=0) -> pd.DataFrame:
         """Projected survival for periods 0..horizon with a parameter-uncertainty interval.
 
         Parameters
         ----------
         horizon_periods : int
             Last period projected.
-        n_draws : int
+        n_resamples : int
             Parameter draws (see :meth:`sample_parameters`) behind the interval.
         seed : int or numpy.random.Generator
             Random seed of the draws.
@@ -547,26 +548,26 @@ class ShiftedBetaGeometric:
         Returns
         -------
         pandas.DataFrame
-            Indexed by ``period`` with ``survival`` (at the estimates), ``survival_lower`` and
-            ``survival_upper`` (pointwise percentile interval at :attr:`ci_level`) and
+            Indexed by ``period`` with ``survival`` (at the estimates), ``survival_ci_low`` and
+            ``survival_ci_high`` (pointwise percentile interval at :attr:`level`) and
             ``observed`` (Kaplan-Meier share active from the fitted data; missing beyond it).
         """
         self._check_fitted()
         periods = np.arange(int(horizon_periods) + 1)
-        draws = self.sample_parameters(n_draws, seed)
+        draws = self.sample_parameters(n_resamples, seed)
         curves = sbg_survival(periods, draws[["alpha"]].to_numpy(), draws[["beta"]].to_numpy())
-        tail = (1 - self.ci_level) / 2
+        tail = (1 - self.level) / 2
         observed = self.event_counts_["survival"].reindex(periods)
         return pd.DataFrame(
             {"survival": self.survival(periods),
-             "survival_lower": np.quantile(curves, tail, axis=0),
-             "survival_upper": np.quantile(curves, 1 - tail, axis=0),
+             "survival_ci_low": np.quantile(curves, tail, axis=0),
+             "survival_ci_high": np.quantile(curves, 1 - tail, axis=0),
              "observed": observed.to_numpy()},
             index=pd.Index(periods, name="period"),
         )
 
     def plot_projection(self, horizon_periods: int, *, period_label: str = "months", ax=None,
-                        n_draws: int = 2000, seed=0):
+                        n_resamples: int = 2000, seed=0):
         """Plot the observed share still active against the sBG projection and its interval.
 
         Parameters
@@ -577,7 +578,7 @@ class ShiftedBetaGeometric:
             Unit of a period for the axis label (``"months"``, ``"years"``).
         ax : matplotlib.axes.Axes, optional
             Axes to draw on (default: a new figure).
-        n_draws : int
+        n_resamples : int
             Parameter draws behind the interval.
         seed : int or numpy.random.Generator
             Random seed of the draws.
@@ -588,11 +589,11 @@ class ShiftedBetaGeometric:
         """
         import matplotlib.pyplot as plt
 
-        table = self.projection(horizon_periods, n_draws=n_draws, seed=seed)
+        table = self.projection(horizon_periods, n_resamples=n_resamples, seed=seed)
         if ax is None:
             _, ax = plt.subplots(figsize=(7, 4))
-        pct = _percent(self.ci_level)
-        ax.fill_between(table.index, 100 * table["survival_lower"], 100 * table["survival_upper"],
+        pct = _percent(self.level)
+        ax.fill_between(table.index, 100 * table["survival_ci_low"], 100 * table["survival_ci_high"],
                         alpha=0.25, label=f"sBG {pct} interval")
         ax.plot(table.index, 100 * table["survival"], label="sBG projection")
         ax.plot(table.index, 100 * table["observed"], "o", ms=3, color="black", label="observed")
@@ -626,7 +627,7 @@ class ShiftedBetaGeometric:
 
 def fit_by(frame: pd.DataFrame, by, *, tenure_col: str = "tenure_months", event_col: str = "churned",
            observable_col: str = "observable_months", months_per_period: int = 1,
-           ci_level: float = 0.95) -> pd.DataFrame:
+           level: float = 0.95) -> pd.DataFrame:
     """Fit one sBG model per group (cohort, segment, ...) of a tenure frame.
 
     Parameters
@@ -642,14 +643,14 @@ def fit_by(frame: pd.DataFrame, by, *, tenure_col: str = "tenure_months", event_
         :func:`tenure_in_periods`).
     months_per_period : int
         Length of the model's period in months (1 for monthly, 12 for annual renewals).
-    ci_level : float
+    level : float
         Confidence level of the intervals.
 
     Returns
     -------
     pandas.DataFrame
-        One row per group: ``n`` (customers), ``churned``, ``alpha``, ``alpha_lower``,
-        ``alpha_upper``, ``beta``, ``beta_lower``, ``beta_upper``, ``log_likelihood``,
+        One row per group: ``n`` (customers), ``churned``, ``alpha``, ``alpha_ci_low``,
+        ``alpha_ci_high``, ``beta``, ``beta_ci_low``, ``beta_ci_high``, ``log_likelihood``,
         ``converged`` and ``note``. Groups without a churner, or whose fit has no finite
         maximum or did not converge, get missing estimates and a ``note`` saying why.
     """
@@ -668,16 +669,16 @@ def fit_by(frame: pd.DataFrame, by, *, tenure_col: str = "tenure_months", event_
         if row["churned"] > 0:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                model = ShiftedBetaGeometric(ci_level).fit_from_tenure(periods, churned)
+                model = ShiftedBetaGeometric(level).fit_from_tenure(periods, churned)
             row.update(converged=model.converged_, note="" if model.converged_ else
                        "no finite estimate: the data cannot yet tell how customers differ in churn")
             if model.converged_:
                 ci = model.confidence_intervals_.to_numpy()
-                row.update(alpha=model.alpha_, alpha_lower=ci[0, 0], alpha_upper=ci[0, 1], beta=model.beta_,
-                           beta_lower=ci[1, 0], beta_upper=ci[1, 1], log_likelihood=model.log_likelihood_)
+                row.update(alpha=model.alpha_, alpha_ci_low=ci[0, 0], alpha_ci_high=ci[0, 1], beta=model.beta_,
+                           beta_ci_low=ci[1, 0], beta_ci_high=ci[1, 1], log_likelihood=model.log_likelihood_)
         rows.append(row)
-    columns = [*keys, "n", "churned", "alpha", "alpha_lower", "alpha_upper", "beta", "beta_lower",
-               "beta_upper", "log_likelihood", "converged", "note"]
+    columns = [*keys, "n", "churned", "alpha", "alpha_ci_low", "alpha_ci_high", "beta", "beta_ci_low",
+               "beta_ci_high", "log_likelihood", "converged", "note"]
     return pd.DataFrame(rows).reindex(columns=columns).set_index(keys)
 
 

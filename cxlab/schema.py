@@ -41,6 +41,10 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
+__all__ = ["CASES", "CASE_KINDS", "CUSTOMERS", "DATE_COLUMNS", "DATE_ORDER", "ID_COLUMNS", "OPTIONAL_COLUMNS",
+           "RELATIONSHIP", "REQUIRED_TABLES", "REVENUE", "SCHEMAS", "SURVEYS", "TABLES", "TEXT_COLUMNS",
+           "TOUCHPOINTS", "optional_columns", "required_columns"]
+
 TABLES = ("customers", "revenue", "surveys", "cases")
 REQUIRED_TABLES = ("customers",)
 CASE_KINDS = ("detractor_followup", "service_request", "complaint")

@@ -26,6 +26,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow
 
+__all__ = ["ENV_VAR", "MANIFEST", "copy_named_in_environment", "read_snapshot", "release_arrow_memory",
+           "write_snapshot"]
+
 ENV_VAR = "CXLAB_VALIDATED_DATA"
 MANIFEST = "manifest.json"
 _FORMAT = 1

@@ -40,11 +40,13 @@ import pandas as pd
 
 from cxlab.periods import as_of_end
 
+__all__ = ["DAYS_PER_MONTH", "event_table", "is_active", "tenure_frame"]
+
 DAYS_PER_MONTH = 365.25 / 12
 _EPSILON_MONTHS = 1e-9
 
 
-def tenure_frame(customers: pd.DataFrame, as_of, *, acquired_col: str = "acquired_at",
+def tenure_frame(customers: pd.DataFrame, *, as_of, acquired_col: str = "acquired_at",
                  churned_col: str = "churned_at") -> pd.DataFrame:
     """Tenure in months and the churn event of each customer as of the end of a day.
 

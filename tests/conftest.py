@@ -1,10 +1,139 @@
-"""Shared fixture: full CPU load, under which the report's fault tests must still pass."""
+"""Shared fixtures: the demo data and a small simulated world built once per session, a papermill
+smoke run of a notebook, the thin-notebook checks, and a full CPU load for the report's fault tests."""
+
+from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
+import nbformat
+import papermill
 import pytest
+
+import cxlab.io
+from cxlab.headlines import read_headlines
+from cxlab.synth import simulate, write_demo
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_DIR = ROOT / "data" / "demo"
+NOTEBOOKS = ROOT / "notebooks"
+#: The first names of every report notebook's parameters cell, which the report run sets.
+STANDARD_PARAMETERS = ["data_dir", "quarter", "min_cell_size", "headlines_path"]
+#: The small world most section and notebook tests share: 3,000 customers, seed 5.
+SMALL_WORLD = {"n_customers": 3000, "seed": 5}
+
+
+@pytest.fixture(scope="session")
+def demo_data() -> cxlab.io.CXData:
+    """The committed demo data folder, loaded and validated once per session (do not modify it)."""
+    return cxlab.io.load(DEMO_DIR)
+
+
+@pytest.fixture(scope="session")
+def demo_world():
+    """The demo world simulated in memory with its ground truth (``data/demo`` is written from it)."""
+    return simulate()
+
+
+@pytest.fixture(scope="session")
+def small_world():
+    """A small simulated world (:data:`SMALL_WORLD`) with its ground truth, built once per session."""
+    return simulate(**SMALL_WORLD)
+
+
+@pytest.fixture(scope="session")
+def small_world_dir(small_world, tmp_path_factory) -> Path:
+    """:func:`small_world` written once as a data folder (do not modify it)."""
+    folder = tmp_path_factory.mktemp("small_world")
+    write_demo(small_world, folder, compression_level=3)
+    return folder
+
+
+@dataclass
+class NotebookRun:
+    """An executed notebook and the headline figures it recorded."""
+
+    notebook: nbformat.NotebookNode
+    headlines: dict
+
+    @property
+    def outputs(self) -> list:
+        """Every output of every code cell."""
+        return [o for c in self.notebook.cells if c.cell_type == "code" for o in c.outputs]
+
+    @property
+    def html(self) -> str:
+        """The HTML of every output, joined."""
+        return "\n".join(str(o.get("data", {}).get("text/html", "")) for o in self.outputs)
+
+    @property
+    def anchors(self) -> set[str]:
+        """The section anchors of the notebook's markdown cells."""
+        return markdown_anchors(self.notebook)
+
+
+def markdown_anchors(nb) -> set[str]:
+    """The ``<a id="..."></a>`` anchors in a notebook's markdown cells."""
+    return set(re.findall(r'<a id="([\w-]+)"></a>', "\n".join(c.source for c in nb.cells
+                                                              if c.cell_type == "markdown")))
+
+
+@pytest.fixture
+def run_notebook(tmp_path, monkeypatch):
+    """Execute a notebook of ``notebooks/`` with papermill; fail on any error output.
+
+    Returns a function ``run(name, **parameters) -> NotebookRun``; a report notebook also gets a
+    ``headlines_path`` in the test's temporary folder, whose figures come back in
+    :attr:`NotebookRun.headlines`.
+    """
+    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
+
+    def run(name: str, **parameters) -> NotebookRun:
+        source = NOTEBOOKS / f"{name}.ipynb"
+        executed = tmp_path / f"{name}.executed.ipynb"
+        headlines = tmp_path / f"{name}.headlines.json"
+        if "headlines_path" in papermill.inspect_notebook(str(source)):
+            parameters = {"headlines_path": str(headlines), **parameters}
+        papermill.execute_notebook(str(source), str(executed), kernel_name="python3", cwd=str(NOTEBOOKS),
+                                   progress_bar=False, parameters=parameters)
+        result = NotebookRun(nbformat.read(executed, as_version=4),
+                             read_headlines(headlines) if headlines.exists() else {})
+        errors = [o for o in result.outputs if o.output_type == "error"]
+        assert not errors, f"{name}: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+        return result
+
+    return run
+
+
+@pytest.fixture
+def thin_notebook():
+    """The check of a committed report notebook: ``thin_notebook(name) -> NotebookNode``."""
+    return _thin_report_notebook
+
+
+def _thin_report_notebook(name: str, *, max_lines: int = 40) -> nbformat.NotebookNode:
+    """Check that a committed report notebook is thin and return it.
+
+    Thin: committed without outputs, one cell tagged ``parameters`` starting with
+    :data:`STANDARD_PARAMETERS`, at most ``max_lines`` lines of code and no ``def``, ``class``
+    or branching, run by the ``python3`` kernel.
+    """
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(not c.get("outputs") and c.get("execution_count") is None for c in code), f"{name} has outputs"
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{name}: {len(tagged)} cells tagged parameters"
+    names = re.findall(r"^(\w+) = ", tagged[0].source, flags=re.M)
+    assert names[:4] == STANDARD_PARAMETERS, names[:4]
+    lines = [line for c in code for line in c.source.splitlines() if line.strip()]
+    assert len(lines) <= max_lines, f"{name}: {len(lines)} lines of code"
+    assert not [line for line in lines if re.match(r"\s*(def|class|if|for|while|try|elif|else)\b", line)]
+    assert nb.metadata["kernelspec"]["name"] == "python3"
+    return nb
 
 
 @pytest.fixture

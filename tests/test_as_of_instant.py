@@ -32,7 +32,7 @@ def test_end_of_day_bound():
     assert as_of_end(pd.Timestamp("2026-09-30 08:00")) == pd.Timestamp("2026-10-01")
     times = pd.Series(pd.to_datetime(["2026-09-30 00:00", "2026-09-30 23:59:59.999", "2026-10-01", None],
                                      format="ISO8601"))
-    assert known_by(times, AS_OF).tolist() == [True, True, False, False]
+    assert known_by(times, as_of=AS_OF).tolist() == [True, True, False, False]
 
 
 def test_an_answer_during_the_as_of_day_is_a_response():
@@ -86,7 +86,7 @@ def test_a_churn_during_the_as_of_day_is_known():
     later = tenure_frame(customers, as_of="2026-10-01")
     assert later["churned"].tolist() == [1, 1]
     assert later["tenure_months"].tolist() == [9, 9]
-    landmark = survival_frame(customers, "2026-10-01", covariates=["segment"])
+    landmark = survival_frame(customers, as_of="2026-10-01", covariates=["segment"])
     assert landmark["churned"].tolist() == [1, 1]
 
 

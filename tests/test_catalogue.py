@@ -94,7 +94,7 @@ def test_summary_by_hand():
     cat = catalogue_from_dict(SPEC)
     answers = pd.DataFrame({"seat": [90, 80, 79, 40, 1, np.nan], "effort": [1, 2, 3, 7, 6, 1],
                             "group": ["a", "a", "a", "b", "b", "b"]})
-    out = summarise_questions(answers, cat, min_n=1).set_index("question_id")
+    out = summarise_questions(answers, cat, min_cell_size=1).set_index("question_id")
     seat = out.loc["seat"]
     assert seat["n"] == 5 and seat["mean"] == pytest.approx(58.0)  # (90+80+79+40+1)/5
     assert seat["top_box"] == pytest.approx(40.0) and seat["bottom_box"] == pytest.approx(40.0)
@@ -107,7 +107,7 @@ def test_summary_by_hand():
     # Effort: lower is better, top box = 1-2 (3 of 6), bottom box = 6-7 (2 of 6).
     assert out.loc["effort", "top_box"] == pytest.approx(50.0)
     assert out.loc["effort", "bottom_box"] == pytest.approx(100 * 2 / 6)
-    grouped = summarise_questions(answers, cat, by="group", min_n=3)
+    grouped = summarise_questions(answers, cat, by="group", min_cell_size=3)
     small = grouped[(grouped["question_id"] == "seat") & (grouped["group"] == "b")].iloc[0]
     assert small["n"] == 2 and small["suppressed"] and np.isnan(small["mean"])
 

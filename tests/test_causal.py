@@ -82,7 +82,7 @@ def test_the_loop_module_keeps_the_spec_name():
     effect = loop.followup_effect(world, as_of=world.as_of, method="naive", horizon_months=6)
     assert (effect.method, effect.horizon_months) == ("naive", 6)
     assert effect.ci_low < effect.value < effect.ci_high and effect.n > 0
-    assert "Naive comparison" in effect.sentence and list(effect.summary()["method"]) == ["naive"]
+    assert "Naive comparison" in effect.sentence and list(effect.summary["method"]) == ["naive"]
     with pytest.raises(ValueError, match="method must be one of"):
         loop.followup_effect(world, method="iv")
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from lifelines import AalenJohansenFitter
 
-from cxlab import churn_reasons, synth
+from cxlab import churn_reasons, synth, synth_comments
 from cxlab.churn_reasons import before_churn, cause_specific_cox, cumulative_incidence, reason_frame
 from cxlab.survival import time_varying_frame
 from cxlab.tenure import tenure_frame
@@ -85,7 +85,7 @@ def test_reason_frame_marks_unrecorded_reasons_and_never_looks_ahead(world):
     frame = reason_frame(world.customers, "2024-12-31")
     churned = frame["churned"] == 1
     assert frame.loc[~churned, "reason"].isna().all()
-    assert set(frame.loc[churned, "reason"]) <= set(synth.synth_comments.CHURN_REASONS) | {churn_reasons.NOT_RECORDED}
+    assert set(frame.loc[churned, "reason"]) <= set(synth_comments.CHURN_REASONS) | {churn_reasons.NOT_RECORDED}
     # a churn after the as-of date is not a churn, so its reason is not used
     late = world.customers.loc[world.customers["churned_at"] > "2025-01-01", "customer_id"]
     assert frame.loc[frame["customer_id"].isin(late), "reason"].isna().all()
@@ -117,9 +117,9 @@ def test_free_text_reasons_are_grouped_by_theme():
 def test_cause_specific_hazard_ratios_recover_the_generator_truth(world):
     as_of = world.as_of
     reasons = reason_frame(world.customers, as_of).set_index("customer_id")["reason"]
-    frame = time_varying_frame(world.customers, world.surveys, world.cases, as_of)
+    frame = time_varying_frame(world.customers, world.surveys, world.cases, as_of=as_of)
     models = cause_specific_cox(frame, reasons, covariates=["nps_category", "followup", "ces", "segment",
-                                                            "contract"], alpha=0.01)
+                                                            "contract"], level=0.99)
     truth = world.truth["churn_reasons"]["cause_specific_hazard_ratios"]
     checked = 0
     for reason, model in models.items():
@@ -139,7 +139,7 @@ def test_before_churn_uses_only_the_window_before_leaving_and_controls_at_the_sa
         "customer_id": ["a", "b", "c", "d"],
         "acquired_at": pd.to_datetime(["2024-01-01"] * 4),
         "churned_at": pd.to_datetime(["2024-07-01", None, None, None])})
-    frame = tenure_frame(customers, "2025-06-30")
+    frame = tenure_frame(customers, as_of="2025-06-30")
     events = pd.DataFrame({
         "customer_id": ["a", "a", "b", "c", "d"],
         # a: one mention 30 days before leaving, one after (must be ignored)

@@ -39,7 +39,7 @@ def test_tenure_table_hand_calculated_dates():
     assert customers["acquired_at"].tolist() == [pd.Timestamp("2024-09-30"), pd.Timestamp("2023-12-31")]
     assert customers["churned_at"].iloc[0] == pd.Timestamp("2024-12-30")
     assert pd.isna(customers["churned_at"].iloc[1])
-    frame = tenure_frame(customers, "2024-12-31")
+    frame = tenure_frame(customers, as_of="2024-12-31")
     assert frame["tenure_months"].tolist() == [3, 12]
     assert frame["churned"].tolist() == [1, 0]
 
@@ -50,7 +50,7 @@ def test_tenure_months_round_trip(as_of):
     snapshot = _snapshot(5_000, rng)
     customers = from_tenure_table(snapshot, customer_id="id", tenure="tenure", churned="left", as_of=as_of)
     CUSTOMERS.validate(customers)
-    frame = tenure_frame(customers, as_of)
+    frame = tenure_frame(customers, as_of=as_of)
     churned = (snapshot["left"] == "Yes").to_numpy()
     # a churner with tenure 0 churned in month 1 (the convention of cxlab.tenure)
     expected = np.where(churned, np.maximum(snapshot["tenure"], 1), snapshot["tenure"])
@@ -75,11 +75,11 @@ def test_tenure_years_round_trip():
     snapshot["tenure"] = snapshot["tenure"].where(snapshot["tenure"] > 0, 1)
     customers = from_tenure_table(snapshot, customer_id="id", tenure="tenure", churned="left",
                                   tenure_unit="years", as_of="2024-12-31")
-    frame = tenure_frame(customers, "2024-12-31")
+    frame = tenure_frame(customers, as_of="2024-12-31")
     np.testing.assert_array_equal(frame["tenure_months"].to_numpy(), 12 * snapshot["tenure"].to_numpy())
     half = pd.DataFrame({"id": ["h"], "tenure": [2.5], "left": [False]})
     frame = tenure_frame(from_tenure_table(half, customer_id="id", tenure="tenure", churned="left",
-                                           tenure_unit="years", as_of="2024-12-31"), "2024-12-31")
+                                           tenure_unit="years", as_of="2024-12-31"), as_of="2024-12-31")
     assert frame["tenure_months"].tolist() == [30]
 
 
@@ -121,8 +121,8 @@ def test_tenure_table_loads_as_a_data_folder(tmp_path):
     (tmp_path / "meta.json").write_text(json.dumps({"as_of": "2024-12-31"}))
     data = load(tmp_path)
     assert not_in_source(data) == frozenset()  # not written by convert: nothing recorded as missing
-    pd.testing.assert_series_equal(tenure_frame(data.customers, data.as_of)["tenure_months"],
-                                   tenure_frame(customers, "2024-12-31")["tenure_months"])
+    pd.testing.assert_series_equal(tenure_frame(data.customers, as_of=data.as_of)["tenure_months"],
+                                   tenure_frame(customers, as_of="2024-12-31")["tenure_months"])
 
 
 def test_unknown_churn_labels_name_column_rows_and_values():

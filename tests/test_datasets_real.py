@@ -79,7 +79,7 @@ def test_telco_rows_and_churn_rate(telco, telco_path):
 
 
 def test_telco_tenure_frame_gives_back_raw_tenure_and_churn(telco, telco_raw):
-    frame = tenure_frame(telco.customers, telco.as_of)
+    frame = tenure_frame(telco.customers, as_of=telco.as_of)
     assert len(frame) == len(telco_raw)
     np.testing.assert_array_equal(frame["tenure_months"], telco_raw["tenure"])
     np.testing.assert_array_equal(frame["churned"], (telco_raw["Churn"] == "Yes").astype(int))
@@ -90,7 +90,7 @@ def test_telco_tenure_frame_gives_back_raw_tenure_and_churn(telco, telco_raw):
 def test_telco_kaplan_meier_by_contract_matches_lifelines_on_raw_file(telco, telco_raw, contract):
     raw = telco_raw[telco_raw["Contract"] == contract]
     direct = KaplanMeierFitter().fit(raw["tenure"], raw["Churn"] == "Yes")
-    frame = tenure_frame(telco.customers, telco.as_of)
+    frame = tenure_frame(telco.customers, as_of=telco.as_of)
     frame = frame[frame["contract"] == CONTRACTS[contract]]
     converted = KaplanMeierFitter().fit(frame["tenure_months"], frame["churned"])
     pd.testing.assert_frame_equal(converted.survival_function_, direct.survival_function_, check_names=False)
@@ -110,7 +110,7 @@ def test_telco_quirks_blank_total_charges_and_tenure_zero(telco, telco_path):
     assert customers["total_charges"].isna().sum() == len(blank)
     assert customers.loc[blank, "total_charges"].isna().all()
     new = [r["customerID"] for r in rows if r["tenure"] == "0"]
-    frame = tenure_frame(telco.customers, telco.as_of).set_index("customer_id").loc[new]
+    frame = tenure_frame(telco.customers, as_of=telco.as_of).set_index("customer_id").loc[new]
     assert (frame["tenure_months"] == 0).all() and (frame["churned"] == 0).all()
     assert (telco.as_of - frame["acquired_at"] < pd.Timedelta(days=DAYS_PER_MONTH)).all()
 
@@ -125,8 +125,8 @@ def test_telco_convert_writes_a_loadable_folder(telco, telco_path, tmp_path):
     assert pd.read_csv(tmp_path / "telco" / "rejected.csv").empty
     data = load(tmp_path / "telco")
     assert data.as_of == pd.Timestamp("2024-12-31") and data.surveys is None
-    pd.testing.assert_frame_equal(tenure_frame(data.customers, data.as_of)[["tenure_months", "churned"]],
-                                  tenure_frame(telco.customers, telco.as_of)[["tenure_months", "churned"]])
+    pd.testing.assert_frame_equal(tenure_frame(data.customers, as_of=data.as_of)[["tenure_months", "churned"]],
+                                  tenure_frame(telco.customers, as_of=telco.as_of)[["tenure_months", "churned"]])
     assert done.data.customers["churned_at"].notna().sum() == 1_869
     gaps = not_in_source(done.data)
     assert {"revenue", "surveys", "calendar_dates"} <= gaps and not gaps & {"churn", "tenure"}

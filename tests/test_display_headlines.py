@@ -24,12 +24,12 @@ def test_text_table_escapes_and_drops_identifiers():
 
 def test_suppress_small():
     df = pd.DataFrame({"segment": ["A", "B"], "n": [29, 30], "nps": [10.0, 20.0]})
-    out = suppress_small(df, n_col="n", min_n=30, value_cols=["nps"])
+    out = suppress_small(df, n_col="n", min_cell_size=30, value_cols=["nps"])
     assert out["suppressed"].tolist() == [True, False]
     assert np.isnan(out.loc[0, "nps"]) and out.loc[1, "nps"] == 20.0
     assert df.loc[0, "nps"] == 10.0  # input untouched
     with pytest.raises(ValueError, match="columns \\['csat'\\]"):
-        suppress_small(df, n_col="n", min_n=30, value_cols=["csat"])
+        suppress_small(df, n_col="n", min_cell_size=30, value_cols=["csat"])
 
 
 def test_headlines_round_trip(tmp_path):

@@ -107,10 +107,8 @@ def test_dominance_where_cheap_and_refused_where_not():
         key_drivers(_survey(3), outcome="overall", importance="shapley")
 
 
-def test_relative_weights_agree_with_dominance_on_the_demo():
-    from cxlab.datasets import load_demo
-
-    data = load_demo()
+def test_relative_weights_agree_with_dominance_on_the_demo(demo_data):
+    data = demo_data
     frame = driver_frame(data.surveys, as_of=data.as_of)
     rated = frame.attrs["touchpoints"]
     shares = {method: key_drivers(frame, outcome="nps", drivers=rated, importance=method, n_resamples=50)

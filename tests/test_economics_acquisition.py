@@ -73,21 +73,21 @@ def test_recent_window_is_shortened_to_the_data():
 
 def test_unit_economics_is_consistent_with_its_parts(world):
     table = unit_economics(world.customers, as_of=world.as_of, gross_margin_share=0.35, annual_discount_rate=0.1,
-                           n_bootstrap=200, seed=0)
-    values = clv_by(tenure_frame(world.customers, world.as_of), by="acquisition_channel", gross_margin_share=0.35,
-                    annual_discount_rate=0.1, n_bootstrap=200, seed=0)
+                           n_resamples=200, seed=0)
+    values = clv_by(tenure_frame(world.customers, as_of=world.as_of), by="acquisition_channel", gross_margin_share=0.35,
+                    annual_discount_rate=0.1, n_resamples=200, seed=0).set_index("acquisition_channel")
     costs = acquisition_costs(world.customers, as_of=world.as_of, window_months=12)
     for channel in values.index:
         row = table.loc[channel]
         assert row["clv"] == pytest.approx(values.loc[channel, "clv"], rel=1e-12)
         assert row["cac"] == pytest.approx(costs.loc[channel, "cac"])
         assert row["ltv_cac"] == pytest.approx(row["clv"] / row["cac"])
-        assert row["ltv_cac_low"] < row["ltv_cac"] < row["ltv_cac_high"]
-        assert row["payback_months_low"] <= row["payback_months"] <= row["payback_months_high"]
+        assert row["ltv_cac_ci_low"] < row["ltv_cac"] < row["ltv_cac_ci_high"]
+        assert row["payback_months_ci_low"] <= row["payback_months"] <= row["payback_months_ci_high"]
     # the all-customers payback by hand from the same curve
-    frame = tenure_frame(world.customers, world.as_of)
+    frame = tenure_frame(world.customers, as_of=world.as_of)
     curve = survival_draws(event_table(frame["tenure_months"], frame["churned"]),
-                           horizon_months=600 + int(frame["tenure_months"].max()), n_draws=0)
+                           horizon_months=600 + int(frame["tenure_months"].max()), n_resamples=0)
     margin = 0.35 * frame["monthly_revenue"].mean()
     cumulative = np.cumsum(margin * curve.survival()[1:601])
     cac = costs.loc[ALL, "cac"]
@@ -100,7 +100,7 @@ def test_unit_economics_is_consistent_with_its_parts(world):
 
 def test_unit_economics_without_costs(world):
     table = unit_economics(world.customers.assign(acquisition_cost=np.nan), as_of=world.as_of,
-                           gross_margin_share=0.35, annual_discount_rate=0.1, n_bootstrap=20)
+                           gross_margin_share=0.35, annual_discount_rate=0.1, n_resamples=20)
     assert np.isfinite(table.loc[ALL, "clv"])
     assert np.isnan(table.loc[ALL, "ltv_cac"]) and np.isnan(table.loc[ALL, "payback_months"])
 
@@ -114,7 +114,7 @@ def test_missing_revenue_is_an_error_not_nan():
     base = customer_base(customers, as_of="2024-12-31")  # the life table and CAC need no revenue
     assert base.n_customers == 2
     with pytest.raises(ValueError, match="some customers have no monthly revenue"):
-        retention_lift_scenario(base, n_bootstrap=10)
+        retention_lift_scenario(base, n_resamples=10)
     with pytest.raises(ValueError, match="1 customer\\(s\\) have no monthly_revenue"):
-        clv_by(tenure_frame(customers, "2024-12-31"), by="segment", gross_margin_share=0.3,
+        clv_by(tenure_frame(customers, as_of="2024-12-31"), by="segment", gross_margin_share=0.3,
                annual_discount_rate=0.1)

@@ -31,9 +31,9 @@ def test_constant_churn_loses_the_known_share_of_the_active_revenue():
     active_revenue = customers.loc[customers["churned_at"].isna(), "monthly_revenue"].sum()
     assert risk.monthly_revenue == pytest.approx(active_revenue)
     assert risk.share_at_risk == pytest.approx(1 - 0.97 ** 12, abs=0.02)
-    assert risk.run_rate_lost_low <= (1 - 0.97 ** 12) * active_revenue <= risk.run_rate_lost_high
+    assert risk.run_rate_lost_ci_low <= (1 - 0.97 ** 12) * active_revenue <= risk.run_rate_lost_ci_high
     expected_lost = active_revenue * sum(1 - 0.97 ** m for m in range(1, 13))
-    assert risk.revenue_lost_low <= expected_lost <= risk.revenue_lost_high
+    assert risk.revenue_lost_ci_low <= expected_lost <= risk.revenue_lost_ci_high
 
 
 def test_missing_revenue_is_named():

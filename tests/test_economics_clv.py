@@ -136,8 +136,12 @@ def _km_with_geometric_tail(group: pd.DataFrame, weight: pd.Series, window: int)
 @pytest.mark.filterwarnings("ignore:It looks like your weights are not integers")
 @pytest.mark.parametrize("revenue_weighted", [True, False])
 def test_clv_by_against_an_independent_calculation(frame, revenue_weighted):
-    table = clv_by(frame, by="segment", gross_margin_share=0.4, annual_discount_rate=0.12, n_bootstrap=200,
+    table = clv_by(frame, by="segment", gross_margin_share=0.4, annual_discount_rate=0.12, n_resamples=200,
                    revenue_weighted=revenue_weighted)
+    # the groups come back as columns, as from nps_by and compare_by
+    assert list(table.columns[:3]) == ["segment", "n_customers", "n_active"]
+    assert list(table.index) == [0, 1] and list(table["segment"]) == ["A", "B"]
+    table = table.set_index("segment")
     i = 1.12 ** (1 / 12) - 1
     for segment, group in frame.groupby("segment"):
         # survival to the end of the window (30 or more customers at risk), then the pooled hazard of the window's
@@ -152,7 +156,7 @@ def test_clv_by_against_an_independent_calculation(frame, revenue_weighted):
         row = table.loc[segment]
         assert row["clv"] == pytest.approx(expected, rel=1e-9)
         assert row["km_window_months"] == window
-        assert row["clv_low"] < row["clv"] < row["clv_high"]
+        assert row["clv_ci_low"] < row["clv"] < row["clv_ci_high"]
         assert row["n_customers"] == len(group)
         assert row["expected_lifetime_months"] == pytest.approx(_km_with_geometric_tail(group, ones, window).sum(),
                                                                 rel=1e-9)
@@ -175,7 +179,7 @@ def test_residual_value_of_the_active_base_by_hand():
 def test_small_groups_are_empty_and_bad_frames_refused(frame):
     tiny = frame.head(20).assign(segment="tiny")
     table = clv_by(pd.concat([frame, tiny]), by="segment", gross_margin_share=0.4, annual_discount_rate=0.1,
-                   n_bootstrap=50)
+                   n_resamples=50).set_index("segment")
     assert np.isnan(table.loc["tiny", "clv"]) and table.loc["tiny", "n_customers"] == 20
     with pytest.raises(ValueError, match="lacks column"):
         clv_by(frame.drop(columns="monthly_revenue"), by="segment", gross_margin_share=0.4, annual_discount_rate=0.1)
@@ -186,27 +190,28 @@ def test_small_groups_are_empty_and_bad_frames_refused(frame):
 def test_clv_by_uses_the_same_curve_as_survival_draws(frame):
     group = frame[frame["segment"] == "A"]
     curve = survival_draws(event_table(group["tenure_months"], group["churned"]),
-                           horizon_months=600 + int(group["tenure_months"].max()), n_draws=0)
+                           horizon_months=600 + int(group["tenure_months"].max()), n_resamples=0)
     margin = 0.35 * group["monthly_revenue"].mean()
     expected = clv(curve.survival()[1:601], margin_per_period=margin, discount_rate_per_period=monthly_rate(0.1))
-    table = clv_by(frame, by="segment", gross_margin_share=0.35, annual_discount_rate=0.1, n_bootstrap=10,
-                   revenue_weighted=False)
+    table = clv_by(frame, by="segment", gross_margin_share=0.35, annual_discount_rate=0.1, n_resamples=10,
+                   revenue_weighted=False).set_index("segment")
     assert table.loc["A", "clv"] == pytest.approx(expected, rel=1e-12)
 
 
 @pytest.mark.filterwarnings("ignore:It looks like your weights are not integers")
 def test_group_difference_with_its_interval_and_clear_errors(frame):
-    table = clv_by(frame, by="segment", gross_margin_share=0.4, annual_discount_rate=0.12, n_bootstrap=200)
+    table = clv_by(frame, by="segment", gross_margin_share=0.4, annual_discount_rate=0.12,
+                   n_resamples=200).set_index("segment")
     groups = table.index.tolist()
     diff = clv_difference(frame, "segment", groups[0], groups[1], gross_margin_share=0.4, annual_discount_rate=0.12,
-                          n_bootstrap=200)
+                          n_resamples=200)
     # each group's value is its clv_by value (the first group shares clv_by's seed)
     assert diff["clv_first"] == pytest.approx(table.loc[groups[0], "clv"])
     assert diff["difference"] == pytest.approx(diff["clv_first"] - diff["clv_second"])
     assert diff["ci_low"] < diff["difference"] < diff["ci_high"]
     # independent groups: the difference's interval is wider than either group's own
     width = diff["ci_high"] - diff["ci_low"]
-    assert width > max(table.loc[g, "clv_high"] - table.loc[g, "clv_low"] for g in groups[:2])
+    assert width > max(table.loc[g, "clv_ci_high"] - table.loc[g, "clv_ci_low"] for g in groups[:2])
     with pytest.raises(ValueError, match=r"no column\(s\) \['Segment'\] to group by"):
         clv_by(frame, by="Segment", gross_margin_share=0.4, annual_discount_rate=0.1)
     with pytest.raises(ValueError, match="no customer has segment = 'Nope'"):

@@ -11,9 +11,9 @@ from cxlab.economics.curves import (
     apply_lift,
     monthly_hazard_from_annual_retention,
     percentile_interval,
-    plot_survival,
     survival_draws,
 )
+from cxlab.economics.plots import plot_survival
 from cxlab.sbg import ShiftedBetaGeometric, sbg_retention_rate
 from cxlab.survival.parametric import fit_parametric
 from cxlab.tenure import event_table
@@ -31,7 +31,7 @@ def tenures():
 
 def test_kaplan_meier_part_matches_lifelines(tenures):
     tenure, churned = tenures
-    curve = survival_draws(event_table(tenure, churned), horizon_months=60, n_draws=0, min_at_risk=30)
+    curve = survival_draws(event_table(tenure, churned), horizon_months=60, n_resamples=0, min_at_risk=30)
     km = KaplanMeierFitter().fit(tenure, churned)
     months = np.arange(1, curve.window_months + 1)
     expected = km.survival_function_at_times(months).to_numpy()
@@ -43,7 +43,7 @@ def test_kaplan_meier_part_matches_lifelines(tenures):
 def test_geometric_tail_is_the_pooled_late_hazard(tenures):
     tenure, churned = tenures
     table = event_table(tenure, churned)
-    curve = survival_draws(table, horizon_months=80, n_draws=0, min_at_risk=30, tail_fit_months=12)
+    curve = survival_draws(table, horizon_months=80, n_resamples=0, min_at_risk=30, tail_fit_months=12)
     window = curve.window_months
     late = table.loc[window - 11:window]
     pooled = late["churned"].sum() / late["at_risk"].sum()
@@ -56,7 +56,7 @@ def test_geometric_tail_is_the_pooled_late_hazard(tenures):
 def test_bootstrap_spread_matches_greenwood(tenures):
     tenure, churned = tenures
     table = event_table(tenure, churned)
-    curve = survival_draws(table, horizon_months=40, n_draws=4000, seed=1, min_at_risk=30)
+    curve = survival_draws(table, horizon_months=40, n_resamples=4000, seed=1, min_at_risk=30)
     draws = curve.survival_draws()
     d, n = table["churned"].to_numpy(), table["at_risk"].to_numpy()
     for month in (6, 12, 24):
@@ -68,9 +68,9 @@ def test_bootstrap_spread_matches_greenwood(tenures):
 
 def test_draws_are_seeded(tenures):
     table = event_table(*tenures)
-    a = survival_draws(table, horizon_months=50, n_draws=20, seed=3)
-    b = survival_draws(table, horizon_months=50, n_draws=20, seed=3)
-    c = survival_draws(table, horizon_months=50, n_draws=20, seed=4)
+    a = survival_draws(table, horizon_months=50, n_resamples=20, seed=3)
+    b = survival_draws(table, horizon_months=50, n_resamples=20, seed=3)
+    c = survival_draws(table, horizon_months=50, n_resamples=20, seed=4)
     np.testing.assert_array_equal(a.hazard_draws, b.hazard_draws)
     assert not np.array_equal(a.hazard_draws, c.hazard_draws)
 
@@ -83,7 +83,7 @@ def test_sbg_tail_is_the_fitted_models_conditional_hazard():
     follow_up = rng.integers(0, 41, 4000)
     churned = (churn_month <= follow_up).astype(int)
     tenure = np.where(churned == 1, churn_month, follow_up)
-    curve = survival_draws(event_table(tenure, churned), horizon_months=70, n_draws=300, seed=2, tail="sbg")
+    curve = survival_draws(event_table(tenure, churned), horizon_months=70, n_resamples=300, seed=2, tail="sbg")
     # fitted independently on the customer rows (months as periods)
     model = ShiftedBetaGeometric().fit_from_tenure(tenure, churned)
     months = np.arange(curve.window_months + 1, 71)
@@ -96,15 +96,15 @@ def test_sbg_tail_is_the_fitted_models_conditional_hazard():
 
 def test_sbg_tail_without_heterogeneity_falls_back_to_geometric(tenures):
     with pytest.warns(RuntimeWarning, match="no heterogeneity"):
-        curve = survival_draws(event_table(*tenures), horizon_months=70, n_draws=10, tail="sbg")
-    geometric = survival_draws(event_table(*tenures), horizon_months=70, n_draws=10)
+        curve = survival_draws(event_table(*tenures), horizon_months=70, n_resamples=10, tail="sbg")
+    geometric = survival_draws(event_table(*tenures), horizon_months=70, n_resamples=10)
     np.testing.assert_array_equal(curve.hazard_draws, geometric.hazard_draws)
     assert curve.tail.startswith("geometric")
 
 
 def test_parametric_tail_matches_a_fit_on_customer_rows(tenures):
     tenure, churned = tenures
-    curve = survival_draws(event_table(tenure, churned), horizon_months=70, n_draws=50, seed=2, tail="weibull")
+    curve = survival_draws(event_table(tenure, churned), horizon_months=70, n_resamples=50, seed=2, tail="weibull")
     # the tail is fitted on the life table's counts; the same fit on one row per customer gives the same model
     fit = fit_parametric(pd.DataFrame({"tenure_months": tenure, "churned": churned}), ("weibull",))
     window = curve.window_months
@@ -121,11 +121,11 @@ def test_parametric_tail_matches_a_fit_on_customer_rows(tenures):
 
 def test_window_rule_and_bad_tables():
     table = event_table([1, 2, 2, 3, 5, 5, 5, 5], [1, 1, 0, 1, 0, 0, 0, 0])
-    curve = survival_draws(table, horizon_months=24, n_draws=0, min_at_risk=3)
+    curve = survival_draws(table, horizon_months=24, n_resamples=0, min_at_risk=3)
     # at risk: month 1: 8, 2: 7, 3: 5, 4: 4, 5: 4 -> all >= 3, so the window is 5 months
     assert curve.window_months == 5
     assert curve.survival(2) == pytest.approx((1 - 1 / 8) * (1 - 1 / 7))
-    assert survival_draws(table, horizon_months=24, n_draws=0, min_at_risk=5).window_months == 3
+    assert survival_draws(table, horizon_months=24, n_resamples=0, min_at_risk=5).window_months == 3
     with pytest.raises(ValueError, match="fewer than min_at_risk"):
         survival_draws(table, horizon_months=24, min_at_risk=9)
     with pytest.raises(ValueError, match="lacks column"):
@@ -137,8 +137,8 @@ def test_from_survival_round_trip_and_validation():
     curve = SurvivalDraws.from_survival(s)
     np.testing.assert_allclose(curve.survival()[1:], s)
     np.testing.assert_allclose(curve.hazard, [0.1, 1 - 0.8 / 0.9, 0.0, 1 - 0.5 / 0.8])
-    assert curve.n_draws == 0
-    assert np.isnan(curve.summary()["ci_low"]).all()
+    assert curve.n_resamples == 0
+    assert np.isnan(curve.summary["ci_low"]).all()
     with pytest.raises(ValueError, match="non-increasing"):
         SurvivalDraws.from_survival([0.5, 0.7])
     with pytest.raises(ValueError, match="between 0 and"):
@@ -187,7 +187,7 @@ def test_lift_validation_and_zero_lift():
 
 
 def test_raised_to_moves_the_level_and_keeps_replicates_aligned(tenures):
-    curve = survival_draws(event_table(*tenures), horizon_months=40, n_draws=10, seed=0)
+    curve = survival_draws(event_table(*tenures), horizon_months=40, n_resamples=10, seed=0)
     squared = curve.raised_to(2.0)
     np.testing.assert_allclose(squared.survival(), curve.survival() ** 2)
     np.testing.assert_allclose(squared.survival_draws(), curve.survival_draws() ** 2)
@@ -206,7 +206,7 @@ def test_plot_survival(tenures):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    curve = survival_draws(event_table(*tenures), horizon_months=120, n_draws=50, seed=0)
+    curve = survival_draws(event_table(*tenures), horizon_months=120, n_resamples=50, seed=0)
     ax = plot_survival(curve)
     assert ax.get_title() and ax.get_xlabel() == "Tenure (months)"
     assert ax.get_xlim()[1] == curve.window_months + 60

@@ -35,13 +35,13 @@ def test_revenue_weighted_curve_recovers_the_true_mean_clv_where_pooled_survival
     frame = _base(20_000, seed=3)
     truth = _true_clv(0.35, 0.10)  # 1,110.2 per new customer
     weighted = clv_by(frame, by="everyone", gross_margin_share=0.35, annual_discount_rate=0.10,
-                      n_bootstrap=300).iloc[0]
-    pooled = clv_by(frame, by="everyone", gross_margin_share=0.35, annual_discount_rate=0.10, n_bootstrap=300,
+                      n_resamples=300).iloc[0]
+    pooled = clv_by(frame, by="everyone", gross_margin_share=0.35, annual_discount_rate=0.10, n_resamples=300,
                     revenue_weighted=False).iloc[0]
     assert weighted["clv"] == pytest.approx(truth, rel=0.03)
-    assert weighted["clv_low"] < truth < weighted["clv_high"]
+    assert weighted["clv_ci_low"] < truth < weighted["clv_ci_high"]
     # mean revenue x the customers' curve ignores that the 300-a-month band stays longest: about 25% too low
-    assert pooled["clv"] < 0.8 * truth and pooled["clv_high"] < truth
+    assert pooled["clv"] < 0.8 * truth and pooled["clv_ci_high"] < truth
 
 
 def test_constant_revenue_gives_the_customers_curve():
@@ -49,7 +49,7 @@ def test_constant_revenue_gives_the_customers_curve():
     # no sampling error and the weighted draws have the binomial (Greenwood) spread
     frame = _base(3_000, seed=4).assign(monthly_revenue=80.0)
     table = revenue_life_table(frame["tenure_months"], frame["churned"], frame["monthly_revenue"])
-    customers, revenue = joint_survival_draws(table, horizon_months=300, n_draws=400, seed=1)
+    customers, revenue = joint_survival_draws(table, horizon_months=300, n_resamples=400, seed=1)
     np.testing.assert_allclose(revenue.hazard, customers.hazard, rtol=1e-12)
     np.testing.assert_allclose(revenue.weight_mean_draws, 80.0, rtol=1e-9)
     h, n = customers.hazard[:12], table["at_risk"].to_numpy()[1:13]
@@ -64,12 +64,12 @@ def test_delta_method_spread_agrees_with_a_bootstrap_of_customers():
     discount = monthly_rate(0.10)
     options = {"gross_margin_share": 0.35, "monthly_discount_rate": discount, "lifetime_months": 600}
     horizon = 600 + int(frame["tenure_months"].max())
-    drawn = group_clv(frame, **options, n_bootstrap=1000, seed=2)["clv_draws"]
+    drawn = group_clv(frame, **options, n_resamples=1000, seed=2)["clv_draws"]
     rng = np.random.default_rng(7)
     boot = []
     for _ in range(300):
         sample = frame.iloc[rng.integers(0, len(frame), len(frame))]
-        curves = group_curves(sample, horizon_months=horizon, n_bootstrap=0)
+        curves = group_curves(sample, horizon_months=horizon, n_resamples=0)
         boot.append(group_clv(sample, **options, curves=curves)["clv"])
     assert np.std(drawn) == pytest.approx(np.std(boot), rel=0.15)
 
@@ -82,19 +82,19 @@ def test_interval_coverage_on_repeated_bases():
     covered = 0
     for seed in range(60):
         row = clv_by(_base(3_000, seed=100 + seed), by="everyone", gross_margin_share=0.35,
-                     annual_discount_rate=0.10, n_bootstrap=300, seed=seed, level=0.90).iloc[0]
-        covered += row["clv_low"] <= truth <= row["clv_high"]
+                     annual_discount_rate=0.10, n_resamples=300, seed=seed, level=0.90).iloc[0]
+        covered += row["clv_ci_low"] <= truth <= row["clv_ci_high"]
     assert 48 <= covered <= 59
 
 
 def test_headline_interval_is_the_union_across_tails():
     frame = _base(6_000, seed=6, follow_up=60)
-    table = clv_across_tails(frame, gross_margin_share=0.35, annual_discount_rate=0.10, n_bootstrap=200)
+    table = clv_across_tails(frame, gross_margin_share=0.35, annual_discount_rate=0.10, n_resamples=200)
     assert list(table.index) == ["geometric", "sbg", "best", "headline"]
     headline = table.loc["headline"]
     assert headline["clv"] == table.loc["geometric", "clv"]
-    assert headline["clv_low"] == table["clv_low"].iloc[:3].min()
-    assert headline["clv_high"] == table["clv_high"].iloc[:3].max()
+    assert headline["clv_ci_low"] == table["clv_ci_low"].iloc[:3].min()
+    assert headline["clv_ci_high"] == table["clv_ci_high"].iloc[:3].max()
     # with a short follow-up the tails disagree (a mixture of constant hazards: sBG sees the heterogeneity)
     assert table.loc["sbg", "clv"] > table.loc["geometric", "clv"]
     assert "union of the sampling intervals" in table.attrs["note"]

@@ -95,7 +95,7 @@ def base(world):
 
 
 def test_customer_base_aggregates(world, base):
-    frame = tenure_frame(world.customers, world.as_of)
+    frame = tenure_frame(world.customers, as_of=world.as_of)
     # active: no churn known by the end of the as-of day (a churn in a month not yet over is censored, not active)
     active = frame[~frame["churned_at"].lt(as_of_end(world.as_of))]
     assert base.n_active == len(active)
@@ -105,7 +105,7 @@ def test_customer_base_aggregates(world, base):
     assert base.new_customers_per_month == pytest.approx(len(recent) / 12)
     assert base.cac == pytest.approx(recent["acquisition_cost"].mean())
     assert base.new_customer_monthly_revenue == pytest.approx(recent["monthly_revenue"].mean())
-    assert base.summary().loc["active customers at the as-of date", "value"] == base.n_active
+    assert base.summary.loc["active customers at the as-of date", "value"] == base.n_active
     with pytest.raises(ValueError, match="acquisition_cost"):
         customer_base(world.customers.drop(columns="acquisition_cost"), as_of=world.as_of)
     with pytest.raises(ValueError, match="no customer"):
@@ -113,14 +113,14 @@ def test_customer_base_aggregates(world, base):
 
 
 def test_zero_lift_gives_exactly_zero_gain(base):
-    result = retention_lift_scenario(base, retention_lift=0.0, n_bootstrap=100, seed=3)
+    result = retention_lift_scenario(base, retention_lift=0.0, n_resamples=100, seed=3)
     for name in ("incremental_customers_at_horizon", "incremental_revenue", "incremental_profit",
                  "incremental_discounted_profit", "profit_increase_pct"):
         assert result.value(name) == 0.0
         assert np.all(result.draws[name] == 0.0)
     assert (result.by_year["incremental_discounted_profit"] == 0.0).all()
     # with a programme cost, a zero lift loses exactly the programme's cost
-    costly = retention_lift_scenario(base, retention_lift=0.0, lift_kind="absolute", n_bootstrap=100, seed=3,
+    costly = retention_lift_scenario(base, retention_lift=0.0, lift_kind="absolute", n_resamples=100, seed=3,
                                      programme_cost_per_customer_year=60.0)
     np.testing.assert_allclose(costly.draws["incremental_profit"], -costly.draws["programme_cost"], rtol=1e-12)
 
@@ -130,7 +130,7 @@ def test_zero_lift_gives_exactly_zero_gain(base):
 def test_larger_lift_never_gives_less_profit(base, lift, extra, kind):
     # holds in every replicate, because each customer-month earns more margin than the programme costs a month
     assert 0.35 * base.revenue_by_tenure[base.active_by_tenure > 0].min() > 30.0 / 12
-    common = {"lift_kind": kind, "n_bootstrap": 40, "seed": 1, "programme_cost_per_customer_year": 30.0}
+    common = {"lift_kind": kind, "n_resamples": 40, "seed": 1, "programme_cost_per_customer_year": 30.0}
     smaller = retention_lift_scenario(base, retention_lift=lift, **common)
     larger = retention_lift_scenario(base, retention_lift=lift + extra, **common)
     for name in ("incremental_discounted_profit", "incremental_customers_at_horizon"):
@@ -139,12 +139,12 @@ def test_larger_lift_never_gives_less_profit(base, lift, extra, kind):
 
 
 def test_per_year_table_adds_up(base):
-    result = retention_lift_scenario(base, n_bootstrap=50, programme_cost_per_customer_year=50.0)
+    result = retention_lift_scenario(base, n_resamples=50, programme_cost_per_customer_year=50.0)
     by_year = result.by_year
     assert list(by_year.index) == [1, 2, 3, 4, 5]
     for name in ("incremental_revenue", "incremental_profit", "incremental_discounted_profit", "programme_cost"):
         assert by_year[name].sum() == pytest.approx(result.value(name))
-        assert (by_year[f"{name}_low"] <= by_year[f"{name}_high"]).all()
+        assert (by_year[f"{name}_ci_low"] <= by_year[f"{name}_ci_high"]).all()
     monthly = result.monthly
     year_end = monthly.loc[[12, 24, 36, 48, 60]]
     np.testing.assert_allclose(by_year["incremental_customers"],
@@ -154,14 +154,14 @@ def test_per_year_table_adds_up(base):
     assert profit.sum() == pytest.approx(result.value("incremental_discounted_profit"))
     assert by_year["baseline_profit"].sum() == pytest.approx(monthly["baseline_profit"].sum())
     # a horizon that is not whole years ends with a shorter year
-    short = retention_lift_scenario(base, n_bootstrap=0, horizon_months=18)
+    short = retention_lift_scenario(base, n_resamples=0, horizon_months=18)
     assert list(short.by_year.index) == [1, 2]
     assert short.by_year["incremental_revenue"].sum() == pytest.approx(short.value("incremental_revenue"))
 
 
 def test_discounting_lowers_the_gain(base):
-    undiscounted = retention_lift_scenario(base, n_bootstrap=0, annual_discount_rate=0.0)
-    discounted = retention_lift_scenario(base, n_bootstrap=0, annual_discount_rate=0.10)
+    undiscounted = retention_lift_scenario(base, n_resamples=0, annual_discount_rate=0.0)
+    discounted = retention_lift_scenario(base, n_resamples=0, annual_discount_rate=0.10)
     assert discounted.value("incremental_discounted_profit") < undiscounted.value("incremental_discounted_profit")
     assert undiscounted.value("incremental_discounted_profit") == pytest.approx(
         undiscounted.value("incremental_profit"))
@@ -169,7 +169,7 @@ def test_discounting_lowers_the_gain(base):
 
 
 def test_absolute_lift_is_the_lift_of_the_curve(base):
-    curve = survival_draws(base.life_table, horizon_months=base.max_tenure_months + 60, n_draws=30, seed=2)
+    curve = survival_draws(base.life_table, horizon_months=base.max_tenure_months + 60, n_resamples=30, seed=2)
     lifted = curve.with_lift(0.05, "absolute")
     direct = retention_lift_scenario(base, survival=curve, lift_kind="absolute")
     # the improved scenario is the baseline scenario of the lifted curve: the gain is their difference
@@ -186,12 +186,12 @@ def test_absolute_lift_is_the_lift_of_the_curve(base):
 
 
 def test_interval_brackets_the_estimate(base):
-    result = retention_lift_scenario(base, n_bootstrap=200, seed=0, programme_cost_per_customer_year=50.0)
+    result = retention_lift_scenario(base, n_resamples=200, seed=0, programme_cost_per_customer_year=50.0)
     for name in ("incremental_discounted_profit", "profit_increase_pct", "acquisition_alternative_profit",
                  "breakeven_vs_acquisition"):
         low, high = result.interval(name)
         assert low < result.value(name) < high
-    assert result.parameters["n_bootstrap"] == 200
+    assert result.parameters["n_resamples"] == 200
     assert "incremental_discounted_profit" in result._repr_html_()
 
 
@@ -210,7 +210,7 @@ def test_without_acquisition_costs_the_comparison_is_empty(world):
     customers = world.customers.assign(acquisition_cost=np.nan)
     base = customer_base(customers, as_of=world.as_of)
     assert np.isnan(base.cac)
-    result = retention_lift_scenario(base, n_bootstrap=20, programme_cost_per_customer_year=50.0)
+    result = retention_lift_scenario(base, n_resamples=20, programme_cost_per_customer_year=50.0)
     assert np.isfinite(result.value("incremental_discounted_profit"))
     assert np.isnan(result.value("acquisition_alternative_profit"))
     assert np.isnan(result.value("breakeven_vs_acquisition"))
@@ -264,7 +264,7 @@ def test_revenue_follows_the_revenue_weighted_curve_and_recovers_the_true_projec
                         new_customers_per_month=0.0, new_customer_monthly_revenue=0.0, cac=np.nan, cac_se=np.nan,
                         n_cac=0, n_recent=0, acquisition_window_months=12.0)
     settings = {"gross_margin_share": 1.0, "annual_discount_rate": 0.0, "retention_lift": 0.0,
-                "horizon_months": 36, "n_bootstrap": 0}
+                "horizon_months": 36, "n_resamples": 0}
     months = np.array([12, 36])
     truth = (revenue[active, None] * (1 - hazard[active, None]) ** months).sum(axis=0)
     weighted = retention_lift_scenario(base, **settings).monthly.loc[months, "baseline_profit"].to_numpy()
@@ -275,17 +275,17 @@ def test_revenue_follows_the_revenue_weighted_curve_and_recovers_the_true_projec
 
 
 def test_across_tails_the_interval_is_the_union_of_the_tails_sampling_intervals(base):
-    settings = {"programme_cost_per_customer_year": 50.0, "n_bootstrap": 100, "seed": 1}
+    settings = {"programme_cost_per_customer_year": 50.0, "n_resamples": 100, "seed": 1}
     result = scenario_across_tails(base, **settings)
     for tail in ("geometric", "sbg", "best"):
         alone = retention_lift_scenario(base, **settings, tail=tail)
         assert result.by_tail.loc["incremental_discounted_profit", tail] == pytest.approx(
             alone.value("incremental_discounted_profit"))
     row = result.summary.loc["incremental_discounted_profit"]
-    lows = result.by_tail.loc["incremental_discounted_profit", ["geometric_low", "sbg_low", "best_low"]]
-    highs = result.by_tail.loc["incremental_discounted_profit", ["geometric_high", "sbg_high", "best_high"]]
+    lows = result.by_tail.loc["incremental_discounted_profit", ["geometric_ci_low", "sbg_ci_low", "best_ci_low"]]
+    highs = result.by_tail.loc["incremental_discounted_profit", ["geometric_ci_high", "sbg_ci_high", "best_ci_high"]]
     assert (row["ci_low"], row["ci_high"]) == (lows.min(), highs.max())
-    assert row["ci_low"] <= row["sampling_low"] and row["sampling_high"] <= row["ci_high"]
+    assert row["ci_low"] <= row["sampling_ci_low"] and row["sampling_ci_high"] <= row["ci_high"]
     assert row["value"] == result.by_tail.loc["incremental_discounted_profit", "geometric"]
     assert "union of the sampling intervals" in result.parameters["interval"]
     with pytest.raises(ValueError, match="do not pass survival"):

@@ -9,11 +9,10 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from cxlab.economics import customer_base, retention_lift_scenario  # noqa: E402
+from cxlab.economics.plots import plot_claim_map, plot_tornado  # noqa: E402
 from cxlab.economics.sensitivity import (  # noqa: E402
     base_annual_retention,
     claim_map,
-    plot_claim_map,
-    plot_tornado,
     point_survival,
     sensitivity_table,
 )
@@ -33,7 +32,7 @@ def table(base):
 
 
 def test_sensitivity_directions(base, table):
-    reference = retention_lift_scenario(base, n_bootstrap=0, programme_cost_per_customer_year=50.0)
+    reference = retention_lift_scenario(base, n_resamples=0, programme_cost_per_customer_year=50.0)
     assert table.attrs["base"]["incremental_discounted_profit"] == pytest.approx(
         reference.value("incremental_discounted_profit"))
     profit = "incremental_discounted_profit"
@@ -77,7 +76,7 @@ def test_claim_map(base):
     current = grid.attrs["current_annual_retention"]
     own = claim_map(base, annual_retention_grid=[current], gross_margin_grid=[0.35], **settings)
     curve = point_survival(base, 72)
-    direct = retention_lift_scenario(base, survival=curve, retention_lift=0.05, lift_kind="absolute", n_bootstrap=0)
+    direct = retention_lift_scenario(base, survival=curve, retention_lift=0.05, lift_kind="absolute", n_resamples=0)
     assert own.iloc[0, 0] == pytest.approx(direct.value("profit_increase_pct"), rel=1e-6)
     assert current == pytest.approx(base_annual_retention(base, curve))
     ax = plot_claim_map(grid)

@@ -32,9 +32,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def demo():
-    world = simulate()  # the demo world's settings and seed (data/demo is written from these)
-    return world, customer_base(world.customers, as_of=world.as_of)
+def demo(demo_world):
+    # the demo world's settings and seed (data/demo is written from these)
+    return demo_world, customer_base(demo_world.customers, as_of=demo_world.as_of)
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def true_curve(demo):
     world, base = demo
     large = simulate(n_customers=5 * DEFAULT_N_CUSTOMERS, seed=20260930)
     large_base = customer_base(large.customers, as_of=large.as_of)
-    return joint_survival_draws(large_base.life_table, horizon_months=base.max_tenure_months + 60, n_draws=0)
+    return joint_survival_draws(large_base.life_table, horizon_months=base.max_tenure_months + 60, n_resamples=0)
 
 
 def test_truth_is_the_generators_hazard(demo, true_curve):
@@ -62,7 +62,7 @@ def test_interval_covers_the_true_profit(demo, true_curve, lift_kind):
     settings = {"gross_margin_share": 0.35, "annual_discount_rate": 0.10, "retention_lift": 0.05,
                 "lift_kind": lift_kind, "horizon_months": 60, "programme_cost_per_customer_year": 50.0}
     # one world, so a 99% interval: the check fails on a real miss, not on one world in twenty
-    estimate = retention_lift_scenario(base, n_bootstrap=500, seed=0, level=0.99, **settings)
+    estimate = retention_lift_scenario(base, n_resamples=500, seed=0, level=0.99, **settings)
     customers, revenue = true_curve
     truth = retention_lift_scenario(base, survival=customers, revenue_survival=revenue, **settings)
     # The "truth" is itself estimated, from five times as many customers: its sampling variance is a fifth of the
@@ -74,7 +74,7 @@ def test_interval_covers_the_true_profit(demo, true_curve, lift_kind):
         low, high = value - widen * (value - low), value + widen * (high - value)
         assert low <= truth.value(name) <= high, (name, low, truth.value(name), high)
     yearly = estimate.by_year["incremental_discounted_profit"]
-    low = yearly - widen * (yearly - estimate.by_year["incremental_discounted_profit_low"])
-    high = yearly + widen * (estimate.by_year["incremental_discounted_profit_high"] - yearly)
+    low = yearly - widen * (yearly - estimate.by_year["incremental_discounted_profit_ci_low"])
+    high = yearly + widen * (estimate.by_year["incremental_discounted_profit_ci_high"] - yearly)
     assert ((low <= truth.by_year["incremental_discounted_profit"])
             & (truth.by_year["incremental_discounted_profit"] <= high)).all()

@@ -41,7 +41,7 @@ def test_types_by_hand_with_both_loyalty_rules():
 
 
 def test_shares_by_hand_overall_and_by_segment():
-    table = typology_shares(ANSWERS, _catalogue(), min_n=1).set_index("type")
+    table = typology_shares(ANSWERS, _catalogue(), min_cell_size=1).set_index("type")
     # 9 typed respondents: apostles 3, hostages 1, mercenaries 2, terrorists 3.
     assert table["n"].unique().tolist() == [9]
     assert table["count"].to_dict() == {"apostles": 3, "hostages": 1, "mercenaries": 2, "terrorists": 3}
@@ -49,7 +49,7 @@ def test_shares_by_hand_overall_and_by_segment():
     # Wilson 95% interval of 3/9 (z = 1.959964): centre (3/9 + z²/18)/(1 + z²/9), by hand 12.06% to 64.58%.
     assert table.loc["apostles", "ci_low"] == pytest.approx(12.06, abs=0.01)
     assert table.loc["apostles", "ci_high"] == pytest.approx(64.58, abs=0.01)
-    by = typology_shares(ANSWERS, _catalogue(), by="segment", min_n=5)
+    by = typology_shares(ANSWERS, _catalogue(), by="segment", min_cell_size=5)
     b = by[by["segment"] == "b"].set_index("type")
     assert b["n"].iloc[0] == 4 and b["suppressed"].all() and b["share"].isna().all()
     a = by[by["segment"] == "a"].set_index("type")
@@ -68,7 +68,7 @@ def test_index_by_hand_and_configurable_weights():
                                                          "preference": 0})
     assert used == {"sat": 0.5, "ltr": 0.25, "again": 0.25}
     assert weighted.iloc[1] == pytest.approx(0.5 * 100 + 0.25 * 90 + 0.25 * 200 / 3)
-    table = retention_index(ANSWERS, cat, min_n=1)
+    table = retention_index(ANSWERS, cat, min_cell_size=1)
     valid = scores.dropna()
     assert table["n"].iloc[0] == 9 and table["index"].iloc[0] == pytest.approx(valid.mean())
     half = 2.306004 * valid.std(ddof=1) / 3  # t(0.975, 8) * s / sqrt(9)

@@ -291,14 +291,14 @@ def test_nps_by_equals_nps_on_the_raw_rows_of_each_cell(survey_like):
 
 
 def test_nps_by_flags_and_blanks_small_cells(survey_like):
-    table = nps_by(survey_like, "segment", min_n=30)
+    table = nps_by(survey_like, "segment", min_cell_size=30)
     small = table[table["segment"] == "public"].iloc[0]
     assert small["small_cell"] and small["n"] < 30
     assert small[["nps", "ci_low", "ci_high", "promoters", "promoter_share"]].isna().all()
     big = table[table["segment"] == "mid"].iloc[0]
     assert not big["small_cell"]
     assert big["nps"] == pytest.approx(nps(survey_like.loc[survey_like["segment"] == "mid", "nps"]).value)
-    kept = nps_by(survey_like, "segment", min_n=30, suppress=False)
+    kept = nps_by(survey_like, "segment", min_cell_size=30, suppress=False)
     assert kept.loc[kept["segment"] == "public", "nps"].notna().all()
 
 
@@ -331,7 +331,7 @@ def test_grouped_functions_name_missing_columns(survey_like):
 
 
 def test_compare_by_previous_quarter_matches_compare_nps_and_bh(survey_like):
-    table = compare_by(survey_like, "quarter", versus="previous", within="segment", min_n=30)
+    table = compare_by(survey_like, "quarter", versus="previous", within="segment", min_cell_size=30)
     row = table[(table["segment"] == "mid") & (table["quarter"] == "2025Q3")].iloc[0]
     assert row["reference"] == "2025Q2"
     mid = survey_like[survey_like["segment"] == "mid"]

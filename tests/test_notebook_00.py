@@ -5,25 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import nbformat
-import papermill
 
 from cxlab.report.params import discover_notebooks
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-NOTEBOOK = NOTEBOOKS / "00_start_here.ipynb"
 
 
-def test_the_tour_runs_and_shows_what_it_promises(tmp_path, monkeypatch):
-    committed = nbformat.read(NOTEBOOK, as_version=4)
+def test_the_tour_runs_and_shows_what_it_promises(run_notebook):
+    committed = nbformat.read(NOTEBOOKS / "00_start_here.ipynb", as_version=4)
     assert len(committed.cells) == 10
     assert all(not c.get("outputs") and c.get("execution_count") is None
                for c in committed.cells if c.cell_type == "code")
-    monkeypatch.setenv("MPLCONFIGDIR", str(tmp_path / "mpl"))
-    papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "tour.ipynb"), kernel_name="python3",
-                               cwd=str(NOTEBOOKS), progress_bar=False)
-    executed = nbformat.read(tmp_path / "tour.ipynb", as_version=4)
-    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
-    assert not [o for o in outputs if o.output_type == "error"]
+    outputs = run_notebook("00_start_here").outputs
     text = "\n".join(str(o.get("data", {}).get("text/plain", "")) for o in outputs)
     assert "CXData from ../data/demo" in text and "customers 20,000 rows" in text
     assert "Enterprise" in text and "incremental_discounted_profit" in text

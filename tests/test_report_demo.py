@@ -119,7 +119,7 @@ def _quarter_answers(data: CXData, quarter: str = QUARTER):
     """Relationship and transactional answers to the invitations sent in ``quarter``, known at the report's as-of."""
     _, as_of = analysis_as_of(QUARTER, data.as_of)
     s = data.surveys
-    in_quarter = s[(s["sent_at"].dt.to_period("Q") == quarter) & known_by(s["responded_at"], as_of)]
+    in_quarter = s[(s["sent_at"].dt.to_period("Q") == quarter) & known_by(s["responded_at"], as_of=as_of)]
     relationship = in_quarter["touchpoint"] == RELATIONSHIP
     return in_quarter[relationship], in_quarter[~relationship]
 
@@ -156,7 +156,7 @@ def test_scorecard_figures_match_the_metrics(demo, data):
 
 def test_retention_figures_match_lifelines(demo, data):
     _, as_of = analysis_as_of(QUARTER, data.as_of)
-    tenure = tenure_frame(data.customers, as_of)
+    tenure = tenure_frame(data.customers, as_of=as_of)
     kmf = KaplanMeierFitter().fit(tenure["tenure_months"], tenure["churned"])
     retention = demo.headlines("04_retention_cohorts")["retention"]
     assert retention.value == pytest.approx(100 * kmf.survival_function_at_times(12).iloc[0], abs=1e-9)
@@ -166,7 +166,7 @@ def test_retention_figures_match_lifelines(demo, data):
 
 def test_survival_figures_match_lifelines(demo, data):
     _, as_of = analysis_as_of(QUARTER, data.as_of)
-    tenure = tenure_frame(data.customers, as_of)
+    tenure = tenure_frame(data.customers, as_of=as_of)
     kmf = KaplanMeierFitter().fit(tenure["tenure_months"], tenure["churned"])
     recorded = demo.headlines("05_churn_survival")
     median = recorded["median_tenure"]
@@ -187,7 +187,7 @@ def test_economics_figures_match_their_definitions(demo, data):
     _, as_of = analysis_as_of(QUARTER, data.as_of)
     recorded = demo.headlines("06_retention_economics")
     acquired = data.customers["acquired_at"]
-    recent = data.customers[known_by(acquired, as_of) & (acquired > as_of_end(as_of) - pd.Timedelta(days=365.25))]
+    recent = data.customers[known_by(acquired, as_of=as_of) & (acquired > as_of_end(as_of) - pd.Timedelta(days=365.25))]
     costs = recent["acquisition_cost"].dropna()
     half_width = stats.t.ppf(0.975, len(costs) - 1) * costs.std(ddof=1) / np.sqrt(len(costs))
     cac = recorded["cac"]
@@ -209,7 +209,7 @@ def test_feedback_loop_and_driver_figures(demo, data):
     s = data.surveys
     window = (s["touchpoint"] == RELATIONSHIP) & (s["sent_at"] > as_of - pd.DateOffset(months=12)) & (
         s["sent_at"] < as_of_end(as_of) - pd.Timedelta(days=7))
-    answered = s[window & known_by(s["responded_at"], as_of)]
+    answered = s[window & known_by(s["responded_at"], as_of=as_of)]
     raw = nps(answered["nps"].dropna())
     assert (recorded["nps_raw"].value, recorded["nps_raw"].n) == (pytest.approx(raw.value), raw.n)
     followups = loop.detractor_followups(data.surveys, data.cases, as_of=as_of, customers=data.customers)

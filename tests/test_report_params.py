@@ -136,6 +136,15 @@ def test_every_problem_is_listed_with_the_known_names():
             "horizon_months, lift_kind, min_cell_size, retention_lift, segments, use_bootstrap") in message
 
 
+def test_a_former_parameter_name_is_rejected_naming_its_new_name():
+    params = {"06": {"n_bootstrap": 500}, "n_draws": 2000}
+    with pytest.raises(ReportInputError) as caught:
+        resolve_parameters(params, NOTEBOOKS)
+    message = str(caught.value)
+    assert "n_draws (parameters file) is now called n_resamples: rename it in the parameters file" in message
+    assert "n_bootstrap (06_retention_economics) is now called n_resamples" in message
+
+
 def test_a_name_with_different_defaults_must_go_in_a_section():
     feedback = report_notebook("03_feedback_loop", horizon_months=12)
     notebooks = [feedback, ECONOMICS]

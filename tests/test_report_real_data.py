@@ -118,7 +118,7 @@ def test_report_on_nhs_fft(tmp_path, monkeypatch):
     assert (int(likely.sum()), len(scored)) == (3_517, 3_863)  # 91.0% over the whole file
     # The scorecard's figure is the report quarter's: answers from 1 January 2024 up to its as-of date.
     _, as_of = analysis_as_of("2024Q1", raw["time"].max())
-    in_quarter = (scored["time"] >= pd.Timestamp("2024-01-01")) & known_by(scored["time"], as_of)
+    in_quarter = (scored["time"] >= pd.Timestamp("2024-01-01")) & known_by(scored["time"], as_of=as_of)
     recommend = _headline(report, "01_cx_scorecard", "recommend_share")
     _assert_share(recommend, int((likely & in_quarter).sum()), int(in_quarter.sum()))
     assert recommend["unit"] == "% likely to recommend (5-point scale)" and "NPS" not in recommend["unit"]

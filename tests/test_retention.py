@@ -99,7 +99,7 @@ def test_churn_exactly_at_a_period_boundary():
     quarterly = cohort_table(customers, as_of="2025-12-31", cohort="month", period="quarter")
     np.testing.assert_allclose(quarterly["logo_retention"], [1.0, 0.25, 0.25, 0.25])
     assert quarterly["months"].tolist() == [0, 3, 6, 9]
-    frame = tenure_frame(customers, "2025-12-31")
+    frame = tenure_frame(customers, as_of="2025-12-31")
     assert frame.set_index("customer_id").loc["at_boundary", "tenure_months"] == 1
 
 
@@ -122,7 +122,7 @@ def test_churn_after_as_of_is_active_and_later_acquisitions_are_left_out():
 def test_matches_kaplan_meier_of_each_cohort_on_a_simulated_world():
     world = simulate(n_customers=1500, seed=5)
     table = cohort_table(world.customers, as_of=world.as_of, cohort="quarter", period="quarter")
-    frame = tenure_frame(world.customers, world.as_of)
+    frame = tenure_frame(world.customers, as_of=world.as_of)
     frame["cohort"] = frame["acquired_at"].dt.to_period("Q").astype(str)
     checked = 0
     for cohort, members in frame.groupby("cohort"):
@@ -216,7 +216,7 @@ def test_pooled_revenue_retention_matches_reference_and_bootstrap():
     world = simulate(n_customers=1500, seed=6)
     result = revenue_retention(world.customers, world.revenue, as_of=world.as_of, months=12)
     # reference: month-1 and month-13 revenue of each customer, written out directly
-    frame = tenure_frame(world.customers, world.as_of).set_index("customer_id")
+    frame = tenure_frame(world.customers, as_of=world.as_of).set_index("customer_id")
     acquired = frame["acquired_at"].dt.year * 12 + frame["acquired_at"].dt.month - 1
     rev = world.revenue.assign(number=world.revenue["month"].dt.year * 12 + world.revenue["month"].dt.month - 1)
     rev["index"] = rev["number"] - acquired.reindex(rev["customer_id"]).to_numpy()
@@ -264,7 +264,7 @@ def test_heatmap_is_labelled_and_leaves_unreached_cells_blank():
     assert labels == ["2024-12 (n=1)", "2025-01 (n=3)"]
     annotations = [t.get_text() for t in ax.texts]
     assert annotations == ["100", "100", "100", "100", "100", "100", "67", "67", "33"]
-    shown = suppress_small(table, n_col="cohort_size", min_n=2, value_cols=["net_revenue_retention"])
+    shown = suppress_small(table, n_col="cohort_size", min_cell_size=2, value_cols=["net_revenue_retention"])
     ax = plot_cohort_heatmap(shown, value="net_revenue_retention")
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "2024-12 (small cohort)"
     assert "Net revenue retention" in ax.get_title()
@@ -291,7 +291,7 @@ def test_retention_over_time_equals_kaplan_meier_at_each_date_and_pairs_the_boot
     dates = ["2025-09-30", "2026-06-30", "2026-09-30"]
     table = retention_over_time(world.customers, as_of_dates=dates, months=12, n_resamples=300)
     for date, row in zip(dates, table.itertuples(), strict=True):
-        frame = tenure_frame(world.customers, date)
+        frame = tenure_frame(world.customers, as_of=date)
         kmf = KaplanMeierFitter().fit(frame["tenure_months"], frame["churned"])
         assert row.estimate == pytest.approx(float(kmf.survival_function_at_times(12).iloc[0]), abs=1e-12)
         assert row.n == len(frame) and row.ci_low < row.estimate < row.ci_high

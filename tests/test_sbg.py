@@ -103,7 +103,7 @@ def test_standard_errors_match_independent_hessian():
     np.testing.assert_allclose(model.standard_errors_.to_numpy(), np.sqrt(np.diag(cov)), rtol=1e-4)
     summary = model.summary
     assert list(summary.index) == ["alpha", "beta"]
-    lower, upper = summary["coef lower 95%"], summary["coef upper 95%"]
+    lower, upper = summary["ci_low"], summary["ci_high"]
     log_se = summary["se(log coef)"]
     np.testing.assert_allclose(lower, summary["coef"] * np.exp(-1.959963984540054 * log_se))
     np.testing.assert_allclose(upper, summary["coef"] * np.exp(1.959963984540054 * log_se))
@@ -250,9 +250,9 @@ def test_sample_parameters_follow_the_asymptotic_normal():
     np.testing.assert_allclose(log_draws.mean(), np.log([model.alpha_, model.beta_]), atol=0.005)
     np.testing.assert_allclose(np.cov(log_draws.T), model.log_variance_matrix_, rtol=0.05)
     assert model.sample_parameters(5, seed=3).equals(model.sample_parameters(5, seed=3))
-    projection = model.projection(12, n_draws=4000, seed=0)
-    assert (projection["survival_lower"] <= projection["survival"]).all()
-    assert (projection["survival"] <= projection["survival_upper"]).all()
+    projection = model.projection(12, n_resamples=4000, seed=0)
+    assert (projection["survival_ci_low"] <= projection["survival"]).all()
+    assert (projection["survival"] <= projection["survival_ci_high"]).all()
     np.testing.assert_allclose(projection["observed"].iloc[:8], REGULAR[:8] / 1000)
     assert projection["observed"].iloc[8:].isna().all()
 
@@ -325,9 +325,9 @@ def test_fit_by_groups():
     smb = ShiftedBetaGeometric().fit_from_tenure(frame.loc[frame.segment == "smb", "tenure_months"],
                                                  frame.loc[frame.segment == "smb", "churned"])
     assert table.loc["smb", "alpha"] == pytest.approx(smb.alpha_)
-    assert table.loc["smb", "beta_upper"] == pytest.approx(smb.confidence_intervals_.iloc[1, 1])
-    assert table.loc["enterprise", "alpha_lower"] < 1.2 < table.loc["enterprise", "alpha_upper"]
-    assert table.loc["enterprise", "beta_lower"] < 9.0 < table.loc["enterprise", "beta_upper"]
+    assert table.loc["smb", "beta_ci_high"] == pytest.approx(smb.confidence_intervals_.iloc[1, 1])
+    assert table.loc["enterprise", "alpha_ci_low"] < 1.2 < table.loc["enterprise", "alpha_ci_high"]
+    assert table.loc["enterprise", "beta_ci_low"] < 9.0 < table.loc["enterprise", "beta_ci_high"]
     with pytest.raises(ValueError, match="lacks column"):
         fit_by(frame, "region")
 

@@ -12,15 +12,12 @@ from lifelines.utils import median_survival_times, restricted_mean_survival_time
 
 from cxlab.sections import churn, open_report
 from cxlab.survival import time_varying_frame
-from cxlab.synth import simulate, write_demo
 from cxlab.tenure import tenure_frame
 
 
 @pytest.fixture(scope="module")
-def world_folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("world")
-    write_demo(simulate(n_customers=3000, seed=5), folder, compression_level=3)
-    return folder
+def world_folder(small_world_dir):
+    return small_world_dir
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +27,7 @@ def report(world_folder):
 
 def test_how_long_customers_stay_matches_lifelines(report):
     result = report.show(churn.how_long_customers_stay)
-    frame = tenure_frame(report.data.customers, report.as_of)
+    frame = tenure_frame(report.data.customers, as_of=report.as_of)
     kmf = KaplanMeierFitter().fit(frame["tenure_months"], frame["churned"])
     median = result.headline("median_tenure")
     if np.isfinite(kmf.median_survival_time_):
@@ -59,7 +56,7 @@ def test_how_long_customers_stay_matches_lifelines(report):
 def test_hazard_ratios_match_lifelines(report):
     result = report.show(churn.churn_drivers)
     # lifelines' CoxTimeVaryingFitter on the same start/stop frame with hand-made dummies
-    tv = time_varying_frame(report.data.customers, report.data.surveys, report.data.cases, report.as_of)
+    tv = time_varying_frame(report.data.customers, report.data.surveys, report.data.cases, as_of=report.as_of)
     ces_observed = tv["ces"].notna()
     design = pd.DataFrame({
         "start": tv["start_months"], "stop": tv["stop_months"], "event": tv["churned"],

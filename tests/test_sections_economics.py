@@ -15,11 +15,11 @@ from cxlab.economics.at_risk import revenue_at_risk
 from cxlab.headlines import REGISTRY
 from cxlab.sections import economics, open_report
 from cxlab.sections.formatting import money, money_interval
-from cxlab.synth import simulate, write_demo
+from cxlab.synth import simulate
 from cxlab.tenure import tenure_frame
 
 N_BOOTSTRAP = 200
-SETTINGS = economics.Settings(n_bootstrap=N_BOOTSTRAP)
+SETTINGS = economics.Settings(n_resamples=N_BOOTSTRAP)
 # the scenario's keyword arguments at the notebook's defaults, written out (not taken from Settings)
 ASSUMPTIONS = {"gross_margin_share": 0.35, "annual_discount_rate": 0.10, "retention_lift": 0.05, "horizon_months": 60,
                "programme_cost_per_customer_year": 50.0, "cost_to_serve_per_customer_month": 0.0}
@@ -30,15 +30,13 @@ KEYS = ("lift_profit", "lift_profit_pct", "acquisition_alternative_profit", "clv
 
 
 @pytest.fixture(scope="module")
-def world():
-    return simulate(n_customers=3000, seed=5)
+def world(small_world):
+    return small_world
 
 
 @pytest.fixture(scope="module")
-def world_folder(world, tmp_path_factory):
-    folder = tmp_path_factory.mktemp("world")
-    write_demo(world, folder, compression_level=3)
-    return folder
+def world_folder(small_world_dir):
+    return small_world_dir
 
 
 @pytest.fixture(scope="module")
@@ -56,25 +54,26 @@ def test_headlines_equal_the_package_functions(world, results):
     answer = results["the_answer"]
     as_of = world.as_of  # the simulated world ends on 2026-09-30, the last day of 2026Q3
     base = customer_base(world.customers, as_of=as_of)
-    scenario = scenario_across_tails(base, **ASSUMPTIONS, lift_kind="relative", n_bootstrap=N_BOOTSTRAP, seed=0)
+    scenario = scenario_across_tails(base, **ASSUMPTIONS, lift_kind="relative", n_resamples=N_BOOTSTRAP, seed=0)
     for key, name in (("lift_profit", "incremental_discounted_profit"), ("lift_profit_pct", "profit_increase_pct"),
                       ("acquisition_alternative_profit", "acquisition_alternative_profit")):
         h, row = answer.headline(key), scenario.summary.loc[name]
         assert (h.value, h.ci_low, h.ci_high) == pytest.approx((row["value"], row["ci_low"], row["ci_high"])), key
     assert answer.headline("lift_profit").n == base.n_active
     assert answer.headline("acquisition_alternative_profit").n == base.n_cac
-    overall = clv_across_tails(tenure_frame(world.customers, as_of), gross_margin_share=0.35, annual_discount_rate=0.10,
-                               n_bootstrap=N_BOOTSTRAP, seed=0).loc["headline"]
+    overall = clv_across_tails(tenure_frame(world.customers, as_of=as_of), gross_margin_share=0.35,
+                               annual_discount_rate=0.10, n_resamples=N_BOOTSTRAP, seed=0).loc["headline"]
     clv = results["lifetime_value"].headline("clv")
     assert (clv.value, clv.ci_low, clv.ci_high, clv.n) == (
-        pytest.approx(overall["clv"]), pytest.approx(overall["clv_low"]), pytest.approx(overall["clv_high"]), 3000)
+        pytest.approx(overall["clv"]), pytest.approx(overall["clv_ci_low"]), pytest.approx(overall["clv_ci_high"]),
+        3000)
     everyone = unit_economics(world.customers, as_of=as_of, gross_margin_share=0.35, annual_discount_rate=0.10,
-                              n_bootstrap=N_BOOTSTRAP, seed=0).loc[ALL]
+                              n_resamples=N_BOOTSTRAP, seed=0).loc[ALL]
     acquisition = results["acquisition_cost"]
     for key in ("cac", "ltv_cac", "payback_months"):
         h = acquisition.headline(key)
         assert (h.value, h.ci_low, h.ci_high) == pytest.approx(
-            (everyone[key], everyone[f"{key}_low"], everyone[f"{key}_high"])), key
+            (everyone[key], everyone[f"{key}_ci_low"], everyone[f"{key}_ci_high"])), key
     assert acquisition.headline("cac").n == everyone["n_cac"]
     assert acquisition.headline("ltv_cac").n == everyone["n_customers"]
 
@@ -131,13 +130,13 @@ def test_tables_and_charts_are_for_people(results):
 
 def test_tail_table_and_year_table_match_the_scenario(report, results):
     scenario = scenario_across_tails(customer_base(report.data.customers, as_of=report.as_of), **ASSUMPTIONS,
-                                     lift_kind="relative", n_bootstrap=N_BOOTSTRAP, seed=0)
+                                     lift_kind="relative", n_resamples=N_BOOTSTRAP, seed=0)
     tails = results["survival_curve"].tables[1].frame
     assert tails["Tail"].iloc[-1].startswith("Report's figures")
     column = "Extra discounted profit, 60 months (EUR)"
     for shown, name in zip(tails[column].iloc[:-1], scenario.parameters["tails"], strict=True):
         row = scenario.by_tail.loc["incremental_discounted_profit"]
-        assert shown == money(row[name], low=row[f"{name}_low"], high=row[f"{name}_high"]), name
+        assert shown == money(row[name], low=row[f"{name}_ci_low"], high=row[f"{name}_ci_high"]), name
     years = results["lift_by_year"].tables[0].frame
     assert list(years.columns) == ["What", *[f"Year {y}" for y in range(1, 6)]]
     assert years.iloc[0, 1].startswith(f"{scenario.by_year.loc[1, 'incremental_customers']:,.0f} (")
@@ -159,7 +158,7 @@ def test_customers_without_acquisition_costs(tmp_path):
     customers = world.customers.assign(acquisition_cost=np.nan)
     customers.to_csv(tmp_path / "customers.csv", index=False, date_format="%Y-%m-%d")
     report = open_report("06_retention_economics", data_dir=tmp_path, tables=["customers"])
-    settings = economics.Settings(n_bootstrap=N_BOOTSTRAP, lift_kind="absolute")
+    settings = economics.Settings(n_resamples=N_BOOTSTRAP, lift_kind="absolute")
     answer = report.show(economics.the_answer, settings=settings)
     acquisition = report.show(economics.acquisition_cost, settings=settings)
     for key in ("cac", "ltv_cac", "payback_months"):
@@ -168,7 +167,7 @@ def test_customers_without_acquisition_costs(tmp_path):
     assert answer.headline("acquisition_alternative_profit").value is None
     # the lift is still valued: five points of annual retention, without acquisition spending
     base = customer_base(customers, as_of=world.as_of)
-    scenario = scenario_across_tails(base, **ASSUMPTIONS, lift_kind="absolute", n_bootstrap=N_BOOTSTRAP, seed=0)
+    scenario = scenario_across_tails(base, **ASSUMPTIONS, lift_kind="absolute", n_resamples=N_BOOTSTRAP, seed=0)
     assert answer.headline("lift_profit").value == pytest.approx(scenario.value("incremental_discounted_profit"))
     assert answer.headline("lift_profit").label.endswith("from 5 percentage points more annual retention")
     assert "the data have no acquisition costs, so the acquisition alternative is not available" in answer.answer
@@ -232,11 +231,11 @@ def test_customers_without_revenue_for_everyone(world, tmp_path):
 def test_revenue_at_risk_section_records_the_package_figure(report):
     result = report.show(economics.money_at_risk, settings=SETTINGS)
     expected = revenue_at_risk(report.data.customers, as_of=report.as_of, horizon_months=12,
-                               n_resamples=SETTINGS.n_bootstrap, seed=SETTINGS.seed, min_at_risk=report.min_cell_size,
+                               n_resamples=SETTINGS.n_resamples, seed=SETTINGS.seed, min_at_risk=report.min_cell_size,
                                tail=SETTINGS.survival_tail)
     headline = result.headline("revenue_at_risk")
     assert (headline.value, headline.ci_low, headline.ci_high, headline.n) == (
-        pytest.approx(expected.run_rate_lost), pytest.approx(expected.run_rate_lost_low),
-        pytest.approx(expected.run_rate_lost_high), expected.active_customers)
+        pytest.approx(expected.run_rate_lost), pytest.approx(expected.run_rate_lost_ci_low),
+        pytest.approx(expected.run_rate_lost_ci_high), expected.active_customers)
     assert headline.unit == SETTINGS.currency and headline.section == "at-risk"
     assert "customer_id" not in result._repr_html_()

@@ -9,15 +9,11 @@ import pytest
 
 from cxlab import drivers, touchpoints
 from cxlab.sections import journey, open_report
-from cxlab.synth import simulate, write_demo
 
 
 @pytest.fixture(scope="module")
-def world_and_report(tmp_path_factory):
-    world = simulate(n_customers=3000, seed=5)
-    folder = tmp_path_factory.mktemp("world")
-    write_demo(world, folder)
-    return world, open_report("02_touchpoints_and_drivers", data_dir=folder, tables=["surveys"])
+def world_and_report(small_world, small_world_dir):
+    return small_world, open_report("02_touchpoints_and_drivers", data_dir=small_world_dir, tables=["surveys"])
 
 
 def test_intervention_and_drivers_equal_the_package_functions(world_and_report):

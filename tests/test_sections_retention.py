@@ -41,7 +41,7 @@ def test_retention_matches_lifelines(folder, world, report):
     # independent computation: customers read straight from the written CSV, lifelines Kaplan-Meier
     customers = pd.read_csv(folder / "customers.csv", parse_dates=["acquired_at", "churned_at"])
     _, as_of = analysis_as_of("", world.as_of)
-    frame = tenure_frame(customers, as_of)
+    frame = tenure_frame(customers, as_of=as_of)
     kmf = KaplanMeierFitter().fit(frame["tenure_months"], frame["churned"])
     expected = 100 * float(kmf.survival_function_at_times(12).iloc[0])
     ci = kmf.confidence_interval_survival_function_.loc[:12].iloc[-1]

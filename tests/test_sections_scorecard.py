@@ -27,7 +27,7 @@ def _answers(surveys: pd.DataFrame, quarter: str, as_of: pd.Timestamp, relations
     period = pd.Period(quarter, freq="Q")
     rows = surveys[(surveys["touchpoint"] == "relationship") == relationship]
     sent = rows["sent_at"]
-    return rows[(sent >= period.start_time) & (sent <= period.end_time) & known_by(rows["responded_at"], as_of)]
+    return rows[(sent >= period.start_time) & (sent <= period.end_time) & known_by(rows["responded_at"], as_of=as_of)]
 
 
 SECTIONS = (scorecard.overview, scorecard.quarter_at_a_glance, scorecard.changes_since, scorecard.by_segment,

@@ -188,7 +188,7 @@ def test_time_varying_cox_equals_lifelines_on_individual_rows():
 
 
 def _truth_check(world, terms):
-    tv = time_varying_frame(world.customers, world.surveys, world.cases, world.as_of)
+    tv = time_varying_frame(world.customers, world.surveys, world.cases, as_of=world.as_of)
     model = fit_time_varying_cox(tv, covariates=["nps_category", "followup", "ces", "segment", "contract"])
     truth = world.truth["churn_hazard_ratios"] | world.truth["churn_hazard_ratios_by_category"]
     for term, key in terms.items():

@@ -63,7 +63,7 @@ def test_nps_category():
 
 def test_time_varying_frame_by_hand(tables):
     before = {name: tables[name].copy() for name in ("customers", "surveys", "cases")}
-    tv = time_varying_frame(tables["customers"], tables["surveys"], tables["cases"], AS_OF)
+    tv = time_varying_frame(tables["customers"], tables["surveys"], tables["cases"], as_of=AS_OF)
     got = tv[["customer_id", "start_months", "stop_months", "churned", "nps_category", "followup", "ces",
               "touchpoint_csat"]].astype(object).where(tv.notna(), None).values.tolist()
     assert got == [
@@ -84,14 +84,14 @@ def test_time_varying_frame_by_hand(tables):
 
 
 def test_time_varying_frame_without_surveys_or_cases(tables):
-    no_surveys = time_varying_frame(tables["customers"], None, None, AS_OF)
+    no_surveys = time_varying_frame(tables["customers"], None, None, as_of=AS_OF)
     assert no_surveys[["customer_id", "start_months", "stop_months", "churned"]].values.tolist() == [
         ["a", 0, 6, 1], ["b", 0, 12, 0], ["e", 0, 1, 1]]
     assert no_surveys.attrs["covariates"] == ["segment", "contract"]
-    no_cases = time_varying_frame(tables["customers"], tables["surveys"], None, AS_OF)
+    no_cases = time_varying_frame(tables["customers"], tables["surveys"], None, as_of=AS_OF)
     assert (no_cases["followup"] == 0).all()
     with pytest.raises(ValueError, match=r"\['tier'\]"):
-        time_varying_frame(tables["customers"], None, None, AS_OF, static=["tier"])
+        time_varying_frame(tables["customers"], None, None, as_of=AS_OF, static=["tier"])
 
 
 def test_landmark_frame_by_hand(tables):
@@ -131,7 +131,7 @@ def test_frame_without_landmark_uses_everything_known_and_says_so(tables):
     assert latest.attrs["look_ahead"] is True
     first = survival_frame(tables, answer="first").set_index("customer_id")
     assert first.loc["b", ["nps_category", "followup"]].tolist() == ["promoter", 0]
-    only_customers = survival_frame(tables["customers"], AS_OF)
+    only_customers = survival_frame(tables["customers"], as_of=AS_OF)
     assert only_customers.attrs["covariates"] == ["segment", "contract"]
     assert "nps_category" not in only_customers
 
@@ -155,8 +155,8 @@ def world():
 
 
 def test_time_varying_rows_tile_each_tenure(world):
-    tv = time_varying_frame(world.customers, world.surveys, world.cases, world.as_of)
-    tenure = tenure_frame(world.customers, world.as_of).set_index("customer_id")
+    tv = time_varying_frame(world.customers, world.surveys, world.cases, as_of=world.as_of)
+    tenure = tenure_frame(world.customers, as_of=world.as_of).set_index("customer_id")
     tenure = tenure[tenure["tenure_months"] > 0]
     first = tv.groupby("customer_id")["start_months"].min()
     last = tv.groupby("customer_id")["stop_months"].max()
@@ -173,7 +173,7 @@ def test_time_varying_rows_tile_each_tenure(world):
 @pytest.mark.parametrize("landmark", [3, 12])
 def test_landmark_covariates_equal_the_time_varying_row_after_the_landmark(world, landmark):
     frame = survival_frame(world, landmark_months=landmark)
-    tv = time_varying_frame(world.customers, world.surveys, world.cases, world.as_of)
+    tv = time_varying_frame(world.customers, world.surveys, world.cases, as_of=world.as_of)
     row = tv[(tv["start_months"] <= landmark) & (tv["stop_months"] > landmark)]
     both = frame.merge(row, on="customer_id", suffixes=("", "_tv"))
     assert len(both) == (frame["tenure_months"] > landmark).sum()

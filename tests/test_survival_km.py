@@ -137,7 +137,7 @@ def test_churn_on_the_acquisition_day_counts_in_month_one():
         "acquired_at": pd.to_datetime(["2024-01-10", "2024-01-10", "2024-02-01", "2026-01-01"]),
         "churned_at": pd.to_datetime(["2024-01-10", None, "2024-05-01", None]),
     })
-    frame = tenure_frame(customers, "2025-01-01")  # d is acquired after the as-of date: left out
+    frame = tenure_frame(customers, as_of="2025-01-01")  # d is acquired after the as-of date: left out
     assert list(frame["customer_id"]) == ["a", "b", "c"]
     kmf = km_by(frame)
     assert survival_at(kmf, 1)[0] == pytest.approx(2 / 3)

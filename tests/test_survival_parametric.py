@@ -110,7 +110,7 @@ def test_draws_match_the_delta_method_interval_of_the_model():
     fit = fit_parametric(frame, models=("weibull",), min_at_risk=10**9)  # nothing observed: all model
     assert fit.observed_through_months_ == 0
     months = np.array([6, 24, 48])
-    draws = survival_draws(fit, months, n_draws=20_000, seed=0)
+    draws = survival_draws(fit, months, n_resamples=20_000, seed=0)
     weibull = fit.fitters_["weibull"]
     np.testing.assert_allclose(np.median(draws, axis=0), weibull.survival_function_at_times(months), rtol=2e-3)
     # standard error of S(m) by the delta method on (lambda, rho)
@@ -121,7 +121,7 @@ def test_draws_match_the_delta_method_interval_of_the_model():
     se = np.sqrt(np.einsum("ij,jk,ik->i", gradient, weibull.variance_matrix_.to_numpy(), gradient))
     np.testing.assert_allclose(draws.std(axis=0), se, rtol=0.05)
     z = stats.norm.ppf(0.975)
-    curve = extrapolated_survival(fit, months, n_draws=20_000)
+    curve = extrapolated_survival(fit, months, n_resamples=20_000)
     np.testing.assert_allclose(curve["ci_low"], s - z * se, atol=0.004)
     np.testing.assert_allclose(curve["ci_high"], s + z * se, atol=0.004)
 

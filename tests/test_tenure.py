@@ -112,8 +112,8 @@ def test_sbg_recovers_alpha_beta_on_annual_periods_with_churn_late_in_the_year()
     customers = _customers(acquired, acquired + pd.to_timedelta(months * DAYS_PER_MONTH, unit="D"))
     fit = fit_by(tenure_frame(customers, as_of=as_of).assign(everyone="all"), "everyone",
                  months_per_period=12).iloc[0]
-    assert fit["alpha_lower"] <= 1.0 <= fit["alpha_upper"]
-    assert fit["beta_lower"] <= 3.0 <= fit["beta_upper"]
+    assert fit["alpha_ci_low"] <= 1.0 <= fit["alpha_ci_high"]
+    assert fit["beta_ci_low"] <= 3.0 <= fit["beta_ci_high"]
 
 
 def test_input_not_modified_and_missing_column():

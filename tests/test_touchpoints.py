@@ -81,12 +81,12 @@ def test_scorecard_uses_only_what_is_known_at_as_of(world):
 
 
 def test_scorecard_suppresses_small_cells(world):
-    card = touchpoints.scorecard(world.surveys, as_of=world.as_of, quarters=["2026Q2", "2026Q3"], min_n=10_000)
+    card = touchpoints.scorecard(world.surveys, as_of=world.as_of, quarters=["2026Q2", "2026Q3"], min_cell_size=10_000)
     assert set(card["quarter"]) == {"2026Q2", "2026Q3"}
     assert card["small_cell"].all()
     assert card[["csat", "csat_ci_low", "ces", "nps", "response_rate"]].isna().all().all()
     assert (card["responses"] > 0).all()  # sizes stay visible
-    kept = touchpoints.scorecard(world.surveys, as_of=world.as_of, quarters=["2026Q3"], min_n=10_000,
+    kept = touchpoints.scorecard(world.surveys, as_of=world.as_of, quarters=["2026Q3"], min_cell_size=10_000,
                                  suppress=False)
     assert kept.loc[kept["touchpoint"] != "relationship", "csat"].notna().all()
     assert list(kept["touchpoint"])[:2] == ["relationship", "sales"]  # schema order
@@ -283,7 +283,7 @@ def test_scorecard_takes_one_quarter_as_a_string(world):
 def test_nps_by_region_with_customer_attributes(world):
     answers = world.surveys[(world.surveys["touchpoint"] == "relationship") & world.surveys["nps"].notna()]
     by_region = metrics.nps_by(touchpoints.with_customer_attributes(answers, world.customers, "region"), "region",
-                               min_n=1).set_index("region")
+                               min_cell_size=1).set_index("region")
     region_of = world.customers.set_index("customer_id")["region"]
     for region, rows in answers.groupby(answers["customer_id"].map(region_of)):
         expected = metrics.nps(rows["nps"], clusters=rows["customer_id"])
@@ -297,7 +297,7 @@ def test_trend_panels_one_per_touchpoint_with_a_target_line(world):
     from matplotlib.figure import Figure
 
     card = touchpoints.scorecard(world.surveys, as_of=pd.Timestamp("2026-09-30"), quarters=["2026Q2", "2026Q3"],
-                                 min_n=1)
+                                 min_cell_size=1)
     axes = touchpoints.plot_trend_panels(card, metric="csat", figure=Figure(), target=80.0)
     with_csat = set(card.loc[card["csat"].notna(), "touchpoint"])
     assert sorted(ax.get_title() for ax in axes) == sorted(with_csat)

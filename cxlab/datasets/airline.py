@@ -34,6 +34,9 @@ import pandas as pd
 from cxlab.datasets.generic import check_wide_survey, from_wide_survey
 from cxlab.datasets.source import SourceTables, read_source_csv
 
+__all__ = ["AIRLINE_FILE", "COLUMNS", "DEFAULT_SURVEY_DATE", "EXTRA_COLUMNS", "NOT_APPLICABLE", "SATISFACTION_LABELS",
+           "TOUCHPOINTS", "load_airline"]
+
 AIRLINE_FILE = "airline_passenger_satisfaction.csv"
 DEFAULT_SURVEY_DATE = "2024-12-31"
 # source column -> touchpoint name, in the file's order

@@ -30,6 +30,9 @@ from cxlab.datasets.telco import TELCO_FILE, load_telco
 from cxlab.io import SUFFIXES, CXData, load
 from cxlab.schema import TABLES
 
+__all__ = ["ADAPTERS", "FILE_FORMATS", "REJECTED_FILE", "SOURCE_FILES", "SURVEY_SOURCE", "Conversion", "convert",
+           "not_in_source"]
+
 SURVEY_SOURCE = "survey"
 ADAPTERS = {"telco": load_telco, "airline": load_airline, "fft": load_fft, SURVEY_SOURCE: load_survey_export}
 SOURCE_FILES = {"telco": TELCO_FILE, "airline": AIRLINE_FILE, "fft": FFT_FILE}

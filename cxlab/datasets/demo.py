@@ -6,6 +6,8 @@ from pathlib import Path
 
 from cxlab.io import CXData, load
 
+__all__ = ["demo_path", "load_demo"]
+
 
 def demo_path() -> Path:
     """Return the folder of the shipped demo world (``data/demo`` at the project root)."""

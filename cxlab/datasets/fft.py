@@ -40,6 +40,8 @@ import pandas as pd
 from cxlab.datasets.generic import check_wide_survey, from_wide_survey
 from cxlab.datasets.source import SourceTables, combine_problems, problems, read_source_csv
 
+__all__ = ["COLUMNS", "DO_BETTER_PREFIX", "FFT_FILE", "RATING_SCORES", "load_fft"]
+
 FFT_FILE = "nhs_fft_gp_practices_2023_2024.csv"
 # FFT answer -> recommend5 score; "Don't know" is an answer without a score.
 RATING_SCORES = {

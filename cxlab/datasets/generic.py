@@ -37,6 +37,9 @@ from cxlab.datasets.source import combine_problems, describe_problems, problems
 from cxlab.schema import RELATIONSHIP, required_columns
 from cxlab.tenure import DAYS_PER_MONTH
 
+__all__ = ["OUTCOME_KINDS", "PRESET_KINDS", "TENURE_UNITS", "TOUCHPOINT_SCALE", "UNKNOWN", "SurveyTables",
+           "check_tenure_table", "check_wide_survey", "from_tenure_table", "from_wide_survey", "parse_flags"]
+
 UNKNOWN = "unknown"
 TENURE_UNITS = {"months": 1, "years": 12}
 # outcome kind -> (surveys column, lowest, highest)
@@ -265,7 +268,7 @@ def from_tenure_table(df: pd.DataFrame, *, customer_id: str, tenure: str, churne
     >>> customers[["customer_id", "acquired_at", "churned_at"]].astype(str).values.tolist()
     [['a', '2024-09-30', '2024-12-30'], ['b', '2023-12-31', 'NaT']]
     >>> from cxlab.tenure import tenure_frame
-    >>> tenure_frame(customers, "2024-12-31")["tenure_months"].tolist()
+    >>> tenure_frame(customers, as_of="2024-12-31")["tenure_months"].tolist()
     [3, 12]
     """
     where = "from_tenure_table"

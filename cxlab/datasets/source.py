@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+__all__ = ["GAPS", "REJECTED_COLUMNS", "SourceTables", "combine_problems", "describe_problems", "file_sha256",
+           "problems", "read_source_csv"]
+
 REJECTED_COLUMNS = ["row", "column", "rule", "value"]
 # What a source may lack beyond tables and columns: the words of ``not_in_source`` in meta.json.
 GAPS = {

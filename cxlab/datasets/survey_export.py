@@ -31,6 +31,8 @@ from cxlab.datasets.generic import from_wide_survey
 from cxlab.datasets.source import REJECTED_COLUMNS, SourceTables
 from cxlab.periods import fieldwork_period
 
+__all__ = ["EXPORT_OPTIONS", "NOT_IN_SOURCE", "load_survey_export", "read_survey_spec"]
+
 EXPORT_OPTIONS = ("respondent_id", "touchpoints", "responded_at", "survey_date", "outcome", "outcome_kind",
                   "outcome_labels", "not_applicable", "comment", "channel", "segment", "region", "contract",
                   "extra_columns", "columns")

@@ -50,6 +50,8 @@ import pandas as pd
 from cxlab.datasets.generic import check_tenure_table, from_tenure_table
 from cxlab.datasets.source import SourceTables, combine_problems, problems, read_source_csv
 
+__all__ = ["COLUMNS", "CONTRACTS", "DEFAULT_AS_OF", "EXTRA_COLUMNS", "SEGMENTS", "TELCO_FILE", "load_telco"]
+
 TELCO_FILE = "WA_Fn-UseC_-Telco-Customer-Churn.csv"
 DEFAULT_AS_OF = "2024-12-31"
 CONTRACTS = {"Month-to-month": "monthly", "One year": "annual", "Two year": "two_year"}

@@ -15,7 +15,9 @@ scenario
 sensitivity
     Tornado over the assumptions and the map of where the "+5% retention, +25-95% profit" claim holds.
 tables
-    Estimates with intervals as readable tables; money axes.
+    Estimates with intervals as readable tables.
+plots
+    Every chart of the package (survival curves, lift by year, tornado, claim map) and money axes.
 at_risk
     ``revenue_at_risk``: monthly revenue of the active base expected to churn within a horizon.
 """
@@ -39,10 +41,10 @@ from cxlab.economics.curves import (
     joint_survival_draws,
     monthly_hazard_from_annual_retention,
     percentile_interval,
-    plot_survival,
     revenue_life_table,
     survival_draws,
 )
+from cxlab.economics.plots import money_axis, plot_claim_map, plot_lift_by_year, plot_survival, plot_tornado
 from cxlab.economics.scenario import (
     CustomerBase,
     LiftScenario,
@@ -72,7 +74,11 @@ __all__ = [
     "monthly_rate",
     "payback_months",
     "percentile_interval",
+    "money_axis",
+    "plot_claim_map",
+    "plot_lift_by_year",
     "plot_survival",
+    "plot_tornado",
     "recent_acquisitions",
     "retention_lift_scenario",
     "revenue_life_table",

@@ -11,6 +11,8 @@ from cxlab.economics.curves import percentile_interval
 from cxlab.periods import as_of_end, known_by
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
+__all__ = ["ALL", "acquisition_costs", "recent_acquisitions", "unit_economics"]
+
 ALL = "all customers"
 
 
@@ -32,7 +34,7 @@ def recent_acquisitions(customers: pd.DataFrame, *, as_of, window_months: float,
         raise ValueError(f"window_months must be positive; got {window_months}")
     as_of = pd.Timestamp(as_of)
     acquired = pd.to_datetime(customers[acquired_col])
-    known = known_by(acquired, as_of)
+    known = known_by(acquired, as_of=as_of)
     if not known.any():
         raise ValueError(f"no customer was acquired on or before the as-of date {as_of.date()}")
     span_months = (as_of_end(as_of) - acquired[known].min()).total_seconds() / 86_400 / DAYS_PER_MONTH
@@ -107,7 +109,7 @@ def acquisition_costs(customers: pd.DataFrame, *, as_of, by: str = "acquisition_
 
 
 def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float, annual_discount_rate: float,
-                   by: str = "acquisition_channel", cac_window_months: float | None = 12, n_bootstrap: int = 500,
+                   by: str = "acquisition_channel", cac_window_months: float | None = 12, n_resamples: int = 500,
                    seed: int = 0, min_at_risk: int = 30, tail: str = "geometric",
                    lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95,
                    revenue_weighted: bool = True) -> pd.DataFrame:
@@ -131,7 +133,7 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
         Grouping column.
     cac_window_months : float or None
         CAC of the customers acquired in this many months before ``as_of`` (None: all).
-    n_bootstrap, seed, min_at_risk, tail, lifetime_months, level, revenue_weighted
+    n_resamples, seed, min_at_risk, tail, lifetime_months, level, revenue_weighted
         As in :func:`~cxlab.economics.clv.clv_by` (by default money follows the revenue-weighted
         survival curve, for the lifetime value and the payback alike).
 
@@ -139,14 +141,14 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
     -------
     pandas.DataFrame
         One row per group plus ``"all customers"``: ``n_customers``, ``monthly_margin``,
-        ``clv``/``clv_low``/``clv_high``, ``cac``/``cac_low``/``cac_high``, ``n_cac``,
-        ``ltv_cac``/``ltv_cac_low``/``ltv_cac_high`` and ``payback_months`` with its interval
-        (``payback_months_low``, ``payback_months_high``):
+        ``clv``/``clv_ci_low``/``clv_ci_high``, ``cac``/``cac_ci_low``/``cac_ci_high``, ``n_cac``,
+        ``ltv_cac``/``ltv_cac_ci_low``/``ltv_cac_ci_high`` and ``payback_months`` with its interval
+        (``payback_months_ci_low``, ``payback_months_ci_high``):
         the first month at which a new customer's expected cumulative (undiscounted,
         survival-weighted) margin reaches the CAC (see
         :func:`~cxlab.economics.clv.payback_months`); NaN when it is never reached.
     """
-    frame = tenure_frame(customers, as_of)
+    frame = tenure_frame(customers, as_of=as_of)
     if by not in frame.columns:
         raise ValueError(f"unit_economics: customers table lacks column {by!r}")
     costs = acquisition_costs(customers, as_of=as_of, by=by, window_months=cac_window_months, level=level)
@@ -156,7 +158,7 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
     for key, group in groups:
         rows[key] = _group_unit_economics(group, costs.loc[key] if key in costs.index else None,
                                           gross_margin_share=gross_margin_share, discount=discount,
-                                          n_bootstrap=n_bootstrap, seed=seed, min_at_risk=min_at_risk, tail=tail,
+                                          n_resamples=n_resamples, seed=seed, min_at_risk=min_at_risk, tail=tail,
                                           lifetime_months=lifetime_months, level=level,
                                           revenue_weighted=revenue_weighted)
     out = pd.DataFrame.from_dict(rows, orient="index")
@@ -165,29 +167,29 @@ def unit_economics(customers: pd.DataFrame, *, as_of, gross_margin_share: float,
 
 
 def _group_unit_economics(group: pd.DataFrame, cost: pd.Series | None, *, gross_margin_share: float,
-                          discount: float, n_bootstrap: int, seed: int, min_at_risk: int, tail: str,
+                          discount: float, n_resamples: int, seed: int, min_at_risk: int, tail: str,
                           lifetime_months: int, level: float, revenue_weighted: bool) -> dict:
     nan = np.nan
-    row = {"n_customers": len(group), "monthly_margin": nan, "clv": nan, "clv_low": nan, "clv_high": nan,
-           "cac": nan, "cac_low": nan, "cac_high": nan, "n_cac": 0, "ltv_cac": nan, "ltv_cac_low": nan,
-           "ltv_cac_high": nan, "payback_months": nan, "payback_months_low": nan, "payback_months_high": nan}
+    row = {"n_customers": len(group), "monthly_margin": nan, "clv": nan, "clv_ci_low": nan, "clv_ci_high": nan,
+           "cac": nan, "cac_ci_low": nan, "cac_ci_high": nan, "n_cac": 0, "ltv_cac": nan, "ltv_cac_ci_low": nan,
+           "ltv_cac_ci_high": nan, "payback_months": nan, "payback_months_ci_low": nan, "payback_months_ci_high": nan}
     if cost is not None:
-        row.update(cac=cost["cac"], cac_low=cost["ci_low"], cac_high=cost["ci_high"], n_cac=int(cost["n"]))
+        row.update(cac=cost["cac"], cac_ci_low=cost["ci_low"], cac_ci_high=cost["ci_high"], n_cac=int(cost["n"]))
     if (group["tenure_months"] >= 1).sum() < min_at_risk:
         return row
     curves = group_curves(group, horizon_months=lifetime_months + int(group["tenure_months"].max()),
-                          revenue_weighted=revenue_weighted, n_bootstrap=n_bootstrap, seed=seed,
+                          revenue_weighted=revenue_weighted, n_resamples=n_resamples, seed=seed,
                           min_at_risk=min_at_risk, tail=tail)
     curve = curves[1]
     values = group_clv(group, gross_margin_share=gross_margin_share, monthly_discount_rate=discount,
                        seed=seed, lifetime_months=lifetime_months, level=level, curves=curves)
-    row.update(monthly_margin=values["monthly_margin"], clv=values["clv"], clv_low=values["clv_low"],
-               clv_high=values["clv_high"])
+    row.update(monthly_margin=values["monthly_margin"], clv=values["clv"], clv_ci_low=values["clv_ci_low"],
+               clv_ci_high=values["clv_ci_high"])
     if cost is None or not np.isfinite(cost["cac"]) or cost["cac"] <= 0:
         return row
     rng = np.random.default_rng([seed, 2])
     se = cost["se"] if np.isfinite(cost["se"]) else 0.0
-    cac_draws = np.maximum(cost["cac"] + se * rng.standard_normal(curve.n_draws), 1e-9)
+    cac_draws = np.maximum(cost["cac"] + se * rng.standard_normal(curve.n_resamples), 1e-9)
     s = curve.survival()[1:lifetime_months + 1]
     s_draws = curve.survival_draws()[:, 1:lifetime_months + 1]
     ratio_draws = values["clv_draws"] / cac_draws
@@ -196,8 +198,9 @@ def _group_unit_economics(group: pd.DataFrame, cost: pd.Series | None, *, gross_
     row.update(ltv_cac=values["clv"] / cost["cac"],
                payback_months=payback_months(s, margin_per_period=values["monthly_margin"],
                                              acquisition_cost=cost["cac"]))
-    row.update(zip(("ltv_cac_low", "ltv_cac_high"), percentile_interval(ratio_draws, level), strict=True))
-    row.update(zip(("payback_months_low", "payback_months_high"), _payback_interval(payback_draws, level), strict=True))
+    row.update(zip(("ltv_cac_ci_low", "ltv_cac_ci_high"), percentile_interval(ratio_draws, level), strict=True))
+    row.update(zip(("payback_months_ci_low", "payback_months_ci_high"), _payback_interval(payback_draws, level),
+                   strict=True))
     return row
 
 
@@ -205,6 +208,6 @@ def _payback_interval(draws: np.ndarray, level: float) -> tuple[float, float]:
     """Percentile interval of payback months, where 'never' (NaN) counts as later than any month."""
     if draws.size == 0:
         return np.nan, np.nan
-    alpha = (1.0 - level) / 2
-    low, high = np.quantile(np.where(np.isnan(draws), np.inf, draws), [alpha, 1 - alpha], method="inverted_cdf")
+    tail = (1.0 - level) / 2
+    low, high = np.quantile(np.where(np.isnan(draws), np.inf, draws), [tail, 1 - tail], method="inverted_cdf")
     return (float(low) if np.isfinite(low) else np.nan), (float(high) if np.isfinite(high) else np.nan)

@@ -23,6 +23,8 @@ import pandas as pd
 from cxlab.economics.curves import joint_survival_draws, percentile_interval, revenue_life_table
 from cxlab.tenure import tenure_frame
 
+__all__ = ["RevenueAtRisk", "revenue_at_risk"]
+
 
 @dataclass(frozen=True)
 class RevenueAtRisk:
@@ -35,9 +37,9 @@ class RevenueAtRisk:
         Customers active at the as-of instant.
     monthly_revenue : float
         Their monthly revenue in all.
-    run_rate_lost, run_rate_lost_low, run_rate_lost_high : float
+    run_rate_lost, run_rate_lost_ci_low, run_rate_lost_ci_high : float
         Monthly revenue expected to have churned away by the end of the horizon.
-    revenue_lost, revenue_lost_low, revenue_lost_high : float
+    revenue_lost, revenue_lost_ci_low, revenue_lost_ci_high : float
         Revenue expected not to be earned over the horizon because of churn.
     level : float
         Confidence level of the intervals.
@@ -47,11 +49,11 @@ class RevenueAtRisk:
     active_customers: int
     monthly_revenue: float
     run_rate_lost: float
-    run_rate_lost_low: float
-    run_rate_lost_high: float
+    run_rate_lost_ci_low: float
+    run_rate_lost_ci_high: float
     revenue_lost: float
-    revenue_lost_low: float
-    revenue_lost_high: float
+    revenue_lost_ci_low: float
+    revenue_lost_ci_high: float
     level: float
 
     @property
@@ -107,12 +109,12 @@ def revenue_at_risk(customers: pd.DataFrame, *, as_of, horizon_months: int = 12,
     >>> from cxlab.datasets import load_demo
     >>> data = load_demo()
     >>> risk = revenue_at_risk(data.customers, as_of=data.as_of, n_resamples=50)
-    >>> bool(risk.run_rate_lost_low <= risk.run_rate_lost <= risk.run_rate_lost_high)
+    >>> bool(risk.run_rate_lost_ci_low <= risk.run_rate_lost <= risk.run_rate_lost_ci_high)
     True
     """
     if horizon_months < 1 or horizon_months % 1:
         raise ValueError(f"horizon_months must be a whole number >= 1; got {horizon_months}")
-    frame = tenure_frame(customers, as_of)
+    frame = tenure_frame(customers, as_of=as_of)
     revenue = frame["monthly_revenue"].astype(float)
     if revenue.isna().any():
         raise ValueError(f"revenue_at_risk: monthly_revenue is missing for {int(revenue.isna().sum())} customer(s)")
@@ -123,12 +125,12 @@ def revenue_at_risk(customers: pd.DataFrame, *, as_of, horizon_months: int = 12,
     revenue_by_tenure = np.bincount(tenure, weights=revenue[active].to_numpy())
     table = revenue_life_table(frame["tenure_months"], frame["churned"], revenue)
     _, curve = joint_survival_draws(table, horizon_months=len(revenue_by_tenure) + horizon_months,
-                                    n_draws=n_resamples, seed=seed, min_at_risk=min_at_risk, tail=tail)
+                                    n_resamples=n_resamples, seed=seed, min_at_risk=min_at_risk, tail=tail)
     run_rate, lost = _lost(curve.survival(), revenue_by_tenure, horizon_months)
     run_rate_draws, lost_draws = _lost(curve.survival_draws(), revenue_by_tenure, horizon_months)
     (run_low, run_high), (lost_low, lost_high) = (percentile_interval(d, level) for d in (run_rate_draws, lost_draws))
     return RevenueAtRisk(horizon_months=int(horizon_months), active_customers=int(active.sum()),
                          monthly_revenue=float(revenue_by_tenure.sum()), run_rate_lost=float(run_rate),
-                         run_rate_lost_low=float(run_low), run_rate_lost_high=float(run_high),
-                         revenue_lost=float(lost), revenue_lost_low=float(lost_low),
-                         revenue_lost_high=float(lost_high), level=level)
+                         run_rate_lost_ci_low=float(run_low), run_rate_lost_ci_high=float(run_high),
+                         revenue_lost=float(lost), revenue_lost_ci_low=float(lost_low),
+                         revenue_lost_ci_high=float(lost_high), level=level)

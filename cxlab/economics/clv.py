@@ -34,6 +34,9 @@ from cxlab.economics.curves import (
 )
 from cxlab.tenure import event_table, is_active
 
+__all__ = ["HEADLINE_TAILS", "LIFETIME_MONTHS", "clv", "clv_across_tails", "clv_by", "clv_difference", "group_clv",
+           "group_curves", "monthly_rate", "payback_months"]
+
 LIFETIME_MONTHS = 600
 HEADLINE_TAILS = ("geometric", "sbg", "best")
 
@@ -156,7 +159,7 @@ def payback_months(survival, *, margin_per_period, acquisition_cost, discount_ra
 
 
 def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discount_rate: float,
-           revenue_col: str = "monthly_revenue", n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
+           revenue_col: str = "monthly_revenue", n_resamples: int = 500, seed: int = 0, min_at_risk: int = 30,
            tail: str = "geometric", lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95,
            revenue_weighted: bool = True) -> pd.DataFrame:
     """Lifetime value of a new customer and of the active base, per group, with intervals.
@@ -187,7 +190,7 @@ def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discoun
         Annual discount rate, converted to monthly with :func:`monthly_rate`.
     revenue_col : str
         Monthly revenue column.
-    n_bootstrap, seed : int
+    n_resamples, seed : int
         Replicates and seed of the bootstrap.
     min_at_risk : int
         Kaplan-Meier window rule of :func:`~cxlab.economics.curves.survival_draws`.
@@ -204,11 +207,12 @@ def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discoun
     Returns
     -------
     pandas.DataFrame
-        One row per group: ``n_customers``, ``n_active``, ``monthly_margin``, ``clv`` with
-        ``clv_low``/``clv_high`` (per new customer), ``expected_lifetime_months`` (undiscounted
+        One row per group, the groups as columns (like :func:`cxlab.metrics.nps_by`): the ``by``
+        columns, ``n_customers``, ``n_active``, ``monthly_margin``, ``clv`` with
+        ``clv_ci_low``/``clv_ci_high`` (per new customer), ``expected_lifetime_months`` (undiscounted
         sum of the customers' S(t) over the lifetime horizon), ``residual_value_per_active`` (expected
         discounted margin still to come from an active customer, given their tenure) with its
-        interval (``_low``, ``_high``), ``km_window_months``. Groups too small for a curve (fewer than
+        interval (``_ci_low``, ``_ci_high``), ``km_window_months``. Groups too small for a curve (fewer than
         ``min_at_risk`` at risk in month 1) have NaN values.
     """
     cols = [by] if isinstance(by, str) else list(by)
@@ -227,15 +231,15 @@ def clv_by(frame: pd.DataFrame, *, by, gross_margin_share: float, annual_discoun
     rows = []
     for key, group in frame.groupby(cols, observed=True, sort=True):
         values = group_clv(group, gross_margin_share=gross_margin_share, monthly_discount_rate=discount,
-                           revenue_col=revenue_col, n_bootstrap=n_bootstrap, seed=seed, min_at_risk=min_at_risk,
+                           revenue_col=revenue_col, n_resamples=n_resamples, seed=seed, min_at_risk=min_at_risk,
                            tail=tail, lifetime_months=lifetime_months, level=level, revenue_weighted=revenue_weighted)
         rows.append({**dict(zip(cols, key, strict=True)),
                      **{k: v for k, v in values.items() if not k.endswith("_draws")}})
-    return pd.DataFrame(rows).set_index(cols)
+    return pd.DataFrame(rows)
 
 
 def clv_difference(frame: pd.DataFrame, by: str, first, second, *, gross_margin_share: float,
-                   annual_discount_rate: float, revenue_col: str = "monthly_revenue", n_bootstrap: int = 500,
+                   annual_discount_rate: float, revenue_col: str = "monthly_revenue", n_resamples: int = 500,
                    seed: int = 0, min_at_risk: int = 30, tail: str = "geometric",
                    lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95,
                    revenue_weighted: bool = True) -> dict:
@@ -252,7 +256,7 @@ def clv_difference(frame: pd.DataFrame, by: str, first, second, *, gross_margin_
         Grouping column, e.g. ``"segment"``.
     first, second
         The two groups' values, e.g. ``"Enterprise"`` and ``"SMB"``.
-    gross_margin_share, annual_discount_rate, revenue_col, n_bootstrap, seed, min_at_risk, tail, lifetime_months,
+    gross_margin_share, annual_discount_rate, revenue_col, n_resamples, seed, min_at_risk, tail, lifetime_months,
     level, revenue_weighted
         As in :func:`clv_by`.
 
@@ -277,7 +281,7 @@ def clv_difference(frame: pd.DataFrame, by: str, first, second, *, gross_margin_
                              f"{sorted(frame[by].dropna().unique().tolist())}")
         values[group] = group_clv(rows, gross_margin_share=gross_margin_share,
                                   monthly_discount_rate=monthly_rate(annual_discount_rate), revenue_col=revenue_col,
-                                  n_bootstrap=n_bootstrap, seed=seed + offset, min_at_risk=min_at_risk, tail=tail,
+                                  n_resamples=n_resamples, seed=seed + offset, min_at_risk=min_at_risk, tail=tail,
                                   lifetime_months=lifetime_months, level=level, revenue_weighted=revenue_weighted)
     a, b = values[first], values[second]
     small = [g for g, v in values.items() if "clv_draws" not in v]
@@ -291,7 +295,7 @@ def clv_difference(frame: pd.DataFrame, by: str, first, second, *, gross_margin_
 
 
 def group_curves(frame: pd.DataFrame, *, horizon_months: int, revenue_col: str = "monthly_revenue",
-                 revenue_weighted: bool = True, n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
+                 revenue_weighted: bool = True, n_resamples: int = 500, seed: int = 0, min_at_risk: int = 30,
                  tail: str = "geometric") -> tuple[SurvivalDraws, SurvivalDraws]:
     """The customers' survival curve of a group and the curve its money follows.
 
@@ -301,15 +305,15 @@ def group_curves(frame: pd.DataFrame, *, horizon_months: int, revenue_col: str =
     """
     if revenue_weighted:
         table = revenue_life_table(frame["tenure_months"], frame["churned"], frame[revenue_col])
-        return joint_survival_draws(table, horizon_months=horizon_months, n_draws=n_bootstrap, seed=seed,
+        return joint_survival_draws(table, horizon_months=horizon_months, n_resamples=n_resamples, seed=seed,
                                     min_at_risk=min_at_risk, tail=tail)
     curve = survival_draws(event_table(frame["tenure_months"], frame["churned"]), horizon_months=horizon_months,
-                           n_draws=n_bootstrap, seed=seed, min_at_risk=min_at_risk, tail=tail)
+                           n_resamples=n_resamples, seed=seed, min_at_risk=min_at_risk, tail=tail)
     return curve, curve
 
 
 def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discount_rate: float,
-              revenue_col: str = "monthly_revenue", n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
+              revenue_col: str = "monthly_revenue", n_resamples: int = 500, seed: int = 0, min_at_risk: int = 30,
               tail: str = "geometric", lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95,
               revenue_weighted: bool = True, curves: tuple[SurvivalDraws, SurvivalDraws] | None = None) -> dict:
     """Lifetime values of one group of customers (the row of :func:`clv_by`), with their draws.
@@ -319,7 +323,7 @@ def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discoun
     when given. Money is valued on the money curve; the expected lifetime comes from the
     customers' curve. The mean revenue's replicates are those drawn with a revenue-weighted
     curve, else normal draws with its standard error. Besides the row's values, the result
-    holds ``clv_draws`` and ``margin_draws`` (arrays of ``n_bootstrap`` values) for callers that
+    holds ``clv_draws`` and ``margin_draws`` (arrays of ``n_resamples`` values) for callers that
     combine them with other uncertain inputs (e.g. LTV/CAC).
     """
     n_customers = len(frame)
@@ -329,13 +333,13 @@ def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discoun
     if curves is None:
         if (frame["tenure_months"] >= 1).sum() < min_at_risk:
             nan = np.nan
-            return {**out, "monthly_margin": nan, "clv": nan, "clv_low": nan, "clv_high": nan,
+            return {**out, "monthly_margin": nan, "clv": nan, "clv_ci_low": nan, "clv_ci_high": nan,
                     "expected_lifetime_months": nan, "residual_value_per_active": nan,
-                    "residual_value_per_active_low": nan, "residual_value_per_active_high": nan,
-                    "km_window_months": nan, "clv_draws": np.full(n_bootstrap, nan),
-                    "margin_draws": np.full(n_bootstrap, nan)}
+                    "residual_value_per_active_ci_low": nan, "residual_value_per_active_ci_high": nan,
+                    "km_window_months": nan, "clv_draws": np.full(n_resamples, nan),
+                    "margin_draws": np.full(n_resamples, nan)}
         curves = group_curves(frame, horizon_months=lifetime_months + int(frame["tenure_months"].max()),
-                              revenue_col=revenue_col, revenue_weighted=revenue_weighted, n_bootstrap=n_bootstrap,
+                              revenue_col=revenue_col, revenue_weighted=revenue_weighted, n_resamples=n_resamples,
                               seed=seed, min_at_risk=min_at_risk, tail=tail)
     customers, curve = curves
     margin = gross_margin_share * revenue.mean()
@@ -344,7 +348,7 @@ def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discoun
     else:
         rng = np.random.default_rng([seed, 1])
         margin_se = gross_margin_share * revenue.std(ddof=1) / np.sqrt(n_customers) if n_customers > 1 else 0.0
-        margin_draws = margin + margin_se * rng.standard_normal(curve.n_draws)
+        margin_draws = margin + margin_se * rng.standard_normal(curve.n_resamples)
     s = curve.survival()
     s_draws = curve.survival_draws()
     value = clv(s[1:lifetime_months + 1], margin_per_period=margin, discount_rate_per_period=monthly_discount_rate)
@@ -353,17 +357,17 @@ def group_clv(frame: pd.DataFrame, *, gross_margin_share: float, monthly_discoun
     residual, residual_draws = _residual_value(frame.loc[active], revenue[active] * gross_margin_share, s, s_draws,
                                                monthly_discount_rate, lifetime_months)
     return {**out, "monthly_margin": margin, "clv": value,
-            **dict(zip(("clv_low", "clv_high"), percentile_interval(value_draws, level), strict=True)),
+            **dict(zip(("clv_ci_low", "clv_ci_high"), percentile_interval(value_draws, level), strict=True)),
             "expected_lifetime_months": float(customers.survival()[1:lifetime_months + 1].sum()),
             "residual_value_per_active": residual,
-            **dict(zip(("residual_value_per_active_low", "residual_value_per_active_high"),
+            **dict(zip(("residual_value_per_active_ci_low", "residual_value_per_active_ci_high"),
                        percentile_interval(residual_draws, level), strict=True)),
             "km_window_months": curve.window_months, "clv_draws": value_draws, "margin_draws": margin_draws}
 
 
 def clv_across_tails(frame: pd.DataFrame, *, gross_margin_share: float, annual_discount_rate: float,
                      tail: str = "geometric", tails=HEADLINE_TAILS, revenue_col: str = "monthly_revenue",
-                     revenue_weighted: bool = True, n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
+                     revenue_weighted: bool = True, n_resamples: int = 500, seed: int = 0, min_at_risk: int = 30,
                      lifetime_months: int = LIFETIME_MONTHS, level: float = 0.95) -> pd.DataFrame:
     """Lifetime value of a new customer under several tail models, and a headline interval that includes the choice.
 
@@ -386,14 +390,14 @@ def clv_across_tails(frame: pd.DataFrame, *, gross_margin_share: float, annual_d
     tails : sequence of str
         Tails considered (:data:`~cxlab.economics.curves.TAILS`; default geometric, sBG and the
         best-AIC parametric model).
-    revenue_col, revenue_weighted, n_bootstrap, seed, min_at_risk, lifetime_months, level
+    revenue_col, revenue_weighted, n_resamples, seed, min_at_risk, lifetime_months, level
         As in :func:`clv_by`.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by tail name, then ``"headline"``: ``tail_model`` (what was fitted; the sBG tail
-        falls back to geometric without heterogeneity), ``clv``, ``clv_low``, ``clv_high``,
+        falls back to geometric without heterogeneity), ``clv``, ``clv_ci_low``, ``clv_ci_high``,
         ``survival_120`` (share still active after ten years) and ``interval`` (how the row's
         interval was made). ``attrs["note"]`` states the headline's interval in a sentence.
     """
@@ -403,20 +407,21 @@ def clv_across_tails(frame: pd.DataFrame, *, gross_margin_share: float, annual_d
     rows = {}
     for name in names:
         customers, money = group_curves(frame, horizon_months=horizon, revenue_col=revenue_col,
-                                        revenue_weighted=revenue_weighted, n_bootstrap=n_bootstrap, seed=seed,
+                                        revenue_weighted=revenue_weighted, n_resamples=n_resamples, seed=seed,
                                         min_at_risk=min_at_risk, tail=name)
         values = group_clv(frame, gross_margin_share=gross_margin_share, monthly_discount_rate=discount,
                            revenue_col=revenue_col, seed=seed, lifetime_months=lifetime_months, level=level,
                            curves=(customers, money))
-        rows[name] = {"tail_model": money.tail, "clv": values["clv"], "clv_low": values["clv_low"],
-                      "clv_high": values["clv_high"], "survival_120": float(customers.survival(min(120, horizon))),
+        rows[name] = {"tail_model": money.tail, "clv": values["clv"], "clv_ci_low": values["clv_ci_low"],
+                      "clv_ci_high": values["clv_ci_high"],
+                      "survival_120": float(customers.survival(min(120, horizon))),
                       "interval": f"{100 * level:g}% sampling interval"}
     table = pd.DataFrame.from_dict(rows, orient="index")
     shown = ", ".join(table["tail_model"])
     note = (f"{tail} tail; {100 * level:g}% interval = union of the sampling intervals under the {shown} tails "
             "(covers the choice of tail as well as sampling error)")
     table.loc["headline"] = {"tail_model": table.loc[tail, "tail_model"], "clv": table.loc[tail, "clv"],
-                             "clv_low": table["clv_low"].min(), "clv_high": table["clv_high"].max(),
+                             "clv_ci_low": table["clv_ci_low"].min(), "clv_ci_high": table["clv_ci_high"].max(),
                              "survival_120": table.loc[tail, "survival_120"],
                              "interval": "union of the tails' sampling intervals"}
     table.index.name = "tail"

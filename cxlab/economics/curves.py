@@ -11,7 +11,7 @@ Uncertainty is propagated by resampling the *aggregated* life table, never the c
 each replicate draws the churn count of every tenure month from
 ``Binomial(at_risk(t), h(t))`` (the parametric bootstrap of the Kaplan-Meier hazards; its
 variance matches Greenwood's formula) and re-estimates the tail from the drawn counts. All
-replicates are computed at once as arrays of shape ``(n_draws, months)``.
+replicates are computed at once as arrays of shape ``(n_resamples, months)``.
 
 Lifts of retention are applied to the hazards (:func:`apply_lift`), in one of two explicit
 definitions:
@@ -35,15 +35,17 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, replace
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 
 from cxlab.sbg import ShiftedBetaGeometric, sbg_retention_rate
 from cxlab.survival.parametric import fit_parametric
 from cxlab.survival.parametric import survival_draws as parametric_survival_draws
 from cxlab.tenure import event_table
+
+__all__ = ["LIFT_KINDS", "MONTHS_PER_YEAR", "TAILS", "SurvivalDraws", "annual_retention_from_monthly_hazard",
+           "apply_lift", "joint_survival_draws", "monthly_hazard_from_annual_retention", "percentile_interval",
+           "revenue_life_table", "survival_draws"]
 
 LIFT_KINDS = ("relative", "absolute")
 TAILS = ("geometric", "sbg", "best", "weibull", "lognormal", "loglogistic", "exponential")
@@ -142,13 +144,13 @@ def percentile_interval(draws, level: float = 0.95):
     [5.0, 95.0]
     """
     draws = np.asarray(draws, dtype=float)
-    alpha = (1.0 - level) / 2
+    tail = (1.0 - level) / 2
     if draws.shape[0] == 0:
         low = high = np.full(draws.shape[1:], np.nan)
     else:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            low, high = np.nanquantile(draws, [alpha, 1 - alpha], axis=0)
+            low, high = np.nanquantile(draws, [tail, 1 - tail], axis=0)
     if draws.ndim == 1:
         return float(low), float(high)
     return low, high
@@ -172,7 +174,7 @@ class SurvivalDraws:
     ----------
     hazard : numpy.ndarray, shape (L,)
         ``hazard[t - 1]`` is the churn hazard of month ``t``.
-    hazard_draws : numpy.ndarray, shape (n_draws, L)
+    hazard_draws : numpy.ndarray, shape (n_resamples, L)
         Bootstrap replicates of the hazards (zero rows for a known curve).
     window_months : int
         Months estimated from data (Kaplan-Meier); later months come from the tail.
@@ -230,7 +232,7 @@ class SurvivalDraws:
         return len(self.hazard)
 
     @property
-    def n_draws(self) -> int:
+    def n_resamples(self) -> int:
         """Number of bootstrap replicates."""
         return self.hazard_draws.shape[0]
 
@@ -245,7 +247,7 @@ class SurvivalDraws:
         return s[t.astype(int)]
 
     def survival_draws(self) -> np.ndarray:
-        """Replicates of S(0..L), shape (n_draws, L + 1)."""
+        """Replicates of S(0..L), shape (n_resamples, L + 1)."""
         return _survival_from_hazard(self.hazard_draws)
 
     def with_lift(self, lift: float, kind: str = "relative", *, like: SurvivalDraws | None = None) -> SurvivalDraws:
@@ -271,8 +273,13 @@ class SurvivalDraws:
         return replace(self, hazard=1.0 - (1.0 - self.hazard) ** power,
                        hazard_draws=1.0 - (1.0 - self.hazard_draws) ** power)
 
-    def summary(self, level: float = 0.95) -> pd.DataFrame:
-        """S(t) per month with its bootstrap percentile interval (NaN without replicates)."""
+    @property
+    def summary(self) -> pd.DataFrame:
+        """S(t) per month with its 95% bootstrap percentile interval (:meth:`survival_table`)."""
+        return self.survival_table()
+
+    def survival_table(self, level: float = 0.95) -> pd.DataFrame:
+        """S(t) per month with its bootstrap percentile interval at ``level`` (NaN without replicates)."""
         s = self.survival()
         low, high = percentile_interval(self.survival_draws(), level)
         months = np.arange(len(s))
@@ -284,49 +291,7 @@ class SurvivalDraws:
 
     def _repr_html_(self) -> str:
         return (f"<p>SurvivalDraws: {self.horizon_months} months, Kaplan-Meier to month {self.window_months}, "
-                f"tail {self.tail}, {self.n_draws} replicates, {self.n_customers} customers</p>")
-
-
-def plot_survival(curve: SurvivalDraws, *, max_months: int | None = None, level: float = 0.95, ax=None,
-                  title: str = "Share of customers still active, observed and extrapolated"):
-    """The survival curve used for valuation: Kaplan-Meier in the window, the tail beyond, with intervals.
-
-    Parameters
-    ----------
-    curve : SurvivalDraws
-        The curve and its replicates.
-    max_months : int, optional
-        Right end of the chart (default: the window plus five years, within the curve).
-    level : float
-        Level of the shaded bootstrap interval.
-    ax : matplotlib.axes.Axes, optional
-    title : str
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 5))
-    last = min(curve.window_months + 60 if max_months is None else max_months, curve.horizon_months)
-    summary = curve.summary(level).loc[:last]
-    observed = summary.index <= curve.window_months
-    colour = sns.color_palette("deep")[0]
-    for part, style, label in ((observed, "-", "Kaplan-Meier (data)"),
-                               (summary.index >= curve.window_months, "--", f"tail: {curve.tail}")):
-        shown = summary[part]
-        ax.plot(shown.index, shown["survival"], style, color=colour, label=label)
-        ax.fill_between(shown.index, shown["ci_low"], shown["ci_high"], color=colour, alpha=0.2, linewidth=0)
-    ax.axvline(curve.window_months, color="grey", linestyle=":", linewidth=1.2)
-    ax.text(curve.window_months, 0.98, f" observed through month {curve.window_months}", va="top", fontsize=9,
-            color="grey")
-    ax.set_xlim(0, last)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("Tenure (months)")
-    ax.set_ylabel("Share of customers still active")
-    ax.set_title(title)
-    ax.legend(title=f"shaded: {100 * level:.0f}% bootstrap interval", fontsize=9, title_fontsize=9)
-    return ax
+                f"tail {self.tail}, {self.n_resamples} replicates, {self.n_customers} customers</p>")
 
 
 def _window_end(at_risk: np.ndarray, min_at_risk: int) -> int:
@@ -335,7 +300,7 @@ def _window_end(at_risk: np.ndarray, min_at_risk: int) -> int:
     return int(short[0]) if len(short) else len(at_risk) - 1
 
 
-def survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 500, seed: int = 0,
+def survival_draws(table: pd.DataFrame, *, horizon_months: int, n_resamples: int = 500, seed: int = 0,
                    min_at_risk: int = 30, tail: str = "geometric", tail_fit_months: int = 12) -> SurvivalDraws:
     """Kaplan-Meier hazards of a life table, a tail beyond the data, and bootstrap replicates.
 
@@ -347,7 +312,7 @@ def survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 5
     horizon_months : int
         Months L the curve must cover (e.g. the oldest customer's tenure plus the scenario
         horizon, or 600 for lifetime values).
-    n_draws : int
+    n_resamples : int
         Bootstrap replicates (0 for the point estimate only).
     seed : int
         Seed of ``numpy.random.default_rng``.
@@ -384,7 +349,7 @@ def survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 5
     --------
     >>> from cxlab.tenure import event_table
     >>> table = event_table([1, 2, 2, 3, 5, 5, 5, 5], [1, 1, 0, 1, 0, 0, 0, 0])
-    >>> curve = survival_draws(table, horizon_months=24, n_draws=0, min_at_risk=3)
+    >>> curve = survival_draws(table, horizon_months=24, n_resamples=0, min_at_risk=3)
     >>> curve.window_months, round(float(curve.survival(2)), 4)
     (5, 0.75)
     """
@@ -393,8 +358,8 @@ def survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 5
         raise ValueError(f"survival_draws: the life table lacks column(s) {missing}; use cxlab.tenure.event_table")
     if tail not in TAILS:
         raise ValueError(f"tail must be one of {TAILS}; got {tail!r}")
-    if horizon_months < 1 or n_draws < 0 or tail_fit_months < 1:
-        raise ValueError("horizon_months and tail_fit_months must be >= 1 and n_draws >= 0")
+    if horizon_months < 1 or n_resamples < 0 or tail_fit_months < 1:
+        raise ValueError("horizon_months and tail_fit_months must be >= 1 and n_resamples >= 0")
     at_risk = np.rint(table["at_risk"].to_numpy(dtype=float)).astype(np.int64)
     churned = np.rint(table["churned"].to_numpy(dtype=float)).astype(np.int64)
     window = _window_end(at_risk, min_at_risk)
@@ -403,7 +368,7 @@ def survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 5
     n = at_risk[1:window + 1]
     d = churned[1:window + 1]
     rng = np.random.default_rng(seed)
-    d_draws = rng.binomial(n, d / n, size=(n_draws, window))
+    d_draws = rng.binomial(n, d / n, size=(n_resamples, window))
     return _with_tail(table, d / n, d_draws / n, n, horizon_months=horizon_months, tail=tail,
                       tail_fit_months=tail_fit_months, seed=seed, min_at_risk=min_at_risk,
                       n_customers=int(at_risk[0]))
@@ -419,9 +384,9 @@ def _with_tail(counts: pd.DataFrame, hazard: np.ndarray, hazard_draws: np.ndarra
     every replicate.
     """
     window = len(hazard)
-    n_draws = hazard_draws.shape[0]
+    n_resamples = hazard_draws.shape[0]
     tail_months = np.arange(window + 1, max(horizon_months, window) + 1)
-    modelled = None if tail == "geometric" else _model_tail(counts, tail, tail_months, n_draws, seed, min_at_risk)
+    modelled = None if tail == "geometric" else _model_tail(counts, tail, tail_months, n_resamples, seed, min_at_risk)
     if modelled is None:
         fit = slice(max(window - tail_fit_months, 0), window)
         pooled = (hazard[fit] * at_risk[fit]).sum() / at_risk[fit].sum()
@@ -511,7 +476,7 @@ def _joint_covariance(n, d, money, money_churned, squares, squares_churned, n_al
     return cov
 
 
-def joint_survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: int = 500, seed: int = 0,
+def joint_survival_draws(table: pd.DataFrame, *, horizon_months: int, n_resamples: int = 500, seed: int = 0,
                          min_at_risk: int = 30, tail: str = "geometric",
                          tail_fit_months: int = 12) -> tuple[SurvivalDraws, SurvivalDraws]:
     """The survival of customers and of revenue, with replicates drawn jointly.
@@ -540,7 +505,7 @@ def joint_survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: i
     ----------
     table : pandas.DataFrame
         :func:`revenue_life_table`.
-    horizon_months, n_draws, seed, min_at_risk, tail, tail_fit_months
+    horizon_months, n_resamples, seed, min_at_risk, tail, tail_fit_months
         As in :func:`survival_draws` (the window rule counts customers).
 
     Returns
@@ -553,7 +518,7 @@ def joint_survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: i
     --------
     >>> table = revenue_life_table([1, 2, 2, 3, 5, 5, 5, 5], [1, 1, 0, 1, 0, 0, 0, 0],
     ...                            [10, 10, 10, 10, 30, 30, 30, 30])
-    >>> customers, revenue = joint_survival_draws(table, horizon_months=24, n_draws=0, min_at_risk=3)
+    >>> customers, revenue = joint_survival_draws(table, horizon_months=24, n_resamples=0, min_at_risk=3)
     >>> round(float(customers.survival(3)), 4), round(float(revenue.survival(3)), 4)
     (0.6, 0.8077)
     """
@@ -563,8 +528,8 @@ def joint_survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: i
         raise ValueError(f"joint_survival_draws: the table lacks column(s) {missing}; use revenue_life_table")
     if tail not in TAILS:
         raise ValueError(f"tail must be one of {TAILS}; got {tail!r}")
-    if horizon_months < 1 or n_draws < 0 or tail_fit_months < 1:
-        raise ValueError("horizon_months and tail_fit_months must be >= 1 and n_draws >= 0")
+    if horizon_months < 1 or n_resamples < 0 or tail_fit_months < 1:
+        raise ValueError("horizon_months and tail_fit_months must be >= 1 and n_resamples >= 0")
     column = {c: table[c].to_numpy(dtype=float) for c in table.columns if c not in ("hazard", "survival")}
     window = _window_end(np.rint(column["at_risk"]).astype(np.int64), min_at_risk)
     if window < 1:
@@ -581,7 +546,7 @@ def joint_survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: i
     values, vectors = np.linalg.eigh(cov)
     root = vectors * np.sqrt(np.clip(values, 0.0, None))
     point = np.concatenate([d / n, money_churned / money, [revenue_all / n_all]])
-    draws = point + np.random.default_rng(seed).standard_normal((n_draws, len(point))) @ root.T
+    draws = point + np.random.default_rng(seed).standard_normal((n_resamples, len(point))) @ root.T
     hazard_draws = np.clip(draws[:, :-1], 0.0, 1.0)
     options = {"horizon_months": horizon_months, "tail": tail, "tail_fit_months": tail_fit_months, "seed": seed,
                "min_at_risk": min_at_risk, "n_customers": int(n_all)}
@@ -597,7 +562,7 @@ def joint_survival_draws(table: pd.DataFrame, *, horizon_months: int, n_draws: i
     return customers, revenue
 
 
-def _model_tail(table: pd.DataFrame, tail: str, months: np.ndarray, n_draws: int, seed: int,
+def _model_tail(table: pd.DataFrame, tail: str, months: np.ndarray, n_resamples: int, seed: int,
                 min_at_risk: int) -> tuple[np.ndarray, np.ndarray] | None:
     """Conditional hazards of a fitted model for the given months, and of its parameter draws.
 
@@ -618,20 +583,20 @@ def _model_tail(table: pd.DataFrame, tail: str, months: np.ndarray, n_draws: int
             warnings.warn("sBG tail: the data show no heterogeneity in churn (a constant churn probability fits "
                           "best), so the geometric tail is used", RuntimeWarning, stacklevel=3)
             return None
-        draws = model.sample_parameters(n_draws, seed=seed)
+        draws = model.sample_parameters(n_resamples, seed=seed)
         point = 1.0 - model.retention_rate(months) if len(months) else np.empty(0)
         drawn = 1.0 - sbg_retention_rate(months, draws[["alpha"]].to_numpy(), draws[["beta"]].to_numpy()) \
-            if len(months) else np.empty((n_draws, 0))
+            if len(months) else np.empty((n_resamples, 0))
         return point, drawn
     models = ("weibull", "lognormal", "loglogistic") if tail == "best" else (tail,)
     counts = pd.DataFrame({"tenure_months": tenure, "churned": event, "customers": weight})
     fit = fit_parametric(counts, models, weights_col="customers", min_at_risk=min_at_risk)
     if not len(months):
-        return np.empty(0), np.empty((n_draws, 0))
+        return np.empty(0), np.empty((n_resamples, 0))
     fitter = fit.fitters_[fit.best_]
     s_model = fitter.survival_function_at_times(edges.astype(float)).to_numpy()
     point = 1.0 - s_model[1:] / s_model[:-1]
-    if n_draws == 0:
+    if n_resamples == 0:
         return point, np.empty((0, len(months)))
-    s_draws = parametric_survival_draws(fit, edges, model=fit.best_, n_draws=n_draws, seed=seed)
+    s_draws = parametric_survival_draws(fit, edges, model=fit.best_, n_resamples=n_resamples, seed=seed)
     return point, 1.0 - s_draws[:, 1:] / s_draws[:, :-1]

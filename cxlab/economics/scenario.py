@@ -31,10 +31,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
 from numpy.lib.stride_tricks import sliding_window_view
 
 from cxlab.economics.acquisition import recent_acquisitions
@@ -47,8 +45,10 @@ from cxlab.economics.curves import (
     revenue_life_table,
     survival_draws,
 )
-from cxlab.economics.tables import money_axis
 from cxlab.tenure import event_table, is_active, tenure_frame
+
+__all__ = ["PER_YEAR", "TOTALS", "CustomerBase", "LiftScenario", "customer_base",
+           "retention_lift_scenario", "scenario_across_tails"]
 
 PER_YEAR = (
     ("incremental_customers", "customers", "Extra active customers at the end of the year"),
@@ -136,6 +136,7 @@ class CustomerBase:
         """Longest tenure in the life table."""
         return len(self.life_table) - 1
 
+    @property
     def summary(self) -> pd.DataFrame:
         """The data-derived inputs of the scenario, with units."""
         rows = [
@@ -175,7 +176,7 @@ def customer_base(customers: pd.DataFrame, *, as_of, acquisition_window_months: 
     missing = [c for c in (revenue_col, cost_col) if c not in customers.columns]
     if missing:
         raise ValueError(f"customer_base: customers table lacks column(s) {missing}")
-    frame = tenure_frame(customers, as_of)
+    frame = tenure_frame(customers, as_of=as_of)
     if frame.empty:
         raise ValueError(f"customer_base: no customer was acquired on or before {pd.Timestamp(as_of).date()}")
     active = is_active(frame)
@@ -210,7 +211,7 @@ class LiftScenario:
     ----------
     by_year : pandas.DataFrame
         One row per scenario year; for each quantity of ``PER_YEAR`` the point estimate and
-        ``<name>_low`` / ``<name>_high`` (bootstrap percentile interval).
+        ``<name>_ci_low`` / ``<name>_ci_high`` (bootstrap percentile interval).
     summary : pandas.DataFrame
         Totals over the horizon and the comparison with acquisition (``value``, ``ci_low``,
         ``ci_high``, ``unit``, ``label``), indexed by the names of ``TOTALS``.
@@ -223,7 +224,7 @@ class LiftScenario:
         cover.
     by_tail : pandas.DataFrame or None
         From :func:`scenario_across_tails`: each total's point estimate and sampling interval
-        under every tail considered (``<tail>``, ``<tail>_low``, ``<tail>_high``).
+        under every tail considered (``<tail>``, ``<tail>_ci_low``, ``<tail>_ci_high``).
     """
 
     by_year: pd.DataFrame
@@ -243,36 +244,6 @@ class LiftScenario:
 
     def _repr_html_(self) -> str:
         return self.summary.to_html(float_format=lambda x: f"{x:,.2f}")
-
-
-def plot_lift_by_year(result: LiftScenario, *, currency: str = "EUR", ax=None):
-    """Bar chart of the extra discounted profit in each year of the horizon, with 95% intervals.
-
-    Parameters
-    ----------
-    result : LiftScenario
-    currency : str
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 4.5))
-    yearly = result.by_year
-    value = yearly["incremental_discounted_profit"]
-    errors = [value - yearly["incremental_discounted_profit_low"], yearly["incremental_discounted_profit_high"] - value]
-    ax.bar(yearly.index, value, color=sns.color_palette("deep")[2], yerr=np.nan_to_num(errors), capsize=4)
-    ax.axhline(0, color="black", linewidth=0.8)
-    ax.set_xticks(yearly.index)
-    ax.set_xlabel("Year of the horizon")
-    money_axis(ax, axis="y", currency=currency, label="Extra discounted profit")
-    lift = result.parameters["retention_lift"]
-    words = (f"a {100 * lift:g}% cut in monthly churn" if result.parameters["lift_kind"] == "relative"
-             else f"{100 * lift:g} points more annual retention")
-    ax.set_title(f"What {words} adds each year (bars: 95% interval)")
-    return ax
 
 
 def _project(survival: np.ndarray, by_tenure: np.ndarray, per_new_customer: float, new_per_month: float,
@@ -311,7 +282,7 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
                             lift_kind: str = "relative", horizon_months: int = 60,
                             programme_cost_per_customer_year: float = 0.0, programme_cost_total: float = 0.0,
                             cost_to_serve_per_customer_month: float = 0.0, cac: float | None = None,
-                            cac_se: float | None = None, n_bootstrap: int = 500, seed: int = 0, min_at_risk: int = 30,
+                            cac_se: float | None = None, n_resamples: int = 500, seed: int = 0, min_at_risk: int = 30,
                             tail: str = "geometric", survival: SurvivalDraws | None = None,
                             revenue_survival: SurvivalDraws | None = None, revenue_weighted: bool = True,
                             level: float = 0.95) -> LiftScenario:
@@ -349,7 +320,7 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
         independent of the survival replicates, floored at a tiny positive cost). Default: the
         data's (``base.cac_se``) when the CAC is the data's, none (a fixed assumption) when
         ``cac`` is given.
-    n_bootstrap, seed, min_at_risk : int
+    n_resamples, seed, min_at_risk : int
         Bootstrap replicates of the life table, seed, and the Kaplan-Meier window rule (see
         :func:`~cxlab.economics.curves.survival_draws`); used only when ``survival`` is None.
     tail : str
@@ -414,7 +385,7 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
         raise ValueError("give the programme cost either per customer-year or as a total, not both")
     needed = base.max_tenure_months + horizon_months
     if survival is None:
-        options = {"horizon_months": needed, "n_draws": n_bootstrap, "seed": seed, "min_at_risk": min_at_risk,
+        options = {"horizon_months": needed, "n_resamples": n_resamples, "seed": seed, "min_at_risk": min_at_risk,
                    "tail": tail}
         if revenue_weighted and revenue_survival is None and "revenue_at_risk" in base.life_table.columns:
             survival, revenue_survival = joint_survival_draws(base.life_table, **options)
@@ -425,7 +396,7 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
         if curve.horizon_months < needed:
             raise ValueError(f"survival covers {curve.horizon_months} months; the scenario needs {needed} "
                              f"(longest tenure {base.max_tenure_months} + horizon {horizon_months})")
-    if revenue_survival is not survival and (revenue_survival.n_draws != survival.n_draws
+    if revenue_survival is not survival and (revenue_survival.n_resamples != survival.n_resamples
                                              or revenue_survival.horizon_months != survival.horizon_months):
         raise ValueError("survival and revenue_survival need the same months and number of replicates")
     rng = np.random.default_rng([seed, 2])
@@ -433,7 +404,7 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
         cac, cac_se = base.cac, base.cac_se
     cac = float(cac)
     spread = float(cac_se) if cac_se is not None and np.isfinite(cac_se) else 0.0
-    cac_draws = np.concatenate([[cac], np.maximum(cac + spread * rng.standard_normal(survival.n_draws), 1e-9)])
+    cac_draws = np.concatenate([[cac], np.maximum(cac + spread * rng.standard_normal(survival.n_resamples), 1e-9)])
     has_cac = np.isfinite(cac) and cac > 0
 
     def paths(curve: SurvivalDraws, like: SurvivalDraws | None) -> tuple[np.ndarray, np.ndarray]:
@@ -509,7 +480,7 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
     by_year = pd.DataFrame(index=pd.RangeIndex(1, len(years) + 1, name="year"))
     for name, _, _ in PER_YEAR:
         low, high = percentile_interval(yearly[name][1:], level)
-        by_year[name], by_year[f"{name}_low"], by_year[f"{name}_high"] = yearly[name][0], low, high
+        by_year[name], by_year[f"{name}_ci_low"], by_year[f"{name}_ci_high"] = yearly[name][0], low, high
     summary_rows = []
     for name, unit, label in TOTALS:
         low, high = percentile_interval(totals[name][1:], level)
@@ -524,7 +495,7 @@ def retention_lift_scenario(base: CustomerBase, *, gross_margin_share: float = 0
         "horizon_months": horizon_months, "programme_cost_per_customer_year": programme_cost_per_customer_year,
         "programme_cost_total": programme_cost_total,
         "cost_to_serve_per_customer_month": cost_to_serve_per_customer_month, "cac": cac, "cac_se": spread,
-        "n_bootstrap": survival.n_draws, "seed": seed, "survival_tail": survival.tail,
+        "n_resamples": survival.n_resamples, "seed": seed, "survival_tail": survival.tail,
         "revenue_weighted_by": revenue_survival.weighted_by, "km_window_months": survival.window_months,
         "level": level, "interval": f"{100 * level:g}% sampling interval ({survival.tail} tail)",
     }
@@ -541,7 +512,7 @@ def scenario_across_tails(base: CustomerBase, *, tail: str = "geometric", tails=
     every tail of ``tails`` (curves estimated from ``base`` in each run, same seed); the result
     is the chosen tail's, except that every total's interval (``ci_low``, ``ci_high``) is the
     **union of the sampling intervals under all the tails** (lowest low to highest high). The
-    chosen tail's own sampling interval stays in ``sampling_low`` / ``sampling_high``, each
+    chosen tail's own sampling interval stays in ``sampling_ci_low`` / ``sampling_ci_high``, each
     tail's figures in ``by_tail``, and ``parameters["interval"]`` says so in a sentence. The
     per-year intervals stay the chosen tail's sampling intervals.
 
@@ -567,11 +538,11 @@ def scenario_across_tails(base: CustomerBase, *, tail: str = "geometric", tails=
     results = {name: retention_lift_scenario(base, **settings, tail=name) for name in names}
     chosen = results[tail]
     by_tail = pd.concat({name: r.summary[["value", "ci_low", "ci_high"]] for name, r in results.items()}, axis=1)
-    by_tail.columns = [name if part == "value" else f"{name}_{part.removeprefix('ci_')}"
+    by_tail.columns = [name if part == "value" else f"{name}_{part}"
                        for name, part in by_tail.columns]
-    summary = chosen.summary.rename(columns={"ci_low": "sampling_low", "ci_high": "sampling_high"})
-    lows = by_tail[[f"{name}_low" for name in names]]
-    highs = by_tail[[f"{name}_high" for name in names]]
+    summary = chosen.summary.rename(columns={"ci_low": "sampling_ci_low", "ci_high": "sampling_ci_high"})
+    lows = by_tail[[f"{name}_ci_low" for name in names]]
+    highs = by_tail[[f"{name}_ci_high" for name in names]]
     summary.insert(1, "ci_low", lows.min(axis=1).where(lows.notna().all(axis=1)))
     summary.insert(2, "ci_high", highs.max(axis=1).where(highs.notna().all(axis=1)))
     labels = ", ".join(r.parameters["survival_tail"] for r in results.values())

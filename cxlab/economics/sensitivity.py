@@ -1,9 +1,9 @@
 """How the retention-lift answer depends on its assumptions, and where the folklore holds.
 
-* :func:`sensitivity_table` / :func:`plot_tornado`: each assumption (gross margin, discount
+* :func:`sensitivity_table` / :func:`~cxlab.economics.plots.plot_tornado`: each assumption (gross margin, discount
   rate, lift size, CAC, horizon) set low and high around the base case, the others held,
   point estimates only.
-* :func:`claim_map` / :func:`plot_claim_map`: the percentage profit increase over a grid of
+* :func:`claim_map` / :func:`~cxlab.economics.plots.plot_claim_map`: the percentage profit increase over a grid of
   (baseline annual retention x gross margin share), against the folklore of Reichheld & Sasser
   (1990) and Reichheld (1996) that 5 points more retention raise profit by 25-95%. A different
   baseline retention is obtained by raising the company's survival curve to a power (its
@@ -14,17 +14,15 @@
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import seaborn as sns
-from matplotlib.colors import BoundaryNorm, ListedColormap
-from matplotlib.patches import Patch
 from scipy import optimize
 
 from cxlab.economics.curves import SurvivalDraws, joint_survival_draws, survival_draws
 from cxlab.economics.scenario import CustomerBase, retention_lift_scenario
-from cxlab.economics.tables import money_axis
+
+__all__ = ["OUTCOMES", "PARAMETER_LABELS", "base_annual_retention", "claim_map", "default_ranges",
+           "point_curves", "point_survival", "sensitivity_table"]
 
 OUTCOMES = {
     "incremental_discounted_profit": "Extra discounted profit",
@@ -44,7 +42,7 @@ CLAIM_LOW_PCT, CLAIM_HIGH_PCT = 25.0, 95.0
 def point_survival(base: CustomerBase, horizon_months: int, *, min_at_risk: int = 30,
                    tail: str = "geometric") -> SurvivalDraws:
     """The base's survival curve without replicates, long enough for a horizon."""
-    return survival_draws(base.life_table, horizon_months=base.max_tenure_months + horizon_months, n_draws=0,
+    return survival_draws(base.life_table, horizon_months=base.max_tenure_months + horizon_months, n_resamples=0,
                           min_at_risk=min_at_risk, tail=tail)
 
 
@@ -57,7 +55,7 @@ def point_curves(base: CustomerBase, horizon_months: int, *, min_at_risk: int = 
     if "revenue_at_risk" not in base.life_table.columns:
         curve = point_survival(base, horizon_months, min_at_risk=min_at_risk, tail=tail)
         return curve, curve
-    return joint_survival_draws(base.life_table, horizon_months=base.max_tenure_months + horizon_months, n_draws=0,
+    return joint_survival_draws(base.life_table, horizon_months=base.max_tenure_months + horizon_months, n_resamples=0,
                                 min_at_risk=min_at_risk, tail=tail)
 
 
@@ -103,7 +101,7 @@ def sensitivity_table(base: CustomerBase, *, ranges: dict | None = None, min_at_
     **assumptions
         The base case: keyword arguments of
         :func:`~cxlab.economics.scenario.retention_lift_scenario` (point estimates only, so
-        ``n_bootstrap``, ``seed`` and ``survival`` are ignored).
+        ``n_resamples``, ``seed`` and ``survival`` are ignored).
 
     Returns
     -------
@@ -117,7 +115,7 @@ def sensitivity_table(base: CustomerBase, *, ranges: dict | None = None, min_at_
     if unknown:
         raise ValueError(f"sensitivity ranges for unknown assumption(s) {unknown}; use {list(PARAMETER_LABELS)}")
     assumptions = {k: v for k, v in assumptions.items()
-                   if k not in ("n_bootstrap", "survival", "revenue_survival", "seed")}
+                   if k not in ("n_resamples", "survival", "revenue_survival", "seed")}
     case = _base_case(base, assumptions)
     longest = max([case["horizon_months"], *ranges.get("horizon_months", ())])
     curve, revenue_curve = point_curves(base, int(longest), min_at_risk=min_at_risk, tail=tail)
@@ -138,63 +136,6 @@ def sensitivity_table(base: CustomerBase, *, ranges: dict | None = None, min_at_
     table = pd.DataFrame(rows).set_index("assumption")
     table.attrs["base"] = outcomes()
     return table
-
-
-def plot_tornado(table: pd.DataFrame, *, outcome: str = "incremental_discounted_profit", currency: str = "EUR",
-                 ax=None):
-    """Tornado chart: how far each assumption's low and high setting moves an outcome.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Output of :func:`sensitivity_table`.
-    outcome : str
-        One of :data:`OUTCOMES`.
-    currency : str
-        Currency label of money outcomes.
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {list(OUTCOMES)}; got {outcome!r}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.7 * len(table) + 1.5))
-    centre = table.attrs["base"][outcome]
-    low, high = table[f"{outcome}_low"], table[f"{outcome}_high"]
-    order = (high - low).abs().sort_values().index
-    palette = sns.color_palette("deep")
-    spread = max(float((high - low).abs().max()), 1e-12)
-    for y, name in enumerate(order):
-        settings = f"{_setting(name, table.loc[name, 'low_value'])} / {_setting(name, table.loc[name, 'high_value'])}"
-        if abs(high[name] - centre) < 1e-9 * spread and abs(low[name] - centre) < 1e-9 * spread:
-            ax.text(centre, y, f"  no effect ({settings})", va="center", fontsize=8)
-            continue
-        for value, setting, colour in ((low[name], "low_value", palette[0]), (high[name], "high_value", palette[1])):
-            ax.barh(y, value - centre, left=centre, color=colour, height=0.6)
-            ax.text(value, y, f" {_setting(name, table.loc[name, setting])} ", va="center", fontsize=8,
-                    ha="left" if value >= centre else "right")
-    ax.axvline(centre, color="black", linewidth=1)
-    ax.set_yticks(range(len(order)), [table.loc[name, "label"] for name in order])
-    ax.margins(x=0.25)
-    if outcome.endswith("_pct"):
-        ax.set_xlabel(OUTCOMES[outcome])
-    else:
-        money_axis(ax, axis="x", currency=currency, label=OUTCOMES[outcome])
-    ax.set_title(f"What moves the answer: {OUTCOMES[outcome].lower()}")
-    ax.legend(handles=[Patch(color=palette[0], label="low setting"), Patch(color=palette[1], label="high setting")],
-              loc="lower right", fontsize=8)
-    return ax
-
-
-def _setting(name: str, value: float) -> str:
-    if name in ("gross_margin_share", "annual_discount_rate", "retention_lift"):
-        return f"{100 * value:.1f}%"
-    if name == "horizon_months":
-        return f"{value:.0f} mo"
-    return f"{value:,.0f}"
 
 
 def base_annual_retention(base: CustomerBase, survival: SurvivalDraws) -> float:
@@ -254,7 +195,7 @@ def claim_map(base: CustomerBase, *, annual_retention_grid=None, gross_margin_gr
     if np.any((retention <= 0) | (retention >= 1)) or np.any((margins < 0) | (margins > 1)):
         raise ValueError("annual retention must be strictly between 0 and 1 and margins between 0 and 1")
     current_margin = assumptions.pop("gross_margin_share", 0.35)
-    assumptions = {k: v for k, v in assumptions.items() if k not in ("n_bootstrap", "survival", "seed")}
+    assumptions = {k: v for k, v in assumptions.items() if k not in ("n_resamples", "survival", "seed")}
     curve = point_survival(base, int(assumptions.get("horizon_months", 60)) + 12, min_at_risk=min_at_risk,
                            tail=tail)
     values = np.empty((len(retention), len(margins)))
@@ -270,47 +211,3 @@ def claim_map(base: CustomerBase, *, annual_retention_grid=None, gross_margin_gr
     return table
 
 
-def plot_claim_map(table: pd.DataFrame, *, ax=None):
-    """Heatmap of :func:`claim_map`: where a retention lift raises profit by 25-95%.
-
-    Cells are coloured below / within / above the folklore's 25-95% band and annotated with
-    the percentage; grey cells have a loss-making baseline. A star marks the company today.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Output of :func:`claim_map`.
-    ax : matplotlib.axes.Axes, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 6))
-    palette = sns.color_palette("RdYlGn", 7)
-    above = sns.color_palette("deep")[0]
-    cmap = ListedColormap([palette[1], palette[5], above]).with_extremes(bad="lightgrey")
-    norm = BoundaryNorm([-1e12, CLAIM_LOW_PCT, CLAIM_HIGH_PCT, 1e12], cmap.N)
-    shown = table.sort_index(ascending=False)
-    sns.heatmap(shown, ax=ax, cmap=cmap, norm=norm, cbar=False, annot=True, fmt=".0f", linewidths=0.5,
-                linecolor="white", annot_kws={"fontsize": 8})
-    ax.set_xticklabels([f"{100 * m:.0f}%" for m in shown.columns])
-    ax.set_yticklabels([f"{100 * r:.0f}%" for r in shown.index], rotation=0)
-    ax.set_xlabel("Gross margin share of revenue")
-    ax.set_ylabel("Baseline annual retention of the active base")
-    ax.set_title("Discounted profit increase (%) from the retention lift\n"
-                 "(folklore: +25% to +95%; grey = baseline not profitable)")
-    current_r = table.attrs.get("current_annual_retention")
-    current_m = table.attrs.get("current_gross_margin_share")
-    if current_r is not None and current_m is not None:
-        x = np.interp(current_m, shown.columns.to_numpy(dtype=float), np.arange(len(shown.columns))) + 0.5
-        y = np.interp(current_r, shown.index.to_numpy(dtype=float)[::-1], np.arange(len(shown.index))[::-1]) + 0.5
-        ax.plot(x, y, marker="*", markersize=18, color="black", markeredgecolor="white", linestyle="none")
-    ax.legend(handles=[Patch(color=palette[1], label="below 25%"),
-                       Patch(color=palette[5], label="25-95% (claim holds)"),
-                       Patch(color=above, label="above 95%"),
-                       plt.Line2D([], [], marker="*", color="black", linestyle="none", markersize=12,
-                                  label="this company today")],
-              loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    return ax

@@ -1,11 +1,12 @@
-"""Readable tables of estimates with intervals, and money axes, for the economics report."""
+"""Readable tables of estimates with intervals for the economics report (charts: :mod:`cxlab.economics.plots`)."""
 
 from __future__ import annotations
 
 import math
 
 import pandas as pd
-from matplotlib.ticker import FuncFormatter
+
+__all__ = ["NOT_AVAILABLE", "by_year_table", "format_interval", "interval_table", "summary_table"]
 
 NOT_AVAILABLE = "n/a"
 
@@ -33,7 +34,7 @@ def format_interval(value, low=None, high=None, *, decimals: int = 0) -> str:
 
 
 def interval_table(frame: pd.DataFrame, columns: dict, *, decimals=0, keep=()) -> pd.DataFrame:
-    """Collapse ``<name>``, ``<name>_low``, ``<name>_high`` columns into one readable column each.
+    """Collapse ``<name>``, ``<name>_ci_low``, ``<name>_ci_high`` columns into one readable column each.
 
     Parameters
     ----------
@@ -51,7 +52,7 @@ def interval_table(frame: pd.DataFrame, columns: dict, *, decimals=0, keep=()) -
     pandas.DataFrame
         Same index; strings ``"estimate (low to high)"``.
     """
-    missing = [c for name in columns for c in (name, f"{name}_low", f"{name}_high") if c not in frame.columns]
+    missing = [c for name in columns for c in (name, f"{name}_ci_low", f"{name}_ci_high") if c not in frame.columns]
     missing += [c for c in keep if c not in frame.columns]
     if missing:
         raise ValueError(f"interval_table: columns {missing} not in the table")
@@ -59,28 +60,9 @@ def interval_table(frame: pd.DataFrame, columns: dict, *, decimals=0, keep=()) -
     for name, heading in columns.items():
         places = decimals.get(name, 0) if isinstance(decimals, dict) else decimals
         out[heading] = [format_interval(v, lo, hi, decimals=places)
-                        for v, lo, hi in zip(frame[name], frame[f"{name}_low"], frame[f"{name}_high"], strict=True)]
+                        for v, lo, hi in zip(frame[name], frame[f"{name}_ci_low"], frame[f"{name}_ci_high"],
+                                             strict=True)]
     return out
-
-
-def money_axis(ax, *, axis: str = "y", currency: str = "EUR", label: str = "") -> None:
-    """Label a money axis in readable units (thousands or millions) instead of scientific notation.
-
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes
-    axis : {"x", "y"}
-    currency : str
-    label : str
-        What the axis shows; the unit is appended, e.g. ``"Extra profit (EUR million)"``.
-    """
-    low, high = ax.get_xlim() if axis == "x" else ax.get_ylim()
-    size = max(abs(low), abs(high))
-    scale, word = (1e6, " million") if size >= 2e6 else (1e3, " thousand") if size >= 2e3 else (1.0, "")
-    target = ax.xaxis if axis == "x" else ax.yaxis
-    target.set_major_formatter(FuncFormatter(lambda x, _: f"{x / scale:,.{1 if scale > 1 else 0}f}"))
-    text = f"{label} ({currency}{word})" if label else f"{currency}{word}"
-    (ax.set_xlabel if axis == "x" else ax.set_ylabel)(text)
 
 
 def by_year_table(by_year: pd.DataFrame, quantities, *, currency: str = "EUR") -> pd.DataFrame:

@@ -23,6 +23,8 @@ from cxlab.report.figures import format_number, headline_decimals
 from cxlab.sections.formatting import money, money_interval
 from cxlab.targets import SPECS, target_status
 
+__all__ = ["OPTIONAL", "TILES", "Change", "Tile", "beyond_chance", "sentences", "sparkline", "tiles"]
+
 # (figure key, its change vs the previous period, its change vs a year earlier)
 TILES = (
     ("nps", "nps_change_prev_quarter", "nps_change_prev_year"),

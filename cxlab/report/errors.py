@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import signal
 
+__all__ = ["ReportDataChangedError", "ReportError", "ReportInputError", "ReportInterrupted", "ReportLockedError",
+           "ReportOutputError", "ReportRunError"]
+
 
 class ReportError(Exception):
     """A report run that ended without publishing; ``exit_code`` is the command's exit code."""

@@ -28,6 +28,9 @@ from nbclient.exceptions import DeadKernelError
 from cxlab.report.interrupt import RunSignals
 from cxlab.report.progress import NotebookProgress
 
+__all__ = ["KERNEL_DIED", "KERNEL_NAME", "KERNEL_START_TIMEOUT_SECONDS", "POLL_SECONDS", "STOP_GRACE_SECONDS",
+           "ExecutionResult", "NotebookFailure", "NotebookJob", "execute_notebooks"]
+
 KERNEL_NAME = "python3"
 KERNEL_START_TIMEOUT_SECONDS = 120
 POLL_SECONDS = 0.2

@@ -6,6 +6,8 @@ import math
 
 from cxlab.headlines import Headline
 
+__all__ = ["TIMES_UNITS", "format_number", "headline_decimals", "number_or_none"]
+
 TIMES_UNITS = ("x", "ratio")
 
 

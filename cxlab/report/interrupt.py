@@ -27,6 +27,8 @@ from contextlib import contextmanager
 
 from cxlab.report.errors import ReportInterrupted
 
+__all__ = ["EXIT_DEADLINE_SECONDS", "HANDLED", "RunSignals"]
+
 EXIT_DEADLINE_SECONDS = 8.0
 HANDLED = (signal.SIGINT, signal.SIGTERM)
 _WATCH_INTERVAL_SECONDS = 0.1

@@ -16,6 +16,8 @@ from markupsafe import Markup
 
 from cxlab.report.provenance import Provenance
 
+__all__ = ["CSS", "ENVIRONMENT", "page", "write_page"]
+
 CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
        color: #1d2329; margin: 0; line-height: 1.45; background: #fff; }

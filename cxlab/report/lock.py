@@ -21,6 +21,8 @@ from pathlib import Path
 
 from cxlab.report.errors import ReportLockedError
 
+__all__ = ["lock_holder", "lock_path", "quarter_lock"]
+
 
 def lock_path(out: Path, quarter: str) -> Path:
     """The lock file of ``quarter`` in the reports folder ``out``."""

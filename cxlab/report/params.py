@@ -40,9 +40,15 @@ from cxlab.periods import parse_quarter
 from cxlab.report.errors import ReportInputError
 from cxlab.targets import parse_targets
 
+__all__ = ["COMMON_SECTION", "NOTEBOOK_PATTERN", "RENAMED", "SET_BY_RUN", "TOUR", "ReportNotebook",
+           "check_quarter_label", "discover_notebooks", "inspect_report_notebook", "read_params_file",
+           "resolve_parameters", "select_notebooks"]
+
 NOTEBOOK_PATTERN = "0*_*.ipynb"
 TOUR = "00_"  # notebooks/00_start_here.ipynb: the researchers' tour, not a report page
 SET_BY_RUN = ("data_dir", "quarter", "headlines_path")
+#: Former parameter names and the names that replaced them (one name per idea across the package).
+RENAMED = {"n_draws": "n_resamples", "n_bootstrap": "n_resamples", "min_n": "min_cell_size"}
 COMMON_SECTION = "common"
 TARGETS = "targets"
 _PREFIX = re.compile(r"^(\d+)_")
@@ -310,6 +316,9 @@ def resolve_parameters(params: dict, notebooks: list[ReportNotebook],
         if name in SET_BY_RUN:
             problems.append(f"{name} ({where}) is set by the run: use --data for data_dir and --quarter "
                             f"for quarter; headlines_path is chosen by the run")
+            return False
+        if name in RENAMED and not any(name in nb.defaults for nb in nb_list):
+            problems.append(f"{name} ({where}) is now called {RENAMED[name]}: rename it in the parameters file")
             return False
         if not any(name in nb.defaults for nb in nb_list):
             names = sorted({n for nb in nb_list for n in nb.defaults} - set(SET_BY_RUN))

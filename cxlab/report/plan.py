@@ -34,6 +34,8 @@ from cxlab.report.params import (
 )
 from cxlab.report.provenance import file_sha256
 
+__all__ = ["DEFAULT_NOTEBOOKS_DIR", "META_FILE", "RunPlan", "check_inputs_unchanged", "check_target", "plan_run"]
+
 DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 META_FILE = "meta.json"
 DRILL_NOTEBOOK = "drill_down"  # the drill-down page, run only with --by

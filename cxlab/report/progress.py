@@ -13,6 +13,8 @@ from __future__ import annotations
 import os
 import sys
 
+__all__ = ["NotebookProgress"]
+
 
 class NotebookProgress:
     """Shows how many notebooks are done and which are running.

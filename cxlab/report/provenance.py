@@ -15,6 +15,9 @@ from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+__all__ = ["HASH_HEX_DIGITS", "PACKAGES", "PROVENANCE_FILE", "Provenance", "file_sha256", "git_commit",
+           "package_versions", "read_provenance", "short_hashes", "start_time"]
+
 PACKAGES = ("cxlab", "pandas", "numpy", "lifelines", "statsmodels")
 HASH_HEX_DIGITS = 12
 PROVENANCE_FILE = "provenance.json"

@@ -18,6 +18,9 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+__all__ = ["FAILED_DIR", "SCRATCH_PREFIX", "clean_leftover_scratch", "clean_leftovers", "keep_failed",
+           "make_build_dir", "publish"]
+
 FAILED_DIR = "_failed"
 SCRATCH_PREFIX = "cxlab-run-"
 _LEFTOVER = re.compile(r"^\.(build|old)-(.+)-(\d+)$")

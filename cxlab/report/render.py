@@ -21,6 +21,8 @@ from nbconvert import HTMLExporter
 from cxlab.report.layout import page, write_page
 from cxlab.report.provenance import Provenance
 
+__all__ = ["contents", "notebook_body", "notebook_title", "render_notebook_page"]
+
 # nbconvert warns about every plot without alternative text; keep its errors only
 _EXPORTER_LOG = logging.getLogger("cxlab.report.nbconvert")
 _EXPORTER_LOG.setLevel(logging.ERROR)

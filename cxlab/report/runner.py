@@ -60,6 +60,8 @@ from cxlab.report.publish import (
 from cxlab.report.render import render_notebook_page
 from cxlab.report.summary import NotebookPage, load_page_headlines, write_quarter_summary, write_quarters_index
 
+__all__ = ["DISK_ERRNOS", "EXECUTED_DIR", "OUTPUT_ERRNOS", "check", "run"]
+
 EXECUTED_DIR = "executed"
 OUTPUT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
 DISK_ERRNOS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT}  # a notebook that failed with these failed for want of disk

@@ -23,6 +23,9 @@ from cxlab.report.group_flags import group_flags
 from cxlab.report.layout import ENVIRONMENT, page, write_page
 from cxlab.report.provenance import Provenance, read_provenance
 
+__all__ = ["GLANCE", "NOT_AVAILABLE", "Cell", "GlanceRow", "NotebookPage", "format_headline", "load_page_headlines",
+           "report_quarters", "write_quarter_summary", "write_quarters_index"]
+
 NOT_AVAILABLE = "not available"
 _QUARTER_DIR = re.compile(r"^\d{4}Q[1-4]$")
 
@@ -255,7 +258,8 @@ def write_quarter_summary(folder: Path, *, quarter: str, quarter_end: str, pages
     body = Markup(ENVIRONMENT.from_string(_SUMMARY).render(
         quarter=quarter, quarter_end=quarter_end, data_as_of=provenance.data_as_of, glance=glance,
         details=details, pages=pages, brief=board.sentences(located, quarter), tiles=tiles,
-        target_footnote=board.TARGET_FOOTNOTE if any(tile.target for tile in tiles) else "", flags=group_flags(located)))
+        target_footnote=board.TARGET_FOOTNOTE if any(tile.target for tile in tiles) else "",
+        flags=group_flags(located)))
     nav = [("All quarters", "../index.html"), ("Executive summary", "index.html")]
     document = page(title=f"Customer experience report {quarter}", body=body, nav=nav, provenance=provenance)
     return write_page(Path(folder) / "index.html", document)

@@ -26,6 +26,10 @@ from cxlab.survival import (
 )
 from cxlab.survival.wording import SHORT_LABELS, format_p
 
+__all__ = ["COX_COVARIATES", "GROUP_NAMES", "RMST_MONTHS", "TIMES_MONTHS", "answerers_vs_silent",
+           "beyond_observed_window", "by_nps_category", "by_segment_and_contract", "churn_drivers",
+           "followed_up_detractors", "how_long_customers_stay", "overview", "proportional_hazards"]
+
 TIMES_MONTHS = (12, 24, 36)
 RMST_MONTHS = 36
 COX_COVARIATES = ["nps_category", "followup", "ces", "segment", "contract"]
@@ -219,7 +223,7 @@ def churn_drivers(report) -> SectionResult:
         return SectionResult("cox", title, unavailable=why,
                              headlines=[spec(k).headline(None, note=f"not estimated: {why}") for k in keys])
     if report.availability.allows("surveys"):
-        frame = time_varying_frame(report.data.customers, report.data.surveys, report.data.cases, report.as_of)
+        frame = time_varying_frame(report.data.customers, report.data.surveys, report.data.cases, as_of=report.as_of)
         model = fit_time_varying_cox(frame, covariates=COX_COVARIATES)
         kind = "time-varying Cox model"
     else:
@@ -293,7 +297,7 @@ def beyond_observed_window(report, *, horizon_months: int = 120, min_at_risk: in
         return SectionResult("extrapolation", title, unavailable=long_run.note.removeprefix("not computed: "),
                              headlines=[long_run])
     curve = long_run_curve(report, survival_tail, horizon_months=horizon_months)
-    years = curve.summary().loc[list(range(12, horizon_months + 1, 12))]
+    years = curve.summary.loc[list(range(12, horizon_months + 1, 12))]
     fit = fit_parametric(report.tenure, min_at_risk=min_at_risk)
     figure, ax = new_chart()
     plot_extrapolation(fit, horizon_months, ax=ax, title=f"Observed survival and fitted curves up to "

@@ -8,7 +8,8 @@ A notebook opens a :class:`ReportContext` once, then shows one section per cell:
 
 :meth:`ReportContext.show` runs the section, records its headline figures (so the executive
 summary reads them, never recomputes them) and returns the result, which shows itself.
-Frames several sections share (the tenure frame, a landmark frame) are built once per run.
+Frames several sections share (the tenure frame, a landmark frame, a fitted model) are built once per run
+through :meth:`ReportContext.cached`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from cxlab.sections.result import SectionResult
 from cxlab.survival.frames import survival_frame
 from cxlab.targets import parse_targets
 from cxlab.tenure import tenure_frame
+
+__all__ = ["ReportContext", "open_report"]
 
 
 @dataclass
@@ -62,17 +65,17 @@ class ReportContext:
     @property
     def availability(self) -> Availability:
         """What the data allow (:mod:`cxlab.availability`)."""
-        return self._cached("availability", lambda: self.data.availability)
+        return self.cached("availability", lambda: self.data.availability)
 
     @property
     def tenure(self) -> pd.DataFrame:
         """:func:`cxlab.tenure.tenure_frame` of the customers at the as-of date."""
-        return self._cached("tenure", lambda: tenure_frame(self.data.customers, self.as_of))
+        return self.cached("tenure", lambda: tenure_frame(self.data.customers, as_of=self.as_of))
 
     def landmark(self, landmark_months: int) -> pd.DataFrame:
         """:func:`cxlab.survival.survival_frame` at a landmark (customers active after it)."""
-        return self._cached(("landmark", landmark_months),
-                            lambda: survival_frame(self.data, self.as_of, landmark_months=landmark_months))
+        return self.cached(("landmark", landmark_months),
+                            lambda: survival_frame(self.data, as_of=self.as_of, landmark_months=landmark_months))
 
     def show(self, section: Callable[..., SectionResult], **parameters) -> SectionResult:
         """Run a section, record its headline figures and return its result.
@@ -95,7 +98,36 @@ class ReportContext:
         self.recorder.record(*result.headlines)
         return result
 
-    def _cached(self, key, build):
+    def cached(self, key, build: Callable[[], object]):
+        """Build a value once per run and return the same object to every later caller.
+
+        Sections share expensive intermediate results (a tenure frame, a fitted model, a
+        bootstrap) through this cache, so one run computes each once and every page shows the
+        same number.
+
+        Parameters
+        ----------
+        key : hashable
+            Names the value; use a tuple with the section's module and the parameters the value
+            depends on, e.g. ``("economics", "base")`` or ``("landmark", 6)``.
+        build : callable
+            Called without arguments the first time ``key`` is asked for.
+
+        Returns
+        -------
+        object
+            The value ``build`` returned for ``key``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from cxlab.headlines import Headlines
+        >>> context = ReportContext(data=None, quarter="2026Q3", as_of=pd.Timestamp("2026-09-30"),
+        ...                         min_cell_size=30, recorder=Headlines("", "doc"))
+        >>> calls = []
+        >>> context.cached("answer", lambda: calls.append(1) or 42), context.cached("answer", lambda: 0), len(calls)
+        (42, 42, 1)
+        """
         if key not in self._cache:
             self._cache[key] = build()
         return self._cache[key]

@@ -32,7 +32,7 @@ def attribute_label(by: str) -> str:
 
 def _drill(report, by: str, method: str, months: int, followup_window_days: int) -> DrillDown:
     """The run's drill-down by ``by`` (computed once, shared by every section of the page)."""
-    return report._cached(("drill_down", by, method, months, followup_window_days), lambda: drill_down(
+    return report.cached(("drill_down", by, method, months, followup_window_days), lambda: drill_down(
         report.data, by, quarter=report.quarter, as_of=report.as_of, min_cell_size=report.min_cell_size,
         method=method, months=months, followup_window_days=followup_window_days))
 

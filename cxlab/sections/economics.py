@@ -21,26 +21,29 @@ import pandas as pd
 from cxlab.economics import (
     clv_across_tails,
     clv_by,
-    plot_survival,
     scenario_across_tails,
     unit_economics,
 )
 from cxlab.economics.acquisition import ALL
 from cxlab.economics.at_risk import revenue_at_risk
-from cxlab.economics.scenario import PER_YEAR, plot_lift_by_year
+from cxlab.economics.plots import plot_claim_map, plot_lift_by_year, plot_survival, plot_tornado
+from cxlab.economics.scenario import PER_YEAR
 from cxlab.economics.sensitivity import (
     CLAIM_HIGH_PCT,
     CLAIM_LOW_PCT,
     OUTCOMES,
     claim_map,
-    plot_claim_map,
-    plot_tornado,
     sensitivity_table,
 )
 from cxlab.headlines import Headline, spec
 from cxlab.sections.formatting import count, interval, money, money_interval, number
 from cxlab.sections.long_run import customer_base_of, long_run_curve, survival_10y, survival_10y_sentence
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
+
+__all__ = ["ACQUISITION_KEYS", "ANSWER_KEYS", "COMPARISON", "DEFAULTS", "GROUPINGS", "LIFT_KINDS", "SURVIVAL_MONTHS",
+           "TAIL_NAMES", "Settings", "acquisition_cost", "assumptions_and_inputs", "lifetime_value", "lift_by_year",
+           "money_at_risk", "overview", "retention_or_acquisition", "survival_curve", "the_answer",
+           "where_the_claim_holds", "which_assumptions_matter"]
 
 LIFT_KINDS = {"relative": "relative: every month's churn risk cut by the lift",
               "absolute": "absolute: every year's retention raised by the lift"}
@@ -81,7 +84,7 @@ class Settings:
         Costs per active customer-month not in the gross margin.
     survival_tail : str
         Extrapolation beyond the data (:data:`cxlab.economics.TAILS`).
-    n_bootstrap, seed : int
+    n_resamples, seed : int
         Bootstrap replicates of the survival curve and their seed.
     currency : str
         Currency of the revenue and cost columns.
@@ -95,7 +98,7 @@ class Settings:
     programme_cost_per_customer_year: float = 50.0
     cost_to_serve_per_customer_month: float = 0.0
     survival_tail: str = "geometric"
-    n_bootstrap: int = 500
+    n_resamples: int = 500
     seed: int = 0
     currency: str = "EUR"
 
@@ -168,20 +171,20 @@ def _curve(report, settings: Settings):
     """The run's survival curve (:func:`cxlab.sections.long_run.long_run_curve`) over the page's horizon."""
     return long_run_curve(report, settings.survival_tail,
                           horizon_months=_base(report).max_tenure_months + settings.horizon_months,
-                          n_draws=settings.n_bootstrap, seed=settings.seed)
+                          n_resamples=settings.n_resamples, seed=settings.seed)
 
 
 def _scenario(report, settings: Settings):
-    return report._cached(("economics", "scenario", settings), lambda: scenario_across_tails(
-        _base(report), **settings.assumptions, tail=settings.survival_tail, n_bootstrap=settings.n_bootstrap,
+    return report.cached(("economics", "scenario", settings), lambda: scenario_across_tails(
+        _base(report), **settings.assumptions, tail=settings.survival_tail, n_resamples=settings.n_resamples,
         seed=settings.seed, min_at_risk=report.min_cell_size))
 
 
 def _tails(report, settings: Settings):
-    return report._cached(("economics", "tails", settings), lambda: clv_across_tails(
+    return report.cached(("economics", "tails", settings), lambda: clv_across_tails(
         report.tenure, gross_margin_share=settings.gross_margin_share,
         annual_discount_rate=settings.annual_discount_rate, tail=settings.survival_tail,
-        n_bootstrap=settings.n_bootstrap, seed=settings.seed, min_at_risk=report.min_cell_size))
+        n_resamples=settings.n_resamples, seed=settings.seed, min_at_risk=report.min_cell_size))
 
 
 def _headline(key: str, settings: Settings, value, **figures) -> Headline:
@@ -292,7 +295,7 @@ def the_answer(report, *, settings: Settings = DEFAULTS) -> SectionResult:
         f"{lift[0].upper() + lift[1:]} {effect}, {pct_text}, net of a retention programme costing "
         f"{money(cost, currency)} per customer per year{alternative_text}."), headlines=[
         _headline("lift_profit", settings, gain["value"], ci_low=gain["ci_low"], ci_high=gain["ci_high"],
-                  n=base.n_active, note=f"{interval_note} ({settings.n_bootstrap} replicates each); net of a "
+                  n=base.n_active, note=f"{interval_note} ({settings.n_resamples} replicates each); net of a "
                                         f"programme cost of {cost:g} {currency} per customer-year; gross margin "
                                         f"{100 * settings.gross_margin_share:g}%, discount rate "
                                         f"{100 * settings.annual_discount_rate:g}% a year"),
@@ -344,7 +347,7 @@ def assumptions_and_inputs(report, *, settings: Settings = DEFAULTS) -> SectionR
          f"{currency} per active customer per month"),
         ("Survival beyond the data", TAIL_NAMES.get(settings.survival_tail, settings.survival_tail), "tail model"),
         ("Headline intervals", "sampling error and tail model", "union of the intervals under each tail model"),
-        ("Bootstrap replicates", f"{settings.n_bootstrap}", f"seed {settings.seed}"),
+        ("Bootstrap replicates", f"{settings.n_resamples}", f"seed {settings.seed}"),
     ]
     result = SectionResult("assumptions", "Assumptions and inputs", tables=[Table(
         pd.DataFrame(rows, columns=["Assumption", "Value", "Unit"]), "Assumptions (the report's parameters)")])
@@ -352,7 +355,7 @@ def assumptions_and_inputs(report, *, settings: Settings = DEFAULTS) -> SectionR
     if why:
         result.notes.append(f"The inputs from the data are not shown: {why}.")
         return result
-    inputs = _base(report).summary()
+    inputs = _base(report).summary
     result.tables.append(Table(pd.DataFrame({
         "Input": inputs.index,
         "Value": [_input_value(v, u) for v, u in zip(inputs["value"], inputs["unit"], strict=True)],
@@ -389,7 +392,7 @@ def survival_curve(report, *, settings: Settings = DEFAULTS) -> SectionResult:
                           f"{number(100 * float(curve.survival(last)), 1, '%')} after {last} months; it is measured "
                           f"from the data through month {curve.window_months} and extended by the {curve.tail} tail "
                           "beyond; the band is its 95% interval.")
-    points = curve.summary().loc[[m for m in SURVIVAL_MONTHS if m <= curve.horizon_months]]
+    points = curve.summary.loc[[m for m in SURVIVAL_MONTHS if m <= curve.horizon_months]]
     result = SectionResult("survival", title, charts=[chart], tables=[Table(pd.DataFrame({
         "Months after joining": points.index,
         "Still active": [number(100 * s, 1, "%") for s in points["survival"]],
@@ -406,7 +409,8 @@ def survival_curve(report, *, settings: Settings = DEFAULTS) -> SectionResult:
     tails, scenario, currency = _tails(report, settings), _scenario(report, settings), settings.currency
     lift = scenario.by_tail.loc["incremental_discounted_profit"]
     total = scenario.summary.loc["incremental_discounted_profit"]
-    profit = {name: (lift[name], lift[f"{name}_low"], lift[f"{name}_high"]) for name in scenario.parameters["tails"]}
+    profit = {name: (lift[name], lift[f"{name}_ci_low"], lift[f"{name}_ci_high"])
+              for name in scenario.parameters["tails"]}
     profit["headline"] = (total["value"], total["ci_low"], total["ci_high"])
     names = list(tails.index)
     result.tables.append(Table(pd.DataFrame({
@@ -414,10 +418,10 @@ def survival_curve(report, *, settings: Settings = DEFAULTS) -> SectionResult:
                  else TAIL_NAMES.get(name, name) for name in names],
         "Model fitted": tails["tail_model"].to_numpy(),
         f"Lifetime value of a new customer ({currency})": [
-            money(v, low=lo, high=hi) for v, lo, hi in zip(tails["clv"], tails["clv_low"], tails["clv_high"],
+            money(v, low=lo, high=hi) for v, lo, hi in zip(tails["clv"], tails["clv_ci_low"], tails["clv_ci_high"],
                                                             strict=True)],
         f"Lifetime value, 95% interval ({currency})": [
-            money_interval(lo, hi) for lo, hi in zip(tails["clv_low"], tails["clv_high"], strict=True)],
+            money_interval(lo, hi) for lo, hi in zip(tails["clv_ci_low"], tails["clv_ci_high"], strict=True)],
         "Still active after 10 years": [number(100 * s, 1, "%") for s in tails["survival_120"]],
         f"Extra discounted profit, {settings.horizon_months} months ({currency})": [
             money(profit[name][0], low=profit[name][1], high=profit[name][2]) for name in names],
@@ -426,9 +430,9 @@ def survival_curve(report, *, settings: Settings = DEFAULTS) -> SectionResult:
     return result
 
 
-def _mask_small(table: pd.DataFrame, n_col: str, min_n: int, value_cols: list[str]) -> pd.DataFrame:
-    """Blank the estimates of groups smaller than ``min_n``."""
-    return table.assign(**{c: table[c].astype(float).mask(table[n_col] < min_n) for c in value_cols})
+def _mask_small(table: pd.DataFrame, n_col: str, min_cell_size: int, value_cols: list[str]) -> pd.DataFrame:
+    """Blank the estimates of groups smaller than ``min_cell_size``."""
+    return table.assign(**{c: table[c].astype(float).mask(table[n_col] < min_cell_size) for c in value_cols})
 
 
 def lifetime_value(report, *, settings: Settings = DEFAULTS) -> SectionResult:
@@ -451,43 +455,45 @@ def lifetime_value(report, *, settings: Settings = DEFAULTS) -> SectionResult:
         return SectionResult("clv", title, unavailable=why, headlines=_not_computed(["clv"], settings, why))
     tails, currency = _tails(report, settings), settings.currency
     overall = tails.loc["headline"]
-    value, value_interval = _money(*overall[["clv", "clv_low", "clv_high"]], currency)
+    value, value_interval = _money(*overall[["clv", "clv_ci_low", "clv_ci_high"]], currency)
     result = SectionResult("clv", title, answer=(
         f"A new customer brings {value} of discounted margin over their life with us (95% interval "
         f"{value_interval}), at a "
         f"{100 * settings.gross_margin_share:g}% gross margin and a {100 * settings.annual_discount_rate:g}% annual "
         "discount rate."),
-        headlines=[_headline("clv", settings, overall["clv"], ci_low=overall["clv_low"], ci_high=overall["clv_high"],
+        headlines=[_headline("clv", settings, overall["clv"], ci_low=overall["clv_ci_low"],
+                             ci_high=overall["clv_ci_high"],
                              n=len(report.tenure),
                              note=f"gross margin {100 * settings.gross_margin_share:g}%, discount rate "
                                   f"{100 * settings.annual_discount_rate:g}% a year, revenue-weighted survival; "
                                   f"{tails.attrs['note']}")])
     cohorts = report.tenure.assign(acquisition_year=report.tenure["acquired_at"].dt.year.astype(str))
-    values = ["monthly_margin", "clv", "clv_low", "clv_high", "expected_lifetime_months", "residual_value_per_active",
-              "residual_value_per_active_low", "residual_value_per_active_high"]
+    values = ["monthly_margin", "clv", "clv_ci_low", "clv_ci_high", "expected_lifetime_months",
+              "residual_value_per_active", "residual_value_per_active_ci_low", "residual_value_per_active_ci_high"]
     for column, label, caption in GROUPINGS:
         table = clv_by(cohorts, by=column, gross_margin_share=settings.gross_margin_share,
-                       annual_discount_rate=settings.annual_discount_rate, n_bootstrap=settings.n_bootstrap,
+                       annual_discount_rate=settings.annual_discount_rate, n_resamples=settings.n_resamples,
                        seed=settings.seed, min_at_risk=report.min_cell_size, tail=settings.survival_tail)
-        table = _mask_small(table.reset_index(), "n_customers", report.min_cell_size, values)
+        table = _mask_small(table, "n_customers", report.min_cell_size, values)
         result.tables.append(Table(pd.DataFrame({
             label: table[column].astype(str),
             "Customers": [count(n) for n in table["n_customers"]],
             "Active": [count(n) for n in table["n_active"]],
             f"Monthly margin ({currency})": [number(m, 0) for m in table["monthly_margin"]],
             f"Lifetime value of a new customer ({currency})": [
-                money(v, low=lo, high=hi) for v, lo, hi in zip(table["clv"], table["clv_low"], table["clv_high"],
+                money(v, low=lo, high=hi) for v, lo, hi in zip(table["clv"], table["clv_ci_low"], table["clv_ci_high"],
                                                                 strict=True)],
             f"Lifetime value, 95% interval ({currency})": [
-                money_interval(lo, hi) for lo, hi in zip(table["clv_low"], table["clv_high"], strict=True)],
+                money_interval(lo, hi) for lo, hi in zip(table["clv_ci_low"], table["clv_ci_high"], strict=True)],
             "Expected lifetime (months)": [number(m, 1) for m in table["expected_lifetime_months"]],
             f"Remaining value per active customer ({currency})": [
                 money(v, low=lo, high=hi) for v, lo, hi in zip(table["residual_value_per_active"],
-                                                                table["residual_value_per_active_low"],
-                                                                table["residual_value_per_active_high"], strict=True)],
+                                                                table["residual_value_per_active_ci_low"],
+                                                                table["residual_value_per_active_ci_high"],
+                                                                strict=True)],
             f"Remaining value, 95% interval ({currency})": [
-                money_interval(lo, hi) for lo, hi in zip(table["residual_value_per_active_low"],
-                                                         table["residual_value_per_active_high"], strict=True)],
+                money_interval(lo, hi) for lo, hi in zip(table["residual_value_per_active_ci_low"],
+                                                         table["residual_value_per_active_ci_high"], strict=True)],
         }), f"{caption}; a dash: a group of fewer than {report.min_cell_size} customers"))
     return result
 
@@ -514,20 +520,20 @@ def acquisition_cost(report, *, settings: Settings = DEFAULTS) -> SectionResult:
     currency = settings.currency
     channels = unit_economics(report.data.customers, as_of=report.as_of,
                               gross_margin_share=settings.gross_margin_share,
-                              annual_discount_rate=settings.annual_discount_rate, n_bootstrap=settings.n_bootstrap,
+                              annual_discount_rate=settings.annual_discount_rate, n_resamples=settings.n_resamples,
                               seed=settings.seed, min_at_risk=report.min_cell_size, tail=settings.survival_tail)
     everyone = channels.loc[ALL]
     shown = _mask_small(channels, "n_cac", report.min_cell_size,
                         [f"{name}{part}" for name in ("clv", "cac", "ltv_cac", "payback_months")
-                         for part in ("", "_low", "_high")])
+                         for part in ("", "_ci_low", "_ci_high")])
 
     def column(name, kind):
         return [money(v, low=lo, high=hi) if kind == "money" else number(v, 1 if name == "ltv_cac" else 0)
-                for v, lo, hi in zip(shown[name], shown[f"{name}_low"], shown[f"{name}_high"], strict=True)]
+                for v, lo, hi in zip(shown[name], shown[f"{name}_ci_low"], shown[f"{name}_ci_high"], strict=True)]
 
     def bounds(name, kind):
         return [money_interval(lo, hi) if kind == "money" else interval(lo, hi, 1 if name == "ltv_cac" else 0)
-                for lo, hi in zip(shown[f"{name}_low"], shown[f"{name}_high"], strict=True)]
+                for lo, hi in zip(shown[f"{name}_ci_low"], shown[f"{name}_ci_high"], strict=True)]
 
     table = pd.DataFrame({
         "Acquisition channel": ["All customers" if name == ALL else str(name) for name in shown.index],
@@ -543,12 +549,12 @@ def acquisition_cost(report, *, settings: Settings = DEFAULTS) -> SectionResult:
         "Payback, 95% interval (months)": bounds("payback_months", "months"),
     })
     payback = everyone["payback_months"]
-    payback_interval = interval(everyone["payback_months_low"], everyone["payback_months_high"], 0)
+    payback_interval = interval(everyone["payback_months_ci_low"], everyone["payback_months_ci_high"], 0)
     payback_text = ("their expected margin does not pay the cost back within their lifetime" if not np.isfinite(payback)
                     else f"their expected margin pays the cost back in {payback:.0f} months"
                          + (f" (95% interval {payback_interval})" if payback_interval else ""))
-    ratio_interval = interval(everyone["ltv_cac_low"], everyone["ltv_cac_high"], 1)
-    cac, cac_interval = _money(*everyone[["cac", "cac_low", "cac_high"]], currency)
+    ratio_interval = interval(everyone["ltv_cac_ci_low"], everyone["ltv_cac_ci_high"], 1)
+    cac, cac_interval = _money(*everyone[["cac", "cac_ci_low", "cac_ci_high"]], currency)
     return SectionResult("acquisition", title, answer=(
         f"Acquiring a customer costs {cac} (95% interval {cac_interval}); their lifetime value "
         f"is {number(everyone['ltv_cac'], 1)} times that"
@@ -556,13 +562,13 @@ def acquisition_cost(report, *, settings: Settings = DEFAULTS) -> SectionResult:
         tables=[Table(table, f"Per acquisition channel; a dash: fewer than {report.min_cell_size} customers with a "
                              "recorded cost, or never paid back")],
         headlines=[
-            _headline("cac", settings, everyone["cac"], ci_low=everyone["cac_low"], ci_high=everyone["cac_high"],
+            _headline("cac", settings, everyone["cac"], ci_low=everyone["cac_ci_low"], ci_high=everyone["cac_ci_high"],
                       n=int(everyone["n_cac"]), note="mean recorded acquisition cost of the customers acquired in the "
                                                      "12 months to the as-of date"),
-            _headline("ltv_cac", settings, everyone["ltv_cac"], ci_low=everyone["ltv_cac_low"],
-                      ci_high=everyone["ltv_cac_high"], n=int(everyone["n_customers"]), note="95% interval"),
-            _headline("payback_months", settings, payback, ci_low=everyone["payback_months_low"],
-                      ci_high=everyone["payback_months_high"], n=int(everyone["n_cac"]),
+            _headline("ltv_cac", settings, everyone["ltv_cac"], ci_low=everyone["ltv_cac_ci_low"],
+                      ci_high=everyone["ltv_cac_ci_high"], n=int(everyone["n_customers"]), note="95% interval"),
+            _headline("payback_months", settings, payback, ci_low=everyone["payback_months_ci_low"],
+                      ci_high=everyone["payback_months_ci_high"], n=int(everyone["n_cac"]),
                       note="first month at which a new customer's expected cumulative margin (churn included) "
                            "reaches the CAC"),
         ])
@@ -592,19 +598,19 @@ def lift_by_year(report, *, settings: Settings = DEFAULTS) -> SectionResult:
     for year in by_year.index:
         row = by_year.loc[year]
         table[f"Year {year}"] = [
-            _estimate(row[name], row[f"{name}_low"], row[f"{name}_high"],
+            _estimate(row[name], row[f"{name}_ci_low"], row[f"{name}_ci_high"],
                       "money" if unit == "currency" else "%" if unit == "%" else "count")
             for name, unit, _ in PER_YEAR]
     figure, ax = new_chart(8, 4.5)
     plot_lift_by_year(scenario, currency=currency, ax=ax)
     first, customers = by_year.iloc[0], by_year.iloc[-1]
     first_year, last = by_year.index[0], by_year.index[-1]
-    profit = [f"incremental_discounted_profit{part}" for part in ("", "_low", "_high")]
+    profit = [f"incremental_discounted_profit{part}" for part in ("", "_ci_low", "_ci_high")]
     first_profit, last_profit = _money(*first[profit], currency)[0], _money(*customers[profit], currency)[0]
     return SectionResult("scenario", title, answer=(
         f"At the end of year {last}, {settings.lift_words} leaves {number(customers['incremental_customers'], 0)} "
         f"more customers active than the current course (95% interval "
-        f"{interval(customers['incremental_customers_low'], customers['incremental_customers_high'], 0)})."),
+        f"{interval(customers['incremental_customers_ci_low'], customers['incremental_customers_ci_high'], 0)})."),
         tables=[Table(table, "What the improved future adds each year: estimate (95% interval)")],
         charts=[Chart(figure, f"Extra discounted profit in each year of the horizon from {settings.lift_words}: "
                               f"{first_profit} in year {first_year} and {last_profit} in year {last}; whiskers show "
@@ -752,13 +758,13 @@ def money_at_risk(report, *, settings: Settings = DEFAULTS, months: int = 12) ->
     if why:
         return SectionResult("at-risk", title, unavailable=why, headlines=[
             _headline("revenue_at_risk", settings, None, note=f"not computed: {why}", months=months)])
-    risk = report._cached(("economics", "at_risk", settings, months), lambda: revenue_at_risk(
-        report.data.customers, as_of=report.as_of, horizon_months=months, n_resamples=settings.n_bootstrap,
+    risk = report.cached(("economics", "at_risk", settings, months), lambda: revenue_at_risk(
+        report.data.customers, as_of=report.as_of, horizon_months=months, n_resamples=settings.n_resamples,
         seed=settings.seed, min_at_risk=report.min_cell_size, tail=settings.survival_tail))
     currency = settings.currency
-    run_rate, run_rate_interval = _money(risk.run_rate_lost, risk.run_rate_lost_low, risk.run_rate_lost_high,
+    run_rate, run_rate_interval = _money(risk.run_rate_lost, risk.run_rate_lost_ci_low, risk.run_rate_lost_ci_high,
                                          currency)
-    lost, lost_interval = _money(risk.revenue_lost, risk.revenue_lost_low, risk.revenue_lost_high, currency)
+    lost, lost_interval = _money(risk.revenue_lost, risk.revenue_lost_ci_low, risk.revenue_lost_ci_high, currency)
     result = SectionResult("at-risk", title, answer=(
         f"Of today's {money(risk.monthly_revenue, currency)} of monthly revenue from {risk.active_customers:,} active "
         f"customers, {run_rate} ({number(100 * risk.share_at_risk, 1, '%')}; 95% interval {run_rate_interval}) is "
@@ -767,16 +773,16 @@ def money_at_risk(report, *, settings: Settings = DEFAULTS, months: int = 12) ->
         tables=[Table(pd.DataFrame({
             "Measure": [f"Monthly revenue lost by month {months}", f"Revenue not earned over {months} months"],
             f"Expected ({currency})": [
-                money(risk.run_rate_lost, low=risk.run_rate_lost_low, high=risk.run_rate_lost_high),
-                money(risk.revenue_lost, low=risk.revenue_lost_low, high=risk.revenue_lost_high)],
-            "95% interval": [money_interval(risk.run_rate_lost_low, risk.run_rate_lost_high),
-                             money_interval(risk.revenue_lost_low, risk.revenue_lost_high)],
+                money(risk.run_rate_lost, low=risk.run_rate_lost_ci_low, high=risk.run_rate_lost_ci_high),
+                money(risk.revenue_lost, low=risk.revenue_lost_ci_low, high=risk.revenue_lost_ci_high)],
+            "95% interval": [money_interval(risk.run_rate_lost_ci_low, risk.run_rate_lost_ci_high),
+                             money_interval(risk.revenue_lost_ci_low, risk.revenue_lost_ci_high)],
         }), f"Active customers at the as-of date; revenue-weighted survival, {settings.survival_tail} tail; "
             "aggregate figures only")])
     result.headlines.append(_headline(
-        "revenue_at_risk", settings, risk.run_rate_lost, ci_low=risk.run_rate_lost_low,
-        ci_high=risk.run_rate_lost_high, n=risk.active_customers, months=months,
+        "revenue_at_risk", settings, risk.run_rate_lost, ci_low=risk.run_rate_lost_ci_low,
+        ci_high=risk.run_rate_lost_ci_high, n=risk.active_customers, months=months,
         note=(f"{number(100 * risk.share_at_risk, 1, '%')} of today's monthly revenue; revenue-weighted survival, "
-              f"{settings.survival_tail} tail; 95% interval ({settings.n_bootstrap} replicates)")))
+              f"{settings.survival_tail} tail; 95% interval ({settings.n_resamples} replicates)")))
     return result
 

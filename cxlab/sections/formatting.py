@@ -11,6 +11,8 @@ import math
 
 import numpy as np
 
+__all__ = ["count", "interval", "money", "money_interval", "number"]
+
 
 def _missing(value) -> bool:
     return value is None or (isinstance(value, float) and not np.isfinite(value))

@@ -12,6 +12,9 @@ from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart, new_figure
 from cxlab.survival.wording import format_p
 
+__all__ = ["NO_DRIVERS", "TREND_QUARTERS", "csat_trend", "importance_map", "intervention", "key_drivers", "overview",
+           "touchpoint_scorecard"]
+
 TREND_QUARTERS = 8
 NO_DRIVERS = "the data has no overall answers (NPS or satisfied) with touchpoint ratings"
 
@@ -25,8 +28,8 @@ def _rated(report) -> bool:
 def _card(report) -> pd.DataFrame:
     """Touchpoint scorecard of the last two years (built once per run)."""
     quarters = [str(parse_quarter(report.quarter) - k) for k in range(TREND_QUARTERS - 1, -1, -1)]
-    return report._cached("journey_card", lambda: touchpoints.scorecard(
-        report.data.surveys, as_of=report.as_of, quarters=quarters, min_n=report.min_cell_size))
+    return report.cached("journey_card", lambda: touchpoints.scorecard(
+        report.data.surveys, as_of=report.as_of, quarters=quarters, min_cell_size=report.min_cell_size))
 
 
 def overview(report) -> SectionResult:
@@ -164,7 +167,7 @@ def _fitted(report, outcome: str, window_days: int, history_months: int, missing
         if not chosen:
             return None, [], None
         return (*_driver_analysis(report, chosen, window_days, history_months, missing, n_resamples), chosen)
-    return report._cached(("drivers", outcome, window_days, history_months, missing, n_resamples), build)
+    return report.cached(("drivers", outcome, window_days, history_months, missing, n_resamples), build)
 
 
 def key_drivers(report, *, outcome: str = "", window_days: int = 180, history_months: int = 24,

@@ -4,7 +4,7 @@ The retention (04), churn (05) and economics (06) pages all say how many custome
 after ten years, and lifetime value rests on the same curve. Each takes it from
 :func:`long_run_curve` with the run's ``survival_tail`` parameter (set once, under ``common:``): the
 Kaplan-Meier curve while enough customers are at risk, then the tail model, with bootstrap
-intervals of :data:`TAIL_DRAWS` replicates from seed :data:`TAIL_SEED`. The figure is therefore the
+intervals of :data:`TAIL_RESAMPLES` replicates from seed :data:`TAIL_SEED`. The figure is therefore the
 same on every page, and every page names the model (:func:`tail_words`).
 """
 
@@ -14,7 +14,7 @@ from cxlab.economics import customer_base, survival_draws
 from cxlab.economics.curves import SurvivalDraws
 from cxlab.headlines import Headline, spec
 
-TAIL_DRAWS = 500
+TAIL_RESAMPLES = 500
 TAIL_SEED = 0
 LONG_RUN_MONTHS = 120
 TAIL_WORDS = {"geometric": "constant churn after the observed months (geometric tail)",
@@ -33,10 +33,10 @@ def tail_words(tail: str) -> str:
 
 def customer_base_of(report):
     """:func:`cxlab.economics.customer_base` of the report's customers, built once per run."""
-    return report._cached(("economics", "base"), lambda: customer_base(report.data.customers, as_of=report.as_of))
+    return report.cached(("economics", "base"), lambda: customer_base(report.data.customers, as_of=report.as_of))
 
 
-def long_run_curve(report, tail: str, *, horizon_months: int = LONG_RUN_MONTHS, n_draws: int = TAIL_DRAWS,
+def long_run_curve(report, tail: str, *, horizon_months: int = LONG_RUN_MONTHS, n_resamples: int = TAIL_RESAMPLES,
                    seed: int = TAIL_SEED) -> SurvivalDraws:
     """The survival curve of the run: Kaplan-Meier, then ``tail``, with bootstrap replicates (built once per run).
 
@@ -50,7 +50,7 @@ def long_run_curve(report, tail: str, *, horizon_months: int = LONG_RUN_MONTHS, 
     horizon_months : int
         Months the curve covers (at least :data:`LONG_RUN_MONTHS`); the curve up to a month does
         not depend on the horizon.
-    n_draws, seed : int
+    n_resamples, seed : int
         Bootstrap replicates and their seed; the report's figures use the defaults.
 
     Returns
@@ -58,8 +58,8 @@ def long_run_curve(report, tail: str, *, horizon_months: int = LONG_RUN_MONTHS, 
     cxlab.economics.curves.SurvivalDraws
     """
     horizon = max(horizon_months, LONG_RUN_MONTHS)
-    return report._cached(("long_run", tail, horizon, n_draws, seed), lambda: survival_draws(
-        customer_base_of(report).life_table, horizon_months=horizon, n_draws=n_draws, seed=seed,
+    return report.cached(("long_run", tail, horizon, n_resamples, seed), lambda: survival_draws(
+        customer_base_of(report).life_table, horizon_months=horizon, n_resamples=n_resamples, seed=seed,
         min_at_risk=report.min_cell_size, tail=tail))
 
 
@@ -76,11 +76,11 @@ def survival_10y(report, tail: str) -> Headline:
         curve = long_run_curve(report, tail)
     except ValueError as err:  # too few customers at risk in the first month
         return entry.headline(None, note=f"not computed: {err}", tail=tail)
-    row = curve.summary().loc[LONG_RUN_MONTHS]
+    row = curve.summary.loc[LONG_RUN_MONTHS]
     source = ("observed (Kaplan-Meier)" if curve.window_months >= LONG_RUN_MONTHS else
               f"Kaplan-Meier to month {curve.window_months}, then {tail_words(tail)}")
     return entry.headline(100 * row["survival"], ci_low=100 * row["ci_low"], ci_high=100 * row["ci_high"],
-                          n=curve.n_customers, note=f"{source}; 95% bootstrap interval ({TAIL_DRAWS} replicates)",
+                          n=curve.n_customers, note=f"{source}; 95% bootstrap interval ({TAIL_RESAMPLES} replicates)",
                           tail=curve.tail)
 
 

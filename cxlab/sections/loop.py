@@ -19,6 +19,10 @@ from cxlab.sections.result import Chart, SectionResult, Table, new_chart
 from cxlab.survival import km_by, km_summary, plot_km
 from cxlab.survival.wording import format_p
 
+__all__ = ["DESIGNS", "SHORT_HORIZON_MONTHS", "closed_loop", "first_response", "followup_checks", "followup_effect",
+           "followup_speed", "followup_survival", "loop_by_group", "nps_checks", "nps_corrected", "overview",
+           "response_rates", "silent_customers", "sla_over_time"]
+
 DESIGNS = (  # (label, method, options): the discontinuity first, then its local-randomisation variants
     ("Regression discontinuity at 6/7 (local linear)", "rdd", {}),
     ("Local randomisation, answers 6 and 7", "rdd", {"bandwidth": 0.5, "kernel": "uniform", "degree": 0}),
@@ -47,11 +51,11 @@ def _followups(report, followup_window_days: int) -> pd.DataFrame | None:
         sent = report.data.surveys.set_index("invitation_id")["sent_at"]
         return followups.assign(quarter=pd.to_datetime(followups["invitation_id"].map(sent)).dt.to_period("Q")
                                 .astype(str))
-    return report._cached(("followups", followup_window_days), build)
+    return report.cached(("followups", followup_window_days), build)
 
 
 def _answers(report, horizon_months: int, followup_window_days: int) -> pd.DataFrame:
-    return report._cached(("answers", horizon_months, followup_window_days), lambda: causal.answer_frame(
+    return report.cached(("answers", horizon_months, followup_window_days), lambda: causal.answer_frame(
         report.data, as_of=report.as_of, horizon_months=horizon_months, followup_window_days=followup_window_days))
 
 
@@ -289,7 +293,7 @@ def _effects(report, horizon_months: int, bandwidth: float, n_resamples: int, fo
                      f"Regression discontinuity at 6/7, churn within {SHORT_HORIZON_MONTHS} months": short,
                      **{label: found[label] for label in labels[1:]}}
         return found
-    return report._cached(("effects", horizon_months, bandwidth, n_resamples, followup_window_days), build)
+    return report.cached(("effects", horizon_months, bandwidth, n_resamples, followup_window_days), build)
 
 
 def _effect_possible(report, horizon_months: int, followup_window_days: int) -> str:
@@ -493,7 +497,7 @@ def followup_speed(report, *, horizon_months: int = 12, followup_window_days: in
     why = _effect_possible(report, horizon_months, followup_window_days)
     if why:
         return SectionResult("followup-speed", title, unavailable=why)
-    effect = report._cached(("speed", horizon_months, followup_window_days), lambda: causal.speed_effect(
+    effect = report.cached(("speed", horizon_months, followup_window_days), lambda: causal.speed_effect(
         _answers(report, horizon_months, followup_window_days)))
     overlap = effect.diagnostics["overlap"]
     verdict = ("no clear difference" if effect.ci_low <= 1 <= effect.ci_high else
@@ -629,7 +633,7 @@ def _nps_weighting(report, response_window_days: int, nps_window_months: int):
         return nonresponse.ipw_nps(invitations) if counts.min() >= report.min_cell_size else None
     if not report.availability.allows("relationship_nps"):
         return None
-    return report._cached(("nps-ipw", response_window_days, nps_window_months), build)
+    return report.cached(("nps-ipw", response_window_days, nps_window_months), build)
 
 
 def nps_corrected(report, *, response_window_days: int = 7, nps_window_months: int = 12) -> SectionResult:

@@ -29,6 +29,10 @@ from cxlab.schema import RELATIONSHIP
 from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
 
+__all__ = ["INDEX_OUTCOME", "TYPE_COLOURS", "declared_questions", "importance_grid", "item_drivers",
+           "loyalty_typology", "overall_satisfaction", "question_changes", "question_scores", "question_trends",
+           "retention_index"]
+
 TYPE_COLOURS = {"apostles": "#1a9850", "hostages": "#fdae61", "mercenaries": "#a6d96a", "terrorists": "#d73027"}
 INDEX_OUTCOME = "retention_index"
 
@@ -45,13 +49,13 @@ def _survey(report) -> tuple[Catalogue | None, pd.DataFrame | None, str]:
         if "question_id" not in surveys.columns or surveys["question_id"].isna().all():
             return catalogue, None, "the surveys table holds no answers to the declared questions"
         answers = answers_frame(surveys, catalogue, file=str(report.data.files.get("surveys", "surveys")))
-        answers = answers[known_by(answers["responded_at"], report.as_of).to_numpy()]
+        answers = answers[known_by(answers["responded_at"], as_of=report.as_of).to_numpy()]
         segments = report.data.customers.set_index("customer_id")["segment"]
         answers = answers.assign(quarter=answers["responded_at"].dt.to_period("Q").astype(str),
                                  segment=answers["customer_id"].map(segments).to_numpy())
         answers = answers.drop_duplicates(["customer_id", "quarter"], keep="last")  # ordered by answer time
         return catalogue, answers.reset_index(drop=True), ""
-    return report._cached("declared_questions", build)
+    return report.cached("declared_questions", build)
 
 
 def _in_quarter(report, answers: pd.DataFrame) -> pd.DataFrame:
@@ -97,7 +101,7 @@ def question_scores(report) -> SectionResult:
     quarter = _in_quarter(report, answers)
     if quarter.empty:
         return SectionResult("question-scores", title, unavailable=_no_answers(report, answers))
-    table = summarise_questions(quarter, catalogue, min_n=report.min_cell_size)
+    table = summarise_questions(quarter, catalogue, min_cell_size=report.min_cell_size)
     questions = {q.id: q for q in catalogue.questions}
     shown = pd.DataFrame({
         "Question": table["label"], "Touchpoint": [questions[i].touchpoint for i in table["question_id"]],
@@ -133,7 +137,7 @@ def question_trends(report) -> SectionResult:
         return SectionResult("question-trends", title,
                              unavailable="the answers come from one quarter only, so there is no trend to show")
     table = summarise_questions(answers[answers["quarter"].isin(quarters)], catalogue, by="quarter",
-                                min_n=report.min_cell_size)
+                                min_cell_size=report.min_cell_size)
     cells = [f"{number(v, 1, '%')} ({interval(lo, hi, 1, '%')})" if pd.notna(v) else None
              for v, lo, hi in zip(table["top_box"], table["top_box_ci_low"], table["top_box_ci_high"], strict=True)]
     wide = table.assign(cell=cells).pivot(index="label", columns="quarter", values="cell")
@@ -190,7 +194,7 @@ def _overall(report) -> tuple[Question | None, pd.DataFrame, str]:
     if surveys is None:
         return None, pd.DataFrame(), report.availability.why_not("surveys")
     relationship = surveys[(surveys["touchpoint"] == RELATIONSHIP) & surveys["responded_at"].notna()]
-    relationship = relationship[known_by(relationship["responded_at"], report.as_of).to_numpy()]
+    relationship = relationship[known_by(relationship["responded_at"], as_of=report.as_of).to_numpy()]
     relationship = relationship[relationship["responded_at"].dt.to_period("Q").astype(str) == report.quarter]
     for column, preset, label in (("csat", "csat", "Overall satisfaction (1-5)"),
                                   ("satisfied", "satisfied", "Satisfied overall (yes/no)")):
@@ -212,7 +216,7 @@ def overall_satisfaction(report) -> SectionResult:
             None, note=f"not available: {why}", quarter=report.quarter, top_box="top box")])
     latest = frame.dropna(subset=["value"]).sort_values("responded_at").drop_duplicates("customer_id", keep="last")
     table = summarise_questions(latest.rename(columns={"value": question.id}), Catalogue([question]),
-                                min_n=report.min_cell_size).iloc[0]
+                                min_cell_size=report.min_cell_size).iloc[0]
     top_box = f"{question.top_box[0]}-{question.top_box[1]}" if question.top_box[0] != question.top_box[1] \
         else question.value_labels.get(question.top_box[0], str(question.top_box[0]))
     n = int(table["n"])
@@ -271,8 +275,9 @@ def loyalty_typology(report, *, rule: str = "all") -> SectionResult:
         return SectionResult("loyalty-typology", title, unavailable=why,
                              headlines=[entry.headline(None, note=f"not available: {why}", quarter=report.quarter)])
     quarter = _in_quarter(report, answers)
-    overall = loyalty.typology_shares(quarter, catalogue, rule=rule, min_n=report.min_cell_size).assign(group="All")
-    segments = loyalty.typology_shares(quarter, catalogue, by="segment", rule=rule, min_n=report.min_cell_size)
+    overall = loyalty.typology_shares(quarter, catalogue, rule=rule,
+                                      min_cell_size=report.min_cell_size).assign(group="All")
+    segments = loyalty.typology_shares(quarter, catalogue, by="segment", rule=rule, min_cell_size=report.min_cell_size)
     table = pd.concat([overall, segments.rename(columns={"segment": "group"})], ignore_index=True) \
         if quarter["segment"].nunique() > 1 else overall
     shown = pd.DataFrame({"Group": table["group"], "Type": table["type"], "Respondents": [count(n) for n in table["n"]],
@@ -299,7 +304,7 @@ def loyalty_typology(report, *, rule: str = "all") -> SectionResult:
     quarters = sorted(answers.loc[answers["quarter"] <= report.quarter, "quarter"].unique())
     if len(quarters) > 1:
         trend = loyalty.typology_shares(answers[answers["quarter"].isin(quarters)], catalogue, by="quarter",
-                                        rule=rule, min_n=report.min_cell_size)
+                                        rule=rule, min_cell_size=report.min_cell_size)
         result.charts.append(_typology_chart(trend.dropna(subset=["share"]), "quarter", "Loyalty types by quarter"))
     return result
 
@@ -319,9 +324,9 @@ def retention_index(report, *, weights: dict | None = None) -> SectionResult:
         return SectionResult("retention-index", title, unavailable=why,
                              headlines=[entry.headline(None, note=f"not available: {why}", quarter=report.quarter)])
     quarter = _in_quarter(report, answers)
-    overall = loyalty.retention_index(quarter, catalogue, weights=weights, min_n=report.min_cell_size)
+    overall = loyalty.retention_index(quarter, catalogue, weights=weights, min_cell_size=report.min_cell_size)
     by_segment = loyalty.retention_index(quarter, catalogue, weights=weights, by="segment",
-                                         min_n=report.min_cell_size)
+                                         min_cell_size=report.min_cell_size)
     used = overall.attrs["weights"]
     rows = pd.concat([overall.assign(segment="All"), by_segment], ignore_index=True) \
         if quarter["segment"].nunique() > 1 else overall.assign(segment="All")

@@ -18,6 +18,8 @@ from matplotlib.figure import Figure
 
 from cxlab.headlines import Headline
 
+__all__ = ["MISSING", "Chart", "SectionResult", "Table", "new_chart", "new_figure"]
+
 MISSING = "—"
 
 

@@ -22,6 +22,9 @@ from cxlab.sections.long_run import survival_10y, survival_10y_sentence
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
 from cxlab.survival.km import km_by, survival_at
 
+__all__ = ["HISTORY_QUARTERS", "cohort_retention", "forecast_by_group", "overview", "retention_at",
+           "retention_forecast", "revenue_kept"]
+
 HISTORY_QUARTERS = 8
 
 
@@ -98,7 +101,7 @@ def _cohorts(report, period: str) -> pd.DataFrame:
         values = [c for c in table.columns if c.endswith("retention")]
         table[values] = table[values].astype(float).mask(small)
         return table.assign(suppressed=small)
-    return report._cached(("cohorts", period), build)
+    return report.cached(("cohorts", period), build)
 
 
 def cohort_retention(report, *, period: str = "quarter") -> SectionResult:
@@ -186,7 +189,7 @@ def retention_forecast(report, *, projection_months: int = 120, n_resamples: int
         result.headlines.append(spec(f"sbg_{key}").headline(
             getattr(model, f"{key}_"), ci_low=ci.loc[key].iloc[0], ci_high=ci.loc[key].iloc[1],
             n=model.n_customers_, note="maximum likelihood, 95% interval"))
-    projection = model.projection(projection_months, n_draws=n_resamples, seed=0)
+    projection = model.projection(projection_months, n_resamples=n_resamples, seed=0)
     observed_months = int(projection["observed"].last_valid_index() or 1)
     horizons = [m for m in (12, 24, 36, 60, 120) if m <= min(projection_months, observed_months)]
     rows = projection.loc[horizons]
@@ -194,12 +197,12 @@ def retention_forecast(report, *, projection_months: int = 120, n_resamples: int
         "Months after joining": horizons,
         "Model: still active": [number(100 * v, 1, "%") for v in rows["survival"]],
         "Model: 95% interval": [interval(100 * lo, 100 * hi, 1, "%")
-                                for lo, hi in zip(rows["survival_lower"], rows["survival_upper"], strict=True)],
+                                for lo, hi in zip(rows["survival_ci_low"], rows["survival_ci_high"], strict=True)],
         "Observed": [number(100 * v, 1, "%") for v in rows["observed"]],
     }), "Share of new customers still active: the model against observation, over the observed months"))
     shown_months = min(projection_months, observed_months)
     figure, ax = new_chart()
-    model.plot_projection(shown_months, period_label="months", n_draws=n_resamples, seed=0, ax=ax)
+    model.plot_projection(shown_months, period_label="months", n_resamples=n_resamples, seed=0, ax=ax)
     result.charts.append(Chart(figure, f"The model's share of customers still active over the {shown_months} "
                                        "observed months follows the observed share."))
     mean_churn = model.alpha_ / (model.alpha_ + model.beta_)
@@ -236,8 +239,9 @@ def forecast_by_group(report) -> SectionResult:
                 number(100 * a / (a + b), 2, "%") if ok else None
                 for a, b, ok in zip(fits["alpha"], fits["beta"], shown, strict=True)],
             "alpha (95% interval)": [f"{a:.3f} ({interval(lo, hi, 3)})" if ok else None for a, lo, hi, ok in
-                                     zip(fits["alpha"], fits["alpha_lower"], fits["alpha_upper"], shown, strict=True)],
+                                     zip(fits["alpha"], fits["alpha_ci_low"], fits["alpha_ci_high"], shown,
+                                         strict=True)],
             "beta (95% interval)": [f"{b:.2f} ({interval(lo, hi, 2)})" if ok else None for b, lo, hi, ok in
-                                    zip(fits["beta"], fits["beta_lower"], fits["beta_upper"], shown, strict=True)],
+                                    zip(fits["beta"], fits["beta_ci_low"], fits["beta_ci_high"], shown, strict=True)],
         }), f"Retention model by {label.lower()}; a dash: fewer than {report.min_cell_size} customers or no fit"))
     return result

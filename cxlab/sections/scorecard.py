@@ -13,6 +13,10 @@ from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_figure
 from cxlab.survival.wording import format_p
 
+__all__ = ["COMMENT_CHARS", "DECIMALS", "DIFFERENCE_UNITS", "HISTORY_QUARTERS", "METRICS", "METRIC_NAMES",
+           "TREND_QUARTERS", "by_segment", "by_touchpoint", "changes_since", "comments", "overview",
+           "quarter_at_a_glance", "shortened", "trends"]
+
 METRICS = ("nps", "csat", "ces")
 METRIC_NAMES = {"nps": "Relationship NPS", "csat": "CSAT, share satisfied", "ces": "CES, mean effort"}
 DIFFERENCE_UNITS = {"nps": "points", "csat": "percentage points", "ces": "scale points"}
@@ -27,7 +31,7 @@ def _answers_in_quarter(report) -> pd.DataFrame:
     def build():
         frame = touchpoints.surveys_as_of(report.data.surveys, as_of=report.as_of)
         return frame[frame["quarter"] == report.quarter]
-    return report._cached("answers_in_quarter", build)
+    return report.cached("answers_in_quarter", build)
 
 
 def _asked(report) -> dict[str, bool]:
@@ -177,7 +181,7 @@ def changes_since(report, *, method: str = "adjusted_wald") -> SectionResult:
             for k in keys])
     asked = _asked(report)
     changes = touchpoints.quarter_changes(report.data.surveys, quarter=report.quarter, as_of=report.as_of,
-                                          min_n=report.min_cell_size, method=method)
+                                          min_cell_size=report.min_cell_size, method=method)
     result = SectionResult("changes", title)
     for row in changes.itertuples():
         p_text = "adjusted p < 0.001" if row.p_adjusted < 0.001 else f"adjusted p = {row.p_adjusted:.3f}"
@@ -213,10 +217,10 @@ def by_segment(report, *, method: str = "adjusted_wald") -> SectionResult:
     answers = _with_segment(report)
     relationship = answers[answers["touchpoint"] == RELATIONSHIP]
     transactional = answers[answers["touchpoint"] != RELATIONSHIP]
-    min_n = report.min_cell_size
-    nps = metrics.nps_by(relationship, "segment", min_n=min_n, method=method).set_index("segment")
-    csat = metrics.csat_by(transactional, "segment", min_n=min_n).set_index("segment")
-    ces = metrics.ces_by(transactional, "segment", min_n=min_n).set_index("segment")
+    min_cell_size = report.min_cell_size
+    nps = metrics.nps_by(relationship, "segment", min_cell_size=min_cell_size, method=method).set_index("segment")
+    csat = metrics.csat_by(transactional, "segment", min_cell_size=min_cell_size).set_index("segment")
+    ces = metrics.ces_by(transactional, "segment", min_cell_size=min_cell_size).set_index("segment")
     segments = sorted(set(nps.index) | set(csat.index) | set(ces.index))
 
     def cell(table, segment, column, decimals, unit=""):
@@ -232,12 +236,15 @@ def by_segment(report, *, method: str = "adjusted_wald") -> SectionResult:
         ces_value, ces_ci = cell(ces, segment, "ces", 2)
         rows.append({"Segment": segment, "NPS": nps_value, "NPS 95% interval": nps_ci, "CSAT": csat_value,
                      "CSAT 95% interval": csat_ci, "CES": ces_value, "CES 95% interval": ces_ci})
-    result = SectionResult("by-segment", title, tables=[Table(pd.DataFrame(rows), f"{report.quarter}; a dash: "
-                                                                                  f"fewer than {min_n} answers")])
-    versus = {"nps": metrics.compare_by(relationship, "segment", versus="rest", kind="nps", min_n=min_n,
-                                        method=method),
-              "csat": metrics.compare_by(transactional, "segment", versus="rest", kind="csat", min_n=min_n),
-              "ces": metrics.compare_by(transactional, "segment", versus="rest", kind="ces", min_n=min_n)}
+    result = SectionResult("by-segment", title, tables=[Table(pd.DataFrame(rows),
+                                                              f"{report.quarter}; a dash: "
+                                                              f"fewer than {min_cell_size} answers")])
+    versus = {"nps": metrics.compare_by(relationship, "segment", versus="rest", kind="nps",
+                                        min_cell_size=min_cell_size, method=method),
+              "csat": metrics.compare_by(transactional, "segment", versus="rest", kind="csat",
+                                         min_cell_size=min_cell_size),
+              "ces": metrics.compare_by(transactional, "segment", versus="rest", kind="ces",
+                                        min_cell_size=min_cell_size)}
     for kind, table in versus.items():
         decimals = DECIMALS[kind]
         result.tables.append(Table(pd.DataFrame({
@@ -266,7 +273,7 @@ def by_touchpoint(report, *, method: str = "adjusted_wald") -> SectionResult:
         return SectionResult("by-touchpoint", title, unavailable=why, headlines=[
             spec("lowest_touchpoint").headline(None, note="no survey answers", quarter=report.quarter)])
     card = touchpoints.scorecard(report.data.surveys, as_of=report.as_of, quarters=[report.quarter],
-                                 min_n=report.min_cell_size, method=method)
+                                 min_cell_size=report.min_cell_size, method=method)
     table = Table(pd.DataFrame({
         "Touchpoint": card["touchpoint"],
         "Invitations": [count(n) for n in card["invitations"]],
@@ -282,7 +289,7 @@ def by_touchpoint(report, *, method: str = "adjusted_wald") -> SectionResult:
                                                                    strict=True)],
     }), f"{report.quarter}; a dash: not asked at this touchpoint or fewer than {report.min_cell_size} answers")
     changes = touchpoints.scorecard_changes(report.data.surveys, quarter=report.quarter, as_of=report.as_of,
-                                            min_n=report.min_cell_size, method=method)
+                                            min_cell_size=report.min_cell_size, method=method)
     change_table = _change_table(changes, lambda row: f"{row.touchpoint}: {METRIC_NAMES[row.metric]} "
                                                       f"({DIFFERENCE_UNITS[row.metric]})")
     scored = card.dropna(subset=["csat"])
@@ -307,7 +314,7 @@ def trends(report, *, method: str = "adjusted_wald") -> SectionResult:
         return SectionResult("trends", title, unavailable=why)
     quarters = [str(parse_quarter(report.quarter) - k) for k in range(TREND_QUARTERS - 1, -1, -1)]
     card = touchpoints.scorecard(report.data.surveys, as_of=report.as_of, quarters=quarters,
-                                 min_n=report.min_cell_size, method=method)
+                                 min_cell_size=report.min_cell_size, method=method)
     charts = []
     for metric, what in (("csat", "share satisfied"), ("ces", "mean effort, lower is easier"),
                          ("nps", "relationship NPS")):

@@ -13,6 +13,10 @@ from cxlab.survival.wording import format_p
 from cxlab.text import find_themes, fit_polarity
 from cxlab.text.scores import theme_by_touchpoint, theme_frame, theme_impact, theme_shares_by_category, theme_trends
 
+__all__ = ["COX_COVARIATES", "NO_COMMENTS", "NO_REASONS", "NPS_GROUPS", "RECOMMEND_GROUPS", "before_leaving",
+           "polarity", "reason_drivers", "theme_trends_section", "themes_and_scores", "themes_by_touchpoint",
+           "what_customers_write", "why_customers_leave"]
+
 COX_COVARIATES = ["nps_category", "followup", "ces", "segment", "contract"]
 RECOMMEND_GROUPS = {"detractor": "unlikely (1-2)", "passive": "neither (3)", "promoter": "likely (4-5)"}
 NPS_GROUPS = {"detractor": "Detractors (0-6)", "passive": "Passives (7-8)", "promoter": "Promoters (9-10)"}
@@ -46,7 +50,7 @@ def _model(report, *, n_themes, seed: int, dictionary):
         texts = surveys.loc[known, "comment"].dropna()
         return find_themes(texts, n_themes=n_themes or "auto", seed=seed, dictionary=dictionary or None)
 
-    return report._cached(("themes", n_themes, seed, str(dictionary)), build)
+    return report.cached(("themes", n_themes, seed, str(dictionary)), build)
 
 
 def _frame(report, model) -> pd.DataFrame:
@@ -59,7 +63,7 @@ def _frame(report, model) -> pd.DataFrame:
             frame.loc[score.isna(), "category"] = None
         return frame
 
-    return report._cached(("theme_frame", id(model)), build)
+    return report.cached(("theme_frame", id(model)), build)
 
 
 def _labels(model) -> dict:
@@ -301,7 +305,7 @@ def _reasons_why_not(report) -> str:
 
 
 def _reasons(report) -> pd.DataFrame:
-    return report._cached("reason_frame", lambda: churn_reasons.reason_frame(report.data.customers, report.as_of))
+    return report.cached("reason_frame", lambda: churn_reasons.reason_frame(report.data.customers, report.as_of))
 
 
 def why_customers_leave(report, *, horizon_months: int = 24) -> SectionResult:
@@ -364,8 +368,8 @@ def reason_drivers(report) -> SectionResult:
         return SectionResult("reason-drivers", title, unavailable=why)
     from cxlab.survival import time_varying_frame
 
-    frame = report._cached("time_varying", lambda: time_varying_frame(
-        report.data.customers, report.data.surveys, report.data.cases, report.as_of))
+    frame = report.cached("time_varying", lambda: time_varying_frame(
+        report.data.customers, report.data.surveys, report.data.cases, as_of=report.as_of))
     reasons = _reasons(report).set_index("customer_id")["reason"]
     models = churn_reasons.cause_specific_cox(frame, reasons, covariates=COX_COVARIATES)
     rows = []

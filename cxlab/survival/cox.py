@@ -34,6 +34,9 @@ from cxlab.survival.ph_test import schoenfeld_test
 from cxlab.survival.risk_sets import CoxConvergenceError, CoxFit, cox_cells, fit_cox_cells
 from cxlab.survival.wording import format_p, hazard_ratio_sentence, term_label
 
+__all__ = ["HAZARD_RATIO_COLUMNS", "WEIGHT", "ChurnCox", "TimeVaryingChurnCox", "fit_cox", "fit_time_varying_cox",
+           "plot_hazard_ratios"]
+
 HAZARD_RATIO_COLUMNS = ["covariate", "level", "reference", "hazard_ratio", "ci_low", "ci_high", "p",
                         "coef", "se", "n", "events", "sentence"]
 WEIGHT = "__customers"
@@ -56,13 +59,13 @@ class _ChurnCoxBase:
     _what = "Cox model"
 
     def __init__(self, covariates=None, *, baseline: dict | None = None, labels: dict | None = None,
-                 penalizer: float = 0.0, fallback_penalizer: float = 0.1, alpha: float = 0.05):
+                 penalizer: float = 0.0, fallback_penalizer: float = 0.1, level: float = 0.95):
         self.covariates = covariates
         self.baseline = baseline
         self.labels = labels
         self.penalizer = penalizer
         self.fallback_penalizer = fallback_penalizer
-        self.alpha = alpha
+        self.level = level
 
     def _time_columns(self) -> tuple[str, str | None]:
         """The exit and entry columns of the fitted frame."""
@@ -142,7 +145,7 @@ class _ChurnCoxBase:
             # lifelines' penalty on one row per customer: customers * penalizer * 0.5 * sum((b * sd) ** 2)
             ridge = penalizer * self._customers * self._column_variance if penalizer else None
             try:
-                fit = fit_cox_cells(cells, penalty=ridge, alpha=self.alpha)
+                fit = fit_cox_cells(cells, penalty=ridge, level=self.level)
             except CoxConvergenceError as error:
                 reason = str(error).removeprefix("Cox model: ")
                 continue
@@ -168,7 +171,7 @@ class _ChurnCoxBase:
                 "coef": float(z.loc[name, "coef"]), "se": float(z.loc[name, "se"]),
                 "n": int(group_sizes[name]),
                 "events": int(round(float((data.loc[in_term, WEIGHT] * data.loc[in_term, event_col]).sum()))),
-                "sentence": hazard_ratio_sentence(term, hr, lo, hi, labels=self.labels, ci_level=1 - self.alpha),
+                "sentence": hazard_ratio_sentence(term, hr, lo, hi, labels=self.labels, level=self.level),
             })
         self.hazard_ratios_ = pd.DataFrame(rows, columns=["term", *HAZARD_RATIO_COLUMNS]).set_index("term")
         self.log_likelihood_ = float(self.model_.log_likelihood)
@@ -189,7 +192,7 @@ class _ChurnCoxBase:
                 f"penalizer {self.penalizer_:g}</p>{table.to_html(escape=True)}"
                 + (f"<ul>{notes}</ul>" if notes else ""))
 
-    def check_proportional_hazards(self, *, time_transform: str = "rank", alpha: float = 0.05) -> pd.DataFrame:
+    def check_proportional_hazards(self, *, time_transform: str = "rank", level: float = 0.95) -> pd.DataFrame:
         """Test whether each hazard ratio is constant over tenure (Grambsch-Therneau).
 
         Scaled Schoenfeld residuals against a transform of the churn time, with lifelines'
@@ -204,8 +207,8 @@ class _ChurnCoxBase:
         ----------
         time_transform : str
             ``"rank"`` (default), ``"km"``, ``"identity"`` or ``"log"``.
-        alpha : float
-            Level below which a term is flagged.
+        level : float
+            Confidence level of the test: a term is flagged when p < 1 - level.
 
         Returns
         -------
@@ -220,7 +223,7 @@ class _ChurnCoxBase:
         table = table.loc[list(self.design_.terms)]
         table.index.name = "term"
         table.insert(0, "label", [term_label(self.design_.terms[t], self.labels) for t in table.index])
-        table["proportional"] = table["p"] >= alpha
+        table["proportional"] = table["p"] >= 1 - level
         table["verdict"] = [
             f"{label}: no evidence that the hazard ratio changes with tenure ({format_p(p)})." if ok else
             f"{label}: the hazard ratio changes with tenure ({format_p(p)}); the reported value is an "
@@ -247,8 +250,8 @@ class ChurnCox(_ChurnCoxBase):
         L2 penalty of the first fit (0 = the ordinary partial likelihood).
     fallback_penalizer : float
         L2 penalty of the refit when the first fit fails to converge or separates.
-    alpha : float
-        1 - confidence level of the intervals.
+    level : float
+        Confidence level of the intervals.
 
     Attributes
     ----------
@@ -398,7 +401,7 @@ def fit_cox(frame: pd.DataFrame, *, duration_col: str = "tenure_months", event_c
     baseline : dict, optional
         Reference level per categorical covariate.
     **options
-        Other :class:`ChurnCox` parameters (``penalizer``, ``fallback_penalizer``, ``alpha``,
+        Other :class:`ChurnCox` parameters (``penalizer``, ``fallback_penalizer``, ``level``,
         ``labels``) and ``weights_col``/``strata`` of ``fit``.
 
     Returns
@@ -479,6 +482,6 @@ def plot_hazard_ratios(model, *, ax=None, title: str = "Churn hazard ratios"):
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(y, labels)
-    ax.set_xlabel(f"Hazard ratio vs reference (log scale, {1 - model.alpha:.0%} CI); > 1 = churns faster")
+    ax.set_xlabel(f"Hazard ratio vs reference (log scale, {model.level:.0%} CI); > 1 = churns faster")
     ax.set_title(title)
     return ax

@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+__all__ = ["DEFAULT_REFERENCES", "MISSING_LEVEL", "Design", "Term", "build_design", "collapse_censored_rows",
+           "independent_columns"]
+
 DEFAULT_REFERENCES = {
     "nps_category": "passive",
     "contract": "monthly",

@@ -53,6 +53,9 @@ from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
+__all__ = ["DEFAULT_COVARIATES", "NO_RESPONSE", "SURVEY_COVARIATES", "TIME_VARYING_COVARIATES", "nps_category",
+           "survival_frame", "time_varying_frame"]
+
 NO_RESPONSE = "no_response"
 SURVEY_COVARIATES = ("nps_category", "followup", "ces", "touchpoint_csat", "responded")
 DEFAULT_COVARIATES = ("nps_category", "ces", "touchpoint_csat", "followup", "segment", "contract", "responded")
@@ -102,7 +105,7 @@ def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Index, acquired_at: 
     if missing:
         raise ValueError(f"surveys table lacks column(s) {missing}")
     responded = pd.to_datetime(surveys["responded_at"])
-    keep = known_by(responded, as_of)
+    keep = known_by(responded, as_of=as_of)
     row = customer_ids.get_indexer(surveys.loc[keep, "customer_id"].astype(str))
     answers = surveys.loc[keep, ["invitation_id", "touchpoint", "nps", "csat", "ces"]].assign(
         responded_at=responded[keep], row=row)
@@ -138,7 +141,7 @@ def _pick(answers: pd.DataFrame, cutoff: np.ndarray, answer: str, n_rows: int) -
     return chosen.set_index("row").reindex(pd.RangeIndex(n_rows))
 
 
-def survival_frame(data_or_tables, as_of=None, *, landmark_months: int | None = None,
+def survival_frame(data_or_tables, *, as_of=None, landmark_months: int | None = None,
                    covariates=DEFAULT_COVARIATES, answer: str = "latest",
                    followup_window_days: int = 7) -> pd.DataFrame:
     """One row per customer: tenure, churn and covariates known at a landmark (or at the end).
@@ -185,7 +188,7 @@ def survival_frame(data_or_tables, as_of=None, *, landmark_months: int | None = 
     >>> customers = pd.DataFrame({"customer_id": ["a", "b"], "segment": ["SMB", "SMB"],
     ...     "contract": ["monthly", "annual"], "acquired_at": pd.to_datetime(["2024-01-01", "2024-06-01"]),
     ...     "churned_at": pd.to_datetime(["2024-03-10", None])})
-    >>> survival_frame(customers, "2025-01-01", covariates=["segment"])["tenure_months"].tolist()
+    >>> survival_frame(customers, as_of="2025-01-01", covariates=["segment"])["tenure_months"].tolist()
     [3, 7]
     """
     customers, surveys, cases, as_of = _tables(data_or_tables, as_of)
@@ -199,7 +202,7 @@ def survival_frame(data_or_tables, as_of=None, *, landmark_months: int | None = 
     if absent:
         raise ValueError(f"covariate(s) {absent} are neither survey covariates {SURVEY_COVARIATES} nor "
                          f"customers columns")
-    frame = tenure_frame(customers.assign(customer_id=customers["customer_id"].astype(str)), as_of)
+    frame = tenure_frame(customers.assign(customer_id=customers["customer_id"].astype(str)), as_of=as_of)
     acquired_after = frame.attrs["acquired_after_as_of"]
     n_known = len(frame)
     if landmark_months is None:
@@ -258,7 +261,7 @@ def _changed(values: list[np.ndarray], row: np.ndarray) -> np.ndarray:
 
 
 def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, cases: pd.DataFrame | None,
-                       as_of, *, static=("segment", "contract"), followup_window_days: int = 7) -> pd.DataFrame:
+                       *, as_of, static=("segment", "contract"), followup_window_days: int = 7) -> pd.DataFrame:
     """Start/stop (counting-process) frame in which the survey covariates change over tenure.
 
     Each row is an interval ``(start_months, stop_months]`` of one customer's tenure with the
@@ -296,7 +299,7 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
     ...     "acquired_at": pd.to_datetime(["2024-01-01"]), "churned_at": pd.to_datetime(["2024-06-20"])})
     >>> surveys = pd.DataFrame({"invitation_id": ["s1"], "customer_id": ["a"], "touchpoint": ["relationship"],
     ...     "responded_at": pd.to_datetime(["2024-03-05"]), "nps": [4.0], "csat": [np.nan], "ces": [np.nan]})
-    >>> tv = time_varying_frame(customers, surveys, None, "2025-01-01")
+    >>> tv = time_varying_frame(customers, surveys, None, as_of="2025-01-01")
     >>> tv[["start_months", "stop_months", "churned", "nps_category"]].values.tolist()
     [[0, 3, 0, 'no_response'], [3, 6, 1, 'detractor']]
     """
@@ -305,7 +308,7 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
     absent = [c for c in static if c not in customers.columns]
     if absent:
         raise ValueError(f"time_varying_frame: customers table lacks static column(s) {absent}")
-    tenure = tenure_frame(customers.assign(customer_id=customers["customer_id"].astype(str)), as_of)
+    tenure = tenure_frame(customers.assign(customer_id=customers["customer_id"].astype(str)), as_of=as_of)
     at_risk = tenure["tenure_months"] > 0
     tenure = tenure.loc[at_risk, ["customer_id", "acquired_at", "tenure_months", "churned", *static]]
     tenure = tenure.reset_index(drop=True)

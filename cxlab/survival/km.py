@@ -27,6 +27,9 @@ from statsmodels.stats.multitest import multipletests
 from cxlab.palette import group_colours
 from cxlab.survival.wording import format_p
 
+__all__ = ["ALL", "LOGRANK_COLUMNS", "SUMMARY_COLUMNS", "km_by", "km_summary", "logrank_table", "plot_km", "rmst",
+           "survival_at", "survival_se"]
+
 ALL = "all customers"
 SUMMARY_COLUMNS = ["group", "n", "events", "measure", "horizon_months", "estimate", "se", "ci_low", "ci_high",
                    "unit", "note", "sentence"]
@@ -55,7 +58,7 @@ def _counts(frame: pd.DataFrame, group_col: str | None, duration_col: str, event
 
 
 def km_by(frame: pd.DataFrame, group_col: str | None = None, *, duration_col: str = "tenure_months",
-          event_col: str = "churned", weights_col: str | None = None, alpha: float = 0.05):
+          event_col: str = "churned", weights_col: str | None = None, level: float = 0.95):
     """Fit Kaplan-Meier curves, overall or per group, on aggregated counts.
 
     Parameters
@@ -69,8 +72,8 @@ def km_by(frame: pd.DataFrame, group_col: str | None = None, *, duration_col: st
         Tenure in months and the 0/1 churn flag.
     weights_col : str, optional
         Customers per row, for an already aggregated frame.
-    alpha : float
-        1 - confidence level of the (log-log, Greenwood) intervals.
+    level : float
+        Confidence level of the (log-log, Greenwood) intervals.
 
     Returns
     -------
@@ -89,7 +92,7 @@ def km_by(frame: pd.DataFrame, group_col: str | None = None, *, duration_col: st
         raise ValueError("Kaplan-Meier: the frame has no customers")
     fitters = {}
     for group, part in counts.groupby("group", sort=True):
-        fitters[group] = KaplanMeierFitter(alpha=alpha).fit(
+        fitters[group] = KaplanMeierFitter(alpha=1 - level).fit(
             part["duration"], part["event"], weights=part["weight"], label=str(group)
         )
     if group_col is None:

@@ -33,6 +33,9 @@ from lifelines import ExponentialFitter, LogLogisticFitter, LogNormalFitter, Wei
 
 from cxlab.survival.km import km_by
 
+__all__ = ["KAPLAN_MEIER", "MODELS", "MODEL_NAMES", "ParametricSurvival", "extrapolated_survival", "fit_parametric",
+           "plot_extrapolation", "survival_curve", "survival_draws"]
+
 MODELS = {
     "weibull": WeibullFitter,
     "lognormal": LogNormalFitter,
@@ -60,8 +63,8 @@ class ParametricSurvival:
         Any of ``"weibull"``, ``"lognormal"``, ``"loglogistic"``, ``"exponential"``.
     min_at_risk : int
         The observed window ends at the last month with at least this many customers at risk.
-    alpha : float
-        1 - confidence level.
+    level : float
+        Confidence level.
 
     Attributes
     ----------
@@ -83,13 +86,13 @@ class ParametricSurvival:
     """
 
     def __init__(self, models=("weibull", "lognormal", "loglogistic"), *, min_at_risk: int = 30,
-                 alpha: float = 0.05):
+                 level: float = 0.95):
         self.models = tuple(models)
         unknown = [m for m in self.models if m not in MODELS]
         if unknown or not self.models:
             raise ValueError(f"models must be among {list(MODELS)}; got {list(models)}")
         self.min_at_risk = min_at_risk
-        self.alpha = alpha
+        self.level = level
 
     def fit(self, frame: pd.DataFrame, *, duration_col: str = "tenure_months", event_col: str = "churned",
             entry_col: str | None = None, weights_col: str | None = None) -> ParametricSurvival:
@@ -135,12 +138,12 @@ class ParametricSurvival:
         if self.events_ == 0:
             raise ValueError("fit_parametric: no churn events, so no model can be fitted")
         self.km_ = km_by(frame, duration_col=duration_col, event_col=event_col, weights_col=weights_col,
-                         alpha=self.alpha)
+                         level=self.level)
         median = float(self.km_.median_survival_time_)
         median = median if np.isfinite(median) else 2.0 * float(counts["lower"].max() + 1)
         self.fitters_ = {}
         for name in self.models:
-            self.fitters_[name] = MODELS[name](alpha=self.alpha).fit_interval_censoring(
+            self.fitters_[name] = MODELS[name](alpha=1 - self.level).fit_interval_censoring(
                 counts["lower"], counts["upper"], entry=counts["entry"] if entry_col else None,
                 weights=counts["weight"], label=MODEL_NAMES[name], initial_point=_initial_point(name, median))
         self.observed_through_months_ = self._observed_window(counts)
@@ -186,7 +189,7 @@ class ParametricSurvival:
 
 def fit_parametric(frame: pd.DataFrame, models=("weibull", "lognormal", "loglogistic"), *,
                    duration_col: str = "tenure_months", event_col: str = "churned", entry_col: str | None = None,
-                   weights_col: str | None = None, min_at_risk: int = 30, alpha: float = 0.05) -> ParametricSurvival:
+                   weights_col: str | None = None, min_at_risk: int = 30, level: float = 0.95) -> ParametricSurvival:
     """Fit parametric survival models to monthly tenure and compare them by AIC.
 
     Parameters
@@ -199,8 +202,8 @@ def fit_parametric(frame: pd.DataFrame, models=("weibull", "lognormal", "loglogi
         See :meth:`ParametricSurvival.fit`.
     min_at_risk : int
         Customers at risk needed for a month to count as observed.
-    alpha : float
-        1 - confidence level.
+    level : float
+        Confidence level.
 
     Returns
     -------
@@ -215,7 +218,7 @@ def fit_parametric(frame: pd.DataFrame, models=("weibull", "lognormal", "loglogi
     >>> fit.best_
     'weibull'
     """
-    return ParametricSurvival(models, min_at_risk=min_at_risk, alpha=alpha).fit(
+    return ParametricSurvival(models, min_at_risk=min_at_risk, level=level).fit(
         frame, duration_col=duration_col, event_col=event_col, entry_col=entry_col, weights_col=weights_col)
 
 
@@ -245,7 +248,7 @@ def _km_log_increments(fit: ParametricSurvival):
     return table.index.to_numpy(dtype=float), log_step, variance
 
 
-def survival_draws(fit: ParametricSurvival, months, *, model: str | None = None, n_draws: int = 1000,
+def survival_draws(fit: ParametricSurvival, months, *, model: str | None = None, n_resamples: int = 1000,
                    seed: int = 0) -> np.ndarray:
     """Random draws of the joined survival curve, for uncertainty in lifetime value.
 
@@ -264,7 +267,7 @@ def survival_draws(fit: ParametricSurvival, months, *, model: str | None = None,
         A horizon ``H`` (months 1..H) or the months themselves.
     model : str, optional
         Tail model (default: the best by AIC).
-    n_draws : int
+    n_resamples : int
         Number of draws.
     seed : int
         Seed of ``numpy.random.default_rng``.
@@ -272,15 +275,15 @@ def survival_draws(fit: ParametricSurvival, months, *, model: str | None = None,
     Returns
     -------
     numpy.ndarray
-        Shape ``(n_draws, len(months))``.
+        Shape ``(n_resamples, len(months))``.
     """
     months = _months(months)
     model = _model(fit, model)
     rng = np.random.default_rng(seed)
     tau = fit.observed_through_months_
     times, log_step, variance = _km_log_increments(fit)
-    steps = np.minimum(log_step[None, :] + rng.standard_normal((n_draws, len(times))) * np.sqrt(variance), 0.0)
-    cumulative = np.concatenate([np.zeros((n_draws, 1)), np.cumsum(steps, axis=1)], axis=1)
+    steps = np.minimum(log_step[None, :] + rng.standard_normal((n_resamples, len(times))) * np.sqrt(variance), 0.0)
+    cumulative = np.concatenate([np.zeros((n_resamples, 1)), np.cumsum(steps, axis=1)], axis=1)
     position = np.searchsorted(times, np.minimum(months, tau), side="right")
     log_km = cumulative[:, position]
     fitter = fit.fitters_[model]
@@ -289,7 +292,7 @@ def survival_draws(fit: ParametricSurvival, months, *, model: str | None = None,
     scale = np.where(positive, estimate, 1.0)
     centre = np.where(positive, np.log(estimate), estimate)
     covariance = fitter.variance_matrix_.to_numpy(dtype=float) / np.outer(scale, scale)
-    draws = rng.multivariate_normal(centre, covariance, size=n_draws, method="cholesky")
+    draws = rng.multivariate_normal(centre, covariance, size=n_resamples, method="cholesky")
     params = np.where(positive, np.exp(draws), draws).T[:, :, None]
     grid = np.maximum(months, tau).astype(float)
     log_tail = -fitter._cumulative_hazard(params, grid) + fitter._cumulative_hazard(params, np.array([max(tau, 0)]))
@@ -297,7 +300,7 @@ def survival_draws(fit: ParametricSurvival, months, *, model: str | None = None,
     return np.exp(log_km + log_tail)
 
 
-def extrapolated_survival(fit: ParametricSurvival, months, *, model: str | None = None, n_draws: int = 2000,
+def extrapolated_survival(fit: ParametricSurvival, months, *, model: str | None = None, n_resamples: int = 2000,
                           seed: int = 0) -> pd.DataFrame:
     """Monthly survival: Kaplan-Meier in the observed window, the parametric tail beyond it.
 
@@ -309,7 +312,7 @@ def extrapolated_survival(fit: ParametricSurvival, months, *, model: str | None 
         A horizon ``H`` (months 1..H) or the months themselves.
     model : str, optional
         Tail model (default ``fit.best_``, the lowest AIC).
-    n_draws, seed : int
+    n_resamples, seed : int
         Draws for the tail's interval (see :func:`survival_draws`).
 
     Returns
@@ -329,9 +332,9 @@ def extrapolated_survival(fit: ParametricSurvival, months, *, model: str | None 
     s_tau = float(fitter.survival_function_at_times([float(tau)]).iloc[0]) if tau > 0 else 1.0
     observed = months <= tau
     survival = np.where(observed, km, km * s_model / s_tau)
-    draws = survival_draws(fit, months, model=model, n_draws=n_draws, seed=seed)
-    ci_low = np.quantile(draws, fit.alpha / 2, axis=0)
-    ci_high = np.quantile(draws, 1 - fit.alpha / 2, axis=0)
+    draws = survival_draws(fit, months, model=model, n_resamples=n_resamples, seed=seed)
+    ci_low = np.quantile(draws, (1 - fit.level) / 2, axis=0)
+    ci_high = np.quantile(draws, 1 - (1 - fit.level) / 2, axis=0)
     ci = fit.km_.confidence_interval_survival_function_
     km_ci = ci.reindex(ci.index.union(months.astype(float))).ffill().loc[months.astype(float)].to_numpy()
     out = pd.DataFrame({
@@ -347,8 +350,8 @@ def extrapolated_survival(fit: ParametricSurvival, months, *, model: str | None 
 
 def survival_curve(frame: pd.DataFrame, horizon_months: int, *, tail: str = "best",
                    duration_col: str = "tenure_months", event_col: str = "churned", entry_col: str | None = None,
-                   weights_col: str | None = None, min_at_risk: int = 30, alpha: float = 0.05,
-                   n_draws: int = 2000, seed: int = 0) -> pd.DataFrame:
+                   weights_col: str | None = None, min_at_risk: int = 30, level: float = 0.95,
+                   n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
     """Survival S(1..H) for lifetime value: observed where possible, extrapolated beyond.
 
     Parameters
@@ -363,9 +366,9 @@ def survival_curve(frame: pd.DataFrame, horizon_months: int, *, tail: str = "bes
         See :meth:`ParametricSurvival.fit`.
     min_at_risk : int
         Customers at risk needed for a month to count as observed.
-    alpha : float
-        1 - confidence level.
-    n_draws, seed : int
+    level : float
+        Confidence level.
+    n_resamples, seed : int
         Draws for the tail's interval.
 
     Returns
@@ -385,8 +388,8 @@ def survival_curve(frame: pd.DataFrame, horizon_months: int, *, tail: str = "bes
     """
     models = ("weibull", "lognormal", "loglogistic") if tail == "best" else (tail,)
     fit = fit_parametric(frame, models, duration_col=duration_col, event_col=event_col, entry_col=entry_col,
-                         weights_col=weights_col, min_at_risk=min_at_risk, alpha=alpha)
-    out = extrapolated_survival(fit, horizon_months, n_draws=n_draws, seed=seed)
+                         weights_col=weights_col, min_at_risk=min_at_risk, level=level)
+    out = extrapolated_survival(fit, horizon_months, n_resamples=n_resamples, seed=seed)
     out.attrs["aic"] = fit.table_
     return out
 

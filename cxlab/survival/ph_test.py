@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+__all__ = ["TRANSFORMS", "expand_event_rows", "schoenfeld_test"]
+
 TRANSFORMS = ("rank", "identity", "log", "km")
 
 

@@ -42,6 +42,8 @@ from scipy import special, stats
 
 from cxlab.patterns import first_rows, identical_rows
 
+__all__ = ["CoxCells", "CoxConvergenceError", "CoxFit", "cox_cells", "fit_cox_cells"]
+
 # A log hazard ratio per standard deviation of the column, or its standard error, beyond this (a hazard ratio
 # beyond e^10 ~ 22,000) means complete separation.
 MAX_ABS_LOG_HAZARD_RATIO = 10.0
@@ -365,8 +367,8 @@ class CoxFit:
         Rows the cells stand for, cells, churned rows.
     robust : bool
         Whether ``variance`` is the sandwich estimate.
-    alpha : float
-        1 - confidence level of :attr:`summary`.
+    level : float
+        Confidence level of :attr:`summary`.
     """
 
     params: pd.Series
@@ -379,7 +381,7 @@ class CoxFit:
     n_cells: int
     n_events: int
     robust: bool
-    alpha: float = 0.05
+    level: float = 0.95
 
     @property
     def standard_errors(self) -> pd.Series:
@@ -390,7 +392,7 @@ class CoxFit:
     def summary(self) -> pd.DataFrame:
         """Per term: coef, se, hazard_ratio, ci_low, ci_high (of the hazard ratio), z, p."""
         se = self.standard_errors
-        z = stats.norm.ppf(1 - self.alpha / 2)
+        z = stats.norm.ppf(0.5 + self.level / 2)
         return pd.DataFrame({"coef": self.params, "se": se, "hazard_ratio": np.exp(self.params),
                              "ci_low": np.exp(self.params - z * se), "ci_high": np.exp(self.params + z * se),
                              "z": self.params / se, "p": 2 * stats.norm.sf(np.abs(self.params / se))})
@@ -412,7 +414,7 @@ def _check_columns(cells: CoxCells) -> np.ndarray:
     return sd
 
 
-def fit_cox_cells(cells: CoxCells, *, penalty=None, robust: bool = False, clusters=None, alpha: float = 0.05,
+def fit_cox_cells(cells: CoxCells, *, penalty=None, robust: bool = False, clusters=None, level: float = 0.95,
                   max_steps: int = 100) -> CoxFit:
     """Fit a Cox model (Efron ties) by Newton-Raphson with step halving on cells of identical rows.
 
@@ -428,8 +430,8 @@ def fit_cox_cells(cells: CoxCells, *, penalty=None, robust: bool = False, cluste
     clusters : array-like, optional
         Cluster label of each *row* the cells were built from (needs ``cells.row_cell``); implies
         ``robust``.
-    alpha : float
-        1 - confidence level of the summary's intervals.
+    level : float
+        Confidence level of the summary's intervals.
     max_steps : int
         Newton-Raphson steps before giving up.
 
@@ -527,4 +529,4 @@ def fit_cox_cells(cells: CoxCells, *, penalty=None, robust: bool = False, cluste
                   naive_variance=pd.DataFrame(naive, index=index, columns=index),
                   log_likelihood=float(ll), log_likelihood_null=float(ll_null), iterations=step,
                   n_rows=cells.n_rows, n_cells=cells.n_cells, n_events=cells.n_events,
-                  robust=bool(robust or clusters is not None), alpha=alpha)
+                  robust=bool(robust or clusters is not None), level=level)

@@ -14,6 +14,8 @@ import math
 
 from cxlab.survival.design import Term
 
+__all__ = ["LABELS", "SHORT_LABELS", "format_p", "hazard_ratio_sentence", "term_label"]
+
 LABELS = {
     "nps_category[detractor]": "Detractors",
     "nps_category[passive]": "passives",
@@ -87,7 +89,7 @@ def _digits(hazard_ratio: float, ci_low: float, ci_high: float, kind: str) -> in
 
 
 def hazard_ratio_sentence(term: Term, hazard_ratio: float, ci_low: float, ci_high: float, *,
-                          labels: dict | None = None, ci_level: float = 0.95) -> str:
+                          labels: dict | None = None, level: float = 0.95) -> str:
     """Say what a hazard ratio means in one sentence.
 
     Parameters
@@ -98,7 +100,7 @@ def hazard_ratio_sentence(term: Term, hazard_ratio: float, ci_low: float, ci_hig
         Hazard ratio and its confidence interval.
     labels : dict, optional
         Overrides of :data:`LABELS`.
-    ci_level : float
+    level : float
         Confidence level of the interval.
 
     Returns
@@ -115,7 +117,7 @@ def hazard_ratio_sentence(term: Term, hazard_ratio: float, ci_low: float, ci_hig
     True
     """
     labels = labels or {}
-    ci = f"{ci_level:.0%} CI"
+    ci = f"{level:.0%} CI"
     if any(math.isnan(v) for v in (hazard_ratio, ci_low, ci_high)):
         return f"No hazard ratio could be estimated for {term_label(term, labels)}."
     digits = _digits(hazard_ratio, ci_low, ci_high, term.kind)

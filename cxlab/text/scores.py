@@ -60,7 +60,7 @@ def theme_frame(surveys: pd.DataFrame, model, *, as_of, comment_col: str = "comm
     for col in (comment_col, responded_col):
         if col not in surveys.columns:
             raise ValueError(f"surveys has no column {col!r}")
-    keep = known_by(surveys[responded_col], as_of) & surveys[comment_col].notna()
+    keep = known_by(surveys[responded_col], as_of=as_of) & surveys[comment_col].notna()
     rows = surveys.loc[keep].copy()
     rows = rows[rows[comment_col].astype(str).str.strip().ne("")]
     mentions = model.mentions(rows[comment_col])

@@ -1,0 +1,286 @@
+"""The key-driver frame: each overall answer paired with the respondent's touchpoint ratings of the
+preceding days (no look-ahead), and the outcome questions a survey has."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxlab.periods import known_by
+from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
+
+__all__ = ["OUTCOMES", "asked_together", "available_outcome", "driver_frame", "totals_before"]
+
+
+def driver_frame(
+    surveys: pd.DataFrame,
+    *,
+    as_of,
+    window_days: int = 180,
+    score: str = "csat",
+    outcome: str = "nps",
+    touchpoints: list[str] | None = None,
+    same_questionnaire: bool = False,
+) -> pd.DataFrame:
+    """One row per relationship-survey answer with the respondent's recent touchpoint scores.
+
+    For each relationship answer given at time t (on or before ``as_of``) the driver value of a
+    touchpoint is the customer's mean ``score`` over their answers to that touchpoint's survey
+    given in ``[t - window_days, t)``: strictly before the relationship answer, so nothing the
+    customer said afterwards is used. A touchpoint without an answer in the window is missing (NaN).
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table (see :mod:`cxlab.schema`); not modified.
+    as_of : str or pandas.Timestamp
+        Analysis date: answers given after it are ignored.
+    window_days : int
+        Look-back window in days.
+    score : str
+        Transactional score averaged per touchpoint (``"csat"`` or ``"ces"``).
+    outcome : str
+        Score column of the relationship survey kept as the outcome.
+    touchpoints : list of str, optional
+        Touchpoints to use as drivers; default all non-relationship touchpoints in the data, in
+        the order of :data:`cxlab.schema.TOUCHPOINTS` first.
+    same_questionnaire : bool
+        Also count touchpoint answers given at the same moment as the outcome answer. Use it for
+        questionnaires that ask the touchpoint ratings and the overall question together (e.g. a
+        wide survey export, all answers sharing one ``responded_at``); in longitudinal data leave
+        it off so that only earlier experiences explain a later answer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``invitation_id``, ``customer_id``, ``responded_at``, ``outcome`` (named as given),
+        then one float column per touchpoint. ``attrs`` records ``as_of``, ``window_days``, ``score``
+        and ``touchpoints`` (the driver columns).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"invitation_id": ["a", "b", "c"], "customer_id": ["1", "1", "1"],
+    ...     "touchpoint": ["support", "support", "relationship"],
+    ...     "responded_at": pd.to_datetime(["2025-01-01", "2025-03-01", "2025-03-10"], cache=False),
+    ...     "csat": [2.0, 4.0, None], "nps": [None, None, 9.0]})
+    >>> float(driver_frame(s, as_of="2025-12-31")["support"].iloc[0])
+    3.0
+    """
+    needed = ["invitation_id", "customer_id", "touchpoint", "responded_at", score, outcome]
+    missing = [c for c in needed if c not in surveys.columns]
+    if missing:
+        raise ValueError(f"driver_frame: surveys table lacks column(s) {missing}")
+    if window_days <= 0:
+        raise ValueError(f"driver_frame: window_days must be positive, got {window_days}")
+    as_of = pd.Timestamp(as_of)
+    answered = surveys.loc[surveys["responded_at"].notna(), needed].copy()
+    answered["responded_at"] = pd.to_datetime(answered["responded_at"], cache=False)
+    answered = answered[known_by(answered["responded_at"], as_of=as_of)]
+    answered["customer_id"] = answered["customer_id"].astype(str)
+
+    rel = answered[(answered["touchpoint"] == RELATIONSHIP) & answered[outcome].notna()]
+    rel = rel[["invitation_id", "customer_id", "responded_at", outcome]].sort_values("responded_at")
+    trans = answered[(answered["touchpoint"] != RELATIONSHIP) & answered[score].notna()]
+    if touchpoints is None:
+        present = set(trans["touchpoint"])
+        touchpoints = [t for t in TOUCHPOINTS if t in present] + sorted(present - set(TOUCHPOINTS))
+    trans = trans[trans["touchpoint"].isin(touchpoints)]
+    # Long format: one key per (customer, touchpoint) pair, one query per (answer, touchpoint) pair.
+    n_tp = len(touchpoints)
+    customers, _ = pd.factorize(pd.concat([rel["customer_id"], trans["customer_id"]], ignore_index=True))
+    rel_customer, trans_customer = customers[: len(rel)], customers[len(rel) :]
+    tp_code = pd.Categorical(trans["touchpoint"], categories=touchpoints).codes
+    events = pd.DataFrame(
+        {
+            "key": trans_customer * n_tp + tp_code,
+            "at": trans["responded_at"].to_numpy(),
+            "score": trans[score].astype(float).to_numpy(),
+        }
+    )
+    queries = pd.DataFrame(
+        {
+            "key": np.repeat(rel_customer * n_tp, n_tp) + np.tile(np.arange(n_tp), len(rel)),
+            "at": np.repeat(rel["responded_at"].to_numpy(), n_tp),
+        }
+    )
+    totals = totals_before(
+        events,
+        queries,
+        event_time="at",
+        query_time="at",
+        value_cols=["score"],
+        by="key",
+        window_days=window_days,
+        include_same_time=same_questionnaire,
+    )
+    n = totals["score_n"].to_numpy().reshape(len(rel), n_tp)
+    means = np.where(
+        n > 0, totals["score_sum"].to_numpy().reshape(len(rel), n_tp) / np.where(n > 0, n, 1), np.nan
+    )
+    out = pd.concat([rel.reset_index(drop=True), pd.DataFrame(means, columns=touchpoints)], axis=1)
+    out.attrs.update(as_of=as_of, window_days=window_days, score=score, touchpoints=list(touchpoints))
+    return out
+
+
+# Overall questions a relationship row may carry, in order of preference, with their plain-words name.
+OUTCOMES = {
+    "nps": "likelihood to recommend (NPS, 0-10)",
+    "recommend5": "likelihood to recommend (1-5)",
+    "satisfied": "overall satisfied (yes / no)",
+}
+
+
+def available_outcome(surveys: pd.DataFrame) -> str | None:
+    """The overall question the relationship answers carry: ``nps``, else ``recommend5``, else ``satisfied``.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+
+    Returns
+    -------
+    str or None
+        The first column of :data:`OUTCOMES` with at least one relationship answer, or None.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"touchpoint": ["relationship", "support"], "nps": [None, None],
+    ...                   "satisfied": [1.0, None]})
+    >>> available_outcome(s)
+    'satisfied'
+    """
+    if "touchpoint" not in surveys.columns:
+        raise ValueError("available_outcome: surveys table lacks column 'touchpoint'")
+    relationship = surveys[surveys["touchpoint"] == RELATIONSHIP]
+    for column in OUTCOMES:
+        if column in relationship.columns and relationship[column].notna().any():
+            return column
+    return None
+
+
+def asked_together(surveys: pd.DataFrame, *, outcome: str) -> bool:
+    """Whether most overall answers were given at the same moment as touchpoint answers.
+
+    True for a wide questionnaire (one export row per respondent with the overall question and the
+    touchpoint ratings), False for longitudinal survey data where touchpoint surveys come before
+    the relationship survey. Decides ``same_questionnaire`` of :func:`driver_frame`.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    outcome : str
+        Column of the overall question.
+
+    Returns
+    -------
+    bool
+        True when more than half of the overall answers share their customer and ``responded_at``
+        with a touchpoint answer.
+    """
+    missing = [c for c in ("customer_id", "touchpoint", "responded_at", outcome) if c not in surveys.columns]
+    if missing:
+        raise ValueError(f"asked_together: surveys table lacks column(s) {missing}")
+    answered = surveys[surveys["responded_at"].notna()]
+    is_overall = (answered["touchpoint"] == RELATIONSHIP) & answered[outcome].notna()
+    overall = answered.loc[is_overall, ["customer_id", "responded_at"]]
+    if overall.empty:
+        return False
+    touchpoint = answered.loc[answered["touchpoint"] != RELATIONSHIP, ["customer_id", "responded_at"]]
+    shared = overall.merge(touchpoint.drop_duplicates(), on=["customer_id", "responded_at"], how="inner")
+    return len(shared) > len(overall) / 2
+
+
+def totals_before(
+    events: pd.DataFrame,
+    queries: pd.DataFrame,
+    *,
+    event_time: str,
+    query_time: str,
+    value_cols: list[str],
+    by: str = "customer_id",
+    window_days: float | None = None,
+    include_same_time: bool = False,
+) -> pd.DataFrame:
+    """Sum and count of each value over a key's events strictly before each query time.
+
+    The no-look-ahead aggregation behind :func:`driver_frame` and
+    :func:`cxlab.nonresponse.propensity_frame`: for a query at time t it uses the events of the
+    same ``by`` key with time in ``[t - window_days, t)`` (or ``< t`` without a window). Running
+    totals per key are found by binary search on (key, time) codes, so the cost is a sort, not a loop.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Rows with ``by``, ``event_time`` and the value columns (NaN = no value); not modified.
+    queries : pandas.DataFrame
+        Rows with ``by`` and ``query_time``; not modified.
+    event_time, query_time : str
+        Timestamp columns of ``events`` and ``queries``.
+    value_cols : list of str
+        Columns of ``events`` to total.
+    by : str
+        Key column in both frames (e.g. ``customer_id``).
+    window_days : float, optional
+        Look-back window; None means all earlier events.
+    include_same_time : bool
+        Count events at exactly the query time too (``[t - window_days, t]``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``queries``, with ``<col>_sum`` and ``<col>_n`` (count of non-missing values)
+        for each value column; 0 where there is no earlier event.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"customer_id": ["a", "a", "a"], "at": pd.to_datetime(["2025-01-01", "2025-02-01",
+    ...     "2025-03-01"]), "x": [1.0, 2.0, 4.0]})
+    >>> q = pd.DataFrame({"customer_id": ["a"], "at": pd.to_datetime(["2025-03-01"])})
+    >>> totals_before(ev, q, event_time="at", query_time="at", value_cols=["x"]).iloc[0].tolist()
+    [3.0, 2.0]
+    """
+    columns = [f"{c}_{kind}" for c in value_cols for kind in ("sum", "n")]
+    # Integer codes for the keys, and dense ranks of every time involved, so that (key, time)
+    # becomes one sortable int64 and each lookup is a binary search.
+    key_codes, _ = pd.factorize(pd.concat([events[by], queries[by]], ignore_index=True))
+    event_keys, query_keys = key_codes[: len(events)], key_codes[len(events) :].astype(np.int64)
+    event_at = _nanoseconds(events[event_time])
+    query_at = _nanoseconds(queries[query_time])
+    window_at = query_at - int(pd.Timedelta(days=window_days).value) if window_days is not None else query_at[:0]
+    stamps, ranks = np.unique(np.concatenate([event_at, query_at, window_at]), return_inverse=True)
+    span = np.int64(len(stamps) + 1)
+    event_slot = event_keys.astype(np.int64) * span + ranks[: len(events)]
+    order = np.argsort(event_slot, kind="stable")
+    event_slot = event_slot[order]
+    values = events[value_cols].astype(float).to_numpy()[order]
+    per_event = np.empty((len(order), len(columns)))
+    per_event[:, 0::2] = np.nan_to_num(values)
+    per_event[:, 1::2] = ~np.isnan(values)
+    # running totals within each key (restarting at every key, so no large totals are subtracted)
+    running = pd.DataFrame(per_event).groupby(event_keys[order]).cumsum().to_numpy()
+    running = np.vstack([np.zeros((1, len(columns))), running])
+    key_first = _sorted_search(event_slot, query_keys * span, "left")
+
+    def lookup(query_ranks: np.ndarray, inclusive: bool) -> np.ndarray:
+        before = _sorted_search(event_slot, query_keys * span + query_ranks, "right" if inclusive else "left")
+        return np.where((before > key_first)[:, None], running[before], 0.0)
+
+    totals = lookup(ranks[len(events) : len(events) + len(queries)], include_same_time)
+    if window_days is not None:  # the window's start is inclusive: subtract what came strictly before it
+        totals = totals - lookup(ranks[len(events) + len(queries) :], False)
+    return pd.DataFrame(totals, index=queries.index, columns=columns)
+
+
+def _sorted_search(haystack: np.ndarray, needles: np.ndarray, side: str) -> np.ndarray:
+    """``np.searchsorted`` with the needles visited in order (far fewer cache misses on large arrays)."""
+    order = np.argsort(needles, kind="stable")
+    found = np.empty(len(needles), dtype=np.int64)
+    found[order] = np.searchsorted(haystack, needles[order], side=side)
+    return found
+
+
+def _nanoseconds(times: pd.Series) -> np.ndarray:
+    """Timestamps as int64 nanoseconds (NaT must not occur)."""
+    return pd.to_datetime(times, cache=False).to_numpy().astype("datetime64[ns]").astype(np.int64)

@@ -1,0 +1,152 @@
+"""Survey answers as of an instant: the quarter an answer belongs to, late answers masked, customer
+attributes joined."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxlab.periods import known_by
+from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
+
+__all__ = ["SCORE_COLUMNS", "SURVEY_COLUMNS", "TREND_METRICS", "quarter_labels", "surveys_as_of",
+           "with_customer_attributes"]
+
+SURVEY_COLUMNS = ("touchpoint", "sent_at", "responded_at", "nps", "csat", "ces")
+SCORE_COLUMNS = ("nps", "csat", "ces", "comment")
+TREND_METRICS = {
+    "csat": ("Share satisfied (CSAT 4-5), %", "CSAT by touchpoint and quarter"),
+    "ces": ("Mean effort (CES 1-7, lower = easier)", "Customer effort by touchpoint and quarter"),
+    "nps": ("Relationship NPS (points, -100 to 100)", "Relationship NPS by quarter"),
+}
+
+
+def _require(df: pd.DataFrame, columns, what: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise ValueError(f"{what}: expected a surveys DataFrame; got {type(df).__name__}")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what}: surveys table lacks column(s) {missing} (have {list(df.columns)})")
+
+
+def surveys_as_of(surveys: pd.DataFrame, *, as_of) -> pd.DataFrame:
+    """The survey invitations known at a date, with their quarter and response flag.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table (see :mod:`cxlab.schema`); not modified.
+    as_of : str or pandas.Timestamp
+        Analysis date: invitations sent after it are dropped, answers received after it are
+        treated as no answer (scores, comment and ``responded_at`` blanked).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The known invitations with ``quarter`` (label of the ``sent_at`` quarter, e.g.
+        ``"2026Q3"``) and ``responded`` (bool) added.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"touchpoint": ["portal"] * 2, "sent_at": pd.to_datetime(["2026-09-29"] * 2),
+    ...                   "responded_at": pd.to_datetime(["2026-09-29", "2026-10-02"]),
+    ...                   "nps": [None, None], "csat": [5, 4], "ces": [1, 2]})
+    >>> surveys_as_of(s, as_of="2026-09-30")[["quarter", "responded", "csat"]].to_dict("list")
+    {'quarter': ['2026Q3', '2026Q3'], 'responded': [True, False], 'csat': [5.0, nan]}
+    """
+    _require(surveys, SURVEY_COLUMNS, "surveys_as_of")
+    as_of = pd.Timestamp(as_of)
+    sent = _as_datetime(surveys["sent_at"])
+    # the selected rows are already a new frame: a shallow copy is enough to add columns to it
+    out = surveys.loc[known_by(sent, as_of=as_of)].copy(deep=False)
+    out["responded_at"] = _as_datetime(out["responded_at"])
+    for col in ("nps", "csat", "ces"):
+        if out[col].dtype != float:
+            out[col] = out[col].astype(float)
+    late = out["responded_at"].notna() & ~known_by(out["responded_at"], as_of=as_of)
+    if late.any():
+        for col in ["responded_at", *(c for c in SCORE_COLUMNS if c in out.columns)]:
+            out[col] = out[col].mask(late)
+    out["responded"] = out["responded_at"].notna()
+    out["quarter"] = quarter_labels(out["sent_at"])
+    return out
+
+
+def with_customer_attributes(surveys: pd.DataFrame, customers: pd.DataFrame, columns) -> pd.DataFrame:
+    """The survey rows with attributes of their customers added (e.g. to break NPS down by region).
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table (or rows of it); not modified.
+    customers : pandas.DataFrame
+        The ``customers`` table.
+    columns : str or list of str
+        Customer columns to add, e.g. ``"region"`` or ``["region", "contract"]``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``surveys`` with the columns added (missing for answers of unknown customers), in the same
+        row order.
+
+    Raises
+    ------
+    ValueError
+        Naming the columns the customers table does not have, and those it has.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"customer_id": ["a", "b", "a"], "nps": [9.0, 3.0, 10.0]})
+    >>> c = pd.DataFrame({"customer_id": ["a", "b"], "region": ["North", "South"]})
+    >>> with_customer_attributes(s, c, "region")["region"].tolist()
+    ['North', 'South', 'North']
+    """
+    columns = [columns] if isinstance(columns, str) else list(columns)
+    unknown = [c for c in columns if c not in customers.columns]
+    if unknown:
+        raise ValueError(f"with_customer_attributes: customers table has no column(s) {unknown}; "
+                         f"it has {list(customers.columns)}")
+    clashing = [c for c in columns if c in surveys.columns]
+    if clashing:
+        raise ValueError(f"with_customer_attributes: surveys already have column(s) {clashing}")
+    attributes = customers.set_index(customers["customer_id"].astype(str))[columns]
+    found = attributes.reindex(surveys["customer_id"].astype(str).to_numpy())
+    return surveys.assign(**{c: found[c].to_numpy() for c in columns})
+
+
+def _as_datetime(values: pd.Series) -> pd.Series:
+    """Values as datetimes; a datetime column is returned as it is (``pd.to_datetime`` maps every value)."""
+    return values if pd.api.types.is_datetime64_any_dtype(values) else pd.to_datetime(values)
+
+
+def quarter_labels(times: pd.Series) -> np.ndarray:
+    """Quarter label (``"2026Q3"``) of each timestamp, formatting each distinct quarter once.
+
+    Examples
+    --------
+    >>> quarter_labels(pd.Series(pd.to_datetime(["2026-09-30", "2026-10-01"]))).tolist()
+    ['2026Q3', '2026Q4']
+    """
+    times = _as_datetime(times)
+    values = times.to_numpy()
+    if np.issubdtype(values.dtype, np.datetime64) and not np.isnat(values).any():
+        # numpy's month unit counts months since 1970-01 (the .dt accessors take several times longer)
+        months = values.astype("datetime64[M]").astype(np.int64)
+        codes = (months // 12 + 1970) * 4 + months % 12 // 3
+    else:
+        codes = (times.dt.year * 4 + times.dt.quarter - 1).to_numpy()
+    unique, inverse = np.unique(codes, return_inverse=True)
+    labels = np.array([f"{code // 4}Q{code % 4 + 1}" for code in unique], dtype=object)
+    return labels[inverse]
+
+
+def _scores_only(surveys: pd.DataFrame, cluster_col: str | None = None) -> pd.DataFrame:
+    """The columns the estimates need, with the customer ids when clustering (copying every column is slow)."""
+    _require(surveys, SURVEY_COLUMNS, "surveys")
+    return surveys[[*SURVEY_COLUMNS, *([cluster_col] if cluster_col else [])]]
+
+
+def _touchpoint_order(values) -> list[str]:
+    known = [RELATIONSHIP, *TOUCHPOINTS]
+    return [t for t in known if t in set(values)] + sorted(set(values) - set(known))

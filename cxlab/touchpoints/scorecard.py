@@ -1,0 +1,302 @@
+"""The quarterly scorecard per touchpoint, the quarter's headline estimates, overall questions and
+recent comments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxlab import metrics
+from cxlab.periods import parse_quarter
+from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
+from cxlab.touchpoints.answers import (
+    SURVEY_COLUMNS,
+    _as_datetime,
+    _require,
+    _scores_only,
+    _touchpoint_order,
+    surveys_as_of,
+)
+
+__all__ = ["HEADLINE_METRICS", "OVERALL_QUESTIONS", "SCORE_LABELS", "overall_share", "quarter_estimates",
+           "recent_comments", "score_labels", "scorecard"]
+
+
+def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_cell_size: int = metrics.DEFAULT_MIN_CELL_SIZE,
+              method: str = "adjusted_wald", level: float = 0.95, suppress: bool = True,
+              cluster_col: str | None = metrics.DEFAULT_CLUSTER_COL) -> pd.DataFrame:
+    """Scorecard per touchpoint and quarter: CSAT, CES and relationship NPS with intervals.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    as_of : str or pandas.Timestamp
+        Analysis date (see :func:`surveys_as_of`).
+    quarters : str or list of str, optional
+        Quarter or quarters to keep (``"2026Q3"`` or ``["2026Q2", "2026Q3"]``); default all.
+    min_cell_size : int
+        Estimates from fewer answers are blanked (each metric by its own number of answers;
+        the response rate by the number of invitations).
+    method : {"adjusted_wald", "wald", "bootstrap"}
+        NPS interval method.
+    level : float
+        Confidence level.
+    suppress : bool
+        Blank small cells (report tables); ``False`` keeps them for research.
+    cluster_col : str or None
+        Column of customer ids: intervals allow for customers answering several times
+        (default ``"customer_id"`` when present; None treats answers as independent).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per touchpoint (``relationship`` first) and quarter: ``invitations``,
+        ``responses``, ``response_rate`` (%), ``csat`` (% satisfied), ``csat_ci_low``,
+        ``csat_ci_high``, ``csat_n``, ``ces`` (mean 1-7), ``ces_ci_low``, ``ces_ci_high``,
+        ``ces_n``, ``nps`` (points), ``nps_ci_low``, ``nps_ci_high``, ``nps_n``, the design
+        effects ``csat_deff``, ``ces_deff``, ``nps_deff`` and ``small_cell`` (fewer than
+        ``min_cell_size`` responses). Metrics a touchpoint does not ask are empty. ``attrs`` holds
+        ``level`` and ``variance`` (how repeated answers were treated).
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"touchpoint": "portal", "sent_at": pd.Timestamp("2026-08-01"),
+    ...                   "responded_at": pd.Timestamp("2026-08-02"), "nps": np.nan,
+    ...                   "csat": [5.0, 4.0, 2.0] * 20, "ces": 2.0})
+    >>> card = scorecard(s, as_of="2026-09-30")
+    >>> card[["touchpoint", "quarter", "responses", "csat"]].round(1).to_dict("records")
+    [{'touchpoint': 'portal', 'quarter': '2026Q3', 'responses': 60, 'csat': 66.7}]
+    """
+    cluster_col = metrics.cluster_column(surveys, cluster_col)
+    frame = surveys_as_of(_scores_only(surveys, cluster_col), as_of=as_of)
+    keys = ["touchpoint", "quarter"]
+    counts = frame.groupby(keys, observed=True).agg(invitations=("responded", "size"),
+                                                    responses=("responded", "sum")).reset_index()
+    counts["response_rate"] = counts["responses"] / counts["invitations"] * 100
+    if suppress:
+        counts["response_rate"] = counts["response_rate"].mask(counts["invitations"] < min_cell_size)
+    options = {"min_cell_size": min_cell_size, "level": level, "suppress": suppress, "cluster_col": cluster_col}
+    tables = {
+        "csat": metrics.csat_by(frame, keys, **options),
+        "ces": metrics.ces_by(frame, keys, **options),
+        "nps": metrics.nps_by(frame, keys, method=method, **options),
+    }
+    card = counts
+    for name, table in tables.items():
+        table = table[[*keys, "n", name, "ci_low", "ci_high", "deff"]].rename(
+            columns={"n": f"{name}_n", "ci_low": f"{name}_ci_low", "ci_high": f"{name}_ci_high",
+                     "deff": f"{name}_deff"})
+        card = card.merge(table, on=keys, how="left")
+        card[f"{name}_n"] = card[f"{name}_n"].fillna(0).astype(int)
+    card["small_cell"] = card["responses"] < min_cell_size
+    if quarters is not None:
+        wanted = [quarters] if isinstance(quarters, str | pd.Period) else list(quarters)
+        card = card[card["quarter"].isin([str(parse_quarter(str(q))) for q in wanted])]
+    order = {t: i for i, t in enumerate(_touchpoint_order(card["touchpoint"]))}
+    card = card.sort_values(["touchpoint", "quarter"], key=lambda s: s.map(order) if s.name == "touchpoint" else s)
+    card = card.reset_index(drop=True)
+    card.attrs.update(level=level, variance=metrics.variance_label(cluster_col))
+    return card
+
+
+HEADLINE_METRICS = {
+    # metric: (touchpoints asked, unit of the level, unit of a change, what a change compares)
+    "nps": ("relationship", "points", "points", "NPS"),
+    "csat": ("transactional", "% satisfied", "percentage points", "share satisfied"),
+    "ces": ("transactional", "mean effort 1–7", "mean effort 1–7", "mean effort"),
+}
+
+
+def _metric_rows(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
+    relationship = frame["touchpoint"] == RELATIONSHIP
+    rows = frame[relationship] if HEADLINE_METRICS[metric][0] == "relationship" else frame[~relationship]
+    return rows[rows[metric].notna()]
+
+
+def _estimate(rows: pd.DataFrame, metric: str, method: str, level: float, cluster_col: str | None):
+    clusters = None if cluster_col is None else rows[cluster_col]
+    if metric == "nps":
+        return metrics.nps(rows["nps"], clusters=clusters, method=method, level=level)
+    if metric == "csat":
+        return metrics.csat(rows["csat"], clusters=clusters, level=level)
+    return metrics.ces(rows["ces"], clusters=clusters, level=level)
+
+
+def quarter_estimates(surveys: pd.DataFrame, *, quarter: str, as_of, method: str = "adjusted_wald",
+                      level: float = 0.95, cluster_col: str | None = metrics.DEFAULT_CLUSTER_COL) -> dict:
+    """Relationship NPS, CSAT and CES of one quarter with their intervals.
+
+    NPS comes from the relationship survey, CSAT and CES from all transactional touchpoints,
+    each from the invitations sent in the quarter and answered by ``as_of``.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    quarter : str
+        Quarter label, e.g. ``"2026Q3"``.
+    as_of : str or pandas.Timestamp
+        Analysis date.
+    method : {"adjusted_wald", "wald", "bootstrap"}
+        NPS interval method.
+    level : float
+        Confidence level.
+    cluster_col : str or None
+        Column of customer ids: intervals allow for customers answering several times
+        (default ``"customer_id"`` when present; None treats answers as independent).
+
+    Returns
+    -------
+    dict
+        ``{"nps": NPSEstimate, "csat": CSATEstimate, "ces": CESEstimate}`` (n = 0 and missing
+        values when the quarter has no answers).
+    """
+    period = pd.Period(str(quarter), freq="Q")
+    cluster_col = metrics.cluster_column(surveys, cluster_col)
+    surveys = _scores_only(surveys, cluster_col)
+    sent = _as_datetime(surveys["sent_at"])
+    frame = surveys_as_of(surveys[(sent >= period.start_time) & (sent <= period.end_time)], as_of=as_of)
+    return {m: _estimate(_metric_rows(frame, m), m, method, level, cluster_col) for m in HEADLINE_METRICS}
+
+
+# Overall questions on scales other than NPS/CSAT/CES (optional survey columns, see cxlab.schema):
+# column: (headline key, label, unit, answers counted as a hit, scale of valid answers).
+OVERALL_QUESTIONS = {
+    "satisfied": ("satisfied_share", "Share satisfied (overall satisfied / not satisfied answer)",
+                  "% satisfied", (1,), (0, 1)),
+    "recommend5": ("recommend_share", "Share likely to recommend (extremely likely or likely, 4-5 on a 5-point "
+                   "scale; not NPS)", "% likely to recommend (5-point scale)", (4, 5), (1, 5)),
+}
+
+
+def overall_share(surveys: pd.DataFrame, *, column: str, quarter: str, as_of, level: float = 0.95) -> dict:
+    """Share of positive answers to an overall question of a quarter, with its Wilson interval.
+
+    For the optional overall questions of :data:`OVERALL_QUESTIONS`: ``satisfied`` (0/1, the
+    share answering 1) and ``recommend5`` (the 5-point Friends and Family Test question, the
+    share answering 4 "likely" or 5 "extremely likely"). Answers come from the invitations sent
+    in the quarter and received by ``as_of``, like :func:`quarter_estimates`; empty cells
+    (question not asked, not answered, or "don't know") are not counted.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table with ``column``; not modified.
+    column : {"satisfied", "recommend5"}
+        The overall question.
+    quarter : str
+        Quarter label, e.g. ``"2024Q1"``.
+    as_of : str or pandas.Timestamp
+        Analysis date.
+    level : float
+        Confidence level of the interval.
+
+    Returns
+    -------
+    dict
+        ``value``, ``ci_low``, ``ci_high`` (percent; NaN when there are no answers), ``n``
+        (answers counted) and ``hits`` (positive answers).
+
+    Raises
+    ------
+    ValueError
+        When ``column`` is not an overall question, is missing, or holds values off its scale.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"touchpoint": "relationship", "sent_at": pd.to_datetime(["2024-02-01"] * 4),
+    ...                   "responded_at": pd.to_datetime(["2024-02-01"] * 4), "nps": None, "csat": None,
+    ...                   "ces": None, "recommend5": [5, 4, 2, None]})
+    >>> share = overall_share(s, column="recommend5", quarter="2024Q1", as_of="2024-03-31")
+    >>> share["n"], share["hits"], round(share["value"], 1)
+    (3, 2, 66.7)
+    """
+    if column not in OVERALL_QUESTIONS:
+        raise ValueError(f"overall_share: column must be one of {list(OVERALL_QUESTIONS)}; got {column!r}")
+    _require(surveys, [*SURVEY_COLUMNS, column], "overall_share")
+    *_, positive, (low_score, high_score) = OVERALL_QUESTIONS[column]
+    period = pd.Period(str(quarter), freq="Q")
+    sent = _as_datetime(surveys["sent_at"])
+    in_quarter = surveys.loc[(sent >= period.start_time) & (sent <= period.end_time), [*SURVEY_COLUMNS, column]]
+    answers = surveys_as_of(in_quarter, as_of=as_of)[column].dropna().astype(float)
+    off_scale = answers[(answers < low_score) | (answers > high_score) | (answers % 1 != 0)]
+    if len(off_scale):
+        raise ValueError(f"overall_share: column {column!r} must hold whole numbers from {low_score} to "
+                         f"{high_score}; found {sorted(off_scale.unique())[:5]}")
+    n, hits = len(answers), int(answers.isin(positive).sum())
+    low, high = metrics.wilson_interval(hits, n, level)
+    return {"value": 100 * hits / n if n else np.nan, "ci_low": 100 * float(low), "ci_high": 100 * float(high),
+            "n": n, "hits": hits}
+
+
+# How each answer column is shown next to a comment, on its own scale.
+SCORE_LABELS = {
+    "nps": "NPS {} of 10",
+    "recommend5": "recommend {} of 5",
+    "csat": "CSAT {} of 5",
+    "ces": "CES {} of 7",
+}
+
+
+def score_labels(answers: pd.DataFrame) -> pd.Series:
+    """Describe each answer's scores in words, each on its own scale (e.g. ``"CSAT 2 of 5, CES 6 of 7"``).
+
+    Parameters
+    ----------
+    answers : pandas.DataFrame
+        Survey answers with any of the columns nps, recommend5, csat, ces, satisfied.
+
+    Returns
+    -------
+    pandas.Series of str
+        One label per row; scores a row does not have are left out.
+
+    Examples
+    --------
+    >>> score_labels(pd.DataFrame({"nps": [9.0, None], "csat": [None, 2.0]})).tolist()
+    ['NPS 9 of 10', 'CSAT 2 of 5']
+    """
+    label = pd.Series("", index=answers.index)
+    for column, template in SCORE_LABELS.items():
+        if column in answers.columns:
+            values = answers[column].astype("Int64")
+            before, after = template.split("{}")
+            label = _join_labels(label, (before + values.astype(str) + after).where(values.notna(), ""))
+    if "satisfied" in answers.columns:
+        flag = answers["satisfied"]
+        words = np.where(flag.isna(), "", np.where(flag == 1, "satisfied", "not satisfied"))
+        label = _join_labels(label, pd.Series(words, index=answers.index))
+    return label
+
+
+def _join_labels(left: pd.Series, right: pd.Series) -> pd.Series:
+    both = (left != "") & (right != "")
+    return (left + np.where(both, ", ", "") + right).astype(str)
+
+
+def recent_comments(answers: pd.DataFrame, *, per_touchpoint: int = 2) -> pd.DataFrame:
+    """The most recent comments per touchpoint, with their scores in words, for an escaped table.
+
+    Parameters
+    ----------
+    answers : pandas.DataFrame
+        Survey answers (e.g. one quarter's) with touchpoint, responded_at, invitation_id and comment.
+    per_touchpoint : int
+        Comments shown per touchpoint.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns touchpoint, answered (date), score, comment; the relationship survey first, then
+        the journey touchpoints in order. No identifiers. Show it with :func:`cxlab.display.text_table`.
+    """
+    _require(answers, ["touchpoint", "responded_at", "invitation_id", "comment"], "recent_comments")
+    rank = {name: i for i, name in enumerate([RELATIONSHIP, *TOUCHPOINTS])}
+    said = (answers[answers["comment"].notna()]
+            .sort_values(["responded_at", "invitation_id"], ascending=False)
+            .groupby("touchpoint", sort=False).head(per_touchpoint))
+    said = said.assign(rank=said["touchpoint"].map(rank).fillna(len(rank)))
+    said = said.sort_values(["rank", "responded_at"], ascending=[True, False])
+    return pd.DataFrame({"touchpoint": said["touchpoint"], "answered": said["responded_at"].dt.date,
+                         "score": score_labels(said), "comment": said["comment"]}).reset_index(drop=True)
