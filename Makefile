@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check cxlab tests benchmarks
+	$(VENV)/bin/ruff check cxlab tests benchmarks docs
 
 ## Regenerate data/demo/ from the seeded generator (identical files)
 demo-data: $(STAMP)

@@ -15,6 +15,9 @@ import pandas as pd
 
 from cxlab.schema import ID_COLUMNS
 
+__all__ = ["DrillDownError", "IDENTIFIERS", "MAX_GROUPS", "NOT_ATTRIBUTES", "NOT_RECORDED", "attributes",
+           "check_attribute", "group_labels"]
+
 MAX_GROUPS = 20
 NOT_RECORDED = "not recorded"
 IDENTIFIERS = tuple(ID_COLUMNS.values())

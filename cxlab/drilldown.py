@@ -55,6 +55,8 @@ from cxlab.schema import RELATIONSHIP
 from cxlab.survival.km import km_by, survival_at, survival_se
 from cxlab.tenure import tenure_frame
 
+__all__ = ["ADJUSTMENT", "ALL_CUSTOMERS", "DrillDown", "FIGURES", "FIGURE_BY_KEY", "Figure", "drill_down"]
+
 ADJUSTMENT = "Holm"
 
 
@@ -163,7 +165,7 @@ def drill_down(data, by: str, *, quarter: str, as_of, min_cell_size: int = 30, m
     levels = check_attribute(data.customers, by, gaps=data.availability.gaps,
                              other_tables={"surveys": data.surveys, "cases": data.cases})
     customers = data.customers[["customer_id"]].assign(group=group_labels(data.customers[by]))
-    tenure = tenure_frame(data.customers, as_of)
+    tenure = tenure_frame(data.customers, as_of=as_of)
     tenure = tenure.assign(group=group_labels(tenure[by]))
     sizes = tenure.groupby("group").size().reindex(levels, fill_value=0)
     small_groups = set(sizes.index[sizes < min_cell_size])

@@ -15,6 +15,8 @@ import pandas as pd
 from statsmodels.stats import proportion
 from statsmodels.stats.multitest import multipletests
 
+__all__ = ["share_gaps"]
+
 
 def share_gaps(counts: pd.DataFrame, *, group: str, hits: str, trials: str, level: float = 0.95) -> pd.DataFrame:
     """Every pairwise difference of a share between groups, with simultaneous intervals.

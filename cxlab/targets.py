@@ -23,6 +23,8 @@ import math
 import re
 from dataclasses import dataclass
 
+__all__ = ["CANNOT_TELL", "ON_TARGET", "SPECS", "TargetSpec", "parse_targets", "target_status"]
+
 ON_TARGET = "on target"
 CANNOT_TELL = "cannot tell yet"
 

@@ -85,7 +85,7 @@ def test_each_group_figure_is_the_metric_computed_on_the_groups_rows(demo, by_re
     region = data.customers.set_index("customer_id")["region"]
     followups = loop.detractor_followups(data.surveys, data.cases, as_of=as_of, customers=data.customers)
     followups = followups[followups["quarter"] == quarter]
-    tenure = tenure_frame(data.customers, as_of)
+    tenure = tenure_frame(data.customers, as_of=as_of)
     for group in [ALL_CUSTOMERS, *sorted(data.customers["region"].unique())]:
         def rows(frame, column="customer_id", group=group):
             return frame if group == ALL_CUSTOMERS else frame[region.reindex(frame[column]).to_numpy() == group]
@@ -120,7 +120,7 @@ def test_a_groups_difference_is_its_value_minus_the_other_customers(demo, by_reg
                                 & (by_region.differences["group"] == "North America")].iloc[0]
     assert row["difference"] == pytest.approx(expected)
     assert row["n_group"] + row["n_rest"] == _value(by_region, "nps", ALL_CUSTOMERS)["n"]
-    tenure = tenure_frame(data.customers, as_of)
+    tenure = tenure_frame(data.customers, as_of=as_of)
     inside = tenure["region"] == "Asia Pacific"
     expected = survival_at(km_by(tenure[inside]), 12)[0] - survival_at(km_by(tenure[~inside]), 12)[0]
     row = by_region.differences[(by_region.differences["figure"] == "retention")
@@ -205,7 +205,7 @@ def test_two_groups_are_compared_once_not_mirrored(demo):
     data, quarter, as_of = demo
     drill = drill_down(data, "contract", quarter=quarter, as_of=as_of)
     assert set(drill.differences["group"]) == {"annual"} and len(drill.differences) == 6
-    tenure = tenure_frame(data.customers, as_of)
+    tenure = tenure_frame(data.customers, as_of=as_of)
     annual = tenure["contract"] == "annual"
     expected = survival_at(km_by(tenure[annual]), 12)[0] - survival_at(km_by(tenure[~annual]), 12)[0]
     row = drill.differences[drill.differences["figure"] == "retention"].iloc[0]

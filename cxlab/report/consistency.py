@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
+__all__ = ["disagreements", "shared_figures"]
+
 
 def _same(a, b, rel: float) -> bool:
     if a is None or b is None or isinstance(a, str) or isinstance(b, str):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+__all__ = ["GroupFlags", "KEY", "group_flags"]
+
 KEY = "drill_differences"
 
 

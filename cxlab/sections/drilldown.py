@@ -21,6 +21,9 @@ from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_figure
 from cxlab.survival.wording import format_p
 
+__all__ = ["FLAGGED_COLOUR", "SHOWN_COLOUR", "attribute_label", "closed_loop", "differences", "overview", "retention",
+           "scorecard"]
+
 FLAGGED_COLOUR = "#D55E00"  # a group that differs beyond chance
 SHOWN_COLOUR = OKABE_ITO[0]
 

@@ -14,6 +14,9 @@ from cxlab.economics import customer_base, survival_draws
 from cxlab.economics.curves import SurvivalDraws
 from cxlab.headlines import Headline, spec
 
+__all__ = ["LONG_RUN_MONTHS", "TAIL_RESAMPLES", "TAIL_SEED", "TAIL_WORDS", "customer_base_of", "long_run_curve",
+           "survival_10y", "survival_10y_sentence", "tail_words"]
+
 TAIL_RESAMPLES = 500
 TAIL_SEED = 0
 LONG_RUN_MONTHS = 120
