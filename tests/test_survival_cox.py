@@ -277,14 +277,13 @@ def test_fractional_weights_on_churned_rows_are_rejected():
         fit_cox(frame, duration_col="week", event_col="arrest", covariates=GROUPED_COVARIATES, weights_col="people")
 
 
-def test_time_varying_model_of_the_demo_equals_lifelines():
+def test_time_varying_model_of_the_demo_equals_lifelines(demo_data):
     # the churn page's model: the report's covariates on the demo's start/stop frame
-    import cxlab.io
     from cxlab.sections.churn import COX_COVARIATES
     from cxlab.survival.design import build_design
 
-    data = cxlab.io.load("data/demo")
-    tv = time_varying_frame(data.customers, data.surveys, data.cases, data.as_of)
+    data = demo_data
+    tv = time_varying_frame(data.customers, data.surveys, data.cases, as_of=data.as_of)
     model = fit_time_varying_cox(tv, covariates=COX_COVARIATES)
     assert model.n_rows_fitted_ < len(tv) / 2
     direct = build_design(tv, COX_COVARIATES).matrix.assign(
