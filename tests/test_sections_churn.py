@@ -80,7 +80,7 @@ def test_hazard_ratios_match_lifelines(report):
         assert h.value == pytest.approx(np.exp(ctv.params_[column]), rel=1e-6)
         assert (h.ci_low, h.ci_high) == pytest.approx(tuple(bounds.loc[column]), rel=1e-6)
         assert h.unit == "x" and h.section == "cox"
-    terms = result.tables[0].frame["Customers who are"].tolist()
+    terms = result.technical[0].frame["Customers who are"].tolist()  # the model table is technical detail
     assert "Detractor" in terms and "Detractor followed up" in terms
 
 

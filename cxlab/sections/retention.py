@@ -197,7 +197,7 @@ def retention_forecast(report, *, projection_months: int = 120, n_resamples: int
         f"customers have stayed, the likelier they are to stay. It forecasts that {100 * end['survival']:.1f}% of new "
         f"customers are still active after {projection_months} months (95% interval "
         f"{interval(100 * end['survival_lower'], 100 * end['survival_upper'], 1, '%')}).")
-    result.notes.append(f"Model parameters: alpha {model.alpha_:.3f} ({interval(*ci.loc['alpha'], 3)}), beta "
+    result.technical.append(f"Model parameters: alpha {model.alpha_:.3f} ({interval(*ci.loc['alpha'], 3)}), beta "
                         f"{model.beta_:.2f} ({interval(*ci.loc['beta'], 2)}); {model.n_customers_:,} customers.")
     return result
 
