@@ -120,7 +120,8 @@ def test_rendered_page_and_appendix(tmp_path):
     render_appendix_page(tmp_path, [part], provenance=provenance, nav=[],
                          previous=("Previous: 05_churn_survival", "05_churn_survival.html"))
     appendix = (tmp_path / APPENDIX_PAGE).read_text()
-    for shown in ("Cox coefficients", "2.08", "Proportional hazards hold", "Schoenfeld residuals", "Yes, for every term",
+    for shown in ("Cox coefficients", "2.08", "Proportional hazards hold", "Schoenfeld residuals",
+                  "Yes, for every term",
                   'id="05_churn_survival"', 'id="05_churn_survival-cox"', 'href="05_churn_survival.html"'):
         assert shown in appendix, shown
     assert "&lt;hazard&gt;" in appendix and "<hazard>" not in appendix

@@ -96,13 +96,14 @@ def test_all_report_notebooks_are_in_the_project():
 
 def test_every_page_is_published_and_every_link_resolves(demo):
     names = {p.name for p in demo.quarter_dir.iterdir()}
-    assert {f"{name}.html" for name in REPORT_NOTEBOOKS} | {"index.html", "provenance.json", "executed"} == names
+    assert {f"{name}.html" for name in REPORT_NOTEBOOKS} | {"index.html", "appendix.html", "provenance.json",
+                                                           "executed"} == names
     pages = PageIndex(demo.out)
-    assert len(pages.pages) == len(REPORT_NOTEBOOKS) + 2
+    assert len(pages.pages) == len(REPORT_NOTEBOOKS) + 3  # the pages, the appendix, the summary, the quarters
     assert pages.broken_links() == []
     summary = BeautifulSoup((demo.quarter_dir / "index.html").read_text(), "html.parser")
     linked = {a["href"].partition("#")[0] for a in summary.select("main a")}
-    assert {f"{name}.html" for name in REPORT_NOTEBOOKS} <= linked
+    assert {f"{name}.html" for name in REPORT_NOTEBOOKS} | {"appendix.html"} <= linked
 
 
 def test_pages_are_static_escaped_and_free_of_identifiers(demo, data):

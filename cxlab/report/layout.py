@@ -73,6 +73,7 @@ details.cx-technical { margin: .4rem 0 1rem; } details.cx-technical summary { cu
   h3 { font-size: 10pt; margin: .6rem 0 .2rem; }
   p, ul, ol { margin: .3rem 0; }
   .cx-page-answer { background: none; }
+  .cx-page-answer ul { columns: 2; column-gap: 1.5rem; }
   h2, h3 { break-after: avoid; }
   img, svg, .cx-tile, tr { break-inside: avoid; }
   footer.cx-provenance { display: none; }

@@ -149,7 +149,7 @@ def contents(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
     return found
 
 
-def _contents_html(sections: list[tuple[str, str]], neighbours, pointer: Markup = Markup("")) -> Markup:
+def _contents_html(sections: list[tuple[str, str]], neighbours, pointer: str = "") -> Markup:
     """A contents list of the page's sections, what moved to the appendix, and the previous and next pages."""
     links = "".join(f'<li><a href="#{escape(anchor)}">{escape(title)}</a></li>' for anchor, title in sections)
     around = " ".join(f'<a href="{escape(href)}" rel="{rel}">{escape(label)}</a>'

@@ -471,7 +471,9 @@ def lifetime_value(report, *, settings: Settings = DEFAULTS) -> SectionResult:
                        annual_discount_rate=settings.annual_discount_rate, n_bootstrap=settings.n_bootstrap,
                        seed=settings.seed, min_at_risk=report.min_cell_size, tail=settings.survival_tail)
         table = _mask_small(table.reset_index(), "n_customers", report.min_cell_size, values)
-        result.tables.append(Table(pd.DataFrame({
+        # young cohorts rest mostly on the extrapolated tail: their values are technical detail
+        shown_in = result.technical if column == "acquisition_year" else result.tables
+        shown_in.append(Table(pd.DataFrame({
             label: table[column].astype(str),
             "Customers": [count(n) for n in table["n_customers"]],
             "Active": [count(n) for n in table["n_active"]],

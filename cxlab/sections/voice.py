@@ -103,7 +103,7 @@ def what_customers_write(report, *, n_themes: int = 0, seed: int = 0, dictionary
         f"{n:,} comments ({', '.join(f'{k}: {v:,}' for k, v in languages.items())}) fall into {len(themes)} "
         f"themes; {100 * assigned:.0f}% of the comments belong to one. The most frequent is "
         f"\"{_labels(model)[biggest['theme']]}\" ({100 * biggest['share']:.1f}% of comments)."),
-        tables=[table], technical=[quotes], charts=[Chart(figure, "Bars: the share of comments that mention each theme, largest "
+        technical=[table, quotes], charts=[Chart(figure, "Bars: the share of comments that mention each theme, largest "
                                               "at the top.")],
         notes=["Themes are found from the words of the comments (lemmas and character n-grams, per language); "
                "comments that fit no theme (\"ok\", \"n/a\", emoji) stay unassigned. Quotes are the comments "
@@ -239,7 +239,7 @@ def theme_trends_section(report, *, n_themes: int = 0, seed: int = 0, dictionary
         "p-value is below 0.05")
     emerging = trends[trends["trend"] == "emerging"]
     fading = trends[trends["trend"] == "fading"]
-    result = SectionResult("trends", title, tables=[table])
+    result = SectionResult("trends", title, technical=[table])
     if len(emerging):
         top = emerging.iloc[0]
         result.headlines.append(spec("voice_emerging_theme").headline(
