@@ -77,6 +77,7 @@ def test_cells_tagged_appendix_leave_the_page_and_skipped_sections_keep_only_the
     assert all("appendix" in cell.metadata["tags"] for cell in moved.cells)
     trimmed = without_skipped_explanations(nb)
     assert trimmed.cells[5].source == '<a id="questions"></a>\n## The survey\'s own questions'
+    assert [i for i, cell in enumerate(trimmed.cells) if "skipped-section" in cell.metadata.get("tags", [])] == [5, 6]
     assert "A hazard ratio says" in trimmed.cells[1].source  # explanations of sections that ran stay
     assert "long introduction" in trimmed.cells[0].source
 

@@ -61,13 +61,13 @@ details.cx-technical { margin: .4rem 0 1rem; } details.cx-technical summary { cu
 }
 @media print {
   header.cx-top, nav.cx-contents { display: none; }
-  body { font-size: 9pt; }
+  body { font-size: 8.5pt; }
   main { max-width: none; padding: 0; }
-  table { width: 100%; font-size: 7.5pt; }
+  table { width: 100%; font-size: 7pt; }
   th, td { padding: .1rem .25rem; white-space: normal; }
   .cx-nowrap { white-space: normal; }
-  img { max-height: 6.5cm; width: auto; }
-  details.cx-technical, .cx-appendix-link { display: none; }
+  img { max-height: 5.5cm; width: auto; }
+  details.cx-technical, .cx-appendix-link, .celltag_skipped-section { display: none; }
   h1 { font-size: 15pt; margin: 0 0 .3rem; }
   h2 { font-size: 12pt; margin: .8rem 0 .3rem; }
   h3 { font-size: 10pt; margin: .6rem 0 .2rem; }

@@ -43,6 +43,7 @@ _TAG = re.compile(r"<[^>]+>")
 _SECTION = re.compile(r'<a id="([^"]+)"></a>\s*\n#{2,3}\s+(.+)')
 _FIRST_HEADING_END = re.compile(r"</h1>")
 ANSWER_FIGURES = 6
+SKIPPED_TAG = "skipped-section"
 
 
 def notebook_title(nb: nbformat.NotebookNode, default: str) -> str:
@@ -84,7 +85,8 @@ def without_skipped_explanations(nb: nbformat.NotebookNode) -> nbformat.Notebook
     """Keep only the headings and anchors of the markdown that explains a section the data skipped.
 
     A section the data do not allow shows one sentence saying why; the paragraphs explaining
-    how to read its tables would describe tables that are not there.
+    how to read its tables would describe tables that are not there. Its cells are tagged
+    :data:`SKIPPED_TAG`, which the print style hides: paper carries only what was found.
 
     Parameters
     ----------
@@ -106,6 +108,8 @@ def without_skipped_explanations(nb: nbformat.NotebookNode) -> nbformat.Notebook
                 kept = [line for line in markdown.source.splitlines()
                         if line.lstrip().startswith("#") or re.fullmatch(r'\s*<a id="[^"]+"></a>\s*', line)]
                 markdown.source = "\n".join(kept)
+            for skipped in [*explanation, cell]:  # the print style leaves them out (class celltag_<tag>)
+                skipped.metadata["tags"] = [*skipped.metadata.get("tags", []), SKIPPED_TAG]
         explanation = []
     return shown
 
