@@ -74,6 +74,8 @@ details.cx-technical { margin: .4rem 0 1rem; } details.cx-technical summary { cu
   p, ul, ol { margin: .3rem 0; }
   .cx-page-answer { background: none; }
   .cx-page-answer ul { columns: 2; column-gap: 1.5rem; }
+  .cx-answer { font-size: 9.5pt; }
+  .cx-note, .cx-caption, pre { font-size: 7.5pt; }
   h2, h3 { break-after: avoid; }
   img, svg, .cx-tile, tr { break-inside: avoid; }
   footer.cx-provenance { display: none; }

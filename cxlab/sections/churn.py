@@ -223,12 +223,14 @@ def churn_drivers(report) -> SectionResult:
     figure, ax = new_chart()
     plot_hazard_ratios(model, ax=ax, title="How much faster each group churns (hazard ratio, 95% interval)")
     shown = ratios[ratios["n"] >= report.min_cell_size]
-    result = SectionResult("cox", title, answer=" ".join(shown["sentence"]), technical=[_ratio_table(
-        model, report.min_cell_size)], charts=[Chart(figure, "Hazard ratios with their 95% intervals; a ratio above 1 "
-                                                             "means faster churn than the reference group.")],
-        notes=[*model.warnings_, "This model follows each customer's latest answers month by month and answers "
-               "'how much faster do customers churn while in this state'; the landmark comparisons above answer "
-               "'how do customers in this state at one tenure fare afterwards', so their ratios differ."])
+    chart = Chart(figure, "Hazard ratios with their 95% intervals; a ratio above 1 means faster churn than the "
+                          "reference group.")
+    result = SectionResult(
+        "cox", title, answer=" ".join(shown["sentence"]), charts=[chart],
+        technical=[_ratio_table(model, report.min_cell_size), *model.warnings_],
+        notes=["This model follows each customer's latest answers month by month and answers 'how much faster do "
+               "customers churn while in this state'; the landmark comparisons above answer 'how do customers in "
+               "this state at one tenure fare afterwards', so their ratios differ."])
     for key, term in keys.items():
         if term not in ratios.index:
             why = "no survey answers" if not report.availability.allows("surveys") else "no variation in the data"
