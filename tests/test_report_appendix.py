@@ -112,7 +112,8 @@ def test_rendered_page_and_appendix(tmp_path):
     assert title == "Churn survival"
     main = page[page.index("<main>"):page.index("</main>")]
     # the answer comes right after the title, before the introduction
-    assert main.index("</h1>") < main.index("Median customer tenure") < main.index("long introduction")
+    assert main.index("</h1>") < main.index("Median customer tenure") < main.index("On this page") < main.index(
+        "long introduction")
     assert "Cox coefficients" not in main and "Schoenfeld" not in main and "Yes, for every term" not in main
     assert "A paragraph explaining tables that are not there" not in main and "This section is skipped" in main
     assert 'href="#ph-test"' not in main  # the moved section is not in the page's contents

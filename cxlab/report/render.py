@@ -242,8 +242,9 @@ def render_notebook_page(executed: Path, html_path: Path, *, name: str, provenan
     moved_body = notebook_body(moved, resources_dir=resources_dir) if moved.cells else Markup("")
     part = appendix_part(name=name, title=title, href=html_path.name, technical=technical,
                          moved_sections=contents(moved), moved_body=moved_body)
-    body = _after_title(body, page_answer(headlines or {}))
-    body = _contents_html(contents(on_page), neighbours, pointer_html(part)) + body
+    # title, then the answer, then the contents: the answer is in the first screen on a phone too
+    body = _after_title(body, page_answer(headlines or {}) + _contents_html(contents(on_page), neighbours,
+                                                                            pointer_html(part)))
     document = page(title=f"{title} - {provenance.quarter}", body=body, nav=nav, provenance=provenance,
                     notebook=name)
     write_page(html_path, document)
