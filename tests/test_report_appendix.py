@@ -89,11 +89,14 @@ def test_page_opens_with_its_figures_and_leaves_out_model_parameters():
         "sbg_alpha": Headline("sbg_alpha", "Retention model: alpha", 0.414, "", 0.39, 0.44, 20000, "sbg"),
         "missing": Headline("missing", "Not computed", None, "%", section="x"),
         "theme": Headline("theme", "What detractors write about most", "late delivery", "", section="scores"),
+        "clv": Headline("clv", "Lifetime value", 104411.44, "EUR", 96254.1, 128581.2, 20000, "clv"),
     }
     box = str(page_answer(headlines))
     assert '<a href="#overall">Median customer tenure</a>: <strong>58.0 months</strong>' in box
     assert "(95% interval 55.0 to 61.0)" in box
     assert "late delivery" in box and "alpha" not in box and "Not computed" not in box
+    # money to the precision its interval supports (two significant digits of the interval's width)
+    assert "<strong>104,000 EUR</strong> (95% interval 96,000 EUR to 129,000 EUR)" in box
     assert page_answer({}) == ""
 
 

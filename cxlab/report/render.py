@@ -34,6 +34,7 @@ from cxlab.report.appendix import (
 from cxlab.report.layout import page, write_page
 from cxlab.report.provenance import Provenance
 from cxlab.report.summary import format_headline
+from cxlab.sections.formatting import money, money_interval
 
 # nbconvert warns about every plot without alternative text; keep its errors only
 _EXPORTER_LOG = logging.getLogger("cxlab.report.nbconvert")
@@ -43,6 +44,7 @@ _TAG = re.compile(r"<[^>]+>")
 _SECTION = re.compile(r'<a id="([^"]+)"></a>\s*\n#{2,3}\s+(.+)')
 _FIRST_HEADING_END = re.compile(r"</h1>")
 ANSWER_FIGURES = 6
+_MONEY_UNIT = re.compile(r"[A-Z]{3}")
 SKIPPED_TAG = "skipped-section"
 
 
@@ -185,9 +187,15 @@ def page_answer(headlines: dict[str, Headline]) -> Markup:
         cell = format_headline(headline, f"#{headline.section}" if headline.section else "")
         if not cell.available:
             continue
-        interval = Markup(" (95% interval {})").format(cell.interval) if cell.interval else ""
+        text, interval_text = cell.text, cell.interval
+        if _MONEY_UNIT.fullmatch(headline.unit or "") and not isinstance(headline.value, str):
+            # money is rounded to what its interval supports, as on the board page
+            text = money(headline.value, headline.unit, low=headline.ci_low, high=headline.ci_high) or text
+            if headline.ci_low is not None and headline.ci_high is not None:
+                interval_text = money_interval(headline.ci_low, headline.ci_high, headline.unit) or interval_text
+        interval = Markup(" (95% interval {})").format(interval_text) if interval_text else ""
         items.append(Markup('<li><a href="{}">{}</a>: <strong>{}</strong>{}</li>').format(
-            cell.href or "#", headline.label, cell.text, interval))
+            cell.href or "#", headline.label, text, interval))
     if not items:
         return Markup("")
     return Markup('<section class="cx-page-answer" aria-label="The answer"><h2 id="the-answer">In short</h2>'
