@@ -172,7 +172,8 @@ def test_report_publishes_pages_summary_and_provenance(tmp_path, world_dir, worl
     quarter_dir = tmp_path / "reports" / QUARTER
     assert index == quarter_dir / "index.html"
     assert sorted(p.name for p in tmp_path.joinpath("reports").iterdir()) == [QUARTER, "index.html"]
-    assert {p.name for p in quarter_dir.iterdir()} == {"index.html", "01_scores.html", "executed", "provenance.json"}
+    assert {p.name for p in quarter_dir.iterdir()} == {"index.html", "01_scores.html", "appendix.html", "executed",
+                                                      "provenance.json"}
     executed = nbformat.read(quarter_dir / "executed" / "01_scores.ipynb", as_version=4)
     injected = next(c for c in executed.cells if "injected-parameters" in c.metadata.get("tags", []))
     assert 'quarter = "2026Q3"' in injected.source and "top_n = 3" in injected.source

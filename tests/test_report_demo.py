@@ -96,13 +96,14 @@ def test_all_report_notebooks_are_in_the_project():
 
 def test_every_page_is_published_and_every_link_resolves(demo):
     names = {p.name for p in demo.quarter_dir.iterdir()}
-    assert {f"{name}.html" for name in REPORT_NOTEBOOKS} | {"index.html", "provenance.json", "executed"} == names
+    assert {f"{name}.html" for name in REPORT_NOTEBOOKS} | {"index.html", "appendix.html", "provenance.json",
+                                                           "executed"} == names
     pages = PageIndex(demo.out)
-    assert len(pages.pages) == len(REPORT_NOTEBOOKS) + 2
+    assert len(pages.pages) == len(REPORT_NOTEBOOKS) + 3  # the pages, the appendix, the summary, the quarters
     assert pages.broken_links() == []
     summary = BeautifulSoup((demo.quarter_dir / "index.html").read_text(), "html.parser")
     linked = {a["href"].partition("#")[0] for a in summary.select("main a")}
-    assert {f"{name}.html" for name in REPORT_NOTEBOOKS} <= linked
+    assert {f"{name}.html" for name in REPORT_NOTEBOOKS} | {"appendix.html"} <= linked
 
 
 def test_pages_are_static_escaped_and_free_of_identifiers(demo, data):
@@ -111,8 +112,9 @@ def test_pages_are_static_escaped_and_free_of_identifiers(demo, data):
         text = page.read_text(encoding="utf-8")
         assert "<script" not in text.lower() and "<link" not in text.lower(), page  # nothing runs, nothing fetched
         assert not (set(re.findall(r"\b[A-Z]+\d{5,}\b", text)) & identifiers), f"customer identifiers in {page}"
-    scorecard = (demo.quarter_dir / "01_cx_scorecard.html").read_text(encoding="utf-8")
-    assert MARKER_ESCAPED in scorecard.replace("&#x27;", "'").replace("&#39;", "'")
+    # the scorecard's latest comments are shown in the technical appendix
+    appendix = (demo.quarter_dir / "appendix.html").read_text(encoding="utf-8")
+    assert MARKER_ESCAPED in appendix.replace("&#x27;", "'").replace("&#39;", "'")
 
 
 def _quarter_answers(data: CXData, quarter: str = QUARTER):

@@ -78,7 +78,7 @@ def test_hazard_ratios_match_lifelines(report):
     assert h.unit == "x" and h.section == "cox"
     # one follow-up effect in the report, the feedback-loop page's: here the term only adjusts the others
     assert [h.key for h in result.headlines] == ["hr_detractor"]
-    ratios = result.tables[0].frame
+    ratios = result.technical[0].frame  # the model table is technical detail
     followup = ratios[ratios["Customers who are"].str.startswith("Detractor followed up")]
     assert followup["Customers who are"].tolist() == ["Detractor followed up (adjustment only, see the feedback-loop "
                                                       "page)"]

@@ -69,7 +69,7 @@ def test_every_section_shows_itself_without_nan_or_customer_ids(report):
         result = report.show(getattr(sections, name), **options)
         assert result.available, (name, result.unavailable)
         assert "customer_id" not in result._repr_html_(), name
-        for table in result.tables:
+        for table in [*result.tables, *(t for t in result.technical if isinstance(t, sections.Table))]:
             shown = table.to_html()
             assert ">nan<" not in shown.lower() and "customer_id" not in shown, name
             assert not table.frame.columns.str.contains("_").any(), (name, list(table.frame.columns))

@@ -50,6 +50,11 @@ nav.cx-contents { border: 1px solid #d7dde3; border-radius: 6px; padding: .5rem 
 nav.cx-contents ol { margin: .3rem 0; padding-left: 1.3rem; columns: 2 16rem; }
 .cx-pager a { margin-right: 1.2rem; }
 .cx-answer { font-size: 1.02rem; max-width: 48rem; }
+.cx-page-answer { border-left: 4px solid #0072b2; background: #f4f8fb; padding: .4rem .9rem; margin: .8rem 0 1rem; }
+.cx-page-answer h2 { font-size: 1.05rem; margin: .3rem 0; }
+.cx-page-answer ul { margin: .2rem 0 .4rem; padding-left: 1.2rem; }
+details.cx-technical { margin: .4rem 0 1rem; } details.cx-technical summary { cursor: pointer; color: #56616b; }
+.cx-appendix-pointer { font-size: .85rem; margin: .3rem 0; }
 @media (max-width: 700px) {
   header.cx-top, main, footer.cx-provenance { padding: 0 .7rem; }
   table { display: block; max-width: 100%; overflow-x: auto; }
@@ -58,12 +63,21 @@ nav.cx-contents ol { margin: .3rem 0; padding-left: 1.3rem; columns: 2 16rem; }
 }
 @media print {
   header.cx-top, nav.cx-contents { display: none; }
-  body { font-size: 9pt; }
+  body { font-size: 8.5pt; }
   main { max-width: none; padding: 0; }
-  table { width: 100%; font-size: 7.5pt; }
+  table { width: 100%; font-size: 7pt; }
   th, td { padding: .1rem .25rem; white-space: normal; }
   .cx-nowrap { white-space: normal; }
-  img { max-height: 9cm; width: auto; }
+  img { max-height: 5.5cm; width: auto; }
+  details.cx-technical, .cx-appendix-link, .celltag_skipped-section { display: none; }
+  h1 { font-size: 15pt; margin: 0 0 .3rem; }
+  h2 { font-size: 12pt; margin: .8rem 0 .3rem; }
+  h3 { font-size: 10pt; margin: .6rem 0 .2rem; }
+  p, ul, ol { margin: .3rem 0; }
+  .cx-page-answer { background: none; }
+  .cx-page-answer ul { columns: 2; column-gap: 1.5rem; }
+  .cx-answer { font-size: 9.5pt; }
+  .cx-note, .cx-caption, pre { font-size: 7.5pt; }
   h2, h3 { break-after: avoid; }
   img, svg, .cx-tile, tr { break-inside: avoid; }
   footer.cx-provenance { display: none; }

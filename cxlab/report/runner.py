@@ -11,7 +11,8 @@ Order of work:
    The notebooks run in parallel into a hidden build folder: ``executed/<notebook>.ipynb``
    (kept for reproduction), ``executed/<notebook>.headlines.json`` (its headline figures) and
    ``executed/<notebook>.kernel.log`` (the kernel process's own messages).
-3. Each executed notebook becomes ``<notebook>.html`` (no code), then ``index.html`` (the
+3. Each executed notebook becomes ``<notebook>.html`` (no code), their technical detail
+   ``appendix.html`` (the technical appendix, the last page), then ``index.html`` (the
    executive summary) and ``provenance.json`` are written.
 4. The build folder is renamed to ``<out>/<quarter>`` and ``<out>/index.html`` (list of
    quarters) is rebuilt.
@@ -42,6 +43,7 @@ from pathlib import Path
 import pandas as pd
 
 from cxlab import snapshot
+from cxlab.report.appendix import APPENDIX_PAGE, APPENDIX_TITLE
 from cxlab.report.errors import ReportError, ReportLockedError, ReportOutputError, ReportRunError
 from cxlab.report.execute import NotebookJob, execute_notebooks
 from cxlab.report.interrupt import RunSignals
@@ -57,7 +59,7 @@ from cxlab.report.publish import (
     make_build_dir,
     publish,
 )
-from cxlab.report.render import render_notebook_page
+from cxlab.report.render import render_appendix_page, render_notebook_page
 from cxlab.report.summary import NotebookPage, load_page_headlines, write_quarter_summary, write_quarters_index
 
 __all__ = ["DISK_ERRNOS", "EXECUTED_DIR", "OUTPUT_ERRNOS", "check", "run"]
@@ -231,17 +233,22 @@ def _render_all(build: Path, jobs: list[NotebookJob], provenance: Provenance, qu
                 notebooks_dir: Path, out: Path, started: datetime) -> None:
     quarter = provenance.quarter
     nav = [("All quarters", "../index.html"), ("Executive summary", "index.html")]
-    pages = []
+    pages, appendix_parts = [], []
+    hrefs = [(job.name, f"{job.name}.html") for job in jobs] + [(APPENDIX_TITLE, APPENDIX_PAGE)]
     try:
         for position, job in enumerate(jobs):
-            neighbours = tuple((f"{'Previous' if step < 0 else 'Next'}: {jobs[position + step].name}",
-                                f"{jobs[position + step].name}.html") if 0 <= position + step < len(jobs) else ("", "")
+            neighbours = tuple((f"{'Previous' if step < 0 else 'Next'}: {hrefs[position + step][0]}",
+                                hrefs[position + step][1]) if 0 <= position + step else ("", "")
                                for step in (-1, 1))
-            title = render_notebook_page(job.output, build / f"{job.name}.html", name=job.name,
-                                         provenance=provenance, nav=nav, resources_dir=notebooks_dir,
-                                         neighbours=neighbours)
-            pages.append(NotebookPage(job.name, title, f"{job.name}.html",
-                                      load_page_headlines(Path(job.parameters["headlines_path"]))))
+            headlines = load_page_headlines(Path(job.parameters["headlines_path"]))
+            title, part = render_notebook_page(job.output, build / f"{job.name}.html", name=job.name,
+                                               provenance=provenance, nav=nav, resources_dir=notebooks_dir,
+                                               neighbours=neighbours, headlines=headlines)
+            appendix_parts.append(part)
+            pages.append(NotebookPage(job.name, title, f"{job.name}.html", headlines))
+        render_appendix_page(build, appendix_parts, provenance=provenance, nav=nav,
+                             previous=(f"Previous: {jobs[-1].name}", f"{jobs[-1].name}.html") if jobs else ("", ""))
+        pages.append(NotebookPage("appendix", APPENDIX_TITLE, APPENDIX_PAGE, {}))
         write_quarter_summary(build, quarter=quarter, quarter_end=str(quarter_end.date()), pages=pages,
                               provenance=provenance)
         provenance.write(build)

@@ -108,15 +108,15 @@ def how_long_customers_stay(report) -> SectionResult:
     return result
 
 
-def _comparison(report, frame: pd.DataFrame, column: str, label: str, what: str) -> tuple[list, list, str]:
-    """Tables, chart and log-rank sentence comparing the Kaplan-Meier curves of ``column``'s groups."""
+def _comparison(report, frame: pd.DataFrame, column: str, label: str, what: str) -> tuple[list, list, str, list]:
+    """Table, chart, log-rank sentence and log-rank table (technical) comparing ``column``'s Kaplan-Meier curves."""
     curves = km_by(frame, column)
     summary = km_summary(curves, times_months=TIMES_MONTHS, rmst_months=RMST_MONTHS,
                          min_cell_size=report.min_cell_size)
     tests = logrank_table(frame, column, min_cell_size=report.min_cell_size, group_label=what)
-    tables = [_summary_table(summary, label)]
+    tables, technical = [_summary_table(summary, label)], []
     if len(tests) > 1:
-        tables.append(Table(pd.DataFrame({
+        technical.append(Table(pd.DataFrame({
             "Comparison": ["all groups" if kind == "overall" else f"{a} vs {b}" for kind, a, b in
                            zip(tests["comparison"], tests["group_a"], tests["group_b"], strict=True)],
             "Test statistic": [number(x, 1) for x in tests["test_statistic"]],
@@ -125,7 +125,7 @@ def _comparison(report, frame: pd.DataFrame, column: str, label: str, what: str)
     chart = _km_chart(curves, report, f"Share still active by {what}",
                       f"One survival curve per {label.lower()}: the lower a curve, the faster that group leaves.")
     sentence = tests["sentence"].iloc[0] if len(tests) else ""
-    return tables, [chart], sentence
+    return tables, [chart], sentence, technical
 
 
 def by_segment_and_contract(report) -> SectionResult:
@@ -136,9 +136,10 @@ def by_segment_and_contract(report) -> SectionResult:
     result = SectionResult("by-segment", title)
     sentences = []
     for column, label, what in (("segment", "Segment", "segments"), ("contract", "Contract", "contract types")):
-        tables, charts, sentence = _comparison(report, report.tenure, column, label, what)
+        tables, charts, sentence, technical = _comparison(report, report.tenure, column, label, what)
         result.tables += tables
         result.charts += charts
+        result.technical += technical
         sentences.append(sentence)
     result.answer = " ".join(s for s in sentences if s)
     return result
@@ -158,9 +159,9 @@ def by_nps_category(report, *, landmark_months: int = 6) -> SectionResult:
     why = _landmark_unavailable(report, landmark_months)
     if why:
         return SectionResult("by-nps", title, unavailable=why)
-    tables, charts, sentence = _comparison(report, report.landmark(landmark_months), "nps_category",
-                                           "NPS category", "NPS categories")
-    return SectionResult("by-nps", title, answer=sentence, tables=tables, charts=charts,
+    tables, charts, sentence, technical = _comparison(report, report.landmark(landmark_months), "nps_category",
+                                                      "NPS category", "NPS categories")
+    return SectionResult("by-nps", title, answer=sentence, tables=tables, charts=charts, technical=technical,
                          notes=[f"Customers still active after {landmark_months} months, described by their latest "
                                 "relationship answer given by then."])
 
@@ -177,9 +178,9 @@ def followed_up_detractors(report, *, landmark_months: int = 6) -> SectionResult
         follow_up=lambda d: np.where(d["followup"] == 1, "followed up", "not followed up"))
     if detractors.empty or detractors["churned"].sum() == 0:
         return SectionResult("followup", title, unavailable="detractor at the landmark who later churned")
-    tables, charts, sentence = _comparison(report, detractors, "follow_up", "Detractors",
-                                           "followed-up and not followed-up detractors")
-    return SectionResult("followup", title, answer=sentence, tables=tables, charts=charts,
+    tables, charts, sentence, technical = _comparison(report, detractors, "follow_up", "Detractors",
+                                                      "followed-up and not followed-up detractors")
+    return SectionResult("followup", title, answer=sentence, tables=tables, charts=charts, technical=technical,
                          notes=["Follow-ups are not assigned at random (coverage differs by segment): this is an "
                                 "association; the hazard ratios below compare like with like."])
 
@@ -192,9 +193,9 @@ def answerers_vs_silent(report, *, landmark_months: int = 6) -> SectionResult:
         return SectionResult("silent", title, unavailable=why)
     frame = report.landmark(landmark_months).assign(
         answered=lambda d: np.where(d["responded"] == 1, "answered a survey", "never answered"))
-    tables, charts, sentence = _comparison(report, frame, "answered", "Survey answers",
-                                           "survey answerers and silent customers")
-    return SectionResult("silent", title, answer=sentence, tables=tables, charts=charts)
+    tables, charts, sentence, technical = _comparison(report, frame, "answered", "Survey answers",
+                                                      "survey answerers and silent customers")
+    return SectionResult("silent", title, answer=sentence, tables=tables, charts=charts, technical=technical)
 
 
 def _ratio_table(model, min_cell_size: int) -> Table:
@@ -236,12 +237,14 @@ def churn_drivers(report) -> SectionResult:
     answer = " ".join(shown["sentence"])
     if FOLLOWUP_TERM in ratios.index:
         answer += (" " + FOLLOWUP_REFERENCE)
-    result = SectionResult("cox", title, answer=answer.strip(), tables=[_ratio_table(
-        model, report.min_cell_size)], charts=[Chart(figure, "Hazard ratios with their 95% intervals; a ratio above 1 "
-                                                             "means faster churn than the reference group.")],
-        notes=[*model.warnings_, "This model follows each customer's latest answers month by month and answers "
-               "'how much faster do customers churn while in this state'; the landmark comparisons above answer "
-               "'how do customers in this state at one tenure fare afterwards', so their ratios differ."])
+    chart = Chart(figure, "Hazard ratios with their 95% intervals; a ratio above 1 means faster churn than the "
+                          "reference group.")
+    result = SectionResult(
+        "cox", title, answer=answer.strip(), charts=[chart],
+        technical=[_ratio_table(model, report.min_cell_size), *model.warnings_],
+        notes=["This model follows each customer's latest answers month by month and answers 'how much faster do "
+               "customers churn while in this state'; the landmark comparisons above answer 'how do customers in "
+               "this state at one tenure fare afterwards', so their ratios differ."])
     for key, term in keys.items():
         if term not in ratios.index:
             why = "no survey answers" if not report.availability.allows("surveys") else "no variation in the data"

@@ -356,7 +356,7 @@ def assumptions_and_inputs(report, *, settings: Settings = DEFAULTS) -> SectionR
         result.notes.append(f"The inputs from the data are not shown: {why}.")
         return result
     inputs = _base(report).summary
-    result.tables.append(Table(pd.DataFrame({
+    result.technical.append(Table(pd.DataFrame({
         "Input": inputs.index,
         "Value": [_input_value(v, u) for v, u in zip(inputs["value"], inputs["unit"], strict=True)],
         "Unit": [u.replace("currency", currency) for u in inputs["unit"]],
@@ -475,7 +475,10 @@ def lifetime_value(report, *, settings: Settings = DEFAULTS) -> SectionResult:
                        annual_discount_rate=settings.annual_discount_rate, n_resamples=settings.n_resamples,
                        seed=settings.seed, min_at_risk=report.min_cell_size, tail=settings.survival_tail)
         table = _mask_small(table, "n_customers", report.min_cell_size, values)
-        result.tables.append(Table(pd.DataFrame({
+        # per channel the acquisition section shows the values against the CAC; young cohorts rest mostly on the
+        # extrapolated tail: both tables are detail for the appendix
+        shown_in = result.tables if column == "segment" else result.technical
+        shown_in.append(Table(pd.DataFrame({
             label: table[column].astype(str),
             "Customers": [count(n) for n in table["n_customers"]],
             "Active": [count(n) for n in table["n_active"]],

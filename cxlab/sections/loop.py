@@ -358,18 +358,18 @@ def followup_effect(report, *, horizon_months: int = 12, bandwidth: float = 3.5,
                          None, None],
     }), "The discontinuity design's pieces: the effect is the jump in churn divided by the jump in the share "
         "followed up")
-    tables.append(first)
     result = SectionResult("followup-effect", title, answer=answer, tables=tables,
                            charts=[_discontinuity_chart(report, horizon_months, bandwidth, followup_window_days)])
     result.notes = [
+        "What it assumes: churn risk changes smoothly with the score across 6 and 7, so that without the call "
+        "the churn of 6s would continue the line of the 4s and 5s and meet the line of the 7s to 9s. The checks "
+        "in the technical appendix test what can be tested: no jump at 5/6 or 7/8, no jump in customer "
+        "characteristics, no heap or dip of answers at the threshold."]
+    result.technical = [first,
         "Why the discontinuity design: follow-ups are not assigned at random (account teams reach valuable "
         "customers more often, and part of that value shows in no table). Weighting (IPW, AIPW) can only correct "
         "for what the tables record; the discontinuity compares customers who answered 6 (called back) with "
         "customers who answered 7 (not called back), who are alike in everything else, recorded or not.",
-        "What it assumes: churn risk changes smoothly with the score across 6 and 7, so that without the call "
-        "the churn of 6s would continue the line of the 4s and 5s and meet the line of the 7s to 9s. The checks "
-        "below test what can be tested: no jump at 5/6 or 7/8, no jump in customer characteristics, no heap or dip "
-        "of answers at the threshold.",
         "The local-randomisation rows treat the answers in a small window as if randomly assigned; they ignore "
         "that churn falls with the score even within the window, so they understate the effect (the 7s would "
         "have churned less than the 6s even without the call). They are shown as a sensitivity check, not trusted. "
@@ -664,7 +664,7 @@ def nps_corrected(report, *, response_window_days: int = 7, nps_window_months: i
         "Answered": [number(v, 3) for v in balance["respondents"]],
         "Answered, weighted": [number(v, 3) for v in balance["weighted_respondents"]],
     }), "Where the weighted column is close to the first, the weighting removed that difference")
-    result = SectionResult("nps-corrected", title, tables=[table, balance_table], answer=(
+    result = SectionResult("nps-corrected", title, tables=[table], technical=[balance_table], answer=(
         f"A check of response bias, not the report's NPS (that is the scorecard's: the answers to {report.quarter}'s "
         f"invitations). Over the {nps_window_months} months of invitations to {report.as_of.date()}, the NPS of those "
         f"who answered is {fit.raw_.value:+.1f}; weighted for the customers who did not answer it is "

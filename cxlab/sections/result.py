@@ -4,6 +4,12 @@ A section function returns a :class:`SectionResult`. In JupyterLab and in the re
 shows its answer first, then its tables and charts, then its notes; or, when the data do not
 allow the section, one sentence saying why. Every text is HTML-escaped (customer comments may
 reach a table), every chart carries alt text, and tables never show row numbers or "NaN".
+
+Technical detail (model tables, assumption checks, diagnostics) goes into
+:attr:`SectionResult.technical`. It is shown last, in a folded block between two markers
+(:data:`TECHNICAL_START`, :data:`TECHNICAL_END`); the report run moves that block to the
+technical appendix page (:mod:`cxlab.report.appendix`), so the page a manager reads keeps its
+answer and the appendix shows the very tables the page's kernel computed.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from cxlab.headlines import Headline
 __all__ = ["MISSING", "Chart", "SectionResult", "Table", "new_chart", "new_figure"]
 
 MISSING = "—"
+TECHNICAL_START = "<!-- cx-technical-start -->"
+TECHNICAL_END = "<!-- cx-technical-end -->"
 
 
 @dataclass(frozen=True)
@@ -101,6 +109,9 @@ class SectionResult:
         Caveats and method notes, shown last.
     headlines : list of cxlab.headlines.Headline
         The figures the executive summary takes from this section.
+    technical : list of Table, Chart or str
+        Technical detail (model tables, tests, diagnostics; a str is a paragraph), shown folded
+        after the notes and moved to the technical appendix by the report run.
     unavailable : str
         Empty when the section ran; else why not ("the data has no revenue table").
     """
@@ -112,6 +123,7 @@ class SectionResult:
     charts: list[Chart] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     headlines: list[Headline] = field(default_factory=list)
+    technical: list[Table | Chart | str] = field(default_factory=list)
     unavailable: str = ""
 
     @property
@@ -133,7 +145,18 @@ class SectionResult:
         parts += [table.to_html() for table in self.tables]
         parts += [chart.to_html() for chart in self.charts]
         parts += [f'<p class="cx-note">{html.escape(note)}</p>' for note in self.notes]
+        if self.technical:
+            parts.append(self._technical_html())
         return "\n".join(parts)
+
+    def _technical_html(self) -> str:
+        """The technical detail as a folded block between the markers the report run looks for."""
+        inner = [f'<p class="cx-note">{html.escape(item)}</p>' if isinstance(item, str) else item.to_html()
+                 for item in self.technical]
+        return "\n".join([TECHNICAL_START,
+                          f'<details class="cx-technical" data-section="{html.escape(self.key, quote=True)}" '
+                          f'data-title="{html.escape(self.title, quote=True)}">',
+                          "<summary>Technical detail</summary>", *inner, "</details>", TECHNICAL_END])
 
     def __repr__(self) -> str:
         if self.unavailable:
@@ -143,4 +166,9 @@ class SectionResult:
             lines += ["", table.caption, table.shown().to_string(index=False)]
         lines += [f"[chart: {chart.alt}]" for chart in self.charts]
         lines += self.notes
+        for item in self.technical:
+            if isinstance(item, Table):
+                lines += ["", item.caption, item.shown().to_string(index=False)]
+            else:
+                lines.append(item if isinstance(item, str) else f"[chart: {item.alt}]")
         return "\n".join(line for line in lines if line is not None)

@@ -213,7 +213,7 @@ def retention_forecast(report, *, projection_months: int = 120, n_resamples: int
         f"{after_12:.1f}% and {after_36:.1f}%: the longer "
         f"customers have stayed, the likelier they are to stay. " + survival_10y_sentence(long_run, survival_tail)
     ).strip()
-    result.notes.append(f"Model parameters: alpha {model.alpha_:.3f} ({interval(*ci.loc['alpha'], 3)}), beta "
+    result.technical.append(f"Model parameters: alpha {model.alpha_:.3f} ({interval(*ci.loc['alpha'], 3)}), beta "
                         f"{model.beta_:.2f} ({interval(*ci.loc['beta'], 2)}); {model.n_customers_:,} customers.")
     return result
 

@@ -247,7 +247,7 @@ def by_segment(report, *, method: str = "adjusted_wald") -> SectionResult:
                                         min_cell_size=min_cell_size)}
     for kind, table in versus.items():
         decimals = DECIMALS[kind]
-        result.tables.append(Table(pd.DataFrame({
+        result.technical.append(Table(pd.DataFrame({
             "Segment": table["segment"],
             f"Difference vs all other customers ({DIFFERENCE_UNITS[kind]})": [
                 number(v, decimals) for v in table["difference"]],
@@ -302,7 +302,7 @@ def by_touchpoint(report, *, method: str = "adjusted_wald") -> SectionResult:
     shown = (f"{lowest['csat']:.1f}% satisfied, 95% interval "
              f"{interval(lowest['csat_ci_low'], lowest['csat_ci_high'], 1, '%')}")
     return SectionResult("by-touchpoint", title, answer=f"Lowest satisfaction: {lowest['touchpoint']} ({shown}).",
-                         tables=[table, change_table], headlines=[entry.headline(
+                         tables=[table], technical=[change_table], headlines=[entry.headline(
                              lowest["touchpoint"], n=int(lowest["csat_n"]), note=shown, quarter=report.quarter)])
 
 

@@ -92,8 +92,12 @@ def what_customers_write(report, *, n_themes: int = 0, seed: int = 0, dictionary
         "Top terms": [", ".join(t) for t in themes["top_terms"]],
         "Comments": [count(v) for v in themes["size"]],
         "Share of comments": [number(100 * v, 1, "%") for v in themes["share"]],
+        "A typical comment": [q[0] if len(q) else None for q in themes["quotes"]],
+    }), "Themes with their top terms and their most typical comment (personal data replaced)")
+    quotes = Table(pd.DataFrame({
+        "Theme": [_labels(model)[t] for t in themes["theme"]],
         "What customers wrote": [" | ".join(q) for q in themes["quotes"]],
-    }), "Themes with their top terms and three representative comments (personal data replaced)")
+    }), "Three representative comments per theme (personal data replaced)")
     figure, ax = new_chart(8, 0.3 * len(themes) + 1.5)
     top = themes.sort_values("size").tail(20)
     ax.barh([_labels(model)[t] for t in top["theme"]], 100 * top["share"], color="#4c72b0")
@@ -103,7 +107,7 @@ def what_customers_write(report, *, n_themes: int = 0, seed: int = 0, dictionary
         f"{n:,} comments ({', '.join(f'{k}: {v:,}' for k, v in languages.items())}) fall into {len(themes)} "
         f"themes; {100 * assigned:.0f}% of the comments belong to one. The most frequent is "
         f"\"{_labels(model)[biggest['theme']]}\" ({100 * biggest['share']:.1f}% of comments)."),
-        tables=[table], charts=[Chart(figure, "Bars: the share of comments that mention each theme, largest "
+        technical=[table, quotes], charts=[Chart(figure, "Bars: the share of comments that mention each theme, largest "
                                               "at the top.")],
         notes=["Themes are found from the words of the comments (lemmas and character n-grams, per language); "
                "comments that fit no theme (\"ok\", \"n/a\", emoji) stay unassigned. Quotes are the comments "
@@ -158,7 +162,7 @@ def themes_and_scores(report, *, n_themes: int = 0, seed: int = 0, dictionary: s
         "Comments mentioning it": [count(v) for v in impact["mentions"]],
     }), f"Difference in {points} between answers that mention a theme and those that do not, all themes in one "
         "regression, intervals clustered by customer")
-    result = SectionResult("scores", title, tables=[share_table, impact_table])
+    result = SectionResult("scores", title, tables=[share_table], technical=[impact_table])
     det = shares[shares["category"] == "detractor"].sort_values("share", ascending=False)
     det = det[det["n"] >= report.min_cell_size]
     sentences = []
@@ -239,7 +243,7 @@ def theme_trends_section(report, *, n_themes: int = 0, seed: int = 0, dictionary
         "p-value is below 0.05")
     emerging = trends[trends["trend"] == "emerging"]
     fading = trends[trends["trend"] == "fading"]
-    result = SectionResult("trends", title, tables=[table])
+    result = SectionResult("trends", title, technical=[table])
     if len(emerging):
         top = emerging.iloc[0]
         result.headlines.append(spec("voice_emerging_theme").headline(
