@@ -87,9 +87,10 @@ Comments
     2026-04-01. Texts, churn reasons and case reasons use their own random
     generator, so changing them leaves every other column as it was.
 Churn reasons and case reasons
-    Each churner's ``churn_reason`` (90 % recorded) is drawn from shares that
-    depend on the NPS state in the churn month, which gives each reason a
-    known cause-specific hazard ratio; complaints and service requests carry
+    Each churner's ``churn_reason`` (at most 90 % recorded) is drawn so that
+    each reason's hazard is proportional in the NPS state in the churn month
+    with the hazard ratios ``synth_comments.REASON_HAZARD_RATIO`` (the truth of
+    the cause-specific Cox models); complaints and service requests carry
     a ``reason`` category, complaints in the 180 days before a churn leaning
     to the categories of its reason.
 Churn
@@ -725,6 +726,7 @@ def simulate(
     churn_sec = np.full(n, NEVER, dtype=np.int64)
     churn_month = np.full(n, n_months, dtype=np.int32)
     churn_state = np.zeros(n, dtype=np.int8)  # NPS state in the churn month (draws the churn reason)
+    churn_score = np.full(n, -1, dtype=np.int8)  # latest score in the churn month (-1: none)
     cat_cur = np.zeros(n, dtype=np.int8)  # 0 none, 1 detractor, 2 passive, 3 promoter
     score_cur = np.full(n, -1, dtype=np.int8)  # latest answered relationship score, -1 before the first
     fu_month = np.full(n, -FOLLOWUP_EFFECT_MONTHS - 1, dtype=np.int32)  # month of the latest follow-up response
@@ -811,6 +813,7 @@ def simulate(
             last_day = (min(msec[m + 1] - DAY, s_asof) - t0) // DAY
             churn_sec[gone] = t0 + rng.integers(0, last_day + 1, gone.size) * DAY
             churn_state[gone] = cat_cur[gone]
+            churn_score[gone] = score_cur[gone]
             churn_month[gone] = m
         # activity window within the month
         lo = np.maximum(win_lo[m], acq_sec[alive])
@@ -930,7 +933,8 @@ def simulate(
         rng=rng, n=n, start_ts=start_ts, as_of=as_of, s_asof=s_asof, msec=msec, month_starts=month_starts,
         acq_sec=acq_sec, acq_month=acq_month, seg=seg, region=region, annual=annual, chan=chan,
         monthly_revenue=monthly_revenue, general=general, churn_sec=churn_sec, churn_month=churn_month,
-        out_s=out_s, out_f=out_f, churn_state=churn_state, text_rng=np.random.default_rng([seed, 1]),
+        out_s=out_s, out_f=out_f, churn_state=churn_state, churn_score_log_hazard=lp_score[churn_score],
+        text_rng=np.random.default_rng([seed, 1]),
         cases_per_customer=cases_per_customer,
     )
     world.truth = _truth(world, start_ts=start_ts, as_of=as_of, month_starts=month_starts, base_h=base_h,
@@ -959,7 +963,8 @@ def _comments(rng, responded, region, tp, sentiment, lang_p, emerging) -> np.nda
 
 
 def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, acq_month, seg, region, annual, chan,
-              monthly_revenue, general, churn_sec, churn_month, out_s, out_f, churn_state, text_rng,
+              monthly_revenue, general, churn_sec, churn_month, out_s, out_f, churn_state, churn_score_log_hazard,
+              text_rng,
               cases_per_customer) -> SimulatedWorld:
     """Turn the simulated arrays into the four tables."""
     n_months = len(month_starts)
@@ -982,7 +987,7 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
         "contract": np.where(annual, "annual", "monthly").astype(object),
         "monthly_revenue": monthly_revenue,
         "acquisition_cost": acquisition_cost,
-        "churn_reason": synth_comments.draw_churn_reasons(text_rng, churned, churn_state),
+        "churn_reason": synth_comments.draw_churn_reasons(text_rng, churned, churn_state, churn_score_log_hazard),
     }, copy=False)
 
     # ---- revenue ------------------------------------------------------------------------
@@ -1379,16 +1384,14 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
         },
         "churn_reasons": {
             "reasons": list(synth_comments.CHURN_REASONS),
-            "share_given_passive_or_silent": dict(zip(synth_comments.CHURN_REASONS,
-                                                      synth_comments.REASON_BASE_SHARE, strict=True)),
-            "log_share_multiplier_by_nps_state": synth_comments.REASON_LOG_MULTIPLIER,
-            "recorded_share": synth_comments.REASON_RECORDED_SHARE,
+            "share_given_passive": dict(zip(synth_comments.CHURN_REASONS, synth_comments.REASON_BASE_SHARE,
+                                            strict=True)),
+            "hazard_ratio_by_nps_state": synth_comments.REASON_HAZARD_RATIO,
+            "largest_recorded_share": synth_comments.REASON_RECORDED_SHARE,
             "realised_share": (reasons.value_counts() / max(len(reasons), 1)).to_dict(),
-            # churn risk is smooth in the score: the category contrasts are those the data show
-            "cause_specific_hazard_ratios": synth_comments.cause_specific_hazard_ratios({
-                "detractor_vs_passive": mean_multiplier[1] / mean_multiplier[2],
-                "promoter_vs_passive": mean_multiplier[3] / mean_multiplier[2],
-                "no_response_vs_passive": math.exp(CHURN_LOG_HR["no_response_vs_passive"])}),
+            "recorded_share": float(len(reasons) / max(int(cu["churned_at"].notna().sum()), 1)),
+            # the parameters draw_churn_reasons uses: cause-specific hazards proportional in the NPS state
+            "cause_specific_hazard_ratios": synth_comments.cause_specific_hazard_ratios(),
             "case_reasons": list(synth_comments.CASE_REASONS),
             "complaint_match_multiplier": synth_comments.COMPLAINT_MATCH_MULTIPLIER,
             "complaint_lead_days": synth_comments.COMPLAINT_LEAD_DAYS,

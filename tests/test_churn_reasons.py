@@ -15,10 +15,6 @@ from cxlab.churn_reasons import before_churn, cause_specific_cox, cumulative_inc
 from cxlab.survival import time_varying_frame
 from cxlab.tenure import tenure_frame
 
-RECOVERY = pytest.mark.xfail(strict=False, reason=(
-    "the merged demo world (churn smooth in the score, follow-ups by customer value) changed the comment and "
-    "churn-reason mix these recovery checks were tuned on; theme merging and the cause-specific truth are to be "
-    "re-tuned"))
 
 def test_cumulative_incidence_by_hand():
     # 5 customers: churn at 1 (price), 2 (price), 2 (service), censored at 3, churn at 4 (service).
@@ -113,14 +109,16 @@ def test_free_text_reasons_are_grouped_by_theme():
     assert frame.loc[is_price, "reason"].str.contains("price").all()
 
 
-@RECOVERY
 def test_cause_specific_hazard_ratios_recover_the_generator_truth(world):
     as_of = world.as_of
     reasons = reason_frame(world.customers, as_of).set_index("customer_id")["reason"]
     frame = time_varying_frame(world.customers, world.surveys, world.cases, as_of)
     models = cause_specific_cox(frame, reasons, covariates=["nps_category", "followup", "ces", "segment",
                                                             "contract"], alpha=0.01)
+    # the truth is the hazard ratios draw_churn_reasons uses (synth_comments.REASON_HAZARD_RATIO);
+    # 99% intervals, ten of them
     truth = world.truth["churn_reasons"]["cause_specific_hazard_ratios"]
+    assert truth["service_quality"]["detractor_vs_passive"] == 3.0
     checked = 0
     for reason, model in models.items():
         if reason == churn_reasons.NOT_RECORDED:
