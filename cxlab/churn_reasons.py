@@ -42,8 +42,7 @@ def _reason_labels(reasons: pd.Series, *, seed: int, free_text_min_distinct: int
         return given
     from cxlab.text import find_themes
 
-    # short answers share few words: merge only close word profiles
-    model = find_themes(given, seed=seed, min_comments=10, merge_similarity=0.5)
+    model = find_themes(given, seed=seed, min_comments=10)
     labels = model.themes_.set_index("theme")["label"]
     return pd.Series(np.where(model.labels_ >= 0, labels.reindex(model.labels_).to_numpy(), "other"),
                      index=given.index)

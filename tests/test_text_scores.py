@@ -10,10 +10,6 @@ from cxlab import synth, synth_comments
 from cxlab.text import find_themes, fit_polarity
 from cxlab.text.scores import theme_frame, theme_impact, theme_shares_by_category, theme_trends
 
-RECOVERY = pytest.mark.xfail(strict=False, reason=(
-    "the merged demo world (churn smooth in the score, follow-ups by customer value) changed the comment and "
-    "churn-reason mix these recovery checks were tuned on; theme merging and the cause-specific truth are to be "
-    "re-tuned"))
 
 def test_shares_by_category_by_hand():
     frame = pd.DataFrame({"category": ["detractor"] * 4 + ["promoter"] * 2, "t": [1, 1, 0, 0, 0, 1]}).astype(
@@ -64,7 +60,6 @@ def test_theme_impact_with_true_flags_equals_the_generator_truth(world, fitted):
         assert impact.loc[theme, "nps_points"] == pytest.approx(value, abs=1e-3)
 
 
-@RECOVERY
 def test_found_theme_impacts_cover_the_truth(world, fitted):
     # English comments: the regression on the found themes (one per true theme) against the same
     # regression on the true flags (the generator's definition, checked in the test above)
@@ -83,7 +78,6 @@ def test_found_theme_impacts_cover_the_truth(world, fitted):
     assert sum(covered.values()) >= 0.6 * len(covered), (covered, found, true)
 
 
-@RECOVERY
 def test_the_emerging_theme_is_flagged_and_nothing_else_emerges_in_english(world, fitted):
     _, frame, truth = fitted
     price = _match(frame, truth, "price_increase")

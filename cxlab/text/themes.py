@@ -253,7 +253,7 @@ class ThemeModel:
 
     def _vectorisers(self, n_docs: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
         min_df = max(3, int(0.0005 * n_docs))
-        words = TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=min_df, max_df=0.5,
+        words = TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=min_df, max_df=0.8,
                                 sublinear_tf=True, dtype=np.float32)
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, max_features=20_000,
                                 sublinear_tf=True, dtype=np.float32)
@@ -290,24 +290,28 @@ class ThemeModel:
                         sentences: pd.Series) -> np.ndarray:
         n_groups = min(self.over_clusters, max(2, x.shape[0] // 20))
         km = MiniBatchKMeans(n_groups, random_state=self.seed, n_init=3, batch_size=4096).fit(x)
+        labels = np.unique(km.labels_, return_inverse=True)[1]  # occupied groups only
+        n_groups = int(labels.max()) + 1
         # groups merge on the words most of their sentences use (share of sentences with each word),
         # so "support needs days" and "waited for a support reply" join while their spellings differ
-        member = sp.csr_matrix((np.ones(x.shape[0]), (km.labels_, np.arange(x.shape[0]))), shape=(n_groups, x.shape[0]))
-        counts = np.maximum(np.asarray(member.sum(axis=1)), 1)
-        profile = np.asarray((member @ (x_words > 0).astype(np.float32)).todense()) / counts
+        member = sp.csr_matrix((np.ones(x.shape[0]), (labels, np.arange(x.shape[0]))), shape=(n_groups, x.shape[0]))
+        profile = np.asarray((member @ (x_words > 0).astype(np.float32)).todense()) / np.asarray(member.sum(axis=1))
         profiles = normalize(profile + 1e-6)  # a group whose sentences have no frequent word stays apart
-        tree = linkage(profiles, method="average", metric="cosine")
-        if self.n_themes != "auto":
-            group = fcluster(tree, min(self.n_themes, n_groups), criterion="maxclust") - 1
+        if n_groups == 1:
+            group = np.zeros(1, dtype=np.int64)
         else:
-            cut = self.merge_similarity if self.merge_similarity != "auto" else widest_gap_cut(1 - tree[:, 2])
-            self.merge_similarity_[language] = cut
-            group = fcluster(tree, 1 - cut, criterion="distance") - 1
-        group = group[km.labels_]
+            tree = linkage(profiles, method="average", metric="cosine")
+            if self.n_themes != "auto":
+                group = fcluster(tree, min(self.n_themes, n_groups), criterion="maxclust") - 1
+            else:
+                cut = self.merge_similarity if self.merge_similarity != "auto" else widest_gap_cut(1 - tree[:, 2])
+                self.merge_similarity_[language] = cut
+                group = fcluster(tree, 1 - cut, criterion="distance") - 1
+        group = group[labels]
         sizes = np.bincount(group)
-        # a theme is said in at least as many different ways as it has quotes ("asdf" repeated is not one)
+        # a theme is said in more than one way ("asdf" repeated is not one)
         distinct = pd.Series(sentences.to_numpy()).groupby(group).nunique().reindex(range(sizes.size), fill_value=0)
-        keep = np.flatnonzero((sizes >= max(5, self.min_theme_share * x.shape[0])) & (distinct.to_numpy() >= N_QUOTES))
+        keep = np.flatnonzero((sizes >= max(5, self.min_theme_share * x.shape[0])) & (distinct.to_numpy() >= 2))
         indicator = sp.csr_matrix((np.ones(x.shape[0]), (group, np.arange(x.shape[0]))),
                                   shape=(sizes.size, x.shape[0]))
         if keep.size == 0:
