@@ -10,7 +10,6 @@ import pytest
 from cxlab.headlines import REGISTRY
 from cxlab.sections import open_report, voice
 
-
 HOSTILE = "<script>alert('x')</script> Hi Anna, the zebra xylophone quartz broke, call +44 20 7946 0958"
 
 

@@ -463,8 +463,8 @@ def widest_gap_cut(merge_similarities, bounds=MERGE_RANGE) -> float:
     """The merge similarity where a dendrogram is cut: the middle of its widest gap on a log scale.
 
     Groups of one theme merge at similarities above the gap, different themes below it; the
-    widest gap between successive merge similarities (inside ``bounds``, whose ends count as
-    merges) is where the number of themes is most stable, the classic "longest branches" cut
+    widest gap between successive merge similarities (inside ``bounds``; the upper end counts
+    as a merge, the lower end too when merges happen below it) is where the number of themes is most stable, the classic "longest branches" cut
     of a hierarchical clustering. Gaps are ratios (a gap from 0.1 to 0.05 counts as much as one
     from 0.4 to 0.2), so the few weak merges of stray groups near zero do not hide the gap, and
     the cut is their geometric middle.
@@ -487,7 +487,8 @@ def widest_gap_cut(merge_similarities, bounds=MERGE_RANGE) -> float:
     """
     low, high = bounds
     heights = np.sort(np.asarray(merge_similarities, dtype=float))[::-1]
-    points = np.log(np.concatenate([[high], heights[(heights > low) & (heights < high)], [low]]))
+    below = [low] if (heights <= low).any() else []  # the low end stands for merges below it, if any
+    points = np.log(np.concatenate([[high], heights[(heights > low) & (heights < high)], below]))
     i = int(np.argmax(points[:-1] - points[1:]))
     return float(round(math.exp((points[i] + points[i + 1]) / 2), 4))
 
