@@ -55,9 +55,11 @@ def test_the_merge_cut_is_chosen_by_the_data_between_theme_and_cross_theme_merge
 
 def test_widest_gap_cut_by_hand():
     # merges at 0.5, 0.45, 0.4 (one theme) and 0.1 (two themes): the widest log-gap is 0.4 -> 0.1,
-    # cut at their geometric mean sqrt(0.04) = 0.2; the bounds count as merges
+    # cut at their geometric mean sqrt(0.04) = 0.2; merges outside the bounds (0.05, 0.6) do not count
     assert widest_gap_cut([0.9, 0.5, 0.45, 0.4, 0.1, 0.08]) == pytest.approx(0.2)
-    assert widest_gap_cut([0.59, 0.58]) == pytest.approx((0.58 * 0.05) ** 0.5, abs=1e-4)
+    # the upper bound counts as a merge; the lower one (0.05) too when a merge happens below it
+    assert widest_gap_cut([0.59, 0.58, 0.01]) == pytest.approx((0.58 * 0.05) ** 0.5, abs=1e-4)
+    assert widest_gap_cut([0.3, 0.2, 0.19]) == pytest.approx((0.6 * 0.3) ** 0.5, abs=1e-4)
 
 
 def test_off_topic_comments_stay_unassigned(demo):

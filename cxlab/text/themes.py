@@ -464,10 +464,12 @@ def widest_gap_cut(merge_similarities, bounds=MERGE_RANGE) -> float:
 
     Groups of one theme merge at similarities above the gap, different themes below it; the
     widest gap between successive merge similarities (inside ``bounds``; the upper end counts
-    as a merge, the lower end too when merges happen below it) is where the number of themes is most stable, the classic "longest branches" cut
-    of a hierarchical clustering. Gaps are ratios (a gap from 0.1 to 0.05 counts as much as one
-    from 0.4 to 0.2), so the few weak merges of stray groups near zero do not hide the gap, and
-    the cut is their geometric middle.
+    as a merge, the lower end too when merges happen below it) is where the number of themes is
+    most stable, the classic "longest branches" cut of a hierarchical clustering. Gaps are
+    ratios (a gap from 0.1 to 0.05 counts as much as one from 0.4 to 0.2), so the few weak merges
+    of stray groups near zero do not hide the gap, and the cut is their geometric middle. A
+    dendrogram without a gap (real comments whose merges form a continuum) gets a cut anyway:
+    compare its themes with those of a fixed ``merge_similarity``.
 
     Parameters
     ----------
