@@ -124,7 +124,7 @@ PHRASES = {
             "{Portal|The customer portal|The web portal} {login breaks|crashes|freezes} {every day|all the time}.",
         ],
         "billing_errors": [
-            "Invoice total was <b>wrong</b> & unclear",
+            "Invoice total was <b>wrong</b> & late",
             "{Invoices|Our invoices|The invoices} are full of errors.",
             "We got an invoice twice for the same order.",
             "{Wrong|Incorrect} amount on the {invoice|last invoice} again.",
