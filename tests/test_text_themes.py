@@ -124,6 +124,8 @@ price: [price increase, цена]
 def test_bad_inputs_say_what_is_wrong():
     with pytest.raises(ValueError, match="n_themes"):
         ThemeModel(n_themes="many")
+    with pytest.raises(ValueError, match="merge_similarity"):
+        ThemeModel(merge_similarity=1.5)
     with pytest.raises(ValueError, match="keywords per language"):
         load_theme_dictionary("- just a list")
     with pytest.raises(ValueError, match="not fitted"):

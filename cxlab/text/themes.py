@@ -163,7 +163,7 @@ class ThemeModel:
         Cosine above which groups merge (``method="kmeans"``); "auto" cuts the dendrogram in its
         widest gap (:func:`widest_gap_cut`), chosen per language.
     min_theme_share : float
-        Smallest theme, as a share of the language's fitted comments.
+        Smallest theme, as a share of the language's fitted sentences.
     min_similarity : float
         Least cosine similarity to a theme's centre for a comment to belong to it.
 
@@ -190,6 +190,8 @@ class ThemeModel:
             raise ValueError(f"method must be 'kmeans' or 'nmf', not {method!r}")
         if n_themes != "auto" and (not isinstance(n_themes, int) or n_themes < 1):
             raise ValueError(f"n_themes must be 'auto' or a positive whole number, not {n_themes!r}")
+        if merge_similarity != "auto" and not (isinstance(merge_similarity, int | float) and 0 < merge_similarity < 1):
+            raise ValueError(f"merge_similarity must be 'auto' or a number between 0 and 1, not {merge_similarity!r}")
         self.n_themes = n_themes
         self.method = method
         self.seed = seed
