@@ -42,14 +42,13 @@ def _reason_labels(reasons: pd.Series, *, seed: int, free_text_min_distinct: int
         return given
     from cxlab.text import find_themes
 
-    # short answers share few words: merge only close word profiles
-    model = find_themes(given, seed=seed, min_comments=10, merge_similarity=0.5)
+    model = find_themes(given, seed=seed, min_comments=10)
     labels = model.themes_.set_index("theme")["label"]
     return pd.Series(np.where(model.labels_ >= 0, labels.reindex(model.labels_).to_numpy(), "other"),
                      index=given.index)
 
 
-def reason_frame(customers: pd.DataFrame, as_of, *, reason_col: str = "churn_reason", seed: int = 0,
+def reason_frame(customers: pd.DataFrame, *, as_of, reason_col: str = "churn_reason", seed: int = 0,
                  free_text_min_distinct: int = 30) -> pd.DataFrame:
     """Tenure, churn and churn reason of each customer as of a date.
 

@@ -8,10 +8,12 @@ negation ("never late", "не быстро"), emoji, URLs, HTML-special characte
 (to be scrubbed before quoting) and a few very long texts. A theme that did not exist
 before, :data:`EMERGING_THEME`, appears from :data:`EMERGING_START`.
 
-Churn reasons (the cancellation form's code) depend on the customer's NPS state at churn,
-which makes their cause-specific hazard ratios known exactly
-(:func:`cause_specific_hazard_ratios`). Complaints and service requests carry a category;
-complaints in the half year before a churn lean to that churn's reason.
+Churn reasons (the cancellation form's code) have cause-specific hazards proportional in
+the customer's NPS state: :data:`REASON_HAZARD_RATIO` is each reason's hazard ratio of the
+state against passives, used as is by :func:`draw_churn_reasons` (see
+:func:`reason_probabilities`), so the cause-specific Cox models have a known truth.
+Complaints and service requests carry a category; complaints in the half year before a churn
+lean to that churn's reason.
 
 Everything here draws from its own random generator, so the rest of the world does not
 change when the texts do.
@@ -28,7 +30,7 @@ import pandas as pd
 
 __all__ = [
     "THEMES", "THEME_LABELS", "EMERGING_THEME", "EMERGING_START", "CHURN_REASONS", "CASE_REASONS",
-    "primary_theme", "comment_texts", "draw_churn_reasons", "draw_case_reasons",
+    "primary_theme", "comment_texts", "reason_probabilities", "draw_churn_reasons", "draw_case_reasons",
     "cause_specific_hazard_ratios", "theme_truth",
 ]
 
@@ -87,10 +89,10 @@ PHRASES = {
             "Onboarding took {far too long|months|forever}.",
             "Nobody explained how the onboarding works.",
             "We had to chase you for every onboarding step.",
-            "The onboarding {was delayed|dragged on} and the setup is {still not finished|incomplete}.",
+            "The onboarding {stalled|dragged on} and the setup is {still not finished|incomplete}.",
         ],
         "delivery_late": [
-            "{Deliveries|The deliveries} keep arriving late.",
+            "{Deliveries|The deliveries} are {always|often} late.",
             "The delivery was late {again|twice this month|by two days}.",
             "{Late|Delayed} {delivery|deliveries}{, again| this week|}.",
             "Our delivery arrived {a day|two days|a week} late.",
@@ -100,12 +102,12 @@ PHRASES = {
             "Damaged {pallets|goods|boxes} {again|this month|on arrival}.",
             "The goods came damaged{ again|}.",
             "{Half of the|Several|Two} boxes were damaged in transit.",
-            "We received damaged {items|equipment|parts} and had to send them back.",
+            "We received damaged {items|equipment|goods} and had to send them back.",
         ],
         "support_slow": [
-            "Support takes {days|forever|a week} to answer.",
-            "I had to explain my issue to {four|three|five} different support agents.",
-            "Support closed my ticket without fixing anything.",
+            "Support needs {days|ages|a week} to answer.",
+            "I had to describe my issue to {four|three|five} different support agents.",
+            "Support closed my ticket {without a solution|unresolved}.",
             "The support team is not {fast|helpful} at all.",
             "{Waited|Waiting} {hours|days} for a support reply.",
         ],
@@ -119,7 +121,7 @@ PHRASES = {
             "The portal is slow and keeps logging me out.",
             "Search field printed <script>alert('x')</script> back at me, the portal looks unsafe.",
             "Cannot find the shipment status in the portal.",
-            "{Portal|The customer portal|The web portal} {login fails|crashes|freezes} {every day|all the time}.",
+            "{Portal|The customer portal|The web portal} {login breaks|crashes|freezes} {every day|all the time}.",
         ],
         "billing_errors": [
             "Invoice total was <b>wrong</b> & late",
@@ -163,7 +165,7 @@ PHRASES = {
             "Доставка {опять|снова} опоздала{, склад простаивал|}.",
             "Доставку привезли с опозданием{ на два дня| на неделю|}.",
             "{Постоянные|Опять} задержки доставки.",
-            "Доставку {задержали|перенесли} {снова|в третий раз}.",
+            "Доставку {задержали|отложили} {снова|в третий раз}.",
         ],
         "damaged_goods": [
             "Груз пришёл {повреждённым|разбитым}.",
@@ -171,19 +173,19 @@ PHRASES = {
             "Груз {привезли|доставили} повреждённым, пришлось возвращать.",
         ],
         "support_slow": [
-            "Поддержка отвечает {очень долго|неделями|по несколько дней}.",
+            "Поддержка отвечает {неделями|по несколько дней|только через неделю}.",
             "Поддержка {работает|отвечает} не быстро и не помогает.",
             "Поддержка закрыла заявку, ничего не исправив.",
             "Ждали ответа поддержки {несколько дней|неделю}.",
         ],
         "technician_visit": [
             "Техник приехал без {нужных запчастей|инструментов}.",
-            "Выезд техника {переносили|перенесли} дважды.",
+            "Выезд техника {переносили|перенесли} {два раза|несколько раз}.",
             "Техник не приехал на ремонт.",
         ],
         "portal_problems": [
             "Портал {медленный|тормозит} и постоянно выкидывает.",
-            "В портале не найти статус {отправки|заказа}.",
+            "В портале не найти статус {отправки|отгрузки}.",
             "Портал {зависает|не работает|падает} {каждый день|постоянно}.",
         ],
         "billing_errors": [
@@ -194,12 +196,12 @@ PHRASES = {
         "praise_staff": [
             "{Вежливые|Очень вежливые} сотрудники, спасибо!",
             "Сотрудники всегда {вежливые|вежливы и внимательны}.",
-            "Очень вежливый {менеджер|сотрудник}.",
+            "Очень вежливый {персонал|сотрудник}.",
             "Спасибо вежливым сотрудникам.",
         ],
         "praise_speed": [
             "Всё быстро и {вовремя|надёжно}.",
-            "{Доставка|Поставки} всегда быстро и вовремя.",
+            "Работают быстро и {вовремя|чётко}.",
             "Никогда не опаздывают, всё быстро.",
             "{Очень|Действительно} быстро {ответили|решили вопрос}.",
         ],
@@ -246,13 +248,15 @@ LANGUAGE_CODES = ("en", "ru", "de")
 
 # --------------------------------------------------------------------------- churn reasons
 CHURN_REASONS = ("price", "service_quality", "billing_problems", "competitor_offer", "business_closed")
-REASON_BASE_SHARE = (0.25, 0.25, 0.15, 0.20, 0.15)  # among churners who were passives or silent
-# Log multipliers of each reason's share by the NPS state at churn (none and passive: 0).
-REASON_LOG_MULTIPLIER = {
-    "detractor": (0.0, 1.0, 0.8, 0.3, -0.5),
-    "promoter": (0.0, -0.6, -0.4, 0.0, 0.5),
+REASON_BASE_SHARE = (0.25, 0.25, 0.15, 0.20, 0.15)  # of the reasons recorded by passive churners
+# Cause-specific hazard ratio of each reason (order of CHURN_REASONS), NPS state against passive.
+REASON_HAZARD_RATIO = {
+    "none": (1.5, 1.5, 1.5, 1.5, 1.5),
+    "detractor": (1.2, 3.0, 2.5, 1.5, 0.6),
+    "passive": (1.0, 1.0, 1.0, 1.0, 1.0),
+    "promoter": (0.8, 0.4, 0.5, 0.6, 0.9),
 }
-REASON_RECORDED_SHARE = 0.90  # the rest of the churners left no reason (empty)
+REASON_RECORDED_SHARE = 0.90  # the most any group of churners records a reason (the rest leave it empty)
 NPS_STATES = ("none", "detractor", "passive", "promoter")
 CASE_REASONS = ("delivery", "billing", "support", "technician", "portal", "contract_terms")
 CASE_REASON_SHARE = {"complaint": (0.30, 0.20, 0.20, 0.12, 0.10, 0.08),
@@ -405,16 +409,38 @@ def comment_texts(rng: np.random.Generator, language: np.ndarray, theme: np.ndar
 
 
 # --------------------------------------------------------------------------- churn and case reasons
-def _reason_shares() -> np.ndarray:
-    """P(reason | NPS state at churn), rows in the order of :data:`NPS_STATES`."""
-    base = np.log(np.asarray(REASON_BASE_SHARE))
-    rows = [base + np.asarray(REASON_LOG_MULTIPLIER.get(state, np.zeros(len(CHURN_REASONS))))
-            for state in NPS_STATES]
-    shares = np.exp(np.array(rows))
-    return shares / shares.sum(axis=1, keepdims=True)
+def reason_probabilities(state: np.ndarray, score_log_hazard: np.ndarray) -> np.ndarray:
+    """P(each recorded reason | churn, NPS state, score term of the churn hazard).
+
+    The churn hazard is ``h0(t) exp(lp + s)`` with ``s`` its score term (smooth in the latest
+    score). Reason ``j`` is recorded with probability ``c * base_j * HR_j[state] * exp(-s)``, so
+    its cause-specific hazard is ``c * base_j * HR_j[state] * h0(t) exp(lp)``: proportional in the
+    NPS state with hazard ratio ``HR_j[state]`` against passives (:data:`REASON_HAZARD_RATIO`).
+    The rest of the churn hazard (churn without a recorded reason) takes up the score's smooth
+    part, so customers with the worst scores leave a reason least often. ``c`` is the largest
+    constant keeping the recorded share of every churner given at most :data:`REASON_RECORDED_SHARE`.
+
+    Parameters
+    ----------
+    state : numpy.ndarray
+        NPS state code at churn (index into :data:`NPS_STATES`).
+    score_log_hazard : numpy.ndarray
+        The churn hazard's score term at churn (log scale), one per churner.
+
+    Returns
+    -------
+    numpy.ndarray
+        One row per churner, one column per reason of :data:`CHURN_REASONS`; rows sum to at most
+        :data:`REASON_RECORDED_SHARE`.
+    """
+    weights = np.asarray(REASON_BASE_SHARE) * np.array([REASON_HAZARD_RATIO[s] for s in NPS_STATES])
+    weights = weights[np.asarray(state, dtype=np.int64)] * np.exp(-np.asarray(score_log_hazard, dtype=float))[:, None]
+    largest = weights.sum(axis=1).max() if len(weights) else 1.0
+    return weights * (REASON_RECORDED_SHARE / largest)
 
 
-def draw_churn_reasons(rng: np.random.Generator, churned: np.ndarray, state: np.ndarray) -> np.ndarray:
+def draw_churn_reasons(rng: np.random.Generator, churned: np.ndarray, state: np.ndarray,
+                       score_log_hazard: np.ndarray) -> np.ndarray:
     """The cancellation-form reason of each churner (None for active customers and unrecorded reasons).
 
     Parameters
@@ -423,16 +449,20 @@ def draw_churn_reasons(rng: np.random.Generator, churned: np.ndarray, state: np.
     churned : numpy.ndarray of bool
     state : numpy.ndarray
         NPS state code at churn (index into :data:`NPS_STATES`).
+    score_log_hazard : numpy.ndarray
+        The churn hazard's score term at churn (:func:`reason_probabilities`).
 
     Returns
     -------
     numpy.ndarray of object
     """
-    shares = _reason_shares()[np.asarray(state, dtype=np.int64)]
-    cum = np.cumsum(shares, axis=1)
-    code = np.minimum((rng.random(len(shares))[:, None] >= cum).sum(axis=1), len(CHURN_REASONS) - 1)
-    recorded = churned & (rng.random(len(shares)) < REASON_RECORDED_SHARE)
-    return np.where(recorded, np.array(CHURN_REASONS, dtype=object)[code], None)
+    churned = np.asarray(churned, dtype=bool)
+    probabilities = np.zeros((churned.size, len(CHURN_REASONS)))
+    probabilities[churned] = reason_probabilities(np.asarray(state)[churned], np.asarray(score_log_hazard)[churned])
+    cum = np.cumsum(probabilities, axis=1)
+    code = (rng.random(churned.size)[:, None] >= cum).sum(axis=1)  # len(CHURN_REASONS): no reason recorded
+    names = np.array((*CHURN_REASONS, None), dtype=object)
+    return np.where(churned, names[code], None)
 
 
 def draw_case_reasons(rng: np.random.Generator, kind: np.ndarray, opened_sec: np.ndarray,
@@ -468,30 +498,23 @@ def draw_case_reasons(rng: np.random.Generator, kind: np.ndarray, opened_sec: np
     return np.where(total[:, 0] > 0, np.array(CASE_REASONS, dtype=object)[code], None)
 
 
-def cause_specific_hazard_ratios(churn_hazard_ratios: dict) -> dict:
-    """True cause-specific hazard ratios of the NPS states per churn reason.
-
-    A churner's reason depends only on the NPS state at churn, so the hazard of reason ``j``
-    is the churn hazard times ``P(j | state)`` and its ratio between two states is the churn
-    hazard ratio times the ratio of the two probabilities (the recorded share cancels).
-
-    Parameters
-    ----------
-    churn_hazard_ratios : dict
-        The churn model's ``detractor_vs_passive``, ``promoter_vs_passive`` and
-        ``no_response_vs_passive`` hazard ratios.
+def cause_specific_hazard_ratios() -> dict:
+    """True cause-specific hazard ratios of the NPS states per churn reason (against passives).
 
     Returns
     -------
     dict
-        Reason to ``{"detractor_vs_passive": ..., "promoter_vs_passive": ..., ...}``; every other
-        covariate keeps its churn hazard ratio for every reason.
+        Reason to ``{"detractor_vs_passive": ..., "promoter_vs_passive": ..., "no_response_vs_passive": ...}``:
+        :data:`REASON_HAZARD_RATIO`, which :func:`draw_churn_reasons` uses; every other covariate
+        of the churn model keeps its churn hazard ratio for every reason.
+
+    Examples
+    --------
+    >>> cause_specific_hazard_ratios()["service_quality"]["detractor_vs_passive"]
+    3.0
     """
-    shares = _reason_shares()
-    idx = {s: i for i, s in enumerate(NPS_STATES)}
     pairs = {"detractor_vs_passive": "detractor", "promoter_vs_passive": "promoter", "no_response_vs_passive": "none"}
-    return {reason: {key: churn_hazard_ratios[key] * shares[idx[state], j] / shares[idx["passive"], j]
-                     for key, state in pairs.items()}
+    return {reason: {key: REASON_HAZARD_RATIO[state][j] for key, state in pairs.items()}
             for j, reason in enumerate(CHURN_REASONS)}
 
 

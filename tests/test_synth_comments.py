@@ -39,15 +39,34 @@ def test_texts_are_seeded_and_carry_the_themes():
     assert mixed.any() and (a.loc[mixed, "second_theme"] != a.loc[mixed, "theme"]).all()
 
 
-def test_cause_specific_hazard_ratios_follow_from_the_reason_shares():
-    # hand calculation for service_quality, detractor vs passive: HR 2 x [0.25 e^1 / sum_k pi_k e^b_k] / 0.25
-    pi = np.array(sc.REASON_BASE_SHARE)
-    b = np.array(sc.REASON_LOG_MULTIPLIER["detractor"])
-    expected = 2.0 * math.exp(1.0) / float(np.sum(pi * np.exp(b)))
-    out = sc.cause_specific_hazard_ratios({"detractor_vs_passive": 2.0, "promoter_vs_passive": 0.6,
-                                           "no_response_vs_passive": 1.4})
-    assert out["service_quality"]["detractor_vs_passive"] == pytest.approx(expected)
-    assert out["price"]["no_response_vs_passive"] == pytest.approx(1.4)
-    # the shares of the reasons, weighted by each reason's hazard ratio, give back the churn hazard ratio
-    weighted = sum(out[r]["detractor_vs_passive"] * pi[j] for j, r in enumerate(sc.CHURN_REASONS))
-    assert weighted == pytest.approx(2.0)
+def test_reason_probabilities_make_the_cause_specific_hazards_proportional_in_the_nps_state():
+    # two detractors and a passive whose churn hazards have score terms 0.4, 1.0 and 0.1: the
+    # hazard of reason j is h0 exp(s) P(j | state, s), which must not depend on s and must be
+    # HR_j[detractor] times the passive's
+    detractor, passive = sc.NPS_STATES.index("detractor"), sc.NPS_STATES.index("passive")
+    state = np.array([detractor, detractor, passive])
+    s = np.array([0.4, 1.0, 0.1])
+    p = sc.reason_probabilities(state, s)
+    hazard = np.exp(s)[:, None] * p
+    np.testing.assert_allclose(hazard[0], hazard[1])
+    np.testing.assert_allclose(hazard[0] / hazard[2], sc.REASON_HAZARD_RATIO["detractor"])
+    assert p.sum(axis=1).max() == pytest.approx(sc.REASON_RECORDED_SHARE)
+    # by hand: the passive's weights 0.25..0.15 times exp(-0.1); the largest row (the first detractor:
+    # sum_j base_j HR_j = 0.3 + 0.75 + 0.375 + 0.3 + 0.09 = 1.815, times exp(-0.4)) is scaled to 0.9
+    scale = 0.9 / (1.815 * math.exp(-0.4))
+    assert p[2, 0] == pytest.approx(0.25 * math.exp(-0.1) * scale)
+    truth = sc.cause_specific_hazard_ratios()
+    assert truth["service_quality"]["detractor_vs_passive"] == 3.0
+    assert truth["price"]["promoter_vs_passive"] == 0.8
+
+
+def test_churn_reasons_are_drawn_with_the_given_probabilities():
+    rng = np.random.default_rng(5)
+    n = 200_000
+    state = np.full(n, sc.NPS_STATES.index("promoter"))
+    drawn = sc.draw_churn_reasons(rng, np.ones(n, dtype=bool), state, np.zeros(n))
+    p = sc.reason_probabilities(state[:1], np.zeros(1))[0]
+    observed = np.array([np.mean(drawn == r) for r in sc.CHURN_REASONS])
+    np.testing.assert_allclose(observed, p, atol=0.004)
+    assert np.mean(drawn == None) == pytest.approx(1 - p.sum(), abs=0.004)  # noqa: E711
+    assert (sc.draw_churn_reasons(rng, np.zeros(3, dtype=bool), state[:3], np.zeros(3)) == None).all()  # noqa: E711

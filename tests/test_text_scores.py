@@ -10,10 +10,6 @@ from cxlab import synth, synth_comments
 from cxlab.text import find_themes, fit_polarity
 from cxlab.text.scores import theme_frame, theme_impact, theme_shares_by_category, theme_trends
 
-RECOVERY = pytest.mark.xfail(strict=False, reason=(
-    "the merged demo world (churn smooth in the score, follow-ups by customer value) changed the comment and "
-    "churn-reason mix these recovery checks were tuned on; theme merging and the cause-specific truth are to be "
-    "re-tuned"))
 
 def test_shares_by_category_by_hand():
     frame = pd.DataFrame({"category": ["detractor"] * 4 + ["promoter"] * 2, "t": [1, 1, 0, 0, 0, 1]}).astype(
@@ -64,26 +60,25 @@ def test_theme_impact_with_true_flags_equals_the_generator_truth(world, fitted):
         assert impact.loc[theme, "nps_points"] == pytest.approx(value, abs=1e-3)
 
 
-@RECOVERY
-def test_found_theme_impacts_cover_the_truth(world, fitted):
-    # English comments: the regression on the found themes (one per true theme) against the same
-    # regression on the true flags (the generator's definition, checked in the test above)
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_found_theme_impacts_cover_the_truth(world, fitted, language):
+    # one language's comments: the regression on the found themes (one per true theme) against the
+    # same regression on the true flags (the generator's definition, checked in the test above);
+    # 95% intervals, eleven themes: at most one may miss
     _, frame, truth = fitted
-    english = (truth["language"] == "en").to_numpy()
-    columns = {t: _match(frame, truth, t) for t in synth_comments.THEMES}
-    unique = [t for t, c in columns.items() if list(columns.values()).count(c) == 1]
-    found = theme_impact(frame[english], sorted(set(columns.values()))).set_index("theme")
+    rows = (truth["language"] == language).to_numpy()
+    columns = {t: _match(frame, truth, t, language) for t in synth_comments.THEMES}
+    assert len(set(columns.values())) == len(columns)  # one found theme per true theme
+    found = theme_impact(frame[rows], list(columns.values())).set_index("theme")
     flags = pd.DataFrame({t: ((truth["theme"] == t) | (truth["second_theme"] == t)).to_numpy()
                           for t in synth_comments.THEMES})
-    data = pd.concat([frame[["nps", "customer_id"]], flags], axis=1)[english]
+    data = pd.concat([frame[["nps", "customer_id"]], flags], axis=1)[rows]
     true = theme_impact(data, list(synth_comments.THEMES)).set_index("theme")["nps_points"]
     covered = {t: bool(found.loc[columns[t], "ci_low"] <= true[t] <= found.loc[columns[t], "ci_high"])
-               for t in unique if columns[t] in found.index}
-    print(covered)
-    assert sum(covered.values()) >= 0.6 * len(covered), (covered, found, true)
+               for t in synth_comments.THEMES}
+    assert sum(covered.values()) >= len(covered) - 1, (covered, found, true)
 
 
-@RECOVERY
 def test_the_emerging_theme_is_flagged_and_nothing_else_emerges_in_english(world, fitted):
     _, frame, truth = fitted
     price = _match(frame, truth, "price_increase")

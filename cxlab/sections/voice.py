@@ -309,7 +309,7 @@ def _reasons_why_not(report) -> str:
 
 
 def _reasons(report) -> pd.DataFrame:
-    return report.cached("reason_frame", lambda: churn_reasons.reason_frame(report.data.customers, report.as_of))
+    return report.cached("reason_frame", lambda: churn_reasons.reason_frame(report.data.customers, as_of=report.as_of))
 
 
 def why_customers_leave(report, *, horizon_months: int = 24) -> SectionResult:

@@ -93,9 +93,10 @@ Comments
     2026-04-01. Texts, churn reasons and case reasons use their own random
     generator, so changing them leaves every other column as it was.
 Churn reasons and case reasons
-    Each churner's ``churn_reason`` (90 % recorded) is drawn from shares that
-    depend on the NPS state in the churn month, which gives each reason a
-    known cause-specific hazard ratio; complaints and service requests carry
+    Each churner's ``churn_reason`` (at most 90 % recorded) is drawn so that
+    each reason's hazard is proportional in the NPS state in the churn month
+    with the hazard ratios ``synth_comments.REASON_HAZARD_RATIO`` (the truth of
+    the cause-specific Cox models); complaints and service requests carry
     a ``reason`` category, complaints in the 180 days before a churn leaning
     to the categories of its reason.
 Churn

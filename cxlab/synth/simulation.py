@@ -229,6 +229,7 @@ def simulate(
     churn_sec = np.full(n, NEVER, dtype=np.int64)
     churn_month = np.full(n, n_months, dtype=np.int32)
     churn_state = np.zeros(n, dtype=np.int8)  # NPS state in the churn month (draws the churn reason)
+    churn_score = np.full(n, -1, dtype=np.int8)  # latest score in the churn month (-1: none)
     cat_cur = np.zeros(n, dtype=np.int8)  # 0 none, 1 detractor, 2 passive, 3 promoter
     score_cur = np.full(n, -1, dtype=np.int8)  # latest answered relationship score, -1 before the first
     fu_month = np.full(n, -FOLLOWUP_EFFECT_MONTHS - 1, dtype=np.int32)  # month of the latest follow-up response
@@ -315,6 +316,7 @@ def simulate(
             last_day = (min(msec[m + 1] - DAY, s_asof) - t0) // DAY
             churn_sec[gone] = t0 + rng.integers(0, last_day + 1, gone.size) * DAY
             churn_state[gone] = cat_cur[gone]
+            churn_score[gone] = score_cur[gone]
             churn_month[gone] = m
         # activity window within the month
         lo = np.maximum(win_lo[m], acq_sec[alive])
@@ -434,7 +436,8 @@ def simulate(
         rng=rng, n=n, start_ts=start_ts, as_of=as_of, s_asof=s_asof, msec=msec, month_starts=month_starts,
         acq_sec=acq_sec, acq_month=acq_month, seg=seg, region=region, annual=annual, chan=chan,
         monthly_revenue=monthly_revenue, general=general, churn_sec=churn_sec, churn_month=churn_month,
-        out_s=out_s, out_f=out_f, churn_state=churn_state, text_rng=np.random.default_rng([seed, 1]),
+        out_s=out_s, out_f=out_f, churn_state=churn_state, churn_score_log_hazard=lp_score[churn_score],
+        text_rng=np.random.default_rng([seed, 1]),
         cases_per_customer=cases_per_customer,
     )
     world.truth = _truth(world, start_ts=start_ts, as_of=as_of, month_starts=month_starts, base_h=base_h,
@@ -463,7 +466,8 @@ def _comments(rng, responded, region, tp, sentiment, lang_p, emerging) -> np.nda
 
 
 def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, acq_month, seg, region, annual, chan,
-              monthly_revenue, general, churn_sec, churn_month, out_s, out_f, churn_state, text_rng,
+              monthly_revenue, general, churn_sec, churn_month, out_s, out_f, churn_state, churn_score_log_hazard,
+              text_rng,
               cases_per_customer) -> SimulatedWorld:
     """Turn the simulated arrays into the four tables."""
     n_months = len(month_starts)
@@ -486,7 +490,7 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
         "contract": np.where(annual, "annual", "monthly").astype(object),
         "monthly_revenue": monthly_revenue,
         "acquisition_cost": acquisition_cost,
-        "churn_reason": synth_comments.draw_churn_reasons(text_rng, churned, churn_state),
+        "churn_reason": synth_comments.draw_churn_reasons(text_rng, churned, churn_state, churn_score_log_hazard),
     }, copy=False)
 
     # ---- revenue ------------------------------------------------------------------------

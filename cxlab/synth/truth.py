@@ -312,16 +312,14 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
         },
         "churn_reasons": {
             "reasons": list(synth_comments.CHURN_REASONS),
-            "share_given_passive_or_silent": dict(zip(synth_comments.CHURN_REASONS,
-                                                      synth_comments.REASON_BASE_SHARE, strict=True)),
-            "log_share_multiplier_by_nps_state": synth_comments.REASON_LOG_MULTIPLIER,
-            "recorded_share": synth_comments.REASON_RECORDED_SHARE,
+            "share_given_passive": dict(zip(synth_comments.CHURN_REASONS, synth_comments.REASON_BASE_SHARE,
+                                            strict=True)),
+            "hazard_ratio_by_nps_state": synth_comments.REASON_HAZARD_RATIO,
+            "largest_recorded_share": synth_comments.REASON_RECORDED_SHARE,
             "realised_share": (reasons.value_counts() / max(len(reasons), 1)).to_dict(),
-            # churn risk is smooth in the score: the category contrasts are those the data show
-            "cause_specific_hazard_ratios": synth_comments.cause_specific_hazard_ratios({
-                "detractor_vs_passive": mean_multiplier[1] / mean_multiplier[2],
-                "promoter_vs_passive": mean_multiplier[3] / mean_multiplier[2],
-                "no_response_vs_passive": math.exp(CHURN_LOG_HR["no_response_vs_passive"])}),
+            "recorded_share": float(len(reasons) / max(int(cu["churned_at"].notna().sum()), 1)),
+            # the parameters draw_churn_reasons uses: cause-specific hazards proportional in the NPS state
+            "cause_specific_hazard_ratios": synth_comments.cause_specific_hazard_ratios(),
             "case_reasons": list(synth_comments.CASE_REASONS),
             "complaint_match_multiplier": synth_comments.COMPLAINT_MATCH_MULTIPLIER,
             "complaint_lead_days": synth_comments.COMPLAINT_LEAD_DAYS,

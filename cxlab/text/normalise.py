@@ -50,7 +50,8 @@ STOP_WORDS = {
         theirs them themselves then there these they this those through to too under until up us very was we were
         what when where which while who whom why will with would you your yours yourself yourselves get got go
         went one two three us let lot also still even much well honestly fair please thank thanks hi hello dear ok
-        okay fine comment add nothing previous answer see sent iphone""".split()),
+        okay fine comment add nothing previous answer see sent iphone always really extremely super quite
+        consistently truly""".split()),
     "ru": set("""и в во что он на я с со как а то все она так его но да ты к у же вы за бы по только ее её мне
         было вот от меня еще ещё о из ему теперь когда даже ну вдруг ли если уже или быть был него до вас нибудь
         опять уж вам ведь там потом себя ничего ей может они тут где есть надо ней для мы тебя их чем была сам
@@ -58,7 +59,8 @@ STOP_WORDS = {
         один почти мой тем чтобы нее сейчас были куда зачем всех можно при наконец два об другой хоть после над
         больше тот через эти нас про всего них какая много разве три эту моя впрочем хорошо свою этой перед иногда
         лучше чуть том нельзя такой им более всегда конечно всю между это весь наш который честно общем спасибо
-        пожалуйста здравствуйте добрый день комментарий нормально норм норма""".split()),
+        пожалуйста здравствуйте добрый день комментарий нормально норм норма очень действительно весьма
+        крайне постоянно снова""".split()),
     "de": set("""der die das und ist mit wir sie zu ein eine auf für war sehr aber oft den dem des im in es ich
         hat haben wird von bei auch noch nur wie so""".split()),
 }

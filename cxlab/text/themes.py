@@ -1,17 +1,22 @@
 """Themes in comments: found from the data per language, combined with a team's theme dictionary.
 
-:func:`find_themes` fits a :class:`ThemeModel`. Comments are lemmatised
-(:mod:`cxlab.text.normalise`, personal data removed first) and described by TF-IDF on
+:func:`find_themes` fits a :class:`ThemeModel`. Comments are split into sentences and
+lemmatised (:mod:`cxlab.text.normalise`, personal data removed first): a comment that mixes two
+themes usually does so in two sentences, so themes are found on sentences and a comment's
+similarity to a theme is that of its closest sentence. Sentences are described by TF-IDF on
 lemma unigrams and bigrams plus character 3-5-grams of the lemmas (which tie typos such as
 "frindly" to "friendly"). Each language with enough comments gets its own themes:
 
 ``method="kmeans"`` (default)
-    Spherical k-means cuts the comments into many small groups (``over_clusters``); groups
-    whose word profiles (the share of their comments using each word) point the same way
-    (cosine above ``merge_similarity``, average linkage) are merged, so that different
-    phrasings of one theme ("support takes days", "waited for a support reply") join, and
-    groups smaller than ``min_theme_share`` of the comments are dropped; the number of themes
-    is what remains (or ``n_themes`` when given).
+    Spherical k-means cuts the sentences into many small groups (``over_clusters``); groups
+    whose word profiles (the share of their sentences using each word) point the same way are
+    merged (average linkage on cosine distance), so that different phrasings of one theme
+    ("support needs days", "waited for a support reply") join. With ``merge_similarity="auto"``
+    the dendrogram is cut in its widest gap on a log scale (:func:`widest_gap_cut`): on the demo
+    world the groups of one theme merge at similarities of 0.24 and more and different themes
+    below 0.05, and the cut falls between (0.08 in English, 0.10 in Russian); a float fixes the
+    cut. Groups smaller than ``min_theme_share`` of the sentences are dropped; the number of
+    themes is what remains (or ``n_themes`` when given).
 ``method="nmf"``
     Non-negative matrix factorisation; with ``n_themes="auto"`` the number of themes is the
     largest whose topics reproduce on two random 80% subsamples (every matched pair of topic
@@ -28,6 +33,7 @@ lemmas are matched as whole words or phrases and they are added to the found the
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,16 +42,17 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import yaml
+from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import AgglomerativeClustering, MiniBatchKMeans
+from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import NMF
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from cxlab.text.normalise import detect_language, lemmatise
+from cxlab.text.normalise import MAX_MODEL_CHARS, detect_language, lemmatise
 from cxlab.text.pii import scrub_pii
 
-__all__ = ["ThemeModel", "find_themes", "load_theme_dictionary"]
+__all__ = ["ThemeModel", "find_themes", "load_theme_dictionary", "widest_gap_cut"]
 
 CHAR_WEIGHT = 0.7
 QUOTE_CHARS = 300
@@ -53,6 +60,9 @@ N_QUOTES = 3
 N_TOP_TERMS = 8
 NMF_CANDIDATES = tuple(range(4, 31, 2))
 NMF_STABLE = 0.9
+SENTENCE_SEPARATOR = "\n"
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+MERGE_RANGE = (0.05, 0.6)
 
 
 def load_theme_dictionary(source) -> dict[str, dict[str, list[str]]]:
@@ -107,11 +117,29 @@ class _LanguageThemes:
     ids: np.ndarray
     top_terms: list = field(default_factory=list)
 
-    def features(self, lemmas: pd.Series) -> sp.csr_matrix:
-        return normalize(sp.hstack([self.words.transform(lemmas), CHAR_WEIGHT * self.chars.transform(lemmas)]).tocsr())
+    def features(self, sentences: pd.Series) -> sp.csr_matrix:
+        return _features(self.words, self.chars, sentences)
 
     def similarity(self, lemmas: pd.Series) -> np.ndarray:
-        return np.asarray(self.features(lemmas) @ self.centres.T)
+        """Cosine similarity of each comment to each theme: that of its closest sentence."""
+        sentences, owner = _sentences(lemmas)
+        if not len(sentences):
+            return np.zeros((len(lemmas), len(self.ids)))
+        per_sentence = np.asarray(self.features(sentences) @ self.centres.T)
+        out = np.zeros((len(lemmas), len(self.ids)), dtype=per_sentence.dtype)
+        np.maximum.at(out, owner, per_sentence)
+        return out
+
+
+def _features(words: TfidfVectorizer, chars: TfidfVectorizer, sentences: pd.Series) -> sp.csr_matrix:
+    return normalize(sp.hstack([words.transform(sentences), CHAR_WEIGHT * chars.transform(sentences)]).tocsr())
+
+
+def _sentences(lemmas: pd.Series) -> tuple[pd.Series, np.ndarray]:
+    """The non-empty sentences of each comment's lemmas and the position of the comment of each."""
+    parts = pd.Series(lemmas.to_numpy(), dtype=object).str.split(SENTENCE_SEPARATOR).explode()
+    parts = parts[parts.notna() & (parts != "")]
+    return parts.reset_index(drop=True), parts.index.to_numpy()
 
 
 class ThemeModel:
@@ -131,10 +159,11 @@ class ThemeModel:
         Comments per language sampled for fitting (assignment uses all).
     over_clusters : int
         Groups cut before merging (``method="kmeans"``).
-    merge_similarity : float
-        Cosine above which groups merge (``method="kmeans"``).
+    merge_similarity : "auto" or float
+        Cosine above which groups merge (``method="kmeans"``); "auto" cuts the dendrogram in its
+        widest gap (:func:`widest_gap_cut`), chosen per language.
     min_theme_share : float
-        Smallest theme, as a share of the language's fitted comments.
+        Smallest theme, as a share of the language's fitted sentences.
     min_similarity : float
         Least cosine similarity to a theme's centre for a comment to belong to it.
 
@@ -150,15 +179,19 @@ class ThemeModel:
         comments), ``quotes`` (three representative comments, personal data removed).
     languages_ : pandas.Series
         Detected language of each fitted comment.
+    merge_similarity_ : dict
+        The merge cut used per language (``method="kmeans"`` with ``n_themes="auto"``).
     """
 
     def __init__(self, n_themes="auto", *, method: str = "kmeans", seed: int = 0, dictionary=None,
-                 min_comments: int = 50, max_fit_comments: int = 50_000, over_clusters: int = 40,
-                 merge_similarity: float = 0.2, min_theme_share: float = 0.003, min_similarity: float = 0.2):
+                 min_comments: int = 50, max_fit_comments: int = 50_000, over_clusters: int = 60,
+                 merge_similarity="auto", min_theme_share: float = 0.003, min_similarity: float = 0.2):
         if method not in ("kmeans", "nmf"):
             raise ValueError(f"method must be 'kmeans' or 'nmf', not {method!r}")
         if n_themes != "auto" and (not isinstance(n_themes, int) or n_themes < 1):
             raise ValueError(f"n_themes must be 'auto' or a positive whole number, not {n_themes!r}")
+        if merge_similarity != "auto" and not (isinstance(merge_similarity, int | float) and 0 < merge_similarity < 1):
+            raise ValueError(f"merge_similarity must be 'auto' or a number between 0 and 1, not {merge_similarity!r}")
         self.n_themes = n_themes
         self.method = method
         self.seed = seed
@@ -190,6 +223,7 @@ class ThemeModel:
         langs, lemmas = self._prepare(texts, languages)
         rng = np.random.default_rng(self.seed)
         self._models: list[_LanguageThemes] = []
+        self.merge_similarity_: dict[str, float] = {}
         next_id = 0
         for language in ("en", "ru", "de"):
             docs = lemmas[(langs == language).to_numpy() & (lemmas != "").to_numpy()]
@@ -215,19 +249,20 @@ class ThemeModel:
         first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
         scrubbed = scrub_pii(texts.iloc[first].reset_index(drop=True))
         langs = detect_language(scrubbed) if given is None else given.iloc[first].reset_index(drop=True)
-        lemmas = lemmatise(scrubbed, langs)
+        lemmas = _lemmatise_sentences(scrubbed, langs)
         return (pd.Series(langs.astype(str).to_numpy()[codes], index=texts.index),
                 pd.Series(lemmas.to_numpy()[codes], index=texts.index))
 
     def _vectorisers(self, n_docs: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
         min_df = max(3, int(0.0005 * n_docs))
-        words = TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=min_df, max_df=0.5,
+        words = TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=min_df, max_df=0.8,
                                 sublinear_tf=True, dtype=np.float32)
         chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, max_features=20_000,
                                 sublinear_tf=True, dtype=np.float32)
         return words, chars
 
     def _fit_language(self, language: str, docs: pd.Series, first_id: int) -> _LanguageThemes | None:
+        docs = _sentences(docs)[0]
         words, chars = self._vectorisers(len(docs))
         try:
             x_words = words.fit_transform(docs)
@@ -235,10 +270,12 @@ class ThemeModel:
         except ValueError:  # no term frequent enough
             return None
         present = x.getnnz(axis=1) > 0
-        x, x_words = x[present], x_words[present]
+        x, x_words, docs = x[present], x_words[present], docs[present]
         if x.shape[0] < self.min_comments:
             return None
-        centres = self._kmeans_centres(x, x_words) if self.method == "kmeans" else self._nmf_centres(x)
+        unigrams = np.flatnonzero([" " not in term for term in words.get_feature_names_out()])
+        centres = (self._kmeans_centres(language, x, x_words[:, unigrams], docs) if self.method == "kmeans"
+                   else self._nmf_centres(x))
         if len(centres) == 0:
             return None
         similarity = np.asarray(x @ centres.T)
@@ -251,26 +288,36 @@ class ThemeModel:
         model.top_terms = [vocabulary[np.argsort(-row, kind="stable")[:N_TOP_TERMS]].tolist() for row in word_part]
         return model
 
-    def _kmeans_centres(self, x: sp.csr_matrix, x_words: sp.csr_matrix) -> np.ndarray:
+    def _kmeans_centres(self, language: str, x: sp.csr_matrix, x_words: sp.csr_matrix,
+                        sentences: pd.Series) -> np.ndarray:
         n_groups = min(self.over_clusters, max(2, x.shape[0] // 20))
         km = MiniBatchKMeans(n_groups, random_state=self.seed, n_init=3, batch_size=4096).fit(x)
-        # groups merge on the words most of their comments use (share of comments with each word),
-        # so "support takes days" and "waited for a support reply" join while their spellings differ
-        member = sp.csr_matrix((np.ones(x.shape[0]), (km.labels_, np.arange(x.shape[0]))), shape=(n_groups, x.shape[0]))
-        counts = np.maximum(np.asarray(member.sum(axis=1)), 1)
-        profile = np.asarray((member @ (x_words > 0).astype(np.float32)).todense()) / counts
-        centres = normalize(profile + 1e-6)  # a group whose comments have no frequent word stays apart
-        if self.n_themes == "auto":
-            merge = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
-                                            distance_threshold=1 - self.merge_similarity)
+        labels = np.unique(km.labels_, return_inverse=True)[1]  # occupied groups only
+        n_groups = int(labels.max()) + 1
+        # groups merge on the words most of their sentences use (share of sentences with each word),
+        # so "support needs days" and "waited for a support reply" join while their spellings differ
+        member = sp.csr_matrix((np.ones(x.shape[0]), (labels, np.arange(x.shape[0]))), shape=(n_groups, x.shape[0]))
+        profile = np.asarray((member @ (x_words > 0).astype(np.float32)).todense()) / np.asarray(member.sum(axis=1))
+        profiles = normalize(profile + 1e-6)  # a group whose sentences have no frequent word stays apart
+        if n_groups == 1:
+            group = np.zeros(1, dtype=np.int64)
         else:
-            merge = AgglomerativeClustering(n_clusters=min(self.n_themes, n_groups), metric="cosine",
-                                            linkage="average")
-        group = merge.fit(centres).labels_[km.labels_]
+            tree = linkage(profiles, method="average", metric="cosine")
+            if self.n_themes != "auto":
+                group = fcluster(tree, min(self.n_themes, n_groups), criterion="maxclust") - 1
+            else:
+                cut = self.merge_similarity if self.merge_similarity != "auto" else widest_gap_cut(1 - tree[:, 2])
+                self.merge_similarity_[language] = cut
+                group = fcluster(tree, 1 - cut, criterion="distance") - 1
+        group = group[labels]
         sizes = np.bincount(group)
-        keep = np.flatnonzero(sizes >= max(5, self.min_theme_share * x.shape[0]))
+        # a theme is said in more than one way ("asdf" repeated is not one)
+        distinct = pd.Series(sentences.to_numpy()).groupby(group).nunique().reindex(range(sizes.size), fill_value=0)
+        keep = np.flatnonzero((sizes >= max(5, self.min_theme_share * x.shape[0])) & (distinct.to_numpy() >= 2))
         indicator = sp.csr_matrix((np.ones(x.shape[0]), (group, np.arange(x.shape[0]))),
                                   shape=(sizes.size, x.shape[0]))
+        if keep.size == 0:
+            return np.zeros((0, x.shape[1]))
         return normalize(np.asarray((indicator @ x)[keep].todense()))
 
     def _nmf_centres(self, x: sp.csr_matrix) -> np.ndarray:
@@ -303,7 +350,7 @@ class ThemeModel:
                     phrases |= {p for p in lemmatise(keywords, [lang] * len(keywords), max_chars=None) if p}
             if phrases:
                 alternation = "|".join(sorted((re.escape(p) for p in phrases), key=len, reverse=True))
-                patterns.append((first_id + i, theme, re.compile(rf"(?:^| )(?:{alternation})(?: |$)")))
+                patterns.append((first_id + i, theme, re.compile(rf"(?:^|\s)(?:{alternation})(?:\s|$)")))
         return patterns
 
     # ------------------------------------------------------------------ assignment
@@ -399,6 +446,55 @@ class ThemeModel:
                          "quotes": _quotes(texts, order)})
         return pd.DataFrame(rows, columns=["theme", "label", "language", "source", "top_terms", "key_phrases",
                                            "size", "share", "quotes"])
+
+
+def _lemmatise_sentences(texts: pd.Series, languages: pd.Series) -> pd.Series:
+    """Lemmas of each sentence of each comment (its first ``MAX_MODEL_CHARS`` characters), sentences
+    joined by :data:`SENTENCE_SEPARATOR`: a comment that mixes two themes usually does so in two
+    sentences, and themes are found and scored sentence by sentence."""
+    sentences = texts.str.slice(0, MAX_MODEL_CHARS).str.split(_SENTENCE_END).explode()
+    sentences = sentences[sentences.notna()]
+    lemmas = lemmatise(sentences.reset_index(drop=True), languages.to_numpy()[sentences.index.to_numpy()],
+                       max_chars=None)
+    lemmas.index = sentences.index
+    joined = lemmas[lemmas != ""].groupby(level=0).agg(SENTENCE_SEPARATOR.join)
+    return joined.reindex(texts.index, fill_value="").astype(object)
+
+
+def widest_gap_cut(merge_similarities, bounds=MERGE_RANGE) -> float:
+    """The merge similarity where a dendrogram is cut: the middle of its widest gap on a log scale.
+
+    Groups of one theme merge at similarities above the gap, different themes below it; the
+    widest gap between successive merge similarities (inside ``bounds``; the upper end counts
+    as a merge, the lower end too when merges happen below it) is where the number of themes is
+    most stable, the classic "longest branches" cut of a hierarchical clustering. Gaps are
+    ratios (a gap from 0.1 to 0.05 counts as much as one from 0.4 to 0.2), so the few weak merges
+    of stray groups near zero do not hide the gap, and the cut is their geometric middle. A
+    dendrogram without a gap (real comments whose merges form a continuum) gets a cut anyway:
+    compare its themes with those of a fixed ``merge_similarity``.
+
+    Parameters
+    ----------
+    merge_similarities : array-like
+        Similarity (1 - cosine distance) at which each merge of the dendrogram happens.
+    bounds : tuple of float
+        Least and greatest similarity considered.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> widest_gap_cut([0.9, 0.55, 0.5, 0.45, 0.4, 0.1, 0.08])
+    0.2
+    """
+    low, high = bounds
+    heights = np.sort(np.asarray(merge_similarities, dtype=float))[::-1]
+    below = [low] if (heights <= low).any() else []  # the low end stands for merges below it, if any
+    points = np.log(np.concatenate([[high], heights[(heights > low) & (heights < high)], below]))
+    i = int(np.argmax(points[:-1] - points[1:]))
+    return float(round(math.exp((points[i] + points[i + 1]) / 2), 4))
 
 
 def _series(texts) -> pd.Series:
