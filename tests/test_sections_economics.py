@@ -15,6 +15,7 @@ from cxlab.economics.at_risk import revenue_at_risk
 from cxlab.headlines import REGISTRY
 from cxlab.sections import economics, open_report
 from cxlab.sections.formatting import money, money_interval
+from cxlab.sections.result import Chart, Table
 from cxlab.synth import simulate
 from cxlab.tenure import tenure_frame
 
@@ -111,16 +112,17 @@ def test_tables_and_charts_are_for_people(results):
     charts = 0
     for name, result in results.items():
         assert result.available, name
-        for table in result.tables:
+        shown = [*result.tables, *result.charts, *result.technical]  # the technical detail goes to the appendix
+        for table in [item for item in shown if isinstance(item, Table)]:
             html = table.to_html()
             assert not re.search(r"\bnan\b|\bTrue\b|\bFalse\b|<th></th>", html, flags=re.I), name
             assert not [c for c in table.frame.columns if re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", str(c))], name
             assert table.caption, name
-        for chart in result.charts:
+        for chart in [item for item in shown if isinstance(item, Chart)]:
             assert len(chart.alt) > 40 and chart.figure.axes, name
-        charts += len(result.charts)
+            charts += 1
     assert charts == 6  # survival curve, lift by year, three tornadoes, claim map
-    survival = results["survival_curve"].tables[0].frame
+    survival = results["survival_curve"].technical[1].frame
     assert survival["Months after joining"].tolist()[:3] == [12, 24, 36]
     assert all(" to " in cell for cell in survival["95% interval"])
     channels = results["acquisition_cost"].tables[0].frame
@@ -131,7 +133,7 @@ def test_tables_and_charts_are_for_people(results):
 def test_tail_table_and_year_table_match_the_scenario(report, results):
     scenario = scenario_across_tails(customer_base(report.data.customers, as_of=report.as_of), **ASSUMPTIONS,
                                      lift_kind="relative", n_resamples=N_BOOTSTRAP, seed=0)
-    tails = results["survival_curve"].tables[1].frame
+    tails = results["survival_curve"].technical[2].frame
     assert tails["Tail"].iloc[-1].startswith("Report's figures")
     column = "Extra discounted profit, 60 months (EUR)"
     for shown, name in zip(tails[column].iloc[:-1], scenario.parameters["tails"], strict=True):
@@ -225,7 +227,7 @@ def test_customers_without_revenue_for_everyone(world, tmp_path):
         assert result.unavailable == why, section
         assert all(h.value is None and h.note == f"not computed: {why}" for h in result.headlines), section
     survival = report.show(economics.survival_curve, settings=SETTINGS)
-    assert survival.available and len(survival.tables) == 1 and why in survival.notes[0]
+    assert survival.available and len(survival.technical) == 2 and why in survival.notes[0]
 
 
 def test_revenue_at_risk_section_records_the_package_figure(report):

@@ -182,7 +182,7 @@ def test_score_residuals_with_ties_are_the_derivative_of_the_estimate():
 
 def test_the_demo_equals_lifelines():
     data = cxlab.io.load("data/demo")
-    tenure = tenure_frame(data.customers, data.as_of)
+    tenure = tenure_frame(data.customers, as_of=data.as_of)
     design = build_design(tenure, ["segment", "contract", "region", "acquisition_channel"])
     frame = design.matrix.assign(tenure_months=tenure["tenure_months"].to_numpy(),
                                  churned=tenure["churned"].to_numpy())

@@ -316,8 +316,9 @@ def beyond_observed_window(report, *, horizon_months: int = 120, min_at_risk: in
                              zip(years["ci_low"], years["ci_high"], strict=True)],
             "Source": ["observed (Kaplan-Meier)" if m <= curve.window_months else f"{curve.tail} tail"
                        for m in years.index],
-        }), f"Survival by year of tenure: the report's one curve ({tail_words(survival_tail)})"), Table(pd.DataFrame({
+        }), f"Survival by year of tenure: the report's one curve ({tail_words(survival_tail)})")],
+        technical=[Table(pd.DataFrame({
             "Curve": aic["model"], "AIC": [number(v, 1) for v in aic["aic"]],
-        }), "Other curve shapes as a check: fit of each (lower AIC fits better; differences above 10 are decisive)")],
-        charts=[Chart(figure, "The observed survival curve and three fitted shapes that continue it beyond the "
-                              "observed window, as a check on the report's tail model.")])
+        }), "Other curve shapes as a check: fit of each (lower AIC fits better; differences above 10 are decisive)"),
+            Chart(figure, "The observed survival curve and three fitted shapes that continue it beyond the observed "
+                          "window, as a check on the report's tail model.")])

@@ -393,7 +393,8 @@ def survival_curve(report, *, settings: Settings = DEFAULTS) -> SectionResult:
                           f"from the data through month {curve.window_months} and extended by the {curve.tail} tail "
                           "beyond; the band is its 95% interval.")
     points = curve.summary.loc[[m for m in SURVIVAL_MONTHS if m <= curve.horizon_months]]
-    result = SectionResult("survival", title, charts=[chart], tables=[Table(pd.DataFrame({
+    # the curve in detail is for the appendix; the page keeps the sentence with the ten-year figure
+    result = SectionResult("survival", title, technical=[chart, Table(pd.DataFrame({
         "Months after joining": points.index,
         "Still active": [number(100 * s, 1, "%") for s in points["survival"]],
         "95% interval": [interval(100 * lo, 100 * hi, 1, "%") for lo, hi in
@@ -413,7 +414,7 @@ def survival_curve(report, *, settings: Settings = DEFAULTS) -> SectionResult:
               for name in scenario.parameters["tails"]}
     profit["headline"] = (total["value"], total["ci_low"], total["ci_high"])
     names = list(tails.index)
-    result.tables.append(Table(pd.DataFrame({
+    result.technical.append(Table(pd.DataFrame({
         "Tail": [f"Report's figures: {settings.survival_tail} estimate, union of the intervals" if name == "headline"
                  else TAIL_NAMES.get(name, name) for name in names],
         "Model fitted": tails["tail_model"].to_numpy(),
