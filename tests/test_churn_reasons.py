@@ -143,7 +143,7 @@ def test_cumulative_incidence_agrees_with_a_ten_times_larger_world(world):
         return cif[cif["time"] <= 24].groupby("reason").last()
 
     small, big = at_24(world), at_24(large)
-    for reason in synth.synth_comments.CHURN_REASONS:
+    for reason in synth_comments.CHURN_REASONS:
         a, b = small.loc[reason], big.loc[reason]
         assert a["ci_low"] < a["cumulative_incidence"] < a["ci_high"]
         z = (a["cumulative_incidence"] - b["cumulative_incidence"]) / math.hypot(a["se"], b["se"])
