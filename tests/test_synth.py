@@ -7,6 +7,7 @@ demo in data/demo, which one test proves equal to a fresh ``simulate()``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -345,3 +346,53 @@ def test_demo_followups_cover_most_detractors_and_mostly_keep_the_24h_promise(de
     hours = (followups["first_response_at"] - followups["opened_at"]).dt.total_seconds().dropna() / 3600
     assert 0.74 <= (hours <= 24).mean() <= 0.86
     assert (hours <= 24).mean() == pytest.approx(meta["truth"]["sla_24h_kept_share"], abs=1e-5)
+
+
+def test_world_parameters_are_frozen_and_the_former_names_read_the_defaults():
+    defaults = synth.WorldParameters()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        defaults.followup_hazard_ratio = 0.8
+    assert synth.DEFAULT_FOLLOWUP_HAZARD_RATIO == defaults.followup_hazard_ratio == 0.6
+    assert synth.CHURN_LOG_HR == defaults.churn_log_hazard_ratios
+    assert synth.BASELINE_LATE == defaults.baseline_late_monthly_hazard == 0.0135
+    # the invoicing share before the redesign is the invoicing entry of the base top-2 shares, one value
+    assert synth.INVOICING_TOP2_BEFORE == synth.CSAT_BASE_TOP2["invoicing"] == 0.725
+    with pytest.raises(ValueError, match="followup_hazard_ratio must be positive"):
+        synth.simulate(n_customers=10, followup_hazard_ratio=0)
+
+
+def test_non_default_parameters_change_the_world_and_are_recorded_in_the_truth(world):
+    # Doubling the late baseline hazard and strengthening the annual-contract ratio from 0.55 to 0.3
+    # leaves annual customers' late hazard about as it was (2 x 0.3 = 0.6 vs 0.55) and raises the
+    # monthly customers' one twofold.
+    parameters = dataclasses.replace(
+        synth.WorldParameters(), baseline_late_monthly_hazard=0.027,
+        churn_log_hazard_ratios=synth.CHURN_LOG_HR | {"annual_vs_monthly": np.log(0.3)})
+    changed = synth.simulate(n_customers=3000, seed=7, parameters=parameters)
+    assert changed.parameters is parameters
+    assert world.parameters == synth.DEFAULT_PARAMETERS
+
+    truth = changed.truth
+    k = np.arange(1, len(truth["baseline_monthly_hazard"]) + 1)
+    np.testing.assert_allclose(truth["baseline_monthly_hazard"], 0.027 + 0.022 * np.exp(-(k - 1) / 5.0), rtol=1e-5)
+    assert truth["baseline_monthly_hazard_formula"].startswith("0.027 + 0.022")
+    assert truth["churn_hazard_ratios"]["annual_vs_monthly"] == pytest.approx(0.3)
+    assert world.truth["churn_hazard_ratios"]["annual_vs_monthly"] == pytest.approx(0.55)
+
+    # the same seed draws the same customers; only who churns when changes
+    pd.testing.assert_series_equal(changed.customers["acquired_at"], world.customers["acquired_at"])
+    assert truth["annual_churn_rate"] > 1.15 * world.truth["annual_churn_rate"]
+    churned = {name: w.customers.groupby("contract")["churned_at"].apply(lambda s: s.notna().mean())
+               for name, w in (("default", world), ("changed", changed))}
+    assert churned["changed"]["monthly"] - churned["default"]["monthly"] > 0.08
+    assert abs(churned["changed"]["annual"] - churned["default"]["annual"]) < 0.04
+
+
+def test_the_followup_argument_is_shorthand_for_the_parameter():
+    by_argument = synth.simulate(n_customers=800, seed=3, followup_hazard_ratio=0.9)
+    by_parameters = synth.simulate(n_customers=800, seed=3, parameters=dataclasses.replace(
+        synth.DEFAULT_PARAMETERS, followup_hazard_ratio=0.9))
+    pd.testing.assert_frame_equal(by_argument.customers, by_parameters.customers)
+    assert by_argument.truth == by_parameters.truth
+    assert by_argument.truth["followup_hazard_ratio"] == 0.9
+    assert by_argument.params["followup_hazard_ratio"] == 0.9

@@ -3,8 +3,9 @@
 Frames (:mod:`~cxlab.survival.frames`), Kaplan-Meier summaries and log-rank tests
 (:mod:`~cxlab.survival.km`), Cox models (:mod:`~cxlab.survival.cox`, fitted from risk-set sums
 over cells of identical rows by :mod:`~cxlab.survival.risk_sets`) and parametric tails for
-lifetime value (:mod:`~cxlab.survival.parametric`, fitted by lifelines); this package prepares
-the data without look-ahead and reports results in plain words.
+lifetime value (:mod:`~cxlab.survival.parametric`, fitted by lifelines), with their charts in
+:mod:`~cxlab.survival.plots`; this package prepares the data without look-ahead and reports
+results in plain words.
 """
 
 from cxlab.survival.cox import (
@@ -12,7 +13,6 @@ from cxlab.survival.cox import (
     TimeVaryingChurnCox,
     fit_cox,
     fit_time_varying_cox,
-    plot_hazard_ratios,
 )
 from cxlab.survival.frames import (
     DEFAULT_COVARIATES,
@@ -21,15 +21,15 @@ from cxlab.survival.frames import (
     survival_frame,
     time_varying_frame,
 )
-from cxlab.survival.km import km_by, km_summary, logrank_table, plot_km, rmst, survival_at, survival_se
+from cxlab.survival.km import km_by, km_summary, logrank_table, rmst, survival_at, survival_se
 from cxlab.survival.parametric import (
     ParametricSurvival,
     extrapolated_survival,
     fit_parametric,
-    plot_extrapolation,
     survival_curve,
     survival_draws,
 )
+from cxlab.survival.plots import plot_extrapolation, plot_hazard_ratios, plot_km
 
 __all__ = [
     "DEFAULT_COVARIATES",

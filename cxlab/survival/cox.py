@@ -23,10 +23,8 @@ from __future__ import annotations
 
 import html
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from cxlab.patterns import first_rows, identical_rows
 from cxlab.survival.design import Design, build_design
@@ -34,8 +32,7 @@ from cxlab.survival.ph_test import schoenfeld_test
 from cxlab.survival.risk_sets import CoxConvergenceError, CoxFit, cox_cells, fit_cox_cells
 from cxlab.survival.wording import format_p, hazard_ratio_sentence, term_label
 
-__all__ = ["HAZARD_RATIO_COLUMNS", "WEIGHT", "ChurnCox", "TimeVaryingChurnCox", "fit_cox", "fit_time_varying_cox",
-           "plot_hazard_ratios"]
+__all__ = ["HAZARD_RATIO_COLUMNS", "WEIGHT", "ChurnCox", "TimeVaryingChurnCox", "fit_cox", "fit_time_varying_cox"]
 
 HAZARD_RATIO_COLUMNS = ["covariate", "level", "reference", "hazard_ratio", "ci_low", "ci_high", "p",
                         "coef", "se", "n", "events", "sentence"]
@@ -448,40 +445,3 @@ def fit_time_varying_cox(frame: pd.DataFrame, *, covariates=None, baseline: dict
     model = TimeVaryingChurnCox(covariates, baseline=baseline, **options)
     return model.fit(frame, id_col=id_col, start_col=start_col, stop_col=stop_col, event_col=event_col,
                      strata=strata)
-
-
-def plot_hazard_ratios(model, *, ax=None, title: str = "Churn hazard ratios"):
-    """Forest plot of hazard ratios with their confidence intervals (log scale).
-
-    Parameters
-    ----------
-    model : ChurnCox or TimeVaryingChurnCox
-        A fitted model.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on (default: a new figure).
-    title : str
-        Chart title.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    table = model.hazard_ratios_.iloc[::-1]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 0.4 * len(table) + 1.5))
-    labels = [term_label(model.design_.terms[t], model.labels) for t in table.index]
-    y = np.arange(len(table))
-    ax.errorbar(table["hazard_ratio"], y, xerr=[table["hazard_ratio"] - table["ci_low"],
-                                                table["ci_high"] - table["hazard_ratio"]],
-                fmt="o", color="#1f4e79", ecolor="#7f9fbf", capsize=3)
-    ax.axvline(1.0, color="grey", linestyle="--", linewidth=1)
-    ax.set_xscale("log")
-    low, high = ax.get_xlim()
-    ticks = [t for t in (0.1, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3, 5, 10, 20) if low <= t <= high]
-    ax.xaxis.set_major_locator(FixedLocator(ticks))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
-    ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.set_yticks(y, labels)
-    ax.set_xlabel(f"Hazard ratio vs reference (log scale, {model.level:.0%} CI); > 1 = churns faster")
-    ax.set_title(title)
-    return ax

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from itertools import combinations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from lifelines import KaplanMeierFitter
@@ -24,11 +23,10 @@ from lifelines.utils import median_survival_times
 from scipy import stats
 from statsmodels.stats.multitest import multipletests
 
-from cxlab.palette import group_colours
 from cxlab.survival.wording import format_p
 
-__all__ = ["ALL", "LOGRANK_COLUMNS", "SUMMARY_COLUMNS", "km_by", "km_summary", "logrank_table", "plot_km", "rmst",
-           "survival_at", "survival_se"]
+__all__ = ["ALL", "LOGRANK_COLUMNS", "SUMMARY_COLUMNS", "fitters_by_group", "km_by", "km_summary", "logrank_table",
+           "rmst", "survival_at", "survival_se"]
 
 ALL = "all customers"
 SUMMARY_COLUMNS = ["group", "n", "events", "measure", "horizon_months", "estimate", "se", "ci_low", "ci_high",
@@ -100,7 +98,19 @@ def km_by(frame: pd.DataFrame, group_col: str | None = None, *, duration_col: st
     return fitters
 
 
-def _fitters(km) -> dict:
+def fitters_by_group(km) -> dict:
+    """The Kaplan-Meier fits of a :func:`km_by` result by group label.
+
+    Parameters
+    ----------
+    km : lifelines.KaplanMeierFitter or dict of them
+        The result of :func:`km_by` (one fit, or one per group).
+
+    Returns
+    -------
+    dict
+        Group label -> fitted ``KaplanMeierFitter`` (one entry, labelled by the fit, for a single curve).
+    """
     return km if isinstance(km, dict) else {km._label: km}
 
 
@@ -247,7 +257,7 @@ def km_summary(km, *, times_months=(12, 24, 36), rmst_months: float | None = 36,
     """
     times_months = np.atleast_1d(np.asarray(times_months, dtype=float)).tolist()
     rows = []
-    for group, kmf in _fitters(km).items():
+    for group, kmf in fitters_by_group(km).items():
         n = int(round(kmf.event_table["entrance"].sum()))
         events = int(round(kmf.event_table["observed"].sum()))
         base = {"group": group, "n": n, "events": events}
@@ -352,48 +362,3 @@ def _logrank_sentence(row, what: str) -> str:
     verdict = "differs" if row.p_holm < 0.05 else "shows no clear difference"
     return (f"'{row.group_a}' vs '{row.group_b}': survival {verdict} (chi² = {row.test_statistic:.1f}, "
             f"Holm-adjusted {format_p(row.p_holm)}).")
-
-
-def plot_km(km, *, ax=None, ci: bool = True, min_cell_size: int = 0, max_months: float | None = None,
-            title: str = "Share of customers still active by tenure"):
-    """Plot Kaplan-Meier curves with their confidence bands.
-
-    Parameters
-    ----------
-    km : lifelines.KaplanMeierFitter or dict of them
-        The result of :func:`km_by`.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on (default: a new figure).
-    ci : bool
-        Draw the confidence bands.
-    min_cell_size : int
-        Groups with fewer customers are not drawn (the legend title says how many were left out).
-    max_months : float, optional
-        Right end of the tenure axis.
-    title : str
-        Chart title.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 5))
-    hidden = 0
-    fitters = _fitters(km)
-    colours = group_colours(fitters)
-    for group, kmf in fitters.items():
-        n = int(round(kmf.event_table["entrance"].sum()))
-        if n < min_cell_size:
-            hidden += 1
-            continue
-        kmf.plot_survival_function(ax=ax, ci_show=ci, label=f"{group} (n = {n:,})", color=colours[group])
-    ax.set_xlabel("Tenure (months)")
-    ax.set_ylabel("Share of customers still active")
-    ax.set_ylim(0, 1.02)
-    if max_months is not None:
-        ax.set_xlim(0, max_months)
-    ax.set_title(title)
-    legend_title = f"{hidden} group(s) under {min_cell_size} customers not shown" if hidden else None
-    ax.legend(title=legend_title, loc="lower left")
-    return ax

@@ -26,7 +26,6 @@ in effect. With ``entry_col`` (landmark frames) the fits condition on survival t
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from lifelines import ExponentialFitter, LogLogisticFitter, LogNormalFitter, WeibullFitter
@@ -34,7 +33,7 @@ from lifelines import ExponentialFitter, LogLogisticFitter, LogNormalFitter, Wei
 from cxlab.survival.km import km_by
 
 __all__ = ["KAPLAN_MEIER", "MODELS", "MODEL_NAMES", "ParametricSurvival", "extrapolated_survival", "fit_parametric",
-           "plot_extrapolation", "survival_curve", "survival_draws"]
+           "survival_curve", "survival_draws"]
 
 MODELS = {
     "weibull": WeibullFitter,
@@ -392,53 +391,3 @@ def survival_curve(frame: pd.DataFrame, horizon_months: int, *, tail: str = "bes
     out = extrapolated_survival(fit, horizon_months, n_resamples=n_resamples, seed=seed)
     out.attrs["aic"] = fit.table_
     return out
-
-
-def plot_extrapolation(fit: ParametricSurvival, horizon_months: int, *, ax=None,
-                       title: str = "Survival beyond the observed window"):
-    """Kaplan-Meier data with every fitted parametric curve, and the joined tail, up to a horizon.
-
-    The parametric curves are drawn over the whole range (to compare them with the data); the
-    curve used beyond the observed window (:func:`extrapolated_survival` with the best model)
-    is drawn from the end of the window with its interval.
-
-    Parameters
-    ----------
-    fit : ParametricSurvival
-        A fitted model set.
-    horizon_months : int
-        Right end of the chart.
-    ax : matplotlib.axes.Axes, optional
-        Axes to draw on (default: a new figure).
-    title : str
-        Chart title.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 5))
-    fit.km_.plot_survival_function(ax=ax, ci_show=True, color="black", label="Kaplan-Meier (data)")
-    grid = np.linspace(0.01, horizon_months, 400)
-    for name, fitter in fit.fitters_.items():
-        style = "-" if name == fit.best_ else "--"
-        delta = fit.table_.loc[name, "delta_aic"]
-        label = f"{MODEL_NAMES[name]} ({'best, ' if name == fit.best_ else ''}ΔAIC {delta:.1f})"
-        ax.plot(grid, fitter.survival_function_at_times(grid).to_numpy(), style, label=label)
-    tau = fit.observed_through_months_
-    if horizon_months > tau:
-        tail = extrapolated_survival(fit, np.arange(tau, horizon_months + 1) if tau > 0
-                                     else np.arange(1, horizon_months + 1))
-        ax.plot(tail.index, tail["survival"], color="black", linewidth=2.2,
-                label=f"used beyond month {tau} (data level x {MODEL_NAMES[fit.best_]} decline)")
-        ax.fill_between(tail.index, tail["ci_low"], tail["ci_high"], color="grey", alpha=0.3, linewidth=0)
-    ax.axvline(tau, color="grey", linestyle=":", linewidth=1.2)
-    ax.text(tau, 0.98, f" observed through month {tau}", va="top", fontsize=9, color="grey")
-    ax.set_xlim(0, horizon_months)
-    ax.set_ylim(0, 1.02)
-    ax.set_xlabel("Tenure (months)")
-    ax.set_ylabel("Share of customers still active")
-    ax.set_title(title)
-    ax.legend(loc="lower left")
-    return ax

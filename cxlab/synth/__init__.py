@@ -7,7 +7,9 @@ checked against known answers. :func:`write_demo` writes a world to a data
 folder; ``python -m cxlab.synth --out data/demo`` regenerates the committed
 demo data identically.
 
-Modules: :mod:`~cxlab.synth.parameters` (every constant of the generating process),
+Modules: :mod:`~cxlab.synth.parameters` (every constant of the generating process, one frozen
+:class:`WorldParameters`: ``simulate(parameters=replace(WorldParameters(), followup_hazard_ratio=0.8))``
+builds a world with another follow-up effect, and its truth records the values used),
 :mod:`~cxlab.synth.model` (its building blocks and :class:`SimulatedWorld`),
 :mod:`~cxlab.synth.simulation` (:func:`simulate`), :mod:`~cxlab.synth.truth` (the ground truth)
 and :mod:`~cxlab.synth.files` (data folders and the command line); comments come from
@@ -270,6 +272,7 @@ from cxlab.synth.parameters import (
     DEFAULT_END,
     DEFAULT_FOLLOWUP_HAZARD_RATIO,
     DEFAULT_N_CUSTOMERS,
+    DEFAULT_PARAMETERS,
     DEFAULT_SEED,
     DEFAULT_START,
     DEFAULT_TRANSACTIONAL_PER_MONTH,
@@ -333,6 +336,7 @@ from cxlab.synth.parameters import (
     TP_INDEX,
     TRANSACTIONAL_CHANNEL_SHARE,
     TREND_PER_YEAR,
+    WorldParameters,
 )
 from cxlab.synth.simulation import simulate
 
@@ -366,6 +370,7 @@ __all__ = [
     "DEFAULT_END",
     "DEFAULT_FOLLOWUP_HAZARD_RATIO",
     "DEFAULT_N_CUSTOMERS",
+    "DEFAULT_PARAMETERS",
     "DEFAULT_SEED",
     "DEFAULT_START",
     "DEFAULT_TRANSACTIONAL_PER_MONTH",
@@ -431,6 +436,7 @@ __all__ = [
     "TRANSACTIONAL_CHANNEL_SHARE",
     "TREND_PER_YEAR",
     "SimulatedWorld",
+    "WorldParameters",
     "baseline_monthly_hazard",
     "main",
     "read_demo",

@@ -12,27 +12,7 @@ from scipy.optimize import brentq
 from scipy.special import expit, ndtri
 
 from cxlab.schema import TOUCHPOINTS
-from cxlab.synth.parameters import (
-    BASELINE_DECAY_MONTHS,
-    BASELINE_EARLY_EXTRA,
-    BASELINE_LATE,
-    CSAT_BASE_TOP2,
-    CSAT_CUTS,
-    CSAT_LATENT_SD,
-    DAY,
-    FOLLOWUP_COVERAGE,
-    FOLLOWUP_VALUE_LOGIT,
-    HOUR,
-    INVOICING_RAMP_MONTHS,
-    INVOICING_REDESIGN_DATE,
-    INVOICING_TOP2_AFTER,
-    INVOICING_TOP2_BEFORE,
-    NAT,
-    PEAK_SEASON_DELIVERY,
-    SEGMENTS,
-    TP_INDEX,
-    TREND_PER_YEAR,
-)
+from cxlab.synth.parameters import DAY, DEFAULT_PARAMETERS, HOUR, NAT, SEGMENTS, TP_INDEX, WorldParameters
 
 __all__ = ["SimulatedWorld", "baseline_monthly_hazard"]
 
@@ -53,6 +33,9 @@ class SimulatedWorld:
         JSON-serialisable ground truth (see the module docstring).
     params : dict
         The arguments of :func:`simulate` that produced the world.
+    parameters : WorldParameters or None
+        The constants of the generating process that produced the world (None for a world read
+        from files: the truth holds what it recorded).
     comment_themes : pandas.DataFrame
         The truth behind each comment (not written to files): ``invitation_id``, ``language``
         (``en``/``ru``/``de``), ``theme`` and ``second_theme`` (names, None when absent).
@@ -65,6 +48,7 @@ class SimulatedWorld:
     as_of: pd.Timestamp
     truth: dict = field(default_factory=dict)
     params: dict = field(default_factory=dict)
+    parameters: WorldParameters | None = None
     comment_themes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -150,17 +134,20 @@ def _clean(obj):
     return obj
 
 
-def baseline_monthly_hazard(n_months: int) -> np.ndarray:
+def baseline_monthly_hazard(n_months: int, *, parameters: WorldParameters = DEFAULT_PARAMETERS) -> np.ndarray:
     """Baseline monthly churn hazard for tenure months 1..``n_months``.
 
     Reference profile: SMB, monthly contract, latest answer 7.5, no
     follow-up, CES covariate 0, average unobserved value.
-    ``h0(k) = 0.0135 + 0.022 * exp(-(k - 1) / 5)``.
+    ``h0(k) = late + early_extra * exp(-(k - 1) / decay_months)``, by default
+    ``0.0135 + 0.022 * exp(-(k - 1) / 5)``.
 
     Parameters
     ----------
     n_months : int
         Number of tenure months.
+    parameters : WorldParameters, optional
+        The world's parameters (default: the demo world's).
 
     Returns
     -------
@@ -168,33 +155,36 @@ def baseline_monthly_hazard(n_months: int) -> np.ndarray:
         Hazards, element ``k - 1`` for tenure month ``k``.
     """
     k = np.arange(1, n_months + 1)
-    return BASELINE_LATE + BASELINE_EARLY_EXTRA * np.exp(-(k - 1) / BASELINE_DECAY_MONTHS)
+    return (parameters.baseline_late_monthly_hazard
+            + parameters.baseline_early_extra_monthly_hazard * np.exp(-(k - 1) / parameters.baseline_decay_months))
 
 
-def _experience_trend(month_starts: pd.DatetimeIndex, start: pd.Timestamp) -> np.ndarray:
+def _experience_trend(month_starts: pd.DatetimeIndex, start: pd.Timestamp, parameters: WorldParameters) -> np.ndarray:
     """Mean latent experience by month (rows) and touchpoint (columns)."""
     years = (month_starts - start).days.to_numpy() / 365.25
-    trend = np.outer(years, [TREND_PER_YEAR[tp] for tp in TOUCHPOINTS])
+    trend = np.outer(years, [parameters.experience_trend_sd_per_year[tp] for tp in TOUCHPOINTS])
     peak = np.isin(month_starts.month, (11, 12))
-    trend[peak, TP_INDEX["delivery"]] += PEAK_SEASON_DELIVERY
-    redesign = pd.Timestamp(INVOICING_REDESIGN_DATE)
+    trend[peak, TP_INDEX["delivery"]] += parameters.peak_season_delivery_shift_sd
+    redesign = pd.Timestamp(parameters.invoicing_redesign_date)
     months_since = (month_starts.year - redesign.year) * 12 + (month_starts.month - redesign.month)
-    ramp = np.clip(np.asarray(months_since, dtype=float) / INVOICING_RAMP_MONTHS, 0.0, 1.0)
-    trend[:, TP_INDEX["invoicing"]] += _invoicing_lift() * ramp
+    ramp = np.clip(np.asarray(months_since, dtype=float) / parameters.invoicing_ramp_months, 0.0, 1.0)
+    trend[:, TP_INDEX["invoicing"]] += _invoicing_lift(parameters) * ramp
     return trend
 
 
-def _invoicing_lift() -> float:
+def _invoicing_lift(parameters: WorldParameters) -> float:
     """Latent shift that moves invoicing CSAT top-2 share from before to after."""
-    return float((ndtri(INVOICING_TOP2_AFTER) - ndtri(INVOICING_TOP2_BEFORE)) * CSAT_LATENT_SD)
+    return float((ndtri(parameters.invoicing_top2_share_after) - ndtri(parameters.invoicing_top2_share_before))
+                 * parameters.csat_latent_sd)
 
 
-def _csat_intercepts() -> np.ndarray:
-    return np.array([CSAT_CUTS[2] + CSAT_LATENT_SD * ndtri(CSAT_BASE_TOP2[tp]) for tp in TOUCHPOINTS])
+def _csat_intercepts(parameters: WorldParameters) -> np.ndarray:
+    top2 = parameters.csat_base_top2_share_by_touchpoint
+    return np.array([parameters.csat_cut_points[2] + parameters.csat_latent_sd * ndtri(top2[tp]) for tp in TOUCHPOINTS])
 
 
-def _followup_intercepts() -> np.ndarray:
-    """Logit intercepts per segment that give the segment's ``FOLLOWUP_COVERAGE`` on average over values.
+def _followup_intercepts(parameters: WorldParameters) -> np.ndarray:
+    """Logit intercepts per segment that give the segment's follow-up coverage on average over values.
 
     The follow-up logit is ``a_segment + b_obs * observed_value + b_unobs * unobserved_value`` with
     both values standard normal and independent, so ``a`` solves ``E[expit(a + s Z)] = coverage``
@@ -202,6 +192,7 @@ def _followup_intercepts() -> np.ndarray:
     """
     nodes, weights = np.polynomial.hermite_e.hermegauss(40)
     weights = weights / weights.sum()
-    scale = math.hypot(*FOLLOWUP_VALUE_LOGIT.values())
-    return np.array([brentq(lambda a, c=FOLLOWUP_COVERAGE[s]: float(weights @ expit(a + scale * nodes)) - c,
+    scale = math.hypot(*parameters.followup_logit_per_sd_value.values())
+    coverage = parameters.followup_coverage_by_segment
+    return np.array([brentq(lambda a, c=coverage[s]: float(weights @ expit(a + scale * nodes)) - c,
                             -10.0, 10.0, xtol=1e-12) for s in SEGMENTS])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -24,85 +25,27 @@ from cxlab.synth.model import (
     baseline_monthly_hazard,
 )
 from cxlab.synth.parameters import (
-    ACQUISITION_COST_SIGMA,
-    ACQUISITION_GROWTH,
-    ACQUISITION_TO_RETENTION,
-    ANNUAL_CONTRACT_SHARE,
-    ANNUAL_RETENTION_COST,
-    CES_CENTER,
-    CES_CUTS,
-    CES_INTERCEPT,
-    CES_NOISE_SD,
-    CES_SLOPE,
-    CHANNEL_COST_MULTIPLIER,
-    CHANNEL_WEIGHTS,
     CHANNELS,
-    CHURN_LOG_HR,
-    CLOSE_DAYS,
-    COMMENT_PROB,
-    COMPLAINT_GENERAL_SLOPE,
-    COMPLAINT_RATE_PER_MONTH,
-    CSAT_CUTS,
-    CSAT_NOISE_SD,
     DAY,
     DEFAULT_END,
-    DEFAULT_FOLLOWUP_HAZARD_RATIO,
     DEFAULT_N_CUSTOMERS,
+    DEFAULT_PARAMETERS,
     DEFAULT_SEED,
     DEFAULT_START,
     DEFAULT_TRANSACTIONAL_PER_MONTH,
-    DRIVER_SCALE,
-    DRIVER_WEIGHTS,
-    EXP_AR,
-    EXP_AR_VAR,
-    EXP_CUSTOMER_VAR,
-    EXP_GENERAL_SHARE,
-    FIELD_OPS_SHARE,
-    FIRST_RESPONSE_HOURS,
-    FOLLOWUP_EFFECT_MONTHS,
-    FOLLOWUP_OPEN_DELAY_MEDIAN_MINUTES,
-    FOLLOWUP_VALUE_LOGIT,
     HOUR,
-    LANGUAGE_BY_REGION,
     LANGUAGES,
     N_TP,
     NAT,
     NEVER,
-    NPS_CUSTOMER_SD,
-    NPS_HAZARD_CENTER,
-    NPS_INTERCEPT,
-    NPS_NOISE_SD,
     NPS_STATES,
-    ONBOARDING_EARLY_MULTIPLIER,
-    ONBOARDING_EARLY_TENURE_MONTHS,
-    REFERRAL_PER_PROMOTER_SHARE,
-    REGION_SHARE,
     REGIONS,
-    RELATIONSHIP_CHANNEL_SHARE,
-    RELATIONSHIP_MIN_TENURE_DAYS,
-    RELATIONSHIP_WAVE_MONTHS,
-    RESPONSE_DELAY_MAX_DAYS,
-    RESPONSE_DELAY_MEDIAN_HOURS,
-    RESPONSE_DELAY_SIGMA,
-    RESPONSE_MODEL,
-    REVENUE_DRIFT,
-    REVENUE_DRIFT_GENERAL,
-    REVENUE_DRIFT_SD,
-    REVENUE_MEDIAN,
-    REVENUE_NOISE_SD,
-    REVENUE_SIGMA,
-    REVENUE_WALK_SD,
-    SEGMENT_EXPERIENCE,
-    SEGMENT_SHARE,
     SEGMENTS,
     SENTIMENTS,
-    SERVICE_RATE_PER_MONTH,
-    SLA_HOURS,
     SURVEY_CHANNELS,
     TEAMS,
-    TOUCHPOINT_INVITATION_SHARE,
     TP_INDEX,
-    TRANSACTIONAL_CHANNEL_SHARE,
+    WorldParameters,
 )
 from cxlab.synth.truth import _truth
 
@@ -117,7 +60,8 @@ def simulate(
     end: str = DEFAULT_END,
     cases_per_customer: float | None = None,
     transactional_per_month: float = DEFAULT_TRANSACTIONAL_PER_MONTH,
-    followup_hazard_ratio: float = DEFAULT_FOLLOWUP_HAZARD_RATIO,
+    followup_hazard_ratio: float | None = None,
+    parameters: WorldParameters = DEFAULT_PARAMETERS,
 ) -> SimulatedWorld:
     """Simulate a B2B service company's customers, revenue, surveys and cases.
 
@@ -135,10 +79,14 @@ def simulate(
         rates (about one case per customer).
     transactional_per_month : float, default 1.0
         Mean transactional survey invitations per active customer-month.
-    followup_hazard_ratio : float, default 0.6
+    followup_hazard_ratio : float, optional
         The causal effect of a detractor follow-up: the churn hazard is multiplied by it in the
-        ``FOLLOWUP_EFFECT_MONTHS`` calendar months after the month of the first response
-        (1.0 = the follow-up has no effect).
+        ``parameters.followup_effect_months`` calendar months after the month of the first response
+        (1.0 = the follow-up has no effect). Given, it replaces ``parameters.followup_hazard_ratio``
+        (0.6 by default).
+    parameters : WorldParameters, optional
+        Every constant of the generating process (default: the demo world's); the world's truth
+        records the values used.
 
     Returns
     -------
@@ -153,8 +101,8 @@ def simulate(
     """
     if n_customers < 1:
         raise ValueError("n_customers must be positive")
-    if not followup_hazard_ratio > 0:
-        raise ValueError(f"followup_hazard_ratio must be positive, got {followup_hazard_ratio}")
+    if followup_hazard_ratio is not None:
+        parameters = replace(parameters, followup_hazard_ratio=followup_hazard_ratio)
     rng = np.random.default_rng(seed)
     start_ts = pd.Timestamp(start).normalize()
     as_of = pd.Timestamp(end).normalize()
@@ -168,62 +116,71 @@ def simulate(
     month_len = np.diff(msec)
     win_lo = np.maximum(msec[:-1], s_start)
     win_hi = np.minimum(msec[1:], s_asof)  # events strictly before as_of 00:00 (or at it)
-    trend = _experience_trend(month_starts, start_ts)
-    csat_a = _csat_intercepts()
-    ces_b = np.array([CES_INTERCEPT[tp] for tp in TOUCHPOINTS])
-    weights = DRIVER_SCALE * np.array([DRIVER_WEIGHTS[tp] for tp in TOUCHPOINTS])
-    base_h = baseline_monthly_hazard(n_months)
+    trend = _experience_trend(month_starts, start_ts, parameters)
+    csat_a = _csat_intercepts(parameters)
+    ces_b = np.array([parameters.ces_intercept_by_touchpoint[tp] for tp in TOUCHPOINTS])
+    weights = parameters.driver_scale * np.array([parameters.driver_weights_nps_points_per_sd[tp]
+                                                  for tp in TOUCHPOINTS])
+    base_h = baseline_monthly_hazard(n_months, parameters=parameters)
     emerging_month = month_starts >= pd.Timestamp(synth_comments.EMERGING_START)
     emerging_tp = np.isin(np.arange(N_TP), [TP_INDEX["sales"], TP_INDEX["invoicing"]])
     n = int(n_customers)
 
     # ---- customers (sorted by acquisition time) ---------------------------------------
     span_days = (as_of - start_ts).days
-    growth = math.log(ACQUISITION_GROWTH) / max(span_days, 1)
+    growth = math.log(parameters.acquisition_growth_end_vs_start) / max(span_days, 1)
     u = rng.random(n)
     acq_day = np.floor(np.log1p(u * np.expm1(growth * (span_days + 1))) / growth).astype(np.int64)
     acq_day = np.sort(np.minimum(acq_day, span_days))
     acq_sec = s_start + acq_day * DAY
     acq_month = (np.searchsorted(msec, acq_sec, side="right") - 1).astype(np.int32)
-    seg = _categorical(rng, SEGMENT_SHARE, n)
-    region = _categorical(rng, REGION_SHARE, n)
-    annual = rng.random(n) < np.asarray(ANNUAL_CONTRACT_SHARE)[seg]
-    log_rev = np.log(np.asarray(REVENUE_MEDIAN))[seg] + np.asarray(REVENUE_SIGMA)[seg] * rng.standard_normal(n)
+    seg = _categorical(rng, parameters.segment_share, n)
+    region = _categorical(rng, parameters.region_share, n)
+    annual = rng.random(n) < np.asarray(parameters.annual_contract_share_by_segment)[seg]
+    log_median = np.log(np.asarray(parameters.revenue_median_per_month_by_segment))
+    log_sd = np.asarray(parameters.revenue_log_sd_by_segment)
+    log_rev = log_median[seg] + log_sd[seg] * rng.standard_normal(n)
     monthly_revenue = np.round(np.exp(log_rev), 2)
     general = rng.standard_normal(n)
     specific = rng.standard_normal((n, N_TP))
-    cust_eff = math.sqrt(EXP_CUSTOMER_VAR) * (
-        math.sqrt(EXP_GENERAL_SHARE) * general[:, None] + math.sqrt(1 - EXP_GENERAL_SHARE) * specific
+    general_share = parameters.experience_general_share
+    cust_eff = math.sqrt(parameters.experience_customer_variance) * (
+        math.sqrt(general_share) * general[:, None] + math.sqrt(1 - general_share) * specific
     )
     del specific
     seg_eff = np.zeros((len(SEGMENTS), N_TP))
     for si, s in enumerate(SEGMENTS):
-        for tp, v in SEGMENT_EXPERIENCE[s].items():
+        for tp, v in parameters.segment_experience_shift_sd[s].items():
             seg_eff[si, TP_INDEX[tp]] = v
     cust_eff += seg_eff[seg]
-    nps_u = NPS_CUSTOMER_SD * rng.standard_normal(n)
-    resp_r = RESPONSE_MODEL["customer_sd"] * rng.standard_normal(n)
-    resp_base = (np.array([RESPONSE_MODEL["segment"][s] for s in SEGMENTS])[seg]
-                 + RESPONSE_MODEL["intercept"] + resp_r)
-    acq_resp_eff = np.array([RESPONSE_MODEL["acquisition_channel"][c] for c in CHANNELS])
-    svch_resp_eff = np.array([RESPONSE_MODEL["survey_channel"][c] for c in SURVEY_CHANNELS])
-    state_resp_eff = np.array([RESPONSE_MODEL["previous_nps_category"][c] for c in NPS_STATES])
-    ppd = {"SMB": 0.0, "Mid-market": CHURN_LOG_HR["segment_Mid-market_vs_SMB"],
-           "Enterprise": CHURN_LOG_HR["segment_Enterprise_vs_SMB"]}
+    nps_u = parameters.nps_customer_sd_points * rng.standard_normal(n)
+    response_model = parameters.response_model_logit
+    resp_r = response_model["customer_sd"] * rng.standard_normal(n)
+    resp_base = (np.array([response_model["segment"][s] for s in SEGMENTS])[seg]
+                 + response_model["intercept"] + resp_r)
+    acq_resp_eff = np.array([response_model["acquisition_channel"][c] for c in CHANNELS])
+    svch_resp_eff = np.array([response_model["survey_channel"][c] for c in SURVEY_CHANNELS])
+    state_resp_eff = np.array([response_model["previous_nps_category"][c] for c in NPS_STATES])
+    log_hr = parameters.churn_log_hazard_ratios
+    ppd = {"SMB": 0.0, "Mid-market": log_hr["segment_Mid-market_vs_SMB"],
+           "Enterprise": log_hr["segment_Enterprise_vs_SMB"]}
     # customer value: observed (revenue relative to the segment's median, in SDs) and unobserved (a
     # separate stream, so the rest of the world is drawn as without it); both raise the chance of a
     # follow-up, the unobserved one also lowers churn (mean-one multiplier)
-    observed_value = (log_rev - np.log(np.asarray(REVENUE_MEDIAN))[seg]) / np.asarray(REVENUE_SIGMA)[seg]
+    observed_value = (log_rev - log_median[seg]) / log_sd[seg]
     unobserved_value = np.random.default_rng([seed, 1]).standard_normal(n)
-    value_log_hr = CHURN_LOG_HR["per_sd_unobserved_value"]
-    lp_static = (np.array([ppd[s] for s in SEGMENTS])[seg] + CHURN_LOG_HR["annual_vs_monthly"] * annual
+    value_log_hr = log_hr["per_sd_unobserved_value"]
+    lp_static = (np.array([ppd[s] for s in SEGMENTS])[seg] + log_hr["annual_vs_monthly"] * annual
                  + value_log_hr * unobserved_value - value_log_hr**2 / 2)
-    followup_logit = (_followup_intercepts()[seg] + FOLLOWUP_VALUE_LOGIT["observed_value"] * observed_value
-                      + FOLLOWUP_VALUE_LOGIT["unobserved_value"] * unobserved_value)
-    log_followup_hr = math.log(followup_hazard_ratio)
+    value_logit = parameters.followup_logit_per_sd_value
+    followup_logit = (_followup_intercepts(parameters)[seg] + value_logit["observed_value"] * observed_value
+                      + value_logit["unobserved_value"] * unobserved_value)
+    log_followup_hr = math.log(parameters.followup_hazard_ratio)
+    effect_months = parameters.followup_effect_months
+    channel_weights = np.asarray(parameters.channel_weights_by_segment)
     chan = np.full(n, -1, dtype=np.int8)
     z = np.zeros((n, N_TP))
-    lang_p = np.array([LANGUAGE_BY_REGION[r] for r in REGIONS])  # (region, [ru, de])
+    lang_p = np.array([parameters.language_share_by_region[r] for r in REGIONS])  # (region, [ru, de])
 
     # ---- state -----------------------------------------------------------------------
     churn_sec = np.full(n, NEVER, dtype=np.int64)
@@ -232,21 +189,21 @@ def simulate(
     churn_score = np.full(n, -1, dtype=np.int8)  # latest score in the churn month (-1: none)
     cat_cur = np.zeros(n, dtype=np.int8)  # 0 none, 1 detractor, 2 passive, 3 promoter
     score_cur = np.full(n, -1, dtype=np.int8)  # latest answered relationship score, -1 before the first
-    fu_month = np.full(n, -FOLLOWUP_EFFECT_MONTHS - 1, dtype=np.int32)  # month of the latest follow-up response
+    fu_month = np.full(n, -effect_months - 1, dtype=np.int32)  # month of the latest follow-up response
     pend_time = np.full(n, NEVER, dtype=np.int64)
     pend_cat = np.zeros(n, dtype=np.int8)
     pend_score = np.full(n, -1, dtype=np.int8)
-    ces_cur = np.full(n, CES_CENTER)
+    ces_cur = np.full(n, parameters.ces_center_points)
     pool_c = np.empty(0, dtype=np.int64)
     pool_t = np.empty(0, dtype=np.int64)
     pool_v = np.empty(0, dtype=float)
-    lp_score = np.append(CHURN_LOG_HR["per_nps_point"] * (np.arange(11) - NPS_HAZARD_CENTER),
-                         CHURN_LOG_HR["no_response_vs_passive"])  # index -1: no answer yet
+    lp_score = np.append(log_hr["per_nps_point"] * (np.arange(11) - parameters.nps_hazard_center_points),
+                         log_hr["no_response_vs_passive"])  # index -1: no answer yet
     category_multiplier = np.zeros((2, len(NPS_STATES)))  # sums of exp(score term), customer-months
 
-    tp_share = np.array([TOUCHPOINT_INVITATION_SHARE[tp] for tp in TOUCHPOINTS])
+    tp_share = np.array([parameters.touchpoint_invitation_share[tp] for tp in TOUCHPOINTS])
     tp_share_early = tp_share.copy()
-    tp_share_early[TP_INDEX["onboarding"]] *= ONBOARDING_EARLY_MULTIPLIER
+    tp_share_early[TP_INDEX["onboarding"]] *= parameters.onboarding_early_multiplier
     early_total = tp_share_early.sum()
     cum_tp = np.cumsum(tp_share / tp_share.sum())
     cum_tp_early = np.cumsum(tp_share_early / early_total)
@@ -283,19 +240,20 @@ def simulate(
         # new customers: channel depends on the current promoter share
         new = np.arange(acq_bounds[m], acq_bounds[m + 1])
         if new.size:
-            w = CHANNEL_WEIGHTS[seg[new]].copy()
-            w[:, 0] = REFERRAL_PER_PROMOTER_SHARE * promoter_share
+            w = channel_weights[seg[new]].copy()
+            w[:, 0] = parameters.referral_weight_per_promoter_share * promoter_share
             chan[new] = _categorical(rng, w)
-            z[new] = math.sqrt(EXP_AR_VAR) * rng.standard_normal((new.size, N_TP))
+            z[new] = math.sqrt(parameters.experience_ar_variance) * rng.standard_normal((new.size, N_TP))
         old = alive
         if old.size:
-            z[old] = EXP_AR * z[old] + math.sqrt(EXP_AR_VAR * (1 - EXP_AR**2)) * rng.standard_normal(
+            ar = parameters.experience_ar_coefficient_per_month
+            z[old] = ar * z[old] + math.sqrt(parameters.experience_ar_variance * (1 - ar**2)) * rng.standard_normal(
                 (old.size, N_TP))
         alive = np.concatenate([old, new])
         if alive.size == 0:
             continue
         x = trend[m] + cust_eff[alive] + z[alive]
-        nps_mean = NPS_INTERCEPT + x @ weights + nps_u[alive]
+        nps_mean = parameters.nps_intercept_points + x @ weights + nps_u[alive]
 
         # churn in month m (customers acquired before this month)
         n_old = old.size
@@ -306,8 +264,8 @@ def simulate(
             np.add.at(category_multiplier, (1, cat_cur[old]), 1.0)
             since_followup = m - fu_month[old]
             lp = (lp_static[old] + score_term
-                  + log_followup_hr * ((since_followup >= 1) & (since_followup <= FOLLOWUP_EFFECT_MONTHS))
-                  + CHURN_LOG_HR["per_unit_ces"] * (ces_cur[old] - CES_CENTER))
+                  + log_followup_hr * ((since_followup >= 1) & (since_followup <= effect_months))
+                  + log_hr["per_unit_ces"] * (ces_cur[old] - parameters.ces_center_points))
             h = np.minimum(base_h[tenure - 1] * np.exp(lp), 0.9)
             out = rng.random(n_old) < h
             risk_months[m] = n_old
@@ -325,7 +283,7 @@ def simulate(
         tenure_now = m - acq_month[alive]
 
         # ---- transactional surveys -------------------------------------------------
-        early = tenure_now < ONBOARDING_EARLY_TENURE_MONTHS
+        early = tenure_now < parameters.onboarding_early_tenure_months
         lam = transactional_per_month * width / month_len[m] * np.where(early, early_total, 1.0)
         counts = rng.poisson(lam)
         if counts.sum():
@@ -338,21 +296,21 @@ def simulate(
             sent = _business_hours(rng, lo[rows] + np.floor(rng.random(nr) * width[rows]).astype(np.int64),
                                    lo[rows], lo[rows] + width[rows])
             xv = x[rows, tp]
-            csat_lat = csat_a[tp] + xv + CSAT_NOISE_SD * rng.standard_normal(nr)
-            csat = (np.searchsorted(CSAT_CUTS, csat_lat) + 1).astype(np.int8)
-            ces_lat = ces_b[tp] - CES_SLOPE * xv + CES_NOISE_SD * rng.standard_normal(nr)
-            ces = (np.searchsorted(CES_CUTS, ces_lat) + 1).astype(np.int8)
-            svch = _categorical(rng, TRANSACTIONAL_CHANNEL_SHARE, nr)
+            csat_lat = csat_a[tp] + xv + parameters.csat_noise_sd * rng.standard_normal(nr)
+            csat = (np.searchsorted(parameters.csat_cut_points, csat_lat) + 1).astype(np.int8)
+            ces_lat = (ces_b[tp] - parameters.ces_slope_per_sd * xv
+                       + parameters.ces_noise_sd * rng.standard_normal(nr))
+            ces = (np.searchsorted(parameters.ces_cut_points, ces_lat) + 1).astype(np.int8)
+            svch = _categorical(rng, parameters.transactional_channel_share, nr)
             cid = alive[rows]
             logit = resp_base[cid] + acq_resp_eff[chan[cid]] + svch_resp_eff[svch] + state_resp_eff[cat_cur[cid]]
             responded = rng.random(nr) < expit(logit)
-            delay = np.minimum(_lognormal_seconds(rng, RESPONSE_DELAY_MEDIAN_HOURS * HOUR, RESPONSE_DELAY_SIGMA, nr),
-                               RESPONSE_DELAY_MAX_DAYS * DAY)
+            delay = np.minimum(_response_delays(rng, parameters, nr), parameters.response_delay_max_days * DAY)
             resp_t = sent + delay
             responded &= (resp_t <= s_asof) & (resp_t < churn_sec[cid])
             sentiment = np.where(csat <= 2, 0, np.where(csat == 3, 1, 2)).astype(np.int8)
             comment = _comments(rng, responded, region[cid], tp, sentiment, lang_p,
-                                emerging_month[m] & emerging_tp[tp])
+                                emerging_month[m] & emerging_tp[tp], parameters)
             out_s.append({"cust": cid.astype(np.int32), "tp": tp, "ch": svch, "sent": sent,
                           "resp": np.where(responded, resp_t, NAT), "csat_true": csat, "ces_true": ces,
                           "nps_true": np.full(nr, -1, dtype=np.int8), "comment": comment})
@@ -363,24 +321,24 @@ def simulate(
                 pool_v = np.concatenate([pool_v, ces[responded].astype(float)])
 
         # ---- relationship wave ---------------------------------------------------------
-        if month_starts[m].month in RELATIONSHIP_WAVE_MONTHS:
+        if month_starts[m].month in parameters.relationship_wave_months:
             send = t0 + (7 + rng.integers(0, 14, alive.size)) * DAY
             send = _business_hours(rng, send, send, send + DAY)
-            ok = (send >= lo) & (send < hi) & (send - acq_sec[alive] >= RELATIONSHIP_MIN_TENURE_DAYS * DAY)
+            ok = ((send >= lo) & (send < hi)
+                  & (send - acq_sec[alive] >= parameters.relationship_min_tenure_days * DAY))
             rows = np.flatnonzero(ok)
             nr = rows.size
             if nr:
                 cid = alive[rows]
                 sent = send[rows]
-                nps_lat = nps_mean[rows] + NPS_NOISE_SD * rng.standard_normal(nr)
+                nps_lat = nps_mean[rows] + parameters.nps_noise_sd_points * rng.standard_normal(nr)
                 nps = np.clip(np.rint(nps_lat), 0, 10).astype(np.int8)
-                svch = _categorical(rng, RELATIONSHIP_CHANNEL_SHARE, nr)
+                svch = _categorical(rng, parameters.relationship_channel_share, nr)
                 logit = (resp_base[cid] + acq_resp_eff[chan[cid]] + svch_resp_eff[svch] + state_resp_eff[cat_cur[cid]]
-                         + RESPONSE_MODEL["relationship"])
+                         + response_model["relationship"])
                 responded = rng.random(nr) < expit(logit)
                 delay = np.minimum(
-                    _lognormal_seconds(rng, RESPONSE_DELAY_MEDIAN_HOURS * HOUR, RESPONSE_DELAY_SIGMA, nr),
-                    RESPONSE_DELAY_MAX_DAYS * DAY)
+                    _response_delays(rng, parameters, nr), parameters.response_delay_max_days * DAY)
                 resp_t = sent + delay
                 responded &= (resp_t <= s_asof) & (resp_t < churn_sec[cid])
                 cat = np.where(nps <= 6, 1, np.where(nps <= 8, 2, 3)).astype(np.int8)
@@ -390,7 +348,7 @@ def simulate(
                                  np.where(cat == 3, contrib.argmax(axis=1),
                                           _categorical(rng, weights, nr))).astype(np.int8)
                 comment = _comments(rng, responded, region[cid], topic, (cat - 1).astype(np.int8), lang_p,
-                                    np.full(nr, emerging_month[m]))
+                                    np.full(nr, emerging_month[m]), parameters)
                 gen = gen_counter + np.arange(nr)
                 gen_counter += nr
                 out_s.append({"cust": cid.astype(np.int32), "tp": np.full(nr, N_TP, dtype=np.int8), "ch": svch,
@@ -403,12 +361,14 @@ def simulate(
                     dc = cid[det]
                     covered = rng.random(det.size) < expit(followup_logit[dc])
                     nd = det.size
-                    opened = resp_t[det] + _lognormal_seconds(rng, FOLLOWUP_OPEN_DELAY_MEDIAN_MINUTES * 60, 0.8, nd)
+                    opened = resp_t[det] + _lognormal_seconds(
+                        rng, parameters.followup_open_delay_median_minutes * 60, 0.8, nd)
                     team = np.where(seg[dc] == 2, 1, 0).astype(np.int8)
-                    med = np.where(team == 1, FIRST_RESPONSE_HOURS["detractor_followup/account_management"][0],
-                                   FIRST_RESPONSE_HOURS["detractor_followup/customer_success"][0]) * HOUR
+                    first_hours = parameters.first_response_hours_lognormal
+                    med = np.where(team == 1, first_hours["detractor_followup/account_management"][0],
+                                   first_hours["detractor_followup/customer_success"][0]) * HOUR
                     first = opened + _lognormal_seconds(rng, med, 0.95, nd)
-                    cmed, csig = CLOSE_DAYS["detractor_followup"]
+                    cmed, csig = parameters.close_days_lognormal["detractor_followup"]
                     closed = first + _lognormal_seconds(rng, cmed * DAY, csig, nd)
                     keep = covered & (opened <= s_asof)
                     first_obs = np.where(first <= s_asof, first, NAT)
@@ -426,7 +386,7 @@ def simulate(
         still = alive[churn_month[alive] > m]
         keep_rows = churn_month[alive] > m
         if still.size:
-            promoter_share = float(ndtr((nps_mean[keep_rows] - 8.5) / NPS_NOISE_SD).mean())
+            promoter_share = float(ndtr((nps_mean[keep_rows] - 8.5) / parameters.nps_noise_sd_points).mean())
             promoter_by_month[m] = promoter_share
         if m == n_months - 1 or (sample_x is None and still.size >= min(n, 5_000)):
             sample_x = x[keep_rows][:20_000]
@@ -438,24 +398,31 @@ def simulate(
         monthly_revenue=monthly_revenue, general=general, churn_sec=churn_sec, churn_month=churn_month,
         out_s=out_s, out_f=out_f, churn_state=churn_state, churn_score_log_hazard=lp_score[churn_score],
         text_rng=np.random.default_rng([seed, 1]),
-        cases_per_customer=cases_per_customer,
+        cases_per_customer=cases_per_customer, parameters=parameters,
     )
     world.truth = _truth(world, start_ts=start_ts, as_of=as_of, month_starts=month_starts, base_h=base_h,
                          risk_months=risk_months, churns=churns, promoter_by_month=promoter_by_month,
                          sample_x=sample_x, csat_a=csat_a, ces_b=ces_b,
                          transactional_per_month=transactional_per_month,
-                         followup_hazard_ratio=followup_hazard_ratio, category_multiplier=category_multiplier,
+                         parameters=parameters, category_multiplier=category_multiplier,
                          extra=world.truth)
     world.params = {"n_customers": n, "seed": int(seed), "start": str(start_ts.date()), "end": str(as_of.date()),
                     "cases_per_customer": cases_per_customer, "transactional_per_month": transactional_per_month,
-                    "followup_hazard_ratio": followup_hazard_ratio}
+                    "followup_hazard_ratio": parameters.followup_hazard_ratio}
+    world.parameters = parameters
     return world
 
 
-def _comments(rng, responded, region, tp, sentiment, lang_p, emerging) -> np.ndarray:
+def _response_delays(rng, parameters: WorldParameters, size: int) -> np.ndarray:
+    """Log-normal delays (seconds) between an invitation and its answer, before the cap."""
+    return _lognormal_seconds(rng, parameters.response_delay_median_hours * HOUR, parameters.response_delay_log_sd,
+                              size)
+
+
+def _comments(rng, responded, region, tp, sentiment, lang_p, emerging, parameters) -> np.ndarray:
     """Comment codes ``100 * language + primary theme + 1`` (theme 0: off-topic; -1 = no comment)."""
     nr = responded.size
-    prob = np.array([COMMENT_PROB[s] for s in SENTIMENTS])[sentiment]
+    prob = np.array([parameters.comment_probability_by_sentiment[s] for s in SENTIMENTS])[sentiment]
     has = responded & (rng.random(nr) < prob)
     u = rng.random(nr)
     p_ru = lang_p[region, 0]
@@ -468,7 +435,7 @@ def _comments(rng, responded, region, tp, sentiment, lang_p, emerging) -> np.nda
 def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, acq_month, seg, region, annual, chan,
               monthly_revenue, general, churn_sec, churn_month, out_s, out_f, churn_state, churn_score_log_hazard,
               text_rng,
-              cases_per_customer) -> SimulatedWorld:
+              cases_per_customer, parameters) -> SimulatedWorld:
     """Turn the simulated arrays into the four tables."""
     n_months = len(month_starts)
     cust_ids = _ids("C", n, 7)
@@ -476,10 +443,12 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
     churned = churn_sec != NEVER
 
     # ---- customers ----------------------------------------------------------------------
-    channel_mult = np.asarray(CHANNEL_COST_MULTIPLIER)[chan]
-    noise = np.exp(ACQUISITION_COST_SIGMA * rng.standard_normal(n) - ACQUISITION_COST_SIGMA**2 / 2)
+    channel_mult = np.asarray(parameters.acquisition_cost_multiplier_by_channel)[chan]
+    cost_sd = parameters.acquisition_cost_log_sd
+    noise = np.exp(cost_sd * rng.standard_normal(n) - cost_sd**2 / 2)
+    retention_cost = np.asarray(parameters.annual_retention_cost_by_segment)[seg]
     acquisition_cost = np.round(
-        ACQUISITION_TO_RETENTION * np.asarray(ANNUAL_RETENTION_COST)[seg] * channel_mult * noise, 2)
+        parameters.acquisition_to_annual_retention_cost_ratio * retention_cost * channel_mult * noise, 2)
     customers = pd.DataFrame({
         "customer_id": cust_ids,
         "segment": seg_names[seg],
@@ -502,15 +471,16 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
     rows = np.repeat(np.arange(n, dtype=np.int32), counts)
     k = np.arange(total, dtype=np.int32)
     k -= np.repeat(offsets.astype(np.int32), counts)
-    drift = (np.array([REVENUE_DRIFT[s] for s in SEGMENTS])[seg] + REVENUE_DRIFT_GENERAL * general
-             + REVENUE_DRIFT_SD * rng.standard_normal(n))
+    drift = (np.array([parameters.revenue_drift_log_per_month_by_segment[s] for s in SEGMENTS])[seg]
+             + parameters.revenue_drift_log_per_month_per_sd_general * general
+             + parameters.revenue_drift_sd_log_per_month * rng.standard_normal(n))
     log_amount = rng.standard_normal(total)
-    log_amount *= REVENUE_WALK_SD
+    log_amount *= parameters.revenue_walk_log_sd_per_month
     np.cumsum(log_amount, out=log_amount)  # random walk per customer, 0 in the first month
     if total:
         log_amount -= np.repeat(log_amount[offsets], counts)
     log_amount += drift[rows] * k
-    log_amount += REVENUE_NOISE_SD * rng.standard_normal(total)
+    log_amount += parameters.revenue_noise_log_sd * rng.standard_normal(total)
     np.exp(log_amount, out=log_amount)
     log_amount *= monthly_revenue[rows]
     month_idx = acq_month[rows] + k
@@ -588,8 +558,10 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
     end_sec = np.minimum(churn_sec, s_asof)
     life = np.maximum(end_sec - acq_sec, 0)
     life_months = life / (30.4375 * DAY)
-    sr_rate = np.array([SERVICE_RATE_PER_MONTH[s] for s in SEGMENTS])[seg] * life_months
-    cp_rate = COMPLAINT_RATE_PER_MONTH * np.exp(COMPLAINT_GENERAL_SLOPE * general) * life_months
+    service_rate = parameters.service_request_rate_per_month_by_segment
+    sr_rate = np.array([service_rate[s] for s in SEGMENTS])[seg] * life_months
+    cp_rate = (parameters.complaint_rate_per_month * np.exp(parameters.complaint_log_rate_per_sd_general * general)
+               * life_months)
     scale = 1.0
     if cases_per_customer is not None:
         needed = max(cases_per_customer * n - n_f, 0.0)
@@ -604,12 +576,12 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
         opened = _business_hours(rng, acq_sec[who] + np.floor(rng.random(nk) * life[who]).astype(np.int64),
                                  acq_sec[who], acq_sec[who] + life[who])
         if kind == "service_request":
-            team = np.where(rng.random(nk) < FIELD_OPS_SHARE, 3, 2).astype(np.int8)
+            team = np.where(rng.random(nk) < parameters.field_ops_share, 3, 2).astype(np.int8)
         else:
             team = np.full(nk, 4, dtype=np.int8)
-        med, sig = FIRST_RESPONSE_HOURS[kind]
+        med, sig = parameters.first_response_hours_lognormal[kind]
         first = opened + _lognormal_seconds(rng, med * HOUR, sig, nk)
-        cmed, csig = CLOSE_DAYS[kind]
+        cmed, csig = parameters.close_days_lognormal[kind]
         closed = first + _lognormal_seconds(rng, cmed * DAY, csig, nk)
         blocks.append((kind, who, opened, np.where(first <= s_asof, first, NAT),
                        np.where(closed <= s_asof, closed, NAT), team))
@@ -634,7 +606,7 @@ def _assemble(*, rng, n, start_ts, as_of, s_asof, msec, month_starts, acq_sec, a
         "opened_at": _to_datetime(c_open),
         "first_response_at": _to_datetime(c_first),
         "closed_at": _to_datetime(c_closed),
-        "sla_hours": np.array([SLA_HOURS[k] for k in kind_names])[kinds],
+        "sla_hours": np.array([parameters.sla_hours_by_kind[k] for k in kind_names])[kinds],
         "invitation_id": inv_col.astype(object),
         "team": np.array(TEAMS, dtype=object)[c_team],
         "reason": synth_comments.draw_case_reasons(text_rng, np.array(kind_names, dtype=object)[kinds], c_open,

@@ -10,67 +10,14 @@ from cxlab import synth_comments
 from cxlab.schema import TOUCHPOINTS
 from cxlab.synth.model import SimulatedWorld, _clean, _followup_intercepts, _invoicing_lift, _nps
 from cxlab.synth.parameters import (
-    ACQUISITION_GROWTH,
-    ANNUAL_CONTRACT_SHARE,
-    ANNUAL_RETENTION_COST,
-    BASELINE_DECAY_MONTHS,
-    BASELINE_EARLY_EXTRA,
-    BASELINE_LATE,
-    CES_CUTS,
-    CES_NOISE_SD,
-    CES_SLOPE,
-    CHANNEL_COST_MULTIPLIER,
     CHANNELS,
-    CHURN_LOG_HR,
-    CLOSE_DAYS,
-    COMMENT_PROB,
-    COMPLAINT_GENERAL_SLOPE,
-    COMPLAINT_RATE_PER_MONTH,
-    CSAT_BASE_TOP2,
-    CSAT_CUTS,
-    CSAT_NOISE_SD,
-    DRIVER_SCALE,
-    DRIVER_WEIGHTS,
-    EXP_AR,
-    EXP_AR_VAR,
-    EXP_CUSTOMER_VAR,
-    EXP_GENERAL_SHARE,
-    FIRST_RESPONSE_HOURS,
-    FOLLOWUP_COVERAGE,
-    FOLLOWUP_EFFECT_MONTHS,
-    FOLLOWUP_SLA_HOURS,
-    FOLLOWUP_VALUE_LOGIT,
-    INVOICING_RAMP_MONTHS,
-    INVOICING_REDESIGN_DATE,
-    LANGUAGE_BY_REGION,
     LANGUAGES,
     N_TP,
-    NPS_CUSTOMER_SD,
-    NPS_HAZARD_CENTER,
-    NPS_INTERCEPT,
-    NPS_NOISE_SD,
-    PEAK_SEASON_DELIVERY,
-    REFERRAL_PER_PROMOTER_SHARE,
-    REGION_SHARE,
     REGIONS,
-    RESPONSE_DELAY_MEDIAN_HOURS,
-    RESPONSE_DELAY_SIGMA,
-    RESPONSE_MODEL,
-    REVENUE_DRIFT,
-    REVENUE_DRIFT_GENERAL,
-    REVENUE_DRIFT_SD,
-    REVENUE_MEDIAN,
-    REVENUE_NOISE_SD,
-    REVENUE_SIGMA,
-    REVENUE_WALK_SD,
-    SEGMENT_EXPERIENCE,
-    SEGMENT_SHARE,
     SEGMENTS,
-    SERVICE_RATE_PER_MONTH,
-    SLA_HOURS,
     SURVEY_CHANNELS,
     TP_INDEX,
-    TREND_PER_YEAR,
+    WorldParameters,
 )
 
 __all__ = []
@@ -86,9 +33,9 @@ def _share_by_year(years: np.ndarray, values: np.ndarray) -> dict:
 
 
 def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk_months, churns, promoter_by_month,
-           sample_x, csat_a, ces_b, transactional_per_month, followup_hazard_ratio, category_multiplier,
+           sample_x, csat_a, ces_b, transactional_per_month, parameters: WorldParameters, category_multiplier,
            extra) -> dict:
-    """Collect the ground truth (configuration and realised values)."""
+    """Collect the ground truth: the parameters used (``parameters``) and the realised values."""
     lat = extra["_latent"]
     cu, su, ca = world.customers, world.surveys, world.cases
     tp, years, answered = lat["tp"], lat["year"], lat["answered"]
@@ -104,7 +51,8 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
     det_answers = int((answered & is_rel & (lat["nps_true"] <= 6)).sum())
     fu = ca[ca["kind"] == "detractor_followup"]
     fu_hours = (fu["first_response_at"] - fu["opened_at"]).dt.total_seconds() / 3600
-    kept = float((fu_hours.dropna() <= FOLLOWUP_SLA_HOURS).mean()) if fu_hours.notna().any() else float("nan")
+    kept = (float((fu_hours.dropna() <= parameters.followup_sla_hours).mean()) if fu_hours.notna().any()
+            else float("nan"))
     month_year = month_starts.year.to_numpy()
     churn_by_year = {}
     for y in np.unique(month_year):
@@ -124,14 +72,15 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
     corr = np.corrcoef(sample_x, rowvar=False) if sample_x is not None and len(sample_x) > 2 else None
     mean_corr = float(corr[~np.eye(N_TP, dtype=bool)].mean()) if corr is not None else float("nan")
     seg_names = cu["segment"].to_numpy()
-    retention = dict(zip(SEGMENTS, ANNUAL_RETENTION_COST, strict=True))
+    retention = dict(zip(SEGMENTS, parameters.annual_retention_cost_by_segment, strict=True))
     ratio = float(cu["acquisition_cost"].sum() / np.sum([retention[s] for s in seg_names]))
     has_comment = lat["comment"] >= 0
     lang_of = lat["comment"][has_comment] // 100
     themes = lat["comment_themes"]
     nps_of_comment = np.where(tp[has_comment] == N_TP, lat["nps_true"][has_comment], -1)
     reasons = cu["churn_reason"].dropna()
-    ranking = sorted(DRIVER_WEIGHTS, key=lambda t: -DRIVER_WEIGHTS[t])
+    driver_weights = parameters.driver_weights_nps_points_per_sd
+    ranking = sorted(driver_weights, key=lambda t: -driver_weights[t])
     kinds = ca["kind"].value_counts()
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_multiplier = category_multiplier[0] / category_multiplier[1]
@@ -148,57 +97,64 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
         "survey_channels": list(SURVEY_CHANNELS),
         "touchpoints": list(TOUCHPOINTS),
         "acquisition": {
-            "growth_factor_end_vs_start": ACQUISITION_GROWTH,
-            "segment_share": dict(zip(SEGMENTS, SEGMENT_SHARE, strict=True)),
-            "region_share": dict(zip(REGIONS, REGION_SHARE, strict=True)),
-            "annual_contract_share_by_segment": dict(zip(SEGMENTS, ANNUAL_CONTRACT_SHARE, strict=True)),
-            "monthly_revenue_lognormal": {s: {"median": REVENUE_MEDIAN[i], "sigma": REVENUE_SIGMA[i]}
+            "growth_factor_end_vs_start": parameters.acquisition_growth_end_vs_start,
+            "segment_share": dict(zip(SEGMENTS, parameters.segment_share, strict=True)),
+            "region_share": dict(zip(REGIONS, parameters.region_share, strict=True)),
+            "annual_contract_share_by_segment": dict(zip(SEGMENTS, parameters.annual_contract_share_by_segment,
+                                                         strict=True)),
+            "monthly_revenue_lognormal": {s: {"median": parameters.revenue_median_per_month_by_segment[i],
+                                              "sigma": parameters.revenue_log_sd_by_segment[i]}
                                           for i, s in enumerate(SEGMENTS)},
             "annual_retention_cost_by_segment": retention,
-            "acquisition_cost_multiplier_by_channel": dict(zip(CHANNELS, CHANNEL_COST_MULTIPLIER, strict=True)),
-            "acquisition_cost_formula": "5 * annual_retention_cost[segment] * multiplier[channel] * "
-                                        "lognormal(mean 1, sigma 0.35)",
+            "acquisition_cost_multiplier_by_channel": dict(zip(CHANNELS,
+                                                               parameters.acquisition_cost_multiplier_by_channel,
+                                                               strict=True)),
+            "acquisition_cost_formula": f"{parameters.acquisition_to_annual_retention_cost_ratio:g} * "
+                                        "annual_retention_cost[segment] * multiplier[channel] * "
+                                        f"lognormal(mean 1, sigma {parameters.acquisition_cost_log_sd:g})",
             "acquisition_to_annual_retention_cost_ratio": ratio,
             "mean_acquisition_cost_by_channel": cu.groupby("acquisition_channel")["acquisition_cost"].mean()
             .to_dict(),
         },
         "referral": {
-            "referral_weight_per_promoter_share": REFERRAL_PER_PROMOTER_SHARE,
+            "referral_weight_per_promoter_share": parameters.referral_weight_per_promoter_share,
             "promoter_share_by_year": prom_year,
             "referral_share_by_year": _share_by_year(acq_year, ref),
         },
         "experience_model": {
-            "customer_variance": EXP_CUSTOMER_VAR,
-            "general_factor_share_of_customer_variance": EXP_GENERAL_SHARE,
-            "ar1_coefficient_monthly": EXP_AR,
-            "ar1_stationary_variance": EXP_AR_VAR,
-            "segment_effects": SEGMENT_EXPERIENCE,
-            "trend_per_year": TREND_PER_YEAR,
-            "delivery_peak_season_nov_dec": PEAK_SEASON_DELIVERY,
-            "invoicing_lift_after_ramp": _invoicing_lift(),
-            "invoicing_ramp_months": INVOICING_RAMP_MONTHS,
+            "customer_variance": parameters.experience_customer_variance,
+            "general_factor_share_of_customer_variance": parameters.experience_general_share,
+            "ar1_coefficient_monthly": parameters.experience_ar_coefficient_per_month,
+            "ar1_stationary_variance": parameters.experience_ar_variance,
+            "segment_effects": parameters.segment_experience_shift_sd,
+            "trend_per_year": parameters.experience_trend_sd_per_year,
+            "delivery_peak_season_nov_dec": parameters.peak_season_delivery_shift_sd,
+            "invoicing_lift_after_ramp": _invoicing_lift(parameters),
+            "invoicing_ramp_months": parameters.invoicing_ramp_months,
             "mean_correlation": mean_corr,
         },
-        "invoicing_redesign_date": INVOICING_REDESIGN_DATE,
+        "invoicing_redesign_date": parameters.invoicing_redesign_date,
         "invoicing_csat_share_by_year": _share_by_year(years[inv], inv_top2),
         "invoicing_csat_share_by_year_observed": _share_by_year(years[inv][inv_ans], inv_top2[inv_ans]),
         "csat_model": {
             "intercepts": dict(zip(TOUCHPOINTS, csat_a, strict=True)),
-            "noise_sd": CSAT_NOISE_SD,
-            "cut_points": CSAT_CUTS,
-            "base_top2_share": CSAT_BASE_TOP2,
+            "noise_sd": parameters.csat_noise_sd,
+            "cut_points": parameters.csat_cut_points,
+            "base_top2_share": parameters.csat_base_top2_share_by_touchpoint,
             "true_top2_share": {t: float((lat["csat_true"][tp == k] >= 4).mean()) if (tp == k).any() else None
                                 for k, t in enumerate(TOUCHPOINTS)},
         },
-        "ces_model": {"intercepts": dict(zip(TOUCHPOINTS, ces_b, strict=True)), "slope_on_experience": -CES_SLOPE,
-                      "noise_sd": CES_NOISE_SD, "cut_points": CES_CUTS},
+        "ces_model": {"intercepts": dict(zip(TOUCHPOINTS, ces_b, strict=True)),
+                      "slope_on_experience": -parameters.ces_slope_per_sd,
+                      "noise_sd": parameters.ces_noise_sd, "cut_points": parameters.ces_cut_points},
         "nps_model": {
             "formula": "nps = round(clip(intercept + sum_k weight_k * x_k + u + e, 0, 10))",
-            "intercept": NPS_INTERCEPT, "customer_effect_sd": NPS_CUSTOMER_SD, "noise_sd": NPS_NOISE_SD,
+            "intercept": parameters.nps_intercept_points, "customer_effect_sd": parameters.nps_customer_sd_points,
+            "noise_sd": parameters.nps_noise_sd_points,
         },
-        "driver_weights": {t: DRIVER_SCALE * DRIVER_WEIGHTS[t] for t in TOUCHPOINTS},
+        "driver_weights": {t: parameters.driver_scale * driver_weights[t] for t in TOUCHPOINTS},
         "driver_ranking": ranking,
-        "response_model": RESPONSE_MODEL | {
+        "response_model": parameters.response_model_logit | {
             "formula": "logit P(respond) = intercept + relationship (relationship survey only) + "
                        "previous_nps_category + segment + acquisition_channel + survey_channel + r, "
                        "r ~ N(0, customer_sd) per customer",
@@ -209,8 +165,8 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
                                                 "answer before sent_at",
             "missing_at_random": "response never depends on the answer itself, only on the columns above, which "
                                  "the tables record before each invitation",
-            "response_delay_hours_lognormal": {"median": RESPONSE_DELAY_MEDIAN_HOURS,
-                                               "sigma": RESPONSE_DELAY_SIGMA}},
+            "response_delay_hours_lognormal": {"median": parameters.response_delay_median_hours,
+                                               "sigma": parameters.response_delay_log_sd}},
         "response_rate": {"overall": float(answered.mean()) if answered.size else None,
                           "relationship": float(answered[is_rel].mean()) if is_rel.any() else None,
                           "transactional": float(answered[~is_rel].mean()) if (~is_rel).any() else None},
@@ -227,7 +183,8 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
             "covariates": {
                 "nps_score": "score (0-10) of the most recent answered relationship survey with responded_at "
                              "before the month start, linear on the log-hazard scale (per_nps_point, 0 at "
-                             f"{NPS_HAZARD_CENTER}): churn risk changes smoothly with the score, with no jump "
+                             f"{parameters.nps_hazard_center_points}): churn risk changes smoothly with the score, "
+                             "with no jump "
                              "between categories; 'none' (no answer yet) has its own ratio "
                              "(no_response_vs_passive)",
                 "followup": "followup_hazard_ratio in each of the FOLLOWUP_EFFECT_MONTHS calendar months after "
@@ -242,11 +199,12 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
                 "segment": "reference SMB (time-fixed)",
             },
             "churned_at": "uniform day within the churn month (dates, 00:00)",
-            "reference_profile": f"SMB, monthly, latest answer {NPS_HAZARD_CENTER}, no follow-up, ces covariate "
+            "reference_profile": f"SMB, monthly, latest answer {parameters.nps_hazard_center_points}, no follow-up, "
+                                 "ces covariate "
                                  "0, average unobserved value",
         },
-        "churn_log_hazard_ratios": CHURN_LOG_HR,
-        "churn_hazard_ratios": {k: math.exp(v) for k, v in CHURN_LOG_HR.items()},
+        "churn_log_hazard_ratios": parameters.churn_log_hazard_ratios,
+        "churn_hazard_ratios": {k: math.exp(v) for k, v in parameters.churn_log_hazard_ratios.items()},
         "churn_hazard_ratios_by_category": {
             "definition": "mean hazard multiplier of the latest score over the customer-months at risk in each "
                           "category of the latest answer, relative to passives: the category contrasts the data "
@@ -254,45 +212,52 @@ def _truth(world: SimulatedWorld, *, start_ts, as_of, month_starts, base_h, risk
             "detractor_vs_passive": mean_multiplier[1] / mean_multiplier[2],
             "promoter_vs_passive": mean_multiplier[3] / mean_multiplier[2],
         },
-        "followup_hazard_ratio": followup_hazard_ratio,
-        "followup_effect_months": FOLLOWUP_EFFECT_MONTHS,
+        "followup_hazard_ratio": parameters.followup_hazard_ratio,
+        "followup_effect_months": parameters.followup_effect_months,
         "followup_assignment": {
             "formula": "logit P(follow-up | detractor answer) = intercept_segment + observed_value * "
                        "(log monthly_revenue - log segment median) / segment sigma + unobserved_value * u, "
                        "u ~ N(0, 1) per customer (the same u lowers churn)",
-            "logit_per_sd": FOLLOWUP_VALUE_LOGIT,
-            "intercept_by_segment": dict(zip(SEGMENTS, _followup_intercepts(), strict=True)),
+            "logit_per_sd": parameters.followup_logit_per_sd_value,
+            "intercept_by_segment": dict(zip(SEGMENTS, _followup_intercepts(parameters), strict=True)),
         },
         "baseline_monthly_hazard": base_h,
-        "baseline_monthly_hazard_formula": f"{BASELINE_LATE} + {BASELINE_EARLY_EXTRA} * exp(-(k - 1) / "
-                                           f"{BASELINE_DECAY_MONTHS})",
+        "baseline_monthly_hazard_formula": (f"{parameters.baseline_late_monthly_hazard} + "
+                                            f"{parameters.baseline_early_extra_monthly_hazard} * exp(-(k - 1) / "
+                                            f"{parameters.baseline_decay_months})"),
         "annual_churn_rate": 1 - (1 - monthly_all) ** 12,
         "annual_churn_rate_by_year": churn_by_year,
         "followup_coverage": (len(fu) / det_answers) if det_answers else None,
-        "followup_coverage_by_segment": FOLLOWUP_COVERAGE,
+        "followup_coverage_by_segment": parameters.followup_coverage_by_segment,
         "sla_24h_kept_share": kept,
-        "first_response_hours": {k: {"median": v[0], "sigma": v[1]} for k, v in FIRST_RESPONSE_HOURS.items()},
+        "first_response_hours": {k: {"median": v[0], "sigma": v[1]}
+                                 for k, v in parameters.first_response_hours_lognormal.items()},
         "cases": {
-            "sla_hours": SLA_HOURS,
-            "service_rate_per_month": SERVICE_RATE_PER_MONTH,
-            "complaint_rate_per_month": COMPLAINT_RATE_PER_MONTH,
-            "complaint_general_experience_slope": COMPLAINT_GENERAL_SLOPE,
+            "sla_hours": parameters.sla_hours_by_kind,
+            "service_rate_per_month": parameters.service_request_rate_per_month_by_segment,
+            "complaint_rate_per_month": parameters.complaint_rate_per_month,
+            "complaint_general_experience_slope": parameters.complaint_log_rate_per_sd_general,
             "rate_scale": extra["_case_scale"],
             "count_by_kind": {k: int(kinds.get(k, 0)) for k in ("detractor_followup", "service_request",
                                                                  "complaint")},
             "open_cases": int(ca["closed_at"].isna().sum()),
             "awaiting_first_response": int(ca["first_response_at"].isna().sum()),
             "cases_per_customer": len(ca) / max(len(cu), 1),
-            "close_days_lognormal": {k: {"median": v[0], "sigma": v[1]} for k, v in CLOSE_DAYS.items()},
+            "close_days_lognormal": {k: {"median": v[0], "sigma": v[1]}
+                                     for k, v in parameters.close_days_lognormal.items()},
         },
         "revenue_model": {
-            "drift_log_per_month_by_segment": REVENUE_DRIFT, "drift_per_general_experience_sd": REVENUE_DRIFT_GENERAL,
-            "drift_sd": REVENUE_DRIFT_SD, "random_walk_sd": REVENUE_WALK_SD, "usage_noise_sd": REVENUE_NOISE_SD,
+            "drift_log_per_month_by_segment": parameters.revenue_drift_log_per_month_by_segment,
+            "drift_per_general_experience_sd": parameters.revenue_drift_log_per_month_per_sd_general,
+            "drift_sd": parameters.revenue_drift_sd_log_per_month,
+            "random_walk_sd": parameters.revenue_walk_log_sd_per_month,
+            "usage_noise_sd": parameters.revenue_noise_log_sd,
             "proration": "first and churn month prorated by active days",
         },
         "comment_model": {
-            "comment_probability_by_sentiment": COMMENT_PROB,
-            "language_probability_by_region": {r: {"ru": v[0], "de": v[1]} for r, v in LANGUAGE_BY_REGION.items()},
+            "comment_probability_by_sentiment": parameters.comment_probability_by_sentiment,
+            "language_probability_by_region": {r: {"ru": v[0], "de": v[1]}
+                                               for r, v in parameters.language_share_by_region.items()},
             "comment_share": float(has_comment[answered].mean()) if answered.any() else None,
             "language_share": {lg: float((lang_of == i).mean()) if lang_of.size else 0.0
                                for i, lg in enumerate(LANGUAGES)},
