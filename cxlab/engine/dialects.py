@@ -135,27 +135,38 @@ class SparkDialect:
                        .config("spark.driver.memory", driver_memory)
                        .config("spark.sql.shuffle.partitions", str(max(4, 2 * int(threads))))
                        .config("spark.ui.enabled", "false")
+                       .config("spark.ui.showConsoleProgress", "false")
                        .config("spark.sql.session.timeZone", "UTC")
                        .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+                       .config("spark.sql.legacy.parquet.nanosAsLong", "true")
                        .getOrCreate())
         session.conf.set("spark.sql.session.timeZone", "UTC")
+        session.sparkContext.setLogLevel("ERROR")
+        # pandas writes nanosecond timestamps, which Spark reads only as integers: converted in register()
+        session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
         self.session = session
 
     def register(self, view: str, files: list[str], file_format: str, label: str) -> None:
         """Create ``view`` over ``files`` with ``_file`` and ``_row`` (row order within each file)."""
+        from pyspark import StorageLevel
         from pyspark.sql import Window
         from pyspark.sql import functions as F
 
         reader = self.session.read
         if file_format == "parquet":
             df = reader.parquet(*files)
+            for name in _nanosecond_columns(files[0]):
+                df = df.withColumn(name, F.timestamp_micros(F.floor(F.col(name) / 1000)))
         else:
             df = reader.option("header", True).option("inferSchema", False).csv(files)
         df = df.withColumn("_file", F.input_file_name() if len(files) > 1 else F.lit(label))
-        # Row numbers in file order: Spark reads each file's splits in order and numbers them increasingly.
-        order = Window.partitionBy("_file").orderBy(F.monotonically_increasing_id())
-        df = df.withColumn("_row", (F.row_number().over(order) - 1).cast("bigint"))
-        df.createOrReplaceTempView(view)
+        if file_format == "parquet":  # Spark knows each Parquet row's position in its file
+            df = df.withColumn("_row", F.col("_metadata.row_index").cast("bigint"))
+        else:  # a CSV file's rows in the order Spark reads them
+            order = Window.partitionBy("_file").orderBy(F.monotonically_increasing_id())
+            df = df.withColumn("_row", (F.row_number().over(order) - 1).cast("bigint"))
+        # validation and the aggregates read each table several times: kept (memory, then disk) after the first
+        df.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(view)
 
     def register_frame(self, view: str, frame: pd.DataFrame) -> None:
         """Make a small pandas DataFrame queryable as ``view``."""
@@ -180,6 +191,17 @@ class SparkDialect:
 
     def close(self) -> None:
         """Spark sessions are shared by the process; they stay open for the next engine."""
+
+
+def _nanosecond_columns(path: str) -> list[str]:
+    """Columns of a Parquet file stored as nanosecond timestamps (as pandas writes datetimes)."""
+    import pyarrow.fs
+    import pyarrow.parquet as pq
+
+    filesystem, location = pyarrow.fs.FileSystem.from_uri(path) if "://" in path else (None, path)
+    arrow_schema = pq.read_schema(location, filesystem=filesystem)
+    return [field.name for field in arrow_schema
+            if str(field.type).startswith("timestamp[ns")]
 
 
 DIALECTS = {"duckdb": DuckDBDialect, "spark": SparkDialect}

@@ -177,12 +177,20 @@ def _relational_rules(table: str, as_of: pd.Timestamp) -> list[tuple[str, str, s
 
 
 def _count_failures(dialect, view: str, rules: list[tuple[str, str, str]], where: str) -> list[int]:
-    if not rules:
-        return []
-    sums = ", ".join(f"SUM(CASE WHEN {cond.format(view=view)} THEN 1 ELSE 0 END) AS f{i}"
-                     for i, (_, _, cond) in enumerate(rules))
-    counts = dialect.frame(f"SELECT {sums} FROM {view} v WHERE {where}").iloc[0]
-    return [int(v) if pd.notna(v) else 0 for v in counts]
+    """Rows breaking each rule: the row-wise rules in one pass, each rule with a subquery on its own
+    (Spark allows no subquery inside an aggregate)."""
+    conditions = [cond.format(view=view) for _, _, cond in rules]
+    simple = [i for i, cond in enumerate(conditions) if "SELECT" not in cond]
+    counts = [0] * len(rules)
+    if simple:
+        sums = ", ".join(f"SUM(CASE WHEN {conditions[i]} THEN 1 ELSE 0 END) AS f{i}" for i in simple)
+        row = dialect.frame(f"SELECT {sums} FROM {view} v WHERE {where}").iloc[0]
+        for i in simple:
+            counts[i] = int(row[f"f{i}"]) if pd.notna(row[f"f{i}"]) else 0
+    for i, cond in enumerate(conditions):
+        if i not in simple:
+            counts[i] = int(dialect.frame(f"SELECT COUNT(*) AS n FROM {view} v WHERE {where} AND {cond}")["n"].iloc[0])
+    return counts
 
 
 def _list_failures(dialect, view: str, table: str, column: str, rule: str, condition: str, where: str,
