@@ -5,7 +5,8 @@ and follows the conventions of the pandas code exactly:
 
 * the as-of instant is the end of the as-of day (:func:`cxlab.periods.as_of_end`): invitations sent
   before it are known, answers received after it count as no answer (:func:`cxlab.touchpoints.surveys_as_of`);
-* a survey's quarter is the quarter of ``sent_at``;
+* a survey's quarter is the quarter of ``sent_at`` (queries return quarters and cohorts as integer
+  codes, :func:`period_code`; the engine writes them as labels);
 * tenure follows :mod:`cxlab.tenure`: months of 365.25 / 12 days, a churn counts in month k only
   when month k was over by the as-of instant, everyone else is censored at the whole months observed.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cxlab.metrics import CSAT_SCALE, CES_SCALE, NPS_SCALE, PASSIVE_SCORES, PROMOTER_SCORES, SATISFIED_SCORES
+from cxlab.metrics import CES_SCALE, CSAT_SCALE, NPS_SCALE, PASSIVE_SCORES, PROMOTER_SCORES, SATISFIED_SCORES
 from cxlab.periods import as_of_end
 from cxlab.tenure import DAYS_PER_MONTH
 
@@ -29,21 +30,35 @@ def end_literal(as_of) -> str:
     return f"TIMESTAMP '{as_of_end(as_of):%Y-%m-%d %H:%M:%S}'"
 
 
-def quarter_label(expression: str) -> str:
-    """SQL label ``2026Q3`` of a timestamp's quarter."""
-    return f"CONCAT(CAST(year({expression}) AS STRING), 'Q', CAST(quarter({expression}) AS STRING))"
+def period_code(expression: str, period: str) -> str:
+    """SQL integer code of a timestamp's month (``202609``), quarter (``20263``) or year (``2026``).
+
+    Queries group by these codes (cheap integers) and :func:`period_labels` writes them as pandas
+    writes periods once the groups are small.
+    """
+    if period == "quarter":
+        return f"(year({expression}) * 10 + quarter({expression}))"
+    if period == "month":
+        return f"(year({expression}) * 100 + month({expression}))"
+    if period == "year":
+        return f"year({expression})"
+    raise ValueError(f"cohort must be one of {COHORTS}; got {period!r}")
 
 
-def period_label(expression: str, cohort: str) -> str:
-    """SQL label of a timestamp's month (``2026-09``), quarter (``2026Q3``) or year (``2026``), as pandas prints them."""
-    if cohort == "quarter":
-        return quarter_label(expression)
-    if cohort == "month":
-        return (f"CONCAT(CAST(year({expression}) AS STRING), '-', "
-                f"LPAD(CAST(month({expression}) AS STRING), 2, '0'))")
-    if cohort == "year":
-        return f"CAST(year({expression}) AS STRING)"
-    raise ValueError(f"cohort must be one of {COHORTS}; got {cohort!r}")
+def period_labels(codes: pd.Series, period: str) -> pd.Series:
+    """Labels ``2026Q3`` / ``2026-09`` / ``2026`` of the codes of :func:`period_code`.
+
+    Examples
+    --------
+    >>> period_labels(pd.Series([20263, 20264]), "quarter").tolist()
+    ['2026Q3', '2026Q4']
+    """
+    codes = codes.astype("int64")
+    if period == "quarter":
+        return (codes // 10).astype(str) + "Q" + (codes % 10).astype(str)
+    if period == "month":
+        return (codes // 100).astype(str) + "-" + (codes % 100).astype(str).str.zfill(2)
+    return codes.astype(str)
 
 
 def _touchpoint_filter(touchpoints) -> str:
@@ -61,7 +76,7 @@ def known_surveys(as_of, score_columns: list[str], touchpoints=None) -> str:
     scores = "".join(f"CASE WHEN {late} THEN NULL ELSE {c} END AS {c}, " for c in score_columns)
     return (f"SELECT customer_id, touchpoint, channel, sent_at, {scores}"
             f"CASE WHEN responded_at IS NOT NULL AND NOT {late} THEN 1 ELSE 0 END AS responded, "
-            f"{quarter_label('sent_at')} AS quarter FROM valid_surveys "
+            f"{period_code('sent_at', 'quarter')} AS quarter FROM valid_surveys "
             f"WHERE sent_at < {end}{_touchpoint_filter(touchpoints)}")
 
 
@@ -87,7 +102,8 @@ def answer_values(metric: str) -> list[str]:
     """SQL of the per-answer values whose means are the estimates (as ``cxlab.metrics``): NPS +1/0/-1;
     CSAT/CES the hit flag (satisfied 4-5, low effort 1-2) and the score."""
     if metric == "nps":
-        return [f"CASE WHEN nps >= {PROMOTER_SCORES[0]} THEN 1.0 WHEN nps < {PASSIVE_SCORES[0]} THEN -1.0 ELSE 0.0 END"]
+        promoter, passive = PROMOTER_SCORES[0], PASSIVE_SCORES[0]
+        return [f"CASE WHEN nps >= {promoter} THEN 1.0 WHEN nps < {passive} THEN -1.0 ELSE 0.0 END"]
     hits = SATISFIED_SCORES if metric == "csat" else (1, 2)
     return [f"CASE WHEN {metric} IN ({', '.join(str(h) for h in hits)}) THEN 1.0 ELSE 0.0 END", f"{metric}"]
 
@@ -129,7 +145,8 @@ def tenure_rows(dialect, as_of, columns: dict[str, str]) -> str:
     observable_days = f"({us(end)} - {us('acquired_at')}) / 1000000.0 / 86400.0"
     observable = f"CAST(FLOOR({observable_days} / {DAYS_PER_MONTH!r} + {_EPSILON_MONTHS!r}) AS BIGINT)"
     churn_month = f"GREATEST(CAST(CEIL({days} / {DAYS_PER_MONTH!r} - {_EPSILON_MONTHS!r}) AS BIGINT), 1)"
-    step = (f"SELECT {''.join(f'{sql} AS {name}, ' for name, sql in columns.items())}{observable} AS observable_months, "
+    selected = "".join(f"{sql} AS {name}, " for name, sql in columns.items())
+    step = (f"SELECT {selected}{observable} AS observable_months, "
             f"{churn_month} AS churn_month, CASE WHEN {churn_known} THEN 1 ELSE 0 END AS churn_known "
             f"FROM valid_customers WHERE acquired_at < {end}")
     churned = "(churn_known = 1 AND churn_month <= observable_months)"
@@ -147,21 +164,23 @@ def life_table_counts(dialect, as_of, by: list[str]) -> str:
 
 def cohort_counts(dialect, as_of, cohort: str) -> str:
     """Per acquisition cohort, tenure month and churn flag: customers, and each cohort's shortest follow-up."""
-    label = period_label("acquired_at", cohort)
-    rows = tenure_rows(dialect, as_of, {"cohort": label})
+    rows = tenure_rows(dialect, as_of, {"cohort": period_code("acquired_at", cohort)})
     return (f"SELECT cohort, tenure_months, churned, COUNT(*) AS customers, "
             f"MIN(observable_months) AS cohort_followup_months FROM ({rows}) t GROUP BY cohort, tenure_months, churned")
 
 
 def revenue_by_cohort_month(as_of, cohort: str) -> str:
-    """Revenue and paying customers per acquisition cohort and billing month (complete months, known customers)."""
+    """Revenue and paying customers per acquisition cohort and billing month (complete months, known customers).
+
+    A customer has one revenue row per month (a rule of :mod:`cxlab.schema`), so rows count customers.
+    """
     end = end_literal(as_of)
     month_number = "year({0}) * 12 + month({0})"
-    return (f"SELECT {period_label('c.acquired_at', cohort)} AS cohort, r.month AS month, "
-            f"COUNT(DISTINCT r.customer_id) AS customers, SUM(r.amount) AS revenue "
+    return (f"SELECT {period_code('c.acquired_at', cohort)} AS cohort, r.month AS month, "
+            f"COUNT(*) AS customers, SUM(r.amount) AS revenue "
             f"FROM valid_revenue r JOIN valid_customers c ON r.customer_id = c.customer_id "
             f"WHERE c.acquired_at < {end} AND {month_number.format('r.month')} < {month_number.format(end)} "
-            f"GROUP BY {period_label('c.acquired_at', cohort)}, r.month")
+            f"GROUP BY {period_code('c.acquired_at', cohort)}, r.month")
 
 
 def pattern_counts(view: str, columns: list[str]) -> str:

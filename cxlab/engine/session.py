@@ -82,11 +82,13 @@ class Engine:
         for table, table_source in self.source.tables.items():
             raw = f"raw_{table}"
             self.dialect.register(raw, table_source.files, table_source.file_format, table_source.label)
-            present[table] = {c: kind for c, kind in self.dialect.columns(raw).items() if c not in ("_file", "_row")}
+            present[table] = {c: kind for c, kind in self.dialect.columns(raw).items()
+                              if c not in ("_file", "_row")}
             missing = [c for c in schema.required_columns(table) if c not in present[table]]
             if missing:
                 raise DataValidationError(
-                    f"{table_source.label}: missing column(s) {missing} of table '{table}'; found {list(present[table])}. "
+                    f"{table_source.label}: missing column(s) {missing} of table '{table}'; "
+                    f"found {list(present[table])}. "
                     "Rename them or map them with load(..., columns={'<cxlab name>': '<your column>'})")
             if int(self.dialect.frame(f"SELECT COUNT(*) AS n FROM {raw}")["n"].iloc[0]) == 0:
                 raise DataValidationError(f"{table_source.label}: table '{table}' has a header but no rows")
@@ -111,7 +113,7 @@ class Engine:
             return
         self.dialect.register_frame("rejected_rows", self._rejected_keys(failures))
         self._exclude_rejected()
-        cascaded = validation.cascade_failures(self.dialect, self.source, self.rejected)
+        cascaded = validation.cascade_failures(self.dialect, self.source)
         if len(cascaded):
             failures = pd.concat([failures, cascaded], ignore_index=True)
             self.dialect.register_frame("rejected_rows", self._rejected_keys(failures))
@@ -178,7 +180,7 @@ class Engine:
         self._require("surveys", "score_counts")
         _check_metric(metric)
         frame = self.dialect.frame(queries.score_counts(self._as_of(as_of), metric, by, touchpoints))
-        return queries.order(frame, [*by, "score"])
+        return queries.order(_labelled(frame, "quarter", "quarter"), [*by, "score"])
 
     def score_distribution(self, metric: str, by, *, as_of=None, touchpoints=None) -> pd.DataFrame:
         """Answers per cell (rows) and score (columns), as :func:`cxlab.metrics.score_distribution`."""
@@ -199,7 +201,7 @@ class Engine:
         self._require("surveys", "design_effects")
         _check_metric(metric)
         moments = self.dialect.frame(queries.cluster_moments(self._as_of(as_of), metric, by, touchpoints))
-        moments = queries.order(moments, by).set_index(by)
+        moments = queries.order(_labelled(moments, "quarter", "quarter"), by).set_index(by)
         names = ["deff"] if metric == "nps" else ["share_deff", "mean_deff"]
         out = tables.design_effects(moments, _N_VALUES[metric])
         return out.rename(columns={f"deff{j}": name for j, name in enumerate(names)})
@@ -208,7 +210,8 @@ class Engine:
         """Invitations sent by the as-of date and answers received by it, per cell, with ``response_rate``."""
         by = _as_list(by)
         self._require("surveys", "response_counts")
-        frame = queries.order(self.dialect.frame(queries.response_counts(self._as_of(as_of), by, touchpoints)), by)
+        frame = self.dialect.frame(queries.response_counts(self._as_of(as_of), by, touchpoints))
+        frame = queries.order(_labelled(frame, "quarter", "quarter"), by)
         frame[["invitations", "responses"]] = frame[["invitations", "responses"]].astype("int64")
         return frame.assign(response_rate=frame["responses"] / frame["invitations"])
 
@@ -232,7 +235,7 @@ class Engine:
     def cohort_counts(self, *, cohort: str = "quarter", as_of=None) -> pd.DataFrame:
         """Customers per acquisition cohort, tenure month and churn flag, with each cohort's shortest follow-up."""
         frame = self.dialect.frame(queries.cohort_counts(self.dialect, self._as_of(as_of), cohort))
-        return queries.order(frame, ["cohort", "tenure_months", "churned"])
+        return queries.order(_labelled(frame, "cohort", cohort), ["cohort", "tenure_months", "churned"])
 
     def cohort_alive(self, *, cohort: str = "quarter", period: str = "month", as_of=None) -> pd.DataFrame:
         """Logo retention of each acquisition cohort, as the logo columns of :func:`cxlab.retention.cohort_table`."""
@@ -243,7 +246,8 @@ class Engine:
     def revenue_by_cohort_month(self, *, cohort: str = "quarter", as_of=None) -> pd.DataFrame:
         """Revenue and paying customers per acquisition cohort and complete billing month."""
         self._require("revenue", "revenue_by_cohort_month")
-        frame = self.dialect.frame(queries.revenue_by_cohort_month(self._as_of(as_of), cohort))
+        frame = _labelled(self.dialect.frame(queries.revenue_by_cohort_month(self._as_of(as_of), cohort)), "cohort",
+                          cohort)
         frame["month"] = pd.to_datetime(frame["month"]).astype("datetime64[ns]")
         frame["customers"] = frame["customers"].astype("int64")
         return queries.order(frame, ["cohort", "month"])
@@ -272,6 +276,13 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"Engine({self.name!r} over {self.source.location}, as of {self.as_of.date()} ({self.as_of_source}))"
+
+
+def _labelled(frame: pd.DataFrame, column: str, period: str) -> pd.DataFrame:
+    """``column``'s period codes written as labels (see :func:`cxlab.engine.queries.period_code`)."""
+    if column in frame.columns:
+        frame = frame.assign(**{column: queries.period_labels(frame[column], period)})
+    return frame
 
 
 def _as_list(by) -> list[str]:

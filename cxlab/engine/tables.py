@@ -18,7 +18,9 @@ _NEVER = np.iinfo(np.int64).max // 4
 
 
 def score_distribution(counts: pd.DataFrame, metric: str, by: list[str]) -> pd.DataFrame:
-    """Answers per cell (rows) and score (columns ``low .. high`` as floats), as :func:`cxlab.metrics.score_distribution`.
+    """Answers per cell (rows) and score (columns ``low .. high`` as floats).
+
+    The layout of :func:`cxlab.metrics.score_distribution`.
 
     Parameters
     ----------

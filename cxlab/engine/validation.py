@@ -31,6 +31,7 @@ EMPTY_RULE = "must not be empty"
 UNIQUE_RULE = "must be unique"
 FIELDS_UNIQUE_RULE = "multiple_fields_uniqueness"
 REJECTED_CUSTOMER_RULE = "belongs to a rejected customer"
+_DUPLICATES_END = "HAVING COUNT(*) > 1)"
 UNKNOWN_CUSTOMER_RULE = "unknown customer (not in customers)"
 
 
@@ -177,8 +178,11 @@ def _relational_rules(table: str, as_of: pd.Timestamp) -> list[tuple[str, str, s
 
 
 def _count_failures(dialect, view: str, rules: list[tuple[str, str, str]], where: str) -> list[int]:
-    """Rows breaking each rule: the row-wise rules in one pass, each rule with a subquery on its own
-    (Spark allows no subquery inside an aggregate)."""
+    """How many rows break each rule (for a uniqueness rule: how many values are duplicated; 0 when it holds).
+
+    The row-wise rules are counted in one pass, each rule with a subquery on its own (Spark allows no
+    subquery inside an aggregate).
+    """
     conditions = [cond.format(view=view) for _, _, cond in rules]
     simple = [i for i, cond in enumerate(conditions) if "SELECT" not in cond]
     counts = [0] * len(rules)
@@ -188,7 +192,12 @@ def _count_failures(dialect, view: str, rules: list[tuple[str, str, str]], where
         for i in simple:
             counts[i] = int(row[f"f{i}"]) if pd.notna(row[f"f{i}"]) else 0
     for i, cond in enumerate(conditions):
-        if i not in simple:
+        if i in simple:
+            continue
+        if cond.endswith(_DUPLICATES_END):  # a uniqueness rule: counting the duplicated keys says whether it fails
+            keys = cond[cond.index(" IN (") + len(" IN ("):-1]
+            counts[i] = int(dialect.frame(f"SELECT COUNT(*) AS n FROM ({keys}) d")["n"].iloc[0])
+        else:
             counts[i] = int(dialect.frame(f"SELECT COUNT(*) AS n FROM {view} v WHERE {where} AND {cond}")["n"].iloc[0])
     return counts
 
@@ -245,9 +254,8 @@ def column_failures(dialect, source: DataSource, present: dict[str, list[str]]) 
                                               if rules is column_rules else "FALSE")
         for combination in _fields_unique(table):
             keys = ", ".join(combination)
-            duplicated = " AND ".join(f"v.{k} = d.{k}" for k in combination)
-            condition = (f"EXISTS (SELECT 1 FROM (SELECT {keys} FROM {view} WHERE NOT _bad_type GROUP BY {keys} "
-                         f"HAVING COUNT(*) > 1) d WHERE {duplicated})")
+            condition = (f"({keys}) IN (SELECT {keys} FROM {view} WHERE NOT _bad_type GROUP BY {keys} "
+                         f"HAVING COUNT(*) > 1)")
             if _count_failures(dialect, view, [("", "", condition)], "NOT _bad_type")[0]:
                 for column in combination:
                     found.append(_list_failures(dialect, view, table, column, FIELDS_UNIQUE_RULE, condition,
@@ -282,10 +290,10 @@ def latest_date(dialect, source: DataSource) -> pd.Timestamp:
     return pd.Timestamp(latest).normalize()
 
 
-def cascade_failures(dialect, source: DataSource, rejected: pd.DataFrame) -> pd.DataFrame:
+def cascade_failures(dialect, source: DataSource) -> pd.DataFrame:
     """Rows of other tables whose customer was rejected, not rejected already (0-based rows)."""
     found = []
-    for table, table_source in source.tables.items():
+    for table in source.tables:
         if table == "customers":
             continue
         condition = (f"NOT EXISTS (SELECT 1 FROM rejected_rows r WHERE r.table_name = '{table}' "
