@@ -172,8 +172,8 @@ def _relational_rules(table: str, as_of: pd.Timestamp) -> list[tuple[str, str, s
               for col in schema.DATE_COLUMNS[table]]
     if table != "customers":
         rules.append(("customer_id", UNKNOWN_CUSTOMER_RULE,
-                      "(customer_id IS NULL OR customer_id NOT IN (SELECT customer_id FROM typed_customers "
-                      "WHERE customer_id IS NOT NULL))"))
+                      # NOT EXISTS, not NOT IN: Spark plans NOT IN (null-aware) as a nested loop over both tables
+                      "NOT EXISTS (SELECT 1 FROM typed_customers c WHERE c.customer_id = v.customer_id)"))
     return rules
 
 
@@ -297,8 +297,8 @@ def cascade_failures(dialect, source: DataSource) -> pd.DataFrame:
         if table == "customers":
             continue
         condition = (f"NOT EXISTS (SELECT 1 FROM rejected_rows r WHERE r.table_name = '{table}' "
-                     f"AND r._file = v._file AND r._row = v._row) AND customer_id NOT IN "
-                     f"(SELECT customer_id FROM valid_customers)")
+                     f"AND r._file = v._file AND r._row = v._row) AND NOT EXISTS "
+                     f"(SELECT 1 FROM valid_customers c WHERE c.customer_id = v.customer_id)")
         rows = dialect.frame(f"SELECT _file, _row, customer_id FROM typed_{table} v WHERE {condition} "
                              "ORDER BY _file, _row")
         found.append(pd.DataFrame({"table": table, "file": rows["_file"].astype(str),
