@@ -220,3 +220,22 @@ def test_parquet_part_folders_read_as_one_table(tmp_path, data):
 def test_unknown_engine_is_refused():
     with pytest.raises(ValueError, match="engine must be one of"):
         connect(demo_path(), engine="pandas")
+
+
+def test_a_uri_with_its_tables_in_meta_json_is_read_as_a_folder(tmp_path, data, monkeypatch):
+    from cxlab.engine import session, sources
+
+    folder = tmp_path / "export"
+    (folder / "surveys").mkdir(parents=True)
+    data.customers.to_parquet(folder / "customers.parquet")
+    for i, part in enumerate(np.array_split(np.arange(len(data.surveys)), 2)):
+        data.surveys.iloc[part].to_parquet(folder / "surveys" / f"part-{i}.parquet")
+    (folder / "meta.json").write_text(json.dumps({"as_of": "2026-09-30", "tables": ["customers", "surveys"]}))
+    source = sources._locate_uri(f"file://{folder}")  # the path of s3://, hdfs://, abfss:// exports
+    assert [len(source.tables[t].files) for t in ("customers", "surveys")] == [1, 2]
+    monkeypatch.setattr(session, "locate", lambda location: source)
+    with connect("s3://stands-for/this-export") as engine:
+        assert engine.row_counts() == {"customers": len(data.customers), "surveys": len(data.surveys)}
+    (folder / "meta.json").write_text(json.dumps({"as_of": "2026-09-30"}))
+    with pytest.raises(DataValidationError, match="expected a \"tables\" list"):
+        sources._locate_uri(f"file://{folder}")
