@@ -239,3 +239,12 @@ def test_a_uri_with_its_tables_in_meta_json_is_read_as_a_folder(tmp_path, data, 
     (folder / "meta.json").write_text(json.dumps({"as_of": "2026-09-30"}))
     with pytest.raises(DataValidationError, match="expected a \"tables\" list"):
         sources._locate_uri(f"file://{folder}")
+
+
+def test_the_validated_copy_written_by_duckdb_is_what_cxlab_io_loads(tmp_path, data):
+    with connect(demo_path()) as engine:
+        copy = engine.write_validated_copy(tmp_path / "validated")
+    from_copy = load(demo_path(), validated_copy=copy)
+    assert from_copy.as_of == data.as_of
+    for name, frame in data.tables().items():  # columns, order, types and values of every table
+        pd.testing.assert_frame_equal(getattr(from_copy, name), frame, check_index_type=False, obj=name)

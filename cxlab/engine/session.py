@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from cxlab import schema
@@ -10,6 +12,7 @@ from cxlab.engine.dialects import DEFAULT_THREADS, DIALECTS
 from cxlab.engine.sources import DataSource, locate
 from cxlab.io import REJECTED_COLUMNS, DataValidationError
 from cxlab.retention import PERIOD_MONTHS
+from cxlab.snapshot import write_manifest
 
 ENGINES = tuple(DIALECTS)
 _N_VALUES = {"nps": 1, "csat": 2, "ces": 2}
@@ -73,12 +76,13 @@ class Engine:
             self.dialect = DIALECTS[engine](threads=threads, memory_limit=memory_limit, temp_directory=temp_directory)
         else:
             self.dialect = DIALECTS[engine](session=spark_session, threads=threads, driver_memory=driver_memory)
+        self._strict = strict
         self._validate(strict, as_of)
 
     # -- loading and validation -------------------------------------------------------------------
 
     def _validate(self, strict: bool, as_of) -> None:
-        present = {}
+        self._present = present = {}
         for table, table_source in self.source.tables.items():
             raw = f"raw_{table}"
             self.dialect.register(raw, table_source.files, table_source.file_format, table_source.label)
@@ -257,6 +261,53 @@ class Engine:
         self._require(table, "pattern_counts")
         columns = _as_list(columns)
         return queries.order(self.dialect.frame(queries.pattern_counts(f"valid_{table}", columns)), columns)
+
+    def write_validated_copy(self, folder) -> Path:
+        """Write the valid rows as the validated copy a report run shares with its notebook kernels.
+
+        The copy has the format of :func:`cxlab.snapshot.write_snapshot`: each table's columns in the
+        order of its file, rows in file order, types as :func:`cxlab.io.load` returns them; kernels
+        read it with ``cxlab.io.load(folder, validated_copy=...)`` without validating again, and no
+        table passes through Python on the way.
+
+        Parameters
+        ----------
+        folder : str or pathlib.Path
+            An empty or new folder.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder.
+
+        Raises
+        ------
+        ValueError
+            With rejected rows (only strictly valid data can stand in for the folder), on Spark, or
+            for a source that is not a local folder of single files.
+        """
+        if self.name != "duckdb":
+            raise ValueError("write_validated_copy: only the duckdb engine writes a validated copy")
+        if len(self.rejected) or not self._strict:
+            raise ValueError("write_validated_copy: only strictly validated data can be copied")
+        if any(len(t.files) != 1 for t in self.source.tables.values()) or "://" in self.source.location:
+            raise ValueError("write_validated_copy: the copy stands for a local folder with one file per table")
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        tables = {}
+        for table in self.source.tables:
+            name = f"{table}.parquet"
+            dates = schema.DATE_COLUMNS[table]  # nanoseconds, as pandas holds them
+            columns = ", ".join(f"CAST({c} AS TIMESTAMP_NS) AS {c}" if c in dates else c for c in self._present[table])
+            target = str(folder / name).replace("'", "''")
+            self.dialect.connection.execute(
+                f"COPY (SELECT {columns} FROM valid_{table} ORDER BY _row) TO '{target}' (FORMAT parquet)")
+            rows = int(self.dialect.frame(f"SELECT COUNT(*) AS n FROM valid_{table}")["n"].iloc[0])
+            tables[table] = {"file": name, "rows": rows}
+        write_manifest(folder, source=self.source.location,
+                       files={t: Path(s.files[0]) for t, s in self.source.tables.items()},
+                       as_of=self.as_of, as_of_source=self.as_of_source, tables=tables)
+        return folder
 
     def sql(self, query: str) -> pd.DataFrame:
         """Run any query on the views ``valid_customers``, ``valid_surveys``, ``valid_revenue``, ``valid_cases``."""

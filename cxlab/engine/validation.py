@@ -126,8 +126,8 @@ def typed_view_sql(raw_view: str, table: str, present: dict[str, str]) -> str:
             continue
         select += [f"TRY_CAST({raw} AS {target}) AS {name}", f"{raw} AS _raw_{name}"]
         bad.append(f"({raw} IS NOT NULL AND TRY_CAST({raw} AS {target}) IS NULL)")
-    extra = [c for c in present if c not in columns and not c.startswith("_")]
-    select += extra
+    select += [f"NULLIF({c}, '') AS {c}" if kind == "text" else c
+               for c, kind in present.items() if c not in columns and not c.startswith("_")]
     select.append(f"({' OR '.join(bad) or 'FALSE'}) AS _bad_type")
     return f"SELECT {', '.join(select)} FROM {raw_view}"
 
