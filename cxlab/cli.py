@@ -65,6 +65,8 @@ def report(
                                                         "notebooks/.")] = None,
     as_of: Annotated[str, typer.Option("--as-of", help="The data's as-of date (YYYY-MM-DD) instead of "
                                                         "meta.json's, e.g. a one-off survey's quarter end.")] = "",
+    engine: Annotated[str, typer.Option(help="Validate the data with this engine (duckdb: out of core, the same "
+                                             "rules and messages) instead of pandas; default: pandas.")] = "",
     check: Annotated[bool, typer.Option("--check", help="Only validate the data, quarter, parameters, reports "
                                                         "folder and lock, say what the run would do, and exit "
                                                         "(0 when it would start).")] = False,
@@ -74,7 +76,7 @@ def report(
     from cxlab.report import ReportError
 
     options = {"quarter": quarter or None, "data": data, "params": params, "out": out, "force": force,
-               "only": only or None, "notebooks_dir": notebooks, "as_of": as_of or None}
+               "only": only or None, "notebooks_dir": notebooks, "as_of": as_of or None, "engine": engine or None}
     try:
         if check:
             typer.echo(cxlab.report.check(**options))
