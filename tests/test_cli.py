@@ -54,11 +54,12 @@ def test_report_options_reach_the_run(monkeypatch, tmp_path):
     recorded = RecordedRun()
     monkeypatch.setattr(cxlab.report, "run", recorded)
     result = runner.invoke(app, ["report", "--quarter", "2026Q2", "--data", "my/data", "--params", "p.yaml",
-                                 "--out", str(tmp_path), "--force", "--only", "05", "--only", "06_retention_economics"])
+                                 "--out", str(tmp_path), "--force", "--only", "05", "--only", "06_retention_economics",
+                                 "--engine", "duckdb"])
     assert result.exit_code == 0, result.output
     assert recorded.calls == [{"quarter": "2026Q2", "data": Path("my/data"), "params": Path("p.yaml"),
                                "out": tmp_path, "force": True, "only": ["05", "06_retention_economics"],
-                               "notebooks_dir": None, "as_of": None}]
+                               "notebooks_dir": None, "as_of": None, "engine": "duckdb"}]
     assert f"report written: {tmp_path / '2026Q3' / 'index.html'}" in result.stdout
 
 
@@ -67,7 +68,7 @@ def test_report_defaults_run_the_demo_report(monkeypatch):
     monkeypatch.setattr(cxlab.report, "run", recorded)
     assert runner.invoke(app, ["report"]).exit_code == 0
     assert recorded.calls == [{"quarter": None, "data": Path("data/demo"), "params": None, "out": Path("reports"),
-                               "force": False, "only": None, "notebooks_dir": None, "as_of": None}]
+                               "force": False, "only": None, "notebooks_dir": None, "as_of": None, "engine": None}]
 
 
 @pytest.mark.parametrize("outcome, code, message", [
