@@ -16,6 +16,7 @@ local-time shift enters the arithmetic.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -130,7 +131,7 @@ class SparkDialect:
         from pyspark.sql import SparkSession
 
         if session is None:
-            os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             session = (SparkSession.builder.master(f"local[{int(threads)}]").appName("cxlab")
                        .config("spark.driver.memory", driver_memory)
                        .config("spark.sql.shuffle.partitions", str(max(4, 2 * int(threads))))

@@ -17,6 +17,8 @@ query per broken rule) only for the rules that fail, so valid data cost one scan
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -35,7 +37,7 @@ _DUPLICATES_END = "HAVING COUNT(*) > 1)"
 UNKNOWN_CUSTOMER_RULE = "unknown customer (not in customers)"
 
 
-def table_schema(table: str, present: list[str]) -> pa.DataFrameSchema:
+def table_schema(table: str, present: Collection[str]) -> pa.DataFrameSchema:
     """The table's schema plus the optional columns present."""
     extra = {c: col for c, col in schema.OPTIONAL_COLUMNS.get(table, {}).items() if c in present}
     return schema.SCHEMAS[table].add_columns(extra) if extra else schema.SCHEMAS[table]
@@ -132,7 +134,7 @@ def typed_view_sql(raw_view: str, table: str, present: dict[str, str]) -> str:
     return f"SELECT {', '.join(select)} FROM {raw_view}"
 
 
-def _column_rules(table: str, present: list[str]) -> list[tuple[str, str, str]]:
+def _column_rules(table: str, present: dict[str, str]) -> list[tuple[str, str, str]]:
     """(column, rule, SQL condition on a converted row) of every column rule, in schema order."""
     rules = []
     for name, column in table_schema(table, present).columns.items():
@@ -150,7 +152,7 @@ def _column_rules(table: str, present: list[str]) -> list[tuple[str, str, str]]:
     return rules
 
 
-def _conversion_rules(table: str, present: list[str]) -> list[tuple[str, str, str]]:
+def _conversion_rules(table: str, present: dict[str, str]) -> list[tuple[str, str, str]]:
     rules = []
     for name, column in table_schema(table, present).columns.items():
         if name in present and _kind(column) != "text":
@@ -230,7 +232,7 @@ def _failures(found: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=REJECTED_COLUMNS)
 
 
-def column_failures(dialect, source: DataSource, present: dict[str, list[str]]) -> pd.DataFrame:
+def column_failures(dialect, source: DataSource, present: dict[str, dict[str, str]]) -> pd.DataFrame:
     """Failures of the conversion and column rules of every table (0-based rows).
 
     Creates the view ``ok_<table>``: the rows keeping every column rule.
@@ -239,19 +241,18 @@ def column_failures(dialect, source: DataSource, present: dict[str, list[str]]) 
     for table, table_source in source.tables.items():
         view = f"typed_{table}"
         columns = table_schema(table, present[table]).columns
-        conversion = _conversion_rules(table, present[table])
-        column_rules = _column_rules(table, present[table])
-        checks = [(rules, where) for rules, where in ((conversion, "TRUE"), (column_rules, "NOT _bad_type"))]
-        failing_conditions = []
-        for rules, where in checks:
+        failing_conditions = []  # rows breaking a column rule (those of a failed conversion are excluded anyway)
+        for rules, where, converted in ((_conversion_rules(table, present[table]), "TRUE", False),
+                                        (_column_rules(table, present[table]), "NOT _bad_type", True)):
             for (column, rule, condition), count in zip(rules, _count_failures(dialect, view, rules, where),
                                                         strict=True):
-                if count:
-                    value = f"_raw_{column}" if rules is conversion else column
-                    found.append(_list_failures(dialect, view, table, column, rule, condition, where, value,
-                                                table_source.file_format, _kind(columns[column])))
-                    failing_conditions.append(f"({condition.format(view=view)})"
-                                              if rules is column_rules else "FALSE")
+                if not count:
+                    continue
+                value = column if converted else f"_raw_{column}"
+                found.append(_list_failures(dialect, view, table, column, rule, condition, where, value,
+                                            table_source.file_format, _kind(columns[column])))
+                if converted:
+                    failing_conditions.append(f"({condition.format(view=view)})")
         for combination in _fields_unique(table):
             keys = ", ".join(combination)
             condition = (f"({keys}) IN (SELECT {keys} FROM {view} WHERE NOT _bad_type GROUP BY {keys} "
