@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export MPLCONFIGDIR := $(CURDIR)/.mplconfig
 export PYTHONHASHSEED := 0
 
-.PHONY: report test lint demo-data bench lab clean
+.PHONY: report test lint demo-data bench bench-engine lab clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ demo-data: $(STAMP)
 ## Benchmarks: timings and peak memory per demo size, saved under benchmarks/results/
 bench: $(STAMP)
 	$(PY) benchmarks/run.py
+
+## Engine benchmark: the 1M-customer world (written in chunks once) with pandas, DuckDB and Spark
+ENGINE_WORLD := benchmarks/.cache/chunked-n1000000-k250000-s20240601-t0.07-c3/data
+bench-engine: $(STAMP)
+	test -f $(ENGINE_WORLD)/meta.json || $(PY) benchmarks/chunked_worlds.py 1000000
+	for way in pandas duckdb spark; do $(PY) benchmarks/engine_aggregates.py $(ENGINE_WORLD) --way $$way; done
 
 ## JupyterLab on the notebooks
 lab: $(STAMP)

@@ -345,7 +345,18 @@ def _relational_failures(tables: dict[str, pd.DataFrame], files: dict[str, Path]
     return pd.concat(found, ignore_index=True) if found else _empty_failures()
 
 
-def _describe(failures: pd.DataFrame) -> str:
+def describe_failures(failures: pd.DataFrame) -> str:
+    """The message of a :class:`DataValidationError`: each file, column and rule with its rows and values.
+
+    Parameters
+    ----------
+    failures : pandas.DataFrame
+        Columns table, file, row (1-based), column, rule, value.
+
+    Returns
+    -------
+    str
+    """
     lines = [f"{len(failures)} problem(s) in the input data:"]
     for (file, column, rule), group in failures.groupby(["file", "column", "rule"], sort=False):
         rows = sorted(set(group["row"].astype(int)))
@@ -475,7 +486,7 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
     failures = failures.drop_duplicates(["table", "row", "column", "rule"], ignore_index=True)
 
     if len(failures) and strict:
-        raise DataValidationError(_describe(_one_based(failures)), _one_based(failures))
+        raise DataValidationError(describe_failures(_one_based(failures)), _one_based(failures))
     if len(failures):
         failures, valid = _drop_rejected(failures, valid, files)
         failures = _one_based(failures)

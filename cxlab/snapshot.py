@@ -79,24 +79,43 @@ def write_snapshot(data, folder) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     if len(data.rejected):
         raise ValueError("write_snapshot: the data had rejected rows; only strictly valid data can be copied")
-    sources = {table: _file_stamp(path) for table, path in data.files.items()}
     tables = {}
     for table, frame in data.tables().items():
         name = f"{table}.parquet"
         frame.to_parquet(folder / name, index=False)
         tables[table] = {"file": name, "rows": len(frame)}
-    manifest = {
-        "format": _FORMAT,
-        "source": str(Path(data.source).resolve()),
-        "source_files": sources,
-        "meta_file": _meta_stamp(Path(data.source)),
-        "as_of": str(data.as_of.date()),
-        "as_of_source": data.as_of_source,
-        "tables": tables,
-    }
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    write_manifest(folder, source=data.source, files=data.files, as_of=data.as_of, as_of_source=data.as_of_source,
+                   tables=tables)
     release_arrow_memory()
     return folder
+
+
+def write_manifest(folder, *, source, files: dict, as_of, as_of_source: str, tables: dict) -> None:
+    """Write the manifest of a validated copy whose table files are already in ``folder``.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The copy's folder.
+    source : str or pathlib.Path
+        The data folder the copy stands for.
+    files : dict of str to pathlib.Path
+        Its table files, whose name, size and modification time are recorded.
+    as_of : pandas.Timestamp
+    as_of_source : str
+    tables : dict of str to dict
+        Per table, ``{"file": "<table>.parquet", "rows": n}``.
+    """
+    manifest = {
+        "format": _FORMAT,
+        "source": str(Path(source).resolve()),
+        "source_files": {table: _file_stamp(Path(path)) for table, path in files.items()},
+        "meta_file": _meta_stamp(Path(source)),
+        "as_of": str(pd.Timestamp(as_of).date()),
+        "as_of_source": as_of_source,
+        "tables": tables,
+    }
+    (Path(folder) / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
 def _still_current(manifest: dict, source: Path, files: dict[str, Path]) -> bool:

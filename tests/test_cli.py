@@ -55,11 +55,11 @@ def test_report_options_reach_the_run(monkeypatch, tmp_path):
     monkeypatch.setattr(cxlab.report, "run", recorded)
     result = runner.invoke(app, ["report", "--quarter", "2026Q2", "--data", "my/data", "--params", "p.yaml",
                                  "--out", str(tmp_path), "--force", "--only", "05", "--only", "06_retention_economics",
-                                 "--by", "region"])
+                                 "--by", "region", "--engine", "duckdb"])
     assert result.exit_code == 0, result.output
     assert recorded.calls == [{"quarter": "2026Q2", "data": Path("my/data"), "params": Path("p.yaml"),
                                "out": tmp_path, "force": True, "only": ["05", "06_retention_economics"],
-                               "notebooks_dir": None, "as_of": None, "by": "region"}]
+                               "notebooks_dir": None, "as_of": None, "by": "region", "engine": "duckdb"}]
     assert f"report written: {tmp_path / '2026Q3' / 'index.html'}" in result.stdout
 
 
@@ -68,7 +68,8 @@ def test_report_defaults_run_the_demo_report(monkeypatch):
     monkeypatch.setattr(cxlab.report, "run", recorded)
     assert runner.invoke(app, ["report"]).exit_code == 0
     assert recorded.calls == [{"quarter": None, "data": Path("data/demo"), "params": None, "out": Path("reports"),
-                               "force": False, "only": None, "notebooks_dir": None, "as_of": None, "by": None}]
+                               "force": False, "only": None, "notebooks_dir": None, "as_of": None, "by": None,
+                               "engine": None}]
 
 
 @pytest.mark.parametrize("outcome, code, message", [

@@ -54,7 +54,7 @@ class RunPlan:
         Its last day, the as-of date of the analyses.
     data : pathlib.Path
         The data folder.
-    cxdata : cxlab.io.CXData or None
+    cxdata : cxlab.io.CXData or cxlab.engine.Engine or None
         The validated tables; None once the run has written the kernels' copy of them.
     input_hashes : dict
         Each input file (tables and ``meta.json``) to its SHA-256, taken before it was read.
@@ -133,24 +133,56 @@ def _load_data(data: Path, as_of=None) -> io.CXData:
         raise ReportInputError(f"data folder {data} cannot be used:\n{named}") from err
 
 
-def _resolve_quarter(quarter: str | None, data: io.CXData) -> tuple[str, pd.Timestamp]:
+def _load_with_engine(data: Path, as_of, engine: str):
+    """The data folder validated by an engine of :mod:`cxlab.engine` (no table enters this process)."""
+    from cxlab.engine import ENGINES, Engine
+
+    if engine not in ENGINES:
+        raise ReportInputError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
+    if engine != "duckdb":
+        raise ReportInputError(f"the report's notebooks read a local validated copy, which only duckdb writes; use "
+                               f"--engine duckdb, or {engine} through cxlab.engine in Python for the aggregates")
+    try:
+        return Engine(data, engine=engine, as_of=as_of)
+    except (io.DataValidationError, OSError) as err:
+        raise ReportInputError(f"data folder {data} cannot be used:\n{err}") from err
+
+
+def _first_acquired(data) -> pd.Timestamp:
+    if isinstance(data, io.CXData):
+        return data.customers["acquired_at"].min()
+    return pd.Timestamp(data.sql("SELECT MIN(acquired_at) AS first FROM valid_customers")["first"].iloc[0])
+
+
+def _answer_times(data) -> pd.Series | None:
+    """Answer times (from an engine the first and last, which decide the fieldwork quarter); None without surveys."""
+    if isinstance(data, io.CXData):
+        return None if data.surveys is None else data.surveys["responded_at"]
+    if not data.has("surveys"):
+        return None
+    span = data.sql("SELECT MIN(responded_at) AS first, MAX(responded_at) AS last FROM valid_surveys")
+    return pd.Series(pd.to_datetime([span["first"].iloc[0], span["last"].iloc[0]]))
+
+
+def _resolve_quarter(quarter: str | None, data) -> tuple[str, pd.Timestamp]:
     try:
         quarter, quarter_end = analysis_as_of(quarter, data.as_of)
     except ValueError as err:
         raise ReportInputError(str(err)) from err
-    first = data.customers["acquired_at"].min()
+    first = _first_acquired(data)
     if quarter_end < first:
         raise ReportInputError(f"quarter {quarter} ends {quarter_end.date()}, before the first customer in the "
                                f"data was acquired ({first.date()}){_survey_period_hint(data)}")
     return quarter, quarter_end
 
 
-def _survey_period_hint(data: io.CXData) -> str:
+def _survey_period_hint(data) -> str:
     """How to report a one-off survey whose quarter has not ended in the data ("" when not one)."""
-    if data.surveys is None:
+    answered = _answer_times(data)
+    if answered is None:
         return ""
     try:
-        quarter, end = fieldwork_period(data.surveys["responded_at"])
+        quarter, end = fieldwork_period(answered)
     except ValueError:
         return ""
     return (f"; the survey's answers fall in {quarter}: report that quarter with --as-of {end.date()} "
@@ -180,17 +212,28 @@ def drill_notebook(notebooks_dir: Path) -> ReportNotebook:
     return notebook
 
 
-def _check_by(by: str, cxdata: io.CXData) -> None:
-    """Refuse a ``--by`` attribute the customers table cannot be broken down by (naming those it can)."""
+def _check_by(by: str, cxdata) -> None:
+    """Refuse a ``--by`` attribute the customers table cannot be broken down by (naming those it can).
+
+    ``cxdata`` is the loaded data or, with ``--engine``, the engine: then only the customers table is
+    read into this process, and the other tables are known by their columns.
+    """
+    if isinstance(cxdata, io.CXData):
+        customers, gaps = cxdata.customers, cxdata.availability.gaps
+        others = {"surveys": cxdata.surveys, "cases": cxdata.cases, "revenue": cxdata.revenue}
+    else:
+        customers, gaps = cxdata.sql("SELECT * FROM valid_customers"), frozenset()
+        others = {name: pd.DataFrame(columns=list(cxdata.dialect.columns(f"valid_{name}")))
+                  for name in ("surveys", "cases", "revenue") if cxdata.has(name)}
     try:
-        check_attribute(cxdata.customers, by, gaps=cxdata.availability.gaps,
-                        other_tables={"surveys": cxdata.surveys, "cases": cxdata.cases, "revenue": cxdata.revenue})
+        check_attribute(customers, by, gaps=gaps, other_tables=others)
     except DrillDownError as err:
         raise ReportInputError(f"--by {by}: {err}") from err
 
 
 def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, out: str | Path, force: bool,
-             only: list[str] | None, notebooks_dir: str | Path | None, as_of=None, by: str | None = None) -> RunPlan:
+             only: list[str] | None, notebooks_dir: str | Path | None, as_of=None, by: str | None = None,
+             engine: str | None = None) -> RunPlan:
     """Validate everything a run needs, in the order of the module docstring; nothing is written.
 
     Parameters are those of :func:`cxlab.report.run`.
@@ -219,7 +262,7 @@ def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, o
         resolved[DRILL_NOTEBOOK][DRILL_PARAMETER] = by
     data = Path(data)
     hashes = _hash_inputs(data)  # before reading: a change while the run reads is then seen at the end
-    cxdata = _load_data(data, as_of)
+    cxdata = _load_data(data, as_of) if engine is None else _load_with_engine(data, as_of, engine)
     if by is not None:
         _check_by(by, cxdata)
     quarter, quarter_end = _resolve_quarter(quarter, cxdata)

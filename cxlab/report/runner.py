@@ -42,7 +42,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxlab import snapshot
+from cxlab import io, snapshot
 from cxlab.report.appendix import APPENDIX_PAGE, APPENDIX_TITLE
 from cxlab.report.errors import ReportError, ReportLockedError, ReportOutputError, ReportRunError
 from cxlab.report.execute import NotebookJob, execute_notebooks
@@ -87,7 +87,7 @@ def _output_errors(plan: RunPlan) -> Iterator[None]:
 
 def check(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
           out: str | Path = "reports", force: bool = False, only: list[str] | None = None,
-          notebooks_dir: str | Path | None = None, as_of=None, by: str | None = None) -> str:
+          notebooks_dir: str | Path | None = None, as_of=None, by: str | None = None, engine: str | None = None) -> str:
     """Validate a run without running it: data, quarter, parameters, reports folder and lock.
 
     Parameters are those of :func:`run`.
@@ -106,7 +106,7 @@ def check(quarter: str | None = None, data: str | Path = "data/demo", params: st
     ReportOutputError
         The reports folder (or its nearest existing parent) is not writable.
     """
-    plan = plan_run(quarter, data, params, out, force, only, notebooks_dir, as_of, by)
+    plan = plan_run(quarter, data, params, out, force, only, notebooks_dir, as_of, by, engine)
     existing = next(p for p in [plan.out, *plan.out.absolute().parents] if p.exists())
     if not os.access(existing, os.W_OK | os.X_OK):
         raise ReportOutputError(f"cannot write the report into {plan.out}: {existing} is not writable")
@@ -119,7 +119,7 @@ def check(quarter: str | None = None, data: str | Path = "data/demo", params: st
 def run(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
         out: str | Path = "reports", force: bool = False, only: list[str] | None = None,
         notebooks_dir: str | Path | None = None, *, as_of=None, by: str | None = None, workers: int | None = None,
-        progress: bool = True) -> Path:
+        progress: bool = True, engine: str | None = None) -> Path:
     """Run the quarterly report: execute every report notebook and publish the HTML pages.
 
     Parameters
@@ -148,6 +148,10 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
         Notebooks executed at the same time; default: the CPU cores this process may use.
     progress : bool
         Show progress on stderr.
+    engine : {"duckdb"}, optional
+        Validate the data with :mod:`cxlab.engine` (out of core, same rules and messages) and let it
+        write the copy the notebooks read, so no whole table is held by the run's own process.
+        Default: :func:`cxlab.io.load`.
 
     Returns
     -------
@@ -172,7 +176,7 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
     started = datetime.now().astimezone()
     clock = time.perf_counter()
     with RunSignals() as signals:
-        plan = plan_run(quarter, data, params, out, force, only, notebooks_dir, as_of, by)
+        plan = plan_run(quarter, data, params, out, force, only, notebooks_dir, as_of, by, engine)
         with _output_errors(plan):
             plan.out.mkdir(parents=True, exist_ok=True)
             with quarter_lock(plan.out, plan.quarter):
@@ -203,7 +207,11 @@ def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, cl
             for nb in plan.selected]
     try:
         with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
-            validated = snapshot.write_snapshot(plan.cxdata, Path(scratch) / "validated")
+            if isinstance(plan.cxdata, io.CXData):
+                validated = snapshot.write_snapshot(plan.cxdata, Path(scratch) / "validated")
+            else:  # an engine writes the copy from its own validated views
+                validated = plan.cxdata.write_validated_copy(Path(scratch) / "validated")
+                plan.cxdata.close()
             plan.cxdata = None  # the kernels read the copy; the run itself needs no table from here on
             env = {"MPLCONFIGDIR": str(Path(scratch) / "matplotlib"), snapshot.ENV_VAR: str(validated)}
             result = execute_notebooks(jobs, cwd=notebooks_dir, env=env, workers=workers, progress=progress,

@@ -1,0 +1,210 @@
+"""What differs between the SQL engines: reading files into views, time arithmetic, fetching results.
+
+Every query of :mod:`cxlab.engine` is written once, in the SQL that DuckDB and Spark SQL share
+(``CASE``, ``COALESCE``, ``TRY_CAST``, ``year()``, ``quarter()``, ``FLOOR``/``CEIL``, window-free
+``GROUP BY``). The few things they spell differently live here, behind one small interface:
+
+* :meth:`Dialect.register` makes a view of one table's files with two added columns, ``_file``
+  (the file a row came from) and ``_row`` (its 0-based data row in that file);
+* :meth:`Dialect.epoch_us` turns a timestamp into microseconds since 1970-01-01;
+* :meth:`Dialect.frame` runs a query and returns a pandas DataFrame.
+
+Timestamps carry no time zone (naive, as in the files); the Spark session runs in UTC so that no
+local-time shift enters the arithmetic.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["DEFAULT_THREADS", "DIALECTS", "DuckDBDialect", "SparkDialect"]
+
+DEFAULT_THREADS = 2
+
+
+def _quoted(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _kind(sql_type: str) -> str:
+    """The kind of an SQL type name of DuckDB or Spark."""
+    sql_type = sql_type.lower()
+    if sql_type in ("varchar", "string") or sql_type.startswith("varchar"):
+        return "text"
+    if sql_type.startswith(("timestamp", "date")):
+        return "date"
+    if sql_type.startswith(("double", "float", "real", "decimal", "bigint", "int", "smallint", "tinyint", "hugeint",
+                            "ubigint", "uinteger", "long", "short", "byte")):
+        return "number"
+    return "other"
+
+
+class DuckDBDialect:
+    """DuckDB in process: out of core over Parquet and CSV, spilling to ``temp_directory``.
+
+    Parameters
+    ----------
+    threads : int
+        Worker threads (default 2).
+    memory_limit : str, optional
+        DuckDB's memory limit, e.g. ``"2GB"``; beyond it, operators spill to disk. Default:
+        DuckDB's own (80% of the machine's memory).
+    temp_directory : str or pathlib.Path, optional
+        Where spilled data go (default: DuckDB's, ``.tmp`` under the working directory).
+    """
+
+    name = "duckdb"
+
+    def __init__(self, *, threads: int = DEFAULT_THREADS, memory_limit: str | None = None,
+                 temp_directory: str | Path | None = None):
+        import duckdb
+
+        config = {"threads": int(threads), "preserve_insertion_order": True}
+        if memory_limit:
+            config["memory_limit"] = str(memory_limit)
+        if temp_directory:
+            config["temp_directory"] = str(temp_directory)
+        self.connection = duckdb.connect(database=":memory:", config=config)
+
+    def register(self, view: str, files: list[str], file_format: str, label: str) -> None:
+        """Create ``view`` over ``files`` (one table) with ``_file`` and ``_row``; ``label`` names the source."""
+        paths = "[" + ", ".join(_quoted(f) for f in files) + "]"
+        if file_format == "parquet":
+            source = f"read_parquet({paths}, filename = true, file_row_number = true)"
+            rows = "CAST(file_row_number AS BIGINT)"
+        else:
+            source = f"read_csv({paths}, header = true, all_varchar = true, filename = true)"
+            rows = "CAST(row_number() OVER (PARTITION BY filename) - 1 AS BIGINT)"
+        file_column = _quoted(label) if len(files) == 1 else "filename"
+        excluded = "filename, file_row_number" if file_format == "parquet" else "filename"
+        self.connection.execute(
+            f"CREATE OR REPLACE VIEW {view} AS SELECT * EXCLUDE ({excluded}), {file_column} AS _file, "
+            f"{rows} AS _row FROM {source}"
+        )
+
+    def register_frame(self, view: str, frame: pd.DataFrame) -> None:
+        """Make a small pandas DataFrame queryable as ``view``."""
+        self.connection.register(f"{view}_frame", frame)
+        self.connection.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {view}_frame")
+
+    def columns(self, view: str) -> dict[str, str]:
+        """Column names of a view and their kind: ``"text"``, ``"number"``, ``"date"`` or ``"other"``."""
+        return {name: _kind(kind) for name, kind, *_ in self.connection.execute(f"DESCRIBE {view}").fetchall()}
+
+    def create_view(self, view: str, query: str) -> None:
+        """Name a query."""
+        self.connection.execute(f"CREATE OR REPLACE VIEW {view} AS {query}")
+
+    @staticmethod
+    def epoch_us(expression: str) -> str:
+        """SQL for microseconds since 1970-01-01 of a timestamp expression."""
+        return f"epoch_us(CAST({expression} AS TIMESTAMP))"
+
+    def frame(self, query: str) -> pd.DataFrame:
+        """Run a query; its result as a pandas DataFrame."""
+        return self.connection.execute(query).df()
+
+    def close(self) -> None:
+        """Release the connection."""
+        self.connection.close()
+
+
+class SparkDialect:
+    """Spark SQL through pyspark: a local session by default, or any session given (a cluster).
+
+    Parameters
+    ----------
+    session : pyspark.sql.SparkSession, optional
+        A running session (e.g. on a cluster). Default: ``local[threads]`` with
+        ``spark.driver.memory`` set from ``driver_memory``.
+    threads : int
+        Cores of the local session (default 2).
+    driver_memory : str
+        Memory of the local session's driver JVM (default ``"2g"``).
+    """
+
+    name = "spark"
+
+    def __init__(self, *, session=None, threads: int = DEFAULT_THREADS, driver_memory: str = "2g"):
+        from pyspark.sql import SparkSession
+
+        if session is None:
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+            session = (SparkSession.builder.master(f"local[{int(threads)}]").appName("cxlab")
+                       .config("spark.driver.memory", driver_memory)
+                       .config("spark.sql.shuffle.partitions", str(max(4, 2 * int(threads))))
+                       .config("spark.ui.enabled", "false")
+                       .config("spark.ui.showConsoleProgress", "false")
+                       .config("spark.sql.session.timeZone", "UTC")
+                       .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+                       .config("spark.sql.legacy.parquet.nanosAsLong", "true")
+                       .getOrCreate())
+        session.conf.set("spark.sql.session.timeZone", "UTC")
+        session.sparkContext.setLogLevel("ERROR")
+        # pandas writes nanosecond timestamps, which Spark reads only as integers: converted in register()
+        session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
+        self.session = session
+
+    def register(self, view: str, files: list[str], file_format: str, label: str) -> None:
+        """Create ``view`` over ``files`` with ``_file`` and ``_row`` (row order within each file)."""
+        from pyspark import StorageLevel
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        reader = self.session.read
+        if file_format == "parquet":
+            df = reader.parquet(*files)
+            for name in _nanosecond_columns(files[0]):
+                df = df.withColumn(name, F.timestamp_micros(F.floor(F.col(name) / 1000)))
+        else:
+            df = reader.option("header", True).option("inferSchema", False).csv(files)
+        df = df.withColumn("_file", F.input_file_name() if len(files) > 1 else F.lit(label))
+        if file_format == "parquet":  # Spark knows each Parquet row's position in its file
+            df = df.withColumn("_row", F.col("_metadata.row_index").cast("bigint"))
+        else:  # a CSV file's rows in the order Spark reads them
+            order = Window.partitionBy("_file").orderBy(F.monotonically_increasing_id())
+            df = df.withColumn("_row", (F.row_number().over(order) - 1).cast("bigint"))
+        # validation and the aggregates read each table several times: kept (memory, then disk) after the first
+        df.persist(StorageLevel.MEMORY_AND_DISK).createOrReplaceTempView(view)
+
+    def register_frame(self, view: str, frame: pd.DataFrame) -> None:
+        """Make a small pandas DataFrame queryable as ``view``."""
+        self.session.createDataFrame(frame).createOrReplaceTempView(view)
+
+    def columns(self, view: str) -> dict[str, str]:
+        """Column names of a view and their kind: ``"text"``, ``"number"``, ``"date"`` or ``"other"``."""
+        return {name: _kind(kind) for name, kind in self.session.table(view).dtypes}
+
+    def create_view(self, view: str, query: str) -> None:
+        """Name a query."""
+        self.session.sql(query).createOrReplaceTempView(view)
+
+    @staticmethod
+    def epoch_us(expression: str) -> str:
+        """SQL for microseconds since 1970-01-01 of a timestamp expression."""
+        return f"unix_micros(CAST({expression} AS TIMESTAMP))"
+
+    def frame(self, query: str) -> pd.DataFrame:
+        """Run a query; its result as a pandas DataFrame."""
+        return self.session.sql(query).toPandas()
+
+    def close(self) -> None:
+        """Spark sessions are shared by the process; they stay open for the next engine."""
+
+
+def _nanosecond_columns(path: str) -> list[str]:
+    """Columns of a Parquet file stored as nanosecond timestamps (as pandas writes datetimes)."""
+    import pyarrow.fs
+    import pyarrow.parquet as pq
+
+    filesystem, location = pyarrow.fs.FileSystem.from_uri(path) if "://" in path else (None, path)
+    arrow_schema = pq.read_schema(location, filesystem=filesystem)
+    return [field.name for field in arrow_schema
+            if str(field.type).startswith("timestamp[ns")]
+
+
+DIALECTS = {"duckdb": DuckDBDialect, "spark": SparkDialect}

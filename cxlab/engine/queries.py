@@ -1,0 +1,198 @@
+"""The aggregations the analyses need, as SQL both engines run (written once, see :mod:`cxlab.engine.dialects`).
+
+Every query reads the validated views (``valid_customers``, ``valid_surveys``, ``valid_revenue``)
+and follows the conventions of the pandas code exactly:
+
+* the as-of instant is the end of the as-of day (:func:`cxlab.periods.as_of_end`): invitations sent
+  before it are known, answers received after it count as no answer (:func:`cxlab.touchpoints.surveys_as_of`);
+* a survey's quarter is the quarter of ``sent_at`` (queries return quarters and cohorts as integer
+  codes, :func:`period_code`; the engine writes them as labels);
+* tenure follows :mod:`cxlab.tenure`: months of 365.25 / 12 days, a churn counts in month k only
+  when month k was over by the as-of instant, everyone else is censored at the whole months observed.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from cxlab.metrics import CES_SCALE, CSAT_SCALE, NPS_SCALE, PASSIVE_SCORES, PROMOTER_SCORES, SATISFIED_SCORES
+from cxlab.periods import as_of_end
+from cxlab.tenure import DAYS_PER_MONTH
+
+__all__ = ["COHORTS", "SCALES", "SURVEY_CELL_COLUMNS", "answer_values", "cluster_moments", "cohort_counts",
+           "end_literal", "known_surveys", "life_table_counts", "order", "pattern_counts", "period_code",
+           "period_labels", "response_counts", "revenue_by_cohort_month", "score_counts", "survey_cells", "tenure_rows"]
+
+SCALES = {"nps": NPS_SCALE, "csat": CSAT_SCALE, "ces": CES_SCALE}
+COHORTS = ("month", "quarter", "year")
+SURVEY_CELL_COLUMNS = ("touchpoint", "channel", "quarter")
+_EPSILON_MONTHS = 1e-9  # as in cxlab.tenure
+
+
+def end_literal(as_of) -> str:
+    """SQL timestamp literal of the as-of instant (the exclusive end of the as-of day)."""
+    return f"TIMESTAMP '{as_of_end(as_of):%Y-%m-%d %H:%M:%S}'"
+
+
+def period_code(expression: str, period: str) -> str:
+    """SQL integer code of a timestamp's month (``202609``), quarter (``20263``) or year (``2026``).
+
+    Queries group by these codes (cheap integers) and :func:`period_labels` writes them as pandas
+    writes periods once the groups are small.
+    """
+    if period == "quarter":
+        return f"(year({expression}) * 10 + quarter({expression}))"
+    if period == "month":
+        return f"(year({expression}) * 100 + month({expression}))"
+    if period == "year":
+        return f"year({expression})"
+    raise ValueError(f"cohort must be one of {COHORTS}; got {period!r}")
+
+
+def period_labels(codes: pd.Series, period: str) -> pd.Series:
+    """Labels ``2026Q3`` / ``2026-09`` / ``2026`` of the codes of :func:`period_code`.
+
+    Examples
+    --------
+    >>> period_labels(pd.Series([20263, 20264]), "quarter").tolist()
+    ['2026Q3', '2026Q4']
+    """
+    codes = codes.astype("int64")
+    if period == "quarter":
+        return (codes // 10).astype(str) + "Q" + (codes % 10).astype(str)
+    if period == "month":
+        return (codes // 100).astype(str) + "-" + (codes % 100).astype(str).str.zfill(2)
+    return codes.astype(str)
+
+
+def _touchpoint_filter(touchpoints) -> str:
+    if touchpoints is None:
+        return ""
+    names = [touchpoints] if isinstance(touchpoints, str) else list(touchpoints)
+    return " AND touchpoint IN (" + ", ".join("'" + t.replace("'", "''") + "'" for t in names) + ")"
+
+
+def known_surveys(as_of, score_columns: list[str], touchpoints=None) -> str:
+    """The invitations sent by the as-of instant (of ``touchpoints``, default all), late answers blanked,
+    with ``quarter`` and ``responded``."""
+    end = end_literal(as_of)
+    late = f"(responded_at IS NOT NULL AND responded_at >= {end})"
+    scores = "".join(f"CASE WHEN {late} THEN NULL ELSE {c} END AS {c}, " for c in score_columns)
+    return (f"SELECT customer_id, touchpoint, channel, sent_at, {scores}"
+            f"CASE WHEN responded_at IS NOT NULL AND NOT {late} THEN 1 ELSE 0 END AS responded, "
+            f"{period_code('sent_at', 'quarter')} AS quarter FROM valid_surveys "
+            f"WHERE sent_at < {end}{_touchpoint_filter(touchpoints)}")
+
+
+def survey_cells(as_of, by: list[str], score_columns: list[str], touchpoints=None) -> str:
+    """Known invitations with the cell columns ``by`` (survey columns, or customer columns joined)."""
+    own = [c for c in by if c in SURVEY_CELL_COLUMNS]
+    joined = [c for c in by if c not in SURVEY_CELL_COLUMNS]
+    select = [f"s.{c} AS {c}" for c in own] + [f"c.{c} AS {c}" for c in joined]
+    select += ["s.customer_id AS customer_id", "s.responded AS responded", *[f"s.{c} AS {c}" for c in score_columns]]
+    join = " LEFT JOIN valid_customers c ON s.customer_id = c.customer_id" if joined else ""
+    return f"SELECT {', '.join(select)} FROM ({known_surveys(as_of, score_columns, touchpoints)}) s{join}"
+
+
+def score_counts(as_of, metric: str, by: list[str], touchpoints=None) -> str:
+    """Answers per cell and score (the sufficient statistic of every grouped NPS/CSAT/CES figure)."""
+    keys = ", ".join(by)
+    return (f"SELECT {keys}, CAST({metric} AS BIGINT) AS score, COUNT(*) AS answers "
+            f"FROM ({survey_cells(as_of, by, [metric], touchpoints)}) t WHERE {metric} IS NOT NULL "
+            f"GROUP BY {keys}, CAST({metric} AS BIGINT)")
+
+
+def answer_values(metric: str) -> list[str]:
+    """SQL of the per-answer values whose means are the estimates (as ``cxlab.metrics``): NPS +1/0/-1;
+    CSAT/CES the hit flag (satisfied 4-5, low effort 1-2) and the score."""
+    if metric == "nps":
+        promoter, passive = PROMOTER_SCORES[0], PASSIVE_SCORES[0]
+        return [f"CASE WHEN nps >= {promoter} THEN 1.0 WHEN nps < {passive} THEN -1.0 ELSE 0.0 END"]
+    hits = SATISFIED_SCORES if metric == "csat" else (1, 2)
+    return [f"CASE WHEN {metric} IN ({', '.join(str(h) for h in hits)}) THEN 1.0 ELSE 0.0 END", f"{metric}"]
+
+
+def cluster_moments(as_of, metric: str, by: list[str], touchpoints=None) -> str:
+    """Per cell: customers, answers and the per-customer sums behind the clustered design effect.
+
+    For each answer value ``y_j`` (:func:`answer_values`): ``s{j}`` = sum y, ``q{j}`` = sum y**2,
+    ``ss{j}`` = sum over customers of (their sum of y)**2, ``sn{j}`` = sum over customers of
+    (their sum of y) * (their answers); ``nn`` = sum over customers of (their answers)**2.
+    """
+    keys = ", ".join(by)
+    values = answer_values(metric)
+    inner = ", ".join([f"SUM({v}) AS s{j}, SUM(({v}) * ({v})) AS q{j}" for j, v in enumerate(values)])
+    outer = ", ".join([f"SUM(s{j}) AS s{j}, SUM(q{j}) AS q{j}, SUM(s{j} * s{j}) AS ss{j}, SUM(s{j} * n) AS sn{j}"
+                       for j in range(len(values))])
+    per_customer = (f"SELECT {keys}, customer_id, COUNT(*) AS n, {inner} "
+                    f"FROM ({survey_cells(as_of, by, [metric], touchpoints)}) t WHERE {metric} IS NOT NULL "
+                    f"GROUP BY {keys}, customer_id")
+    return (f"SELECT {keys}, COUNT(*) AS customers, SUM(n) AS n, SUM(n * n) AS nn, {outer} "
+            f"FROM ({per_customer}) p GROUP BY {keys}")
+
+
+def response_counts(as_of, by: list[str], touchpoints=None) -> str:
+    """Invitations and answers (received by the as-of instant) per cell."""
+    keys = ", ".join(by)
+    return (f"SELECT {keys}, COUNT(*) AS invitations, SUM(responded) AS responses "
+            f"FROM ({survey_cells(as_of, by, [], touchpoints)}) t GROUP BY {keys}")
+
+
+def tenure_rows(dialect, as_of, columns: dict[str, str]) -> str:
+    """One row per customer acquired by the as-of instant: ``columns`` (name to SQL expression), ``observable_months``,
+    ``tenure_months`` and ``churned`` as :func:`cxlab.tenure.tenure_frame` computes them."""
+    end = end_literal(as_of)
+    us = dialect.epoch_us
+    churn_known = f"(churned_at IS NOT NULL AND churned_at < {end})"
+    end_us = f"CASE WHEN {churn_known} THEN {us('churned_at')} ELSE {us(end)} END"
+    days = f"(({end_us}) - {us('acquired_at')}) / 1000000.0 / 86400.0"
+    observable_days = f"({us(end)} - {us('acquired_at')}) / 1000000.0 / 86400.0"
+    observable = f"CAST(FLOOR({observable_days} / {DAYS_PER_MONTH!r} + {_EPSILON_MONTHS!r}) AS BIGINT)"
+    churn_month = f"GREATEST(CAST(CEIL({days} / {DAYS_PER_MONTH!r} - {_EPSILON_MONTHS!r}) AS BIGINT), 1)"
+    selected = "".join(f"{sql} AS {name}, " for name, sql in columns.items())
+    step = (f"SELECT {selected}{observable} AS observable_months, "
+            f"{churn_month} AS churn_month, CASE WHEN {churn_known} THEN 1 ELSE 0 END AS churn_known "
+            f"FROM valid_customers WHERE acquired_at < {end}")
+    churned = "(churn_known = 1 AND churn_month <= observable_months)"
+    return (f"SELECT {''.join(c + ', ' for c in columns)}observable_months, "
+            f"CASE WHEN {churned} THEN churn_month ELSE observable_months END AS tenure_months, "
+            f"CASE WHEN {churned} THEN 1 ELSE 0 END AS churned FROM ({step}) u")
+
+
+def life_table_counts(dialect, as_of, by: list[str]) -> str:
+    """Customers per group, tenure month and churn flag (the weighted rows of a life table or a Cox fit)."""
+    keys = "".join(c + ", " for c in by)
+    return (f"SELECT {keys}tenure_months, churned, COUNT(*) AS customers "
+            f"FROM ({tenure_rows(dialect, as_of, {c: c for c in by})}) t GROUP BY {keys}tenure_months, churned")
+
+
+def cohort_counts(dialect, as_of, cohort: str) -> str:
+    """Per acquisition cohort, tenure month and churn flag: customers, and each cohort's shortest follow-up."""
+    rows = tenure_rows(dialect, as_of, {"cohort": period_code("acquired_at", cohort)})
+    return (f"SELECT cohort, tenure_months, churned, COUNT(*) AS customers, "
+            f"MIN(observable_months) AS cohort_followup_months FROM ({rows}) t GROUP BY cohort, tenure_months, churned")
+
+
+def revenue_by_cohort_month(as_of, cohort: str) -> str:
+    """Revenue and paying customers per acquisition cohort and billing month (complete months, known customers).
+
+    A customer has one revenue row per month (a rule of :mod:`cxlab.schema`), so rows count customers.
+    """
+    end = end_literal(as_of)
+    month_number = "year({0}) * 12 + month({0})"
+    return (f"SELECT {period_code('c.acquired_at', cohort)} AS cohort, r.month AS month, "
+            f"COUNT(*) AS customers, SUM(r.amount) AS revenue "
+            f"FROM valid_revenue r JOIN valid_customers c ON r.customer_id = c.customer_id "
+            f"WHERE c.acquired_at < {end} AND {month_number.format('r.month')} < {month_number.format(end)} "
+            f"GROUP BY {period_code('c.acquired_at', cohort)}, r.month")
+
+
+def pattern_counts(view: str, columns: list[str]) -> str:
+    """Distinct combinations of ``columns`` in a view with their number of rows (``weight``)."""
+    keys = ", ".join(columns)
+    return f"SELECT {keys}, COUNT(*) AS weight FROM {view} GROUP BY {keys}"
+
+
+def order(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Rows sorted by ``columns`` (missing last), index reset: engines return groups in no set order."""
+    return frame.sort_values(columns, na_position="last", kind="stable").reset_index(drop=True)

@@ -1,0 +1,361 @@
+"""An engine session over one data source: validated views, the as-of date, and the aggregates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from cxlab import schema
+from cxlab.engine import queries, tables, validation
+from cxlab.engine.dialects import DEFAULT_THREADS, DIALECTS
+from cxlab.engine.sources import DataSource, locate
+from cxlab.io import REJECTED_COLUMNS, DataValidationError
+from cxlab.retention import PERIOD_MONTHS
+from cxlab.snapshot import write_manifest
+
+__all__ = ["ENGINES", "Engine", "connect"]
+
+ENGINES = tuple(DIALECTS)
+_N_VALUES = {"nps": 1, "csat": 2, "ces": 2}
+
+
+class Engine:
+    """Validated tables of a data source in DuckDB or Spark, and the aggregates the analyses need.
+
+    Opening an engine checks every rule of :mod:`cxlab.schema` as queries, with the failures and
+    messages of :func:`cxlab.io.load`; nothing is brought into Python but the failures and the
+    aggregates asked for.
+
+    Parameters
+    ----------
+    data : str or pathlib.Path
+        Data folder or URI (see :mod:`cxlab.engine.sources`).
+    engine : {"duckdb", "spark"}
+        DuckDB in process (default) or Spark (a local session, or ``spark_session``).
+    strict : bool, default True
+        As in :func:`cxlab.io.load`: raise on any broken rule, or keep the valid rows and list the
+        rejected ones in :attr:`rejected`.
+    as_of : str or pandas.Timestamp, optional
+        The data's as-of date; default ``meta.json``'s, else the latest date in the data.
+    threads : int
+        Threads (DuckDB) or local cores (Spark); default 2.
+    memory_limit : str, optional
+        DuckDB's memory limit (e.g. ``"2GB"``), beyond which it spills to disk.
+    temp_directory : str, optional
+        Where DuckDB spills.
+    spark_session : pyspark.sql.SparkSession, optional
+        A running Spark session (e.g. on a cluster) instead of a local one.
+    driver_memory : str
+        Memory of a local Spark driver (default ``"2g"``).
+
+    Attributes
+    ----------
+    name : str
+        ``"duckdb"`` or ``"spark"``.
+    source : DataSource
+    as_of : pandas.Timestamp
+    as_of_source : str
+    rejected : pandas.DataFrame
+        Rejected rows (table, file, row, column, rule, value; 1-based rows); empty with ``strict=True``.
+
+    Examples
+    --------
+    >>> from cxlab.datasets import demo_path
+    >>> with Engine(demo_path()) as engine:
+    ...     str(engine.as_of.date())
+    '2026-09-30'
+    """
+
+    def __init__(self, data, *, engine: str = "duckdb", strict: bool = True, as_of=None,
+                 threads: int = DEFAULT_THREADS, memory_limit: str | None = None, temp_directory=None,
+                 spark_session=None, driver_memory: str = "2g"):
+        if engine not in DIALECTS:
+            raise ValueError(f"engine must be one of {ENGINES}; got {engine!r}")
+        self.name = engine
+        self.source: DataSource = locate(data)
+        if engine == "duckdb":
+            self.dialect = DIALECTS[engine](threads=threads, memory_limit=memory_limit, temp_directory=temp_directory)
+        else:
+            self.dialect = DIALECTS[engine](session=spark_session, threads=threads, driver_memory=driver_memory)
+        self._strict = strict
+        self._validate(strict, as_of)
+
+    # -- loading and validation -------------------------------------------------------------------
+
+    def _validate(self, strict: bool, as_of) -> None:
+        self._present = present = {}
+        for table, table_source in self.source.tables.items():
+            raw = f"raw_{table}"
+            self.dialect.register(raw, table_source.files, table_source.file_format, table_source.label)
+            present[table] = {c: kind for c, kind in self.dialect.columns(raw).items()
+                              if c not in ("_file", "_row")}
+            missing = [c for c in schema.required_columns(table) if c not in present[table]]
+            if missing:
+                raise DataValidationError(
+                    f"{table_source.label}: missing column(s) {missing} of table '{table}'; "
+                    f"found {list(present[table])}. "
+                    "Rename them or map them with load(..., columns={'<cxlab name>': '<your column>'})")
+            if int(self.dialect.frame(f"SELECT COUNT(*) AS n FROM {raw}")["n"].iloc[0]) == 0:
+                raise DataValidationError(f"{table_source.label}: table '{table}' has a header but no rows")
+            self.dialect.create_view(f"typed_{table}", validation.typed_view_sql(raw, table, present[table]))
+        failures = validation.column_failures(self.dialect, self.source, present)
+        if as_of is not None:
+            self.as_of, self.as_of_source = pd.Timestamp(as_of).normalize(), "argument"
+        elif "as_of" in self.source.meta:
+            self.as_of, self.as_of_source = pd.Timestamp(self.source.meta["as_of"]).normalize(), "meta.json"
+        else:
+            self.as_of, self.as_of_source = validation.latest_date(self.dialect, self.source), "latest date in the data"
+        failures = pd.concat([f for f in (failures, validation.relational_failures(self.dialect, self.source,
+                                                                                    self.as_of)) if len(f)]
+                             or [pd.DataFrame(columns=REJECTED_COLUMNS)], ignore_index=True)
+        self.rejected = validation.raise_or_keep(failures, strict)
+        self._create_valid_views(failures)
+
+    def _create_valid_views(self, failures: pd.DataFrame) -> None:
+        if not len(failures):
+            for table in self.source.tables:
+                self.dialect.create_view(f"valid_{table}", f"SELECT * FROM typed_{table}")
+            return
+        self.dialect.register_frame("rejected_rows", self._rejected_keys(failures))
+        self._exclude_rejected()
+        cascaded = validation.cascade_failures(self.dialect, self.source)
+        if len(cascaded):
+            failures = pd.concat([failures, cascaded], ignore_index=True)
+            self.dialect.register_frame("rejected_rows", self._rejected_keys(failures))
+            self._exclude_rejected()
+        self.rejected = validation.raise_or_keep(failures, strict=False)
+
+    @staticmethod
+    def _rejected_keys(failures: pd.DataFrame) -> pd.DataFrame:
+        keys = failures[["table", "file", "row"]].drop_duplicates()
+        return pd.DataFrame({"table_name": keys["table"].astype(str).to_numpy(),
+                             "_file": keys["file"].astype(str).to_numpy(),
+                             "_row": keys["row"].astype("int64").to_numpy()})
+
+    def _exclude_rejected(self) -> None:
+        for table in self.source.tables:
+            self.dialect.create_view(
+                f"valid_{table}",
+                f"SELECT * FROM typed_{table} v WHERE NOT EXISTS (SELECT 1 FROM rejected_rows r "
+                f"WHERE r.table_name = '{table}' AND r._file = v._file AND r._row = v._row)")
+
+    @property
+    def rejected_counts(self) -> dict[str, int]:
+        """Rejected rows per table (0 for tables without any)."""
+        rows = self.rejected.drop_duplicates(["table", "file", "row"])["table"].value_counts()
+        return {table: int(rows.get(table, 0)) for table in self.source.tables}
+
+    def row_counts(self) -> dict[str, int]:
+        """Valid rows per table."""
+        return {table: int(self.dialect.frame(f"SELECT COUNT(*) AS n FROM valid_{table}")["n"].iloc[0])
+                for table in self.source.tables}
+
+    def has(self, table: str) -> bool:
+        """Whether the source has ``table``."""
+        return table in self.source.tables
+
+    # -- aggregates -------------------------------------------------------------------------------
+
+    def _require(self, table: str, what: str) -> None:
+        if table not in self.source.tables:
+            raise ValueError(f"{what}: the data in {self.source.location} have no {table} table")
+
+    def _as_of(self, as_of) -> pd.Timestamp:
+        return self.as_of if as_of is None else pd.Timestamp(as_of)
+
+    def score_counts(self, metric: str, by, *, as_of=None, touchpoints=None) -> pd.DataFrame:
+        """Answers per cell and score, e.g. NPS by segment x quarter.
+
+        Parameters
+        ----------
+        metric : {"nps", "csat", "ces"}
+        by : str or list of str
+            Cell columns: ``touchpoint``, ``channel``, ``quarter`` (of ``sent_at``) or customer columns.
+        as_of : str or pandas.Timestamp, optional
+            Default: the data's as-of date.
+        touchpoints : str or list of str, optional
+            Keep only these touchpoints (e.g. ``"relationship"``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The ``by`` columns, ``score`` and ``answers``, sorted by cell and score.
+        """
+        by = _as_list(by)
+        self._require("surveys", "score_counts")
+        _check_metric(metric)
+        frame = self.dialect.frame(queries.score_counts(self._as_of(as_of), metric, by, touchpoints))
+        return queries.order(_labelled(frame, "quarter", "quarter"), [*by, "score"])
+
+    def score_distribution(self, metric: str, by, *, as_of=None, touchpoints=None) -> pd.DataFrame:
+        """Answers per cell (rows) and score (columns), as :func:`cxlab.metrics.score_distribution`."""
+        by = _as_list(by)
+        return tables.score_distribution(self.score_counts(metric, by, as_of=as_of, touchpoints=touchpoints),
+                                         metric, by)
+
+    def design_effects(self, metric: str, by, *, as_of=None, touchpoints=None) -> pd.DataFrame:
+        """Customer-clustered design effects per cell, as in :func:`cxlab.metrics.nps_by` / ``csat_by`` / ``ces_by``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by the cells: ``deff`` (NPS) or ``share_deff`` and ``mean_deff`` (CSAT, CES), and
+            ``n_clusters`` (customers who answered).
+        """
+        by = _as_list(by)
+        self._require("surveys", "design_effects")
+        _check_metric(metric)
+        moments = self.dialect.frame(queries.cluster_moments(self._as_of(as_of), metric, by, touchpoints))
+        moments = queries.order(_labelled(moments, "quarter", "quarter"), by).set_index(by)
+        names = ["deff"] if metric == "nps" else ["share_deff", "mean_deff"]
+        out = tables.design_effects(moments, _N_VALUES[metric])
+        return out.rename(columns={f"deff{j}": name for j, name in enumerate(names)})
+
+    def response_counts(self, by, *, as_of=None, touchpoints=None) -> pd.DataFrame:
+        """Invitations sent by the as-of date and answers received by it, per cell, with ``response_rate``."""
+        by = _as_list(by)
+        self._require("surveys", "response_counts")
+        frame = self.dialect.frame(queries.response_counts(self._as_of(as_of), by, touchpoints))
+        frame = queries.order(_labelled(frame, "quarter", "quarter"), by)
+        frame[["invitations", "responses"]] = frame[["invitations", "responses"]].astype("int64")
+        return frame.assign(response_rate=frame["responses"] / frame["invitations"])
+
+    def life_table_counts(self, by=(), *, as_of=None) -> pd.DataFrame:
+        """Customers per group, tenure month and churn flag (tenure convention of :mod:`cxlab.tenure`).
+
+        These are also the distinct covariate patterns with their weights for a Cox or logistic fit
+        on aggregates.
+        """
+        by = _as_list(by)
+        frame = self.dialect.frame(queries.life_table_counts(self.dialect, self._as_of(as_of), by))
+        frame[["tenure_months", "churned", "customers"]] = frame[["tenure_months", "churned", "customers"]].astype(
+            "int64")
+        return queries.order(frame, [*by, "tenure_months", "churned"])
+
+    def life_tables(self, by=(), *, as_of=None) -> pd.DataFrame:
+        """Life table per group (at risk, churned, censored, hazard, Kaplan-Meier survival per tenure month)."""
+        by = _as_list(by)
+        return tables.life_tables(self.life_table_counts(by, as_of=as_of), by)
+
+    def cohort_counts(self, *, cohort: str = "quarter", as_of=None) -> pd.DataFrame:
+        """Customers per acquisition cohort, tenure month and churn flag, with each cohort's shortest follow-up."""
+        frame = self.dialect.frame(queries.cohort_counts(self.dialect, self._as_of(as_of), cohort))
+        return queries.order(_labelled(frame, "cohort", cohort), ["cohort", "tenure_months", "churned"])
+
+    def cohort_alive(self, *, cohort: str = "quarter", period: str = "month", as_of=None) -> pd.DataFrame:
+        """Logo retention of each acquisition cohort, as the logo columns of :func:`cxlab.retention.cohort_table`."""
+        if period not in PERIOD_MONTHS:
+            raise ValueError(f"period must be one of {sorted(PERIOD_MONTHS)}; got {period!r}")
+        return tables.cohort_alive(self.cohort_counts(cohort=cohort, as_of=as_of), PERIOD_MONTHS[period])
+
+    def revenue_by_cohort_month(self, *, cohort: str = "quarter", as_of=None) -> pd.DataFrame:
+        """Revenue and paying customers per acquisition cohort and complete billing month."""
+        self._require("revenue", "revenue_by_cohort_month")
+        frame = _labelled(self.dialect.frame(queries.revenue_by_cohort_month(self._as_of(as_of), cohort)), "cohort",
+                          cohort)
+        frame["month"] = pd.to_datetime(frame["month"]).astype("datetime64[ns]")
+        frame["customers"] = frame["customers"].astype("int64")
+        return queries.order(frame, ["cohort", "month"])
+
+    def pattern_counts(self, table: str, columns) -> pd.DataFrame:
+        """Distinct combinations of ``columns`` among a table's valid rows, with their ``weight`` (rows)."""
+        self._require(table, "pattern_counts")
+        columns = _as_list(columns)
+        return queries.order(self.dialect.frame(queries.pattern_counts(f"valid_{table}", columns)), columns)
+
+    def write_validated_copy(self, folder) -> Path:
+        """Write the valid rows as the validated copy a report run shares with its notebook kernels.
+
+        The copy has the format of :func:`cxlab.snapshot.write_snapshot`: each table's columns in the
+        order of its file, rows in file order, types as :func:`cxlab.io.load` returns them; kernels
+        read it with ``cxlab.io.load(folder, validated_copy=...)`` without validating again, and no
+        table passes through Python on the way.
+
+        Parameters
+        ----------
+        folder : str or pathlib.Path
+            An empty or new folder.
+
+        Returns
+        -------
+        pathlib.Path
+            The folder.
+
+        Raises
+        ------
+        ValueError
+            With rejected rows (only strictly valid data can stand in for the folder), on Spark, or
+            for a source that is not a local folder of single files.
+        """
+        if self.name != "duckdb":
+            raise ValueError("write_validated_copy: only the duckdb engine writes a validated copy")
+        if len(self.rejected) or not self._strict:
+            raise ValueError("write_validated_copy: only strictly validated data can be copied")
+        if any(len(t.files) != 1 for t in self.source.tables.values()) or "://" in self.source.location:
+            raise ValueError("write_validated_copy: the copy stands for a local folder with one file per table")
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        tables = {}
+        for table in self.source.tables:
+            name = f"{table}.parquet"
+            dates = schema.DATE_COLUMNS[table]  # nanoseconds, as pandas holds them
+            columns = ", ".join(f"CAST({c} AS TIMESTAMP_NS) AS {c}" if c in dates else c for c in self._present[table])
+            target = str(folder / name).replace("'", "''")
+            self.dialect.connection.execute(
+                f"COPY (SELECT {columns} FROM valid_{table} ORDER BY _row) TO '{target}' (FORMAT parquet)")
+            rows = int(self.dialect.frame(f"SELECT COUNT(*) AS n FROM valid_{table}")["n"].iloc[0])
+            tables[table] = {"file": name, "rows": rows}
+        write_manifest(folder, source=self.source.location,
+                       files={t: Path(s.files[0]) for t, s in self.source.tables.items()},
+                       as_of=self.as_of, as_of_source=self.as_of_source, tables=tables)
+        return folder
+
+    def sql(self, query: str) -> pd.DataFrame:
+        """Run any query on the views ``valid_customers``, ``valid_surveys``, ``valid_revenue``, ``valid_cases``."""
+        return self.dialect.frame(query)
+
+    # -- life cycle -------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Release the engine's connection (a Spark session stays for the process)."""
+        self.dialect.close()
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Engine({self.name!r} over {self.source.location}, as of {self.as_of.date()} ({self.as_of_source}))"
+
+
+def _labelled(frame: pd.DataFrame, column: str, period: str) -> pd.DataFrame:
+    """``column``'s period codes written as labels (see :func:`cxlab.engine.queries.period_code`)."""
+    if column in frame.columns:
+        frame = frame.assign(**{column: queries.period_labels(frame[column], period)})
+    return frame
+
+
+def _as_list(by) -> list[str]:
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _check_metric(metric: str) -> None:
+    if metric not in queries.SCALES:
+        raise ValueError(f"metric must be one of {tuple(queries.SCALES)}; got {metric!r}")
+
+
+def connect(data, *, engine: str = "duckdb", **options) -> Engine:
+    """Open an :class:`Engine` over a data folder or URI (same arguments).
+
+    Examples
+    --------
+    >>> from cxlab.datasets import demo_path
+    >>> engine = connect(demo_path(), engine="duckdb")
+    >>> engine.rejected_counts
+    {'customers': 0, 'revenue': 0, 'surveys': 0, 'cases': 0}
+    >>> engine.close()
+    """
+    return Engine(data, engine=engine, **options)

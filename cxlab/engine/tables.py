@@ -1,0 +1,181 @@
+"""From aggregates to the tables the analyses use: score distributions, design effects, life tables, cohorts.
+
+These functions take the small frames the engine's queries return and give exactly what the pandas
+functions give on whole tables (:func:`cxlab.metrics.score_distribution`, the design effects of
+:func:`cxlab.metrics.nps_by`, :func:`cxlab.tenure.event_table`, the logo retention of
+:func:`cxlab.retention.cohort_table`), so an analysis can start from either.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cxlab.engine.queries import SCALES
+from cxlab.tenure import event_table
+
+__all__ = ["cohort_alive", "design_effects", "life_tables", "score_distribution"]
+
+_NEVER = np.iinfo(np.int64).max // 4
+
+
+def score_distribution(counts: pd.DataFrame, metric: str, by: list[str]) -> pd.DataFrame:
+    """Answers per cell (rows) and score (columns ``low .. high`` as floats).
+
+    The layout of :func:`cxlab.metrics.score_distribution`.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        ``by`` columns, ``score`` and ``answers`` (:func:`cxlab.engine.queries.score_counts`).
+    metric : {"nps", "csat", "ces"}
+    by : list of str
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"q": ["a", "a"], "score": [5, 4], "answers": [3, 1]})
+    >>> score_distribution(counts, "csat", ["q"]).loc["a"].tolist()
+    [0, 0, 0, 1, 3]
+    """
+    low, high = SCALES[metric]
+    table = counts.assign(score=counts["score"].astype(float)).pivot_table(
+        index=by, columns="score", values="answers", aggfunc="sum", fill_value=0, dropna=False)
+    table = table.reindex(columns=np.arange(low, high + 1, dtype=float), fill_value=0).astype(np.int64)
+    table = table.loc[table.sum(axis=1) > 0].sort_index()
+    return table.rename_axis(columns="score")
+
+
+def design_effects(moments: pd.DataFrame, n_values: int) -> pd.DataFrame:
+    """Customer-clustered design effects per cell from per-customer sums (:func:`cxlab.engine.queries.cluster_moments`).
+
+    The clustered variance of the mean of each answer value over its independent variance, both with
+    their small-sample factors (``C / (C - 1)`` and ``n / (n - 1)``), floored at 1, missing for a
+    cell with fewer than two customers: the formula of :mod:`cxlab.metrics`, written on cell totals.
+
+    Parameters
+    ----------
+    moments : pandas.DataFrame
+        One row per cell with ``customers``, ``n``, ``nn`` and ``s{j}``, ``q{j}``, ``ss{j}``, ``sn{j}``.
+    n_values : int
+        Answer values per answer (1 for NPS, 2 for CSAT/CES: share and mean).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``deff0 .. deff{n_values-1}`` and ``n_clusters``, indexed as ``moments``.
+
+    Examples
+    --------
+    >>> one_each = pd.DataFrame({"customers": [2], "n": [2], "nn": [2], "s0": [0.0], "q0": [2.0],
+    ...                          "ss0": [2.0], "sn0": [0.0]})
+    >>> float(design_effects(one_each, 1)["deff0"].iloc[0])
+    1.0
+    """
+    out = pd.DataFrame(index=moments.index)
+    c = moments["customers"].to_numpy(float)
+    big_n = moments["n"].to_numpy(float)
+    nn = moments["nn"].to_numpy(float)
+    for j in range(n_values):
+        s, q = moments[f"s{j}"].to_numpy(float), moments[f"q{j}"].to_numpy(float)
+        ss_c, sn = moments[f"ss{j}"].to_numpy(float), moments[f"sn{j}"].to_numpy(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ybar = s / big_n
+            ss = np.maximum(q - big_n * ybar**2, 0.0)
+            ss_clustered = np.maximum(ss_c - 2 * ybar * sn + ybar**2 * nn, 0.0)
+            var_clustered = c / (c - 1) * ss_clustered / big_n**2
+            var_naive = ss / (big_n * (big_n - 1))
+            varies = ss > 1e-9 * np.maximum(q, 1.0)
+            ratio = np.where(varies, var_clustered / np.where(varies, var_naive, 1.0), 1.0)
+            out[f"deff{j}"] = np.where(c >= 2, np.maximum(ratio, 1.0), np.nan)
+    out["n_clusters"] = c.astype(int)
+    return out
+
+
+def life_tables(counts: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Life table of each group (:func:`cxlab.tenure.event_table` on the weighted counts).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        ``by`` columns, ``tenure_months``, ``churned`` and ``customers``
+        (:func:`cxlab.engine.queries.life_table_counts`).
+    by : list of str
+        Group columns (empty: one table for everyone).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ``by`` columns, ``tenure_months``, ``at_risk``, ``churned``, ``censored``, ``hazard`` and
+        ``survival`` of each group, groups in sorted order.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"tenure_months": [1, 2], "churned": [1, 0], "customers": [1, 3]})
+    >>> life_tables(counts, [])["survival"].tolist()
+    [1.0, 0.75, 0.75]
+    """
+    if not by:
+        return _event_table(counts).reset_index()
+    parts = []
+    for key, group in counts.groupby(by, sort=True, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        parts.append(_event_table(group).reset_index().assign(**dict(zip(by, key, strict=True))))
+    return pd.concat(parts, ignore_index=True)[[*by, "tenure_months", "at_risk", "churned", "censored", "hazard",
+                                                "survival"]]
+
+
+def _event_table(counts: pd.DataFrame) -> pd.DataFrame:
+    return event_table(counts["tenure_months"].to_numpy(int), counts["churned"].to_numpy(int),
+                       weights=counts["customers"].to_numpy(float))
+
+
+def cohort_alive(counts: pd.DataFrame, months_per_period: int = 1) -> pd.DataFrame:
+    """Customers of each acquisition cohort still active after 0, 1, 2, ... periods (logo retention).
+
+    Definitions as :func:`cxlab.retention.cohort_table`: a churner in tenure month T is active after
+    periods ``0 .. ceil(T / m) - 1``; a cohort reports period k only when its most recently acquired
+    customer has been observable for ``k * m`` months (later cells missing).
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        ``cohort``, ``tenure_months``, ``churned``, ``customers``, ``cohort_followup_months``
+        (:func:`cxlab.engine.queries.cohort_counts`).
+    months_per_period : int
+        1 (months), 3 (quarters) or 12 (years).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cohort``, ``period``, ``months``, ``cohort_size``, ``active``, ``logo_retention``.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"cohort": ["2025-01"] * 3, "tenure_months": [1, 2, 3], "churned": [1, 1, 0],
+    ...                        "customers": [1, 1, 2], "cohort_followup_months": [3, 3, 3]})
+    >>> cohort_alive(counts)["logo_retention"].tolist()
+    [1.0, 0.75, 0.5, 0.5]
+    """
+    m = int(months_per_period)
+    cohorts = sorted(counts["cohort"].unique())
+    code = pd.Index(cohorts).get_indexer(counts["cohort"])
+    reached = counts.groupby("cohort")["cohort_followup_months"].min().reindex(cohorts).to_numpy(int) // m
+    shape = (len(cohorts), int(reached.max()) + 1)
+    tenure = counts["tenure_months"].to_numpy(np.int64)
+    last_active = np.where(counts["churned"].to_numpy() == 1, -(-tenure // m) - 1, _NEVER)
+    counted_to = np.minimum(last_active, reached[code])
+    ends = np.bincount(code * shape[1] + counted_to, weights=counts["customers"].to_numpy(float),
+                       minlength=shape[0] * shape[1])
+    active = ends.reshape(shape)[:, ::-1].cumsum(axis=1)[:, ::-1]
+    periods = np.arange(shape[1])
+    active[periods[None, :] > reached[:, None]] = np.nan
+    size = active[:, 0]
+    return pd.DataFrame({
+        "cohort": np.repeat(cohorts, shape[1]), "period": np.tile(periods, len(cohorts)),
+        "months": np.tile(periods * m, len(cohorts)), "cohort_size": np.repeat(size.astype(int), shape[1]),
+        "active": active.ravel(), "logo_retention": (active / size[:, None]).ravel(),
+    })

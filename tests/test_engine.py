@@ -1,0 +1,250 @@
+"""The engine's aggregates equal what the pandas code computes on the demo; its validation equals cxlab.io's."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxlab import metrics, retention, tenure, touchpoints
+from cxlab.datasets import demo_path
+from cxlab.engine import connect
+from cxlab.io import DataValidationError, load
+
+QUARTER_END = pd.Timestamp("2026-06-30")  # an as-of date before the data's: late answers must be blanked
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load(demo_path())
+
+
+@pytest.fixture(scope="module")
+def engine():
+    with connect(demo_path(), engine="duckdb") as opened:
+        yield opened
+
+
+def _known(data, as_of):
+    known = touchpoints.surveys_as_of(data.surveys, as_of=as_of)
+    return touchpoints.with_customer_attributes(known, data.customers, ["segment", "region"])
+
+
+def test_opens_the_demo_with_the_row_counts_and_as_of_of_cxlab_io(engine, data):
+    assert engine.row_counts() == {name: len(df) for name, df in data.tables().items()}
+    assert engine.as_of == data.as_of and engine.as_of_source == data.as_of_source == "meta.json"
+    assert engine.rejected_counts == {"customers": 0, "revenue": 0, "surveys": 0, "cases": 0}
+
+
+@pytest.mark.parametrize("as_of", [None, QUARTER_END])
+@pytest.mark.parametrize(("metric", "by", "touchpoint"), [
+    ("nps", ["segment", "quarter"], "relationship"),
+    ("csat", ["touchpoint", "quarter"], None),
+    ("ces", ["touchpoint", "quarter"], None),
+    ("nps", ["region"], "relationship"),
+])
+def test_score_counts_equal_the_pandas_score_distribution(engine, data, metric, by, touchpoint, as_of):
+    as_of = data.as_of if as_of is None else as_of
+    known = _known(data, as_of)
+    if touchpoint:
+        known = known[known["touchpoint"] == touchpoint]
+    expected = metrics.score_distribution(known, by, score_col=metric, kind=metric).sort_index()
+    got = engine.score_distribution(metric, by, as_of=as_of, touchpoints=touchpoint)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_names=False)
+    assert got.to_numpy().sum() == known[metric].notna().sum() > 1000
+
+
+@pytest.mark.parametrize("as_of", [None, QUARTER_END])
+def test_design_effects_equal_those_of_nps_by(engine, data, as_of):
+    as_of = data.as_of if as_of is None else as_of
+    known = _known(data, as_of)
+    known = known[known["touchpoint"] == "relationship"]
+    expected = metrics.nps_by(known, ["segment", "quarter"], suppress=False).set_index(["segment", "quarter"])
+    got = engine.design_effects("nps", ["segment", "quarter"], as_of=as_of, touchpoints="relationship")
+    assert list(got.index) == list(expected.index)
+    np.testing.assert_allclose(got["deff"], expected["deff"], rtol=1e-9)
+    np.testing.assert_array_equal(got["n_clusters"], expected["n_clusters"].astype(int))
+
+
+def test_csat_design_effects_equal_those_of_csat_by(engine, data):
+    known = _known(data, data.as_of)
+    known = known[known["touchpoint"] != "relationship"]
+    expected = metrics.csat_by(known, ["touchpoint", "quarter"], suppress=False).set_index(["touchpoint", "quarter"])
+    got = engine.design_effects("csat", ["touchpoint", "quarter"], touchpoints=list(known["touchpoint"].unique()))
+    np.testing.assert_allclose(got["share_deff"], expected["deff"], rtol=1e-9)  # csat_by names the share's "deff"
+    np.testing.assert_allclose(got["mean_deff"], expected["mean_deff"], rtol=1e-9)
+
+
+def test_response_counts_equal_a_count_of_the_known_invitations(engine, data):
+    known = touchpoints.surveys_as_of(data.surveys, as_of=QUARTER_END)
+    expected = known.groupby(["touchpoint", "quarter"])["responded"].agg(["size", "sum"])
+    got = engine.response_counts(["touchpoint", "quarter"], as_of=QUARTER_END).set_index(["touchpoint", "quarter"])
+    np.testing.assert_array_equal(got["invitations"], expected["size"])
+    np.testing.assert_array_equal(got["responses"], expected["sum"])
+    assert not (known["quarter"] > "2026Q2").any()
+
+
+@pytest.mark.parametrize("as_of", [None, QUARTER_END])
+def test_life_tables_equal_event_tables_of_the_tenure_frame(engine, data, as_of):
+    as_of = data.as_of if as_of is None else as_of
+    frame = tenure.tenure_frame(data.customers, as_of)
+    got = engine.life_tables("segment", as_of=as_of)
+    for segment, group in frame.groupby("segment"):
+        expected = tenure.event_table(group["tenure_months"], group["churned"]).reset_index()
+        mine = got[got["segment"] == segment].drop(columns="segment").reset_index(drop=True)
+        pd.testing.assert_frame_equal(mine, expected, check_dtype=False)
+    counts = engine.life_table_counts(as_of=as_of)
+    assert counts["customers"].sum() == len(frame) and counts.loc[counts["churned"] == 1, "customers"].sum() == \
+        frame["churned"].sum()
+
+
+@pytest.mark.parametrize(("cohort", "period"), [("quarter", "month"), ("month", "quarter"), ("year", "year")])
+def test_cohort_alive_equals_the_logo_retention_of_cohort_table(engine, data, cohort, period):
+    expected = retention.cohort_table(data.customers, as_of=data.as_of, cohort=cohort, period=period)
+    got = engine.cohort_alive(cohort=cohort, period=period)
+    columns = ["cohort", "period", "months", "cohort_size", "active", "logo_retention"]
+    pd.testing.assert_frame_equal(got[columns], expected[columns], check_dtype=False)
+
+
+def test_revenue_per_cohort_month_equals_a_pandas_sum(engine, data):
+    customers = data.customers[data.customers["acquired_at"] < pd.Timestamp("2026-07-01")]
+    revenue = data.revenue.merge(customers[["customer_id", "acquired_at"]], on="customer_id")
+    revenue = revenue[revenue["month"] < pd.Timestamp("2026-06-01")]  # months complete by 2026-06-29
+    revenue["cohort"] = revenue["acquired_at"].dt.to_period("Q").astype(str)
+    expected = revenue.groupby(["cohort", "month"]).agg(customers=("customer_id", "nunique"),
+                                                         revenue=("amount", "sum")).reset_index()
+    got = engine.revenue_by_cohort_month(as_of="2026-06-29")
+    pd.testing.assert_frame_equal(got[["cohort", "month", "customers"]], expected[["cohort", "month", "customers"]],
+                                  check_dtype=False)
+    np.testing.assert_allclose(got["revenue"], expected["revenue"], rtol=1e-12)
+
+
+def test_pattern_counts_weigh_each_distinct_combination(engine, data):
+    got = engine.pattern_counts("customers", ["segment", "contract"])
+    expected = data.customers.groupby(["segment", "contract"]).size()
+    np.testing.assert_array_equal(got.set_index(["segment", "contract"])["weight"], expected)
+
+
+def _bad_folder(folder):
+    folder.mkdir()
+    pd.DataFrame({
+        "customer_id": ["C1", "C2", "C2", "C4", "C5", ""], "segment": ["a", "b", "b", "", "a", "a"],
+        "region": ["n"] * 6, "acquisition_channel": ["web"] * 6,
+        "acquired_at": ["2024-01-01", "2024-02-01", "2024-02-01", "2024-02-15", "2024-03-01", "2024-03-01"],
+        "churned_at": ["", "2023-01-01", "", "", "2030-01-01", ""], "contract": ["monthly"] * 6,
+        "monthly_revenue": ["10", "-1", "7", "5", "", ""], "acquisition_cost": [""] * 6,
+    }).to_csv(folder / "customers.csv", index=False)
+    pd.DataFrame({
+        "invitation_id": ["S1", "S2", "S2", "S4", "S5"], "customer_id": ["C1", "C9", "C1", "C5", "C1"],
+        "touchpoint": ["portal"] * 5, "channel": ["email"] * 5, "sent_at": ["2024-05-01"] * 5,
+        "responded_at": ["2024-05-02", "", "2024-04-01", "", "2024-04-30"], "nps": ["11", "7.5", "3", "", ""],
+        "csat": ["5", "0", "", "", ""], "ces": ["", "", "8", "", ""], "comment": ["", "hi", "", "", ""],
+    }).to_csv(folder / "surveys.csv", index=False)
+    pd.DataFrame({"customer_id": ["C1", "C1", "C5"], "month": ["2024-02-01", "2024-02-01", "2024-04-01"],
+                  "amount": ["1", "2", "3"]}).to_csv(folder / "revenue.csv", index=False)
+    pd.DataFrame({"case_id": ["K1", "K2"], "customer_id": ["C1", "C1"], "kind": ["complaint", "oops"],
+                  "opened_at": ["2024-05-01"] * 2, "first_response_at": ["2024-04-01", ""], "closed_at": ["", ""],
+                  "sla_hours": ["0", "4"]}).to_csv(folder / "cases.csv", index=False)
+    (folder / "meta.json").write_text(json.dumps({"as_of": "2024-12-31"}))
+    return folder
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_broken_rules_give_the_failures_and_message_of_cxlab_io(tmp_path):
+    folder = _bad_folder(tmp_path / "bad")
+    with pytest.raises(DataValidationError) as expected:
+        load(folder)
+    with pytest.raises(DataValidationError) as got:
+        connect(folder)
+    assert str(got.value) == str(expected.value)
+    assert "column 'nps' whole number from 0 to 10: 1 row(s) [2]" in str(got.value)
+    keep = load(folder, strict=False)
+    with connect(folder, strict=False) as engine:
+        pd.testing.assert_frame_equal(engine.rejected.astype(str), keep.rejected.astype(str))
+        assert engine.row_counts() == {name: len(df) for name, df in keep.tables().items()}
+        # by hand: only customer C1 keeps every rule; S1 (NPS 11), S2 twice (duplicate id), S4 (customer C5
+        # rejected: churn after the as-of date) and S5 (answered before it was sent) are all rejected
+        assert engine.rejected_counts == {"customers": 5, "revenue": 3, "surveys": 5, "cases": 2}
+        assert engine.row_counts() == {"customers": 1, "revenue": 0, "surveys": 0, "cases": 0}
+
+
+def test_values_that_do_not_convert_are_named_like_cxlab_io(tmp_path):
+    folder = _bad_folder(tmp_path / "types")
+    customers = pd.read_csv(folder / "customers.csv", dtype=str, keep_default_na=False)
+    customers = customers.iloc[[0, 4]].assign(acquired_at=["2024-01-01", "first of May"], churned_at="",
+                                              monthly_revenue=["ten", "5"])
+    customers.to_csv(folder / "customers.csv", index=False)
+    for name in ("surveys", "revenue", "cases"):
+        (folder / f"{name}.csv").unlink()
+    with pytest.raises(DataValidationError) as expected:
+        load(folder)
+    with pytest.raises(DataValidationError) as got:
+        connect(folder)
+    assert str(got.value) == str(expected.value)
+    assert "'acquired_at' must be a date (YYYY-MM-DD, optionally with a time): 1 row(s) [2]" in str(got.value)
+
+
+def test_missing_columns_and_empty_tables_are_named(tmp_path):
+    folder = tmp_path / "short"
+    folder.mkdir()
+    pd.DataFrame({"customer_id": ["C1"], "segment": ["a"]}).to_csv(folder / "customers.csv", index=False)
+    with pytest.raises(DataValidationError, match=r"customers.csv: missing column\(s\) \['region'"):
+        connect(folder)
+
+
+def test_as_of_is_the_latest_date_without_meta_json(tmp_path):
+    folder = tmp_path / "nometa"
+    folder.mkdir()
+    data = load(demo_path(), tables=["customers"])
+    data.customers.head(200).to_parquet(folder / "customers.parquet")
+    expected = load(folder)
+    with connect(folder) as engine:
+        assert engine.as_of == expected.as_of and engine.as_of_source == "latest date in the data"
+
+
+def test_parquet_part_folders_read_as_one_table(tmp_path, data):
+    folder = tmp_path / "parts"
+    (folder / "customers").mkdir(parents=True)
+    for i, part in enumerate(np.array_split(np.arange(len(data.customers)), 3)):
+        data.customers.iloc[part].to_parquet(folder / "customers" / f"part-{i}.parquet")
+    (folder / "meta.json").write_text(json.dumps({"as_of": "2026-09-30"}))
+    with connect(folder) as engine:
+        assert engine.row_counts() == {"customers": len(data.customers)}
+        got = engine.life_table_counts("segment")
+    frame = tenure.tenure_frame(data.customers, data.as_of)
+    assert got["customers"].sum() == len(frame)
+
+
+def test_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="engine must be one of"):
+        connect(demo_path(), engine="pandas")
+
+
+def test_a_uri_with_its_tables_in_meta_json_is_read_as_a_folder(tmp_path, data, monkeypatch):
+    from cxlab.engine import session, sources
+
+    folder = tmp_path / "export"
+    (folder / "surveys").mkdir(parents=True)
+    data.customers.to_parquet(folder / "customers.parquet")
+    for i, part in enumerate(np.array_split(np.arange(len(data.surveys)), 2)):
+        data.surveys.iloc[part].to_parquet(folder / "surveys" / f"part-{i}.parquet")
+    (folder / "meta.json").write_text(json.dumps({"as_of": "2026-09-30", "tables": ["customers", "surveys"]}))
+    source = sources._locate_uri(f"file://{folder}")  # the path of s3://, hdfs://, abfss:// exports
+    assert [len(source.tables[t].files) for t in ("customers", "surveys")] == [1, 2]
+    monkeypatch.setattr(session, "locate", lambda location: source)
+    with connect("s3://stands-for/this-export") as engine:
+        assert engine.row_counts() == {"customers": len(data.customers), "surveys": len(data.surveys)}
+    (folder / "meta.json").write_text(json.dumps({"as_of": "2026-09-30"}))
+    with pytest.raises(DataValidationError, match="expected a \"tables\" list"):
+        sources._locate_uri(f"file://{folder}")
+
+
+def test_the_validated_copy_written_by_duckdb_is_what_cxlab_io_loads(tmp_path, data):
+    with connect(demo_path()) as engine:
+        copy = engine.write_validated_copy(tmp_path / "validated")
+    from_copy = load(demo_path(), validated_copy=copy)
+    assert from_copy.as_of == data.as_of
+    for name, frame in data.tables().items():  # columns, order, types and values of every table
+        pd.testing.assert_frame_equal(getattr(from_copy, name), frame, check_index_type=False, obj=name)

@@ -1,0 +1,54 @@
+"""Spark (local mode) gives the same validation and aggregates as DuckDB on the demo.
+
+One local Spark session serves the module; the tests skip when pyspark or Java is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from cxlab.datasets import demo_path
+from cxlab.engine import connect
+
+pytest.importorskip("pyspark")
+if shutil.which("java") is None:
+    pytest.skip("Spark needs Java", allow_module_level=True)
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def engines():
+    duck = connect(demo_path(), engine="duckdb")
+    spark = connect(demo_path(), engine="spark", threads=2, driver_memory="1g")
+    yield duck, spark
+    duck.close()
+    spark.close()
+    spark.dialect.session.stop()
+
+
+AGGREGATES = {
+    "relationship NPS by segment x quarter": lambda e: e.score_distribution("nps", ["segment", "quarter"],
+                                                                             touchpoints="relationship"),
+    "CSAT by touchpoint x quarter": lambda e: e.score_distribution("csat", ["touchpoint", "quarter"]),
+    "NPS design effects": lambda e: e.design_effects("nps", ["segment", "quarter"], touchpoints="relationship"),
+    "response counts": lambda e: e.response_counts(["touchpoint", "quarter"], as_of="2026-06-30"),
+    "life tables by segment": lambda e: e.life_tables("segment"),
+    "cohort retention": lambda e: e.cohort_alive(cohort="quarter", period="month"),
+    "revenue per cohort-month": lambda e: e.revenue_by_cohort_month(),
+}
+
+
+def test_spark_validates_the_demo_as_duckdb(engines):
+    duck, spark = engines
+    assert spark.row_counts() == duck.row_counts()
+    assert spark.as_of == duck.as_of and spark.rejected_counts == duck.rejected_counts
+
+
+@pytest.mark.parametrize("name", list(AGGREGATES))
+def test_spark_aggregates_equal_duckdb(engines, name):
+    duck, spark = engines
+    pd.testing.assert_frame_equal(AGGREGATES[name](spark), AGGREGATES[name](duck), check_dtype=False)
