@@ -69,7 +69,7 @@ def with_pandas(folder: Path) -> dict:
     transactional = known[known["touchpoint"] != "relationship"]
     csat = metrics.score_distribution(transactional, TOUCHPOINT_QUARTER, score_col="csat", kind="csat")
     responses = known.groupby(TOUCHPOINT_QUARTER)["responded"].agg(["size", "sum"])
-    frame = tenure_frame(data.customers, data.as_of)
+    frame = tenure_frame(data.customers, as_of=data.as_of)
     life = {s: event_table(g["tenure_months"], g["churned"]) for s, g in frame.groupby("segment")}
     customers = data.customers[["customer_id", "acquired_at"]]
     revenue = data.revenue.merge(customers, on="customer_id")

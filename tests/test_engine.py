@@ -89,7 +89,7 @@ def test_response_counts_equal_a_count_of_the_known_invitations(engine, data):
 @pytest.mark.parametrize("as_of", [None, QUARTER_END])
 def test_life_tables_equal_event_tables_of_the_tenure_frame(engine, data, as_of):
     as_of = data.as_of if as_of is None else as_of
-    frame = tenure.tenure_frame(data.customers, as_of)
+    frame = tenure.tenure_frame(data.customers, as_of=as_of)
     got = engine.life_tables("segment", as_of=as_of)
     for segment, group in frame.groupby("segment"):
         expected = tenure.event_table(group["tenure_months"], group["churned"]).reset_index()
@@ -213,7 +213,7 @@ def test_parquet_part_folders_read_as_one_table(tmp_path, data):
     with connect(folder) as engine:
         assert engine.row_counts() == {"customers": len(data.customers)}
         got = engine.life_table_counts("segment")
-    frame = tenure.tenure_frame(data.customers, data.as_of)
+    frame = tenure.tenure_frame(data.customers, as_of=data.as_of)
     assert got["customers"].sum() == len(frame)
 
 
