@@ -46,7 +46,8 @@ def _report(source: str, quarter: str, tmp_path: Path, monkeypatch) -> Path:
     assert index == tmp_path / "reports" / quarter / "index.html"
     expected = {nb.name for nb in discover_notebooks(DEFAULT_NOTEBOOKS_DIR)}
     assert expected, "no report notebooks found"
-    assert {p.stem for p in index.parent.glob("*.html")} - {"index"} == expected
+    assert {p.stem for p in index.parent.glob("*.html")} - {"index", "appendix"} == expected
+    assert (index.parent / "appendix.html").is_file()
     for page in index.parent.glob("*.html"):
         assert "Traceback" not in page.read_text(encoding="utf-8"), page.name
     return index.parent
