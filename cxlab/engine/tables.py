@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.engine.queries import SCALES
+from cxlab.metrics.intervals import deff_from_totals
 from cxlab.tenure import event_table
 
 __all__ = ["cohort_alive", "design_effects", "life_tables", "score_distribution"]
@@ -54,7 +55,7 @@ def design_effects(moments: pd.DataFrame, n_values: int) -> pd.DataFrame:
 
     The clustered variance of the mean of each answer value over its independent variance, both with
     their small-sample factors (``C / (C - 1)`` and ``n / (n - 1)``), floored at 1, missing for a
-    cell with fewer than two customers: the formula of :mod:`cxlab.metrics`, written on cell totals.
+    cell with fewer than two customers (:func:`cxlab.metrics.intervals.deff_from_totals`).
 
     Parameters
     ----------
@@ -77,20 +78,11 @@ def design_effects(moments: pd.DataFrame, n_values: int) -> pd.DataFrame:
     """
     out = pd.DataFrame(index=moments.index)
     c = moments["customers"].to_numpy(float)
-    big_n = moments["n"].to_numpy(float)
-    nn = moments["nn"].to_numpy(float)
     for j in range(n_values):
-        s, q = moments[f"s{j}"].to_numpy(float), moments[f"q{j}"].to_numpy(float)
-        ss_c, sn = moments[f"ss{j}"].to_numpy(float), moments[f"sn{j}"].to_numpy(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            ybar = s / big_n
-            ss = np.maximum(q - big_n * ybar**2, 0.0)
-            ss_clustered = np.maximum(ss_c - 2 * ybar * sn + ybar**2 * nn, 0.0)
-            var_clustered = c / (c - 1) * ss_clustered / big_n**2
-            var_naive = ss / (big_n * (big_n - 1))
-            varies = ss > 1e-9 * np.maximum(q, 1.0)
-            ratio = np.where(varies, var_clustered / np.where(varies, var_naive, 1.0), 1.0)
-            out[f"deff{j}"] = np.where(c >= 2, np.maximum(ratio, 1.0), np.nan)
+        out[f"deff{j}"] = deff_from_totals(customers=c, n=moments["n"].to_numpy(float),
+                                           nn=moments["nn"].to_numpy(float), s=moments[f"s{j}"].to_numpy(float),
+                                           q=moments[f"q{j}"].to_numpy(float), ss=moments[f"ss{j}"].to_numpy(float),
+                                           sn=moments[f"sn{j}"].to_numpy(float))
     out["n_clusters"] = c.astype(int)
     return out
 

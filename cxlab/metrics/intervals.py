@@ -16,7 +16,7 @@ from cxlab.metrics.scales import (
     _check_resamples,
 )
 
-__all__ = ["mean_intervals_from_sums", "nps_intervals", "wilson_interval"]
+__all__ = ["deff_from_totals", "mean_intervals_from_sums", "nps_intervals", "wilson_interval"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -45,13 +45,50 @@ def _cluster_sums(groups: np.ndarray, clusters: np.ndarray, y: np.ndarray) -> di
             "q": np.column_stack([np.bincount(pair, y[:, j] ** 2) for j in columns])}
 
 
-def _deff_from_sums(sums: dict[str, np.ndarray], n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """Design effects (n_groups, m), floored at 1, and customers per group from per-pair sums.
+def deff_from_totals(*, customers, n, nn, s, q, ss, sn) -> np.ndarray:
+    """Customer-clustered design effects of a mean from its cell totals, floored at 1.
 
-    The clustered variance over ``s**2 / n`` (``s**2`` the sample variance of ``y``): both carry
-    the same kind of small-sample factor, ``C / (C - 1)`` and ``n / (n - 1)``, so answers from
-    distinct customers give exactly 1. NaN where a group has fewer than two customers.
+    The clustered variance over ``s**2 / n`` (``s**2`` the sample variance of the answers): both
+    carry the same kind of small-sample factor, ``C / (C - 1)`` and ``n / (n - 1)``, so answers from
+    distinct customers give exactly 1. NaN where a cell has fewer than two customers. Arguments are
+    arrays that broadcast together, one entry per cell (and answer value).
+
+    Parameters
+    ----------
+    customers : array-like
+        Customers ``C`` in the cell.
+    n, nn : array-like
+        Answers in the cell, and the sum over customers of their answer count squared.
+    s, q : array-like
+        Sum of the answer values and of their squares.
+    ss, sn : array-like
+        Sum over customers of the customer's value sum squared, and of value sum times answer count.
+
+    Returns
+    -------
+    numpy.ndarray
+        The design effects.
+
+    Examples
+    --------
+    >>> float(deff_from_totals(customers=2, n=2, nn=2, s=0.0, q=2.0, ss=2.0, sn=0.0))
+    1.0
     """
+    c, big_n = np.asarray(customers, float), np.asarray(n, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ybar = np.asarray(s, float) / big_n
+        ss_naive = np.maximum(q - big_n * ybar**2, 0.0)
+        # sum over customers of (s_c - n_c * ybar)**2, expanded so that it is one pass of sums
+        ss_clustered = np.maximum(ss - 2 * ybar * sn + ybar**2 * nn, 0.0)
+        var_clustered = c / (c - 1) * ss_clustered / big_n**2
+        var_naive = ss_naive / (big_n * (big_n - 1))
+        varies = ss_naive > 1e-9 * np.maximum(q, 1.0)
+        ratio = np.where(varies, var_clustered / np.where(varies, var_naive, 1.0), 1.0)
+        return np.where(c >= 2, np.maximum(ratio, 1.0), np.nan)
+
+
+def _deff_from_sums(sums: dict[str, np.ndarray], n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Design effects (n_groups, m) and customers per group from per-pair sums (:func:`deff_from_totals`)."""
     group, n, s, q = sums["group"], sums["n"], sums["s"], sums["q"]
     present = n > 0
     n_clusters = np.bincount(group[present], minlength=n_groups).astype(float)
@@ -61,19 +98,9 @@ def _deff_from_sums(sums: dict[str, np.ndarray], n_groups: int) -> tuple[np.ndar
                                 for j in range(values.shape[1])])
 
     big_n = np.bincount(group, n, minlength=n_groups)[:, None]
-    s_tot, q_tot = total(s), total(q)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ybar = s_tot / big_n
-        ss = np.maximum(q_tot - big_n * ybar**2, 0.0)
-        # sum over customers of (s_c - n_c * ybar)**2, expanded so that it is one pass of sums
-        ss_clustered = np.maximum(total(s**2) - 2 * ybar * total(s * n[:, None])
-                                  + ybar**2 * total(np.repeat(n[:, None] ** 2, s.shape[1], axis=1)), 0.0)
-        c = n_clusters[:, None]
-        var_clustered = c / (c - 1) * ss_clustered / big_n**2
-        var_naive = ss / (big_n * (big_n - 1))
-        varies = ss > 1e-9 * np.maximum(q_tot, 1.0)
-        ratio = np.where(varies, var_clustered / np.where(varies, var_naive, 1.0), 1.0)
-        deff = np.where(c >= 2, np.maximum(ratio, 1.0), np.nan)
+    deff = deff_from_totals(customers=n_clusters[:, None], n=big_n,
+                            nn=total(np.repeat(n[:, None] ** 2, s.shape[1], axis=1)), s=total(s), q=total(q),
+                            ss=total(s**2), sn=total(s * n[:, None]))
     return deff, n_clusters.astype(int)
 
 
