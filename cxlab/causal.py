@@ -188,23 +188,43 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
 
 
 # --------------------------------------------------------------------------- discontinuity
-def _bootstrap_weights(clusters: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
-    """Row weights of a bootstrap over customers: (n_resamples, rows), each customer's draw count."""
-    n_clusters = int(clusters.max()) + 1 if len(clusters) else 0
+def _cluster_totals(clusters: np.ndarray, columns: list[np.ndarray]) -> np.ndarray:
+    """Sums of each row-level column per cluster: (clusters, columns)."""
+    n_clusters = int(clusters.max()) + 1
+    return np.column_stack([np.bincount(clusters, weights=column, minlength=n_clusters) for column in columns])
+
+
+def _bootstrap_totals(cluster_sums: np.ndarray, n_resamples: int, seed: int, batch: int = 50) -> np.ndarray:
+    """Column totals over bootstrap resamples of clusters: (n_resamples, columns).
+
+    A resample draws as many clusters as there are, with replacement. Clusters with identical sums
+    are interchangeable, so the draw counts of each distinct profile are multinomial with
+    probabilities equal to the profiles' shares: drawn that way when profiles are few (binary
+    outcomes and discrete scores), and cluster by cluster when they are many (a continuous
+    covariate). Both draw from the same distribution as a row-level bootstrap over customers
+    without building a (resamples x rows) weight matrix.
+    """
+    n_clusters = len(cluster_sums)
+    profiles, inverse, sizes = np.unique(cluster_sums, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
     rng = np.random.default_rng(seed)
-    counts = rng.multinomial(n_clusters, np.full(n_clusters, 1.0 / n_clusters), size=n_resamples)
-    return counts[:, clusters].astype(float)
+    totals = np.empty((n_resamples, cluster_sums.shape[1]))
+    for start in range(0, n_resamples, batch):
+        rows = min(batch, n_resamples - start)
+        if 8 * len(profiles) <= n_clusters:
+            counts = rng.multinomial(n_clusters, sizes / n_clusters, size=rows)
+        else:
+            counts = np.stack([np.bincount(inverse[rng.integers(0, n_clusters, n_clusters)], minlength=len(profiles))
+                               for _ in range(rows)])
+        totals[start:start + rows] = counts @ profiles
+    return totals
 
 
-def _intercepts(dx: np.ndarray, outcomes: np.ndarray, weights: np.ndarray, degree: int) -> np.ndarray:
-    """Weighted local polynomial (degree 0 or 1) value at dx = 0, for every weight row and outcome."""
-    s0 = weights.sum(axis=1)
-    t0 = weights @ outcomes
-    if degree == 0:
-        return t0 / s0[:, None]
-    s1, s2 = weights @ dx, weights @ dx**2
-    t1 = weights @ (dx[:, None] * outcomes)
-    return (s2[:, None] * t0 - s1[:, None] * t1) / (s0 * s2 - s1**2)[:, None]
+def _limits(totals: np.ndarray, n_outcomes: int, degree: int) -> np.ndarray:
+    """Local polynomial value at dx = 0 from the kernel-weighted sums (s0, s1, s2, t0, t1 per outcome)."""
+    s0, s1, s2, t0, t1 = (totals[..., part * n_outcomes:(part + 1) * n_outcomes] for part in range(5))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return t0 / s0 if degree == 0 else (s2 * t0 - s1 * t1) / (s0 * s2 - s1**2)
 
 
 def _kernel(score: np.ndarray, cutoff: float, bandwidth: float, kernel: str) -> np.ndarray:
@@ -220,12 +240,17 @@ def rd_jumps(frame: pd.DataFrame, outcomes: list[str], *, bandwidth: float = 3.5
              degree: int = 1, n_resamples: int = 499, seed: int = 0, cutoff: float = THRESHOLD) -> dict:
     """Local polynomial limits of outcomes on each side of a score cutoff, with bootstrap replicates.
 
+    The fits need only kernel-weighted sums per side, so each customer is reduced to its sums and
+    the bootstrap over customers resamples those (one draw of customers for all outcomes and both
+    sides: a customer answering 6 once and 7 later is kept or left out whole).
+
     Parameters
     ----------
     frame : pandas.DataFrame
         Rows with ``nps`` (the running variable), ``cluster`` (customer code) and the outcomes.
     outcomes : list of str
-        Columns whose left (score below ``cutoff``) and right limits are estimated.
+        Columns whose left (score below ``cutoff``) and right limits are estimated; a missing value
+        leaves its row out of that outcome's fit only.
     bandwidth : float
         Scores within this distance of the cutoff enter, weighted by the kernel.
     kernel : {"triangular", "uniform"}
@@ -243,25 +268,42 @@ def rd_jumps(frame: pd.DataFrame, outcomes: list[str], *, bandwidth: float = 3.5
     dict
         ``left``, ``right``: Series of the limits; ``left_draws``, ``right_draws``: arrays
         (n_resamples, outcomes); ``n_left``, ``n_right``: rows with positive weight.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"nps": [5, 6, 6, 7, 8, 8], "churn_within": [0.4, 0.3, 0.3, 0.1, 0.0, 0.0],
+    ...                       "cluster": range(6)})
+    >>> fit = rd_jumps(frame, ["churn_within"], bandwidth=2.5, n_resamples=9)
+    >>> round(float(fit["left"]["churn_within"] - fit["right"]["churn_within"]), 3)  # 0.25 from 5-6, 0.15 from 7-8
+    0.1
     """
     score = frame["nps"].to_numpy(float)
     weight = _kernel(score, cutoff, bandwidth, kernel)
     used = weight > 0
-    # one draw of customers for both sides: a customer answering 6 once and 7 later is kept or left out whole
-    boot_all = _bootstrap_weights(pd.factorize(frame.loc[used, "cluster"])[0], n_resamples, seed)
-    result = {}
-    for side, mask in (("left", used & (score < cutoff)), ("right", used & (score > cutoff))):
+    score, weight = score[used], weight[used]
+    dx = score - cutoff
+    values = frame.loc[used, outcomes].to_numpy(float)
+    present = ~np.isnan(values)
+    values = np.where(present, values, 0.0)
+    clusters = pd.factorize(frame["cluster"].to_numpy()[used])[0]
+    columns, counts = [], {}
+    for side, mask in (("left", score < cutoff), ("right", score > cutoff)):
         if np.unique(score[mask]).size < degree + 1:
             raise ValueError(f"rd_jumps: the {side} side of {cutoff} has fewer than {degree + 1} distinct scores "
                              f"within the bandwidth {bandwidth}")
-        y = frame.loc[mask, outcomes].to_numpy(float)
-        dx = score[mask] - cutoff
-        k = weight[mask]
-        point = _intercepts(dx, y, k[None, :], degree)[0]
-        boot = boot_all[:, mask[used]]
-        result[side] = pd.Series(point, index=outcomes)
-        result[f"{side}_draws"] = _intercepts(dx, y, boot * k[None, :], degree)
-        result[f"n_{side}"] = int(mask.sum())
+        k = (weight * mask)[:, None] * present
+        columns += [*k.T, *(k * dx[:, None]).T, *(k * dx[:, None] ** 2).T, *(k * values).T,
+                    *(k * dx[:, None] * values).T]
+        counts[side] = int(mask.sum())
+    sums = _cluster_totals(clusters, columns)
+    point, draws = sums.sum(axis=0), _bootstrap_totals(sums, n_resamples, seed)
+    width = 5 * len(outcomes)
+    result = {}
+    for position, side in enumerate(("left", "right")):
+        part = slice(position * width, (position + 1) * width)
+        result[side] = pd.Series(_limits(point[part], len(outcomes), degree), index=outcomes)
+        result[f"{side}_draws"] = _limits(draws[:, part], len(outcomes), degree)
+        result[f"n_{side}"] = counts[side]
     return result
 
 
@@ -665,12 +707,12 @@ def covariate_balance(frame: pd.DataFrame, *, bandwidth: float = 3.5, n_resample
         One row per covariate of :data:`BALANCE_COVARIATES`: ``label``, ``below`` (limit from 0-6),
         ``above`` (from 7-10), ``jump``, ``ci_low``, ``ci_high``, ``p`` (normal, bootstrap SE).
     """
+    columns = list(BALANCE_COVARIATES)
+    fit = rd_jumps(frame, columns, bandwidth=bandwidth, n_resamples=n_resamples, seed=seed)
     rows = []
-    for column in BALANCE_COVARIATES:
-        sub = frame.dropna(subset=[column])
-        fit = rd_jumps(sub, [column], bandwidth=bandwidth, n_resamples=n_resamples, seed=seed)
+    for position, column in enumerate(columns):
         jump = float(fit["left"][column] - fit["right"][column])
-        draws = fit["left_draws"][:, 0] - fit["right_draws"][:, 0]
+        draws = fit["left_draws"][:, position] - fit["right_draws"][:, position]
         low, high = _interval(draws, level)
         se = float(np.nanstd(draws, ddof=1))
         rows.append({"covariate": column, "label": BALANCE_COVARIATES[column], "below": fit["left"][column],
@@ -715,32 +757,38 @@ def answer_density(frame: pd.DataFrame, *, scores=range(2, 10), level: float = 0
             "ci_high": float(np.exp(high)), "p": float(fit.pvalues["below"]), "overdispersion": scale}
 
 
-def local_randomisation_p(frame: pd.DataFrame, *, window=(6, 7), n_permutations: int = 999, seed: int = 0) -> float:
-    """Fisher permutation p-value of the difference in churn between the two sides of a score window.
+def local_randomisation_p(frame: pd.DataFrame, *, window=(6, 7)) -> float:
+    """Fisher's exact permutation p-value of the difference in churn between the two sides of a score window.
+
+    Under random assignment of the side labels within the window, the churners on the lower side
+    follow a hypergeometric distribution, so the p-value is computed exactly rather than from
+    sampled permutations.
 
     Parameters
     ----------
     frame : pandas.DataFrame
-        An :func:`answer_frame`.
+        An :func:`answer_frame` (``churn_within`` is 0/1).
     window : tuple of int
         Lowest and highest score of the window.
-    n_permutations : int
-        Random reassignments of the side labels within the window.
-    seed : int
-        Seed of the permutations.
 
     Returns
     -------
     float
-        Share of permutations with an absolute difference at least the observed one (counting the
-        observed assignment).
+        Probability, over all reassignments of the side labels, of an absolute difference in the
+        churned share at least the observed one.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"nps": [6, 6, 7, 7], "churn_within": [1.0, 1.0, 0.0, 0.0], "horizon_observed": True})
+    >>> round(local_randomisation_p(frame), 4)  # 2 of the 6 assignments are as extreme
+    0.3333
     """
     data = frame[frame["horizon_observed"] & frame["nps"].between(*window)]
-    y = data["churn_within"].to_numpy(float)
-    side = (data["nps"] <= DETRACTOR_MAX).to_numpy()
-    observed = abs(y[side].mean() - y[~side].mean())
-    rng = np.random.default_rng(seed)
-    labels = np.array([rng.permutation(side) for _ in range(n_permutations)])
-    n1 = side.sum()
-    diffs = np.abs(labels @ y / n1 - (~labels) @ y / (len(y) - n1))
-    return float((1 + (diffs >= observed - 1e-12).sum()) / (1 + n_permutations))
+    churned = data["churn_within"].to_numpy(float)
+    lower = (data["nps"] <= DETRACTOR_MAX).to_numpy()
+    n, n_lower, n_churned = len(churned), int(lower.sum()), int(churned.sum())
+    possible = np.arange(max(0, n_churned - (n - n_lower)), min(n_lower, n_churned) + 1)
+    difference = np.abs(possible / n_lower - (n_churned - possible) / (n - n_lower))
+    observed = abs(churned[lower].mean() - churned[~lower].mean())
+    extreme = difference >= observed - 1e-12
+    return float(min(1.0, stats.hypergeom.pmf(possible[extreme], n, n_churned, n_lower).sum()))
