@@ -398,7 +398,7 @@ def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
     parts = []
     for col in covariates:
         values = frame[col]
-        if values.dtype == object or isinstance(values.dtype, pd.CategoricalDtype) or values.dtype == bool:
+        if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
             dummies = pd.get_dummies(values.astype(str), prefix=col, drop_first=True, dtype=float)
             parts.append(dummies)
         else:

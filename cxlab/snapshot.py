@@ -23,11 +23,13 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow
+import pyarrow.parquet
 
-__all__ = ["ENV_VAR", "MANIFEST", "copy_named_in_environment", "read_snapshot", "release_arrow_memory",
-           "write_snapshot"]
+__all__ = ["ARROW_TEXT", "ENV_VAR", "MANIFEST", "copy_named_in_environment", "read_snapshot", "read_with_arrow_text",
+           "release_arrow_memory", "write_snapshot"]
 
 ENV_VAR = "CXLAB_VALIDATED_DATA"
 MANIFEST = "manifest.json"
@@ -41,6 +43,31 @@ def release_arrow_memory() -> None:
     into pandas that is gigabytes a process never uses again.
     """
     pyarrow.default_memory_pool().release_unused()
+
+
+ARROW_TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)
+
+
+def read_with_arrow_text(path) -> pd.DataFrame:
+    """A Parquet file as a DataFrame whose text columns stay in Arrow memory.
+
+    Text columns get pandas' Arrow-backed string type with NaN for missing values (the default
+    text type of pandas 3): no Python object per value, so a copy of millions of rows reads in
+    about half the time and a fraction of the memory of object columns, and compares, groups and
+    tests for missing values as object text does.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A Parquet file.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    def text_as_arrow(data_type):
+        return ARROW_TEXT if pyarrow.types.is_string(data_type) or pyarrow.types.is_large_string(data_type) else None
+    return pyarrow.parquet.read_table(path).to_pandas(types_mapper=text_as_arrow)
 
 
 def copy_named_in_environment() -> Path | None:
@@ -154,5 +181,5 @@ def read_snapshot(copy, source, files: dict[str, Path], tables) -> dict | None:
     source = Path(source)
     if not _still_current(manifest, source, files):
         return None
-    frames = {t: pd.read_parquet(Path(copy) / manifest["tables"][t]["file"]) for t in tables}
+    frames = {t: read_with_arrow_text(Path(copy) / manifest["tables"][t]["file"]) for t in tables}
     return {"tables": frames, "as_of": pd.Timestamp(manifest["as_of"]), "as_of_source": manifest["as_of_source"]}

@@ -1,0 +1,84 @@
+"""The whole quarterly report on a large world: wall time, peak memory, and where the time goes.
+
+Runs ``cxlab report --data <world> --out <temporary folder> --force [--engine duckdb]`` in a
+child process while :class:`measure.TreeSampler` records the peak resident memory summed over
+the run and its notebook kernels, then reads the executed notebooks (papermill records each
+cell's duration) to give the seconds of every page and of its slowest sections.
+
+Usage::
+
+    .venv/bin/python benchmarks/chunked_worlds.py 1000000          # once: the 1M world
+    .venv/bin/python benchmarks/report_large.py benchmarks/.cache/chunked-n1000000-k250000-s20240601-t0.07-c3/data \\
+        --engine duckdb --save benchmarks/results/report-1m-duckdb.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from measure import TreeSampler, load_average  # noqa: E402
+
+SECTION_CALL = re.compile(r"report\.show\(\s*\w+\.(\w+)")
+
+
+def section_seconds(executed: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """Seconds per page and per section from the executed notebooks of a report folder."""
+    pages, sections = {}, {}
+    for path in sorted(executed.glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        total = 0.0
+        for cell in notebook.cells:
+            seconds = cell.get("metadata", {}).get("papermill", {}).get("duration") or 0.0
+            total += seconds
+            for name in SECTION_CALL.findall(cell.source):
+                sections[f"{path.stem} {name}"] = round(seconds, 1)
+        pages[path.stem] = round(total, 1)
+    return pages, sections
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("world", type=Path, help="data folder of the world")
+    parser.add_argument("--engine", choices=["duckdb"], default=None)
+    parser.add_argument("--save", type=Path, default=None, help="JSON file for the figures")
+    args = parser.parse_args()
+    cxlab = Path(sys.executable).with_name("cxlab")
+    with tempfile.TemporaryDirectory(prefix="cxlab-report-") as out:
+        command = [str(cxlab), "report", "--data", str(args.world), "--out", out, "--force"]
+        command += ["--engine", args.engine] if args.engine else []
+        load_before = load_average()[0]
+        started = time.perf_counter()
+        with TreeSampler() as sampler:
+            finished = subprocess.run(command, stdin=subprocess.DEVNULL)
+        wall = time.perf_counter() - started
+        if finished.returncode != 0:
+            raise SystemExit(f"the report failed with exit code {finished.returncode}")
+        executed = next(Path(out).glob("*/executed"))
+        pages, sections = section_seconds(executed)
+    slowest = dict(sorted(sections.items(), key=lambda item: -item[1])[:8])
+    figures = {"world": str(args.world.name if args.world.name != "data" else args.world.parent.name),
+               "command": "cxlab report --data <world> --out <folder> --force"
+                          + (f" --engine {args.engine}" if args.engine else ""),
+               "load_1m_before": round(load_before, 2), "load_1m_after": round(load_average()[0], 2),
+               "wall_seconds": round(wall, 1), "peak_rss_mb_all_processes": round(sampler.peak_mb),
+               "cell_seconds_per_page": pages, "slowest_sections": slowest,
+               "section_seconds": sections}
+    print(json.dumps(figures, indent=2))
+    if args.save:
+        args.save.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
