@@ -59,15 +59,17 @@ from scipy import stats
 
 from cxlab.followups import DETRACTOR_MAX, answer_followups
 from cxlab.nonresponse import _design
-from cxlab.patterns import fit_logit_on_patterns
+from cxlab.patterns import first_rows, fit_logit_on_patterns, identical_rows
 from cxlab.periods import known_by
+from cxlab.resampling import profile_draw_counts
 from cxlab.schema import RELATIONSHIP
 from cxlab.survival.risk_sets import cox_cells, fit_cox_cells
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
 __all__ = ["BALANCE_COVARIATES", "DESIGN_NAMES", "ESTIMANDS", "METHODS", "PROPENSITY_BOUNDS", "PROPENSITY_COVARIATES",
-           "THRESHOLD", "FollowupEffect", "answer_density", "answer_frame", "covariate_balance", "followup_effect",
-           "local_randomisation_p", "overlap_table", "placebo_thresholds", "rd_jumps", "speed_effect"]
+           "THRESHOLD", "FollowupEffect", "answer_density", "answer_frame", "at_horizon", "covariate_balance",
+           "followup_effect", "local_randomisation_p", "overlap_table", "placebo_thresholds", "rd_jumps",
+           "speed_effect"]
 
 METHODS = ("rdd", "ipw", "aipw", "naive")
 THRESHOLD = DETRACTOR_MAX + 0.5
@@ -146,9 +148,7 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
     frame = frame[~(pd.to_datetime(frame["churned_at"], cache=False) < frame["responded_at"])]
     frame = tenure_frame(frame, as_of=as_of, acquired_col="responded_at").reset_index(drop=True)
     frame["followup"] = frame["followed_up"].astype(int)
-    frame["horizon_observed"] = frame["observable_months"] >= horizon_months
-    within = (frame["churned"] == 1) & (frame["tenure_months"] <= horizon_months)
-    frame["churn_within"] = within.astype(float).where(frame["horizon_observed"])
+    _count_churn_within(frame, horizon_months)
     acquired = pd.to_datetime(frame["acquired_at"], cache=False)
     frame["tenure_at_answer_months"] = (frame["responded_at"] - acquired).dt.days / DAYS_PER_MONTH
     revenue = frame["monthly_revenue"] if "monthly_revenue" in frame.columns else pd.Series(np.nan, frame.index)
@@ -187,6 +187,41 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
     return frame
 
 
+def _count_churn_within(frame: pd.DataFrame, horizon_months: int) -> None:
+    frame["horizon_observed"] = frame["observable_months"] >= horizon_months
+    within = (frame["churned"] == 1) & (frame["tenure_months"] <= horizon_months)
+    frame["churn_within"] = within.astype(float).where(frame["horizon_observed"])
+    frame.attrs["horizon_months"] = horizon_months
+
+
+def at_horizon(frame: pd.DataFrame, horizon_months: int) -> pd.DataFrame:
+    """The answers of an :func:`answer_frame` with churn counted over another horizon.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        An :func:`answer_frame`.
+    horizon_months : int
+        Months after the answer over which churn is counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new frame, equal to ``answer_frame(..., horizon_months=horizon_months)`` of the same data
+        (only ``horizon_observed`` and ``churn_within`` depend on the horizon).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"observable_months": [3, 12, 12], "churned": [0, 1, 1], "tenure_months": [3, 5, 9]})
+    >>> at_horizon(frame, 6)["churn_within"].tolist()
+    [nan, 1.0, 0.0]
+    """
+    shorter = frame.drop(columns=["horizon_observed", "churn_within"], errors="ignore")
+    shorter.attrs = dict(frame.attrs)
+    _count_churn_within(shorter, horizon_months)
+    return shorter
+
+
 # --------------------------------------------------------------------------- discontinuity
 def _cluster_totals(clusters: np.ndarray, columns: list[np.ndarray]) -> np.ndarray:
     """Sums of each row-level column per cluster: (clusters, columns)."""
@@ -194,35 +229,41 @@ def _cluster_totals(clusters: np.ndarray, columns: list[np.ndarray]) -> np.ndarr
     return np.column_stack([np.bincount(clusters, weights=column, minlength=n_clusters) for column in columns])
 
 
-def _bootstrap_totals(cluster_sums: np.ndarray, n_resamples: int, seed: int, batch: int = 50) -> np.ndarray:
+def _bootstrap_totals(cluster_sums: np.ndarray, n_resamples: int, seed: int) -> np.ndarray:
     """Column totals over bootstrap resamples of clusters: (n_resamples, columns).
 
-    A resample draws as many clusters as there are, with replacement. Clusters with identical sums
-    are interchangeable, so the draw counts of each distinct profile are multinomial with
-    probabilities equal to the profiles' shares: drawn that way when profiles are few (binary
-    outcomes and discrete scores), and cluster by cluster when they are many (a continuous
-    covariate). Both draw from the same distribution as a row-level bootstrap over customers
-    without building a (resamples x rows) weight matrix.
+    Clusters with identical sums are one profile (:mod:`cxlab.resampling`), so the draws equal a
+    row-level bootstrap over customers without a (resamples x rows) weight matrix.
     """
-    n_clusters = len(cluster_sums)
-    profiles, inverse, sizes = np.unique(cluster_sums, axis=0, return_inverse=True, return_counts=True)
-    inverse = inverse.ravel()
-    rng = np.random.default_rng(seed)
-    totals = np.empty((n_resamples, cluster_sums.shape[1]))
-    for start in range(0, n_resamples, batch):
-        rows = min(batch, n_resamples - start)
-        if 8 * len(profiles) <= n_clusters:
-            counts = rng.multinomial(n_clusters, sizes / n_clusters, size=rows)
+    profile = identical_rows(cluster_sums.T, len(cluster_sums))
+    profiles = cluster_sums[first_rows(profile)]
+    return np.vstack([counts @ profiles for counts in profile_draw_counts(profile, n_resamples, seed)])
+
+
+def _side_sums(kernel: np.ndarray, dx: np.ndarray, values: np.ndarray, present: np.ndarray
+               ) -> tuple[list[np.ndarray], np.ndarray]:
+    """Row-level terms of the kernel-weighted sums of one side, and where each outcome's five sums are.
+
+    An outcome's sums are s0 = sum k, s1 = sum k dx, s2 = sum k dx^2 over its non-missing rows and
+    t0 = sum k y, t1 = sum k dx y; outcomes without missing values share one s0, s1, s2.
+    """
+    terms = [kernel, kernel * dx, kernel * dx**2]
+    places = []
+    for j in range(values.shape[1]):
+        if present[:, j].all():
+            s_places = [0, 1, 2]
         else:
-            counts = np.stack([np.bincount(inverse[rng.integers(0, n_clusters, n_clusters)], minlength=len(profiles))
-                               for _ in range(rows)])
-        totals[start:start + rows] = counts @ profiles
-    return totals
+            k = kernel * present[:, j]
+            s_places = [len(terms), len(terms) + 1, len(terms) + 2]
+            terms += [k, k * dx, k * dx**2]
+        places.append([*s_places, len(terms), len(terms) + 1])
+        terms += [kernel * values[:, j], kernel * dx * values[:, j]]
+    return terms, np.array(places)
 
 
-def _limits(totals: np.ndarray, n_outcomes: int, degree: int) -> np.ndarray:
-    """Local polynomial value at dx = 0 from the kernel-weighted sums (s0, s1, s2, t0, t1 per outcome)."""
-    s0, s1, s2, t0, t1 = (totals[..., part * n_outcomes:(part + 1) * n_outcomes] for part in range(5))
+def _limits(totals: np.ndarray, places: np.ndarray, degree: int) -> np.ndarray:
+    """Local polynomial value at dx = 0 of each outcome from its kernel-weighted sums."""
+    s0, s1, s2, t0, t1 = (totals[..., places[:, part]] for part in range(5))
     with np.errstate(divide="ignore", invalid="ignore"):
         return t0 / s0 if degree == 0 else (s2 * t0 - s1 * t1) / (s0 * s2 - s1**2)
 
@@ -286,23 +327,22 @@ def rd_jumps(frame: pd.DataFrame, outcomes: list[str], *, bandwidth: float = 3.5
     present = ~np.isnan(values)
     values = np.where(present, values, 0.0)
     clusters = pd.factorize(frame["cluster"].to_numpy()[used])[0]
-    columns, counts = [], {}
+    terms, places, counts = [], {}, {}
     for side, mask in (("left", score < cutoff), ("right", score > cutoff)):
         if np.unique(score[mask]).size < degree + 1:
             raise ValueError(f"rd_jumps: the {side} side of {cutoff} has fewer than {degree + 1} distinct scores "
                              f"within the bandwidth {bandwidth}")
-        k = (weight * mask)[:, None] * present
-        columns += [*k.T, *(k * dx[:, None]).T, *(k * dx[:, None] ** 2).T, *(k * values).T,
-                    *(k * dx[:, None] * values).T]
+        side_terms, side_places = _side_sums(weight * mask, dx, values, present)
+        places[side] = side_places + len(terms)
+        terms += side_terms
         counts[side] = int(mask.sum())
-    sums = _cluster_totals(clusters, columns)
+    sums = _cluster_totals(clusters, terms)
+    del terms
     point, draws = sums.sum(axis=0), _bootstrap_totals(sums, n_resamples, seed)
-    width = 5 * len(outcomes)
     result = {}
-    for position, side in enumerate(("left", "right")):
-        part = slice(position * width, (position + 1) * width)
-        result[side] = pd.Series(_limits(point[part], len(outcomes), degree), index=outcomes)
-        result[f"{side}_draws"] = _limits(draws[:, part], len(outcomes), degree)
+    for side in ("left", "right"):
+        result[side] = pd.Series(_limits(point, places[side], degree), index=outcomes)
+        result[f"{side}_draws"] = _limits(draws, places[side], degree)
         result[f"n_{side}"] = counts[side]
     return result
 

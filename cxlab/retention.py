@@ -36,6 +36,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab.patterns import first_rows, identical_rows
+from cxlab.resampling import profile_draw_counts
 from cxlab.sbg import (
     ShiftedBetaGeometric,
     fit_by,
@@ -266,18 +268,29 @@ def retention_over_time(customers: pd.DataFrame, *, as_of_dates, months: int = 1
     dates = [pd.Timestamp(d) for d in as_of_dates]
     if not dates:
         raise ValueError("retention_over_time: give at least one as-of date")
-    rng = np.random.default_rng(seed)
-    weights = rng.multinomial(len(customers), np.full(len(customers), 1.0 / len(customers)),
-                              size=n_resamples).astype(float) if len(customers) else np.zeros((n_resamples, 0))
+    # each customer reduced, per date, to its tenure capped at months + 1 (-1: not yet acquired) and
+    # whether it churned by months: all the Kaplan-Meier estimate at months needs
+    tenures, churns, sizes = [], [], []
     position = pd.Series(np.arange(len(customers)), index=customers.index)
-    estimates, draws, sizes = [], [], []
     for date in dates:
         frame = tenure_frame(customers, as_of=date)
-        tenure, churned = frame["tenure_months"].to_numpy(), frame["churned"].to_numpy()
         rows = position.loc[frame.index].to_numpy()
-        estimates.append(_survival_at(tenure, churned, np.ones(len(tenure)), months))
-        draws.append(np.array([_survival_at(tenure, churned, w[rows], months) for w in weights]))
+        tenure = np.full(len(customers), -1, dtype=np.int64)
+        tenure[rows] = np.minimum(frame["tenure_months"].to_numpy(), months + 1)
+        churned = np.zeros(len(customers), dtype=np.int64)
+        churned[rows] = (frame["churned"].to_numpy() == 1) & (frame["tenure_months"].to_numpy() <= months)
+        tenures.append(tenure)
+        churns.append(churned)
         sizes.append(len(frame))
+    profile = identical_rows([*tenures, *churns], len(customers))
+    first = first_rows(profile)
+    weights = np.bincount(profile).astype(float)[None, :]
+    resampled = (np.vstack(list(profile_draw_counts(profile, n_resamples, seed))) if n_resamples and len(customers)
+                 else np.zeros((0, len(first))))
+    estimates, draws = [], []
+    for tenure, churned in zip(tenures, churns, strict=True):
+        estimates.append(_survival_at(tenure[first], churned[first], weights, months)[0])
+        draws.append(_survival_at(tenure[first], churned[first], resampled, months))
     estimates, draws = np.array(estimates), np.array(draws)
     tail = (1 - level) / 2
     with np.errstate(invalid="ignore"):
@@ -289,17 +302,23 @@ def retention_over_time(customers: pd.DataFrame, *, as_of_dates, months: int = 1
                          "change": change, "change_ci_low": change_low, "change_ci_high": change_high})
 
 
-def _survival_at(tenure: np.ndarray, churned: np.ndarray, weights: np.ndarray, months: int) -> float:
-    """Kaplan-Meier S(months) from weighted tenures (NaN when nobody was followed that long)."""
-    if len(tenure) == 0 or tenure.max() < months:
-        return np.nan
-    ends = np.bincount(tenure, weights=weights)
-    events = np.bincount(tenure, weights=weights * churned, minlength=len(ends))
-    at_risk = ends[::-1].cumsum()[::-1]
+def _survival_at(tenure: np.ndarray, churned: np.ndarray, weights: np.ndarray, months: int) -> np.ndarray:
+    """Kaplan-Meier S(months) for each row of weights over the tenures (NaN when nobody was followed that long).
+
+    ``tenure`` is -1 for rows not yet acquired (no weight in the life table).
+    """
+    if not (tenure >= months).any():
+        return np.full(len(weights), np.nan)
+    present = tenure >= 0
+    ends = np.zeros((len(tenure), months + 2))
+    ends[np.flatnonzero(present), tenure[present]] = 1.0
+    ended = weights @ ends
+    events = weights @ (ends * churned[:, None])
+    at_risk = ended[:, ::-1].cumsum(axis=1)[:, ::-1]
     window = slice(1, months + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        hazard = np.where(at_risk[window] > 0, events[window] / at_risk[window], 0.0)
-    return float(np.prod(1 - hazard))
+        hazard = np.where(at_risk[:, window] > 0, events[:, window] / at_risk[:, window], 0.0)
+    return np.prod(1 - hazard, axis=1)
 
 
 def plot_cohort_heatmap(table: pd.DataFrame, *, value: str = "logo_retention", ax=None,
@@ -414,14 +433,20 @@ def _month_number(dates: pd.Series) -> pd.Series:
     return dates.dt.year * 12 + dates.dt.month - 1
 
 
-def _positions(ids: pd.Series, values: np.ndarray) -> np.ndarray:
+def _positions(ids: pd.Series, values: pd.Series) -> np.ndarray:
     """Position of each value in the unique ``ids`` (-1 where absent).
 
-    Each run of equal consecutive values is looked up once: revenue rows usually come grouped
-    by customer, so this hashes about one id per customer instead of one per row.
+    Arrow-backed text is factorised in Arrow and each distinct value looked up once. Python-object
+    text looks up each run of equal consecutive values once: revenue rows usually come grouped by
+    customer, so this hashes about one id per customer instead of one per row.
     """
     if len(values) == 0:
         return np.empty(0, dtype=np.int64)
+    if isinstance(values.dtype, pd.StringDtype):
+        codes, uniques = pd.factorize(values)
+        found = pd.Index(ids).get_indexer(uniques)
+        return np.where(codes >= 0, found[codes], -1)
+    values = values.to_numpy()
     missing = pd.isna(values)
     if missing.any():  # pd.NA cannot be compared; a missing id matches no customer either way
         values = np.where(missing, None, values)
@@ -446,7 +471,7 @@ def _revenue_by_customer_period(cust: pd.DataFrame, ids: pd.Series, revenue: pd.
     if missing:
         raise ValueError(f"revenue table lacks column(s) {missing} (needs {needed})")
     billed = _month_number(_as_datetime(revenue["month"])).to_numpy()
-    row = _positions(ids, revenue[id_col].to_numpy())
+    row = _positions(ids, revenue[id_col])
     # revenue of customers unknown or acquired after as_of is not used
     keep = (billed <= _last_complete_month(as_of)) & (row >= 0)
     row = row[keep]

@@ -26,10 +26,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow
+import pyarrow.compute
 import pyarrow.parquet
 
-__all__ = ["ARROW_TEXT", "ENV_VAR", "MANIFEST", "copy_named_in_environment", "read_snapshot", "read_with_arrow_text",
-           "release_arrow_memory", "write_snapshot"]
+__all__ = ["ARROW_TEXT", "ENV_VAR", "LONG_TEXT_CHARACTERS", "MANIFEST", "copy_named_in_environment", "read_snapshot",
+           "read_with_arrow_text", "release_arrow_memory", "write_snapshot"]
 
 ENV_VAR = "CXLAB_VALIDATED_DATA"
 MANIFEST = "manifest.json"
@@ -46,15 +47,19 @@ def release_arrow_memory() -> None:
 
 
 ARROW_TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)
+LONG_TEXT_CHARACTERS = 64
 
 
 def read_with_arrow_text(path) -> pd.DataFrame:
-    """A Parquet file as a DataFrame whose text columns stay in Arrow memory.
+    """A Parquet file as a DataFrame whose identifier and category columns stay in Arrow memory.
 
-    Text columns get pandas' Arrow-backed string type with NaN for missing values (the default
+    Text columns whose values are at most :data:`LONG_TEXT_CHARACTERS` long (identifiers, codes,
+    categories) get pandas' Arrow-backed string type with NaN for missing values (the default
     text type of pandas 3): no Python object per value, so a copy of millions of rows reads in
     about half the time and a fraction of the memory of object columns, and compares, groups and
-    tests for missing values as object text does.
+    tests for missing values as object text does. Longer text (comments, free-text reasons)
+    stays as Python strings: converting an Arrow text column with ``astype(str)`` allocates a
+    fixed-width array as wide as its longest value.
 
     Parameters
     ----------
@@ -65,9 +70,13 @@ def read_with_arrow_text(path) -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
-    def text_as_arrow(data_type):
-        return ARROW_TEXT if pyarrow.types.is_string(data_type) or pyarrow.types.is_large_string(data_type) else None
-    return pyarrow.parquet.read_table(path).to_pandas(types_mapper=text_as_arrow)
+    table = pyarrow.parquet.read_table(path)
+    for position, column in enumerate(table.columns):
+        if pyarrow.types.is_string(column.type) and (
+                pyarrow.compute.max(pyarrow.compute.utf8_length(column)).as_py() or 0) > LONG_TEXT_CHARACTERS:
+            table = table.set_column(position, table.field(position).with_type(pyarrow.large_string()),
+                                     column.cast(pyarrow.large_string()))
+    return table.to_pandas(types_mapper=lambda data_type: ARROW_TEXT if pyarrow.types.is_string(data_type) else None)
 
 
 def copy_named_in_environment() -> Path | None:

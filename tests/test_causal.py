@@ -77,6 +77,15 @@ def test_answer_frame_has_no_immortal_time_and_only_detractors_are_followed_up(w
     assert observed["churn_within"].notna().all() and frame.loc[~frame["horizon_observed"], "churn_within"].isna().all()
 
 
+def test_a_frame_at_another_horizon_equals_one_built_for_it(small_world):
+    six_months = causal.answer_frame(small_world, horizon_months=6)
+    from_twelve = causal.at_horizon(causal.answer_frame(small_world, horizon_months=12), 6)
+    pd.testing.assert_frame_equal(from_twelve[six_months.columns], six_months)
+    assert from_twelve.attrs == six_months.attrs
+    twelve_months = causal.at_horizon(from_twelve, 12)
+    assert six_months["churn_within"].notna().sum() > twelve_months["churn_within"].notna().sum()
+
+
 def test_the_loop_module_keeps_the_spec_name():
     world = simulate(n_customers=2000, seed=4)
     effect = loop.followup_effect(world, as_of=world.as_of, method="naive", horizon_months=6)

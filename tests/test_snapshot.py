@@ -30,9 +30,17 @@ def data_copy(world_dir, tmp_path, monkeypatch):
     return folder, validated
 
 
-def _assert_same(left: io.CXData, right: io.CXData, tables):
-    for table in tables:
-        pd.testing.assert_frame_equal(getattr(left, table), getattr(right, table))
+def as_arrow_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """The validated tables' short object text columns as the copy's Arrow-backed text (long text stays)."""
+    short = [c for c in frame.columns if frame[c].dtype == object
+             and frame[c].dropna().str.len().max() <= snapshot.LONG_TEXT_CHARACTERS]
+    return frame.astype(dict.fromkeys(short, snapshot.ARROW_TEXT))
+
+
+def _assert_same(left: io.CXData, right: io.CXData, tables, *, left_from_copy: bool = True):
+    for table in tables:  # same values; text in Arrow memory when read from the copy
+        expected = getattr(right, table)
+        pd.testing.assert_frame_equal(getattr(left, table), as_arrow_text(expected) if left_from_copy else expected)
     assert left.as_of == right.as_of and left.as_of_source == right.as_of_source
     assert left.truth == right.truth
 
@@ -40,8 +48,9 @@ def _assert_same(left: io.CXData, right: io.CXData, tables):
 def test_the_copy_returns_exactly_the_validated_tables(data_copy, monkeypatch):
     folder, validated = data_copy
     reads = []
-    original = pd.read_parquet
-    monkeypatch.setattr(pd, "read_parquet", lambda path, *a, **k: reads.append(str(path)) or original(path, *a, **k))
+    original = snapshot.pyarrow.parquet.read_table
+    monkeypatch.setattr(snapshot.pyarrow.parquet, "read_table",
+                        lambda path, *a, **k: reads.append(str(path)) or original(path, *a, **k))
     from_copy = io.load(folder, validated_copy=snapshot.copy_named_in_environment())
     assert reads and all(str(os.environ[snapshot.ENV_VAR]) in path for path in reads)
     _assert_same(from_copy, validated, ["customers", "revenue", "surveys", "cases"])
@@ -77,7 +86,7 @@ def test_another_folder_or_a_mapping_or_an_as_of_is_not_served_from_the_copy(dat
     monkeypatch.setattr(io, "read_snapshot", refuse)
     copy = snapshot.copy_named_in_environment()
     mapped = io.load(folder, columns={"customer_id": "customer_id"}, validated_copy=copy)
-    _assert_same(mapped, validated, ["customers", "surveys"])
+    _assert_same(mapped, validated, ["customers", "surveys"], left_from_copy=False)
     earlier = io.load(folder, as_of="2026-12-31", validated_copy=snapshot.copy_named_in_environment())
     assert earlier.as_of == pd.Timestamp("2026-12-31") and earlier.as_of_source == "argument"
 
@@ -100,4 +109,14 @@ def test_loading_never_reads_the_environment_itself(data_copy, monkeypatch):
         raise AssertionError("the copy must not be consulted without validated_copy")
 
     monkeypatch.setattr(io, "read_snapshot", refuse)
-    _assert_same(io.load(folder), validated, ["customers", "surveys"])
+    _assert_same(io.load(folder), validated, ["customers", "surveys"], left_from_copy=False)
+
+
+def test_short_text_is_read_into_arrow_and_long_text_stays_python_strings(tmp_path):
+    frame = pd.DataFrame({"customer_id": ["C1", "C2", None], "comment": ["ok", "x" * 500, None], "nps": [1.0, 2, 3]})
+    frame.to_parquet(tmp_path / "t.parquet")
+    read = snapshot.read_with_arrow_text(tmp_path / "t.parquet")
+    assert read["customer_id"].dtype == snapshot.ARROW_TEXT and read["comment"].dtype == object
+    assert read["customer_id"].isna().tolist() == [False, False, True]
+    assert (read["customer_id"] == "C2").tolist() == [False, True, False]  # plain booleans, NaN compares False
+    assert read["comment"].astype(str).str.len().max() == 500

@@ -96,3 +96,12 @@ def test_polarity_is_learned_from_scores_and_validated_on_held_out_answers(world
     proba = model.predict_proba(["Always fast and on time", "The delivery was late again", "Доставка опять опоздала"])
     assert proba.iloc[0] > 0.5 > proba.iloc[1]
     assert proba.iloc[2] < 0.5
+
+
+def test_polarity_fits_on_a_seeded_sample_beyond_max_fit_comments(world):
+    rows = world.surveys[world.surveys["comment"].notna() & world.surveys["nps"].notna()]
+    model = fit_polarity(rows["comment"], rows["nps"], scale="nps", seed=0, max_fit_comments=3000)
+    assert model.n_train_ + model.n_test_ <= 3000 < len(rows)
+    assert model.auc_ > 0.85
+    again = fit_polarity(rows["comment"], rows["nps"], scale="nps", seed=0, max_fit_comments=3000)
+    assert again.auc_ == model.auc_

@@ -55,8 +55,13 @@ def _followups(report, followup_window_days: int) -> pd.DataFrame | None:
 
 
 def _answers(report, horizon_months: int, followup_window_days: int) -> pd.DataFrame:
-    return report.cached(("answers", horizon_months, followup_window_days), lambda: causal.answer_frame(
-        report.data, as_of=report.as_of, horizon_months=horizon_months, followup_window_days=followup_window_days))
+    """The answer frame, built once per run; each horizon re-counts only the churn within it."""
+    frame = report.cached(("answers", followup_window_days), lambda: causal.answer_frame(
+        report.data, as_of=report.as_of, followup_window_days=followup_window_days))
+    if frame.attrs["horizon_months"] == horizon_months:
+        return frame
+    return report.cached(("answers", horizon_months, followup_window_days),
+                         lambda: causal.at_horizon(frame, horizon_months))
 
 
 def _percent(value, decimals: int = 1):
