@@ -149,4 +149,5 @@ def _scores_only(surveys: pd.DataFrame, cluster_col: str | None = None) -> pd.Da
 
 def _touchpoint_order(values) -> list[str]:
     known = [RELATIONSHIP, *TOUCHPOINTS]
-    return [t for t in known if t in set(values)] + sorted(set(values) - set(known))
+    present = set(pd.Series(values).unique())  # once: a set per known touchpoint took minutes at millions of rows
+    return [t for t in known if t in present] + sorted(present - set(known))
