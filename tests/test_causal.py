@@ -121,6 +121,17 @@ def test_local_linear_limits_equal_weighted_least_squares_on_each_side():
     assert fit["left_draws"].shape == (5, 2)
 
 
+def test_a_missing_outcome_leaves_its_row_out_of_that_outcome_only():
+    frame = _rd_frame()
+    frame["previous"] = frame["churn_within"].where(np.arange(len(frame)) % 3 > 0)  # a third missing
+    both = causal.rd_jumps(frame, ["previous", "followup"], bandwidth=3.5, n_resamples=5)
+    alone = causal.rd_jumps(frame.dropna(subset=["previous"]), ["previous"], bandwidth=3.5, n_resamples=5)
+    full = causal.rd_jumps(frame, ["followup"], bandwidth=3.5, n_resamples=5)
+    for side in ("left", "right"):
+        assert both[side]["previous"] == pytest.approx(alone[side]["previous"], abs=1e-12)
+        assert both[side]["followup"] == pytest.approx(full[side]["followup"], abs=1e-12)
+
+
 @pytest.mark.parametrize("outcome", ["churn_within", "revenue"])
 def test_bootstrap_of_customer_sums_matches_a_bootstrap_of_rows(outcome):
     # The bootstrap resamples each customer's kernel-weighted sums (few distinct profiles for a 0/1

@@ -349,6 +349,30 @@ def test_interrupt_leaves_no_half_report(tmp_path, world_dir, monkeypatch):
     assert not (earlier.parent / "02_other.html").exists()
 
 
+def test_the_notebooks_slowest_in_the_last_run_start_first(tmp_path, world_dir, monkeypatch):
+    notebooks = tmp_path / "notebooks"
+    scores_notebook(notebooks)
+    write_notebook(notebooks, "02_other", [nbformat.v4.new_markdown_cell("# Other"),
+                                           nbformat.v4.new_code_cell("x = 1")])
+    out = tmp_path / "reports"
+    real_execute = execute_module._execute_one
+    started = []
+    monkeypatch.setattr(execute_module, "_execute_one",
+                        lambda job, **kwargs: started.append(job.name) or real_execute(job, **kwargs))
+    run_report(notebooks, world_dir, out, workers=1)
+    assert started == ["01_scores", "02_other"]  # no earlier run: page order
+    provenance = out / QUARTER / "provenance.json"
+    record = json.loads(provenance.read_text())
+    assert set(record["notebook_seconds"]) == {"01_scores", "02_other"}
+    record["notebook_seconds"] = {"01_scores": 1.0, "02_other": 30.0}
+    provenance.write_text(json.dumps(record))
+    started.clear()
+    index = run_report(notebooks, world_dir, out, force=True, workers=1)
+    assert started == ["02_other", "01_scores"]
+    pages = re.findall(r'href="(0[12]_\w+)\.html"', index.read_text())
+    assert pages.index("01_scores") < pages.index("02_other")  # the pages keep their order
+
+
 def _process_gone(pid: int) -> bool:
     try:
         status = Path(f"/proc/{pid}/status").read_text()

@@ -60,6 +60,7 @@ from cxlab.report.publish import (
     publish,
 )
 from cxlab.report.render import render_appendix_page, render_notebook_page
+from cxlab.report.schedule import earlier_notebook_seconds, longest_first
 from cxlab.report.summary import NotebookPage, load_page_headlines, write_quarter_summary, write_quarters_index
 
 __all__ = ["DISK_ERRNOS", "EXECUTED_DIR", "OUTPUT_ERRNOS", "check", "run"]
@@ -214,7 +215,8 @@ def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, cl
                 plan.cxdata.close()
             plan.cxdata = None  # the kernels read the copy; the run itself needs no table from here on
             env = {"MPLCONFIGDIR": str(Path(scratch) / "matplotlib"), snapshot.ENV_VAR: str(validated)}
-            result = execute_notebooks(jobs, cwd=notebooks_dir, env=env, workers=workers, progress=progress,
+            start_order = longest_first(jobs, earlier_notebook_seconds(out, provenance.data_folder))
+            result = execute_notebooks(start_order, cwd=notebooks_dir, env=env, workers=workers, progress=progress,
                                        signals=signals)
         provenance.notebook_seconds = {k: round(v, 1) for k, v in result.seconds.items()}
         provenance.duration_seconds = round(time.perf_counter() - clock, 1)
