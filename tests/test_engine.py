@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pandas as pd
@@ -251,3 +252,13 @@ def test_the_validated_copy_written_by_duckdb_is_what_cxlab_io_loads(tmp_path, d
                  and frame[c].dropna().str.len().max() <= snapshot.LONG_TEXT_CHARACTERS]
         expected = frame.astype(dict.fromkeys(short, snapshot.ARROW_TEXT))
         pd.testing.assert_frame_equal(getattr(from_copy, name), expected, check_index_type=False, obj=name)
+
+
+def test_duckdb_spills_to_a_private_folder_removed_on_close():
+    from cxlab.engine.dialects import DuckDBDialect
+
+    dialect = DuckDBDialect(memory_limit="1GB")
+    spill = dialect.frame("SELECT current_setting('temp_directory') AS folder")["folder"].iloc[0]
+    assert "cxlab-duckdb-" in spill and os.path.isdir(spill)
+    dialect.close()
+    assert not os.path.exists(spill)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -54,7 +55,9 @@ class DuckDBDialect:
         DuckDB's memory limit, e.g. ``"2GB"``; beyond it, operators spill to disk. Default:
         DuckDB's own (80% of the machine's memory).
     temp_directory : str or pathlib.Path, optional
-        Where spilled data go (default: DuckDB's, ``.tmp`` under the working directory).
+        Where spilled data go. Default: a private temporary folder, removed on :meth:`close` (an
+        in-memory DuckDB database without one cannot spill, and the uniqueness rules over hundreds
+        of millions of keys then fail at the memory limit instead of going to disk).
     """
 
     name = "duckdb"
@@ -66,8 +69,8 @@ class DuckDBDialect:
         config = {"threads": int(threads), "preserve_insertion_order": True}
         if memory_limit:
             config["memory_limit"] = str(memory_limit)
-        if temp_directory:
-            config["temp_directory"] = str(temp_directory)
+        self._spill = None if temp_directory else tempfile.TemporaryDirectory(prefix="cxlab-duckdb-")
+        config["temp_directory"] = str(temp_directory) if temp_directory else self._spill.name
         self.connection = duckdb.connect(database=":memory:", config=config)
 
     def register(self, view: str, files: list[str], file_format: str, label: str) -> None:
@@ -109,8 +112,10 @@ class DuckDBDialect:
         return self.connection.execute(query).df()
 
     def close(self) -> None:
-        """Release the connection."""
+        """Release the connection and remove the private spill folder."""
         self.connection.close()
+        if self._spill is not None:
+            self._spill.cleanup()
 
 
 class SparkDialect:
