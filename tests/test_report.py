@@ -326,11 +326,15 @@ def _must_not_run(*args, **kwargs):
     raise AssertionError("a notebook was executed although the input was invalid")
 
 
+def scores_and_other_notebooks(folder: Path) -> Path:
+    """The scores notebook and a second one-cell notebook, ``02_other``."""
+    scores_notebook(folder)
+    write_notebook(folder, "02_other", [nbformat.v4.new_markdown_cell("# Other"), nbformat.v4.new_code_cell("x = 1")])
+    return folder
+
+
 def test_interrupt_leaves_no_half_report(tmp_path, world_dir, monkeypatch):
-    notebooks = tmp_path / "notebooks"
-    scores_notebook(notebooks)
-    write_notebook(notebooks, "02_other", [nbformat.v4.new_markdown_cell("# Other"),
-                                           nbformat.v4.new_code_cell("x = 1")])
+    notebooks = scores_and_other_notebooks(tmp_path / "notebooks")
     out = tmp_path / "reports"
     earlier = run_report(notebooks, world_dir, out, only=["01"])
     before = earlier.read_bytes()
@@ -350,10 +354,7 @@ def test_interrupt_leaves_no_half_report(tmp_path, world_dir, monkeypatch):
 
 
 def test_the_notebooks_slowest_in_the_last_run_start_first(tmp_path, world_dir, monkeypatch):
-    notebooks = tmp_path / "notebooks"
-    scores_notebook(notebooks)
-    write_notebook(notebooks, "02_other", [nbformat.v4.new_markdown_cell("# Other"),
-                                           nbformat.v4.new_code_cell("x = 1")])
+    notebooks = scores_and_other_notebooks(tmp_path / "notebooks")
     out = tmp_path / "reports"
     real_execute = execute_module._execute_one
     started = []
