@@ -262,3 +262,21 @@ def test_duckdb_spills_to_a_private_folder_removed_on_close():
     assert "cxlab-duckdb-" in spill and os.path.isdir(spill)
     dialect.close()
     assert not os.path.exists(spill)
+
+
+def test_csv_rows_are_numbered_in_file_order_by_a_parallel_reader(tmp_path):
+    # DuckDB reads a large CSV in parallel chunks; a row's number must still be its line in its file, or
+    # failure messages name the wrong rows and the validated copy comes out of order.
+    from cxlab.engine.dialects import DuckDBDialect
+
+    files = []
+    for part, n in enumerate((300_000, 50_000)):
+        files.append(tmp_path / f"part-{part}.csv")
+        pd.DataFrame({"line": np.arange(n), "part": part}).to_csv(files[-1], index=False)
+    dialect = DuckDBDialect(threads=4)
+    dialect.register("t", [str(f) for f in files], "csv", "parts")
+    wrong = dialect.frame("SELECT COUNT(*) AS n FROM t WHERE CAST(line AS BIGINT) != _row")["n"].iloc[0]
+    per_file = dialect.frame("SELECT _file, COUNT(*) AS n FROM t GROUP BY _file ORDER BY n DESC")
+    dialect.close()
+    assert wrong == 0
+    assert per_file["n"].tolist() == [300_000, 50_000] and per_file["_file"].str.endswith(".csv").all()

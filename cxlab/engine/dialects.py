@@ -79,11 +79,16 @@ class DuckDBDialect:
         if file_format == "parquet":
             source = f"read_parquet({paths}, filename = true, file_row_number = true)"
             rows = "CAST(file_row_number AS BIGINT)"
+            excluded = "filename, file_row_number"
         else:
-            source = f"read_csv({paths}, header = true, all_varchar = true, filename = true)"
-            rows = "CAST(row_number() OVER (PARTITION BY filename) - 1 AS BIGINT)"
+            # CSV has no row-number column: number the rows as the scan delivers them (in file order, a
+            # streaming window), then count from each file's first row. A window partitioned by file
+            # numbers rows in the order its parallel partitions arrive, which is not the file's.
+            source = (f"(SELECT *, row_number() OVER () AS _scanned FROM read_csv({paths}, header = true, "
+                      "all_varchar = true, filename = true))")
+            rows = "CAST(_scanned - MIN(_scanned) OVER (PARTITION BY filename) AS BIGINT)"
+            excluded = "filename, _scanned"
         file_column = _quoted(label) if len(files) == 1 else "filename"
-        excluded = "filename, file_row_number" if file_format == "parquet" else "filename"
         self.connection.execute(
             f"CREATE OR REPLACE VIEW {view} AS SELECT * EXCLUDE ({excluded}), {file_column} AS _file, "
             f"{rows} AS _row FROM {source}"
