@@ -23,12 +23,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from measure import TreeSampler, load_average  # noqa: E402
+from steps import code_cell_seconds  # noqa: E402
 
 SECTION_CALL = re.compile(r"report\.show\(\s*\w+\.(\w+)")
 
@@ -36,15 +35,11 @@ SECTION_CALL = re.compile(r"report\.show\(\s*\w+\.(\w+)")
 def section_seconds(executed: Path) -> tuple[dict[str, float], dict[str, float]]:
     """Seconds per page and per section from the executed notebooks of a report folder."""
     pages, sections = {}, {}
-    for path in sorted(executed.glob("*.ipynb")):
-        notebook = nbformat.read(path, as_version=4)
-        total = 0.0
-        for cell in notebook.cells:
-            seconds = cell.get("metadata", {}).get("papermill", {}).get("duration") or 0.0
-            total += seconds
-            for name in SECTION_CALL.findall(cell.source):
-                sections[f"{path.stem} {name}"] = round(seconds, 1)
-        pages[path.stem] = round(total, 1)
+    for page, cells in code_cell_seconds(executed).items():
+        pages[page] = round(sum(seconds for _, seconds, _ in cells), 1)
+        for _, seconds, source in cells:
+            for name in SECTION_CALL.findall(source):
+                sections[f"{page} {name}"] = round(seconds, 1)
     return pages, sections
 
 

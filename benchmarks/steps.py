@@ -447,21 +447,24 @@ def _report_setup(ctx: Context):
     return ctx
 
 
-def _slowest_cells(executed: Path, count: int = 3) -> dict:
-    """Per executed notebook: its cells' total seconds and the slowest cells (papermill's durations)."""
+def code_cell_seconds(executed: Path) -> dict[str, list[tuple[int, float, str]]]:
+    """Per executed notebook: (index, seconds, source) of each code cell, from papermill's durations."""
     import nbformat
 
+    return {path.stem: [(i, c.metadata.get("papermill", {}).get("duration") or 0.0, c.source)
+                        for i, c in enumerate(nbformat.read(path, as_version=4).cells) if c.cell_type == "code"]
+            for path in sorted(executed.glob("*.ipynb"))}
+
+
+def _slowest_cells(executed: Path, count: int = 3) -> dict:
+    """Per executed notebook: its cells' total seconds and the slowest cells."""
     out = {}
-    for path in sorted(executed.glob("*.ipynb")):
-        cells = [
-            (i, c.metadata.get("papermill", {}).get("duration") or 0.0, c.source.strip().splitlines())
-            for i, c in enumerate(nbformat.read(path, as_version=4).cells)
-            if c.cell_type == "code"
-        ]
+    for name, cells in code_cell_seconds(executed).items():
         slowest = sorted(cells, key=lambda cell: -cell[1])[:count]
-        out[path.stem] = {
+        out[name] = {
             "cells_s": round(sum(c[1] for c in cells), 2),
-            "slowest": [[i, round(sec, 2), (lines or [""])[0][:80]] for i, sec, lines in slowest],
+            "slowest": [[i, round(sec, 2), (source.strip().splitlines() or [""])[0][:80]]
+                        for i, sec, source in slowest],
         }
     return out
 
