@@ -148,7 +148,6 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
     frame = frame[~(pd.to_datetime(frame["churned_at"], cache=False) < frame["responded_at"])]
     frame = tenure_frame(frame, as_of=as_of, acquired_col="responded_at").reset_index(drop=True)
     frame["followup"] = frame["followed_up"].astype(int)
-    _count_churn_within(frame, horizon_months)
     acquired = pd.to_datetime(frame["acquired_at"], cache=False)
     frame["tenure_at_answer_months"] = (frame["responded_at"] - acquired).dt.days / DAYS_PER_MONTH
     revenue = frame["monthly_revenue"] if "monthly_revenue" in frame.columns else pd.Series(np.nan, frame.index)
@@ -182,12 +181,13 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
     else:
         frame["complaints_before"] = np.nan
     frame["cluster"] = codes
-    frame.attrs.update(as_of=as_of, horizon_months=horizon_months, match=answers.attrs.get("match"),
-                       followup_window_days=followup_window_days)
+    frame.attrs.update(as_of=as_of, match=answers.attrs.get("match"), followup_window_days=followup_window_days)
+    _count_churn_within(frame, horizon_months)
     return frame
 
 
 def _count_churn_within(frame: pd.DataFrame, horizon_months: int) -> None:
+    """Add ``horizon_observed`` and ``churn_within`` for a horizon, and record it in the frame's attrs."""
     frame["horizon_observed"] = frame["observable_months"] >= horizon_months
     within = (frame["churned"] == 1) & (frame["tenure_months"] <= horizon_months)
     frame["churn_within"] = within.astype(float).where(frame["horizon_observed"])

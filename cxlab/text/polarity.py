@@ -127,7 +127,8 @@ def fit_polarity(texts, scores, *, scale: str = "nps", test_share: float = 0.2, 
     keep = label.notna().to_numpy() & series.notna().to_numpy() & series.astype(str).str.strip().ne("").to_numpy()
     if keep.sum() > max_fit_comments:
         sampled = np.random.default_rng(seed).choice(np.flatnonzero(keep), max_fit_comments, replace=False)
-        keep = np.isin(np.arange(len(keep)), sampled)
+        keep = np.zeros(len(keep), dtype=bool)
+        keep[sampled] = True
     y = label[keep].to_numpy(dtype=int)
     if min(np.sum(y == 1), np.sum(y == 0)) < 20:
         raise ValueError("polarity needs at least 20 comments with a clearly positive and 20 with a clearly "
