@@ -15,6 +15,7 @@ import papermill
 import pytest
 
 import cxlab.io
+from cxlab import snapshot
 from cxlab.headlines import read_headlines
 from cxlab.synth import simulate, write_demo
 
@@ -145,3 +146,13 @@ def cpu_load():
     for spinner in spinners:
         spinner.kill()
         spinner.wait()
+
+
+@pytest.fixture(scope="session")
+def as_arrow_text():
+    """Validated tables as a report's copy reads them: short object text as Arrow-backed text, long text as is."""
+    def convert(frame):
+        short = [c for c in frame.columns if frame[c].dtype == object
+                 and frame[c].dropna().str.len().max() <= snapshot.LONG_TEXT_CHARACTERS]
+        return frame.astype(dict.fromkeys(short, snapshot.ARROW_TEXT))
+    return convert

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxlab import metrics, retention, snapshot, tenure, touchpoints
+from cxlab import metrics, retention, tenure, touchpoints
 from cxlab.datasets import demo_path
 from cxlab.engine import connect
 from cxlab.io import DataValidationError, load
@@ -242,16 +242,13 @@ def test_a_uri_with_its_tables_in_meta_json_is_read_as_a_folder(tmp_path, data, 
         sources._locate_uri(f"file://{folder}")
 
 
-def test_the_validated_copy_written_by_duckdb_is_what_cxlab_io_loads(tmp_path, data):
+def test_the_validated_copy_written_by_duckdb_is_what_cxlab_io_loads(tmp_path, data, as_arrow_text):
     with connect(demo_path()) as engine:
         copy = engine.write_validated_copy(tmp_path / "validated")
     from_copy = load(demo_path(), validated_copy=copy)
     assert from_copy.as_of == data.as_of
     for name, frame in data.tables().items():  # columns, order, types and values of every table (text in Arrow)
-        short = [c for c in frame.columns if frame[c].dtype == object
-                 and frame[c].dropna().str.len().max() <= snapshot.LONG_TEXT_CHARACTERS]
-        expected = frame.astype(dict.fromkeys(short, snapshot.ARROW_TEXT))
-        pd.testing.assert_frame_equal(getattr(from_copy, name), expected, check_index_type=False, obj=name)
+        pd.testing.assert_frame_equal(getattr(from_copy, name), as_arrow_text(frame), check_index_type=False, obj=name)
 
 
 def test_duckdb_spills_to_a_private_folder_removed_on_close():

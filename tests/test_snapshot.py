@@ -30,22 +30,16 @@ def data_copy(world_dir, tmp_path, monkeypatch):
     return folder, validated
 
 
-def as_arrow_text(frame: pd.DataFrame) -> pd.DataFrame:
-    """The validated tables' short object text columns as the copy's Arrow-backed text (long text stays)."""
-    short = [c for c in frame.columns if frame[c].dtype == object
-             and frame[c].dropna().str.len().max() <= snapshot.LONG_TEXT_CHARACTERS]
-    return frame.astype(dict.fromkeys(short, snapshot.ARROW_TEXT))
-
-
-def _assert_same(left: io.CXData, right: io.CXData, tables, *, left_from_copy: bool = True):
-    for table in tables:  # same values; text in Arrow memory when read from the copy
+def _assert_same(left: io.CXData, right: io.CXData, tables, *, read_from_copy=None):
+    """Same tables; ``read_from_copy`` (the ``as_arrow_text`` fixture) when ``left`` was read from the copy."""
+    for table in tables:
         expected = getattr(right, table)
-        pd.testing.assert_frame_equal(getattr(left, table), as_arrow_text(expected) if left_from_copy else expected)
+        pd.testing.assert_frame_equal(getattr(left, table), read_from_copy(expected) if read_from_copy else expected)
     assert left.as_of == right.as_of and left.as_of_source == right.as_of_source
     assert left.truth == right.truth
 
 
-def test_the_copy_returns_exactly_the_validated_tables(data_copy, monkeypatch):
+def test_the_copy_returns_exactly_the_validated_tables(data_copy, monkeypatch, as_arrow_text):
     folder, validated = data_copy
     reads = []
     original = snapshot.pyarrow.parquet.read_table
@@ -53,15 +47,15 @@ def test_the_copy_returns_exactly_the_validated_tables(data_copy, monkeypatch):
                         lambda path, *a, **k: reads.append(str(path)) or original(path, *a, **k))
     from_copy = io.load(folder, validated_copy=snapshot.copy_named_in_environment())
     assert reads and all(str(os.environ[snapshot.ENV_VAR]) in path for path in reads)
-    _assert_same(from_copy, validated, ["customers", "revenue", "surveys", "cases"])
+    _assert_same(from_copy, validated, ["customers", "revenue", "surveys", "cases"], read_from_copy=as_arrow_text)
     assert from_copy.source == folder and from_copy.files == validated.files
 
 
-def test_tables_argument_reads_only_those_tables(data_copy):
+def test_tables_argument_reads_only_those_tables(data_copy, as_arrow_text):
     folder, validated = data_copy
     part = io.load(folder, tables=["cases"], validated_copy=snapshot.copy_named_in_environment())
     assert part.revenue is None and part.surveys is None
-    _assert_same(part, validated, ["customers", "cases"])
+    _assert_same(part, validated, ["customers", "cases"], read_from_copy=as_arrow_text)
 
 
 def test_a_changed_file_is_validated_again(data_copy):
@@ -86,7 +80,7 @@ def test_another_folder_or_a_mapping_or_an_as_of_is_not_served_from_the_copy(dat
     monkeypatch.setattr(io, "read_snapshot", refuse)
     copy = snapshot.copy_named_in_environment()
     mapped = io.load(folder, columns={"customer_id": "customer_id"}, validated_copy=copy)
-    _assert_same(mapped, validated, ["customers", "surveys"], left_from_copy=False)
+    _assert_same(mapped, validated, ["customers", "surveys"])
     earlier = io.load(folder, as_of="2026-12-31", validated_copy=snapshot.copy_named_in_environment())
     assert earlier.as_of == pd.Timestamp("2026-12-31") and earlier.as_of_source == "argument"
 
@@ -109,7 +103,7 @@ def test_loading_never_reads_the_environment_itself(data_copy, monkeypatch):
         raise AssertionError("the copy must not be consulted without validated_copy")
 
     monkeypatch.setattr(io, "read_snapshot", refuse)
-    _assert_same(io.load(folder), validated, ["customers", "surveys"], left_from_copy=False)
+    _assert_same(io.load(folder), validated, ["customers", "surveys"])
 
 
 def test_short_text_is_read_into_arrow_and_long_text_stays_python_strings(tmp_path):
