@@ -72,38 +72,50 @@ def load_average() -> tuple[float, float, float]:
     return tuple(round(x, 2) for x in os.getloadavg())
 
 
-def tree_rss_mb(process: psutil.Process) -> float:
-    """Summed RSS of a process and all its descendants in MB (processes that vanish are skipped)."""
-    total = 0
+def tree_memory_mb(process: psutil.Process) -> tuple[float, float]:
+    """Summed RSS and summed PSS of a process and all its descendants in MB (vanished processes skipped).
+
+    RSS counts a page shared by several processes (a file they all map) once in each of them;
+    PSS divides it between them, so the summed PSS is the memory the processes hold together.
+    """
+    rss = pss = 0
     for proc in [process, *process.children(recursive=True)]:
         try:
-            total += proc.memory_info().rss
+            memory = proc.memory_full_info()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-    return total / MB
+        rss += memory.rss
+        pss += memory.pss
+    return rss / MB, pss / MB
 
 
 class TreeSampler:
-    """Background thread recording the peak summed RSS of this process and its descendants.
+    """Background thread recording the peak summed RSS and PSS of this process and its descendants.
 
     Examples
     --------
     >>> with TreeSampler() as sampler:
     ...     data = bytearray(10 * MB)
-    >>> sampler.peak_mb > 0
+    >>> sampler.peak_mb > 0 and sampler.peak_pss_mb > 0
     True
     """
 
     def __init__(self, interval_seconds: float = 0.2):
         self.interval_seconds = interval_seconds
         self.peak_mb = 0.0
+        self.peak_pss_mb = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._process = psutil.Process()
 
+    def _sample(self) -> None:
+        rss, pss = tree_memory_mb(self._process)
+        self.peak_mb = max(self.peak_mb, rss)
+        self.peak_pss_mb = max(self.peak_pss_mb, pss)
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak_mb = max(self.peak_mb, tree_rss_mb(self._process))
+            self._sample()
             self._stop.wait(self.interval_seconds)
 
     def __enter__(self) -> TreeSampler:
@@ -113,7 +125,7 @@ class TreeSampler:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
-        self.peak_mb = max(self.peak_mb, tree_rss_mb(self._process))
+        self._sample()
 
 
 class Clock:

@@ -1,7 +1,8 @@
 """The whole quarterly report on a large world: wall time, peak memory, and where the time goes.
 
 Runs ``cxlab report --data <world> --out <temporary folder> --force [--engine duckdb]`` in a
-child process while :class:`measure.TreeSampler` records the peak resident memory summed over
+child process while :class:`measure.TreeSampler` records the peak resident memory (RSS, and PSS,
+which counts the pages of the validated copy the kernels share once) summed over
 the run and its notebook kernels, then reads the executed notebooks (papermill records each
 cell's duration) to give the seconds of every page and of its slowest sections.
 
@@ -68,6 +69,7 @@ def main() -> None:
                           + (f" --engine {args.engine}" if args.engine else ""),
                "load_1m_before": round(load_before, 2), "load_1m_after": round(load_average()[0], 2),
                "wall_seconds": round(wall, 1), "peak_rss_mb_all_processes": round(sampler.peak_mb),
+               "peak_pss_mb_all_processes": round(sampler.peak_pss_mb),
                "cell_seconds_per_page": pages, "slowest_sections": slowest,
                "section_seconds": sections}
     print(json.dumps(figures, indent=2))

@@ -407,9 +407,13 @@ def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
             if numeric.isna().any() and numeric.notna().any():
                 parts.append(numeric.isna().astype(float).rename(f"{col}_missing").to_frame())
     design = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
-    design = sm.add_constant(design.loc[:, design.nunique() > 1], has_constant="add")
-    # Keep a linearly independent set of columns (e.g. CSAT and CES are always missing together).
-    r, pivot = linalg.qr(design.to_numpy(), mode="r", pivoting=True)
+    values = design.to_numpy()
+    design = sm.add_constant(design.loc[:, values.min(axis=0, initial=np.inf) < values.max(axis=0, initial=-np.inf)],
+                             has_constant="add")
+    # Keep a linearly independent set of columns (e.g. CSAT and CES are always missing together). The
+    # design is Q R: the pivoted QR of the small R has the same pivots and diagonal as that of the design,
+    # and unpivoted QR of millions of rows is blocked where pivoted QR is not.
+    r, pivot = linalg.qr(linalg.qr(design.to_numpy(), mode="r")[0], mode="r", pivoting=True)
     diag = np.abs(np.diag(r))
     independent = np.sort(pivot[diag > diag.max() * 1e-10])
     return design.iloc[:, independent]

@@ -3,11 +3,13 @@
 Validating a large data folder costs far more than reading it, and a quarterly report runs
 several notebooks, each in its own kernel process. The report runner therefore validates the
 folder once with :func:`cxlab.io.load`, writes the validated tables with :func:`write_snapshot`
-(Parquet, in a private temporary folder) and names that folder in the environment variable
+(uncompressed Arrow files in a private temporary folder) and names that folder in the environment variable
 :data:`ENV_VAR` of the kernels it starts. There, the report sections' :func:`cxlab.sections.open_report`
 reads the variable (:func:`copy_named_in_environment`) and passes the copy to
 ``cxlab.io.load(folder, validated_copy=...)``, which returns the validated tables from it instead of
-validating the *same* data folder again. Loading never reads the environment itself.
+validating the *same* data folder again. Loading never reads the environment itself. The kernels
+map the files into memory (:func:`read_with_arrow_text`), so the pages of a table several kernels
+use at once are held once.
 
 The copy is used only while it provably describes the folder asked for: the folder's resolved
 path, and the name, size and modification time of each of its table files and of
@@ -27,14 +29,15 @@ import numpy as np
 import pandas as pd
 import pyarrow
 import pyarrow.compute
-import pyarrow.parquet
+import pyarrow.ipc
 
-__all__ = ["ARROW_TEXT", "ENV_VAR", "LONG_TEXT_CHARACTERS", "MANIFEST", "copy_named_in_environment", "read_snapshot",
-           "read_with_arrow_text", "release_arrow_memory", "write_snapshot"]
+__all__ = ["ARROW_TEXT", "ENV_VAR", "LONG_TEXT_CHARACTERS", "MANIFEST", "TABLE_SUFFIX", "copy_named_in_environment",
+           "read_snapshot", "read_with_arrow_text", "release_arrow_memory", "write_snapshot", "write_table"]
 
 ENV_VAR = "CXLAB_VALIDATED_DATA"
 MANIFEST = "manifest.json"
-_FORMAT = 1
+_FORMAT = 2
+TABLE_SUFFIX = ".arrow"
 
 
 def release_arrow_memory() -> None:
@@ -50,33 +53,59 @@ ARROW_TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)
 LONG_TEXT_CHARACTERS = 64
 
 
-def read_with_arrow_text(path) -> pd.DataFrame:
-    """A Parquet file as a DataFrame whose identifier and category columns stay in Arrow memory.
+def write_table(batches, path) -> int:
+    """Write record batches as an uncompressed Arrow IPC file, the format of a validated copy's tables.
 
-    Text columns whose values are at most :data:`LONG_TEXT_CHARACTERS` long (identifiers, codes,
-    categories) get pandas' Arrow-backed string type with NaN for missing values (the default
-    text type of pandas 3): no Python object per value, so a copy of millions of rows reads in
-    about half the time and a fraction of the memory of object columns, and compares, groups and
-    tests for missing values as object text does. Longer text (comments, free-text reasons)
-    stays as Python strings: converting an Arrow text column with ``astype(str)`` allocates a
-    fixed-width array as wide as its longest value.
+    Parameters
+    ----------
+    batches : pyarrow.Table or pyarrow.RecordBatchReader
+        The rows, in order.
+    path : str or pathlib.Path
+        The file to write.
+
+    Returns
+    -------
+    int
+        Rows written.
+    """
+    rows = 0
+    with pyarrow.ipc.new_file(str(path), batches.schema) as writer:
+        for batch in batches.to_batches() if isinstance(batches, pyarrow.Table) else batches:
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    return rows
+
+
+def read_with_arrow_text(path) -> pd.DataFrame:
+    """A validated copy's table (:func:`write_table`) as a DataFrame on the file's memory map.
+
+    The file is uncompressed Arrow, mapped rather than read: numbers and dates without missing
+    values and all identifier and category text stay in the file's pages, which the operating
+    system shares between the processes that map the same file (the kernels of one report run)
+    instead of each holding its own copy. Those columns are read-only. Text columns whose values
+    are at most :data:`LONG_TEXT_CHARACTERS` long (identifiers, codes, categories) get pandas'
+    Arrow-backed string type with NaN for missing values (the default text type of pandas 3): no
+    Python object per value, and they compare, group and test for missing values as object text
+    does. Longer text (comments, free-text reasons) becomes Python strings: converting an Arrow
+    text column with ``astype(str)`` allocates a fixed-width array as wide as its longest value.
 
     Parameters
     ----------
     path : str or pathlib.Path
-        A Parquet file.
+        An Arrow IPC file.
 
     Returns
     -------
     pandas.DataFrame
     """
-    table = pyarrow.parquet.read_table(path)
+    table = pyarrow.ipc.open_file(pyarrow.memory_map(str(path))).read_all()
     for position, column in enumerate(table.columns):
         if pyarrow.types.is_string(column.type) and (
                 pyarrow.compute.max(pyarrow.compute.utf8_length(column)).as_py() or 0) > LONG_TEXT_CHARACTERS:
             table = table.set_column(position, table.field(position).with_type(pyarrow.large_string()),
                                      column.cast(pyarrow.large_string()))
-    return table.to_pandas(types_mapper=lambda data_type: ARROW_TEXT if pyarrow.types.is_string(data_type) else None)
+    return table.to_pandas(split_blocks=True,
+                           types_mapper=lambda data_type: ARROW_TEXT if pyarrow.types.is_string(data_type) else None)
 
 
 def copy_named_in_environment() -> Path | None:
@@ -117,9 +146,9 @@ def write_snapshot(data, folder) -> Path:
         raise ValueError("write_snapshot: the data had rejected rows; only strictly valid data can be copied")
     tables = {}
     for table, frame in data.tables().items():
-        name = f"{table}.parquet"
-        frame.to_parquet(folder / name, index=False)
-        tables[table] = {"file": name, "rows": len(frame)}
+        name = f"{table}{TABLE_SUFFIX}"
+        rows = write_table(pyarrow.Table.from_pandas(frame, preserve_index=False), folder / name)
+        tables[table] = {"file": name, "rows": rows}
     write_manifest(folder, source=data.source, files=data.files, as_of=data.as_of, as_of_source=data.as_of_source,
                    tables=tables)
     release_arrow_memory()
@@ -140,7 +169,7 @@ def write_manifest(folder, *, source, files: dict, as_of, as_of_source: str, tab
     as_of : pandas.Timestamp
     as_of_source : str
     tables : dict of str to dict
-        Per table, ``{"file": "<table>.parquet", "rows": n}``.
+        Per table, ``{"file": "<table>.arrow", "rows": n}``.
     """
     manifest = {
         "format": _FORMAT,

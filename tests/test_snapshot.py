@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 
+import numpy as np
 import pandas as pd
+import pyarrow
 import pytest
 
 from cxlab import io, snapshot, synth
@@ -42,8 +44,8 @@ def _assert_same(left: io.CXData, right: io.CXData, tables, *, read_from_copy=No
 def test_the_copy_returns_exactly_the_validated_tables(data_copy, monkeypatch, as_arrow_text):
     folder, validated = data_copy
     reads = []
-    original = snapshot.pyarrow.parquet.read_table
-    monkeypatch.setattr(snapshot.pyarrow.parquet, "read_table",
+    original = snapshot.pyarrow.memory_map
+    monkeypatch.setattr(snapshot.pyarrow, "memory_map",
                         lambda path, *a, **k: reads.append(str(path)) or original(path, *a, **k))
     from_copy = io.load(folder, validated_copy=snapshot.copy_named_in_environment())
     assert reads and all(str(os.environ[snapshot.ENV_VAR]) in path for path in reads)
@@ -108,9 +110,19 @@ def test_loading_never_reads_the_environment_itself(data_copy, monkeypatch):
 
 def test_short_text_is_read_into_arrow_and_long_text_stays_python_strings(tmp_path):
     frame = pd.DataFrame({"customer_id": ["C1", "C2", None], "comment": ["ok", "x" * 500, None], "nps": [1.0, 2, 3]})
-    frame.to_parquet(tmp_path / "t.parquet")
-    read = snapshot.read_with_arrow_text(tmp_path / "t.parquet")
+    assert snapshot.write_table(pyarrow.Table.from_pandas(frame), tmp_path / "t.arrow") == 3
+    read = snapshot.read_with_arrow_text(tmp_path / "t.arrow")
     assert read["customer_id"].dtype == snapshot.ARROW_TEXT and read["comment"].dtype == object
     assert read["customer_id"].isna().tolist() == [False, False, True]
     assert (read["customer_id"] == "C2").tolist() == [False, True, False]  # plain booleans, NaN compares False
     assert read["comment"].astype(str).str.len().max() == 500
+
+
+def test_a_table_is_mapped_from_its_file_not_copied(tmp_path):
+    frame = pd.DataFrame({"sent_at": pd.date_range("2026-01-01", periods=1000, freq="h"),
+                          "nps": np.arange(1000, dtype=float)})
+    snapshot.write_table(pyarrow.Table.from_pandas(frame, preserve_index=False), tmp_path / "t.arrow")
+    read = snapshot.read_with_arrow_text(tmp_path / "t.arrow")
+    pd.testing.assert_frame_equal(read, frame)
+    # values without gaps are the file's pages (the kernels of a run share them), so they are read-only
+    assert not read["nps"].to_numpy().flags.writeable and not read["sent_at"].to_numpy().flags.writeable

@@ -303,3 +303,26 @@ def test_trend_panels_one_per_touchpoint_with_a_target_line(world):
     assert sorted(ax.get_title() for ax in axes) == sorted(with_csat)
     assert all(any(line.get_linestyle() == "--" and line.get_ydata()[0] == 80.0 for line in ax.get_lines())
                for ax in axes)
+
+
+def test_quarter_labels_equal_pandas_periods_over_decades():
+    rng = np.random.default_rng(3)
+    times = pd.Series(pd.Timestamp("1969-11-15") + pd.to_timedelta(rng.integers(0, 60 * 365, 5_000), unit="D")
+                      + pd.to_timedelta(rng.integers(0, 86_400, 5_000), unit="s"))
+    expected = times.dt.to_period("Q").astype(str).to_numpy()
+    assert (touchpoints.quarter_labels(times) == expected).all()
+
+
+def test_surveys_as_of_given_its_own_result_returns_it_without_a_second_pass(world, monkeypatch):
+    known = touchpoints.surveys_as_of(world.surveys, as_of=world.as_of)
+    earlier = world.as_of - pd.Timedelta(days=200)
+    expected_earlier = touchpoints.surveys_as_of(world.surveys, as_of=earlier)
+    assert known.attrs["known_as_of"] == pd.Timestamp(world.as_of)
+    monkeypatch.setattr(touchpoints.answers, "quarter_labels", lambda times: pytest.fail("a second pass"))
+    again = touchpoints.surveys_as_of(known, as_of=world.as_of)
+    pd.testing.assert_frame_equal(again, known)
+    in_quarter = touchpoints.surveys_as_of(known[known["quarter"] == known["quarter"].max()], as_of=world.as_of)
+    assert len(in_quarter) == int((known["quarter"] == known["quarter"].max()).sum())
+    monkeypatch.undo()
+    # another date still works from the rows: the same as from the raw table
+    pd.testing.assert_frame_equal(touchpoints.surveys_as_of(known, as_of=earlier), expected_earlier)

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxlab import schema
+from cxlab import schema, snapshot
 from cxlab.engine import queries, tables, validation
 from cxlab.engine.dialects import DEFAULT_THREADS, DIALECTS
 from cxlab.engine.sources import DataSource, locate
 from cxlab.io import REJECTED_COLUMNS, DataValidationError
 from cxlab.retention import PERIOD_MONTHS
-from cxlab.snapshot import write_manifest
 
 __all__ = ["ENGINES", "Engine", "connect"]
 
@@ -269,8 +268,8 @@ class Engine:
 
         The copy has the format of :func:`cxlab.snapshot.write_snapshot`: each table's columns in the
         order of its file, rows in file order, types as :func:`cxlab.io.load` returns them; kernels
-        read it with ``cxlab.io.load(folder, validated_copy=...)`` without validating again, and no
-        table passes through Python on the way.
+        read it with ``cxlab.io.load(folder, validated_copy=...)`` without validating again. The rows
+        stream from the engine to the file in Arrow batches, never as a whole table in memory.
 
         Parameters
         ----------
@@ -298,15 +297,13 @@ class Engine:
         folder.mkdir(parents=True, exist_ok=True)
         tables = {}
         for table in self.source.tables:
-            name = f"{table}.parquet"
+            name = f"{table}{snapshot.TABLE_SUFFIX}"
             dates = schema.DATE_COLUMNS[table]  # nanoseconds, as pandas holds them
             columns = ", ".join(f"CAST({c} AS TIMESTAMP_NS) AS {c}" if c in dates else c for c in self._present[table])
-            target = str(folder / name).replace("'", "''")
-            self.dialect.connection.execute(
-                f"COPY (SELECT {columns} FROM valid_{table} ORDER BY _row) TO '{target}' (FORMAT parquet)")
-            rows = int(self.dialect.frame(f"SELECT COUNT(*) AS n FROM valid_{table}")["n"].iloc[0])
-            tables[table] = {"file": name, "rows": rows}
-        write_manifest(folder, source=self.source.location,
+            batches = self.dialect.connection.sql(
+                f"SELECT {columns} FROM valid_{table} ORDER BY _row").fetch_arrow_reader()
+            tables[table] = {"file": name, "rows": snapshot.write_table(batches, folder / name)}
+        snapshot.write_manifest(folder, source=self.source.location,
                        files={t: Path(s.files[0]) for t, s in self.source.tables.items()},
                        as_of=self.as_of, as_of_source=self.as_of_source, tables=tables)
         return folder

@@ -29,6 +29,7 @@ from cxlab.sections.result import SectionResult
 from cxlab.survival.frames import survival_frame
 from cxlab.targets import parse_targets
 from cxlab.tenure import tenure_frame
+from cxlab.touchpoints.answers import surveys_as_of
 
 __all__ = ["ReportContext", "open_report"]
 
@@ -71,6 +72,15 @@ class ReportContext:
     def tenure(self) -> pd.DataFrame:
         """:func:`cxlab.tenure.tenure_frame` of the customers at the as-of date."""
         return self.cached("tenure", lambda: tenure_frame(self.data.customers, as_of=self.as_of))
+
+    @property
+    def surveys_known(self) -> pd.DataFrame:
+        """:func:`cxlab.touchpoints.surveys_as_of` of the surveys at the as-of date, worked out once per run.
+
+        Pass it where a function takes a surveys table and the same as-of date: it does not pass
+        over the rows again.
+        """
+        return self.cached("surveys_known", lambda: surveys_as_of(self.data.surveys, as_of=self.as_of))
 
     def landmark(self, landmark_months: int) -> pd.DataFrame:
         """:func:`cxlab.survival.survival_frame` at a landmark (customers active after it)."""

@@ -29,7 +29,7 @@ def _card(report) -> pd.DataFrame:
     """Touchpoint scorecard of the last two years (built once per run)."""
     quarters = [str(parse_quarter(report.quarter) - k) for k in range(TREND_QUARTERS - 1, -1, -1)]
     return report.cached("journey_card", lambda: touchpoints.scorecard(
-        report.data.surveys, as_of=report.as_of, quarters=quarters, min_cell_size=report.min_cell_size))
+        report.surveys_known, as_of=report.as_of, quarters=quarters, min_cell_size=report.min_cell_size))
 
 
 def overview(report) -> SectionResult:
@@ -104,7 +104,7 @@ def intervention(report, *, touchpoint: str = "invoicing", date: str = "2022-04-
         return SectionResult("intervention", title,
                              unavailable=f"the data has no {touchpoint} answers on both sides of {date.date()} ({gap})",
                              headlines=[entry.headline(None, note=f"not available: {gap}", touchpoint=touchpoint)])
-    effect = touchpoints.intervention_effect(report.data.surveys, date=date, as_of=report.as_of,
+    effect = touchpoints.intervention_effect(report.surveys_known, date=date, as_of=report.as_of,
                                              touchpoint=touchpoint, window_months=window_months)
     summary = effect.summary
     table = Table(pd.DataFrame({

@@ -29,7 +29,7 @@ COMMENT_CHARS = 2000  # a page quotes no more of one comment
 def _answers_in_quarter(report) -> pd.DataFrame:
     """The quarter's invitations (sent in it) with answers known by the as-of instant; built once per run."""
     def build():
-        frame = touchpoints.surveys_as_of(report.data.surveys, as_of=report.as_of)
+        frame = report.surveys_known
         return frame[frame["quarter"] == report.quarter]
     return report.cached("answers_in_quarter", build)
 
@@ -71,7 +71,7 @@ def _level_note(estimate, key: str, report, method: str, asked: bool) -> str:
 def _estimates_by_quarter(report, method: str) -> dict:
     """NPS, CSAT and CES estimates of the last :data:`HISTORY_QUARTERS` quarters, the report quarter last."""
     quarters = [str(parse_quarter(report.quarter) - k) for k in range(HISTORY_QUARTERS - 1, -1, -1)]
-    return {quarter: touchpoints.quarter_estimates(report.data.surveys, quarter=quarter, as_of=report.as_of,
+    return {quarter: touchpoints.quarter_estimates(report.surveys_known, quarter=quarter, as_of=report.as_of,
                                                    method=method) for quarter in quarters}
 
 
@@ -110,7 +110,7 @@ def quarter_at_a_glance(report, *, method: str = "adjusted_wald") -> SectionResu
                          est.ci_high if shown else None, est.n, DECIMALS[key], "%" if key == "csat" else ""))
     for column, (key, label, _, _, _) in touchpoints.OVERALL_QUESTIONS.items():
         present = column in report.data.surveys.columns and bool(report.data.surveys[column].notna().any())
-        share = (touchpoints.overall_share(report.data.surveys, column=column, quarter=report.quarter,
+        share = (touchpoints.overall_share(report.surveys_known, column=column, quarter=report.quarter,
                                            as_of=report.as_of) if present else {"n": 0})
         shown = present and share["n"] >= report.min_cell_size
         note = (f"not in the data: the survey has no {column} question" if not present else
@@ -180,7 +180,7 @@ def changes_since(report, *, method: str = "adjusted_wald") -> SectionResult:
             spec(k).headline(None, note="no survey answers", quarter=report.quarter, reference="an earlier quarter")
             for k in keys])
     asked = _asked(report)
-    changes = touchpoints.quarter_changes(report.data.surveys, quarter=report.quarter, as_of=report.as_of,
+    changes = touchpoints.quarter_changes(report.surveys_known, quarter=report.quarter, as_of=report.as_of,
                                           min_cell_size=report.min_cell_size, method=method)
     result = SectionResult("changes", title)
     for row in changes.itertuples():
@@ -272,7 +272,7 @@ def by_touchpoint(report, *, method: str = "adjusted_wald") -> SectionResult:
     if why:
         return SectionResult("by-touchpoint", title, unavailable=why, headlines=[
             spec("lowest_touchpoint").headline(None, note="no survey answers", quarter=report.quarter)])
-    card = touchpoints.scorecard(report.data.surveys, as_of=report.as_of, quarters=[report.quarter],
+    card = touchpoints.scorecard(report.surveys_known, as_of=report.as_of, quarters=[report.quarter],
                                  min_cell_size=report.min_cell_size, method=method)
     table = Table(pd.DataFrame({
         "Touchpoint": card["touchpoint"],
@@ -288,7 +288,7 @@ def by_touchpoint(report, *, method: str = "adjusted_wald") -> SectionResult:
         "NPS 95% interval": [interval(lo, hi, 1) for lo, hi in zip(card["nps_ci_low"], card["nps_ci_high"],
                                                                    strict=True)],
     }), f"{report.quarter}; a dash: not asked at this touchpoint or fewer than {report.min_cell_size} answers")
-    changes = touchpoints.scorecard_changes(report.data.surveys, quarter=report.quarter, as_of=report.as_of,
+    changes = touchpoints.scorecard_changes(report.surveys_known, quarter=report.quarter, as_of=report.as_of,
                                             min_cell_size=report.min_cell_size, method=method)
     change_table = _change_table(changes, lambda row: f"{row.touchpoint}: {METRIC_NAMES[row.metric]} "
                                                       f"({DIFFERENCE_UNITS[row.metric]})")
@@ -313,7 +313,7 @@ def trends(report, *, method: str = "adjusted_wald") -> SectionResult:
     if why:
         return SectionResult("trends", title, unavailable=why)
     quarters = [str(parse_quarter(report.quarter) - k) for k in range(TREND_QUARTERS - 1, -1, -1)]
-    card = touchpoints.scorecard(report.data.surveys, as_of=report.as_of, quarters=quarters,
+    card = touchpoints.scorecard(report.surveys_known, as_of=report.as_of, quarters=quarters,
                                  min_cell_size=report.min_cell_size, method=method)
     charts = []
     for metric, what in (("csat", "share satisfied"), ("ces", "mean effort, lower is easier"),

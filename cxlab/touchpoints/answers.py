@@ -12,6 +12,7 @@ from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 __all__ = ["SCORE_COLUMNS", "SURVEY_COLUMNS", "TREND_METRICS", "quarter_labels", "surveys_as_of",
            "with_customer_attributes"]
 
+KNOWN_AS_OF = "known_as_of"
 SURVEY_COLUMNS = ("touchpoint", "sent_at", "responded_at", "nps", "csat", "ces")
 SCORE_COLUMNS = ("nps", "csat", "ces", "comment")
 TREND_METRICS = {
@@ -44,7 +45,9 @@ def surveys_as_of(surveys: pd.DataFrame, *, as_of) -> pd.DataFrame:
     -------
     pandas.DataFrame
         The known invitations with ``quarter`` (label of the ``sent_at`` quarter, e.g.
-        ``"2026Q3"``) and ``responded`` (bool) added.
+        ``"2026Q3"``) and ``responded`` (bool) added; ``attrs["known_as_of"]`` holds the date. Given
+        such a frame (or rows of it) and the same date again, it returns a shallow copy of the
+        frame without passing over its rows a second time.
 
     Examples
     --------
@@ -56,6 +59,8 @@ def surveys_as_of(surveys: pd.DataFrame, *, as_of) -> pd.DataFrame:
     """
     _require(surveys, SURVEY_COLUMNS, "surveys_as_of")
     as_of = pd.Timestamp(as_of)
+    if surveys.attrs.get(KNOWN_AS_OF) == as_of and {"quarter", "responded"} <= set(surveys.columns):
+        return surveys.copy(deep=False)
     sent = _as_datetime(surveys["sent_at"])
     # the selected rows are already a new frame: a shallow copy is enough to add columns to it
     out = surveys.loc[known_by(sent, as_of=as_of)].copy(deep=False)
@@ -69,6 +74,7 @@ def surveys_as_of(surveys: pd.DataFrame, *, as_of) -> pd.DataFrame:
             out[col] = out[col].mask(late)
     out["responded"] = out["responded_at"].notna()
     out["quarter"] = quarter_labels(out["sent_at"])
+    out.attrs[KNOWN_AS_OF] = as_of
     return out
 
 
@@ -130,21 +136,27 @@ def quarter_labels(times: pd.Series) -> np.ndarray:
     """
     times = _as_datetime(times)
     values = times.to_numpy()
-    if np.issubdtype(values.dtype, np.datetime64) and not np.isnat(values).any():
+    if np.issubdtype(values.dtype, np.datetime64) and not np.isnat(values).any() and len(values):
         # numpy's month unit counts months since 1970-01 (the .dt accessors take several times longer)
         months = values.astype("datetime64[M]").astype(np.int64)
         codes = (months // 12 + 1970) * 4 + months % 12 // 3
+        # the codes span a few hundred quarters: counting them is linear, sorting millions is not
+        unique = np.flatnonzero(np.bincount(codes - codes.min())) + codes.min()
+        inverse = np.searchsorted(unique, codes)
     else:
-        codes = (times.dt.year * 4 + times.dt.quarter - 1).to_numpy()
-    unique, inverse = np.unique(codes, return_inverse=True)
+        unique, inverse = np.unique((times.dt.year * 4 + times.dt.quarter - 1).to_numpy(), return_inverse=True)
     labels = np.array([f"{code // 4}Q{code % 4 + 1}" for code in unique], dtype=object)
     return labels[inverse]
 
 
 def _scores_only(surveys: pd.DataFrame, cluster_col: str | None = None) -> pd.DataFrame:
-    """The columns the estimates need, with the customer ids when clustering (copying every column is slow)."""
+    """The columns the estimates need, with the customer ids when clustering (copying every column is slow).
+
+    The columns :func:`surveys_as_of` adds stay, so that a frame it returned is not worked out again.
+    """
     _require(surveys, SURVEY_COLUMNS, "surveys")
-    return surveys[[*SURVEY_COLUMNS, *([cluster_col] if cluster_col else [])]]
+    added = [c for c in ("quarter", "responded") if c in surveys.columns]
+    return surveys[[*SURVEY_COLUMNS, *([cluster_col] if cluster_col else []), *added]]
 
 
 def _touchpoint_order(values) -> list[str]:
