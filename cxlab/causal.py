@@ -58,6 +58,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from cxlab.followups import DETRACTOR_MAX, answer_followups
+from cxlab.identifiers import as_text_ids
 from cxlab.nonresponse import _design
 from cxlab.patterns import first_rows, fit_logit_on_patterns, identical_rows
 from cxlab.periods import known_by
@@ -143,7 +144,7 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
     answers = answers[answers["mature"]].reset_index(drop=True)
     info = customers[["customer_id", "acquired_at", "churned_at",
                       *[c for c in ("monthly_revenue",) if c in customers.columns]]].assign(
-        customer_id=lambda d: d["customer_id"].astype(str))
+        customer_id=lambda d: as_text_ids(d["customer_id"]))
     frame = answers.merge(info, on="customer_id", how="left")
     frame = frame[~(pd.to_datetime(frame["churned_at"], cache=False) < frame["responded_at"])]
     frame = tenure_frame(frame, as_of=as_of, acquired_col="responded_at").reset_index(drop=True)
@@ -163,7 +164,7 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
     # earlier answers and complaints, as known at the answer
     answered = relationship[relationship["nps"].notna() & known_by(pd.to_datetime(
         relationship["responded_at"], cache=False), as_of=as_of)][["customer_id", "responded_at", "nps"]]
-    answered = answered.assign(customer_id=answered["customer_id"].astype(str),
+    answered = answered.assign(customer_id=as_text_ids(answered["customer_id"]),
                                responded_at=pd.to_datetime(answered["responded_at"], cache=False))
     answered = answered.sort_values(["customer_id", "responded_at"])
     answered["previous_nps"] = answered.groupby("customer_id")["nps"].shift(1)
@@ -173,7 +174,7 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
     seconds = frame["responded_at"].astype("datetime64[s]").astype(np.int64).to_numpy()
     if cases is not None and "kind" in cases.columns:
         complaints = cases[cases["kind"] == "complaint"]
-        complaint_code = pd.Index(uniques).get_indexer(complaints["customer_id"].astype(str))
+        complaint_code = pd.Index(uniques).get_indexer(as_text_ids(complaints["customer_id"]))
         opened = pd.to_datetime(complaints["opened_at"], cache=False).astype("datetime64[s]").astype(np.int64)
         keep = complaint_code >= 0
         keys = np.sort(complaint_code[keep].astype(np.int64) * 10**10 + opened.to_numpy()[keep])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.identifiers import as_text_ids
 from cxlab.periods import as_of_end, known_by
 
 __all__ = ["CASE_LEVEL_GROUPS", "DETRACTOR_MAX", "FOLLOWUP_KIND", "HOURS", "answer_followups", "detractor_followups"]
@@ -115,7 +116,7 @@ def answer_followups(
         & known_by(answered_at, as_of=as_of)
     )
     det = surveys.loc[keep, ["invitation_id", "customer_id", "responded_at", "nps"]].copy()
-    det["customer_id"] = det["customer_id"].astype(str)
+    det["customer_id"] = as_text_ids(det["customer_id"])
     det["responded_at"] = pd.to_datetime(det["responded_at"], cache=False)
     det["quarter"] = det["responded_at"].dt.to_period("Q").astype(str)
     det["mature"] = det["responded_at"] < as_of_end(as_of) - pd.Timedelta(days=followup_window_days)
@@ -134,7 +135,7 @@ def answer_followups(
         follow = cases[
             (cases["kind"] == FOLLOWUP_KIND) & known_by(pd.to_datetime(cases["opened_at"], cache=False), as_of=as_of)
         ].copy()
-        follow["customer_id"] = follow["customer_id"].astype(str)
+        follow["customer_id"] = as_text_ids(follow["customer_id"])
         for col in ("opened_at", "first_response_at", "closed_at"):
             follow[col] = pd.to_datetime(follow[col], cache=False)
         if "team" not in follow.columns:
@@ -185,7 +186,7 @@ def answer_followups(
     if customers is not None:
         _require(customers, ["customer_id"], "customers", "answer_followups")
         attrs = [c for c in ("segment", "region", "contract") if c in customers.columns]
-        info = customers[["customer_id", *attrs]].assign(customer_id=lambda d: d["customer_id"].astype(str))
+        info = customers[["customer_id", *attrs]].assign(customer_id=lambda d: as_text_ids(d["customer_id"]))
         out = out.merge(info, on="customer_id", how="left")
     out = out.sort_values("responded_at").reset_index(drop=True)
     out.attrs.update(as_of=as_of, match=match, followup_window_days=followup_window_days)

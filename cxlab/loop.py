@@ -45,6 +45,7 @@ from cxlab.followups import (  # noqa: F401  (re-exported: the closed loop's voc
     answer_followups,
     detractor_followups,
 )
+from cxlab.identifiers import as_text_ids
 from cxlab.metrics import wilson_interval
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP
@@ -341,7 +342,7 @@ def followup_survival_frame(
     )
     attrs = [c for c in ("segment", "region", "contract") if c in customers.columns]
     info = customers[["customer_id", "churned_at", *attrs]].assign(
-        customer_id=lambda d: d["customer_id"].astype(str)
+        customer_id=lambda d: as_text_ids(d["customer_id"])
     )
     frame = first.merge(info, on="customer_id", how="inner")
     before = pd.to_datetime(frame["churned_at"], cache=False) < frame["responded_at"]
@@ -356,7 +357,7 @@ def followup_survival_frame(
         answered = pd.to_datetime(surveys["responded_at"], cache=False)
         later = surveys.loc[
             (surveys["touchpoint"] == touchpoint) & known_by(answered, as_of=as_of), ["customer_id"]
-        ].assign(customer_id=lambda d: d["customer_id"].astype(str), next_at=answered)
+        ].assign(customer_id=lambda d: as_text_ids(d["customer_id"]), next_at=answered)
         keys = out[["customer_id", "responded_at"]].reset_index().sort_values("responded_at")
         found = pd.merge_asof(
             keys,

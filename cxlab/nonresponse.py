@@ -37,12 +37,12 @@ import html
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import linalg, stats
 
 from cxlab import metrics
 from cxlab.display import suppress_small
 from cxlab.drivers import totals_before
+from cxlab.identifiers import as_text_ids
 from cxlab.metrics import wilson_interval
 from cxlab.patterns import fit_logit_on_patterns
 from cxlab.periods import as_of_end, known_by
@@ -84,7 +84,7 @@ def _mature_invitations(
     """Invitations old enough for their answer to be in (sent at least the window before as_of)."""
     sent = pd.to_datetime(surveys["sent_at"], cache=False)
     inv = surveys[sent < as_of_end(as_of) - pd.Timedelta(days=response_window_days)].copy()
-    inv["customer_id"] = inv["customer_id"].astype(str)
+    inv["customer_id"] = as_text_ids(inv["customer_id"])
     inv["sent_at"] = pd.to_datetime(inv["sent_at"], cache=False)
     answered_at = pd.to_datetime(inv["responded_at"], cache=False)
     inv["responded"] = known_by(answered_at, as_of=as_of).astype(int)
@@ -145,7 +145,7 @@ def response_rates(
         if customers is None:
             raise ValueError(f"response_rates: {by!r} is not a surveys column; pass customers to group by it")
         _require(customers, ["customer_id", by], "customers", "response_rates")
-        info = customers[["customer_id", by]].assign(customer_id=lambda d: d["customer_id"].astype(str))
+        info = customers[["customer_id", by]].assign(customer_id=lambda d: as_text_ids(d["customer_id"]))
         inv = inv.merge(info, on="customer_id", how="left")
     table = (
         inv.groupby(by).agg(invitations=("responded", "size"), responses=("responded", "sum")).reset_index()
@@ -204,7 +204,7 @@ def respondent_survival_frame(
     first = inv.sort_values("sent_at").drop_duplicates("customer_id")[["customer_id", "sent_at", "responded"]]
     attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]
     info = customers[["customer_id", "churned_at", "monthly_revenue", *attrs]].assign(
-        customer_id=lambda d: d["customer_id"].astype(str)
+        customer_id=lambda d: as_text_ids(d["customer_id"])
     )
     frame = first.merge(info, on="customer_id", how="inner")
     frame = frame[~(pd.to_datetime(frame["churned_at"], cache=False) < frame["sent_at"])]
@@ -314,7 +314,7 @@ def propensity_frame(
     _require(surveys, columns, "surveys", "propensity_frame")
     as_of = pd.Timestamp(as_of)
     known = surveys.loc[known_by(pd.to_datetime(surveys["sent_at"], cache=False), as_of=as_of), columns].assign(
-        customer_id=lambda d: d["customer_id"].astype(str),
+        customer_id=lambda d: as_text_ids(d["customer_id"]),
         sent_at=lambda d: pd.to_datetime(d["sent_at"], cache=False),
         responded_at=lambda d: pd.to_datetime(d["responded_at"], cache=False).where(lambda t: known_by(t, as_of=as_of)),
     )
@@ -372,7 +372,7 @@ def propensity_frame(
         _require(customers, ["customer_id", "acquired_at"], "customers", "propensity_frame")
         attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]
         info = customers[["customer_id", "acquired_at", *attrs]].assign(
-            customer_id=lambda d: d["customer_id"].astype(str)
+            customer_id=lambda d: as_text_ids(d["customer_id"])
         )
         inv = inv.merge(info, on="customer_id", how="left")
         days = (inv["sent_at"] - pd.to_datetime(inv["acquired_at"], cache=False)).dt.total_seconds() / 86_400
@@ -408,8 +408,8 @@ def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
                 parts.append(numeric.isna().astype(float).rename(f"{col}_missing").to_frame())
     design = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
     values = design.to_numpy()
-    design = sm.add_constant(design.loc[:, values.min(axis=0, initial=np.inf) < values.max(axis=0, initial=-np.inf)],
-                             has_constant="add")
+    design = design.loc[:, values.min(axis=0, initial=np.inf) < values.max(axis=0, initial=-np.inf)]
+    design.insert(0, "const", 1.0)  # statsmodels' add_constant scans every column for one first
     # Keep a linearly independent set of columns (e.g. CSAT and CES are always missing together). The
     # design is Q R: the pivoted QR of the small R has the same pivots and diagonal as that of the design,
     # and unpivoted QR of millions of rows is blocked where pivoted QR is not.

@@ -356,3 +356,16 @@ def test_mnar_sensitivity_recovers_a_known_departure_from_missing_at_random():
     table = fit.mnar_sensitivity([0, 20])
     assert table.loc[20.0, "nps"] == pytest.approx(truth, abs=2.0)
     assert table.loc[20.0, "ci_low"] < truth < table.loc[20.0, "ci_high"]
+
+
+def test_identifiers_held_as_arrow_text_give_the_same_weighting(world, as_arrow_text):
+    # A report's kernels hold identifiers and categories as Arrow-backed text; the joins on them
+    # must give what Python strings give.
+    frame = propensity_frame(world.surveys, world.customers, as_of=world.as_of)
+    arrow = propensity_frame(as_arrow_text(world.surveys), as_arrow_text(world.customers), as_of=world.as_of)
+    assert arrow["customer_id"].dtype == "str"
+    pd.testing.assert_frame_equal(arrow.astype({c: object for c in arrow.columns if arrow[c].dtype == "str"}),
+                                  frame.astype({c: object for c in frame.columns if frame[c].dtype == "str"}))
+    fit, fit_arrow = ipw_nps(frame), ipw_nps(arrow)
+    assert fit_arrow.value_ == pytest.approx(fit.value_, abs=1e-9)
+    assert fit_arrow.ci_low_ == pytest.approx(fit.ci_low_, abs=1e-9)

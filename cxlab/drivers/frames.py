@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.identifiers import as_text_ids
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
@@ -76,7 +77,7 @@ def driver_frame(
     answered = surveys.loc[surveys["responded_at"].notna(), needed].copy()
     answered["responded_at"] = pd.to_datetime(answered["responded_at"], cache=False)
     answered = answered[known_by(answered["responded_at"], as_of=as_of)]
-    answered["customer_id"] = answered["customer_id"].astype(str)
+    answered["customer_id"] = as_text_ids(answered["customer_id"])
 
     rel = answered[(answered["touchpoint"] == RELATIONSHIP) & answered[outcome].notna()]
     rel = rel[["invitation_id", "customer_id", "responded_at", outcome]].sort_values("responded_at")

@@ -49,6 +49,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.followups import detractor_followups
+from cxlab.identifiers import as_text_ids
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
@@ -106,7 +107,7 @@ def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Index, acquired_at: 
         raise ValueError(f"surveys table lacks column(s) {missing}")
     responded = pd.to_datetime(surveys["responded_at"])
     keep = known_by(responded, as_of=as_of)
-    row = customer_ids.get_indexer(surveys.loc[keep, "customer_id"].astype(str))
+    row = customer_ids.get_indexer(as_text_ids(surveys.loc[keep, "customer_id"]))
     answers = surveys.loc[keep, ["invitation_id", "touchpoint", "nps", "csat", "ces"]].assign(
         responded_at=responded[keep], row=row)
     answers = answers[row >= 0]
@@ -202,7 +203,7 @@ def survival_frame(data_or_tables, *, as_of=None, landmark_months: int | None = 
     if absent:
         raise ValueError(f"covariate(s) {absent} are neither survey covariates {SURVEY_COVARIATES} nor "
                          f"customers columns")
-    frame = tenure_frame(customers.assign(customer_id=customers["customer_id"].astype(str)), as_of=as_of)
+    frame = tenure_frame(customers.assign(customer_id=as_text_ids(customers["customer_id"])), as_of=as_of)
     acquired_after = frame.attrs["acquired_after_as_of"]
     n_known = len(frame)
     if landmark_months is None:
@@ -308,7 +309,7 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
     absent = [c for c in static if c not in customers.columns]
     if absent:
         raise ValueError(f"time_varying_frame: customers table lacks static column(s) {absent}")
-    tenure = tenure_frame(customers.assign(customer_id=customers["customer_id"].astype(str)), as_of=as_of)
+    tenure = tenure_frame(customers.assign(customer_id=as_text_ids(customers["customer_id"])), as_of=as_of)
     at_risk = tenure["tenure_months"] > 0
     tenure = tenure.loc[at_risk, ["customer_id", "acquired_at", "tenure_months", "churned", *static]]
     tenure = tenure.reset_index(drop=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.identifiers import as_text_ids
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
@@ -116,8 +117,8 @@ def with_customer_attributes(surveys: pd.DataFrame, customers: pd.DataFrame, col
     clashing = [c for c in columns if c in surveys.columns]
     if clashing:
         raise ValueError(f"with_customer_attributes: surveys already have column(s) {clashing}")
-    attributes = customers.set_index(customers["customer_id"].astype(str))[columns]
-    found = attributes.reindex(surveys["customer_id"].astype(str).to_numpy())
+    attributes = customers.set_index(as_text_ids(customers["customer_id"]))[columns]
+    found = attributes.reindex(as_text_ids(surveys["customer_id"]).to_numpy())
     return surveys.assign(**{c: found[c].to_numpy() for c in columns})
 
 
