@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from cxlab.identifiers import as_text_ids
 from cxlab.metrics import wilson_interval
 from cxlab.periods import as_of_end
 from cxlab.survival import fit_cox, fit_time_varying_cox
@@ -224,7 +225,11 @@ def before_churn(frame: pd.DataFrame, events: pd.DataFrame, *, as_of, window_day
     label_cols = list(label_cols)
     end = as_of_end(as_of)
     rng = np.random.default_rng(seed)
-    base = frame[["customer_id", "acquired_at", "tenure_days", "churned", "end_at"]].reset_index(drop=True)
+    base = frame[["acquired_at", "tenure_days", "churned", "end_at"]].reset_index(drop=True)
+    # customers as integer keys shared by both tables: the windows join the events on them
+    keys = pd.factorize(pd.concat([as_text_ids(frame["customer_id"]), as_text_ids(events["customer_id"])],
+                                  ignore_index=True))[0]
+    base["key"] = keys[: len(frame)]
     churners = base[(base["churned"] == 1)]
     window = pd.Timedelta(days=window_days)
     # risk set at each churner's tenure: customers whose observed tenure goes beyond it
@@ -240,13 +245,13 @@ def before_churn(frame: pd.DataFrame, events: pd.DataFrame, *, as_of, window_day
                                                                        valid.sum(axis=1)), unit="D")
     keep = (control_end <= end).to_numpy()
     windows = pd.concat([
-        pd.DataFrame({"window": np.arange(len(churners)), "customer_id": churners["customer_id"].to_numpy(),
+        pd.DataFrame({"window": np.arange(len(churners)), "key": churners["key"].to_numpy(),
                       "stop": churners["end_at"].to_numpy(), "group": "churner"}),
         pd.DataFrame({"window": len(churners) + np.arange(int(keep.sum())),
-                      "customer_id": controls.loc[keep, "customer_id"].to_numpy(),
+                      "key": controls.loc[keep, "key"].to_numpy(),
                       "stop": control_end[keep].to_numpy(), "group": "control"}),
     ], ignore_index=True)
-    joined = windows.merge(events[["customer_id", time_col, *label_cols]], on="customer_id", how="inner")
+    joined = windows.merge(events[[time_col, *label_cols]].assign(key=keys[len(frame):]), on="key", how="inner")
     inside = (joined[time_col] < joined["stop"]) & (joined[time_col] >= joined["stop"] - window)
     hits = joined[inside].groupby("window")[label_cols].any()
     flags = hits.reindex(windows["window"], fill_value=False).to_numpy(dtype=bool)

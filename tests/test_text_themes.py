@@ -93,6 +93,22 @@ def test_new_comments_are_assigned_like_the_fitted_ones_and_faster_than_refittin
     assert seconds < time.perf_counter() - start
 
 
+def test_comments_are_lemmatised_once_for_the_models_life(demo, monkeypatch):
+    from cxlab.text import themes
+
+    _, truth, model = demo
+    lemmatised = []
+    original = themes._lemmatise_sentences
+    monkeypatch.setattr(themes, "_lemmatise_sentences",
+                        lambda texts, languages: lemmatised.append(len(texts)) or original(texts, languages))
+    pd.testing.assert_frame_equal(model.mentions(truth["comment"]), model.mentions_)
+    assert lemmatised == []  # the fitted comments were all prepared by the fit
+    new = pd.Series(["Delivery was late again.", "Delivery was late again.", truth["comment"].iloc[0]])
+    fresh = model.mentions(new)
+    assert lemmatised == [1]  # the one new distinct comment
+    assert fresh.iloc[2].equals(model.mentions_.iloc[0].rename(2))
+
+
 def test_n_themes_given_and_reproducible():
     rng = np.random.default_rng(0)
     theme = rng.integers(0, 8, 3000)

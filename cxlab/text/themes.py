@@ -125,7 +125,8 @@ class _LanguageThemes:
         sentences, owner = _sentences(lemmas)
         if not len(sentences):
             return np.zeros((len(lemmas), len(self.ids)))
-        per_sentence = np.asarray(self.features(sentences) @ self.centres.T)
+        codes, distinct = pd.factorize(sentences)  # a sentence many comments share is vectorised once
+        per_sentence = np.asarray(self.features(pd.Series(distinct, dtype=object)) @ self.centres.T)[codes]
         out = np.zeros((len(lemmas), len(self.ids)), dtype=per_sentence.dtype)
         np.maximum.at(out, owner, per_sentence)
         return out
@@ -202,6 +203,7 @@ class ThemeModel:
         self.merge_similarity = merge_similarity
         self.min_theme_share = min_theme_share
         self.min_similarity = min_similarity
+        self._prepared: dict[str, tuple[str, str]] = {}  # text (and language) -> (language, lemmas)
 
     # ------------------------------------------------------------------ fitting
     def fit(self, texts, languages=None) -> ThemeModel:
@@ -242,16 +244,24 @@ class ThemeModel:
         return self
 
     def _prepare(self, texts: pd.Series, languages) -> tuple[pd.Series, pd.Series]:
-        """Language and lemmas of each comment, computed once per distinct text (and language)."""
+        """Language and lemmas of each comment, computed once per distinct text (and language) for the model's life.
+
+        Assigning comments the model was fitted on (the usual next step) finds them all prepared.
+        """
         given = pd.Series(list(languages), index=texts.index, dtype=object) if languages is not None else None
         keys = texts if given is None else texts + "\x00" + given.astype(str)
         codes, uniques = pd.factorize(keys)
-        first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()
-        scrubbed = scrub_pii(texts.iloc[first].reset_index(drop=True))
-        langs = detect_language(scrubbed) if given is None else given.iloc[first].reset_index(drop=True)
-        lemmas = _lemmatise_sentences(scrubbed, langs)
-        return (pd.Series(langs.astype(str).to_numpy()[codes], index=texts.index),
-                pd.Series(lemmas.to_numpy()[codes], index=texts.index))
+        new = np.flatnonzero([key not in self._prepared for key in uniques])
+        if new.size:
+            first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()[new]
+            scrubbed = scrub_pii(texts.iloc[first].reset_index(drop=True))
+            langs = detect_language(scrubbed) if given is None else given.iloc[first].reset_index(drop=True)
+            lemmas = _lemmatise_sentences(scrubbed, langs)
+            self._prepared.update(zip(uniques[new], zip(langs.astype(str), lemmas, strict=True), strict=True))
+        prepared = [self._prepared[key] for key in uniques]
+        langs = np.array([language for language, _ in prepared], dtype=object)
+        lemmas = np.array([lemma for _, lemma in prepared], dtype=object)
+        return pd.Series(langs[codes], index=texts.index), pd.Series(lemmas[codes], index=texts.index)
 
     def _vectorisers(self, n_docs: int) -> tuple[TfidfVectorizer, TfidfVectorizer]:
         min_df = max(3, int(0.0005 * n_docs))
