@@ -1,6 +1,6 @@
 """The whole quarterly report on a large world: wall time, peak memory, and where the time goes.
 
-Runs ``cxlab report --data <world> --out <temporary folder> --force [--engine duckdb]`` in a
+Runs ``cxlab report --data <world> --out <reports folder> --force [--engine duckdb]`` in a
 child process while :class:`measure.TreeSampler` records the peak resident memory (RSS, and PSS,
 which counts the pages of the validated copy the kernels share once) summed over
 the run and its notebook kernels, then reads the executed notebooks (papermill records each
@@ -20,7 +20,6 @@ import json
 import re
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -44,29 +43,41 @@ def section_seconds(executed: Path) -> tuple[dict[str, float], dict[str, float]]
     return pages, sections
 
 
+def world_name(world: Path) -> str:
+    """The world's folder name (its ``data`` folder's parent for a chunked world)."""
+    return world.name if world.name != "data" else world.parent.name
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("world", type=Path, help="data folder of the world")
     parser.add_argument("--engine", choices=["duckdb"], default=None)
+    parser.add_argument("--out", type=Path, default=None,
+                        help="reports folder (default: benchmarks/.cache/reports-<world>, kept between runs)")
     parser.add_argument("--save", type=Path, default=None, help="JSON file for the figures")
     args = parser.parse_args()
     cxlab = Path(sys.executable).with_name("cxlab")
-    with tempfile.TemporaryDirectory(prefix="cxlab-report-") as out:
-        command = [str(cxlab), "report", "--data", str(args.world), "--out", out, "--force"]
-        command += ["--engine", args.engine] if args.engine else []
-        load_before = load_average()[0]
-        started = time.perf_counter()
-        with TreeSampler() as sampler:
-            finished = subprocess.run(command, stdin=subprocess.DEVNULL)
-        wall = time.perf_counter() - started
-        if finished.returncode != 0:
-            raise SystemExit(f"the report failed with exit code {finished.returncode}")
-        executed = next(Path(out).glob("*/executed"))
-        pages, sections = section_seconds(executed)
+    # The reports folder stays between runs, as a quarterly run's does: a run starts the notebooks
+    # that took longest in the earlier run first (cxlab.report.schedule); a first run has no
+    # earlier times and starts them in page order.
+    out = args.out or HERE / ".cache" / f"reports-{world_name(args.world)}"
+    out.mkdir(parents=True, exist_ok=True)
+    earlier_run = any(out.glob("*/provenance.json"))
+    command = [str(cxlab), "report", "--data", str(args.world), "--out", str(out), "--force"]
+    command += ["--engine", args.engine] if args.engine else []
+    load_before = load_average()[0]
+    started = time.perf_counter()
+    with TreeSampler() as sampler:
+        finished = subprocess.run(command, stdin=subprocess.DEVNULL)
+    wall = time.perf_counter() - started
+    if finished.returncode != 0:
+        raise SystemExit(f"the report failed with exit code {finished.returncode}")
+    pages, sections = section_seconds(next(out.glob("*/executed")))
     slowest = dict(sorted(sections.items(), key=lambda item: -item[1])[:8])
-    figures = {"world": str(args.world.name if args.world.name != "data" else args.world.parent.name),
+    figures = {"world": world_name(args.world),
                "command": "cxlab report --data <world> --out <folder> --force"
                           + (f" --engine {args.engine}" if args.engine else ""),
+               "start_order": "longest first (earlier run)" if earlier_run else "page order (no earlier run)",
                "load_1m_before": round(load_before, 2), "load_1m_after": round(load_average()[0], 2),
                "wall_seconds": round(wall, 1), "peak_rss_mb_all_processes": round(sampler.peak_mb),
                "peak_pss_mb_all_processes": round(sampler.peak_pss_mb),

@@ -17,6 +17,7 @@ import pandas as pd
 
 from cxlab.identifiers import as_text_ids
 from cxlab.periods import as_of_end, known_by
+from cxlab.touchpoints.answers import quarter_labels
 
 __all__ = ["CASE_LEVEL_GROUPS", "DETRACTOR_MAX", "FOLLOWUP_KIND", "HOURS", "answer_followups", "detractor_followups"]
 
@@ -118,7 +119,7 @@ def answer_followups(
     det = surveys.loc[keep, ["invitation_id", "customer_id", "responded_at", "nps"]].copy()
     det["customer_id"] = as_text_ids(det["customer_id"])
     det["responded_at"] = pd.to_datetime(det["responded_at"], cache=False)
-    det["quarter"] = det["responded_at"].dt.to_period("Q").astype(str)
+    det["quarter"] = quarter_labels(det["responded_at"])
     det["mature"] = det["responded_at"] < as_of_end(as_of) - pd.Timedelta(days=followup_window_days)
 
     case_cols = ["case_id", "team", "opened_at", "first_response_at", "closed_at", "sla_hours"]

@@ -140,7 +140,8 @@ def response_rates(
     """
     _require(surveys, ["customer_id", "sent_at", "responded_at"], "surveys", "response_rates")
     as_of = pd.Timestamp(as_of)
-    inv = _mature_invitations(surveys, as_of, response_window_days)
+    needed = ["customer_id", "sent_at", "responded_at", *([by] if by in surveys.columns else [])]
+    inv = _mature_invitations(surveys[list(dict.fromkeys(needed))], as_of, response_window_days)
     if by not in inv.columns:
         if customers is None:
             raise ValueError(f"response_rates: {by!r} is not a surveys column; pass customers to group by it")

@@ -16,6 +16,7 @@ from statsmodels.stats.multitest import multipletests
 
 from cxlab.metrics import wilson_interval
 from cxlab.periods import known_by
+from cxlab.touchpoints.answers import quarter_labels
 
 __all__ = ["theme_frame", "theme_shares_by_category", "theme_impact", "theme_by_touchpoint", "theme_trends",
            "nps_category"]
@@ -65,7 +66,7 @@ def theme_frame(surveys: pd.DataFrame, model, *, as_of, comment_col: str = "comm
     rows = rows[rows[comment_col].astype(str).str.strip().ne("")]
     mentions = model.mentions(rows[comment_col])
     out = rows.reset_index(drop=True)
-    out["quarter"] = out[responded_col].dt.to_period("Q").astype(str)
+    out["quarter"] = quarter_labels(out[responded_col])
     out["category"] = nps_category(out["nps"]) if "nps" in out.columns else None
     mentions = mentions.reset_index(drop=True)
     flags = mentions.to_numpy(dtype=bool)

@@ -62,9 +62,10 @@ def surveys_as_of(surveys: pd.DataFrame, *, as_of) -> pd.DataFrame:
     as_of = pd.Timestamp(as_of)
     if surveys.attrs.get(KNOWN_AS_OF) == as_of and {"quarter", "responded"} <= set(surveys.columns):
         return surveys.copy(deep=False)
-    sent = _as_datetime(surveys["sent_at"])
-    # the selected rows are already a new frame: a shallow copy is enough to add columns to it
-    out = surveys.loc[known_by(sent, as_of=as_of)].copy(deep=False)
+    known = known_by(_as_datetime(surveys["sent_at"]), as_of=as_of)
+    # a shallow copy is enough to add columns to; when every invitation is known (the usual case
+    # at the data's own as-of date) no row is copied at all
+    out = surveys.copy(deep=False) if known.all() else surveys.loc[known].copy(deep=False)
     out["responded_at"] = _as_datetime(out["responded_at"])
     for col in ("nps", "csat", "ces"):
         if out[col].dtype != float:
