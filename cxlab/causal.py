@@ -58,7 +58,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from cxlab.followups import DETRACTOR_MAX, answer_followups
-from cxlab.identifiers import as_text_ids
+from cxlab.identifiers import as_text_ids, attributes_of, positions
 from cxlab.nonresponse import _design
 from cxlab.patterns import first_rows, fit_logit_on_patterns, identical_rows
 from cxlab.periods import known_by
@@ -142,10 +142,8 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
     answers = answer_followups(relationship, cases, as_of=as_of, customers=customers,
                                followup_window_days=followup_window_days)
     answers = answers[answers["mature"]].reset_index(drop=True)
-    info = customers[["customer_id", "acquired_at", "churned_at",
-                      *[c for c in ("monthly_revenue",) if c in customers.columns]]].assign(
-        customer_id=lambda d: as_text_ids(d["customer_id"]))
-    frame = answers.merge(info, on="customer_id", how="left")
+    frame = answers.assign(**attributes_of(answers["customer_id"], customers, [
+        "acquired_at", "churned_at", *[c for c in ("monthly_revenue",) if c in customers.columns]]))
     frame = frame[~(pd.to_datetime(frame["churned_at"], cache=False) < frame["responded_at"])]
     frame = tenure_frame(frame, as_of=as_of, acquired_col="responded_at").reset_index(drop=True)
     frame["followup"] = frame["followed_up"].astype(int)
@@ -174,7 +172,7 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
     seconds = frame["responded_at"].astype("datetime64[s]").astype(np.int64).to_numpy()
     if cases is not None and "kind" in cases.columns:
         complaints = cases[cases["kind"] == "complaint"]
-        complaint_code = pd.Index(uniques).get_indexer(as_text_ids(complaints["customer_id"]))
+        complaint_code = positions(complaints["customer_id"], pd.Series(uniques))
         opened = pd.to_datetime(complaints["opened_at"], cache=False).astype("datetime64[s]").astype(np.int64)
         keep = complaint_code >= 0
         keys = np.sort(complaint_code[keep].astype(np.int64) * 10**10 + opened.to_numpy()[keep])

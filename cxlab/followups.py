@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxlab.identifiers import as_text_ids
+from cxlab.identifiers import as_text_ids, attributes_of
 from cxlab.periods import as_of_end, known_by
 from cxlab.touchpoints.answers import quarter_labels
 
@@ -187,8 +187,7 @@ def answer_followups(
     if customers is not None:
         _require(customers, ["customer_id"], "customers", "answer_followups")
         attrs = [c for c in ("segment", "region", "contract") if c in customers.columns]
-        info = customers[["customer_id", *attrs]].assign(customer_id=lambda d: as_text_ids(d["customer_id"]))
-        out = out.merge(info, on="customer_id", how="left")
+        out = out.assign(**attributes_of(out["customer_id"], customers, attrs))
     out = out.sort_values("responded_at").reset_index(drop=True)
     out.attrs.update(as_of=as_of, match=match, followup_window_days=followup_window_days)
     return out

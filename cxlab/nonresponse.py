@@ -42,7 +42,7 @@ from scipy import linalg, stats
 from cxlab import metrics
 from cxlab.display import suppress_small
 from cxlab.drivers import totals_before
-from cxlab.identifiers import as_text_ids
+from cxlab.identifiers import as_text_ids, attributes_of
 from cxlab.metrics import wilson_interval
 from cxlab.patterns import fit_logit_on_patterns
 from cxlab.periods import as_of_end, known_by
@@ -146,8 +146,7 @@ def response_rates(
         if customers is None:
             raise ValueError(f"response_rates: {by!r} is not a surveys column; pass customers to group by it")
         _require(customers, ["customer_id", by], "customers", "response_rates")
-        info = customers[["customer_id", by]].assign(customer_id=lambda d: as_text_ids(d["customer_id"]))
-        inv = inv.merge(info, on="customer_id", how="left")
+        inv = inv.assign(**attributes_of(inv["customer_id"], customers, [by]))
     table = (
         inv.groupby(by).agg(invitations=("responded", "size"), responses=("responded", "sum")).reset_index()
     )
@@ -372,10 +371,7 @@ def propensity_frame(
     if customers is not None:
         _require(customers, ["customer_id", "acquired_at"], "customers", "propensity_frame")
         attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]
-        info = customers[["customer_id", "acquired_at", *attrs]].assign(
-            customer_id=lambda d: as_text_ids(d["customer_id"])
-        )
-        inv = inv.merge(info, on="customer_id", how="left")
+        inv = inv.assign(**attributes_of(inv["customer_id"], customers, ["acquired_at", *attrs]))
         days = (inv["sent_at"] - pd.to_datetime(inv["acquired_at"], cache=False)).dt.total_seconds() / 86_400
         inv["tenure_months_at_invitation"] = (days / DAYS_PER_MONTH).clip(lower=0)
         inv = inv.drop(columns="acquired_at")

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.followups import detractor_followups
-from cxlab.identifiers import as_text_ids
+from cxlab.identifiers import as_text_ids, positions
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
@@ -93,7 +93,7 @@ def _tables(data_or_tables, as_of):
     return tables["customers"], tables.get("surveys"), tables.get("cases"), pd.Timestamp(as_of)
 
 
-def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Index, acquired_at: pd.Series,
+def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Series, acquired_at: pd.Series,
              as_of: pd.Timestamp) -> pd.DataFrame | None:
     """Survey answers given on or before ``as_of`` by the given customers.
 
@@ -107,7 +107,7 @@ def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Index, acquired_at: 
         raise ValueError(f"surveys table lacks column(s) {missing}")
     responded = pd.to_datetime(surveys["responded_at"])
     keep = known_by(responded, as_of=as_of)
-    row = customer_ids.get_indexer(as_text_ids(surveys.loc[keep, "customer_id"]))
+    row = positions(surveys.loc[keep, "customer_id"], customer_ids)
     answers = surveys.loc[keep, ["invitation_id", "touchpoint", "nps", "csat", "ces"]].assign(
         responded_at=responded[keep], row=row)
     answers = answers[row >= 0]
@@ -217,7 +217,7 @@ def survival_frame(data_or_tables, *, as_of=None, landmark_months: int | None = 
     cutoff = cutoff_at.to_numpy(dtype="datetime64[ns]")
     frame["landmark_months"] = 0 if landmark_months is None else int(landmark_months)
     present = [c for c in covariates if c in fixed or surveys is not None]
-    answers = _answers(surveys, pd.Index(frame["customer_id"]), frame["acquired_at"], as_of)
+    answers = _answers(surveys, frame["customer_id"], frame["acquired_at"], as_of)
     if answers is not None:
         n = len(frame)
         relationship = answers[(answers["touchpoint"] == RELATIONSHIP) & answers["nps"].notna()]
@@ -313,7 +313,7 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
     at_risk = tenure["tenure_months"] > 0
     tenure = tenure.loc[at_risk, ["customer_id", "acquired_at", "tenure_months", "churned", *static]]
     tenure = tenure.reset_index(drop=True)
-    answers = _answers(surveys, pd.Index(tenure["customer_id"]), tenure["acquired_at"], as_of)
+    answers = _answers(surveys, tenure["customer_id"], tenure["acquired_at"], as_of)
     grid = pd.DataFrame({"row": np.arange(len(tenure)), "month": 0})
     covariates: list[str] = []
     if answers is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cxlab.identifiers import as_text_ids
+from cxlab.identifiers import attributes_of
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
@@ -118,9 +118,7 @@ def with_customer_attributes(surveys: pd.DataFrame, customers: pd.DataFrame, col
     clashing = [c for c in columns if c in surveys.columns]
     if clashing:
         raise ValueError(f"with_customer_attributes: surveys already have column(s) {clashing}")
-    attributes = customers.set_index(as_text_ids(customers["customer_id"]))[columns]
-    found = attributes.reindex(as_text_ids(surveys["customer_id"]).to_numpy())
-    return surveys.assign(**{c: found[c].to_numpy() for c in columns})
+    return surveys.assign(**attributes_of(surveys["customer_id"], customers, columns))
 
 
 def _as_datetime(values: pd.Series) -> pd.Series:
