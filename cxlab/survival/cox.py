@@ -372,10 +372,10 @@ class TimeVaryingChurnCox(_ChurnCoxBase):
         if not (frame[start_col] < frame[stop_col]).all():
             raise ValueError(f"every interval needs '{start_col}' < '{stop_col}'")
         data = self._prepare(frame, [start_col, stop_col], event_col, None, self.strata_)
-        self.n_customers_ = int(frame[id_col].nunique())
+        ids, distinct = pd.factorize(frame[id_col])  # integer codes: counting customers per term stays cheap
+        self.n_customers_ = len(distinct)
         self.model_ = self._fit_with_fallback(self._cells(data))
         self._data = data
-        ids = frame[id_col].to_numpy()
         matrix = self.design_.matrix
         sizes = {name: (pd.unique(ids[matrix[name].to_numpy()[self._row_group] != 0]).size if term.kind != "numeric"
                         else self.n_customers_) for name, term in self.design_.terms.items()}
