@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from cxlab.identifiers import positions
 from cxlab.patterns import first_rows, identical_rows
 from cxlab.resampling import profile_draw_counts
 from cxlab.sbg import (
@@ -436,16 +437,14 @@ def _month_number(dates: pd.Series) -> pd.Series:
 def _positions(ids: pd.Series, values: pd.Series) -> np.ndarray:
     """Position of each value in the unique ``ids`` (-1 where absent).
 
-    Arrow-backed text is factorised in Arrow and each distinct value looked up once. Python-object
-    text looks up each run of equal consecutive values once: revenue rows usually come grouped by
-    customer, so this hashes about one id per customer instead of one per row.
+    Arrow-backed text is looked up in Arrow's hash table (:func:`cxlab.identifiers.positions`).
+    Python-object text looks up each run of equal consecutive values once: revenue rows usually come
+    grouped by customer, so this hashes about one id per customer instead of one per row.
     """
     if len(values) == 0:
         return np.empty(0, dtype=np.int64)
     if isinstance(values.dtype, pd.StringDtype):
-        codes, uniques = pd.factorize(values)
-        found = pd.Index(ids).get_indexer(uniques)
-        return np.where(codes >= 0, found[codes], -1)
+        return positions(values, ids)
     values = values.to_numpy()
     missing = pd.isna(values)
     if missing.any():  # pd.NA cannot be compared; a missing id matches no customer either way
@@ -485,12 +484,14 @@ def _revenue_by_customer_period(cust: pd.DataFrame, ids: pd.Series, revenue: pd.
     row = row[after_acquisition_month]
     period = (month_index[after_acquisition_month] - 1) // months_per_period
     amount = amount[after_acquisition_month]
-    data = pd.DataFrame({"row": row, "period": period, "amount": amount})
-    key = row * (int(period.max(initial=0)) + 1) + period
-    if np.all(key[1:] > key[:-1]):
-        # already one row per (customer, period) in order: nothing to add up
-        return data
-    return data.groupby(["row", "period"], as_index=False)["amount"].sum()
+    key = row.astype(np.int64) * (int(period.max(initial=0)) + 1) + period
+    if not np.all(key[1:] >= key[:-1]):  # revenue tables usually come customer by customer, month by month
+        order = np.argsort(key, kind="stable")
+        row, period, amount, key = row[order], period[order], amount[order], key[order]
+    # one sum per run of equal keys, in the order the months come
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) else np.empty(0, np.int64)
+    return pd.DataFrame({"row": row[starts], "period": period[starts],
+                         "amount": np.add.reduceat(amount, starts) if len(starts) else amount[:0]})
 
 
 def _add_revenue(table, cust, per_period, as_of, months_per_period, shape, not_reached) -> pd.DataFrame:

@@ -193,6 +193,22 @@ def test_revenue_quarter_periods_by_hand():
     assert jan["revenue_base"].iloc[0] == 730.0
 
 
+def test_revenue_rows_in_any_order_give_the_same_cohort_table():
+    world = simulate(n_customers=2000, seed=4)
+    in_order = cohort_table(world.customers, as_of=world.as_of, period="quarter", revenue=world.revenue)
+    shuffled = world.revenue.sample(frac=1.0, random_state=1)
+    pd.testing.assert_frame_equal(
+        cohort_table(world.customers, as_of=world.as_of, period="quarter", revenue=shuffled), in_order, rtol=1e-12)
+    # the quarter's revenue of a cohort is the sum over its customers' complete months, by hand
+    first = in_order[(in_order["period"] == 0)].iloc[0]
+    cohort = world.customers[world.customers["acquired_at"].dt.to_period("Q").astype(str) == first["cohort"]]
+    acquired = cohort.set_index("customer_id")["acquired_at"]
+    acquired = acquired.dt.year * 12 + acquired.dt.month
+    rows = world.revenue[world.revenue["customer_id"].isin(acquired.index)]
+    after = rows["month"].dt.year * 12 + rows["month"].dt.month - acquired.reindex(rows["customer_id"]).to_numpy()
+    assert first["revenue_base"] == pytest.approx(rows.loc[((after >= 1) & (after <= 3)).to_numpy(), "amount"].sum())
+
+
 def test_pooled_revenue_retention_with_interval_by_hand():
     customers, revenue = revenue_world()
     result = revenue_retention(customers, revenue, as_of="2025-04-30", months=1)

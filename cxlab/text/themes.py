@@ -432,6 +432,7 @@ class ThemeModel:
     def _describe(self, texts: pd.Series, lemmas: pd.Series, langs: pd.Series) -> pd.DataFrame:
         rows = []
         n = max(len(texts), 1)
+        lengths = texts.str.len().to_numpy(dtype=float)  # once: each theme's quotes rank on them
         for model in self._models:
             similarity = np.zeros(len(texts))
             rows_lang = np.flatnonzero((langs == model.language).to_numpy())
@@ -447,13 +448,13 @@ class ThemeModel:
                              "source": "found", "top_terms": terms,
                              "key_phrases": [t for t in terms if " " in t][:3],
                              "size": int(members.sum()), "share": members.sum() / n,
-                             "quotes": _quotes(texts, np.where(members, similarity, -np.inf))})
+                             "quotes": _quotes(texts, lengths, np.where(members, similarity, -np.inf))})
         for theme_id, theme, _ in self._dictionary_patterns:
             members = self.mentions_[theme_id].to_numpy()
-            order = np.where(members, -texts.str.len().sub(80).abs().to_numpy(dtype=float), -np.inf)
+            order = np.where(members, -np.abs(lengths - 80.0), -np.inf)
             rows.append({"theme": int(theme_id), "label": theme, "language": "any", "source": "dictionary",
                          "top_terms": [], "key_phrases": [], "size": int(members.sum()), "share": members.sum() / n,
-                         "quotes": _quotes(texts, order)})
+                         "quotes": _quotes(texts, lengths, order)})
         return pd.DataFrame(rows, columns=["theme", "label", "language", "source", "top_terms", "key_phrases",
                                            "size", "share", "quotes"])
 
@@ -512,9 +513,9 @@ def _series(texts) -> pd.Series:
     return series.astype(object).where(series.notna(), "").astype(str)
 
 
-def _quotes(texts: pd.Series, score: np.ndarray) -> list[str]:
-    """The best-scoring distinct comments, shortened for quoting, personal data removed."""
-    long = texts.str.len().to_numpy() > QUOTE_CHARS
+def _quotes(texts: pd.Series, lengths: np.ndarray, score: np.ndarray) -> list[str]:
+    """The best-scoring distinct comments (``lengths``: their lengths), shortened for quoting, personal data removed."""
+    long = lengths > QUOTE_CHARS
     order = np.argsort(-np.where(long, score - 10.0, score), kind="stable")  # short comments quote best
     chosen: list[str] = []
     seen: set[str] = set()
