@@ -153,7 +153,8 @@ def answer_followups(
 
     if match == "invitation_id":
         first = follow.dropna(subset=["invitation_id"]).drop_duplicates("invitation_id")
-        out = det.merge(first[["invitation_id", *case_cols]], on="invitation_id", how="left")
+        out = det.reset_index(drop=True).assign(**attributes_of(det["invitation_id"], first, case_cols,
+                                                                id_col="invitation_id"))
     elif len(follow) and len(det):
         out = pd.merge_asof(
             det.sort_values("responded_at"),
