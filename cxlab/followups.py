@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.identifiers import as_text_ids, attributes_of
-from cxlab.periods import as_of_end, known_by
-from cxlab.touchpoints.answers import quarter_labels
+from cxlab.periods import as_of_end, known_by, quarter_labels
 
 __all__ = ["CASE_LEVEL_GROUPS", "DETRACTOR_MAX", "FOLLOWUP_KIND", "HOURS", "answer_followups", "detractor_followups"]
 

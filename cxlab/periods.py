@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["analysis_as_of", "as_of_end", "fieldwork_period", "known_by", "latest_complete_quarter", "parse_quarter",
-           "quarter_end"]
+           "quarter_end", "quarter_labels"]
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -190,3 +190,31 @@ def fieldwork_period(responded_at) -> tuple[str, pd.Timestamp]:
     if first != last:
         raise ValueError(f"fieldwork_period: the answers span {first} to {last}, more than one quarter")
     return str(last), quarter_end(str(last))
+
+
+def _as_datetime(values: pd.Series) -> pd.Series:
+    """Values as datetimes; a datetime column is returned as it is (``pd.to_datetime`` maps every value)."""
+    return values if pd.api.types.is_datetime64_any_dtype(values) else pd.to_datetime(values)
+
+
+def quarter_labels(times: pd.Series) -> np.ndarray:
+    """Quarter label (``"2026Q3"``) of each timestamp, formatting each distinct quarter once.
+
+    Examples
+    --------
+    >>> quarter_labels(pd.Series(pd.to_datetime(["2026-09-30", "2026-10-01"]))).tolist()
+    ['2026Q3', '2026Q4']
+    """
+    times = _as_datetime(times)
+    values = times.to_numpy()
+    if np.issubdtype(values.dtype, np.datetime64) and not np.isnat(values).any() and len(values):
+        # numpy's month unit counts months since 1970-01 (the .dt accessors take several times longer)
+        months = values.astype("datetime64[M]").astype(np.int64)
+        codes = (months // 12 + 1970) * 4 + months % 12 // 3
+        # the codes span a few hundred quarters: counting them is linear, sorting millions is not
+        unique = np.flatnonzero(np.bincount(codes - codes.min())) + codes.min()
+        inverse = np.searchsorted(unique, codes)
+    else:
+        unique, inverse = np.unique((times.dt.year * 4 + times.dt.quarter - 1).to_numpy(), return_inverse=True)
+    labels = np.array([f"{code // 4}Q{code % 4 + 1}" for code in unique], dtype=object)
+    return labels[inverse]

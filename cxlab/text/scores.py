@@ -15,8 +15,7 @@ from scipy.stats import norm
 from statsmodels.stats.multitest import multipletests
 
 from cxlab.metrics import wilson_interval
-from cxlab.periods import known_by
-from cxlab.touchpoints.answers import quarter_labels
+from cxlab.periods import known_by, quarter_labels
 
 __all__ = ["theme_frame", "theme_shares_by_category", "theme_impact", "theme_by_touchpoint", "theme_trends",
            "nps_category"]

@@ -3,11 +3,10 @@ attributes joined."""
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from cxlab.identifiers import attributes_of
-from cxlab.periods import known_by
+from cxlab.periods import _as_datetime, known_by, quarter_labels
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
 __all__ = ["SCORE_COLUMNS", "SURVEY_COLUMNS", "TREND_METRICS", "quarter_labels", "surveys_as_of",
@@ -119,34 +118,6 @@ def with_customer_attributes(surveys: pd.DataFrame, customers: pd.DataFrame, col
     if clashing:
         raise ValueError(f"with_customer_attributes: surveys already have column(s) {clashing}")
     return surveys.assign(**attributes_of(surveys["customer_id"], customers, columns))
-
-
-def _as_datetime(values: pd.Series) -> pd.Series:
-    """Values as datetimes; a datetime column is returned as it is (``pd.to_datetime`` maps every value)."""
-    return values if pd.api.types.is_datetime64_any_dtype(values) else pd.to_datetime(values)
-
-
-def quarter_labels(times: pd.Series) -> np.ndarray:
-    """Quarter label (``"2026Q3"``) of each timestamp, formatting each distinct quarter once.
-
-    Examples
-    --------
-    >>> quarter_labels(pd.Series(pd.to_datetime(["2026-09-30", "2026-10-01"]))).tolist()
-    ['2026Q3', '2026Q4']
-    """
-    times = _as_datetime(times)
-    values = times.to_numpy()
-    if np.issubdtype(values.dtype, np.datetime64) and not np.isnat(values).any() and len(values):
-        # numpy's month unit counts months since 1970-01 (the .dt accessors take several times longer)
-        months = values.astype("datetime64[M]").astype(np.int64)
-        codes = (months // 12 + 1970) * 4 + months % 12 // 3
-        # the codes span a few hundred quarters: counting them is linear, sorting millions is not
-        unique = np.flatnonzero(np.bincount(codes - codes.min())) + codes.min()
-        inverse = np.searchsorted(unique, codes)
-    else:
-        unique, inverse = np.unique((times.dt.year * 4 + times.dt.quarter - 1).to_numpy(), return_inverse=True)
-    labels = np.array([f"{code // 4}Q{code % 4 + 1}" for code in unique], dtype=object)
-    return labels[inverse]
 
 
 def _scores_only(surveys: pd.DataFrame, cluster_col: str | None = None) -> pd.DataFrame:
