@@ -484,14 +484,15 @@ def _revenue_by_customer_period(cust: pd.DataFrame, ids: pd.Series, revenue: pd.
     row = row[after_acquisition_month]
     period = (month_index[after_acquisition_month] - 1) // months_per_period
     amount = amount[after_acquisition_month]
-    key = row.astype(np.int64) * (int(period.max(initial=0)) + 1) + period
+    if len(row) == 0:
+        return pd.DataFrame({"row": row, "period": period, "amount": amount})
+    key = row.astype(np.int64) * (int(period.max()) + 1) + period
     if not np.all(key[1:] >= key[:-1]):  # revenue tables usually come customer by customer, month by month
         order = np.argsort(key, kind="stable")
         row, period, amount, key = row[order], period[order], amount[order], key[order]
     # one sum per run of equal keys, in the order the months come
-    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]])) if len(key) else np.empty(0, np.int64)
-    return pd.DataFrame({"row": row[starts], "period": period[starts],
-                         "amount": np.add.reduceat(amount, starts) if len(starts) else amount[:0]})
+    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+    return pd.DataFrame({"row": row[starts], "period": period[starts], "amount": np.add.reduceat(amount, starts)})
 
 
 def _add_revenue(table, cust, per_period, as_of, months_per_period, shape, not_reached) -> pd.DataFrame:

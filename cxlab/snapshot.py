@@ -41,7 +41,7 @@ TABLE_SUFFIX = ".arrow"
 
 
 def release_arrow_memory() -> None:
-    """Hand back to the system the memory Arrow's allocator keeps after reading or writing Parquet.
+    """Hand back to the system the memory Arrow's allocator keeps after reading or writing tables.
 
     Arrow's allocator holds on to freed buffers for reuse; after a large table has been read
     into pandas that is gigabytes a process never uses again.

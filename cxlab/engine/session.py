@@ -304,8 +304,8 @@ class Engine:
                 f"SELECT {columns} FROM valid_{table} ORDER BY _row").fetch_arrow_reader()
             tables[table] = {"file": name, "rows": snapshot.write_table(batches, folder / name)}
         snapshot.write_manifest(folder, source=self.source.location,
-                       files={t: Path(s.files[0]) for t, s in self.source.tables.items()},
-                       as_of=self.as_of, as_of_source=self.as_of_source, tables=tables)
+                                files={t: Path(s.files[0]) for t, s in self.source.tables.items()},
+                                as_of=self.as_of, as_of_source=self.as_of_source, tables=tables)
         return folder
 
     def sql(self, query: str) -> pd.DataFrame:
