@@ -13,8 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["analysis_as_of", "as_of_end", "fieldwork_period", "known_by", "latest_complete_quarter", "parse_quarter",
-           "quarter_end", "quarter_labels"]
+__all__ = ["analysis_as_of", "as_of_end", "fieldwork_period", "known_by", "latest_complete_quarter", "nanoseconds",
+           "parse_quarter", "quarter_end", "quarter_labels"]
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -200,21 +200,46 @@ def _as_datetime(values: pd.Series) -> pd.Series:
 def quarter_labels(times: pd.Series) -> np.ndarray:
     """Quarter label (``"2026Q3"``) of each timestamp, formatting each distinct quarter once.
 
+    Time-zone-aware timestamps are labelled by their local date; a missing timestamp has a missing
+    label (NaN).
+
     Examples
     --------
-    >>> quarter_labels(pd.Series(pd.to_datetime(["2026-09-30", "2026-10-01"]))).tolist()
-    ['2026Q3', '2026Q4']
+    >>> quarter_labels(pd.Series(pd.to_datetime(["2026-09-30", "2026-10-01", None]))).tolist()
+    ['2026Q3', '2026Q4', nan]
     """
     times = _as_datetime(times)
-    values = times.to_numpy()
-    if np.issubdtype(values.dtype, np.datetime64) and not np.isnat(values).any() and len(values):
+    if isinstance(times.dtype, pd.DatetimeTZDtype):
+        times = times.dt.tz_localize(None)
+    values = times.to_numpy(dtype="datetime64[ns]")
+    known = ~np.isnat(values)
+    labels = np.full(len(values), np.nan, dtype=object)
+    if known.any():
         # numpy's month unit counts months since 1970-01 (the .dt accessors take several times longer)
-        months = values.astype("datetime64[M]").astype(np.int64)
+        months = values[known].astype("datetime64[M]").astype(np.int64)
         codes = (months // 12 + 1970) * 4 + months % 12 // 3
         # the codes span a few hundred quarters: counting them is linear, sorting millions is not
         unique = np.flatnonzero(np.bincount(codes - codes.min())) + codes.min()
-        inverse = np.searchsorted(unique, codes)
-    else:
-        unique, inverse = np.unique((times.dt.year * 4 + times.dt.quarter - 1).to_numpy(), return_inverse=True)
-    labels = np.array([f"{code // 4}Q{code % 4 + 1}" for code in unique], dtype=object)
-    return labels[inverse]
+        names = np.array([f"{code // 4}Q{code % 4 + 1}" for code in unique], dtype=object)
+        labels[known] = names[np.searchsorted(unique, codes)]
+    return labels
+
+
+def nanoseconds(times) -> np.ndarray:
+    """Timestamps as int64 nanoseconds since 1970, whatever unit they are held in.
+
+    Parameters
+    ----------
+    times : pandas.Series or array-like
+        Timestamps without missing values (a missing one would become the smallest int64).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+
+    Examples
+    --------
+    >>> nanoseconds(pd.Series(pd.to_datetime(["1970-01-01 00:00:01"]))).tolist()
+    [1000000000]
+    """
+    return pd.to_datetime(times, cache=False).to_numpy(dtype="datetime64[ns]").view(np.int64)

@@ -86,6 +86,23 @@ def test_a_frame_at_another_horizon_equals_one_built_for_it(small_world):
     assert six_months["churn_within"].notna().sum() > twelve_months["churn_within"].notna().sum()
 
 
+def test_previous_nps_is_the_customers_answer_just_before_by_hand():
+    surveys = pd.DataFrame({
+        "customer_id": ["a", "b", "a", "a", "a", "b"],
+        "responded_at": pd.to_datetime(["2025-03-01", "2025-01-01", "2025-01-01", "2025-02-01", "2025-02-01",
+                                        "2025-06-01"]).astype("datetime64[us]"),
+        "nps": [9.0, 3.0, 2.0, 5.0, 7.0, 10.0],
+    })
+    frame_ids = pd.Series(["a", "a", "a", "b", "b", "c"])
+    codes, uniques = pd.factorize(frame_ids)
+    at = pd.Series(pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01", "2025-01-01", "2025-06-01",
+                                   "2025-01-01"]))
+    previous = causal._previous_nps(at, codes, surveys, pd.Series(uniques))
+    # a's answers in time: 2 (Jan), 5 and 7 (both Feb; the table's first, 5, is the Feb answer), 9 (Mar);
+    # b: 3 then 10; c never answered
+    np.testing.assert_array_equal(previous, [np.nan, 2.0, 7.0, np.nan, 3.0, np.nan])
+
+
 def test_the_loop_module_keeps_the_spec_name():
     world = simulate(n_customers=2000, seed=4)
     effect = loop.followup_effect(world, as_of=world.as_of, method="naive", horizon_months=6)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from cxlab.periods import analysis_as_of, latest_complete_quarter, parse_quarter, quarter_end
+from cxlab.periods import (
+    analysis_as_of,
+    latest_complete_quarter,
+    nanoseconds,
+    parse_quarter,
+    quarter_end,
+    quarter_labels,
+)
 
 
 def test_quarter_end_and_latest_complete():
@@ -27,3 +35,21 @@ def test_analysis_as_of():
     assert analysis_as_of("2025Q4", pd.Timestamp("2026-09-30")) == ("2025Q4", pd.Timestamp("2025-12-31"))
     with pytest.raises(ValueError, match="after the data's as-of date 2026-08-15"):
         analysis_as_of("2026Q3", pd.Timestamp("2026-08-15"))
+
+
+def test_quarter_labels_of_missing_and_zoned_timestamps():
+    times = pd.Series(pd.to_datetime(["2026-03-31 23:30", None, "2026-04-01 00:10"]))
+    labels = quarter_labels(times)
+    assert labels[0] == "2026Q1" and pd.isna(labels[1]) and labels[2] == "2026Q2"
+    # a zoned timestamp is labelled by its own local date, not by UTC's
+    zoned = pd.Series(pd.to_datetime(["2026-03-31 23:30"]).tz_localize("America/New_York"))
+    assert quarter_labels(zoned).tolist() == ["2026Q1"]
+    assert pd.isna(quarter_labels(pd.Series([pd.NaT, pd.NaT]))).all()
+    assert quarter_labels(pd.Series([], dtype="datetime64[ns]")).tolist() == []
+
+
+def test_nanoseconds_whatever_the_unit():
+    stamps = pd.to_datetime(["2026-09-30 12:00:01", "1999-01-01 00:00:00"])
+    expected = np.array([t.value for t in stamps])
+    for unit in ("s", "ms", "us", "ns"):
+        np.testing.assert_array_equal(nanoseconds(pd.Series(stamps.astype(f"datetime64[{unit}]"))), expected)

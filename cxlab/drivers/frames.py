@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab.identifiers import as_text_ids
-from cxlab.periods import known_by
+from cxlab.periods import known_by, nanoseconds
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
 __all__ = ["OUTCOMES", "asked_together", "available_outcome", "driver_frame", "totals_before"]
@@ -247,8 +247,8 @@ def totals_before(
     # becomes one sortable int64 and each lookup is a binary search.
     key_codes, _ = pd.factorize(pd.concat([events[by], queries[by]], ignore_index=True))
     event_keys, query_keys = key_codes[: len(events)], key_codes[len(events) :].astype(np.int64)
-    event_at = _nanoseconds(events[event_time])
-    query_at = _nanoseconds(queries[query_time])
+    event_at = nanoseconds(events[event_time])
+    query_at = nanoseconds(queries[query_time])
     window_at = query_at - int(pd.Timedelta(days=window_days).value) if window_days is not None else query_at[:0]
     stamps, ranks = np.unique(np.concatenate([event_at, query_at, window_at]), return_inverse=True)
     span = np.int64(len(stamps) + 1)
@@ -280,8 +280,3 @@ def _sorted_search(haystack: np.ndarray, needles: np.ndarray, side: str) -> np.n
     found = np.empty(len(needles), dtype=np.int64)
     found[order] = np.searchsorted(haystack, needles[order], side=side)
     return found
-
-
-def _nanoseconds(times: pd.Series) -> np.ndarray:
-    """Timestamps as int64 nanoseconds (NaT must not occur)."""
-    return pd.to_datetime(times, cache=False).to_numpy().astype("datetime64[ns]").astype(np.int64)
