@@ -41,7 +41,7 @@ from scipy import linalg, stats
 
 from cxlab import metrics
 from cxlab.display import suppress_small
-from cxlab.drivers import totals_before
+from cxlab.drivers import latest_before, totals_before
 from cxlab.identifiers import as_text_ids, attributes_of
 from cxlab.metrics import wilson_interval
 from cxlab.patterns import fit_logit_on_patterns
@@ -83,7 +83,7 @@ def _mature_invitations(
 ) -> pd.DataFrame:
     """Invitations old enough for their answer to be in (sent at least the window before as_of)."""
     sent = pd.to_datetime(surveys["sent_at"], cache=False)
-    inv = surveys[sent < as_of_end(as_of) - pd.Timedelta(days=response_window_days)].copy()
+    inv = surveys.take(np.flatnonzero(sent < as_of_end(as_of) - pd.Timedelta(days=response_window_days)))
     inv["customer_id"] = as_text_ids(inv["customer_id"])
     inv["sent_at"] = pd.to_datetime(inv["sent_at"], cache=False)
     answered_at = pd.to_datetime(inv["responded_at"], cache=False)
@@ -313,17 +313,19 @@ def propensity_frame(
                "ces"]
     _require(surveys, columns, "surveys", "propensity_frame")
     as_of = pd.Timestamp(as_of)
-    known = surveys.loc[known_by(pd.to_datetime(surveys["sent_at"], cache=False), as_of=as_of), columns].assign(
-        customer_id=lambda d: as_text_ids(d["customer_id"]),
-        sent_at=lambda d: pd.to_datetime(d["sent_at"], cache=False),
-        responded_at=lambda d: pd.to_datetime(d["responded_at"], cache=False).where(lambda t: known_by(t, as_of=as_of)),
-    )
+    known = surveys.loc[known_by(pd.to_datetime(surveys["sent_at"], cache=False), as_of=as_of), columns]
+    known["customer_id"] = as_text_ids(known["customer_id"])
+    known["sent_at"] = pd.to_datetime(known["sent_at"], cache=False)
+    responded_at = pd.to_datetime(known["responded_at"], cache=False)
+    known["responded_at"] = responded_at.where(known_by(responded_at, as_of=as_of))
     # Integer customer keys, hashed once: the look-ups below match on them instead of on text.
     known[KEY] = pd.factorize(known["customer_id"])[0]
-    inv = _mature_invitations(known[known["touchpoint"] == touchpoint], as_of, response_window_days)
-    inv = inv[["invitation_id", "customer_id", KEY, "sent_at", "responded", "nps", "channel"]].reset_index(
-        drop=True
-    )
+    inv = _mature_invitations(
+        known.loc[known["touchpoint"] == touchpoint, ["invitation_id", "customer_id", KEY, "sent_at", "responded_at",
+                                                       "nps", "channel"]],
+        as_of, response_window_days,
+    )[["invitation_id", "customer_id", KEY, "sent_at", "responded", "nps", "channel"]]
+    inv.index = pd.RangeIndex(len(inv))
     inv["nps"] = inv["nps"].where(inv["responded"] == 1)
 
     answers = known[known["responded_at"].notna()]
@@ -364,30 +366,22 @@ def propensity_frame(
     inv["prior_nps_mean"] = (
         earlier_nps["nps_sum"] / earlier_nps["nps_n"].where(earlier_nps["nps_n"] > 0)
     ).to_numpy()
-    inv["prior_nps_category"] = nps_category(
-        _latest_before(answers[answers["touchpoint"] == touchpoint], inv, value_col="nps")
-    )
+    inv["prior_nps_category"] = nps_category(latest_before(
+        answers[answers["touchpoint"] == touchpoint], inv, event_time="responded_at", query_time="sent_at",
+        value_col="nps", by=KEY,
+    ))
 
     if customers is not None:
         _require(customers, ["customer_id", "acquired_at"], "customers", "propensity_frame")
         attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]
-        inv = inv.assign(**attributes_of(inv["customer_id"], customers, ["acquired_at", *attrs]))
+        for name, values in attributes_of(inv["customer_id"], customers, ["acquired_at", *attrs]).items():
+            inv[name] = values
         days = (inv["sent_at"] - pd.to_datetime(inv["acquired_at"], cache=False)).dt.total_seconds() / 86_400
         inv["tenure_months_at_invitation"] = (days / DAYS_PER_MONTH).clip(lower=0)
-        inv = inv.drop(columns="acquired_at")
-    inv = inv.drop(columns=KEY)
+        del inv["acquired_at"]
+    del inv[KEY]
     inv.attrs.update(as_of=as_of, response_window_days=response_window_days, recent_days=recent_days)
     return inv
-
-
-def _latest_before(events: pd.DataFrame, queries: pd.DataFrame, *, value_col: str) -> np.ndarray:
-    """Value of each query customer's latest event with ``responded_at`` strictly before ``sent_at``."""
-    ordered = events[[KEY, "responded_at", value_col]].sort_values("responded_at", kind="stable")
-    keys = queries[[KEY, "sent_at"]].assign(row=np.arange(len(queries))).sort_values("sent_at")
-    found = pd.merge_asof(
-        keys, ordered, left_on="sent_at", right_on="responded_at", by=KEY, allow_exact_matches=False
-    )
-    return found.sort_values("row")[value_col].to_numpy(dtype=float)
 
 
 def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:

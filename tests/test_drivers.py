@@ -20,6 +20,7 @@ from cxlab.drivers import (
     driver_frame,
     general_dominance,
     key_drivers,
+    latest_before,
     pairwise_covariance,
     totals_before,
 )
@@ -290,6 +291,47 @@ def test_totals_before_excludes_the_query_time_and_the_window_edge():
     assert out["x_sum"].tolist() == [0.0, 4.0, 0.0]
     all_before = totals_before(ev, q, event_time="at", query_time="at", value_cols=["x"])
     assert all_before["x_sum"].tolist() == [1.0, 5.0, 0.0]
+
+
+@pytest.mark.parametrize("window_days, include_same_time", [(None, False), (None, True), (3, False), (3, True)])
+def test_totals_before_equal_a_direct_count_per_query(window_days, include_same_time):
+    rng = np.random.default_rng(11)
+    start = pd.Timestamp("2025-01-01")
+    ev = pd.DataFrame({"customer_id": rng.choice(["a", "b", "c", "d"], 400),
+                       "at": start + pd.to_timedelta(rng.integers(0, 40, 400), unit="D"),  # many ties
+                       "x": np.where(rng.random(400) < 0.2, np.nan, rng.normal(size=400)),
+                       "y": rng.integers(0, 5, 400).astype(float)})
+    q = pd.DataFrame({"customer_id": rng.choice(["a", "b", "c", "d", "e"], 300),
+                      "at": start + pd.to_timedelta(rng.integers(-2, 45, 300), unit="D")})
+    out = totals_before(ev, q, event_time="at", query_time="at", value_cols=["x", "y"], window_days=window_days,
+                        include_same_time=include_same_time)
+    same = q["customer_id"].to_numpy()[:, None] == ev["customer_id"].to_numpy()[None, :]
+    t_q, t_e = q["at"].to_numpy()[:, None], ev["at"].to_numpy()[None, :]
+    inside = same & ((t_e <= t_q) if include_same_time else (t_e < t_q))
+    if window_days is not None:
+        inside &= t_e >= t_q - np.timedelta64(window_days, "D")
+    for col in ("x", "y"):
+        value = ev[col].to_numpy()[None, :]
+        np.testing.assert_allclose(out[f"{col}_sum"], np.where(inside, np.nan_to_num(value), 0).sum(axis=1),
+                                   atol=1e-12)
+        np.testing.assert_array_equal(out[f"{col}_n"], (inside & ~np.isnan(value)).sum(axis=1))
+    none = totals_before(ev.iloc[:0], q, event_time="at", query_time="at", value_cols=["x"])
+    assert (none.to_numpy() == 0).all() and none.index.equals(q.index)
+
+
+def test_latest_before_equals_merge_asof_with_ties():
+    rng = np.random.default_rng(5)
+    start = pd.Timestamp("2025-01-01")
+    ev = pd.DataFrame({"customer_id": rng.choice(["a", "b", "c"], 300),
+                       "at": start + pd.to_timedelta(rng.integers(0, 30, 300), unit="D"),  # many ties
+                       "x": rng.normal(size=300)})
+    q = pd.DataFrame({"customer_id": rng.choice(["a", "b", "c", "d"], 200),
+                      "at": start + pd.to_timedelta(rng.integers(-1, 33, 200), unit="D")})
+    found = latest_before(ev, q, event_time="at", query_time="at", value_col="x")
+    expected = pd.merge_asof(q.assign(row=np.arange(len(q))).sort_values("at"), ev.sort_values("at", kind="stable"),
+                             on="at", by="customer_id", allow_exact_matches=False).sort_values("row")["x"]
+    np.testing.assert_array_equal(found, expected.to_numpy())
+    assert np.isnan(latest_before(ev.iloc[:0], q, event_time="at", query_time="at", value_col="x")).all()
 
 
 @pytest.fixture(scope="module")

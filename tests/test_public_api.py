@@ -34,7 +34,7 @@ FORMER_MODULES = {
         "EXACT_DOMINANCE_MAX", "IMPORTANCE_METHODS", "IMPORTANCE_NAMES", "KeyDriverAnalysis", "MAX_DRIVERS",
         "MISSING_RULES", "OUTCOMES", "OUTCOME_KINDS", "asked_together", "available_outcome",
         "bootstrap_importance", "driver_frame", "general_dominance", "importance_weights", "key_drivers",
-        "pairwise_covariance", "relative_weights", "totals_before"],
+        "latest_before", "pairwise_covariance", "relative_weights", "totals_before"],
     "cxlab.touchpoints": [
         "CHANGE_COLUMNS", "HEADLINE_METRICS", "InterventionEffect", "OVERALL_QUESTIONS", "SCORE_COLUMNS",
         "SCORE_LABELS", "SURVEY_COLUMNS", "TREND_METRICS", "intervention_effect", "overall_share",

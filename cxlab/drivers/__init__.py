@@ -30,7 +30,14 @@ Modules: :mod:`~cxlab.drivers.frames` (the key-driver frame without look-ahead),
 public name is importable from ``cxlab.drivers`` itself.
 """
 
-from cxlab.drivers.frames import OUTCOMES, asked_together, available_outcome, driver_frame, totals_before
+from cxlab.drivers.frames import (
+    OUTCOMES,
+    asked_together,
+    available_outcome,
+    driver_frame,
+    latest_before,
+    totals_before,
+)
 from cxlab.drivers.importance import (
     EXACT_DOMINANCE_MAX,
     IMPORTANCE_METHODS,
@@ -62,6 +69,7 @@ __all__ = [
     "general_dominance",
     "importance_weights",
     "key_drivers",
+    "latest_before",
     "pairwise_covariance",
     "relative_weights",
     "totals_before",

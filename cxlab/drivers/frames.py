@@ -10,7 +10,7 @@ from cxlab.identifiers import as_text_ids
 from cxlab.periods import known_by, nanoseconds
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
-__all__ = ["OUTCOMES", "asked_together", "available_outcome", "driver_frame", "totals_before"]
+__all__ = ["OUTCOMES", "asked_together", "available_outcome", "driver_frame", "latest_before", "totals_before"]
 
 
 def driver_frame(
@@ -208,8 +208,9 @@ def totals_before(
 
     The no-look-ahead aggregation behind :func:`driver_frame` and
     :func:`cxlab.nonresponse.propensity_frame`: for a query at time t it uses the events of the
-    same ``by`` key with time in ``[t - window_days, t)`` (or ``< t`` without a window). Running
-    totals per key are found by binary search on (key, time) codes, so the cost is a sort, not a loop.
+    same ``by`` key with time in ``[t - window_days, t)`` (or ``< t`` without a window). Events are
+    sorted by (key, time) once and every query binary-searches its key's block of running totals, so
+    the cost is a sort, not a loop.
 
     Parameters
     ----------
@@ -243,40 +244,112 @@ def totals_before(
     [3.0, 2.0]
     """
     columns = [f"{c}_{kind}" for c in value_cols for kind in ("sum", "n")]
-    # Integer codes for the keys, and dense ranks of every time involved, so that (key, time)
-    # becomes one sortable int64 and each lookup is a binary search.
-    key_codes, _ = pd.factorize(pd.concat([events[by], queries[by]], ignore_index=True))
-    event_keys, query_keys = key_codes[: len(events)], key_codes[len(events) :].astype(np.int64)
-    event_at = nanoseconds(events[event_time])
-    query_at = nanoseconds(queries[query_time])
-    window_at = query_at - int(pd.Timedelta(days=window_days).value) if window_days is not None else query_at[:0]
-    stamps, ranks = np.unique(np.concatenate([event_at, query_at, window_at]), return_inverse=True)
-    span = np.int64(len(stamps) + 1)
-    event_slot = event_keys.astype(np.int64) * span + ranks[: len(events)]
-    order = np.argsort(event_slot, kind="stable")
-    event_slot = event_slot[order]
-    values = events[value_cols].astype(float).to_numpy()[order]
-    per_event = np.empty((len(order), len(columns)))
+    if len(events) == 0:
+        return pd.DataFrame(0.0, index=queries.index, columns=columns)
+    blocks = _EventBlocks(events, queries, event_time=event_time, query_time=query_time, by=by)
+    values = events[value_cols].astype(float).to_numpy()[blocks.order]
+    per_event = np.empty((len(values), len(columns)))
     per_event[:, 0::2] = np.nan_to_num(values)
     per_event[:, 1::2] = ~np.isnan(values)
     # running totals within each key (restarting at every key, so no large totals are subtracted)
-    running = pd.DataFrame(per_event).groupby(event_keys[order]).cumsum().to_numpy()
-    running = np.vstack([np.zeros((1, len(columns))), running])
-    key_first = _sorted_search(event_slot, query_keys * span, "left")
+    running = pd.DataFrame(per_event).groupby(blocks.event_keys, sort=False).cumsum().to_numpy()
 
-    def lookup(query_ranks: np.ndarray, inclusive: bool) -> np.ndarray:
-        before = _sorted_search(event_slot, query_keys * span + query_ranks, "right" if inclusive else "left")
-        return np.where((before > key_first)[:, None], running[before], 0.0)
+    def totals_up_to(bound: np.ndarray, side: str) -> np.ndarray:
+        """Totals of the key's events before ``bound`` (``side="right"``: at ``bound`` too)."""
+        end = blocks.end(bound, side)
+        return np.where((end > blocks.first)[:, None], running[np.maximum(end - 1, 0)], 0.0)
 
-    totals = lookup(ranks[len(events) : len(events) + len(queries)], include_same_time)
+    totals = totals_up_to(blocks.query_at, "right" if include_same_time else "left")
     if window_days is not None:  # the window's start is inclusive: subtract what came strictly before it
-        totals = totals - lookup(ranks[len(events) + len(queries) :], False)
+        totals = totals - totals_up_to(blocks.query_at - int(pd.Timedelta(days=window_days).value), "left")
     return pd.DataFrame(totals, index=queries.index, columns=columns)
 
 
-def _sorted_search(haystack: np.ndarray, needles: np.ndarray, side: str) -> np.ndarray:
-    """``np.searchsorted`` with the needles visited in order (far fewer cache misses on large arrays)."""
-    order = np.argsort(needles, kind="stable")
-    found = np.empty(len(needles), dtype=np.int64)
-    found[order] = np.searchsorted(haystack, needles[order], side=side)
-    return found
+def latest_before(
+    events: pd.DataFrame,
+    queries: pd.DataFrame,
+    *,
+    event_time: str,
+    query_time: str,
+    value_col: str,
+    by: str = "customer_id",
+) -> np.ndarray:
+    """Value of each query key's latest event strictly before the query time (NaN if none).
+
+    Of events at the same instant the one later in the table counts as the latest, as
+    ``pandas.merge_asof`` takes it.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        Rows with ``by``, ``event_time`` and ``value_col``; not modified.
+    queries : pandas.DataFrame
+        Rows with ``by`` and ``query_time``; not modified.
+    event_time, query_time : str
+        Timestamp columns of ``events`` and ``queries``.
+    value_col : str
+        Column of ``events`` to return.
+    by : str
+        Key column in both frames.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        One value per query, in the order of ``queries``.
+
+    Examples
+    --------
+    >>> ev = pd.DataFrame({"customer_id": ["a", "a"], "at": pd.to_datetime(["2025-01-01", "2025-02-01"]),
+    ...     "x": [1.0, 2.0]})
+    >>> q = pd.DataFrame({"customer_id": ["a", "a", "b"], "at": pd.to_datetime(["2025-02-01", "2025-03-01",
+    ...     "2025-03-01"])})
+    >>> latest_before(ev, q, event_time="at", query_time="at", value_col="x").tolist()
+    [1.0, 2.0, nan]
+    """
+    if len(events) == 0:
+        return np.full(len(queries), np.nan)
+    blocks = _EventBlocks(events, queries, event_time=event_time, query_time=query_time, by=by)
+    values = events[value_col].to_numpy(dtype=float)[blocks.order]
+    end = blocks.end(blocks.query_at, "left")
+    return np.where(end > blocks.first, values[np.maximum(end - 1, 0)], np.nan)
+
+
+class _EventBlocks:
+    """Events sorted by (key, time), with each query's block of its own key's events.
+
+    ``order`` puts the events in that order (ties keep their table order); ``first`` and ``last``
+    bound each query's block; :meth:`end` finds where a time falls inside it.
+    """
+
+    def __init__(self, events: pd.DataFrame, queries: pd.DataFrame, *, event_time: str, query_time: str, by: str):
+        codes, _ = pd.factorize(pd.concat([events[by], queries[by]], ignore_index=True))
+        event_keys, query_keys = codes[: len(events)], codes[len(events) :]
+        event_at = nanoseconds(events[event_time])
+        self.order = np.lexsort((event_at, event_keys))
+        self.event_keys, self.event_at = event_keys[self.order], event_at[self.order]
+        self.query_at = nanoseconds(queries[query_time])
+        block_end = np.cumsum(np.bincount(event_keys, minlength=int(codes.max()) + 1))
+        self.first, self.last = np.r_[0, block_end][query_keys], block_end[query_keys]
+
+    def end(self, bound: np.ndarray, side: str) -> np.ndarray:
+        """Index just past the block's events before ``bound`` (``side="right"``: at ``bound`` too)."""
+        return _search_blocks(self.event_at, self.first, self.last, bound, side)
+
+
+def _search_blocks(values: np.ndarray, first: np.ndarray, last: np.ndarray, needles: np.ndarray,
+                   side: str) -> np.ndarray:
+    """``np.searchsorted`` of each needle within its own sorted block ``values[first:last]``.
+
+    A binary search run for all needles at once: as many passes as the largest block needs halvings.
+    """
+    low, high = first.astype(np.int64), last.astype(np.int64)
+    top = len(values) - 1
+    while True:
+        open_ = low < high
+        if not open_.any():
+            return low
+        middle = (low + high) // 2
+        probe = values[np.minimum(middle, top)]
+        below = (probe <= needles) if side == "right" else (probe < needles)
+        low = np.where(open_ & below, middle + 1, low)
+        high = np.where(open_ & ~below, middle, high)
