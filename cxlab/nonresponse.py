@@ -313,23 +313,30 @@ def propensity_frame(
                "ces"]
     _require(surveys, columns, "surveys", "propensity_frame")
     as_of = pd.Timestamp(as_of)
-    known = surveys.loc[known_by(pd.to_datetime(surveys["sent_at"], cache=False), as_of=as_of), columns]
-    known["customer_id"] = as_text_ids(known["customer_id"])
-    known["sent_at"] = pd.to_datetime(known["sent_at"], cache=False)
-    responded_at = pd.to_datetime(known["responded_at"], cache=False)
-    known["responded_at"] = responded_at.where(known_by(responded_at, as_of=as_of))
-    # Integer customer keys, hashed once: the look-ups below match on them instead of on text.
-    known[KEY] = pd.factorize(known["customer_id"])[0]
-    inv = _mature_invitations(
-        known.loc[known["touchpoint"] == touchpoint, ["invitation_id", "customer_id", KEY, "sent_at", "responded_at",
-                                                       "nps", "channel"]],
-        as_of, response_window_days,
-    )[["invitation_id", "customer_id", KEY, "sent_at", "responded", "nps", "channel"]]
-    inv.index = pd.RangeIndex(len(inv))
+    sent_at = pd.to_datetime(surveys["sent_at"], cache=False)
+    responded_at = pd.to_datetime(surveys["responded_at"], cache=False)
+    known = known_by(sent_at, as_of=as_of).to_numpy()
+    answered = known & known_by(responded_at, as_of=as_of).to_numpy()
+    this_survey = (surveys["touchpoint"] == touchpoint).to_numpy(dtype=bool, na_value=False)
+    # Integer customer keys, hashed once: the look-ups below match on them instead of on text. The
+    # events are numbers only; text is taken just for the invitations returned.
+    key = pd.factorize(as_text_ids(surveys["customer_id"]))[0]
+    events = pd.DataFrame({KEY: key, "sent_at": sent_at.to_numpy(), "responded_at": responded_at.to_numpy()})
+    mature = sent_at.to_numpy() < (as_of_end(as_of) - pd.Timedelta(days=response_window_days)).to_datetime64()
+    rows = np.flatnonzero(known & this_survey & mature)
+    inv = pd.DataFrame({
+        "invitation_id": surveys["invitation_id"].take(rows).array,
+        "customer_id": as_text_ids(surveys["customer_id"].take(rows)).array,
+        KEY: key[rows],
+        "sent_at": sent_at.take(rows).to_numpy(),
+        "responded": answered[rows].astype(int),
+        "nps": surveys["nps"].take(rows).to_numpy(dtype=float),
+        "channel": surveys["channel"].take(rows).array,
+    })
     inv["nps"] = inv["nps"].where(inv["responded"] == 1)
 
-    answers = known[known["responded_at"].notna()]
-    transactional = answers[answers["touchpoint"] != RELATIONSHIP]
+    transactional = events.assign(csat=surveys["csat"].to_numpy(dtype=float), ces=surveys["ces"].to_numpy(dtype=float))[
+        answered & (surveys["touchpoint"] != RELATIONSHIP).to_numpy(dtype=bool, na_value=False)]
     recent = totals_before(
         transactional,
         inv,
@@ -343,32 +350,27 @@ def propensity_frame(
         n = recent[f"{col}_n"]
         inv[f"recent_{col}"] = (recent[f"{col}_sum"] / n.where(n > 0)).to_numpy()
     sent_before = totals_before(
-        known[[KEY, "sent_at"]].assign(one=1.0), inv, event_time="sent_at", query_time="sent_at", value_cols=["one"],
-        by=KEY,
+        events.loc[known, [KEY, "sent_at"]].assign(one=1.0), inv, event_time="sent_at", query_time="sent_at",
+        value_cols=["one"], by=KEY,
     )["one_n"]
     answered_before = totals_before(
-        answers[[KEY, "responded_at"]].assign(one=1.0), inv, event_time="responded_at", query_time="sent_at",
-        value_cols=["one"], by=KEY,
+        events.loc[answered, [KEY, "responded_at"]].assign(one=1.0), inv, event_time="responded_at",
+        query_time="sent_at", value_cols=["one"], by=KEY,
     )["one_n"]
     inv["prior_invitations"] = sent_before.astype(int).to_numpy()
     inv["prior_responses"] = answered_before.astype(int).to_numpy()
     inv["prior_response_rate"] = (
         (answered_before / sent_before.where(sent_before > 0)).clip(upper=1).to_numpy()
     )
+    earlier = events.assign(nps=surveys["nps"].to_numpy(dtype=float))[answered & this_survey]
     earlier_nps = totals_before(
-        answers[answers["touchpoint"] == touchpoint],
-        inv,
-        event_time="responded_at",
-        query_time="sent_at",
-        value_cols=["nps"],
-        by=KEY,
+        earlier, inv, event_time="responded_at", query_time="sent_at", value_cols=["nps"], by=KEY,
     )
     inv["prior_nps_mean"] = (
         earlier_nps["nps_sum"] / earlier_nps["nps_n"].where(earlier_nps["nps_n"] > 0)
     ).to_numpy()
     inv["prior_nps_category"] = nps_category(latest_before(
-        answers[answers["touchpoint"] == touchpoint], inv, event_time="responded_at", query_time="sent_at",
-        value_col="nps", by=KEY,
+        earlier, inv, event_time="responded_at", query_time="sent_at", value_col="nps", by=KEY,
     ))
 
     if customers is not None:
