@@ -36,7 +36,7 @@ __all__ = ["ARROW_TEXT", "ENV_VAR", "LONG_TEXT_CHARACTERS", "MANIFEST", "TABLE_S
 
 ENV_VAR = "CXLAB_VALIDATED_DATA"
 MANIFEST = "manifest.json"
-_FORMAT = 2
+_FORMAT = 3
 TABLE_SUFFIX = ".arrow"
 
 
@@ -68,10 +68,14 @@ def write_table(batches, path) -> int:
     int
         Rows written.
     """
+    # Text is stored with 64-bit offsets, the layout pandas' Arrow text uses: read with 32-bit
+    # offsets, every kernel would convert (copy) each text column instead of mapping it.
+    schema = pyarrow.schema([field.with_type(pyarrow.large_string()) if pyarrow.types.is_string(field.type) else field
+                             for field in batches.schema])
     rows = 0
-    with pyarrow.ipc.new_file(str(path), batches.schema) as writer:
+    with pyarrow.ipc.new_file(str(path), schema) as writer:
         for batch in batches.to_batches() if isinstance(batches, pyarrow.Table) else batches:
-            writer.write_batch(batch)
+            writer.write_batch(batch.cast(schema))
             rows += batch.num_rows
     return rows
 
@@ -100,12 +104,15 @@ def read_with_arrow_text(path) -> pd.DataFrame:
     """
     table = pyarrow.ipc.open_file(pyarrow.memory_map(str(path))).read_all()
     for position, column in enumerate(table.columns):
-        if pyarrow.types.is_string(column.type) and (
+        # long text is marked by 32-bit offsets, which the type mapper below leaves to Python strings
+        if pyarrow.types.is_large_string(column.type) and (
                 pyarrow.compute.max(pyarrow.compute.utf8_length(column)).as_py() or 0) > LONG_TEXT_CHARACTERS:
-            table = table.set_column(position, table.field(position).with_type(pyarrow.large_string()),
-                                     column.cast(pyarrow.large_string()))
-    return table.to_pandas(split_blocks=True,
-                           types_mapper=lambda data_type: ARROW_TEXT if pyarrow.types.is_string(data_type) else None)
+            table = table.set_column(position, table.field(position).with_type(pyarrow.string()),
+                                     column.cast(pyarrow.string()))
+    return table.to_pandas(
+        split_blocks=True,
+        types_mapper=lambda data_type: ARROW_TEXT if pyarrow.types.is_large_string(data_type) else None,
+    )
 
 
 def copy_named_in_environment() -> Path | None:

@@ -126,3 +126,14 @@ def test_a_table_is_mapped_from_its_file_not_copied(tmp_path):
     pd.testing.assert_frame_equal(read, frame)
     # values without gaps are the file's pages (the kernels of a run share them), so they are read-only
     assert not read["nps"].to_numpy().flags.writeable and not read["sent_at"].to_numpy().flags.writeable
+
+
+def test_short_text_is_mapped_from_its_file_not_converted(tmp_path):
+    ids = pd.Series([f"C{i:09d}" for i in range(200_000)])
+    snapshot.write_table(pyarrow.Table.from_pandas(pd.DataFrame({"customer_id": ids})), tmp_path / "t.arrow")
+    before = pyarrow.total_allocated_bytes()
+    read = snapshot.read_with_arrow_text(tmp_path / "t.arrow")
+    # 200,000 ten-character ids are 2.8 MB of text and offsets: converting them would allocate that again
+    assert pyarrow.total_allocated_bytes() - before < 100_000
+    assert read["customer_id"].dtype == snapshot.ARROW_TEXT
+    assert read["customer_id"].iloc[[0, -1]].tolist() == ["C000000000", "C000199999"]
