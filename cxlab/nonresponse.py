@@ -387,29 +387,51 @@ def propensity_frame(
 
 
 def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
-    """Numeric design matrix: dummies for categories, mean-imputed numbers with missing flags."""
-    parts = []
+    """Numeric design matrix: dummies for categories, mean-imputed numbers with missing flags.
+
+    The columns are those of ``pandas.get_dummies(drop_first=True)`` for each category and of the
+    number with a ``<col>_missing`` flag where some values are missing, after a constant; constant
+    columns and columns that depend linearly on earlier ones are left out. Only the columns that
+    vary are filled, into one column-major matrix that the returned frame holds without a copy.
+    """
+    n = len(frame)
+    names, fills = ["const"], [lambda out: out.fill(1.0)]
     for col in covariates:
         values = frame[col]
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            dummies = pd.get_dummies(values.astype(str), prefix=col, drop_first=True, dtype=float)
-            parts.append(dummies)
+            codes, levels = pd.factorize(values.astype(str), sort=True)
+            counts = np.bincount(codes, minlength=len(levels))
+            for level in np.flatnonzero(counts[1:] < n) + 1:  # the first level is the reference
+                names.append(f"{col}_{levels[level]}")
+                fills.append(lambda out, codes=codes, level=level: np.equal(codes, level, out=out))
         else:
             numeric = values.astype(float)
-            parts.append(numeric.fillna(numeric.mean()).rename(col).to_frame())
-            if numeric.isna().any() and numeric.notna().any():
-                parts.append(numeric.isna().astype(float).rename(f"{col}_missing").to_frame())
-    design = pd.concat(parts, axis=1) if parts else pd.DataFrame(index=frame.index)
-    values = design.to_numpy()
-    design = design.loc[:, values.min(axis=0, initial=np.inf) < values.max(axis=0, initial=-np.inf)]
-    design.insert(0, "const", 1.0)  # statsmodels' add_constant scans every column for one first
-    # Keep a linearly independent set of columns (e.g. CSAT and CES are always missing together). The
-    # design is Q R: the pivoted QR of the small R has the same pivots and diagonal as that of the design,
-    # and unpivoted QR of millions of rows is blocked where pivoted QR is not.
-    r, pivot = linalg.qr(linalg.qr(design.to_numpy(), mode="r")[0], mode="r", pivoting=True)
+            filled = numeric.fillna(numeric.mean()).to_numpy()
+            if filled.min(initial=np.inf) < filled.max(initial=-np.inf):
+                names.append(col)
+                fills.append(lambda out, filled=filled: np.copyto(out, filled))
+            missing = numeric.isna().to_numpy()
+            if missing.any() and not missing.all():
+                names.append(f"{col}_missing")
+                fills.append(lambda out, missing=missing: np.copyto(out, missing))
+    matrix = np.empty((n, len(names)), order="F")
+    for position, fill in enumerate(fills):
+        fill(matrix[:, position])
+    independent = _independent_columns(matrix)
+    if len(independent) < len(names):
+        matrix, names = matrix[:, independent], [names[i] for i in independent]
+    return pd.DataFrame(matrix, index=frame.index, columns=names, copy=False)
+
+
+def _independent_columns(matrix: np.ndarray) -> np.ndarray:
+    """Positions of a linearly independent set of columns (e.g. CSAT and CES are always missing together).
+
+    The matrix is Q R: the pivoted QR of the small R has the same pivots and diagonal as that of the
+    matrix, and unpivoted QR of millions of rows is blocked where pivoted QR is not.
+    """
+    r, pivot = linalg.qr(linalg.qr(matrix, mode="r", check_finite=False)[0], mode="r", pivoting=True)
     diag = np.abs(np.diag(r))
-    independent = np.sort(pivot[diag > diag.max() * 1e-10])
-    return design.iloc[:, independent]
+    return np.sort(pivot[diag > diag.max(initial=0) * 1e-10])
 
 
 class NonresponseWeighting:

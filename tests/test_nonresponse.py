@@ -8,7 +8,7 @@ import pytest
 import statsmodels.api as sm
 from lifelines import KaplanMeierFitter
 
-from cxlab import synth
+from cxlab import nonresponse, synth
 from cxlab.nonresponse import (
     NonresponseWeighting,
     ipw_nps,
@@ -369,3 +369,35 @@ def test_identifiers_held_as_arrow_text_give_the_same_weighting(world, as_arrow_
     fit, fit_arrow = ipw_nps(frame), ipw_nps(arrow)
     assert fit_arrow.value_ == pytest.approx(fit.value_, abs=1e-9)
     assert fit_arrow.ci_low_ == pytest.approx(fit.ci_low_, abs=1e-9)
+
+
+def test_design_equals_dummies_and_imputed_numbers_less_constant_and_dependent_columns():
+    rng = np.random.default_rng(2)
+    n = 500
+    csat = np.where(rng.random(n) < 0.3, np.nan, rng.integers(1, 6, n).astype(float))
+    frame = pd.DataFrame({
+        "segment": pd.Series(rng.choice(["SMB", "Enterprise", None], n), dtype="string[pyarrow]"),
+        "region": "EU",  # one level: no column
+        "csat": csat,
+        "ces": np.where(np.isnan(csat), np.nan, rng.integers(1, 8, n)),  # missing with CSAT: one flag is kept
+        "tenure": rng.gamma(2.0, 10.0, n),
+        "flag": rng.random(n) < 0.5,
+    }, index=np.arange(n) * 3)
+    covariates = list(frame.columns)
+    parts = []
+    for col in covariates:
+        values = frame[col]
+        if values.dtype.kind in "fiu":
+            parts.append(values.fillna(values.mean()).rename(col).to_frame())
+            if values.isna().any():
+                parts.append(values.isna().astype(float).rename(f"{col}_missing").to_frame())
+        else:
+            parts.append(pd.get_dummies(values.astype(str), prefix=col, drop_first=True, dtype=float))
+    expected = pd.concat(parts, axis=1)
+    expected.insert(0, "const", 1.0)
+    expected = expected.drop(columns="ces_missing")  # the same column as csat_missing
+    design = nonresponse._design(frame, covariates)
+    pd.testing.assert_frame_equal(design, expected)
+    # a missing segment is a level of its own (written "<NA>", first in order: the reference)
+    assert list(design.columns) == ["const", "segment_Enterprise", "segment_SMB", "csat", "csat_missing", "ces",
+                                    "tenure", "flag_True"]
