@@ -340,16 +340,18 @@ def _search_blocks(values: np.ndarray, first: np.ndarray, last: np.ndarray, need
                    side: str) -> np.ndarray:
     """``np.searchsorted`` of each needle within its own sorted block ``values[first:last]``.
 
-    A binary search run for all needles at once: as many passes as the largest block needs halvings.
+    A binary search run for all needles at once; each pass halves the open ranges and drops the
+    needles already placed, so small blocks (most keys have few events) cost few passes.
     """
     low, high = first.astype(np.int64), last.astype(np.int64)
-    top = len(values) - 1
-    while True:
-        open_ = low < high
-        if not open_.any():
-            return low
-        middle = (low + high) // 2
-        probe = values[np.minimum(middle, top)]
-        below = (probe <= needles) if side == "right" else (probe < needles)
-        low = np.where(open_ & below, middle + 1, low)
-        high = np.where(open_ & ~below, middle, high)
+    open_ = np.flatnonzero(low < high)
+    while open_.size:
+        below, above = low[open_], high[open_]
+        middle = (below + above) // 2  # < above <= len(values): a valid position
+        probe, needle = values[middle], needles[open_]
+        up = (probe <= needle) if side == "right" else (probe < needle)
+        below = np.where(up, middle + 1, below)
+        above = np.where(up, above, middle)
+        low[open_], high[open_] = below, above
+        open_ = open_[below < above]
+    return low
