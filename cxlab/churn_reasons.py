@@ -171,16 +171,23 @@ def cause_specific_cox(frame: pd.DataFrame, reasons: pd.Series | None = None, *,
     dict of str to model
         ``ChurnCox`` or ``TimeVaryingChurnCox`` per reason; ``hazard_ratios_`` on each.
     """
-    data = frame.copy()
-    if reasons is not None:
-        data[reason_col] = data["customer_id"].map(reasons)
+    data = frame.copy(deep=False)  # columns are replaced below, never written into
+    if "customer_id" in data.columns:
+        # integer codes: the reasons are looked up once per customer and each fit counts customers on them
+        codes, ids = pd.factorize(data["customer_id"])
+        data["customer_id"] = codes
+        if reasons is not None:
+            data[reason_col] = pd.Series(ids).map(reasons).to_numpy()[codes]
+    elif reasons is not None:
+        raise ValueError("cause_specific_cox: a frame with reasons given apart needs a 'customer_id' column")
     churned = data[event_col] == 1
     models = {}
     for name in sorted(data.loc[churned, reason_col].dropna().unique()):
         event = (churned & (data[reason_col] == name)).astype(int)
         if event.sum() < min_events:
             continue
-        cause = data.assign(**{event_col: event})
+        cause = data.copy(deep=False)
+        cause[event_col] = event
         if "start_months" in cause.columns:
             models[name] = fit_time_varying_cox(cause, covariates=covariates, event_col=event_col, **options)
         else:

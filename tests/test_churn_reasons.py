@@ -12,7 +12,7 @@ from lifelines import AalenJohansenFitter
 
 from cxlab import churn_reasons, synth, synth_comments
 from cxlab.churn_reasons import before_churn, cause_specific_cox, cumulative_incidence, reason_frame
-from cxlab.survival import time_varying_frame
+from cxlab.survival import fit_time_varying_cox, time_varying_frame
 from cxlab.tenure import tenure_frame
 
 
@@ -130,6 +130,22 @@ def test_cause_specific_hazard_ratios_recover_the_generator_truth(world):
             assert row["ci_low"] <= truth[reason][key] <= row["ci_high"], (reason, term, row["hazard_ratio"])
             checked += 1
     assert checked == 10
+
+
+def test_a_cause_specific_model_is_the_cox_model_of_that_reason_by_hand(world):
+    as_of = world.as_of
+    reasons = reason_frame(world.customers, as_of=as_of).set_index("customer_id")["reason"]
+    frame = time_varying_frame(world.customers, world.surveys, world.cases, as_of=as_of)
+    before = frame.copy()
+    covariates = ["nps_category", "ces", "segment"]
+    models = cause_specific_cox(frame, reasons, covariates=covariates)
+    pd.testing.assert_frame_equal(frame, before)  # not modified
+    reason = max(models, key=lambda name: models[name].n_events_)
+    by_hand = frame.assign(churned=((frame["churned"] == 1)
+                                    & (frame["customer_id"].map(reasons) == reason)).astype(int))
+    direct = fit_time_varying_cox(by_hand, covariates=covariates)
+    pd.testing.assert_frame_equal(models[reason].hazard_ratios_, direct.hazard_ratios_)
+    assert (models[reason].n_customers_, models[reason].n_events_) == (direct.n_customers_, direct.n_events_)
 
 
 def test_cumulative_incidence_agrees_with_a_ten_times_larger_world(world):
