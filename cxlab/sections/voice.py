@@ -28,9 +28,12 @@ def _comments_why_not(report) -> str:
     if not report.availability.allows("surveys"):
         return report.availability.why_not("surveys")
     surveys = report.data.surveys
-    if "comment" not in surveys.columns or not surveys["comment"].fillna("").astype(str).str.strip().ne("").any():
-        return f"the data has no {NO_COMMENTS}"
-    return ""
+
+    def no_comment() -> bool:  # once per run: every section of the page asks
+        comments = surveys["comment"].dropna() if "comment" in surveys.columns else pd.Series(dtype=str)
+        return not comments.astype(str).str.strip().ne("").any()
+
+    return f"the data has no {NO_COMMENTS}" if report.cached(("voice", "no comment"), no_comment) else ""
 
 
 def _scale(surveys: pd.DataFrame) -> str:

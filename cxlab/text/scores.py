@@ -212,9 +212,11 @@ def theme_trends(frame: pd.DataFrame, themes, *, quarter: str, baseline_quarters
     """
     themes = _themes(frame, themes)
     q = pd.Period(quarter, freq="Q")
-    period = pd.PeriodIndex(frame["quarter"], freq="Q")
-    now = frame[period == q]
-    before = frame[(period < q) & (period >= q - baseline_quarters)]
+    # each distinct quarter label is parsed once; a missing label (code -1) takes the appended False
+    codes, labels = pd.factorize(frame["quarter"])
+    period = pd.PeriodIndex(labels, freq="Q")
+    now = frame[np.append(period == q, False)[codes]]
+    before = frame[np.append((period < q) & (period >= q - baseline_quarters), False)[codes]]
     n1, n0 = len(now), len(before)
     x1 = now[themes].sum().to_numpy(float)
     x0 = before[themes].sum().to_numpy(float)
