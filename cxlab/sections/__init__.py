@@ -11,9 +11,19 @@ Modules: :mod:`~cxlab.sections.scorecard` (page 01), :mod:`~cxlab.sections.journ
 :mod:`~cxlab.sections.drilldown` (the drill-down page of ``cxlab report --by``).
 """
 
-from cxlab.sections import churn, drilldown, economics, journey, loop, questions, retention, scorecard, voice
+import importlib
+
 from cxlab.sections.context import ReportContext, open_report
 from cxlab.sections.result import Chart, SectionResult, Table
+
+_PAGES = ("churn", "drilldown", "economics", "journey", "loop", "questions", "retention", "scorecard", "voice")
+
+
+def __getattr__(name: str):
+    """Import a page's module when it is first asked for: a report kernel loads only its own page's."""
+    if name in _PAGES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "drilldown", "economics", "journey", "loop",
            "open_report", "questions", "retention", "scorecard", "voice"]
