@@ -164,11 +164,16 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
     relationship = surveys[surveys["touchpoint"] == RELATIONSHIP]
     answers = answer_followups(relationship, cases, as_of=as_of, customers=customers,
                                followup_window_days=followup_window_days)
-    answers = answers[answers["mature"]].reset_index(drop=True)
-    frame = answers.assign(**attributes_of(answers["customer_id"], customers, [
-        "acquired_at", "churned_at", *[c for c in ("monthly_revenue",) if c in customers.columns]]))
-    frame = frame[~(pd.to_datetime(frame["churned_at"], cache=False) < frame["responded_at"])]
-    frame = tenure_frame(frame, as_of=as_of, acquired_col="responded_at").reset_index(drop=True)
+    mature = np.flatnonzero(answers["mature"].to_numpy(dtype=bool))
+    found = attributes_of(answers["customer_id"].take(mature), customers, [
+        "acquired_at", "churned_at", *[c for c in ("monthly_revenue",) if c in customers.columns]])
+    # answers given before the customer's churn; the wide frame is copied once, for these rows
+    before_churn = ~(pd.to_datetime(found["churned_at"], cache=False) < answers["responded_at"].to_numpy()[mature])
+    frame = answers.take(mature[before_churn])
+    for name, values in found.items():
+        frame[name] = values[before_churn]
+    frame = tenure_frame(frame, as_of=as_of, acquired_col="responded_at")
+    frame.index = pd.RangeIndex(len(frame))
     frame["followup"] = frame["followed_up"].astype(int)
     acquired = pd.to_datetime(frame["acquired_at"], cache=False)
     frame["tenure_at_answer_months"] = (frame["responded_at"] - acquired).dt.days / DAYS_PER_MONTH

@@ -152,8 +152,9 @@ def answer_followups(
 
     if match == "invitation_id":
         first = follow.dropna(subset=["invitation_id"]).drop_duplicates("invitation_id")
-        out = det.reset_index(drop=True).assign(**attributes_of(det["invitation_id"], first, case_cols,
-                                                                id_col="invitation_id"))
+        out = det  # a frame of its own: the case columns are added in place
+        for name, values in attributes_of(det["invitation_id"], first, case_cols, id_col="invitation_id").items():
+            out[name] = values
     elif len(follow) and len(det):
         out = pd.merge_asof(
             det.sort_values("responded_at"),
@@ -187,7 +188,8 @@ def answer_followups(
     if customers is not None:
         _require(customers, ["customer_id"], "customers", "answer_followups")
         attrs = [c for c in ("segment", "region", "contract") if c in customers.columns]
-        out = out.assign(**attributes_of(out["customer_id"], customers, attrs))
-    out = out.sort_values("responded_at").reset_index(drop=True)
+        for name, values in attributes_of(out["customer_id"], customers, attrs).items():
+            out[name] = values
+    out = out.sort_values("responded_at", ignore_index=True)
     out.attrs.update(as_of=as_of, match=match, followup_window_days=followup_window_days)
     return out
