@@ -103,16 +103,15 @@ def read_with_arrow_text(path) -> pd.DataFrame:
     pandas.DataFrame
     """
     table = pyarrow.ipc.open_file(pyarrow.memory_map(str(path))).read_all()
-    for position, column in enumerate(table.columns):
-        # long text is marked by 32-bit offsets, which the type mapper below leaves to Python strings
-        if pyarrow.types.is_large_string(column.type) and (
-                pyarrow.compute.max(pyarrow.compute.utf8_length(column)).as_py() or 0) > LONG_TEXT_CHARACTERS:
-            table = table.set_column(position, table.field(position).with_type(pyarrow.string()),
-                                     column.cast(pyarrow.string()))
-    return table.to_pandas(
+    long_text = [position for position, column in enumerate(table.columns) if pyarrow.types.is_large_string(column.type)
+                 and (pyarrow.compute.max(pyarrow.compute.utf8_length(column)).as_py() or 0) > LONG_TEXT_CHARACTERS]
+    frame = table.drop_columns([table.column_names[position] for position in long_text]).to_pandas(
         split_blocks=True,
         types_mapper=lambda data_type: ARROW_TEXT if pyarrow.types.is_large_string(data_type) else None,
     )
+    for position in long_text:  # in column order, so that each lands where the file has it
+        frame.insert(position, table.column_names[position], table.column(position).to_pandas())
+    return frame
 
 
 def copy_named_in_environment() -> Path | None:

@@ -315,6 +315,12 @@ def test_totals_before_equal_a_direct_count_per_query(window_days, include_same_
         np.testing.assert_allclose(out[f"{col}_sum"], np.where(inside, np.nan_to_num(value), 0).sum(axis=1),
                                    atol=1e-12)
         np.testing.assert_array_equal(out[f"{col}_n"], (inside & ~np.isnan(value)).sum(axis=1))
+    # a missing key matches the events with a missing key, as a merge on the key would
+    missing = totals_before(ev.assign(customer_id=ev["customer_id"].where(ev["customer_id"] != "d")),
+                            q.assign(customer_id=q["customer_id"].where(q["customer_id"] != "d")),
+                            event_time="at", query_time="at", value_cols=["x", "y"], window_days=window_days,
+                            include_same_time=include_same_time)
+    pd.testing.assert_frame_equal(missing, out)
     none = totals_before(ev.iloc[:0], q, event_time="at", query_time="at", value_cols=["x"])
     assert (none.to_numpy() == 0).all() and none.index.equals(q.index)
 

@@ -113,6 +113,7 @@ def test_short_text_is_read_into_arrow_and_long_text_stays_python_strings(tmp_pa
     assert snapshot.write_table(pyarrow.Table.from_pandas(frame), tmp_path / "t.arrow") == 3
     read = snapshot.read_with_arrow_text(tmp_path / "t.arrow")
     assert read["customer_id"].dtype == snapshot.ARROW_TEXT and read["comment"].dtype == object
+    assert list(read.columns) == list(frame.columns)
     assert read["customer_id"].isna().tolist() == [False, False, True]
     assert (read["customer_id"] == "C2").tolist() == [False, True, False]  # plain booleans, NaN compares False
     assert read["comment"].astype(str).str.len().max() == 500

@@ -322,7 +322,8 @@ class _EventBlocks:
     """
 
     def __init__(self, events: pd.DataFrame, queries: pd.DataFrame, *, event_time: str, query_time: str, by: str):
-        codes, _ = pd.factorize(pd.concat([events[by], queries[by]], ignore_index=True))
+        # a missing key is a key of its own (missing keys match each other, as in a merge)
+        codes, _ = pd.factorize(pd.concat([events[by], queries[by]], ignore_index=True), use_na_sentinel=False)
         event_keys, query_keys = codes[: len(events)], codes[len(events) :]
         event_at = nanoseconds(events[event_time])
         self.order = np.lexsort((event_at, event_keys))
