@@ -399,9 +399,8 @@ def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
     for col in covariates:
         values = frame[col]
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            codes, levels = pd.factorize(values.astype(str), sort=True)
-            counts = np.bincount(codes, minlength=len(levels))
-            for level in np.flatnonzero(counts[1:] < n) + 1:  # the first level is the reference
+            codes, levels = pd.factorize(values.astype(str), sort=True)  # levels present, so none is constant
+            for level in range(1, len(levels)):  # the first level is the reference
                 names.append(f"{col}_{levels[level]}")
                 fills.append(lambda out, codes=codes, level=level: np.equal(codes, level, out=out))
         else:
