@@ -495,10 +495,15 @@ def _revenue_by_customer_period(cust: pd.DataFrame, ids: pd.Series, revenue: pd.
     return pd.DataFrame({"row": row[starts], "period": period[starts], "amount": np.add.reduceat(amount, starts)})
 
 
+def _sums(codes, weights, size: int) -> np.ndarray:
+    """Sum of the weights per code 0 .. size - 1, as floats (``np.bincount`` of no codes gives integers)."""
+    return np.bincount(codes, weights=weights, minlength=size).astype(float, copy=False)
+
+
 def _add_revenue(table, cust, per_period, as_of, months_per_period, shape, not_reached) -> pd.DataFrame:
     """Add period-0 revenue, period-k revenue of active customers, and GRR/NRR per cohort cell."""
-    base = np.bincount(per_period.loc[per_period["period"] == 0, "row"],
-                       weights=per_period.loc[per_period["period"] == 0, "amount"], minlength=len(cust))
+    base = _sums(per_period.loc[per_period["period"] == 0, "row"],
+                 per_period.loc[per_period["period"] == 0, "amount"], len(cust))
     last_active = cust["last_active_period"].to_numpy()[per_period["row"]]
     counted = (per_period["period"].to_numpy() <= last_active) & (per_period["period"].to_numpy() < shape[1])
     part = per_period.loc[counted]
@@ -506,9 +511,9 @@ def _add_revenue(table, cust, per_period, as_of, months_per_period, shape, not_r
     cell = code * shape[1] + part["period"].to_numpy()
     size = shape[0] * shape[1]
     amount = part["amount"].to_numpy()
-    revenue_k = np.bincount(cell, weights=amount, minlength=size).reshape(shape)
-    kept_k = np.bincount(cell, weights=np.minimum(amount, base[part["row"]]), minlength=size).reshape(shape)
-    base_c = np.bincount(cust["cohort_code"], weights=base, minlength=shape[0])
+    revenue_k = _sums(cell, amount, size).reshape(shape)
+    kept_k = _sums(cell, np.minimum(amount, base[part["row"]]), size).reshape(shape)
+    base_c = _sums(cust["cohort_code"], base, shape[0])
     last_month = _last_complete_month(as_of)
     newest = cust.groupby("cohort_code")["acquired_month"].max().to_numpy()
     complete = (last_month - newest) // months_per_period  # periods whose billing months are all complete

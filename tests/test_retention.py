@@ -209,6 +209,15 @@ def test_revenue_rows_in_any_order_give_the_same_cohort_table():
     assert first["revenue_base"] == pytest.approx(rows.loc[((after >= 1) & (after <= 3)).to_numpy(), "amount"].sum())
 
 
+def test_a_revenue_table_without_rows_leaves_revenue_retention_unknown():
+    world = simulate(n_customers=1000, seed=4)
+    logos = cohort_table(world.customers, as_of=world.as_of)
+    table = cohort_table(world.customers, as_of=world.as_of, revenue=world.revenue.iloc[:0])
+    pd.testing.assert_frame_equal(table[logos.columns], logos)
+    assert (table["revenue_base"] == 0).all()
+    assert table[["revenue", "revenue_kept", "gross_revenue_retention", "net_revenue_retention"]].isna().all().all()
+
+
 def test_pooled_revenue_retention_with_interval_by_hand():
     customers, revenue = revenue_world()
     result = revenue_retention(customers, revenue, as_of="2025-04-30", months=1)
