@@ -106,13 +106,16 @@ def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Series, acquired_at:
     if missing:
         raise ValueError(f"surveys table lacks column(s) {missing}")
     responded = pd.to_datetime(surveys["responded_at"])
-    keep = known_by(responded, as_of=as_of)
-    row = positions(surveys.loc[keep, "customer_id"], customer_ids)
-    answers = surveys.loc[keep, ["invitation_id", "touchpoint", "nps", "csat", "ces"]].assign(
-        responded_at=responded[keep], row=row)
-    answers = answers[row >= 0]
-    answers["acquired_at"] = acquired_at.to_numpy()[answers["row"].to_numpy()]
-    return answers.reset_index(drop=True)
+    known = np.flatnonzero(known_by(responded, as_of=as_of).to_numpy())
+    row = positions(surveys["customer_id"].take(known), customer_ids)
+    taken = known[row >= 0]  # answers of the given customers: the columns are taken once, for these rows
+    row = row[row >= 0]
+    answers = surveys[["invitation_id", "touchpoint", "nps", "csat", "ces"]].take(taken)
+    answers["responded_at"] = responded.to_numpy()[taken]
+    answers["row"] = row
+    answers["acquired_at"] = acquired_at.to_numpy()[row]
+    answers.index = pd.RangeIndex(len(answers))
+    return answers
 
 
 def _followups(surveys, cases, as_of, followup_window_days: int) -> pd.DataFrame:
@@ -318,10 +321,17 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
     covariates: list[str] = []
     if answers is not None:
         relationship = answers[(answers["touchpoint"] == RELATIONSHIP) & answers["nps"].notna()]
-        reached = _followups(surveys, cases, as_of, followup_window_days).merge(
-            relationship[["invitation_id", "row", "acquired_at"]], on="invitation_id", how="inner")
-        reached["month"] = _months_after_acquisition(reached["first_response_at"], reached["acquired_at"])
-        streams = [(relationship, ["invitation_id", "nps"]), (answers[answers["ces"].notna()], ["ces"]),
+        relationship = relationship.assign(answer=np.arange(len(relationship), dtype=float))
+        followups = _followups(surveys, cases, as_of, followup_window_days)
+        answer = positions(followups["invitation_id"], relationship["invitation_id"])
+        reached = followups[answer >= 0].assign(answer=answer[answer >= 0])
+        reached["row"] = relationship["row"].to_numpy()[reached["answer"].to_numpy()]
+        reached["month"] = _months_after_acquisition(
+            reached["first_response_at"], relationship["acquired_at"].to_numpy()[reached["answer"].to_numpy()])
+        # the month each relationship answer's follow-up was reached (NaN: not followed up), by answer number
+        reached_at = np.full(len(relationship), np.nan)
+        reached_at[reached["answer"].to_numpy()] = reached["month"].to_numpy()
+        streams = [(relationship, ["answer", "nps"]), (answers[answers["ces"].notna()], ["ces"]),
                    (answers[answers["csat"].notna()], ["csat"])]
         changes = [pd.DataFrame({"row": events["row"].to_numpy(), "month":
                                  _months_after_acquisition(events["responded_at"], events["acquired_at"])})
@@ -339,9 +349,12 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
             state.update({value: merged[value].to_numpy() for value in values})
         category = nps_category(state.pop("nps"))
         # the answer in force was followed up once its case's first response is known
-        reached_month = pd.Series(state.pop("invitation_id")).map(reached.set_index("invitation_id")["month"])
+        in_force = state.pop("answer")
+        reached_month = np.full(len(in_force), np.nan)
+        has_answer = ~np.isnan(in_force)
+        reached_month[has_answer] = reached_at[in_force[has_answer].astype(np.int64)]
         state = {"nps_category": category,
-                 "followup": ((category == "detractor") & (reached_month.to_numpy() <= month)).astype(int),
+                 "followup": ((category == "detractor") & (reached_month <= month)).astype(int),
                  "ces": state["ces"].astype(float), "touchpoint_csat": state["csat"].astype(float)}
         covariates = list(TIME_VARYING_COVARIATES)
     last_of_customer = np.append(row[1:] != row[:-1], True)
