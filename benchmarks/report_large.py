@@ -29,6 +29,8 @@ sys.path.insert(0, str(HERE))
 from measure import TreeSampler, load_average  # noqa: E402
 from steps import code_cell_seconds  # noqa: E402
 
+from cxlab.report.schedule import earlier_notebook_seconds  # noqa: E402
+
 SECTION_CALL = re.compile(r"report\.show\(\s*\w+\.(\w+)")
 
 
@@ -62,7 +64,8 @@ def main() -> None:
     # earlier times and starts them in page order.
     out = args.out or HERE / ".cache" / f"reports-{world_name(args.world)}"
     out.mkdir(parents=True, exist_ok=True)
-    earlier_run = any(out.glob("*/provenance.json"))
+    # the report matches an earlier run by the data folder as it was given (cxlab.report.schedule)
+    earlier_run = bool(earlier_notebook_seconds(out, str(args.world)))
     command = [str(cxlab), "report", "--data", str(args.world), "--out", str(out), "--force"]
     command += ["--engine", args.engine] if args.engine else []
     load_before = load_average()[0]
