@@ -57,11 +57,12 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from cxlab.drivers import latest_before, totals_before
 from cxlab.followups import DETRACTOR_MAX, answer_followups
-from cxlab.identifiers import attributes_of, positions
+from cxlab.identifiers import attributes_of
 from cxlab.nonresponse import _design
 from cxlab.patterns import first_rows, fit_logit_on_patterns, identical_rows
-from cxlab.periods import known_by, nanoseconds
+from cxlab.periods import known_by
 from cxlab.resampling import profile_draw_counts
 from cxlab.schema import RELATIONSHIP
 from cxlab.survival.risk_sets import cox_cells, fit_cox_cells
@@ -97,36 +98,6 @@ def _tables(data, as_of):
     if as_of is None:
         raise ValueError("followup_effect: pass as_of (the data has no as-of date)")
     return tables["customers"], tables["surveys"], tables["cases"], pd.Timestamp(as_of)
-
-
-def _count_before(event_keys: np.ndarray, customer: np.ndarray, times: np.ndarray, days: float) -> np.ndarray:
-    """Events of the same customer in the ``days`` before each time (keys: customer * 1e10 + seconds)."""
-    end = customer * 10**10 + times
-    start = end - int(days * 86_400)
-    return np.searchsorted(event_keys, end, side="left") - np.searchsorted(event_keys, start, side="left")
-
-
-def _previous_nps(responded_at: pd.Series, codes: np.ndarray, answered: pd.DataFrame,
-                  customers: pd.Series) -> np.ndarray:
-    """NPS of each answer's customer's answer just before it (NaN for a first answer).
-
-    ``codes`` are positions in ``customers``; ``answered`` holds the relationship answers known at
-    the as-of date. Answers at the same instant keep their table order, and an answer's own row is
-    the first of its instant, as a stable sort followed by a shift within customer gives.
-    """
-    code = positions(answered["customer_id"], customers)
-    mine = code >= 0  # customers of the frame only: nobody else's answers can be matched
-    code = code[mine].astype(np.int64)
-    at = nanoseconds(answered["responded_at"])[mine]
-    nps = answered["nps"].to_numpy(dtype=float)[mine]
-    order = np.lexsort((at, code))
-    code, at, nps = code[order], at[order], nps[order]
-    same_customer = np.r_[False, code[1:] == code[:-1]]
-    previous = np.where(same_customer, np.r_[np.nan, nps[:-1]], np.nan)
-    first_of_instant = ~(same_customer & np.r_[False, at[1:] == at[:-1]])
-    earlier = pd.DataFrame({"code": code, "at": at, "previous_nps": previous})[first_of_instant]
-    wanted = pd.DataFrame({"code": codes.astype(np.int64), "at": nanoseconds(responded_at)})
-    return wanted.merge(earlier, on=["code", "at"], how="left")["previous_nps"].to_numpy()
 
 
 def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_days: int = 7) -> pd.DataFrame:
@@ -190,18 +161,16 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
     # earlier answers and complaints, as known at the answer
     answered = relationship[relationship["nps"].notna() & known_by(pd.to_datetime(
         relationship["responded_at"], cache=False), as_of=as_of)][["customer_id", "responded_at", "nps"]]
-    codes, uniques = pd.factorize(frame["customer_id"])
-    frame["previous_nps"] = _previous_nps(frame["responded_at"], codes, answered, pd.Series(uniques))
-    seconds = frame["responded_at"].astype("datetime64[s]").astype(np.int64).to_numpy()
+    frame["previous_nps"] = latest_before(answered, frame, event_time="responded_at", query_time="responded_at",
+                                          value_col="nps")
     if cases is not None and "kind" in cases.columns:
-        complaints = cases[cases["kind"] == "complaint"]
-        complaint_code = positions(complaints["customer_id"], pd.Series(uniques))
-        opened = pd.to_datetime(complaints["opened_at"], cache=False).astype("datetime64[s]").astype(np.int64)
-        keep = complaint_code >= 0
-        keys = np.sort(complaint_code[keep].astype(np.int64) * 10**10 + opened.to_numpy()[keep])
-        frame["complaints_before"] = _count_before(keys, codes.astype(np.int64), seconds, 365.25).astype(float)
+        complaints = cases.loc[cases["kind"] == "complaint", ["customer_id", "opened_at"]]
+        frame["complaints_before"] = totals_before(
+            complaints.assign(one=1.0), frame, event_time="opened_at", query_time="responded_at", value_cols=["one"],
+            window_days=365.25)["one_n"].to_numpy()
     else:
         frame["complaints_before"] = np.nan
+    codes = pd.factorize(frame["customer_id"])[0]
     frame["cluster"] = codes
     frame.attrs.update(as_of=as_of, match=answers.attrs.get("match"), followup_window_days=followup_window_days)
     _count_churn_within(frame, horizon_months)

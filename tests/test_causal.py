@@ -8,6 +8,7 @@ import pytest
 import statsmodels.api as sm
 
 from cxlab import causal, loop
+from cxlab.drivers import latest_before
 from cxlab.synth import simulate
 
 # --------------------------------------------------------------------------- simulated worlds
@@ -93,11 +94,11 @@ def test_previous_nps_is_the_customers_answer_just_before_by_hand():
                                         "2025-06-01"]).astype("datetime64[us]"),
         "nps": [9.0, 3.0, 2.0, 5.0, 7.0, 10.0],
     })
-    frame_ids = pd.Series(["a", "a", "a", "b", "b", "c"])
-    codes, uniques = pd.factorize(frame_ids)
-    at = pd.Series(pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01", "2025-01-01", "2025-06-01",
-                                   "2025-01-01"]))
-    previous = causal._previous_nps(at, codes, surveys, pd.Series(uniques))
+    answers = pd.DataFrame({"customer_id": ["a", "a", "a", "b", "b", "c"],
+                            "responded_at": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01", "2025-01-01",
+                                                            "2025-06-01", "2025-01-01"])})
+    # the answer frame's previous NPS: the customer's latest answer strictly before each answer
+    previous = latest_before(surveys, answers, event_time="responded_at", query_time="responded_at", value_col="nps")
     # a's answers in time: 2 (Jan), 5 and 7 (both Feb; the table's first, 5, is the Feb answer), 9 (Mar);
     # b: 3 then 10; c never answered
     np.testing.assert_array_equal(previous, [np.nan, 2.0, 7.0, np.nan, 3.0, np.nan])
