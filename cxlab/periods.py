@@ -13,8 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
-__all__ = ["analysis_as_of", "as_of_end", "fieldwork_period", "known_by", "latest_complete_quarter", "nanoseconds",
-           "parse_quarter", "quarter_end", "quarter_labels"]
+__all__ = ["analysis_as_of", "as_datetime", "as_of_end", "fieldwork_period", "known_by", "latest_complete_quarter",
+           "nanoseconds", "parse_quarter", "quarter_end", "quarter_labels"]
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 
@@ -192,8 +192,23 @@ def fieldwork_period(responded_at) -> tuple[str, pd.Timestamp]:
     return str(last), quarter_end(str(last))
 
 
-def _as_datetime(values: pd.Series) -> pd.Series:
-    """Values as datetimes; a datetime column is returned as it is (``pd.to_datetime`` maps every value)."""
+def as_datetime(values: pd.Series) -> pd.Series:
+    """Values as datetimes; a datetime column is returned as it is (``pd.to_datetime`` maps every value).
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Timestamps, or text or numbers ``pd.to_datetime`` reads.
+
+    Returns
+    -------
+    pandas.Series
+
+    Examples
+    --------
+    >>> as_datetime(pd.Series(["2026-09-30"])).dt.quarter.tolist()
+    [3]
+    """
     return values if pd.api.types.is_datetime64_any_dtype(values) else pd.to_datetime(values)
 
 
@@ -208,7 +223,7 @@ def quarter_labels(times: pd.Series) -> np.ndarray:
     >>> quarter_labels(pd.Series(pd.to_datetime(["2026-09-30", "2026-10-01", None]))).tolist()
     ['2026Q3', '2026Q4', nan]
     """
-    times = _as_datetime(times)
+    times = as_datetime(times)
     if isinstance(times.dtype, pd.DatetimeTZDtype):
         times = times.dt.tz_localize(None)
     values = times.to_numpy(dtype="datetime64[ns]")

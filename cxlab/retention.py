@@ -38,6 +38,7 @@ from scipy import stats
 
 from cxlab.identifiers import positions
 from cxlab.patterns import first_rows, identical_rows
+from cxlab.periods import as_datetime
 from cxlab.resampling import profile_draw_counts
 from cxlab.sbg import (
     ShiftedBetaGeometric,
@@ -391,7 +392,7 @@ def _customer_periods(customers, frame, as_of, freq, months_per_period, acquired
     """Per customer of ``frame``: cohort code, acquisition month number, follow-up, last period active."""
     unchurned = customers[[acquired_col]].assign(**{churned_col: pd.NaT})
     followup = tenure_frame(unchurned, as_of=as_of, acquired_col=acquired_col, churned_col=churned_col)["tenure_months"]
-    acquired = _as_datetime(frame[acquired_col])
+    acquired = as_datetime(frame[acquired_col])
     codes, cohorts = pd.factorize(acquired.dt.to_period(freq), sort=True)
     tenure = frame["tenure_months"].to_numpy()
     churned = frame["churned"].to_numpy()
@@ -418,10 +419,6 @@ def _ids(frame: pd.DataFrame, id_col: str) -> pd.Series:
     if frame[id_col].duplicated().any():
         raise ValueError(f"customers.{id_col} must be unique to link revenue")
     return frame[id_col]
-
-
-def _as_datetime(values: pd.Series) -> pd.Series:
-    return values if pd.api.types.is_datetime64_dtype(values) else pd.to_datetime(values)
 
 
 def _month_number(dates: pd.Series) -> pd.Series:
@@ -469,7 +466,7 @@ def _revenue_by_customer_period(cust: pd.DataFrame, ids: pd.Series, revenue: pd.
     missing = [c for c in needed if c not in revenue.columns]
     if missing:
         raise ValueError(f"revenue table lacks column(s) {missing} (needs {needed})")
-    billed = _month_number(_as_datetime(revenue["month"])).to_numpy()
+    billed = _month_number(as_datetime(revenue["month"])).to_numpy()
     row = _positions(ids, revenue[id_col])
     # revenue of customers unknown or acquired after as_of is not used
     keep = (billed <= _last_complete_month(as_of)) & (row >= 0)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cxlab.identifiers import attributes_of
-from cxlab.periods import _as_datetime, known_by, quarter_labels
+from cxlab.periods import as_datetime, known_by, quarter_labels
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
 __all__ = ["SCORE_COLUMNS", "SURVEY_COLUMNS", "TREND_METRICS", "quarter_labels", "surveys_as_of",
@@ -61,11 +61,11 @@ def surveys_as_of(surveys: pd.DataFrame, *, as_of) -> pd.DataFrame:
     as_of = pd.Timestamp(as_of)
     if surveys.attrs.get(KNOWN_AS_OF) == as_of and {"quarter", "responded"} <= set(surveys.columns):
         return surveys.copy(deep=False)
-    known = known_by(_as_datetime(surveys["sent_at"]), as_of=as_of)
+    known = known_by(as_datetime(surveys["sent_at"]), as_of=as_of)
     # a shallow copy is enough to add columns to; when every invitation is known (the usual case
     # at the data's own as-of date) no row is copied at all
     out = surveys.copy(deep=False) if known.all() else surveys.loc[known].copy(deep=False)
-    out["responded_at"] = _as_datetime(out["responded_at"])
+    out["responded_at"] = as_datetime(out["responded_at"])
     for col in ("nps", "csat", "ces"):
         if out[col].dtype != float:
             out[col] = out[col].astype(float)

@@ -7,11 +7,10 @@ import numpy as np
 import pandas as pd
 
 from cxlab import metrics
-from cxlab.periods import parse_quarter
+from cxlab.periods import as_datetime, parse_quarter
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 from cxlab.touchpoints.answers import (
     SURVEY_COLUMNS,
-    _as_datetime,
     _require,
     _scores_only,
     _touchpoint_order,
@@ -155,7 +154,7 @@ def quarter_estimates(surveys: pd.DataFrame, *, quarter: str, as_of, method: str
     period = pd.Period(str(quarter), freq="Q")
     cluster_col = metrics.cluster_column(surveys, cluster_col)
     surveys = _scores_only(surveys, cluster_col)
-    sent = _as_datetime(surveys["sent_at"])
+    sent = as_datetime(surveys["sent_at"])
     frame = surveys_as_of(surveys[(sent >= period.start_time) & (sent <= period.end_time)], as_of=as_of)
     return {m: _estimate(_metric_rows(frame, m), m, method, level, cluster_col) for m in HEADLINE_METRICS}
 
@@ -217,7 +216,7 @@ def overall_share(surveys: pd.DataFrame, *, column: str, quarter: str, as_of, le
     _require(surveys, [*SURVEY_COLUMNS, column], "overall_share")
     *_, positive, (low_score, high_score) = OVERALL_QUESTIONS[column]
     period = pd.Period(str(quarter), freq="Q")
-    sent = _as_datetime(surveys["sent_at"])
+    sent = as_datetime(surveys["sent_at"])
     in_quarter = surveys.loc[(sent >= period.start_time) & (sent <= period.end_time), [*SURVEY_COLUMNS, column]]
     answers = surveys_as_of(in_quarter, as_of=as_of)[column].dropna().astype(float)
     off_scale = answers[(answers < low_score) | (answers > high_score) | (answers % 1 != 0)]
