@@ -78,12 +78,17 @@ def _require(df: pd.DataFrame, columns, table: str, caller: str) -> None:
 
 
 
+def _mature(sent_at: pd.Series, as_of, response_window_days: int) -> np.ndarray:
+    """Which invitations are old enough for their answer to be in (sent at least the window before as_of)."""
+    return (sent_at < as_of_end(as_of) - pd.Timedelta(days=response_window_days)).to_numpy()
+
+
 def _mature_invitations(
     surveys: pd.DataFrame, as_of: pd.Timestamp, response_window_days: int
 ) -> pd.DataFrame:
-    """Invitations old enough for their answer to be in (sent at least the window before as_of)."""
+    """The invitations old enough for their answer to be in, with ``responded`` (0/1) as of ``as_of``."""
     sent = pd.to_datetime(surveys["sent_at"], cache=False)
-    inv = surveys.take(np.flatnonzero(sent < as_of_end(as_of) - pd.Timedelta(days=response_window_days)))
+    inv = surveys.take(np.flatnonzero(_mature(sent, as_of, response_window_days)))
     inv["customer_id"] = as_text_ids(inv["customer_id"])
     inv["sent_at"] = pd.to_datetime(inv["sent_at"], cache=False)
     answered_at = pd.to_datetime(inv["responded_at"], cache=False)
@@ -322,8 +327,7 @@ def propensity_frame(
     # events are numbers only; text is taken just for the invitations returned.
     key = pd.factorize(as_text_ids(surveys["customer_id"]))[0]
     events = pd.DataFrame({KEY: key, "sent_at": sent_at.to_numpy(), "responded_at": responded_at.to_numpy()})
-    mature = sent_at.to_numpy() < (as_of_end(as_of) - pd.Timedelta(days=response_window_days)).to_datetime64()
-    rows = np.flatnonzero(known & this_survey & mature)
+    rows = np.flatnonzero(known & this_survey & _mature(sent_at, as_of, response_window_days))
     inv = pd.DataFrame({
         "invitation_id": surveys["invitation_id"].take(rows).array,
         "customer_id": as_text_ids(surveys["customer_id"].take(rows)).array,
