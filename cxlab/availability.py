@@ -99,13 +99,16 @@ class Availability:
                              for name, reason in self.reasons.items()])
 
 
-def availability(data) -> Availability:
+def availability(data, *, queried=()) -> Availability:
     """Work out which analyses the loaded data allow.
 
     Parameters
     ----------
     data : cxlab.io.CXData
         Loaded data (``customers`` required; ``revenue``, ``surveys``, ``cases`` may be None).
+    queried : collection of str
+        Tables of the data folder read through an engine (:mod:`cxlab.engine`) rather than
+        loaded: present, though ``data`` holds None for them.
 
     Returns
     -------
@@ -124,6 +127,9 @@ def availability(data) -> Availability:
     relationship = (surveys is not None and "nps" in surveys.columns
                     and bool(((surveys["touchpoint"] == RELATIONSHIP) & surveys["nps"].notna()).any()))
 
+    def present(table: str) -> bool:
+        return getattr(data, table) is not None or table in queried
+
     def column_known(column: str) -> bool:
         return (column in customers.columns and f"customers.{column}" not in gaps
                 and bool(customers[column].notna().any()))
@@ -132,11 +138,11 @@ def availability(data) -> Availability:
         "tenure": None if has_history else NO_HISTORY,
         "churn": (NO_HISTORY if not has_history else
                   None if customers["churned_at"].notna().any() else "churned customers (no customer has left yet)"),
-        "revenue": None if data.revenue is not None and "revenue" not in gaps else "revenue table",
-        "surveys": None if surveys is not None else "surveys table",
+        "revenue": None if present("revenue") and "revenue" not in gaps else "revenue table",
+        "surveys": None if present("surveys") else "surveys table",
         "relationship_nps": (None if relationship else
                              "surveys table" if surveys is None else "answers to the relationship NPS survey"),
-        "cases": None if data.cases is not None else "cases table",
+        "cases": None if present("cases") else "cases table",
         "acquisition_costs": None if column_known("acquisition_cost") else "acquisition costs of customers",
         "monthly_revenue": None if column_known("monthly_revenue") else "monthly revenue of customers",
         "monthly_revenue_every_customer": (None if column_known("monthly_revenue")

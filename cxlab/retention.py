@@ -54,11 +54,15 @@ from cxlab.tenure import tenure_frame
 __all__ = [
     "PERIOD_MONTHS",
     "ShiftedBetaGeometric",
+    "add_revenue_columns",
     "cohort_table",
     "fit_by",
+    "last_complete_month",
     "plot_cohort_heatmap",
+    "ratio_sums",
     "retention_over_time",
     "revenue_retention",
+    "revenue_retention_from_sums",
     "sbg_churn_probability",
     "sbg_derl",
     "sbg_retention_rate",
@@ -159,7 +163,7 @@ def cohort_table(customers: pd.DataFrame, *, as_of, cohort: str = "quarter", per
     if revenue is not None:
         per_period = _revenue_by_customer_period(cust, _ids(frame, id_col), revenue, as_of, months_per_period,
                                                  id_col)
-        table = _add_revenue(table, cust, per_period, as_of, months_per_period, shape, not_reached)
+        table = _add_revenue(table, cust, per_period, as_of, months_per_period, shape)
     table.attrs.update(as_of=as_of, cohort=cohort, period=period, period_months=months_per_period,
                        acquired_after_as_of=frame.attrs["acquired_after_as_of"])
     return table
@@ -206,27 +210,79 @@ def revenue_retention(customers: pd.DataFrame, revenue: pd.DataFrame, *, as_of, 
     per_period = _revenue_by_customer_period(cust, _ids(frame, id_col), revenue, as_of, 1, id_col)
     base = per_period.loc[per_period["period"] == 0].groupby("row")["amount"].sum()
     later = per_period.loc[per_period["period"] == months].groupby("row")["amount"].sum()
-    last_month = _last_complete_month(as_of)
+    last_month = last_complete_month(as_of)
     status_known = (cust["churned"] == 1) | (cust["followup_months"] >= months)
     eligible = (cust["acquired_month"] + months + 1 <= last_month) & status_known
     rows = cust.index[eligible.to_numpy()]
     x = base.reindex(rows, fill_value=0.0).to_numpy()
     kept_customer = (cust.loc[rows, "last_active_period"] >= months).to_numpy()
     y_net = np.where(kept_customer, later.reindex(rows, fill_value=0.0).to_numpy(), 0.0)
-    y_gross = np.minimum(y_net, x)
+    return revenue_retention_from_sums(ratio_sums(x, y_net), as_of=as_of, months=months, level=level)
+
+
+def ratio_sums(x: np.ndarray, y_net: np.ndarray) -> dict[str, float]:
+    """The sums over customers behind :func:`revenue_retention_from_sums`.
+
+    Parameters
+    ----------
+    x, y_net : numpy.ndarray
+        Per customer, month-1 revenue and the revenue ``months`` months later (0 for a customer
+        who left).
+
+    Returns
+    -------
+    dict
+        ``n``; ``x``, ``xx``; for ``y`` the net revenue and ``g`` the gross (``min(y, x)``): their
+        sums, sums of squares and sums of products with ``x`` (``y``, ``yy``, ``xy``, ``g``, ``gg``,
+        ``xg``).
+    """
+    g = np.minimum(y_net, x)
+    return {"n": len(x), "x": x.sum(), "xx": (x * x).sum(), "y": y_net.sum(), "yy": (y_net * y_net).sum(),
+            "xy": (x * y_net).sum(), "g": g.sum(), "gg": (g * g).sum(), "xg": (x * g).sum()}
+
+
+def revenue_retention_from_sums(sums: dict, *, as_of, months: int, level: float = 0.95) -> pd.DataFrame:
+    """Net and gross revenue retention from sums over customers (:func:`ratio_sums`), as :func:`revenue_retention`.
+
+    The ratio ``R = sum y / sum x`` and the delta-method standard error
+    ``sqrt(n / (n - 1) * sum (y - R x)^2) / sum x``, where
+    ``sum (y - R x)^2 = sum y^2 - 2 R sum xy + R^2 sum x^2`` (floored at 0 against rounding).
+
+    Parameters
+    ----------
+    sums : dict
+        ``n``, ``x``, ``xx``, ``y``, ``yy``, ``xy``, ``g``, ``gg``, ``xg``.
+    as_of : pandas.Timestamp
+    months : int
+    level : float
+        Confidence level of the normal intervals.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`revenue_retention`.
+
+    Examples
+    --------
+    >>> sums = ratio_sums(np.array([10.0, 20.0, 10.0]), np.array([12.0, 0.0, 10.0]))
+    >>> float(revenue_retention_from_sums(sums, as_of="2026-09-30", months=12).loc["net_revenue_retention",
+    ...                                                                           "estimate"])
+    0.55
+    """
     z = stats.norm.ppf(0.5 + level / 2)
+    n, sx = int(sums["n"]), float(sums["x"])
     out = {}
-    for name, y in (("net_revenue_retention", y_net), ("gross_revenue_retention", y_gross)):
-        n = len(x)
-        if n < 2 or x.sum() <= 0:
+    for name, y in (("net_revenue_retention", "y"), ("gross_revenue_retention", "g")):
+        if n < 2 or sx <= 0:
             out[name] = dict(estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan)
         else:
-            ratio = y.sum() / x.sum()
-            se = np.sqrt(n / (n - 1) * np.sum((y - ratio * x) ** 2)) / x.sum()
+            ratio = sums[y] / sx
+            residual = max(sums[y + y] - 2 * ratio * sums["x" + y] + ratio**2 * sums["xx"], 0.0)
+            se = np.sqrt(n / (n - 1) * residual) / sx
             out[name] = dict(estimate=ratio, se=se, ci_low=ratio - z * se, ci_high=ratio + z * se)
-        out[name].update(n=n, revenue_base=float(x.sum()))
+        out[name].update(n=n, revenue_base=sx)
     result = pd.DataFrame.from_dict(out, orient="index").rename_axis("measure")
-    result.attrs.update(as_of=as_of, months=months, level=level)
+    result.attrs.update(as_of=pd.Timestamp(as_of), months=months, level=level)
     return result
 
 
@@ -453,8 +509,15 @@ def _positions(ids: pd.Series, values: pd.Series) -> np.ndarray:
     return np.repeat(found, np.diff(np.append(heads, len(values))))
 
 
-def _last_complete_month(as_of: pd.Timestamp) -> int:
-    """Month number of the latest calendar month whose last day is on or before ``as_of``."""
+def last_complete_month(as_of) -> int:
+    """Month number (``year * 12 + month - 1``) of the latest calendar month whose last day is on or before ``as_of``.
+
+    Examples
+    --------
+    >>> last_complete_month("2026-09-30") - 2026 * 12, last_complete_month("2026-09-29") - 2026 * 12
+    (8, 7)
+    """
+    as_of = pd.Timestamp(as_of)
     month = as_of.year * 12 + as_of.month - 1
     return month if as_of.normalize() >= (as_of + pd.offsets.MonthEnd(0)).normalize() else month - 1
 
@@ -469,7 +532,7 @@ def _revenue_by_customer_period(cust: pd.DataFrame, ids: pd.Series, revenue: pd.
     billed = _month_number(as_datetime(revenue["month"])).to_numpy()
     row = _positions(ids, revenue[id_col])
     # revenue of customers unknown or acquired after as_of is not used
-    keep = (billed <= _last_complete_month(as_of)) & (row >= 0)
+    keep = (billed <= last_complete_month(as_of)) & (row >= 0)
     row = row[keep]
     month_index = billed[keep] - cust["acquired_month"].to_numpy()[row]
     if np.any(month_index < 0):
@@ -497,7 +560,7 @@ def _sums(codes, weights, size: int) -> np.ndarray:
     return np.bincount(codes, weights=weights, minlength=size).astype(float, copy=False)
 
 
-def _add_revenue(table, cust, per_period, as_of, months_per_period, shape, not_reached) -> pd.DataFrame:
+def _add_revenue(table, cust, per_period, as_of, months_per_period, shape) -> pd.DataFrame:
     """Add period-0 revenue, period-k revenue of active customers, and GRR/NRR per cohort cell."""
     base = _sums(per_period.loc[per_period["period"] == 0, "row"],
                  per_period.loc[per_period["period"] == 0, "amount"], len(cust))
@@ -508,21 +571,53 @@ def _add_revenue(table, cust, per_period, as_of, months_per_period, shape, not_r
     cell = code * shape[1] + part["period"].to_numpy()
     size = shape[0] * shape[1]
     amount = part["amount"].to_numpy()
-    revenue_k = _sums(cell, amount, size).reshape(shape)
-    kept_k = _sums(cell, np.minimum(amount, base[part["row"]]), size).reshape(shape)
-    base_c = _sums(cust["cohort_code"], base, shape[0])
-    last_month = _last_complete_month(as_of)
-    newest = cust.groupby("cohort_code")["acquired_month"].max().to_numpy()
-    complete = (last_month - newest) // months_per_period  # periods whose billing months are all complete
-    hidden = not_reached | (np.arange(shape[1])[None, :] >= complete[:, None]) | (base_c[:, None] <= 0)
-    revenue_k[hidden] = np.nan
-    kept_k[hidden] = np.nan
+    return add_revenue_columns(
+        table, revenue=_sums(cell, amount, size).reshape(shape),
+        revenue_kept=_sums(cell, np.minimum(amount, base[part["row"]]), size).reshape(shape),
+        revenue_base=_sums(cust["cohort_code"], base, shape[0]),
+        newest_month=cust.groupby("cohort_code")["acquired_month"].max().to_numpy(), as_of=as_of,
+        months_per_period=months_per_period)
+
+
+def add_revenue_columns(table: pd.DataFrame, *, revenue: np.ndarray, revenue_kept: np.ndarray,
+                        revenue_base: np.ndarray, newest_month: np.ndarray, as_of,
+                        months_per_period: int) -> pd.DataFrame:
+    """Add the revenue columns of :func:`cohort_table` to its logo table, from sums per cohort and period.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The logo table: cohorts in order, periods ``0 .. width - 1`` each, ``active`` missing where a
+        cohort has not reached the period.
+    revenue, revenue_kept : numpy.ndarray
+        Shape (cohorts, width): per cohort and period, the revenue of customers still active after
+        it and the same capped at each customer's period-0 revenue.
+    revenue_base : numpy.ndarray
+        Per cohort, its customers' period-0 revenue.
+    newest_month : numpy.ndarray
+        Per cohort, the month number (``year * 12 + month - 1``) of its latest acquisition.
+    as_of : pandas.Timestamp
+    months_per_period : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with ``revenue_base``, ``revenue``, ``revenue_kept``, ``gross_revenue_retention``
+        and ``net_revenue_retention``; missing where the cohort has not reached the period, a
+        billing month of it is not complete, or the cohort had no period-0 revenue.
+    """
+    revenue, revenue_kept = revenue.astype(float), revenue_kept.astype(float)
+    width = revenue.shape[1]
+    not_reached = table["active"].isna().to_numpy().reshape(revenue.shape)
+    complete = (last_complete_month(as_of) - newest_month) // months_per_period
+    hidden = not_reached | (np.arange(width)[None, :] >= complete[:, None]) | (revenue_base[:, None] <= 0)
+    revenue[hidden] = np.nan
+    revenue_kept[hidden] = np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = table.assign(
-            revenue_base=np.repeat(base_c, shape[1]),
-            revenue=revenue_k.ravel(),
-            revenue_kept=kept_k.ravel(),
-            gross_revenue_retention=(kept_k / base_c[:, None]).ravel(),
-            net_revenue_retention=(revenue_k / base_c[:, None]).ravel(),
+        return table.assign(
+            revenue_base=np.repeat(revenue_base, width),
+            revenue=revenue.ravel(),
+            revenue_kept=revenue_kept.ravel(),
+            gross_revenue_retention=(revenue_kept / revenue_base[:, None]).ravel(),
+            net_revenue_retention=(revenue / revenue_base[:, None]).ravel(),
         )
-    return out

@@ -32,7 +32,8 @@ import pyarrow.compute
 import pyarrow.ipc
 
 __all__ = ["ARROW_TEXT", "ENV_VAR", "LONG_TEXT_CHARACTERS", "MANIFEST", "TABLE_SUFFIX", "copy_named_in_environment",
-           "read_snapshot", "read_with_arrow_text", "release_arrow_memory", "write_snapshot", "write_table"]
+           "current_manifest", "mapped_table", "read_snapshot", "read_with_arrow_text", "release_arrow_memory",
+           "write_snapshot", "write_table"]
 
 ENV_VAR = "CXLAB_VALIDATED_DATA"
 MANIFEST = "manifest.json"
@@ -102,7 +103,7 @@ def read_with_arrow_text(path) -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
-    table = pyarrow.ipc.open_file(pyarrow.memory_map(str(path))).read_all()
+    table = mapped_table(path)
     long_text = [position for position, column in enumerate(table.columns) if pyarrow.types.is_large_string(column.type)
                  and (pyarrow.compute.max(pyarrow.compute.utf8_length(column)).as_py() or 0) > LONG_TEXT_CHARACTERS]
     frame = table.drop_columns([table.column_names[position] for position in long_text]).to_pandas(
@@ -218,12 +219,37 @@ def read_snapshot(copy, source, files: dict[str, Path], tables) -> dict | None:
         ``{"tables": {name: DataFrame}, "as_of": Timestamp, "as_of_source": str}``, or None when
         the copy is missing, or was written for another folder or for different file contents.
     """
+    manifest = current_manifest(copy, source, files)
+    if manifest is None:
+        return None
+    frames = {t: read_with_arrow_text(Path(copy) / manifest["tables"][t]["file"]) for t in tables}
+    return {"tables": frames, "as_of": pd.Timestamp(manifest["as_of"]), "as_of_source": manifest["as_of_source"]}
+
+
+def current_manifest(copy, source, files: dict[str, Path]) -> dict | None:
+    """The manifest of a validated copy if it stands for ``source`` as its files are now, else None.
+
+    Parameters
+    ----------
+    copy : str or pathlib.Path
+        The folder :func:`write_snapshot` or :meth:`cxlab.engine.Engine.write_validated_copy` wrote.
+    source : str or pathlib.Path
+        The data folder.
+    files : dict of str to pathlib.Path
+        All its table files.
+
+    Returns
+    -------
+    dict or None
+        The manifest: ``as_of``, ``as_of_source`` and ``tables`` (per table its ``file`` in ``copy``).
+    """
     manifest_path = Path(copy) / MANIFEST
     if not manifest_path.is_file():
         return None
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    source = Path(source)
-    if not _still_current(manifest, source, files):
-        return None
-    frames = {t: read_with_arrow_text(Path(copy) / manifest["tables"][t]["file"]) for t in tables}
-    return {"tables": frames, "as_of": pd.Timestamp(manifest["as_of"]), "as_of_source": manifest["as_of_source"]}
+    return manifest if _still_current(manifest, Path(source), files) else None
+
+
+def mapped_table(path) -> pyarrow.Table:
+    """A validated copy's table as an Arrow table on the file's memory map (nothing read into memory)."""
+    return pyarrow.ipc.open_file(pyarrow.memory_map(str(path))).read_all()

@@ -109,6 +109,86 @@ def test_cohort_alive_equals_the_logo_retention_of_cohort_table(engine, data, co
     pd.testing.assert_frame_equal(got[columns], expected[columns], check_dtype=False)
 
 
+@pytest.mark.parametrize("as_of", [None, QUARTER_END, pd.Timestamp("2026-06-29")])
+@pytest.mark.parametrize(("cohort", "period"), [("quarter", "month"), ("month", "quarter"), ("year", "year")])
+def test_cohort_table_with_revenue_equals_cohort_table(engine, data, cohort, period, as_of):
+    as_of = data.as_of if as_of is None else as_of
+    expected = retention.cohort_table(data.customers, as_of=as_of, cohort=cohort, period=period, revenue=data.revenue)
+    got = engine.cohort_table(cohort=cohort, period=period, as_of=as_of)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-12)
+    assert got.attrs == expected.attrs
+    assert got["net_revenue_retention"].notna().sum() >= 6  # revenue is there to compare, not all hidden
+    logo = engine.cohort_table(cohort=cohort, period=period, as_of=as_of, revenue=False)
+    pd.testing.assert_frame_equal(logo, got[logo.columns], check_dtype=False)
+    assert "revenue" not in logo.columns
+
+
+@pytest.mark.parametrize("months", [0, 1, 12, 24])
+@pytest.mark.parametrize("as_of", [None, pd.Timestamp("2026-06-29")])
+def test_pooled_revenue_retention_equals_revenue_retention(engine, data, months, as_of):
+    as_of = data.as_of if as_of is None else as_of
+    expected = retention.revenue_retention(data.customers, data.revenue, as_of=as_of, months=months)
+    got = engine.revenue_retention(months=months, as_of=as_of)
+    pd.testing.assert_frame_equal(got, expected, rtol=1e-12)
+    assert got.attrs == expected.attrs and got["n"].iloc[0] > 1000
+
+
+def test_revenue_billed_before_acquisition_is_refused_as_by_cohort_table(tmp_path):
+    folder = tmp_path / "early"
+    folder.mkdir()
+    customers = pd.read_csv(demo_path() / "customers.csv")
+    customers.to_csv(folder / "customers.csv", index=False)
+    first = customers.iloc[0]
+    early = pd.Timestamp(first["acquired_at"]).to_period("M").to_timestamp() - pd.DateOffset(months=2)
+    revenue = pd.DataFrame({"customer_id": [first["customer_id"]], "month": [early], "amount": [5.0]})
+    revenue.to_csv(folder / "revenue.csv", index=False)
+    loaded = load(folder)
+    with pytest.raises(ValueError, match="billed before the customer's acquisition month"):
+        retention.cohort_table(loaded.customers, as_of=loaded.as_of, revenue=loaded.revenue)
+    with connect(folder) as opened:
+        for call in (opened.cohort_table, opened.revenue_retention):
+            with pytest.raises(ValueError, match="billed before the customer's acquisition month"):
+                call()
+        assert "revenue" not in opened.cohort_table(revenue=False).columns
+
+
+def test_an_engine_over_the_validated_copy_gives_the_same_aggregates_without_validating(tmp_path, engine):
+    copy = engine.write_validated_copy(tmp_path / "validated")
+    with connect(demo_path(), validated_copy=copy) as from_copy:
+        assert from_copy.validated_copy == copy
+        views = from_copy.sql("SELECT table_name FROM information_schema.tables")["table_name"]
+        assert not views.str.startswith(("raw_", "typed_")).any()  # the folder's files were not read nor checked
+        assert {"valid_customers", "valid_revenue", "valid_surveys", "valid_cases"} <= set(views)
+        assert (from_copy.as_of, from_copy.as_of_source) == (engine.as_of, engine.as_of_source)
+        assert from_copy.row_counts() == engine.row_counts()
+        assert from_copy.dialect.columns("valid_surveys").items() <= engine.dialect.columns("valid_surveys").items()
+        pd.testing.assert_frame_equal(from_copy.cohort_table(), engine.cohort_table())
+        pd.testing.assert_frame_equal(from_copy.revenue_retention(), engine.revenue_retention())
+        pd.testing.assert_frame_equal(from_copy.life_tables("segment"), engine.life_tables("segment"))
+        pd.testing.assert_frame_equal(from_copy.design_effects("nps", ["segment", "quarter"], touchpoints="relationship"),
+                                      engine.design_effects("nps", ["segment", "quarter"], touchpoints="relationship"))
+        with pytest.raises(ValueError, match="reads the validated copy"):
+            from_copy.write_validated_copy(tmp_path / "again")
+    # a copy stands in only for strict validation at the data's own as-of date
+    with connect(demo_path(), validated_copy=copy, as_of="2026-09-30") as dated:
+        assert dated.validated_copy is None and dated.as_of_source == "argument"
+    with connect(demo_path(), validated_copy=copy, strict=False) as lenient:
+        assert lenient.validated_copy is None and lenient.rejected.empty
+
+
+def test_a_copy_of_other_files_is_not_used(tmp_path, data):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    data.customers.to_csv(folder / "customers.csv", index=False)
+    with connect(folder) as opened:
+        copy = opened.write_validated_copy(tmp_path / "validated")
+    with connect(folder, validated_copy=copy) as current:
+        assert current.validated_copy == copy
+    data.customers.iloc[:100].to_csv(folder / "customers.csv", index=False)  # the folder changed since the copy
+    with connect(folder, validated_copy=copy) as changed:
+        assert changed.validated_copy is None and changed.row_counts() == {"customers": 100}
+
+
 def test_revenue_per_cohort_month_equals_a_pandas_sum(engine, data):
     customers = data.customers[data.customers["acquired_at"] < pd.Timestamp("2026-07-01")]
     revenue = data.revenue.merge(customers[["customer_id", "acquired_at"]], on="customer_id")

@@ -11,8 +11,10 @@ from cxlab.retention import (
     ShiftedBetaGeometric,
     cohort_table,
     plot_cohort_heatmap,
+    ratio_sums,
     retention_over_time,
     revenue_retention,
+    revenue_retention_from_sums,
 )
 from cxlab.synth import simulate
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
@@ -260,6 +262,23 @@ def test_pooled_revenue_retention_matches_reference_and_bootstrap():
     draws = rng.integers(0, len(x), size=(2000, len(x)))
     boot = y[draws].sum(axis=1) / x[draws].sum(axis=1)
     assert np.std(boot, ddof=1) == pytest.approx(net["se"], rel=0.1)
+
+
+def test_revenue_retention_from_sums_by_hand():
+    # x: month-1 revenue, y: revenue 12 months later (0 for a customer who left). R = 22 / 40 = 0.55; residuals
+    # y - R x = 6.5, -11, 4.5, squares 183.5; se = sqrt(n / (n - 1) * 183.5) / 40
+    sums = ratio_sums(np.array([10.0, 20.0, 10.0]), np.array([12.0, 0.0, 10.0]))
+    result = revenue_retention_from_sums(sums, as_of="2026-09-30", months=12)
+    net, gross = result.loc["net_revenue_retention"], result.loc["gross_revenue_retention"]
+    assert (net["estimate"], net["se"]) == pytest.approx((0.55, np.sqrt(1.5 * 183.5) / 40), rel=1e-12)
+    # gross caps the 12 at its 10: R = 20 / 40, residuals 5, -10, 5, squares 150
+    assert (gross["estimate"], gross["se"]) == pytest.approx((0.5, np.sqrt(1.5 * 150) / 40), rel=1e-12)
+    assert (net["n"], net["revenue_base"], result.attrs["months"]) == (3, 40.0, 12)
+    # revenue exactly proportional: the residuals vanish, and rounding never makes the variance negative
+    flat = revenue_retention_from_sums(ratio_sums(np.array([0.1, 0.7, 0.3]), np.array([0.1, 0.7, 0.3]) * 1.1),
+                                       as_of="2026-09-30", months=12)
+    assert flat.loc["net_revenue_retention", "se"] == pytest.approx(0.0, abs=1e-7)
+    assert flat["se"].notna().all()
 
 
 def test_bad_input_raises():

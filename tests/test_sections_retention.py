@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 from lifelines import KaplanMeierFitter
 
+from cxlab.io import load
 from cxlab.periods import analysis_as_of
+from cxlab.retention import cohort_table, revenue_retention
 from cxlab.sections import open_report, retention
 from cxlab.synth import simulate, write_demo
 from cxlab.tenure import tenure_frame
@@ -88,3 +90,24 @@ def test_without_revenue_the_section_says_why(folder, tmp_path):
     assert "This section is skipped: the data has no revenue table." in result._repr_html_()
     assert result.headline("nrr").value is None
     assert report.show(retention.retention_at).headline("retention").value is not None
+
+
+def test_the_revenue_sections_read_revenue_as_aggregates_without_loading_it(folder):
+    page = open_report("04_retention_cohorts", data_dir=folder, tables=["customers"], queried=["revenue"])
+    assert page.data.revenue is None and page.availability.allows("revenue")
+    nrr = page.show(retention.revenue_kept, months=12).headline("nrr")
+    # independent: the pandas functions on the loaded tables
+    loaded = load(folder)
+    pooled = revenue_retention(loaded.customers, loaded.revenue, as_of=page.as_of, months=12)
+    net = pooled.loc["net_revenue_retention"]
+    assert (nrr.value, nrr.ci_low, nrr.ci_high) == pytest.approx(
+        (100 * net["estimate"], 100 * net["ci_low"], 100 * net["ci_high"]), rel=1e-12)
+    assert nrr.n == net["n"]
+    cohorts = cohort_table(loaded.customers, as_of=page.as_of, cohort="quarter", period="quarter",
+                           revenue=loaded.revenue)
+    shown = page.cached(("cohorts", "quarter"), lambda: None)
+    pd.testing.assert_series_equal(shown["net_revenue_retention"],
+                                   cohorts["net_revenue_retention"].mask(shown["suppressed"]), rtol=1e-12)
+    neither = open_report("04_retention_cohorts", data_dir=folder, tables=["customers"])
+    assert not neither.availability.allows("revenue")
+    assert neither.show(retention.revenue_kept, months=12).unavailable

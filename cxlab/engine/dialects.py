@@ -7,6 +7,7 @@ Every query of :mod:`cxlab.engine` is written once, in the SQL that DuckDB and S
 * :meth:`Dialect.register` makes a view of one table's files with two added columns, ``_file``
   (the file a row came from) and ``_row`` (its 0-based data row in that file);
 * :meth:`Dialect.epoch_us` turns a timestamp into microseconds since 1970-01-01;
+* :meth:`Dialect.float_sum` sums floating-point values (DuckDB compensates, so threads cannot change the total);
 * :meth:`Dialect.frame` runs a query and returns a pandas DataFrame.
 
 Timestamps carry no time zone (naive, as in the files); the Spark session runs in UTC so that no
@@ -95,7 +96,7 @@ class DuckDBDialect:
         )
 
     def register_frame(self, view: str, frame: pd.DataFrame) -> None:
-        """Make a small pandas DataFrame queryable as ``view``."""
+        """Make a pandas DataFrame or an Arrow table queryable as ``view`` (read in place, not copied)."""
         self.connection.register(f"{view}_frame", frame)
         self.connection.execute(f"CREATE OR REPLACE VIEW {view} AS SELECT * FROM {view}_frame")
 
@@ -111,6 +112,11 @@ class DuckDBDialect:
     def epoch_us(expression: str) -> str:
         """SQL for microseconds since 1970-01-01 of a timestamp expression."""
         return f"epoch_us(CAST({expression} AS TIMESTAMP))"
+
+    @staticmethod
+    def float_sum(expression: str) -> str:
+        """SQL sum of floating-point values, compensated (``fsum``): the same total whatever order threads add in."""
+        return f"fsum({expression})"
 
     def frame(self, query: str) -> pd.DataFrame:
         """Run a query; its result as a pandas DataFrame."""
@@ -197,6 +203,11 @@ class SparkDialect:
     def epoch_us(expression: str) -> str:
         """SQL for microseconds since 1970-01-01 of a timestamp expression."""
         return f"unix_micros(CAST({expression} AS TIMESTAMP))"
+
+    @staticmethod
+    def float_sum(expression: str) -> str:
+        """SQL sum of floating-point values."""
+        return f"SUM({expression})"
 
     def frame(self, query: str) -> pd.DataFrame:
         """Run a query; its result as a pandas DataFrame."""

@@ -17,16 +17,20 @@ import pandas as pd
 
 from cxlab.metrics import CES_SCALE, CSAT_SCALE, NPS_SCALE, PASSIVE_SCORES, PROMOTER_SCORES, SATISFIED_SCORES
 from cxlab.periods import as_of_end
+from cxlab.retention import last_complete_month
 from cxlab.tenure import DAYS_PER_MONTH
 
-__all__ = ["COHORTS", "SCALES", "SURVEY_CELL_COLUMNS", "answer_values", "cluster_moments", "cohort_counts",
-           "end_literal", "known_surveys", "life_table_counts", "order", "pattern_counts", "period_code",
-           "period_labels", "response_counts", "revenue_by_cohort_month", "score_counts", "survey_cells", "tenure_rows"]
+__all__ = ["COHORTS", "NEVER", "SCALES", "SURVEY_CELL_COLUMNS", "answer_values", "billed_before_acquisition",
+           "cluster_moments", "cohort_counts", "cohort_newest_months", "cohort_revenue", "customer_period_revenue",
+           "customer_periods", "end_literal", "known_surveys", "life_table_counts", "month_number", "order",
+           "pattern_counts", "period_code", "period_labels", "response_counts",
+           "revenue_by_cohort_month", "revenue_retention_sums", "score_counts", "survey_cells", "tenure_rows"]
 
 SCALES = {"nps": NPS_SCALE, "csat": CSAT_SCALE, "ces": CES_SCALE}
 COHORTS = ("month", "quarter", "year")
 SURVEY_CELL_COLUMNS = ("touchpoint", "channel", "quarter")
 _EPSILON_MONTHS = 1e-9  # as in cxlab.tenure
+NEVER = 2**61  # a period no customer reaches
 
 
 def end_literal(as_of) -> str:
@@ -185,6 +189,92 @@ def revenue_by_cohort_month(as_of, cohort: str) -> str:
             f"FROM valid_revenue r JOIN valid_customers c ON r.customer_id = c.customer_id "
             f"WHERE c.acquired_at < {end} AND {month_number.format('r.month')} < {month_number.format(end)} "
             f"GROUP BY {period_code('c.acquired_at', cohort)}, r.month")
+
+
+def month_number(expression: str) -> str:
+    """SQL calendar month number ``year * 12 + month - 1`` of a timestamp (differences count months)."""
+    return f"(year({expression}) * 12 + month({expression}) - 1)"
+
+
+def customer_periods(dialect, as_of, cohort: str, months_per_period: int) -> str:
+    """Per customer acquired by the as-of instant, as :mod:`cxlab.retention` works them out.
+
+    ``customer_id``, ``cohort`` (code), ``acquired_month`` (:func:`month_number`), ``churned``,
+    ``followup_months`` (whole months observable) and ``last_active_period``: a churner in tenure
+    month T is active after periods ``0 .. ceil(T / m) - 1``; others after every period
+    (:data:`NEVER`).
+    """
+    rows = tenure_rows(dialect, as_of, {"customer_id": "customer_id", "cohort": period_code("acquired_at", cohort),
+                                        "acquired_month": month_number("acquired_at")})
+    m = int(months_per_period)
+    return (f"SELECT customer_id, cohort, acquired_month, churned, observable_months AS followup_months, "
+            f"CASE WHEN churned = 1 THEN CAST(CEIL(tenure_months / {m}.0) AS BIGINT) - 1 ELSE {NEVER} END "
+            f"AS last_active_period FROM ({rows}) t")
+
+
+def customer_period_revenue(dialect, as_of, cohort: str, months_per_period: int) -> str:
+    """Revenue per customer and period from the complete billing months of customers acquired by the as-of instant.
+
+    Billing month ``j`` after the acquisition month belongs to period ``(j - 1) // m``; the
+    acquisition month itself (usually prorated) is left out. Columns: ``customer_id``, ``cohort``,
+    ``last_active_period``, ``period``, ``amount``.
+    """
+    billed = month_number("r.month")
+    index = f"({billed} - c.acquired_month)"
+    period = f"CAST(FLOOR(({index} - 1) / {int(months_per_period)}.0) AS BIGINT)"
+    customers = customer_periods(dialect, as_of, cohort, months_per_period)
+    return (f"SELECT c.customer_id AS customer_id, c.cohort AS cohort, c.last_active_period AS last_active_period, "
+            f"{period} AS period, {dialect.float_sum('r.amount')} AS amount "
+            f"FROM valid_revenue r JOIN ({customers}) c ON r.customer_id = c.customer_id "
+            f"WHERE {billed} <= {last_complete_month(as_of)} AND {index} >= 1 "
+            f"GROUP BY c.customer_id, c.cohort, c.last_active_period, {period}")
+
+
+def billed_before_acquisition(dialect, as_of) -> str:
+    """Revenue rows (``faulty``) of complete months billed before the acquisition month of a customer acquired by the
+    as-of instant: a fault :func:`cxlab.retention.cohort_table` reports."""
+    return (f"SELECT COUNT(*) AS faulty FROM valid_revenue r JOIN valid_customers c ON r.customer_id = c.customer_id "
+            f"WHERE c.acquired_at < {end_literal(as_of)} AND {month_number('r.month')} <= {last_complete_month(as_of)} "
+            f"AND {month_number('r.month')} < {month_number('c.acquired_at')}")
+
+
+def cohort_revenue(dialect, as_of, cohort: str, months_per_period: int) -> str:
+    """Per cohort and period: revenue of the customers still active after it, and the same capped at each one's
+    period-0 revenue (``revenue``, ``revenue_kept``)."""
+    total = dialect.float_sum
+    active = "p.period <= p.last_active_period"
+    return (f"WITH per AS ({customer_period_revenue(dialect, as_of, cohort, months_per_period)}) "
+            f"SELECT p.cohort AS cohort, p.period AS period, "
+            f"{total(f'CASE WHEN {active} THEN p.amount ELSE 0.0 END')} AS revenue, "
+            f"{total(f'CASE WHEN {active} THEN LEAST(p.amount, COALESCE(b.amount, 0.0)) ELSE 0.0 END')} "
+            f"AS revenue_kept FROM per p "
+            f"LEFT JOIN (SELECT customer_id, amount FROM per WHERE period = 0) b ON p.customer_id = b.customer_id "
+            f"GROUP BY p.cohort, p.period")
+
+
+def cohort_newest_months(dialect, as_of, cohort: str) -> str:
+    """Per cohort, the month number of its latest acquisition by the as-of instant (``newest_month``)."""
+    return (f"SELECT cohort, MAX(acquired_month) AS newest_month "
+            f"FROM ({customer_periods(dialect, as_of, cohort, 1)}) c GROUP BY cohort")
+
+
+def revenue_retention_sums(dialect, as_of, months: int) -> str:
+    """The sums of :func:`cxlab.retention.ratio_sums` over the customers :func:`cxlab.retention.revenue_retention`
+    pools: billing month ``months + 1`` complete, and either churned or observed ``months`` months."""
+    last = last_complete_month(as_of)
+    total = dialect.float_sum
+    per = customer_period_revenue(dialect, as_of, "month", 1)
+    revenue = (f"SELECT customer_id, {total('CASE WHEN period = 0 THEN amount ELSE 0.0 END')} AS x, "
+               f"{total(f'CASE WHEN period = {int(months)} THEN amount ELSE 0.0 END')} AS later "
+               f"FROM ({per}) p GROUP BY customer_id")
+    pooled = (f"SELECT COALESCE(r.x, 0.0) AS x, CASE WHEN c.last_active_period >= {int(months)} "
+              f"THEN COALESCE(r.later, 0.0) ELSE 0.0 END AS y "
+              f"FROM ({customer_periods(dialect, as_of, 'month', 1)}) c LEFT JOIN ({revenue}) r "
+              f"ON c.customer_id = r.customer_id WHERE c.acquired_month + {int(months) + 1} <= {last} "
+              f"AND (c.churned = 1 OR c.followup_months >= {int(months)})")
+    return (f"SELECT COUNT(*) AS n, {total('x')} AS x, {total('x * x')} AS xx, {total('y')} AS y, "
+            f"{total('y * y')} AS yy, {total('x * y')} AS xy, {total('LEAST(y, x)')} AS g, "
+            f"{total('LEAST(y, x) * LEAST(y, x)')} AS gg, {total('x * LEAST(y, x)')} AS xg FROM ({pooled}) e")
 
 
 def pattern_counts(view: str, columns: list[str]) -> str:

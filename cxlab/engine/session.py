@@ -11,7 +11,7 @@ from cxlab.engine import queries, tables, validation
 from cxlab.engine.dialects import DEFAULT_THREADS, DIALECTS
 from cxlab.engine.sources import DataSource, locate
 from cxlab.io import REJECTED_COLUMNS, DataValidationError
-from cxlab.retention import PERIOD_MONTHS
+from cxlab.retention import PERIOD_MONTHS, revenue_retention_from_sums
 
 __all__ = ["ENGINES", "Engine", "connect"]
 
@@ -37,6 +37,11 @@ class Engine:
         rejected ones in :attr:`rejected`.
     as_of : str or pandas.Timestamp, optional
         The data's as-of date; default ``meta.json``'s, else the latest date in the data.
+    validated_copy : str or pathlib.Path, optional
+        A validated copy of this data folder (:mod:`cxlab.snapshot`, as a report run gives its
+        kernels). While it is current (:func:`cxlab.snapshot.current_manifest`), the engine queries
+        its tables, mapped from the files, instead of validating the folder again; with DuckDB,
+        ``strict=True`` and no ``as_of`` only, the calls it stands in for.
     threads : int
         Threads (DuckDB) or local cores (Spark); default 2.
     memory_limit : str, optional
@@ -57,6 +62,8 @@ class Engine:
     as_of_source : str
     rejected : pandas.DataFrame
         Rejected rows (table, file, row, column, rule, value; 1-based rows); empty with ``strict=True``.
+    validated_copy : pathlib.Path or None
+        The validated copy the engine reads, if it reads one.
 
     Examples
     --------
@@ -66,7 +73,7 @@ class Engine:
     '2026-09-30'
     """
 
-    def __init__(self, data, *, engine: str = "duckdb", strict: bool = True, as_of=None,
+    def __init__(self, data, *, engine: str = "duckdb", strict: bool = True, as_of=None, validated_copy=None,
                  threads: int = DEFAULT_THREADS, memory_limit: str | None = None, temp_directory=None,
                  spark_session=None, driver_memory: str = "2g"):
         if engine not in DIALECTS:
@@ -78,7 +85,30 @@ class Engine:
         else:
             self.dialect = DIALECTS[engine](session=spark_session, threads=threads, driver_memory=driver_memory)
         self._strict = strict
-        self._validate(strict, as_of)
+        copy_stands_in = validated_copy is not None and strict and as_of is None
+        manifest = self._current_copy(validated_copy) if copy_stands_in else None
+        self.validated_copy = Path(validated_copy) if manifest is not None else None
+        if manifest is None:
+            self._validate(strict, as_of)
+        else:
+            self._open_copy(manifest)
+
+    def _current_copy(self, copy) -> dict | None:
+        """The manifest of ``copy`` if it is a current validated copy of this local folder (DuckDB only)."""
+        single_files = all(len(t.files) == 1 for t in self.source.tables.values())
+        if self.name != "duckdb" or "://" in self.source.location or not single_files:
+            return None
+        files = {table: Path(t.files[0]) for table, t in self.source.tables.items()}
+        return snapshot.current_manifest(copy, self.source.location, files)
+
+    def _open_copy(self, manifest: dict) -> None:
+        """Make the validated copy's tables the valid views, mapped from its files, without validating again."""
+        self._present = {}
+        for table, entry in manifest["tables"].items():
+            self.dialect.register_frame(f"valid_{table}", snapshot.mapped_table(self.validated_copy / entry["file"]))
+            self._present[table] = self.dialect.columns(f"valid_{table}")
+        self.as_of, self.as_of_source = pd.Timestamp(manifest["as_of"]), manifest["as_of_source"]
+        self.rejected = pd.DataFrame(columns=REJECTED_COLUMNS)
 
     # -- loading and validation -------------------------------------------------------------------
 
@@ -257,6 +287,72 @@ class Engine:
         frame["customers"] = frame["customers"].astype("int64")
         return queries.order(frame, ["cohort", "month"])
 
+    def cohort_table(self, *, cohort: str = "quarter", period: str = "month", revenue: bool = True,
+                     as_of=None) -> pd.DataFrame:
+        """Logo and revenue retention of each acquisition cohort, as :func:`cxlab.retention.cohort_table`.
+
+        Parameters
+        ----------
+        cohort : {"quarter", "month", "year"}
+        period : {"month", "quarter", "year"}
+        revenue : bool
+            Add the revenue columns (when the source has a revenue table).
+        as_of : str or pandas.Timestamp, optional
+            Default: the data's as-of date.
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns and ``attrs`` of :func:`cxlab.retention.cohort_table` (with its ``revenue``
+            table when ``revenue`` and the source has one).
+
+        Raises
+        ------
+        ValueError
+            On an unknown cohort or period, when no customer was acquired by the as-of date, or
+            for revenue billed before a customer's acquisition month.
+        """
+        as_of = self._as_of(as_of)
+        if period not in PERIOD_MONTHS:
+            raise ValueError(f"period must be one of {sorted(PERIOD_MONTHS)}; got {period!r}")
+        m = PERIOD_MONTHS[period]
+        counts = self.cohort_counts(cohort=cohort, as_of=as_of)
+        if counts.empty:
+            raise ValueError(f"cohort_table: no customer was acquired on or before {as_of.date()}")
+        table = tables.cohort_alive(counts, m)
+        if revenue and self.has("revenue"):
+            self._check_billing(as_of)
+            cells = _labelled(self.dialect.frame(queries.cohort_revenue(self.dialect, as_of, cohort, m)), "cohort",
+                              cohort)
+            newest = _labelled(self.dialect.frame(queries.cohort_newest_months(self.dialect, as_of, cohort)), "cohort",
+                               cohort)
+            table = tables.cohort_revenue(table, cells, newest, as_of=as_of, months_per_period=m)
+        after = self.dialect.frame(f"SELECT COUNT(*) AS n FROM valid_customers WHERE acquired_at >= "
+                                   f"{queries.end_literal(as_of)}")["n"].iloc[0]
+        table.attrs.update(as_of=as_of, cohort=cohort, period=period, period_months=m,
+                           acquired_after_as_of=int(after))
+        return table
+
+    def revenue_retention(self, *, months: int = 12, level: float = 0.95, as_of=None) -> pd.DataFrame:
+        """Net and gross revenue retention after ``months`` months, pooled (:func:`cxlab.retention.revenue_retention`).
+
+        The engine returns the sums over customers (:func:`cxlab.retention.ratio_sums`); the
+        estimates and their delta-method intervals are worked out from them here.
+        """
+        self._require("revenue", "revenue_retention")
+        if months < 0 or months != int(months):
+            raise ValueError(f"months must be a whole number >= 0; got {months}")
+        as_of = self._as_of(as_of)
+        self._check_billing(as_of)
+        sums = self.dialect.frame(queries.revenue_retention_sums(self.dialect, as_of, int(months))).iloc[0]
+        sums = {name: (0.0 if pd.isna(value) else float(value)) for name, value in sums.items()}
+        return revenue_retention_from_sums(sums, as_of=as_of, months=int(months), level=level)
+
+    def _check_billing(self, as_of) -> None:
+        """Raise as :func:`cxlab.retention.cohort_table` does for revenue billed before the acquisition month."""
+        if int(self.dialect.frame(queries.billed_before_acquisition(self.dialect, as_of))["faulty"].iloc[0]):
+            raise ValueError("revenue.month: some revenue is billed before the customer's acquisition month")
+
     def pattern_counts(self, table: str, columns) -> pd.DataFrame:
         """Distinct combinations of ``columns`` among a table's valid rows, with their ``weight`` (rows)."""
         self._require(table, "pattern_counts")
@@ -289,6 +385,8 @@ class Engine:
         """
         if self.name != "duckdb":
             raise ValueError("write_validated_copy: only the duckdb engine writes a validated copy")
+        if self.validated_copy is not None:
+            raise ValueError(f"write_validated_copy: this engine reads the validated copy {self.validated_copy}")
         if len(self.rejected) or not self._strict:
             raise ValueError("write_validated_copy: only strictly validated data can be copied")
         if any(len(t.files) != 1 for t in self.source.tables.values()) or "://" in self.source.location:

@@ -13,9 +13,10 @@ import pandas as pd
 
 from cxlab.engine.queries import SCALES
 from cxlab.metrics.intervals import deff_from_totals
+from cxlab.retention import add_revenue_columns
 from cxlab.tenure import event_table
 
-__all__ = ["cohort_alive", "design_effects", "life_tables", "score_distribution"]
+__all__ = ["cohort_alive", "cohort_revenue", "design_effects", "life_tables", "score_distribution"]
 
 _NEVER = np.iinfo(np.int64).max // 4
 
@@ -171,3 +172,36 @@ def cohort_alive(counts: pd.DataFrame, months_per_period: int = 1) -> pd.DataFra
         "months": np.tile(periods * m, len(cohorts)), "cohort_size": np.repeat(size.astype(int), shape[1]),
         "active": active.ravel(), "logo_retention": (active / size[:, None]).ravel(),
     })
+
+
+def cohort_revenue(logo: pd.DataFrame, cells: pd.DataFrame, newest: pd.DataFrame, *, as_of,
+                   months_per_period: int) -> pd.DataFrame:
+    """The revenue columns of :func:`cxlab.retention.cohort_table` added to a logo table (:func:`cohort_alive`).
+
+    Parameters
+    ----------
+    logo : pandas.DataFrame
+        :func:`cohort_alive`'s table.
+    cells : pandas.DataFrame
+        ``cohort``, ``period``, ``revenue``, ``revenue_kept`` (:func:`cxlab.engine.queries.cohort_revenue`,
+        periods from 0); a cohort's period-0 revenue is its base, as every customer is active after period 0.
+    newest : pandas.DataFrame
+        ``cohort`` and ``newest_month`` (:func:`cxlab.engine.queries.cohort_newest_months`).
+    as_of : pandas.Timestamp
+    months_per_period : int
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    cohorts = pd.Index(logo["cohort"].unique())
+    width = len(logo) // len(cohorts)
+    shown = cells.loc[cells["period"] < width]
+    row, column = cohorts.get_indexer(shown["cohort"]), shown["period"].to_numpy(np.int64)
+    sums = {}
+    for name in ("revenue", "revenue_kept"):
+        sums[name] = np.zeros((len(cohorts), width))
+        sums[name][row, column] = shown[name].to_numpy(float)
+    return add_revenue_columns(logo, **sums, revenue_base=sums["revenue"][:, 0].copy(),
+                               newest_month=newest.set_index("cohort")["newest_month"].reindex(cohorts).to_numpy(),
+                               as_of=as_of, months_per_period=months_per_period)

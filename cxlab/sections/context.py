@@ -16,12 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 import cxlab.io
 from cxlab import snapshot
-from cxlab.availability import Availability
+from cxlab.availability import Availability, availability
 from cxlab.headlines import Headlines
 from cxlab.io import CXData
 from cxlab.periods import analysis_as_of
@@ -30,6 +31,9 @@ from cxlab.survival.frames import survival_frame
 from cxlab.targets import parse_targets
 from cxlab.tenure import tenure_frame
 from cxlab.touchpoints.answers import surveys_as_of
+
+if TYPE_CHECKING:
+    from cxlab.engine import Engine
 
 __all__ = ["ReportContext", "open_report"]
 
@@ -53,6 +57,9 @@ class ReportContext:
     targets : dict
         Headline key to the target set for it (:func:`cxlab.targets.parse_targets`); recorded with
         the headline and drawn as a line in the figure's trend charts.
+    queried : frozenset of str
+        Tables of the data folder the page reads as aggregates through :attr:`engine` rather than
+        loading them.
     """
 
     data: CXData
@@ -61,12 +68,26 @@ class ReportContext:
     min_cell_size: int
     recorder: Headlines
     targets: dict = field(default_factory=dict)
+    queried: frozenset = frozenset()
     _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def availability(self) -> Availability:
-        """What the data allow (:mod:`cxlab.availability`)."""
-        return self.cached("availability", lambda: self.data.availability)
+        """What the data allow (:mod:`cxlab.availability`), the tables in :attr:`queried` included."""
+        return self.cached("availability", lambda: availability(self.data, queried=self.queried))
+
+    @property
+    def engine(self) -> Engine:
+        """The data folder in DuckDB (:mod:`cxlab.engine`), for aggregates of tables the page does not load.
+
+        Over the report run's validated copy when there is one (its files mapped, nothing validated
+        again); otherwise the engine validates the folder with the rules of :func:`cxlab.io.load`.
+        Opened once per run; the engine package is imported only by the pages that use it.
+        """
+        from cxlab.engine import connect
+
+        return self.cached("engine", lambda: connect(self.data.source,
+                                                      validated_copy=snapshot.copy_named_in_environment()))
 
     @property
     def tenure(self) -> pd.DataFrame:
@@ -145,7 +166,7 @@ class ReportContext:
 
 def open_report(notebook: str, *, data_dir, quarter: str = "", min_cell_size: int = 30,
                 headlines_path: str = "", tables: list[str] | None = None,
-                targets: dict | None = None) -> ReportContext:
+                targets: dict | None = None, queried: list[str] | None = None) -> ReportContext:
     """Load the data and resolve the quarter for one report notebook.
 
     Parameters
@@ -164,6 +185,9 @@ def open_report(notebook: str, *, data_dir, quarter: str = "", min_cell_size: in
         Optional tables to load besides ``customers`` (default all).
     targets : dict, optional
         Targets of headline figures, e.g. ``{"nps": 40, "csat": "85%"}`` (:func:`cxlab.targets.parse_targets`).
+    queried : list of str, optional
+        Tables the page reads only as aggregates, through :attr:`ReportContext.engine`, instead
+        of loading them (e.g. ``["revenue"]``); those in the data folder count as present.
 
     Returns
     -------
@@ -177,5 +201,7 @@ def open_report(notebook: str, *, data_dir, quarter: str = "", min_cell_size: in
     targets = parse_targets(targets)
     data = cxlab.io.load(data_dir, tables=tables, validated_copy=snapshot.copy_named_in_environment())
     quarter, as_of = analysis_as_of(quarter, data.as_of)
+    in_folder = set(cxlab.io.find_table_files(data.source)) & set(queried or ())
     return ReportContext(data=data, quarter=quarter, as_of=as_of, min_cell_size=min_cell_size,
-                         recorder=Headlines(headlines_path, notebook=notebook), targets=targets)
+                         recorder=Headlines(headlines_path, notebook=notebook), targets=targets,
+                         queried=frozenset(in_folder))

@@ -11,11 +11,9 @@ from cxlab.headlines import spec
 from cxlab.periods import parse_quarter
 from cxlab.retention import (
     ShiftedBetaGeometric,
-    cohort_table,
     fit_by,
     plot_cohort_heatmap,
     retention_over_time,
-    revenue_retention,
 )
 from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.long_run import survival_10y, survival_10y_sentence
@@ -93,10 +91,13 @@ def retention_at(report, *, months: int = 12, n_resamples: int = 200) -> Section
 
 
 def _cohorts(report, period: str) -> pd.DataFrame:
-    """Cohort retention with revenue when available, small cohorts suppressed (built once per run)."""
+    """Cohort retention with revenue when available, small cohorts suppressed (built once per run).
+
+    The engine aggregates the revenue table (:meth:`cxlab.engine.Engine.cohort_table`), so the page need not load it.
+    """
     def build():
-        table = cohort_table(report.data.customers, as_of=report.as_of, cohort="quarter", period=period,
-                             revenue=report.data.revenue if report.availability.allows("revenue") else None)
+        table = report.engine.cohort_table(cohort="quarter", period=period, as_of=report.as_of,
+                                           revenue=report.availability.allows("revenue"))
         small = table["cohort_size"] < report.min_cell_size
         values = [c for c in table.columns if c.endswith("retention")]
         table[values] = table[values].astype(float).mask(small)
@@ -127,7 +128,7 @@ def revenue_kept(report, *, months: int = 12, period: str = "quarter") -> Sectio
         why = report.availability.why_not("tenure", "revenue")
         return SectionResult("revenue-retention", title, unavailable=why,
                              headlines=[entry.headline(None, note=f"not computed: {why}", months=months)])
-    pooled = revenue_retention(report.data.customers, report.data.revenue, as_of=report.as_of, months=months)
+    pooled = report.engine.revenue_retention(months=months, as_of=report.as_of)
     net, gross = pooled.loc["net_revenue_retention"], pooled.loc["gross_revenue_retention"]
     small = net["n"] < report.min_cell_size
     labels = {"net_revenue_retention": "Net revenue retention (growth included)",
