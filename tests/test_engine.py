@@ -165,8 +165,8 @@ def test_an_engine_over_the_validated_copy_gives_the_same_aggregates_without_val
         pd.testing.assert_frame_equal(from_copy.cohort_table(), engine.cohort_table())
         pd.testing.assert_frame_equal(from_copy.revenue_retention(), engine.revenue_retention())
         pd.testing.assert_frame_equal(from_copy.life_tables("segment"), engine.life_tables("segment"))
-        pd.testing.assert_frame_equal(from_copy.design_effects("nps", ["segment", "quarter"], touchpoints="relationship"),
-                                      engine.design_effects("nps", ["segment", "quarter"], touchpoints="relationship"))
+        cells = dict(metric="nps", by=["segment", "quarter"], touchpoints="relationship")
+        pd.testing.assert_frame_equal(from_copy.design_effects(**cells), engine.design_effects(**cells))
         with pytest.raises(ValueError, match="reads the validated copy"):
             from_copy.write_validated_copy(tmp_path / "again")
     # a copy stands in only for strict validation at the data's own as-of date

@@ -260,21 +260,29 @@ def cohort_newest_months(dialect, as_of, cohort: str) -> str:
 
 def revenue_retention_sums(dialect, as_of, months: int) -> str:
     """The sums of :func:`cxlab.retention.ratio_sums` over the customers :func:`cxlab.retention.revenue_retention`
-    pools: billing month ``months + 1`` complete, and either churned or observed ``months`` months."""
-    last = last_complete_month(as_of)
+    pools: billing month ``months + 1`` complete, and either churned or observed ``months`` months.
+
+    Only the two billing months compared are read: month 1 after the acquisition month (``x``)
+    and month ``months + 1`` (``y``, counted while the customer is still active after it).
+    """
+    later = int(months) + 1
     total = dialect.float_sum
-    per = customer_period_revenue(dialect, as_of, "month", 1)
-    revenue = (f"SELECT customer_id, {total('CASE WHEN period = 0 THEN amount ELSE 0.0 END')} AS x, "
-               f"{total(f'CASE WHEN period = {int(months)} THEN amount ELSE 0.0 END')} AS later "
-               f"FROM ({per}) p GROUP BY customer_id")
-    pooled = (f"SELECT COALESCE(r.x, 0.0) AS x, CASE WHEN c.last_active_period >= {int(months)} "
-              f"THEN COALESCE(r.later, 0.0) ELSE 0.0 END AS y "
-              f"FROM ({customer_periods(dialect, as_of, 'month', 1)}) c LEFT JOIN ({revenue}) r "
-              f"ON c.customer_id = r.customer_id WHERE c.acquired_month + {int(months) + 1} <= {last} "
-              f"AND (c.churned = 1 OR c.followup_months >= {int(months)})")
+    customers = customer_periods(dialect, as_of, "month", 1)
+    pooled = (f"SELECT customer_id, churned, last_active_period FROM ({customers}) c "
+              f"WHERE acquired_month + {later} <= {last_complete_month(as_of)} "
+              f"AND (churned = 1 OR followup_months >= {int(months)})")
+    index = f"({month_number('r.month')} - c.acquired_month)"
+    compared = (f"SELECT r.customer_id AS customer_id, "
+                f"{total(f'CASE WHEN {index} = 1 THEN r.amount ELSE 0.0 END')} AS x, "
+                f"{total(f'CASE WHEN {index} = {later} THEN r.amount ELSE 0.0 END')} AS later "
+                f"FROM valid_revenue r JOIN ({customers}) c "
+                f"ON r.customer_id = c.customer_id WHERE {index} IN (1, {later}) GROUP BY r.customer_id")
+    values = (f"SELECT COALESCE(r.x, 0.0) AS x, CASE WHEN p.last_active_period >= {int(months)} "
+              f"THEN COALESCE(r.later, 0.0) ELSE 0.0 END AS y FROM ({pooled}) p LEFT JOIN ({compared}) r "
+              f"ON p.customer_id = r.customer_id")
     return (f"SELECT COUNT(*) AS n, {total('x')} AS x, {total('x * x')} AS xx, {total('y')} AS y, "
             f"{total('y * y')} AS yy, {total('x * y')} AS xy, {total('LEAST(y, x)')} AS g, "
-            f"{total('LEAST(y, x) * LEAST(y, x)')} AS gg, {total('x * LEAST(y, x)')} AS xg FROM ({pooled}) e")
+            f"{total('LEAST(y, x) * LEAST(y, x)')} AS gg, {total('x * LEAST(y, x)')} AS xg FROM ({values}) e")
 
 
 def pattern_counts(view: str, columns: list[str]) -> str:

@@ -35,7 +35,9 @@ from cxlab.touchpoints.answers import surveys_as_of
 if TYPE_CHECKING:
     from cxlab.engine import Engine
 
-__all__ = ["ReportContext", "open_report"]
+__all__ = ["ENGINE_MEMORY_LIMIT", "ReportContext", "open_report"]
+
+ENGINE_MEMORY_LIMIT = "1GB"
 
 
 @dataclass
@@ -82,11 +84,13 @@ class ReportContext:
 
         Over the report run's validated copy when there is one (its files mapped, nothing validated
         again); otherwise the engine validates the folder with the rules of :func:`cxlab.io.load`.
-        Opened once per run; the engine package is imported only by the pages that use it.
+        Opened once per run; the engine package is imported only by the pages that use it. Its
+        working memory is bounded by :data:`ENGINE_MEMORY_LIMIT` (beyond it DuckDB spills to disk), as
+        several kernels of a report run work side by side.
         """
         from cxlab.engine import connect
 
-        return self.cached("engine", lambda: connect(self.data.source,
+        return self.cached("engine", lambda: connect(self.data.source, memory_limit=ENGINE_MEMORY_LIMIT,
                                                       validated_copy=snapshot.copy_named_in_environment()))
 
     @property
