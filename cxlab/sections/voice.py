@@ -375,8 +375,8 @@ def reason_drivers(report) -> SectionResult:
         return SectionResult("reason-drivers", title, unavailable=why)
     from cxlab.survival import time_varying_frame
 
-    frame = report.cached("time_varying", lambda: time_varying_frame(
-        report.data.customers, report.data.surveys, report.data.cases, as_of=report.as_of))
+    # built here, not kept for the run: no other section of the page uses it, and it is among the largest frames
+    frame = time_varying_frame(report.data.customers, report.data.surveys, report.data.cases, as_of=report.as_of)
     reasons = _reasons(report).set_index("customer_id")["reason"]
     models = churn_reasons.cause_specific_cox(frame, reasons, covariates=COX_COVARIATES)
     rows = []
