@@ -11,7 +11,9 @@ session or a cluster's), so tables larger than memory never enter Python::
         engine.life_tables("segment")
 
 The pandas functions (:func:`cxlab.io.load`, :mod:`cxlab.metrics`, :mod:`cxlab.tenure`, ...) keep
-working on whole tables and give the same numbers.
+working on whole tables and give the same numbers. In a report run, ``connect(folder,
+validated_copy=copy)`` queries the run's validated copy (:mod:`cxlab.snapshot`) instead of validating
+the folder again; report pages reach it as ``report.engine``.
 """
 
 from cxlab.engine.dialects import DEFAULT_THREADS
