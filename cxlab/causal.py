@@ -199,7 +199,8 @@ def at_horizon(frame: pd.DataFrame, horizon_months: int) -> pd.DataFrame:
     -------
     pandas.DataFrame
         A new frame, equal to ``answer_frame(..., horizon_months=horizon_months)`` of the same data
-        (only ``horizon_observed`` and ``churn_within`` depend on the horizon).
+        (only ``horizon_observed`` and ``churn_within`` depend on the horizon). Its other columns are
+        those of ``frame``, shared rather than copied: neither frame is to be changed in place.
 
     Examples
     --------
@@ -207,7 +208,10 @@ def at_horizon(frame: pd.DataFrame, horizon_months: int) -> pd.DataFrame:
     >>> at_horizon(frame, 6)["churn_within"].tolist()
     [nan, 1.0, 0.0]
     """
-    shorter = frame.drop(columns=["horizon_observed", "churn_within"], errors="ignore")
+    shorter = frame.copy(deep=False)  # every other column stays shared with ``frame``, not copied
+    for column in ("horizon_observed", "churn_within"):
+        if column in shorter.columns:
+            del shorter[column]
     shorter.attrs = dict(frame.attrs)
     _count_churn_within(shorter, horizon_months)
     return shorter

@@ -80,9 +80,15 @@ def test_answer_frame_has_no_immortal_time_and_only_detractors_are_followed_up(w
 
 def test_a_frame_at_another_horizon_equals_one_built_for_it(small_world):
     six_months = causal.answer_frame(small_world, horizon_months=6)
-    from_twelve = causal.at_horizon(causal.answer_frame(small_world, horizon_months=12), 6)
+    twelve = causal.answer_frame(small_world, horizon_months=12)
+    kept = twelve.copy(deep=True)
+    from_twelve = causal.at_horizon(twelve, 6)
     pd.testing.assert_frame_equal(from_twelve[six_months.columns], six_months)
     assert from_twelve.attrs == six_months.attrs
+    pd.testing.assert_frame_equal(twelve, kept)  # the 12-month frame is left as it was
+    assert twelve.attrs["horizon_months"] == 12
+    # the columns that do not depend on the horizon are shared, not copied
+    assert np.shares_memory(from_twelve["tenure_months"].to_numpy(), twelve["tenure_months"].to_numpy())
     twelve_months = causal.at_horizon(from_twelve, 12)
     assert six_months["churn_within"].notna().sum() > twelve_months["churn_within"].notna().sum()
 
