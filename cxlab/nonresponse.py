@@ -280,6 +280,7 @@ def propensity_frame(
     touchpoint: str = RELATIONSHIP,
     response_window_days: int = 7,
     recent_days: int = 180,
+    sent_after=None,
 ) -> pd.DataFrame:
     """Relationship invitations with what was known about the customer when each was sent.
 
@@ -302,6 +303,9 @@ def propensity_frame(
         Days an invitation is given to be answered.
     recent_days : int
         Look-back window for recent CSAT/CES.
+    sent_after : str or pandas.Timestamp, optional
+        Return only the invitations sent after this instant (e.g. those of the last 12 months);
+        what was known when each was sent still counts every earlier invitation and answer.
 
     Returns
     -------
@@ -327,7 +331,10 @@ def propensity_frame(
     # events are numbers only; text is taken just for the invitations returned.
     key = pd.factorize(as_text_ids(surveys["customer_id"]))[0]
     events = pd.DataFrame({KEY: key, "sent_at": sent_at.to_numpy(), "responded_at": responded_at.to_numpy()})
-    rows = np.flatnonzero(known & this_survey & _mature(sent_at, as_of, response_window_days))
+    returned = known & this_survey & _mature(sent_at, as_of, response_window_days)
+    if sent_after is not None:
+        returned &= (sent_at > pd.Timestamp(sent_after)).to_numpy()
+    rows = np.flatnonzero(returned)
     inv = pd.DataFrame({
         "invitation_id": surveys["invitation_id"].take(rows).array,
         "customer_id": as_text_ids(surveys["customer_id"].take(rows)).array,
@@ -386,7 +393,8 @@ def propensity_frame(
         inv["tenure_months_at_invitation"] = (days / DAYS_PER_MONTH).clip(lower=0)
         del inv["acquired_at"]
     del inv[KEY]
-    inv.attrs.update(as_of=as_of, response_window_days=response_window_days, recent_days=recent_days)
+    inv.attrs.update(as_of=as_of, response_window_days=response_window_days, recent_days=recent_days,
+                     sent_after=None if sent_after is None else pd.Timestamp(sent_after))
     return inv
 
 

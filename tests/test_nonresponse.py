@@ -281,6 +281,12 @@ def test_ipw_recovers_the_true_nps_of_the_last_12_months(world):
     assert fit.raw_.ci_low > truth
     assert fit.ci_low_ < truth < fit.ci_high_
     assert abs(fit.value_ - truth) < abs(fit.raw_.value - truth) / 2
+    # asking for the window only gives the same rows, with the same history behind each
+    since = world.as_of - pd.DateOffset(months=12)
+    windowed = propensity_frame(world.surveys, world.customers, as_of=world.as_of, sent_after=since)
+    pd.testing.assert_frame_equal(windowed, recent.reset_index(drop=True), check_like=False)
+    assert windowed.attrs["sent_after"] == since and len(windowed) < len(frame) / 2
+    assert ipw_nps(windowed).value_ == fit.value_
 
 
 def test_respondents_vs_non_respondents(world):

@@ -632,8 +632,8 @@ def silent_customers(report, *, response_window_days: int = 7, churn_within_mont
 def _nps_weighting(report, response_window_days: int, nps_window_months: int):
     def build():
         invitations = nonresponse.propensity_frame(report.data.surveys, report.data.customers, as_of=report.as_of,
-                                                   response_window_days=response_window_days)
-        invitations = invitations[invitations["sent_at"] > report.as_of - pd.DateOffset(months=nps_window_months)]
+                                                   response_window_days=response_window_days,
+                                                   sent_after=report.as_of - pd.DateOffset(months=nps_window_months))
         counts = invitations["responded"].value_counts().reindex([0, 1]).fillna(0)
         return nonresponse.ipw_nps(invitations) if counts.min() >= report.min_cell_size else None
     if not report.availability.allows("relationship_nps"):
