@@ -147,7 +147,8 @@ def test_revenue_billed_before_acquisition_is_refused_as_by_cohort_table(tmp_pat
         retention.cohort_table(loaded.customers, as_of=loaded.as_of, revenue=loaded.revenue)
     with connect(folder) as opened:
         for call in (opened.cohort_table, opened.revenue_retention):
-            with pytest.raises(ValueError, match="billed before the customer's acquisition month"):
+            with pytest.raises(ValueError, match=r"revenue.csv: column 'month': 1 row\(s\) of revenue billed before "
+                                                 "the customer's acquisition month"):
                 call()
         assert "revenue" not in opened.cohort_table(revenue=False).columns
 

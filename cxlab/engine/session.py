@@ -303,8 +303,8 @@ class Engine:
         Returns
         -------
         pandas.DataFrame
-            The columns and ``attrs`` of :func:`cxlab.retention.cohort_table` (with its ``revenue``
-            table when ``revenue`` and the source has one).
+            The columns and ``attrs`` of :func:`cxlab.retention.cohort_table`, with the revenue
+            columns when ``revenue`` is true and the source has a revenue table.
 
         Raises
         ------
@@ -350,8 +350,10 @@ class Engine:
 
     def _check_billing(self, as_of) -> None:
         """Raise as :func:`cxlab.retention.cohort_table` does for revenue billed before the acquisition month."""
-        if int(self.dialect.frame(queries.billed_before_acquisition(self.dialect, as_of))["faulty"].iloc[0]):
-            raise ValueError("revenue.month: some revenue is billed before the customer's acquisition month")
+        faulty = int(self.dialect.frame(queries.billed_before_acquisition(self.dialect, as_of))["faulty"].iloc[0])
+        if faulty:
+            raise ValueError(f"{self.source.tables['revenue'].label}: column 'month': {faulty:,} row(s) of revenue "
+                             "billed before the customer's acquisition month")
 
     def pattern_counts(self, table: str, columns) -> pd.DataFrame:
         """Distinct combinations of ``columns`` among a table's valid rows, with their ``weight`` (rows)."""
