@@ -52,12 +52,14 @@ from cxlab.sbg import (
 from cxlab.tenure import tenure_frame
 
 __all__ = [
+    "NEVER_PERIOD",
     "PERIOD_MONTHS",
     "ShiftedBetaGeometric",
     "add_revenue_columns",
     "cohort_table",
     "fit_by",
     "last_complete_month",
+    "period_months",
     "plot_cohort_heatmap",
     "ratio_sums",
     "retention_over_time",
@@ -77,7 +79,7 @@ _VALUE_LABELS = {
     "gross_revenue_retention": "Gross revenue retention (% of first-period revenue)",
     "net_revenue_retention": "Net revenue retention (% of first-period revenue)",
 }
-_NEVER = np.iinfo(np.int64).max // 4
+NEVER_PERIOD = np.iinfo(np.int64).max // 4  # the last period active of a customer who has not left
 
 
 def cohort_table(customers: pd.DataFrame, *, as_of, cohort: str = "quarter", period: str = "month",
@@ -132,7 +134,7 @@ def cohort_table(customers: pd.DataFrame, *, as_of, cohort: str = "quarter", per
     >>> table["logo_retention"].tolist()
     [1.0, 0.75, 0.5, 0.5]
     """
-    months_per_period = _choice(period, PERIOD_MONTHS, "period")
+    months_per_period = period_months(period)
     freq = _choice(cohort, _COHORT_FREQ, "cohort")
     as_of = pd.Timestamp(as_of)
     frame = tenure_frame(_needed(customers, id_col, acquired_col, churned_col), as_of=as_of,
@@ -437,6 +439,17 @@ def plot_cohort_heatmap(table: pd.DataFrame, *, value: str = "logo_retention", a
 
 
 # ---------------------------------------------------------------------- internals
+def period_months(period: str) -> int:
+    """Months in a retention period (:data:`PERIOD_MONTHS`), refusing an unknown period by name.
+
+    Examples
+    --------
+    >>> period_months("quarter")
+    3
+    """
+    return _choice(period, PERIOD_MONTHS, "period")
+
+
 def _choice(name: str, options: dict, what: str):
     if name not in options:
         raise ValueError(f"{what} must be one of {sorted(options)}; got {name!r}")
@@ -459,7 +472,7 @@ def _customer_periods(customers, frame, as_of, freq, months_per_period, acquired
         "followup_months": followup.to_numpy(),
         "followup_periods": followup.to_numpy() // months_per_period,
         # churn in tenure month T: active after periods 0 .. ceil(T / m) - 1
-        "last_active_period": np.where(churned == 1, -(-tenure // months_per_period) - 1, _NEVER),
+        "last_active_period": np.where(churned == 1, -(-tenure // months_per_period) - 1, NEVER_PERIOD),
     })
     return out, cohorts
 

@@ -17,10 +17,10 @@ import pandas as pd
 
 from cxlab.metrics import CES_SCALE, CSAT_SCALE, NPS_SCALE, PASSIVE_SCORES, PROMOTER_SCORES, SATISFIED_SCORES
 from cxlab.periods import as_of_end
-from cxlab.retention import last_complete_month
+from cxlab.retention import NEVER_PERIOD, last_complete_month
 from cxlab.tenure import DAYS_PER_MONTH
 
-__all__ = ["COHORTS", "NEVER", "SCALES", "SURVEY_CELL_COLUMNS", "answer_values", "billed_before_acquisition",
+__all__ = ["COHORTS", "SCALES", "SURVEY_CELL_COLUMNS", "answer_values", "billed_before_acquisition",
            "cluster_moments", "cohort_counts", "cohort_newest_months", "cohort_revenue", "customer_period_revenue",
            "customer_periods", "end_literal", "known_surveys", "life_table_counts", "month_number", "order",
            "pattern_counts", "period_code", "period_labels", "response_counts",
@@ -30,7 +30,6 @@ SCALES = {"nps": NPS_SCALE, "csat": CSAT_SCALE, "ces": CES_SCALE}
 COHORTS = ("month", "quarter", "year")
 SURVEY_CELL_COLUMNS = ("touchpoint", "channel", "quarter")
 _EPSILON_MONTHS = 1e-9  # as in cxlab.tenure
-NEVER = 2**61  # a period no customer reaches
 
 
 def end_literal(as_of) -> str:
@@ -202,13 +201,13 @@ def customer_periods(dialect, as_of, cohort: str, months_per_period: int) -> str
     ``customer_id``, ``cohort`` (code), ``acquired_month`` (:func:`month_number`), ``churned``,
     ``followup_months`` (whole months observable) and ``last_active_period``: a churner in tenure
     month T is active after periods ``0 .. ceil(T / m) - 1``; others after every period
-    (:data:`NEVER`).
+    (:data:`cxlab.retention.NEVER_PERIOD`).
     """
     rows = tenure_rows(dialect, as_of, {"customer_id": "customer_id", "cohort": period_code("acquired_at", cohort),
                                         "acquired_month": month_number("acquired_at")})
     m = int(months_per_period)
     return (f"SELECT customer_id, cohort, acquired_month, churned, observable_months AS followup_months, "
-            f"CASE WHEN churned = 1 THEN CAST(CEIL(tenure_months / {m}.0) AS BIGINT) - 1 ELSE {NEVER} END "
+            f"CASE WHEN churned = 1 THEN CAST(CEIL(tenure_months / {m}.0) AS BIGINT) - 1 ELSE {NEVER_PERIOD} END "
             f"AS last_active_period FROM ({rows}) t")
 
 

@@ -11,7 +11,7 @@ from cxlab.engine import queries, tables, validation
 from cxlab.engine.dialects import DEFAULT_THREADS, DIALECTS
 from cxlab.engine.sources import DataSource, locate
 from cxlab.io import REJECTED_COLUMNS, DataValidationError
-from cxlab.retention import PERIOD_MONTHS, revenue_retention_from_sums
+from cxlab.retention import period_months, revenue_retention_from_sums
 
 __all__ = ["ENGINES", "Engine", "connect"]
 
@@ -274,9 +274,8 @@ class Engine:
 
     def cohort_alive(self, *, cohort: str = "quarter", period: str = "month", as_of=None) -> pd.DataFrame:
         """Logo retention of each acquisition cohort, as the logo columns of :func:`cxlab.retention.cohort_table`."""
-        if period not in PERIOD_MONTHS:
-            raise ValueError(f"period must be one of {sorted(PERIOD_MONTHS)}; got {period!r}")
-        return tables.cohort_alive(self.cohort_counts(cohort=cohort, as_of=as_of), PERIOD_MONTHS[period])
+        months = period_months(period)  # refused before any query runs
+        return tables.cohort_alive(self.cohort_counts(cohort=cohort, as_of=as_of), months)
 
     def revenue_by_cohort_month(self, *, cohort: str = "quarter", as_of=None) -> pd.DataFrame:
         """Revenue and paying customers per acquisition cohort and complete billing month."""
@@ -313,9 +312,7 @@ class Engine:
             for revenue billed before a customer's acquisition month.
         """
         as_of = self._as_of(as_of)
-        if period not in PERIOD_MONTHS:
-            raise ValueError(f"period must be one of {sorted(PERIOD_MONTHS)}; got {period!r}")
-        m = PERIOD_MONTHS[period]
+        m = period_months(period)
         counts = self.cohort_counts(cohort=cohort, as_of=as_of)
         if counts.empty:
             raise ValueError(f"cohort_table: no customer was acquired on or before {as_of.date()}")

@@ -13,12 +13,10 @@ import pandas as pd
 
 from cxlab.engine.queries import SCALES
 from cxlab.metrics.intervals import deff_from_totals
-from cxlab.retention import add_revenue_columns
+from cxlab.retention import NEVER_PERIOD, add_revenue_columns
 from cxlab.tenure import event_table
 
 __all__ = ["cohort_alive", "cohort_revenue", "design_effects", "life_tables", "score_distribution"]
-
-_NEVER = np.iinfo(np.int64).max // 4
 
 
 def score_distribution(counts: pd.DataFrame, metric: str, by: list[str]) -> pd.DataFrame:
@@ -159,7 +157,7 @@ def cohort_alive(counts: pd.DataFrame, months_per_period: int = 1) -> pd.DataFra
     reached = counts.groupby("cohort")["cohort_followup_months"].min().reindex(cohorts).to_numpy(int) // m
     shape = (len(cohorts), int(reached.max()) + 1)
     tenure = counts["tenure_months"].to_numpy(np.int64)
-    last_active = np.where(counts["churned"].to_numpy() == 1, -(-tenure // m) - 1, _NEVER)
+    last_active = np.where(counts["churned"].to_numpy() == 1, -(-tenure // m) - 1, NEVER_PERIOD)
     counted_to = np.minimum(last_active, reached[code])
     ends = np.bincount(code * shape[1] + counted_to, weights=counts["customers"].to_numpy(float),
                        minlength=shape[0] * shape[1])
