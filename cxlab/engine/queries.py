@@ -15,14 +15,23 @@ from __future__ import annotations
 
 import pandas as pd
 
-from cxlab.metrics import CES_SCALE, CSAT_SCALE, NPS_SCALE, PASSIVE_SCORES, PROMOTER_SCORES, SATISFIED_SCORES
+from cxlab.metrics import (
+    CES_SCALE,
+    CSAT_SCALE,
+    LOW_EFFORT_SCORES,
+    NPS_SCALE,
+    PASSIVE_SCORES,
+    PROMOTER_SCORES,
+    SATISFIED_SCORES,
+)
 from cxlab.periods import as_of_end
 from cxlab.retention import NEVER_PERIOD, last_complete_month
 from cxlab.tenure import DAYS_PER_MONTH
 
-__all__ = ["COHORTS", "SCALES", "SURVEY_CELL_COLUMNS", "answer_values", "billed_before_acquisition",
+__all__ = ["COHORTS", "SCALES", "SURVEY_CELL_COLUMNS", "answer_counts", "answer_values", "billed_before_acquisition",
            "cluster_moments", "cohort_counts", "cohort_newest_months", "cohort_revenue", "customer_period_revenue",
-           "customer_periods", "end_literal", "known_surveys", "life_table_counts", "month_number", "order",
+           "customer_periods", "end_literal", "known_surveys", "latest_comments", "life_table_counts", "month_number",
+           "order",
            "pattern_counts", "period_code", "period_labels", "response_counts",
            "revenue_by_cohort_month", "revenue_retention_sums", "score_counts", "survey_cells", "tenure_rows"]
 
@@ -72,7 +81,14 @@ def _touchpoint_filter(touchpoints) -> str:
     if touchpoints is None:
         return ""
     names = [touchpoints] if isinstance(touchpoints, str) else list(touchpoints)
-    return " AND touchpoint IN (" + ", ".join("'" + t.replace("'", "''") + "'" for t in names) + ")"
+    if not names:
+        return " AND FALSE"
+    return " AND touchpoint IN (" + ", ".join(_text(t) for t in names) + ")"
+
+
+def _text(value: str) -> str:
+    """SQL string literal."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def known_surveys(as_of, score_columns: list[str], touchpoints=None) -> str:
@@ -111,7 +127,7 @@ def answer_values(metric: str) -> list[str]:
     if metric == "nps":
         promoter, passive = PROMOTER_SCORES[0], PASSIVE_SCORES[0]
         return [f"CASE WHEN nps >= {promoter} THEN 1.0 WHEN nps < {passive} THEN -1.0 ELSE 0.0 END"]
-    hits = SATISFIED_SCORES if metric == "csat" else (1, 2)
+    hits = SATISFIED_SCORES if metric == "csat" else LOW_EFFORT_SCORES
     return [f"CASE WHEN {metric} IN ({', '.join(str(h) for h in hits)}) THEN 1.0 ELSE 0.0 END", f"{metric}"]
 
 
@@ -132,6 +148,26 @@ def cluster_moments(as_of, metric: str, by: list[str], touchpoints=None) -> str:
                     f"GROUP BY {keys}, customer_id")
     return (f"SELECT {keys}, COUNT(*) AS customers, SUM(n) AS n, SUM(n * n) AS nn, {outer} "
             f"FROM ({per_customer}) p GROUP BY {keys}")
+
+
+def answer_counts(as_of, column: str, by: list[str]) -> str:
+    """Known answers per cell and value of a survey column."""
+    keys = "".join(f"{c}, " for c in by)
+    return (f"SELECT {keys}{column} AS value, COUNT(*) AS answers "
+            f"FROM ({survey_cells(as_of, by, [column])}) t WHERE {column} IS NOT NULL GROUP BY {keys}{column}")
+
+
+def latest_comments(as_of, quarter: str, per_touchpoint: int, scores: list[str]) -> str:
+    """The latest ``per_touchpoint`` comments per touchpoint of the invitations sent in ``quarter``, known at the
+    as-of instant (newest answer first, then the larger invitation id)."""
+    end = end_literal(as_of)
+    code = int(pd.Period(quarter, freq="Q").year) * 10 + int(pd.Period(quarter, freq="Q").quarter)
+    columns = ", ".join(["touchpoint", "responded_at", "invitation_id", "comment", *scores])
+    ranked = (f"SELECT {columns}, ROW_NUMBER() OVER (PARTITION BY touchpoint "
+              f"ORDER BY responded_at DESC NULLS LAST, invitation_id DESC) AS rank FROM valid_surveys "
+              f"WHERE sent_at < {end} AND {period_code('sent_at', 'quarter')} = {code} AND comment IS NOT NULL "
+              f"AND (responded_at IS NULL OR responded_at < {end})")
+    return f"SELECT {columns} FROM ({ranked}) t WHERE rank <= {per_touchpoint} ORDER BY touchpoint, rank"
 
 
 def response_counts(as_of, by: list[str], touchpoints=None) -> str:

@@ -6,17 +6,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from cxlab import schema, snapshot
+from cxlab import metrics, schema, snapshot
 from cxlab.engine import queries, tables, validation
 from cxlab.engine.dialects import DEFAULT_THREADS, DIALECTS
 from cxlab.engine.sources import DataSource, locate
 from cxlab.io import REJECTED_COLUMNS, DataValidationError
+from cxlab.metrics.cells import DEFAULT_HIT_SCORES
 from cxlab.retention import period_months, revenue_retention_from_sums
+from cxlab.schema import RELATIONSHIP
+from cxlab.touchpoints import HEADLINE_METRICS, SCORE_LABELS, SurveyCells
 
 __all__ = ["ENGINES", "Engine", "connect"]
 
 ENGINES = tuple(DIALECTS)
-_N_VALUES = {"nps": 1, "csat": 2, "ces": 2}
 
 
 class Engine:
@@ -232,14 +234,93 @@ class Engine:
             Indexed by the cells: ``deff`` (NPS) or ``share_deff`` and ``mean_deff`` (CSAT, CES), and
             ``n_clusters`` (customers who answered).
         """
+        out = self.score_cells(metric, by, as_of=as_of, touchpoints=touchpoints).deffs()
+        return out.assign(n_clusters=out["n_clusters"].astype("int64"))
+
+    def score_cells(self, metric: str, by, *, as_of=None, touchpoints=None) -> metrics.ScoreCells:
+        """Answers per score and customer moments per cell (:class:`cxlab.metrics.ScoreCells`), clustered by customer.
+
+        What :func:`cxlab.metrics.score_cells` gives on the known answers (invitations sent by the
+        as-of instant, answers received by it), for the tables, estimates and comparisons of
+        :mod:`cxlab.metrics`.
+
+        Parameters
+        ----------
+        metric : {"nps", "csat", "ces"}
+        by : str or list of str
+            Cell columns: ``touchpoint``, ``channel``, ``quarter`` (of ``sent_at``) or customer columns.
+        as_of : str or pandas.Timestamp, optional
+            Default: the data's as-of date.
+        touchpoints : str or list of str, optional
+            Keep only these touchpoints (e.g. ``"relationship"``).
+
+        Returns
+        -------
+        cxlab.metrics.ScoreCells
+        """
         by = _as_list(by)
-        self._require("surveys", "design_effects")
+        self._require("surveys", "score_cells")
         _check_metric(metric)
-        moments = self.dialect.frame(queries.cluster_moments(self._as_of(as_of), metric, by, touchpoints))
+        as_of = self._as_of(as_of)
+        counts = self.score_distribution(metric, by, as_of=as_of, touchpoints=touchpoints)
+        moments = self.dialect.frame(queries.cluster_moments(as_of, metric, by, touchpoints))
         moments = queries.order(_labelled(moments, "quarter", "quarter"), by).set_index(by)
-        names = ["deff"] if metric == "nps" else ["share_deff", "mean_deff"]
-        out = tables.design_effects(moments, _N_VALUES[metric])
-        return out.rename(columns={f"deff{j}": name for j, name in enumerate(names)})
+        return metrics.ScoreCells(metric, counts, moments.reindex(counts.index)[metrics.moment_columns(metric)],
+                                  DEFAULT_HIT_SCORES[metric], "customer_id")
+
+    def survey_cells(self, *, as_of=None) -> SurveyCells:
+        """The scorecard's aggregates (:class:`cxlab.touchpoints.SurveyCells`) as :func:`cxlab.touchpoints.survey_cells`
+        gives them.
+
+        Parameters
+        ----------
+        as_of : str or pandas.Timestamp, optional
+            Default: the data's as-of date.
+
+        Returns
+        -------
+        cxlab.touchpoints.SurveyCells
+        """
+        as_of = self._as_of(as_of)
+        responses = self.response_counts(["touchpoint", "quarter"], as_of=as_of)
+        transactional = sorted(set(responses["touchpoint"]) - {RELATIONSHIP})
+        headline = {"relationship": [RELATIONSHIP], "transactional": transactional}
+        cells = {"touchpoint": ["touchpoint", "quarter"], "quarter": ["quarter"]}
+        return SurveyCells(
+            as_of=as_of, responses=responses.drop(columns="response_rate"),
+            by_touchpoint={m: self.score_cells(m, cells["touchpoint"], as_of=as_of) for m in HEADLINE_METRICS},
+            by_quarter={m: self.score_cells(m, cells["quarter"], as_of=as_of, touchpoints=headline[asked])
+                        for m, (asked, *_) in HEADLINE_METRICS.items()},
+            cluster_col="customer_id")
+
+    def answer_counts(self, column: str, by, *, as_of=None) -> pd.DataFrame:
+        """Known answers per cell and value of any survey column (e.g. the optional ``recommend5``).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The ``by`` columns, ``value`` and ``answers``; answers received after the as-of
+            instant do not count.
+        """
+        by = _as_list(by)
+        self._require("surveys", "answer_counts")
+        if column not in self._present["surveys"]:
+            raise ValueError(f"answer_counts: the surveys of {self.source.location} have no column {column!r}")
+        frame = self.dialect.frame(queries.answer_counts(self._as_of(as_of), column, by))
+        return queries.order(_labelled(frame, "quarter", "quarter"), [*by, "value"])
+
+    def latest_comments(self, *, quarter: str, per_touchpoint: int, as_of=None) -> pd.DataFrame:
+        """The latest comments per touchpoint among the invitations sent in ``quarter``, known at the as-of instant.
+
+        The rows :func:`cxlab.touchpoints.recent_comments` needs (``touchpoint``, ``responded_at``,
+        ``invitation_id``, ``comment`` and the scores), newest first per touchpoint, ties by
+        invitation id, at most ``per_touchpoint`` each.
+        """
+        self._require("surveys", "latest_comments")
+        scores = [c for c in SCORE_LABELS if c in self._present["surveys"]] + (
+            ["satisfied"] if "satisfied" in self._present["surveys"] else [])
+        return self.dialect.frame(queries.latest_comments(self._as_of(as_of), str(quarter), int(per_touchpoint),
+                                                          scores))
 
     def response_counts(self, by, *, as_of=None, touchpoints=None) -> pd.DataFrame:
         """Invitations sent by the as-of date and answers received by it, per cell, with ``response_rate``."""

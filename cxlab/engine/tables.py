@@ -1,9 +1,8 @@
-"""From aggregates to the tables the analyses use: score distributions, design effects, life tables, cohorts.
+"""From aggregates to the tables the analyses use: score distributions, life tables, cohorts.
 
 These functions take the small frames the engine's queries return and give exactly what the pandas
-functions give on whole tables (:func:`cxlab.metrics.score_distribution`, the design effects of
-:func:`cxlab.metrics.nps_by`, :func:`cxlab.tenure.event_table`, the logo retention of
-:func:`cxlab.retention.cohort_table`), so an analysis can start from either.
+functions give on whole tables (:func:`cxlab.metrics.score_distribution`, :func:`cxlab.tenure.event_table`,
+the logo retention of :func:`cxlab.retention.cohort_table`), so an analysis can start from either.
 """
 
 from __future__ import annotations
@@ -12,11 +11,10 @@ import numpy as np
 import pandas as pd
 
 from cxlab.engine.queries import SCALES
-from cxlab.metrics.intervals import deff_from_totals
 from cxlab.retention import NEVER_PERIOD, add_revenue_columns
 from cxlab.tenure import event_table
 
-__all__ = ["cohort_alive", "cohort_revenue", "design_effects", "life_tables", "score_distribution"]
+__all__ = ["cohort_alive", "cohort_revenue", "life_tables", "score_distribution"]
 
 
 def score_distribution(counts: pd.DataFrame, metric: str, by: list[str]) -> pd.DataFrame:
@@ -47,43 +45,6 @@ def score_distribution(counts: pd.DataFrame, metric: str, by: list[str]) -> pd.D
     table = table.reindex(columns=np.arange(low, high + 1, dtype=float), fill_value=0).astype(np.int64)
     table = table.loc[table.sum(axis=1) > 0].sort_index()
     return table.rename_axis(columns="score")
-
-
-def design_effects(moments: pd.DataFrame, n_values: int) -> pd.DataFrame:
-    """Customer-clustered design effects per cell from per-customer sums (:func:`cxlab.engine.queries.cluster_moments`).
-
-    The clustered variance of the mean of each answer value over its independent variance, both with
-    their small-sample factors (``C / (C - 1)`` and ``n / (n - 1)``), floored at 1, missing for a
-    cell with fewer than two customers (:func:`cxlab.metrics.intervals.deff_from_totals`).
-
-    Parameters
-    ----------
-    moments : pandas.DataFrame
-        One row per cell with ``customers``, ``n``, ``nn`` and ``s{j}``, ``q{j}``, ``ss{j}``, ``sn{j}``.
-    n_values : int
-        Answer values per answer (1 for NPS, 2 for CSAT/CES: share and mean).
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``deff0 .. deff{n_values-1}`` and ``n_clusters``, indexed as ``moments``.
-
-    Examples
-    --------
-    >>> one_each = pd.DataFrame({"customers": [2], "n": [2], "nn": [2], "s0": [0.0], "q0": [2.0],
-    ...                          "ss0": [2.0], "sn0": [0.0]})
-    >>> float(design_effects(one_each, 1)["deff0"].iloc[0])
-    1.0
-    """
-    out = pd.DataFrame(index=moments.index)
-    c = moments["customers"].to_numpy(float)
-    for j in range(n_values):
-        out[f"deff{j}"] = deff_from_totals(customers=c, n=moments["n"].to_numpy(float),
-                                           nn=moments["nn"].to_numpy(float), s=moments[f"s{j}"].to_numpy(float),
-                                           q=moments[f"q{j}"].to_numpy(float), ss=moments[f"ss{j}"].to_numpy(float),
-                                           sn=moments[f"sn{j}"].to_numpy(float))
-    out["n_clusters"] = c.astype(int)
-    return out
 
 
 def life_tables(counts: pd.DataFrame, by: list[str]) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 Modules: :mod:`~cxlab.metrics.estimates` (single estimates and two-sample comparisons),
 :mod:`~cxlab.metrics.intervals` (the interval arithmetic and design effects),
-:mod:`~cxlab.metrics.grouped` (tables per cell and many comparisons at once) and
+:mod:`~cxlab.metrics.cells` (the answers per score and customer moments of each cell, from rows or an
+engine), :mod:`~cxlab.metrics.grouped` (tables per cell and many comparisons at once) and
 :mod:`~cxlab.metrics.scales` (scales, defaults, input checks). Every public name is importable
 from ``cxlab.metrics`` itself.
 
@@ -80,27 +81,34 @@ one its interval inverts (the share test inverts Newcombe's interval), so a flag
 adjusted interval excludes zero.
 """
 
+from cxlab.metrics.cells import ScoreCells, moment_columns, score_cells
 from cxlab.metrics.estimates import (
     CESEstimate,
     CSATEstimate,
     Difference,
     NPSEstimate,
     ces,
+    ces_from_counts,
     compare_ces,
     compare_csat,
     compare_nps,
     csat,
+    csat_from_counts,
     nps,
     nps_from_counts,
 )
 from cxlab.metrics.grouped import (
     ces_by,
+    ces_table,
     cluster_column,
     compare_by,
+    compare_with_rest,
     csat_by,
+    csat_table,
     fdr_selection,
     multiplicity_note,
     nps_by,
+    nps_table,
     score_distribution,
     variance_label,
 )
@@ -135,22 +143,31 @@ __all__ = [
     "CSATEstimate",
     "Difference",
     "NPSEstimate",
+    "ScoreCells",
     "ces",
     "ces_by",
+    "ces_from_counts",
+    "ces_table",
     "cluster_column",
     "compare_by",
     "compare_ces",
     "compare_csat",
     "compare_nps",
+    "compare_with_rest",
     "csat",
     "csat_by",
+    "csat_from_counts",
+    "csat_table",
     "fdr_selection",
     "mean_intervals_from_sums",
+    "moment_columns",
     "multiplicity_note",
     "nps",
     "nps_by",
     "nps_from_counts",
     "nps_intervals",
+    "nps_table",
+    "score_cells",
     "score_distribution",
     "variance_label",
     "wilson_interval",

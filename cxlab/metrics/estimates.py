@@ -33,8 +33,8 @@ from cxlab.metrics.scales import (
     _valid_scores,
 )
 
-__all__ = ["CESEstimate", "CSATEstimate", "Difference", "NPSEstimate", "ces", "compare_ces", "compare_csat",
-           "compare_nps", "csat", "nps", "nps_from_counts"]
+__all__ = ["CESEstimate", "CSATEstimate", "Difference", "NPSEstimate", "ces", "ces_from_counts", "compare_ces",
+           "compare_csat", "compare_nps", "csat", "csat_from_counts", "nps", "nps_from_counts"]
 
 # ---------------------------------------------------------------------------------------------
 # Result objects
@@ -452,15 +452,70 @@ def csat(scores, *, clusters=None, level: float = 0.95,
     level = _check_level(level)
     satisfied_scores = _check_subset(satisfied_scores, CSAT_SCALE, "satisfied_scores")
     values, ids = _scores_and_ids(scores, clusters, CSAT_SCALE, "CSAT")
-    n, hits = len(values), int(np.isin(values, satisfied_scores).sum())
     (share_deff, mean_deff), n_clusters = _single_deffs(values, ids, "csat", satisfied_scores)
-    share = _share_stats(hits, n, level, share_deff)
-    mean = mean_intervals_from_sums(values.sum(), (values**2).sum(), n, level, deff=mean_deff,
+    return csat_from_counts(_score_counts(values, CSAT_SCALE), level=level, satisfied_scores=satisfied_scores,
+                            deff=share_deff, mean_deff=mean_deff, n_clusters=n_clusters)
+
+
+def _score_counts(values: np.ndarray, scale: tuple[int, int]) -> np.ndarray:
+    """Answers per score of the scale (valid whole-number scores)."""
+    return np.bincount(values.astype(np.int64) - scale[0], minlength=scale[1] - scale[0] + 1)
+
+
+def _counts_on_scale(counts, scale: tuple[int, int], name: str) -> np.ndarray:
+    """The answers per score, one entry per score of the scale, checked."""
+    counts = np.asarray(counts, dtype=float).ravel()
+    size = scale[1] - scale[0] + 1
+    if len(counts) != size or np.isnan(counts).any() or (counts < 0).any() or (counts % 1 != 0).any():
+        raise ValueError(f"{name} counts must be {size} non-negative whole numbers, the answers to each score "
+                         f"from {scale[0]} to {scale[1]}; got {counts.tolist()}")
+    return counts
+
+
+def _share_and_mean(counts: np.ndarray, scale: tuple[int, int], hit_scores: tuple[int, ...], level: float,
+                    share_deff: float, mean_deff: float, n_clusters: int | None) -> tuple[int, int, dict, dict]:
+    """Answers, hits, the share's Wilson statistics and the mean's t statistics of a score distribution."""
+    levels = np.arange(scale[0], scale[1] + 1, dtype=float)
+    n, hits = int(counts.sum()), int(counts[np.isin(levels, hit_scores)].sum())
+    mean = mean_intervals_from_sums(counts @ levels, counts @ levels**2, n, level, deff=mean_deff,
                                     n_clusters=n_clusters)
+    return n, hits, _share_stats(hits, n, level, share_deff), mean
+
+
+def csat_from_counts(counts, *, level: float = 0.95, satisfied_scores: tuple[int, ...] = SATISFIED_SCORES,
+                     deff: float = 1.0, mean_deff: float = 1.0, n_clusters: int | None = None) -> CSATEstimate:
+    """Customer satisfaction from the answers per score: share satisfied (Wilson) and mean (t interval).
+
+    Parameters
+    ----------
+    counts : array-like of 5 whole numbers
+        Answers scoring 1, 2, 3, 4 and 5.
+    level : float
+        Confidence level.
+    satisfied_scores : tuple of int
+        Scores counted as satisfied (default 4 and 5).
+    deff, mean_deff : float
+        Design effects of the share and the mean (1 = independent answers; see the module docstring).
+    n_clusters : int, optional
+        Customers behind the answers (the t interval then has ``n_clusters - 1`` degrees of freedom).
+
+    Returns
+    -------
+    CSATEstimate
+
+    Examples
+    --------
+    >>> round(csat_from_counts([0, 1, 0, 2, 1]).value, 1)
+    75.0
+    """
+    level = _check_level(level)
+    satisfied_scores = _check_subset(satisfied_scores, CSAT_SCALE, "satisfied_scores")
+    n, hits, share, mean = _share_and_mean(_counts_on_scale(counts, CSAT_SCALE, "CSAT"), CSAT_SCALE,
+                                           satisfied_scores, level, deff, mean_deff, n_clusters)
     return CSATEstimate(value=share["share"], ci_low=share["ci_low"], ci_high=share["ci_high"], se=share["se"],
                         n=n, satisfied=hits, mean=float(mean["mean"]), mean_ci_low=float(mean["ci_low"]),
                         mean_ci_high=float(mean["ci_high"]), mean_se=float(mean["se"]), sd=float(mean["sd"]),
-                        level=level, satisfied_scores=satisfied_scores, deff=float(share_deff),
+                        level=level, satisfied_scores=satisfied_scores, deff=float(deff),
                         mean_deff=float(mean_deff), n_clusters=n_clusters)
 
 
@@ -493,16 +548,47 @@ def ces(scores, *, clusters=None, level: float = 0.95,
     level = _check_level(level)
     low_effort_scores = _check_subset(low_effort_scores, CES_SCALE, "low_effort_scores")
     values, ids = _scores_and_ids(scores, clusters, CES_SCALE, "CES")
-    n, hits = len(values), int(np.isin(values, low_effort_scores).sum())
     (share_deff, mean_deff), n_clusters = _single_deffs(values, ids, "ces", low_effort_scores)
-    share = _share_stats(hits, n, level, share_deff)
-    mean = mean_intervals_from_sums(values.sum(), (values**2).sum(), n, level, deff=mean_deff,
-                                    n_clusters=n_clusters)
+    return ces_from_counts(_score_counts(values, CES_SCALE), level=level, low_effort_scores=low_effort_scores,
+                           deff=mean_deff, low_effort_deff=share_deff, n_clusters=n_clusters)
+
+
+def ces_from_counts(counts, *, level: float = 0.95, low_effort_scores: tuple[int, ...] = LOW_EFFORT_SCORES,
+                    deff: float = 1.0, low_effort_deff: float = 1.0, n_clusters: int | None = None) -> CESEstimate:
+    """Customer effort from the answers per score: mean (t interval) and share of low effort (Wilson).
+
+    Parameters
+    ----------
+    counts : array-like of 7 whole numbers
+        Answers scoring 1 to 7 (1 = very easy, 7 = very difficult).
+    level : float
+        Confidence level.
+    low_effort_scores : tuple of int
+        Scores counted as low effort (default 1 and 2).
+    deff, low_effort_deff : float
+        Design effects of the mean and the share (1 = independent answers; see the module docstring).
+    n_clusters : int, optional
+        Customers behind the answers (the t interval then has ``n_clusters - 1`` degrees of freedom).
+
+    Returns
+    -------
+    CESEstimate
+
+    Examples
+    --------
+    >>> e = ces_from_counts([1, 2, 0, 0, 0, 0, 1])
+    >>> round(e.value, 2), e.low_effort
+    (3.0, 3)
+    """
+    level = _check_level(level)
+    low_effort_scores = _check_subset(low_effort_scores, CES_SCALE, "low_effort_scores")
+    n, hits, share, mean = _share_and_mean(_counts_on_scale(counts, CES_SCALE, "CES"), CES_SCALE,
+                                           low_effort_scores, level, low_effort_deff, deff, n_clusters)
     return CESEstimate(value=float(mean["mean"]), ci_low=float(mean["ci_low"]), ci_high=float(mean["ci_high"]),
                        se=float(mean["se"]), sd=float(mean["sd"]), n=n, low_effort=hits,
                        low_effort_share=share["share"], low_effort_ci_low=share["ci_low"],
                        low_effort_ci_high=share["ci_high"], level=level, low_effort_scores=low_effort_scores,
-                       deff=float(mean_deff), low_effort_deff=float(share_deff), n_clusters=n_clusters)
+                       deff=float(deff), low_effort_deff=float(low_effort_deff), n_clusters=n_clusters)
 
 
 def _share_stats(hits: int, n: int, level: float, deff: float) -> dict[str, float]:

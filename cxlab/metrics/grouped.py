@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
+from cxlab.metrics.cells import ScoreCells, cluster_column, score_cells, score_distribution
 from cxlab.metrics.estimates import _fmt_level
 from cxlab.metrics.intervals import (
     _answer_values,
@@ -27,69 +28,23 @@ from cxlab.metrics.scales import (
     DEFAULT_MIN_CELL_SIZE,
     DEFAULT_RESAMPLES,
     LOW_EFFORT_SCORES,
-    NPS_SCALE,
     PASSIVE_SCORES,
     PROMOTER_SCORES,
     SATISFIED_SCORES,
     _as_list,
-    _check_columns,
     _check_level,
     _check_method,
     _check_resamples,
     _check_subset,
-    _valid_scores,
 )
 
-__all__ = ["ces_by", "cluster_column", "compare_by", "csat_by", "fdr_selection", "multiplicity_note", "nps_by",
-           "score_distribution", "variance_label"]
+__all__ = ["ces_by", "ces_table", "cluster_column", "compare_by", "compare_with_rest", "csat_by", "csat_table",
+           "fdr_selection", "multiplicity_note", "nps_by", "nps_table", "score_distribution", "variance_label"]
 
 
 # ---------------------------------------------------------------------------------------------
 # Grouped tables
 # ---------------------------------------------------------------------------------------------
-
-_SCALES = {"nps": NPS_SCALE, "csat": CSAT_SCALE, "ces": CES_SCALE}
-
-
-def score_distribution(df: pd.DataFrame, by, *, score_col: str, kind: str) -> pd.DataFrame:
-    """Count the answers of each score per cell: the sufficient statistic of every grouped metric.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        One row per survey invitation; not modified. Rows with a missing score are non-responses.
-    by : str or list of str
-        Columns defining the cells.
-    score_col : str
-        Column of scores.
-    kind : {"nps", "csat", "ces"}
-        Which scale the scores are on (0-10, 1-5, 1-7).
-
-    Returns
-    -------
-    pandas.DataFrame
-        Indexed by the cells (missing keys kept as their own cell), one column per score of the
-        scale holding the number of answers. Cells without any answer are absent.
-
-    Examples
-    --------
-    >>> t = score_distribution(pd.DataFrame({"q": ["a", "a", "b"], "csat": [5, 4, None]}),
-    ...                        "q", score_col="csat", kind="csat")
-    >>> int(t.loc["a", 5.0])
-    1
-    """
-    if kind not in _SCALES:
-        raise ValueError(f"kind must be one of {tuple(_SCALES)}; got {kind!r}")
-    by = _as_list(by)
-    _check_columns(df, [*by, score_col], f"{kind} by {by}")
-    low, high = _SCALES[kind]
-    _valid_scores(df[score_col], (low, high), kind.upper())
-    answered = df.loc[df[score_col].notna(), [*by, score_col]].astype({score_col: float})
-    counts = answered.groupby([*by, score_col], dropna=False, observed=True).size().unstack(score_col,
-                                                                                           fill_value=0)
-    levels = np.arange(low, high + 1, dtype=float)
-    return counts.reindex(columns=levels, fill_value=0).rename_axis(columns="score")
-
 
 def _suppress(out: pd.DataFrame, small: pd.Series, value_cols: list[str], suppress: bool) -> pd.DataFrame:
     out["small_cell"] = small.to_numpy()
@@ -104,40 +59,6 @@ def _grouped_kwargs(min_cell_size: int, level: float) -> tuple[int, float]:
     if int(min_cell_size) != min_cell_size or min_cell_size < 0:
         raise ValueError(f"min_cell_size must be a non-negative whole number of responses; got {min_cell_size!r}")
     return int(min_cell_size), _check_level(level)
-
-
-def cluster_column(df: pd.DataFrame, cluster_col: str | None) -> str | None:
-    """The column of customer ids that clusters the answers, or None for independent answers.
-
-    Parameters
-    ----------
-    df : pandas.DataFrame
-        The answers.
-    cluster_col : str or None
-        Requested column. The default :data:`DEFAULT_CLUSTER_COL` may be absent (then the
-        answers are treated as independent); a column named otherwise must exist.
-
-    Returns
-    -------
-    str or None
-
-    Raises
-    ------
-    ValueError
-        When a column other than the default is named and missing.
-
-    Examples
-    --------
-    >>> cluster_column(pd.DataFrame({"nps": [9]}), "customer_id") is None
-    True
-    """
-    if cluster_col is None:
-        return None
-    if cluster_col in df.columns:
-        return cluster_col
-    if cluster_col == DEFAULT_CLUSTER_COL:
-        return None
-    raise ValueError(f"cluster_col {cluster_col!r} is not a column of the table (have {list(df.columns)})")
 
 
 def variance_label(cluster_col: str | None) -> str:
@@ -190,12 +111,10 @@ def _rest_sums(sums: dict[str, np.ndarray], cells: pd.Index, within: list[str]) 
             "q": np.column_stack([rest[f"q{j}"] for j in range(width)])}
 
 
-def _cell_deffs(df: pd.DataFrame, keys: list[str], *, score_col: str, cluster_col: str | None, kind: str,
-                hit_scores: tuple[int, ...], index: pd.Index, rest_within: list[str] | None = None) -> pd.DataFrame:
-    """Design effects and customers per cell (aligned to ``index``); with ``rest_within``, of each cell's rest.
-
-    Without ``cluster_col`` every design effect is 1 and ``n_clusters`` is NaN.
-    """
+def _rest_deffs(df: pd.DataFrame, keys: list[str], *, score_col: str, cluster_col: str | None, kind: str,
+                hit_scores: tuple[int, ...], index: pd.Index, within: list[str]) -> pd.DataFrame:
+    """Design effects and customers of each cell's rest (the other answers of its ``within`` group), aligned to
+    ``index``; every design effect 1 and ``n_clusters`` NaN without ``cluster_col``."""
     names = _deff_names(kind)
     if cluster_col is None:
         return pd.DataFrame(1.0, index=index, columns=names).assign(n_clusters=np.nan)
@@ -204,9 +123,7 @@ def _cell_deffs(df: pd.DataFrame, keys: list[str], *, score_col: str, cluster_co
     y = _answer_values(answered[score_col].to_numpy(dtype=float), kind, hit_scores)
     sums = _cluster_sums(grouped.ngroup().to_numpy(), _cluster_codes(answered[cluster_col]), y)
     cells = grouped.size().index
-    if rest_within is not None:
-        sums = _rest_sums(sums, cells, rest_within)
-    deff, n_clusters = _deff_from_sums(sums, len(cells))
+    deff, n_clusters = _deff_from_sums(_rest_sums(sums, cells, within), len(cells))
     return pd.DataFrame(deff, index=cells, columns=names).assign(n_clusters=n_clusters.astype(float)).reindex(index)
 
 
@@ -253,12 +170,28 @@ def nps_by(df: pd.DataFrame, by, *, score_col: str = "nps", cluster_col: str | N
     >>> nps_by(df, "segment")[["segment", "n", "nps", "small_cell"]].to_dict("records")[1]["small_cell"]
     True
     """
+    cells = score_cells(df, by, kind="nps", score_col=score_col, cluster_col=cluster_col)
+    return nps_table(cells, min_cell_size=min_cell_size, method=method, level=level, suppress=suppress, seed=seed,
+                     n_resamples=n_resamples)
+
+
+def nps_table(cells: ScoreCells, *, min_cell_size: int = DEFAULT_MIN_CELL_SIZE, method: str = "adjusted_wald",
+              level: float = 0.95, suppress: bool = True, seed: int = 0,
+              n_resamples: int = DEFAULT_RESAMPLES) -> pd.DataFrame:
+    """NPS with interval per cell from score cells (:func:`cxlab.metrics.score_cells` or an engine's).
+
+    The arguments after ``cells`` and the result are those of :func:`nps_by`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"segment": ["a"] * 40, "nps": [10, 6] * 20})
+    >>> float(nps_table(score_cells(df, "segment", kind="nps"))["nps"].iloc[0])
+    0.0
+    """
     min_cell_size, level = _grouped_kwargs(min_cell_size, level)
     method = _check_method(method)
-    dist = score_distribution(df, by, score_col=score_col, kind="nps")
-    cluster_col = cluster_column(df, cluster_col)
-    deffs = _cell_deffs(df, _as_list(by), score_col=score_col, cluster_col=cluster_col, kind="nps", hit_scores=(),
-                        index=dist.index)
+    dist = cells.counts
+    deffs = cells.deffs()
     promoters = dist[[float(s) for s in PROMOTER_SCORES]].sum(axis=1)
     passives = dist[[float(s) for s in PASSIVE_SCORES]].sum(axis=1)
     n = dist.sum(axis=1)
@@ -273,7 +206,7 @@ def nps_by(df: pd.DataFrame, by, *, score_col: str = "nps", cluster_col: str | N
     value_cols = ["promoters", "passives", "detractors", "promoter_share", "passive_share", "detractor_share",
                   "nps", "ci_low", "ci_high", "se", "deff"]
     out = _suppress(out.reset_index(), n < min_cell_size, value_cols, suppress)
-    out.attrs["variance"] = variance_label(cluster_col)
+    out.attrs["variance"] = variance_label(cells.cluster_col)
     return out
 
 
@@ -296,16 +229,11 @@ def _share_and_mean_by(dist: pd.DataFrame, hit_scores: tuple[int, ...], level: f
                          "mean_deff": mean_deff, "n_clusters": n_clusters}, index=dist.index)
 
 
-def _share_table(df: pd.DataFrame, by, *, score_col: str, cluster_col: str | None, kind: str,
-                 hit_scores: tuple[int, ...], level: float) -> tuple[pd.DataFrame, str | None]:
-    """Grouped share and mean table of CSAT or CES and the cluster column used."""
-    dist = score_distribution(df, by, score_col=score_col, kind=kind)
-    cluster_col = cluster_column(df, cluster_col)
-    deffs = _cell_deffs(df, _as_list(by), score_col=score_col, cluster_col=cluster_col, kind=kind,
-                        hit_scores=hit_scores, index=dist.index)
-    table = _share_and_mean_by(dist, hit_scores, level, deffs)
+def _share_table(cells: ScoreCells, level: float) -> pd.DataFrame:
+    """Grouped share and mean table of CSAT or CES score cells."""
+    table = _share_and_mean_by(cells.counts, cells.hit_scores, level, cells.deffs())
     table["n_clusters"] = table["n_clusters"].astype("Int64")
-    return table, cluster_col
+    return table
 
 
 def csat_by(df: pd.DataFrame, by, *, score_col: str = "csat", cluster_col: str | None = DEFAULT_CLUSTER_COL,
@@ -349,16 +277,30 @@ def csat_by(df: pd.DataFrame, by, *, score_col: str = "csat", cluster_col: str |
     >>> float(csat_by(df, "q")["csat"].iloc[0])
     50.0
     """
+    cells = score_cells(df, by, kind="csat", score_col=score_col, cluster_col=cluster_col,
+                        hit_scores=_check_subset(satisfied_scores, CSAT_SCALE, "satisfied_scores"))
+    return csat_table(cells, min_cell_size=min_cell_size, level=level, suppress=suppress)
+
+
+def csat_table(cells: ScoreCells, *, min_cell_size: int = DEFAULT_MIN_CELL_SIZE, level: float = 0.95,
+               suppress: bool = True) -> pd.DataFrame:
+    """CSAT per cell from score cells; the arguments after ``cells`` and the result are those of :func:`csat_by`.
+
+    Satisfied are the cells' ``hit_scores``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"q": ["a"] * 40, "csat": [5, 4, 3, 1] * 10})
+    >>> float(csat_table(score_cells(df, "q", kind="csat"))["csat"].iloc[0])
+    50.0
+    """
     min_cell_size, level = _grouped_kwargs(min_cell_size, level)
-    satisfied_scores = _check_subset(satisfied_scores, CSAT_SCALE, "satisfied_scores")
-    table, cluster_col = _share_table(df, by, score_col=score_col, cluster_col=cluster_col, kind="csat",
-                                      hit_scores=satisfied_scores, level=level)
-    table = table.rename(columns={"hits": "satisfied", "share": "csat", "share_ci_low": "ci_low",
-                                  "share_ci_high": "ci_high", "share_deff": "deff"})
+    table = _share_table(cells, level).rename(columns={"hits": "satisfied", "share": "csat", "share_ci_low": "ci_low",
+                                                       "share_ci_high": "ci_high", "share_deff": "deff"})
     value_cols = ["satisfied", "csat", "ci_low", "ci_high", "mean", "mean_ci_low", "mean_ci_high", "mean_se", "sd",
                   "deff", "mean_deff"]
     out = _suppress(table.reset_index(), table["n"] < min_cell_size, value_cols, suppress)
-    out.attrs["variance"] = variance_label(cluster_col)
+    out.attrs["variance"] = variance_label(cells.cluster_col)
     return out
 
 
@@ -403,11 +345,25 @@ def ces_by(df: pd.DataFrame, by, *, score_col: str = "ces", cluster_col: str | N
     >>> float(ces_by(df, "q")["ces"].iloc[0])
     4.0
     """
+    cells = score_cells(df, by, kind="ces", score_col=score_col, cluster_col=cluster_col,
+                        hit_scores=_check_subset(low_effort_scores, CES_SCALE, "low_effort_scores"))
+    return ces_table(cells, min_cell_size=min_cell_size, level=level, suppress=suppress)
+
+
+def ces_table(cells: ScoreCells, *, min_cell_size: int = DEFAULT_MIN_CELL_SIZE, level: float = 0.95,
+              suppress: bool = True) -> pd.DataFrame:
+    """CES per cell from score cells; the arguments after ``cells`` and the result are those of :func:`ces_by`.
+
+    Low effort are the cells' ``hit_scores``.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"q": ["a"] * 40, "ces": [7, 5, 3, 1] * 10})
+    >>> float(ces_table(score_cells(df, "q", kind="ces"))["ces"].iloc[0])
+    4.0
+    """
     min_cell_size, level = _grouped_kwargs(min_cell_size, level)
-    low_effort_scores = _check_subset(low_effort_scores, CES_SCALE, "low_effort_scores")
-    table, cluster_col = _share_table(df, by, score_col=score_col, cluster_col=cluster_col, kind="ces",
-                                      hit_scores=low_effort_scores, level=level)
-    table = table.rename(
+    table = _share_table(cells, level).rename(
         columns={"mean": "ces", "mean_ci_low": "ci_low", "mean_ci_high": "ci_high", "mean_se": "se",
                  "hits": "low_effort", "share": "low_effort_share", "share_ci_low": "low_effort_ci_low",
                  "share_ci_high": "low_effort_ci_high", "mean_deff": "deff", "share_deff": "low_effort_deff"})
@@ -415,7 +371,7 @@ def ces_by(df: pd.DataFrame, by, *, score_col: str = "ces", cluster_col: str | N
                    "low_effort_ci_low", "low_effort_ci_high", "deff", "low_effort_deff", "n_clusters"]]
     value_cols = [c for c in table.columns if c not in ("n", "n_clusters")]
     out = _suppress(table.reset_index(), table["n"] < min_cell_size, value_cols, suppress)
-    out.attrs["variance"] = variance_label(cluster_col)
+    out.attrs["variance"] = variance_label(cells.cluster_col)
     return out
 
 
@@ -602,18 +558,71 @@ def compare_by(df: pd.DataFrame, by: str, *, versus="rest", within=None, kind: s
         raise ValueError(f"on must be 'share' or 'mean' for {kind}; got {on!r}")
     hit_scores = (() if kind == "nps" else _check_subset(satisfied_scores, CSAT_SCALE, "satisfied_scores")
                   if kind == "csat" else _check_subset(low_effort_scores, CES_SCALE, "low_effort_scores"))
-    dist = score_distribution(df, [*within, by], score_col=score_col, kind=kind)
-    cluster_col = cluster_column(df, cluster_col)
-    options = {"score_col": score_col, "cluster_col": cluster_col, "kind": kind, "hit_scores": hit_scores}
-    deffs = _cell_deffs(df, [*within, by], index=dist.index, **options)
+    cells = score_cells(df, [*within, by], kind=kind, score_col=score_col, cluster_col=cluster_col,
+                        hit_scores=hit_scores)
+    dist, deffs = cells.counts, cells.deffs()
     ref, labels = _reference_counts(dist.assign(_cell=np.arange(len(dist), dtype=float)), by, within, versus)
     positions = ref.pop("_cell").to_numpy()
-    cur = dist.loc[ref.index]
-    deff_a = deffs.loc[ref.index]
     if versus == "rest":
-        deff_b = _cell_deffs(df, [*within, by], index=dist.index, rest_within=within, **options).loc[ref.index]
+        deff_b = _rest_deffs(df, [*within, by], score_col=score_col, cluster_col=cells.cluster_col, kind=kind,
+                             hit_scores=hit_scores, index=dist.index, within=within).loc[ref.index]
     else:
         deff_b = deffs.iloc[positions.astype(int)].set_axis(ref.index)
+    return _comparison_table(dist.loc[ref.index], ref, labels, deffs.loc[ref.index], deff_b, kind=kind, on=on,
+                             hit_scores=hit_scores, method=method, level=level, seed=seed, n_resamples=n_resamples,
+                             min_cell_size=min_cell_size, suppress=suppress, by=by, cluster_col=cells.cluster_col)
+
+
+def compare_with_rest(cells: ScoreCells, *, on: str | None = None, min_cell_size: int = DEFAULT_MIN_CELL_SIZE,
+                      method: str = "adjusted_wald", level: float = 0.95, suppress: bool = True, seed: int = 0,
+                      n_resamples: int = DEFAULT_RESAMPLES) -> pd.DataFrame:
+    """Compare every cell with all other cells together, from score cells that split the customers.
+
+    :func:`compare_by` with ``versus="rest"`` and no ``within``, for cells of a customer attribute
+    (each customer in one cell, e.g. the segment), where the rest's counts and customer moments
+    are the totals minus the cell's own (:meth:`cxlab.metrics.ScoreCells.rest`).
+
+    Parameters
+    ----------
+    cells : ScoreCells
+        Cells with a one-level index: the compared column.
+    on, min_cell_size, method, level, suppress, seed, n_resamples
+        As in :func:`compare_by`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The table of :func:`compare_by`.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"segment": ["a"] * 60 + ["b"] * 60, "customer_id": range(120),
+    ...                    "nps": [10, 5] * 30 + [10, 10, 5] * 20})
+    >>> round(float(compare_with_rest(score_cells(df, "segment", kind="nps"))["difference"].iloc[0]), 1)
+    -33.3
+    """
+    if cells.counts.index.nlevels != 1:
+        raise ValueError(f"compare_with_rest: cells must have one index level, the compared column; "
+                         f"got {list(cells.counts.index.names)}")
+    min_cell_size, level = _grouped_kwargs(min_cell_size, level)
+    kind = cells.kind
+    on = on or {"nps": "nps", "csat": "share", "ces": "mean"}[kind]
+    if kind != "nps" and on not in ("share", "mean"):
+        raise ValueError(f"on must be 'share' or 'mean' for {kind}; got {on!r}")
+    cells = cells.take(sorted(cells.counts.index))
+    rest = cells.rest()
+    labels = pd.Series("rest", index=cells.counts.index)
+    return _comparison_table(cells.counts, rest.counts, labels, cells.deffs(), rest.deffs(), kind=kind, on=on,
+                             hit_scores=cells.hit_scores, method=_check_method(method), level=level, seed=seed,
+                             n_resamples=_check_resamples(n_resamples), min_cell_size=min_cell_size,
+                             suppress=suppress, by=str(cells.counts.index.name), cluster_col=cells.cluster_col)
+
+
+def _comparison_table(cur: pd.DataFrame, ref: pd.DataFrame, labels: pd.Series, deff_a: pd.DataFrame,
+                      deff_b: pd.DataFrame, *, kind: str, on: str, hit_scores: tuple[int, ...], method: str,
+                      level: float, seed: int, n_resamples: int, min_cell_size: int, suppress: bool, by: str,
+                      cluster_col: str | None) -> pd.DataFrame:
+    """The table of :func:`compare_by` from the compared cells' counts, their references' and both design effects."""
     if kind == "nps":
         groups = []
         for counts in (cur, ref):

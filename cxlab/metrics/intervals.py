@@ -16,7 +16,8 @@ from cxlab.metrics.scales import (
     _check_resamples,
 )
 
-__all__ = ["deff_from_totals", "mean_intervals_from_sums", "nps_intervals", "wilson_interval"]
+__all__ = ["cell_moments", "deff_from_totals", "mean_intervals_from_sums", "moment_deffs", "nps_intervals",
+           "wilson_interval"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -87,21 +88,48 @@ def deff_from_totals(*, customers, n, nn, s, q, ss, sn) -> np.ndarray:
         return np.where(c >= 2, np.maximum(ratio, 1.0), np.nan)
 
 
-def _deff_from_sums(sums: dict[str, np.ndarray], n_groups: int) -> tuple[np.ndarray, np.ndarray]:
-    """Design effects (n_groups, m) and customers per group from per-pair sums (:func:`deff_from_totals`)."""
+def cell_moments(sums: dict[str, np.ndarray], n_groups: int) -> pd.DataFrame:
+    """Customer moments per group from per (group, customer) sums.
+
+    Parameters
+    ----------
+    sums : dict of numpy.ndarray
+        ``group``, ``n``, ``s`` and ``q`` per (group, customer) pair (``s`` and ``q`` one column
+        per answer value).
+    n_groups : int
+        Groups, numbered from 0.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``customers``, ``n`` (answers) and ``nn`` (sum over customers of their
+        answers squared), and for each answer value ``j``: ``s{j}`` (sum), ``q{j}`` (sum of
+        squares), ``ss{j}`` (sum over customers of their sum squared) and ``sn{j}`` (sum over
+        customers of their sum times their answers).
+    """
     group, n, s, q = sums["group"], sums["n"], sums["s"], sums["q"]
-    present = n > 0
-    n_clusters = np.bincount(group[present], minlength=n_groups).astype(float)
+    out = {"customers": np.bincount(group[n > 0], minlength=n_groups).astype(np.int64),
+           "n": np.bincount(group, n, minlength=n_groups), "nn": np.bincount(group, n**2, minlength=n_groups)}
+    for j in range(s.shape[1]):
+        out.update({f"s{j}": np.bincount(group, s[:, j], minlength=n_groups),
+                    f"q{j}": np.bincount(group, q[:, j], minlength=n_groups),
+                    f"ss{j}": np.bincount(group, s[:, j] ** 2, minlength=n_groups),
+                    f"sn{j}": np.bincount(group, s[:, j] * n, minlength=n_groups)})
+    return pd.DataFrame(out)
 
-    def total(values):
-        return np.column_stack([np.bincount(group, values[:, j], minlength=n_groups)
-                                for j in range(values.shape[1])])
 
-    big_n = np.bincount(group, n, minlength=n_groups)[:, None]
-    deff = deff_from_totals(customers=n_clusters[:, None], n=big_n,
-                            nn=total(np.repeat(n[:, None] ** 2, s.shape[1], axis=1)), s=total(s), q=total(q),
-                            ss=total(s**2), sn=total(s * n[:, None]))
-    return deff, n_clusters.astype(int)
+def moment_deffs(moments: pd.DataFrame, n_values: int) -> np.ndarray:
+    """Design effects (cells, n_values) from the customer moments of :func:`cell_moments`."""
+    return np.column_stack([deff_from_totals(
+        customers=moments["customers"].to_numpy(float), n=moments["n"].to_numpy(float),
+        nn=moments["nn"].to_numpy(float), s=moments[f"s{j}"].to_numpy(float), q=moments[f"q{j}"].to_numpy(float),
+        ss=moments[f"ss{j}"].to_numpy(float), sn=moments[f"sn{j}"].to_numpy(float)) for j in range(n_values)])
+
+
+def _deff_from_sums(sums: dict[str, np.ndarray], n_groups: int) -> tuple[np.ndarray, np.ndarray]:
+    """Design effects (n_groups, m) and customers per group from per-pair sums."""
+    moments = cell_moments(sums, n_groups)
+    return moment_deffs(moments, sums["s"].shape[1]), moments["customers"].to_numpy()
 
 
 def _answer_values(values: np.ndarray, kind: str, hit_scores: tuple[int, ...] = ()) -> np.ndarray:

@@ -21,6 +21,7 @@ p-values by Benjamini-Hochberg across the whole table and give the flagged chang
 false-coverage-rate adjusted intervals (:func:`cxlab.metrics.fdr_selection`).
 
 Modules: :mod:`~cxlab.touchpoints.answers` (answers as of an instant, customer attributes),
+:mod:`~cxlab.touchpoints.cells` (the scorecard's aggregates, from a surveys table or an engine),
 :mod:`~cxlab.touchpoints.scorecard` (the scorecard and the quarter's estimates),
 :mod:`~cxlab.touchpoints.changes` (changes against earlier quarters),
 :mod:`~cxlab.touchpoints.intervention` (a dated intervention's effect) and
@@ -36,18 +37,27 @@ from cxlab.touchpoints.answers import (
     surveys_as_of,
     with_customer_attributes,
 )
-from cxlab.touchpoints.changes import CHANGE_COLUMNS, quarter_changes, scorecard_changes
+from cxlab.touchpoints.cells import HEADLINE_METRICS, SurveyCells, survey_cells
+from cxlab.touchpoints.changes import (
+    CHANGE_COLUMNS,
+    quarter_changes,
+    quarter_changes_from_cells,
+    scorecard_changes,
+    scorecard_changes_from_cells,
+)
 from cxlab.touchpoints.intervention import InterventionEffect, intervention_effect
 from cxlab.touchpoints.plots import plot_intervention, plot_trend, plot_trend_panels
 from cxlab.touchpoints.scorecard import (
-    HEADLINE_METRICS,
     OVERALL_QUESTIONS,
     SCORE_LABELS,
     overall_share,
+    overall_share_from_counts,
     quarter_estimates,
+    quarter_estimates_from_cells,
     recent_comments,
     score_labels,
     scorecard,
+    scorecard_from_cells,
 )
 
 __all__ = [
@@ -59,18 +69,25 @@ __all__ = [
     "SURVEY_COLUMNS",
     "TREND_METRICS",
     "InterventionEffect",
+    "SurveyCells",
     "intervention_effect",
     "overall_share",
+    "overall_share_from_counts",
     "plot_intervention",
     "plot_trend",
     "plot_trend_panels",
     "quarter_changes",
+    "quarter_changes_from_cells",
     "quarter_estimates",
+    "quarter_estimates_from_cells",
     "quarter_labels",
     "recent_comments",
     "score_labels",
     "scorecard",
     "scorecard_changes",
+    "scorecard_changes_from_cells",
+    "scorecard_from_cells",
+    "survey_cells",
     "surveys_as_of",
     "with_customer_attributes",
 ]

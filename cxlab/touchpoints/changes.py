@@ -7,10 +7,11 @@ import pandas as pd
 
 from cxlab import metrics
 from cxlab.schema import RELATIONSHIP
-from cxlab.touchpoints.answers import _scores_only, _touchpoint_order, surveys_as_of
-from cxlab.touchpoints.scorecard import HEADLINE_METRICS, _estimate, _metric_rows
+from cxlab.touchpoints.answers import _touchpoint_order
+from cxlab.touchpoints.cells import HEADLINE_METRICS, SurveyCells, survey_cells
 
-__all__ = ["CHANGE_COLUMNS", "quarter_changes", "scorecard_changes"]
+__all__ = ["CHANGE_COLUMNS", "quarter_changes", "quarter_changes_from_cells", "scorecard_changes",
+           "scorecard_changes_from_cells"]
 
 
 CHANGE_COLUMNS = ["metric", "comparison", "quarter", "reference_quarter", "value", "reference_value", "difference",
@@ -26,19 +27,19 @@ def _difference(metric: str, current, reference, level: float):
     return metrics.compare_ces(current, reference, on="mean", level=level)
 
 
-def _period_changes(units: list[tuple[dict, str, pd.DataFrame]], *, period: pd.Period, min_cell_size: int, method: str,
-                    level: float, cluster_col: str | None, family: str) -> pd.DataFrame:
+def _period_changes(units: list[tuple[dict, str, metrics.ScoreCells]], *, period: pd.Period, min_cell_size: int,
+                    method: str, level: float, cluster_col: str | None, family: str) -> pd.DataFrame:
     """Changes from the previous quarter and the same quarter a year earlier, adjusted as one family.
 
-    ``units`` holds (leading columns of the row, metric, that metric's answers) per row group.
+    ``units`` holds (leading columns of the row, metric, that metric's score cells per quarter) per row group.
     All tested changes form one Benjamini-Hochberg family; flagged changes get
     false-coverage-rate adjusted intervals from the same comparison at the adjusted level.
     """
     rows, pairs = [], []
-    for keys, metric, answered in units:
+    for keys, metric, quarters in units:
         change_unit, what = HEADLINE_METRICS[metric][2:]
-        n_by_quarter = answered.groupby("quarter").size()
-        current = _estimate(answered[answered["quarter"] == str(period)], metric, method, level, cluster_col)
+        n_by_quarter = quarters.n
+        current = quarters.estimate(str(period), method=method, level=level)
         earlier = n_by_quarter[(n_by_quarter.index < str(period)) & (n_by_quarter >= min_cell_size)]
         for comparison, reference in (("prev_quarter", period - 1), ("prev_year", period - 4)):
             reference, note = str(reference), ""
@@ -46,7 +47,7 @@ def _period_changes(units: list[tuple[dict, str, pd.DataFrame]], *, period: pd.P
                 note = f"{reference} has fewer than {min_cell_size} answers; compared with {earlier.index.max()}, " \
                        "the latest earlier quarter with enough answers"
                 reference = earlier.index.max()
-            ref = _estimate(answered[answered["quarter"] == reference], metric, method, level, cluster_col)
+            ref = quarters.estimate(reference, method=method, level=level)
             row = {**keys, "metric": metric, "comparison": comparison, "quarter": str(period),
                    "reference_quarter": reference, "value": current.value, "reference_value": ref.value,
                    "n": current.n, "n_reference": ref.n, "unit": change_unit}
@@ -119,11 +120,17 @@ def quarter_changes(surveys: pd.DataFrame, *, quarter: str, as_of, min_cell_size
         ``significant``, ``adj_ci_low``, ``adj_ci_high`` (flagged changes only), ``n``,
         ``n_reference``, ``unit`` and ``note``; ``attrs["note"]`` is the table note.
     """
-    cluster_col = metrics.cluster_column(surveys, cluster_col)
-    frame = surveys_as_of(_scores_only(surveys, cluster_col), as_of=as_of)
-    units = [({}, metric, _metric_rows(frame, metric)) for metric in HEADLINE_METRICS]
+    return quarter_changes_from_cells(survey_cells(surveys, as_of=as_of, cluster_col=cluster_col), quarter=quarter,
+                                      min_cell_size=min_cell_size, method=method, level=level)
+
+
+def quarter_changes_from_cells(cells: SurveyCells, *, quarter: str,
+                               min_cell_size: int = metrics.DEFAULT_MIN_CELL_SIZE, method: str = "adjusted_wald",
+                               level: float = 0.95) -> pd.DataFrame:
+    """:func:`quarter_changes` from the scorecard's aggregates (same arguments after ``cells``, same result)."""
+    units = [({}, metric, cells.by_quarter[metric]) for metric in HEADLINE_METRICS]
     return _period_changes(units, period=pd.Period(str(quarter), freq="Q"), min_cell_size=min_cell_size, method=method,
-                           level=level, cluster_col=cluster_col, family="metrics and periods")[CHANGE_COLUMNS]
+                           level=level, cluster_col=cells.cluster_col, family="metrics and periods")[CHANGE_COLUMNS]
 
 
 def scorecard_changes(surveys: pd.DataFrame, *, quarter: str, as_of, min_cell_size: int = metrics.DEFAULT_MIN_CELL_SIZE,
@@ -162,13 +169,21 @@ def scorecard_changes(surveys: pd.DataFrame, *, quarter: str, as_of, min_cell_si
         ``touchpoint`` and the columns of :func:`quarter_changes`, touchpoints in journey order;
         ``attrs["note"]`` says how p-values and intervals are adjusted and which variance is used.
     """
-    cluster_col = metrics.cluster_column(surveys, cluster_col)
-    frame = surveys_as_of(_scores_only(surveys, cluster_col), as_of=as_of)
+    return scorecard_changes_from_cells(survey_cells(surveys, as_of=as_of, cluster_col=cluster_col),
+                                        quarter=quarter, min_cell_size=min_cell_size, method=method, level=level)
+
+
+def scorecard_changes_from_cells(cells: SurveyCells, *, quarter: str,
+                                 min_cell_size: int = metrics.DEFAULT_MIN_CELL_SIZE, method: str = "adjusted_wald",
+                                 level: float = 0.95) -> pd.DataFrame:
+    """:func:`scorecard_changes` from the scorecard's aggregates (same arguments after ``cells``, same result)."""
     units = []
-    for touchpoint in _touchpoint_order(frame["touchpoint"]):
-        rows = frame[frame["touchpoint"] == touchpoint]
+    for touchpoint in _touchpoint_order(cells.responses["touchpoint"]):
         asked = ["nps"] if touchpoint == RELATIONSHIP else ["csat", "ces"]
-        units += [({"touchpoint": touchpoint}, m, rows[rows[m].notna()]) for m in asked if rows[m].notna().any()]
+        for metric in asked:
+            quarters = cells.by_touchpoint[metric].xs(touchpoint, "touchpoint")
+            if len(quarters.counts):
+                units.append(({"touchpoint": touchpoint}, metric, quarters))
     out = _period_changes(units, period=pd.Period(str(quarter), freq="Q"), min_cell_size=min_cell_size, method=method,
-                          level=level, cluster_col=cluster_col, family="touchpoints, metrics and periods")
+                          level=level, cluster_col=cells.cluster_col, family="touchpoints, metrics and periods")
     return out.reindex(columns=["touchpoint", *CHANGE_COLUMNS])

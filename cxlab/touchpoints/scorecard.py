@@ -9,16 +9,11 @@ import pandas as pd
 from cxlab import metrics
 from cxlab.periods import as_datetime, parse_quarter
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
-from cxlab.touchpoints.answers import (
-    SURVEY_COLUMNS,
-    _require,
-    _scores_only,
-    _touchpoint_order,
-    surveys_as_of,
-)
+from cxlab.touchpoints.answers import SURVEY_COLUMNS, _require, _touchpoint_order, surveys_as_of
+from cxlab.touchpoints.cells import HEADLINE_METRICS, SurveyCells, survey_cells
 
-__all__ = ["HEADLINE_METRICS", "OVERALL_QUESTIONS", "SCORE_LABELS", "overall_share", "quarter_estimates",
-           "recent_comments", "score_labels", "scorecard"]
+__all__ = ["OVERALL_QUESTIONS", "SCORE_LABELS", "overall_share", "overall_share_from_counts", "quarter_estimates",
+           "quarter_estimates_from_cells", "recent_comments", "score_labels", "scorecard", "scorecard_from_cells"]
 
 
 def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_cell_size: int = metrics.DEFAULT_MIN_CELL_SIZE,
@@ -67,19 +62,26 @@ def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_cell_size: int
     >>> card[["touchpoint", "quarter", "responses", "csat"]].round(1).to_dict("records")
     [{'touchpoint': 'portal', 'quarter': '2026Q3', 'responses': 60, 'csat': 66.7}]
     """
-    cluster_col = metrics.cluster_column(surveys, cluster_col)
-    frame = surveys_as_of(_scores_only(surveys, cluster_col), as_of=as_of)
+    return scorecard_from_cells(survey_cells(surveys, as_of=as_of, cluster_col=cluster_col), quarters=quarters,
+                                min_cell_size=min_cell_size, method=method, level=level, suppress=suppress)
+
+
+def scorecard_from_cells(cells: SurveyCells, *, quarters=None, min_cell_size: int = metrics.DEFAULT_MIN_CELL_SIZE,
+                         method: str = "adjusted_wald", level: float = 0.95, suppress: bool = True) -> pd.DataFrame:
+    """:func:`scorecard` from the scorecard's aggregates (:func:`cxlab.touchpoints.survey_cells` or an engine's).
+
+    The arguments after ``cells`` and the result are those of :func:`scorecard`.
+    """
     keys = ["touchpoint", "quarter"]
-    counts = frame.groupby(keys, observed=True).agg(invitations=("responded", "size"),
-                                                    responses=("responded", "sum")).reset_index()
+    counts = cells.responses[[*keys, "invitations", "responses"]].copy()
     counts["response_rate"] = counts["responses"] / counts["invitations"] * 100
     if suppress:
         counts["response_rate"] = counts["response_rate"].mask(counts["invitations"] < min_cell_size)
-    options = {"min_cell_size": min_cell_size, "level": level, "suppress": suppress, "cluster_col": cluster_col}
+    options = {"min_cell_size": min_cell_size, "level": level, "suppress": suppress}
     tables = {
-        "csat": metrics.csat_by(frame, keys, **options),
-        "ces": metrics.ces_by(frame, keys, **options),
-        "nps": metrics.nps_by(frame, keys, method=method, **options),
+        "csat": metrics.csat_table(cells.by_touchpoint["csat"], **options),
+        "ces": metrics.ces_table(cells.by_touchpoint["ces"], **options),
+        "nps": metrics.nps_table(cells.by_touchpoint["nps"], method=method, **options),
     }
     card = counts
     for name, table in tables.items():
@@ -95,31 +97,8 @@ def scorecard(surveys: pd.DataFrame, *, as_of, quarters=None, min_cell_size: int
     order = {t: i for i, t in enumerate(_touchpoint_order(card["touchpoint"]))}
     card = card.sort_values(["touchpoint", "quarter"], key=lambda s: s.map(order) if s.name == "touchpoint" else s)
     card = card.reset_index(drop=True)
-    card.attrs.update(level=level, variance=metrics.variance_label(cluster_col))
+    card.attrs.update(level=level, variance=metrics.variance_label(cells.cluster_col))
     return card
-
-
-HEADLINE_METRICS = {
-    # metric: (touchpoints asked, unit of the level, unit of a change, what a change compares)
-    "nps": ("relationship", "points", "points", "NPS"),
-    "csat": ("transactional", "% satisfied", "percentage points", "share satisfied"),
-    "ces": ("transactional", "mean effort 1–7", "mean effort 1–7", "mean effort"),
-}
-
-
-def _metric_rows(frame: pd.DataFrame, metric: str) -> pd.DataFrame:
-    relationship = frame["touchpoint"] == RELATIONSHIP
-    rows = frame[relationship] if HEADLINE_METRICS[metric][0] == "relationship" else frame[~relationship]
-    return rows[rows[metric].notna()]
-
-
-def _estimate(rows: pd.DataFrame, metric: str, method: str, level: float, cluster_col: str | None):
-    clusters = None if cluster_col is None else rows[cluster_col]
-    if metric == "nps":
-        return metrics.nps(rows["nps"], clusters=clusters, method=method, level=level)
-    if metric == "csat":
-        return metrics.csat(rows["csat"], clusters=clusters, level=level)
-    return metrics.ces(rows["ces"], clusters=clusters, level=level)
 
 
 def quarter_estimates(surveys: pd.DataFrame, *, quarter: str, as_of, method: str = "adjusted_wald",
@@ -151,12 +130,15 @@ def quarter_estimates(surveys: pd.DataFrame, *, quarter: str, as_of, method: str
         ``{"nps": NPSEstimate, "csat": CSATEstimate, "ces": CESEstimate}`` (n = 0 and missing
         values when the quarter has no answers).
     """
-    period = pd.Period(str(quarter), freq="Q")
-    cluster_col = metrics.cluster_column(surveys, cluster_col)
-    surveys = _scores_only(surveys, cluster_col)
-    sent = as_datetime(surveys["sent_at"])
-    frame = surveys_as_of(surveys[(sent >= period.start_time) & (sent <= period.end_time)], as_of=as_of)
-    return {m: _estimate(_metric_rows(frame, m), m, method, level, cluster_col) for m in HEADLINE_METRICS}
+    return quarter_estimates_from_cells(survey_cells(surveys, as_of=as_of, cluster_col=cluster_col),
+                                        quarter=quarter, method=method, level=level)
+
+
+def quarter_estimates_from_cells(cells: SurveyCells, *, quarter: str, method: str = "adjusted_wald",
+                                 level: float = 0.95) -> dict:
+    """:func:`quarter_estimates` from the scorecard's aggregates (same arguments after ``cells``, same result)."""
+    label = str(pd.Period(str(quarter), freq="Q"))
+    return {m: cells.by_quarter[m].estimate(label, method=method, level=level) for m in HEADLINE_METRICS}
 
 
 # Overall questions on scales other than NPS/CSAT/CES (optional survey columns, see cxlab.schema):
@@ -214,16 +196,31 @@ def overall_share(surveys: pd.DataFrame, *, column: str, quarter: str, as_of, le
     if column not in OVERALL_QUESTIONS:
         raise ValueError(f"overall_share: column must be one of {list(OVERALL_QUESTIONS)}; got {column!r}")
     _require(surveys, [*SURVEY_COLUMNS, column], "overall_share")
-    *_, positive, (low_score, high_score) = OVERALL_QUESTIONS[column]
     period = pd.Period(str(quarter), freq="Q")
     sent = as_datetime(surveys["sent_at"])
     in_quarter = surveys.loc[(sent >= period.start_time) & (sent <= period.end_time), [*SURVEY_COLUMNS, column]]
     answers = surveys_as_of(in_quarter, as_of=as_of)[column].dropna().astype(float)
-    off_scale = answers[(answers < low_score) | (answers > high_score) | (answers % 1 != 0)]
+    return overall_share_from_counts(answers.value_counts(), column=column, level=level)
+
+
+def overall_share_from_counts(counts: pd.Series, *, column: str, level: float = 0.95) -> dict:
+    """:func:`overall_share` from the answers per value of the question (index: answer, values: answers).
+
+    Examples
+    --------
+    >>> share = overall_share_from_counts(pd.Series({5.0: 1, 4.0: 1, 2.0: 1}), column="recommend5")
+    >>> share["n"], share["hits"], round(share["value"], 1)
+    (3, 2, 66.7)
+    """
+    if column not in OVERALL_QUESTIONS:
+        raise ValueError(f"overall_share: column must be one of {list(OVERALL_QUESTIONS)}; got {column!r}")
+    *_, positive, (low_score, high_score) = OVERALL_QUESTIONS[column]
+    values = counts.index.to_numpy(float)
+    off_scale = values[(values < low_score) | (values > high_score) | (values % 1 != 0)]
     if len(off_scale):
         raise ValueError(f"overall_share: column {column!r} must hold whole numbers from {low_score} to "
-                         f"{high_score}; found {sorted(off_scale.unique())[:5]}")
-    n, hits = len(answers), int(answers.isin(positive).sum())
+                         f"{high_score}; found {sorted(off_scale.tolist())[:5]}")
+    n, hits = int(counts.sum()), int(counts[np.isin(values, positive)].sum())
     low, high = metrics.wilson_interval(hits, n, level)
     return {"value": 100 * hits / n if n else np.nan, "ci_low": 100 * float(low), "ci_high": 100 * float(high),
             "n": n, "hits": hits}
