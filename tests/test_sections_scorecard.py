@@ -34,9 +34,15 @@ SECTIONS = (scorecard.overview, scorecard.quarter_at_a_glance, scorecard.changes
             scorecard.by_touchpoint, scorecard.trends, scorecard.comments)
 
 
-def _run_sections(folder: Path) -> tuple[dict, str]:
-    """Every section of the page: the recorded headlines and the HTML the results show."""
-    report = open_report("01_cx_scorecard", data_dir=folder, min_cell_size=30, tables=["surveys"])
+def _run_sections(folder: Path, *, queried: bool = False) -> tuple[dict, str]:
+    """Every section of the page: the recorded headlines and the HTML the results show.
+
+    With ``queried`` the page reads the surveys as aggregates from the engine, as the notebook does;
+    otherwise it loads them.
+    """
+    report = (open_report("01_cx_scorecard", data_dir=folder, min_cell_size=30, tables=["customers"],
+                          queried=["surveys"]) if queried else
+              open_report("01_cx_scorecard", data_dir=folder, min_cell_size=30, tables=["surveys"]))
     html = "\n".join(report.show(section)._repr_html_() for section in SECTIONS)
     return dict(report.recorder.items), html
 
@@ -53,11 +59,26 @@ def executed(tmp_path_factory):
     folder = tmp_path_factory.mktemp("world")
     write_demo(world, folder)
     headlines, html = _run_sections(folder)
-    return world, headlines, html
+    return world, headlines, html, folder
+
+
+def test_the_page_from_engine_aggregates_equals_the_page_from_loaded_surveys(executed):
+    _, loaded, loaded_html, folder = executed
+    queried, queried_html = _run_sections(folder, queried=True)
+    assert set(queried) == set(loaded)
+    for key, h in loaded.items():
+        q = queried[key]
+        for name in ("value", "ci_low", "ci_high"):
+            mine, theirs = getattr(q, name), getattr(h, name)
+            assert mine == (pytest.approx(theirs, rel=1e-9) if isinstance(theirs, float) else theirs), (key, name)
+        assert (q.n, q.note, q.label, q.series) == (h.n, h.note, h.label, h.series), key
+    no_images = re.compile(r"<img[^>]*>")
+    assert no_images.sub("", queried_html) == no_images.sub("", loaded_html)
+    assert "&lt;script&gt;alert('x')&lt;/script&gt;" in queried_html and "<script>" not in queried_html
 
 
 def test_all_headlines_recorded_with_existing_sections(executed):
-    _, headlines, _ = executed
+    _, headlines, _, _ = executed
     assert set(KEYS) <= set(headlines)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     markdown = "\n".join(c.source for c in notebook.cells if c.cell_type == "markdown")
@@ -71,7 +92,7 @@ def test_all_headlines_recorded_with_existing_sections(executed):
 
 
 def test_level_headlines_equal_metrics_on_the_raw_answers(executed):
-    world, headlines, _ = executed
+    world, headlines, _, _ = executed
     relationship = _answers(world.surveys, QUARTER, world.as_of, relationship=True)
     transactional = _answers(world.surveys, QUARTER, world.as_of, relationship=False)
     # the report's intervals are clustered by customer
@@ -85,7 +106,7 @@ def test_level_headlines_equal_metrics_on_the_raw_answers(executed):
 
 
 def test_change_headlines_equal_direct_comparisons(executed):
-    world, headlines, _ = executed
+    world, headlines, _, _ = executed
 
     def answers(quarter, relationship):
         return _answers(world.surveys, quarter, world.as_of, relationship)
@@ -115,7 +136,7 @@ def test_change_headlines_equal_direct_comparisons(executed):
 
 
 def test_comments_are_escaped_and_no_identifiers_shown(executed):
-    world, _, html = executed
+    world, _, html, _ = executed
     assert "&lt;script&gt;alert('x')&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;" in html
     assert "<script>" not in html
     text = re.sub(r"<img[^>]*>", "", html)

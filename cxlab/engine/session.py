@@ -14,7 +14,7 @@ from cxlab.io import REJECTED_COLUMNS, DataValidationError
 from cxlab.metrics.cells import DEFAULT_HIT_SCORES
 from cxlab.retention import period_months, revenue_retention_from_sums
 from cxlab.schema import RELATIONSHIP
-from cxlab.touchpoints import HEADLINE_METRICS, SCORE_LABELS, SurveyCells
+from cxlab.touchpoints import HEADLINE_METRICS, OVERALL_QUESTIONS, SCORE_LABELS, SurveyCells
 
 __all__ = ["ENGINES", "Engine", "connect"]
 
@@ -186,6 +186,11 @@ class Engine:
         """Whether the source has ``table``."""
         return table in self.source.tables
 
+    def columns(self, table: str) -> list[str]:
+        """The columns of ``table`` in the source, in file order."""
+        self._require(table, "columns")
+        return list(self._present[table])
+
     # -- aggregates -------------------------------------------------------------------------------
 
     def _require(self, table: str, what: str) -> None:
@@ -283,15 +288,23 @@ class Engine:
         """
         as_of = self._as_of(as_of)
         responses = self.response_counts(["touchpoint", "quarter"], as_of=as_of)
-        transactional = sorted(set(responses["touchpoint"]) - {RELATIONSHIP})
-        headline = {"relationship": [RELATIONSHIP], "transactional": transactional}
-        cells = {"touchpoint": ["touchpoint", "quarter"], "quarter": ["quarter"]}
         return SurveyCells(
             as_of=as_of, responses=responses.drop(columns="response_rate"),
-            by_touchpoint={m: self.score_cells(m, cells["touchpoint"], as_of=as_of) for m in HEADLINE_METRICS},
-            by_quarter={m: self.score_cells(m, cells["quarter"], as_of=as_of, touchpoints=headline[asked])
-                        for m, (asked, *_) in HEADLINE_METRICS.items()},
-            cluster_col="customer_id")
+            by_touchpoint={m: self.score_cells(m, ["touchpoint", "quarter"], as_of=as_of) for m in HEADLINE_METRICS},
+            by_quarter={m: self.headline_cells(m, ["quarter"], as_of=as_of) for m in HEADLINE_METRICS},
+            cluster_col="customer_id", overall={c: counts for c in OVERALL_QUESTIONS if c in self.columns("surveys")
+                                                if len(counts := self.answer_counts(c, ["quarter"], as_of=as_of))})
+
+    def headline_cells(self, metric: str, by, *, as_of=None) -> metrics.ScoreCells:
+        """:meth:`score_cells` over the touchpoints of a metric's headline (:data:`cxlab.touchpoints.HEADLINE_METRICS`):
+        the relationship survey for NPS, every other touchpoint for CSAT and CES."""
+        _check_metric(metric)
+        if HEADLINE_METRICS[metric][0] == "relationship":
+            asked = [RELATIONSHIP]
+        else:
+            present = self.dialect.frame("SELECT DISTINCT touchpoint FROM valid_surveys")["touchpoint"]
+            asked = sorted(set(present.dropna()) - {RELATIONSHIP})
+        return self.score_cells(metric, by, as_of=as_of, touchpoints=asked)
 
     def answer_counts(self, column: str, by, *, as_of=None) -> pd.DataFrame:
         """Known answers per cell and value of any survey column (e.g. the optional ``recommend5``).
@@ -304,7 +317,7 @@ class Engine:
         """
         by = _as_list(by)
         self._require("surveys", "answer_counts")
-        if column not in self._present["surveys"]:
+        if column not in self.columns("surveys"):
             raise ValueError(f"answer_counts: the surveys of {self.source.location} have no column {column!r}")
         frame = self.dialect.frame(queries.answer_counts(self._as_of(as_of), column, by))
         return queries.order(_labelled(frame, "quarter", "quarter"), [*by, "value"])
@@ -317,8 +330,7 @@ class Engine:
         invitation id, at most ``per_touchpoint`` each.
         """
         self._require("surveys", "latest_comments")
-        scores = [c for c in SCORE_LABELS if c in self._present["surveys"]] + (
-            ["satisfied"] if "satisfied" in self._present["surveys"] else [])
+        scores = [c for c in [*SCORE_LABELS, "satisfied"] if c in self.columns("surveys")]
         return self.dialect.frame(queries.latest_comments(self._as_of(as_of), str(quarter), int(per_touchpoint),
                                                           scores))
 

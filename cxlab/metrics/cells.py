@@ -179,11 +179,11 @@ class ScoreCells:
         return pd.DataFrame(moment_deffs(moments, len(names)), index=index, columns=names).assign(
             n_clusters=moments["customers"].to_numpy(float))
 
-    def take(self, labels) -> ScoreCells:
-        """The cells with these index labels (absent labels are left out)."""
-        keep = self.counts.index.isin(list(labels))
-        return replace(self, counts=self.counts[keep],
-                       moments=None if self.moments is None else self.moments.reindex(self.counts.index[keep]))
+    def sort_index(self) -> ScoreCells:
+        """The cells in the order of their index labels (missing labels last)."""
+        counts = self.counts.sort_index()
+        moments = None if self.moments is None else self.moments.reindex(counts.index)
+        return replace(self, counts=counts, moments=moments)
 
     def xs(self, key, level: str) -> ScoreCells:
         """The cells of one value of an index level, that level dropped (e.g. one touchpoint's quarters)."""

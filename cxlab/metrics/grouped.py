@@ -609,7 +609,7 @@ def compare_with_rest(cells: ScoreCells, *, on: str | None = None, min_cell_size
     on = on or {"nps": "nps", "csat": "share", "ces": "mean"}[kind]
     if kind != "nps" and on not in ("share", "mean"):
         raise ValueError(f"on must be 'share' or 'mean' for {kind}; got {on!r}")
-    cells = cells.take(sorted(cells.counts.index))
+    cells = cells.sort_index()
     rest = cells.rest()
     labels = pd.Series("rest", index=cells.counts.index)
     return _comparison_table(cells.counts, rest.counts, labels, cells.deffs(), rest.deffs(), kind=kind, on=on,

@@ -31,6 +31,7 @@ from cxlab.survival.frames import survival_frame
 from cxlab.targets import parse_targets
 from cxlab.tenure import tenure_frame
 from cxlab.touchpoints.answers import surveys_as_of
+from cxlab.touchpoints.cells import SurveyCells, survey_cells
 
 if TYPE_CHECKING:
     from cxlab.engine import Engine
@@ -106,6 +107,17 @@ class ReportContext:
         over the rows again.
         """
         return self.cached("surveys_known", lambda: surveys_as_of(self.data.surveys, as_of=self.as_of))
+
+    @property
+    def survey_cells(self) -> SurveyCells:
+        """The scorecard's aggregates at the as-of date (:class:`cxlab.touchpoints.SurveyCells`), built once per run.
+
+        From :attr:`engine` when the page queries the surveys (:attr:`queried`), else from the
+        loaded surveys table.
+        """
+        if "surveys" in self.queried:
+            return self.cached("survey_cells", lambda: self.engine.survey_cells(as_of=self.as_of))
+        return self.cached("survey_cells", lambda: survey_cells(self.surveys_known, as_of=self.as_of))
 
     def landmark(self, landmark_months: int) -> pd.DataFrame:
         """:func:`cxlab.survival.survival_frame` at a landmark (customers active after it)."""

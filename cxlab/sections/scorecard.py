@@ -8,10 +8,10 @@ from cxlab import metrics, touchpoints
 from cxlab.display import IDENTIFIER_COLUMNS
 from cxlab.headlines import spec
 from cxlab.periods import parse_quarter
-from cxlab.schema import RELATIONSHIP
 from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_figure
 from cxlab.survival.wording import format_p
+from cxlab.touchpoints.cells import metric_rows
 
 __all__ = ["COMMENT_CHARS", "DECIMALS", "DIFFERENCE_UNITS", "HISTORY_QUARTERS", "METRICS", "METRIC_NAMES",
            "TREND_QUARTERS", "by_segment", "by_touchpoint", "changes_since", "comments", "overview",
@@ -26,27 +26,39 @@ HISTORY_QUARTERS = 8
 COMMENT_CHARS = 2000  # a page quotes no more of one comment
 
 
-def _answers_in_quarter(report) -> pd.DataFrame:
-    """The quarter's invitations (sent in it) with answers known by the as-of instant; built once per run."""
-    def build():
-        frame = report.surveys_known
-        return frame[frame["quarter"] == report.quarter]
-    return report.cached("answers_in_quarter", build)
-
-
 def _asked(report) -> dict[str, bool]:
-    surveys = report.data.surveys
     gaps = report.availability.gaps
-    return {key: f"surveys.{key}" not in gaps and bool(surveys[key].notna().any()) for key in METRICS}
+    return {key: f"surveys.{key}" not in gaps and report.survey_cells.asked(key) for key in METRICS}
 
 
 def _no_answers(report) -> str:
     """Why the scorecard sections cannot run ("" when they can)."""
     if not report.availability.allows("surveys"):
         return report.availability.why_not("surveys")
-    if _answers_in_quarter(report).empty:
+    if not report.survey_cells.invitations_in(report.quarter):
         return f"the data has no survey answers for {report.quarter}"
     return ""
+
+
+def _segment_cells(report) -> dict:
+    """Each metric's score cells per customer segment in the report quarter, over its headline touchpoints."""
+    def build():
+        if "surveys" in report.queried:
+            return {m: report.engine.headline_cells(m, ["segment", "quarter"], as_of=report.as_of)
+                    .xs(report.quarter, "quarter") for m in METRICS}
+        known = report.surveys_known
+        answers = touchpoints.with_customer_attributes(known[known["quarter"] == report.quarter],
+                                                       report.data.customers, "segment")
+        return {m: metrics.score_cells(metric_rows(answers, m), "segment", kind=m) for m in METRICS}
+    return report.cached("segment_cells", build)
+
+
+def _comment_rows(report, per_touchpoint: int) -> pd.DataFrame:
+    """The quarter's answers with a comment (at least the latest ``per_touchpoint`` of each touchpoint)."""
+    if "surveys" in report.queried:
+        return report.engine.latest_comments(quarter=report.quarter, per_touchpoint=per_touchpoint, as_of=report.as_of)
+    known = report.surveys_known
+    return known[(known["quarter"] == report.quarter) & known["comment"].notna()]
 
 
 def overview(report, *, method: str = "adjusted_wald") -> SectionResult:
@@ -71,8 +83,8 @@ def _level_note(estimate, key: str, report, method: str, asked: bool) -> str:
 def _estimates_by_quarter(report, method: str) -> dict:
     """NPS, CSAT and CES estimates of the last :data:`HISTORY_QUARTERS` quarters, the report quarter last."""
     quarters = [str(parse_quarter(report.quarter) - k) for k in range(HISTORY_QUARTERS - 1, -1, -1)]
-    return {quarter: touchpoints.quarter_estimates(report.surveys_known, quarter=quarter, as_of=report.as_of,
-                                                   method=method) for quarter in quarters}
+    return {quarter: touchpoints.quarter_estimates_from_cells(report.survey_cells, quarter=quarter, method=method)
+            for quarter in quarters}
 
 
 def _history(report, by_quarter: dict) -> dict[str, list]:
@@ -108,10 +120,11 @@ def quarter_at_a_glance(report, *, method: str = "adjusted_wald") -> SectionResu
             rows.append((METRIC_NAMES[key] if key != "ces" else "CES, mean effort (1 = very easy, 7 = very difficult)",
                          est.value if shown else None, est.ci_low if shown else None,
                          est.ci_high if shown else None, est.n, DECIMALS[key], "%" if key == "csat" else ""))
+    cells = report.survey_cells
     for column, (key, label, _, _, _) in touchpoints.OVERALL_QUESTIONS.items():
-        present = column in report.data.surveys.columns and bool(report.data.surveys[column].notna().any())
-        share = (touchpoints.overall_share(report.surveys_known, column=column, quarter=report.quarter,
-                                           as_of=report.as_of) if present else {"n": 0})
+        present = column in cells.overall
+        share = (touchpoints.overall_share_from_counts(cells.overall_counts(column, report.quarter), column=column)
+                 if present else {"n": 0})
         shown = present and share["n"] >= report.min_cell_size
         note = (f"not in the data: the survey has no {column} question" if not present else
                 (f"suppressed: fewer than {report.min_cell_size} responses" if share["n"] else
@@ -180,8 +193,8 @@ def changes_since(report, *, method: str = "adjusted_wald") -> SectionResult:
             spec(k).headline(None, note="no survey answers", quarter=report.quarter, reference="an earlier quarter")
             for k in keys])
     asked = _asked(report)
-    changes = touchpoints.quarter_changes(report.surveys_known, quarter=report.quarter, as_of=report.as_of,
-                                          min_cell_size=report.min_cell_size, method=method)
+    changes = touchpoints.quarter_changes_from_cells(report.survey_cells, quarter=report.quarter,
+                                                     min_cell_size=report.min_cell_size, method=method)
     result = SectionResult("changes", title)
     for row in changes.itertuples():
         p_text = "adjusted p < 0.001" if row.p_adjusted < 0.001 else f"adjusted p = {row.p_adjusted:.3f}"
@@ -203,24 +216,17 @@ def changes_since(report, *, method: str = "adjusted_wald") -> SectionResult:
     return result
 
 
-def _with_segment(report) -> pd.DataFrame:
-    answers = _answers_in_quarter(report)
-    return answers.merge(report.data.customers[["customer_id", "segment"]], on="customer_id", how="left")
-
-
 def by_segment(report, *, method: str = "adjusted_wald") -> SectionResult:
     """NPS, CSAT and CES per customer segment, and each segment against all other customers."""
     title = "By customer segment"
     why = _no_answers(report)
     if why:
         return SectionResult("by-segment", title, unavailable=why)
-    answers = _with_segment(report)
-    relationship = answers[answers["touchpoint"] == RELATIONSHIP]
-    transactional = answers[answers["touchpoint"] != RELATIONSHIP]
+    cells = _segment_cells(report)
     min_cell_size = report.min_cell_size
-    nps = metrics.nps_by(relationship, "segment", min_cell_size=min_cell_size, method=method).set_index("segment")
-    csat = metrics.csat_by(transactional, "segment", min_cell_size=min_cell_size).set_index("segment")
-    ces = metrics.ces_by(transactional, "segment", min_cell_size=min_cell_size).set_index("segment")
+    nps = metrics.nps_table(cells["nps"], min_cell_size=min_cell_size, method=method).set_index("segment")
+    csat = metrics.csat_table(cells["csat"], min_cell_size=min_cell_size).set_index("segment")
+    ces = metrics.ces_table(cells["ces"], min_cell_size=min_cell_size).set_index("segment")
     segments = sorted(set(nps.index) | set(csat.index) | set(ces.index))
 
     def cell(table, segment, column, decimals, unit=""):
@@ -239,12 +245,8 @@ def by_segment(report, *, method: str = "adjusted_wald") -> SectionResult:
     result = SectionResult("by-segment", title, tables=[Table(pd.DataFrame(rows),
                                                               f"{report.quarter}; a dash: "
                                                               f"fewer than {min_cell_size} answers")])
-    versus = {"nps": metrics.compare_by(relationship, "segment", versus="rest", kind="nps",
-                                        min_cell_size=min_cell_size, method=method),
-              "csat": metrics.compare_by(transactional, "segment", versus="rest", kind="csat",
-                                         min_cell_size=min_cell_size),
-              "ces": metrics.compare_by(transactional, "segment", versus="rest", kind="ces",
-                                        min_cell_size=min_cell_size)}
+    versus = {kind: metrics.compare_with_rest(cells[kind], min_cell_size=min_cell_size, method=method)
+              for kind in METRICS}
     for kind, table in versus.items():
         decimals = DECIMALS[kind]
         result.technical.append(Table(pd.DataFrame({
@@ -272,8 +274,8 @@ def by_touchpoint(report, *, method: str = "adjusted_wald") -> SectionResult:
     if why:
         return SectionResult("by-touchpoint", title, unavailable=why, headlines=[
             spec("lowest_touchpoint").headline(None, note="no survey answers", quarter=report.quarter)])
-    card = touchpoints.scorecard(report.surveys_known, as_of=report.as_of, quarters=[report.quarter],
-                                 min_cell_size=report.min_cell_size, method=method)
+    card = touchpoints.scorecard_from_cells(report.survey_cells, quarters=[report.quarter],
+                                            min_cell_size=report.min_cell_size, method=method)
     table = Table(pd.DataFrame({
         "Touchpoint": card["touchpoint"],
         "Invitations": [count(n) for n in card["invitations"]],
@@ -288,8 +290,8 @@ def by_touchpoint(report, *, method: str = "adjusted_wald") -> SectionResult:
         "NPS 95% interval": [interval(lo, hi, 1) for lo, hi in zip(card["nps_ci_low"], card["nps_ci_high"],
                                                                    strict=True)],
     }), f"{report.quarter}; a dash: not asked at this touchpoint or fewer than {report.min_cell_size} answers")
-    changes = touchpoints.scorecard_changes(report.surveys_known, quarter=report.quarter, as_of=report.as_of,
-                                            min_cell_size=report.min_cell_size, method=method)
+    changes = touchpoints.scorecard_changes_from_cells(report.survey_cells, quarter=report.quarter,
+                                                       min_cell_size=report.min_cell_size, method=method)
     change_table = _change_table(changes, lambda row: f"{row.touchpoint}: {METRIC_NAMES[row.metric]} "
                                                       f"({DIFFERENCE_UNITS[row.metric]})")
     scored = card.dropna(subset=["csat"])
@@ -313,8 +315,8 @@ def trends(report, *, method: str = "adjusted_wald") -> SectionResult:
     if why:
         return SectionResult("trends", title, unavailable=why)
     quarters = [str(parse_quarter(report.quarter) - k) for k in range(TREND_QUARTERS - 1, -1, -1)]
-    card = touchpoints.scorecard(report.surveys_known, as_of=report.as_of, quarters=quarters,
-                                 min_cell_size=report.min_cell_size, method=method)
+    card = touchpoints.scorecard_from_cells(report.survey_cells, quarters=quarters,
+                                            min_cell_size=report.min_cell_size, method=method)
     charts = []
     for metric, what in (("csat", "share satisfied"), ("ces", "mean effort, lower is easier"),
                          ("nps", "relationship NPS")):
@@ -344,8 +346,8 @@ def comments(report, *, per_touchpoint: int = 2) -> SectionResult:
     """The most recent comments per touchpoint, escaped and without identifiers."""
     title = "What customers said"
     why = _no_answers(report)
-    answers = _answers_in_quarter(report) if not why else None
-    if why or not answers["comment"].notna().any():
+    answers = _comment_rows(report, per_touchpoint) if not why else None
+    if why or answers.empty:
         return SectionResult("comments", title,
                              unavailable=why or f"the data has no comments for {report.quarter}")
     recent = touchpoints.recent_comments(answers, per_touchpoint=per_touchpoint)

@@ -30,6 +30,7 @@ Modules: :mod:`~cxlab.touchpoints.answers` (answers as of an instant, customer a
 """
 
 from cxlab.touchpoints.answers import (
+    ANSWER_COLUMNS,
     SCORE_COLUMNS,
     SURVEY_COLUMNS,
     TREND_METRICS,
@@ -37,7 +38,7 @@ from cxlab.touchpoints.answers import (
     surveys_as_of,
     with_customer_attributes,
 )
-from cxlab.touchpoints.cells import HEADLINE_METRICS, SurveyCells, survey_cells
+from cxlab.touchpoints.cells import HEADLINE_METRICS, OVERALL_QUESTIONS, SurveyCells, survey_cells
 from cxlab.touchpoints.changes import (
     CHANGE_COLUMNS,
     quarter_changes,
@@ -48,7 +49,6 @@ from cxlab.touchpoints.changes import (
 from cxlab.touchpoints.intervention import InterventionEffect, intervention_effect
 from cxlab.touchpoints.plots import plot_intervention, plot_trend, plot_trend_panels
 from cxlab.touchpoints.scorecard import (
-    OVERALL_QUESTIONS,
     SCORE_LABELS,
     overall_share,
     overall_share_from_counts,
@@ -61,6 +61,7 @@ from cxlab.touchpoints.scorecard import (
 )
 
 __all__ = [
+    "ANSWER_COLUMNS",
     "CHANGE_COLUMNS",
     "HEADLINE_METRICS",
     "OVERALL_QUESTIONS",

@@ -9,12 +9,13 @@ from cxlab.identifiers import attributes_of
 from cxlab.periods import as_datetime, known_by, quarter_labels
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
-__all__ = ["SCORE_COLUMNS", "SURVEY_COLUMNS", "TREND_METRICS", "quarter_labels", "surveys_as_of",
+__all__ = ["ANSWER_COLUMNS", "SCORE_COLUMNS", "SURVEY_COLUMNS", "TREND_METRICS", "quarter_labels", "surveys_as_of",
            "with_customer_attributes"]
 
 KNOWN_AS_OF = "known_as_of"
 SURVEY_COLUMNS = ("touchpoint", "sent_at", "responded_at", "nps", "csat", "ces")
 SCORE_COLUMNS = ("nps", "csat", "ces", "comment")
+ANSWER_COLUMNS = (*SCORE_COLUMNS, "recommend5", "satisfied", "score")  # blanked when the answer came too late
 TREND_METRICS = {
     "csat": ("Share satisfied (CSAT 4-5), %", "CSAT by touchpoint and quarter"),
     "ces": ("Mean effort (CES 1-7, lower = easier)", "Customer effort by touchpoint and quarter"),
@@ -39,7 +40,8 @@ def surveys_as_of(surveys: pd.DataFrame, *, as_of) -> pd.DataFrame:
         A ``surveys`` table (see :mod:`cxlab.schema`); not modified.
     as_of : str or pandas.Timestamp
         Analysis date: invitations sent after it are dropped, answers received after it are
-        treated as no answer (scores, comment and ``responded_at`` blanked).
+        treated as no answer (scores, the optional answers of :data:`ANSWER_COLUMNS`, comment and
+        ``responded_at`` blanked).
 
     Returns
     -------
@@ -71,7 +73,7 @@ def surveys_as_of(surveys: pd.DataFrame, *, as_of) -> pd.DataFrame:
             out[col] = out[col].astype(float)
     late = out["responded_at"].notna() & ~known_by(out["responded_at"], as_of=as_of)
     if late.any():
-        for col in ["responded_at", *(c for c in SCORE_COLUMNS if c in out.columns)]:
+        for col in ["responded_at", *(c for c in ANSWER_COLUMNS if c in out.columns)]:
             out[col] = out[col].mask(late)
     out["responded"] = out["responded_at"].notna()
     out["quarter"] = quarter_labels(out["sent_at"])
@@ -120,14 +122,15 @@ def with_customer_attributes(surveys: pd.DataFrame, customers: pd.DataFrame, col
     return surveys.assign(**attributes_of(surveys["customer_id"], customers, columns))
 
 
-def _scores_only(surveys: pd.DataFrame, cluster_col: str | None = None) -> pd.DataFrame:
-    """The columns the estimates need, with the customer ids when clustering (copying every column is slow).
+def _scores_only(surveys: pd.DataFrame, cluster_col: str | None = None, extra=()) -> pd.DataFrame:
+    """The columns the estimates need (and ``extra``), with the customer ids when clustering (copying every column
+    is slow).
 
     The columns :func:`surveys_as_of` adds stay, so that a frame it returned is not worked out again.
     """
     _require(surveys, SURVEY_COLUMNS, "surveys")
     added = [c for c in ("quarter", "responded") if c in surveys.columns]
-    return surveys[[*SURVEY_COLUMNS, *([cluster_col] if cluster_col else []), *added]]
+    return surveys[[*SURVEY_COLUMNS, *([cluster_col] if cluster_col else []), *extra, *added]]
 
 
 def _touchpoint_order(values) -> list[str]:

@@ -16,13 +16,22 @@ from cxlab import metrics
 from cxlab.schema import RELATIONSHIP
 from cxlab.touchpoints.answers import _scores_only, surveys_as_of
 
-__all__ = ["HEADLINE_METRICS", "SurveyCells", "metric_rows", "survey_cells"]
+__all__ = ["HEADLINE_METRICS", "OVERALL_QUESTIONS", "SurveyCells", "metric_rows", "survey_cells"]
 
 HEADLINE_METRICS = {
     # metric: (touchpoints asked, unit of the level, unit of a change, what a change compares)
     "nps": ("relationship", "points", "points", "NPS"),
     "csat": ("transactional", "% satisfied", "percentage points", "share satisfied"),
     "ces": ("transactional", "mean effort 1–7", "mean effort 1–7", "mean effort"),
+}
+
+# Overall questions on scales other than NPS/CSAT/CES (optional survey columns, see cxlab.schema):
+# column: (headline key, label, unit, answers counted as a hit, scale of valid answers).
+OVERALL_QUESTIONS = {
+    "satisfied": ("satisfied_share", "Share satisfied (overall satisfied / not satisfied answer)",
+                  "% satisfied", (1,), (0, 1)),
+    "recommend5": ("recommend_share", "Share likely to recommend (extremely likely or likely, 4-5 on a 5-point "
+                   "scale; not NPS)", "% likely to recommend (5-point scale)", (4, 5), (1, 5)),
 }
 
 
@@ -44,6 +53,9 @@ class SurveyCells:
         relationship survey for NPS, every other touchpoint for CSAT and CES; :data:`HEADLINE_METRICS`).
     cluster_col : str or None
         Column of customer ids the cells' moments were taken over (None: independent answers).
+    overall : dict of str to pandas.DataFrame
+        For each overall question of :data:`OVERALL_QUESTIONS` with known answers: ``quarter``,
+        ``value`` and ``answers``.
     """
 
     as_of: pd.Timestamp
@@ -51,6 +63,13 @@ class SurveyCells:
     by_touchpoint: dict
     by_quarter: dict
     cluster_col: str | None
+    overall: dict
+
+    def overall_counts(self, column: str, quarter: str) -> pd.Series:
+        """Answers per value of an overall question in ``quarter`` (empty when it has none there)."""
+        counts = self.overall[column]
+        in_quarter = counts[counts["quarter"] == str(quarter)]
+        return pd.Series(in_quarter["answers"].to_numpy(), index=in_quarter["value"].to_numpy(float), dtype="int64")
 
     def asked(self, metric: str) -> bool:
         """Whether any known invitation was answered with ``metric``."""
@@ -94,7 +113,8 @@ def survey_cells(surveys: pd.DataFrame, *, as_of, cluster_col: str | None = metr
     ([{'touchpoint': 'portal', 'quarter': '2026Q3', 'invitations': 3, 'responses': 3}], {'2026Q3': 3})
     """
     cluster_col = metrics.cluster_column(surveys, cluster_col)
-    frame = surveys_as_of(_scores_only(surveys, cluster_col), as_of=as_of)
+    overall = [c for c in OVERALL_QUESTIONS if c in surveys.columns]
+    frame = surveys_as_of(_scores_only(surveys, cluster_col, overall), as_of=as_of)
     keys = ["touchpoint", "quarter"]
     responses = frame.groupby(keys, observed=True).agg(invitations=("responded", "size"),
                                                        responses=("responded", "sum")).reset_index()
@@ -105,4 +125,10 @@ def survey_cells(surveys: pd.DataFrame, *, as_of, cluster_col: str | None = metr
         by_touchpoint={m: metrics.score_cells(frame, keys, kind=m, **options) for m in HEADLINE_METRICS},
         by_quarter={m: metrics.score_cells(metric_rows(frame, m), "quarter", kind=m, **options)
                     for m in HEADLINE_METRICS},
-        cluster_col=cluster_col)
+        cluster_col=cluster_col, overall={c: _value_counts(frame, c) for c in overall if frame[c].notna().any()})
+
+
+def _value_counts(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Known answers per quarter and value of ``column``."""
+    counts = frame.loc[frame[column].notna(), ["quarter", column]].astype({column: float})
+    return counts.groupby(["quarter", column]).size().rename("answers").reset_index().rename(columns={column: "value"})

@@ -10,9 +10,9 @@ from cxlab import metrics
 from cxlab.periods import as_datetime, parse_quarter
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 from cxlab.touchpoints.answers import SURVEY_COLUMNS, _require, _touchpoint_order, surveys_as_of
-from cxlab.touchpoints.cells import HEADLINE_METRICS, SurveyCells, survey_cells
+from cxlab.touchpoints.cells import HEADLINE_METRICS, OVERALL_QUESTIONS, SurveyCells, survey_cells
 
-__all__ = ["OVERALL_QUESTIONS", "SCORE_LABELS", "overall_share", "overall_share_from_counts", "quarter_estimates",
+__all__ = ["SCORE_LABELS", "overall_share", "overall_share_from_counts", "quarter_estimates",
            "quarter_estimates_from_cells", "recent_comments", "score_labels", "scorecard", "scorecard_from_cells"]
 
 
@@ -139,16 +139,6 @@ def quarter_estimates_from_cells(cells: SurveyCells, *, quarter: str, method: st
     """:func:`quarter_estimates` from the scorecard's aggregates (same arguments after ``cells``, same result)."""
     label = str(pd.Period(str(quarter), freq="Q"))
     return {m: cells.by_quarter[m].estimate(label, method=method, level=level) for m in HEADLINE_METRICS}
-
-
-# Overall questions on scales other than NPS/CSAT/CES (optional survey columns, see cxlab.schema):
-# column: (headline key, label, unit, answers counted as a hit, scale of valid answers).
-OVERALL_QUESTIONS = {
-    "satisfied": ("satisfied_share", "Share satisfied (overall satisfied / not satisfied answer)",
-                  "% satisfied", (1,), (0, 1)),
-    "recommend5": ("recommend_share", "Share likely to recommend (extremely likely or likely, 4-5 on a 5-point "
-                   "scale; not NPS)", "% likely to recommend (5-point scale)", (4, 5), (1, 5)),
-}
 
 
 def overall_share(surveys: pd.DataFrame, *, column: str, quarter: str, as_of, level: float = 0.95) -> dict:
