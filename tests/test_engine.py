@@ -358,3 +358,56 @@ def test_csv_rows_are_numbered_in_file_order_by_a_parallel_reader(tmp_path):
     dialect.close()
     assert wrong == 0
     assert per_file["n"].tolist() == [300_000, 50_000] and per_file["_file"].str.endswith(".csv").all()
+
+
+@pytest.mark.parametrize("as_of", [None, QUARTER_END])
+def test_scorecard_cells_equal_those_of_the_surveys_table(engine, data, as_of):
+    as_of = data.as_of if as_of is None else as_of
+    expected = touchpoints.survey_cells(data.surveys, as_of=as_of)
+    got = engine.survey_cells(as_of=as_of)
+    pd.testing.assert_frame_equal(got.responses, expected.responses, check_dtype=False)
+    for part in ("by_touchpoint", "by_quarter"):
+        for metric in ("nps", "csat", "ces"):
+            mine, theirs = getattr(got, part)[metric], getattr(expected, part)[metric]
+            assert len(mine.counts) > 10 and mine.hit_scores == theirs.hit_scores, (part, metric)
+            pd.testing.assert_frame_equal(mine.counts, theirs.counts, check_dtype=False, check_names=False)
+            pd.testing.assert_frame_equal(mine.moments, theirs.moments, check_dtype=False, check_names=False,
+                                          rtol=1e-12)
+    # what the page shows from the cells: the scorecard of every quarter and its changes
+    pd.testing.assert_frame_equal(touchpoints.scorecard_from_cells(got),
+                                  touchpoints.scorecard(data.surveys, as_of=as_of), check_dtype=False, rtol=1e-10)
+    quarter = str(pd.Period(as_of, freq="Q"))
+    pd.testing.assert_frame_equal(touchpoints.scorecard_changes_from_cells(got, quarter=quarter),
+                                  touchpoints.scorecard_changes(data.surveys, quarter=quarter, as_of=as_of),
+                                  check_dtype=False, rtol=1e-10)
+
+
+def test_segment_cells_of_the_headline_touchpoints_give_the_segment_comparisons(engine, data):
+    known = _known(data, QUARTER_END)
+    in_quarter = known[known["quarter"] == "2026Q2"]
+    for metric in ("csat", "ces"):  # over every touchpoint but the relationship survey
+        cells = engine.headline_cells(metric, ["segment", "quarter"], as_of=QUARTER_END).xs("2026Q2", "quarter")
+        rows = in_quarter[in_quarter["touchpoint"] != "relationship"]
+        expected = metrics.compare_by(rows, "segment", versus="rest", kind=metric)
+        pd.testing.assert_frame_equal(metrics.compare_with_rest(cells), expected, rtol=1e-10)
+
+
+def test_latest_comments_are_those_the_loaded_surveys_give(engine, data):
+    known = touchpoints.surveys_as_of(data.surveys, as_of=QUARTER_END)
+    rows = known[(known["quarter"] == "2026Q2") & known["comment"].notna()]
+    expected = touchpoints.recent_comments(rows, per_touchpoint=3)
+    got = touchpoints.recent_comments(engine.latest_comments(quarter="2026Q2", per_touchpoint=3, as_of=QUARTER_END),
+                                      per_touchpoint=3)
+    assert len(expected) == 3 * rows["touchpoint"].nunique() > 0
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_answer_counts_leave_out_late_answers(engine, data):
+    counts = engine.answer_counts("csat", ["quarter"], as_of=QUARTER_END)
+    known = touchpoints.surveys_as_of(data.surveys, as_of=QUARTER_END)
+    expected = known.dropna(subset=["csat"]).groupby(["quarter", "csat"]).size()
+    np.testing.assert_array_equal(counts["answers"], expected.to_numpy())
+    assert counts.loc[counts["quarter"] == "2026Q2", "answers"].sum() < \
+        data.surveys.loc[data.surveys["sent_at"].dt.to_period("Q") == "2026Q2", "csat"].notna().sum()
+    with pytest.raises(ValueError, match="no column 'recommend5'"):
+        engine.answer_counts("recommend5", ["quarter"])

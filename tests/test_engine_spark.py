@@ -10,6 +10,7 @@ import shutil
 import pandas as pd
 import pytest
 
+from cxlab import touchpoints
 from cxlab.datasets import demo_path
 from cxlab.engine import connect
 
@@ -41,6 +42,8 @@ AGGREGATES = {
     "revenue per cohort-month": lambda e: e.revenue_by_cohort_month(),
     "cohort revenue retention by quarter": lambda e: e.cohort_table(cohort="quarter", period="quarter"),
     "pooled revenue retention": lambda e: e.revenue_retention(months=12),
+    "scorecard from its cells": lambda e: touchpoints.scorecard_from_cells(e.survey_cells(as_of="2026-06-30")),
+    "latest comments": lambda e: e.latest_comments(quarter="2026Q2", per_touchpoint=2, as_of="2026-06-30"),
 }
 
 

@@ -326,3 +326,17 @@ def test_surveys_as_of_given_its_own_result_returns_it_without_a_second_pass(wor
     monkeypatch.undo()
     # another date still works from the rows: the same as from the raw table
     pd.testing.assert_frame_equal(touchpoints.surveys_as_of(known, as_of=earlier), expected_earlier)
+
+
+def test_an_overall_question_answered_after_the_as_of_date_counts_as_no_answer():
+    surveys = pd.DataFrame({"touchpoint": "relationship", "sent_at": pd.Timestamp("2024-02-01"),
+                            "responded_at": pd.to_datetime(["2024-02-02"] * 3 + ["2024-04-05"]),
+                            "nps": np.nan, "csat": np.nan, "ces": np.nan, "recommend5": [5, 4, 2, 5]})
+    share = touchpoints.overall_share(surveys, column="recommend5", quarter="2024Q1", as_of="2024-03-31")
+    assert (share["n"], share["hits"]) == (3, 2)
+    later = touchpoints.overall_share(surveys, column="recommend5", quarter="2024Q1", as_of="2024-06-30")
+    assert (later["n"], later["hits"]) == (4, 3)
+    cells = touchpoints.survey_cells(surveys, as_of="2024-03-31")
+    assert cells.overall_counts("recommend5", "2024Q1").to_dict() == {2.0: 1, 4.0: 1, 5.0: 1}
+    assert touchpoints.overall_share_from_counts(cells.overall_counts("recommend5", "2024Q1"),
+                                                 column="recommend5") == share
