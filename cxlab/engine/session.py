@@ -87,6 +87,7 @@ class Engine:
         else:
             self.dialect = DIALECTS[engine](session=spark_session, threads=threads, driver_memory=driver_memory)
         self._strict = strict
+        self._billing_faults: dict[pd.Timestamp, int] = {}
         copy_stands_in = validated_copy is not None and strict and as_of is None
         manifest = self._current_copy(validated_copy) if copy_stands_in else None
         self.validated_copy = Path(validated_copy) if manifest is not None else None
@@ -439,8 +440,15 @@ class Engine:
         return revenue_retention_from_sums(sums, as_of=as_of, months=int(months), level=level)
 
     def _check_billing(self, as_of) -> None:
-        """Raise as :func:`cxlab.retention.cohort_table` does for revenue billed before the acquisition month."""
-        faulty = int(self.dialect.frame(queries.billed_before_acquisition(self.dialect, as_of))["faulty"].iloc[0])
+        """Raise as :func:`cxlab.retention.cohort_table` does for revenue billed before the acquisition month.
+
+        The count is made once per as-of date (a page asks for several revenue aggregates).
+        """
+        key = pd.Timestamp(as_of)
+        if key not in self._billing_faults:
+            self._billing_faults[key] = int(
+                self.dialect.frame(queries.billed_before_acquisition(self.dialect, as_of))["faulty"].iloc[0])
+        faulty = self._billing_faults[key]
         if faulty:
             raise ValueError(f"{self.source.tables['revenue'].label}: column 'month': {faulty:,} row(s) of revenue "
                              "billed before the customer's acquisition month")
