@@ -248,17 +248,7 @@ class Engine:
 
         What :func:`cxlab.metrics.score_cells` gives on the known answers (invitations sent by the
         as-of instant, answers received by it), for the tables, estimates and comparisons of
-        :mod:`cxlab.metrics`.
-
-        Parameters
-        ----------
-        metric : {"nps", "csat", "ces"}
-        by : str or list of str
-            Cell columns: ``touchpoint``, ``channel``, ``quarter`` (of ``sent_at``) or customer columns.
-        as_of : str or pandas.Timestamp, optional
-            Default: the data's as-of date.
-        touchpoints : str or list of str, optional
-            Keep only these touchpoints (e.g. ``"relationship"``).
+        :mod:`cxlab.metrics`. The arguments are those of :meth:`score_counts`.
 
         Returns
         -------
