@@ -28,8 +28,8 @@ def _rated(report) -> bool:
 def _card(report) -> pd.DataFrame:
     """Touchpoint scorecard of the last two years (built once per run)."""
     quarters = [str(parse_quarter(report.quarter) - k) for k in range(TREND_QUARTERS - 1, -1, -1)]
-    return report.cached("journey_card", lambda: touchpoints.scorecard(
-        report.surveys_known, as_of=report.as_of, quarters=quarters, min_cell_size=report.min_cell_size))
+    return report.cached("journey_card", lambda: touchpoints.scorecard_from_cells(
+        report.survey_cells, quarters=quarters, min_cell_size=report.min_cell_size))
 
 
 def overview(report) -> SectionResult:
