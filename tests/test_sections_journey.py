@@ -52,3 +52,23 @@ def test_intervention_without_enough_answers_says_why(world_and_report):
     result = report.show(journey.intervention, touchpoint="invoicing", date="2021-01-15", window_months=12)
     assert not result.available and "needed on each side" in result.unavailable
     assert result.headline("invoicing_change").value is None
+
+
+PAGE = (journey.overview, journey.touchpoint_scorecard, journey.csat_trend, journey.intervention,
+        journey.key_drivers, journey.importance_map)
+
+
+def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys(world_and_report, small_world_dir):
+    _, loaded = world_and_report
+    queried = open_report("02_touchpoints_and_drivers", data_dir=small_world_dir, tables=["customers"],
+                          queried=["surveys"])
+    assert queried.data.surveys is None
+    no_images = re.compile(r"<img[^>]*>")
+    for section in PAGE:
+        mine, theirs = queried.show(section), loaded.show(section)
+        assert no_images.sub("", mine._repr_html_()) == no_images.sub("", theirs._repr_html_()), section.__name__
+        assert [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in mine.headlines] == \
+            [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in theirs.headlines], section.__name__
+    # the answered rows the analyses read: the same rows, in the same order, either way
+    pd.testing.assert_frame_equal(queried.answered(journey.ANSWER_COLUMNS), loaded.answered(journey.ANSWER_COLUMNS),
+                                  check_dtype=False)

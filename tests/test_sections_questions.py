@@ -173,3 +173,19 @@ def test_every_section_shows_itself_without_missing_markers(report):
         assert all(f'alt="{html.escape(chart.alt, quote=True)}"' in page for chart in result.charts)
         text = re.sub(r"<img[^>]*>", "", page)
         assert result.available and not re.search(r"\bnan\b", text, flags=re.IGNORECASE), section.__name__
+
+
+QUESTION_SECTIONS = (questions.declared_questions, questions.question_scores, questions.question_changes,
+                     questions.question_trends, questions.overall_satisfaction, questions.loyalty_typology,
+                     questions.retention_index, questions.importance_grid, questions.item_drivers)
+
+
+def test_a_page_that_queries_the_surveys_shows_the_declared_questions_the_same(report):
+    queried = open_report("02_touchpoints_and_drivers", data_dir=report.data.source, quarter="2024Q2",
+                          tables=["customers"], queried=["surveys"])
+    no_images = re.compile(r"<img[^>]*>")
+    for section in QUESTION_SECTIONS:
+        mine, theirs = queried.show(section), report.show(section)
+        assert not mine.unavailable, section.__name__
+        assert no_images.sub("", mine._repr_html_()) == no_images.sub("", theirs._repr_html_()), section.__name__
+    assert queried.data.surveys is None and queried.table("surveys") is not None  # loaded for the questions only

@@ -22,6 +22,9 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow
+
+from cxlab.snapshot import ARROW_TEXT
 
 __all__ = ["DEFAULT_THREADS", "DIALECTS", "DuckDBDialect", "SparkDialect"]
 
@@ -122,6 +125,12 @@ class DuckDBDialect:
         """Run a query; its result as a pandas DataFrame."""
         return self.connection.execute(query).df()
 
+    def text_frame(self, query: str) -> pd.DataFrame:
+        """Run a query; its result as a pandas DataFrame with text as Arrow-backed strings (no Python object per value),
+        for results of many rows."""
+        table = pyarrow.table(self.connection.sql(query))  # through the Arrow stream interface
+        return table.to_pandas(split_blocks=True, types_mapper=lambda kind: ARROW_TEXT if _is_text(kind) else None)
+
     def close(self) -> None:
         """Release the connection and remove the private spill folder."""
         self.connection.close()
@@ -213,8 +222,18 @@ class SparkDialect:
         """Run a query; its result as a pandas DataFrame."""
         return self.session.sql(query).toPandas()
 
+    def text_frame(self, query: str) -> pd.DataFrame:
+        """Run a query; its result as a pandas DataFrame with text as Arrow-backed strings."""
+        frame = self.frame(query)
+        text = [c for c in frame.columns if frame[c].dtype == object]
+        return frame.astype(dict.fromkeys(text, ARROW_TEXT)) if text else frame
+
     def close(self) -> None:
         """Spark sessions are shared by the process; they stay open for the next engine."""
+
+
+def _is_text(kind) -> bool:
+    return pyarrow.types.is_string(kind) or pyarrow.types.is_large_string(kind)
 
 
 def _nanosecond_columns(path: str) -> list[str]:

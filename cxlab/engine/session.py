@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow
 
 from cxlab import metrics, schema, snapshot
 from cxlab.engine import queries, tables, validation
@@ -313,6 +314,23 @@ class Engine:
         frame = self.dialect.frame(queries.answer_counts(self._as_of(as_of), column, by))
         return queries.order(_labelled(frame, "quarter", "quarter"), [*by, "value"])
 
+    def answered_rows(self, columns) -> pd.DataFrame:
+        """The survey rows that have an answer (``responded_at`` set), with these columns of them (those present).
+
+        For the analyses that work on answers one by one (key drivers, a dated intervention), without
+        the invitations nobody answered or the columns they do not read (the comments). The rows come
+        in the order of ``responded_at`` and then ``invitation_id``, with a fresh index.
+        """
+        self._require("surveys", "answered_rows")
+        wanted = dict.fromkeys(["invitation_id", "responded_at", *columns])
+        present = [c for c in wanted if c in self.columns("surveys")]
+        frame = self.dialect.text_frame(f"SELECT {', '.join(present)} FROM valid_surveys "
+                                        f"WHERE responded_at IS NOT NULL ORDER BY responded_at, invitation_id")
+        for column in present:
+            if column in schema.DATE_COLUMNS["surveys"]:
+                frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
+        return frame
+
     def latest_comments(self, *, quarter: str, per_touchpoint: int, as_of=None) -> pd.DataFrame:
         """The latest comments per touchpoint among the invitations sent in ``quarter``, known at the as-of instant.
 
@@ -488,8 +506,8 @@ class Engine:
             name = f"{table}{snapshot.TABLE_SUFFIX}"
             dates = schema.DATE_COLUMNS[table]  # nanoseconds, as pandas holds them
             columns = ", ".join(f"CAST({c} AS TIMESTAMP_NS) AS {c}" if c in dates else c for c in self._present[table])
-            batches = self.dialect.connection.sql(
-                f"SELECT {columns} FROM valid_{table} ORDER BY _row").fetch_arrow_reader()
+            batches = pyarrow.RecordBatchReader.from_stream(self.dialect.connection.sql(
+                f"SELECT {columns} FROM valid_{table} ORDER BY _row"))
             tables[table] = {"file": name, "rows": snapshot.write_table(batches, folder / name)}
         snapshot.write_manifest(folder, source=self.source.location,
                                 files={t: Path(s.files[0]) for t, s in self.source.tables.items()},

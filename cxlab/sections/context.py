@@ -119,6 +119,35 @@ class ReportContext:
             return self.cached("survey_cells", lambda: self.engine.survey_cells(as_of=self.as_of))
         return self.cached("survey_cells", lambda: survey_cells(self.surveys_known, as_of=self.as_of))
 
+    def table(self, name: str) -> pd.DataFrame | None:
+        """A table of the data with all its rows: the loaded one, or, for a table the page queries, loaded now.
+
+        For the analyses that need a queried table's rows after all (the declared questions of a
+        questionnaire); None when the data have no such table.
+        """
+        if name not in self.queried:
+            return getattr(self.data, name)
+        return self.cached(("table", name), lambda: getattr(cxlab.io.load(
+            self.data.source, tables=[name], validated_copy=snapshot.copy_named_in_environment()), name))
+
+    def answered(self, columns) -> pd.DataFrame:
+        """The survey rows that have an answer, with these columns (those the table has), built once per run.
+
+        In the order of ``responded_at`` and then ``invitation_id``, with a fresh index, from
+        :attr:`engine` when the page queries the surveys (:meth:`cxlab.engine.Engine.answered_rows`),
+        else from the loaded table, so that either gives the same rows in the same order.
+        """
+        columns = tuple(columns)
+
+        def build():
+            if "surveys" in self.queried:
+                return self.engine.answered_rows(columns)
+            surveys = self.data.surveys
+            present = [c for c in dict.fromkeys(["invitation_id", "responded_at", *columns]) if c in surveys.columns]
+            rows = surveys.loc[surveys["responded_at"].notna(), present]
+            return rows.sort_values(["responded_at", "invitation_id"], kind="stable").reset_index(drop=True)
+        return self.cached(("answered", columns), build)
+
     def landmark(self, landmark_months: int) -> pd.DataFrame:
         """:func:`cxlab.survival.survival_frame` at a landmark (customers active after it)."""
         return self.cached(("landmark", landmark_months),

@@ -12,17 +12,25 @@ from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart, new_figure
 from cxlab.survival.wording import format_p
 
-__all__ = ["NO_DRIVERS", "TREND_QUARTERS", "csat_trend", "importance_map", "intervention", "key_drivers", "overview",
-           "touchpoint_scorecard"]
+__all__ = ["ANSWER_COLUMNS", "NO_DRIVERS", "TREND_QUARTERS", "csat_trend", "importance_map", "intervention",
+           "key_drivers", "overview", "touchpoint_scorecard"]
 
 TREND_QUARTERS = 8
 NO_DRIVERS = "the data has no overall answers (NPS or satisfied) with touchpoint ratings"
+ANSWER_COLUMNS = ("customer_id", "touchpoint", "sent_at", "nps", "csat", "ces", *drivers.OUTCOMES)
+
+
+def _answers(report) -> pd.DataFrame:
+    """The answered survey rows with the columns the page's analyses read (built once per run)."""
+    return report.answered(ANSWER_COLUMNS)
 
 
 def _rated(report) -> bool:
     """True when some transactional touchpoint has CSAT answers."""
-    surveys = report.data.surveys
-    return surveys is not None and bool(((surveys["touchpoint"] != RELATIONSHIP) & surveys["csat"].notna()).any())
+    if not report.availability.allows("surveys"):
+        return False
+    answers = _answers(report)
+    return bool(((answers["touchpoint"] != RELATIONSHIP) & answers["csat"].notna()).any())
 
 
 def _card(report) -> pd.DataFrame:
@@ -83,8 +91,8 @@ def _intervention_gap(report, touchpoint: str, date: pd.Timestamp, window_months
         return "no touchpoint ratings at all"
     if date >= report.as_of:
         return f"the intervention date {date.date()} is not before the as-of date"
-    surveys = report.data.surveys
-    sent = pd.to_datetime(surveys.loc[(surveys["touchpoint"] == touchpoint) & surveys["csat"].notna(), "sent_at"])
+    answers = _answers(report)
+    sent = pd.to_datetime(answers.loc[(answers["touchpoint"] == touchpoint) & answers["csat"].notna(), "sent_at"])
     window = pd.DateOffset(months=window_months)
     before = int(((sent >= date - window) & (sent < date)).sum())
     after = int(((sent >= date) & (sent < date + window) & (sent <= report.as_of)).sum())
@@ -104,7 +112,7 @@ def intervention(report, *, touchpoint: str = "invoicing", date: str = "2022-04-
         return SectionResult("intervention", title,
                              unavailable=f"the data has no {touchpoint} answers on both sides of {date.date()} ({gap})",
                              headlines=[entry.headline(None, note=f"not available: {gap}", touchpoint=touchpoint)])
-    effect = touchpoints.intervention_effect(report.surveys_known, date=date, as_of=report.as_of,
+    effect = touchpoints.intervention_effect(_answers(report), date=date, as_of=report.as_of,
                                              touchpoint=touchpoint, window_months=window_months)
     summary = effect.summary
     table = Table(pd.DataFrame({
@@ -134,8 +142,8 @@ def intervention(report, *, touchpoint: str = "invoicing", date: str = "2022-04-
 def _driver_analysis(report, outcome: str, window_days: int, history_months: int, missing: str,
                      n_resamples: int):
     """The key-driver fit and the notes on what was left out (None when there is too little to fit)."""
-    together = drivers.asked_together(report.data.surveys, outcome=outcome)
-    answers = drivers.driver_frame(report.data.surveys, as_of=report.as_of, window_days=window_days,
+    together = drivers.asked_together(_answers(report), outcome=outcome)
+    answers = drivers.driver_frame(_answers(report), as_of=report.as_of, window_days=window_days,
                                    outcome=outcome, same_questionnaire=together)
     candidates = answers.attrs["touchpoints"]
     answers = answers[answers["responded_at"] > report.as_of - pd.DateOffset(months=history_months)]
@@ -163,7 +171,7 @@ def _driver_analysis(report, outcome: str, window_days: int, history_months: int
 def _fitted(report, outcome: str, window_days: int, history_months: int, missing: str, n_resamples: int):
     """The driver analysis of these parameters, fitted once per run: (fit or None, notes, outcome)."""
     def build():
-        chosen = (outcome or drivers.available_outcome(report.data.surveys)) if _rated(report) else None
+        chosen = (outcome or drivers.available_outcome(_answers(report))) if _rated(report) else None
         if not chosen:
             return None, [], None
         return (*_driver_analysis(report, chosen, window_days, history_months, missing, n_resamples), chosen)

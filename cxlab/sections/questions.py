@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+import cxlab.io
 from cxlab import loyalty
 from cxlab.catalogue import (
     Catalogue,
@@ -27,6 +28,7 @@ from cxlab.headlines import spec
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP
 from cxlab.sections.formatting import count, interval, number
+from cxlab.sections.journey import ANSWER_COLUMNS
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
 
 __all__ = ["INDEX_OUTCOME", "TYPE_COLOURS", "declared_questions", "importance_grid", "item_drivers",
@@ -45,10 +47,11 @@ def _survey(report) -> tuple[Catalogue | None, pd.DataFrame | None, str]:
         catalogue = read_catalogue(report.data.source)
         if catalogue is None:
             return None, None, "the data declare no questions (no questions.yaml in the data folder)"
-        surveys = report.data.surveys
+        surveys = report.table("surveys")
         if "question_id" not in surveys.columns or surveys["question_id"].isna().all():
             return catalogue, None, "the surveys table holds no answers to the declared questions"
-        answers = answers_frame(surveys, catalogue, file=str(report.data.files.get("surveys", "surveys")))
+        file = cxlab.io.find_table_files(report.data.source).get("surveys", "surveys")
+        answers = answers_frame(surveys, catalogue, file=str(file))
         answers = answers[known_by(answers["responded_at"], as_of=report.as_of).to_numpy()]
         segments = report.data.customers.set_index("customer_id")["segment"]
         answers = answers.assign(quarter=answers["responded_at"].dt.to_period("Q").astype(str),
@@ -190,10 +193,10 @@ def _overall(report) -> tuple[Question | None, pd.DataFrame, str]:
         question = catalogue.with_role("overall")
         frame = _in_quarter(report, answers)[["customer_id", "responded_at", question.id]]
         return question, frame.rename(columns={question.id: "value"}), "the declared overall question"
-    surveys = report.data.surveys
-    if surveys is None:
+    if not report.availability.allows("surveys"):
         return None, pd.DataFrame(), report.availability.why_not("surveys")
-    relationship = surveys[(surveys["touchpoint"] == RELATIONSHIP) & surveys["responded_at"].notna()]
+    answers = report.answered(ANSWER_COLUMNS)
+    relationship = answers[answers["touchpoint"] == RELATIONSHIP]
     relationship = relationship[known_by(relationship["responded_at"], as_of=report.as_of).to_numpy()]
     relationship = relationship[relationship["responded_at"].dt.to_period("Q").astype(str) == report.quarter]
     for column, preset, label in (("csat", "csat", "Overall satisfaction (1-5)"),
