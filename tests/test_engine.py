@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxlab import metrics, retention, tenure, touchpoints
+from cxlab import drivers, metrics, retention, tenure, touchpoints
 from cxlab.datasets import demo_path
 from cxlab.engine import connect
 from cxlab.io import DataValidationError, load
@@ -411,3 +411,26 @@ def test_answer_counts_leave_out_late_answers(engine, data):
         data.surveys.loc[data.surveys["sent_at"].dt.to_period("Q") == "2026Q2", "csat"].notna().sum()
     with pytest.raises(ValueError, match="no column 'recommend5'"):
         engine.answer_counts("recommend5", ["quarter"])
+
+
+@pytest.mark.parametrize("as_of", [None, pd.Timestamp("2025-06-30")])
+@pytest.mark.parametrize("same_questionnaire", [False, True])
+def test_driver_frame_equals_the_one_built_from_the_surveys_table(engine, data, as_of, same_questionnaire):
+    as_of = data.as_of if as_of is None else as_of
+    expected = drivers.driver_frame(data.surveys, as_of=as_of, window_days=90, same_questionnaire=same_questionnaire)
+    got = engine.driver_frame(as_of=as_of, window_days=90, same_questionnaire=same_questionnaire)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, rtol=1e-12)
+    assert got.attrs == expected.attrs and len(got) > 5000
+    assert got[expected.attrs["touchpoints"]].notna().sum().sum() > 5000  # ratings in the window
+    assert engine.asked_together(outcome="nps") is drivers.asked_together(data.surveys, outcome="nps") is False
+    assert engine.available_outcome() == drivers.available_outcome(data.surveys) == "nps"
+
+
+def test_answered_rows_are_the_loaded_answers_in_time_order(engine, data):
+    got = engine.answered_rows(["customer_id", "touchpoint", "sent_at", "csat", "recommend5"], touchpoints="support")
+    surveys = data.surveys
+    expected = surveys.loc[surveys["responded_at"].notna() & (surveys["touchpoint"] == "support"),
+                           ["invitation_id", "responded_at", "customer_id", "touchpoint", "sent_at", "csat"]]
+    expected = expected.sort_values(["responded_at", "invitation_id"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)  # the demo has no recommend5 column
+    assert len(got) > 1000

@@ -44,6 +44,8 @@ AGGREGATES = {
     "pooled revenue retention": lambda e: e.revenue_retention(months=12),
     "scorecard from its cells": lambda e: touchpoints.scorecard_from_cells(e.survey_cells(as_of="2026-06-30")),
     "latest comments": lambda e: e.latest_comments(quarter="2026Q2", per_touchpoint=2, as_of="2026-06-30"),
+    "driver frame": lambda e: e.driver_frame(as_of="2025-06-30", window_days=90),
+    "answered rows": lambda e: e.answered_rows(["customer_id", "sent_at", "csat"], touchpoints="support"),
 }
 
 

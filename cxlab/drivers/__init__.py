@@ -35,6 +35,8 @@ from cxlab.drivers.frames import (
     asked_together,
     available_outcome,
     driver_frame,
+    driver_frame_from_totals,
+    driver_touchpoints,
     latest_before,
     totals_before,
 )
@@ -66,6 +68,8 @@ __all__ = [
     "available_outcome",
     "bootstrap_importance",
     "driver_frame",
+    "driver_frame_from_totals",
+    "driver_touchpoints",
     "general_dominance",
     "importance_weights",
     "key_drivers",

@@ -10,7 +10,8 @@ from cxlab.identifiers import as_text_ids
 from cxlab.periods import known_by, nanoseconds
 from cxlab.schema import RELATIONSHIP, TOUCHPOINTS
 
-__all__ = ["OUTCOMES", "asked_together", "available_outcome", "driver_frame", "latest_before", "totals_before"]
+__all__ = ["OUTCOMES", "asked_together", "available_outcome", "driver_frame", "driver_frame_from_totals",
+           "driver_touchpoints", "latest_before", "totals_before"]
 
 
 def driver_frame(
@@ -80,11 +81,10 @@ def driver_frame(
     answered["customer_id"] = as_text_ids(answered["customer_id"])
 
     rel = answered[(answered["touchpoint"] == RELATIONSHIP) & answered[outcome].notna()]
-    rel = rel[["invitation_id", "customer_id", "responded_at", outcome]].sort_values("responded_at")
+    rel = rel[["invitation_id", "customer_id", "responded_at", outcome]].sort_values(["responded_at", "invitation_id"])
     trans = answered[(answered["touchpoint"] != RELATIONSHIP) & answered[score].notna()]
     if touchpoints is None:
-        present = set(trans["touchpoint"])
-        touchpoints = [t for t in TOUCHPOINTS if t in present] + sorted(present - set(TOUCHPOINTS))
+        touchpoints = driver_touchpoints(trans["touchpoint"].unique())
     trans = trans[trans["touchpoint"].isin(touchpoints)]
     # Long format: one key per (customer, touchpoint) pair, one query per (answer, touchpoint) pair.
     n_tp = len(touchpoints)
@@ -114,12 +114,41 @@ def driver_frame(
         window_days=window_days,
         include_same_time=same_questionnaire,
     )
-    n = totals["score_n"].to_numpy().reshape(len(rel), n_tp)
-    means = np.where(
-        n > 0, totals["score_sum"].to_numpy().reshape(len(rel), n_tp) / np.where(n > 0, n, 1), np.nan
-    )
-    out = pd.concat([rel.reset_index(drop=True), pd.DataFrame(means, columns=touchpoints)], axis=1)
-    out.attrs.update(as_of=as_of, window_days=window_days, score=score, touchpoints=list(touchpoints))
+    return driver_frame_from_totals(rel, totals["score_sum"].to_numpy().reshape(len(rel), n_tp),
+                                    totals["score_n"].to_numpy().reshape(len(rel), n_tp), touchpoints=touchpoints,
+                                    as_of=as_of, window_days=window_days, score=score)
+
+
+def driver_touchpoints(present) -> list[str]:
+    """The driver touchpoints among those present: the journey's (:data:`cxlab.schema.TOUCHPOINTS`) in order,
+    then any others alphabetically."""
+    present = set(present)
+    return [t for t in TOUCHPOINTS if t in present] + sorted(present - set(TOUCHPOINTS))
+
+
+def driver_frame_from_totals(answers: pd.DataFrame, sums: np.ndarray, counts: np.ndarray, *, touchpoints: list[str],
+                             as_of, window_days: int, score: str) -> pd.DataFrame:
+    """The frame of :func:`driver_frame` from the overall answers and each one's score totals per touchpoint.
+
+    Parameters
+    ----------
+    answers : pandas.DataFrame
+        The overall answers in order (``invitation_id``, ``customer_id``, ``responded_at``, the outcome).
+    sums, counts : numpy.ndarray
+        Shape (answers, touchpoints): the sum and number of the customer's scores in the window.
+    touchpoints : list of str
+        The driver columns, in the order of the arrays' columns.
+    as_of, window_days, score
+        Recorded in ``attrs``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``answers`` with one column per touchpoint: the mean score, NaN without any.
+    """
+    means = np.where(counts > 0, sums / np.where(counts > 0, counts, 1), np.nan)
+    out = pd.concat([answers.reset_index(drop=True), pd.DataFrame(means, columns=list(touchpoints))], axis=1)
+    out.attrs.update(as_of=pd.Timestamp(as_of), window_days=window_days, score=score, touchpoints=list(touchpoints))
     return out
 
 

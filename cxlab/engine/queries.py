@@ -26,14 +26,15 @@ from cxlab.metrics import (
 )
 from cxlab.periods import as_of_end
 from cxlab.retention import NEVER_PERIOD, last_complete_month
+from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH
 
-__all__ = ["COHORTS", "SCALES", "SURVEY_CELL_COLUMNS", "answer_counts", "answer_values", "billed_before_acquisition",
-           "cluster_moments", "cohort_counts", "cohort_newest_months", "cohort_revenue", "customer_period_revenue",
-           "customer_periods", "end_literal", "known_surveys", "latest_comments", "life_table_counts", "month_number",
-           "order",
-           "pattern_counts", "period_code", "period_labels", "response_counts",
-           "revenue_by_cohort_month", "revenue_retention_sums", "score_counts", "survey_cells", "tenure_rows"]
+__all__ = ["COHORTS", "SCALES", "SURVEY_CELL_COLUMNS", "answer_counts", "answer_values", "answered_together",
+           "billed_before_acquisition", "cluster_moments", "cohort_counts", "cohort_newest_months", "cohort_revenue",
+           "customer_period_revenue", "customer_periods", "driver_totals", "end_literal", "known_surveys",
+           "latest_comments", "life_table_counts", "month_number", "order", "overall_answers", "pattern_counts",
+           "period_code", "period_labels", "relationship_answer_counts", "response_counts", "revenue_by_cohort_month",
+           "revenue_retention_sums", "score_counts", "survey_cells", "tenure_rows", "touchpoint_filter"]
 
 SCALES = {"nps": NPS_SCALE, "csat": CSAT_SCALE, "ces": CES_SCALE}
 COHORTS = ("month", "quarter", "year")
@@ -77,7 +78,8 @@ def period_labels(codes: pd.Series, period: str) -> pd.Series:
     return codes.astype(str)
 
 
-def _touchpoint_filter(touchpoints) -> str:
+def touchpoint_filter(touchpoints) -> str:
+    """`` AND touchpoint IN (...)`` for ``touchpoints`` (str or list; none: no filter, an empty list: no row)."""
     if touchpoints is None:
         return ""
     names = [touchpoints] if isinstance(touchpoints, str) else list(touchpoints)
@@ -100,7 +102,7 @@ def known_surveys(as_of, score_columns: list[str], touchpoints=None) -> str:
     return (f"SELECT customer_id, touchpoint, channel, sent_at, {scores}"
             f"CASE WHEN responded_at IS NOT NULL AND NOT {late} THEN 1 ELSE 0 END AS responded, "
             f"{period_code('sent_at', 'quarter')} AS quarter FROM valid_surveys "
-            f"WHERE sent_at < {end}{_touchpoint_filter(touchpoints)}")
+            f"WHERE sent_at < {end}{touchpoint_filter(touchpoints)}")
 
 
 def survey_cells(as_of, by: list[str], score_columns: list[str], touchpoints=None) -> str:
@@ -168,6 +170,50 @@ def latest_comments(as_of, quarter: str, per_touchpoint: int, scores: list[str])
               f"WHERE sent_at < {end} AND {period_code('sent_at', 'quarter')} = {code} AND comment IS NOT NULL "
               f"AND (responded_at IS NULL OR responded_at < {end})")
     return f"SELECT {columns} FROM ({ranked}) t WHERE rank <= {per_touchpoint} ORDER BY touchpoint, rank"
+
+
+def overall_answers(as_of, outcome: str) -> str:
+    """The relationship answers with ``outcome`` received by the as-of instant, ordered by time and then id."""
+    return (f"SELECT invitation_id, customer_id, responded_at, {outcome} FROM valid_surveys "
+            f"WHERE touchpoint = {_text(RELATIONSHIP)} AND {outcome} IS NOT NULL AND responded_at IS NOT NULL "
+            f"AND responded_at < {end_literal(as_of)} ORDER BY responded_at, invitation_id")
+
+
+def answered_together(outcome: str) -> str:
+    """Relationship answers with ``outcome`` (``overall``), and those given by their customer at the same instant as a
+    touchpoint answer (``shared``), as :func:`cxlab.drivers.asked_together` counts them."""
+    overall = (f"SELECT customer_id, responded_at FROM valid_surveys WHERE responded_at IS NOT NULL "
+               f"AND touchpoint = {_text(RELATIONSHIP)} AND {outcome} IS NOT NULL")
+    touchpoint = (f"SELECT DISTINCT customer_id, responded_at FROM valid_surveys WHERE responded_at IS NOT NULL "
+                  f"AND touchpoint <> {_text(RELATIONSHIP)}")
+    return (f"SELECT COUNT(*) AS overall, COUNT(m.customer_id) AS shared FROM ({overall}) o LEFT JOIN ({touchpoint}) m "
+            f"ON o.customer_id = m.customer_id AND o.responded_at = m.responded_at")
+
+
+def relationship_answer_counts(columns: list[str]) -> str:
+    """Relationship rows with a value in each of ``columns``."""
+    counts = ", ".join(f"COUNT({c}) AS {c}" for c in columns)
+    return f"SELECT {counts} FROM valid_surveys WHERE touchpoint = {_text(RELATIONSHIP)}"
+
+
+def driver_totals(as_of, outcome: str, score: str, window_days: float, touchpoints: list[str],
+                  same_questionnaire: bool) -> str:
+    """Per relationship answer and touchpoint: the sum and number of the customer's ``score`` answers to that touchpoint
+    in the window before it (``[t - window_days, t)``, or ``[t - window_days, t]`` with ``same_questionnaire``), as
+    :func:`cxlab.drivers.driver_frame` totals them."""
+    end = end_literal(as_of)
+    rel = (f"SELECT invitation_id, customer_id, responded_at FROM valid_surveys "
+           f"WHERE touchpoint = {_text(RELATIONSHIP)} AND {outcome} IS NOT NULL AND responded_at IS NOT NULL "
+           f"AND responded_at < {end}")
+    scores = (f"SELECT customer_id, touchpoint, responded_at, {score} AS score FROM valid_surveys "
+              f"WHERE {score} IS NOT NULL AND responded_at IS NOT NULL AND responded_at < {end}"
+              f"{touchpoint_filter(touchpoints)}")
+    seconds = int(round(float(window_days) * 86400))
+    upper = "<=" if same_questionnaire else "<"
+    return (f"SELECT r.invitation_id AS invitation_id, t.touchpoint AS touchpoint, SUM(t.score) AS total, "
+            f"COUNT(*) AS answers FROM ({rel}) r JOIN ({scores}) t ON r.customer_id = t.customer_id "
+            f"AND t.responded_at >= r.responded_at - INTERVAL {seconds} SECOND "
+            f"AND t.responded_at {upper} r.responded_at GROUP BY r.invitation_id, t.touchpoint")
 
 
 def response_counts(as_of, by: list[str], touchpoints=None) -> str:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow
 
-from cxlab import metrics, schema, snapshot
+from cxlab import drivers, metrics, schema, snapshot
 from cxlab.engine import queries, tables, validation
 from cxlab.engine.dialects import DEFAULT_THREADS, DIALECTS
 from cxlab.engine.sources import DataSource, locate
@@ -314,22 +315,78 @@ class Engine:
         frame = self.dialect.frame(queries.answer_counts(self._as_of(as_of), column, by))
         return queries.order(_labelled(frame, "quarter", "quarter"), [*by, "value"])
 
-    def answered_rows(self, columns) -> pd.DataFrame:
+    def answered_rows(self, columns, *, touchpoints=None) -> pd.DataFrame:
         """The survey rows that have an answer (``responded_at`` set), with these columns of them (those present).
 
-        For the analyses that work on answers one by one (key drivers, a dated intervention), without
-        the invitations nobody answered or the columns they do not read (the comments). The rows come
-        in the order of ``responded_at`` and then ``invitation_id``, with a fresh index.
+        For the analyses that read answers one by one (a dated intervention at one touchpoint, the
+        relationship survey's overall question), without the invitations nobody answered or the
+        columns they do not read. The rows come in the order of ``responded_at`` and then
+        ``invitation_id``, with a fresh index; text is held as Arrow-backed strings, as
+        :func:`cxlab.io.load` holds identifiers.
+
+        Parameters
+        ----------
+        columns : list of str
+            Survey columns (``invitation_id`` and ``responded_at`` always come).
+        touchpoints : str or list of str, optional
+            Keep only these touchpoints.
+
+        Returns
+        -------
+        pandas.DataFrame
         """
         self._require("surveys", "answered_rows")
         wanted = dict.fromkeys(["invitation_id", "responded_at", *columns])
         present = [c for c in wanted if c in self.columns("surveys")]
         frame = self.dialect.text_frame(f"SELECT {', '.join(present)} FROM valid_surveys "
-                                        f"WHERE responded_at IS NOT NULL ORDER BY responded_at, invitation_id")
+                                        f"WHERE responded_at IS NOT NULL{queries.touchpoint_filter(touchpoints)} "
+                                        f"ORDER BY responded_at, invitation_id")
         for column in present:
             if column in schema.DATE_COLUMNS["surveys"]:
                 frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
         return frame
+
+    def driver_frame(self, *, as_of=None, window_days: int = 180, score: str = "csat", outcome: str = "nps",
+                     touchpoints: list[str] | None = None, same_questionnaire: bool = False) -> pd.DataFrame:
+        """One row per relationship answer with the respondent's recent touchpoint scores, as
+        :func:`cxlab.drivers.driver_frame` gives it on the surveys table (same arguments).
+
+        The engine sums each customer's scores per touchpoint in the window before each
+        relationship answer; only the overall answers and those sums come back.
+        """
+        self._require("surveys", "driver_frame")
+        missing = [c for c in (score, outcome) if c not in self.columns("surveys")]
+        if missing:
+            raise ValueError(f"driver_frame: surveys table lacks column(s) {missing}")
+        if window_days <= 0:
+            raise ValueError(f"driver_frame: window_days must be positive, got {window_days}")
+        as_of = self._as_of(as_of)
+        answers = self.dialect.text_frame(queries.overall_answers(as_of, outcome))
+        answers["responded_at"] = pd.to_datetime(answers["responded_at"]).astype("datetime64[ns]")
+        if touchpoints is None:
+            scored = self.dialect.frame(queries.answer_counts(as_of, score, ["touchpoint"]))["touchpoint"]
+            touchpoints = drivers.driver_touchpoints(set(scored) - {RELATIONSHIP})
+        totals = self.dialect.frame(queries.driver_totals(as_of, outcome, score, window_days, list(touchpoints),
+                                                          same_questionnaire))
+        rows = pd.Index(answers["invitation_id"]).get_indexer(totals["invitation_id"])
+        columns = pd.Index(list(touchpoints)).get_indexer(totals["touchpoint"])
+        sums, counts = np.zeros((len(answers), len(touchpoints))), np.zeros((len(answers), len(touchpoints)))
+        sums[rows, columns], counts[rows, columns] = totals["total"].to_numpy(float), totals["answers"].to_numpy(float)
+        return drivers.driver_frame_from_totals(answers, sums, counts, touchpoints=list(touchpoints), as_of=as_of,
+                                                window_days=window_days, score=score)
+
+    def asked_together(self, *, outcome: str) -> bool:
+        """Whether most overall answers were given with touchpoint answers, as :func:`cxlab.drivers.asked_together`."""
+        self._require("surveys", "asked_together")
+        counts = self.dialect.frame(queries.answered_together(outcome)).iloc[0]
+        return bool(counts["overall"]) and int(counts["shared"]) > int(counts["overall"]) / 2
+
+    def available_outcome(self) -> str | None:
+        """The overall question the relationship answers carry, as :func:`cxlab.drivers.available_outcome`."""
+        self._require("surveys", "available_outcome")
+        present = [c for c in drivers.OUTCOMES if c in self.columns("surveys")]
+        counts = self.dialect.frame(queries.relationship_answer_counts(present)).iloc[0] if present else {}
+        return next((c for c in present if int(counts[c]) > 0), None)
 
     def latest_comments(self, *, quarter: str, per_touchpoint: int, as_of=None) -> pd.DataFrame:
         """The latest comments per touchpoint among the invitations sent in ``quarter``, known at the as-of instant.

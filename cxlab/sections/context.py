@@ -130,23 +130,34 @@ class ReportContext:
         return self.cached(("table", name), lambda: getattr(cxlab.io.load(
             self.data.source, tables=[name], validated_copy=snapshot.copy_named_in_environment()), name))
 
-    def answered(self, columns) -> pd.DataFrame:
+    def answered(self, columns, *, touchpoints=None) -> pd.DataFrame:
         """The survey rows that have an answer, with these columns (those the table has), built once per run.
 
         In the order of ``responded_at`` and then ``invitation_id``, with a fresh index, from
         :attr:`engine` when the page queries the surveys (:meth:`cxlab.engine.Engine.answered_rows`),
         else from the loaded table, so that either gives the same rows in the same order.
+
+        Parameters
+        ----------
+        columns : list of str
+            Survey columns (``invitation_id`` and ``responded_at`` always come).
+        touchpoints : str or list of str, optional
+            Keep only these touchpoints.
         """
         columns = tuple(columns)
+        wanted = None if touchpoints is None else tuple([touchpoints] if isinstance(touchpoints, str) else touchpoints)
 
         def build():
             if "surveys" in self.queried:
-                return self.engine.answered_rows(columns)
+                return self.engine.answered_rows(columns, touchpoints=wanted)
             surveys = self.data.surveys
             present = [c for c in dict.fromkeys(["invitation_id", "responded_at", *columns]) if c in surveys.columns]
-            rows = surveys.loc[surveys["responded_at"].notna(), present]
+            keep = surveys["responded_at"].notna()
+            if wanted is not None:
+                keep &= surveys["touchpoint"].isin(wanted)
+            rows = surveys.loc[keep, present]
             return rows.sort_values(["responded_at", "invitation_id"], kind="stable").reset_index(drop=True)
-        return self.cached(("answered", columns), build)
+        return self.cached(("answered", columns, wanted), build)
 
     def landmark(self, landmark_months: int) -> pd.DataFrame:
         """:func:`cxlab.survival.survival_frame` at a landmark (customers active after it)."""

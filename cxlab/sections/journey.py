@@ -7,7 +7,6 @@ import pandas as pd
 from cxlab import drivers, touchpoints
 from cxlab.headlines import spec
 from cxlab.periods import parse_quarter
-from cxlab.schema import RELATIONSHIP
 from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart, new_figure
 from cxlab.survival.wording import format_p
@@ -20,17 +19,9 @@ NO_DRIVERS = "the data has no overall answers (NPS or satisfied) with touchpoint
 ANSWER_COLUMNS = ("customer_id", "touchpoint", "sent_at", "nps", "csat", "ces", *drivers.OUTCOMES)
 
 
-def _answers(report) -> pd.DataFrame:
-    """The answered survey rows with the columns the page's analyses read (built once per run)."""
-    return report.answered(ANSWER_COLUMNS)
-
-
 def _rated(report) -> bool:
-    """True when some transactional touchpoint has CSAT answers."""
-    if not report.availability.allows("surveys"):
-        return False
-    answers = _answers(report)
-    return bool(((answers["touchpoint"] != RELATIONSHIP) & answers["csat"].notna()).any())
+    """True when some transactional touchpoint has CSAT answers (known at the as-of date)."""
+    return report.availability.allows("surveys") and bool(len(report.survey_cells.by_quarter["csat"].counts))
 
 
 def _card(report) -> pd.DataFrame:
@@ -91,8 +82,8 @@ def _intervention_gap(report, touchpoint: str, date: pd.Timestamp, window_months
         return "no touchpoint ratings at all"
     if date >= report.as_of:
         return f"the intervention date {date.date()} is not before the as-of date"
-    answers = _answers(report)
-    sent = pd.to_datetime(answers.loc[(answers["touchpoint"] == touchpoint) & answers["csat"].notna(), "sent_at"])
+    answers = report.answered(ANSWER_COLUMNS, touchpoints=touchpoint)
+    sent = pd.to_datetime(answers.loc[answers["csat"].notna(), "sent_at"])
     window = pd.DateOffset(months=window_months)
     before = int(((sent >= date - window) & (sent < date)).sum())
     after = int(((sent >= date) & (sent < date + window) & (sent <= report.as_of)).sum())
@@ -112,8 +103,9 @@ def intervention(report, *, touchpoint: str = "invoicing", date: str = "2022-04-
         return SectionResult("intervention", title,
                              unavailable=f"the data has no {touchpoint} answers on both sides of {date.date()} ({gap})",
                              headlines=[entry.headline(None, note=f"not available: {gap}", touchpoint=touchpoint)])
-    effect = touchpoints.intervention_effect(_answers(report), date=date, as_of=report.as_of,
-                                             touchpoint=touchpoint, window_months=window_months)
+    answers = report.answered(ANSWER_COLUMNS, touchpoints=touchpoint)
+    effect = touchpoints.intervention_effect(answers, date=date, as_of=report.as_of, touchpoint=touchpoint,
+                                             window_months=window_months)
     summary = effect.summary
     table = Table(pd.DataFrame({
         "Quantity": summary["quantity"],
@@ -142,9 +134,14 @@ def intervention(report, *, touchpoint: str = "invoicing", date: str = "2022-04-
 def _driver_analysis(report, outcome: str, window_days: int, history_months: int, missing: str,
                      n_resamples: int):
     """The key-driver fit and the notes on what was left out (None when there is too little to fit)."""
-    together = drivers.asked_together(_answers(report), outcome=outcome)
-    answers = drivers.driver_frame(_answers(report), as_of=report.as_of, window_days=window_days,
-                                   outcome=outcome, same_questionnaire=together)
+    if "surveys" in report.queried:
+        together = report.engine.asked_together(outcome=outcome)
+        answers = report.engine.driver_frame(as_of=report.as_of, window_days=window_days, outcome=outcome,
+                                             same_questionnaire=together)
+    else:
+        together = drivers.asked_together(report.data.surveys, outcome=outcome)
+        answers = drivers.driver_frame(report.data.surveys, as_of=report.as_of, window_days=window_days,
+                                       outcome=outcome, same_questionnaire=together)
     candidates = answers.attrs["touchpoints"]
     answers = answers[answers["responded_at"] > report.as_of - pd.DateOffset(months=history_months)]
     rated = [tp for tp in candidates if answers[tp].notna().sum() >= report.min_cell_size]
@@ -168,10 +165,16 @@ def _driver_analysis(report, outcome: str, window_days: int, history_months: int
     return fit, notes
 
 
+def _available_outcome(report) -> str | None:
+    if "surveys" in report.queried:
+        return report.engine.available_outcome()
+    return drivers.available_outcome(report.data.surveys)
+
+
 def _fitted(report, outcome: str, window_days: int, history_months: int, missing: str, n_resamples: int):
     """The driver analysis of these parameters, fitted once per run: (fit or None, notes, outcome)."""
     def build():
-        chosen = (outcome or drivers.available_outcome(_answers(report))) if _rated(report) else None
+        chosen = (outcome or _available_outcome(report)) if _rated(report) else None
         if not chosen:
             return None, [], None
         return (*_driver_analysis(report, chosen, window_days, history_months, missing, n_resamples), chosen)

@@ -195,8 +195,7 @@ def _overall(report) -> tuple[Question | None, pd.DataFrame, str]:
         return question, frame.rename(columns={question.id: "value"}), "the declared overall question"
     if not report.availability.allows("surveys"):
         return None, pd.DataFrame(), report.availability.why_not("surveys")
-    answers = report.answered(ANSWER_COLUMNS)
-    relationship = answers[answers["touchpoint"] == RELATIONSHIP]
+    relationship = report.answered(ANSWER_COLUMNS, touchpoints=RELATIONSHIP)
     relationship = relationship[known_by(relationship["responded_at"], as_of=report.as_of).to_numpy()]
     relationship = relationship[relationship["responded_at"].dt.to_period("Q").astype(str) == report.quarter]
     for column, preset, label in (("csat", "csat", "Overall satisfaction (1-5)"),
