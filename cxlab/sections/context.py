@@ -135,14 +135,8 @@ class ReportContext:
 
         In the order of ``responded_at`` and then ``invitation_id``, with a fresh index, from
         :attr:`engine` when the page queries the surveys (:meth:`cxlab.engine.Engine.answered_rows`),
-        else from the loaded table, so that either gives the same rows in the same order.
-
-        Parameters
-        ----------
-        columns : list of str
-            Survey columns (``invitation_id`` and ``responded_at`` always come).
-        touchpoints : str or list of str, optional
-            Keep only these touchpoints.
+        else from the loaded table, so that either gives the same rows in the same order. The
+        arguments are those of :meth:`cxlab.engine.Engine.answered_rows`.
         """
         columns = tuple(columns)
         wanted = None if touchpoints is None else tuple([touchpoints] if isinstance(touchpoints, str) else touchpoints)
