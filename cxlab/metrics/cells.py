@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from cxlab.metrics.estimates import ces_from_counts, csat_from_counts, nps_from_counts
-from cxlab.metrics.intervals import _answer_values, _cluster_codes, _cluster_sums, cell_moments, moment_deffs
+from cxlab.metrics.intervals import (
+    _N_VALUES,
+    _answer_values,
+    _cluster_codes,
+    _cluster_sums,
+    cell_moments,
+    moment_deffs,
+)
 from cxlab.metrics.scales import (
     CES_SCALE,
     CSAT_SCALE,
@@ -31,10 +38,9 @@ from cxlab.metrics.scales import (
     _valid_scores,
 )
 
-__all__ = ["DEFAULT_HIT_SCORES", "N_VALUES", "ScoreCells", "cluster_column", "moment_columns", "score_cells",
+__all__ = ["DEFAULT_HIT_SCORES", "ScoreCells", "cluster_column", "moment_columns", "score_cells",
            "score_distribution"]
 
-N_VALUES = {"nps": 1, "csat": 2, "ces": 2}  # answer values per answer: NPS +1/0/-1; the hit flag and the score
 DEFAULT_HIT_SCORES = {"nps": (), "csat": SATISFIED_SCORES, "ces": LOW_EFFORT_SCORES}
 _DEFF_NAMES = {"nps": ["deff"], "csat": ["share_deff", "mean_deff"], "ces": ["share_deff", "mean_deff"]}
 
@@ -129,7 +135,7 @@ def moment_columns(kind: str) -> list[str]:
     >>> moment_columns("nps")
     ['customers', 'n', 'nn', 's0', 'q0', 'ss0', 'sn0']
     """
-    return ["customers", "n", "nn", *(f"{name}{j}" for j in range(N_VALUES[kind]) for name in ("s", "q", "ss", "sn"))]
+    return ["customers", "n", "nn", *(f"{name}{j}" for j in range(_N_VALUES[kind]) for name in ("s", "q", "ss", "sn"))]
 
 
 @dataclass(frozen=True)
@@ -171,13 +177,7 @@ class ScoreCells:
         customers (:func:`cxlab.metrics.intervals.deff_from_totals`). Without moments every
         design effect is 1 and ``n_clusters`` is missing.
         """
-        names = _DEFF_NAMES[self.kind]
-        index = self.counts.index
-        if self.moments is None:
-            return pd.DataFrame(1.0, index=index, columns=names).assign(n_clusters=np.nan)
-        moments = self.moments.reindex(index)
-        return pd.DataFrame(moment_deffs(moments, len(names)), index=index, columns=names).assign(
-            n_clusters=moments["customers"].to_numpy(float))
+        return _design_effects(self.kind, self.counts.index, self.moments)
 
     def sort_index(self) -> ScoreCells:
         """The cells in the order of their index labels (missing labels last)."""
@@ -225,12 +225,12 @@ class ScoreCells:
         width = len(self.counts.columns)
         counts = self.counts.loc[label].to_numpy(float) if present else np.zeros(width)
         if self.moments is None:
-            deffs, n_clusters = [1.0] * N_VALUES[self.kind], None
+            deffs, n_clusters = [1.0] * _N_VALUES[self.kind], None
         elif present:
             row = self.deffs().loc[label]
             deffs, n_clusters = [float(row[name]) for name in _DEFF_NAMES[self.kind]], int(row["n_clusters"])
         else:
-            deffs, n_clusters = [np.nan] * N_VALUES[self.kind], 0
+            deffs, n_clusters = [np.nan] * _N_VALUES[self.kind], 0
         if self.kind == "nps":
             levels = self.counts.columns.to_numpy(float)
             promoters = int(counts[levels >= PROMOTER_SCORES[0]].sum())
@@ -284,10 +284,27 @@ def score_cells(df: pd.DataFrame, by, *, kind: str, score_col: str | None = None
     cluster_col = cluster_column(df, cluster_col)
     if cluster_col is None:
         return ScoreCells(kind, counts, None, tuple(hit_scores), None)
+    sums, cells = _customer_sums(df, by, kind=kind, score_col=score_col, cluster_col=cluster_col,
+                                 hit_scores=hit_scores)
+    moments = cell_moments(sums, len(cells)).set_axis(cells).reindex(counts.index)
+    return ScoreCells(kind, counts, moments, tuple(hit_scores), cluster_col)
+
+
+def _customer_sums(df: pd.DataFrame, by: list[str], *, kind: str, score_col: str, cluster_col: str,
+                   hit_scores: tuple[int, ...]) -> tuple[dict[str, np.ndarray], pd.Index]:
+    """Answers and sums of the answer values per (cell, customer) pair of the answered rows, and the cells."""
     answered = df.loc[df[score_col].notna(), list(dict.fromkeys([*by, cluster_col, score_col]))]
     grouped = answered.groupby(by, dropna=False, observed=True)
     y = _answer_values(answered[score_col].to_numpy(dtype=float), kind, hit_scores)
-    sums = _cluster_sums(grouped.ngroup().to_numpy(), _cluster_codes(answered[cluster_col]), y)
-    cells = grouped.size().index
-    moments = cell_moments(sums, len(cells)).set_axis(cells).reindex(counts.index)
-    return ScoreCells(kind, counts, moments, tuple(hit_scores), cluster_col)
+    return (_cluster_sums(grouped.ngroup().to_numpy(), _cluster_codes(answered[cluster_col]), y),
+            grouped.size().index)
+
+
+def _design_effects(kind: str, index: pd.Index, moments: pd.DataFrame | None) -> pd.DataFrame:
+    """Design effects and ``n_clusters`` per cell of ``index`` from customer moments (all 1 without moments)."""
+    names = _DEFF_NAMES[kind]
+    if moments is None:
+        return pd.DataFrame(1.0, index=index, columns=names).assign(n_clusters=np.nan)
+    moments = moments.reindex(index)
+    return pd.DataFrame(moment_deffs(moments, len(names)), index=index, columns=names).assign(
+        n_clusters=moments["customers"].to_numpy(float))

@@ -7,16 +7,20 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from cxlab.metrics.cells import ScoreCells, cluster_column, score_cells, score_distribution
+from cxlab.metrics.cells import (
+    ScoreCells,
+    _customer_sums,
+    _design_effects,
+    cluster_column,
+    score_cells,
+    score_distribution,
+)
 from cxlab.metrics.estimates import _fmt_level
 from cxlab.metrics.intervals import (
-    _answer_values,
-    _cluster_codes,
-    _cluster_sums,
-    _deff_from_sums,
     _mean_differences,
     _nps_differences,
     _proportion_differences,
+    cell_moments,
     mean_intervals_from_sums,
     nps_intervals,
     wilson_interval,
@@ -83,10 +87,6 @@ def variance_label(cluster_col: str | None) -> str:
     return f"clustered by {cluster_col} (cluster-robust variance, design effect floored at 1)"
 
 
-def _deff_names(kind: str) -> list[str]:
-    return ["deff"] if kind == "nps" else ["share_deff", "mean_deff"]
-
-
 def _rest_sums(sums: dict[str, np.ndarray], cells: pd.Index, within: list[str]) -> dict[str, np.ndarray]:
     """Per (cell, customer) sums of each cell's rest: the other answers of the cell's ``within`` group.
 
@@ -115,16 +115,12 @@ def _rest_deffs(df: pd.DataFrame, keys: list[str], *, score_col: str, cluster_co
                 hit_scores: tuple[int, ...], index: pd.Index, within: list[str]) -> pd.DataFrame:
     """Design effects and customers of each cell's rest (the other answers of its ``within`` group), aligned to
     ``index``; every design effect 1 and ``n_clusters`` NaN without ``cluster_col``."""
-    names = _deff_names(kind)
     if cluster_col is None:
-        return pd.DataFrame(1.0, index=index, columns=names).assign(n_clusters=np.nan)
-    answered = df.loc[df[score_col].notna(), list(dict.fromkeys([*keys, cluster_col, score_col]))]
-    grouped = answered.groupby(keys, dropna=False, observed=True)
-    y = _answer_values(answered[score_col].to_numpy(dtype=float), kind, hit_scores)
-    sums = _cluster_sums(grouped.ngroup().to_numpy(), _cluster_codes(answered[cluster_col]), y)
-    cells = grouped.size().index
-    deff, n_clusters = _deff_from_sums(_rest_sums(sums, cells, within), len(cells))
-    return pd.DataFrame(deff, index=cells, columns=names).assign(n_clusters=n_clusters.astype(float)).reindex(index)
+        return _design_effects(kind, index, None)
+    sums, cells = _customer_sums(df, keys, kind=kind, score_col=score_col, cluster_col=cluster_col,
+                                 hit_scores=hit_scores)
+    rest = cell_moments(_rest_sums(sums, cells, within), len(cells)).set_axis(cells)
+    return _design_effects(kind, index, rest)
 
 
 def nps_by(df: pd.DataFrame, by, *, score_col: str = "nps", cluster_col: str | None = DEFAULT_CLUSTER_COL,
