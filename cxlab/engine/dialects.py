@@ -126,10 +126,11 @@ class DuckDBDialect:
         return self.connection.execute(query).df()
 
     def text_frame(self, query: str) -> pd.DataFrame:
-        """Run a query; its result as a pandas DataFrame with text as Arrow-backed strings (no Python object per value),
-        for results of many rows."""
+        """Run a query; its result as a pandas DataFrame with text as Arrow-backed strings (no Python object per value)
+        and timestamps in nanoseconds, as :func:`cxlab.io.load` holds them; for results of many rows."""
         table = pyarrow.table(self.connection.sql(query))  # through the Arrow stream interface
-        return table.to_pandas(split_blocks=True, types_mapper=lambda kind: ARROW_TEXT if _is_text(kind) else None)
+        return table.to_pandas(split_blocks=True, coerce_temporal_nanoseconds=True,
+                               types_mapper=lambda kind: ARROW_TEXT if _is_text(kind) else None)
 
     def close(self) -> None:
         """Release the connection and remove the private spill folder."""
@@ -223,7 +224,8 @@ class SparkDialect:
         return self.session.sql(query).toPandas()
 
     def text_frame(self, query: str) -> pd.DataFrame:
-        """Run a query; its result as a pandas DataFrame with text as Arrow-backed strings."""
+        """Run a query; its result as a pandas DataFrame with text as Arrow-backed strings (Spark's timestamps come in
+        nanoseconds)."""
         frame = self.frame(query)
         text = [c for c in frame.columns if frame[c].dtype == object]
         return frame.astype(dict.fromkeys(text, ARROW_TEXT)) if text else frame

@@ -172,18 +172,23 @@ def latest_comments(as_of, quarter: str, per_touchpoint: int, scores: list[str])
     return f"SELECT {columns} FROM ({ranked}) t WHERE rank <= {per_touchpoint} ORDER BY touchpoint, rank"
 
 
+def _relationship_answers(columns: str, outcome: str, as_of=None) -> str:
+    """``columns`` of the relationship answers with ``outcome`` (received by the as-of instant, when given)."""
+    known = "" if as_of is None else f" AND responded_at < {end_literal(as_of)}"
+    return (f"SELECT {columns} FROM valid_surveys WHERE touchpoint = {_text(RELATIONSHIP)} "
+            f"AND {outcome} IS NOT NULL AND responded_at IS NOT NULL{known}")
+
+
 def overall_answers(as_of, outcome: str) -> str:
     """The relationship answers with ``outcome`` received by the as-of instant, ordered by time and then id."""
-    return (f"SELECT invitation_id, customer_id, responded_at, {outcome} FROM valid_surveys "
-            f"WHERE touchpoint = {_text(RELATIONSHIP)} AND {outcome} IS NOT NULL AND responded_at IS NOT NULL "
-            f"AND responded_at < {end_literal(as_of)} ORDER BY responded_at, invitation_id")
+    return (f"{_relationship_answers(f'invitation_id, customer_id, responded_at, {outcome}', outcome, as_of)} "
+            f"ORDER BY responded_at, invitation_id")
 
 
 def answered_together(outcome: str) -> str:
     """Relationship answers with ``outcome`` (``overall``), and those given by their customer at the same instant as a
     touchpoint answer (``shared``), as :func:`cxlab.drivers.asked_together` counts them."""
-    overall = (f"SELECT customer_id, responded_at FROM valid_surveys WHERE responded_at IS NOT NULL "
-               f"AND touchpoint = {_text(RELATIONSHIP)} AND {outcome} IS NOT NULL")
+    overall = _relationship_answers("customer_id, responded_at", outcome)
     touchpoint = (f"SELECT DISTINCT customer_id, responded_at FROM valid_surveys WHERE responded_at IS NOT NULL "
                   f"AND touchpoint <> {_text(RELATIONSHIP)}")
     return (f"SELECT COUNT(*) AS overall, COUNT(m.customer_id) AS shared FROM ({overall}) o LEFT JOIN ({touchpoint}) m "
@@ -202,9 +207,7 @@ def driver_totals(as_of, outcome: str, score: str, window_days: float, touchpoin
     in the window before it (``[t - window_days, t)``, or ``[t - window_days, t]`` with ``same_questionnaire``), as
     :func:`cxlab.drivers.driver_frame` totals them."""
     end = end_literal(as_of)
-    rel = (f"SELECT invitation_id, customer_id, responded_at FROM valid_surveys "
-           f"WHERE touchpoint = {_text(RELATIONSHIP)} AND {outcome} IS NOT NULL AND responded_at IS NOT NULL "
-           f"AND responded_at < {end}")
+    rel = _relationship_answers("invitation_id, customer_id, responded_at", outcome, as_of)
     scores = (f"SELECT customer_id, touchpoint, responded_at, {score} AS score FROM valid_surveys "
               f"WHERE {score} IS NOT NULL AND responded_at IS NOT NULL AND responded_at < {end}"
               f"{touchpoint_filter(touchpoints)}")

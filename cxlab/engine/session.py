@@ -285,8 +285,13 @@ class Engine:
             as_of=as_of, responses=responses.drop(columns="response_rate"),
             by_touchpoint={m: self.score_cells(m, ["touchpoint", "quarter"], as_of=as_of) for m in HEADLINE_METRICS},
             by_quarter={m: self.headline_cells(m, ["quarter"], as_of=as_of) for m in HEADLINE_METRICS},
-            cluster_col="customer_id", overall={c: counts for c in OVERALL_QUESTIONS if c in self.columns("surveys")
-                                                if len(counts := self.answer_counts(c, ["quarter"], as_of=as_of))})
+            cluster_col="customer_id", overall=self._overall_counts(as_of))
+
+    def _overall_counts(self, as_of) -> dict[str, pd.DataFrame]:
+        """Answers per quarter and value of each overall question the surveys have and some customer answered."""
+        counts = {c: self.answer_counts(c, ["quarter"], as_of=as_of) for c in OVERALL_QUESTIONS
+                  if c in self.columns("surveys")}
+        return {c: frame for c, frame in counts.items() if len(frame)}
 
     def headline_cells(self, metric: str, by, *, as_of=None) -> metrics.ScoreCells:
         """:meth:`score_cells` over the touchpoints of a metric's headline (:data:`cxlab.touchpoints.HEADLINE_METRICS`):
@@ -338,13 +343,9 @@ class Engine:
         self._require("surveys", "answered_rows")
         wanted = dict.fromkeys(["invitation_id", "responded_at", *columns])
         present = [c for c in wanted if c in self.columns("surveys")]
-        frame = self.dialect.text_frame(f"SELECT {', '.join(present)} FROM valid_surveys "
-                                        f"WHERE responded_at IS NOT NULL{queries.touchpoint_filter(touchpoints)} "
-                                        f"ORDER BY responded_at, invitation_id")
-        for column in present:
-            if column in schema.DATE_COLUMNS["surveys"]:
-                frame[column] = pd.to_datetime(frame[column]).astype("datetime64[ns]")
-        return frame
+        return self.dialect.text_frame(f"SELECT {', '.join(present)} FROM valid_surveys "
+                                       f"WHERE responded_at IS NOT NULL{queries.touchpoint_filter(touchpoints)} "
+                                       f"ORDER BY responded_at, invitation_id")
 
     def driver_frame(self, *, as_of=None, window_days: int = 180, score: str = "csat", outcome: str = "nps",
                      touchpoints: list[str] | None = None, same_questionnaire: bool = False) -> pd.DataFrame:
@@ -362,7 +363,6 @@ class Engine:
             raise ValueError(f"driver_frame: window_days must be positive, got {window_days}")
         as_of = self._as_of(as_of)
         answers = self.dialect.text_frame(queries.overall_answers(as_of, outcome))
-        answers["responded_at"] = pd.to_datetime(answers["responded_at"]).astype("datetime64[ns]")
         if touchpoints is None:
             scored = self.dialect.frame(queries.answer_counts(as_of, score, ["touchpoint"]))["touchpoint"]
             touchpoints = drivers.driver_touchpoints(set(scored) - {RELATIONSHIP})
