@@ -70,5 +70,5 @@ def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys(world_
         assert [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in mine.headlines] == \
             [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in theirs.headlines], section.__name__
     # the answered rows the analyses read: the same rows, in the same order, either way
-    pd.testing.assert_frame_equal(queried.answered(journey.ANSWER_COLUMNS), loaded.answered(journey.ANSWER_COLUMNS),
+    pd.testing.assert_frame_equal(queried.answered(journey.READ_COLUMNS), loaded.answered(journey.READ_COLUMNS),
                                   check_dtype=False)

@@ -11,12 +11,13 @@ from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart, new_figure
 from cxlab.survival.wording import format_p
 
-__all__ = ["ANSWER_COLUMNS", "NO_DRIVERS", "TREND_QUARTERS", "csat_trend", "importance_map", "intervention",
+__all__ = ["NO_DRIVERS", "READ_COLUMNS", "TREND_QUARTERS", "csat_trend", "importance_map", "intervention",
            "key_drivers", "overview", "touchpoint_scorecard"]
 
 TREND_QUARTERS = 8
 NO_DRIVERS = "the data has no overall answers (NPS or satisfied) with touchpoint ratings"
-ANSWER_COLUMNS = ("customer_id", "touchpoint", "sent_at", "nps", "csat", "ces", *drivers.OUTCOMES)
+# the survey columns the page's analyses of answered rows read
+READ_COLUMNS = ("customer_id", "touchpoint", "sent_at", "nps", "csat", "ces", *drivers.OUTCOMES)
 
 
 def _rated(report) -> bool:
@@ -82,7 +83,7 @@ def _intervention_gap(report, touchpoint: str, date: pd.Timestamp, window_months
         return "no touchpoint ratings at all"
     if date >= report.as_of:
         return f"the intervention date {date.date()} is not before the as-of date"
-    answers = report.answered(ANSWER_COLUMNS, touchpoints=touchpoint)
+    answers = report.answered(READ_COLUMNS, touchpoints=touchpoint)
     sent = pd.to_datetime(answers.loc[answers["csat"].notna(), "sent_at"])
     window = pd.DateOffset(months=window_months)
     before = int(((sent >= date - window) & (sent < date)).sum())
@@ -103,7 +104,7 @@ def intervention(report, *, touchpoint: str = "invoicing", date: str = "2022-04-
         return SectionResult("intervention", title,
                              unavailable=f"the data has no {touchpoint} answers on both sides of {date.date()} ({gap})",
                              headlines=[entry.headline(None, note=f"not available: {gap}", touchpoint=touchpoint)])
-    answers = report.answered(ANSWER_COLUMNS, touchpoints=touchpoint)
+    answers = report.answered(READ_COLUMNS, touchpoints=touchpoint)
     effect = touchpoints.intervention_effect(answers, date=date, as_of=report.as_of, touchpoint=touchpoint,
                                              window_months=window_months)
     summary = effect.summary

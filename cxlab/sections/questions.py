@@ -28,7 +28,7 @@ from cxlab.headlines import spec
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP
 from cxlab.sections.formatting import count, interval, number
-from cxlab.sections.journey import ANSWER_COLUMNS
+from cxlab.sections.journey import READ_COLUMNS
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
 
 __all__ = ["INDEX_OUTCOME", "TYPE_COLOURS", "declared_questions", "importance_grid", "item_drivers",
@@ -195,7 +195,7 @@ def _overall(report) -> tuple[Question | None, pd.DataFrame, str]:
         return question, frame.rename(columns={question.id: "value"}), "the declared overall question"
     if not report.availability.allows("surveys"):
         return None, pd.DataFrame(), report.availability.why_not("surveys")
-    relationship = report.answered(ANSWER_COLUMNS, touchpoints=RELATIONSHIP)
+    relationship = report.answered(READ_COLUMNS, touchpoints=RELATIONSHIP)
     relationship = relationship[known_by(relationship["responded_at"], as_of=report.as_of).to_numpy()]
     relationship = relationship[relationship["responded_at"].dt.to_period("Q").astype(str) == report.quarter]
     for column, preset, label in (("csat", "csat", "Overall satisfaction (1-5)"),
