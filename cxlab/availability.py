@@ -99,7 +99,7 @@ class Availability:
                              for name, reason in self.reasons.items()])
 
 
-def availability(data, *, queried=()) -> Availability:
+def availability(data, *, queried=(), relationship_answers: bool | None = None) -> Availability:
     """Work out which analyses the loaded data allow.
 
     Parameters
@@ -109,6 +109,9 @@ def availability(data, *, queried=()) -> Availability:
     queried : collection of str
         Tables of the data folder read through an engine (:mod:`cxlab.engine`) rather than
         loaded: present, though ``data`` holds None for them.
+    relationship_answers : bool, optional
+        Whether the relationship survey has NPS answers, when the surveys are queried (the
+        engine counts them); otherwise the loaded surveys table tells.
 
     Returns
     -------
@@ -124,7 +127,8 @@ def availability(data, *, queried=()) -> Availability:
     customers = data.customers
     has_history = not {"tenure", "churn"} & gaps
     surveys = data.surveys
-    relationship = (surveys is not None and "nps" in surveys.columns
+    relationship = (bool(relationship_answers) if surveys is None and "surveys" in queried else
+                    surveys is not None and "nps" in surveys.columns
                     and bool(((surveys["touchpoint"] == RELATIONSHIP) & surveys["nps"].notna()).any()))
 
     def present(table: str) -> bool:
@@ -141,7 +145,7 @@ def availability(data, *, queried=()) -> Availability:
         "revenue": None if present("revenue") and "revenue" not in gaps else "revenue table",
         "surveys": None if present("surveys") else "surveys table",
         "relationship_nps": (None if relationship else
-                             "surveys table" if surveys is None else "answers to the relationship NPS survey"),
+                             "surveys table" if not present("surveys") else "answers to the relationship NPS survey"),
         "cases": None if present("cases") else "cases table",
         "acquisition_costs": None if column_known("acquisition_cost") else "acquisition costs of customers",
         "monthly_revenue": None if column_known("monthly_revenue") else "monthly revenue of customers",

@@ -359,6 +359,7 @@ def followup_survival_frame(
             (surveys["touchpoint"] == touchpoint) & known_by(answered, as_of=as_of), ["customer_id"]
         ].assign(customer_id=lambda d: as_text_ids(d["customer_id"]), next_at=answered)
         keys = out[["customer_id", "responded_at"]].reset_index().sort_values("responded_at")
+        later["customer_id"] = later["customer_id"].astype(keys["customer_id"].dtype)  # text either way; one kind
         found = pd.merge_asof(
             keys,
             later.sort_values("next_at"),

@@ -50,8 +50,10 @@ from cxlab.schema import RELATIONSHIP
 from cxlab.survival.frames import nps_category
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
-__all__ = ["CUSTOMER_ATTRIBUTES", "DEFAULT_COVARIATES", "INTERVALS", "KEY", "NonresponseWeighting", "ipw_nps",
-           "propensity_frame", "respondent_comparison", "respondent_survival_frame", "response_rates"]
+__all__ = ["CUSTOMER_ATTRIBUTES", "DEFAULT_COVARIATES", "HISTORY_TOTALS", "INTERVALS", "KEY", "NonresponseWeighting",
+           "first_invitations", "invitation_history", "ipw_nps", "propensity_frame", "propensity_frame_from_history",
+           "respondent_comparison", "respondent_frame", "respondent_survival_frame", "response_counts",
+           "response_rates", "response_rates_from_counts"]
 
 CUSTOMER_ATTRIBUTES = ("segment", "region", "contract", "acquisition_channel")
 DEFAULT_COVARIATES = (
@@ -68,6 +70,8 @@ DEFAULT_COVARIATES = (
     "prior_nps_category",
 )
 INTERVALS = ("linearization", "bootstrap")
+HISTORY_TOTALS = ("prior_invitations", "prior_responses", "recent_csat_sum", "recent_csat_n", "recent_ces_sum",
+                  "recent_ces_n", "prior_nps_sum", "prior_nps_n", "latest_nps")
 KEY = "_customer_key"  # integer code of customer_id inside propensity_frame
 
 
@@ -94,6 +98,85 @@ def _mature_invitations(
     answered_at = pd.to_datetime(inv["responded_at"], cache=False)
     inv["responded"] = known_by(answered_at, as_of=as_of).astype(int)
     return inv
+
+
+def response_counts(
+    surveys: pd.DataFrame,
+    *,
+    as_of,
+    by: str = "touchpoint",
+    customers: pd.DataFrame | None = None,
+    response_window_days: int = 7,
+) -> pd.DataFrame:
+    """Invitations old enough to have been answered, and the answers to them, per group.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    as_of : str or pandas.Timestamp
+        Analysis date; answers received after it count as none.
+    by : str
+        A surveys column (``touchpoint``, ``channel``) or a customers column (``segment``,
+        ``region``, ``contract``; then ``customers`` is required).
+    customers : pandas.DataFrame, optional
+        A ``customers`` table for customer-level groupings.
+    response_window_days : int
+        Days an invitation is given to be answered: younger invitations are not counted.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``by``, ``invitations``, ``responses``, one row per group (sorted); invitations of customers
+        without a value of ``by`` are in no group.
+    """
+    _require(surveys, ["customer_id", "sent_at", "responded_at"], "surveys", "response_counts")
+    as_of = pd.Timestamp(as_of)
+    needed = ["customer_id", "sent_at", "responded_at", *([by] if by in surveys.columns else [])]
+    inv = _mature_invitations(surveys[list(dict.fromkeys(needed))], as_of, response_window_days)
+    if by not in inv.columns:
+        if customers is None:
+            raise ValueError(f"response_counts: {by!r} is not a surveys column; pass customers to group by it")
+        _require(customers, ["customer_id", by], "customers", "response_counts")
+        inv = inv.assign(**attributes_of(inv["customer_id"], customers, [by]))
+    return inv.groupby(by).agg(invitations=("responded", "size"), responses=("responded", "sum")).reset_index()
+
+
+def response_rates_from_counts(
+    counts: pd.DataFrame, *, by: str, min_cell_size: int = 30, level: float = 0.95
+) -> pd.DataFrame:
+    """Share of invitations answered per group, with Wilson intervals, from :func:`response_counts`.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        ``by``, ``invitations`` and ``responses`` per group (:func:`response_counts`, or the same counts
+        from :meth:`cxlab.engine.Engine.response_counts`); rows without a group are left out.
+    by : str
+        The group column.
+    min_cell_size : int
+        Groups with fewer invitations have their rates blanked.
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`response_rates`.
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"channel": ["email", "sms"], "invitations": [40, 10], "responses": [10, 5]})
+    >>> response_rates_from_counts(counts, by="channel")["response_rate"].tolist()
+    [25.0, nan]
+    """
+    table = counts.loc[counts[by].notna(), [by, "invitations", "responses"]].reset_index(drop=True)
+    low, high = wilson_interval(table["responses"], table["invitations"], level)
+    table["response_rate"] = 100 * table["responses"] / table["invitations"]
+    table["ci_low"], table["ci_high"] = 100 * low, 100 * high
+    return suppress_small(
+        table, n_col="invitations", min_cell_size=min_cell_size, value_cols=["response_rate", "ci_low", "ci_high"]
+    )
 
 
 def response_rates(
@@ -143,24 +226,76 @@ def response_rates(
     >>> float(response_rates(s, as_of="2025-06-30", min_cell_size=1)["responses"].iloc[0])
     1.0
     """
-    _require(surveys, ["customer_id", "sent_at", "responded_at"], "surveys", "response_rates")
+    counts = response_counts(surveys, as_of=as_of, by=by, customers=customers,
+                             response_window_days=response_window_days)
+    return response_rates_from_counts(counts, by=by, min_cell_size=min_cell_size, level=level)
+
+
+def first_invitations(
+    surveys: pd.DataFrame,
+    *,
+    as_of,
+    touchpoint: str = RELATIONSHIP,
+    response_window_days: int = 7,
+) -> pd.DataFrame:
+    """Each customer's first invitation to one survey, and whether it was answered by the as-of date.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    as_of : str or pandas.Timestamp
+        Analysis date.
+    touchpoint : str
+        The survey.
+    response_window_days : int
+        Days an invitation is given to be answered: invitations younger than this are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``sent_at``, ``responded`` (0/1), one row per customer, in the order of
+        ``sent_at`` and then ``invitation_id`` (of two invitations sent at once, the smaller id is the
+        first); ``attrs["as_of"]`` is the as-of date.
+    """
+    _require(surveys, ["invitation_id", "customer_id", "touchpoint", "sent_at", "responded_at"], "surveys",
+             "first_invitations")
     as_of = pd.Timestamp(as_of)
-    needed = ["customer_id", "sent_at", "responded_at", *([by] if by in surveys.columns else [])]
-    inv = _mature_invitations(surveys[list(dict.fromkeys(needed))], as_of, response_window_days)
-    if by not in inv.columns:
-        if customers is None:
-            raise ValueError(f"response_rates: {by!r} is not a surveys column; pass customers to group by it")
-        _require(customers, ["customer_id", by], "customers", "response_rates")
-        inv = inv.assign(**attributes_of(inv["customer_id"], customers, [by]))
-    table = (
-        inv.groupby(by).agg(invitations=("responded", "size"), responses=("responded", "sum")).reset_index()
+    inv = _mature_invitations(surveys[surveys["touchpoint"] == touchpoint], as_of, response_window_days)
+    first = inv.sort_values(["sent_at", "invitation_id"], kind="stable").drop_duplicates("customer_id")
+    first = first[["customer_id", "sent_at", "responded"]].reset_index(drop=True)
+    first.attrs["as_of"] = as_of
+    return first
+
+
+def respondent_frame(first: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:
+    """:func:`respondent_survival_frame` from the customers' first invitations (:func:`first_invitations`).
+
+    Parameters
+    ----------
+    first : pandas.DataFrame
+        :func:`first_invitations`, or the same rows from :meth:`cxlab.engine.Engine.first_invitations`.
+    customers : pandas.DataFrame
+        A ``customers`` table; not modified.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`respondent_survival_frame`.
+    """
+    _require(
+        customers, ["customer_id", "churned_at", "monthly_revenue"], "customers", "respondent_survival_frame"
     )
-    low, high = wilson_interval(table["responses"], table["invitations"], level)
-    table["response_rate"] = 100 * table["responses"] / table["invitations"]
-    table["ci_low"], table["ci_high"] = 100 * low, 100 * high
-    return suppress_small(
-        table, n_col="invitations", min_cell_size=min_cell_size, value_cols=["response_rate", "ci_low", "ci_high"]
+    attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]
+    info = customers[["customer_id", "churned_at", "monthly_revenue", *attrs]].assign(
+        customer_id=lambda d: as_text_ids(d["customer_id"])
     )
+    frame = first.assign(customer_id=as_text_ids(first["customer_id"])).merge(info, on="customer_id", how="inner")
+    frame = frame[~(pd.to_datetime(frame["churned_at"], cache=False) < frame["sent_at"])]
+    out = tenure_frame(frame, as_of=first.attrs["as_of"], acquired_col="sent_at", churned_col="churned_at")
+    return out[
+        ["customer_id", "sent_at", "responded", "tenure_months", "churned", "monthly_revenue", *attrs]
+    ].reset_index(drop=True)
 
 
 def respondent_survival_frame(
@@ -195,28 +330,9 @@ def respondent_survival_frame(
         :func:`cxlab.tenure.tenure_frame`), ``monthly_revenue`` and customer attributes. Ready for
         lifelines' ``KaplanMeierFitter`` grouped by ``responded``.
     """
-    _require(
-        surveys,
-        ["customer_id", "touchpoint", "sent_at", "responded_at"],
-        "surveys",
-        "respondent_survival_frame",
-    )
-    _require(
-        customers, ["customer_id", "churned_at", "monthly_revenue"], "customers", "respondent_survival_frame"
-    )
-    as_of = pd.Timestamp(as_of)
-    inv = _mature_invitations(surveys[surveys["touchpoint"] == touchpoint], as_of, response_window_days)
-    first = inv.sort_values("sent_at").drop_duplicates("customer_id")[["customer_id", "sent_at", "responded"]]
-    attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]
-    info = customers[["customer_id", "churned_at", "monthly_revenue", *attrs]].assign(
-        customer_id=lambda d: as_text_ids(d["customer_id"])
-    )
-    frame = first.merge(info, on="customer_id", how="inner")
-    frame = frame[~(pd.to_datetime(frame["churned_at"], cache=False) < frame["sent_at"])]
-    out = tenure_frame(frame, as_of=as_of, acquired_col="sent_at", churned_col="churned_at")
-    return out[
-        ["customer_id", "sent_at", "responded", "tenure_months", "churned", "monthly_revenue", *attrs]
-    ].reset_index(drop=True)
+    first = first_invitations(surveys, as_of=as_of, touchpoint=touchpoint,
+                              response_window_days=response_window_days)
+    return respondent_frame(first, customers)
 
 
 def respondent_comparison(
@@ -272,6 +388,139 @@ def respondent_comparison(
     return out
 
 
+def invitation_history(
+    surveys: pd.DataFrame,
+    *,
+    as_of,
+    touchpoint: str = RELATIONSHIP,
+    response_window_days: int = 7,
+    recent_days: int = 180,
+    sent_after=None,
+) -> pd.DataFrame:
+    """The invitations of :func:`propensity_frame` with the totals of what was known when each was sent.
+
+    Nothing after ``sent_at`` counts: the customer's transactional answers given in
+    ``[sent_at - recent_days, sent_at)``; the invitations (any survey) sent and the answers given
+    strictly before ``sent_at``; the answers to this survey given strictly before ``sent_at``.
+
+    Parameters
+    ----------
+    surveys : pandas.DataFrame
+        A ``surveys`` table; not modified.
+    as_of, touchpoint, response_window_days, recent_days, sent_after
+        As :func:`propensity_frame`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per invitation, in the order of ``sent_at`` and then ``invitation_id``:
+        ``invitation_id``, ``customer_id``, ``sent_at``, ``responded`` (0/1), ``nps`` (missing
+        without an answer), ``channel``, and the totals :data:`HISTORY_TOTALS`:
+        ``prior_invitations``, ``prior_responses``, ``recent_csat_sum``/``recent_csat_n`` and
+        ``recent_ces_sum``/``recent_ces_n`` (sum and number of the recent answers),
+        ``prior_nps_sum``/``prior_nps_n`` (earlier answers to this survey) and ``latest_nps`` (the
+        score of the latest of them, missing if none or if it gave no score; of answers given at
+        the same instant, the one with the larger invitation id). ``attrs`` records the arguments.
+    """
+    columns = ["invitation_id", "customer_id", "touchpoint", "channel", "sent_at", "responded_at", "nps", "csat",
+               "ces"]
+    _require(surveys, columns, "surveys", "propensity_frame")
+    as_of = pd.Timestamp(as_of)
+    sent_at = pd.to_datetime(surveys["sent_at"], cache=False)
+    responded_at = pd.to_datetime(surveys["responded_at"], cache=False)
+    known = known_by(sent_at, as_of=as_of).to_numpy()
+    answered = known & known_by(responded_at, as_of=as_of).to_numpy()
+    this_survey = (surveys["touchpoint"] == touchpoint).to_numpy(dtype=bool, na_value=False)
+    # Integer customer keys, hashed once: the look-ups below match on them instead of on text. The
+    # events are numbers only; text is taken just for the invitations returned.
+    key = pd.factorize(as_text_ids(surveys["customer_id"]))[0]
+    events = pd.DataFrame({KEY: key, "sent_at": sent_at.to_numpy(), "responded_at": responded_at.to_numpy()})
+    returned = known & this_survey & _mature(sent_at, as_of, response_window_days)
+    if sent_after is not None:
+        returned &= (sent_at > pd.Timestamp(sent_after)).to_numpy()
+    rows = np.flatnonzero(returned)
+    inv = pd.DataFrame({
+        "invitation_id": surveys["invitation_id"].take(rows).array,
+        "customer_id": as_text_ids(surveys["customer_id"].take(rows)).array,
+        KEY: key[rows],
+        "sent_at": sent_at.take(rows).to_numpy(),
+        "responded": answered[rows].astype(int),
+        "nps": surveys["nps"].take(rows).to_numpy(dtype=float),
+        "channel": surveys["channel"].take(rows).array,
+    })
+    inv["nps"] = inv["nps"].where(inv["responded"] == 1)
+
+    transactional = events.assign(csat=surveys["csat"].to_numpy(dtype=float), ces=surveys["ces"].to_numpy(dtype=float))[
+        answered & (surveys["touchpoint"] != RELATIONSHIP).to_numpy(dtype=bool, na_value=False)]
+    recent = totals_before(transactional, inv, event_time="responded_at", query_time="sent_at",
+                           value_cols=["csat", "ces"], window_days=recent_days, by=KEY)
+    for col in ("csat", "ces"):
+        for total in ("sum", "n"):
+            inv[f"recent_{col}_{total}"] = recent[f"{col}_{total}"].to_numpy()
+    inv["prior_invitations"] = totals_before(
+        events.loc[known, [KEY, "sent_at"]].assign(one=1.0), inv, event_time="sent_at", query_time="sent_at",
+        value_cols=["one"], by=KEY,
+    )["one_n"].astype(int).to_numpy()
+    inv["prior_responses"] = totals_before(
+        events.loc[answered, [KEY, "responded_at"]].assign(one=1.0), inv, event_time="responded_at",
+        query_time="sent_at", value_cols=["one"], by=KEY,
+    )["one_n"].astype(int).to_numpy()
+    # earlier answers to this survey; by invitation id first, so that of answers given at the same
+    # instant the larger id is the latest
+    earlier = events.assign(nps=surveys["nps"].to_numpy(dtype=float))[answered & this_survey]
+    earlier = earlier.take(np.argsort(surveys["invitation_id"].to_numpy()[answered & this_survey], kind="stable"))
+    earlier_nps = totals_before(earlier, inv, event_time="responded_at", query_time="sent_at", value_cols=["nps"],
+                                by=KEY)
+    inv["prior_nps_sum"], inv["prior_nps_n"] = earlier_nps["nps_sum"].to_numpy(), earlier_nps["nps_n"].to_numpy()
+    inv["latest_nps"] = latest_before(earlier, inv, event_time="responded_at", query_time="sent_at",
+                                      value_col="nps", by=KEY)
+    inv = inv[["invitation_id", "customer_id", "sent_at", "responded", "nps", "channel", *HISTORY_TOTALS]]
+    inv = inv.sort_values(["sent_at", "invitation_id"], kind="stable", ignore_index=True)
+    inv.attrs.update(as_of=as_of, response_window_days=response_window_days, recent_days=recent_days,
+                     sent_after=None if sent_after is None else pd.Timestamp(sent_after))
+    return inv
+
+
+def propensity_frame_from_history(history: pd.DataFrame, customers: pd.DataFrame | None) -> pd.DataFrame:
+    """:func:`propensity_frame` from the invitations with their totals (:func:`invitation_history`).
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        :func:`invitation_history`, or the same rows from :meth:`cxlab.engine.Engine.invitation_history`.
+    customers : pandas.DataFrame or None
+        A ``customers`` table (adds segment, region, contract, acquisition channel and tenure).
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`propensity_frame`, in the rows' order of ``history``.
+    """
+    inv = history[["invitation_id", "customer_id", "sent_at", "responded", "nps", "channel"]].copy()
+    for col in ("csat", "ces"):
+        n = history[f"recent_{col}_n"]
+        inv[f"recent_{col}"] = (history[f"recent_{col}_sum"] / n.where(n > 0)).to_numpy(dtype=float)
+    sent_before, answered_before = history["prior_invitations"], history["prior_responses"]
+    inv["prior_invitations"] = sent_before.astype(int).to_numpy()
+    inv["prior_responses"] = answered_before.astype(int).to_numpy()
+    inv["prior_response_rate"] = (
+        (answered_before / sent_before.where(sent_before > 0)).clip(upper=1).to_numpy(dtype=float)
+    )
+    n = history["prior_nps_n"]
+    inv["prior_nps_mean"] = (history["prior_nps_sum"] / n.where(n > 0)).to_numpy(dtype=float)
+    inv["prior_nps_category"] = nps_category(history["latest_nps"])
+    if customers is not None:
+        _require(customers, ["customer_id", "acquired_at"], "customers", "propensity_frame")
+        attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]
+        for name, values in attributes_of(inv["customer_id"], customers, ["acquired_at", *attrs]).items():
+            inv[name] = values
+        days = (inv["sent_at"] - pd.to_datetime(inv["acquired_at"], cache=False)).dt.total_seconds() / 86_400
+        inv["tenure_months_at_invitation"] = (days / DAYS_PER_MONTH).clip(lower=0)
+        del inv["acquired_at"]
+    inv.attrs.update(history.attrs)
+    return inv
+
+
 def propensity_frame(
     surveys: pd.DataFrame,
     customers: pd.DataFrame | None,
@@ -310,7 +559,8 @@ def propensity_frame(
     Returns
     -------
     pandas.DataFrame
-        One row per invitation: ``invitation_id``, ``customer_id``, ``sent_at``, ``responded``
+        One row per invitation, in the order of ``sent_at`` and then ``invitation_id``:
+        ``invitation_id``, ``customer_id``, ``sent_at``, ``responded``
         (0/1), ``nps``, ``channel``, customer attributes, ``tenure_months_at_invitation``,
         ``recent_csat``, ``recent_ces`` (NaN when none), ``prior_invitations``,
         ``prior_responses``, ``prior_response_rate`` (NaN without an earlier invitation),
@@ -318,84 +568,10 @@ def propensity_frame(
         ``prior_nps_category`` (``detractor`` 0-6, ``passive`` 7-8 or ``promoter`` 9-10 of the latest
         of those answers; ``no_response`` if none).
     """
-    columns = ["invitation_id", "customer_id", "touchpoint", "channel", "sent_at", "responded_at", "nps", "csat",
-               "ces"]
-    _require(surveys, columns, "surveys", "propensity_frame")
-    as_of = pd.Timestamp(as_of)
-    sent_at = pd.to_datetime(surveys["sent_at"], cache=False)
-    responded_at = pd.to_datetime(surveys["responded_at"], cache=False)
-    known = known_by(sent_at, as_of=as_of).to_numpy()
-    answered = known & known_by(responded_at, as_of=as_of).to_numpy()
-    this_survey = (surveys["touchpoint"] == touchpoint).to_numpy(dtype=bool, na_value=False)
-    # Integer customer keys, hashed once: the look-ups below match on them instead of on text. The
-    # events are numbers only; text is taken just for the invitations returned.
-    key = pd.factorize(as_text_ids(surveys["customer_id"]))[0]
-    events = pd.DataFrame({KEY: key, "sent_at": sent_at.to_numpy(), "responded_at": responded_at.to_numpy()})
-    returned = known & this_survey & _mature(sent_at, as_of, response_window_days)
-    if sent_after is not None:
-        returned &= (sent_at > pd.Timestamp(sent_after)).to_numpy()
-    rows = np.flatnonzero(returned)
-    inv = pd.DataFrame({
-        "invitation_id": surveys["invitation_id"].take(rows).array,
-        "customer_id": as_text_ids(surveys["customer_id"].take(rows)).array,
-        KEY: key[rows],
-        "sent_at": sent_at.take(rows).to_numpy(),
-        "responded": answered[rows].astype(int),
-        "nps": surveys["nps"].take(rows).to_numpy(dtype=float),
-        "channel": surveys["channel"].take(rows).array,
-    })
-    inv["nps"] = inv["nps"].where(inv["responded"] == 1)
-
-    transactional = events.assign(csat=surveys["csat"].to_numpy(dtype=float), ces=surveys["ces"].to_numpy(dtype=float))[
-        answered & (surveys["touchpoint"] != RELATIONSHIP).to_numpy(dtype=bool, na_value=False)]
-    recent = totals_before(
-        transactional,
-        inv,
-        event_time="responded_at",
-        query_time="sent_at",
-        value_cols=["csat", "ces"],
-        window_days=recent_days,
-        by=KEY,
-    )
-    for col in ("csat", "ces"):
-        n = recent[f"{col}_n"]
-        inv[f"recent_{col}"] = (recent[f"{col}_sum"] / n.where(n > 0)).to_numpy()
-    sent_before = totals_before(
-        events.loc[known, [KEY, "sent_at"]].assign(one=1.0), inv, event_time="sent_at", query_time="sent_at",
-        value_cols=["one"], by=KEY,
-    )["one_n"]
-    answered_before = totals_before(
-        events.loc[answered, [KEY, "responded_at"]].assign(one=1.0), inv, event_time="responded_at",
-        query_time="sent_at", value_cols=["one"], by=KEY,
-    )["one_n"]
-    inv["prior_invitations"] = sent_before.astype(int).to_numpy()
-    inv["prior_responses"] = answered_before.astype(int).to_numpy()
-    inv["prior_response_rate"] = (
-        (answered_before / sent_before.where(sent_before > 0)).clip(upper=1).to_numpy()
-    )
-    earlier = events.assign(nps=surveys["nps"].to_numpy(dtype=float))[answered & this_survey]
-    earlier_nps = totals_before(
-        earlier, inv, event_time="responded_at", query_time="sent_at", value_cols=["nps"], by=KEY,
-    )
-    inv["prior_nps_mean"] = (
-        earlier_nps["nps_sum"] / earlier_nps["nps_n"].where(earlier_nps["nps_n"] > 0)
-    ).to_numpy()
-    inv["prior_nps_category"] = nps_category(latest_before(
-        earlier, inv, event_time="responded_at", query_time="sent_at", value_col="nps", by=KEY,
-    ))
-
-    if customers is not None:
-        _require(customers, ["customer_id", "acquired_at"], "customers", "propensity_frame")
-        attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]
-        for name, values in attributes_of(inv["customer_id"], customers, ["acquired_at", *attrs]).items():
-            inv[name] = values
-        days = (inv["sent_at"] - pd.to_datetime(inv["acquired_at"], cache=False)).dt.total_seconds() / 86_400
-        inv["tenure_months_at_invitation"] = (days / DAYS_PER_MONTH).clip(lower=0)
-        del inv["acquired_at"]
-    del inv[KEY]
-    inv.attrs.update(as_of=as_of, response_window_days=response_window_days, recent_days=recent_days,
-                     sent_after=None if sent_after is None else pd.Timestamp(sent_after))
-    return inv
+    history = invitation_history(surveys, as_of=as_of, touchpoint=touchpoint,
+                                 response_window_days=response_window_days, recent_days=recent_days,
+                                 sent_after=sent_after)
+    return propensity_frame_from_history(history, customers)
 
 
 def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:

@@ -31,10 +31,11 @@ from cxlab.tenure import DAYS_PER_MONTH
 
 __all__ = ["COHORTS", "SCALES", "SURVEY_CELL_COLUMNS", "answer_counts", "answer_values", "answered_together",
            "billed_before_acquisition", "cluster_moments", "cohort_counts", "cohort_newest_months", "cohort_revenue",
-           "customer_period_revenue", "customer_periods", "driver_totals", "end_literal", "known_surveys",
-           "latest_comments", "life_table_counts", "month_number", "order", "overall_answers", "pattern_counts",
-           "period_code", "period_labels", "relationship_answer_counts", "response_counts", "revenue_by_cohort_month",
-           "revenue_retention_sums", "score_counts", "survey_cells", "tenure_rows", "touchpoint_filter"]
+           "customer_period_revenue", "customer_periods", "driver_totals", "end_literal", "first_invitations",
+           "invitation_history", "known_surveys", "latest_comments", "life_table_counts", "mature_literal",
+           "month_number", "order", "overall_answers", "pattern_counts", "period_code", "period_labels",
+           "relationship_answer_counts", "response_counts", "revenue_by_cohort_month", "revenue_retention_sums",
+           "score_counts", "survey_cells", "tenure_rows", "touchpoint_filter"]
 
 SCALES = {"nps": NPS_SCALE, "csat": CSAT_SCALE, "ces": CES_SCALE}
 COHORTS = ("month", "quarter", "year")
@@ -93,26 +94,35 @@ def _text(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def known_surveys(as_of, score_columns: list[str], touchpoints=None) -> str:
-    """The invitations sent by the as-of instant (of ``touchpoints``, default all), late answers blanked,
-    with ``quarter`` and ``responded``."""
+def mature_literal(as_of, response_window_days: float) -> str:
+    """SQL timestamp literal before which an invitation is old enough to have been answered by the as-of instant."""
+    return f"TIMESTAMP '{as_of_end(as_of) - pd.Timedelta(days=response_window_days):%Y-%m-%d %H:%M:%S.%f}'"
+
+
+def known_surveys(as_of, score_columns: list[str], touchpoints=None, response_window_days: float = 0) -> str:
+    """The invitations sent by the as-of instant (of ``touchpoints``, default all; with a response window, those sent
+    that long before it), late answers blanked, with ``quarter`` and ``responded``."""
     end = end_literal(as_of)
     late = f"(responded_at IS NOT NULL AND responded_at >= {end})"
     scores = "".join(f"CASE WHEN {late} THEN NULL ELSE {c} END AS {c}, " for c in score_columns)
+    sent_before = mature_literal(as_of, response_window_days) if response_window_days else end
     return (f"SELECT customer_id, touchpoint, channel, sent_at, {scores}"
             f"CASE WHEN responded_at IS NOT NULL AND NOT {late} THEN 1 ELSE 0 END AS responded, "
             f"{period_code('sent_at', 'quarter')} AS quarter FROM valid_surveys "
-            f"WHERE sent_at < {end}{touchpoint_filter(touchpoints)}")
+            f"WHERE sent_at < {sent_before}{touchpoint_filter(touchpoints)}")
 
 
-def survey_cells(as_of, by: list[str], score_columns: list[str], touchpoints=None) -> str:
-    """Known invitations with the cell columns ``by`` (survey columns, or customer columns joined)."""
+def survey_cells(as_of, by: list[str], score_columns: list[str], touchpoints=None,
+                 response_window_days: float = 0) -> str:
+    """Known invitations (:func:`known_surveys`) with the cell columns ``by`` (survey columns, or customer columns
+    joined)."""
     own = [c for c in by if c in SURVEY_CELL_COLUMNS]
     joined = [c for c in by if c not in SURVEY_CELL_COLUMNS]
     select = [f"s.{c} AS {c}" for c in own] + [f"c.{c} AS {c}" for c in joined]
     select += ["s.customer_id AS customer_id", "s.responded AS responded", *[f"s.{c} AS {c}" for c in score_columns]]
     join = " LEFT JOIN valid_customers c ON s.customer_id = c.customer_id" if joined else ""
-    return f"SELECT {', '.join(select)} FROM ({known_surveys(as_of, score_columns, touchpoints)}) s{join}"
+    known = known_surveys(as_of, score_columns, touchpoints, response_window_days)
+    return f"SELECT {', '.join(select)} FROM ({known}) s{join}"
 
 
 def score_counts(as_of, metric: str, by: list[str], touchpoints=None) -> str:
@@ -219,11 +229,75 @@ def driver_totals(as_of, outcome: str, score: str, window_days: float, touchpoin
             f"AND t.responded_at {upper} r.responded_at GROUP BY r.invitation_id, t.touchpoint")
 
 
-def response_counts(as_of, by: list[str], touchpoints=None) -> str:
-    """Invitations and answers (received by the as-of instant) per cell."""
+def response_counts(as_of, by: list[str], touchpoints=None, response_window_days: float = 0) -> str:
+    """Invitations (sent at least ``response_window_days`` before the as-of instant) and answers (received by it)
+    per cell."""
     keys = ", ".join(by)
     return (f"SELECT {keys}, COUNT(*) AS invitations, SUM(responded) AS responses "
-            f"FROM ({survey_cells(as_of, by, [], touchpoints)}) t GROUP BY {keys}")
+            f"FROM ({survey_cells(as_of, by, [], touchpoints, response_window_days)}) t GROUP BY {keys}")
+
+
+def first_invitations(as_of, touchpoint: str, response_window_days: float) -> str:
+    """Each customer's first invitation to ``touchpoint`` old enough to have been answered (the smaller invitation id
+    first of two sent at once), with ``responded`` by the as-of instant, in the order of time and id."""
+    end = end_literal(as_of)
+    ranked = (f"SELECT invitation_id, customer_id, sent_at, "
+              f"CASE WHEN responded_at IS NOT NULL AND responded_at < {end} THEN 1 ELSE 0 END AS responded, "
+              f"ROW_NUMBER() OVER (PARTITION BY customer_id ORDER BY sent_at, invitation_id) AS rank "
+              f"FROM valid_surveys WHERE touchpoint = {_text(touchpoint)} "
+              f"AND sent_at < {mature_literal(as_of, response_window_days)}")
+    return (f"SELECT customer_id, sent_at, responded FROM ({ranked}) t WHERE rank = 1 "
+            f"ORDER BY sent_at, invitation_id")
+
+
+def invitation_history(as_of, touchpoint: str, response_window_days: float, recent_days: float,
+                       sent_after=None) -> str:
+    """The invitations to ``touchpoint`` old enough to have been answered (and sent after ``sent_after``) with the
+    totals of what was known when each was sent, as :func:`cxlab.nonresponse.invitation_history` gives them.
+
+    Every invitation sent by the as-of instant is an event of its customer; its answer is known when received by it.
+    Each invitation is joined with its customer's events sent strictly before it, and counts: those events
+    (``prior_invitations``), their answers received before it (``prior_responses``), the transactional scores answered
+    in ``[sent_at - recent_days, sent_at)`` and the earlier answers to ``touchpoint`` with the score of the latest.
+    """
+    end = end_literal(as_of)
+    survey = _text(touchpoint)
+    known = (f"SELECT invitation_id, customer_id, touchpoint, channel, sent_at, "
+             f"CASE WHEN responded_at IS NOT NULL AND responded_at < {end} THEN responded_at END AS answered_at, "
+             f"nps, csat, ces FROM valid_surveys WHERE sent_at < {end}")
+    after = "" if sent_after is None else f" AND sent_at > TIMESTAMP '{pd.Timestamp(sent_after):%Y-%m-%d %H:%M:%S.%f}'"
+    invitations = (f"SELECT invitation_id, customer_id, channel, sent_at, "
+                   f"CASE WHEN answered_at IS NOT NULL THEN 1 ELSE 0 END AS responded, "
+                   f"CASE WHEN answered_at IS NOT NULL THEN nps END AS nps FROM ({known}) k "
+                   f"WHERE touchpoint = {survey} AND sent_at < {mature_literal(as_of, response_window_days)}{after}")
+    seconds = int(round(float(recent_days) * 86400))
+    pairs = (f"SELECT i.invitation_id AS invitation_id, e.invitation_id AS event_id, e.touchpoint AS touchpoint, "
+             f"e.answered_at < i.sent_at AS answered_before, "
+             f"e.touchpoint <> {_text(RELATIONSHIP)} AND e.answered_at < i.sent_at "
+             f"AND e.answered_at >= i.sent_at - INTERVAL {seconds} SECOND AS recent, "
+             f"e.answered_at AS answered_at, e.nps AS nps, e.csat AS csat, e.ces AS ces "
+             f"FROM ({invitations}) i JOIN ({known}) e ON e.customer_id = i.customer_id AND e.sent_at < i.sent_at")
+    earlier = f"(answered_before AND touchpoint = {survey})"
+    totals = (f"SELECT invitation_id, COUNT(*) AS prior_invitations, "
+              f"SUM(CASE WHEN answered_before THEN 1 ELSE 0 END) AS prior_responses, "
+              f"SUM(CASE WHEN recent THEN csat END) AS recent_csat_sum, "
+              f"COUNT(CASE WHEN recent THEN csat END) AS recent_csat_n, "
+              f"SUM(CASE WHEN recent THEN ces END) AS recent_ces_sum, "
+              f"COUNT(CASE WHEN recent THEN ces END) AS recent_ces_n, "
+              f"SUM(CASE WHEN {earlier} THEN nps END) AS prior_nps_sum, "
+              f"COUNT(CASE WHEN {earlier} THEN nps END) AS prior_nps_n FROM pairs GROUP BY invitation_id")
+    latest = (f"SELECT invitation_id, nps AS latest_nps FROM (SELECT invitation_id, nps, ROW_NUMBER() OVER "
+              f"(PARTITION BY invitation_id ORDER BY answered_at DESC, event_id DESC) AS rank "
+              f"FROM pairs WHERE {earlier}) r WHERE rank = 1")
+    zero = "COALESCE(t.{0}, 0) AS {0}"
+    counts = ", ".join(zero.format(c) for c in ("prior_invitations", "prior_responses", "recent_csat_sum",
+                                                "recent_csat_n", "recent_ces_sum", "recent_ces_n", "prior_nps_sum",
+                                                "prior_nps_n"))
+    return (f"WITH pairs AS ({pairs}) "
+            f"SELECT i.invitation_id AS invitation_id, i.customer_id AS customer_id, i.sent_at AS sent_at, "
+            f"i.responded AS responded, i.nps AS nps, i.channel AS channel, {counts}, l.latest_nps AS latest_nps "
+            f"FROM ({invitations}) i LEFT JOIN ({totals}) t ON t.invitation_id = i.invitation_id "
+            f"LEFT JOIN ({latest}) l ON l.invitation_id = i.invitation_id ORDER BY i.sent_at, i.invitation_id")
 
 
 def tenure_rows(dialect, as_of, columns: dict[str, str]) -> str:

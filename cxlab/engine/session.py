@@ -381,6 +381,12 @@ class Engine:
         counts = self.dialect.frame(queries.answered_together(outcome)).iloc[0]
         return bool(counts["overall"]) and int(counts["shared"]) > int(counts["overall"]) / 2
 
+    def answer_total(self, column: str, touchpoints=None) -> int:
+        """Rows of the surveys (of ``touchpoints``, default all) with a value in ``column``, answered or not."""
+        self._require("surveys", "answer_total")
+        query = f"SELECT COUNT({column}) AS n FROM valid_surveys WHERE TRUE{queries.touchpoint_filter(touchpoints)}"
+        return int(self.dialect.frame(query)["n"].iloc[0])
+
     def available_outcome(self) -> str | None:
         """The overall question the relationship answers carry, as :func:`cxlab.drivers.available_outcome`."""
         self._require("surveys", "available_outcome")
@@ -400,14 +406,55 @@ class Engine:
         return self.dialect.frame(queries.latest_comments(self._as_of(as_of), str(quarter), int(per_touchpoint),
                                                           scores))
 
-    def response_counts(self, by, *, as_of=None, touchpoints=None) -> pd.DataFrame:
-        """Invitations sent by the as-of date and answers received by it, per cell, with ``response_rate``."""
+    def response_counts(self, by, *, as_of=None, touchpoints=None, response_window_days: float = 0) -> pd.DataFrame:
+        """Invitations sent by the as-of date and answers received by it, per cell, with ``response_rate``.
+
+        With ``response_window_days``, only the invitations sent at least that long before the end
+        of the as-of day count, as :func:`cxlab.nonresponse.response_counts` counts them. ``by`` may
+        name customer columns (``segment``); invitations of a customer without a value form a cell
+        with a missing key.
+        """
         by = _as_list(by)
         self._require("surveys", "response_counts")
-        frame = self.dialect.frame(queries.response_counts(self._as_of(as_of), by, touchpoints))
+        frame = self.dialect.frame(queries.response_counts(self._as_of(as_of), by, touchpoints,
+                                                           response_window_days))
         frame = queries.order(_labelled(frame, "quarter", "quarter"), by)
         frame[["invitations", "responses"]] = frame[["invitations", "responses"]].astype("int64")
         return frame.assign(response_rate=frame["responses"] / frame["invitations"])
+
+    def first_invitations(self, *, as_of=None, touchpoint: str = RELATIONSHIP,
+                          response_window_days: int = 7) -> pd.DataFrame:
+        """Each customer's first invitation to a survey, as :func:`cxlab.nonresponse.first_invitations` gives it."""
+        self._require("surveys", "first_invitations")
+        as_of = self._as_of(as_of)
+        first = self.dialect.text_frame(queries.first_invitations(as_of, touchpoint, response_window_days))
+        first["responded"] = first["responded"].astype(int)
+        first.attrs["as_of"] = as_of
+        return first
+
+    def invitation_history(self, *, as_of=None, touchpoint: str = RELATIONSHIP, response_window_days: int = 7,
+                           recent_days: int = 180, sent_after=None) -> pd.DataFrame:
+        """The invitations with what was known when each was sent, as :func:`cxlab.nonresponse.invitation_history`
+        gives them (same arguments and rows).
+
+        The engine joins each invitation with its customer's earlier invitations and answers and
+        returns only the invitations and their totals.
+        """
+        self._require("surveys", "invitation_history")
+        missing = [c for c in ("channel", "nps", "csat", "ces") if c not in self.columns("surveys")]
+        if missing:
+            raise ValueError(f"propensity_frame: surveys table lacks column(s) {missing}")
+        as_of = self._as_of(as_of)
+        history = self.dialect.text_frame(queries.invitation_history(as_of, touchpoint, response_window_days,
+                                                                     recent_days, sent_after))
+        for column in ("responded", "prior_invitations", "prior_responses"):
+            history[column] = history[column].astype(int)
+        totals = ["recent_csat_sum", "recent_csat_n", "recent_ces_sum", "recent_ces_n", "prior_nps_sum", "prior_nps_n"]
+        for column in ("nps", *totals, "latest_nps"):
+            history[column] = history[column].astype(float)
+        history.attrs.update(as_of=as_of, response_window_days=response_window_days, recent_days=recent_days,
+                             sent_after=None if sent_after is None else pd.Timestamp(sent_after))
+        return history
 
     def life_table_counts(self, by=(), *, as_of=None) -> pd.DataFrame:
         """Customers per group, tenure month and churn flag (tenure convention of :mod:`cxlab.tenure`).

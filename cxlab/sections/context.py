@@ -26,7 +26,9 @@ from cxlab.availability import Availability, availability
 from cxlab.headlines import Headlines
 from cxlab.io import CXData
 from cxlab.periods import analysis_as_of
+from cxlab.schema import RELATIONSHIP
 from cxlab.sections.result import SectionResult
+from cxlab.sections.survey_source import LoadedSurveys
 from cxlab.survival.frames import survival_frame
 from cxlab.targets import parse_targets
 from cxlab.tenure import tenure_frame
@@ -77,7 +79,12 @@ class ReportContext:
     @property
     def availability(self) -> Availability:
         """What the data allow (:mod:`cxlab.availability`), the tables in :attr:`queried` included."""
-        return self.cached("availability", lambda: availability(self.data, queried=self.queried))
+        def build():
+            answers = None
+            if "surveys" in self.queried:
+                answers = "nps" in self.engine.columns("surveys") and self.engine.answer_total("nps", RELATIONSHIP) > 0
+            return availability(self.data, queried=self.queried, relationship_answers=answers)
+        return self.cached("availability", build)
 
     @property
     def engine(self) -> Engine:
@@ -130,28 +137,35 @@ class ReportContext:
         return self.cached(("table", name), lambda: getattr(cxlab.io.load(
             self.data.source, tables=[name], validated_copy=snapshot.copy_named_in_environment()), name))
 
+    def from_surveys(self, query: str, **arguments):
+        """A survey query, answered once per run by :attr:`engine` when the page queries the surveys, else by the
+        loaded table (:class:`cxlab.sections.survey_source.LoadedSurveys`); both give the same result.
+
+        Parameters
+        ----------
+        query : str
+            A method both answer: ``answered_rows``, ``response_counts``, ``first_invitations`` or
+            ``invitation_history``.
+        **arguments
+            Its arguments (lists are passed as tuples).
+        """
+        arguments = {k: tuple(v) if isinstance(v, list) else v for k, v in arguments.items()}
+
+        def build():
+            source = (self.engine if "surveys" in self.queried
+                      else LoadedSurveys(self.data.surveys, self.data.customers))
+            return getattr(source, query)(**arguments)
+        return self.cached(("surveys", query, tuple(sorted(arguments.items()))), build)
+
     def answered(self, columns, *, touchpoints=None) -> pd.DataFrame:
         """The survey rows that have an answer, with these columns (those the table has), built once per run.
 
         In the order of ``responded_at`` and then ``invitation_id``, with a fresh index, from
-        :attr:`engine` when the page queries the surveys (:meth:`cxlab.engine.Engine.answered_rows`),
-        else from the loaded table, so that either gives the same rows in the same order. The
-        arguments are those of :meth:`cxlab.engine.Engine.answered_rows`.
+        :meth:`from_surveys` (:meth:`cxlab.engine.Engine.answered_rows`). The arguments are those of
+        :meth:`cxlab.engine.Engine.answered_rows`.
         """
-        columns = tuple(columns)
         wanted = None if touchpoints is None else tuple([touchpoints] if isinstance(touchpoints, str) else touchpoints)
-
-        def build():
-            if "surveys" in self.queried:
-                return self.engine.answered_rows(columns, touchpoints=wanted)
-            surveys = self.data.surveys
-            present = [c for c in dict.fromkeys(["invitation_id", "responded_at", *columns]) if c in surveys.columns]
-            keep = surveys["responded_at"].notna()
-            if wanted is not None:
-                keep &= surveys["touchpoint"].isin(wanted)
-            rows = surveys.loc[keep, present]
-            return rows.sort_values(["responded_at", "invitation_id"], kind="stable").reset_index(drop=True)
-        return self.cached(("answered", columns, wanted), build)
+        return self.from_surveys("answered_rows", columns=tuple(columns), touchpoints=wanted)
 
     def landmark(self, landmark_months: int) -> pd.DataFrame:
         """:func:`cxlab.survival.survival_frame` at a landmark (customers active after it)."""

@@ -14,6 +14,7 @@ from cxlab.group_gaps import share_gaps
 from cxlab.headlines import spec
 from cxlab.palette import TARGET_COLOUR
 from cxlab.periods import parse_quarter
+from cxlab.schema import RELATIONSHIP
 from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
 from cxlab.survival import km_by, km_summary, plot_km
@@ -35,8 +36,13 @@ SHORT_HORIZON_MONTHS = 6  # the discontinuity is also shown for churn within thi
 
 
 # --------------------------------------------------------------------------- shared frames
+def _relationship_answers(report) -> pd.DataFrame:
+    """The answered relationship-survey rows the page reads (the follow-ups' answers and the earlier answers)."""
+    return report.answered(["customer_id", "touchpoint", "sent_at", "nps"], touchpoints=RELATIONSHIP)
+
+
 def _followups(report, followup_window_days: int) -> pd.DataFrame | None:
-    """Detractor answers with their follow-up case, or None without relationship answers and cases.
+    """Detractor answers to the relationship survey with their follow-up case, or None without them and cases.
 
     ``quarter`` is the quarter the invitation was sent, as on the scorecard page, so a quarter's
     detractor answers are the same answers on both pages.
@@ -45,10 +51,11 @@ def _followups(report, followup_window_days: int) -> pd.DataFrame | None:
         return None
 
     def build():
-        followups = loop.detractor_followups(report.data.surveys, report.data.cases, as_of=report.as_of,
+        answers = _relationship_answers(report)
+        followups = loop.detractor_followups(answers, report.data.cases, as_of=report.as_of,
                                              customers=report.data.customers,
                                              followup_window_days=followup_window_days)
-        sent = report.data.surveys.set_index("invitation_id")["sent_at"]
+        sent = answers.set_index("invitation_id")["sent_at"]
         return followups.assign(quarter=pd.to_datetime(followups["invitation_id"].map(sent)).dt.to_period("Q")
                                 .astype(str))
     return report.cached(("followups", followup_window_days), build)
@@ -57,7 +64,8 @@ def _followups(report, followup_window_days: int) -> pd.DataFrame | None:
 def _answers(report, horizon_months: int, followup_window_days: int) -> pd.DataFrame:
     """The answer frame, built once per run; each horizon re-counts only the churn within it."""
     frame = report.cached(("answers", followup_window_days), lambda: causal.answer_frame(
-        report.data, as_of=report.as_of, followup_window_days=followup_window_days))
+        replace(report.data, surveys=_relationship_answers(report)), as_of=report.as_of,
+        followup_window_days=followup_window_days))
     if frame.attrs["horizon_months"] == horizon_months:
         return frame
     return report.cached(("answers", horizon_months, followup_window_days),
@@ -529,7 +537,7 @@ def followup_survival(report, *, churn_within_months: int = 12, followup_window_
         return SectionResult("followup-churn", title, unavailable=report.availability.why_not(
             "relationship_nps", "cases", "tenure"))
     frame = loop.followup_survival_frame(followups, report.data.customers, as_of=report.as_of,
-                                         surveys=report.data.surveys)
+                                         surveys=_relationship_answers(report))
     frame = frame.assign(group=frame["followup"].map({1: "followed up", 0: "not followed up"}))
     sizes = frame["group"].value_counts()
     if len(sizes) < 2 or sizes.min() < report.min_cell_size:
@@ -559,14 +567,18 @@ def followup_survival(report, *, churn_within_months: int = 12, followup_window_
 
 
 # --------------------------------------------------------------------------- silent customers
+def _response_counts(report, by: str, response_window_days: int) -> pd.DataFrame:
+    return report.from_surveys("response_counts", by=by, as_of=report.as_of,
+                               response_window_days=response_window_days)
+
+
 def _response_window_ok(report, response_window_days: int) -> str:
     if not report.availability.allows("surveys"):
         return report.availability.why_not("surveys")
     if "surveys.sent_at" in report.availability.gaps:
         return ("the data has no invitations that went unanswered (its source lists answers only), so response "
                 "rates cannot be computed")
-    sent = report.data.surveys["sent_at"]
-    if not (sent <= report.as_of - pd.Timedelta(days=response_window_days)).any():
+    if not _response_counts(report, "touchpoint", response_window_days)["invitations"].sum():
         return f"the data has no survey invitations sent at least {response_window_days} days before the as-of date"
     return ""
 
@@ -580,9 +592,8 @@ def response_rates(report, *, response_window_days: int = 7) -> SectionResult:
     labels = {"touchpoint": "Touchpoint", "channel": "Survey channel", "segment": "Segment"}
     tables = []
     for by, label in labels.items():
-        rates = nonresponse.response_rates(report.data.surveys, as_of=report.as_of, by=by,
-                                           customers=report.data.customers, response_window_days=response_window_days,
-                                           min_cell_size=report.min_cell_size)
+        rates = nonresponse.response_rates_from_counts(_response_counts(report, by, response_window_days), by=by,
+                                                       min_cell_size=report.min_cell_size)
         tables.append(Table(pd.DataFrame({
             label: rates[by].astype(str), "Invitations": [count(n) for n in rates["invitations"]],
             "Answered": [count(n) for n in rates["responses"]],
@@ -601,8 +612,8 @@ def silent_customers(report, *, response_window_days: int = 7, churn_within_mont
     if not report.availability.allows("relationship_nps", "tenure"):
         return SectionResult("silent-compare", title,
                              unavailable=report.availability.why_not("relationship_nps", "tenure"))
-    frame = nonresponse.respondent_survival_frame(report.data.surveys, report.data.customers, as_of=report.as_of,
-                                                  response_window_days=response_window_days)
+    first = report.from_surveys("first_invitations", as_of=report.as_of, response_window_days=response_window_days)
+    frame = nonresponse.respondent_frame(first, report.data.customers)
     sizes = frame["responded"].value_counts().reindex([0, 1]).fillna(0)
     if sizes.min() < report.min_cell_size:
         return SectionResult("silent-compare", title, unavailable=(
@@ -631,9 +642,10 @@ def silent_customers(report, *, response_window_days: int = 7, churn_within_mont
 
 def _nps_weighting(report, response_window_days: int, nps_window_months: int):
     def build():
-        invitations = nonresponse.propensity_frame(report.data.surveys, report.data.customers, as_of=report.as_of,
-                                                   response_window_days=response_window_days,
-                                                   sent_after=report.as_of - pd.DateOffset(months=nps_window_months))
+        history = report.from_surveys("invitation_history", as_of=report.as_of,
+                                      response_window_days=response_window_days,
+                                      sent_after=report.as_of - pd.DateOffset(months=nps_window_months))
+        invitations = nonresponse.propensity_frame_from_history(history, report.data.customers)
         counts = invitations["responded"].value_counts().reindex([0, 1]).fillna(0)
         return nonresponse.ipw_nps(invitations) if counts.min() >= report.min_cell_size else None
     if not report.availability.allows("relationship_nps"):
