@@ -99,7 +99,8 @@ def answer_followups(
         ``opened_at``, ``first_response_at``, ``closed_at`` (missing when after ``as_of``),
         ``sla_hours``, ``hours_to_first_response`` (observed or censored hours),
         ``first_response_observed``, ``within_sla`` (1/0, missing while undecided),
-        ``hours_to_close``, ``close_observed``; ``attrs["match"]`` says how cases were matched.
+        ``hours_to_close``, ``close_observed``; ``attrs["match"]`` says how cases were matched. In the
+        order of ``responded_at`` and then ``invitation_id``, whatever the order of ``surveys``.
     """
     _require(
         surveys, ["invitation_id", "customer_id", "responded_at", "nps"], "surveys", "answer_followups"
@@ -190,6 +191,6 @@ def answer_followups(
         attrs = [c for c in ("segment", "region", "contract") if c in customers.columns]
         for name, values in attributes_of(out["customer_id"], customers, attrs).items():
             out[name] = values
-    out = out.sort_values("responded_at", ignore_index=True)
+    out = out.sort_values(["responded_at", "invitation_id"], kind="stable", ignore_index=True)
     out.attrs.update(as_of=as_of, match=match, followup_window_days=followup_window_days)
     return out

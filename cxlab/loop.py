@@ -337,7 +337,7 @@ def followup_survival_frame(
     as_of = pd.Timestamp(as_of)
     first = (
         followups[followups["mature"]]
-        .sort_values("responded_at")
+        .sort_values("responded_at", kind="stable")
         .drop_duplicates("customer_id")[["customer_id", "responded_at", "nps", "followed_up"]]
     )
     attrs = [c for c in ("segment", "region", "contract") if c in customers.columns]

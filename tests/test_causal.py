@@ -274,3 +274,12 @@ def test_coverage_over_twenty_worlds_per_true_effect():
                 covered[method] += effect.ci_low < truth < effect.ci_high
         assert covered["rdd"] >= 16, (truth, covered)
         assert covered["naive"] <= 4, (truth, covered)
+
+
+def test_answer_frame_does_not_depend_on_the_order_of_the_survey_rows():
+    world = simulate(n_customers=1500, seed=4)
+    world.surveys["responded_at"] = world.surveys["responded_at"].dt.floor("D")  # many answers at one instant
+    frame = causal.answer_frame(world)
+    assert frame["responded_at"].duplicated().sum() > 100
+    world.surveys = world.surveys.sample(frac=1, random_state=1)
+    pd.testing.assert_frame_equal(causal.answer_frame(world), frame)

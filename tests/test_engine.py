@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxlab import drivers, metrics, retention, tenure, touchpoints
+from cxlab import drivers, metrics, nonresponse, retention, tenure, touchpoints
 from cxlab.datasets import demo_path
 from cxlab.engine import connect
 from cxlab.io import DataValidationError, load
@@ -85,6 +85,44 @@ def test_response_counts_equal_a_count_of_the_known_invitations(engine, data):
     np.testing.assert_array_equal(got["invitations"], expected["size"])
     np.testing.assert_array_equal(got["responses"], expected["sum"])
     assert not (known["quarter"] > "2026Q2").any()
+
+
+@pytest.mark.parametrize("as_of", [None, QUARTER_END])
+@pytest.mark.parametrize("by", ["touchpoint", "channel", "segment"])
+def test_mature_response_counts_equal_those_of_nonresponse(engine, data, by, as_of):
+    as_of = data.as_of if as_of is None else as_of
+    expected = nonresponse.response_counts(data.surveys, as_of=as_of, by=by, customers=data.customers,
+                                           response_window_days=7)
+    got = engine.response_counts(by, as_of=as_of, response_window_days=7)
+    pd.testing.assert_frame_equal(got[[by, "invitations", "responses"]].astype({by: str}), expected.astype({by: str}),
+                                  check_dtype=False)
+    # the window leaves out the invitations of the last 7 days
+    assert got["invitations"].sum() < engine.response_counts(by, as_of=as_of)["invitations"].sum()
+
+
+@pytest.mark.parametrize("as_of", [None, QUARTER_END])
+def test_first_invitations_equal_those_of_nonresponse(engine, data, as_of):
+    as_of = data.as_of if as_of is None else as_of
+    expected = nonresponse.first_invitations(data.surveys, as_of=as_of)
+    got = engine.first_invitations(as_of=as_of)
+    pd.testing.assert_frame_equal(got.astype({"customer_id": str}), expected.astype({"customer_id": str}),
+                                  check_dtype=False)
+    assert got.attrs["as_of"] == pd.Timestamp(as_of) and got["customer_id"].is_unique
+    assert 0 < got["responded"].mean() < 1
+
+
+@pytest.mark.parametrize(("as_of", "sent_after"), [(None, None), (QUARTER_END, "2025-06-30")])
+def test_invitation_history_equals_that_of_nonresponse(engine, data, as_of, sent_after):
+    as_of = data.as_of if as_of is None else as_of
+    expected = nonresponse.invitation_history(data.surveys, as_of=as_of, sent_after=sent_after)
+    got = engine.invitation_history(as_of=as_of, sent_after=sent_after)
+    text = dict.fromkeys(["invitation_id", "customer_id", "channel"], str)
+    pd.testing.assert_frame_equal(got.astype(text), expected.astype(text), check_dtype=False)
+    assert got.attrs == expected.attrs
+    # every total is in use: customers have earlier invitations, answers, recent scores and earlier NPS answers
+    totals = ["prior_invitations", "prior_responses", "recent_csat_n", "recent_ces_n", "prior_nps_n"]
+    assert (got[totals] > 0).any().all()
+    assert got["latest_nps"].notna().sum() > 1000
 
 
 @pytest.mark.parametrize("as_of", [None, QUARTER_END])

@@ -46,6 +46,9 @@ AGGREGATES = {
     "latest comments": lambda e: e.latest_comments(quarter="2026Q2", per_touchpoint=2, as_of="2026-06-30"),
     "driver frame": lambda e: e.driver_frame(as_of="2025-06-30", window_days=90),
     "answered rows": lambda e: e.answered_rows(["customer_id", "sent_at", "csat"], touchpoints="support"),
+    "response counts by segment, mature": lambda e: e.response_counts("segment", response_window_days=7),
+    "first invitations": lambda e: e.first_invitations(as_of="2026-06-30"),
+    "invitation history": lambda e: e.invitation_history(as_of="2026-06-30", sent_after="2025-06-30"),
 }
 
 

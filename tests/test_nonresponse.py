@@ -9,10 +9,12 @@ import statsmodels.api as sm
 from lifelines import KaplanMeierFitter
 
 from cxlab import nonresponse, synth
+from cxlab.engine import connect
 from cxlab.nonresponse import (
     NonresponseWeighting,
     ipw_nps,
     propensity_frame,
+    propensity_frame_from_history,
     respondent_comparison,
     respondent_survival_frame,
     response_rates,
@@ -77,7 +79,33 @@ def _surveys(rows):
     return out
 
 
-def test_propensity_frame_uses_only_what_was_known_at_invitation():
+def _through_engine(surveys, customers, folder, **arguments):
+    """The propensity frame from the engine's invitation history of these tables, written as a data folder."""
+    full = customers.assign(region="North", acquisition_channel="web", churned_at=pd.NaT, contract="monthly",
+                            monthly_revenue=100.0, acquisition_cost=None)
+    full.to_csv(folder / "customers.csv", index=False)
+    surveys.assign(comment=None).to_csv(folder / "surveys.csv", index=False)
+    with connect(folder, as_of=arguments["as_of"]) as engine:
+        return propensity_frame_from_history(engine.invitation_history(**arguments), customers)
+
+
+@pytest.mark.parametrize("path", ["pandas", "engine"])
+def test_of_two_answers_given_at_once_the_larger_invitation_id_is_the_latest(path, tmp_path):
+    surveys = _surveys([
+        ("rb", "c1", "relationship", "email", "2025-01-01", "2025-01-05 10:00", 9.0, None, None),
+        ("ra", "c1", "relationship", "email", "2025-01-02", "2025-01-05 10:00", 2.0, None, None),
+        ("rc", "c1", "relationship", "email", "2025-02-01", None, None, None, None),
+    ])
+    customers = pd.DataFrame({"customer_id": ["c1"], "segment": ["SMB"], "acquired_at": pd.to_datetime(["2024-01-01"])})
+    arguments = {"as_of": "2025-12-31"}
+    frame = (propensity_frame(surveys, customers, **arguments) if path == "pandas"
+             else _through_engine(surveys, customers, tmp_path, **arguments)).set_index("invitation_id")
+    assert frame.loc["rc", "prior_nps_category"] == "promoter"  # rb (9), not ra (2)
+    assert frame.loc["rc", "prior_nps_mean"] == 5.5 and frame.loc["rc", "prior_responses"] == 2
+
+
+@pytest.mark.parametrize("path", ["pandas", "engine"])
+def test_propensity_frame_uses_only_what_was_known_at_invitation(path, tmp_path):
     surveys = _surveys(
         [
             ("r0", "c1", "relationship", "email", "2024-09-10", "2024-09-10 09:00", 10.0, None, None),
@@ -107,9 +135,9 @@ def test_propensity_frame_uses_only_what_was_known_at_invitation():
             "acquired_at": pd.to_datetime(["2024-09-01", "2025-09-01"]),
         }
     )
-    frame = propensity_frame(surveys, customers, as_of="2025-12-31", recent_days=180).set_index(
-        "invitation_id"
-    )
+    arguments = {"as_of": "2025-12-31", "recent_days": 180}
+    frame = (propensity_frame(surveys, customers, **arguments) if path == "pandas"
+             else _through_engine(surveys, customers, tmp_path, **arguments)).set_index("invitation_id")
     assert list(frame.index) == ["r0", "r1", "r2", "r3"]
     assert frame.loc["r1", "recent_csat"] == 2.0 and frame.loc["r1", "recent_ces"] == 6.0
     # r2 sent 2025-09-01 00:00: window [2025-03-05, 2025-09-01) holds t2 only (t3 answered later that day).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -142,3 +144,27 @@ def test_coverage_gap_headline_is_the_largest_segment_gap_of_the_kpis(report):
                          f"{shares.idxmin()} {100 * shares.min():.1f}% vs {shares.idxmax()} {100 * shares.max():.1f}%")
     assert f"Bonferroni-adjusted for {len(shown) * (len(shown) - 1) // 2} pairs" in gap.note
     assert "Detractors followed up: " in result.answer and "gap" in result.tables[2].caption
+
+
+def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys(report):
+    queried = open_report("03_feedback_loop", data_dir=report.data.source, tables=["customers", "cases"],
+                          queried=["surveys"])
+    assert queried.data.surveys is None
+    no_images = re.compile(r"<img[^>]*>")
+    for name in ALL_SECTIONS:
+        section = getattr(sections, name)
+        mine, theirs = queried.show(section), report.show(section)
+        assert mine.available, name
+        assert no_images.sub("", mine._repr_html_()) == no_images.sub("", theirs._repr_html_()), name
+        assert [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in mine.headlines] == \
+            [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in theirs.headlines], name
+
+
+def test_without_relationship_answers_the_queried_page_says_so(tmp_path):
+    world = simulate(n_customers=400, seed=3)
+    world.surveys = world.surveys[world.surveys["touchpoint"] != "relationship"]
+    write_demo(world, tmp_path / "w", compression_level=3)
+    queried = open_report("03_feedback_loop", data_dir=tmp_path / "w", tables=["customers", "cases"],
+                          queried=["surveys"])
+    result = queried.show(sections.closed_loop)
+    assert not result.available and result.unavailable == "the data has no answers to the relationship NPS survey"
