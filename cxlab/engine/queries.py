@@ -271,30 +271,30 @@ def invitation_history(as_of, touchpoint: str, response_window_days: float, rece
                    f"CASE WHEN answered_at IS NOT NULL THEN nps END AS nps FROM ({known}) k "
                    f"WHERE touchpoint = {survey} AND sent_at < {mature_literal(as_of, response_window_days)}{after}")
     seconds = int(round(float(recent_days) * 86400))
-    pairs = (f"SELECT i.invitation_id AS invitation_id, e.invitation_id AS event_id, e.touchpoint AS touchpoint, "
-             f"e.answered_at < i.sent_at AS answered_before, "
-             f"e.touchpoint <> {_text(RELATIONSHIP)} AND e.answered_at < i.sent_at "
-             f"AND e.answered_at >= i.sent_at - INTERVAL {seconds} SECOND AS recent, "
-             f"e.answered_at AS answered_at, e.nps AS nps, e.csat AS csat, e.ces AS ces "
-             f"FROM ({invitations}) i JOIN ({known}) e ON e.customer_id = i.customer_id AND e.sent_at < i.sent_at")
-    earlier = f"(answered_before AND touchpoint = {survey})"
-    totals = (f"SELECT invitation_id, COUNT(*) AS prior_invitations, "
-              f"SUM(CASE WHEN answered_before THEN 1 ELSE 0 END) AS prior_responses, "
-              f"SUM(CASE WHEN recent THEN csat END) AS recent_csat_sum, "
-              f"COUNT(CASE WHEN recent THEN csat END) AS recent_csat_n, "
-              f"SUM(CASE WHEN recent THEN ces END) AS recent_ces_sum, "
-              f"COUNT(CASE WHEN recent THEN ces END) AS recent_ces_n, "
-              f"SUM(CASE WHEN {earlier} THEN nps END) AS prior_nps_sum, "
-              f"COUNT(CASE WHEN {earlier} THEN nps END) AS prior_nps_n FROM pairs GROUP BY invitation_id")
-    latest = (f"SELECT invitation_id, nps AS latest_nps FROM (SELECT invitation_id, nps, ROW_NUMBER() OVER "
-              f"(PARTITION BY invitation_id ORDER BY answered_at DESC, event_id DESC) AS rank "
-              f"FROM pairs WHERE {earlier}) r WHERE rank = 1")
+    answered_before = "e.answered_at < i.sent_at"
+    recent = (f"(e.touchpoint <> {_text(RELATIONSHIP)} AND {answered_before} "
+              f"AND e.answered_at >= i.sent_at - INTERVAL {seconds} SECOND)")
+    earlier = f"({answered_before} AND e.touchpoint = {survey})"
+    joined = f"FROM ({invitations}) i JOIN ({known}) e ON e.customer_id = i.customer_id AND e.sent_at < i.sent_at"
+    totals = (f"SELECT i.invitation_id AS invitation_id, COUNT(*) AS prior_invitations, "
+              f"SUM(CASE WHEN {answered_before} THEN 1 ELSE 0 END) AS prior_responses, "
+              f"SUM(CASE WHEN {recent} THEN e.csat END) AS recent_csat_sum, "
+              f"COUNT(CASE WHEN {recent} THEN e.csat END) AS recent_csat_n, "
+              f"SUM(CASE WHEN {recent} THEN e.ces END) AS recent_ces_sum, "
+              f"COUNT(CASE WHEN {recent} THEN e.ces END) AS recent_ces_n, "
+              f"SUM(CASE WHEN {earlier} THEN e.nps END) AS prior_nps_sum, "
+              f"COUNT(CASE WHEN {earlier} THEN e.nps END) AS prior_nps_n {joined} GROUP BY i.invitation_id")
+    # the latest earlier answer to the survey: a second join, of the answers to it only
+    answers = f"SELECT * FROM ({known}) k WHERE touchpoint = {survey} AND answered_at IS NOT NULL"
+    ranked = (f"SELECT i.invitation_id AS invitation_id, e.nps AS nps, ROW_NUMBER() OVER (PARTITION BY "
+              f"i.invitation_id ORDER BY e.answered_at DESC, e.invitation_id DESC) AS rank FROM ({invitations}) i "
+              f"JOIN ({answers}) e ON e.customer_id = i.customer_id AND e.answered_at < i.sent_at")
+    latest = f"SELECT invitation_id, nps AS latest_nps FROM ({ranked}) r WHERE rank = 1"
     zero = "COALESCE(t.{0}, 0) AS {0}"
     counts = ", ".join(zero.format(c) for c in ("prior_invitations", "prior_responses", "recent_csat_sum",
                                                 "recent_csat_n", "recent_ces_sum", "recent_ces_n", "prior_nps_sum",
                                                 "prior_nps_n"))
-    return (f"WITH pairs AS ({pairs}) "
-            f"SELECT i.invitation_id AS invitation_id, i.customer_id AS customer_id, i.sent_at AS sent_at, "
+    return (f"SELECT i.invitation_id AS invitation_id, i.customer_id AS customer_id, i.sent_at AS sent_at, "
             f"i.responded AS responded, i.nps AS nps, i.channel AS channel, {counts}, l.latest_nps AS latest_nps "
             f"FROM ({invitations}) i LEFT JOIN ({totals}) t ON t.invitation_id = i.invitation_id "
             f"LEFT JOIN ({latest}) l ON l.invitation_id = i.invitation_id ORDER BY i.sent_at, i.invitation_id")
