@@ -196,17 +196,8 @@ def response_rates(
 
     Parameters
     ----------
-    surveys : pandas.DataFrame
-        A ``surveys`` table; not modified.
-    as_of : str or pandas.Timestamp
-        Analysis date.
-    by : str
-        A surveys column (``touchpoint``, ``channel``) or a customers column (``segment``,
-        ``region``, ``contract``; then ``customers`` is required).
-    customers : pandas.DataFrame, optional
-        A ``customers`` table for customer-level groupings.
-    response_window_days : int
-        Days an invitation is given to be answered.
+    surveys, as_of, by, customers, response_window_days
+        As :func:`response_counts`.
     min_cell_size : int
         Groups with fewer invitations have their rates blanked.
     level : float
@@ -613,12 +604,13 @@ def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
 def _independent_columns(matrix: np.ndarray) -> np.ndarray:
     """Positions of a linearly independent set of columns (e.g. CSAT and CES are always missing together).
 
-    The matrix is Q R: the pivoted QR of the small R has the same pivots and diagonal as that of the
-    matrix, and unpivoted QR of millions of rows is blocked where pivoted QR is not.
+    Pivoted Cholesky factorisation of the small Gram matrix ``X'X`` (one pass over the rows, in
+    BLAS) picks the columns greedily, each time the one with the largest part outside the span of
+    those picked, as pivoted QR of the matrix does; it stops where what is left is rounding
+    (LAPACK ``dpstrf``, its default tolerance).
     """
-    r, pivot = linalg.qr(linalg.qr(matrix, mode="r", check_finite=False)[0], mode="r", pivoting=True)
-    diag = np.abs(np.diag(r))
-    return np.sort(pivot[diag > diag.max(initial=0) * 1e-10])
+    _, pivot, rank, _ = linalg.lapack.dpstrf(matrix.T @ matrix, lower=0)
+    return np.sort(pivot[:rank] - 1)
 
 
 class NonresponseWeighting:

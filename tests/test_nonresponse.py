@@ -435,3 +435,18 @@ def test_design_equals_dummies_and_imputed_numbers_less_constant_and_dependent_c
     # a missing segment is a level of its own (written "<NA>", first in order: the reference)
     assert list(design.columns) == ["const", "segment_Enterprise", "segment_SMB", "csat", "csat_missing", "ces",
                                     "tenure", "flag_True"]
+
+
+def test_independent_columns_are_those_pivoted_qr_keeps():
+    from scipy import linalg
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    tenure, flag, other = rng.gamma(2.0, 40.0, n), (rng.random(n) < 0.3).astype(float), rng.normal(size=n)
+    matrix = np.column_stack([np.ones(n), tenure, flag, 1 - flag, 3 * tenure - 2 * flag, other, flag])
+    got = nonresponse._independent_columns(np.asfortranarray(matrix))
+    r, pivot = linalg.qr(matrix, mode="r", pivoting=True)
+    diag = np.abs(np.diag(r))
+    expected = np.sort(pivot[diag > diag.max() * 1e-10])
+    np.testing.assert_array_equal(got, expected)
+    assert len(got) == 4 and np.linalg.matrix_rank(matrix[:, got]) == np.linalg.matrix_rank(matrix) == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import numpy as np
@@ -109,3 +110,20 @@ def test_customers_only_folder_says_what_is_missing(world_folder, tmp_path):
     assert report.show(churn.how_long_customers_stay).headline("survival_24m").value is not None
     skipped = report.show(churn.by_nps_category, landmark_months=6)
     assert skipped.unavailable == "the data has no surveys table"
+
+
+CHURN_PAGE = (churn.overview, churn.how_long_customers_stay, churn.by_segment_and_contract, churn.by_nps_category,
+              churn.followed_up_detractors, churn.answerers_vs_silent, churn.churn_drivers, churn.proportional_hazards,
+              churn.beyond_observed_window)
+
+
+def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys(report, world_folder):
+    queried = open_report("05_churn_survival", data_dir=world_folder, tables=["cases"], queried=["surveys"])
+    assert queried.data.surveys is None
+    no_images = re.compile(r"<img[^>]*>")
+    for section in CHURN_PAGE:
+        mine, theirs = queried.show(section), report.show(section)
+        assert mine.available, section.__name__
+        assert no_images.sub("", mine._repr_html_()) == no_images.sub("", theirs._repr_html_()), section.__name__
+        assert [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in mine.headlines] == \
+            [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in theirs.headlines], section.__name__

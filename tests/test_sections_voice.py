@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pandas as pd
@@ -65,3 +66,20 @@ def test_a_folder_without_comments_or_reasons_skips_in_one_sentence(tmp_path):
     reasons = report.show(voice.why_customers_leave)
     assert reasons.unavailable.startswith("the data has no churn reasons")
     assert reasons.headline("churn_leading_reason").value is None
+
+
+VOICE_PAGE = (voice.what_customers_write, voice.themes_and_scores, voice.themes_by_touchpoint,
+              voice.theme_trends_section, voice.polarity, voice.why_customers_leave, voice.reason_drivers,
+              voice.before_leaving)
+
+
+def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys(report):
+    queried = open_report("07_voice_of_customer", data_dir=report.data.source, tables=["cases"], queried=["surveys"])
+    assert queried.data.surveys is None
+    no_images = re.compile(r"<img[^>]*>")
+    for section in VOICE_PAGE:
+        mine, theirs = queried.show(section), report.show(section)
+        assert mine.available, section.__name__
+        assert no_images.sub("", mine._repr_html_()) == no_images.sub("", theirs._repr_html_()), section.__name__
+        assert [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in mine.headlines] == \
+            [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in theirs.headlines], section.__name__

@@ -29,7 +29,7 @@ from cxlab.periods import analysis_as_of
 from cxlab.schema import RELATIONSHIP
 from cxlab.sections.result import SectionResult
 from cxlab.sections.survey_source import LoadedSurveys
-from cxlab.survival.frames import survival_frame
+from cxlab.survival.frames import READ_COLUMNS, survival_frame
 from cxlab.targets import parse_targets
 from cxlab.tenure import tenure_frame
 from cxlab.touchpoints.answers import surveys_as_of
@@ -167,10 +167,20 @@ class ReportContext:
         wanted = None if touchpoints is None else tuple([touchpoints] if isinstance(touchpoints, str) else touchpoints)
         return self.from_surveys("answered_rows", columns=tuple(columns), touchpoints=wanted)
 
+    @property
+    def answered_data(self) -> CXData:
+        """The data with only the answered survey rows, the columns the survival frames read
+        (:data:`cxlab.survival.frames.READ_COLUMNS`, from :meth:`answered`): what
+        :func:`cxlab.survival.survival_frame` and :func:`cxlab.survival.time_varying_frame` need,
+        whether the page loads or queries the surveys."""
+        if not self.availability.allows("surveys"):
+            return self.data
+        return self.cached("answered_data", lambda: replace(self.data, surveys=self.answered(READ_COLUMNS)))
+
     def landmark(self, landmark_months: int) -> pd.DataFrame:
-        """:func:`cxlab.survival.survival_frame` at a landmark (customers active after it)."""
-        return self.cached(("landmark", landmark_months),
-                            lambda: survival_frame(self.data, as_of=self.as_of, landmark_months=landmark_months))
+        """:func:`cxlab.survival.survival_frame` at a landmark (customers active after it), of :attr:`answered_data`."""
+        return self.cached(("landmark", landmark_months), lambda: survival_frame(
+            self.answered_data, as_of=self.as_of, landmark_months=landmark_months))
 
     def show(self, section: Callable[..., SectionResult], **parameters) -> SectionResult:
         """Run a section, record its headline figures and return its result.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from cxlab import nonresponse
+from cxlab.answer_order import by_answer_time
 from cxlab.schema import RELATIONSHIP
 
 __all__ = ["LoadedSurveys"]
@@ -37,8 +38,7 @@ class LoadedSurveys:
         keep = self.surveys["responded_at"].notna()
         if touchpoints is not None:
             keep &= self.surveys["touchpoint"].isin([touchpoints] if isinstance(touchpoints, str) else touchpoints)
-        rows = self.surveys.loc[keep, present]
-        return rows.sort_values(["responded_at", "invitation_id"], kind="stable").reset_index(drop=True)
+        return by_answer_time(self.surveys.loc[keep, present]).reset_index(drop=True)
 
     def response_counts(self, by: str, *, as_of, response_window_days: int = 7) -> pd.DataFrame:
         """:func:`cxlab.nonresponse.response_counts`, as :meth:`cxlab.engine.Engine.response_counts` counts them."""

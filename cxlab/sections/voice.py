@@ -13,21 +13,28 @@ from cxlab.survival.wording import format_p
 from cxlab.text import find_themes, fit_polarity
 from cxlab.text.scores import theme_by_touchpoint, theme_frame, theme_impact, theme_shares_by_category, theme_trends
 
-__all__ = ["COX_COVARIATES", "NO_COMMENTS", "NO_REASONS", "NPS_GROUPS", "RECOMMEND_GROUPS", "before_leaving",
-           "polarity", "reason_drivers", "theme_trends_section", "themes_and_scores", "themes_by_touchpoint",
-           "what_customers_write", "why_customers_leave"]
+__all__ = ["COX_COVARIATES", "NO_COMMENTS", "NO_REASONS", "NPS_GROUPS", "READ_COLUMNS", "RECOMMEND_GROUPS",
+           "before_leaving", "polarity", "reason_drivers", "theme_trends_section", "themes_and_scores",
+           "themes_by_touchpoint", "what_customers_write", "why_customers_leave"]
 
 COX_COVARIATES = ["nps_category", "followup", "ces", "segment", "contract"]
 RECOMMEND_GROUPS = {"detractor": "unlikely (1-2)", "passive": "neither (3)", "promoter": "likely (4-5)"}
 NPS_GROUPS = {"detractor": "Detractors (0-6)", "passive": "Passives (7-8)", "promoter": "Promoters (9-10)"}
+READ_COLUMNS = ("customer_id", "touchpoint", "channel", "sent_at", "comment", "nps", "recommend5", "csat", "ces",
+                "satisfied")  # of the surveys; those the survival frames read among them
 NO_COMMENTS = "customer comments (no survey answer has a comment)"
 NO_REASONS = "churn reasons (the customers table has no churn_reason, or no churner gave one)"
+
+
+def _answers(report) -> pd.DataFrame:
+    """The answered survey rows, with the columns the page reads (those the table has), once per run."""
+    return report.answered(READ_COLUMNS)
 
 
 def _comments_why_not(report) -> str:
     if not report.availability.allows("surveys"):
         return report.availability.why_not("surveys")
-    surveys = report.data.surveys
+    surveys = _answers(report)
 
     def no_comment() -> bool:  # once per run: every section of the page asks
         comments = surveys["comment"].dropna() if "comment" in surveys.columns else pd.Series(dtype=str)
@@ -48,7 +55,7 @@ def _scale(surveys: pd.DataFrame) -> str:
 def _model(report, *, n_themes, seed: int, dictionary):
     """The theme model of all comments answered by the as-of date, fitted once per run."""
     def build():
-        surveys = report.data.surveys
+        surveys = _answers(report)
         known = surveys["responded_at"].notna() & (surveys["responded_at"] < report.as_of + pd.Timedelta(days=1))
         texts = surveys.loc[known, "comment"].dropna()
         return find_themes(texts, n_themes=n_themes or "auto", seed=seed, dictionary=dictionary or None)
@@ -58,7 +65,7 @@ def _model(report, *, n_themes, seed: int, dictionary):
 
 def _frame(report, model) -> pd.DataFrame:
     def build():
-        frame = theme_frame(report.data.surveys, model, as_of=report.as_of)
+        frame = theme_frame(_answers(report), model, as_of=report.as_of)
         scale = _scale(frame)
         if scale == "recommend5":
             score = frame["recommend5"]
@@ -122,7 +129,7 @@ def themes_and_scores(report, *, n_themes: int = 0, seed: int = 0, dictionary: s
     """Share of each theme among promoters, passives and detractors, and its impact on NPS."""
     title = "What the themes mean for the score"
     keys = ("voice_top_detractor_theme", "voice_top_detractor_share", "voice_top_theme_impact")
-    why = _comments_why_not(report) or ("" if _scale(report.data.surveys) else
+    why = _comments_why_not(report) or ("" if _scale(_answers(report)) else
                                         "the data has no NPS or recommend answers with the comments")
     if why:
         return SectionResult("scores", title, unavailable=why,
@@ -277,8 +284,8 @@ def polarity(report, *, seed: int = 0) -> SectionResult:
     """Comment polarity learned from the scores, with its accuracy on held-out answers."""
     title = "Positive or negative: polarity learned from the scores"
     why = _comments_why_not(report)
-    scale = "" if why else _scale(report.data.surveys)
-    surveys = report.data.surveys if not why else None
+    surveys = _answers(report) if not why else None
+    scale = "" if why else _scale(surveys)
     if not why and not scale and "csat" in surveys.columns and surveys["csat"].notna().any():
         scale = "csat"
     if why or not scale:
@@ -376,7 +383,7 @@ def reason_drivers(report) -> SectionResult:
     from cxlab.survival import time_varying_frame
 
     # built here, not kept for the run: no other section of the page uses it, and it is among the largest frames
-    frame = time_varying_frame(report.data.customers, report.data.surveys, report.data.cases, as_of=report.as_of)
+    frame = time_varying_frame(report.data.customers, _answers(report), report.data.cases, as_of=report.as_of)
     reasons = _reasons(report).set_index("customer_id")["reason"]
     models = churn_reasons.cause_specific_cox(frame, reasons, covariates=COX_COVARIATES)
     rows = []

@@ -48,16 +48,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cxlab.answer_order import by_answer_time
 from cxlab.followups import detractor_followups
 from cxlab.identifiers import as_text_ids, positions
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
-__all__ = ["DEFAULT_COVARIATES", "NO_RESPONSE", "SURVEY_COVARIATES", "TIME_VARYING_COVARIATES", "nps_category",
-           "survival_frame", "time_varying_frame"]
+__all__ = ["DEFAULT_COVARIATES", "NO_RESPONSE", "READ_COLUMNS", "SURVEY_COVARIATES", "TIME_VARYING_COVARIATES",
+           "nps_category", "survival_frame", "time_varying_frame"]
 
 NO_RESPONSE = "no_response"
+READ_COLUMNS = ("invitation_id", "customer_id", "touchpoint", "responded_at", "nps", "csat", "ces")  # of surveys
 SURVEY_COVARIATES = ("nps_category", "followup", "ces", "touchpoint_csat", "responded")
 DEFAULT_COVARIATES = ("nps_category", "ces", "touchpoint_csat", "followup", "segment", "contract", "responded")
 TIME_VARYING_COVARIATES = ("nps_category", "followup", "ces", "touchpoint_csat")
@@ -101,8 +103,7 @@ def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Series, acquired_at:
     """
     if surveys is None:
         return None
-    missing = [c for c in ("invitation_id", "customer_id", "touchpoint", "responded_at", "nps", "csat", "ces")
-               if c not in surveys.columns]
+    missing = [c for c in READ_COLUMNS if c not in surveys.columns]
     if missing:
         raise ValueError(f"surveys table lacks column(s) {missing}")
     responded = pd.to_datetime(surveys["responded_at"])
@@ -114,8 +115,7 @@ def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Series, acquired_at:
     answers["responded_at"] = responded.to_numpy()[taken]
     answers["row"] = row
     answers["acquired_at"] = acquired_at.to_numpy()[row]
-    answers.index = pd.RangeIndex(len(answers))
-    return answers
+    return by_answer_time(answers).reset_index(drop=True)  # of answers given at once, the larger id is the later
 
 
 def _followups(surveys, cases, as_of, followup_window_days: int) -> pd.DataFrame:
