@@ -32,8 +32,8 @@ import pyarrow.compute
 import pyarrow.ipc
 
 __all__ = ["ARROW_TEXT", "ENV_VAR", "LONG_TEXT_CHARACTERS", "MANIFEST", "TABLE_SUFFIX", "copy_named_in_environment",
-           "current_manifest", "mapped_table", "read_snapshot", "read_with_arrow_text", "release_arrow_memory",
-           "write_snapshot", "write_table"]
+           "current_manifest", "frame_with_arrow_text", "mapped_table", "read_snapshot", "read_with_arrow_text",
+           "release_arrow_memory", "write_snapshot", "write_table"]
 
 ENV_VAR = "CXLAB_VALIDATED_DATA"
 MANIFEST = "manifest.json"
@@ -103,13 +103,33 @@ def read_with_arrow_text(path) -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
-    table = mapped_table(path)
-    long_text = [position for position, column in enumerate(table.columns) if pyarrow.types.is_large_string(column.type)
+    return frame_with_arrow_text(mapped_table(path))
+
+
+def _is_text(data_type) -> bool:
+    return pyarrow.types.is_large_string(data_type) or pyarrow.types.is_string(data_type)
+
+
+def frame_with_arrow_text(table: pyarrow.Table, **options) -> pd.DataFrame:
+    """An Arrow table as a DataFrame holding its text as :func:`read_with_arrow_text` does.
+
+    Text columns of values at most :data:`LONG_TEXT_CHARACTERS` long get :data:`ARROW_TEXT`;
+    longer text becomes Python strings.
+
+    Parameters
+    ----------
+    table : pyarrow.Table
+    **options
+        Passed to ``pyarrow.Table.to_pandas`` (e.g. ``coerce_temporal_nanoseconds=True``).
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    long_text = [position for position, column in enumerate(table.columns) if _is_text(column.type)
                  and (pyarrow.compute.max(pyarrow.compute.utf8_length(column)).as_py() or 0) > LONG_TEXT_CHARACTERS]
     frame = table.drop_columns([table.column_names[position] for position in long_text]).to_pandas(
-        split_blocks=True,
-        types_mapper=lambda data_type: ARROW_TEXT if pyarrow.types.is_large_string(data_type) else None,
-    )
+        split_blocks=True, types_mapper=lambda data_type: ARROW_TEXT if _is_text(data_type) else None, **options)
     for position in long_text:  # in column order, so that each lands where the file has it
         frame.insert(position, table.column_names[position], table.column(position).to_pandas())
     return frame

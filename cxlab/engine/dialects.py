@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow
 
-from cxlab.snapshot import ARROW_TEXT
+from cxlab.snapshot import ARROW_TEXT, LONG_TEXT_CHARACTERS, frame_with_arrow_text
 
 __all__ = ["DEFAULT_THREADS", "DIALECTS", "DuckDBDialect", "SparkDialect"]
 
@@ -126,11 +126,11 @@ class DuckDBDialect:
         return self.connection.execute(query).df()
 
     def text_frame(self, query: str) -> pd.DataFrame:
-        """Run a query; its result as a pandas DataFrame with text as Arrow-backed strings (no Python object per value)
-        and timestamps in nanoseconds, as :func:`cxlab.io.load` holds them; for results of many rows."""
+        """Run a query; its result as a pandas DataFrame with text held as a report's kernels hold it
+        (:func:`cxlab.snapshot.frame_with_arrow_text`: short text as Arrow-backed strings, no Python object per value;
+        comments as Python strings) and timestamps in nanoseconds; for results of many rows."""
         table = pyarrow.table(self.connection.sql(query))  # through the Arrow stream interface
-        return table.to_pandas(split_blocks=True, coerce_temporal_nanoseconds=True,
-                               types_mapper=lambda kind: ARROW_TEXT if _is_text(kind) else None)
+        return frame_with_arrow_text(table, coerce_temporal_nanoseconds=True)
 
     def close(self) -> None:
         """Release the connection and remove the private spill folder."""
@@ -224,18 +224,15 @@ class SparkDialect:
         return self.session.sql(query).toPandas()
 
     def text_frame(self, query: str) -> pd.DataFrame:
-        """Run a query; its result as a pandas DataFrame with text as Arrow-backed strings (Spark's timestamps come in
-        nanoseconds)."""
+        """Run a query; its result as a pandas DataFrame with short text as Arrow-backed strings, comments as Python
+        strings (as :func:`cxlab.snapshot.frame_with_arrow_text` holds them; Spark's timestamps come in nanoseconds)."""
         frame = self.frame(query)
-        text = [c for c in frame.columns if frame[c].dtype == object]
-        return frame.astype(dict.fromkeys(text, ARROW_TEXT)) if text else frame
+        short = [c for c in frame.columns if frame[c].dtype == object
+                 and not frame[c].dropna().str.len().gt(LONG_TEXT_CHARACTERS).any()]
+        return frame.astype(dict.fromkeys(short, ARROW_TEXT)) if short else frame
 
     def close(self) -> None:
         """Spark sessions are shared by the process; they stay open for the next engine."""
-
-
-def _is_text(kind) -> bool:
-    return pyarrow.types.is_string(kind) or pyarrow.types.is_large_string(kind)
 
 
 def _nanosecond_columns(path: str) -> list[str]:
