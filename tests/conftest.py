@@ -1,5 +1,6 @@
 """Shared fixtures: the demo data and a small simulated world built once per session, a papermill
-smoke run of a notebook, the thin-notebook checks, and a full CPU load for the report's fault tests."""
+smoke run of a notebook, the thin-notebook checks, a full CPU load for the report's fault tests, and
+the check that a page queried through the engine equals the page on the loaded table."""
 
 from __future__ import annotations
 
@@ -156,3 +157,23 @@ def as_arrow_text():
                  and frame[c].dropna().str.len().max() <= snapshot.LONG_TEXT_CHARACTERS]
         return frame.astype(dict.fromkeys(short, snapshot.ARROW_TEXT))
     return convert
+
+
+_IMAGES = re.compile(r"<img[^>]*>")
+
+
+def _assert_same_sections(queried, loaded, sections) -> None:
+    for section in sections:
+        mine, theirs = queried.show(section), loaded.show(section)
+        name = section.__name__
+        assert not mine.unavailable, name
+        assert _IMAGES.sub("", mine._repr_html_()) == _IMAGES.sub("", theirs._repr_html_()), name
+        assert [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in mine.headlines] == \
+            [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in theirs.headlines], name
+
+
+@pytest.fixture
+def same_sections():
+    """A check that each section shows the same text and records the same headlines on two report contexts (a
+    page that queries a table and the page that loads it), charts aside."""
+    return _assert_same_sections

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 
 import pandas as pd
@@ -73,13 +72,7 @@ VOICE_PAGE = (voice.what_customers_write, voice.themes_and_scores, voice.themes_
               voice.before_leaving)
 
 
-def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys(report):
+def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys(report, same_sections):
     queried = open_report("07_voice_of_customer", data_dir=report.data.source, tables=["cases"], queried=["surveys"])
     assert queried.data.surveys is None
-    no_images = re.compile(r"<img[^>]*>")
-    for section in VOICE_PAGE:
-        mine, theirs = queried.show(section), report.show(section)
-        assert mine.available, section.__name__
-        assert no_images.sub("", mine._repr_html_()) == no_images.sub("", theirs._repr_html_()), section.__name__
-        assert [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in mine.headlines] == \
-            [(h.key, h.value, h.ci_low, h.ci_high, h.n, h.note) for h in theirs.headlines], section.__name__
+    same_sections(queried, report, VOICE_PAGE)
