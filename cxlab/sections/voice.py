@@ -20,8 +20,8 @@ __all__ = ["COX_COVARIATES", "NO_COMMENTS", "NO_REASONS", "NPS_GROUPS", "READ_CO
 COX_COVARIATES = ["nps_category", "followup", "ces", "segment", "contract"]
 RECOMMEND_GROUPS = {"detractor": "unlikely (1-2)", "passive": "neither (3)", "promoter": "likely (4-5)"}
 NPS_GROUPS = {"detractor": "Detractors (0-6)", "passive": "Passives (7-8)", "promoter": "Promoters (9-10)"}
-READ_COLUMNS = ("customer_id", "touchpoint", "channel", "sent_at", "comment", "nps", "recommend5", "csat", "ces",
-                "satisfied")  # of the surveys; those the survival frames read among them
+#: the survey columns the page reads (those of the survival frames among them)
+READ_COLUMNS = ("customer_id", "touchpoint", "comment", "nps", "recommend5", "csat", "ces")
 NO_COMMENTS = "customer comments (no survey answer has a comment)"
 NO_REASONS = "churn reasons (the customers table has no churn_reason, or no churner gave one)"
 
