@@ -29,17 +29,21 @@ from cxlab.retention import NEVER_PERIOD, last_complete_month
 from cxlab.schema import RELATIONSHIP
 from cxlab.tenure import DAYS_PER_MONTH
 
-__all__ = ["COHORTS", "SCALES", "SURVEY_CELL_COLUMNS", "answer_counts", "answer_values", "answered_together",
-           "billed_before_acquisition", "cluster_moments", "cohort_counts", "cohort_newest_months", "cohort_revenue",
-           "customer_period_revenue", "customer_periods", "driver_totals", "end_literal", "first_invitations",
-           "invitation_history", "known_surveys", "latest_comments", "life_table_counts", "mature_literal",
-           "month_number", "order", "overall_answers", "pattern_counts", "period_code", "period_labels",
-           "relationship_answer_counts", "response_counts", "revenue_by_cohort_month", "revenue_retention_sums",
-           "score_counts", "survey_cells", "tenure_rows", "touchpoint_filter"]
+__all__ = ["COHORTS", "HISTORY_TOTALS", "SCALES", "SURVEY_CELL_COLUMNS", "answer_counts", "answer_values",
+           "answered_together", "billed_before_acquisition", "cluster_moments", "cohort_counts",
+           "cohort_newest_months", "cohort_revenue", "customer_period_revenue", "customer_periods", "driver_totals",
+           "end_literal", "first_invitations", "invitation_history", "known_surveys", "latest_comments",
+           "life_table_counts", "mature_literal", "month_number", "order", "overall_answers", "pattern_counts",
+           "period_code", "period_labels", "relationship_answer_counts", "response_counts", "revenue_by_cohort_month",
+           "revenue_retention_sums", "score_counts", "survey_cells", "tenure_rows", "timestamp_literal",
+           "touchpoint_filter"]
 
 SCALES = {"nps": NPS_SCALE, "csat": CSAT_SCALE, "ces": CES_SCALE}
 COHORTS = ("month", "quarter", "year")
 SURVEY_CELL_COLUMNS = ("touchpoint", "channel", "quarter")
+#: the totals of :func:`invitation_history` per invitation (zero without an earlier event)
+HISTORY_TOTALS = ("prior_invitations", "prior_responses", "recent_csat_sum", "recent_csat_n", "recent_ces_sum",
+                  "recent_ces_n", "prior_nps_sum", "prior_nps_n")
 _EPSILON_MONTHS = 1e-9  # as in cxlab.tenure
 
 
@@ -94,9 +98,14 @@ def _text(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
+def timestamp_literal(instant) -> str:
+    """SQL timestamp literal of an instant, to the microsecond."""
+    return f"TIMESTAMP '{pd.Timestamp(instant):%Y-%m-%d %H:%M:%S.%f}'"
+
+
 def mature_literal(as_of, response_window_days: float) -> str:
     """SQL timestamp literal before which an invitation is old enough to have been answered by the as-of instant."""
-    return f"TIMESTAMP '{as_of_end(as_of) - pd.Timedelta(days=response_window_days):%Y-%m-%d %H:%M:%S.%f}'"
+    return timestamp_literal(as_of_end(as_of) - pd.Timedelta(days=response_window_days))
 
 
 def known_surveys(as_of, score_columns: list[str], touchpoints=None, response_window_days: float = 0) -> str:
@@ -265,7 +274,7 @@ def invitation_history(as_of, touchpoint: str, response_window_days: float, rece
     known = (f"SELECT invitation_id, customer_id, touchpoint, channel, sent_at, "
              f"CASE WHEN responded_at IS NOT NULL AND responded_at < {end} THEN responded_at END AS answered_at, "
              f"nps, csat, ces FROM valid_surveys WHERE sent_at < {end}")
-    after = "" if sent_after is None else f" AND sent_at > TIMESTAMP '{pd.Timestamp(sent_after):%Y-%m-%d %H:%M:%S.%f}'"
+    after = "" if sent_after is None else f" AND sent_at > {timestamp_literal(sent_after)}"
     invitations = (f"SELECT invitation_id, customer_id, channel, sent_at, "
                    f"CASE WHEN answered_at IS NOT NULL THEN 1 ELSE 0 END AS responded, "
                    f"CASE WHEN answered_at IS NOT NULL THEN nps END AS nps FROM ({known}) k "
@@ -290,10 +299,7 @@ def invitation_history(as_of, touchpoint: str, response_window_days: float, rece
               f"i.invitation_id ORDER BY e.answered_at DESC, e.invitation_id DESC) AS rank FROM ({invitations}) i "
               f"JOIN ({answers}) e ON e.customer_id = i.customer_id AND e.answered_at < i.sent_at")
     latest = f"SELECT invitation_id, nps AS latest_nps FROM ({ranked}) r WHERE rank = 1"
-    zero = "COALESCE(t.{0}, 0) AS {0}"
-    counts = ", ".join(zero.format(c) for c in ("prior_invitations", "prior_responses", "recent_csat_sum",
-                                                "recent_csat_n", "recent_ces_sum", "recent_ces_n", "prior_nps_sum",
-                                                "prior_nps_n"))
+    counts = ", ".join(f"COALESCE(t.{c}, 0) AS {c}" for c in HISTORY_TOTALS)
     return (f"SELECT i.invitation_id AS invitation_id, i.customer_id AS customer_id, i.sent_at AS sent_at, "
             f"i.responded AS responded, i.nps AS nps, i.channel AS channel, {counts}, l.latest_nps AS latest_nps "
             f"FROM ({invitations}) i LEFT JOIN ({totals}) t ON t.invitation_id = i.invitation_id "

@@ -381,18 +381,19 @@ class Engine:
         counts = self.dialect.frame(queries.answered_together(outcome)).iloc[0]
         return bool(counts["overall"]) and int(counts["shared"]) > int(counts["overall"]) / 2
 
-    def answer_total(self, column: str, touchpoints=None) -> int:
-        """Rows of the surveys (of ``touchpoints``, default all) with a value in ``column``, answered or not."""
-        self._require("surveys", "answer_total")
-        query = f"SELECT COUNT({column}) AS n FROM valid_surveys WHERE TRUE{queries.touchpoint_filter(touchpoints)}"
-        return int(self.dialect.frame(query)["n"].iloc[0])
+    def relationship_answer_counts(self, columns) -> dict[str, int]:
+        """Relationship-survey rows with a value in each of ``columns`` (those the surveys have), answered or not."""
+        self._require("surveys", "relationship_answer_counts")
+        present = [c for c in columns if c in self.columns("surveys")]
+        if not present:
+            return {}
+        counts = self.dialect.frame(queries.relationship_answer_counts(present)).iloc[0]
+        return {c: int(counts[c]) for c in present}
 
     def available_outcome(self) -> str | None:
         """The overall question the relationship answers carry, as :func:`cxlab.drivers.available_outcome`."""
-        self._require("surveys", "available_outcome")
-        present = [c for c in drivers.OUTCOMES if c in self.columns("surveys")]
-        counts = self.dialect.frame(queries.relationship_answer_counts(present)).iloc[0] if present else {}
-        return next((c for c in present if int(counts[c]) > 0), None)
+        counts = self.relationship_answer_counts(drivers.OUTCOMES)
+        return next((c for c, n in counts.items() if n > 0), None)
 
     def latest_comments(self, *, quarter: str, per_touchpoint: int, as_of=None) -> pd.DataFrame:
         """The latest comments per touchpoint among the invitations sent in ``quarter``, known at the as-of instant.
@@ -449,8 +450,7 @@ class Engine:
                                                                      recent_days, sent_after))
         for column in ("responded", "prior_invitations", "prior_responses"):
             history[column] = history[column].astype(int)
-        totals = ["recent_csat_sum", "recent_csat_n", "recent_ces_sum", "recent_ces_n", "prior_nps_sum", "prior_nps_n"]
-        for column in ("nps", *totals, "latest_nps"):
+        for column in ("nps", *queries.HISTORY_TOTALS[2:], "latest_nps"):  # the counts of answers and sums
             history[column] = history[column].astype(float)
         history.attrs.update(as_of=as_of, response_window_days=response_window_days, recent_days=recent_days,
                              sent_after=None if sent_after is None else pd.Timestamp(sent_after))

@@ -26,7 +26,6 @@ from cxlab.availability import Availability, availability
 from cxlab.headlines import Headlines
 from cxlab.io import CXData
 from cxlab.periods import analysis_as_of
-from cxlab.schema import RELATIONSHIP
 from cxlab.sections.result import SectionResult
 from cxlab.sections.survey_source import LoadedSurveys
 from cxlab.survival.frames import READ_COLUMNS, survival_frame
@@ -82,7 +81,7 @@ class ReportContext:
         def build():
             answers = None
             if "surveys" in self.queried:
-                answers = "nps" in self.engine.columns("surveys") and self.engine.answer_total("nps", RELATIONSHIP) > 0
+                answers = self.engine.relationship_answer_counts(["nps"]).get("nps", 0) > 0
             return availability(self.data, queried=self.queried, relationship_answers=answers)
         return self.cached("availability", build)
 
