@@ -60,6 +60,7 @@ from scipy import stats
 from cxlab.drivers import latest_before, totals_before
 from cxlab.followups import DETRACTOR_MAX, answer_followups
 from cxlab.identifiers import attributes_of
+from cxlab.least_squares import robust_ols
 from cxlab.nonresponse import _design
 from cxlab.patterns import first_rows, fit_logit_on_patterns, identical_rows
 from cxlab.periods import known_by
@@ -712,12 +713,11 @@ def placebo_thresholds(frame: pd.DataFrame, *, cutoffs=(5.5, 7.5), bandwidth: fl
         for outcome in ("churn_within", "followup"):
             if data.loc[step.to_numpy(bool) | ((dx < 0) == (cutoff < THRESHOLD)), outcome].nunique() < 2:
                 continue  # no follow-ups above the threshold: nothing to test there
-            with np.errstate(invalid="ignore"):  # standard errors of the other terms may be undefined
-                fit = sm.OLS(data[outcome].astype(float), design).fit(cov_type="cluster",
-                                                                       cov_kwds={"groups": data["cluster"]})
-                low, high = fit.conf_int(1 - level).loc["step"]
-            rows.append({"cutoff": cutoff, "outcome": outcome, "jump": fit.params["step"], "ci_low": low,
-                         "ci_high": high, "p": fit.pvalues["step"], "n": int(fit.nobs)})
+            fit = robust_ols(data[outcome].to_numpy(float), design.to_numpy(), groups=data["cluster"], level=level)
+            step_at = design.columns.get_loc("step")
+            rows.append({"cutoff": cutoff, "outcome": outcome, "jump": fit.params[step_at],
+                         "ci_low": fit.ci_low[step_at], "ci_high": fit.ci_high[step_at],
+                         "p": fit.pvalues[step_at], "n": fit.nobs})
     return pd.DataFrame(rows)
 
 

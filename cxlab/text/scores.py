@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy.stats import norm
 from statsmodels.stats.multitest import multipletests
 
+from cxlab.least_squares import robust_ols
 from cxlab.metrics import wilson_interval
 from cxlab.periods import known_by, quarter_labels
 
@@ -152,15 +152,12 @@ def theme_impact(frame: pd.DataFrame, themes, *, score_col: str = "nps", cluster
     used = [t for t in themes if flags[t].sum() > 0]
     if not used or len(data) <= len(used) + 1:
         return pd.DataFrame(columns=["theme", "nps_points", "ci_low", "ci_high", "p", "mentions", "n"])
-    x = sm.add_constant(flags[used].to_numpy(), has_constant="add")
-    if cluster_col is not None and cluster_col in data.columns:
-        groups = pd.factorize(data[cluster_col])[0]
-        fit = sm.OLS(y, x).fit(cov_type="cluster", cov_kwds={"groups": groups})
-    else:
-        fit = sm.OLS(y, x).fit(cov_type="HC1")
-    ci = fit.conf_int(1 - level)
-    return pd.DataFrame({"theme": used, "nps_points": fit.params[1:], "ci_low": ci[1:, 0], "ci_high": ci[1:, 1],
-                         "p": fit.pvalues[1:], "mentions": flags[used].sum().to_numpy(int), "n": len(data)})
+    x = np.column_stack([np.ones(len(data)), flags[used].to_numpy()])
+    clustered = cluster_col is not None and cluster_col in data.columns
+    fit = robust_ols(y, x, groups=data[cluster_col] if clustered else None, level=level)
+    return pd.DataFrame({"theme": used, "nps_points": fit.params[1:], "ci_low": fit.ci_low[1:],
+                         "ci_high": fit.ci_high[1:], "p": fit.pvalues[1:],
+                         "mentions": flags[used].sum().to_numpy(int), "n": len(data)})
 
 
 def theme_by_touchpoint(frame: pd.DataFrame, themes, *, touchpoint_col: str = "touchpoint") -> pd.DataFrame:

@@ -1,0 +1,84 @@
+"""Ordinary least squares with robust standard errors, from the normal equations.
+
+One job: the estimates, standard errors, normal-theory intervals and p-values of statsmodels'
+``OLS(y, x).fit(cov_type="cluster")`` (or ``"HC1"`` without clusters), computed from ``x'x``,
+``x'y`` and the per-cluster sums of ``x * residual`` rather than from a decomposition of the whole
+design. On 760,000 answers and 29 columns that is well under a second where statsmodels' takes
+several (it takes the pseudo-inverse of the tall design). The pseudo-inverse of ``x'x`` gives
+the same minimum-norm solution and the same covariance for a design with dependent columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["RobustFit", "robust_ols"]
+
+
+@dataclass(frozen=True)
+class RobustFit:
+    """A least-squares fit with robust standard errors (arrays in the order of the design's columns)."""
+
+    params: np.ndarray
+    bse: np.ndarray
+    ci_low: np.ndarray
+    ci_high: np.ndarray
+    pvalues: np.ndarray
+    nobs: int
+
+
+def robust_ols(y, x, *, groups=None, level: float = 0.95) -> RobustFit:
+    """Least squares of ``y`` on ``x`` with cluster-robust (or HC1) standard errors.
+
+    The covariance is statsmodels': clustered, ``G/(G-1) * (n-1)/(n-k)`` times the sandwich
+    with the clusters' score sums; without clusters, HC1, ``n/(n-r)`` times the sandwich with
+    each row's score (``k`` columns of rank ``r``). Intervals and p-values use the normal
+    distribution, as statsmodels does for robust covariances.
+
+    Parameters
+    ----------
+    y : array-like
+        Outcome per row.
+    x : array-like
+        Design matrix (rows x columns), including the constant if one is wanted.
+    groups : array-like, optional
+        Cluster of each row (any hashable values); default none (HC1).
+    level : float
+        Confidence level of the intervals.
+
+    Returns
+    -------
+    RobustFit
+
+    Examples
+    --------
+    >>> fit = robust_ols([1.0, 2.0, 2.0, 4.0], [[1, 0], [1, 1], [1, 0], [1, 1]])
+    >>> fit.params.round(6).tolist(), fit.bse.round(6).tolist()
+    ([1.5, 1.5], [0.5, 1.118034])
+    """
+    y = np.asarray(y, dtype=float)
+    x = np.asarray(x, dtype=float)
+    n, k = x.shape
+    bread = np.linalg.pinv(x.T @ x, hermitian=True)
+    params = bread @ (x.T @ y)
+    scores = np.asfortranarray(x * (y - x @ params)[:, None])  # column by column below
+    if groups is None:
+        rank = np.linalg.matrix_rank(x.T @ x, hermitian=True)
+        correction = n / (n - rank)
+    else:
+        codes, distinct = pd.factorize(groups)
+        clusters = len(distinct)
+        scores = np.column_stack([np.bincount(codes, weights=column, minlength=clusters) for column in scores.T])
+        correction = clusters / (clusters - 1) * (n - 1) / (n - k)
+    covariance = correction * bread @ (scores.T @ scores) @ bread
+    with np.errstate(invalid="ignore", divide="ignore"):
+        bse = np.sqrt(np.diag(covariance))
+        z = params / bse
+    half = stats.norm.ppf(0.5 + level / 2) * bse
+    return RobustFit(params=params, bse=bse, ci_low=params - half, ci_high=params + half,
+                     pvalues=2 * stats.norm.sf(np.abs(z)), nobs=n)
+
