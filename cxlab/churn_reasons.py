@@ -258,10 +258,9 @@ def before_churn(frame: pd.DataFrame, events: pd.DataFrame, *, as_of, window_day
                       "key": controls.loc[keep, "key"].to_numpy(),
                       "stop": control_end[keep].to_numpy(), "group": "control"}),
     ], ignore_index=True)
-    joined = windows.merge(events[[time_col, *label_cols]].assign(key=keys[len(frame):]), on="key", how="inner")
-    inside = (joined[time_col] < joined["stop"]) & (joined[time_col] >= joined["stop"] - window)
-    hits = joined[inside].groupby("window")[label_cols].any()
-    flags = hits.reindex(windows["window"], fill_value=False).to_numpy(dtype=bool)
+    stops = windows["stop"].to_numpy(dtype="datetime64[ns]")
+    flags = _labelled_in_windows(keys[len(frame):], events[time_col], events[label_cols],
+                                 windows["key"].to_numpy(), stops - window.to_timedelta64(), stops)
     group = windows["group"].to_numpy()
     rows = []
     for k, label in enumerate(label_cols):
@@ -276,3 +275,29 @@ def before_churn(frame: pd.DataFrame, events: pd.DataFrame, *, as_of, window_day
                 "churners": int((group == "churner").sum()), "controls": int((group == "control").sum())}
         rows.append(out)
     return pd.DataFrame(rows)
+
+
+def _labelled_in_windows(event_keys: np.ndarray, times: pd.Series, labels: pd.DataFrame, window_keys: np.ndarray,
+                         starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Whether each window ``[start, stop)`` of a customer holds an event of that customer with each label.
+
+    Events sorted by customer and time, a window's events are one run of positions, found by
+    binary search on (customer, rank of the time among the events' times); the labelled events in
+    the run are a difference of running counts. No (windows x events) join is built.
+    """
+    times = times.to_numpy(dtype="datetime64[ns]")
+    dated = ~np.isnat(times)
+    event_keys, times = event_keys[dated], times[dated]
+    distinct = np.unique(times)
+    width = np.int64(len(distinct) + 1)
+    position = event_keys.astype(np.int64) * width + np.searchsorted(distinct, times)
+    order = np.argsort(position, kind="stable")
+    position = position[order]
+    first = np.searchsorted(position, window_keys * width + np.searchsorted(distinct, starts), side="left")
+    after = np.searchsorted(position, window_keys * width + np.searchsorted(distinct, stops), side="left")
+    flags = np.zeros((len(window_keys), labels.shape[1]), dtype=bool)
+    for k, column in enumerate(labels.columns):
+        labelled = labels[column].to_numpy(dtype=bool, na_value=False)[dated][order]
+        running = np.concatenate([[0], np.cumsum(labelled, dtype=np.int64)])
+        flags[:, k] = running[after] > running[first]
+    return flags

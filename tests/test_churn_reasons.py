@@ -185,3 +185,31 @@ def test_before_churn_uses_only_the_window_before_leaving_and_controls_at_the_sa
     # controls b, c, d are active past a's tenure; only b mentions price in the same window (2024-04-02..07-01)
     assert 0.0 < row["control_share"] < 1.0
     assert row["controls"] == 30
+
+
+def test_window_flags_equal_a_join_of_windows_and_events_with_events_on_the_bounds():
+    from cxlab.churn_reasons import _labelled_in_windows
+
+    rng = np.random.default_rng(3)
+    day = np.datetime64("2024-01-01T00:00:00", "ns")
+    n_events, n_windows = 4_000, 1_500
+    events = pd.DataFrame({
+        "key": rng.integers(0, 300, n_events),
+        # whole days: many events share an instant, and many fall exactly on a window's start or stop
+        "at": day + rng.integers(0, 200, n_events).astype("timedelta64[D]"),
+        "price": rng.random(n_events) < 0.3,
+        "delivery": pd.array(np.where(rng.random(n_events) < 0.1, None, rng.random(n_events) < 0.2),
+                             dtype="boolean"),
+    })
+    events.loc[rng.random(n_events) < 0.05, "at"] = pd.NaT  # undated events fall in no window
+    stops = day + rng.integers(0, 230, n_windows).astype("timedelta64[D]")
+    windows = pd.DataFrame({"window": np.arange(n_windows), "key": rng.integers(0, 320, n_windows),
+                            "start": stops - np.timedelta64(30, "D"), "stop": stops})
+    joined = windows.merge(events, on="key")
+    inside = joined[(joined["at"] >= joined["start"]) & (joined["at"] < joined["stop"])]
+    expected = (inside.groupby("window")[["price", "delivery"]].agg(lambda v: bool(v.fillna(False).any()))
+                .reindex(windows["window"], fill_value=False).to_numpy(dtype=bool))
+    flags = _labelled_in_windows(events["key"].to_numpy(), events["at"], events[["price", "delivery"]],
+                                 windows["key"].to_numpy(), windows["start"].to_numpy(), windows["stop"].to_numpy())
+    np.testing.assert_array_equal(flags, expected)
+    assert 0.1 < expected.mean() < 0.9  # windows with and without mentions
