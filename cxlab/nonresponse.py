@@ -578,7 +578,9 @@ def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
     for col in covariates:
         values = frame[col]
         if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-            codes, levels = pd.factorize(values.astype(str), sort=True)  # levels present, so none is constant
+            if not pd.api.types.is_string_dtype(values) or values.hasnans:
+                values = values.astype(str)  # a missing value is a level of its own, named as text
+            codes, levels = pd.factorize(values, sort=True)  # levels present, so none is constant
             for level in range(1, len(levels)):  # the first level is the reference
                 names.append(f"{col}_{levels[level]}")
                 fills.append(lambda out, codes=codes, level=level: np.equal(codes, level, out=out))
@@ -596,8 +598,10 @@ def _design(frame: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
     for position, fill in enumerate(fills):
         fill(matrix[:, position])
     independent = _independent_columns(matrix)
-    if len(independent) < len(names):
-        matrix, names = matrix[:, independent], [names[i] for i in independent]
+    if len(independent) < len(names):  # moved left in place: a copy of the matrix would double its memory
+        for target, source in enumerate(independent):
+            matrix[:, target] = matrix[:, source]
+        matrix, names = matrix[:, : len(independent)], [names[i] for i in independent]
     return pd.DataFrame(matrix, index=frame.index, columns=names, copy=False)
 
 
