@@ -243,15 +243,27 @@ def survival_frame(data_or_tables, *, as_of=None, landmark_months: int | None = 
     return frame
 
 
-def _stream(events: pd.DataFrame, values: list[str], grid: pd.DataFrame) -> pd.DataFrame:
-    """Value of each customer's latest event known at every grid month (merge_asof, no loops)."""
-    events = events.assign(month=_months_after_acquisition(events["responded_at"], events["acquired_at"]))
-    events = (events.sort_values(["row", "month", "responded_at"], kind="stable")
-              .drop_duplicates(["row", "month"], keep="last")
-              .sort_values("month", kind="stable"))
-    merged = pd.merge_asof(grid.sort_values("month", kind="stable"), events[["row", "month", *values]],
-                           on="month", by="row", direction="backward")
-    return merged.sort_values(["row", "month"]).reset_index(drop=True)
+def _stream(events: pd.DataFrame, values: list[str], grid: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Value of each customer's latest event known at every grid month (binary search, no loops).
+
+    ``grid`` is sorted by ``row`` and ``month``; ``events`` are in answer order, so of two events of
+    one customer known from the same month the later answer counts. Missing where nothing was known.
+    """
+    month = _months_after_acquisition(events["responded_at"], events["acquired_at"])
+    grid_row, grid_month = grid["row"].to_numpy(np.int64), grid["month"].to_numpy(np.int64)
+    width = np.int64(max(month.max(initial=0), grid_month.max(initial=0)) + 1)
+    key = events["row"].to_numpy(np.int64) * width + month
+    order = np.argsort(key, kind="stable")  # answer order kept within a (customer, month)
+    key = key[order]
+    latest = np.searchsorted(key, grid_row * width + grid_month, side="right") - 1
+    known = latest >= 0
+    known[known] = key[latest[known]] >= grid_row[known] * width  # an event of the same customer
+    out = {}
+    for value in values:
+        taken = np.full(len(grid), np.nan)
+        taken[known] = events[value].to_numpy(dtype=float, na_value=np.nan)[order][latest[known]]
+        out[value] = taken
+    return out
 
 
 def _changed(values: list[np.ndarray], row: np.ndarray) -> np.ndarray:
@@ -345,8 +357,7 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
     state: dict[str, np.ndarray] = {}
     if answers is not None:
         for events, values in streams:
-            merged = _stream(events, values, grid[["row", "month"]])
-            state.update({value: merged[value].to_numpy() for value in values})
+            state.update(_stream(events, values, grid))
         category = nps_category(state.pop("nps"))
         # the answer in force was followed up once its case's first response is known
         in_force = state.pop("answer")
