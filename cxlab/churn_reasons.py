@@ -180,6 +180,10 @@ def cause_specific_cox(frame: pd.DataFrame, reasons: pd.Series | None = None, *,
             data[reason_col] = pd.Series(ids).map(reasons).to_numpy()[codes]
     elif reasons is not None:
         raise ValueError("cause_specific_cox: a frame with reasons given apart needs a 'customer_id' column")
+    for column in covariates:  # text held as categories: each model groups its rows on the codes, not the text
+        if column in data.columns and (pd.api.types.is_object_dtype(data[column])
+                                       or pd.api.types.is_string_dtype(data[column])):
+            data[column] = data[column].astype("category")
     churned = data[event_col] == 1
     models = {}
     for name in sorted(data.loc[churned, reason_col].dropna().unique()):
@@ -288,13 +292,19 @@ def _labelled_in_windows(event_keys: np.ndarray, times: pd.Series, labels: pd.Da
     times = times.to_numpy(dtype="datetime64[ns]")
     dated = ~np.isnat(times)
     event_keys, times = event_keys[dated], times[dated]
-    distinct = np.unique(times)
-    width = np.int64(len(distinct) + 1)
-    position = event_keys.astype(np.int64) * width + np.searchsorted(distinct, times)
+    by_time = np.argsort(times, kind="stable")
+    ordered = times[by_time]
+    # rank of each event's time: how many events are earlier (equal times share it)
+    rank = np.empty(len(times), dtype=np.int64)
+    starts_run = np.ones(len(times), dtype=bool)
+    starts_run[1:] = ordered[1:] != ordered[:-1]
+    rank[by_time] = np.maximum.accumulate(np.where(starts_run, np.arange(len(times)), 0))
+    width = np.int64(len(times) + 1)
+    position = event_keys.astype(np.int64) * width + rank
     order = np.argsort(position, kind="stable")
     position = position[order]
-    first = np.searchsorted(position, window_keys * width + np.searchsorted(distinct, starts), side="left")
-    after = np.searchsorted(position, window_keys * width + np.searchsorted(distinct, stops), side="left")
+    first = np.searchsorted(position, window_keys * width + np.searchsorted(ordered, starts), side="left")
+    after = np.searchsorted(position, window_keys * width + np.searchsorted(ordered, stops), side="left")
     flags = np.zeros((len(window_keys), labels.shape[1]), dtype=bool)
     for k, column in enumerate(labels.columns):
         labelled = labels[column].to_numpy(dtype=bool, na_value=False)[dated][order]
