@@ -467,8 +467,12 @@ def _lemmatise_sentences(texts: pd.Series, languages: pd.Series) -> pd.Series:
     sentences = sentences[sentences.notna()]
     lemmas = lemmatise(sentences.reset_index(drop=True), languages.to_numpy()[sentences.index.to_numpy()],
                        max_chars=None)
-    lemmas.index = sentences.index
-    joined = lemmas[lemmas != ""].groupby(level=0).agg(SENTENCE_SEPARATOR.join)
+    kept = np.flatnonzero((lemmas != "").to_numpy())
+    owner, parts = sentences.index.to_numpy()[kept], lemmas.to_numpy()[kept]
+    # a comment's sentences are adjacent: join each run (a Python join per comment, no group objects)
+    first = np.flatnonzero(np.append(True, owner[1:] != owner[:-1])) if len(owner) else np.zeros(0, dtype=np.int64)
+    joined = pd.Series([SENTENCE_SEPARATOR.join(run) for run in np.split(parts, first[1:])] if len(owner) else [],
+                       index=owner[first], dtype=object)
     return joined.reindex(texts.index, fill_value="").astype(object)
 
 
