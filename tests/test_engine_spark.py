@@ -63,3 +63,15 @@ def test_spark_aggregates_equal_duckdb(engines, name):
     duck, spark = engines
     # Spark adds floating-point revenue in its own order (DuckDB's sum is compensated): equal to rounding
     pd.testing.assert_frame_equal(AGGREGATES[name](spark), AGGREGATES[name](duck), check_dtype=False, rtol=1e-12)
+
+
+def test_spark_text_frames_hold_their_columns_as_duckdb_does(engines):
+    # short text as Arrow-backed strings, comments as Python strings, naive nanosecond timestamps: the pages
+    # join and compare these columns with those of the loaded tables, so the kinds must agree, not only the values
+    duck, spark = engines
+    columns = ["customer_id", "responded_at", "comment", "nps"]
+    for rows in (lambda e: e.answered_rows(columns, touchpoints="relationship"),
+                 lambda e: e.invitation_history(as_of="2026-06-30", sent_after="2025-06-30")):
+        ours, theirs = rows(spark), rows(duck)
+        pd.testing.assert_series_equal(ours.dtypes, theirs.dtypes)
+        pd.testing.assert_frame_equal(ours, theirs, rtol=1e-12)

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow
 
-from cxlab.snapshot import ARROW_TEXT, LONG_TEXT_CHARACTERS, frame_with_arrow_text
+from cxlab.snapshot import frame_with_arrow_text
 
 __all__ = ["DEFAULT_THREADS", "DIALECTS", "DuckDBDialect", "SparkDialect"]
 
@@ -231,12 +231,13 @@ class SparkDialect:
         return self.session.sql(query).toPandas()
 
     def text_frame(self, query: str) -> pd.DataFrame:
-        """Run a query; its result as a pandas DataFrame with short text as Arrow-backed strings, comments as Python
-        strings (as :func:`cxlab.snapshot.frame_with_arrow_text` holds them; Spark's timestamps come in nanoseconds)."""
-        frame = self.frame(query)
-        short = [c for c in frame.columns if frame[c].dtype == object
-                 and not frame[c].dropna().str.len().gt(LONG_TEXT_CHARACTERS).any()]
-        return frame.astype(dict.fromkeys(short, ARROW_TEXT)) if short else frame
+        """Run a query; its result as a pandas DataFrame with text held as a report's kernels hold it
+        (:func:`cxlab.snapshot.frame_with_arrow_text`) and timestamps in nanoseconds, as :meth:`frame` gives them."""
+        table = self.session.sql(query).toArrow()
+        # the session's time zone is UTC: its instants are the wall-clock times the other results hold
+        naive = [pyarrow.field(f.name, pyarrow.timestamp(f.type.unit)) if pyarrow.types.is_timestamp(f.type) else f
+                 for f in table.schema]
+        return frame_with_arrow_text(table.cast(pyarrow.schema(naive)), coerce_temporal_nanoseconds=True)
 
     def close(self) -> None:
         """Spark sessions are shared by the process; they stay open for the next engine."""
