@@ -236,47 +236,40 @@ def before_churn(frame: pd.DataFrame, events: pd.DataFrame, *, as_of, window_day
     label_cols = list(label_cols)
     end = as_of_end(as_of)
     rng = np.random.default_rng(seed)
-    base = frame[["acquired_at", "tenure_days", "churned", "end_at"]].reset_index(drop=True)
     # customers as integer keys shared by both tables: the windows join the events on them
     keys = pd.factorize(pd.concat([as_text_ids(frame["customer_id"]), as_text_ids(events["customer_id"])],
                                   ignore_index=True))[0]
-    base["key"] = keys[: len(frame)]
-    churners = base[(base["churned"] == 1)]
-    window = pd.Timedelta(days=window_days)
+    key = keys[: len(frame)]
+    tenure_days = frame["tenure_days"].to_numpy(dtype=float)
+    churners = np.flatnonzero(frame["churned"].to_numpy() == 1)
     # risk set at each churner's tenure: customers whose observed tenure goes beyond it
-    order = base.sort_values("tenure_days", kind="stable").reset_index(drop=True)
-    tenure_sorted = order["tenure_days"].to_numpy()
-    lo = np.searchsorted(tenure_sorted, churners["tenure_days"].to_numpy(), side="right")
-    n = len(order)
+    by_tenure = np.argsort(tenure_days, kind="stable")
+    lo = np.searchsorted(tenure_days[by_tenure], tenure_days[churners], side="right")
+    n = len(frame)
     draws = rng.random((len(churners), controls_per_churner))
     pick = (lo[:, None] + np.floor(draws * (n - lo)[:, None])).astype(np.int64)
     valid = (lo < n)[:, None] & np.ones_like(pick, dtype=bool)
-    controls = order.iloc[pick[valid]].reset_index(drop=True)
-    control_end = controls["acquired_at"] + pd.to_timedelta(np.repeat(churners["tenure_days"].to_numpy(),
-                                                                       valid.sum(axis=1)), unit="D")
-    keep = (control_end <= end).to_numpy()
-    windows = pd.concat([
-        pd.DataFrame({"window": np.arange(len(churners)), "key": churners["key"].to_numpy(),
-                      "stop": churners["end_at"].to_numpy(), "group": "churner"}),
-        pd.DataFrame({"window": len(churners) + np.arange(int(keep.sum())),
-                      "key": controls.loc[keep, "key"].to_numpy(),
-                      "stop": control_end[keep].to_numpy(), "group": "control"}),
-    ], ignore_index=True)
-    stops = windows["stop"].to_numpy(dtype="datetime64[ns]")
+    controls = by_tenure[pick[valid]]
+    control_end = (frame["acquired_at"].to_numpy(dtype="datetime64[ns]")[controls]
+                   + pd.to_timedelta(np.repeat(tenure_days[churners], valid.sum(axis=1)), unit="D").to_numpy())
+    observed = control_end <= end.to_datetime64()  # the control's same span of tenure is over by the as-of date
+    controls, control_end = controls[observed], control_end[observed]
+    # the windows: the churners' first, then their controls'
+    stops = np.concatenate([frame["end_at"].to_numpy(dtype="datetime64[ns]")[churners], control_end])
     flags = _labelled_in_windows(keys[len(frame):], events[time_col], events[label_cols],
-                                 windows["key"].to_numpy(), stops - window.to_timedelta64(), stops)
-    group = windows["group"].to_numpy()
+                                 np.concatenate([key[churners], key[controls]]),
+                                 stops - pd.Timedelta(days=window_days).to_timedelta64(), stops)
+    groups = {"churner": (flags[: len(churners)].sum(axis=0), len(churners)),
+              "control": (flags[len(churners):].sum(axis=0), len(controls))}
     rows = []
     for k, label in enumerate(label_cols):
         out = {"label": label}
-        for name in ("churner", "control"):
-            sel = group == name
-            hit, total = flags[sel, k].sum(), sel.sum()
-            low, high = wilson_interval(hit, total, level)
-            out |= {f"{name}_share": hit / total if total else np.nan, f"{name}_ci_low": float(low),
+        for name, (hits, total) in groups.items():
+            low, high = wilson_interval(hits[k], total, level)
+            out |= {f"{name}_share": hits[k] / total if total else np.nan, f"{name}_ci_low": float(low),
                     f"{name}_ci_high": float(high)}
-        out |= {"difference": out["churner_share"] - out["control_share"],
-                "churners": int((group == "churner").sum()), "controls": int((group == "control").sum())}
+        out |= {"difference": out["churner_share"] - out["control_share"], "churners": len(churners),
+                "controls": len(controls)}
         rows.append(out)
     return pd.DataFrame(rows)
 
@@ -303,11 +296,16 @@ def _labelled_in_windows(event_keys: np.ndarray, times: pd.Series, labels: pd.Da
     position = event_keys.astype(np.int64) * width + rank
     order = np.argsort(position, kind="stable")
     position = position[order]
-    first = np.searchsorted(position, window_keys * width + np.searchsorted(ordered, starts), side="left")
-    after = np.searchsorted(position, window_keys * width + np.searchsorted(ordered, stops), side="left")
+    # only the windows of customers with a dated event are searched
+    with_events = np.zeros(max(event_keys.max(initial=-1), window_keys.max(initial=-1)) + 1, dtype=bool)
+    with_events[event_keys] = True
+    searched = np.flatnonzero(with_events[window_keys])
+    keys = window_keys[searched] * width
+    first = np.searchsorted(position, keys + np.searchsorted(ordered, starts[searched]), side="left")
+    after = np.searchsorted(position, keys + np.searchsorted(ordered, stops[searched]), side="left")
     flags = np.zeros((len(window_keys), labels.shape[1]), dtype=bool)
     for k, column in enumerate(labels.columns):
         labelled = labels[column].to_numpy(dtype=bool, na_value=False)[dated][order]
         running = np.concatenate([[0], np.cumsum(labelled, dtype=np.int64)])
-        flags[:, k] = running[after] > running[first]
+        flags[searched, k] = running[after] > running[first]
     return flags
