@@ -63,12 +63,12 @@ def robust_ols(y, x, *, groups=None, level: float = 0.95) -> RobustFit:
     y = np.asarray(y, dtype=float)
     x = np.asarray(x, dtype=float)
     n, k = x.shape
-    bread = np.linalg.pinv(x.T @ x, hermitian=True)
+    gram = x.T @ x
+    bread = np.linalg.pinv(gram, hermitian=True)
     params = bread @ (x.T @ y)
     scores = np.asfortranarray(x * (y - x @ params)[:, None])  # column by column below
     if groups is None:
-        rank = np.linalg.matrix_rank(x.T @ x, hermitian=True)
-        correction = n / (n - rank)
+        correction = n / (n - np.linalg.matrix_rank(gram, hermitian=True))
     else:
         codes, distinct = pd.factorize(groups)
         clusters = len(distinct)
@@ -81,4 +81,3 @@ def robust_ols(y, x, *, groups=None, level: float = 0.95) -> RobustFit:
     half = stats.norm.ppf(0.5 + level / 2) * bse
     return RobustFit(params=params, bse=bse, ci_low=params - half, ci_high=params + half,
                      pvalues=2 * stats.norm.sf(np.abs(z)), nobs=n)
-
