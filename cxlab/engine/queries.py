@@ -49,7 +49,7 @@ _EPSILON_MONTHS = 1e-9  # as in cxlab.tenure
 
 def end_literal(as_of) -> str:
     """SQL timestamp literal of the as-of instant (the exclusive end of the as-of day)."""
-    return f"TIMESTAMP '{as_of_end(as_of):%Y-%m-%d %H:%M:%S}'"
+    return timestamp_literal(as_of_end(as_of))
 
 
 def period_code(expression: str, period: str) -> str:
