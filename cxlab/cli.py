@@ -71,8 +71,9 @@ def report(
                                                  "figures per group of this customers column (e.g. region, "
                                                  "segment), groups that differ beyond chance named in the "
                                                  "summary.")] = "",
-    engine: Annotated[str, typer.Option(help="Validate the data with this engine (duckdb: out of core, the same "
-                                             "rules and messages) instead of pandas; default: pandas.")] = "",
+    engine: Annotated[str, typer.Option(help="What validates the data and writes the copy the notebooks read: "
+                                             "duckdb (the default; out of core), spark (local mode) or pandas; "
+                                             "the same rules, messages and figures.")] = "",
     check: Annotated[bool, typer.Option("--check", help="Only validate the data, quarter, parameters, reports "
                                                         "folder and lock, say what the run would do, and exit "
                                                         "(0 when it would start).")] = False,
@@ -83,7 +84,7 @@ def report(
 
     options = {"quarter": quarter or None, "data": data, "params": params, "out": out, "force": force,
                "only": only or None, "notebooks_dir": notebooks, "as_of": as_of or None,
-               "by": by or None, "engine": engine or None}
+               "by": by or None, **({"engine": engine} if engine else {})}
     try:
         if check:
             typer.echo(cxlab.report.check(**options))

@@ -54,13 +54,27 @@ ARROW_TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)
 LONG_TEXT_CHARACTERS = 64
 
 
+def _stored_type(data_type: pyarrow.DataType) -> pyarrow.DataType:
+    """How a validated copy stores a column of this type."""
+    # Text is stored with 64-bit offsets, the layout pandas' Arrow text uses: read with 32-bit
+    # offsets, every kernel would convert (copy) each text column instead of mapping it.
+    if pyarrow.types.is_string(data_type):
+        return pyarrow.large_string()
+    # Dates and instants as pandas holds them: nanoseconds, no time zone (an engine's UTC instants
+    # are the files' wall-clock times)
+    if pyarrow.types.is_timestamp(data_type) or pyarrow.types.is_date(data_type):
+        return pyarrow.timestamp("ns")
+    return data_type
+
+
 def write_table(batches, path) -> int:
     """Write record batches as an uncompressed Arrow IPC file, the format of a validated copy's tables.
 
     Parameters
     ----------
     batches : pyarrow.Table or pyarrow.RecordBatchReader
-        The rows, in order.
+        The rows, in order. Text is stored as ``large_string``, dates and instants as naive
+        nanosecond timestamps (as :func:`cxlab.io.load` returns them).
     path : str or pathlib.Path
         The file to write.
 
@@ -69,10 +83,7 @@ def write_table(batches, path) -> int:
     int
         Rows written.
     """
-    # Text is stored with 64-bit offsets, the layout pandas' Arrow text uses: read with 32-bit
-    # offsets, every kernel would convert (copy) each text column instead of mapping it.
-    schema = pyarrow.schema([field.with_type(pyarrow.large_string()) if pyarrow.types.is_string(field.type) else field
-                             for field in batches.schema])
+    schema = pyarrow.schema([field.with_type(_stored_type(field.type)) for field in batches.schema])
     rows = 0
     with pyarrow.ipc.new_file(str(path), schema) as writer:
         for batch in batches.to_batches() if isinstance(batches, pyarrow.Table) else batches:

@@ -68,8 +68,7 @@ def test_report_defaults_run_the_demo_report(monkeypatch):
     monkeypatch.setattr(cxlab.report, "run", recorded)
     assert runner.invoke(app, ["report"]).exit_code == 0
     assert recorded.calls == [{"quarter": None, "data": Path("data/demo"), "params": None, "out": Path("reports"),
-                               "force": False, "only": None, "notebooks_dir": None, "as_of": None, "by": None,
-                               "engine": None}]
+                               "force": False, "only": None, "notebooks_dir": None, "as_of": None, "by": None}]
 
 
 @pytest.mark.parametrize("outcome, code, message", [

@@ -1,34 +1,52 @@
-"""The report run with ``engine="duckdb"``: the same plan as with pandas, and the same headline figures."""
+"""The report run's engines (DuckDB by default, Spark, pandas): the same plan and the same headline figures."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import shutil
 
 import pytest
 
+import cxlab.engine
 import cxlab.report
 from cxlab.datasets import demo_path
 from cxlab.report import ReportError
 
 
-def test_the_duckdb_engine_plans_the_run_pandas_plans(tmp_path):
-    with_pandas = cxlab.report.check(data=demo_path(), out=tmp_path)
-    with_duckdb = cxlab.report.check(data=demo_path(), out=tmp_path, engine="duckdb")
-    assert with_duckdb == with_pandas and "quarter 2026Q3" in with_duckdb
+def test_duckdb_is_the_default_and_plans_the_run_pandas_plans(tmp_path, monkeypatch):
+    opened = []
+    monkeypatch.setattr(cxlab.engine.Engine, "__init__", _recording(cxlab.engine.Engine.__init__, opened))
+    by_default = cxlab.report.check(data=demo_path(), out=tmp_path)
+    assert [options["engine"] for options in opened] == ["duckdb"]
+    with_pandas = cxlab.report.check(data=demo_path(), out=tmp_path, engine="pandas")
+    assert len(opened) == 1  # pandas loads the tables with cxlab.io.load
+    assert by_default == with_pandas and "quarter 2026Q3" in by_default
 
 
-def test_engines_that_cannot_write_the_notebooks_copy_are_refused(tmp_path):
-    with pytest.raises(ReportError, match="only duckdb writes"):
-        cxlab.report.check(data=demo_path(), out=tmp_path, engine="spark")
-    with pytest.raises(ReportError, match="engine must be one of"):
-        cxlab.report.check(data=demo_path(), out=tmp_path, engine="sqlite")
+def _recording(method, calls: list):
+    def record(self, data, **options):
+        calls.append(options)
+        method(self, data, **options)
+    return record
+
+
+def test_an_unknown_engine_is_refused_before_the_data_are_read(tmp_path):
+    with pytest.raises(ReportError, match="engine must be one of duckdb, spark, pandas; got 'sqlite'"):
+        cxlab.report.check(data=tmp_path / "nothing here", out=tmp_path, engine="sqlite")
 
 
 @pytest.mark.slow
-def test_the_scorecard_page_has_the_same_headlines_with_duckdb(tmp_path):
+def test_the_scorecard_page_has_the_same_headlines_with_every_engine(tmp_path):
     figures = {}
-    for engine in (None, "duckdb"):
-        out = tmp_path / (engine or "pandas")
+    engines = ("duckdb", "pandas", *(("spark",) if _spark_runs() else ()))
+    for engine in engines:
+        out = tmp_path / engine
         cxlab.report.run(data=demo_path(), out=out, only=["01"], progress=False, engine=engine)
         figures[engine] = sorted(json.loads(p.read_text()) for p in out.glob("2026Q3/**/*.headlines.json"))
-    assert figures["duckdb"] == figures[None] and len(figures[None]) == 1
+    assert len(figures["duckdb"]) == 1
+    assert all(figures[engine] == figures["duckdb"] for engine in engines)
+
+
+def _spark_runs() -> bool:
+    return importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None

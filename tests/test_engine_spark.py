@@ -5,9 +5,11 @@ One local Spark session serves the module; the tests skip when pyspark or Java i
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import pandas as pd
+import pyarrow.ipc
 import pytest
 
 from cxlab import touchpoints
@@ -75,3 +77,18 @@ def test_spark_text_frames_hold_their_columns_as_duckdb_does(engines):
         ours, theirs = rows(spark), rows(duck)
         pd.testing.assert_series_equal(ours.dtypes, theirs.dtypes)
         pd.testing.assert_frame_equal(ours, theirs, rtol=1e-12)
+
+
+def test_spark_writes_the_validated_copy_duckdb_writes(engines, tmp_path):
+    # the copy is what a report run's kernels read: the same schema and rows, in file order, whichever engine
+    # validated the folder (Spark streams it back through Parquet part files, read in the order of its sort)
+    duck, spark = engines
+    ours = spark.write_validated_copy(tmp_path / "spark")
+    theirs = duck.write_validated_copy(tmp_path / "duckdb")
+    for table in ("customers", "revenue", "surveys", "cases"):
+        written, expected = (pyarrow.ipc.open_file(folder / f"{table}.arrow").read_all() for folder in (ours, theirs))
+        assert written.schema.equals(expected.schema), table
+        assert written.num_rows == duck.row_counts()[table] and written.equals(expected), table
+    assert json.loads((ours / "manifest.json").read_text()) == json.loads((theirs / "manifest.json").read_text())
+    with connect(demo_path(), validated_copy=ours) as from_copy:
+        assert from_copy.validated_copy == ours

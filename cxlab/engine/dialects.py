@@ -8,7 +8,9 @@ Every query of :mod:`cxlab.engine` is written once, in the SQL that DuckDB and S
   (the file a row came from) and ``_row`` (its 0-based data row in that file);
 * :meth:`Dialect.epoch_us` turns a timestamp into microseconds since 1970-01-01;
 * :meth:`Dialect.float_sum` sums floating-point values (DuckDB compensates, so threads cannot change the total);
-* :meth:`Dialect.frame` runs a query and returns a pandas DataFrame.
+* :meth:`Dialect.frame` runs a query and returns a pandas DataFrame;
+* :meth:`Dialect.batches` streams a query's rows as Arrow record batches, in order;
+* :meth:`Dialect.query_errors` names the exceptions the engine raises for a query it cannot run.
 
 Timestamps carry no time zone (naive, as in the files); the Spark session runs in UTC so that no
 local-time shift enters the arithmetic.
@@ -16,9 +18,11 @@ local-time shift enters the arithmetic.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -83,6 +87,17 @@ class DuckDBDialect:
         self._spill = None if temp_directory else tempfile.TemporaryDirectory(prefix="cxlab-duckdb-")
         config["temp_directory"] = str(temp_directory) if temp_directory else self._spill.name
         self.connection = duckdb.connect(database=":memory:", config=config)
+        try:  # no progress bars in the logs of unattended runs
+            self.connection.execute("SET enable_progress_bar = false")
+        except duckdb.InvalidInputException:  # Jupyter without ipywidgets refuses the setting, and draws no bars
+            pass
+
+    @staticmethod
+    def query_errors() -> tuple[type[Exception], ...]:
+        """What DuckDB raises for a query it cannot run, e.g. over a file it cannot read."""
+        import duckdb
+
+        return (duckdb.Error,)
 
     def register(self, view: str, files: list[str], file_format: str, label: str) -> None:
         """Create ``view`` over ``files`` (one table) with ``_file`` and ``_row``; ``label`` names the source."""
@@ -131,6 +146,11 @@ class DuckDBDialect:
     def frame(self, query: str) -> pd.DataFrame:
         """Run a query; its result as a pandas DataFrame."""
         return self.connection.execute(query).df()
+
+    @contextlib.contextmanager
+    def batches(self, query: str) -> Iterator[pyarrow.RecordBatchReader]:
+        """Run a query; its rows as a stream of Arrow record batches, in the query's order."""
+        yield pyarrow.RecordBatchReader.from_stream(self.connection.sql(query))
 
     def text_frame(self, query: str) -> pd.DataFrame:
         """Run a query; its result as a pandas DataFrame with text held as a report's kernels hold it
@@ -182,6 +202,14 @@ class SparkDialect:
         session.conf.set("spark.sql.legacy.parquet.nanosAsLong", "true")
         self.session = session
 
+    @staticmethod
+    def query_errors() -> tuple[type[Exception], ...]:
+        """What Spark raises for a query it cannot run, e.g. over a file it cannot read."""
+        from py4j.protocol import Py4JJavaError
+        from pyspark.errors import PySparkException
+
+        return (PySparkException, Py4JJavaError)
+
     def register(self, view: str, files: list[str], file_format: str, label: str) -> None:
         """Create ``view`` over ``files`` with ``_file`` and ``_row`` (row order within each file)."""
         from pyspark import StorageLevel
@@ -229,6 +257,25 @@ class SparkDialect:
     def frame(self, query: str) -> pd.DataFrame:
         """Run a query; its result as a pandas DataFrame."""
         return self.session.sql(query).toPandas()
+
+    @contextlib.contextmanager
+    def batches(self, query: str) -> Iterator[pyarrow.RecordBatchReader]:
+        """Run a query; its rows as a stream of Arrow record batches, in the query's order.
+
+        Spark writes the sorted result as Parquet part files, one per partition in the order of the
+        sort, into a temporary folder of this machine (removed afterwards), and the part files are read
+        back batch by batch in that order: no more than a batch is held in Python. The folder must be
+        one Spark's executors write to, as in local mode.
+        """
+        import pyarrow.parquet as pq
+
+        with tempfile.TemporaryDirectory(prefix="cxlab-spark-") as folder:
+            written = Path(folder) / "rows"
+            self.session.sql(query).write.parquet(str(written))
+            parts = sorted(written.glob("part-*.parquet"))
+            schema = pq.read_schema(parts[0])
+            yield pyarrow.RecordBatchReader.from_batches(
+                schema, (batch for part in parts for batch in pq.ParquetFile(part).iter_batches()))
 
     def text_frame(self, query: str) -> pd.DataFrame:
         """Run a query; its result as a pandas DataFrame with text held as a report's kernels hold it

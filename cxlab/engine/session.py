@@ -6,7 +6,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow
 
 from cxlab import drivers, metrics, schema, snapshot
 from cxlab.engine import queries, tables, validation
@@ -577,7 +576,9 @@ class Engine:
         The copy has the format of :func:`cxlab.snapshot.write_snapshot`: each table's columns in the
         order of its file, rows in file order, types as :func:`cxlab.io.load` returns them; kernels
         read it with ``cxlab.io.load(folder, validated_copy=...)`` without validating again. The rows
-        stream from the engine to the file in Arrow batches, never as a whole table in memory.
+        stream from the engine to the file in Arrow batches, never as a whole table in memory (Spark
+        first writes them as Parquet part files into a temporary folder, which the files' reader then
+        streams; see :meth:`cxlab.engine.dialects.SparkDialect.batches`).
 
         Parameters
         ----------
@@ -592,11 +593,9 @@ class Engine:
         Raises
         ------
         ValueError
-            With rejected rows (only strictly valid data can stand in for the folder), on Spark, or
-            for a source that is not a local folder of single files.
+            With rejected rows (only strictly valid data can stand in for the folder), or for a
+            source that is not a local folder of single files.
         """
-        if self.name != "duckdb":
-            raise ValueError("write_validated_copy: only the duckdb engine writes a validated copy")
         if self.validated_copy is not None:
             raise ValueError(f"write_validated_copy: this engine reads the validated copy {self.validated_copy}")
         if len(self.rejected) or not self._strict:
@@ -608,11 +607,9 @@ class Engine:
         tables = {}
         for table in self.source.tables:
             name = f"{table}{snapshot.TABLE_SUFFIX}"
-            dates = schema.DATE_COLUMNS[table]  # nanoseconds, as pandas holds them
-            columns = ", ".join(f"CAST({c} AS TIMESTAMP_NS) AS {c}" if c in dates else c for c in self._present[table])
-            batches = pyarrow.RecordBatchReader.from_stream(self.dialect.connection.sql(
-                f"SELECT {columns} FROM valid_{table} ORDER BY _row"))
-            tables[table] = {"file": name, "rows": snapshot.write_table(batches, folder / name)}
+            query = f"SELECT {', '.join(self._present[table])} FROM valid_{table} ORDER BY _row"
+            with self.dialect.batches(query) as batches:
+                tables[table] = {"file": name, "rows": snapshot.write_table(batches, folder / name)}
         snapshot.write_manifest(folder, source=self.source.location,
                                 files={t: Path(s.files[0]) for t, s in self.source.tables.items()},
                                 as_of=self.as_of, as_of_source=self.as_of_source, tables=tables)

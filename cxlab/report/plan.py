@@ -2,7 +2,8 @@
 
 Inputs are checked in this order: the notebooks and ``--only`` names, the parameters file
 (names and types), the quarter label, the data folder (each input file is hashed first, then the
-data is loaded and validated once with :func:`cxlab.io.load`), the ``--by`` attribute of a
+data is validated once, by DuckDB through :mod:`cxlab.engine` unless another engine is asked for:
+Spark, or pandas with :func:`cxlab.io.load`), the ``--by`` attribute of a
 drill-down against the customers table (:func:`cxlab.attributes.check_attribute`), that the
 quarter is complete in the data, and that the quarter is not already published (unless ``force``). Problems raise
 :class:`~cxlab.report.errors.ReportInputError`. Before publishing, the run hashes the input files
@@ -34,10 +35,13 @@ from cxlab.report.params import (
 )
 from cxlab.report.provenance import file_sha256
 
-__all__ = ["DEFAULT_NOTEBOOKS_DIR", "META_FILE", "RunPlan", "check_inputs_unchanged", "check_target", "plan_run"]
+__all__ = ["DEFAULT_ENGINE", "DEFAULT_NOTEBOOKS_DIR", "META_FILE", "REPORT_ENGINES", "RunPlan",
+           "check_inputs_unchanged", "check_target", "plan_run"]
 
 DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 META_FILE = "meta.json"
+REPORT_ENGINES = ("duckdb", "spark", "pandas")  # pandas: cxlab.io.load; the others: cxlab.engine
+DEFAULT_ENGINE = "duckdb"
 DRILL_NOTEBOOK = "drill_down"  # the drill-down page, run only with --by
 DRILL_PARAMETER = "by"
 
@@ -135,17 +139,16 @@ def _load_data(data: Path, as_of=None) -> io.CXData:
 
 def _load_with_engine(data: Path, as_of, engine: str):
     """The data folder validated by an engine of :mod:`cxlab.engine` (no table enters this process)."""
-    from cxlab.engine import ENGINES, Engine
+    from cxlab.engine import Engine
+    from cxlab.engine.dialects import DIALECTS
 
-    if engine not in ENGINES:
-        raise ReportInputError(f"engine must be one of {', '.join(ENGINES)}; got {engine!r}")
-    if engine != "duckdb":
-        raise ReportInputError(f"the report's notebooks read a local validated copy, which only duckdb writes; use "
-                               f"--engine duckdb, or {engine} through cxlab.engine in Python for the aggregates")
     try:
         return Engine(data, engine=engine, as_of=as_of)
     except (io.DataValidationError, OSError) as err:
         raise ReportInputError(f"data folder {data} cannot be used:\n{err}") from err
+    except DIALECTS[engine].query_errors() as err:  # a file the engine could not read
+        named = _unreadable_parquet(io.find_table_files(data).values()) or f"{type(err).__name__}: {err}"
+        raise ReportInputError(f"data folder {data} cannot be used:\n{named}") from err
 
 
 def _first_acquired(data) -> pd.Timestamp:
@@ -215,15 +218,16 @@ def drill_notebook(notebooks_dir: Path) -> ReportNotebook:
 def _check_by(by: str, cxdata) -> None:
     """Refuse a ``--by`` attribute the customers table cannot be broken down by (naming those it can).
 
-    ``cxdata`` is the loaded data or, with ``--engine``, the engine: then only the customers table is
+    ``cxdata`` is the loaded data (``--engine pandas``) or the engine: then only the customers table is
     read into this process, and the other tables are known by their columns.
     """
     if isinstance(cxdata, io.CXData):
         customers, gaps = cxdata.customers, cxdata.availability.gaps
         others = {"surveys": cxdata.surveys, "cases": cxdata.cases, "revenue": cxdata.revenue}
     else:
-        customers, gaps = cxdata.sql("SELECT * FROM valid_customers"), frozenset()
-        others = {name: pd.DataFrame(columns=list(cxdata.dialect.columns(f"valid_{name}")))
+        customers = cxdata.sql(f"SELECT {', '.join(cxdata.columns('customers'))} FROM valid_customers")
+        gaps = frozenset()
+        others = {name: pd.DataFrame(columns=cxdata.columns(name))
                   for name in ("surveys", "cases", "revenue") if cxdata.has(name)}
     try:
         check_attribute(customers, by, gaps=gaps, other_tables=others)
@@ -233,7 +237,7 @@ def _check_by(by: str, cxdata) -> None:
 
 def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, out: str | Path, force: bool,
              only: list[str] | None, notebooks_dir: str | Path | None, as_of=None, by: str | None = None,
-             engine: str | None = None) -> RunPlan:
+             engine: str = DEFAULT_ENGINE) -> RunPlan:
     """Validate everything a run needs, in the order of the module docstring; nothing is written.
 
     Parameters are those of :func:`cxlab.report.run`.
@@ -260,9 +264,11 @@ def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, o
         if DRILL_PARAMETER in resolved[DRILL_NOTEBOOK]:
             raise ReportInputError(f"{DRILL_PARAMETER} (parameters file) is set by the run: use --by")
         resolved[DRILL_NOTEBOOK][DRILL_PARAMETER] = by
+    if engine not in REPORT_ENGINES:
+        raise ReportInputError(f"engine must be one of {', '.join(REPORT_ENGINES)}; got {engine!r}")
     data = Path(data)
     hashes = _hash_inputs(data)  # before reading: a change while the run reads is then seen at the end
-    cxdata = _load_data(data, as_of) if engine is None else _load_with_engine(data, as_of, engine)
+    cxdata = _load_data(data, as_of) if engine == "pandas" else _load_with_engine(data, as_of, engine)
     if by is not None:
         _check_by(by, cxdata)
     quarter, quarter_end = _resolve_quarter(quarter, cxdata)

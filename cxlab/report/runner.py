@@ -49,7 +49,7 @@ from cxlab.report.execute import NotebookJob, execute_notebooks
 from cxlab.report.interrupt import RunSignals
 from cxlab.report.lock import lock_holder, quarter_lock
 from cxlab.report.params import SET_BY_RUN
-from cxlab.report.plan import RunPlan, check_inputs_unchanged, check_target, plan_run
+from cxlab.report.plan import DEFAULT_ENGINE, RunPlan, check_inputs_unchanged, check_target, plan_run
 from cxlab.report.provenance import Provenance, git_commit, package_versions, short_hashes
 from cxlab.report.publish import (
     SCRATCH_PREFIX,
@@ -88,7 +88,8 @@ def _output_errors(plan: RunPlan) -> Iterator[None]:
 
 def check(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
           out: str | Path = "reports", force: bool = False, only: list[str] | None = None,
-          notebooks_dir: str | Path | None = None, as_of=None, by: str | None = None, engine: str | None = None) -> str:
+          notebooks_dir: str | Path | None = None, as_of=None, by: str | None = None,
+          engine: str = DEFAULT_ENGINE) -> str:
     """Validate a run without running it: data, quarter, parameters, reports folder and lock.
 
     Parameters are those of :func:`run`.
@@ -120,7 +121,7 @@ def check(quarter: str | None = None, data: str | Path = "data/demo", params: st
 def run(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
         out: str | Path = "reports", force: bool = False, only: list[str] | None = None,
         notebooks_dir: str | Path | None = None, *, as_of=None, by: str | None = None, workers: int | None = None,
-        progress: bool = True, engine: str | None = None) -> Path:
+        progress: bool = True, engine: str = DEFAULT_ENGINE) -> Path:
     """Run the quarterly report: execute every report notebook and publish the HTML pages.
 
     Parameters
@@ -149,10 +150,12 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
         Notebooks executed at the same time; default: the CPU cores this process may use.
     progress : bool
         Show progress on stderr.
-    engine : {"duckdb"}, optional
-        Validate the data with :mod:`cxlab.engine` (out of core, same rules and messages) and let it
-        write the copy the notebooks read, so no whole table is held by the run's own process.
-        Default: :func:`cxlab.io.load`.
+    engine : {"duckdb", "spark", "pandas"}
+        What validates the data folder and writes the validated copy the notebook kernels read.
+        ``"duckdb"`` (default) and ``"spark"`` (local mode) run :mod:`cxlab.engine`'s rules as queries,
+        out of core, so the run's own process holds no whole table; ``"pandas"`` loads the tables with
+        :func:`cxlab.io.load`. The rules, the messages and the copy are the same either way; the
+        kernels query the copy with DuckDB.
 
     Returns
     -------
