@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import sys
 
 import pytest
 
@@ -50,3 +51,11 @@ def test_the_scorecard_page_has_the_same_headlines_with_every_engine(tmp_path):
 
 def _spark_runs() -> bool:
     return importlib.util.find_spec("pyspark") is not None and shutil.which("java") is not None
+
+
+def test_spark_without_pyspark_is_bad_input_naming_the_package(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # import pyspark now raises ImportError
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    needs = r"--engine spark needs the package 'pyspark'.*pip install -e \"\.\[spark\]\""
+    with pytest.raises(ReportError, match=needs):
+        cxlab.report.check(data=demo_path(), out=tmp_path, engine="spark")

@@ -146,6 +146,10 @@ def _load_with_engine(data: Path, as_of, engine: str):
         return Engine(data, engine=engine, as_of=as_of)
     except (io.DataValidationError, OSError) as err:
         raise ReportInputError(f"data folder {data} cannot be used:\n{err}") from err
+    except ImportError as err:  # before the engine's own errors, whose classes need the same package
+        package = (err.name or "").split(".")[0]
+        raise ReportInputError(f"--engine {engine} needs the package {package!r}, which is not installed "
+                               f"(pip install -e \".[{engine}]\")") from err
     except DIALECTS[engine].query_errors() as err:  # a file the engine could not read
         named = _unreadable_parquet(io.find_table_files(data).values()) or f"{type(err).__name__}: {err}"
         raise ReportInputError(f"data folder {data} cannot be used:\n{named}") from err
