@@ -1,6 +1,6 @@
 """The whole quarterly report on a large world: wall time, peak memory, and where the time goes.
 
-Runs ``cxlab report --data <world> --out <reports folder> --force [--engine duckdb]`` in a
+Runs ``cxlab report --data <world> --out <reports folder> --force [--engine duckdb|spark|pandas]`` in a
 child process while :class:`measure.TreeSampler` records the peak resident memory (RSS, and PSS,
 which counts the pages of the validated copy the kernels share once) summed over
 the run and its notebook kernels, then reads the executed notebooks (papermill records each
@@ -53,7 +53,8 @@ def world_name(world: Path) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("world", type=Path, help="data folder of the world")
-    parser.add_argument("--engine", choices=["duckdb"], default=None)
+    parser.add_argument("--engine", choices=["duckdb", "spark", "pandas"], default=None,
+                        help="the report's --engine (default: the report's default, duckdb)")
     parser.add_argument("--out", type=Path, default=None,
                         help="reports folder (default: benchmarks/.cache/reports-<world>, kept between runs)")
     parser.add_argument("--save", type=Path, default=None, help="JSON file for the figures")
