@@ -23,9 +23,9 @@ import pandas as pd
 import pandera.pandas as pa
 
 from cxlab import schema
+from cxlab.engine.queries import end_literal
 from cxlab.engine.sources import DataSource
 from cxlab.io import REJECTED_COLUMNS, DataValidationError, describe_failures
-from cxlab.periods import as_of_end
 
 __all__ = ["DATE_RULE", "EMPTY_RULE", "FIELDS_UNIQUE_RULE", "NUMBER_RULE", "REJECTED_CUSTOMER_RULE", "UNIQUE_RULE",
            "UNKNOWN_CUSTOMER_RULE", "cascade_failures", "check_condition", "column_failures", "latest_date",
@@ -171,7 +171,7 @@ def _fields_unique(table: str) -> list[list[str]]:
 
 
 def _relational_rules(table: str, as_of: pd.Timestamp) -> list[tuple[str, str, str]]:
-    end = f"TIMESTAMP '{as_of_end(as_of):%Y-%m-%d %H:%M:%S}'"
+    end = end_literal(as_of)
     rules = [(late, f"must not be before {early}", f"{late} IS NOT NULL AND {late} < {early}")
              for early, late in schema.DATE_ORDER[table]]
     rules += [(col, f"must not be after the as-of date {as_of.date()}", f"{col} IS NOT NULL AND {col} >= {end}")
