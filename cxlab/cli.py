@@ -130,3 +130,7 @@ def convert(
     except (ValueError, OSError) as err:
         raise _fail(str(err), EXIT_BAD_INPUT) from None
     typer.echo(str(conversion))
+
+
+if __name__ == "__main__":
+    app()

@@ -34,7 +34,8 @@ from cxlab.availability import Availability, availability
 from cxlab.periods import known_by
 from cxlab.snapshot import read_snapshot, release_arrow_memory
 
-__all__ = ["REJECTED_COLUMNS", "SUFFIXES", "CXData", "DataValidationError", "find_table_files", "load"]
+__all__ = ["REJECTED_COLUMNS", "SUFFIXES", "CXData", "DataValidationError", "find_table_files", "find_table_parts",
+           "load"]
 
 SUFFIXES = (".parquet", ".csv", ".csv.gz")
 REJECTED_COLUMNS = ["table", "file", "row", "column", "rule", "value"]
@@ -129,6 +130,27 @@ def find_table_files(folder: Path) -> dict[str, Path]:
             raise DataValidationError(f"{folder}: table '{table}' has several files ({names}); keep one")
         if candidates:
             found[table] = candidates[0]
+    return found
+
+
+def find_table_parts(folder: Path) -> dict[str, list[Path]]:
+    """Map each table name to its files in ``folder``: its one file, or the Parquet parts of its ``<table>/``
+    folder (as Spark and DuckDB write them) in name order; tables without either are absent.
+
+    Raises
+    ------
+    DataValidationError
+        When a table has more than one file, or both a file and a folder.
+    """
+    files = find_table_files(folder)
+    found: dict[str, list[Path]] = {}
+    for table in schema.TABLES:
+        parts = sorted((folder / table).glob("*.parquet")) if (folder / table).is_dir() else []
+        if parts and table in files:
+            raise DataValidationError(f"{folder}: table '{table}' has several files ({files[table].name}, "
+                                      f"{table}/); keep one")
+        if parts or table in files:
+            found[table] = parts or [files[table]]
     return found
 
 
@@ -430,17 +452,19 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
     folder = Path(path)
     if not folder.is_dir():
         raise DataValidationError(f"{folder}: data folder not found")
-    files = find_table_files(folder)
-    if "customers" not in files:
-        raise DataValidationError(f"{folder}: no customers file; expected customers.csv, customers.csv.gz "
-                                  "or customers.parquet")
+    parts = find_table_parts(folder)
+    if "customers" not in parts:
+        raise DataValidationError(f"{folder}: no customers file; expected customers.csv, customers.csv.gz, "
+                                  "customers.parquet or a customers/ folder of Parquet files")
     if tables is not None:
         unknown = sorted(set(tables) - set(schema.TABLES))
         if unknown:
             raise ValueError(f"load: unknown table(s) {unknown}; tables are {list(schema.TABLES)}")
-    wanted = {name: file for name, file in files.items() if tables is None or name == "customers" or name in tables}
+    files = find_table_files(folder)
+    wanted = {name: files.get(name, folder / name) for name in parts
+              if tables is None or name == "customers" or name in tables}
     if columns is None and as_of is None:
-        copy = read_snapshot(validated_copy, folder, files, wanted) if validated_copy is not None else None
+        copy = read_snapshot(validated_copy, folder, parts, wanted) if validated_copy is not None else None
         if copy is not None:
             frames = copy["tables"]
             release_arrow_memory()
@@ -449,6 +473,12 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
                 cases=frames.get("cases"), as_of=copy["as_of"], as_of_source=copy["as_of_source"], source=folder,
                 files=wanted, truth=_read_meta(folder).get("truth"),
             )
+    in_parts = sorted(set(wanted) - set(files))
+    if in_parts:
+        raise DataValidationError(
+            f"{folder}: table(s) {', '.join(in_parts)} given as folders of Parquet parts, which load() does not "
+            "read; cxlab.engine.connect reads them (DuckDB or Spark), and so does cxlab report with --engine duckdb "
+            "(its default) or spark")
     files = wanted
     raw, text = {}, {}
     for table, file in files.items():

@@ -37,7 +37,7 @@ __all__ = ["ARROW_TEXT", "ENV_VAR", "LONG_TEXT_CHARACTERS", "MANIFEST", "TABLE_S
 
 ENV_VAR = "CXLAB_VALIDATED_DATA"
 MANIFEST = "manifest.json"
-_FORMAT = 3
+_FORMAT = 4
 TABLE_SUFFIX = ".arrow"
 
 
@@ -157,6 +157,11 @@ def _file_stamp(path: Path) -> dict:
     return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
+def _stamps(paths) -> list[dict]:
+    """Stamps of a table's files: its one file, or the list of its Parquet parts."""
+    return [_file_stamp(Path(path)) for path in (paths if isinstance(paths, list | tuple) else [paths])]
+
+
 def _meta_stamp(source: Path) -> dict | None:
     meta = source / "meta.json"
     return _file_stamp(meta) if meta.is_file() else None
@@ -202,8 +207,9 @@ def write_manifest(folder, *, source, files: dict, as_of, as_of_source: str, tab
         The copy's folder.
     source : str or pathlib.Path
         The data folder the copy stands for.
-    files : dict of str to pathlib.Path
-        Its table files, whose name, size and modification time are recorded.
+    files : dict of str to pathlib.Path or list of pathlib.Path
+        Its table files (a table's one file, or the Parquet parts of its folder), whose name, size
+        and modification time are recorded.
     as_of : pandas.Timestamp
     as_of_source : str
     tables : dict of str to dict
@@ -212,7 +218,7 @@ def write_manifest(folder, *, source, files: dict, as_of, as_of_source: str, tab
     manifest = {
         "format": _FORMAT,
         "source": str(Path(source).resolve()),
-        "source_files": {table: _file_stamp(Path(path)) for table, path in files.items()},
+        "source_files": {table: _stamps(paths) for table, paths in files.items()},
         "meta_file": _meta_stamp(Path(source)),
         "as_of": str(pd.Timestamp(as_of).date()),
         "as_of_source": as_of_source,
@@ -221,16 +227,16 @@ def write_manifest(folder, *, source, files: dict, as_of, as_of_source: str, tab
     (Path(folder) / MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
 
 
-def _still_current(manifest: dict, source: Path, files: dict[str, Path]) -> bool:
+def _still_current(manifest: dict, source: Path, files: dict) -> bool:
     if manifest.get("format") != _FORMAT or manifest.get("source") != str(source.resolve()):
         return False
     recorded = manifest["source_files"]
-    if set(recorded) != set(files) or any(_file_stamp(files[t]) != recorded[t] for t in files):
+    if set(recorded) != set(files) or any(_stamps(files[t]) != recorded[t] for t in files):
         return False
     return _meta_stamp(source) == manifest["meta_file"]
 
 
-def read_snapshot(copy, source, files: dict[str, Path], tables) -> dict | None:
+def read_snapshot(copy, source, files: dict, tables) -> dict | None:
     """Validated tables of ``source`` from a copy written by :func:`write_snapshot`, if it is current.
 
     Parameters
@@ -239,8 +245,8 @@ def read_snapshot(copy, source, files: dict[str, Path], tables) -> dict | None:
         The folder :func:`write_snapshot` wrote.
     source : str or pathlib.Path
         The data folder :func:`cxlab.io.load` was asked to load.
-    files : dict of str to pathlib.Path
-        All its table files (as found by :func:`cxlab.io.find_table_files`).
+    files : dict of str to pathlib.Path or list of pathlib.Path
+        All its table files (as found by :func:`cxlab.io.find_table_parts`).
     tables : collection of str
         The tables to read, among those of ``files``.
 
@@ -257,7 +263,7 @@ def read_snapshot(copy, source, files: dict[str, Path], tables) -> dict | None:
     return {"tables": frames, "as_of": pd.Timestamp(manifest["as_of"]), "as_of_source": manifest["as_of_source"]}
 
 
-def current_manifest(copy, source, files: dict[str, Path]) -> dict | None:
+def current_manifest(copy, source, files: dict) -> dict | None:
     """The manifest of a validated copy if it stands for ``source`` as its files are now, else None.
 
     Parameters
@@ -266,8 +272,8 @@ def current_manifest(copy, source, files: dict[str, Path]) -> dict | None:
         The folder :func:`write_snapshot` or :meth:`cxlab.engine.Engine.write_validated_copy` wrote.
     source : str or pathlib.Path
         The data folder.
-    files : dict of str to pathlib.Path
-        All its table files.
+    files : dict of str to pathlib.Path or list of pathlib.Path
+        All its table files (a table's one file or its Parquet parts).
 
     Returns
     -------

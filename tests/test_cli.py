@@ -1,6 +1,9 @@
 """The ``cxlab`` command line: options reach the report run and the converter, exit codes, messages."""
 
+import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -138,3 +141,10 @@ def test_convert_real_telco_file(tmp_path):
 
     data = load(tmp_path / "telco")
     assert len(data.customers) == 7043 and str(data.as_of.date()) == "2024-12-31"
+
+
+def test_python_m_cxlab_cli_runs_the_cli():
+    # the README's alternative to the installed `cxlab` command
+    result = subprocess.run([sys.executable, "-m", "cxlab.cli", "report", "--help"], capture_output=True, text=True,
+                            check=False, env={**os.environ, "COLUMNS": "200"})
+    assert result.returncode == 0 and "--engine" in result.stdout, result.stderr

@@ -114,6 +114,10 @@ def test_provenance_hashes_and_commit(tmp_path):
     # SHA-256 of "abc" and of the empty string (FIPS 180-2 test vectors)
     digests = {path: file_sha256(path) for path in [tmp_path / "b.csv", tmp_path / "a.csv"]}
     assert short_hashes(digests) == {"a.csv": "e3b0c44298fc", "b.csv": "ba7816bf8f01"}
+    (tmp_path / "surveys").mkdir()  # a table given as a folder of parts: each part named within the data folder
+    (tmp_path / "surveys" / "part-0.parquet").write_bytes(b"abc")
+    digests[tmp_path / "surveys" / "part-0.parquet"] = file_sha256(tmp_path / "surveys" / "part-0.parquet")
+    assert list(short_hashes(digests, tmp_path).items())[-1] == ("surveys/part-0.parquet", "ba7816bf8f01")
     assert git_commit(tmp_path) == "unknown"
     commit = git_commit(Path(__file__).parent)
     assert commit == "unknown" or len(commit.split()[0]) == 40

@@ -99,11 +99,13 @@ class Engine:
 
     def _current_copy(self, copy) -> dict | None:
         """The manifest of ``copy`` if it is a current validated copy of this local folder (DuckDB only)."""
-        single_files = all(len(t.files) == 1 for t in self.source.tables.values())
-        if self.name != "duckdb" or "://" in self.source.location or not single_files:
+        if self.name != "duckdb" or "://" in self.source.location:
             return None
-        files = {table: Path(t.files[0]) for table, t in self.source.tables.items()}
-        return snapshot.current_manifest(copy, self.source.location, files)
+        return snapshot.current_manifest(copy, self.source.location, self._local_files())
+
+    def _local_files(self) -> dict[str, list[Path]]:
+        """Each table's files in the local folder: its one file or its Parquet parts."""
+        return {table: [Path(f) for f in t.files] for table, t in self.source.tables.items()}
 
     def _open_copy(self, manifest: dict) -> None:
         """Make the validated copy's tables the valid views, mapped from its files, without validating again."""
@@ -594,24 +596,23 @@ class Engine:
         ------
         ValueError
             With rejected rows (only strictly valid data can stand in for the folder), or for a
-            source that is not a local folder of single files.
+            source that is not a local folder (a URI).
         """
         if self.validated_copy is not None:
             raise ValueError(f"write_validated_copy: this engine reads the validated copy {self.validated_copy}")
         if len(self.rejected) or not self._strict:
             raise ValueError("write_validated_copy: only strictly validated data can be copied")
-        if any(len(t.files) != 1 for t in self.source.tables.values()) or "://" in self.source.location:
-            raise ValueError("write_validated_copy: the copy stands for a local folder with one file per table")
+        if "://" in self.source.location:
+            raise ValueError("write_validated_copy: the copy stands for a local folder, not a URI")
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         tables = {}
         for table in self.source.tables:
             name = f"{table}{snapshot.TABLE_SUFFIX}"
-            query = f"SELECT {', '.join(self._present[table])} FROM valid_{table} ORDER BY _row"
+            query = f"SELECT {', '.join(self._present[table])} FROM valid_{table} ORDER BY _file, _row"
             with self.dialect.batches(query) as batches:
                 tables[table] = {"file": name, "rows": snapshot.write_table(batches, folder / name)}
-        snapshot.write_manifest(folder, source=self.source.location,
-                                files={t: Path(s.files[0]) for t, s in self.source.tables.items()},
+        snapshot.write_manifest(folder, source=self.source.location, files=self._local_files(),
                                 as_of=self.as_of, as_of_source=self.as_of_source, tables=tables)
         return folder
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cxlab import schema
-from cxlab.io import DataValidationError, find_table_files
+from cxlab.io import DataValidationError, find_table_parts
 
 __all__ = ["DataSource", "TableSource", "is_uri", "locate"]
 
@@ -100,18 +100,12 @@ def locate(location) -> DataSource:
     if not folder.is_dir():
         raise DataValidationError(f"{folder}: data folder not found")
     tables = {}
-    files = find_table_files(folder)
-    for table in schema.TABLES:
-        parts = sorted(str(p) for p in (folder / table).glob("*.parquet")) if (folder / table).is_dir() else []
-        if parts and table in files:
-            raise DataValidationError(f"{folder}: table '{table}' has several files ({files[table].name}, "
-                                      f"{table}/); keep one")
-        if parts:
-            tables[table] = TableSource(table, parts, "parquet", str(folder / table))
-        elif table in files:
-            path = files[table]
-            file_format = "parquet" if path.name.endswith(".parquet") else "csv"
-            tables[table] = TableSource(table, [str(path)], file_format, str(path))
+    for table, paths in find_table_parts(folder).items():
+        if paths[0].parent != folder:  # the Parquet parts of a folder
+            tables[table] = TableSource(table, [str(p) for p in paths], "parquet", str(folder / table))
+        else:
+            file_format = "parquet" if paths[0].name.endswith(".parquet") else "csv"
+            tables[table] = TableSource(table, [str(paths[0])], file_format, str(paths[0]))
     if "customers" not in tables:
         raise DataValidationError(f"{folder}: no customers file; expected customers.csv, customers.csv.gz, "
                                   "customers.parquet or a customers/ folder of Parquet files")

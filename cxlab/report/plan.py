@@ -92,7 +92,7 @@ class RunPlan:
 
     def describe(self) -> str:
         """A few lines saying what a run would do."""
-        files = ", ".join(p.name for p in self.input_hashes)
+        files = ", ".join(_input_name(p, self.data) for p in self.input_hashes)
         return (f"quarter {self.quarter} (ends {self.quarter_end.date()}), data as of {self.cxdata.as_of.date()}\n"
                 f"data folder {self.data}: {files}\n"
                 f"notebooks: {', '.join(nb.name for nb in self.selected)}\n"
@@ -101,9 +101,14 @@ class RunPlan:
 
 
 def _input_files(data: Path) -> list[Path]:
-    """The table files and ``meta.json`` of a data folder, in name order."""
+    """The table files (or their Parquet parts) and ``meta.json`` of a data folder, in path order."""
     meta = [data / META_FILE] if (data / META_FILE).is_file() else []
-    return sorted([*io.find_table_files(data).values(), *meta], key=lambda p: p.name)
+    return sorted([*(path for paths in io.find_table_parts(data).values() for path in paths), *meta])
+
+
+def _input_name(path: Path, data: Path) -> str:
+    """An input file's path within the data folder (``surveys/part-0.parquet``), else its name."""
+    return path.relative_to(data).as_posix() if path.is_relative_to(data) and path != data else path.name
 
 
 def _hash_inputs(data: Path) -> dict[Path, str]:
@@ -133,7 +138,7 @@ def _load_data(data: Path, as_of=None) -> io.CXData:
     except (io.DataValidationError, OSError) as err:
         raise ReportInputError(f"data folder {data} cannot be used:\n{err}") from err
     except (pyarrow.ArrowException, ValueError) as err:  # a file the readers could not parse
-        named = _unreadable_parquet(io.find_table_files(data).values()) or f"{type(err).__name__}: {err}"
+        named = _unreadable_parquet(_input_files(data)) or f"{type(err).__name__}: {err}"
         raise ReportInputError(f"data folder {data} cannot be used:\n{named}") from err
 
 
@@ -151,7 +156,7 @@ def _load_with_engine(data: Path, as_of, engine: str):
         raise ReportInputError(f"--engine {engine} needs the package {package!r}, which is not installed "
                                f"(pip install -e \".[{engine}]\")") from err
     except DIALECTS[engine].query_errors() as err:  # a file the engine could not read
-        named = _unreadable_parquet(io.find_table_files(data).values()) or f"{type(err).__name__}: {err}"
+        named = _unreadable_parquet(_input_files(data)) or f"{type(err).__name__}: {err}"
         raise ReportInputError(f"data folder {data} cannot be used:\n{named}") from err
 
 
@@ -270,6 +275,10 @@ def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, o
         resolved[DRILL_NOTEBOOK][DRILL_PARAMETER] = by
     if engine not in REPORT_ENGINES:
         raise ReportInputError(f"engine must be one of {', '.join(REPORT_ENGINES)}; got {engine!r}")
+    if "://" in str(data):
+        raise ReportInputError(f"--data {data}: the report runs on a local data folder, whose files it hashes and "
+                               "copies for the notebooks; copy the files to a local folder, or query the URI with "
+                               "cxlab.engine.connect in Python")
     data = Path(data)
     hashes = _hash_inputs(data)  # before reading: a change while the run reads is then seen at the end
     cxdata = _load_data(data, as_of) if engine == "pandas" else _load_with_engine(data, as_of, engine)
@@ -287,7 +296,8 @@ def check_inputs_unchanged(plan: RunPlan) -> None:
         now = {path: file_sha256(path) for path in _input_files(plan.data)}
     except (OSError, io.DataValidationError) as err:
         now = {Path(getattr(err, "filename", None) or plan.data): f"unreadable ({err})"}
-    changed = sorted({p.name for p in set(now) | set(plan.input_hashes) if now.get(p) != plan.input_hashes.get(p)})
+    changed = sorted({_input_name(p, plan.data) for p in set(now) | set(plan.input_hashes)
+                      if now.get(p) != plan.input_hashes.get(p)})
     if changed:
         raise ReportDataChangedError(
             f"data changed during the run: {', '.join(changed)} in {plan.data} is not the file the run started "

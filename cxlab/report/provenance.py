@@ -86,10 +86,11 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def short_hashes(digests: dict[Path, str]) -> dict[str, str]:
+def short_hashes(digests: dict[Path, str], folder: Path | None = None) -> dict[str, str]:
     """Map each file's name to the first 12 hex digits of its SHA-256 (``digests``: path to hex digest), in name
-    order."""
-    return {p.name: digests[p][:HASH_HEX_DIGITS] for p in sorted(digests, key=lambda p: p.name)}
+    order; with ``folder``, the name is the path within it (``surveys/part-0.parquet``)."""
+    names = {p: p.relative_to(folder).as_posix() if folder is not None else p.name for p in digests}
+    return {names[p]: digests[p][:HASH_HEX_DIGITS] for p in sorted(digests, key=names.get)}
 
 
 def package_versions() -> dict[str, str]:

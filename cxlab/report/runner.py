@@ -196,7 +196,7 @@ def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, cl
     quarter, out, data, notebooks_dir = plan.quarter, plan.out, plan.data, plan.notebooks_dir
     provenance = Provenance(
         quarter=quarter, data_as_of=str(plan.cxdata.as_of.date()), data_folder=str(data),
-        file_hashes=short_hashes(plan.input_hashes),
+        file_hashes=short_hashes(plan.input_hashes, plan.data),
         parameters={nb.name: {"quarter": quarter,
                               **{k: v for k, v in nb.defaults.items() if k not in SET_BY_RUN},
                               **plan.parameters[nb.name]} for nb in plan.selected},

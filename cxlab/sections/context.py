@@ -274,7 +274,7 @@ def open_report(notebook: str, *, data_dir, quarter: str = "", min_cell_size: in
     targets = parse_targets(targets)
     data = cxlab.io.load(data_dir, tables=tables, validated_copy=snapshot.copy_named_in_environment())
     quarter, as_of = analysis_as_of(quarter, data.as_of)
-    in_folder = set(cxlab.io.find_table_files(data.source)) & set(queried or ())
+    in_folder = set(cxlab.io.find_table_parts(data.source)) & set(queried or ())
     return ReportContext(data=data, quarter=quarter, as_of=as_of, min_cell_size=min_cell_size,
                          recorder=Headlines(headlines_path, notebook=notebook), targets=targets,
                          queried=frozenset(in_folder))
