@@ -45,6 +45,8 @@ def test_the_scorecard_page_has_the_same_headlines_with_every_engine(tmp_path):
         out = tmp_path / engine
         cxlab.report.run(data=demo_path(), out=out, only=["01"], progress=False, engine=engine)
         figures[engine] = sorted(json.loads(p.read_text()) for p in out.glob("2026Q3/**/*.headlines.json"))
+        assert json.loads((out / "2026Q3" / "provenance.json").read_text())["validated_by"] == engine
+        assert f"</code>, validated with {engine}</dd>" in (out / "2026Q3" / "01_cx_scorecard.html").read_text()
     assert len(figures["duckdb"]) == 1
     assert all(figures[engine] == figures["duckdb"] for engine in engines)
 

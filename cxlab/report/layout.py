@@ -103,7 +103,8 @@ _PAGE = """<!DOCTYPE html>
 <h2>How this report was made</h2>
 <dl>
 <dt>Quarter</dt><dd>{{ provenance.quarter }} (data as of {{ provenance.data_as_of }})</dd>
-<dt>Data folder</dt><dd><code>{{ provenance.data_folder }}</code></dd>
+<dt>Data folder</dt><dd><code>{{ provenance.data_folder }}</code>
+{%- if provenance.validated_by %}, validated with {{ provenance.validated_by }}{% endif %}</dd>
 <dt>Input files (SHA-256, first 12 hex digits)</dt>
 <dd>{% for name, digest in provenance.file_hashes.items() %}<code>{{ name }}</code> {{ digest }}{% if not loop.last %};
 {% endif %}{% endfor %}</dd>

@@ -72,6 +72,8 @@ class RunPlan:
         The reports folder.
     by : str or None
         The customer attribute of the drill-down page (``--by``); None without one.
+    engine : str
+        What validated the data folder (one of :data:`REPORT_ENGINES`).
     """
 
     quarter: str
@@ -84,6 +86,7 @@ class RunPlan:
     parameters: dict
     out: Path
     by: str | None = None
+    engine: str = DEFAULT_ENGINE
 
     @property
     def target(self) -> Path:
@@ -285,7 +288,8 @@ def plan_run(quarter: str | None, data: str | Path, params: str | Path | None, o
     if by is not None:
         _check_by(by, cxdata)
     quarter, quarter_end = _resolve_quarter(quarter, cxdata)
-    plan = RunPlan(quarter, quarter_end, data, cxdata, hashes, notebooks_dir, selected, resolved, Path(out), by)
+    plan = RunPlan(quarter, quarter_end, data, cxdata, hashes, notebooks_dir, selected, resolved, Path(out), by,
+                   engine)
     check_target(plan, force)
     return plan
 

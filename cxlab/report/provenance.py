@@ -18,7 +18,7 @@ from pathlib import Path
 __all__ = ["HASH_HEX_DIGITS", "PACKAGES", "PROVENANCE_FILE", "Provenance", "file_sha256", "git_commit",
            "package_versions", "read_provenance", "short_hashes", "start_time"]
 
-PACKAGES = ("cxlab", "pandas", "numpy", "lifelines", "statsmodels")
+PACKAGES = ("cxlab", "pandas", "numpy", "lifelines", "statsmodels", "duckdb")
 HASH_HEX_DIGITS = 12
 PROVENANCE_FILE = "provenance.json"
 
@@ -49,6 +49,9 @@ class Provenance:
         Notebook name to its execution time in seconds.
     duration_seconds : float or None
         Wall time from the start of the run to the end of notebook execution.
+    validated_by : str
+        What validated the data folder and wrote the copy the notebooks read (``duckdb``, ``spark`` or
+        ``pandas``); empty in records written before it was recorded.
     """
 
     quarter: str
@@ -61,6 +64,7 @@ class Provenance:
     started_at: str
     notebook_seconds: dict = field(default_factory=dict)
     duration_seconds: float | None = None
+    validated_by: str = ""
 
     def write(self, folder: Path) -> Path:
         """Write ``provenance.json`` into ``folder`` and return its path."""

@@ -201,7 +201,7 @@ def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, cl
                               **{k: v for k, v in nb.defaults.items() if k not in SET_BY_RUN},
                               **plan.parameters[nb.name]} for nb in plan.selected},
         versions=package_versions(), git_commit=git_commit(notebooks_dir),
-        started_at=started.isoformat(timespec="seconds"),
+        started_at=started.isoformat(timespec="seconds"), validated_by=plan.engine,
     )
     build = make_build_dir(out, quarter)
     executed = (build / EXECUTED_DIR).resolve()  # kernels run in the notebooks folder
