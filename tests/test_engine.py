@@ -472,3 +472,8 @@ def test_answered_rows_are_the_loaded_answers_in_time_order(engine, data):
     expected = expected.sort_values(["responded_at", "invitation_id"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)  # the demo has no recommend5 column
     assert len(got) > 1000
+
+
+def test_duckdb_draws_no_progress_bars(engine):
+    # a report run's log (cron, CI) would otherwise fill with DuckDB's bars during validation at scale
+    assert not engine.sql("SELECT current_setting('enable_progress_bar') AS drawn")["drawn"].iloc[0]
