@@ -225,9 +225,10 @@ def test_report_publishes_pages_summary_and_provenance(tmp_path, world_dir, worl
                                               "cases.parquet", "meta.json"}
     assert provenance["parameters"]["01_scores"] == {"quarter": QUARTER, "min_cell_size": 40, "top_n": 3,
                                                      "lift": 0.05, "label": "<b>not bold</b>"}
-    assert set(provenance["versions"]) == {"python", "cxlab", "pandas", "numpy", "lifelines", "statsmodels"}
+    assert set(provenance["versions"]) == {"python", "cxlab", "pandas", "numpy", "lifelines", "statsmodels", "duckdb"}
     footer = BeautifulSoup(notebook_page, "html.parser").find("footer", id="provenance").get_text(" ", strip=True)
     assert customers_hash in footer and "top_n = 3" in footer and "lifelines" in footer
+    assert provenance["validated_by"] == "duckdb" and "validated with duckdb" in footer
     assert '<code>label = "&lt;b&gt;not bold&lt;/b&gt;"</code>' in notebook_page.replace("&#34;", '"')
 
     listing = BeautifulSoup((tmp_path / "reports" / "index.html").read_text(), "html.parser")
