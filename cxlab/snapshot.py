@@ -157,9 +157,9 @@ def _file_stamp(path: Path) -> dict:
     return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
-def _stamps(paths) -> list[dict]:
-    """Stamps of a table's files: its one file, or the list of its Parquet parts."""
-    return [_file_stamp(Path(path)) for path in (paths if isinstance(paths, list | tuple) else [paths])]
+def _stamps(paths: list) -> list[dict]:
+    """Stamps of a table's files: its one file, or its Parquet parts."""
+    return [_file_stamp(Path(path)) for path in paths]
 
 
 def _meta_stamp(source: Path) -> dict | None:
@@ -192,8 +192,8 @@ def write_snapshot(data, folder) -> Path:
         name = f"{table}{TABLE_SUFFIX}"
         rows = write_table(pyarrow.Table.from_pandas(frame, preserve_index=False), folder / name)
         tables[table] = {"file": name, "rows": rows}
-    write_manifest(folder, source=data.source, files=data.files, as_of=data.as_of, as_of_source=data.as_of_source,
-                   tables=tables)
+    write_manifest(folder, source=data.source, files={table: [path] for table, path in data.files.items()},
+                   as_of=data.as_of, as_of_source=data.as_of_source, tables=tables)
     release_arrow_memory()
     return folder
 
@@ -207,7 +207,7 @@ def write_manifest(folder, *, source, files: dict, as_of, as_of_source: str, tab
         The copy's folder.
     source : str or pathlib.Path
         The data folder the copy stands for.
-    files : dict of str to pathlib.Path or list of pathlib.Path
+    files : dict of str to list of pathlib.Path
         Its table files (a table's one file, or the Parquet parts of its folder), whose name, size
         and modification time are recorded.
     as_of : pandas.Timestamp
@@ -245,7 +245,7 @@ def read_snapshot(copy, source, files: dict, tables) -> dict | None:
         The folder :func:`write_snapshot` wrote.
     source : str or pathlib.Path
         The data folder :func:`cxlab.io.load` was asked to load.
-    files : dict of str to pathlib.Path or list of pathlib.Path
+    files : dict of str to list of pathlib.Path
         All its table files (as found by :func:`cxlab.io.find_table_parts`).
     tables : collection of str
         The tables to read, among those of ``files``.
@@ -272,7 +272,7 @@ def current_manifest(copy, source, files: dict) -> dict | None:
         The folder :func:`write_snapshot` or :meth:`cxlab.engine.Engine.write_validated_copy` wrote.
     source : str or pathlib.Path
         The data folder.
-    files : dict of str to pathlib.Path or list of pathlib.Path
+    files : dict of str to list of pathlib.Path
         All its table files (a table's one file or its Parquet parts).
 
     Returns
