@@ -33,7 +33,7 @@ from cxlab.report.params import (
     resolve_parameters,
     select_notebooks,
 )
-from cxlab.report.provenance import file_sha256
+from cxlab.report.provenance import file_sha256, input_name
 
 __all__ = ["DEFAULT_ENGINE", "DEFAULT_NOTEBOOKS_DIR", "META_FILE", "REPORT_ENGINES", "RunPlan",
            "check_inputs_unchanged", "check_target", "plan_run"]
@@ -95,7 +95,7 @@ class RunPlan:
 
     def describe(self) -> str:
         """A few lines saying what a run would do."""
-        files = ", ".join(_input_name(p, self.data) for p in self.input_hashes)
+        files = ", ".join(input_name(p, self.data) for p in self.input_hashes)
         return (f"quarter {self.quarter} (ends {self.quarter_end.date()}), data as of {self.cxdata.as_of.date()}\n"
                 f"data folder {self.data}: {files}\n"
                 f"notebooks: {', '.join(nb.name for nb in self.selected)}\n"
@@ -107,11 +107,6 @@ def _input_files(data: Path) -> list[Path]:
     """The table files (or their Parquet parts) and ``meta.json`` of a data folder, in path order."""
     meta = [data / META_FILE] if (data / META_FILE).is_file() else []
     return sorted([*(path for paths in io.find_table_parts(data).values() for path in paths), *meta])
-
-
-def _input_name(path: Path, data: Path) -> str:
-    """An input file's path within the data folder (``surveys/part-0.parquet``), else its name."""
-    return path.relative_to(data).as_posix() if path.is_relative_to(data) and path != data else path.name
 
 
 def _hash_inputs(data: Path) -> dict[Path, str]:
@@ -135,14 +130,19 @@ def _unreadable_parquet(paths) -> str:
     return "\n".join(problems)
 
 
+def _unreadable(data: Path, err: Exception) -> ReportInputError:
+    """Bad input for a data file the reader could not parse: the unreadable Parquet files named, else the error."""
+    named = _unreadable_parquet(_input_files(data)) or f"{type(err).__name__}: {err}"
+    return ReportInputError(f"data folder {data} cannot be used:\n{named}")
+
+
 def _load_data(data: Path, as_of=None) -> io.CXData:
     try:
         return io.load(data, as_of=as_of)
     except (io.DataValidationError, OSError) as err:
         raise ReportInputError(f"data folder {data} cannot be used:\n{err}") from err
     except (pyarrow.ArrowException, ValueError) as err:  # a file the readers could not parse
-        named = _unreadable_parquet(_input_files(data)) or f"{type(err).__name__}: {err}"
-        raise ReportInputError(f"data folder {data} cannot be used:\n{named}") from err
+        raise _unreadable(data, err) from err
 
 
 def _load_with_engine(data: Path, as_of, engine: str):
@@ -159,8 +159,7 @@ def _load_with_engine(data: Path, as_of, engine: str):
         raise ReportInputError(f"--engine {engine} needs the package {package!r}, which is not installed "
                                f"(pip install -e \".[{engine}]\")") from err
     except DIALECTS[engine].query_errors() as err:  # a file the engine could not read
-        named = _unreadable_parquet(_input_files(data)) or f"{type(err).__name__}: {err}"
-        raise ReportInputError(f"data folder {data} cannot be used:\n{named}") from err
+        raise _unreadable(data, err) from err
 
 
 def _first_acquired(data) -> pd.Timestamp:
@@ -300,7 +299,7 @@ def check_inputs_unchanged(plan: RunPlan) -> None:
         now = {path: file_sha256(path) for path in _input_files(plan.data)}
     except (OSError, io.DataValidationError) as err:
         now = {Path(getattr(err, "filename", None) or plan.data): f"unreadable ({err})"}
-    changed = sorted({_input_name(p, plan.data) for p in set(now) | set(plan.input_hashes)
+    changed = sorted({input_name(p, plan.data) for p in set(now) | set(plan.input_hashes)
                       if now.get(p) != plan.input_hashes.get(p)})
     if changed:
         raise ReportDataChangedError(

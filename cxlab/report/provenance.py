@@ -16,7 +16,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 __all__ = ["HASH_HEX_DIGITS", "PACKAGES", "PROVENANCE_FILE", "Provenance", "file_sha256", "git_commit",
-           "package_versions", "read_provenance", "short_hashes", "start_time"]
+           "input_name", "package_versions", "read_provenance", "short_hashes", "start_time"]
 
 PACKAGES = ("cxlab", "pandas", "numpy", "lifelines", "statsmodels", "duckdb")
 HASH_HEX_DIGITS = 12
@@ -90,10 +90,16 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def input_name(path: Path, folder: Path | None = None) -> str:
+    """An input file's path within the data folder (``surveys/part-0.parquet``), else its name."""
+    inside = folder is not None and path.is_relative_to(folder) and path != folder
+    return path.relative_to(folder).as_posix() if inside else path.name
+
+
 def short_hashes(digests: dict[Path, str], folder: Path | None = None) -> dict[str, str]:
     """Map each file's name to the first 12 hex digits of its SHA-256 (``digests``: path to hex digest), in name
-    order; with ``folder``, the name is the path within it (``surveys/part-0.parquet``)."""
-    names = {p: p.relative_to(folder).as_posix() if folder is not None else p.name for p in digests}
+    order; with ``folder``, the name is the path within it (:func:`input_name`)."""
+    names = {p: input_name(p, folder) for p in digests}
     return {names[p]: digests[p][:HASH_HEX_DIGITS] for p in sorted(digests, key=names.get)}
 
 
