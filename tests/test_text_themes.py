@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.feature_extraction.text import CountVectorizer
 
 from cxlab import synth, synth_comments
 from cxlab.text import ThemeModel, find_themes, load_theme_dictionary
@@ -107,6 +108,32 @@ def test_comments_are_lemmatised_once_for_the_models_life(demo, monkeypatch):
     fresh = model.mentions(new)
     assert lemmatised == [1]  # the one new distinct comment
     assert fresh.iloc[2].equals(model.mentions_.iloc[0].rename(2))
+
+
+def test_a_fit_on_distinct_sentences_with_weights_is_the_fit_on_every_sentence():
+    # the weighted fit must choose the vocabulary (min_df, max_df, max_features) and the inverse
+    # document frequencies as sklearn does on the repeated sentences, and give the same rows
+    from cxlab.text.themes import _fit_weighted
+
+    rng = np.random.default_rng(4)
+    words = "good service slow delivery support waited days invoice wrong price friendly staff".split()
+    distinct = list(dict.fromkeys(" ".join(rng.choice(words, rng.integers(1, 6))) for _ in range(300)))
+    weight = rng.integers(1, 30, len(distinct)).astype(float)
+    repeated = pd.Series(np.repeat(np.array(distinct, dtype=object), weight.astype(int)))
+    model = ThemeModel()
+    for which in (0, 1):  # word n-grams (min_df, max_df), character n-grams (max_features too)
+        reference, weighted = model._vectorisers(len(repeated))[which], model._vectorisers(len(repeated))[which]
+        if which == 1:  # a limit between two different totals (sklearn breaks ties at the limit arbitrarily)
+            totals = np.sort(CountVectorizer(analyzer=reference.build_analyzer()).fit_transform(repeated)
+                             .sum(axis=0).A1)[::-1]
+            limit = 100 + int(np.flatnonzero(totals[99:-1] > totals[100:])[0])
+            reference.set_params(max_features=limit)
+            weighted.set_params(max_features=limit)
+        reference.fit(repeated)
+        rows = _fit_weighted(weighted, pd.Series(distinct, dtype=object), weight)
+        assert list(weighted.get_feature_names_out()) == list(reference.get_feature_names_out())
+        assert len(reference.vocabulary_) > 100
+        np.testing.assert_allclose(rows.toarray(), reference.transform(pd.Series(distinct)).toarray(), atol=1e-6)
 
 
 def test_n_themes_given_and_reproducible():

@@ -5,7 +5,9 @@ lemmatised (:mod:`cxlab.text.normalise`, personal data removed first): a comment
 themes usually does so in two sentences, so themes are found on sentences and a comment's
 similarity to a theme is that of its closest sentence. Sentences are described by TF-IDF on
 lemma unigrams and bigrams plus character 3-5-grams of the lemmas (which tie typos such as
-"frindly" to "friendly"). Each language with enough comments gets its own themes:
+"frindly" to "friendly"). Each distinct sentence is vectorised and clustered once, weighted by
+how many times it is written, which is the fit on every sentence at the cost of the distinct
+ones. Each language with enough comments gets its own themes:
 
 ``method="kmeans"`` (default)
     Spherical k-means cuts the sentences into many small groups (``over_clusters``); groups
@@ -46,7 +48,7 @@ from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import MiniBatchKMeans
 from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
 from cxlab.text.normalise import MAX_MODEL_CHARS, detect_language, lemmatise
@@ -141,6 +143,37 @@ def _sentences(lemmas: pd.Series) -> tuple[pd.Series, np.ndarray]:
     parts = pd.Series(lemmas.to_numpy(), dtype=object).str.split(SENTENCE_SEPARATOR).explode()
     parts = parts[parts.notna() & (parts != "")]
     return parts.reset_index(drop=True), parts.index.to_numpy()
+
+
+def _fit_weighted(vectoriser: TfidfVectorizer, docs: pd.Series, weight: np.ndarray) -> sp.csr_matrix:
+    """Fit ``vectoriser`` on distinct documents as if each were written ``weight`` times; their TF-IDF rows.
+
+    The vocabulary (``min_df``, ``max_df``, ``max_features``) and the inverse document frequencies
+    count every repetition, as a fit on the repeated documents would.
+
+    Raises
+    ------
+    ValueError
+        When no term is frequent enough.
+    """
+    counter = CountVectorizer(analyzer=vectoriser.build_analyzer())
+    counts = counter.fit_transform(docs)
+    n_docs = weight.sum()
+    frequency = (counts > 0).T.astype(np.float64) @ weight  # documents with each term, repetitions counted
+    total = counts.T.astype(np.float64) @ weight  # uses of each term
+    low, high = vectoriser.min_df, vectoriser.max_df
+    low = low if isinstance(low, int) else low * n_docs
+    high = high if isinstance(high, int) else high * n_docs
+    keep = np.flatnonzero((frequency >= low) & (frequency <= high))
+    if vectoriser.max_features is not None:
+        keep = keep[np.argsort(-total[keep], kind="stable")[: vectoriser.max_features]]
+    if keep.size == 0:
+        raise ValueError("no term is frequent enough")
+    terms = counter.get_feature_names_out()
+    keep = keep[np.argsort(terms[keep], kind="stable")]  # alphabetical, as a fitted vectoriser orders them
+    vectoriser.set_params(vocabulary=terms[keep].tolist()).fit(docs)
+    vectoriser.idf_ = (np.log((1 + n_docs) / (1 + frequency[keep])) + 1).astype(vectoriser.dtype)
+    return vectoriser.transform(docs)
 
 
 class ThemeModel:
@@ -272,25 +305,29 @@ class ThemeModel:
         return words, chars
 
     def _fit_language(self, language: str, docs: pd.Series, first_id: int) -> _LanguageThemes | None:
-        docs = _sentences(docs)[0]
-        words, chars = self._vectorisers(len(docs))
+        # each distinct sentence once, weighted by how often it is written: the fit is that on every
+        # sentence, at the cost of the distinct ones (short comments repeat a lot)
+        codes, distinct = pd.factorize(_sentences(docs)[0])
+        weight = np.bincount(codes).astype(np.float64)
+        distinct = pd.Series(distinct, dtype=object)
+        words, chars = self._vectorisers(len(codes))
         try:
-            x_words = words.fit_transform(docs)
-            x = normalize(sp.hstack([x_words, CHAR_WEIGHT * chars.fit_transform(docs)]).tocsr())
+            x_words = _fit_weighted(words, distinct, weight)
+            x = normalize(sp.hstack([x_words, CHAR_WEIGHT * _fit_weighted(chars, distinct, weight)]).tocsr())
         except ValueError:  # no term frequent enough
             return None
         present = x.getnnz(axis=1) > 0
-        x, x_words, docs = x[present], x_words[present], docs[present]
-        if x.shape[0] < self.min_comments:
+        x, x_words, weight = x[present], x_words[present], weight[present]
+        if weight.sum() < self.min_comments:
             return None
         unigrams = np.flatnonzero([" " not in term for term in words.get_feature_names_out()])
-        centres = (self._kmeans_centres(language, x, x_words[:, unigrams], docs) if self.method == "kmeans"
-                   else self._nmf_centres(x))
+        centres = (self._kmeans_centres(language, x, x_words[:, unigrams], weight) if self.method == "kmeans"
+                   else self._nmf_centres(x[np.repeat(np.arange(x.shape[0]), weight.astype(np.int64))]))
         if len(centres) == 0:
             return None
         similarity = np.asarray(x @ centres.T)
-        size = np.bincount(similarity.argmax(axis=1)[similarity.max(axis=1) >= self.min_similarity],
-                           minlength=len(centres))
+        near = similarity.max(axis=1) >= self.min_similarity
+        size = np.bincount(similarity.argmax(axis=1)[near], weights=weight[near], minlength=len(centres))
         centres = centres[np.argsort(-size, kind="stable")]
         model = _LanguageThemes(language, words, chars, centres, first_id + np.arange(len(centres)))
         vocabulary = words.get_feature_names_out()
@@ -299,14 +336,16 @@ class ThemeModel:
         return model
 
     def _kmeans_centres(self, language: str, x: sp.csr_matrix, x_words: sp.csr_matrix,
-                        sentences: pd.Series) -> np.ndarray:
-        n_groups = min(self.over_clusters, max(2, x.shape[0] // 20))
-        km = MiniBatchKMeans(n_groups, random_state=self.seed, n_init=3, batch_size=4096).fit(x)
+                        weight: np.ndarray) -> np.ndarray:
+        """Theme centres from distinct sentences ``x``, each written ``weight`` times."""
+        n_sentences = weight.sum()
+        n_groups = min(self.over_clusters, max(2, int(n_sentences) // 20), x.shape[0])
+        km = MiniBatchKMeans(n_groups, random_state=self.seed, n_init=3, batch_size=4096).fit(x, sample_weight=weight)
         labels = np.unique(km.labels_, return_inverse=True)[1]  # occupied groups only
         n_groups = int(labels.max()) + 1
         # groups merge on the words most of their sentences use (share of sentences with each word),
         # so "support needs days" and "waited for a support reply" join while their spellings differ
-        member = sp.csr_matrix((np.ones(x.shape[0]), (labels, np.arange(x.shape[0]))), shape=(n_groups, x.shape[0]))
+        member = sp.csr_matrix((weight, (labels, np.arange(x.shape[0]))), shape=(n_groups, x.shape[0]))
         profile = np.asarray((member @ (x_words > 0).astype(np.float32)).todense()) / np.asarray(member.sum(axis=1))
         profiles = normalize(profile + 1e-6)  # a group whose sentences have no frequent word stays apart
         if n_groups == 1:
@@ -320,12 +359,11 @@ class ThemeModel:
                 self.merge_similarity_[language] = cut
                 group = fcluster(tree, 1 - cut, criterion="distance") - 1
         group = group[labels]
-        sizes = np.bincount(group)
-        # a theme is said in more than one way ("asdf" repeated is not one)
-        distinct = pd.Series(sentences.to_numpy()).groupby(group).nunique().reindex(range(sizes.size), fill_value=0)
-        keep = np.flatnonzero((sizes >= max(5, self.min_theme_share * x.shape[0])) & (distinct.to_numpy() >= 2))
-        indicator = sp.csr_matrix((np.ones(x.shape[0]), (group, np.arange(x.shape[0]))),
-                                  shape=(sizes.size, x.shape[0]))
+        sizes = np.bincount(group, weights=weight)
+        # a theme is said in more than one way ("asdf" repeated is not one): two distinct sentences at least
+        distinct = np.bincount(group, minlength=sizes.size)
+        keep = np.flatnonzero((sizes >= max(5, self.min_theme_share * n_sentences)) & (distinct >= 2))
+        indicator = sp.csr_matrix((weight, (group, np.arange(x.shape[0]))), shape=(sizes.size, x.shape[0]))
         if keep.size == 0:
             return np.zeros((0, x.shape[1]))
         return normalize(np.asarray((indicator @ x)[keep].todense()))
