@@ -301,11 +301,20 @@ def _labelled_in_windows(event_keys: np.ndarray, times: pd.Series, labels: pd.Da
     with_events[event_keys] = True
     searched = np.flatnonzero(with_events[window_keys])
     keys = window_keys[searched] * width
-    first = np.searchsorted(position, keys + np.searchsorted(ordered, starts[searched]), side="left")
-    after = np.searchsorted(position, keys + np.searchsorted(ordered, stops[searched]), side="left")
+    first = _search(position, keys + _search(ordered, starts[searched]))
+    after = _search(position, keys + _search(ordered, stops[searched]))
     flags = np.zeros((len(window_keys), labels.shape[1]), dtype=bool)
     for k, column in enumerate(labels.columns):
         labelled = labels[column].to_numpy(dtype=bool, na_value=False)[dated][order]
         running = np.concatenate([[0], np.cumsum(labelled, dtype=np.int64)])
         flags[searched, k] = running[after] > running[first]
     return flags
+
+
+def _search(ordered: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``np.searchsorted(ordered, values)`` (left), searching the values in their sorted order:
+    each search then starts where the last one ended, several times faster for millions of values."""
+    order = np.argsort(values, kind="stable")
+    out = np.empty(len(values), dtype=np.int64)
+    out[order] = np.searchsorted(ordered, values[order])
+    return out
