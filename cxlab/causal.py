@@ -368,7 +368,8 @@ def _complier_risks(left, right):
 
 
 def _rdd(frame, *, bandwidth, kernel, degree, n_resamples, seed, level):
-    data = frame[frame["horizon_observed"]].assign(
+    # the columns the fit reads, before the rows: a copy of the whole answer frame took seconds at 1M answers
+    data = frame[["nps", "cluster", "churn_within", "followup"]][frame["horizon_observed"].to_numpy()].assign(
         y_treated=lambda d: d["churn_within"] * d["followup"],
         y_untreated=lambda d: d["churn_within"] * (1 - d["followup"]))
     outcomes = ["churn_within", "followup", "y_treated", "y_untreated"]
