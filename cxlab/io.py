@@ -154,13 +154,29 @@ def find_table_parts(folder: Path) -> dict[str, list[Path]]:
     return found
 
 
-def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, pyarrow.ChunkedArray]]:
-    """Read a Parquet file as ``pandas.read_parquet`` does, empty text as missing.
+def _read_parquet(paths: list[Path]) -> tuple[pd.DataFrame, dict[str, pyarrow.ChunkedArray]]:
+    """Read a Parquet file, or the parts of one table in order, as ``pandas.read_parquet`` does, empty
+    text as missing.
 
     Also returns the text columns as Arrow arrays, on which the rules are checked without
     converting them to Python strings.
+
+    Raises
+    ------
+    DataValidationError
+        Naming the part that cannot be read, or whose columns differ from the first part's.
     """
-    arrow = pq.read_table(path, use_pandas_metadata=True)
+    tables = []
+    for path in paths:
+        try:
+            tables.append(pq.read_table(path, use_pandas_metadata=True))
+        except (pyarrow.ArrowException, OSError) as err:
+            raise DataValidationError(f"{path}: not a readable Parquet file (corrupted or truncated?): {err}") from None
+        if not tables[-1].schema.equals(tables[0].schema, check_metadata=False):
+            raise DataValidationError(f"{path}: its columns ({_columns(tables[-1].schema)}) differ from those of "
+                                      f"{paths[0].name} ({_columns(tables[0].schema)}); the parts of one table "
+                                      "need the same columns and types")
+    arrow = pyarrow.concat_tables(tables) if len(tables) > 1 else tables[0]
     text = {}
     for position, column in enumerate(arrow.schema):
         if str(column.type) not in _ARROW_TEXT_TYPES:
@@ -177,13 +193,16 @@ def _read_parquet(path: Path) -> tuple[pd.DataFrame, dict[str, pyarrow.ChunkedAr
     return df, text
 
 
-def _read_file(path: Path, table: str) -> tuple[pd.DataFrame, dict[str, pyarrow.ChunkedArray]]:
-    """The table as read (text as text, missing as missing) and its Parquet text columns as Arrow arrays."""
-    if path.name.endswith(".parquet"):
-        try:
-            return _read_parquet(path)
-        except (pyarrow.ArrowException, OSError) as err:
-            raise DataValidationError(f"{path}: not a readable Parquet file (corrupted or truncated?): {err}") from None
+def _columns(arrow_schema: pyarrow.Schema) -> str:
+    return ", ".join(f"{column.name} {column.type}" for column in arrow_schema)
+
+
+def _read_file(paths: list[Path], table: str) -> tuple[pd.DataFrame, dict[str, pyarrow.ChunkedArray]]:
+    """The table as read (text as text, missing as missing) from its one file or its Parquet parts, and
+    its Parquet text columns as Arrow arrays."""
+    if paths[0].name.endswith(".parquet"):
+        return _read_parquet(paths)
+    path = paths[0]
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8")
     except pd.errors.EmptyDataError:
@@ -412,7 +431,9 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
     Parameters
     ----------
     path : str or pathlib.Path
-        Folder with ``customers`` and optionally ``revenue``, ``surveys``, ``cases`` files.
+        Folder with ``customers`` and optionally ``revenue``, ``surveys``, ``cases`` files. A table
+        may instead be a ``<table>/`` folder of Parquet parts with the same columns (as Spark and
+        DuckDB export tables), read in name order; its problems name the part and the row in it.
     columns : dict, optional
         Column mapping for your own exports, cxlab name -> your column name, e.g.
         ``{"customer_id": "CustomerId", "acquired_at": "SignupDate"}``; applied to every table
@@ -473,16 +494,10 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
                 cases=frames.get("cases"), as_of=copy["as_of"], as_of_source=copy["as_of_source"], source=folder,
                 files=wanted, truth=_read_meta(folder).get("truth"),
             )
-    in_parts = sorted(set(wanted) - set(files))
-    if in_parts:
-        raise DataValidationError(
-            f"{folder}: table(s) {', '.join(in_parts)} given as folders of Parquet parts, which load() does not "
-            "read; cxlab.engine.connect reads them (DuckDB or Spark), and so does cxlab report with --engine duckdb "
-            "(its default) or spark")
     files = wanted
     raw, text = {}, {}
     for table, file in files.items():
-        df, text[table] = _rename(*_read_file(file, table), table, columns)
+        df, text[table] = _rename(*_read_file(parts[table], table), table, columns)
         _check_columns(df, table, file)
         df.index = pd.RangeIndex(len(df))  # row labels: 0-based rows of the file
         raw[table] = df
@@ -516,10 +531,11 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
     failures = failures.drop_duplicates(["table", "row", "column", "rule"], ignore_index=True)
 
     if len(failures) and strict:
-        raise DataValidationError(describe_failures(_one_based(failures)), _one_based(failures))
+        failures = _one_based(_in_parts(failures, parts, raw))
+        raise DataValidationError(describe_failures(failures), failures)
     if len(failures):
         failures, valid = _drop_rejected(failures, valid, files)
-        failures = _one_based(failures)
+        failures = _one_based(_in_parts(failures, parts, raw))
 
     del raw, text
     release_arrow_memory()
@@ -528,6 +544,22 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
         cases=valid.get("cases"), as_of=as_of, as_of_source=as_of_source, source=folder, files=files,
         truth=meta.get("truth"), rejected=failures,
     )
+
+
+def _in_parts(failures: pd.DataFrame, parts: dict[str, list[Path]], raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Failures of tables read from several Parquet parts named by their part and row within it."""
+    split = [table for table in raw if len(parts[table]) > 1]
+    if not split:
+        return failures
+    failures = failures.copy()
+    for table in split:
+        rows = failures["table"] == table
+        starts = np.cumsum([0, *(pq.ParquetFile(path).metadata.num_rows for path in parts[table])])[:-1]
+        row = failures.loc[rows, "row"].to_numpy(dtype=np.int64)
+        part = np.searchsorted(starts, row, side="right") - 1
+        failures.loc[rows, "file"] = [str(parts[table][k]) for k in part]
+        failures.loc[rows, "row"] = row - starts[part]
+    return failures
 
 
 def _drop_rejected(failures: pd.DataFrame, valid: dict[str, pd.DataFrame],

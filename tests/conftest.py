@@ -1,4 +1,5 @@
-"""Shared fixtures: the demo data and a small simulated world built once per session, a papermill
+"""Shared fixtures: the demo data (also as folders of Parquet parts) and a small simulated world built
+once per session, a papermill
 smoke run of a notebook, the thin-notebook checks, a full CPU load for the report's fault tests, and
 the check that a page queried through the engine equals the page on the loaded table."""
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import papermill
 import pytest
 
@@ -52,6 +54,20 @@ def small_world_dir(small_world, tmp_path_factory) -> Path:
     """:func:`small_world` written once as a data folder (do not modify it)."""
     folder = tmp_path_factory.mktemp("small_world")
     write_demo(small_world, folder, compression_level=3)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def demo_parts(demo_data, tmp_path_factory) -> Path:
+    """The demo folder with each table written as three Parquet parts in a folder of its own
+    (``surveys/part-0.parquet`` ...), as Spark and DuckDB export tables (do not modify it)."""
+    folder = tmp_path_factory.mktemp("exported")
+    for table in ("customers", "revenue", "surveys", "cases"):
+        frame = getattr(demo_data, table)
+        (folder / table).mkdir()
+        for i, rows in enumerate(np.array_split(np.arange(len(frame)), 3)):
+            frame.iloc[rows].to_parquet(folder / table / f"part-{i}.parquet", index=False)
+    (folder / "meta.json").write_text((DEMO_DIR / "meta.json").read_text())
     return folder
 
 
