@@ -72,25 +72,34 @@ def load_average() -> tuple[float, float, float]:
     return tuple(round(x, 2) for x in os.getloadavg())
 
 
-def tree_memory_mb(process: psutil.Process) -> tuple[float, float]:
-    """Summed RSS and summed PSS of a process and all its descendants in MB (vanished processes skipped).
+def process_memory_mb(process: psutil.Process) -> list[dict]:
+    """RSS, PSS and file-backed RSS of a process and each descendant in MB (vanished processes skipped).
 
     RSS counts a page shared by several processes (a file they all map) once in each of them;
     PSS divides it between them, so the summed PSS is the memory the processes hold together.
+    ``file_mb`` is the part of RSS that maps files (``shared``: pages the system can drop and reread).
     """
-    rss = pss = 0
+    out = []
     for proc in [process, *process.children(recursive=True)]:
         try:
             memory = proc.memory_full_info()
+            name = " ".join(proc.cmdline()[:3])
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        rss += memory.rss
-        pss += memory.pss
-    return rss / MB, pss / MB
+        out.append({"pid": proc.pid, "command": name, "rss_mb": round(memory.rss / MB),
+                    "pss_mb": round(memory.pss / MB), "file_mb": round(memory.shared / MB)})
+    return out
+
+
+def tree_memory_mb(process: psutil.Process) -> tuple[float, float]:
+    """Summed RSS and summed PSS of a process and all its descendants in MB (see :func:`process_memory_mb`)."""
+    processes = process_memory_mb(process)
+    return sum(p["rss_mb"] for p in processes), sum(p["pss_mb"] for p in processes)
 
 
 class TreeSampler:
-    """Background thread recording the peak summed RSS and PSS of this process and its descendants.
+    """Background thread recording the peak summed RSS and PSS of this process and its descendants,
+    and each process's memory at the moment the summed PSS peaked.
 
     Examples
     --------
@@ -104,14 +113,18 @@ class TreeSampler:
         self.interval_seconds = interval_seconds
         self.peak_mb = 0.0
         self.peak_pss_mb = 0.0
+        self.peak_pss_at = None  # when the summed PSS peaked (seconds since the epoch)
+        self.peak_pss_processes: list[dict] = []  # each process's memory at that moment
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._process = psutil.Process()
 
     def _sample(self) -> None:
-        rss, pss = tree_memory_mb(self._process)
+        processes = process_memory_mb(self._process)
+        rss, pss = sum(p["rss_mb"] for p in processes), sum(p["pss_mb"] for p in processes)
         self.peak_mb = max(self.peak_mb, rss)
-        self.peak_pss_mb = max(self.peak_pss_mb, pss)
+        if pss > self.peak_pss_mb:
+            self.peak_pss_mb, self.peak_pss_at, self.peak_pss_processes = pss, time.time(), processes
 
     def _run(self) -> None:
         while not self._stop.is_set():

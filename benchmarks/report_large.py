@@ -4,7 +4,8 @@ Runs ``cxlab report --data <world> --out <reports folder> --force [--engine duck
 child process while :class:`measure.TreeSampler` records the peak resident memory (RSS, and PSS,
 which counts the pages of the validated copy the kernels share once) summed over
 the run and its notebook kernels, then reads the executed notebooks (papermill records each
-cell's duration) to give the seconds of every page and of its slowest sections.
+cell's duration) to give the seconds of every page and of its slowest sections, and which
+sections were running, with each process's memory, when the summed PSS peaked.
 
 Usage::
 
@@ -21,6 +22,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -32,6 +34,24 @@ from steps import code_cell_seconds  # noqa: E402
 from cxlab.report.schedule import earlier_notebook_seconds  # noqa: E402
 
 SECTION_CALL = re.compile(r"report\.show\(\s*\w+\.(\w+)")
+
+
+def running_at(executed: Path, instant: float) -> list[str]:
+    """The page and section (cell) each kernel was running at ``instant`` (seconds since the epoch),
+    from the start and end times papermill records for every cell."""
+    import nbformat
+
+    running = []
+    for path in sorted(executed.glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            timing = cell.metadata.get("papermill", {})
+            if cell.cell_type != "code" or not timing.get("start_time") or not timing.get("end_time"):
+                continue
+            start, end = (datetime.fromisoformat(timing[key]).timestamp() for key in ("start_time", "end_time"))
+            if start <= instant <= end:
+                calls = SECTION_CALL.findall(cell.source)
+                running.append(f"{path.stem} {calls[0] if calls else 'opening'}")
+    return running
 
 
 def section_seconds(executed: Path) -> tuple[dict[str, float], dict[str, float]]:
@@ -76,7 +96,8 @@ def main() -> None:
     wall = time.perf_counter() - started
     if finished.returncode != 0:
         raise SystemExit(f"the report failed with exit code {finished.returncode}")
-    pages, sections = section_seconds(next(out.glob("*/executed")))
+    executed = next(out.glob("*/executed"))
+    pages, sections = section_seconds(executed)
     slowest = dict(sorted(sections.items(), key=lambda item: -item[1])[:8])
     figures = {"world": world_name(args.world),
                "command": "cxlab report --data <world> --out <folder> --force"
@@ -85,6 +106,8 @@ def main() -> None:
                "load_1m_before": round(load_before, 2), "load_1m_after": round(load_average()[0], 2),
                "wall_seconds": round(wall, 1), "peak_rss_mb_all_processes": round(sampler.peak_mb),
                "peak_pss_mb_all_processes": round(sampler.peak_pss_mb),
+               "at_the_pss_peak": {"running": running_at(executed, sampler.peak_pss_at),
+                                   "processes": sorted(sampler.peak_pss_processes, key=lambda p: -p["pss_mb"])},
                "cell_seconds_per_page": pages, "slowest_sections": slowest,
                "section_seconds": sections}
     print(json.dumps(figures, indent=2))
