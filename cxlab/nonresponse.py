@@ -670,7 +670,7 @@ class NonresponseWeighting:
     weights_ : pandas.Series
         Stabilised weight of each respondent (index of the frame).
     model_ : statsmodels GLMResults
-        The propensity model (binomial GLM on the distinct patterns; same coefficients and
+        The propensity model (binomial GLM on the distinct patterns, its data arrays removed; same coefficients and
         standard errors as a logistic regression on the invitations).
     balance_ : pandas.DataFrame
         Mean of each design column among all invited, raw respondents and weighted respondents.
@@ -747,8 +747,10 @@ class NonresponseWeighting:
 
         design = _design(frame, covariates)
         logit = fit_logit_on_patterns(design, responded)
-        self.model_ = logit.result
         propensity = np.clip(logit.predict(), self.min_propensity, 1.0)
+        self.model_ = logit.result
+        _ = self.model_.params, self.model_.bse  # named while the model has its data: the names stay cached
+        self.model_.remove_data()  # coefficients and their covariance stay; the patterns' arrays go
         is_resp = responded == 1
         raw_weights = 1.0 / propensity[is_resp]
         cap = np.quantile(raw_weights, self.trim_quantile)
@@ -769,14 +771,17 @@ class NonresponseWeighting:
         self.raw_ = metrics.nps(resp_scores, clusters=clusters, level=self.level)
         self.effective_n_ = float(weights.sum() ** 2 / np.sum(weights**2)) / self.raw_.deff
 
-        cols = design.columns.drop("const")
+        # means as products of the design with row weights: no copy of the design's rows
+        matrix, all_weights = design.to_numpy(), np.zeros(len(design))
+        all_weights[is_resp] = weights
         self.balance_ = pd.DataFrame(
             {
-                "invited": design[cols].mean(),
-                "respondents": design.loc[is_resp, cols].mean(),
-                "weighted_respondents": design.loc[is_resp, cols].mul(weights, axis=0).sum() / weights.sum(),
-            }
-        )
+                "invited": matrix.mean(axis=0),
+                "respondents": is_resp.astype(float) @ matrix / is_resp.sum(),
+                "weighted_respondents": all_weights @ matrix / weights.sum(),
+            },
+            index=design.columns,
+        ).drop(index="const")
         self.covariates_ = covariates
         return self
 
