@@ -137,13 +137,20 @@ def frame_with_arrow_text(table: pyarrow.Table, **options) -> pd.DataFrame:
     -------
     pandas.DataFrame
     """
-    long_text = [position for position, column in enumerate(table.columns) if _is_text(column.type)
-                 and (pyarrow.compute.max(pyarrow.compute.utf8_length(column)).as_py() or 0) > LONG_TEXT_CHARACTERS]
+    long_text = [position for position, column in enumerate(table.columns)
+                 if _is_text(column.type) and _longest(column, pyarrow.compute.binary_length) > LONG_TEXT_CHARACTERS
+                 and _longest(column, pyarrow.compute.utf8_length) > LONG_TEXT_CHARACTERS]
     frame = table.drop_columns([table.column_names[position] for position in long_text]).to_pandas(
         split_blocks=True, types_mapper=lambda data_type: ARROW_TEXT if _is_text(data_type) else None, **options)
     for position in long_text:  # in column order, so that each lands where the file has it
         frame.insert(position, table.column_names[position], table.column(position).to_pandas())
     return frame
+
+
+def _longest(column: pyarrow.ChunkedArray, length) -> int:
+    """The longest value of a text column by ``length``: bytes (read from the offsets alone, no text is
+    read, so a mapped file's text stays on disk) or characters (every value is read)."""
+    return pyarrow.compute.max(length(column)).as_py() or 0
 
 
 def copy_named_in_environment() -> Path | None:

@@ -119,6 +119,14 @@ def test_short_text_is_read_into_arrow_and_long_text_stays_python_strings(tmp_pa
     assert read["comment"].astype(str).str.len().max() == 500
 
 
+def test_text_is_long_by_its_characters_not_its_bytes(tmp_path):
+    # 40 Cyrillic letters are 80 bytes in UTF-8: short text (at most LONG_TEXT_CHARACTERS = 64 characters)
+    frame = pd.DataFrame({"team": ["я" * 40, "ok"], "comment": ["я" * 65, "ok"]})
+    snapshot.write_table(pyarrow.Table.from_pandas(frame), tmp_path / "t.arrow")
+    read = snapshot.read_with_arrow_text(tmp_path / "t.arrow")
+    assert read["team"].dtype == snapshot.ARROW_TEXT and read["comment"].dtype == object
+
+
 def test_a_table_is_mapped_from_its_file_not_copied(tmp_path):
     frame = pd.DataFrame({"sent_at": pd.date_range("2026-01-01", periods=1000, freq="h"),
                           "nps": np.arange(1000, dtype=float)})
