@@ -53,6 +53,7 @@ from cxlab.followups import detractor_followups
 from cxlab.identifiers import as_text_ids, positions
 from cxlab.periods import known_by
 from cxlab.schema import RELATIONSHIP
+from cxlab.snapshot import ARROW_TEXT
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
 __all__ = ["DEFAULT_COVARIATES", "NO_RESPONSE", "READ_COLUMNS", "SURVEY_COVARIATES", "TIME_VARYING_COVARIATES",
@@ -227,7 +228,7 @@ def survival_frame(data_or_tables, *, as_of=None, landmark_months: int | None = 
         chosen = _pick(relationship, cutoff, answer, n)
         category = nps_category(chosen["nps"])
         if "nps_category" in covariates:
-            frame["nps_category"] = category
+            frame["nps_category"] = pd.array(category, dtype=ARROW_TEXT)  # as the time-varying frame has it
         if "followup" in covariates:
             reached = _followups(surveys, cases, as_of, followup_window_days).set_index("invitation_id")
             first_response = chosen["invitation_id"].map(reached["first_response_at"]).to_numpy()
@@ -374,17 +375,20 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
     starts = np.flatnonzero(_changed([state[c] for c in covariates], row))
     ends = np.append(starts[1:], len(row)) - 1
     out_row = row[starts]
+    # text is taken in its own type (Arrow text stays Arrow text), and the NPS category is Arrow text:
+    # as Python strings, a few million intervals' texts took hundreds of MB
     out = pd.DataFrame({
-        "customer_id": tenure["customer_id"].to_numpy()[out_row],
+        "customer_id": tenure["customer_id"].take(out_row).array,
         "start_months": month[starts],
         "stop_months": stop[ends],
     })
     out["churned"] = ((out["stop_months"].to_numpy() == tenure_months[out_row])
                       & (tenure["churned"].to_numpy()[out_row] == 1)).astype(int)
     for column in covariates:
-        out[column] = state[column][starts]
+        values = state[column][starts]
+        out[column] = pd.array(values, dtype=ARROW_TEXT) if values.dtype.kind == "U" else values
     for column in static:
-        out[column] = tenure[column].to_numpy()[out_row]
+        out[column] = tenure[column].take(out_row).array
     out.attrs.update(as_of=as_of, covariates=[*covariates, *static],
                      customers_without_time_at_risk=int((~at_risk).sum()))
     return out
