@@ -134,8 +134,9 @@ def answer_followups(
             "cases",
             "answer_followups",
         )
-        follow = cases[
-            (cases["kind"] == FOLLOWUP_KIND) & known_by(pd.to_datetime(cases["opened_at"], cache=False), as_of=as_of)
+        follow = cases.loc[  # the columns used, then the rows: the cases' other columns are not read
+            (cases["kind"] == FOLLOWUP_KIND) & known_by(pd.to_datetime(cases["opened_at"], cache=False), as_of=as_of),
+            [c for c in ("customer_id", "invitation_id", *case_cols) if c in cases.columns],
         ].copy()
         follow["customer_id"] = as_text_ids(follow["customer_id"])
         for col in ("opened_at", "first_response_at", "closed_at"):

@@ -431,7 +431,8 @@ def before_leaving(report, *, window_days: int = 90, n_themes: int = 0, seed: in
     tables = [comments]
     cases = report.data.cases
     if cases is not None and "reason" in cases.columns and cases["reason"].notna().any():
-        known = cases[cases["opened_at"] < report.as_of + pd.Timedelta(days=1)]
+        known = cases.loc[cases["opened_at"] < report.as_of + pd.Timedelta(days=1),
+                          ["customer_id", "opened_at", "reason"]]
         onehot = pd.get_dummies(known["reason"].fillna("(none)")).astype(bool)
         events = pd.concat([known[["customer_id", "opened_at"]], onehot], axis=1)
         complaints = churn_reasons.before_churn(tenure, events, as_of=report.as_of, window_days=window_days,
