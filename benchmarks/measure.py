@@ -72,15 +72,16 @@ def load_average() -> tuple[float, float, float]:
     return tuple(round(x, 2) for x in os.getloadavg())
 
 
-def process_memory_mb(process: psutil.Process) -> list[dict]:
-    """RSS, PSS and file-backed RSS of a process and each descendant in MB (vanished processes skipped).
+def process_memory_mb(process: psutil.Process, *, descendants_only: bool = False) -> list[dict]:
+    """RSS, PSS and file-backed RSS of a process (unless ``descendants_only``) and each descendant in MB
+    (vanished processes skipped).
 
     RSS counts a page shared by several processes (a file they all map) once in each of them;
     PSS divides it between them, so the summed PSS is the memory the processes hold together.
     ``file_mb`` is the part of RSS that maps files (``shared``: pages the system can drop and reread).
     """
     out = []
-    for proc in [process, *process.children(recursive=True)]:
+    for proc in [*([] if descendants_only else [process]), *process.children(recursive=True)]:
         try:
             memory = proc.memory_full_info()
             name = " ".join(proc.cmdline()[:3])
@@ -109,8 +110,9 @@ class TreeSampler:
     True
     """
 
-    def __init__(self, interval_seconds: float = 0.2):
+    def __init__(self, interval_seconds: float = 0.2, *, descendants_only: bool = False):
         self.interval_seconds = interval_seconds
+        self.descendants_only = descendants_only  # True: the processes this one starts, not itself
         self.peak_mb = 0.0
         self.peak_pss_mb = 0.0
         self.peak_pss_at = None  # when the summed PSS peaked (seconds since the epoch)
@@ -120,7 +122,7 @@ class TreeSampler:
         self._process = psutil.Process()
 
     def _sample(self) -> None:
-        processes = process_memory_mb(self._process)
+        processes = process_memory_mb(self._process, descendants_only=self.descendants_only)
         rss, pss = sum(p["rss_mb"] for p in processes), sum(p["pss_mb"] for p in processes)
         self.peak_mb = max(self.peak_mb, rss)
         if pss > self.peak_pss_mb:

@@ -3,7 +3,7 @@
 Runs ``cxlab report --data <world> --out <reports folder> --force [--engine duckdb|spark|pandas]`` in a
 child process while :class:`measure.TreeSampler` records the peak resident memory (RSS, and PSS,
 which counts the pages of the validated copy the kernels share once) summed over
-the run and its notebook kernels, then reads the executed notebooks (papermill records each
+the run and its notebook kernels (not this script), then reads the executed notebooks (papermill records each
 cell's duration) to give the seconds of every page and of its slowest sections, and which
 sections were running, with each process's memory, when the summed PSS peaked.
 
@@ -91,7 +91,7 @@ def main() -> None:
     command += ["--engine", args.engine] if args.engine else []
     load_before = load_average()[0]
     started = time.perf_counter()
-    with TreeSampler() as sampler:
+    with TreeSampler(descendants_only=True) as sampler:  # the report and its kernels, not this script
         finished = subprocess.run(command, stdin=subprocess.DEVNULL)
     wall = time.perf_counter() - started
     if finished.returncode != 0:
