@@ -531,11 +531,11 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
     failures = failures.drop_duplicates(["table", "row", "column", "rule"], ignore_index=True)
 
     if len(failures) and strict:
-        failures = _one_based(_in_parts(failures, parts, raw))
+        failures = _one_based(_in_parts(failures, parts, files))
         raise DataValidationError(describe_failures(failures), failures)
     if len(failures):
         failures, valid = _drop_rejected(failures, valid, files)
-        failures = _one_based(_in_parts(failures, parts, raw))
+        failures = _one_based(_in_parts(failures, parts, files))
 
     del raw, text
     release_arrow_memory()
@@ -546,9 +546,9 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
     )
 
 
-def _in_parts(failures: pd.DataFrame, parts: dict[str, list[Path]], raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Failures of tables read from several Parquet parts named by their part and row within it."""
-    split = [table for table in raw if len(parts[table]) > 1]
+def _in_parts(failures: pd.DataFrame, parts: dict[str, list[Path]], files: dict[str, Path]) -> pd.DataFrame:
+    """Failures of tables read from a folder of Parquet parts named by their part and row within it."""
+    split = [table for table, file in files.items() if parts[table] != [file]]
     if not split:
         return failures
     failures = failures.copy()

@@ -57,3 +57,13 @@ def test_a_part_with_other_columns_is_named(editable_parts):
     with pytest.raises(io.DataValidationError, match=r"revenue/part-2\.parquet: its columns .* differ from those "
                                                      r"of part-0\.parquet"):
         io.load(editable_parts)
+
+
+def test_a_folder_of_one_part_names_the_part(tmp_path, demo_data):
+    (tmp_path / "customers").mkdir()
+    frame = demo_data.customers.copy()
+    frame.loc[2, "acquired_at"] = pd.NaT
+    frame.to_parquet(tmp_path / "customers" / "part-0.parquet", index=False)
+    with pytest.raises(io.DataValidationError, match=r"customers/part-0\.parquet: column 'acquired_at' .*\[3\]"):
+        io.load(tmp_path)
+
