@@ -136,7 +136,7 @@ class ReportContext:
         return self.cached(("table", name), lambda: getattr(cxlab.io.load(
             self.data.source, tables=[name], validated_copy=snapshot.copy_named_in_environment()), name))
 
-    def from_surveys(self, query: str, **arguments):
+    def from_surveys(self, query: str, *, keep: bool = True, **arguments):
         """A survey query, answered once per run by :attr:`engine` when the page queries the surveys, else by the
         loaded table (:class:`cxlab.sections.survey_source.LoadedSurveys`); both give the same result.
 
@@ -145,6 +145,9 @@ class ReportContext:
         query : str
             A method both answer: ``answered_rows``, ``response_counts``, ``first_invitations`` or
             ``invitation_history``.
+        keep : bool
+            False: the rows are not kept for the run (for a query only one cached result is built from,
+            so its rows can be freed once that is built).
         **arguments
             Its arguments (lists are passed as tuples).
         """
@@ -154,7 +157,7 @@ class ReportContext:
             source = (self.engine if "surveys" in self.queried
                       else LoadedSurveys(self.data.surveys, self.data.customers))
             return getattr(source, query)(**arguments)
-        return self.cached(("surveys", query, tuple(sorted(arguments.items()))), build)
+        return self.cached(("surveys", query, tuple(sorted(arguments.items()))), build) if keep else build()
 
     def answered(self, columns, *, touchpoints=None) -> pd.DataFrame:
         """The survey rows that have an answer, with these columns (those the table has), built once per run.

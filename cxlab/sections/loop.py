@@ -642,10 +642,11 @@ def silent_customers(report, *, response_window_days: int = 7, churn_within_mont
 
 def _nps_weighting(report, response_window_days: int, nps_window_months: int):
     def build():
-        history = report.from_surveys("invitation_history", as_of=report.as_of,
+        history = report.from_surveys("invitation_history", keep=False, as_of=report.as_of,
                                       response_window_days=response_window_days,
                                       sent_after=report.as_of - pd.DateOffset(months=nps_window_months))
         invitations = nonresponse.propensity_frame_from_history(history, report.data.customers)
+        del history  # freed before the propensity fit, the page's peak: the weighted NPS is what is kept
         counts = invitations["responded"].value_counts().reindex([0, 1]).fillna(0)
         return nonresponse.ipw_nps(invitations) if counts.min() >= report.min_cell_size else None
     if not report.availability.allows("relationship_nps"):
