@@ -72,7 +72,7 @@ class CXData:
     source : pathlib.Path
         The data folder.
     files : dict of str to pathlib.Path
-        The file each table was read from.
+        The file each table was read from (for a table given as Parquet parts, their folder).
     truth : dict or None
         Ground truth of a simulated world (``meta.json``'s ``truth``), else None.
     rejected : pandas.DataFrame

@@ -174,7 +174,7 @@ def _meta_stamp(source: Path) -> dict | None:
     return _file_stamp(meta) if meta.is_file() else None
 
 
-def write_snapshot(data, folder) -> Path:
+def write_snapshot(data, folder, *, files: dict) -> Path:
     """Write validated tables and the stamp of their source files to ``folder``.
 
     Parameters
@@ -184,6 +184,9 @@ def write_snapshot(data, folder) -> Path:
         explicit as-of date (the calls the copy will stand in for).
     folder : str or pathlib.Path
         An empty or new folder, private to the run.
+    files : dict of str to list of pathlib.Path
+        The data folder's table files as :func:`cxlab.io.find_table_parts` finds them (a table's one
+        file or its Parquet parts): what a later load compares the copy's stamps with.
 
     Returns
     -------
@@ -199,8 +202,8 @@ def write_snapshot(data, folder) -> Path:
         name = f"{table}{TABLE_SUFFIX}"
         rows = write_table(pyarrow.Table.from_pandas(frame, preserve_index=False), folder / name)
         tables[table] = {"file": name, "rows": rows}
-    write_manifest(folder, source=data.source, files={table: [path] for table, path in data.files.items()},
-                   as_of=data.as_of, as_of_source=data.as_of_source, tables=tables)
+    write_manifest(folder, source=data.source, files=files, as_of=data.as_of, as_of_source=data.as_of_source,
+                   tables=tables)
     release_arrow_memory()
     return folder
 

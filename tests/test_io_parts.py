@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from cxlab import io
+from cxlab import io, snapshot
 from cxlab.datasets import demo_path
 
 TABLES = ("customers", "revenue", "surveys", "cases")
@@ -66,4 +66,13 @@ def test_a_folder_of_one_part_names_the_part(tmp_path, demo_data):
     frame.to_parquet(tmp_path / "customers" / "part-0.parquet", index=False)
     with pytest.raises(io.DataValidationError, match=r"customers/part-0\.parquet: column 'acquired_at' .*\[3\]"):
         io.load(tmp_path)
+
+
+def test_a_copy_of_parts_loaded_by_pandas_is_current(demo_parts, tmp_path, monkeypatch):
+    # the copy a pandas-validated report run writes stamps every part, so its kernels read the copy
+    loaded = io.load(demo_parts)
+    copy = snapshot.write_snapshot(loaded, tmp_path / "copy", files=io.find_table_parts(demo_parts))
+    assert snapshot.current_manifest(copy, demo_parts, io.find_table_parts(demo_parts)) is not None
+    monkeypatch.setattr(io, "_read_parquet", lambda paths: pytest.fail(f"read {paths} instead of the copy"))
+    assert len(io.load(demo_parts, validated_copy=copy).surveys) == len(loaded.surveys)
 

@@ -27,7 +27,7 @@ def data_copy(world_dir, tmp_path, monkeypatch):
     shutil.copytree(world_dir, folder)
     monkeypatch.delenv(snapshot.ENV_VAR, raising=False)
     validated = io.load(folder)
-    copy = snapshot.write_snapshot(validated, tmp_path / "validated")
+    copy = snapshot.write_snapshot(validated, tmp_path / "validated", files=io.find_table_parts(folder))
     monkeypatch.setenv(snapshot.ENV_VAR, str(copy))
     return folder, validated
 
@@ -95,7 +95,7 @@ def test_rejected_rows_cannot_be_copied(data_copy, tmp_path):
     lenient = io.load(folder, strict=False)
     assert len(lenient.rejected)
     with pytest.raises(ValueError, match="rejected"):
-        snapshot.write_snapshot(lenient, tmp_path / "bad")
+        snapshot.write_snapshot(lenient, tmp_path / "bad", files=io.find_table_parts(folder))
 
 
 def test_loading_never_reads_the_environment_itself(data_copy, monkeypatch):

@@ -212,7 +212,8 @@ def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, cl
     try:
         with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-") as scratch:
             if isinstance(plan.cxdata, io.CXData):
-                validated = snapshot.write_snapshot(plan.cxdata, Path(scratch) / "validated")
+                validated = snapshot.write_snapshot(plan.cxdata, Path(scratch) / "validated",
+                                                    files=io.find_table_parts(plan.data))
             else:  # an engine writes the copy from its own validated views
                 validated = plan.cxdata.write_validated_copy(Path(scratch) / "validated")
                 plan.cxdata.close()
