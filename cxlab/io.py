@@ -481,8 +481,8 @@ def load(path, *, columns: dict | None = None, strict: bool = True, as_of=None,
         unknown = sorted(set(tables) - set(schema.TABLES))
         if unknown:
             raise ValueError(f"load: unknown table(s) {unknown}; tables are {list(schema.TABLES)}")
-    files = find_table_files(folder)
-    wanted = {name: files.get(name, folder / name) for name in parts
+    # each table's one file, or the folder of its parts (parts live in a folder of their own, as locate() tells them)
+    wanted = {name: paths[0] if paths[0].parent == folder else folder / name for name, paths in parts.items()
               if tables is None or name == "customers" or name in tables}
     if columns is None and as_of is None:
         copy = read_snapshot(validated_copy, folder, parts, wanted) if validated_copy is not None else None
