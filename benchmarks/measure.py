@@ -92,12 +92,6 @@ def process_memory_mb(process: psutil.Process, *, descendants_only: bool = False
     return out
 
 
-def tree_memory_mb(process: psutil.Process) -> tuple[float, float]:
-    """Summed RSS and summed PSS of a process and all its descendants in MB (see :func:`process_memory_mb`)."""
-    processes = process_memory_mb(process)
-    return sum(p["rss_mb"] for p in processes), sum(p["pss_mb"] for p in processes)
-
-
 class TreeSampler:
     """Background thread recording the peak summed RSS and PSS of this process and its descendants,
     and each process's memory at the moment the summed PSS peaked.
