@@ -230,6 +230,21 @@ def test_a_copy_of_other_files_is_not_used(tmp_path, data):
         assert changed.validated_copy is None and changed.row_counts() == {"customers": 100}
 
 
+def test_the_copy_keeps_the_order_of_a_parquet_file_of_many_row_groups(tmp_path, data):
+    # DuckDB reads the row groups on two threads; the copy is written without sorting, in the scan's order
+    import pyarrow.ipc
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    customers = pd.concat([data.customers] * 10, ignore_index=True)
+    customers["customer_id"] = [f"K{i:07d}" for i in np.random.default_rng(5).permutation(len(customers))]
+    customers.to_parquet(folder / "customers.parquet", index=False, row_group_size=2_000)
+    with connect(folder, threads=2) as opened:
+        copy = opened.write_validated_copy(tmp_path / "validated")
+    written = pyarrow.ipc.open_file(copy / "customers.arrow").read_all()
+    assert written.column("customer_id").to_pylist() == customers["customer_id"].tolist()
+
+
 def test_revenue_per_cohort_month_equals_a_pandas_sum(engine, data):
     customers = data.customers[data.customers["acquired_at"] < pd.Timestamp("2026-07-01")]
     revenue = data.revenue.merge(customers[["customer_id", "acquired_at"]], on="customer_id")
@@ -290,6 +305,22 @@ def test_broken_rules_give_the_failures_and_message_of_cxlab_io(tmp_path):
         # rejected: churn after the as-of date) and S5 (answered before it was sent) are all rejected
         assert engine.rejected_counts == {"customers": 5, "revenue": 3, "surveys": 5, "cases": 2}
         assert engine.row_counts() == {"customers": 1, "revenue": 0, "surveys": 0, "cases": 0}
+
+
+def test_keys_sharing_a_hash_are_told_apart_by_the_keys_themselves(tmp_path, monkeypatch):
+    # uniqueness is first decided on 64-bit hashes of the keys; with every hash equal, the keys decide
+    from cxlab.engine.dialects import DuckDBDialect
+
+    monkeypatch.setattr(DuckDBDialect, "hash64", staticmethod(lambda expressions: "0"))
+    with connect(demo_path()) as engine:
+        assert engine.rejected.empty
+    folder = _bad_folder(tmp_path / "bad")
+    with pytest.raises(DataValidationError) as expected:
+        load(folder)
+    with pytest.raises(DataValidationError) as got:
+        connect(folder)
+    assert str(got.value) == str(expected.value)
+    assert "must be unique" in str(got.value) and "multiple_fields_uniqueness" in str(got.value)
 
 
 def test_values_that_do_not_convert_are_named_like_cxlab_io(tmp_path):

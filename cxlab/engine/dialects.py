@@ -75,6 +75,7 @@ class DuckDBDialect:
     """
 
     name = "duckdb"
+    keeps_scan_order = True  # "preserve_insertion_order": rows come out in the files' order without sorting
 
     def __init__(self, *, threads: int = DEFAULT_THREADS, memory_limit: str | None = None,
                  temp_directory: str | Path | None = None):
@@ -143,6 +144,11 @@ class DuckDBDialect:
         """SQL sum of floating-point values, compensated (``fsum``): the same total whatever order threads add in."""
         return f"fsum({expression})"
 
+    @staticmethod
+    def hash64(expressions: str) -> str:
+        """SQL for a 64-bit hash of one or more comma-separated expressions (equal values, equal hashes)."""
+        return f"hash({expressions})"
+
     def frame(self, query: str) -> pd.DataFrame:
         """Run a query; its result as a pandas DataFrame."""
         return self.connection.execute(query).df()
@@ -181,6 +187,7 @@ class SparkDialect:
     """
 
     name = "spark"
+    keeps_scan_order = False  # partitions come back in any order
 
     def __init__(self, *, session=None, threads: int = DEFAULT_THREADS, driver_memory: str = "2g"):
         from pyspark.sql import SparkSession
@@ -253,6 +260,11 @@ class SparkDialect:
     def float_sum(expression: str) -> str:
         """SQL sum of floating-point values."""
         return f"SUM({expression})"
+
+    @staticmethod
+    def hash64(expressions: str) -> str:
+        """SQL for a 64-bit hash of one or more comma-separated expressions (equal values, equal hashes)."""
+        return f"xxhash64({expressions})"
 
     def frame(self, query: str) -> pd.DataFrame:
         """Run a query; its result as a pandas DataFrame."""

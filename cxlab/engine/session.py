@@ -609,7 +609,11 @@ class Engine:
         tables = {}
         for table in self.source.tables:
             name = f"{table}{snapshot.TABLE_SUFFIX}"
-            query = f"SELECT {', '.join(self._present[table])} FROM valid_{table} ORDER BY _file, _row"
+            # DuckDB streams a Parquet scan's rows in file order: sorting the 22M revenue rows of the 1M-customer
+            # benchmark world again took 1.4 s. CSV rows are numbered by a window, whose output is sorted.
+            in_order = self.dialect.keeps_scan_order and self.source.tables[table].file_format == "parquet"
+            order = "" if in_order else " ORDER BY _file, _row"
+            query = f"SELECT {', '.join(self._present[table])} FROM valid_{table}{order}"
             with self.dialect.batches(query) as batches:
                 tables[table] = {"file": name, "rows": snapshot.write_table(batches, folder / name)}
         snapshot.write_manifest(folder, source=self.source.location, files=self._local_files(),

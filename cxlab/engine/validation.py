@@ -17,6 +17,7 @@ query per broken rule) only for the rules that fail, so valid data cost one scan
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 import pandas as pd
@@ -38,6 +39,8 @@ UNIQUE_RULE = "must be unique"
 FIELDS_UNIQUE_RULE = "multiple_fields_uniqueness"
 REJECTED_CUSTOMER_RULE = "belongs to a rejected customer"
 _DUPLICATES_END = "HAVING COUNT(*) > 1)"
+_DUPLICATED_KEYS = re.compile(r"SELECT (?P<keys>.+?) FROM (?P<view>\w+) WHERE (?P<where>.+) GROUP BY (?P=keys) "
+                              r"HAVING COUNT\(\*\) > 1")
 UNKNOWN_CUSTOMER_RULE = "unknown customer (not in customers)"
 
 
@@ -200,12 +203,29 @@ def _count_failures(dialect, view: str, rules: list[tuple[str, str, str]], where
     for i, cond in enumerate(conditions):
         if i in simple:
             continue
-        if cond.endswith(_DUPLICATES_END):  # a uniqueness rule: counting the duplicated keys says whether it fails
-            keys = cond[cond.index(" IN (") + len(" IN ("):-1]
-            counts[i] = int(dialect.frame(f"SELECT COUNT(*) AS n FROM ({keys}) d")["n"].iloc[0])
+        duplicated = (_DUPLICATED_KEYS.fullmatch(cond[cond.index(" IN (") + len(" IN ("):-1])
+                      if cond.endswith(_DUPLICATES_END) else None)
+        if duplicated:  # a uniqueness rule: counting the duplicated keys says whether it fails
+            counts[i] = _duplicated_keys(dialect, **duplicated.groupdict())
         else:
             counts[i] = int(dialect.frame(f"SELECT COUNT(*) AS n FROM {view} v WHERE {where} AND {cond}")["n"].iloc[0])
     return counts
+
+
+def _duplicated_keys(dialect, keys: str, view: str, where: str) -> int:
+    """How many keys occur more than once among the rows of ``view`` where ``where`` holds (0: all distinct).
+
+    The keys' 64-bit hashes are counted first: as many distinct hashes as rows proves every key
+    distinct, and numbers group faster than text and dates (2 s against 4 s for the 22M revenue
+    rows of the 1M-customer benchmark world). Only when some hash repeats (a duplicate, or two
+    keys sharing a hash) are the keys themselves grouped.
+    """
+    counts = dialect.frame(f"SELECT COUNT(*) AS n, COUNT(DISTINCT {dialect.hash64(keys)}) AS distinct_hashes "
+                           f"FROM {view} WHERE {where}").iloc[0]
+    if int(counts["n"]) == int(counts["distinct_hashes"]):
+        return 0
+    return int(dialect.frame(f"SELECT COUNT(*) AS n FROM (SELECT {keys} FROM {view} WHERE {where} GROUP BY {keys} "
+                             "HAVING COUNT(*) > 1) d")["n"].iloc[0])
 
 
 def _list_failures(dialect, view: str, table: str, column: str, rule: str, condition: str, where: str,
