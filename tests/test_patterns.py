@@ -61,6 +61,23 @@ def test_frequency_weights_give_the_weighted_row_fit():
     np.testing.assert_allclose(fit.bse, expanded.bse, rtol=1e-6)
 
 
+def test_mostly_distinct_rows_are_fitted_as_they_are():
+    # a continuous covariate makes nearly every row a pattern of its own: the rows are fitted, weights and all
+    design, responded = _invitations(n=5000, seed=3)
+    rng = np.random.default_rng(4)
+    design = design.assign(tenure=rng.exponential(20, len(design)).round(1))
+    design = pd.DataFrame(design.to_numpy(), columns=design.columns)  # one block, as the non-response design
+    weights = rng.integers(1, 4, len(design)).astype(float)
+    fit = fit_logit_on_patterns(design, responded, weights=weights)
+    assert len(fit.patterns) == len(design) and fit.row_pattern.tolist() == list(range(len(design)))
+    np.testing.assert_array_equal(fit.patterns["count"], weights)
+    assert np.shares_memory(fit.patterns["tenure"].to_numpy(), design.to_numpy())  # no copy of the design
+    rows = sm.GLM(responded, design, family=sm.families.Binomial(), freq_weights=weights).fit()
+    np.testing.assert_allclose(fit.params, rows.params, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fit.bse, rows.bse, rtol=1e-6)
+    np.testing.assert_allclose(fit.predict(), rows.fittedvalues, rtol=1e-9)
+
+
 def test_bad_outcomes_are_named():
     design, responded = _invitations(n=100)
     responded = responded.astype(float)
