@@ -274,6 +274,23 @@ def test_pairwise_covariance_matches_pandas_and_repeated_rows():
     )
 
 
+def test_bootstrap_of_pairwise_covariances_equals_the_covariance_of_each_resample(monkeypatch):
+    # every resample at once, over blocks of rows: the covariance of each resample's rows, repeated as drawn
+    from cxlab.drivers import importance
+
+    monkeypatch.setattr(importance, "_ROW_BLOCK", 70)  # several blocks, the last one short
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(300, 4))
+    values[rng.random((300, 4)) < 0.3] = np.nan
+    groups = rng.integers(0, 120, 300)  # customers answering several times: drawn together
+    got = importance._bootstrap_pairwise_covariances(values, groups, 70, seed=3)
+    weights = np.concatenate(list(importance._resample_weights(groups, 70, seed=3)))
+    assert got.shape == (70, 4, 4) and len(weights) == 70
+    for resample, drawn in zip(got, weights, strict=True):
+        repeated = pd.DataFrame(np.repeat(values, drawn.astype(int), axis=0)).cov().to_numpy()
+        np.testing.assert_allclose(resample, repeated, rtol=1e-10)
+
+
 def test_totals_before_excludes_the_query_time_and_the_window_edge():
     ev = pd.DataFrame(
         {

@@ -24,6 +24,7 @@ IMPORTANCE_NAMES = {"dominance": "exact general dominance (Shapley value of R²)
 EXACT_DOMINANCE_MAX = 10
 MAX_DRIVERS = 20
 _RESAMPLE_CHUNK = 64
+_ROW_BLOCK = 32_768
 
 
 def _subset_r2(corr: np.ndarray) -> np.ndarray:
@@ -179,18 +180,22 @@ def importance_weights(corr: np.ndarray, method: str) -> np.ndarray:
     return out
 
 
+def _resample_counts(n_groups: int, n_resamples: int, seed: int):
+    """Yield chunks (at most 64 resamples, ``n_groups``) of how often a bootstrap resample draws each group."""
+    rng = np.random.default_rng(seed)
+    for start in range(0, n_resamples, _RESAMPLE_CHUNK):
+        size = min(_RESAMPLE_CHUNK, n_resamples - start)
+        drawn = rng.integers(0, n_groups, size=(size, n_groups)) + n_groups * np.arange(size)[:, None]
+        yield np.bincount(drawn.ravel(), minlength=size * n_groups).reshape(size, n_groups)
+
+
 def _resample_weights(groups: np.ndarray, n_resamples: int, seed: int):
     """Yield chunks (at most 64 resamples, n rows) of bootstrap frequency weights over groups.
 
     ``groups`` codes each row's group 0..G-1 (each row its own group for a row bootstrap); a
     resample draws G groups with replacement and every row takes its group's count.
     """
-    n_groups = int(groups.max()) + 1
-    rng = np.random.default_rng(seed)
-    for start in range(0, n_resamples, _RESAMPLE_CHUNK):
-        size = min(_RESAMPLE_CHUNK, n_resamples - start)
-        drawn = rng.integers(0, n_groups, size=(size, n_groups)) + n_groups * np.arange(size)[:, None]
-        counts = np.bincount(drawn.ravel(), minlength=size * n_groups).reshape(size, n_groups)
+    for counts in _resample_counts(int(groups.max()) + 1, n_resamples, seed):
         yield counts[:, groups].astype(float)
 
 
@@ -214,6 +219,41 @@ def _bootstrap_covariances(values: np.ndarray, groups: np.ndarray, n_resamples: 
         block[:, upper[1], upper[0]] = cov
         start += len(weights)
     return out
+
+
+def _bootstrap_pairwise_covariances(values: np.ndarray, groups: np.ndarray, n_resamples: int,
+                                    seed: int) -> np.ndarray:
+    """(n_resamples, q, q) pairwise-complete covariances (:func:`pairwise_covariance`) of ``values``
+    (n, q; NaN where missing) in the bootstrap resamples of :func:`_resample_weights`.
+
+    The three sums :func:`pairwise_covariance` forms (co-observed rows, cross products, each column
+    where the other is observed) are, for every resample at once, a product of the resamples'
+    weights with those terms of the rows, block of rows by block (:data:`_ROW_BLOCK`), so that
+    neither the terms nor the weights exist for all rows at once (one pass over the rows per
+    resample took 37 ms at 400k answers).
+    """
+    n, q = values.shape
+    observed = ~np.isnan(values)
+    filled = np.where(observed, values, 0.0)
+    upper = np.triu_indices(q)
+    every = np.indices((q, q)).reshape(2, -1)
+    pairs = len(upper[0])
+    counts_per_group = np.concatenate([counts.astype(np.int32) for counts in
+                                       _resample_counts(int(groups.max()) + 1, n_resamples, seed)])
+    totals = np.zeros((n_resamples, 2 * pairs + q * q))
+    for low in range(0, n, _ROW_BLOCK):
+        rows = slice(low, low + _ROW_BLOCK)
+        seen, value = observed[rows], filled[rows]
+        terms = np.concatenate([seen[:, upper[0]] & seen[:, upper[1]], value[:, upper[0]] * value[:, upper[1]],
+                                value[:, every[0]] * seen[:, every[1]]], axis=1)
+        totals += counts_per_group[:, groups[rows]].astype(float) @ terms
+    counts, cross = (np.empty((n_resamples, q, q)) for _ in range(2))
+    for matrix, part in ((counts, totals[:, :pairs]), (cross, totals[:, pairs:2 * pairs])):
+        matrix[:, upper[0], upper[1]] = part
+        matrix[:, upper[1], upper[0]] = part
+    sums = totals[:, 2 * pairs:].reshape(-1, q, q)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (cross - sums * sums.transpose(0, 2, 1) / counts) / (counts - 1)
 
 
 def bootstrap_importance(importance: np.ndarray, draws: np.ndarray, level: float) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from cxlab.drivers.importance import (
     MISSING_RULES,
     OUTCOME_KINDS,
     _bootstrap_covariances,
-    _resample_weights,
+    _bootstrap_pairwise_covariances,
     _resolve_kind,
     bootstrap_importance,
     importance_weights,
@@ -296,9 +296,7 @@ class KeyDriverAnalysis:
             )
         coef = np.linalg.solve(cov[1:, 1:], cov[1:, 0])
         importance = importance_weights(cov, self.importance_method_)
-        resampled = np.stack([pairwise_covariance(values, weights)[0]  # one pass over the data per resample
-                              for chunk in _resample_weights(groups, self.n_resamples, self.seed)
-                              for weights in chunk])
+        resampled = _bootstrap_pairwise_covariances(values, groups, self.n_resamples, self.seed)
         draws = np.stack([np.linalg.lstsq(c[1:, 1:], c[1:, 0], rcond=None)[0] for c in resampled])
         self.bootstrap_coefficients_ = pd.DataFrame(draws, columns=data.columns[1:])
         return coef, draws.std(axis=0, ddof=1), importance, importance_weights(resampled, self.importance_method_)
