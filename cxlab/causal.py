@@ -233,7 +233,9 @@ def _bootstrap_totals(cluster_sums: np.ndarray, n_resamples: int, seed: int) -> 
     """
     profile = identical_rows(cluster_sums.T, len(cluster_sums))
     profiles = cluster_sums[first_rows(profile)]
-    return np.vstack([counts @ profiles for counts in profile_draw_counts(profile, n_resamples, seed)])
+    # the integer counts as floats: a product of floats runs in BLAS, one of integers with floats in numpy's own loop
+    # (0.36 s against 0.06 s for 50 resamples of 300k profiles)
+    return np.vstack([counts.astype(float) @ profiles for counts in profile_draw_counts(profile, n_resamples, seed)])
 
 
 def _side_sums(kernel: np.ndarray, dx: np.ndarray, values: np.ndarray, present: np.ndarray
