@@ -155,8 +155,8 @@ def fit_logit_on_patterns(design: pd.DataFrame, outcome, *, weights=None) -> Pat
 
     Examples
     --------
-    >>> design = sm.add_constant(pd.DataFrame({"annual": [0.0, 0, 0, 1, 1, 1]}))
-    >>> fit = fit_logit_on_patterns(design, [0, 1, 1, 0, 0, 1])
+    >>> design = sm.add_constant(pd.DataFrame({"annual": [0.0] * 6 + [1.0] * 6}))
+    >>> fit = fit_logit_on_patterns(design, [0, 1, 1] * 2 + [0, 0, 1] * 2)
     >>> len(fit.patterns), round(float(fit.params["annual"]), 4)
     (4, -1.3863)
     """
