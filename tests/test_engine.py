@@ -288,8 +288,18 @@ def _bad_folder(folder):
     return folder
 
 
+def _equal_hashes(monkeypatch):
+    """Every key hashes alike: uniqueness, decided on the keys' hashes first, then rests on the keys themselves."""
+    from cxlab.engine.dialects import DuckDBDialect
+
+    monkeypatch.setattr(DuckDBDialect, "hash64", staticmethod(lambda expressions: "0"))
+
+
 @pytest.mark.filterwarnings("ignore::FutureWarning")
-def test_broken_rules_give_the_failures_and_message_of_cxlab_io(tmp_path):
+@pytest.mark.parametrize("hashes", ["of the keys", "all equal"])
+def test_broken_rules_give_the_failures_and_message_of_cxlab_io(tmp_path, monkeypatch, hashes):
+    if hashes == "all equal":
+        _equal_hashes(monkeypatch)
     folder = _bad_folder(tmp_path / "bad")
     with pytest.raises(DataValidationError) as expected:
         load(folder)
@@ -297,6 +307,7 @@ def test_broken_rules_give_the_failures_and_message_of_cxlab_io(tmp_path):
         connect(folder)
     assert str(got.value) == str(expected.value)
     assert "column 'nps' whole number from 0 to 10: 1 row(s) [2]" in str(got.value)
+    assert "must be unique" in str(got.value) and "multiple_fields_uniqueness" in str(got.value)
     keep = load(folder, strict=False)
     with connect(folder, strict=False) as engine:
         pd.testing.assert_frame_equal(engine.rejected.astype(str), keep.rejected.astype(str))
@@ -307,20 +318,10 @@ def test_broken_rules_give_the_failures_and_message_of_cxlab_io(tmp_path):
         assert engine.row_counts() == {"customers": 1, "revenue": 0, "surveys": 0, "cases": 0}
 
 
-def test_keys_sharing_a_hash_are_told_apart_by_the_keys_themselves(tmp_path, monkeypatch):
-    # uniqueness is first decided on 64-bit hashes of the keys; with every hash equal, the keys decide
-    from cxlab.engine.dialects import DuckDBDialect
-
-    monkeypatch.setattr(DuckDBDialect, "hash64", staticmethod(lambda expressions: "0"))
-    with connect(demo_path()) as engine:
-        assert engine.rejected.empty
-    folder = _bad_folder(tmp_path / "bad")
-    with pytest.raises(DataValidationError) as expected:
-        load(folder)
-    with pytest.raises(DataValidationError) as got:
-        connect(folder)
-    assert str(got.value) == str(expected.value)
-    assert "must be unique" in str(got.value) and "multiple_fields_uniqueness" in str(got.value)
+def test_distinct_keys_sharing_a_hash_are_not_duplicates(engine, monkeypatch):
+    _equal_hashes(monkeypatch)
+    with connect(demo_path()) as rehashed:
+        assert rehashed.rejected.empty and rehashed.row_counts() == engine.row_counts()
 
 
 def test_values_that_do_not_convert_are_named_like_cxlab_io(tmp_path):
