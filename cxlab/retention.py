@@ -332,8 +332,9 @@ def retention_over_time(customers: pd.DataFrame, *, as_of_dates, months: int = 1
     # whether it churned by months: all the Kaplan-Meier estimate at months needs
     tenures, churns, sizes = [], [], []
     position = pd.Series(np.arange(len(customers)), index=customers.index)
+    dated = customers.filter(["acquired_at", "churned_at"])  # tenure_frame copies the columns it is given, per date
     for date in dates:
-        frame = tenure_frame(customers, as_of=date)
+        frame = tenure_frame(dated, as_of=date)
         rows = position.loc[frame.index].to_numpy()
         tenure = np.full(len(customers), -1, dtype=np.int64)
         tenure[rows] = np.minimum(frame["tenure_months"].to_numpy(), months + 1)
