@@ -114,7 +114,8 @@ def revenue_at_risk(customers: pd.DataFrame, *, as_of, horizon_months: int = 12,
     """
     if horizon_months < 1 or horizon_months % 1:
         raise ValueError(f"horizon_months must be a whole number >= 1; got {horizon_months}")
-    frame = tenure_frame(customers, as_of=as_of)
+    # the columns it reads: tenure_frame copies every column it is given
+    frame = tenure_frame(customers.filter(["acquired_at", "churned_at", "monthly_revenue"]), as_of=as_of)
     revenue = frame["monthly_revenue"].astype(float)
     if revenue.isna().any():
         raise ValueError(f"revenue_at_risk: monthly_revenue is missing for {int(revenue.isna().sum())} customer(s)")
