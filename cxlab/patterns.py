@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 __all__ = ["PatternLogit", "first_rows", "fit_logit_on_patterns", "identical_rows"]
 
@@ -155,11 +154,14 @@ def fit_logit_on_patterns(design: pd.DataFrame, outcome, *, weights=None) -> Pat
 
     Examples
     --------
+    >>> import statsmodels.api as sm
     >>> design = sm.add_constant(pd.DataFrame({"annual": [0.0] * 6 + [1.0] * 6}))
     >>> fit = fit_logit_on_patterns(design, [0, 1, 1] * 2 + [0, 0, 1] * 2)
     >>> len(fit.patterns), round(float(fit.params["annual"]), 4)
     (4, -1.3863)
     """
+    import statsmodels.api as sm  # here: identical_rows and first_rows serve modules that fit no model
+
     y = np.asarray(outcome, dtype=float)
     if y.shape != (len(design),):
         raise ValueError(f"logistic model: {y.size} outcomes for {len(design)} design rows")
