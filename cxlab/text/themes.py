@@ -287,7 +287,7 @@ class ThemeModel:
         codes, uniques = pd.factorize(keys)
         new = np.flatnonzero([key not in self._prepared for key in uniques])
         if new.size:
-            first = pd.Series(np.arange(len(codes))).groupby(codes).first().to_numpy()[new]
+            first = first_rows(codes)[new]
             scrubbed = scrub_pii(texts.iloc[first].reset_index(drop=True))
             langs = detect_language(scrubbed) if given is None else given.iloc[first].reset_index(drop=True)
             lemmas = _lemmatise_sentences(scrubbed, langs)
