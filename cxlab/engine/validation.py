@@ -38,9 +38,8 @@ EMPTY_RULE = "must not be empty"
 UNIQUE_RULE = "must be unique"
 FIELDS_UNIQUE_RULE = "multiple_fields_uniqueness"
 REJECTED_CUSTOMER_RULE = "belongs to a rejected customer"
-_DUPLICATES_END = "HAVING COUNT(*) > 1)"
-_DUPLICATED_KEYS = re.compile(r"SELECT (?P<keys>.+?) FROM (?P<view>\w+) WHERE (?P<where>.+) GROUP BY (?P=keys) "
-                              r"HAVING COUNT\(\*\) > 1")
+_DUPLICATED_KEYS = re.compile(r" IN \(SELECT (?P<keys>.+?) FROM (?P<view>\w+) WHERE (?P<where>.+) GROUP BY (?P=keys) "
+                              r"HAVING COUNT\(\*\) > 1\)$")  # a uniqueness rule's condition
 UNKNOWN_CUSTOMER_RULE = "unknown customer (not in customers)"
 
 
@@ -203,8 +202,7 @@ def _count_failures(dialect, view: str, rules: list[tuple[str, str, str]], where
     for i, cond in enumerate(conditions):
         if i in simple:
             continue
-        duplicated = (_DUPLICATED_KEYS.fullmatch(cond[cond.index(" IN (") + len(" IN ("):-1])
-                      if cond.endswith(_DUPLICATES_END) else None)
+        duplicated = _DUPLICATED_KEYS.search(cond)
         if duplicated:  # a uniqueness rule: counting the duplicated keys says whether it fails
             counts[i] = _duplicated_keys(dialect, **duplicated.groupdict())
         else:
