@@ -670,9 +670,9 @@ class NonresponseWeighting:
     n_invited_, n_respondents_, n_trimmed_ : int
     weights_ : pandas.Series
         Stabilised weight of each respondent (index of the frame).
-    model_ : statsmodels GLMResults
-        The propensity model (binomial GLM on the distinct patterns, its data arrays removed; same coefficients and
-        standard errors as a logistic regression on the invitations).
+    model_ : cxlab.patterns.LogisticFit
+        The propensity model (:func:`cxlab.patterns.fit_logit_on_patterns`): the coefficients and their
+        covariance of the logistic regression on the invitations.
     balance_ : pandas.DataFrame
         Mean of each design column among all invited, raw respondents and weighted respondents.
     """
@@ -749,9 +749,7 @@ class NonresponseWeighting:
         design = _design(frame, covariates)
         logit = fit_logit_on_patterns(design, responded)
         propensity = np.clip(logit.predict(), self.min_propensity, 1.0)
-        self.model_ = logit.result
-        _ = self.model_.params, self.model_.bse  # named while the model has its data: the names stay cached
-        self.model_.remove_data()  # coefficients and their covariance stay; the patterns' arrays go
+        self.model_ = logit.result  # coefficients and their covariance, not the patterns
         is_resp = responded == 1
         raw_weights = 1.0 / propensity[is_resp]
         cap = np.quantile(raw_weights, self.trim_quantile)

@@ -3,19 +3,22 @@
 One job: reduce rows to the distinct combinations of their values, count them, and fit on the
 counts. A logistic model fitted on the distinct (covariate pattern, outcome) rows with their
 counts as frequency weights has the same likelihood as the row-level fit, term by term, so the
-same estimates, standard errors and log-likelihood (statsmodels ``GLM`` with ``freq_weights``);
+same estimates, standard errors and log-likelihood (statsmodels ``GLM`` with ``freq_weights``;
+:func:`fit_logit` fits it by Newton's method without copies of the design);
 with categorical covariates a million invitations reduce to a few thousand rows. Where most rows
 are distinct (continuous covariates), the rows are fitted as they are, without a copy.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
-__all__ = ["PatternLogit", "first_rows", "fit_logit_on_patterns", "identical_rows"]
+__all__ = ["LogisticFit", "PatternLogit", "first_rows", "fit_logit", "fit_logit_on_patterns", "identical_rows"]
 
 
 def identical_rows(columns, n_rows: int) -> np.ndarray:
@@ -94,25 +97,64 @@ def _codes(values) -> tuple[np.ndarray, int]:
     return codes, len(uniques)
 
 
+@dataclass(frozen=True)
+class LogisticFit:
+    """A maximum-likelihood logistic regression: what statsmodels' binomial ``GLM`` fit reports.
+
+    Attributes
+    ----------
+    params : pandas.Series
+        Coefficients (log odds ratios) by design column.
+    covariance : pandas.DataFrame
+        Their covariance: the inverse of the information ``X'WX`` at the estimate,
+        ``W = weight * p (1 - p)``.
+    llf : float
+        Log-likelihood at the estimate.
+    iterations : int
+        Newton steps taken.
+    """
+
+    params: pd.Series
+    covariance: pd.DataFrame
+    llf: float
+    iterations: int
+
+    @property
+    def bse(self) -> pd.Series:
+        """Standard errors of the coefficients."""
+        return pd.Series(np.sqrt(np.diag(self.covariance.to_numpy())), index=self.params.index)
+
+    def cov_params(self) -> pd.DataFrame:
+        """The covariance of the coefficients (as statsmodels names it)."""
+        return self.covariance
+
+    def predict(self, design) -> np.ndarray:
+        """Probability of the outcome for each row of ``design`` (its columns in the order of :attr:`params`)."""
+        return expit(np.asarray(design, dtype=float) @ self.params.to_numpy())
+
+
 @dataclass
 class PatternLogit:
     """A logistic model fitted on distinct (covariate pattern, outcome) rows.
 
     Attributes
     ----------
-    result : statsmodels GLMResults
-        The binomial GLM fitted on the patterns with their counts as ``freq_weights``:
-        ``params``, ``bse``, ``llf``, ``cov_params()`` are those of the row-level fit.
+    result : LogisticFit
+        The fit on the patterns with their counts as frequency weights: ``params``, ``bse``, ``llf``,
+        ``cov_params()`` are those of the row-level fit.
     patterns : pandas.DataFrame
         The rows fitted (plus ``outcome`` and ``count``): the distinct rows of the design, or every
         row (with its weight) when more than half of them are distinct.
     row_pattern : numpy.ndarray
         Index into ``patterns`` of each input row.
+    fitted : numpy.ndarray
+        Fitted probability of each pattern.
     """
 
-    result: object
+    result: LogisticFit
     patterns: pd.DataFrame
     row_pattern: np.ndarray
+    fitted: np.ndarray
 
     @property
     def params(self) -> pd.Series:
@@ -126,7 +168,7 @@ class PatternLogit:
 
     def predict(self) -> np.ndarray:
         """Fitted probability of each input row."""
-        return np.asarray(self.result.fittedvalues)[self.row_pattern]
+        return self.fitted[self.row_pattern]
 
 
 def fit_logit_on_patterns(design: pd.DataFrame, outcome, *, weights=None) -> PatternLogit:
@@ -154,14 +196,11 @@ def fit_logit_on_patterns(design: pd.DataFrame, outcome, *, weights=None) -> Pat
 
     Examples
     --------
-    >>> import statsmodels.api as sm
-    >>> design = sm.add_constant(pd.DataFrame({"annual": [0.0] * 6 + [1.0] * 6}))
+    >>> design = pd.DataFrame({"const": 1.0, "annual": [0.0] * 6 + [1.0] * 6})
     >>> fit = fit_logit_on_patterns(design, [0, 1, 1] * 2 + [0, 0, 1] * 2)
     >>> len(fit.patterns), round(float(fit.params["annual"]), 4)
     (4, -1.3863)
     """
-    import statsmodels.api as sm  # here: identical_rows and first_rows serve modules that fit no model
-
     y = np.asarray(outcome, dtype=float)
     if y.shape != (len(design),):
         raise ValueError(f"logistic model: {y.size} outcomes for {len(design)} design rows")
@@ -180,12 +219,81 @@ def fit_logit_on_patterns(design: pd.DataFrame, outcome, *, weights=None) -> Pat
         rows, counts = x, w
     else:
         rows, counts = x[first], np.bincount(row_pattern, weights=w)
-    # Newton's method from zero: the same maximum as statsmodels' default IRLS (for the logit link the
-    # observed and expected information agree), without a weighted least-squares solve per iteration,
-    # which took 8x longer on a million patterns
-    result = sm.GLM(y[first], pd.DataFrame(rows, columns=design.columns, copy=False), family=sm.families.Binomial(),
-                    freq_weights=counts).fit(method="newton", start_params=np.zeros(rows.shape[1]), max_start_irls=0)
-    # the model's frame and this one share the rows (a million patterns of 20 columns are 160 MB)
-    patterns = pd.DataFrame(rows, columns=design.columns, copy=False)
+    result = fit_logit(rows, y[first], counts, names=list(design.columns))
+    patterns = pd.DataFrame(rows, columns=design.columns, copy=False)  # shares the rows, not a copy
     patterns["outcome"], patterns["count"] = y[first], counts
-    return PatternLogit(result=result, patterns=patterns, row_pattern=row_pattern)
+    return PatternLogit(result=result, patterns=patterns, row_pattern=row_pattern, fitted=result.predict(rows))
+
+
+_MAX_NEWTON_STEPS = 100
+_STEP_TOLERANCE = 1e-10
+_RIDGE = 1e-10  # added to the information's diagonal for the step only, as statsmodels' Newton does
+_BLOCK_ROWS = 16_384
+
+
+def fit_logit(x: np.ndarray, y: np.ndarray, weights: np.ndarray, *, names: list[str]) -> LogisticFit:
+    """Maximum-likelihood logistic regression by Newton's method, the information summed over blocks of rows.
+
+    Newton's method from zero, as statsmodels' ``GLM(..., family=Binomial(), freq_weights=weights)
+    .fit(method="newton")``, reaches the same maximum (for the logit link the observed and the
+    expected information agree). Only the score and the ``p x p`` information are formed, the
+    latter over blocks of :data:`_BLOCK_ROWS` rows: no temporary as large as the design, where
+    statsmodels' fit holds two more and takes an SVD of it to find its rank (450 MB and 0.8 s for
+    the corrected NPS's 1.2M invitations at 1M customers).
+
+    Parameters
+    ----------
+    x : numpy.ndarray
+        Design, ``(n, p)``; its columns linearly independent.
+    y : numpy.ndarray
+        0/1 outcome per row.
+    weights : numpy.ndarray
+        Frequency weight per row.
+    names : list of str
+        The design's column names.
+
+    Returns
+    -------
+    LogisticFit
+
+    Warns
+    -----
+    RuntimeWarning
+        When the estimate has not settled after :data:`_MAX_NEWTON_STEPS` steps (e.g. a covariate
+        separates the outcomes): the last step's estimate is returned.
+
+    Examples
+    --------
+    >>> x = np.column_stack([np.ones(4), [0.0, 0.0, 1.0, 1.0]])
+    >>> fit = fit_logit(x, np.array([0.0, 1.0, 0.0, 1.0]), np.array([3.0, 1.0, 1.0, 3.0]), names=["const", "b"])
+    >>> round(float(fit.params["b"]), 4), round(float(fit.params["const"]), 4)
+    (2.1972, -1.0986)
+    """
+    params, iterations, step = np.zeros(x.shape[1]), 0, np.inf
+    while np.max(np.abs(step)) > _STEP_TOLERANCE:
+        if iterations == _MAX_NEWTON_STEPS:
+            warnings.warn(f"logistic model: the estimate has not settled after {_MAX_NEWTON_STEPS} Newton steps "
+                          "(a covariate may separate the outcomes)", RuntimeWarning, stacklevel=2)
+            break
+        probability = expit(x @ params)
+        score = x.T @ (weights * (y - probability))
+        information = _information(x, weights * probability * (1 - probability))
+        information[np.diag_indices_from(information)] += _RIDGE
+        step = np.linalg.solve(information, score)
+        params, iterations = params + step, iterations + 1
+    linear = x @ params
+    probability = expit(linear)
+    covariance = np.linalg.inv(_information(x, weights * probability * (1 - probability)))
+    llf = float(weights @ (y * linear - np.logaddexp(0.0, linear)))
+    return LogisticFit(params=pd.Series(params, index=names),
+                       covariance=pd.DataFrame(covariance, index=names, columns=names),
+                       llf=llf, iterations=iterations)
+
+
+def _information(x: np.ndarray, row_weights: np.ndarray) -> np.ndarray:
+    """``x' diag(row_weights) x``, summed over blocks of rows (no temporary the size of ``x``)."""
+    information = np.zeros((x.shape[1], x.shape[1]))
+    for start in range(0, len(x), _BLOCK_ROWS):
+        block = x[start:start + _BLOCK_ROWS]
+        information += block.T @ (block * row_weights[start:start + _BLOCK_ROWS, None])
+    return information

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from cxlab.patterns import fit_logit_on_patterns, identical_rows
+from cxlab.patterns import fit_logit, fit_logit_on_patterns, identical_rows
 
 
 def _invitations(n=20_000, seed=0):
@@ -91,3 +91,29 @@ def test_bad_outcomes_are_named():
 def test_identical_rows_treats_missing_values_as_a_value():
     codes = identical_rows([np.array([1.0, np.nan, np.nan, 1.0]), np.array(["a", "b", "b", "a"])], 4)
     assert codes.tolist() == [0, 1, 1, 0]
+
+
+def test_the_fit_holds_no_temporary_as_large_as_the_design():
+    # the information is summed over blocks of rows: at 300,000 rows of 20 columns the fit holds one
+    # block and a few vectors of the rows' length, where statsmodels' Newton fit holds a copy of the design
+    import tracemalloc
+
+    rng = np.random.default_rng(5)
+    x = np.column_stack([np.ones(300_000), rng.normal(size=(300_000, 19))])
+    y = (rng.random(300_000) < 1 / (1 + np.exp(-x @ np.linspace(-0.5, 0.5, 20)))).astype(float)
+    tracemalloc.start()
+    fit = fit_logit(x, y, np.ones(len(y)), names=[f"x{i}" for i in range(20)])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 0.4 * x.nbytes
+    rows = sm.GLM(y, x, family=sm.families.Binomial()).fit()
+    np.testing.assert_allclose(fit.params, rows.params, rtol=1e-9, atol=1e-12)
+    assert fit.llf == pytest.approx(rows.llf, rel=1e-12)
+
+
+def test_separated_outcomes_warn_that_the_estimate_has_not_settled():
+    x = np.column_stack([np.ones(8), [0.0] * 4 + [1.0] * 4])
+    y = np.array([0.0] * 4 + [1.0] * 4)  # the covariate predicts the outcome exactly: no finite maximum
+    with pytest.warns(RuntimeWarning, match="has not settled after 100 Newton steps"):
+        fit = fit_logit(x, y, np.ones(8), names=["const", "x"])
+    assert fit.iterations == 100 and fit.params["x"] > 10
