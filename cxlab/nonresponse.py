@@ -47,8 +47,7 @@ from cxlab.metrics import wilson_interval
 from cxlab.patterns import fit_logit_on_patterns
 from cxlab.periods import as_of_end, known_by
 from cxlab.schema import RELATIONSHIP
-from cxlab.snapshot import ARROW_TEXT
-from cxlab.survival.frames import nps_category
+from cxlab.survival.frames import nps_category_codes, nps_category_text
 from cxlab.tenure import DAYS_PER_MONTH, tenure_frame
 
 __all__ = ["CUSTOMER_ATTRIBUTES", "DEFAULT_COVARIATES", "HISTORY_TOTALS", "INTERVALS", "KEY", "NonresponseWeighting",
@@ -500,7 +499,7 @@ def propensity_frame_from_history(history: pd.DataFrame, customers: pd.DataFrame
     )
     n = history["prior_nps_n"]
     inv["prior_nps_mean"] = (history["prior_nps_sum"] / n.where(n > 0)).to_numpy(dtype=float)
-    inv["prior_nps_category"] = pd.array(nps_category(history["latest_nps"]), dtype=ARROW_TEXT)  # not a string each
+    inv["prior_nps_category"] = nps_category_text(nps_category_codes(history["latest_nps"]))  # not a string each
     if customers is not None:
         _require(customers, ["customer_id", "acquired_at"], "customers", "propensity_frame")
         attrs = [c for c in CUSTOMER_ATTRIBUTES if c in customers.columns]

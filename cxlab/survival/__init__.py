@@ -18,6 +18,8 @@ from cxlab.survival.frames import (
     DEFAULT_COVARIATES,
     NO_RESPONSE,
     nps_category,
+    nps_category_codes,
+    nps_category_text,
     survival_frame,
     time_varying_frame,
 )
@@ -41,6 +43,8 @@ __all__ = [
     "km_summary",
     "logrank_table",
     "nps_category",
+    "nps_category_codes",
+    "nps_category_text",
     "plot_extrapolation",
     "plot_km",
     "rmst",
