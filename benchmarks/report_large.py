@@ -102,7 +102,7 @@ def main() -> None:
     figures = {"world": world_name(args.world),
                "command": "cxlab report --data <world> --out <folder> --force"
                           + (f" --engine {args.engine}" if args.engine else ""),
-               "start_order": "longest first (earlier run)" if earlier_run else "page order (no earlier run)",
+               "start_order": "quickest by the earlier run" if earlier_run else "page order (no earlier run)",
                "load_1m_before": round(load_before, 2), "load_1m_after": round(load_average()[0], 2),
                "wall_seconds": round(wall, 1), "peak_rss_mb_all_processes": round(sampler.peak_mb),
                "peak_pss_mb_all_processes": round(sampler.peak_pss_mb),

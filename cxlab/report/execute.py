@@ -29,7 +29,8 @@ from cxlab.report.interrupt import RunSignals
 from cxlab.report.progress import NotebookProgress
 
 __all__ = ["BLAS_THREAD_VARIABLES", "KERNEL_DIED", "KERNEL_NAME", "KERNEL_START_TIMEOUT_SECONDS", "POLL_SECONDS",
-           "STOP_GRACE_SECONDS", "ExecutionResult", "NotebookFailure", "NotebookJob", "execute_notebooks"]
+           "STOP_GRACE_SECONDS", "ExecutionResult", "NotebookFailure", "NotebookJob", "execute_notebooks",
+           "worker_count"]
 
 KERNEL_NAME = "python3"
 KERNEL_START_TIMEOUT_SECONDS = 120
@@ -175,6 +176,18 @@ def _usable_cores() -> int:
     return os.cpu_count() or 1
 
 
+def worker_count(workers: int | None, n_jobs: int) -> int:
+    """Notebooks run at the same time: ``workers``, by default the CPU cores this process may use; at most
+    one per notebook, at least one.
+
+    Examples
+    --------
+    >>> worker_count(4, 3), worker_count(2, 7), worker_count(0, 0)
+    (3, 2, 1)
+    """
+    return max(1, min(workers or _usable_cores(), n_jobs))
+
+
 def _thread_limits(workers: int) -> dict[str, str]:
     """Each kernel's share of the cores for the threads of its numerical libraries, where not set already.
 
@@ -257,7 +270,7 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
     """
     signals = signals or RunSignals()
     registry = _KernelRegistry()
-    workers = max(1, min(workers or _usable_cores(), len(jobs)))
+    workers = worker_count(workers, len(jobs))
     kernel_env = {**_thread_limits(workers), **(env or {})}
     running: set[str] = set()
     lock = threading.Lock()  # taken by worker threads only, never by the main thread

@@ -45,7 +45,7 @@ import pandas as pd
 from cxlab import io, snapshot
 from cxlab.report.appendix import APPENDIX_PAGE, APPENDIX_TITLE
 from cxlab.report.errors import ReportError, ReportLockedError, ReportOutputError, ReportRunError
-from cxlab.report.execute import NotebookJob, execute_notebooks
+from cxlab.report.execute import NotebookJob, execute_notebooks, worker_count
 from cxlab.report.interrupt import RunSignals
 from cxlab.report.lock import lock_holder, quarter_lock
 from cxlab.report.params import SET_BY_RUN
@@ -60,7 +60,7 @@ from cxlab.report.publish import (
     publish,
 )
 from cxlab.report.render import render_appendix_page, render_notebook_page
-from cxlab.report.schedule import earlier_notebook_seconds, longest_first
+from cxlab.report.schedule import earlier_notebook_seconds, quickest_order
 from cxlab.report.summary import NotebookPage, load_page_headlines, write_quarter_summary, write_quarters_index
 
 __all__ = ["DISK_ERRNOS", "EXECUTED_DIR", "OUTPUT_ERRNOS", "check", "run"]
@@ -219,7 +219,8 @@ def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, cl
                 plan.cxdata.close()
             plan.cxdata = None  # the kernels read the copy; the run itself needs no table from here on
             env = {"MPLCONFIGDIR": str(Path(scratch) / "matplotlib"), snapshot.ENV_VAR: str(validated)}
-            start_order = longest_first(jobs, earlier_notebook_seconds(out, provenance.data_folder))
+            start_order = quickest_order(jobs, earlier_notebook_seconds(out, provenance.data_folder),
+                                         workers=worker_count(workers, len(jobs)))
             result = execute_notebooks(start_order, cwd=notebooks_dir, env=env, workers=workers, progress=progress,
                                        signals=signals)
         provenance.notebook_seconds = {k: round(v, 1) for k, v in result.seconds.items()}

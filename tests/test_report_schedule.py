@@ -1,0 +1,52 @@
+"""The start order of a run's notebooks: the schedule that ends soonest by an earlier run's seconds."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from cxlab.report.schedule import MAX_SEARCHED, finish_time, longest_first, quickest_order
+
+# seconds per notebook of a report run on 1M customers, two workers
+SECONDS_1M = {"01_cx_scorecard": 11.9, "02_touchpoints_and_drivers": 14.2, "03_feedback_loop": 35.6,
+              "04_retention_cohorts": 16.6, "05_churn_survival": 19.7, "06_retention_economics": 10.0,
+              "07_voice_of_customer": 41.0}
+
+
+def _jobs(names):
+    return [SimpleNamespace(name=name) for name in names]
+
+
+def _finish(order, seconds, workers):
+    return finish_time([seconds[job.name] for job in order], workers)
+
+
+def test_the_order_ends_when_the_best_split_of_the_notebooks_does():
+    jobs = _jobs(sorted(SECONDS_1M))
+    # longest first by hand: 07 | 03, then 05 (at 35.6) and 04 (at 41.0), then 02 (at 55.3) and 01
+    # (at 57.6); both end at 69.5 and 06 runs alone to 79.5
+    assert _finish(longest_first(jobs, SECONDS_1M), SECONDS_1M, 2) == pytest.approx(79.5)
+    order = quickest_order(jobs, SECONDS_1M, workers=2)
+    assert sorted(job.name for job in order) == sorted(SECONDS_1M)
+    # the best split of the 149.0 s: 07 + 05 + 02 = 74.9 s against 03 + 04 + 01 + 06 = 74.1 s
+    assert _finish(order, SECONDS_1M, 2) == pytest.approx(74.9)
+
+
+def test_longest_first_stands_where_no_order_ends_sooner():
+    jobs = _jobs(["a", "b", "c"])
+    seconds = {"a": 1.0, "b": 5.0, "c": 2.0}
+    assert [job.name for job in quickest_order(jobs, seconds, workers=2)] == ["b", "c", "a"]
+    assert [job.name for job in quickest_order(jobs, seconds, workers=1)] == ["b", "c", "a"]
+
+
+def test_jobs_without_an_earlier_time_start_last_in_their_order():
+    jobs = _jobs(["new1", "a", "new2", "b"])
+    order = quickest_order(jobs, {"a": 2.0, "b": 3.0}, workers=2)
+    assert [job.name for job in order] == ["b", "a", "new1", "new2"]
+
+
+def test_beyond_the_searched_size_the_order_is_longest_first():
+    seconds = {f"n{i}": float(i % 4 + 1) for i in range(MAX_SEARCHED + 1)}
+    jobs = _jobs(sorted(seconds))
+    assert quickest_order(jobs, seconds, workers=2) == longest_first(jobs, seconds)
