@@ -68,7 +68,9 @@ def tenure_frame(customers: pd.DataFrame, *, as_of, acquired_col: str = "acquire
         ``observable_months`` (int, whole months between acquisition and the as-of instant),
         ``tenure_months`` (int) and ``churned`` (0/1), see the module's timing convention, and
         ``active`` (bool: no churn known by the as-of instant; a customer who churned in a month
-        not yet over is censored but not active).
+        not yet over is censored but not active). A new frame; when every customer was
+        acquired by the as-of instant it shares the columns of ``customers`` rather than copying
+        them, so neither frame's columns are to be changed in place.
 
     Examples
     --------
@@ -84,8 +86,11 @@ def tenure_frame(customers: pd.DataFrame, *, as_of, acquired_col: str = "acquire
     end_of_day = as_of_end(as_of)
     acquired = pd.to_datetime(customers[acquired_col])
     known = acquired < end_of_day
-    out = customers.take(np.flatnonzero(known.to_numpy()))  # a new frame (one copy of the kept rows)
-    acquired = acquired[known]
+    if known.all():  # a new frame sharing the columns: the ones added below go into it alone
+        out = customers.copy(deep=False)
+    else:
+        out = customers.take(np.flatnonzero(known.to_numpy()))  # a new frame (one copy of the kept rows)
+        acquired = acquired[known]
     churned_at = pd.to_datetime(out[churned_col])
     churn_known = churned_at.notna() & (churned_at < end_of_day)
     end = churned_at.where(churn_known, end_of_day)
