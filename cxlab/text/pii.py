@@ -65,10 +65,18 @@ def scrub_pii(texts) -> pd.Series:
     present = series.notna()
     out = series.astype(object).copy()
     text = series[present].astype(str)
-    text = text.str.replace(_EMAIL, "[email]", regex=True)
-    text = text.str.replace(_CARD, "[card]", regex=True)
-    text = text.str.replace(_LONG_NUMBER, "[number]", regex=True)
-    text = text.str.replace(_PHONE, _phone, regex=True)
+    # each pattern is searched only in the comments that can hold it: of 93,096 distinct comments,
+    # 1,838 have an "@" and 4,648 a digit, and the number patterns took 0.7 s over them all
+    _replace_in(text, text.str.contains("@", regex=False), _EMAIL, "[email]")
+    digits = text.str.contains(r"\d", regex=True)
+    for pattern, replacement in ((_CARD, "[card]"), (_LONG_NUMBER, "[number]"), (_PHONE, _phone)):
+        _replace_in(text, digits, pattern, replacement)
     text = text.str.replace(_GREETING, _name, regex=True)
     out[present] = text
     return out
+
+
+def _replace_in(text: pd.Series, rows: pd.Series, pattern: re.Pattern, replacement) -> None:
+    """Replace ``pattern`` in the ``rows`` of ``text``, in place."""
+    if rows.any():
+        text[rows] = text[rows].str.replace(pattern, replacement, regex=True)
