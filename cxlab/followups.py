@@ -193,6 +193,7 @@ def answer_followups(
         attrs = [c for c in ("segment", "region", "contract") if c in customers.columns]
         for name, values in attributes_of(out["customer_id"], customers, attrs).items():
             out[name] = values
-    out = by_answer_time(out).reset_index(drop=True)
+    out = by_answer_time(out)
+    out.index = pd.RangeIndex(len(out))  # renumbered in place: reset_index would copy every column
     out.attrs.update(as_of=as_of, match=match, followup_window_days=followup_window_days)
     return out

@@ -148,7 +148,9 @@ def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Series, acquired_at:
     answers["responded_at"] = responded.to_numpy()[taken]
     answers["row"] = row
     answers["acquired_at"] = acquired_at.to_numpy()[row]
-    return by_answer_time(answers).reset_index(drop=True)  # of answers given at once, the larger id is the later
+    answers = by_answer_time(answers)  # of answers given at once, the larger id is the later
+    answers.index = pd.RangeIndex(len(answers))  # renumbered in place: reset_index would copy every column
+    return answers
 
 
 def _followups(surveys, cases, as_of, followup_window_days: int) -> pd.DataFrame:
@@ -249,7 +251,7 @@ def survival_frame(data_or_tables, *, as_of=None, landmark_months: int | None = 
         # (and lifelines rejects rows whose entry is not before their duration)
         frame = frame[frame["tenure_months"] > landmark_months]
         cutoff_at = pd.to_datetime(frame["acquired_at"]) + landmark_months * _MONTH
-    frame = frame.reset_index(drop=True)
+    frame.index = pd.RangeIndex(len(frame))  # a frame of this function's own, renumbered without a copy
     cutoff = cutoff_at.to_numpy(dtype="datetime64[ns]")
     frame["landmark_months"] = 0 if landmark_months is None else int(landmark_months)
     present = [c for c in covariates if c in fixed or surveys is not None]
@@ -360,7 +362,7 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
     tenure = tenure_frame(customers.assign(customer_id=as_text_ids(customers["customer_id"])), as_of=as_of)
     at_risk = tenure["tenure_months"] > 0
     tenure = tenure.loc[at_risk, ["customer_id", "acquired_at", "tenure_months", "churned", *static]]
-    tenure = tenure.reset_index(drop=True)
+    tenure.index = pd.RangeIndex(len(tenure))
     answers = _answers(surveys, tenure["customer_id"], tenure["acquired_at"], as_of)
     grid = pd.DataFrame({"row": np.arange(len(tenure)), "month": 0})
     covariates: list[str] = []
