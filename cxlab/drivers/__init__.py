@@ -30,6 +30,8 @@ Modules: :mod:`~cxlab.drivers.frames` (the key-driver frame without look-ahead),
 public name is importable from ``cxlab.drivers`` itself.
 """
 
+import importlib
+
 from cxlab.drivers.frames import (
     OUTCOMES,
     asked_together,
@@ -40,20 +42,23 @@ from cxlab.drivers.frames import (
     latest_before,
     totals_before,
 )
-from cxlab.drivers.importance import (
-    EXACT_DOMINANCE_MAX,
-    IMPORTANCE_METHODS,
-    IMPORTANCE_NAMES,
-    MAX_DRIVERS,
-    MISSING_RULES,
-    OUTCOME_KINDS,
-    bootstrap_importance,
-    general_dominance,
-    importance_weights,
-    pairwise_covariance,
-    relative_weights,
-)
-from cxlab.drivers.model import KeyDriverAnalysis, key_drivers
+
+# The key-driver model and importance measures load statsmodels and seaborn: imported when one of their names is
+# first asked for, so that the key-driver frame (which the engine builds) comes without them.
+_LATER = {
+    **dict.fromkeys(["EXACT_DOMINANCE_MAX", "IMPORTANCE_METHODS", "IMPORTANCE_NAMES", "MAX_DRIVERS", "MISSING_RULES",
+                     "OUTCOME_KINDS", "bootstrap_importance", "general_dominance", "importance_weights",
+                     "pairwise_covariance", "relative_weights"], "importance"),
+    **dict.fromkeys(["KeyDriverAnalysis", "key_drivers"], "model"),
+}
+
+
+def __getattr__(name: str):
+    """The importance and model names, from their modules when first asked for."""
+    if name in _LATER:
+        return getattr(importlib.import_module(f"{__name__}.{_LATER[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "EXACT_DOMINANCE_MAX",

@@ -13,16 +13,22 @@ Modules: :mod:`~cxlab.sections.scorecard` (page 01), :mod:`~cxlab.sections.journ
 
 import importlib
 
-from cxlab.sections.context import ReportContext, open_report
 from cxlab.sections.result import Chart, SectionResult, Table
 
 _PAGES = ("churn", "drilldown", "economics", "journey", "loop", "questions", "retention", "scorecard", "voice")
+_CONTEXT = ("ReportContext", "open_report")
 
 
 def __getattr__(name: str):
-    """Import a page's module when it is first asked for: a report kernel loads only its own page's."""
+    """Import a page's module when it is first asked for: a report kernel loads only its own page's.
+
+    The report context too (it loads the data and the analyses every page shares), so that the
+    report run, which reads :mod:`cxlab.sections.result`'s markers, does not import them.
+    """
     if name in _PAGES:
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _CONTEXT:
+        return getattr(importlib.import_module(f"{__name__}.context"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["Chart", "ReportContext", "SectionResult", "Table", "churn", "drilldown", "economics", "journey", "loop",

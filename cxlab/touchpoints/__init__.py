@@ -29,6 +29,8 @@ Modules: :mod:`~cxlab.touchpoints.answers` (answers as of an instant, customer a
 ``cxlab.touchpoints`` itself.
 """
 
+import importlib
+
 from cxlab.touchpoints.answers import (
     ANSWER_COLUMNS,
     SCORE_COLUMNS,
@@ -46,8 +48,6 @@ from cxlab.touchpoints.changes import (
     scorecard_changes,
     scorecard_changes_from_cells,
 )
-from cxlab.touchpoints.intervention import InterventionEffect, intervention_effect
-from cxlab.touchpoints.plots import plot_intervention, plot_trend, plot_trend_panels
 from cxlab.touchpoints.scorecard import (
     SCORE_LABELS,
     overall_share,
@@ -59,6 +59,19 @@ from cxlab.touchpoints.scorecard import (
     scorecard,
     scorecard_from_cells,
 )
+
+# The intervention model and the charts load statsmodels and matplotlib's pyplot: imported when one of their names
+# is first asked for, so that the scorecard's aggregates (which the engine builds) come without them.
+_LATER = {**dict.fromkeys(["InterventionEffect", "intervention_effect"], "intervention"),
+          **dict.fromkeys(["plot_intervention", "plot_trend", "plot_trend_panels"], "plots")}
+
+
+def __getattr__(name: str):
+    """The intervention and chart names, from their modules when first asked for."""
+    if name in _LATER:
+        return getattr(importlib.import_module(f"{__name__}.{_LATER[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ANSWER_COLUMNS",
