@@ -184,12 +184,14 @@ def cause_specific_cox(frame: pd.DataFrame, reasons: pd.Series | None = None, *,
         if column in data.columns and (pd.api.types.is_object_dtype(data[column])
                                        or pd.api.types.is_string_dtype(data[column])):
             data[column] = data[column].astype("category")
-    churned = data[event_col] == 1
+    churned = data[event_col].to_numpy() == 1
+    reason, names = pd.factorize(data[reason_col])  # codes: each reason's events found without comparing text
     models = {}
-    for name in sorted(data.loc[churned, reason_col].dropna().unique()):
-        event = (churned & (data[reason_col] == name)).astype(int)
+    for code in sorted(np.unique(reason[churned & (reason >= 0)]), key=lambda code: names[code]):
+        event = (churned & (reason == code)).astype(int)
         if event.sum() < min_events:
             continue
+        name = names[code]
         cause = data.copy(deep=False)
         cause[event_col] = event
         if "start_months" in cause.columns:

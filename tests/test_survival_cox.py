@@ -183,6 +183,7 @@ def test_time_varying_cox_equals_lifelines_on_individual_rows():
         assert model.hazard_ratios_.loc[term, "coef"] == pytest.approx(reference.params_[term], abs=1e-7)
         assert model.hazard_ratios_.loc[term, "se"] == pytest.approx(reference.standard_errors_[term], abs=1e-7)
     assert model.hazard_ratios_.loc["detractor", "n"] == late.sum()
+    assert model.hazard_ratios_.loc["segment[B]", "n"] == (tv["segment"].to_numpy()[::2] == "B").sum()  # customers
     with pytest.raises(ValueError, match="'start_months' < 'stop_months'"):
         fit_time_varying_cox(tv.assign(stop_months=0), covariates=["detractor"])
 

@@ -377,8 +377,11 @@ class TimeVaryingChurnCox(_ChurnCoxBase):
         self.model_ = self._fit_with_fallback(self._cells(data))
         self._data = data
         matrix = self.design_.matrix
-        sizes = {name: (pd.unique(ids[matrix[name].to_numpy()[self._row_group] != 0]).size if term.kind != "numeric"
-                        else self.n_customers_) for name, term in self.design_.terms.items()}
+        # customers with time in a level: their codes counted once, by marking (no hashing of a million codes)
+        sizes = {name: (np.count_nonzero(np.bincount(ids[(matrix[name].to_numpy() != 0)[self._row_group]],
+                                                     minlength=self.n_customers_))
+                        if term.kind != "numeric" else self.n_customers_)
+                 for name, term in self.design_.terms.items()}
         self._summarise(data, pd.Series(sizes, dtype=float), event_col)
         return self
 
