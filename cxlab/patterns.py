@@ -191,8 +191,8 @@ def fit_logit_on_patterns(design: pd.DataFrame, outcome, *, weights=None) -> Pat
     Raises
     ------
     ValueError
-        When the outcome is not 0/1 in every row (naming the rows) or its length differs from the
-        design's.
+        When the outcome is not 0/1 in every row (naming the rows), its length differs from the
+        design's, or a design column holds a missing or infinite value (naming the columns).
 
     Examples
     --------
@@ -210,6 +210,10 @@ def fit_logit_on_patterns(design: pd.DataFrame, outcome, *, weights=None) -> Pat
                          f"({bad.size} in all) are not")
     w = np.ones(len(design)) if weights is None else np.asarray(weights, dtype=float)
     x = design.to_numpy(dtype=float)
+    finite = np.isfinite(x).all(axis=0)
+    if not finite.all():
+        raise ValueError(f"logistic model: design column(s) {list(design.columns[~finite])} hold missing or "
+                         "infinite values")
     row_pattern = identical_rows([*x.T, y], len(design))
     first = first_rows(row_pattern)
     if len(first) > len(design) // 2:

@@ -86,6 +86,8 @@ def test_bad_outcomes_are_named():
         fit_logit_on_patterns(design, responded)
     with pytest.raises(ValueError, match="99 outcomes for 100 design rows"):
         fit_logit_on_patterns(design, np.zeros(99))
+    with pytest.raises(ValueError, match=r"design column\(s\) \['annual'\] hold missing or infinite values"):
+        fit_logit_on_patterns(design.assign(annual=design["annual"].where(design.index != 3)), np.zeros(100))
 
 
 def test_identical_rows_treats_missing_values_as_a_value():
