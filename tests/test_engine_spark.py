@@ -92,3 +92,13 @@ def test_spark_writes_the_validated_copy_duckdb_writes(engines, tmp_path):
     assert json.loads((ours / "manifest.json").read_text()) == json.loads((theirs / "manifest.json").read_text())
     with connect(demo_path(), validated_copy=ours) as from_copy:
         assert from_copy.validated_copy == ours
+
+
+def test_both_dialects_count_the_rows_beyond_the_first_of_each_hash(engines):
+    # keys a, b, a, c, a, b: two more a's and one more b than distinct keys, by hand 3 rows repeat a hash
+    keys = pd.DataFrame({"key": ["a", "b", "a", "c", "a", "b"], "month": [1, 1, 1, 1, 1, 1]})
+    for engine in engines:
+        engine.dialect.register_frame("repeats", keys)
+        for where, repeated in (("TRUE", 3), ("key <> 'a'", 1), ("key = 'c'", 0)):
+            query = engine.dialect.repeated_hashes("key, month", "repeats", where)
+            assert int(engine.dialect.frame(query)["n"].iloc[0]) == repeated, (engine.dialect.name, where)
