@@ -151,7 +151,8 @@ def answer_frame(data, *, as_of=None, horizon_months: int = 12, followup_window_
     frame["tenure_at_answer_months"] = (frame["responded_at"] - acquired).dt.days / DAYS_PER_MONTH
     revenue = frame["monthly_revenue"] if "monthly_revenue" in frame.columns else pd.Series(np.nan, frame.index)
     frame["log_revenue"] = np.log1p(revenue.astype(float))
-    frame["answer_year"] = frame["responded_at"].dt.year.astype(str)
+    distinct_years, year = np.unique(frame["responded_at"].dt.year.to_numpy(), return_inverse=True)
+    frame["answer_year"] = np.array([str(y) for y in distinct_years], dtype=object)[year]  # a string per year, shared
     for column in ("segment", "contract", "region"):
         if column not in frame.columns:
             frame[column] = "unknown"
