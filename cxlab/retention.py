@@ -332,7 +332,7 @@ def retention_over_time(customers: pd.DataFrame, *, as_of_dates, months: int = 1
     # whether it churned by months: all the Kaplan-Meier estimate at months needs
     tenures, churns, sizes = [], [], []
     position = pd.Series(np.arange(len(customers)), index=customers.index)
-    dated = customers.filter(["acquired_at", "churned_at"])  # tenure_frame copies the columns it is given, per date
+    dated = customers.filter(["acquired_at", "churned_at"])  # tenure_frame copies them at earlier dates
     for date in dates:
         frame = tenure_frame(dated, as_of=date)
         rows = position.loc[frame.index].to_numpy()

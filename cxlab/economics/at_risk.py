@@ -114,7 +114,7 @@ def revenue_at_risk(customers: pd.DataFrame, *, as_of, horizon_months: int = 12,
     """
     if horizon_months < 1 or horizon_months % 1:
         raise ValueError(f"horizon_months must be a whole number >= 1; got {horizon_months}")
-    # the columns it reads: tenure_frame copies every column it is given
+    # the columns it reads: tenure_frame copies every column it is given when a customer comes after the as-of date
     frame = tenure_frame(customers.filter(["acquired_at", "churned_at", "monthly_revenue"]), as_of=as_of)
     revenue = frame["monthly_revenue"].astype(float)
     if revenue.isna().any():

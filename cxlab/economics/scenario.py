@@ -176,7 +176,7 @@ def customer_base(customers: pd.DataFrame, *, as_of, acquisition_window_months: 
     missing = [c for c in (revenue_col, cost_col) if c not in customers.columns]
     if missing:
         raise ValueError(f"customer_base: customers table lacks column(s) {missing}")
-    # the columns it reads: tenure_frame copies every column it is given
+    # the columns it reads: tenure_frame copies every column it is given when a customer comes after the as-of date
     frame = tenure_frame(customers.filter(["acquired_at", "churned_at", revenue_col]), as_of=as_of)
     if frame.empty:
         raise ValueError(f"customer_base: no customer was acquired on or before {pd.Timestamp(as_of).date()}")
