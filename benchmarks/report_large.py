@@ -31,7 +31,7 @@ sys.path.insert(0, str(HERE))
 from measure import TreeSampler, load_average  # noqa: E402
 from steps import code_cell_seconds  # noqa: E402
 
-from cxlab.report.schedule import earlier_notebook_seconds  # noqa: E402
+from cxlab.report.schedule import earlier_run  # noqa: E402
 
 SECTION_CALL = re.compile(r"report\.show\(\s*\w+\.(\w+)")
 
@@ -78,6 +78,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None,
                         help="reports folder (default: benchmarks/.cache/reports-<world>, kept between runs)")
     parser.add_argument("--save", type=Path, default=None, help="JSON file for the figures")
+    parser.add_argument("--memory-limit", default="", help="passed to cxlab report (default: its own)")
+    parser.add_argument("--workers", type=int, default=0, help="passed to cxlab report (default: its own)")
     args = parser.parse_args()
     cxlab = Path(sys.executable).with_name("cxlab")
     # The reports folder stays between runs, as a quarterly run's does: a run starts the notebooks
@@ -86,9 +88,11 @@ def main() -> None:
     out = args.out or HERE / ".cache" / f"reports-{world_name(args.world)}"
     out.mkdir(parents=True, exist_ok=True)
     # the report matches an earlier run by the data folder as it was given (cxlab.report.schedule)
-    earlier_run = bool(earlier_notebook_seconds(out, str(args.world)))
+    earlier = bool(earlier_run(out, str(args.world)).seconds)
     command = [str(cxlab), "report", "--data", str(args.world), "--out", str(out), "--force"]
     command += ["--engine", args.engine] if args.engine else []
+    command += ["--memory-limit", args.memory_limit] if args.memory_limit else []
+    command += ["--workers", str(args.workers)] if args.workers else []
     load_before = load_average()[0]
     started = time.perf_counter()
     with TreeSampler(descendants_only=True) as sampler:  # the report and its kernels, not this script
@@ -97,17 +101,20 @@ def main() -> None:
     if finished.returncode != 0:
         raise SystemExit(f"the report failed with exit code {finished.returncode}")
     executed = next(out.glob("*/executed"))
+    provenance = json.loads((executed.parent / "provenance.json").read_text(encoding="utf-8"))
     pages, sections = section_seconds(executed)
     slowest = dict(sorted(sections.items(), key=lambda item: -item[1])[:8])
     figures = {"world": world_name(args.world),
-               "command": "cxlab report --data <world> --out <folder> --force"
-                          + (f" --engine {args.engine}" if args.engine else ""),
-               "start_order": "quickest by the earlier run" if earlier_run else "page order (no earlier run)",
+               "command": " ".join(["cxlab report --data <world> --out <folder> --force", *command[7:]]),
+               "start_order": "quickest by the earlier run" if earlier else "page order (no earlier run)",
                "load_1m_before": round(load_before, 2), "load_1m_after": round(load_average()[0], 2),
                "wall_seconds": round(wall, 1), "peak_rss_mb_all_processes": round(sampler.peak_mb),
                "peak_pss_mb_all_processes": round(sampler.peak_pss_mb),
                "at_the_pss_peak": {"running": running_at(executed, sampler.peak_pss_at),
                                    "processes": sorted(sampler.peak_pss_processes, key=lambda p: -p["pss_mb"])},
+               "memory_budget_mb": provenance.get("memory_budget_mb"),
+               "kernel_peak_mb": provenance.get("notebook_peak_mb"),
+               "run_again_alone": provenance.get("run_again_alone"),
                "cell_seconds_per_page": pages, "slowest_sections": slowest,
                "section_seconds": sections}
     print(json.dumps(figures, indent=2))

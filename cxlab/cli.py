@@ -74,6 +74,13 @@ def report(
     engine: Annotated[str, typer.Option(help="What validates the data and writes the copy the notebooks read: "
                                              "duckdb (the default; out of core), spark (local mode) or pandas; "
                                              "the same rules, messages and figures.")] = "",
+    workers: Annotated[int, typer.Option(min=0, help="Notebooks run at the same time at most; default (0): one per "
+                                                     "CPU core.")] = 0,
+    memory_limit: Annotated[str, typer.Option("--memory-limit", help="Memory the notebooks running together may "
+                                                                     "hold, like 8GB; default: what the machine "
+                                                                     "has available when they start. A notebook "
+                                                                     "starts beside others only if their peaks in "
+                                                                     "the last run on the same data fit.")] = "",
     check: Annotated[bool, typer.Option("--check", help="Only validate the data, quarter, parameters, reports "
                                                         "folder and lock, say what the run would do, and exit "
                                                         "(0 when it would start).")] = False,
@@ -84,7 +91,8 @@ def report(
 
     options = {"quarter": quarter or None, "data": data, "params": params, "out": out, "force": force,
                "only": only or None, "notebooks_dir": notebooks, "as_of": as_of or None,
-               "by": by or None, **({"engine": engine} if engine else {})}
+               "by": by or None, **({"engine": engine} if engine else {}), "workers": workers or None,
+               "memory_limit": memory_limit or None}
     try:
         if check:
             typer.echo(cxlab.report.check(**options))

@@ -58,11 +58,12 @@ def test_report_options_reach_the_run(monkeypatch, tmp_path):
     monkeypatch.setattr(cxlab.report, "run", recorded)
     result = runner.invoke(app, ["report", "--quarter", "2026Q2", "--data", "my/data", "--params", "p.yaml",
                                  "--out", str(tmp_path), "--force", "--only", "05", "--only", "06_retention_economics",
-                                 "--by", "region", "--engine", "duckdb"])
+                                 "--by", "region", "--engine", "duckdb", "--workers", "1", "--memory-limit", "6GB"])
     assert result.exit_code == 0, result.output
     assert recorded.calls == [{"quarter": "2026Q2", "data": Path("my/data"), "params": Path("p.yaml"),
                                "out": tmp_path, "force": True, "only": ["05", "06_retention_economics"],
-                               "notebooks_dir": None, "as_of": None, "by": "region", "engine": "duckdb"}]
+                               "notebooks_dir": None, "as_of": None, "by": "region", "engine": "duckdb",
+                               "workers": 1, "memory_limit": "6GB"}]
     assert f"report written: {tmp_path / '2026Q3' / 'index.html'}" in result.stdout
 
 
@@ -71,7 +72,8 @@ def test_report_defaults_run_the_demo_report(monkeypatch):
     monkeypatch.setattr(cxlab.report, "run", recorded)
     assert runner.invoke(app, ["report"]).exit_code == 0
     assert recorded.calls == [{"quarter": None, "data": Path("data/demo"), "params": None, "out": Path("reports"),
-                               "force": False, "only": None, "notebooks_dir": None, "as_of": None, "by": None}]
+                               "force": False, "only": None, "notebooks_dir": None, "as_of": None, "by": None,
+                               "workers": None, "memory_limit": None}]
 
 
 @pytest.mark.parametrize("outcome, code, message", [
@@ -104,6 +106,13 @@ def test_bad_input_exits_2_with_a_plain_message(tmp_path, small_world):
     assert result.exit_code == 2 and "no-such-folder: data folder not found" in result.stderr
     result = runner.invoke(app, [*base, "--data", str(small_world), "--only", "09"])
     assert result.exit_code == 2 and "--only 09: no such report notebook; choose from 01_scores" in result.stderr
+    result = runner.invoke(app, [*base, "--data", str(small_world), "--memory-limit", "lots"])
+    assert result.exit_code == 2 and "memory limit must be a positive size like 4GB or 512MB; got 'lots'" in (
+        result.stderr)
+    result = runner.invoke(app, [*base, "--data", str(small_world), "--memory-limit", "8GB", "--check"])
+    assert result.exit_code == 0 and "check passed" in result.stdout
+    result = runner.invoke(app, [*base, "--data", str(small_world), "--memory-limit", "8", "--check"])
+    assert result.exit_code == 2 and "got '8'" in result.stderr
     assert not (tmp_path / "reports").exists()
 
 

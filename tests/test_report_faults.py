@@ -238,21 +238,32 @@ def test_kernel_killed_like_by_the_oom_killer(tmp_path, data, notebooks, earlier
     params = tmp_path / "params.yaml"
     params.write_text(f"03_sleeps:\n  pid_path: {json.dumps(str(pid_file))}\n")
 
-    def oom_killer():
+    run_ended = threading.Event()
+    killed = []
+
+    def oom_killer():  # kills the kernel each time the notebook starts: beside the others, then alone
         deadline = time.monotonic() + 240
-        while not (pid_file.is_file() and pid_file.read_text().strip()) and time.monotonic() < deadline:
+        while not run_ended.is_set() and time.monotonic() < deadline:
+            pid = pid_file.read_text().strip() if pid_file.is_file() else ""
+            if pid and pid not in killed:
+                killed.append(pid)
+                os.kill(int(pid), signal.SIGKILL)
             time.sleep(0.1)
-        os.kill(int(pid_file.read_text()), signal.SIGKILL)
 
     killer = threading.Thread(target=oom_killer)
     killer.start()
     started = time.monotonic()
-    with pytest.raises(ReportRunError) as caught:
-        run_report(notebooks, data, out, force=True, params=params)
-    killer.join()
+    try:
+        with pytest.raises(ReportRunError) as caught:
+            run_report(notebooks, data, out, force=True, params=params, workers=2)  # started beside 01_scores
+    finally:
+        run_ended.set()
+        killer.join()
     assert time.monotonic() - started < 120
+    assert len(killed) == 2  # the notebook ran beside others, died, and was run again alone
     message = str(caught.value)
-    assert "notebook 03_sleeps failed: the kernel died" in message and "out-of-memory killer" in message
+    assert "notebook 03_sleeps failed: the kernel died, also when the notebook was run again" in message
+    assert "out-of-memory killer" in message
     assert f"the earlier report in {out / QUARTER} is unchanged" in message
     assert sorted(p.name for p in out.iterdir()) == [QUARTER, "_failed", "index.html"]
     assert snapshot_files(out / QUARTER) == before

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import pytest
 
-from cxlab.report.schedule import MAX_SEARCHED, finish_time, longest_first, quickest_order
+from cxlab.report.schedule import MAX_SEARCHED, EarlierRun, earlier_run, finish_time, longest_first, quickest_order
 
 # seconds per notebook of a report run on 1M customers, two workers
 SECONDS_1M = {"01_cx_scorecard": 11.9, "02_touchpoints_and_drivers": 14.2, "03_feedback_loop": 35.6,
@@ -50,3 +51,39 @@ def test_beyond_the_searched_size_the_order_is_longest_first():
     seconds = {f"n{i}": float(i % 4 + 1) for i in range(MAX_SEARCHED + 1)}
     jobs = _jobs(sorted(seconds))
     assert quickest_order(jobs, seconds, workers=2) == longest_first(jobs, seconds)
+
+
+def test_with_a_budget_notebooks_that_do_not_fit_together_wait():
+    # a and b held 3 GB each, c and d 1 GB: within 4 GB only a heavy and a light one run together
+    seconds, peaks = {"a": 3.0, "b": 3.0, "c": 3.0, "d": 3.0}, {"a": 3.0, "b": 3.0, "c": 1.0, "d": 1.0}
+
+    def finish(names):
+        return finish_time([seconds[n] for n in names], 2, peak_mb=[peaks[n] for n in names], memory_budget_mb=4.0)
+
+    # a alone (b does not fit beside it, and c and d wait behind b) to 3, then b | c to 6, then d to 9
+    assert finish("abcd") == 9.0
+    assert finish("acbd") == 6.0  # a | c, then b | d
+    order = quickest_order(_jobs("abcd"), seconds, workers=2, peak_mb=peaks, memory_budget_mb=4.0)
+    assert finish([job.name for job in order]) == 6.0
+    assert finish_time([3.0] * 4, 2) == 6.0  # without a budget any order ends at 6
+
+
+def test_a_notebook_larger_than_the_budget_still_runs_alone():
+    assert finish_time([2.0, 2.0], 2, peak_mb=[5.0, 1.0], memory_budget_mb=4.0) == 4.0
+    assert finish_time([2.0, 2.0], 2, peak_mb=[5.0, 1.0], memory_budget_mb=6.0) == 2.0
+
+
+def test_the_earlier_run_is_the_latest_on_the_same_data(tmp_path):
+    def record(quarter, started, folder, seconds, peaks):
+        (tmp_path / quarter).mkdir()
+        (tmp_path / quarter / "provenance.json").write_text(json.dumps(
+            {"started_at": started, "data_folder": folder, "notebook_seconds": seconds, "notebook_peak_mb": peaks}))
+
+    record("2026Q1", "2026-04-02T08:00:00+00:00", "data/big", {"a": 1.0}, {"a": 900})
+    record("2026Q2", "2026-07-02T08:00:00+00:00", "data/big", {"a": 2.0}, {"a": 1000})
+    record("2026Q3", "2026-10-02T08:00:00+00:00", "data/demo", {"a": 3.0}, {})
+    (tmp_path / "2026Q4").mkdir()
+    (tmp_path / "2026Q4" / "provenance.json").write_text("{not json")
+    assert earlier_run(tmp_path, "data/big") == EarlierRun({"a": 2.0}, {"a": 1000})
+    assert earlier_run(tmp_path, "data/demo") == EarlierRun({"a": 3.0}, {})
+    assert earlier_run(tmp_path, "data/other") == EarlierRun()

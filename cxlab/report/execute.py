@@ -2,11 +2,17 @@
 
 Each notebook runs in its own Jupyter kernel (a separate process in its own process group),
 so a thread per notebook is enough to use the machine's cores. Failures are read from the
-exceptions papermill raises (never from output metadata). The main thread only waits, polling
-the run's :class:`~cxlab.report.interrupt.RunSignals`; when the run is stopped (a signal, or
-any exception while waiting) the kernels' process groups are killed, the worker threads are
-given a few seconds to finish, and the interrupt is raised again so the caller can remove its
-build folder.
+exceptions papermill raises (never from output metadata). The main thread starts the notebooks
+in their order, each once a worker is free and, given a memory budget, once the earlier peaks
+of those running and its own fit in it; otherwise it only waits, polling the run's
+:class:`~cxlab.report.interrupt.RunSignals`. When the run is stopped (a signal, or any exception
+while waiting) the kernels' process groups are killed, the worker threads are given a few
+seconds to finish, and the interrupt is raised again so the caller can remove its build folder.
+
+Each kernel's peak memory (its resident set's high-water mark, read just before it is shut
+down) is recorded, so that the next run can plan with it. A kernel that dies while other
+notebooks run beside it was most likely killed by the system for want of memory: once the others
+have ended, its notebook is run once more with nothing beside it.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import signal
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
@@ -27,10 +33,11 @@ from nbclient.exceptions import DeadKernelError
 
 from cxlab.report.interrupt import RunSignals
 from cxlab.report.progress import NotebookProgress
+from cxlab.report.schedule import fits_beside
 
-__all__ = ["BLAS_THREAD_VARIABLES", "KERNEL_DIED", "KERNEL_NAME", "KERNEL_START_TIMEOUT_SECONDS", "POLL_SECONDS",
-           "STOP_GRACE_SECONDS", "ExecutionResult", "NotebookFailure", "NotebookJob", "execute_notebooks",
-           "worker_count"]
+__all__ = ["BLAS_THREAD_VARIABLES", "KERNEL_DIED", "KERNEL_DIED_ALONE", "KERNEL_NAME", "KERNEL_START_TIMEOUT_SECONDS",
+           "POLL_SECONDS", "STOP_GRACE_SECONDS", "ExecutionResult", "NotebookFailure", "NotebookJob",
+           "execute_notebooks", "worker_count"]
 
 KERNEL_NAME = "python3"
 KERNEL_START_TIMEOUT_SECONDS = 120
@@ -40,6 +47,9 @@ _ERRNO = re.compile(r"^\[Errno (\d+)\]")
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 KERNEL_DIED = ("the kernel died: it was killed by a signal, probably by the out-of-memory killer "
                "(see `dmesg` or the system log); try fewer notebooks at once or a machine with more memory")
+KERNEL_DIED_ALONE = ("the kernel died, also when the notebook was run again with no other notebook beside it: "
+                     "it was killed by a signal, probably by the out-of-memory killer (see `dmesg` or the "
+                     "system log); the notebook needs a machine with more memory")
 
 
 @dataclass(frozen=True)
@@ -102,10 +112,25 @@ class NotebookFailure:
 
 @dataclass(frozen=True)
 class ExecutionResult:
-    """Outcome of executing a set of notebooks: seconds per notebook that finished, and the failures."""
+    """Outcome of executing a set of notebooks.
+
+    Attributes
+    ----------
+    seconds : dict
+        Notebook name to the seconds of its (last) execution.
+    failures : list of NotebookFailure
+        One per failed notebook, in job order.
+    peak_mb : dict
+        Notebook name to its kernel's peak resident memory in MB, where the system reports it
+        (Linux) and the kernel lived to be shut down.
+    run_again_alone : list of str
+        Notebooks whose kernel died beside other notebooks and that were run once more alone.
+    """
 
     seconds: dict
     failures: list
+    peak_mb: dict = field(default_factory=dict)
+    run_again_alone: list = field(default_factory=list)
 
 
 class _KernelRegistry:
@@ -152,6 +177,8 @@ class _RunKernelManager(AsyncKernelManager):
     extra_env: dict
     log_path: Path
     kernel_cwd: Path
+    job_name: str
+    peaks: dict  # job name to its kernel's peak memory, shared by the run's kernel managers
 
     async def start_kernel(self, **kw):
         kw["env"] = {**os.environ, **kw.get("env", {}), **self.extra_env}
@@ -162,11 +189,28 @@ class _RunKernelManager(AsyncKernelManager):
         if self._process_group:
             self.registry.add(self._process_group)
 
+    async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        # The kernel's high-water mark can only be read while it lives.
+        peak = _peak_memory_mb(getattr(self.provisioner, "pid", None))
+        if peak is not None:
+            self.peaks[self.job_name] = peak
+        await super().shutdown_kernel(now=now, restart=restart)
+
     async def cleanup_resources(self, restart: bool = False) -> None:
         # The kernel has exited: forget its process group, whose number may be reused.
         if getattr(self, "_process_group", None):
             self.registry.discard(self._process_group)
         await super().cleanup_resources(restart=restart)
+
+
+def _peak_memory_mb(pid: int | None) -> float | None:
+    """A process's peak resident memory in MB (Linux ``VmHWM``); None where it cannot be read."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            line = next(line for line in status if line.startswith("VmHWM:"))
+        return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
 
 
 def _usable_cores() -> int:
@@ -203,12 +247,12 @@ def _first_line(source: str) -> str:
     return next((line.strip() for line in source.splitlines() if line.strip()), "")
 
 
-def _execute_one(job: NotebookJob, *, cwd: Path, registry: _KernelRegistry, env: dict) -> None:
-    """Run one notebook with papermill; raises what papermill raises."""
+def _execute_one(job: NotebookJob, *, cwd: Path, registry: _KernelRegistry, env: dict, peaks: dict) -> None:
+    """Run one notebook with papermill (its kernel's peak memory goes to ``peaks``); raises what papermill raises."""
     job.output.parent.mkdir(parents=True, exist_ok=True)
     kernel_manager_class = type("ReportKernelManager", (_RunKernelManager,), {
         "registry": registry, "extra_env": env, "log_path": job.output.with_suffix(".kernel.log"),
-        "kernel_cwd": cwd})
+        "kernel_cwd": cwd, "job_name": job.name, "peaks": peaks})
     # The kernel starts in `cwd`; papermill's own `cwd=` would chdir the whole process, which is
     # unsafe with several notebooks running in threads.
     papermill.execute_notebook(
@@ -235,14 +279,14 @@ def _failure(job: NotebookJob, err: Exception) -> NotebookFailure:
 
 
 def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = None,
-                      workers: int | None = None, progress: bool = True,
-                      signals: RunSignals | None = None) -> ExecutionResult:
+                      workers: int | None = None, progress: bool = True, signals: RunSignals | None = None,
+                      expected_peak_mb: dict | None = None, memory_budget_mb: float | None = None) -> ExecutionResult:
     """Execute notebooks in parallel; every notebook runs even when another fails.
 
     Parameters
     ----------
     jobs : list of NotebookJob
-        The notebooks, their parameters and output paths.
+        The notebooks, their parameters and output paths, in the order to start them.
     cwd : pathlib.Path
         Working directory of the kernels (the notebooks' folder, so relative paths work).
     env : dict, optional
@@ -256,11 +300,19 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
     signals : RunSignals, optional
         The run's signal handling; while the notebooks run, a signal kills the kernels and
         ends the wait.
+    expected_peak_mb : dict, optional
+        Notebook name to the peak memory its kernel is expected to reach (an earlier run's
+        :attr:`ExecutionResult.peak_mb`); a notebook without one counts as 0.
+    memory_budget_mb : float, optional
+        The memory the kernels running together may hold by ``expected_peak_mb``: the next notebook
+        waits (and those after it behind it) until it fits beside those running
+        (:func:`cxlab.report.schedule.fits_beside`); alone, it always starts.
 
     Returns
     -------
     ExecutionResult
-        Seconds per notebook and one :class:`NotebookFailure` per failed notebook, in job order.
+        Seconds and peak memory per notebook, one :class:`NotebookFailure` per failed notebook (in
+        job order), and the notebooks run again alone after their kernel died beside others.
 
     Raises
     ------
@@ -271,11 +323,13 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
     signals = signals or RunSignals()
     registry = _KernelRegistry()
     workers = worker_count(workers, len(jobs))
+    expected_peak_mb = expected_peak_mb or {}
     kernel_env = {**_thread_limits(workers), **(env or {})}
     running: set[str] = set()
     lock = threading.Lock()  # taken by worker threads only, never by the main thread
     display = NotebookProgress(len(jobs), enabled=progress)
     seconds: dict[str, float] = {}
+    peaks: dict[str, float] = {}
 
     def work(job: NotebookJob) -> NotebookFailure | None:
         if registry.stopping:
@@ -285,7 +339,7 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
             display.show(len(seconds), list(running))
         started = time.perf_counter()
         try:
-            _execute_one(job, cwd=cwd, registry=registry, env=kernel_env)
+            _execute_one(job, cwd=cwd, registry=registry, env=kernel_env, peaks=peaks)
             return None
         except Exception as err:  # any failure of one notebook is reported, the others go on
             return _failure(job, err)
@@ -298,27 +352,53 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
 
     signals.kill_children = registry.kill_all  # kernels that end normally leave the registry
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cxlab-report")
-    futures: dict = {}
+    submitted: list = []  # every future, for a stopped run to wait on
     failures: dict[str, NotebookFailure] = {}
+    beside: set[str] = set()  # notebooks that ran while another one did
+
+    def run(batch: list[NotebookJob], slots: int) -> None:
+        """Start the batch in order as slots free up and memory allows; wait for it all."""
+        waiting, pending = list(batch), {}
+        while (waiting or pending) and signals.signum is None:
+            while waiting and len(pending) < slots and fits_beside(
+                    expected_peak_mb.get(waiting[0].name, 0.0),
+                    [expected_peak_mb.get(job.name, 0.0) for job in pending.values()], memory_budget_mb):
+                job = waiting.pop(0)
+                if pending:
+                    beside.update([job.name, *(other.name for other in pending.values())])
+                future = pool.submit(work, job)
+                submitted.append(future)
+                pending[future] = job
+            done, _ = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+            for future in done:
+                job = pending.pop(future)
+                failure = future.result()
+                if failure is None:
+                    failures.pop(job.name, None)
+                else:
+                    failures[job.name] = failure
+
     try:
         with signals.deferred():
-            futures.update({pool.submit(work, job): job for job in jobs})
-            pending = set(futures)
-            while pending and signals.signum is None:
-                done, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
-                for future in done:
-                    failure = future.result()
-                    if failure is not None:
-                        failures[futures[future].name] = failure
+            run(jobs, workers)
+            died_beside = [job for job in jobs if job.name in beside and job.name in failures
+                           and failures[job.name].error == KERNEL_DIED]
+            for job in died_beside:
+                seconds.pop(job.name, None)
+            run(died_beside, 1)
+            for job in died_beside:
+                if failures.get(job.name) is not None and failures[job.name].error == KERNEL_DIED:
+                    failures[job.name] = replace(failures[job.name], error=KERNEL_DIED_ALONE)
     except BaseException:
         registry.kill_all()
         pool.shutdown(wait=False, cancel_futures=True)
-        _wait_for_workers(list(futures), registry)
+        _wait_for_workers(submitted, registry)
         raise
     finally:
         display.close()
     pool.shutdown(wait=True)
-    return ExecutionResult(seconds, [failures[job.name] for job in jobs if job.name in failures])
+    return ExecutionResult(seconds, [failures[job.name] for job in jobs if job.name in failures], dict(peaks),
+                           [job.name for job in died_beside])
 
 
 def _wait_for_workers(futures: list, registry: _KernelRegistry) -> None:

@@ -49,6 +49,13 @@ class Provenance:
         Notebook name to its execution time in seconds.
     duration_seconds : float or None
         Wall time from the start of the run to the end of notebook execution.
+    notebook_peak_mb : dict
+        Notebook name to its kernel's peak resident memory in MB, where the system reports it; the next
+        run on the same data plans with it (:mod:`cxlab.report.schedule`).
+    memory_budget_mb : float or None
+        The memory the notebooks running together were allowed to hold by their earlier peaks.
+    run_again_alone : list
+        Notebooks whose kernel died beside others and that were run once more with nothing beside them.
     validated_by : str
         What validated the data folder and wrote the copy the notebooks read (``duckdb``, ``spark`` or
         ``pandas``); empty in records written before it was recorded.
@@ -65,6 +72,9 @@ class Provenance:
     notebook_seconds: dict = field(default_factory=dict)
     duration_seconds: float | None = None
     validated_by: str = ""
+    notebook_peak_mb: dict = field(default_factory=dict)
+    memory_budget_mb: float | None = None
+    run_again_alone: list = field(default_factory=list)
 
     def write(self, folder: Path) -> Path:
         """Write ``provenance.json`` into ``folder`` and return its path."""

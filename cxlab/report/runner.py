@@ -44,10 +44,11 @@ import pandas as pd
 
 from cxlab import io, snapshot
 from cxlab.report.appendix import APPENDIX_PAGE, APPENDIX_TITLE
-from cxlab.report.errors import ReportError, ReportLockedError, ReportOutputError, ReportRunError
+from cxlab.report.errors import ReportError, ReportInputError, ReportLockedError, ReportOutputError, ReportRunError
 from cxlab.report.execute import NotebookJob, execute_notebooks, worker_count
 from cxlab.report.interrupt import RunSignals
 from cxlab.report.lock import lock_holder, quarter_lock
+from cxlab.report.memory import memory_budget_mb, parse_memory_size
 from cxlab.report.params import SET_BY_RUN
 from cxlab.report.plan import DEFAULT_ENGINE, RunPlan, check_inputs_unchanged, check_target, plan_run
 from cxlab.report.provenance import Provenance, git_commit, package_versions, short_hashes
@@ -60,7 +61,7 @@ from cxlab.report.publish import (
     publish,
 )
 from cxlab.report.render import render_appendix_page, render_notebook_page
-from cxlab.report.schedule import earlier_notebook_seconds, quickest_order
+from cxlab.report.schedule import earlier_run, quickest_order
 from cxlab.report.summary import NotebookPage, load_page_headlines, write_quarter_summary, write_quarters_index
 
 __all__ = ["DISK_ERRNOS", "EXECUTED_DIR", "OUTPUT_ERRNOS", "check", "run"]
@@ -89,7 +90,7 @@ def _output_errors(plan: RunPlan) -> Iterator[None]:
 def check(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
           out: str | Path = "reports", force: bool = False, only: list[str] | None = None,
           notebooks_dir: str | Path | None = None, as_of=None, by: str | None = None,
-          engine: str = DEFAULT_ENGINE) -> str:
+          engine: str = DEFAULT_ENGINE, *, workers: int | None = None, memory_limit: str | None = None) -> str:
     """Validate a run without running it: data, quarter, parameters, reports folder and lock.
 
     Parameters are those of :func:`run`.
@@ -108,6 +109,7 @@ def check(quarter: str | None = None, data: str | Path = "data/demo", params: st
     ReportOutputError
         The reports folder (or its nearest existing parent) is not writable.
     """
+    _check_resources(workers, memory_limit)
     plan = plan_run(quarter, data, params, out, force, only, notebooks_dir, as_of, by, engine)
     existing = next(p for p in [plan.out, *plan.out.absolute().parents] if p.exists())
     if not os.access(existing, os.W_OK | os.X_OK):
@@ -121,7 +123,7 @@ def check(quarter: str | None = None, data: str | Path = "data/demo", params: st
 def run(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
         out: str | Path = "reports", force: bool = False, only: list[str] | None = None,
         notebooks_dir: str | Path | None = None, *, as_of=None, by: str | None = None, workers: int | None = None,
-        progress: bool = True, engine: str = DEFAULT_ENGINE) -> Path:
+        memory_limit: str | None = None, progress: bool = True, engine: str = DEFAULT_ENGINE) -> Path:
     """Run the quarterly report: execute every report notebook and publish the HTML pages.
 
     Parameters
@@ -147,7 +149,11 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
         closed-loop and retention figures per group (:mod:`cxlab.drilldown`), whose differences beyond
         chance the executive summary names.
     workers : int, optional
-        Notebooks executed at the same time; default: the CPU cores this process may use.
+        Notebooks executed at the same time at most; default: the CPU cores this process may use.
+    memory_limit : str, optional
+        The memory the notebooks running together may hold, like ``"8GB"``; default: the memory
+        the machine has available when they start. A notebook starts beside others only when the
+        peaks of all of them in the latest earlier run on the same data fit (:mod:`cxlab.report.memory`).
     progress : bool
         Show progress on stderr.
     engine : {"duckdb", "spark", "pandas"}
@@ -180,6 +186,7 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
     started = datetime.now().astimezone()
     clock = time.perf_counter()
     with RunSignals() as signals:
+        _check_resources(workers, memory_limit)
         plan = plan_run(quarter, data, params, out, force, only, notebooks_dir, as_of, by, engine)
         with _output_errors(plan):
             plan.out.mkdir(parents=True, exist_ok=True)
@@ -187,12 +194,20 @@ def run(quarter: str | None = None, data: str | Path = "data/demo", params: str 
                 check_target(plan, force)  # another run may have published it meanwhile
                 clean_leftovers(plan.out)
                 clean_leftover_scratch()
-                _build_and_publish(plan, signals, started, clock, workers, progress)
+                _build_and_publish(plan, signals, started, clock, workers, memory_limit, progress)
     return plan.target / "index.html"
 
 
+def _check_resources(workers: int | None, memory_limit: str | None) -> None:
+    """Refuse a number of workers below one or a memory limit that is not a size, before anything runs."""
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int) or workers < 1):
+        raise ReportInputError(f"workers must be a whole number of at least 1; got {workers!r}")
+    if memory_limit:
+        parse_memory_size(memory_limit)
+
+
 def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, clock: float,
-                       workers: int | None, progress: bool) -> None:
+                       workers: int | None, memory_limit: str | None, progress: bool) -> None:
     quarter, out, data, notebooks_dir = plan.quarter, plan.out, plan.data, plan.notebooks_dir
     provenance = Provenance(
         quarter=quarter, data_as_of=str(plan.cxdata.as_of.date()), data_folder=str(data),
@@ -219,11 +234,16 @@ def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, cl
                 plan.cxdata.close()
             plan.cxdata = None  # the kernels read the copy; the run itself needs no table from here on
             env = {"MPLCONFIGDIR": str(Path(scratch) / "matplotlib"), snapshot.ENV_VAR: str(validated)}
-            start_order = quickest_order(jobs, earlier_notebook_seconds(out, provenance.data_folder),
-                                         workers=worker_count(workers, len(jobs)))
+            earlier = earlier_run(out, provenance.data_folder)
+            provenance.memory_budget_mb = round(memory_budget_mb(memory_limit))
+            start_order = quickest_order(jobs, earlier.seconds, workers=worker_count(workers, len(jobs)),
+                                         peak_mb=earlier.peak_mb, memory_budget_mb=provenance.memory_budget_mb)
             result = execute_notebooks(start_order, cwd=notebooks_dir, env=env, workers=workers, progress=progress,
-                                       signals=signals)
+                                       signals=signals, expected_peak_mb=earlier.peak_mb,
+                                       memory_budget_mb=provenance.memory_budget_mb)
         provenance.notebook_seconds = {k: round(v, 1) for k, v in result.seconds.items()}
+        provenance.notebook_peak_mb = {k: round(v) for k, v in result.peak_mb.items()}
+        provenance.run_again_alone = list(result.run_again_alone)
         provenance.duration_seconds = round(time.perf_counter() - clock, 1)
         full = next((f for f in result.failures if f.errno in DISK_ERRNOS), None)
         if full:

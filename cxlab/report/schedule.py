@@ -5,25 +5,47 @@ notebook of the order. Started in page order, a long notebook that comes late ru
 the end while the other cores idle; started longest first, the short ones fill in around it (the
 longest-processing-time rule). Longest first can still leave one short notebook to run alone at
 the end (at 1M customers 10 s of 80), so of all orders of a few notebooks the run starts the one
-whose schedule ends first (:func:`quickest_order`). How long each takes is read from the latest
-earlier run on the same data folder (its ``provenance.json`` records every notebook's seconds);
-without one, the page order stands. Only the start order changes: pages, links and the summary
-keep the page order.
+whose schedule ends first (:func:`quickest_order`). How long each takes, and how much memory its
+kernel held at its peak, is read from the latest earlier run on the same data folder (its
+``provenance.json`` records both per notebook); without one, the page order stands. Only the
+start order changes: pages, links and the summary keep the page order.
+
+With a memory budget, the next notebook also waits until the earlier peaks of the notebooks
+running and its own fit in the budget (it starts anyway when nothing else runs), and the order
+is the quickest under that rule.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from itertools import permutations
 from pathlib import Path
 
-__all__ = ["MAX_SEARCHED", "earlier_notebook_seconds", "finish_time", "longest_first", "quickest_order"]
+__all__ = ["MAX_SEARCHED", "EarlierRun", "earlier_run", "finish_time", "fits_beside", "longest_first",
+           "quickest_order"]
 
 MAX_SEARCHED = 8  # notebooks whose orders are all tried (8! = 40,320 schedules, a fraction of a second)
 
 
-def earlier_notebook_seconds(out: Path, data_folder: str) -> dict[str, float]:
-    """Seconds per notebook of the latest earlier run under ``out`` on the same data folder.
+@dataclass(frozen=True)
+class EarlierRun:
+    """What the latest earlier run on the same data recorded per notebook.
+
+    Attributes
+    ----------
+    seconds : dict of str to float
+        Notebook name to its seconds.
+    peak_mb : dict of str to float
+        Notebook name to its kernel's peak memory (resident set, MB), where it was measured.
+    """
+
+    seconds: dict = field(default_factory=dict)
+    peak_mb: dict = field(default_factory=dict)
+
+
+def earlier_run(out: Path, data_folder: str) -> EarlierRun:
+    """Seconds and peak memory per notebook of the latest earlier run under ``out`` on the same data folder.
 
     Parameters
     ----------
@@ -34,7 +56,7 @@ def earlier_notebook_seconds(out: Path, data_folder: str) -> dict[str, float]:
 
     Returns
     -------
-    dict of str to float
+    EarlierRun
         Empty when no earlier run on that folder is found (or its record is unreadable).
     """
     latest: dict = {}
@@ -45,7 +67,7 @@ def earlier_notebook_seconds(out: Path, data_folder: str) -> dict[str, float]:
             continue
         if record.get("data_folder") == data_folder and record.get("started_at", "") > latest.get("started_at", ""):
             latest = record
-    return dict(latest.get("notebook_seconds") or {})
+    return EarlierRun(dict(latest.get("notebook_seconds") or {}), dict(latest.get("notebook_peak_mb") or {}))
 
 
 def longest_first(jobs: list, seconds: dict[str, float]) -> list:
@@ -60,8 +82,34 @@ def longest_first(jobs: list, seconds: dict[str, float]) -> list:
     return sorted(jobs, key=lambda job: -seconds.get(job.name, -1.0))
 
 
-def finish_time(seconds: list[float], workers: int) -> float:
-    """When the last of the notebooks ends if each worker that comes free starts the next one.
+def fits_beside(peak_mb: float, running_mb: list[float], memory_budget_mb: float | None) -> bool:
+    """Whether a notebook whose earlier peak was ``peak_mb`` may start beside notebooks whose peaks were ``running_mb``.
+
+    It may when nothing runs, when there is no budget, or when the peaks together stay within it.
+
+    Examples
+    --------
+    >>> fits_beside(3000, [], 2000), fits_beside(1500, [2000], 4000), fits_beside(2500, [2000], 4000)
+    (True, True, False)
+    """
+    return not running_mb or memory_budget_mb is None or sum(running_mb) + peak_mb <= memory_budget_mb
+
+
+def finish_time(seconds: list[float], workers: int, *, peak_mb: list[float] | None = None,
+                memory_budget_mb: float | None = None) -> float:
+    """When the last of the notebooks ends if each is started, in order, once a worker is free and it fits.
+
+    Parameters
+    ----------
+    seconds : list of float
+        Each notebook's seconds, in the start order.
+    workers : int
+        Notebooks run at the same time at most.
+    peak_mb : list of float, optional
+        Each notebook's peak memory; with ``memory_budget_mb`` a notebook waits (and those after it
+        wait behind it) until it fits beside those running (:func:`fits_beside`).
+    memory_budget_mb : float, optional
+        The memory the notebooks running together may hold.
 
     Examples
     --------
@@ -69,15 +117,22 @@ def finish_time(seconds: list[float], workers: int) -> float:
     7.0
     >>> finish_time([3, 2, 2, 3, 2], workers=2)  # 3 + 3 on one worker, 2 + 2 + 2 on the other
     6.0
+    >>> finish_time([3, 3, 2], workers=2, peak_mb=[3, 3, 1], memory_budget_mb=4)  # 3 | -, then 3 | 2
+    6.0
     """
-    free = [0.0] * workers
-    for duration in seconds:
-        first_free = free.index(min(free))
-        free[first_free] += duration
-    return max(free)
+    peak_mb = list(peak_mb) if peak_mb is not None else [0.0] * len(seconds)
+    now, running = 0.0, []  # (end, peak) of the notebooks running
+    for duration, peak in zip(seconds, peak_mb, strict=True):
+        while running and (len(running) >= workers
+                           or not fits_beside(peak, [p for _, p in running], memory_budget_mb)):
+            now = max(now, min(end for end, _ in running))
+            running = [(end, p) for end, p in running if end > now]
+        running.append((now + duration, peak))
+    return max((end for end, _ in running), default=0.0)
 
 
-def quickest_order(jobs: list, seconds: dict[str, float], *, workers: int) -> list:
+def quickest_order(jobs: list, seconds: dict[str, float], *, workers: int, peak_mb: dict[str, float] | None = None,
+                   memory_budget_mb: float | None = None) -> list:
     """The start order whose schedule on ``workers`` workers ends soonest by the earlier ``seconds``.
 
     Jobs with an earlier time come first: longest first, unless another order of them ends
@@ -89,9 +144,13 @@ def quickest_order(jobs: list, seconds: dict[str, float], *, workers: int) -> li
     jobs : list
         Anything with a ``name``.
     seconds : dict of str to float
-        Earlier seconds per job name (:func:`earlier_notebook_seconds`).
+        Earlier seconds per job name (:attr:`EarlierRun.seconds`).
     workers : int
         Jobs run at the same time.
+    peak_mb : dict of str to float, optional
+        Earlier peak memory per job name (:attr:`EarlierRun.peak_mb`); a job without one counts as 0.
+    memory_budget_mb : float, optional
+        The memory jobs running together may hold (see :func:`finish_time`).
 
     Returns
     -------
@@ -106,13 +165,19 @@ def quickest_order(jobs: list, seconds: dict[str, float], *, workers: int) -> li
     >>> [j.name for j in quickest_order(jobs, times, workers=2)]
     ['a', 'c', 'd', 'b', 'e', 'f']
     """
+    peak_mb = peak_mb or {}
     ordered = longest_first(jobs, seconds)
     timed = [job for job in ordered if job.name in seconds]
     if len(timed) > MAX_SEARCHED:
         return ordered
-    best, best_finish = timed, finish_time([seconds[job.name] for job in timed], workers)
+
+    def finish(order) -> float:
+        return finish_time([seconds[job.name] for job in order], workers,
+                           peak_mb=[peak_mb.get(job.name, 0.0) for job in order], memory_budget_mb=memory_budget_mb)
+
+    best, best_finish = timed, finish(timed)
     for order in permutations(timed):  # from longest first on: of orders that end together, the earliest found
-        finish = finish_time([seconds[job.name] for job in order], workers)
-        if finish < best_finish - 1e-9:
-            best, best_finish = list(order), finish
+        candidate = finish(order)
+        if candidate < best_finish - 1e-9:
+            best, best_finish = list(order), candidate
     return [*best, *ordered[len(timed):]]
