@@ -10,7 +10,9 @@ import pytest
 
 from cxlab.report import ReportInputError, memory
 from cxlab.report.execute import KERNEL_DIED, KERNEL_DIED_ALONE, NotebookJob, execute_notebooks
+from cxlab.report.layout import page
 from cxlab.report.memory import memory_budget_mb, parse_memory_size
+from cxlab.report.provenance import Provenance
 
 KERNELSPEC = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}}
 
@@ -123,3 +125,14 @@ def test_without_a_limit_the_budget_is_the_memory_available(monkeypatch):
     monkeypatch.setattr(memory, "available_memory_mb", lambda: 12345.0)
     assert memory_budget_mb(None) == 12345.0
     assert memory_budget_mb("2GB") == 2048.0
+
+
+def test_a_page_says_its_notebook_was_run_again_alone():
+    record = Provenance(quarter="2026Q3", data_as_of="2026-09-30", data_folder="data", file_hashes={},
+                        parameters={"07_voice": {}, "01_scores": {}}, versions={}, git_commit="abc",
+                        started_at="2026-10-05T06:00:00+00:00", notebook_seconds={"07_voice": 41.0, "01_scores": 9.0},
+                        run_again_alone=["07_voice"])
+    text = " ".join(page(title="t", body="b", nav=[], provenance=record, notebook="07_voice").split())
+    assert "this notebook ran 41.0 s (run a second time, alone, after its kernel died beside other notebooks)" in text
+    assert "run a second time" not in page(title="t", body="b", nav=[], provenance=record, notebook="01_scores")
+    assert "run a second time" not in page(title="t", body="b", nav=[], provenance=record)

@@ -36,12 +36,13 @@ from cxlab.report.progress import NotebookProgress
 from cxlab.report.schedule import fits_beside
 
 __all__ = ["BLAS_THREAD_VARIABLES", "KERNEL_DIED", "KERNEL_DIED_ALONE", "KERNEL_NAME", "KERNEL_START_TIMEOUT_SECONDS",
-           "POLL_SECONDS", "STOP_GRACE_SECONDS", "ExecutionResult", "NotebookFailure", "NotebookJob",
+           "GAUGE_SECONDS", "POLL_SECONDS", "STOP_GRACE_SECONDS", "ExecutionResult", "NotebookFailure", "NotebookJob",
            "execute_notebooks", "worker_count"]
 
 KERNEL_NAME = "python3"
 KERNEL_START_TIMEOUT_SECONDS = 120
 POLL_SECONDS = 0.2
+GAUGE_SECONDS = 0.25  # how often the kernels' memory is read
 STOP_GRACE_SECONDS = 3.0
 _ERRNO = re.compile(r"^\[Errno (\d+)\]")
 BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -121,8 +122,8 @@ class ExecutionResult:
     failures : list of NotebookFailure
         One per failed notebook, in job order.
     peak_mb : dict
-        Notebook name to its kernel's peak resident memory in MB, where the system reports it
-        (Linux) and the kernel lived to be shut down.
+        Notebook name to its kernel's peak private (anonymous resident) memory in MB, where the
+        system reports it (Linux); sampled every :data:`GAUGE_SECONDS` and when the kernel is shut down.
     run_again_alone : list of str
         Notebooks whose kernel died beside other notebooks and that were run once more alone.
     """
@@ -178,7 +179,7 @@ class _RunKernelManager(AsyncKernelManager):
     log_path: Path
     kernel_cwd: Path
     job_name: str
-    peaks: dict  # job name to its kernel's peak memory, shared by the run's kernel managers
+    gauge: _MemoryGauge
 
     async def start_kernel(self, **kw):
         kw["env"] = {**os.environ, **kw.get("env", {}), **self.extra_env}
@@ -188,29 +189,66 @@ class _RunKernelManager(AsyncKernelManager):
         self._process_group = getattr(self.provisioner, "pgid", None)
         if self._process_group:
             self.registry.add(self._process_group)
+        self.gauge.watch(self.job_name, getattr(self.provisioner, "pid", None))
 
     async def shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
-        # The kernel's high-water mark can only be read while it lives.
-        peak = _peak_memory_mb(getattr(self.provisioner, "pid", None))
-        if peak is not None:
-            self.peaks[self.job_name] = peak
+        self.gauge.release(self.job_name)  # a last reading while the kernel still holds its memory
         await super().shutdown_kernel(now=now, restart=restart)
 
     async def cleanup_resources(self, restart: bool = False) -> None:
         # The kernel has exited: forget its process group, whose number may be reused.
         if getattr(self, "_process_group", None):
             self.registry.discard(self._process_group)
+        self.gauge.release(self.job_name)
         await super().cleanup_resources(restart=restart)
 
 
-def _peak_memory_mb(pid: int | None) -> float | None:
-    """A process's peak resident memory in MB (Linux ``VmHWM``); None where it cannot be read."""
+def _private_memory_mb(pid: int) -> float | None:
+    """A process's anonymous resident memory in MB (Linux ``RssAnon``); None where it cannot be read."""
     try:
         with open(f"/proc/{pid}/status", encoding="ascii") as status:
-            line = next(line for line in status if line.startswith("VmHWM:"))
-        return round(int(line.split()[1]) / 1024, 1)
+            line = next(line for line in status if line.startswith("RssAnon:"))
+        return int(line.split()[1]) / 1024
     except (OSError, StopIteration, ValueError, IndexError):
         return None
+
+
+class _MemoryGauge:
+    """The peak private memory of each running kernel, read every :data:`GAUGE_SECONDS` by a daemon thread.
+
+    Kernel managers :meth:`watch` a kernel when it has started and :meth:`release` it when it is shut
+    down or gone. The thread takes no lock: it reads a snapshot of :attr:`kernels`, which the managers
+    replace rather than change.
+    """
+
+    def __init__(self):
+        self.kernels: dict[str, int] = {}  # notebook name to its kernel's process id
+        self.peaks: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="cxlab-memory-gauge", daemon=True)
+        self._thread.start()
+
+    def _read(self, name: str, pid: int) -> None:
+        megabytes = _private_memory_mb(pid)
+        if megabytes is not None and megabytes > self.peaks.get(name, 0.0):
+            self.peaks[name] = megabytes
+
+    def _run(self) -> None:
+        while not self._stop.wait(GAUGE_SECONDS):
+            for name, pid in self.kernels.items():
+                self._read(name, pid)
+
+    def watch(self, name: str, pid: int | None) -> None:
+        if pid:
+            self.kernels = {**self.kernels, name: pid}
+
+    def release(self, name: str) -> None:
+        if name in self.kernels:
+            self._read(name, self.kernels[name])
+            self.kernels = {k: v for k, v in self.kernels.items() if k != name}
+
+    def close(self) -> None:
+        self._stop.set()
 
 
 def _usable_cores() -> int:
@@ -247,12 +285,12 @@ def _first_line(source: str) -> str:
     return next((line.strip() for line in source.splitlines() if line.strip()), "")
 
 
-def _execute_one(job: NotebookJob, *, cwd: Path, registry: _KernelRegistry, env: dict, peaks: dict) -> None:
-    """Run one notebook with papermill (its kernel's peak memory goes to ``peaks``); raises what papermill raises."""
+def _execute_one(job: NotebookJob, *, cwd: Path, registry: _KernelRegistry, env: dict, gauge: _MemoryGauge) -> None:
+    """Run one notebook with papermill, its kernel watched by ``gauge``; raises what papermill raises."""
     job.output.parent.mkdir(parents=True, exist_ok=True)
     kernel_manager_class = type("ReportKernelManager", (_RunKernelManager,), {
         "registry": registry, "extra_env": env, "log_path": job.output.with_suffix(".kernel.log"),
-        "kernel_cwd": cwd, "job_name": job.name, "peaks": peaks})
+        "kernel_cwd": cwd, "job_name": job.name, "gauge": gauge})
     # The kernel starts in `cwd`; papermill's own `cwd=` would chdir the whole process, which is
     # unsafe with several notebooks running in threads.
     papermill.execute_notebook(
@@ -329,7 +367,7 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
     lock = threading.Lock()  # taken by worker threads only, never by the main thread
     display = NotebookProgress(len(jobs), enabled=progress)
     seconds: dict[str, float] = {}
-    peaks: dict[str, float] = {}
+    gauge = _MemoryGauge()
 
     def work(job: NotebookJob) -> NotebookFailure | None:
         if registry.stopping:
@@ -339,7 +377,7 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
             display.show(len(seconds), list(running))
         started = time.perf_counter()
         try:
-            _execute_one(job, cwd=cwd, registry=registry, env=kernel_env, peaks=peaks)
+            _execute_one(job, cwd=cwd, registry=registry, env=kernel_env, gauge=gauge)
             return None
         except Exception as err:  # any failure of one notebook is reported, the others go on
             return _failure(job, err)
@@ -396,8 +434,10 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
         raise
     finally:
         display.close()
+        gauge.close()
     pool.shutdown(wait=True)
-    return ExecutionResult(seconds, [failures[job.name] for job in jobs if job.name in failures], dict(peaks),
+    return ExecutionResult(seconds, [failures[job.name] for job in jobs if job.name in failures],
+                           {name: round(mb, 1) for name, mb in gauge.peaks.items()},
                            [job.name for job in died_beside])
 
 

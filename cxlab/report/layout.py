@@ -118,6 +118,8 @@ _PAGE = """<!DOCTYPE html>
 <dt>Code version (git commit)</dt><dd><code>{{ provenance.git_commit }}</code></dd>
 <dt>Run</dt><dd>started {{ provenance.started_at }}
 {%- if seconds is not none %}; this notebook ran {{ "%.1f"|format(seconds) }} s{% endif %}
+{%- if run_again_alone %} (run a second time, alone, after its kernel died beside other
+ notebooks){% endif %}
 {%- if provenance.duration_seconds is not none %}; all notebooks finished after
  {{ "%.1f"|format(provenance.duration_seconds) }} s{% endif %}</dd>
 </dl>
@@ -146,7 +148,8 @@ def page(*, title: str, body: Markup | str, nav: list[tuple[str, str]], provenan
     provenance : Provenance or None
         Shown as the footer; None for pages without one.
     notebook : str, optional
-        Show only this notebook's parameters and run time; all notebooks' when omitted.
+        Show only this notebook's parameters and run time (and whether it was run again alone); all
+        notebooks' parameters when omitted.
 
     Returns
     -------
@@ -155,13 +158,15 @@ def page(*, title: str, body: Markup | str, nav: list[tuple[str, str]], provenan
     """
     parameters = {}
     seconds = None
+    run_again_alone = False
     if provenance is not None:
         shown = {notebook: provenance.parameters.get(notebook, {})} if notebook else provenance.parameters
         parameters = {nb: {name: json.dumps(value, ensure_ascii=False) for name, value in values.items()}
                       for nb, values in shown.items()}
         seconds = provenance.notebook_seconds.get(notebook) if notebook else None
+        run_again_alone = notebook in provenance.run_again_alone
     return _PAGE_TEMPLATE.render(title=title, css=Markup(CSS), body=body, nav=nav, provenance=provenance,
-                                 parameters=parameters, seconds=seconds)
+                                 parameters=parameters, seconds=seconds, run_again_alone=run_again_alone)
 
 
 def write_page(path: Path, document: str) -> Path:
