@@ -16,8 +16,9 @@ validated_copy=copy)`` queries the run's validated copy (:mod:`cxlab.snapshot`) 
 the folder again; report pages reach it as ``report.engine``.
 """
 
-from cxlab.engine.dialects import DEFAULT_THREADS
+from cxlab.engine.dialects import DEFAULT_THREADS, REPORT_MEMORY_LIMIT
 from cxlab.engine.session import ENGINES, Engine, connect
 from cxlab.engine.sources import DataSource, TableSource, locate
 
-__all__ = ["DEFAULT_THREADS", "ENGINES", "DataSource", "Engine", "TableSource", "connect", "locate"]
+__all__ = ["DEFAULT_THREADS", "ENGINES", "REPORT_MEMORY_LIMIT", "DataSource", "Engine", "TableSource", "connect",
+           "locate"]

@@ -30,9 +30,13 @@ import pyarrow
 
 from cxlab.snapshot import frame_with_arrow_text
 
-__all__ = ["DEFAULT_THREADS", "DIALECTS", "DuckDBDialect", "SparkDialect"]
+__all__ = ["DEFAULT_THREADS", "DIALECTS", "REPORT_MEMORY_LIMIT", "DuckDBDialect", "SparkDialect"]
 
 DEFAULT_THREADS = 2
+# DuckDB's working memory in a report run, in its validation and in each page's engine, beyond which it spills to
+# disk: the cohort revenue of 10M customers (220M revenue rows) fails at 2 GB; without a limit DuckDB takes up to
+# 80% of the machine's memory (18.5 GB to validate the 10M world, against 3.5 GB within 3 GB, in the same time)
+REPORT_MEMORY_LIMIT = "3GB"
 
 
 def _quoted(text: str) -> str:

@@ -147,11 +147,11 @@ def _load_data(data: Path, as_of=None) -> io.CXData:
 
 def _load_with_engine(data: Path, as_of, engine: str):
     """The data folder validated by an engine of :mod:`cxlab.engine` (no table enters this process)."""
-    from cxlab.engine import Engine
+    from cxlab.engine import REPORT_MEMORY_LIMIT, Engine
     from cxlab.engine.dialects import DIALECTS
 
     try:
-        return Engine(data, engine=engine, as_of=as_of)
+        return Engine(data, engine=engine, as_of=as_of, memory_limit=REPORT_MEMORY_LIMIT)
     except (io.DataValidationError, OSError) as err:
         raise ReportInputError(f"data folder {data} cannot be used:\n{err}") from err
     except ImportError as err:  # before the engine's own errors, whose classes need the same package

@@ -37,9 +37,7 @@ from cxlab.touchpoints.cells import SurveyCells, survey_cells
 if TYPE_CHECKING:
     from cxlab.engine import Engine
 
-__all__ = ["ENGINE_MEMORY_LIMIT", "ReportContext", "open_report"]
-
-ENGINE_MEMORY_LIMIT = "3GB"  # the cohort revenue of 10M customers (220M revenue rows) fails at 2 GB
+__all__ = ["ReportContext", "open_report"]
 
 
 @dataclass
@@ -92,12 +90,12 @@ class ReportContext:
         Over the report run's validated copy when there is one (its files mapped, nothing validated
         again); otherwise the engine validates the folder with the rules of :func:`cxlab.io.load`.
         Opened once per run; the engine package is imported only by the pages that use it. Its
-        working memory is bounded by :data:`ENGINE_MEMORY_LIMIT` (beyond it DuckDB spills to disk), as
-        several kernels of a report run work side by side.
+        working memory is bounded by :data:`cxlab.engine.REPORT_MEMORY_LIMIT` (beyond it DuckDB spills to
+        disk), as several kernels of a report run work side by side.
         """
-        from cxlab.engine import connect
+        from cxlab.engine import REPORT_MEMORY_LIMIT, connect
 
-        return self.cached("engine", lambda: connect(self.data.source, memory_limit=ENGINE_MEMORY_LIMIT,
+        return self.cached("engine", lambda: connect(self.data.source, memory_limit=REPORT_MEMORY_LIMIT,
                                                       validated_copy=snapshot.copy_named_in_environment()))
 
     @property
