@@ -108,6 +108,7 @@ class TreeSampler:
         self.interval_seconds = interval_seconds
         self.descendants_only = descendants_only  # True: the processes this one starts, not itself
         self.peak_mb = 0.0
+        self.peak_private_mb = 0.0  # summed RSS less its file-backed part: what no page cache can give back
         self.peak_pss_mb = 0.0
         self.peak_pss_at = None  # when the summed PSS peaked (seconds since the epoch)
         self.peak_pss_processes: list[dict] = []  # each process's memory at that moment
@@ -119,6 +120,7 @@ class TreeSampler:
         processes = process_memory_mb(self._process, descendants_only=self.descendants_only)
         rss, pss = sum(p["rss_mb"] for p in processes), sum(p["pss_mb"] for p in processes)
         self.peak_mb = max(self.peak_mb, rss)
+        self.peak_private_mb = max(self.peak_private_mb, sum(p["rss_mb"] - p["file_mb"] for p in processes))
         if pss > self.peak_pss_mb:
             self.peak_pss_mb, self.peak_pss_at, self.peak_pss_processes = pss, time.time(), processes
 

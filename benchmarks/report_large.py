@@ -110,6 +110,7 @@ def main() -> None:
                "load_1m_before": round(load_before, 2), "load_1m_after": round(load_average()[0], 2),
                "wall_seconds": round(wall, 1), "peak_rss_mb_all_processes": round(sampler.peak_mb),
                "peak_pss_mb_all_processes": round(sampler.peak_pss_mb),
+               "peak_private_mb_all_processes": round(sampler.peak_private_mb),
                "at_the_pss_peak": {"running": running_at(executed, sampler.peak_pss_at),
                                    "processes": sorted(sampler.peak_pss_processes, key=lambda p: -p["pss_mb"])},
                "memory_budget_mb": provenance.get("memory_budget_mb"),
