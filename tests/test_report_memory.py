@@ -7,7 +7,9 @@ import json
 
 import nbformat
 import pytest
+from test_report import scores_notebook, sleeping_notebook
 
+import cxlab.report
 from cxlab.report import ReportInputError, memory
 from cxlab.report.execute import KERNEL_DIED, KERNEL_DIED_ALONE, NotebookJob, execute_notebooks
 from cxlab.report.layout import page
@@ -136,3 +138,21 @@ def test_a_page_says_its_notebook_was_run_again_alone():
     assert "this notebook ran 41.0 s (run a second time, alone, after its kernel died beside other notebooks)" in text
     assert "run a second time" not in page(title="t", body="b", nav=[], provenance=record, notebook="01_scores")
     assert "run a second time" not in page(title="t", body="b", nav=[], provenance=record)
+
+
+def test_check_says_how_the_run_would_start_its_notebooks(tmp_path, small_world_dir):
+    notebooks, out = tmp_path / "notebooks", tmp_path / "reports"
+    scores_notebook(notebooks)
+    sleeping_notebook(notebooks)
+    text = cxlab.report.check(data=small_world_dir, out=out, notebooks_dir=notebooks, workers=2)
+    assert "notebooks at once: at most 2; their memory together: what the machine has available when they start" in (
+        text)
+    assert "start order: page order (no earlier run on this data folder)" in text
+    (out / "2001Q1").mkdir(parents=True)
+    (out / "2001Q1" / "provenance.json").write_text(json.dumps({
+        "data_folder": str(small_world_dir), "started_at": "2026-01-05T06:00:00+00:00",
+        "notebook_seconds": {"01_scores": 5.0, "03_sleeps": 60.0}, "notebook_peak_mb": {"01_scores": 500}}))
+    text = cxlab.report.check(data=small_world_dir, out=out, notebooks_dir=notebooks, memory_limit="3GB")
+    assert "their memory together: at most 3GB (3,072 MB)" in text
+    assert ("start order: quickest by the last run on this data folder (its seconds and peak memory per notebook): "
+            "03_sleeps, 01_scores") in text

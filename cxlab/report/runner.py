@@ -61,7 +61,7 @@ from cxlab.report.publish import (
     publish,
 )
 from cxlab.report.render import render_appendix_page, render_notebook_page
-from cxlab.report.schedule import earlier_run, quickest_order
+from cxlab.report.schedule import EarlierRun, earlier_run, quickest_order
 from cxlab.report.summary import NotebookPage, load_page_headlines, write_quarter_summary, write_quarters_index
 
 __all__ = ["DISK_ERRNOS", "EXECUTED_DIR", "OUTPUT_ERRNOS", "check", "run"]
@@ -117,7 +117,25 @@ def check(quarter: str | None = None, data: str | Path = "data/demo", params: st
     holder = lock_holder(plan.out, plan.quarter) if plan.out.is_dir() else None
     if holder:
         raise ReportLockedError(f"another report run of {plan.quarter} is under way in {plan.out}: {holder}")
-    return plan.describe()
+    order, earlier, _ = _start_order(plan.selected, plan.out, str(plan.data), workers, memory_limit)
+    at_once = worker_count(workers, len(plan.selected))
+    memory = (f"at most {memory_limit} ({parse_memory_size(memory_limit):,.0f} MB)" if memory_limit
+              else "what the machine has available when they start")
+    start = (f"quickest by the last run on this data folder (its seconds and peak memory per notebook): "
+             f"{', '.join(nb.name for nb in order)}" if earlier.seconds
+             else "page order (no earlier run on this data folder)")
+    return (f"{plan.describe()}\nnotebooks at once: at most {at_once}; their memory together: {memory}\n"
+            f"start order: {start}")
+
+
+def _start_order(jobs: list, out: Path, data_folder: str, workers: int | None,
+                 memory_limit: str | None) -> tuple[list, EarlierRun, float]:
+    """The order to start the notebooks in, the earlier run it was planned with, and the memory budget in MB."""
+    earlier = earlier_run(out, data_folder)
+    budget = round(memory_budget_mb(memory_limit))
+    order = quickest_order(jobs, earlier.seconds, workers=worker_count(workers, len(jobs)), peak_mb=earlier.peak_mb,
+                           memory_budget_mb=budget)
+    return order, earlier, budget
 
 
 def run(quarter: str | None = None, data: str | Path = "data/demo", params: str | Path | None = None,
@@ -234,10 +252,8 @@ def _build_and_publish(plan: RunPlan, signals: RunSignals, started: datetime, cl
                 plan.cxdata.close()
             plan.cxdata = None  # the kernels read the copy; the run itself needs no table from here on
             env = {"MPLCONFIGDIR": str(Path(scratch) / "matplotlib"), snapshot.ENV_VAR: str(validated)}
-            earlier = earlier_run(out, provenance.data_folder)
-            provenance.memory_budget_mb = round(memory_budget_mb(memory_limit))
-            start_order = quickest_order(jobs, earlier.seconds, workers=worker_count(workers, len(jobs)),
-                                         peak_mb=earlier.peak_mb, memory_budget_mb=provenance.memory_budget_mb)
+            start_order, earlier, provenance.memory_budget_mb = _start_order(jobs, out, provenance.data_folder,
+                                                                             workers, memory_limit)
             result = execute_notebooks(start_order, cwd=notebooks_dir, env=env, workers=workers, progress=progress,
                                        signals=signals, expected_peak_mb=earlier.peak_mb,
                                        memory_budget_mb=provenance.memory_budget_mb)
