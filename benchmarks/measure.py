@@ -84,7 +84,7 @@ def process_memory_mb(process: psutil.Process, *, descendants_only: bool = False
     for proc in [*([] if descendants_only else [process]), *process.children(recursive=True)]:
         try:
             memory = proc.memory_full_info()
-            name = " ".join(proc.cmdline()[:3])
+            name = " ".join(os.path.basename(part) for part in proc.cmdline()[:3])  # no machine paths
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
         out.append({"pid": proc.pid, "command": name, "rss_mb": round(memory.rss / MB),
