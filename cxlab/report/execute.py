@@ -9,8 +9,10 @@ of those running and its own fit in it; otherwise it only waits, polling the run
 while waiting) the kernels' process groups are killed, the worker threads are given a few
 seconds to finish, and the interrupt is raised again so the caller can remove its build folder.
 
-Each kernel's peak memory (its resident set's high-water mark, read just before it is shut
-down) is recorded, so that the next run can plan with it. A kernel that dies while other
+Each kernel's peak private memory (its anonymous resident pages, read every :data:`GAUGE_SECONDS`
+and once more just before it is shut down; the copy's mapped files are page cache the kernels
+share and the system can drop, so they are left out) is recorded, so that the next run can plan
+with it. A kernel that dies while other
 notebooks run beside it was most likely killed by the system for want of memory: once the others
 have ended, its notebook is run once more with nothing beside it.
 """

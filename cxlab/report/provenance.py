@@ -50,8 +50,8 @@ class Provenance:
     duration_seconds : float or None
         Wall time from the start of the run to the end of notebook execution.
     notebook_peak_mb : dict
-        Notebook name to its kernel's peak resident memory in MB, where the system reports it; the next
-        run on the same data plans with it (:mod:`cxlab.report.schedule`).
+        Notebook name to its kernel's peak private (anonymous resident) memory in MB, where the system
+        reports it; the next run on the same data plans with it (:mod:`cxlab.report.schedule`).
     memory_budget_mb : float or None
         The memory the notebooks running together were allowed to hold by their earlier peaks.
     run_again_alone : list
