@@ -117,9 +117,9 @@ def check(quarter: str | None = None, data: str | Path = "data/demo", params: st
     holder = lock_holder(plan.out, plan.quarter) if plan.out.is_dir() else None
     if holder:
         raise ReportLockedError(f"another report run of {plan.quarter} is under way in {plan.out}: {holder}")
-    order, earlier, _ = _start_order(plan.selected, plan.out, str(plan.data), workers, memory_limit)
+    order, earlier, budget = _start_order(plan.selected, plan.out, str(plan.data), workers, memory_limit)
     at_once = worker_count(workers, len(plan.selected))
-    memory = (f"at most {memory_limit} ({parse_memory_size(memory_limit):,.0f} MB)" if memory_limit
+    memory = (f"at most {memory_limit} ({budget:,.0f} MB)" if memory_limit
               else "what the machine has available when they start")
     start = (f"quickest by the last run on this data folder (its seconds and peak memory per notebook): "
              f"{', '.join(nb.name for nb in order)}" if earlier.seconds
