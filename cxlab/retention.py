@@ -346,8 +346,7 @@ def retention_over_time(customers: pd.DataFrame, *, as_of_dates, months: int = 1
     profile = identical_rows([*tenures, *churns], len(customers))
     first = first_rows(profile)
     weights = np.bincount(profile).astype(float)[None, :]
-    # as floats: their products with the life-table indicators then run in BLAS, not in numpy's integer-by-float loop
-    resampled = (np.vstack(list(profile_draw_counts(profile, n_resamples, seed))).astype(float)
+    resampled = (np.vstack(list(profile_draw_counts(profile, n_resamples, seed)))
                  if n_resamples and len(customers) else np.zeros((0, len(first))))
     estimates, draws = [], []
     for tenure, churned in zip(tenures, churns, strict=True):
