@@ -21,6 +21,8 @@ folder as their ``data_dir`` parameter, so they can be re-run without the copy.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import json
 import os
 from pathlib import Path
@@ -33,7 +35,7 @@ import pyarrow.ipc
 
 __all__ = ["ARROW_TEXT", "ENV_VAR", "LONG_TEXT_CHARACTERS", "MANIFEST", "TABLE_SUFFIX", "copy_named_in_environment",
            "current_manifest", "frame_with_arrow_text", "mapped_table", "read_snapshot", "read_with_arrow_text",
-           "release_arrow_memory", "write_snapshot", "write_table"]
+           "release_arrow_memory", "release_unused_memory", "write_snapshot", "write_table"]
 
 ENV_VAR = "CXLAB_VALIDATED_DATA"
 MANIFEST = "manifest.json"
@@ -48,6 +50,31 @@ def release_arrow_memory() -> None:
     into pandas that is gigabytes a process never uses again.
     """
     pyarrow.default_memory_pool().release_unused()
+
+
+def _c_library_trim():
+    """The C library's ``malloc_trim``, where it has one (glibc); else None."""
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _c_library_trim()
+
+
+def release_unused_memory() -> None:
+    """Hand back to the system the memory freed but kept by Arrow's allocator and by the C library's.
+
+    After a step that built and dropped large frames, both allocators keep freed memory for
+    reuse; with C library text (Python strings longer than 512 bytes, numpy's small arrays) in
+    between, the C heap cannot shrink by itself. At 1M customers that was a quarter of a report
+    kernel's private memory after the voice page's theme models (about 260 of 1,280 MB).
+    """
+    release_arrow_memory()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
 
 
 ARROW_TEXT = pd.StringDtype(storage="pyarrow", na_value=np.nan)

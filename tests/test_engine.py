@@ -508,6 +508,19 @@ def test_answered_rows_are_the_loaded_answers_in_time_order(engine, data):
     assert len(got) > 1000
 
 
+def test_case_rows_are_the_loaded_cases_of_the_kinds_in_table_order(engine, data):
+    got = engine.case_rows(["case_id", "customer_id", "opened_at", "first_response_at", "sla_hours", "severity"],
+                           kinds=["detractor_followup", "complaint"])
+    cases = data.cases
+    columns = ["case_id", "customer_id", "opened_at", "first_response_at", "sla_hours"]
+    expected = cases.loc[cases["kind"].isin(["detractor_followup", "complaint"]), columns].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False)  # the demo has no severity column
+    assert 1000 < len(got) < len(cases)
+    assert engine.case_rows(kinds=[]).empty
+    assert list(engine.case_rows(kinds="complaint").columns) == list(cases.columns)
+    assert len(engine.case_rows(kinds="complaint")) == int((cases["kind"] == "complaint").sum())
+
+
 def test_duckdb_draws_no_progress_bars():
     # a report run's log (cron, CI) would otherwise fill with DuckDB's bars during validation at scale; in a
     # plain interpreter DuckDB draws them by default (under pytest it does not, hence the fresh process)

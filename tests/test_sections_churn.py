@@ -116,7 +116,15 @@ CHURN_PAGE = (churn.overview, churn.how_long_customers_stay, churn.by_segment_an
               churn.beyond_observed_window)
 
 
-def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys(report, world_folder, same_sections):
-    queried = open_report("05_churn_survival", data_dir=world_folder, tables=["cases"], queried=["surveys"])
-    assert queried.data.surveys is None
+def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys_and_cases(report, world_folder,
+                                                                                     same_sections):
+    # as the notebook opens it: the surveys and the cases queried, only the follow-up cases brought in
+    queried = open_report("05_churn_survival", data_dir=world_folder, tables=["customers"],
+                          queried=["surveys", "cases"])
+    assert queried.data.surveys is None and queried.data.cases is None
     same_sections(queried, report, CHURN_PAGE)
+    followups = queried.answered_data.cases
+    assert set(followups["kind"]) == {"detractor_followup"}
+    expected = report.data.cases[report.data.cases["kind"] == "detractor_followup"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(followups, expected, check_dtype=False)
+    pd.testing.assert_frame_equal(report.answered_data.cases.reset_index(drop=True), expected)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -146,3 +147,24 @@ def test_short_text_is_mapped_from_its_file_not_converted(tmp_path):
     assert pyarrow.total_allocated_bytes() - before < 100_000
     assert read["customer_id"].dtype == snapshot.ARROW_TEXT
     assert read["customer_id"].iloc[[0, -1]].tolist() == ["C000000000", "C000199999"]
+
+
+def _private_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no RssAnon in /proc/self/status")
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists() or snapshot._MALLOC_TRIM is None,
+                    reason="needs Linux's /proc and the C library's malloc_trim")
+def test_release_unused_memory_hands_back_a_freed_c_heap():
+    # 200 MB of 2 kB objects (above Python's own small-object allocator, so in the C heap), then one more that
+    # stays: it holds the heap's top, so freeing the others cannot shrink the heap by itself
+    blocks = [bytes(2048) for _ in range(100_000)]
+    kept = bytes(2048)
+    del blocks
+    held = _private_mb()
+    snapshot.release_unused_memory()
+    assert held - _private_mb() > 100, "the freed C heap was not handed back"
+    assert len(kept) == 2048

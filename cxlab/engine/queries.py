@@ -36,7 +36,7 @@ __all__ = ["COHORTS", "HISTORY_TOTALS", "SCALES", "SURVEY_CELL_COLUMNS", "answer
            "life_table_counts", "mature_literal", "month_number", "order", "overall_answers", "pattern_counts",
            "period_code", "period_labels", "relationship_answer_counts", "response_counts", "revenue_by_cohort_month",
            "revenue_retention_sums", "score_counts", "survey_cells", "tenure_rows", "timestamp_literal",
-           "touchpoint_filter"]
+           "touchpoint_filter", "value_filter"]
 
 SCALES = {"nps": NPS_SCALE, "csat": CSAT_SCALE, "ces": CES_SCALE}
 COHORTS = ("month", "quarter", "year")
@@ -85,12 +85,17 @@ def period_labels(codes: pd.Series, period: str) -> pd.Series:
 
 def touchpoint_filter(touchpoints) -> str:
     """`` AND touchpoint IN (...)`` for ``touchpoints`` (str or list; none: no filter, an empty list: no row)."""
-    if touchpoints is None:
+    return value_filter("touchpoint", touchpoints)
+
+
+def value_filter(column: str, values) -> str:
+    """`` AND column IN (...)`` for ``values`` (str or list; none: no filter, an empty list: no row)."""
+    if values is None:
         return ""
-    names = [touchpoints] if isinstance(touchpoints, str) else list(touchpoints)
+    names = [values] if isinstance(values, str) else list(values)
     if not names:
         return " AND FALSE"
-    return " AND touchpoint IN (" + ", ".join(_text(t) for t in names) + ")"
+    return f" AND {column} IN (" + ", ".join(_text(t) for t in names) + ")"
 
 
 def _text(value: str) -> str:

@@ -348,6 +348,31 @@ class Engine:
                                        f"WHERE responded_at IS NOT NULL{queries.touchpoint_filter(touchpoints)} "
                                        f"ORDER BY responded_at, invitation_id")
 
+    def case_rows(self, columns=None, *, kinds=None) -> pd.DataFrame:
+        """The cases, or those of some kinds, with these columns of them (those present; default all).
+
+        For the analyses that read cases one by one (the follow-ups of detractor answers, the
+        complaints before an answer) without the kinds or columns they do not read. The rows come in
+        the order of the table; text is held as Arrow-backed strings, as :func:`cxlab.io.load`
+        holds identifiers.
+
+        Parameters
+        ----------
+        columns : list of str, optional
+            Case columns.
+        kinds : str or list of str, optional
+            Keep only cases of these kinds (``kind``).
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        self._require("cases", "case_rows")
+        present = [c for c in (self.columns("cases") if columns is None else dict.fromkeys(columns))
+                   if c in self.columns("cases")]
+        return self.dialect.text_frame(f"SELECT {', '.join(present)} FROM valid_cases WHERE TRUE"
+                                       f"{queries.value_filter('kind', kinds)}")
+
     def driver_frame(self, *, as_of=None, window_days: int = 180, score: str = "csat", outcome: str = "nps",
                      touchpoints: list[str] | None = None, same_questionnaire: bool = False) -> pd.DataFrame:
         """One row per relationship answer with the respondent's recent touchpoint scores, as

@@ -224,7 +224,7 @@ def churn_drivers(report) -> SectionResult:
         return SectionResult("cox", title, unavailable=why,
                              headlines=[spec(k).headline(None, note=f"not estimated: {why}") for k in keys])
     if report.availability.allows("surveys"):
-        frame = time_varying_frame(report.data.customers, report.answered_data.surveys, report.data.cases,
+        frame = time_varying_frame(report.data.customers, report.answered_data.surveys, report.answered_data.cases,
                                    as_of=report.as_of)
         model = fit_time_varying_cox(frame, covariates=COX_COVARIATES)
         kind = "time-varying Cox model"

@@ -23,6 +23,7 @@ import pandas as pd
 import cxlab.io
 from cxlab import snapshot
 from cxlab.availability import Availability, availability
+from cxlab.followups import FOLLOWUP_KIND
 from cxlab.headlines import Headlines
 from cxlab.io import CXData
 from cxlab.periods import analysis_as_of
@@ -167,15 +168,42 @@ class ReportContext:
         wanted = None if touchpoints is None else tuple([touchpoints] if isinstance(touchpoints, str) else touchpoints)
         return self.from_surveys("answered_rows", columns=tuple(columns), touchpoints=wanted)
 
+    def cases(self, kinds=None, *, columns=None) -> pd.DataFrame | None:
+        """The cases of some kinds with some of their columns, built once per run; None without a cases table.
+
+        From :attr:`engine` when the page queries the cases (:attr:`queried`): only those rows and
+        columns are brought into the kernel. Else from the loaded table, in its order either way.
+
+        Parameters
+        ----------
+        kinds : str or list of str, optional
+            Keep only cases of these kinds (``kind``); default all.
+        columns : list of str, optional
+            Keep only these columns (those the table has); default all.
+        """
+        kinds = None if kinds is None else tuple([kinds] if isinstance(kinds, str) else kinds)
+        columns = None if columns is None else tuple(columns)
+        if "cases" in self.queried:
+            return self.cached(("cases", kinds, columns), lambda: self.engine.case_rows(columns, kinds=kinds))
+        cases = self.data.cases
+        if cases is None or (kinds is None and columns is None):
+            return cases
+
+        def build():
+            rows = cases if kinds is None else cases[cases["kind"].isin(kinds)]
+            return rows if columns is None else rows[[c for c in columns if c in rows.columns]]
+        return self.cached(("cases", kinds, columns), build)
+
     @property
     def answered_data(self) -> CXData:
         """The data with only the answered survey rows, the columns the survival frames read
-        (:data:`cxlab.survival.frames.READ_COLUMNS`, from :meth:`answered`): what
+        (:data:`cxlab.survival.frames.READ_COLUMNS`, from :meth:`answered`), and only the follow-up cases: what
         :func:`cxlab.survival.survival_frame` and :func:`cxlab.survival.time_varying_frame` need,
         whether the page loads or queries the surveys."""
         if not self.availability.allows("surveys"):
             return self.data
-        return self.cached("answered_data", lambda: replace(self.data, surveys=self.answered(READ_COLUMNS)))
+        return self.cached("answered_data", lambda: replace(self.data, surveys=self.answered(READ_COLUMNS),
+                                                             cases=self.cases(FOLLOWUP_KIND)))
 
     def landmark(self, landmark_months: int) -> pd.DataFrame:
         """:func:`cxlab.survival.survival_frame` at a landmark (customers active after it), of :attr:`answered_data`."""
@@ -183,7 +211,8 @@ class ReportContext:
             self.answered_data, as_of=self.as_of, landmark_months=landmark_months))
 
     def show(self, section: Callable[..., SectionResult], **parameters) -> SectionResult:
-        """Run a section, record its headline figures and return its result.
+        """Run a section, record its headline figures, hand back to the system the memory it freed
+        (:func:`cxlab.snapshot.release_unused_memory`) and return its result.
 
         Parameters
         ----------
@@ -198,6 +227,7 @@ class ReportContext:
             Its headlines carry the target set for their key, if any.
         """
         result = section(self, **parameters)
+        snapshot.release_unused_memory()  # what the section built and dropped, so that the next starts lower
         result.headlines = [replace(h, target=self.targets[h.key]) if h.key in self.targets else h
                             for h in result.headlines]
         self.recorder.record(*result.headlines)
