@@ -18,6 +18,8 @@ comments (:func:`cxlab.text.find_themes`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 from scipy.stats import norm
@@ -28,7 +30,8 @@ from cxlab.periods import as_of_end
 from cxlab.survival import fit_cox, fit_time_varying_cox
 from cxlab.tenure import tenure_frame
 
-__all__ = ["NOT_RECORDED", "reason_frame", "cumulative_incidence", "cause_specific_cox", "before_churn"]
+__all__ = ["NOT_RECORDED", "reason_frame", "cumulative_incidence", "cause_specific_cox", "cause_specific_fits",
+           "before_churn"]
 
 NOT_RECORDED = "not recorded"
 DAYS_PER_MONTH = 365.25 / 12
@@ -171,6 +174,28 @@ def cause_specific_cox(frame: pd.DataFrame, reasons: pd.Series | None = None, *,
     dict of str to model
         ``ChurnCox`` or ``TimeVaryingChurnCox`` per reason; ``hazard_ratios_`` on each.
     """
+    return dict(cause_specific_fits(frame, reasons, covariates=covariates, reason_col=reason_col,
+                                    event_col=event_col, min_events=min_events, **options))
+
+
+def cause_specific_fits(frame: pd.DataFrame, reasons: pd.Series | None = None, *, covariates,
+                        reason_col: str = "reason", event_col: str = "churned", min_events: int = 10,
+                        **options) -> Iterator[tuple[str, object]]:
+    """The models of :func:`cause_specific_cox`, fitted one at a time as they are asked for.
+
+    Each model holds its own copy of the fitted rows; a caller that keeps only what it reads of
+    each (its ``hazard_ratios_``) holds one model at a time instead of one per reason.
+
+    Parameters
+    ----------
+    frame, reasons, covariates, reason_col, event_col, min_events, **options
+        As in :func:`cause_specific_cox`.
+
+    Yields
+    ------
+    tuple of (str, model)
+        The reason and its ``ChurnCox`` or ``TimeVaryingChurnCox``, in the order of the reasons' names.
+    """
     data = frame.copy(deep=False)  # columns are replaced below, never written into
     if "customer_id" in data.columns:
         # integer codes: the reasons are looked up once per customer and each fit counts customers on them
@@ -186,7 +211,6 @@ def cause_specific_cox(frame: pd.DataFrame, reasons: pd.Series | None = None, *,
             data[column] = data[column].astype("category")
     churned = data[event_col].to_numpy() == 1
     reason, names = pd.factorize(data[reason_col])  # codes: each reason's events found without comparing text
-    models = {}
     for code in sorted(np.unique(reason[churned & (reason >= 0)]), key=lambda code: names[code]):
         event = (churned & (reason == code)).astype(int)
         if event.sum() < min_events:
@@ -195,10 +219,9 @@ def cause_specific_cox(frame: pd.DataFrame, reasons: pd.Series | None = None, *,
         cause = data.copy(deep=False)
         cause[event_col] = event
         if "start_months" in cause.columns:
-            models[name] = fit_time_varying_cox(cause, covariates=covariates, event_col=event_col, **options)
+            yield name, fit_time_varying_cox(cause, covariates=covariates, event_col=event_col, **options)
         else:
-            models[name] = fit_cox(cause, covariates=covariates, event_col=event_col, **options)
-    return models
+            yield name, fit_cox(cause, covariates=covariates, event_col=event_col, **options)
 
 
 def before_churn(frame: pd.DataFrame, events: pd.DataFrame, *, as_of, window_days: int = 90,

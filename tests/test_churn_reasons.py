@@ -4,6 +4,7 @@ against the generator's truth, and the before-churn comparison without look-ahea
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 import pandas as pd
@@ -146,6 +147,24 @@ def test_a_cause_specific_model_is_the_cox_model_of_that_reason_by_hand(world):
     direct = fit_time_varying_cox(by_hand, covariates=covariates)
     pd.testing.assert_frame_equal(models[reason].hazard_ratios_, direct.hazard_ratios_)
     assert (models[reason].n_customers_, models[reason].n_events_) == (direct.n_customers_, direct.n_events_)
+
+
+def test_cause_specific_fits_are_the_models_one_at_a_time(world):
+    as_of = world.as_of
+    reasons = reason_frame(world.customers, as_of=as_of).set_index("customer_id")["reason"]
+    frame = time_varying_frame(world.customers, world.surveys, world.cases, as_of=as_of)
+    covariates = ["nps_category", "ces"]
+    models = cause_specific_cox(frame, reasons, covariates=covariates)
+    fits = churn_reasons.cause_specific_fits(frame, reasons, covariates=covariates)
+    first_reason, first = next(fits)  # fitted when asked for, before the other reasons
+    assert first_reason == sorted(models)[0]
+    freed = weakref.ref(first)
+    del first
+    rest = dict(fits)
+    assert freed() is None, "a model the caller dropped is still held"
+    assert sorted([first_reason, *rest]) == sorted(models) and len(models) >= 3
+    for reason, model in rest.items():
+        pd.testing.assert_frame_equal(model.hazard_ratios_, models[reason].hazard_ratios_)
 
 
 def test_cumulative_incidence_agrees_with_a_ten_times_larger_world(world):

@@ -385,12 +385,13 @@ def reason_drivers(report) -> SectionResult:
     # built here, not kept for the run: no other section of the page uses it, and it is among the largest frames
     frame = time_varying_frame(report.data.customers, _answers(report), report.data.cases, as_of=report.as_of)
     reasons = _reasons(report).set_index("customer_id")["reason"]
-    models = churn_reasons.cause_specific_cox(frame, reasons, covariates=COX_COVARIATES)
     rows = []
-    for reason, model in models.items():
+    # one reason's model at a time: each holds its own copy of the start/stop rows, and only its ratios are read
+    for reason, model in churn_reasons.cause_specific_fits(frame, reasons, covariates=COX_COVARIATES):
         ratios = model.hazard_ratios_.reset_index()
         ratios = ratios[ratios["term"].isin(["nps_category[detractor]", "nps_category[promoter]", "followup", "ces"])]
         rows.append(ratios.assign(reason=reason))
+        del model
     ratios = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame()
     if ratios.empty:
         return SectionResult("reason-drivers", title, unavailable="enough churners per reason")

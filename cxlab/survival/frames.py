@@ -359,16 +359,22 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
     absent = [c for c in static if c not in customers.columns]
     if absent:
         raise ValueError(f"time_varying_frame: customers table lacks static column(s) {absent}")
-    tenure = tenure_frame(customers.assign(customer_id=as_text_ids(customers["customer_id"])), as_of=as_of)
+    identified = customers.copy(deep=False)  # the customers' columns shared, not copied; only the ids replaced
+    identified["customer_id"] = as_text_ids(customers["customer_id"])
+    tenure = tenure_frame(identified, as_of=as_of)
     at_risk = tenure["tenure_months"] > 0
     tenure = tenure.loc[at_risk, ["customer_id", "acquired_at", "tenure_months", "churned", *static]]
     tenure.index = pd.RangeIndex(len(tenure))
     answers = _answers(surveys, tenure["customer_id"], tenure["acquired_at"], as_of)
     grid = pd.DataFrame({"row": np.arange(len(tenure)), "month": 0})
     covariates: list[str] = []
-    if answers is not None:
-        relationship = answers[(answers["touchpoint"] == RELATIONSHIP) & answers["nps"].notna()]
-        relationship = relationship.assign(answer=np.arange(len(relationship), dtype=float))
+    has_answers = answers is not None
+    if has_answers:
+        # each stream with only the columns it reads: copies of all the answers' columns took most of the memory
+        timing = ["row", "responded_at", "acquired_at"]
+        relationship = answers.loc[((answers["touchpoint"] == RELATIONSHIP) & answers["nps"].notna()).to_numpy(),
+                                   ["invitation_id", *timing, "nps"]]
+        relationship["answer"] = np.arange(len(relationship), dtype=float)
         followups = _followups(surveys, cases, as_of, followup_window_days)
         answer = positions(followups["invitation_id"], relationship["invitation_id"])
         reached = followups[answer >= 0].assign(answer=answer[answer >= 0])
@@ -378,21 +384,25 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
         # the month each relationship answer's follow-up was reached (NaN: not followed up), by answer number
         reached_at = np.full(len(relationship), np.nan)
         reached_at[reached["answer"].to_numpy()] = reached["month"].to_numpy()
-        streams = [(relationship, ["answer", "nps"]), (answers[answers["ces"].notna()], ["ces"]),
-                   (answers[answers["csat"].notna()], ["csat"])]
+        streams = [(relationship, ["answer", "nps"]),
+                   *((answers.loc[answers[score].notna().to_numpy(), [*timing, score]], [score])
+                     for score in ("ces", "csat"))]
+        del answers, followups
         changes = [pd.DataFrame({"row": events["row"].to_numpy(), "month":
                                  _months_after_acquisition(events["responded_at"], events["acquired_at"])})
                    for events, _ in streams]
         grid = pd.concat([grid, *changes, reached[["row", "month"]]], ignore_index=True)
+        del changes, reached
     tenure_months = tenure["tenure_months"].to_numpy()
     grid = grid[grid["month"].to_numpy() < tenure_months[grid["row"].to_numpy()]]
     grid = grid.drop_duplicates(["row", "month"]).sort_values(["row", "month"]).reset_index(drop=True)
     row = grid["row"].to_numpy()
     month = grid["month"].to_numpy()
     state: dict[str, np.ndarray] = {}
-    if answers is not None:
+    if has_answers:
         for events, values in streams:
             state.update(_stream(events, values, grid))
+        del streams, relationship
         category = nps_category_codes(state.pop("nps"))
         # the answer in force was followed up once its case's first response is known
         in_force = state.pop("answer")
