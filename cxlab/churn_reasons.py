@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from cxlab.identifiers import as_text_ids
+from cxlab.identifiers import positions
 from cxlab.metrics import wilson_interval
 from cxlab.periods import as_of_end
 from cxlab.survival import fit_cox, fit_time_varying_cox
@@ -238,8 +238,8 @@ def before_churn(frame: pd.DataFrame, events: pd.DataFrame, *, as_of, window_day
     Parameters
     ----------
     frame : pandas.DataFrame
-        :func:`cxlab.tenure.tenure_frame` rows (``customer_id``, ``acquired_at``, ``tenure_days``,
-        ``churned``, ``end_at``).
+        :func:`cxlab.tenure.tenure_frame` rows, one per customer (``customer_id``, ``acquired_at``,
+        ``tenure_days``, ``churned``, ``end_at``).
     events : pandas.DataFrame
         Dated events with ``customer_id``, ``time_col`` and boolean ``label_cols`` (e.g. theme
         mentions of comments, or one-hot complaint categories).
@@ -261,10 +261,10 @@ def before_churn(frame: pd.DataFrame, events: pd.DataFrame, *, as_of, window_day
     label_cols = list(label_cols)
     end = as_of_end(as_of)
     rng = np.random.default_rng(seed)
-    # customers as integer keys shared by both tables: the windows join the events on them
-    keys = pd.factorize(pd.concat([as_text_ids(frame["customer_id"]), as_text_ids(events["customer_id"])],
-                                  ignore_index=True))[0]
-    key = keys[: len(frame)]
+    # customers as integer keys shared by both tables, their positions in the frame (-1: an event of a customer
+    # not in it): the windows join the events on them
+    key = np.arange(len(frame))
+    event_keys = positions(events["customer_id"], frame["customer_id"])
     tenure_days = frame["tenure_days"].to_numpy(dtype=float)
     churners = np.flatnonzero(frame["churned"].to_numpy() == 1)
     # risk set at each churner's tenure: customers whose observed tenure goes beyond it
@@ -281,7 +281,7 @@ def before_churn(frame: pd.DataFrame, events: pd.DataFrame, *, as_of, window_day
     controls, control_end = controls[observed], control_end[observed]
     # the windows: the churners' first, then their controls'
     stops = np.concatenate([frame["end_at"].to_numpy(dtype="datetime64[ns]")[churners], control_end])
-    flags = _labelled_in_windows(keys[len(frame):], events[time_col], events[label_cols],
+    flags = _labelled_in_windows(event_keys, events[time_col], events[label_cols],
                                  np.concatenate([key[churners], key[controls]]),
                                  stops - pd.Timedelta(days=window_days).to_timedelta64(), stops)
     groups = {"churner": (flags[: len(churners)].sum(axis=0), len(churners)),

@@ -413,6 +413,21 @@ def reason_drivers(report) -> SectionResult:
     return SectionResult("reason-drivers", title, answer=answer, tables=[table])
 
 
+def _case_categories(cases: pd.DataFrame, as_of) -> pd.DataFrame:
+    """The cases opened by the as-of date: ``customer_id``, ``opened_at`` and a flag per category (``reason``,
+    "(none)" without one), the categories in the order of their names.
+
+    The identifiers and times are the cases' own arrays, not copies, when every case is known by
+    then; the flags are made from the categories' codes.
+    """
+    known = (cases["opened_at"] < as_of + pd.Timedelta(days=1)).to_numpy()
+    rows = slice(None) if known.all() else np.flatnonzero(known)
+    codes, names = pd.factorize(cases["reason"].array[rows])
+    categories = {str(name): code for code, name in enumerate(names)} | ({"(none)": -1} if (codes < 0).any() else {})
+    return pd.DataFrame({"customer_id": cases["customer_id"].array[rows], "opened_at": cases["opened_at"].array[rows],
+                         **{name: codes == categories[name] for name in sorted(categories)}}, copy=False)
+
+
 def before_leaving(report, *, window_days: int = 90, n_themes: int = 0, seed: int = 0,
                    dictionary: str = "") -> SectionResult:
     """What churners wrote and complained about before leaving vs customers still active at the same tenure."""
@@ -432,12 +447,9 @@ def before_leaving(report, *, window_days: int = 90, n_themes: int = 0, seed: in
     tables = [comments]
     cases = report.data.cases
     if cases is not None and "reason" in cases.columns and cases["reason"].notna().any():
-        known = cases.loc[cases["opened_at"] < report.as_of + pd.Timedelta(days=1),
-                          ["customer_id", "opened_at", "reason"]]
-        onehot = pd.get_dummies(known["reason"].fillna("(none)")).astype(bool)
-        events = pd.concat([known[["customer_id", "opened_at"]], onehot], axis=1)
+        events = _case_categories(cases, report.as_of)
         complaints = churn_reasons.before_churn(tenure, events, as_of=report.as_of, window_days=window_days,
-                                                time_col="opened_at", label_cols=list(onehot.columns), seed=seed)
+                                                time_col="opened_at", label_cols=list(events.columns[2:]), seed=seed)
         complaints["label"] = "case: " + complaints["label"].astype(str)
         tables.append(complaints)
     both = pd.concat(tables, ignore_index=True).sort_values("difference", ascending=False)
