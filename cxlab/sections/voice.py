@@ -422,7 +422,7 @@ def _case_categories(cases: pd.DataFrame, as_of) -> pd.DataFrame:
     """
     known = (cases["opened_at"] < as_of + pd.Timedelta(days=1)).to_numpy()
     rows = slice(None) if known.all() else np.flatnonzero(known)
-    codes, names = pd.factorize(cases["reason"].array[rows])
+    codes, names = pd.factorize(cases["reason"].iloc[rows])
     categories = {str(name): code for code, name in enumerate(names)} | ({"(none)": -1} if (codes < 0).any() else {})
     return pd.DataFrame({"customer_id": cases["customer_id"].array[rows], "opened_at": cases["opened_at"].array[rows],
                          **{name: codes == categories[name] for name in sorted(categories)}}, copy=False)
