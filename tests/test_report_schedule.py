@@ -7,7 +7,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from cxlab.report.schedule import MAX_SEARCHED, EarlierRun, earlier_run, finish_time, longest_first, quickest_order
+from cxlab.report.schedule import (
+    MAX_SEARCHED,
+    EarlierRun,
+    earlier_run,
+    finish_time,
+    first_fitting,
+    longest_first,
+    quickest_order,
+)
 
 # seconds per notebook of a report run on 1M customers, two workers
 SECONDS_1M = {"01_cx_scorecard": 11.9, "02_touchpoints_and_drivers": 14.2, "03_feedback_loop": 35.6,
@@ -53,19 +61,25 @@ def test_beyond_the_searched_size_the_order_is_longest_first():
     assert quickest_order(jobs, seconds, workers=2) == longest_first(jobs, seconds)
 
 
-def test_with_a_budget_notebooks_that_do_not_fit_together_wait():
+def test_with_a_budget_a_notebook_that_does_not_fit_waits_and_smaller_ones_go_ahead():
     # a and b held 3 GB each, c and d 1 GB: within 4 GB only a heavy and a light one run together
     seconds, peaks = {"a": 3.0, "b": 3.0, "c": 3.0, "d": 3.0}, {"a": 3.0, "b": 3.0, "c": 1.0, "d": 1.0}
 
     def finish(names):
         return finish_time([seconds[n] for n in names], 2, peak_mb=[peaks[n] for n in names], memory_budget_mb=4.0)
 
-    # a alone (b does not fit beside it, and c and d wait behind b) to 3, then b | c to 6, then d to 9
-    assert finish("abcd") == 9.0
-    assert finish("acbd") == 6.0  # a | c, then b | d
+    # b does not fit beside a, c after it does and starts: a | c to 3, then b | d to 6 (had c and d waited
+    # behind b: a alone to 3, b | c to 6, d to 9)
+    assert finish("abcd") == finish("acbd") == 6.0
+    assert finish("ab") == 6.0  # the heavy ones one after the other
+    assert first_fitting([3.0, 1.0, 1.0], [3.0], 4.0) == 1
+    assert first_fitting([3.0, 2.0], [3.0], 4.0) is None and first_fitting([5.0], [], 4.0) == 0
+    # a light notebook of 6 s: the heavy ones run one after the other beside it, then d; no order does better
+    seconds["c"] = 6.0
+    assert finish("abcd") == finish("cdab") == 9.0
     order = quickest_order(_jobs("abcd"), seconds, workers=2, peak_mb=peaks, memory_budget_mb=4.0)
-    assert finish([job.name for job in order]) == 6.0
-    assert finish_time([3.0] * 4, 2) == 6.0  # without a budget any order ends at 6
+    assert finish([job.name for job in order]) == 9.0
+    assert finish_time([3.0] * 4, 2) == 6.0  # without a budget any order of four 3 s notebooks ends at 6
 
 
 def test_a_notebook_larger_than_the_budget_still_runs_alone():

@@ -35,7 +35,7 @@ from nbclient.exceptions import DeadKernelError
 
 from cxlab.report.interrupt import RunSignals
 from cxlab.report.progress import NotebookProgress
-from cxlab.report.schedule import fits_beside
+from cxlab.report.schedule import first_fitting
 
 __all__ = ["BLAS_THREAD_VARIABLES", "KERNEL_DIED", "KERNEL_DIED_ALONE", "KERNEL_NAME", "KERNEL_START_TIMEOUT_SECONDS",
            "GAUGE_SECONDS", "POLL_SECONDS", "STOP_GRACE_SECONDS", "ExecutionResult", "NotebookFailure", "NotebookJob",
@@ -344,9 +344,9 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
         Notebook name to the peak memory its kernel is expected to reach (an earlier run's
         :attr:`ExecutionResult.peak_mb`); a notebook without one counts as 0.
     memory_budget_mb : float, optional
-        The memory the kernels running together may hold by ``expected_peak_mb``: the next notebook
-        waits (and those after it behind it) until it fits beside those running
-        (:func:`cxlab.report.schedule.fits_beside`); alone, it always starts.
+        The memory the kernels running together may hold by ``expected_peak_mb``: a free slot starts
+        the first waiting notebook that fits beside those running
+        (:func:`cxlab.report.schedule.first_fitting`); alone, a notebook always starts.
 
     Returns
     -------
@@ -397,13 +397,16 @@ def execute_notebooks(jobs: list[NotebookJob], *, cwd: Path, env: dict | None = 
     beside: set[str] = set()  # notebooks that ran while another one did
 
     def run(batch: list[NotebookJob], slots: int) -> None:
-        """Start the batch in order as slots free up and memory allows; wait for it all."""
+        """Start the batch as slots free up, each time the first waiting notebook that fits; wait for it all."""
         waiting, pending = list(batch), {}
         while (waiting or pending) and signals.signum is None:
-            while waiting and len(pending) < slots and fits_beside(
-                    expected_peak_mb.get(waiting[0].name, 0.0),
-                    [expected_peak_mb.get(job.name, 0.0) for job in pending.values()], memory_budget_mb):
-                job = waiting.pop(0)
+            while waiting and len(pending) < slots:
+                chosen = first_fitting([expected_peak_mb.get(job.name, 0.0) for job in waiting],
+                                       [expected_peak_mb.get(job.name, 0.0) for job in pending.values()],
+                                       memory_budget_mb)
+                if chosen is None:
+                    break
+                job = waiting.pop(chosen)
                 if pending:
                     beside.update([job.name, *(other.name for other in pending.values())])
                 future = pool.submit(work, job)

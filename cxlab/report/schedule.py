@@ -10,9 +10,10 @@ kernel held at its peak, is read from the latest earlier run on the same data fo
 ``provenance.json`` records both per notebook); without one, the page order stands. Only the
 start order changes: pages, links and the summary keep the page order.
 
-With a memory budget, the next notebook also waits until the earlier peaks of the notebooks
-running and its own fit in the budget (it starts anyway when nothing else runs), and the order
-is the quickest under that rule.
+With a memory budget, a free worker starts the first notebook of the order whose earlier peak
+fits in the budget beside those of the notebooks running (:func:`first_fitting`; one always
+starts when nothing else runs): a large notebook waits for memory while smaller ones after it
+go ahead. The order is the quickest under that rule.
 """
 
 from __future__ import annotations
@@ -22,8 +23,8 @@ from dataclasses import dataclass, field
 from itertools import permutations
 from pathlib import Path
 
-__all__ = ["MAX_SEARCHED", "EarlierRun", "earlier_run", "finish_time", "fits_beside", "longest_first",
-           "quickest_order"]
+__all__ = ["MAX_SEARCHED", "EarlierRun", "earlier_run", "finish_time", "first_fitting", "fits_beside",
+           "longest_first", "quickest_order"]
 
 MAX_SEARCHED = 8  # notebooks whose orders are all tried (8! = 40,320 schedules, a fraction of a second)
 
@@ -95,9 +96,34 @@ def fits_beside(peak_mb: float, running_mb: list[float], memory_budget_mb: float
     return not running_mb or memory_budget_mb is None or sum(running_mb) + peak_mb <= memory_budget_mb
 
 
+def first_fitting(waiting_mb: list[float], running_mb: list[float], memory_budget_mb: float | None) -> int | None:
+    """Which waiting notebook to start: the first, in order, that fits beside those running (:func:`fits_beside`).
+
+    Parameters
+    ----------
+    waiting_mb : list of float
+        The earlier peaks of the notebooks waiting, in the start order.
+    running_mb : list of float
+        The earlier peaks of the notebooks running.
+    memory_budget_mb : float or None
+        The memory the notebooks running together may hold.
+
+    Returns
+    -------
+    int or None
+        Its position in ``waiting_mb``; None when none fits (never when nothing runs).
+
+    Examples
+    --------
+    >>> first_fitting([3000, 1000], [2000], 4000), first_fitting([3000, 2500], [2000], 4000)
+    (1, None)
+    """
+    return next((i for i, peak in enumerate(waiting_mb) if fits_beside(peak, running_mb, memory_budget_mb)), None)
+
+
 def finish_time(seconds: list[float], workers: int, *, peak_mb: list[float] | None = None,
                 memory_budget_mb: float | None = None) -> float:
-    """When the last of the notebooks ends if each is started, in order, once a worker is free and it fits.
+    """When the last of the notebooks ends if each free worker starts the first of them, in order, that fits.
 
     Parameters
     ----------
@@ -106,8 +132,8 @@ def finish_time(seconds: list[float], workers: int, *, peak_mb: list[float] | No
     workers : int
         Notebooks run at the same time at most.
     peak_mb : list of float, optional
-        Each notebook's peak memory; with ``memory_budget_mb`` a notebook waits (and those after it
-        wait behind it) until it fits beside those running (:func:`fits_beside`).
+        Each notebook's peak memory; with ``memory_budget_mb`` a notebook waits until it fits beside
+        those running, and the ones after it that fit start before it (:func:`first_fitting`).
     memory_budget_mb : float, optional
         The memory the notebooks running together may hold.
 
@@ -117,16 +143,19 @@ def finish_time(seconds: list[float], workers: int, *, peak_mb: list[float] | No
     7.0
     >>> finish_time([3, 2, 2, 3, 2], workers=2)  # 3 + 3 on one worker, 2 + 2 + 2 on the other
     6.0
-    >>> finish_time([3, 3, 2], workers=2, peak_mb=[3, 3, 1], memory_budget_mb=4)  # 3 | -, then 3 | 2
+    >>> finish_time([3, 3, 2], workers=2, peak_mb=[3, 3, 1], memory_budget_mb=4)  # 3 | 2, then the second 3
     6.0
     """
-    peak_mb = list(peak_mb) if peak_mb is not None else [0.0] * len(seconds)
+    waiting = list(zip(seconds, list(peak_mb) if peak_mb is not None else [0.0] * len(seconds), strict=True))
     now, running = 0.0, []  # (end, peak) of the notebooks running
-    for duration, peak in zip(seconds, peak_mb, strict=True):
-        while running and (len(running) >= workers
-                           or not fits_beside(peak, [p for _, p in running], memory_budget_mb)):
-            now = max(now, min(end for end, _ in running))
+    while waiting:
+        chosen = (first_fitting([p for _, p in waiting], [p for _, p in running], memory_budget_mb)
+                  if len(running) < workers else None)
+        if chosen is None:  # no worker free, or no waiting notebook fits: until the next one ends
+            now = min(end for end, _ in running)
             running = [(end, p) for end, p in running if end > now]
+            continue
+        duration, peak = waiting.pop(chosen)
         running.append((now + duration, peak))
     return max((end for end, _ in running), default=0.0)
 
