@@ -6,8 +6,9 @@ Aalen-Johansen cumulative incidence of each reason over tenure with Greenwood-ty
 (delta-method) variances and log(-log) intervals, as in Collett (2015, p. 411) and lifelines'
 ``AalenJohansenFitter``, but with tied tenures handled exactly (no jitter), vectorised over
 event times. :func:`cause_specific_cox` fits one Cox model per reason (churn for another
-reason censors) through :func:`cxlab.survival.fit_cox` or, on a start/stop frame,
-:func:`cxlab.survival.fit_time_varying_cox`. :func:`before_churn` compares what churners wrote
+reason censors) with :class:`cxlab.survival.ChurnCox` or, on a start/stop frame,
+:class:`cxlab.survival.TimeVaryingChurnCox`, the rows merged and encoded once for all reasons
+(``fit_by_cause``). :func:`before_churn` compares what churners wrote
 and complained about in the days before leaving with what customers still active at the same
 tenure wrote in the same span of their tenure (risk-set sampling, nothing after the as-of
 date).
@@ -27,7 +28,7 @@ from scipy.stats import norm
 from cxlab.identifiers import positions
 from cxlab.metrics import wilson_interval
 from cxlab.periods import as_of_end
-from cxlab.survival import fit_cox, fit_time_varying_cox
+from cxlab.survival import ChurnCox, TimeVaryingChurnCox
 from cxlab.tenure import tenure_frame
 
 __all__ = ["NOT_RECORDED", "reason_frame", "cumulative_incidence", "cause_specific_cox", "cause_specific_fits",
@@ -35,6 +36,7 @@ __all__ = ["NOT_RECORDED", "reason_frame", "cumulative_incidence", "cause_specif
 
 NOT_RECORDED = "not recorded"
 DAYS_PER_MONTH = 365.25 / 12
+_FIT_ARGUMENTS = {"duration_col", "entry_col", "weights_col", "strata", "id_col", "start_col", "stop_col"}
 
 
 def _reason_labels(reasons: pd.Series, *, seed: int, free_text_min_distinct: int) -> pd.Series:
@@ -167,7 +169,8 @@ def cause_specific_cox(frame: pd.DataFrame, reasons: pd.Series | None = None, *,
     min_events : int
         Reasons with fewer churns get no model.
     **options
-        Passed to the fitting function.
+        Passed to the model (``baseline``, ``penalizer``, ...) or to its ``fit`` (``entry_col``,
+        ``weights_col``, ``strata``, ...).
 
     Returns
     -------
@@ -183,8 +186,10 @@ def cause_specific_fits(frame: pd.DataFrame, reasons: pd.Series | None = None, *
                         **options) -> Iterator[tuple[str, object]]:
     """The models of :func:`cause_specific_cox`, fitted one at a time as they are asked for.
 
-    Each model holds its own copy of the fitted rows; a caller that keeps only what it reads of
-    each (its ``hazard_ratios_``) holds one model at a time instead of one per reason.
+    The rows are merged and the covariates encoded once (``fit_by_cause`` of
+    :class:`cxlab.survival.ChurnCox` and :class:`cxlab.survival.TimeVaryingChurnCox`); each model
+    holds its own churn events and cells, so a caller that keeps only what it reads of each (its
+    ``hazard_ratios_``) holds one of them at a time instead of one per reason.
 
     Parameters
     ----------
@@ -205,23 +210,15 @@ def cause_specific_fits(frame: pd.DataFrame, reasons: pd.Series | None = None, *
             data[reason_col] = pd.Series(ids).map(reasons).to_numpy()[codes]
     elif reasons is not None:
         raise ValueError("cause_specific_cox: a frame with reasons given apart needs a 'customer_id' column")
-    for column in covariates:  # text held as categories: each model groups its rows on the codes, not the text
+    for column in covariates:  # text held as categories: the rows are grouped on the codes, not the text
         if column in data.columns and (pd.api.types.is_object_dtype(data[column])
                                        or pd.api.types.is_string_dtype(data[column])):
             data[column] = data[column].astype("category")
-    churned = data[event_col].to_numpy() == 1
-    reason, names = pd.factorize(data[reason_col])  # codes: each reason's events found without comparing text
-    for code in sorted(np.unique(reason[churned & (reason >= 0)]), key=lambda code: names[code]):
-        event = (churned & (reason == code)).astype(int)
-        if event.sum() < min_events:
-            continue
-        name = names[code]
-        cause = data.copy(deep=False)
-        cause[event_col] = event
-        if "start_months" in cause.columns:
-            yield name, fit_time_varying_cox(cause, covariates=covariates, event_col=event_col, **options)
-        else:
-            yield name, fit_cox(cause, covariates=covariates, event_col=event_col, **options)
+    # the rows are merged and encoded once for all reasons: only the churn events differ between their models
+    model_class = TimeVaryingChurnCox if "start_months" in data.columns else ChurnCox
+    model = model_class(covariates, **{k: v for k, v in options.items() if k not in _FIT_ARGUMENTS})
+    yield from model.fit_by_cause(data, reason_col, min_events=min_events, event_col=event_col,
+                                  **{k: v for k, v in options.items() if k in _FIT_ARGUMENTS})
 
 
 def before_churn(frame: pd.DataFrame, events: pd.DataFrame, *, as_of, window_days: int = 90,

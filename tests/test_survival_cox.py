@@ -12,6 +12,7 @@ from lifelines.statistics import proportional_hazard_test
 
 from cxlab.survival import (
     ChurnCox,
+    TimeVaryingChurnCox,
     fit_cox,
     fit_time_varying_cox,
     plot_hazard_ratios,
@@ -196,6 +197,51 @@ def _truth_check(world, terms):
         row = model.hazard_ratios_.loc[term]
         assert row["ci_low"] <= truth[key] <= row["ci_high"], (term, row[["hazard_ratio", "ci_low", "ci_high"]])
     return model
+
+
+def _same_fit(by_cause, direct):
+    """Two fits of one model on the same cells, merged in another order: equal to rounding."""
+    pd.testing.assert_frame_equal(by_cause.hazard_ratios_.drop(columns="sentence"),
+                                  direct.hazard_ratios_.drop(columns="sentence"), check_exact=False, rtol=1e-9)
+    assert (by_cause.n_events_, by_cause.n_rows_fitted_, by_cause.penalizer_) == (
+        direct.n_events_, direct.n_rows_fitted_, direct.penalizer_)
+    assert by_cause.warnings_ == direct.warnings_
+    assert by_cause.log_likelihood_ == pytest.approx(direct.log_likelihood_, rel=1e-12)
+
+
+def test_models_by_cause_equal_each_cause_fitted_on_its_own():
+    frame = _tied_world(n=4000, seed=5)
+    churned = frame["churned"] == 1
+    draw = np.random.default_rng(6).choice(["price", "service", "moved", "rare"], len(frame), p=[0.4, 0.3, 0.29, 0.01])
+    # a churn of no known cause censors in every model; causes on censored rows are not read
+    frame["cause"] = np.where(churned & (np.arange(len(frame)) % 10 == 0), None, draw)
+    frame["entered"] = np.minimum(frame["tenure_months"] - 1, 2).clip(lower=0)
+    counts = frame.loc[churned, "cause"].value_counts()
+    assert counts["rare"] < 30 <= counts.drop("rare").min()
+    model = ChurnCox(["nps_category", "annual"], baseline={"nps_category": "passive"})
+    fits = dict(model.fit_by_cause(frame, "cause", min_events=30, entry_col="entered", strata="segment"))
+    assert list(fits) == ["moved", "price", "service"]  # in the order of the causes, those with 30 churns or more
+    assert not hasattr(model, "model_")  # the model itself is left unfitted
+    for cause, fitted in fits.items():
+        own = frame.assign(churned=(churned & (frame["cause"] == cause)).astype(int))
+        direct = ChurnCox(["nps_category", "annual"], baseline={"nps_category": "passive"}).fit(
+            own, entry_col="entered", strata="segment")
+        assert fitted.n_events_ == counts[cause]
+        _same_fit(fitted, direct)
+
+
+def test_time_varying_models_by_cause_equal_each_cause_fitted_on_its_own():
+    world = simulate(n_customers=3000, seed=11)
+    tv = time_varying_frame(world.customers, world.surveys, world.cases, as_of=world.as_of)
+    cause = np.random.default_rng(2).choice(["a", "b", "c"], len(tv), p=[0.5, 0.3, 0.2])
+    tv["cause"] = cause  # read on the churned intervals only
+    fits = dict(TimeVaryingChurnCox(["nps_category", "ces"]).fit_by_cause(tv, "cause"))
+    assert list(fits) == ["a", "b", "c"]
+    for name, fitted in fits.items():
+        own = tv.assign(churned=((tv["churned"] == 1) & (tv["cause"] == name)).astype(int))
+        direct = fit_time_varying_cox(own, covariates=["nps_category", "ces"])
+        assert fitted.n_customers_ == direct.n_customers_
+        _same_fit(fitted, direct)
 
 
 def test_time_varying_cox_recovers_the_category_contrasts():

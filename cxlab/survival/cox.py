@@ -21,7 +21,9 @@ a start/stop frame. Both:
 
 from __future__ import annotations
 
+import copy
 import html
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -37,6 +39,7 @@ __all__ = ["HAZARD_RATIO_COLUMNS", "WEIGHT", "ChurnCox", "TimeVaryingChurnCox", 
 HAZARD_RATIO_COLUMNS = ["covariate", "level", "reference", "hazard_ratio", "ci_low", "ci_high", "p",
                         "coef", "se", "n", "events", "sentence"]
 WEIGHT = "__customers"
+_CAUSE = "__cause"  # the cause of each churned row, among the keys of identical rows of fit_by_cause
 
 
 def _require(frame: pd.DataFrame, columns, what: str) -> None:
@@ -78,7 +81,7 @@ class _ChurnCoxBase:
         return list(covariates)
 
     def _prepare(self, frame: pd.DataFrame, time_cols: list[str], event_col: str, weights_col: str | None,
-                 strata: list[str]) -> pd.DataFrame:
+                 strata: list[str], split: tuple[str, ...] = ()) -> pd.DataFrame:
         covariates = self._covariates(frame)
         _require(frame, [*time_cols, event_col, *covariates, *strata] + ([weights_col] if weights_col else []),
                  self._what)
@@ -96,7 +99,7 @@ class _ChurnCoxBase:
                 "one row per customer or whole frequency weights."
             )
         # aggregate first: identical rows (times, churn, covariate values, strata) become one row with their count
-        keys = list(dict.fromkeys([*time_cols, event_col, *covariates, *strata]))
+        keys = list(dict.fromkeys([*time_cols, event_col, *covariates, *strata, *split]))
         self._row_group = identical_rows([frame[c] for c in keys], len(frame))
         first = first_rows(self._row_group)
         compact = frame[keys].iloc[first].reset_index(drop=True)
@@ -114,7 +117,7 @@ class _ChurnCoxBase:
         if design.matrix.shape[1] == 0:
             raise ValueError(f"{self._what}: no covariate is left to fit ({'; '.join(design.notes)})")
         data = design.matrix.copy()
-        for col in [*time_cols, *strata]:
+        for col in [*time_cols, *strata, *split]:
             data[col] = compact[col].to_numpy()
         data[event_col] = compact[event_col].to_numpy(dtype=int)
         data[WEIGHT] = compact_weights.to_numpy()
@@ -126,6 +129,63 @@ class _ChurnCoxBase:
         self._column_variance = (w[:, None] * (x - mean) ** 2).sum(axis=0) / (w.sum() - 1)
         self._customers = float(w.sum())
         return data
+
+    def _prepared(self, frame: pd.DataFrame, split: tuple[str, ...] = (), **arguments
+                  ) -> tuple[pd.DataFrame, pd.Series]:
+        """The compact rows to fit and the customers of each term (``n``), before any fit."""
+        raise NotImplementedError
+
+    def _fit_prepared(self, data: pd.DataFrame, sizes: pd.Series):
+        self.model_ = self._fit_with_fallback(self._cells(data))
+        self._data = data
+        self._summarise(data, sizes, self.event_col_)
+        return self
+
+    def fit_by_cause(self, frame: pd.DataFrame, cause_col: str, *, min_events: int = 10,
+                     **arguments) -> Iterator[tuple[object, _ChurnCoxBase]]:
+        """One model per cause of churn (cause-specific hazards), the rows prepared once for all.
+
+        For each cause, churn for any other cause is censoring: the risk sets are those of the
+        all-cause model and only the churn events differ. So the rows are merged and the covariates
+        encoded once, with the cause among the keys of identical rows, and each cause's model is
+        fitted on those rows with its own events. Each model equals ``fit`` on the frame with the
+        event set on that cause's churned rows only.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            The frame ``fit`` takes; not modified.
+        cause_col : str
+            The cause of each churned row (missing: a churn of no known cause, which censors in
+            every model); read on churned rows only.
+        min_events : int
+            Causes with fewer churned rows get no model.
+        **arguments
+            The arguments of ``fit`` (``event_col``, the time columns, ``strata``, ...).
+
+        Yields
+        ------
+        tuple of (cause, model)
+            The causes in the order of their values, each with a fitted copy of this model; this
+            model is left unfitted.
+        """
+        event_col = arguments.get("event_col", "churned")
+        _require(frame, [cause_col, event_col], self._what)
+        codes, names = pd.factorize(frame[cause_col])
+        split = frame.copy(deep=False)  # one column added; the frame's own are shared, not copied
+        split[_CAUSE] = np.where(frame[event_col].to_numpy() == 1, codes, -1)
+        base = copy.copy(self)
+        data, sizes = base._prepared(split, split=(_CAUSE,), **arguments)
+        cause, customers = data[_CAUSE].to_numpy(), data[WEIGHT].to_numpy()
+        churned = cause >= 0
+        events = np.bincount(cause[churned], weights=customers[churned], minlength=len(names))
+        for code in sorted(np.flatnonzero(events >= max(min_events, 1)), key=lambda code: names[code]):
+            model = copy.copy(base)
+            model.warnings_ = list(base.warnings_)  # each fit may add its own note of a penalty
+            rows = data.copy(deep=False)
+            rows[event_col] = (cause == code).astype(int)
+            model.n_events_ = int(round(float(events[code])))
+            yield names[code], model._fit_prepared(rows, sizes)
 
     def _cells(self, data: pd.DataFrame):
         exit_col, entry_col = self._time_columns()
@@ -304,18 +364,21 @@ class ChurnCox(_ChurnCoxBase):
         ChurnCox
             self, fitted.
         """
+        return self._fit_prepared(*self._prepared(frame, duration_col=duration_col, event_col=event_col,
+                                                  entry_col=entry_col, weights_col=weights_col, strata=strata))
+
+    def _prepared(self, frame: pd.DataFrame, split: tuple[str, ...] = (), *, duration_col: str = "tenure_months",
+                  event_col: str = "churned", entry_col: str | None = None, weights_col: str | None = None,
+                  strata=None) -> tuple[pd.DataFrame, pd.Series]:
         self.duration_col_, self.event_col_, self.entry_col_ = duration_col, event_col, entry_col
         self.strata_ = [strata] if isinstance(strata, str) else list(strata or [])
         time_cols = [duration_col] + ([entry_col] if entry_col else [])
-        data = self._prepare(frame, time_cols, event_col, weights_col, self.strata_)
+        data = self._prepare(frame, time_cols, event_col, weights_col, self.strata_, split)
         if (data[duration_col] < 0).any():
             raise ValueError(f"'{duration_col}' must be >= 0")
-        self.model_ = self._fit_with_fallback(self._cells(data))
-        self._data = data
         sizes = {name: (data[WEIGHT] * (data[name] != 0)).sum() if term.kind != "numeric" else data[WEIGHT].sum()
                  for name, term in self.design_.terms.items()}
-        self._summarise(data, pd.Series(sizes, dtype=float), event_col)
-        return self
+        return data, pd.Series(sizes, dtype=float)
 
 
 
@@ -366,24 +429,27 @@ class TimeVaryingChurnCox(_ChurnCoxBase):
         TimeVaryingChurnCox
             self, fitted.
         """
+        return self._fit_prepared(*self._prepared(frame, id_col=id_col, start_col=start_col, stop_col=stop_col,
+                                                  event_col=event_col, strata=strata))
+
+    def _prepared(self, frame: pd.DataFrame, split: tuple[str, ...] = (), *, id_col: str = "customer_id",
+                  start_col: str = "start_months", stop_col: str = "stop_months", event_col: str = "churned",
+                  strata=None) -> tuple[pd.DataFrame, pd.Series]:
         self.start_col_, self.stop_col_, self.event_col_ = start_col, stop_col, event_col
         self.strata_ = [strata] if isinstance(strata, str) else list(strata or [])
         _require(frame, [id_col, start_col, stop_col], self._what)
         if not (frame[start_col] < frame[stop_col]).all():
             raise ValueError(f"every interval needs '{start_col}' < '{stop_col}'")
-        data = self._prepare(frame, [start_col, stop_col], event_col, None, self.strata_)
+        data = self._prepare(frame, [start_col, stop_col], event_col, None, self.strata_, split)
         ids, distinct = pd.factorize(frame[id_col])  # integer codes: counting customers per term stays cheap
         self.n_customers_ = len(distinct)
-        self.model_ = self._fit_with_fallback(self._cells(data))
-        self._data = data
         matrix = self.design_.matrix
         # customers with time in a level: their codes counted once, by marking (no hashing of a million codes)
         sizes = {name: (np.count_nonzero(np.bincount(ids[(matrix[name].to_numpy() != 0)[self._row_group]],
                                                      minlength=self.n_customers_))
                         if term.kind != "numeric" else self.n_customers_)
                  for name, term in self.design_.terms.items()}
-        self._summarise(data, pd.Series(sizes, dtype=float), event_col)
-        return self
+        return data, pd.Series(sizes, dtype=float)
 
 
 def fit_cox(frame: pd.DataFrame, *, duration_col: str = "tenure_months", event_col: str = "churned",
