@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import pandas as pd
 import pytest
 
@@ -149,6 +151,17 @@ def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys(report
                           queried=["surveys"])
     assert queried.data.surveys is None
     same_sections(queried, report, [getattr(sections, name) for name in ALL_SECTIONS])
+
+
+def test_the_follow_up_frames_are_let_go_once_their_sections_have_been_shown(report):
+    page = open_report("03_feedback_loop", data_dir=report.data.source)
+    held = [weakref.ref(frame) for frame in (sections._answers(page, 12, 7), sections._followups(page, 7),
+                                             sections._relationship_answers(page))]
+    first = {name: page.show(getattr(sections, name)) for name in ALL_SECTIONS[:9]}
+    assert [ref() for ref in held] == [None] * 3, "the silent-customer sections would hold the follow-ups' frames"
+    # shown again after that, a section builds what it reads again, and says the same
+    again = page.show(sections.followup_effect)
+    assert again.answer == first["followup_effect"].answer and again.headlines == first["followup_effect"].headlines
 
 
 def test_without_relationship_answers_the_queried_page_says_so(tmp_path):

@@ -73,6 +73,8 @@ class ReportContext:
     targets: dict = field(default_factory=dict)
     queried: frozenset = frozenset()
     _cache: dict = field(default_factory=dict, repr=False)
+    _readers: dict = field(default_factory=dict, repr=False)  # cache key to the sections that read the value
+    _shown: set = field(default_factory=set, repr=False)
 
     @property
     def availability(self) -> Availability:
@@ -135,7 +137,7 @@ class ReportContext:
         return self.cached(("table", name), lambda: getattr(cxlab.io.load(
             self.data.source, tables=[name], validated_copy=snapshot.copy_named_in_environment()), name))
 
-    def from_surveys(self, query: str, *, keep: bool = True, **arguments):
+    def from_surveys(self, query: str, *, keep: bool = True, readers=(), **arguments):
         """A survey query, answered once per run by :attr:`engine` when the page queries the surveys, else by the
         loaded table (:class:`cxlab.sections.survey_source.LoadedSurveys`); both give the same result.
 
@@ -147,6 +149,8 @@ class ReportContext:
         keep : bool
             False: the rows are not kept for the run (for a query only one cached result is built from,
             so its rows can be freed once that is built).
+        readers : collection of callables, optional
+            The sections that read the result: it is let go once they have all been shown (:meth:`cached`).
         **arguments
             Its arguments (lists are passed as tuples).
         """
@@ -156,17 +160,19 @@ class ReportContext:
             source = (self.engine if "surveys" in self.queried
                       else LoadedSurveys(self.data.surveys, self.data.customers))
             return getattr(source, query)(**arguments)
-        return self.cached(("surveys", query, tuple(sorted(arguments.items()))), build) if keep else build()
+        return (self.cached(("surveys", query, tuple(sorted(arguments.items()))), build, readers=readers) if keep
+                else build())
 
-    def answered(self, columns, *, touchpoints=None) -> pd.DataFrame:
+    def answered(self, columns, *, touchpoints=None, readers=()) -> pd.DataFrame:
         """The survey rows that have an answer, with these columns (those the table has), built once per run.
 
         In the order of ``responded_at`` and then ``invitation_id``, with a fresh index, from
-        :meth:`from_surveys` (:meth:`cxlab.engine.Engine.answered_rows`). The arguments are those of
-        :meth:`cxlab.engine.Engine.answered_rows`.
+        :meth:`from_surveys` (:meth:`cxlab.engine.Engine.answered_rows`). ``columns`` and
+        ``touchpoints`` are those of :meth:`cxlab.engine.Engine.answered_rows`; ``readers`` that of
+        :meth:`cached`.
         """
         wanted = None if touchpoints is None else tuple([touchpoints] if isinstance(touchpoints, str) else touchpoints)
-        return self.from_surveys("answered_rows", columns=tuple(columns), touchpoints=wanted)
+        return self.from_surveys("answered_rows", columns=tuple(columns), touchpoints=wanted, readers=readers)
 
     def cases(self, kinds=None) -> pd.DataFrame | None:
         """The cases of some kinds, built once per run.
@@ -209,7 +215,8 @@ class ReportContext:
             self.answered_data, as_of=self.as_of, landmark_months=landmark_months))
 
     def show(self, section: Callable[..., SectionResult], **parameters) -> SectionResult:
-        """Run a section, record its headline figures, hand back to the system the memory it freed
+        """Run a section, record its headline figures, let go of the cached values whose readers have
+        all been shown (:meth:`cached`), hand back to the system the memory freed
         (:func:`cxlab.snapshot.release_unused_memory`) and return its result.
 
         Parameters
@@ -225,13 +232,16 @@ class ReportContext:
             Its headlines carry the target set for their key, if any.
         """
         result = section(self, **parameters)
+        self._shown.add(section)
+        for key in [key for key, readers in self._readers.items() if readers <= self._shown]:
+            del self._cache[key], self._readers[key]  # every section that reads it has been shown
         snapshot.release_unused_memory()  # what the section built and dropped, so that the next starts lower
         result.headlines = [replace(h, target=self.targets[h.key]) if h.key in self.targets else h
                             for h in result.headlines]
         self.recorder.record(*result.headlines)
         return result
 
-    def cached(self, key, build: Callable[[], object]):
+    def cached(self, key, build: Callable[[], object], *, readers=()):
         """Build a value once per run and return the same object to every later caller.
 
         Sections share expensive intermediate results (a tenure frame, a fitted model, a
@@ -244,7 +254,12 @@ class ReportContext:
             Names the value; use a tuple with the section's module and the parameters the value
             depends on, e.g. ``("economics", "base")`` or ``("landmark", 6)``.
         build : callable
-            Called without arguments the first time ``key`` is asked for.
+            Called without arguments the first time ``key`` is asked for; it gives the same value
+            each time it is called.
+        readers : collection of callables, optional
+            The sections that read the value. Once each of them has been shown (:meth:`show`),
+            the value is let go, so that the page's later sections do not hold it; a caller after
+            that builds it again. Default: kept for the run.
 
         Returns
         -------
@@ -263,6 +278,8 @@ class ReportContext:
         """
         if key not in self._cache:
             self._cache[key] = build()
+            if readers:
+                self._readers[key] = frozenset(readers)
         return self._cache[key]
 
 

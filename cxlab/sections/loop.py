@@ -38,7 +38,8 @@ SHORT_HORIZON_MONTHS = 6  # the discontinuity is also shown for churn within thi
 # --------------------------------------------------------------------------- shared frames
 def _relationship_answers(report) -> pd.DataFrame:
     """The answered relationship-survey rows the page reads (the follow-ups' answers and the earlier answers)."""
-    return report.answered(["customer_id", "touchpoint", "sent_at", "nps"], touchpoints=RELATIONSHIP)
+    return report.answered(["customer_id", "touchpoint", "sent_at", "nps"], touchpoints=RELATIONSHIP,
+                           readers=_FOLLOWUP_READERS | _ANSWER_READERS)
 
 
 def _followups(report, followup_window_days: int) -> pd.DataFrame | None:
@@ -58,18 +59,18 @@ def _followups(report, followup_window_days: int) -> pd.DataFrame | None:
         sent = answers.set_index("invitation_id")["sent_at"]
         return followups.assign(quarter=pd.to_datetime(followups["invitation_id"].map(sent)).dt.to_period("Q")
                                 .astype(str))
-    return report.cached(("followups", followup_window_days), build)
+    return report.cached(("followups", followup_window_days), build, readers=_FOLLOWUP_READERS)
 
 
 def _answers(report, horizon_months: int, followup_window_days: int) -> pd.DataFrame:
     """The answer frame, built once per run; each horizon re-counts only the churn within it."""
     frame = report.cached(("answers", followup_window_days), lambda: causal.answer_frame(
         replace(report.data, surveys=_relationship_answers(report)), as_of=report.as_of,
-        followup_window_days=followup_window_days))
+        followup_window_days=followup_window_days), readers=_ANSWER_READERS)
     if frame.attrs["horizon_months"] == horizon_months:
         return frame
     return report.cached(("answers", horizon_months, followup_window_days),
-                         lambda: causal.at_horizon(frame, horizon_months))
+                         lambda: causal.at_horizon(frame, horizon_months), readers=_ANSWER_READERS)
 
 
 def _percent(value, decimals: int = 1):
@@ -728,3 +729,8 @@ def nps_checks(report, *, response_window_days: int = 7, nps_window_months: int 
               f"NPS would reach zero at {fit.tipping_point(0.0):+.1f} points.")
     return SectionResult("nps-checks", title, answer=answer, tables=[diag_table, trim_table, mnar_table])
 
+
+# The sections that read the page's shared frames of the follow-ups: once they have all been shown, the frames are let
+# go (ReportContext.cached), so that the silent-customer sections after them do not hold every answer's frame.
+_FOLLOWUP_READERS = frozenset({overview, closed_loop, loop_by_group, first_response, sla_over_time, followup_survival})
+_ANSWER_READERS = frozenset({followup_effect, followup_checks, followup_speed})
