@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import statsmodels.api as sm
 
-from cxlab.least_squares import robust_ols
+from cxlab.least_squares import robust_ols, robust_ols_on_patterns
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +54,25 @@ def test_dependent_columns_get_the_minimum_norm_solution_statsmodels_gives(data)
     np.testing.assert_allclose(fit.params, reference.params, rtol=1e-8, atol=1e-8)
     np.testing.assert_allclose(fit.bse, reference.bse, rtol=1e-8)
     assert fit.params[1] == pytest.approx(fit.params[-1])  # the effect is split evenly between the copies
+
+
+@pytest.mark.parametrize("clustered", [True, False])
+def test_a_design_of_flags_fitted_on_its_patterns_equals_statsmodels(data, clustered):
+    y, x, groups = data
+    flags = x[:, :7]  # the constant and six 0/1 flags: at most 64 distinct rows for 5,000
+    patterns, pattern_of_row = np.unique(flags, axis=0, return_inverse=True)
+    assert len(patterns) <= 64
+    fit = robust_ols_on_patterns(y, patterns, pattern_of_row, groups=groups if clustered else None, level=0.9)
+    model = sm.OLS(y, flags)
+    _same(fit, model.fit(cov_type="cluster", cov_kwds={"groups": groups}) if clustered else model.fit(cov_type="HC1"),
+          0.9)
+
+
+def test_patterns_with_a_dependent_column_give_the_minimum_norm_solution(data):
+    y, x, groups = data
+    dependent = np.column_stack([x[:, :7], x[:, 1]])
+    patterns, pattern_of_row = np.unique(dependent, axis=0, return_inverse=True)
+    fit = robust_ols_on_patterns(y, patterns, pattern_of_row, groups=groups)
+    full = robust_ols(y, dependent, groups=groups)
+    np.testing.assert_allclose(fit.params, full.params, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(fit.bse, full.bse, rtol=1e-9)

@@ -13,8 +13,9 @@ import pandas as pd
 from scipy.stats import norm
 from statsmodels.stats.multitest import multipletests
 
-from cxlab.least_squares import robust_ols
+from cxlab.least_squares import robust_ols_on_patterns
 from cxlab.metrics import wilson_interval
+from cxlab.patterns import first_rows, identical_rows
 from cxlab.periods import known_by, quarter_labels
 
 __all__ = ["theme_frame", "theme_shares_by_category", "theme_impact", "theme_by_touchpoint", "theme_trends",
@@ -146,20 +147,23 @@ def theme_impact(frame: pd.DataFrame, themes, *, score_col: str = "nps", cluster
     """
     themes = _themes(frame, themes)
     clustered = cluster_col is not None and cluster_col in frame.columns
-    # the columns read, then the rows: a copy of the whole theme frame took hundreds of MB at 1M comments
-    data = frame.loc[frame[score_col].notna().to_numpy(), [score_col, *themes, *([cluster_col] if clustered else [])]]
-    score = data[score_col].to_numpy(float)
+    scored = frame[score_col].notna().to_numpy()
+    score = frame[score_col].to_numpy(float)[scored]
     y = 100.0 * ((score >= 9).astype(float) - (score <= 6).astype(float))
-    mentions = data[themes].sum()
+    flags = {t: frame[t].to_numpy(bool)[scored] for t in themes}
+    mentions = {t: int(f.sum()) for t, f in flags.items()}
     used = [t for t in themes if mentions[t] > 0]
-    if not used or len(data) <= len(used) + 1:
+    if not used or len(y) <= len(used) + 1:
         return pd.DataFrame(columns=["theme", "nps_points", "ci_low", "ci_high", "p", "mentions", "n"])
-    x = np.ones((len(data), len(used) + 1))
-    x[:, 1:] = data[used].to_numpy(float)
-    fit = robust_ols(y, x, groups=data[cluster_col] if clustered else None, level=level)
+    # the design is 0/1 flags: fitted on its distinct rows, never as a float matrix of every comment
+    pattern = identical_rows([flags[t] for t in used], len(y))
+    first = first_rows(pattern)
+    patterns = np.column_stack([np.ones(len(first)), *(flags[t][first] for t in used)])
+    fit = robust_ols_on_patterns(y, patterns, pattern, level=level,
+                                 groups=frame[cluster_col][scored] if clustered else None)
     return pd.DataFrame({"theme": used, "nps_points": fit.params[1:], "ci_low": fit.ci_low[1:],
                          "ci_high": fit.ci_high[1:], "p": fit.pvalues[1:],
-                         "mentions": mentions[used].to_numpy(int), "n": len(data)})
+                         "mentions": [mentions[t] for t in used], "n": len(y)})
 
 
 def theme_by_touchpoint(frame: pd.DataFrame, themes, *, touchpoint_col: str = "touchpoint") -> pd.DataFrame:
