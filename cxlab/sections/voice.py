@@ -27,16 +27,17 @@ NO_REASONS = "churn reasons (the customers table has no churn_reason, or no chur
 
 
 def _answers(report) -> pd.DataFrame:
-    """The answered survey rows, with the columns the page reads (those the table has), once per run."""
-    return report.answered(READ_COLUMNS)
+    """The answered survey rows, with the columns the page reads (those the table has), built once and kept
+    until the sections that read them have been shown."""
+    return report.answered(READ_COLUMNS, readers=_ANSWER_READERS)
 
 
 def _comments_why_not(report) -> str:
     if not report.availability.allows("surveys"):
         return report.availability.why_not("surveys")
-    surveys = _answers(report)
 
     def no_comment() -> bool:  # once per run: every section of the page asks
+        surveys = _answers(report)
         comments = surveys["comment"].dropna() if "comment" in surveys.columns else pd.Series(dtype=str)
         return not comments.astype(str).str.strip().ne("").any()
 
@@ -319,7 +320,8 @@ def _reasons_why_not(report) -> str:
 
 
 def _reasons(report) -> pd.DataFrame:
-    return report.cached("reason_frame", lambda: churn_reasons.reason_frame(report.data.customers, as_of=report.as_of))
+    return report.cached("reason_frame", lambda: churn_reasons.reason_frame(report.data.customers, as_of=report.as_of),
+                         readers={why_customers_leave, reason_drivers})
 
 
 def why_customers_leave(report, *, horizon_months: int = 24) -> SectionResult:
@@ -469,3 +471,9 @@ def before_leaving(report, *, window_days: int = 90, n_themes: int = 0, seed: in
         f"In the {window_days} days before leaving, {100 * lead['churner_share']:.1f}% of churners mentioned "
         f"\"{lead['label']}\", against {100 * lead['control_share']:.1f}% of customers still active at the same "
         f"tenure ({int(lead['churners']):,} churners, {int(lead['controls']):,} active customers compared)."))
+
+
+# The sections that read the answered rows (directly, or to build the theme model and frame the later sections share):
+# once they have all been shown the rows are let go (ReportContext.cached), so the last section does not hold them.
+_ANSWER_READERS = frozenset({what_customers_write, themes_and_scores, themes_by_touchpoint, theme_trends_section,
+                             polarity, reason_drivers})
