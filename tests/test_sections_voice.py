@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import weakref
 
 import pandas as pd
 import pytest
@@ -76,3 +77,13 @@ def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys(report
     queried = open_report("07_voice_of_customer", data_dir=report.data.source, tables=["cases"], queried=["surveys"])
     assert queried.data.surveys is None
     same_sections(queried, report, VOICE_PAGE)
+
+
+def test_the_answered_rows_and_reasons_are_let_go_before_the_last_section(report):
+    page = open_report("07_voice_of_customer", data_dir=report.data.source, tables=["cases"], queried=["surveys"])
+    held = [weakref.ref(frame) for frame in (voice._answers(page), voice._reasons(page))]
+    for section in VOICE_PAGE[:-1]:  # up to the reasons' models
+        page.show(section)
+    assert [ref() for ref in held] == [None, None], "the last section would hold every answered row"
+    last = page.show(VOICE_PAGE[-1])
+    assert last.tables[0].frame.equals(report.show(VOICE_PAGE[-1]).tables[0].frame)
