@@ -132,7 +132,8 @@ def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Series, acquired_at:
              as_of: pd.Timestamp) -> pd.DataFrame | None:
     """Survey answers given on or before ``as_of`` by the given customers.
 
-    ``row`` is the customer's position in ``customer_ids`` (integer keys make the merges fast).
+    ``row`` is the customer's position in ``customer_ids`` (integer keys make the merges fast);
+    ``relationship`` says whether the answer is to the relationship survey.
     """
     if surveys is None:
         return None
@@ -144,7 +145,9 @@ def _answers(surveys: pd.DataFrame | None, customer_ids: pd.Series, acquired_at:
     row = positions(surveys["customer_id"].take(known), customer_ids)
     taken = known[row >= 0]  # answers of the given customers: the columns are taken once, for these rows
     row = row[row >= 0]
-    answers = surveys[["invitation_id", "touchpoint", "nps", "csat", "ces"]].take(taken)
+    answers = surveys[["invitation_id", "nps", "csat", "ces"]].take(taken)
+    # whether each is a relationship answer, rather than a copy of every answer's touchpoint text
+    answers["relationship"] = (surveys["touchpoint"] == RELATIONSHIP).to_numpy(dtype=bool, na_value=False)[taken]
     answers["responded_at"] = responded.to_numpy()[taken]
     answers["row"] = row
     answers["acquired_at"] = acquired_at.to_numpy()[row]
@@ -258,7 +261,7 @@ def survival_frame(data_or_tables, *, as_of=None, landmark_months: int | None = 
     answers = _answers(surveys, frame["customer_id"], frame["acquired_at"], as_of)
     if answers is not None:
         n = len(frame)
-        relationship = answers[(answers["touchpoint"] == RELATIONSHIP) & answers["nps"].notna()]
+        relationship = answers[answers["relationship"] & answers["nps"].notna()]
         chosen = _pick(relationship, cutoff, answer, n)
         category = nps_category_codes(chosen["nps"])
         if "nps_category" in covariates:
@@ -372,7 +375,7 @@ def time_varying_frame(customers: pd.DataFrame, surveys: pd.DataFrame | None, ca
     if has_answers:
         # each stream with only the columns it reads: copies of all the answers' columns took most of the memory
         timing = ["row", "responded_at", "acquired_at"]
-        relationship = answers.loc[((answers["touchpoint"] == RELATIONSHIP) & answers["nps"].notna()).to_numpy(),
+        relationship = answers.loc[(answers["relationship"] & answers["nps"].notna()).to_numpy(),
                                    ["invitation_id", *timing, "nps"]]
         relationship["answer"] = np.arange(len(relationship), dtype=float)
         followups = _followups(surveys, cases, as_of, followup_window_days)
