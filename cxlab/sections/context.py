@@ -164,7 +164,7 @@ class ReportContext:
                 else build())
 
     def answered(self, columns, *, touchpoints=None, readers=()) -> pd.DataFrame:
-        """The survey rows that have an answer, with these columns (those the table has), built once per run.
+        """The survey rows that have an answer, with these columns (those the table has), built once and shared.
 
         In the order of ``responded_at`` and then ``invitation_id``, with a fresh index, from
         :meth:`from_surveys` (:meth:`cxlab.engine.Engine.answered_rows`). ``columns`` and
