@@ -63,7 +63,8 @@ def _followups(report, followup_window_days: int) -> pd.DataFrame | None:
 
 
 def _answers(report, horizon_months: int, followup_window_days: int) -> pd.DataFrame:
-    """The answer frame, built once per run; each horizon re-counts only the churn within it."""
+    """The answer frame, built once and kept until its sections have been shown; each horizon re-counts only the
+    churn within it."""
     frame = report.cached(("answers", followup_window_days), lambda: causal.answer_frame(
         replace(report.data, surveys=_relationship_answers(report)), as_of=report.as_of,
         followup_window_days=followup_window_days), readers=_ANSWER_READERS)
