@@ -86,6 +86,10 @@ def report(
                                                         "(0 when it would start).")] = False,
 ) -> None:
     """Execute the report notebooks and publish the quarter's HTML report (executive summary first)."""
+    # jsonschema, which nbformat imports, compiles the grammar of an optional URI-format checker when
+    # that package is installed: 1.3 s before the run starts. No notebook schema the run validates
+    # checks URI formats, so the run goes without it.
+    sys.modules.setdefault("rfc3987_syntax", None)
     import cxlab.report
     from cxlab.report import ReportError
 

@@ -21,10 +21,10 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -33,6 +33,9 @@ from cxlab import fast_rules, schema
 from cxlab.availability import Availability, availability
 from cxlab.periods import known_by
 from cxlab.snapshot import read_snapshot, release_arrow_memory
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 __all__ = ["REJECTED_COLUMNS", "SUFFIXES", "CXData", "DataValidationError", "find_table_files", "find_table_parts",
            "load"]
@@ -319,9 +322,11 @@ def _validate_table(df: pd.DataFrame, coerced: pd.DataFrame, failures: pd.DataFr
 def _pandera_failures(df: pd.DataFrame, table_schema: pa.DataFrameSchema, table: str,
                       path: Path) -> tuple[pd.DataFrame | None, pd.DataFrame]:
     """Validate one coerced table with pandera; return (valid frame or None, failures row by row)."""
+    import pandera.errors
+
     try:
         return table_schema.validate(df, lazy=True), _empty_failures()
-    except pa.errors.SchemaErrors as err:
+    except pandera.errors.SchemaErrors as err:
         cases = err.failure_cases
         rows = cases[cases["index"].notna()]
         table_level = cases[cases["index"].isna()]

@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
 
 from cxlab import schema
 from cxlab.engine.queries import end_literal
 from cxlab.engine.sources import DataSource
 from cxlab.io import REJECTED_COLUMNS, DataValidationError, describe_failures
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 __all__ = ["DATE_RULE", "EMPTY_RULE", "FIELDS_UNIQUE_RULE", "NUMBER_RULE", "REJECTED_CUSTOMER_RULE", "UNIQUE_RULE",
            "UNKNOWN_CUSTOMER_RULE", "cascade_failures", "check_condition", "column_failures", "latest_date",
@@ -85,6 +88,7 @@ def check_condition(check: pa.Check, column: str) -> str:
 
     Examples
     --------
+    >>> import pandera.pandas as pa
     >>> check_condition(pa.Check.in_range(0, 10), "nps")
     '(nps < 0.0 OR nps > 10.0)'
     """
