@@ -291,7 +291,7 @@ def invitation_history(as_of, touchpoint: str, response_window_days: float, rece
     earlier = f"({answered_before} AND e.touchpoint = {survey})"
     joined = f"FROM ({invitations}) i JOIN ({known}) e ON e.customer_id = i.customer_id AND e.sent_at < i.sent_at"
     totals = (f"SELECT i.invitation_id AS invitation_id, COUNT(*) AS prior_invitations, "
-              f"SUM(CASE WHEN {answered_before} THEN 1 ELSE 0 END) AS prior_responses, "
+              f"COUNT(CASE WHEN {answered_before} THEN 1 END) AS prior_responses, "
               f"SUM(CASE WHEN {recent} THEN e.csat END) AS recent_csat_sum, "
               f"COUNT(CASE WHEN {recent} THEN e.csat END) AS recent_csat_n, "
               f"SUM(CASE WHEN {recent} THEN e.ces END) AS recent_ces_sum, "
