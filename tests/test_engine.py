@@ -127,6 +127,16 @@ def test_invitation_history_equals_that_of_nonresponse(engine, data, as_of, sent
     assert got["latest_nps"].notna().sum() > 1000
 
 
+def test_invitation_history_totals_arrive_as_numbers(engine, data):
+    # a SUM of integers is a 128-bit integer in DuckDB, which pandas receives as one Python Decimal per row
+    from cxlab.engine import queries
+
+    raw = engine.dialect.text_frame(queries.invitation_history(data.as_of, "relationship", 7, 180))
+    counts = ["prior_invitations", "prior_responses", "recent_csat_n", "recent_ces_n", "prior_nps_n"]
+    assert all(pd.api.types.is_integer_dtype(raw[c]) for c in counts), raw[counts].dtypes.to_dict()
+    assert all(pd.api.types.is_float_dtype(raw[c]) for c in ["recent_csat_sum", "recent_ces_sum", "prior_nps_sum"])
+
+
 @pytest.mark.parametrize("as_of", [None, QUARTER_END])
 def test_life_tables_equal_event_tables_of_the_tenure_frame(engine, data, as_of):
     as_of = data.as_of if as_of is None else as_of
