@@ -123,8 +123,8 @@ def _score(low: int, high: int, required: bool = True) -> pa.Column:
 
 
 @functools.cache
-def _schemas() -> dict:
-    """The pandera schemas of the tables and of their optional columns, built once."""
+def _table_schemas() -> dict[str, pa.DataFrameSchema]:
+    """The pandera schema of each table, built once."""
     import pandera.pandas as pa
 
     customers = pa.DataFrameSchema(
@@ -181,23 +181,31 @@ def _schemas() -> dict:
         name="cases",
         strict=False,
     )
-    # Optional columns: a table may have them, and they must follow these rules when present.
-    optional = {
+    return {"customers": customers, "revenue": revenue, "surveys": surveys, "cases": cases}
+
+
+@functools.cache
+def _optional_columns() -> dict[str, dict[str, pa.Column]]:
+    """Optional columns: a table may have them, and they must follow these rules when present. Built once."""
+    import pandera.pandas as pa
+
+    return {
         "customers": {"churn_reason": _text(nullable=True, required=False)},
         "surveys": {"recommend5": _score(1, 5, required=False), "satisfied": _score(0, 1, required=False),
                     "question_id": _text(nullable=True, required=False),
                     "score": pa.Column("float64", nullable=True, coerce=True, required=False)},
         "cases": {"reason": _text(nullable=True, required=False)},
     }
-    return {"CUSTOMERS": customers, "REVENUE": revenue, "SURVEYS": surveys, "CASES": cases,
-            "SCHEMAS": {"customers": customers, "revenue": revenue, "surveys": surveys, "cases": cases},
-            "OPTIONAL_COLUMNS": optional}
 
 
 def __getattr__(name: str):
     """The pandera schemas, built on first use (see the module docstring)."""
-    if name in ("CUSTOMERS", "REVENUE", "SURVEYS", "CASES", "SCHEMAS", "OPTIONAL_COLUMNS"):
-        return _schemas()[name]
+    if name == "SCHEMAS":
+        return _table_schemas()
+    if name == "OPTIONAL_COLUMNS":
+        return _optional_columns()
+    if name.isupper() and name.lower() in TABLES:  # CUSTOMERS, REVENUE, SURVEYS, CASES
+        return _table_schemas()[name.lower()]
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -213,7 +221,7 @@ def required_columns(table: str) -> list[str]:
     -------
     list of str
     """
-    return list(_schemas()["SCHEMAS"][table].columns)
+    return list(_table_schemas()[table].columns)
 
 
 def optional_columns(table: str) -> list[str]:
@@ -235,4 +243,4 @@ def optional_columns(table: str) -> list[str]:
     >>> optional_columns("cases")
     ['reason']
     """
-    return list(_schemas()["OPTIONAL_COLUMNS"].get(table, {}))
+    return list(_optional_columns().get(table, {}))
