@@ -146,19 +146,20 @@ def test_coverage_gap_headline_is_the_largest_segment_gap_of_the_kpis(report):
     assert "Detractors followed up: " in result.answer and "gap" in result.tables[2].caption
 
 
-def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys(report, same_sections):
-    queried = open_report("03_feedback_loop", data_dir=report.data.source, tables=["customers", "cases"],
-                          queried=["surveys"])
-    assert queried.data.surveys is None
+def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys_and_cases(report, same_sections):
+    # as the notebook opens it: neither the surveys nor the cases are loaded
+    queried = open_report("03_feedback_loop", data_dir=report.data.source, tables=["customers"],
+                          queried=["surveys", "cases"])
+    assert queried.data.surveys is None and queried.data.cases is None
     same_sections(queried, report, [getattr(sections, name) for name in ALL_SECTIONS])
 
 
 def test_the_follow_up_frames_are_let_go_once_their_sections_have_been_shown(report):
     page = open_report("03_feedback_loop", data_dir=report.data.source)
     held = [weakref.ref(frame) for frame in (sections._answers(page, 12, 7), sections._followups(page, 7),
-                                             sections._relationship_answers(page))]
+                                             sections._relationship_answers(page), sections._followup_cases(page))]
     first = {name: page.show(getattr(sections, name)) for name in ALL_SECTIONS[:9]}
-    assert [ref() for ref in held] == [None] * 3, "the silent-customer sections would hold the follow-ups' frames"
+    assert [ref() for ref in held] == [None] * 4, "the silent-customer sections would hold the follow-ups' frames"
     # shown again after that, a section builds what it reads again, and says the same
     again = page.show(sections.followup_effect)
     assert again.answer == first["followup_effect"].answer and again.headlines == first["followup_effect"].headlines
@@ -168,7 +169,7 @@ def test_without_relationship_answers_the_queried_page_says_so(tmp_path):
     world = simulate(n_customers=400, seed=3)
     world.surveys = world.surveys[world.surveys["touchpoint"] != "relationship"]
     write_demo(world, tmp_path / "w", compression_level=3)
-    queried = open_report("03_feedback_loop", data_dir=tmp_path / "w", tables=["customers", "cases"],
-                          queried=["surveys"])
+    queried = open_report("03_feedback_loop", data_dir=tmp_path / "w", tables=["customers"],
+                          queried=["surveys", "cases"])
     result = queried.show(sections.closed_loop)
     assert not result.available and result.unavailable == "the data has no answers to the relationship NPS survey"

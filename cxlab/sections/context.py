@@ -174,16 +174,20 @@ class ReportContext:
         wanted = None if touchpoints is None else tuple([touchpoints] if isinstance(touchpoints, str) else touchpoints)
         return self.from_surveys("answered_rows", columns=tuple(columns), touchpoints=wanted, readers=readers)
 
-    def cases(self, kinds=None) -> pd.DataFrame | None:
-        """The cases of some kinds, built once per run.
+    def cases(self, kinds=None, *, columns=None, readers=()) -> pd.DataFrame | None:
+        """The cases of some kinds, with some of their columns, built once per run.
 
-        From :attr:`engine` when the page queries the cases (:attr:`queried`): only those rows are
-        brought into the kernel. Else from the loaded table. In the table's order either way.
+        From :attr:`engine` when the page queries the cases (:attr:`queried`): only those rows and
+        columns are brought into the kernel. Else from the loaded table. In the table's order either way.
 
         Parameters
         ----------
         kinds : str or list of str, optional
             Keep only cases of these kinds (``kind``); default all.
+        columns : list of str, optional
+            Keep only these columns (those the table has); default all.
+        readers : collection of callables, optional
+            The sections that read the result: it is let go once they have all been shown (:meth:`cached`).
 
         Returns
         -------
@@ -191,12 +195,18 @@ class ReportContext:
             None when the data have no cases table.
         """
         kinds = None if kinds is None else tuple([kinds] if isinstance(kinds, str) else kinds)
+        columns = None if columns is None else tuple(columns)
         if "cases" in self.queried:
-            return self.cached(("cases", kinds), lambda: self.engine.case_rows(kinds=kinds))
+            return self.cached(("cases", kinds, columns), lambda: self.engine.case_rows(columns, kinds=kinds),
+                               readers=readers)
         cases = self.data.cases
-        if cases is None or kinds is None:
+        if cases is None or (kinds is None and columns is None):
             return cases
-        return self.cached(("cases", kinds), lambda: cases[cases["kind"].isin(kinds)])
+
+        def build():
+            rows = cases if kinds is None else cases[cases["kind"].isin(kinds)]
+            return rows if columns is None else rows[[c for c in columns if c in rows.columns]]
+        return self.cached(("cases", kinds, columns), build, readers=readers)
 
     @property
     def answered_data(self) -> CXData:

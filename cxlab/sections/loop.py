@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from statsmodels.stats.multitest import multipletests
 
 from cxlab import causal, loop, nonresponse
+from cxlab.followups import FOLLOWUP_KIND
 from cxlab.group_gaps import share_gaps
 from cxlab.headlines import spec
 from cxlab.palette import TARGET_COLOUR
@@ -42,6 +43,11 @@ def _relationship_answers(report) -> pd.DataFrame:
                            readers=_FOLLOWUP_READERS | _ANSWER_READERS)
 
 
+def _followup_cases(report) -> pd.DataFrame | None:
+    """The follow-up cases (the only cases the page reads), kept until the sections that read them have been shown."""
+    return report.cases(FOLLOWUP_KIND, readers=_FOLLOWUP_READERS | _ANSWER_READERS)
+
+
 def _followups(report, followup_window_days: int) -> pd.DataFrame | None:
     """Detractor answers to the relationship survey with their follow-up case, or None without them and cases.
 
@@ -53,7 +59,7 @@ def _followups(report, followup_window_days: int) -> pd.DataFrame | None:
 
     def build():
         answers = _relationship_answers(report)
-        followups = loop.detractor_followups(answers, report.data.cases, as_of=report.as_of,
+        followups = loop.detractor_followups(answers, _followup_cases(report), as_of=report.as_of,
                                              customers=report.data.customers,
                                              followup_window_days=followup_window_days)
         sent = answers.set_index("invitation_id")["sent_at"]
@@ -66,7 +72,7 @@ def _answers(report, horizon_months: int, followup_window_days: int) -> pd.DataF
     """The answer frame, built once and kept until its sections have been shown; each horizon re-counts only the
     churn within it."""
     frame = report.cached(("answers", followup_window_days), lambda: causal.answer_frame(
-        replace(report.data, surveys=_relationship_answers(report)), as_of=report.as_of,
+        replace(report.data, surveys=_relationship_answers(report), cases=_followup_cases(report)), as_of=report.as_of,
         followup_window_days=followup_window_days), readers=_ANSWER_READERS)
     if frame.attrs["horizon_months"] == horizon_months:
         return frame

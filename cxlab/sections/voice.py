@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from cxlab import churn_reasons
+from cxlab.followups import FOLLOWUP_KIND
 from cxlab.headlines import spec
 from cxlab.sections.formatting import count, interval, number
 from cxlab.sections.result import Chart, SectionResult, Table, new_chart
@@ -13,15 +14,17 @@ from cxlab.survival.wording import format_p
 from cxlab.text import find_themes, fit_polarity
 from cxlab.text.scores import theme_by_touchpoint, theme_frame, theme_impact, theme_shares_by_category, theme_trends
 
-__all__ = ["COX_COVARIATES", "NO_COMMENTS", "NO_REASONS", "NPS_GROUPS", "READ_COLUMNS", "RECOMMEND_GROUPS",
-           "before_leaving", "polarity", "reason_drivers", "theme_trends_section", "themes_and_scores",
-           "themes_by_touchpoint", "what_customers_write", "why_customers_leave"]
+__all__ = ["CASE_COLUMNS", "COX_COVARIATES", "NO_COMMENTS", "NO_REASONS", "NPS_GROUPS", "READ_COLUMNS",
+           "RECOMMEND_GROUPS", "before_leaving", "polarity", "reason_drivers", "theme_trends_section",
+           "themes_and_scores", "themes_by_touchpoint", "what_customers_write", "why_customers_leave"]
 
 COX_COVARIATES = ["nps_category", "followup", "ces", "segment", "contract"]
 RECOMMEND_GROUPS = {"detractor": "unlikely (1-2)", "passive": "neither (3)", "promoter": "likely (4-5)"}
 NPS_GROUPS = {"detractor": "Detractors (0-6)", "passive": "Passives (7-8)", "promoter": "Promoters (9-10)"}
 #: the survey columns the page reads (those of the survival frames among them)
 READ_COLUMNS = ("customer_id", "touchpoint", "comment", "nps", "recommend5", "csat", "ces")
+#: the case columns the comparison before leaving reads (the other sections read only the follow-up cases)
+CASE_COLUMNS = ("customer_id", "opened_at", "reason")
 NO_COMMENTS = "customer comments (no survey answer has a comment)"
 NO_REASONS = "churn reasons (the customers table has no churn_reason, or no churner gave one)"
 
@@ -385,7 +388,8 @@ def reason_drivers(report) -> SectionResult:
     from cxlab.survival import time_varying_frame
 
     # built here, not kept for the run: no other section of the page uses it, and it is among the largest frames
-    frame = time_varying_frame(report.data.customers, _answers(report), report.data.cases, as_of=report.as_of)
+    frame = time_varying_frame(report.data.customers, _answers(report), report.cases(FOLLOWUP_KIND),
+                               as_of=report.as_of)
     reasons = _reasons(report).set_index("customer_id")["reason"]
     rows = []
     # one reason's model at a time: each holds its own copy of the start/stop rows, and only its ratios are read
@@ -447,7 +451,7 @@ def before_leaving(report, *, window_days: int = 90, n_themes: int = 0, seed: in
                                           time_col="responded_at", label_cols=themes, seed=seed)
     comments["label"] = comments["label"].map(labels)
     tables = [comments]
-    cases = report.data.cases
+    cases = report.cases(columns=CASE_COLUMNS, readers={before_leaving})
     if cases is not None and "reason" in cases.columns and cases["reason"].notna().any():
         events = _case_categories(cases, report.as_of)
         complaints = churn_reasons.before_churn(tenure, events, as_of=report.as_of, window_days=window_days,
