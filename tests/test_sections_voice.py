@@ -53,11 +53,12 @@ def test_score_trend_and_reason_sections_record_their_headlines(report):
     assert cif.ci_low < cif.value < cif.ci_high and cif.label.endswith("within 24 months")
 
 
-def test_a_folder_without_comments_or_reasons_skips_in_one_sentence(tmp_path):
+@pytest.mark.parametrize("comment", [None, "  "], ids=["missing", "blank"])
+def test_a_folder_without_comments_or_reasons_skips_in_one_sentence(tmp_path, comment):
     shutil.copy("data/demo/customers.csv", tmp_path)
     customers = pd.read_csv(tmp_path / "customers.csv").drop(columns="churn_reason")
     customers.to_csv(tmp_path / "customers.csv", index=False)
-    surveys = pd.read_parquet("data/demo/surveys.parquet").assign(comment=None)
+    surveys = pd.read_parquet("data/demo/surveys.parquet").assign(comment=comment)
     surveys.to_parquet(tmp_path / "surveys.parquet")
     report = open_report("07_voice_of_customer", data_dir=tmp_path, tables=["surveys"])
     themes = report.show(voice.what_customers_write)

@@ -41,8 +41,8 @@ def _comments_why_not(report) -> str:
 
     def no_comment() -> bool:  # once per run: every section of the page asks
         surveys = _answers(report)
-        comments = surveys["comment"].dropna() if "comment" in surveys.columns else pd.Series(dtype=str)
-        return not comments.astype(str).str.strip().ne("").any()
+        comments = surveys["comment"] if "comment" in surveys.columns else ()
+        return not any(isinstance(text, str) and text.strip() for text in comments)  # stops at the first comment
 
     return f"the data has no {NO_COMMENTS}" if report.cached(("voice", "no comment"), no_comment) else ""
 
