@@ -328,6 +328,26 @@ def test_broken_rules_give_the_failures_and_message_of_cxlab_io(tmp_path, monkey
         assert engine.row_counts() == {"customers": 1, "revenue": 0, "surveys": 0, "cases": 0}
 
 
+
+def test_unknown_customers_are_found_in_the_pass_of_the_row_rules(tmp_path):
+    # the foreign key is counted in the same pass as the row rules, by a join to the distinct customers: with a
+    # customer listed twice (C1), its rows must keep their own failures (S5, answered before it was sent), and a
+    # revenue row of a customer not in the table (C7) must be found
+    folder = _bad_folder(tmp_path / "bad")
+    customers = pd.read_csv(folder / "customers.csv", dtype=str, keep_default_na=False)
+    customers.loc[2, "customer_id"] = "C1"
+    customers.to_csv(folder / "customers.csv", index=False)
+    revenue = pd.read_csv(folder / "revenue.csv", dtype=str, keep_default_na=False)
+    revenue.loc[2, "customer_id"] = "C7"
+    revenue.to_csv(folder / "revenue.csv", index=False)
+    with pytest.raises(DataValidationError) as expected:
+        load(folder)
+    with pytest.raises(DataValidationError) as got:
+        connect(folder)
+    assert str(got.value) == str(expected.value)
+    assert "column 'responded_at' must not be before sent_at: 1 row(s) [5]" in str(got.value)
+    assert "revenue.csv: column 'customer_id' unknown customer (not in customers): 1 row(s) [3]" in str(got.value)
+
 def test_distinct_keys_sharing_a_hash_are_not_duplicates(engine, monkeypatch):
     _equal_hashes(monkeypatch)
     with connect(demo_path()) as rehashed:
