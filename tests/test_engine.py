@@ -298,6 +298,16 @@ def _bad_folder(folder):
     return folder
 
 
+def _same_error_as_cxlab_io(folder) -> str:
+    """The engine's validation error for ``folder``, checked to read as ``cxlab.io.load``'s."""
+    with pytest.raises(DataValidationError) as expected:
+        load(folder)
+    with pytest.raises(DataValidationError) as got:
+        connect(folder)
+    assert str(got.value) == str(expected.value)
+    return str(got.value)
+
+
 def _equal_hashes(monkeypatch):
     """Every key hashes alike: uniqueness, decided on the keys' hashes first, then rests on the keys themselves."""
     from cxlab.engine.dialects import DuckDBDialect
@@ -311,13 +321,9 @@ def test_broken_rules_give_the_failures_and_message_of_cxlab_io(tmp_path, monkey
     if hashes == "all equal":
         _equal_hashes(monkeypatch)
     folder = _bad_folder(tmp_path / "bad")
-    with pytest.raises(DataValidationError) as expected:
-        load(folder)
-    with pytest.raises(DataValidationError) as got:
-        connect(folder)
-    assert str(got.value) == str(expected.value)
-    assert "column 'nps' whole number from 0 to 10: 1 row(s) [2]" in str(got.value)
-    assert "must be unique" in str(got.value) and "multiple_fields_uniqueness" in str(got.value)
+    message = _same_error_as_cxlab_io(folder)
+    assert "column 'nps' whole number from 0 to 10: 1 row(s) [2]" in message
+    assert "must be unique" in message and "multiple_fields_uniqueness" in message
     keep = load(folder, strict=False)
     with connect(folder, strict=False) as engine:
         pd.testing.assert_frame_equal(engine.rejected.astype(str), keep.rejected.astype(str))
@@ -340,13 +346,9 @@ def test_unknown_customers_are_found_in_the_pass_of_the_row_rules(tmp_path):
     revenue = pd.read_csv(folder / "revenue.csv", dtype=str, keep_default_na=False)
     revenue.loc[2, "customer_id"] = "C7"
     revenue.to_csv(folder / "revenue.csv", index=False)
-    with pytest.raises(DataValidationError) as expected:
-        load(folder)
-    with pytest.raises(DataValidationError) as got:
-        connect(folder)
-    assert str(got.value) == str(expected.value)
-    assert "column 'responded_at' must not be before sent_at: 1 row(s) [5]" in str(got.value)
-    assert "revenue.csv: column 'customer_id' unknown customer (not in customers): 1 row(s) [3]" in str(got.value)
+    message = _same_error_as_cxlab_io(folder)
+    assert "column 'responded_at' must not be before sent_at: 1 row(s) [5]" in message
+    assert "revenue.csv: column 'customer_id' unknown customer (not in customers): 1 row(s) [3]" in message
 
 def test_distinct_keys_sharing_a_hash_are_not_duplicates(engine, monkeypatch):
     _equal_hashes(monkeypatch)
@@ -362,12 +364,8 @@ def test_values_that_do_not_convert_are_named_like_cxlab_io(tmp_path):
     customers.to_csv(folder / "customers.csv", index=False)
     for name in ("surveys", "revenue", "cases"):
         (folder / f"{name}.csv").unlink()
-    with pytest.raises(DataValidationError) as expected:
-        load(folder)
-    with pytest.raises(DataValidationError) as got:
-        connect(folder)
-    assert str(got.value) == str(expected.value)
-    assert "'acquired_at' must be a date (YYYY-MM-DD, optionally with a time): 1 row(s) [2]" in str(got.value)
+    message = _same_error_as_cxlab_io(folder)
+    assert "'acquired_at' must be a date (YYYY-MM-DD, optionally with a time): 1 row(s) [2]" in message
 
 
 def test_missing_columns_and_empty_tables_are_named(tmp_path):
