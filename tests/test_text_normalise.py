@@ -58,7 +58,7 @@ def test_language_detection_counts_as_the_regular_expressions_do(texts):
 
 
 def test_language_detection_of_more_texts_than_are_counted_together():
-    texts = [text for i in range(40_000)  # distinct texts, each counted once: three chunks of them
+    texts = [text for i in range(40_000)  # 120,000 distinct texts, each counted once: several chunks of them
              for text in (f"Lieferung {i} wieder zu spät", f"Late again, {i} days!", f"Доставка {i} опоздала")]
     assert detect_language(texts).tolist() == ["de", "en", "ru"] * 40_000
 

@@ -45,7 +45,7 @@ _ENGLISH_WORDS = frozenset("the and is was to of not very with we you it a for o
 _WORD = re.compile(r"\w+")
 # the letters that match a-z case-insensitively besides A-Z: dotted and dotless i, long s, the Kelvin sign
 _FOLD = {0x130: "i", 0x131: "i", 0x17F: "s", 0x212A: "k"}
-_CHUNK = 50_000  # texts counted together (their code points are held at once)
+_CHUNK = 20_000  # texts counted together: at most 20M code points (1,000 characters each) held at once
 NEGATORS = {"not", "no", "never", "nothing", "nobody", "cannot", "cant", "dont", "didnt", "doesnt", "isnt", "wasnt",
             "arent", "werent", "wont", "without", "не", "нет", "ни", "никогда", "без", "nicht", "kein", "keine",
             "nie", "ohne"}
