@@ -45,15 +45,15 @@ def _languages_by_regular_expressions(texts) -> list[str]:
 
 EDGE_CASES = [
     "für für the the", "FÜR the", "a a für", "Über über über the the the", "ÄÖÜ the the the", "ẞ the", "Straße the",
-    "İST das gut", "ıst ok", "ſie war da", "Kein the",  # letters that match a-z in any case besides A-Z
+    "İST das gut", "ıst ok", "ſie war da", "\u212aein the",  # letters that match a-z in any case besides A-Z
     "der_1 the", "der1 and", "_der the", "DER DIE the and", "the\u00e4", "über the",  # word boundaries
     "\ud800 der", "", None, "👍", "Я der", "x" * 1500 + " der die das", "× ÷ the",  # odd code points, long text
 ]
 
 
-@pytest.mark.parametrize("texts", [EDGE_CASES, load_demo().surveys["comment"].dropna().drop_duplicates()],
-                         ids=["edge cases", "demo comments"])
-def test_language_detection_counts_as_the_regular_expressions_do(texts):
+@pytest.mark.parametrize("corpus", ["edge cases", "demo comments"])
+def test_language_detection_counts_as_the_regular_expressions_do(corpus):
+    texts = EDGE_CASES if corpus == "edge cases" else load_demo().surveys["comment"].dropna().drop_duplicates()
     assert detect_language(texts).tolist() == _languages_by_regular_expressions(texts)
 
 
