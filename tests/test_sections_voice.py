@@ -85,10 +85,10 @@ def test_the_page_from_engine_queries_equals_the_page_from_loaded_surveys_and_ca
 def test_the_answered_rows_and_reasons_are_let_go_before_the_last_section(report):
     page = open_report("07_voice_of_customer", data_dir=report.data.source, tables=["customers"],
                        queried=["surveys", "cases"])
-    held = [weakref.ref(frame) for frame in (voice._answers(page), voice._reasons(page))]
+    held = [weakref.ref(frame) for frame in (voice._answers(page), voice._reasons(page), voice._followup_cases(page))]
     for section in VOICE_PAGE[:-1]:  # up to the reasons' models
         page.show(section)
-    assert [ref() for ref in held] == [None, None], "the last section would hold every answered row"
+    assert [ref() for ref in held] == [None, None, None], "the last section would hold every answered row"
     cases = weakref.ref(page.cases(columns=voice.CASE_COLUMNS, readers={voice.before_leaving}))
     last = page.show(VOICE_PAGE[-1])
     assert cases() is None, "the cases the last section reads are kept after it"

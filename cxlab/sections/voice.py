@@ -35,6 +35,11 @@ def _answers(report) -> pd.DataFrame:
     return report.answered(READ_COLUMNS, readers=_ANSWER_READERS)
 
 
+
+def _followup_cases(report) -> pd.DataFrame | None:
+    """The follow-up cases the reasons' models read, let go once that section has been shown."""
+    return report.cases(FOLLOWUP_KIND, readers={reason_drivers})
+
 def _comments_why_not(report) -> str:
     if not report.availability.allows("surveys"):
         return report.availability.why_not("surveys")
@@ -388,8 +393,7 @@ def reason_drivers(report) -> SectionResult:
     from cxlab.survival import time_varying_frame
 
     # built here, not kept for the run: no other section of the page uses it, and it is among the largest frames
-    frame = time_varying_frame(report.data.customers, _answers(report), report.cases(FOLLOWUP_KIND),
-                               as_of=report.as_of)
+    frame = time_varying_frame(report.data.customers, _answers(report), _followup_cases(report), as_of=report.as_of)
     reasons = _reasons(report).set_index("customer_id")["reason"]
     rows = []
     # one reason's model at a time: each holds its own copy of the start/stop rows, and only its ratios are read
